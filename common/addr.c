@@ -1,0 +1,119 @@
+/* bordertrace — address parsing and printing (see include/bordertrace/addr.h). */
+#include "bordertrace/addr.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+int bt_addr_parse(const char *s, bt_addr *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (s == NULL || *s == '\0')
+		return -1;
+	if (inet_pton(AF_INET, s, out->bytes) == 1) {
+		out->family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, out->bytes) == 1) {
+		out->family = AF_INET6;
+		return 0;
+	}
+	memset(out, 0, sizeof(*out));
+	return -1;
+}
+
+int bt_prefix_parse(const char *s, bool strict, bt_addr *out, unsigned *len,
+		    const char **why)
+{
+	char buf[64];
+	const char *slash = strchr(s, '/');
+	size_t alen = slash ? (size_t)(slash - s) : strlen(s);
+	const char *dummy;
+
+	if (why == NULL)
+		why = &dummy;
+	if (alen == 0 || alen >= sizeof(buf)) {
+		*why = "not an address";
+		return -1;
+	}
+	memcpy(buf, s, alen);
+	buf[alen] = '\0';
+	if (bt_addr_parse(buf, out) != 0) {
+		*why = "not an address";
+		return -1;
+	}
+	unsigned max = out->family == AF_INET ? 32 : 128;
+	if (slash == NULL) {
+		*len = max;
+		return 0;
+	}
+	const char *p = slash + 1;
+	if (*p < '0' || *p > '9') {
+		*why = "bad prefix length";
+		return -1;
+	}
+	char *end;
+	errno = 0;
+	unsigned long l = strtoul(p, &end, 10);
+	if (errno != 0 || *end != '\0' || l > max || end - p > 3) {
+		*why = "bad prefix length";
+		return -1;
+	}
+	for (unsigned bit = (unsigned)l; bit < max; bit++) {
+		uint8_t mask = (uint8_t)(0x80u >> (bit % 8));
+		if (out->bytes[bit / 8] & mask) {
+			if (strict) {
+				*why = "host bits set";
+				return -1;
+			}
+			out->bytes[bit / 8] &= (uint8_t)~mask;
+		}
+	}
+	*len = (unsigned)l;
+	return 0;
+}
+
+const char *bt_addr_format(const bt_addr *a, char *buf, size_t buflen)
+{
+	if (buflen == 0)
+		return buf;
+	buf[0] = '\0';
+	if (a->family == AF_INET || a->family == AF_INET6) {
+		if (inet_ntop(a->family, a->bytes, buf, (socklen_t)buflen) == NULL)
+			buf[0] = '\0';
+	}
+	return buf;
+}
+
+void bt_addr_from_v4(bt_addr *a, uint32_t net_order)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = AF_INET;
+	memcpy(a->bytes, &net_order, 4);
+}
+
+uint32_t bt_addr_v4(const bt_addr *a)
+{
+	uint32_t v;
+	memcpy(&v, a->bytes, 4);
+	return v;
+}
+
+bool bt_addr_is_set(const bt_addr *a)
+{
+	return a->family != 0;
+}
+
+bool bt_addr_eq(const bt_addr *a, const bt_addr *b)
+{
+	return a->family == b->family && memcmp(a->bytes, b->bytes, 16) == 0;
+}
+
+int bt_addr_cmp(const bt_addr *a, const bt_addr *b)
+{
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	return memcmp(a->bytes, b->bytes, 16);
+}

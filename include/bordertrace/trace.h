@@ -1,0 +1,119 @@
+/* bordertrace — the trace record: what one traceroute found.
+ *
+ * This is the saved result only; the probe engine's in-flight state never
+ * lives here. Both programs use it: the prober fills and writes it, the
+ * analysis reads it. The JSON Lines form is written and read by trace_json.c
+ * and documented in doc/trace-format.md. */
+#ifndef BORDERTRACE_TRACE_H
+#define BORDERTRACE_TRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "bordertrace/addr.h"
+
+#define BT_TRACE_FORMAT_VERSION 1
+#define BT_MPLS_MAX 8
+#define BT_ID_MAX 64 /* vp, campaign and round ids, NUL included */
+
+typedef enum bt_method {
+	BT_METHOD_ICMP_PARIS = 0,
+	BT_METHOD_UDP_PARIS,
+	BT_METHOD_TCP_SYN,
+} bt_method;
+
+typedef enum bt_stop {
+	BT_STOP_NONE = 0, /* not finished (never written) */
+	BT_STOP_COMPLETED,   /* the destination answered */
+	BT_STOP_UNREACHABLE, /* an ICMP unreachable other than from the destination's port */
+	BT_STOP_GAPLIMIT,    /* too many consecutive silent hops */
+	BT_STOP_MAXTTL,      /* reached max TTL without an answer from the destination */
+	BT_STOP_ERROR,       /* local error (send failed, ...) */
+} bt_stop;
+
+/* One RFC 4950 MPLS label stack entry. */
+typedef struct bt_mpls {
+	uint32_t label; /* 20 bits */
+	uint8_t tc;     /* 3 bits (ex EXP) */
+	uint8_t s;      /* bottom of stack */
+	uint8_t ttl;
+} bt_mpls;
+
+/* One TTL of a trace. addr.family == 0 means no reply: an explicit gap. */
+typedef struct bt_hop {
+	uint8_t probe_ttl;  /* TTL the probe was sent with */
+	uint8_t attempt;    /* 1-based attempt that drew the reply; attempts made if gap */
+	bt_addr addr;       /* reply source */
+	uint32_t rtt_us;    /* round-trip time, microseconds */
+	uint8_t reply_ttl;  /* IP TTL of the reply as received */
+	uint8_t icmp_type;  /* for TCP replies: 0 and tcp_flags set */
+	uint8_t icmp_code;
+	uint8_t quoted_ttl; /* TTL in the quoted probe header; 0 when not quoted */
+	uint16_t reply_size; /* IP length of the reply */
+	uint8_t tcp_flags;  /* TCP replies (RST / SYN-ACK) from the destination */
+	uint8_t mpls_count;
+	bt_mpls mpls[BT_MPLS_MAX];
+} bt_hop;
+
+typedef struct bt_trace {
+	int version;            /* BT_TRACE_FORMAT_VERSION when written */
+	char vp[BT_ID_MAX];     /* vantage point id; "" if none */
+	char campaign[BT_ID_MAX];
+	char round[BT_ID_MAX];  /* "" for a single trace */
+	bt_method method;
+	bt_addr src, dst;
+	uint16_t flow;          /* the --flow number */
+	uint16_t sport, dport;  /* UDP/TCP ports; 0 for ICMP */
+	uint16_t icmp_sum;      /* ICMP Paris: the constant echo checksum; 0 otherwise */
+	int64_t start_us;       /* UTC, microseconds since the epoch */
+	int64_t end_us;
+	bt_stop stop;
+	uint8_t stop_ttl;       /* TTL of the hop that stopped it (0 if none) */
+	uint8_t first_ttl, max_ttl;
+	uint32_t probes_sent;
+	size_t hop_count;       /* hops[i].probe_ttl == first_ttl + i */
+	bt_hop *hops;
+} bt_trace;
+
+/* alloc/free pair; alloc returns a zeroed trace with room for nhops hops
+ * (hop_count set to 0), or NULL on memory exhaustion. */
+bt_trace *bt_trace_alloc(size_t nhops);
+void bt_trace_free(bt_trace *t);
+/* Grows the hop array so that it holds at least n hops; 0 or -1. */
+int bt_trace_reserve(bt_trace *t, size_t n);
+
+const char *bt_method_name(bt_method m);            /* "icmp-paris", ... */
+int bt_method_parse(const char *s, bt_method *out); /* 0 or -1 */
+const char *bt_stop_name(bt_stop s);                /* "completed", ... */
+int bt_stop_parse(const char *s, bt_stop *out);
+
+/* UTC ISO-8601 with microseconds and Z: "2017-10-01T09:07:51.000000Z".
+ * buf needs BT_TIME_STRLEN bytes. Parsing accepts fractions of 0..9 digits. */
+#define BT_TIME_STRLEN 32
+const char *bt_time_format(int64_t us, char *buf, size_t buflen);
+int bt_time_parse(const char *s, int64_t *us);
+
+/* ---- JSON Lines (trace_json.c) ---- */
+
+/* Serialises one trace as one JSON object and a newline, appended to *buf
+ * (malloc'd, grown as needed). Returns 0 or -1 (memory). */
+int bt_trace_to_json(const bt_trace *t, char **buf, size_t *len, size_t *cap);
+/* Writes one trace line to f; 0 or -1 (errno set). */
+int bt_trace_write(FILE *f, const bt_trace *t);
+
+/* Parses one line (without its newline) into a new trace.
+ * On error returns NULL and writes a message naming the field to err. */
+bt_trace *bt_trace_from_json(const char *line, size_t len, char *err, size_t errlen);
+
+/* Reads traces one by one from a file of JSON Lines. Blank lines are skipped.
+ * Errors carry the path and line number. */
+typedef struct bt_trace_reader bt_trace_reader;
+bt_trace_reader *bt_trace_reader_open(const char *path, char *err, size_t errlen);
+bt_trace_reader *bt_trace_reader_fdopen(FILE *f, const char *name);
+/* Returns 1 and a new trace in *out, 0 at end of file, -1 on error (message in err). */
+int bt_trace_reader_next(bt_trace_reader *r, bt_trace **out, char *err, size_t errlen);
+void bt_trace_reader_close(bt_trace_reader *r);
+
+#endif
