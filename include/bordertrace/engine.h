@@ -1,0 +1,68 @@
+/* bordertrace — the probe engine: traces many targets at once.
+ *
+ * One event loop: paced sends under a global packets-per-second limit
+ * (libnet raw socket), replies from one libpcap handle filtered to our
+ * replies, matched statelessly (bordertrace/probe.h), per-target progress
+ * and timeouts. The privileged part is bt_engine_open (sockets, capture);
+ * everything after it works on descriptors already open. */
+#ifndef BORDERTRACE_ENGINE_H
+#define BORDERTRACE_ENGINE_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bordertrace/addr.h"
+#include "bordertrace/trace.h"
+
+typedef struct bt_engine_opts {
+	bt_method method;
+	uint16_t flow;
+	uint16_t dport;        /* 0 = the method's default */
+	uint8_t first_ttl;     /* 1 */
+	uint8_t max_ttl;       /* 32 */
+	uint8_t attempts;      /* 2 */
+	uint8_t gap_limit;     /* 5 */
+	uint8_t window;        /* probes in flight per target, 1 */
+	uint32_t wait_us;      /* per-probe wait, 1 s */
+	uint32_t rate_pps;     /* global limit, 100 */
+	const char *device;    /* NULL: capture on all interfaces */
+	bt_addr src;           /* unset: the kernel's route choice per target */
+	const char *vp, *campaign, *round;
+} bt_engine_opts;
+
+void bt_engine_opts_default(bt_engine_opts *o);
+
+typedef struct bt_engine_stats {
+	uint64_t probes_sent;
+	uint64_t replies;        /* matched to one of our probes */
+	uint64_t foreign;        /* captured, parsed, but not ours: ignored */
+	uint64_t late;           /* ours, for a TTL already settled or a finished trace */
+	uint64_t malformed;      /* truncated or malformed packets */
+	uint64_t send_errors;
+	uint64_t pcap_received, pcap_dropped, pcap_ifdropped;
+	uint64_t targets_done;
+} bt_engine_stats;
+
+typedef struct bt_engine bt_engine;
+
+/* Opens the raw socket and the capture; needs CAP_NET_RAW. On failure returns
+ * NULL, writes a message to err and sets *eperm when privilege was missing. */
+bt_engine *bt_engine_open(const bt_engine_opts *o, char *err, size_t errlen, bool *eperm);
+
+/* Called once per finished trace; the callee owns t. A non-zero return stops
+ * the run (e.g. the output failed). */
+typedef int (*bt_engine_trace_cb)(bt_trace *t, void *arg);
+
+/* Traces every target (IPv4). Returns 0 when all finished, 1 when stopped by
+ * *stop becoming non-zero or by the callback, -1 on error (message in err).
+ * Traces unfinished when stopped are not delivered. */
+int bt_engine_run(bt_engine *e, const bt_addr *targets, size_t ntargets,
+		  bt_engine_trace_cb cb, void *arg, volatile sig_atomic_t *stop,
+		  char *err, size_t errlen);
+
+void bt_engine_get_stats(bt_engine *e, bt_engine_stats *s);
+void bt_engine_close(bt_engine *e);
+
+#endif

@@ -1,0 +1,30 @@
+/* bordertrace — target lists: addresses from arguments and files.
+ *
+ * The file format is one address per line; '#' starts a comment; blank lines
+ * are skipped. Parsing is a pure function over a buffer; errors name the
+ * source and line. */
+#ifndef BORDERTRACE_TARGETS_H
+#define BORDERTRACE_TARGETS_H
+
+#include <stddef.h>
+
+#include "bordertrace/addr.h"
+
+typedef struct bt_targets {
+	bt_addr *a;
+	size_t n, cap;
+} bt_targets;
+
+void bt_targets_init(bt_targets *t);
+void bt_targets_free(bt_targets *t);
+/* One address; 0, or -1 with a reason in err. */
+int bt_targets_add_string(bt_targets *t, const char *s, char *err, size_t errlen);
+/* Parses a whole list; name is used in errors ("name:line: ..."). */
+int bt_targets_parse(bt_targets *t, const char *buf, size_t len, const char *name, char *err,
+		     size_t errlen);
+/* Reads and parses a file. */
+int bt_targets_load(bt_targets *t, const char *path, char *err, size_t errlen);
+/* Removes repeated addresses keeping the first; returns how many were removed. */
+size_t bt_targets_dedup(bt_targets *t);
+
+#endif

@@ -1,0 +1,355 @@
+/* bordertrace — probe encoding and building (see include/bordertrace/probe.h).
+ *
+ * The encoding is pure arithmetic over header fields; libnet assembles and
+ * sends the packet. Checksums that carry meaning (the ICMP checksum that a
+ * load balancer hashes, the UDP checksum that carries our check) are set by
+ * us and made valid by two compensation bytes at the start of the payload. */
+#include "bordertrace/probe.h"
+
+#include <libnet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct bt_probe_builder {
+	libnet_t *l;
+	libnet_ptag_t l4_tag, ip_tag;
+	bt_method method; /* of the l4 block built, to rebuild when it changes */
+	bool have_l4;
+};
+
+void bt_flow_init(bt_flow *f, bt_method m, uint16_t flow, uint16_t dport, uint32_t secret)
+{
+	memset(f, 0, sizeof(*f));
+	f->method = m;
+	f->flow = flow;
+	f->secret = secret;
+	switch (m) {
+	case BT_METHOD_ICMP_PARIS:
+		f->icmp_sum = (uint16_t)(BT_PROBE_ICMP_SUM_BASE + flow);
+		break;
+	case BT_METHOD_UDP_PARIS:
+		f->sport = (uint16_t)(BT_PROBE_SPORT_BASE + flow);
+		f->dport = dport ? dport : BT_PROBE_UDP_DPORT;
+		break;
+	case BT_METHOD_TCP_SYN:
+		f->sport = (uint16_t)(BT_PROBE_SPORT_BASE + flow);
+		f->dport = dport ? dport : BT_PROBE_TCP_DPORT;
+		break;
+	}
+}
+
+/* splitmix64's finaliser: cheap, and every input bit moves every output bit. */
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return x;
+}
+
+uint16_t bt_probe_check(const bt_flow *f, uint32_t dst, uint8_t ttl, uint8_t attempt)
+{
+	uint64_t flowword = ((uint64_t)f->method << 48) | ((uint64_t)f->sport << 32) |
+			    ((uint64_t)f->dport << 16) | f->icmp_sum;
+	uint64_t x = mix64(((uint64_t)f->secret << 32) ^ dst);
+	x = mix64(x ^ flowword);
+	x = mix64(x ^ ((uint64_t)ttl << 8) ^ attempt);
+	uint16_t c = (uint16_t)(x >> 40);
+	/* 0 in a UDP checksum means "none"; keep it out of the code space. */
+	return c ? c : 0x5a5a;
+}
+
+/* Ones-complement arithmetic on 16-bit words (RFC 1071). */
+static uint32_t sum16(const uint8_t *p, size_t n, uint32_t s)
+{
+	for (size_t i = 0; i + 1 < n; i += 2)
+		s += (uint32_t)((p[i] << 8) | p[i + 1]);
+	if (n & 1)
+		s += (uint32_t)p[n - 1] << 8;
+	return s;
+}
+
+static uint16_t fold(uint32_t s)
+{
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+/* The two bytes that, added to a block whose ones-complement sum (without
+ * checksum and without these bytes) is partial, make its checksum equal want. */
+static void compensate(uint32_t partial, uint16_t want, uint8_t out[2])
+{
+	/* Need fold(partial + C) == ~want, so C = ~want - partial = ~want + ~partial. */
+	uint16_t c = fold((uint32_t)(uint16_t)~want + (uint32_t)(uint16_t)~fold(partial));
+	out[0] = (uint8_t)(c >> 8);
+	out[1] = (uint8_t)c;
+}
+
+void bt_probe_fields_make(const bt_flow *f, uint32_t src, uint32_t dst, uint8_t ttl,
+			  uint8_t attempt, bt_probe_fields *out)
+{
+	uint16_t check = bt_probe_check(f, dst, ttl, attempt);
+	uint16_t tag = (uint16_t)((attempt << 8) | ttl);
+
+	memset(out, 0, sizeof(*out));
+	/* Recognisable filler, so a capture shows whose probe this is. */
+	memcpy(out->payload + 2, "bordertrace", BT_PROBE_PAYLOAD - 2 < 11 ? BT_PROBE_PAYLOAD - 2 : 11);
+	out->ip_id = tag;
+
+	switch (f->method) {
+	case BT_METHOD_ICMP_PARIS: {
+		out->echo_seq = tag;
+		out->echo_id = check;
+		uint8_t hdr[8] = { 8, 0, 0, 0, (uint8_t)(check >> 8), (uint8_t)check,
+				   (uint8_t)(tag >> 8), (uint8_t)tag };
+		uint32_t s = sum16(hdr, sizeof(hdr), 0);
+		s = sum16(out->payload + 2, BT_PROBE_PAYLOAD - 2, s);
+		compensate(s, f->icmp_sum, out->payload);
+		break;
+	}
+	case BT_METHOD_UDP_PARIS: {
+		out->udp_sum = check;
+		uint16_t ulen = 8 + BT_PROBE_PAYLOAD;
+		uint8_t ph[12 + 8];
+		memcpy(ph, &src, 4);
+		memcpy(ph + 4, &dst, 4);
+		ph[8] = 0;
+		ph[9] = IPPROTO_UDP;
+		ph[10] = (uint8_t)(ulen >> 8);
+		ph[11] = (uint8_t)ulen;
+		ph[12] = (uint8_t)(f->sport >> 8);
+		ph[13] = (uint8_t)f->sport;
+		ph[14] = (uint8_t)(f->dport >> 8);
+		ph[15] = (uint8_t)f->dport;
+		ph[16] = (uint8_t)(ulen >> 8);
+		ph[17] = (uint8_t)ulen;
+		ph[18] = 0;
+		ph[19] = 0;
+		uint32_t s = sum16(ph, sizeof(ph), 0);
+		s = sum16(out->payload + 2, BT_PROBE_PAYLOAD - 2, s);
+		compensate(s, check, out->payload);
+		break;
+	}
+	case BT_METHOD_TCP_SYN:
+		out->tcp_seq = ((uint32_t)check << 16) | tag;
+		break;
+	}
+}
+
+bt_probe_builder *bt_probe_builder_open(int injection, const char *device, char *err, size_t errlen)
+{
+	char ebuf[LIBNET_ERRBUF_SIZE] = "";
+	bt_probe_builder *b = calloc(1, sizeof(*b));
+	if (b == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	b->l = libnet_init(injection, device, ebuf);
+	if (b->l == NULL) {
+		snprintf(err, errlen, "%s", ebuf);
+		free(b);
+		return NULL;
+	}
+	b->l4_tag = LIBNET_PTAG_INITIALIZER;
+	b->ip_tag = LIBNET_PTAG_INITIALIZER;
+	return b;
+}
+
+void bt_probe_builder_close(bt_probe_builder *b)
+{
+	if (b == NULL)
+		return;
+	libnet_destroy(b->l);
+	free(b);
+}
+
+int bt_probe_builder_fd(bt_probe_builder *b)
+{
+	return libnet_getfd(b->l);
+}
+
+int bt_probe_build(bt_probe_builder *b, const bt_flow *f, uint32_t src, uint32_t dst,
+		   uint8_t ttl, uint8_t attempt, char *err, size_t errlen)
+{
+	bt_probe_fields pf;
+	uint8_t proto;
+	uint32_t l4len;
+
+	bt_probe_fields_make(f, src, dst, ttl, attempt, &pf);
+	if (b->have_l4 && b->method != f->method) {
+		/* A different protocol needs different blocks: start over. */
+		libnet_clear_packet(b->l);
+		b->l4_tag = b->ip_tag = LIBNET_PTAG_INITIALIZER;
+		b->have_l4 = false;
+	}
+	switch (f->method) {
+	case BT_METHOD_ICMP_PARIS:
+		proto = IPPROTO_ICMP;
+		l4len = LIBNET_ICMPV4_ECHO_H + BT_PROBE_PAYLOAD;
+		b->l4_tag = libnet_build_icmpv4_echo(ICMP_ECHO, 0, f->icmp_sum, pf.echo_id,
+						     pf.echo_seq, pf.payload, BT_PROBE_PAYLOAD,
+						     b->l, b->l4_tag);
+		break;
+	case BT_METHOD_UDP_PARIS:
+		proto = IPPROTO_UDP;
+		l4len = LIBNET_UDP_H + BT_PROBE_PAYLOAD;
+		b->l4_tag = libnet_build_udp(f->sport, f->dport, (uint16_t)l4len, pf.udp_sum,
+					     pf.payload, BT_PROBE_PAYLOAD, b->l, b->l4_tag);
+		break;
+	case BT_METHOD_TCP_SYN:
+	default:
+		proto = IPPROTO_TCP;
+		l4len = LIBNET_TCP_H;
+		/* sum 0: libnet computes the TCP checksum over the pseudo-header. */
+		b->l4_tag = libnet_build_tcp(f->sport, f->dport, pf.tcp_seq, 0, TH_SYN, 5840, 0, 0,
+					     (uint16_t)l4len, NULL, 0, b->l, b->l4_tag);
+		break;
+	}
+	if (b->l4_tag == -1)
+		goto fail;
+	b->method = f->method;
+	b->have_l4 = true;
+	b->ip_tag = libnet_build_ipv4((uint16_t)(LIBNET_IPV4_H + l4len), 0, pf.ip_id, 0, ttl,
+				      proto, 0, src, dst, NULL, 0, b->l, b->ip_tag);
+	if (b->ip_tag == -1)
+		goto fail;
+	return 0;
+fail:
+	snprintf(err, errlen, "building probe: %s", libnet_geterror(b->l));
+	return -1;
+}
+
+int bt_probe_send(bt_probe_builder *b, char *err, size_t errlen)
+{
+	int n = libnet_write(b->l);
+	if (n == -1)
+		snprintf(err, errlen, "%s", libnet_geterror(b->l));
+	return n;
+}
+
+int bt_probe_copy(bt_probe_builder *b, uint8_t *buf, size_t buflen)
+{
+	uint8_t *pkt = NULL;
+	uint32_t len = 0;
+	if (libnet_adv_cull_packet(b->l, &pkt, &len) == -1)
+		return -1;
+	int r = -1;
+	if (len <= buflen) {
+		memcpy(buf, pkt, len);
+		r = (int)len;
+	}
+	libnet_adv_free_packet(b->l, pkt);
+	return r;
+}
+
+/* ---- matching ---- */
+
+static uint16_t be16(const uint8_t *p)
+{
+	return (uint16_t)((p[0] << 8) | p[1]);
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+static bool tag_ok(uint16_t tag, uint8_t *ttl, uint8_t *attempt)
+{
+	*ttl = (uint8_t)tag;
+	*attempt = (uint8_t)(tag >> 8);
+	return *ttl != 0 && *attempt >= 1 && *attempt <= BT_PROBE_MAX_ATTEMPTS;
+}
+
+/* Checks a quoted probe: protocol, flow fields and the keyed check. */
+static int match_quote(const bt_flow *f, const bt_reply *r, bt_match *m)
+{
+	const uint8_t *l4 = r->q_l4;
+	uint8_t ttl, attempt;
+
+	switch (f->method) {
+	case BT_METHOD_ICMP_PARIS:
+		if (r->q_proto != IPPROTO_ICMP || l4[0] != 8 || l4[1] != 0 ||
+		    be16(l4 + 2) != f->icmp_sum)
+			return -1;
+		if (!tag_ok(be16(l4 + 6), &ttl, &attempt) ||
+		    be16(l4 + 4) != bt_probe_check(f, r->q_dst, ttl, attempt))
+			return -1;
+		break;
+	case BT_METHOD_UDP_PARIS:
+		if (r->q_proto != IPPROTO_UDP || be16(l4) != f->sport || be16(l4 + 2) != f->dport)
+			return -1;
+		if (!tag_ok(r->q_ip_id, &ttl, &attempt) ||
+		    be16(l4 + 6) != bt_probe_check(f, r->q_dst, ttl, attempt))
+			return -1;
+		break;
+	case BT_METHOD_TCP_SYN:
+	default: {
+		if (r->q_proto != IPPROTO_TCP || be16(l4) != f->sport || be16(l4 + 2) != f->dport)
+			return -1;
+		uint32_t seq = be32(l4 + 4);
+		if (!tag_ok((uint16_t)seq, &ttl, &attempt) ||
+		    (seq >> 16) != bt_probe_check(f, r->q_dst, ttl, attempt))
+			return -1;
+		break;
+	}
+	}
+	m->dst = r->q_dst;
+	m->ttl = ttl;
+	m->attempt = attempt;
+	return 0;
+}
+
+int bt_probe_match(const bt_flow *f, const bt_reply *r, bt_match *m)
+{
+	uint8_t ttl, attempt;
+
+	memset(m, 0, sizeof(*m));
+	if (r->proto == IPPROTO_ICMP && (r->icmp_type == 11 || r->icmp_type == 3)) {
+		if (!r->quoted || match_quote(f, r, m) != 0)
+			return -1;
+		if (r->icmp_type == 11) {
+			m->kind = BT_MATCH_HOP;
+		} else if (r->src == r->q_dst &&
+			   ((f->method == BT_METHOD_UDP_PARIS && r->icmp_code == 3) ||
+			    (f->method != BT_METHOD_UDP_PARIS && (r->icmp_code == 2 || r->icmp_code == 3)))) {
+			/* the destination itself said port (or protocol) unreachable */
+			m->kind = BT_MATCH_DEST;
+		} else {
+			m->kind = BT_MATCH_UNREACH;
+		}
+		return 0;
+	}
+	if (r->proto == IPPROTO_ICMP && r->icmp_type == 0 && f->method == BT_METHOD_ICMP_PARIS) {
+		if (!tag_ok(r->echo_seq, &ttl, &attempt) ||
+		    r->echo_id != bt_probe_check(f, r->src, ttl, attempt))
+			return -1;
+		m->kind = BT_MATCH_DEST;
+		m->dst = r->src;
+		m->ttl = ttl;
+		m->attempt = attempt;
+		return 0;
+	}
+	if (r->proto == IPPROTO_TCP && f->method == BT_METHOD_TCP_SYN) {
+		/* RST or SYN-ACK from the destination, acknowledging seq + 1. */
+		bool rst = (r->tcp_flags & 0x04) != 0;
+		bool synack = (r->tcp_flags & 0x12) == 0x12;
+		if ((!rst && !synack) || r->tcp_sport != f->dport || r->tcp_dport != f->sport)
+			return -1;
+		uint32_t seq = r->tcp_ack - 1;
+		if (!tag_ok((uint16_t)seq, &ttl, &attempt) ||
+		    (seq >> 16) != bt_probe_check(f, r->src, ttl, attempt))
+			return -1;
+		m->kind = BT_MATCH_DEST;
+		m->dst = r->src;
+		m->ttl = ttl;
+		m->attempt = attempt;
+		return 0;
+	}
+	return -1;
+}

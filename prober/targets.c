@@ -1,0 +1,158 @@
+/* bordertrace — target lists (see include/bordertrace/targets.h). */
+#include "bordertrace/targets.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void bt_targets_init(bt_targets *t)
+{
+	memset(t, 0, sizeof(*t));
+}
+
+void bt_targets_free(bt_targets *t)
+{
+	free(t->a);
+	memset(t, 0, sizeof(*t));
+}
+
+static int push(bt_targets *t, const bt_addr *a)
+{
+	if (t->n == t->cap) {
+		size_t nc = t->cap ? t->cap * 2 : 64;
+		bt_addr *na = realloc(t->a, nc * sizeof(*na));
+		if (na == NULL)
+			return -1;
+		t->a = na;
+		t->cap = nc;
+	}
+	t->a[t->n++] = *a;
+	return 0;
+}
+
+int bt_targets_add_string(bt_targets *t, const char *s, char *err, size_t errlen)
+{
+	bt_addr a;
+	if (bt_addr_parse(s, &a) != 0) {
+		snprintf(err, errlen, "not an IP address (names are not resolved)");
+		return -1;
+	}
+	if (push(t, &a) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+int bt_targets_parse(bt_targets *t, const char *buf, size_t len, const char *name, char *err,
+		     size_t errlen)
+{
+	size_t lineno = 0, pos = 0;
+	while (pos < len) {
+		const char *line = buf + pos;
+		const char *nl = memchr(line, '\n', len - pos);
+		size_t ll = nl ? (size_t)(nl - line) : len - pos;
+		pos += ll + (nl ? 1 : 0);
+		lineno++;
+		const char *hash = memchr(line, '#', ll);
+		if (hash)
+			ll = (size_t)(hash - line);
+		while (ll > 0 && (line[0] == ' ' || line[0] == '\t')) {
+			line++;
+			ll--;
+		}
+		while (ll > 0 && (line[ll - 1] == ' ' || line[ll - 1] == '\t' || line[ll - 1] == '\r'))
+			ll--;
+		if (ll == 0)
+			continue;
+		char tok[64];
+		if (ll >= sizeof(tok) || memchr(line, '\0', ll) != NULL) {
+			snprintf(err, errlen, "%s:%zu: not an IP address", name, lineno);
+			return -1;
+		}
+		memcpy(tok, line, ll);
+		tok[ll] = '\0';
+		char why[128];
+		if (bt_targets_add_string(t, tok, why, sizeof(why)) != 0) {
+			snprintf(err, errlen, "%s:%zu: '%s': %s", name, lineno, tok, why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int bt_targets_load(bt_targets *t, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	for (;;) {
+		if (cap - len < 65536) {
+			size_t nc = cap ? cap * 2 : 65536;
+			char *nb = realloc(buf, nc);
+			if (nb == NULL) {
+				snprintf(err, errlen, "%s: out of memory", path);
+				free(buf);
+				fclose(f);
+				return -1;
+			}
+			buf = nb;
+			cap = nc;
+		}
+		size_t r = fread(buf + len, 1, cap - len, f);
+		len += r;
+		if (r == 0)
+			break;
+	}
+	int bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		snprintf(err, errlen, "%s: read error", path);
+		free(buf);
+		return -1;
+	}
+	int rc = bt_targets_parse(t, buf, len, path, err, errlen);
+	free(buf);
+	return rc;
+}
+
+static int cmp_idx(const void *a, const void *b, void *arg)
+{
+	const bt_addr *v = arg;
+	size_t ia = *(const size_t *)a, ib = *(const size_t *)b;
+	int c = bt_addr_cmp(&v[ia], &v[ib]);
+	return c ? c : (ia < ib ? -1 : ia > ib);
+}
+
+size_t bt_targets_dedup(bt_targets *t)
+{
+	if (t->n < 2)
+		return 0;
+	size_t *idx = malloc(t->n * sizeof(*idx));
+	unsigned char *drop = calloc(t->n, 1);
+	if (idx == NULL || drop == NULL) {
+		free(idx);
+		free(drop);
+		return 0;
+	}
+	for (size_t i = 0; i < t->n; i++)
+		idx[i] = i;
+	qsort_r(idx, t->n, sizeof(*idx), cmp_idx, t->a);
+	for (size_t i = 1; i < t->n; i++)
+		if (bt_addr_eq(&t->a[idx[i]], &t->a[idx[i - 1]]))
+			drop[idx[i]] = 1;
+	size_t w = 0;
+	for (size_t i = 0; i < t->n; i++)
+		if (!drop[i])
+			t->a[w++] = t->a[i];
+	size_t removed = t->n - w;
+	t->n = w;
+	free(idx);
+	free(drop);
+	return removed;
+}
