@@ -236,7 +236,9 @@ int bt_probe_copy(bt_probe_builder *b, uint8_t *buf, size_t buflen)
 {
 	uint8_t *pkt = NULL;
 	uint32_t len = 0;
-	if (libnet_adv_cull_packet(b->l, &pkt, &len) == -1)
+	/* libnet 1.1.6 culls only in link mode; coalescing is what culling
+	 * does underneath and works in every mode, LIBNET_NONE included. */
+	if (libnet_pblock_coalesce(b->l, &pkt, &len) == -1)
 		return -1;
 	int r = -1;
 	if (len <= buflen) {
