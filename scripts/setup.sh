@@ -1,0 +1,29 @@
+#!/bin/bash
+# Installs the Debian 12 packages bordertrace needs to build, test and run
+# its lab. Idempotent; run as root (or through sudo).
+set -euo pipefail
+
+# build
+PACKAGES="build-essential meson ninja-build pkg-config libpcap-dev libnet1-dev
+  libmaxminddb-dev libjansson-dev libcmocka-dev libcap-dev"
+# lab and reference peer
+PACKAGES+=" iproute2 nftables tcpdump scamper libscamperfile0-dev procps util-linux python3"
+# resolver tests and benchmark
+PACKAGES+=" libmaxmind-db-writer-perl mmdb-bin python3-maxminddb time"
+# fuzzing and sanitizers
+PACKAGES+=" clang libclang-rt-14-dev"
+
+if [[ $(id -u) -ne 0 ]]; then
+	echo "setup.sh: installing packages needs root; try: sudo $0" >&2
+	exit 1
+fi
+missing=()
+for p in $PACKAGES; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [[ ${#missing[@]} -gt 0 ]]; then
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+echo "setup.sh: all packages present"
