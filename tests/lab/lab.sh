@@ -12,7 +12,7 @@
 #   lab.sh shell TOPO               up, interactive shell in the VP namespace, then down
 #   lab.sh check TOPO               parse only; report the first bad line as file:line
 #   lab.sh truth TOPO [CHANGE]      ground truth: "TARGET BRANCH HOP1 HOP2 ..." per line
-#   lab.sh info  TOPO               "vp NODE NS ADDR", then "change NAME" per change block
+#   lab.sh info  TOPO               "vp NODE NS ADDR IFACE", then "change NAME" per change block
 #
 # Namespace names are $LAB_PREFIX$NODE; tests set LAB_PREFIX=bt<pid>- so that two runs
 # never collide and a trap can remove exactly what this run created.
@@ -62,6 +62,7 @@ CHANGE_ORDER=()
 STMTS=()
 VP=""
 VP_ADDR=""
+VP_IF=""
 TOPO=""
 
 perr() { echo "$TOPO:$1: $2" >&2; exit 2; }
@@ -138,13 +139,14 @@ parse() {
             [[ -z ${IFACES[${w[1]}/${w[3]}]:-} ]] || perr $n "second link between ${w[1]} and ${w[3]} (interfaces are named after the peer node)"
             IFACES[${w[1]}/${w[3]}]=1; IFACES[${w[3]}/${w[1]}]=1
             ;;
-        dummy)
-            ((nw >= 4)) || perr $n "usage: dummy NODE IFNAME ADDR/PLEN|A.B.C.X-Y/PLEN ..."
-            [[ -z $phase ]] || perr $n "'dummy' is not allowed inside a change block"
+        addr)
+            # addr NODE IFACE SPEC...: IFACE is lo, a link's interface (named after the
+            # peer), or a new name, which becomes a dummy interface.
+            ((nw >= 4)) || perr $n "usage: addr NODE IFACE ADDR/PLEN|A.B.C.X-Y/PLEN ..."
+            [[ -z $phase ]] || perr $n "'addr' is not allowed inside a change block"
             need_node $n "${w[1]}"
             [[ ${w[2]} =~ ^[a-z][a-z0-9]{0,9}$ ]] || perr $n "bad interface name '${w[2]}'"
-            [[ -z ${IFACES[${w[1]}/${w[2]}]:-} ]] || perr $n "interface ${w[2]} already exists on ${w[1]}"
-            IFACES[${w[1]}/${w[2]}]=1
+            [[ ${w[2]} == lo ]] || IFACES[${w[1]}/${w[2]}]=1
             local s
             for s in "${w[@]:3}"; do check_range $n "$s" needplen; done
             ;;
@@ -218,6 +220,7 @@ parse() {
         fi
     done
     [[ -n $VP_ADDR ]] || perr $n "the vp '$VP' has no link"
+    VP_IF=${w[3]}; [[ ${w[1]} == "$VP" ]] || VP_IF=${w[1]}   # named after the peer
 }
 
 # ---------------------------------------------------------------------------
@@ -270,19 +273,22 @@ do_link() { # A ADDR_A B ADDR_B ; interface in A is named B and vice versa
     ip -n "$(ns "$a")" link add name "$b" type veth peer name "$a" netns "$(ns "$b")"
     ip -n "$(ns "$a")" addr add "$aa" dev "$b"
     ip -n "$(ns "$b")" addr add "$ba" dev "$a"
-    ip -n "$(ns "$a")" link set "$b" up
-    ip -n "$(ns "$b")" link set "$a" up
+    ip -n "$(ns "$a")" link set dev "$b" up
+    ip -n "$(ns "$b")" link set dev "$a" up
 }
 
-do_dummy() { # NODE IFNAME SPEC...
+do_addr() { # NODE IFNAME SPEC...
     local n=$1 ifn=$2 s a
     shift 2
-    ip -n "$(ns "$n")" link add "$ifn" type dummy
+    if ! ip -n "$(ns "$n")" link show dev "$ifn" >/dev/null 2>&1; then
+        ip -n "$(ns "$n")" link add name "$ifn" type dummy ||
+            die "cannot create dummy interface $ifn (kernel without dummy support? use 'lo')"
+    fi
     # One batch: the 'many' topology puts 200 addresses on one interface.
     for s in "$@"; do
         for a in $(expand_range "$s"); do echo "addr add $a dev $ifn"; done
     done | ip -n "$(ns "$n")" -batch -
-    ip -n "$(ns "$n")" link set "$ifn" up
+    ip -n "$(ns "$n")" link set dev "$ifn" up
 }
 
 # ECMP for ICMP. Linux's multipath hash (policy 1) does not look at the ICMP checksum,
@@ -367,14 +373,15 @@ cmd_up() {
     for n in "${NODES[@]}"; do
         ! ip netns list | grep -qw "^$(ns "$n")" || die "namespace $(ns "$n") already exists (another run with LAB_PREFIX=$LAB_PREFIX?)"
     done
-    # A half-built lab is worse than none: tear down whatever was created on failure.
-    trap 'echo "lab.sh: up failed; removing $LAB_PREFIX namespaces" >&2; cmd_down' ERR
+    # A half-built lab is worse than none: the EXIT trap tears down whatever was
+    # created if any step fails (set -e) before UP_DONE is set.
+    UP_DONE=""
     for n in "${NODES[@]}"; do setup_node "$n"; done
     for s in "${STMTS[@]}"; do
         read -ra w <<<"${s#*|*|}"
         case ${w[0]} in
         link) do_link "${w[1]}" "${w[2]}" "${w[3]}" "${w[4]}" ;;
-        dummy) do_dummy "${w[1]}" "${w[2]}" "${w[@]:3}" ;;
+        addr) do_addr "${w[1]}" "${w[2]}" "${w[@]:3}" ;;
         esac
     done
     # LAB_KERNEL_ICMP_ECMP=1 leaves ICMP to the kernel's hash (to show why we don't).
@@ -382,7 +389,7 @@ cmd_up() {
         for n in "${!ECMP_N[@]}"; do setup_icmp_ecmp "$n" "${ECMP_N[$n]}"; done
     fi
     apply_phase ""
-    trap - ERR
+    UP_DONE=1
 }
 
 cmd_down() {
@@ -436,6 +443,21 @@ cmd_truth() {
     done
 }
 
+UP_DONE=1          # nothing half-built yet
+ALWAYS_DOWN=""     # run/shell: tear down on every exit
+on_exit() {
+    local rc=$?
+    if [[ -n $ALWAYS_DOWN ]]; then
+        cmd_down
+    elif [[ -z $UP_DONE ]]; then
+        echo "lab.sh: bringing up $TOPO failed; removing ${LAB_PREFIX}* namespaces" >&2
+        cmd_down
+    fi
+    exit $rc
+}
+trap on_exit EXIT
+trap 'exit 130' INT TERM    # so that the EXIT trap runs on ^C and kill too
+
 usage() {
     sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2
     exit 1
@@ -458,7 +480,7 @@ up | check | truth | info | exec | apply-change | run | shell)
     check) echo "$TOPO: ok (${#NODES[@]} nodes, ${#CHANGE_ORDER[@]} change blocks)" ;;
     truth) cmd_truth "${1:-}" ;;
     info)
-        echo "vp $VP $(ns "$VP") $VP_ADDR"
+        echo "vp $VP $(ns "$VP") $VP_ADDR $VP_IF"
         for s in "${CHANGE_ORDER[@]}"; do echo "change $s"; done
         ;;
     exec)
@@ -475,8 +497,7 @@ up | check | truth | info | exec | apply-change | run | shell)
         ;;
     run | shell)
         [[ $cmd == shell ]] || (($# >= 1)) || usage
-        trap cmd_down EXIT
-        trap 'exit 130' INT TERM
+        ALWAYS_DOWN=1
         cmd_up
         export LAB_PREFIX LAB_TOPO=$TOPO
         rc=0
