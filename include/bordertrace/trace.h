@@ -15,6 +15,7 @@
 #include "bordertrace/addr.h"
 
 #define BT_TRACE_FORMAT_VERSION 1
+#define BT_TRACE_FORMAT_NAME "bordertrace-trace" /* the "format" key */
 #define BT_MPLS_MAX 8
 #define BT_ID_MAX 64 /* vp, campaign and round ids, NUL included */
 
@@ -75,22 +76,34 @@ typedef struct bt_trace {
 	uint32_t probes_sent;
 	size_t hop_count;       /* hops[i].probe_ttl == first_ttl + i */
 	bt_hop *hops;
+	size_t hop_cap;         /* hops allocated; owned by alloc/reserve */
 } bt_trace;
 
 /* alloc/free pair; alloc returns a zeroed trace with room for nhops hops
  * (hop_count set to 0), or NULL on memory exhaustion. */
 bt_trace *bt_trace_alloc(size_t nhops);
 void bt_trace_free(bt_trace *t);
-/* Grows the hop array so that it holds at least n hops; 0 or -1. */
+/* Grows the hop array so that it holds at least n hops; 0 or -1.
+ * New hops are zeroed (a zeroed hop is a gap). */
 int bt_trace_reserve(bt_trace *t, size_t n);
 
+/* Checks the invariants every written record keeps (stop set, dst set,
+ * TTLs in order and contiguous, MPLS fields in range, ids NUL-terminated
+ * UTF-8, times printable). Returns 0, or -1 with a message naming the JSON
+ * field in err. The writer refuses (EINVAL) what this refuses, so that
+ * everything written can be read back. */
+int bt_trace_check(const bt_trace *t, char *err, size_t errlen);
+
+/* Names return NULL for a value outside the enum. */
 const char *bt_method_name(bt_method m);            /* "icmp-paris", ... */
 int bt_method_parse(const char *s, bt_method *out); /* 0 or -1 */
-const char *bt_stop_name(bt_stop s);                /* "completed", ... */
+const char *bt_stop_name(bt_stop s);                /* "completed", ... ("none") */
 int bt_stop_parse(const char *s, bt_stop *out);
 
 /* UTC ISO-8601 with microseconds and Z: "2017-10-01T09:07:51.000000Z".
- * buf needs BT_TIME_STRLEN bytes. Parsing accepts fractions of 0..9 digits. */
+ * buf needs BT_TIME_STRLEN bytes. Parsing accepts fractions of 0..9 digits
+ * (digits past the sixth are truncated). Years 0000..9999; format returns
+ * NULL outside that range or when buf is too small; parse returns 0 or -1. */
 #define BT_TIME_STRLEN 32
 const char *bt_time_format(int64_t us, char *buf, size_t buflen);
 int bt_time_parse(const char *s, int64_t *us);
@@ -98,7 +111,9 @@ int bt_time_parse(const char *s, int64_t *us);
 /* ---- JSON Lines (trace_json.c) ---- */
 
 /* Serialises one trace as one JSON object and a newline, appended to *buf
- * (malloc'd, grown as needed). Returns 0 or -1 (memory). */
+ * (malloc'd, grown as needed; *buf may start NULL with *len = *cap = 0; it is
+ * kept NUL-terminated, *len not counting the NUL). Returns 0 or -1: errno
+ * ENOMEM, or EINVAL when bt_trace_check refuses the trace. */
 int bt_trace_to_json(const bt_trace *t, char **buf, size_t *len, size_t *cap);
 /* Writes one trace line to f; 0 or -1 (errno set). */
 int bt_trace_write(FILE *f, const bt_trace *t);
@@ -108,7 +123,9 @@ int bt_trace_write(FILE *f, const bt_trace *t);
 bt_trace *bt_trace_from_json(const char *line, size_t len, char *err, size_t errlen);
 
 /* Reads traces one by one from a file of JSON Lines. Blank lines are skipped.
- * Errors carry the path and line number. */
+ * Errors carry the path and line number. After a malformed line, the next
+ * call goes on with the following line. fdopen does not take ownership of f
+ * (close leaves it open); it returns NULL only on memory exhaustion. */
 typedef struct bt_trace_reader bt_trace_reader;
 bt_trace_reader *bt_trace_reader_open(const char *path, char *err, size_t errlen);
 bt_trace_reader *bt_trace_reader_fdopen(FILE *f, const char *name);

@@ -1,0 +1,724 @@
+/* bordertrace — the trace record as JSON Lines: one object per trace per
+ * line, written and read here only, so that the schema lives in one place.
+ * The format is documented in doc/trace-format.md; keep the two in step.
+ *
+ * The reader treats its input as untrusted: every field is type- and
+ * range-checked, and an error names the field ("hops[3].ttl"). Keys it does
+ * not know are ignored, so that a newer writer's additions do not break it;
+ * a version ("v") it does not know is refused. */
+#include "bordertrace/trace.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#define TTL_MAX 255
+#define MPLS_LABEL_MAX 0xFFFFF
+#define RTT_US_MAX UINT32_MAX
+
+/* ==== writer ==== */
+
+/* Adds key: value in insertion order; v may be NULL (failed allocation),
+ * which json_object_set_new reports as an error. */
+static bool put(json_t *o, const char *key, json_t *v)
+{
+	return json_object_set_new(o, key, v) == 0;
+}
+
+static json_t *addr_json(const bt_addr *a)
+{
+	char buf[BT_ADDR_STRLEN];
+	if (!bt_addr_is_set(a))
+		return json_null();
+	return json_string(bt_addr_format(a, buf, sizeof(buf)));
+}
+
+static json_t *time_json(int64_t us)
+{
+	char buf[BT_TIME_STRLEN];
+	const char *s = bt_time_format(us, buf, sizeof(buf));
+	return s != NULL ? json_string(s) : NULL;
+}
+
+static json_t *hop_json(const bt_hop *h)
+{
+	json_t *o = json_object();
+	bool ok = o != NULL;
+
+	ok = ok && put(o, "ttl", json_integer(h->probe_ttl));
+	ok = ok && put(o, "attempt", json_integer(h->attempt));
+	ok = ok && put(o, "addr", addr_json(&h->addr));
+	if (!bt_addr_is_set(&h->addr))
+		goto out; /* a gap: nothing else is known */
+	/* µs as ms: printed with JSON_REAL_PRECISION(10), enough for every
+	 * uint32 µs value to print with its 3 decimals exactly. */
+	ok = ok && put(o, "rtt_ms", json_real((double)h->rtt_us / 1000.0));
+	ok = ok && put(o, "reply_ttl", json_integer(h->reply_ttl));
+	if (h->tcp_flags != 0) {
+		ok = ok && put(o, "tcp_flags", json_integer(h->tcp_flags));
+	} else {
+		ok = ok && put(o, "icmp_type", json_integer(h->icmp_type));
+		ok = ok && put(o, "icmp_code", json_integer(h->icmp_code));
+	}
+	if (h->quoted_ttl != 0)
+		ok = ok && put(o, "quoted_ttl", json_integer(h->quoted_ttl));
+	ok = ok && put(o, "size", json_integer(h->reply_size));
+	if (h->mpls_count > 0) {
+		json_t *a = json_array();
+		ok = ok && put(o, "mpls", a);
+		for (unsigned k = 0; ok && k < h->mpls_count; k++) {
+			const bt_mpls *m = &h->mpls[k];
+			json_t *e = json_object();
+			ok = ok && json_array_append_new(a, e) == 0;
+			ok = ok && put(e, "label", json_integer(m->label));
+			ok = ok && put(e, "tc", json_integer(m->tc));
+			ok = ok && put(e, "s", json_integer(m->s));
+			ok = ok && put(e, "ttl", json_integer(m->ttl));
+		}
+	}
+out:
+	if (!ok) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static json_t *trace_json(const bt_trace *t)
+{
+	json_t *o = json_object();
+	bool ok = o != NULL;
+
+	/* The order here is the order on disk: identity, then what was probed,
+	 * then when and how it ended, then the hops. */
+	ok = ok && put(o, "format", json_string(BT_TRACE_FORMAT_NAME));
+	ok = ok && put(o, "v", json_integer(BT_TRACE_FORMAT_VERSION));
+	ok = ok && put(o, "vp", json_string(t->vp));
+	ok = ok && put(o, "campaign", json_string(t->campaign));
+	ok = ok && put(o, "round", json_string(t->round));
+	ok = ok && put(o, "method", json_string(bt_method_name(t->method)));
+	ok = ok && put(o, "src", addr_json(&t->src));
+	ok = ok && put(o, "dst", addr_json(&t->dst));
+	ok = ok && put(o, "flow", json_integer(t->flow));
+	ok = ok && put(o, "sport", json_integer(t->sport));
+	ok = ok && put(o, "dport", json_integer(t->dport));
+	ok = ok && put(o, "icmp_sum", json_integer(t->icmp_sum));
+	ok = ok && put(o, "start", time_json(t->start_us));
+	ok = ok && put(o, "end", time_json(t->end_us));
+	ok = ok && put(o, "stop", json_string(bt_stop_name(t->stop)));
+	ok = ok && put(o, "stop_ttl", json_integer(t->stop_ttl));
+	ok = ok && put(o, "first_ttl", json_integer(t->first_ttl));
+	ok = ok && put(o, "max_ttl", json_integer(t->max_ttl));
+	ok = ok && put(o, "probes_sent", json_integer(t->probes_sent));
+	json_t *hops = json_array();
+	ok = ok && put(o, "hops", hops);
+	for (size_t i = 0; ok && i < t->hop_count; i++)
+		ok = json_array_append_new(hops, hop_json(&t->hops[i])) == 0;
+	if (!ok) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+struct sink {
+	char **buf;
+	size_t *len, *cap;
+};
+
+/* Appends n bytes and keeps the buffer NUL-terminated. */
+static int sink_put(const char *s, size_t n, void *data)
+{
+	struct sink *k = data;
+	size_t need = *k->len + n + 1;
+	if (need < n)
+		return -1;
+	if (need > *k->cap) {
+		size_t cap = *k->cap ? *k->cap : 256;
+		while (cap < need)
+			cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+		char *b = realloc(*k->buf, cap);
+		if (b == NULL)
+			return -1;
+		*k->buf = b;
+		*k->cap = cap;
+	}
+	memcpy(*k->buf + *k->len, s, n);
+	*k->len += n;
+	(*k->buf)[*k->len] = '\0';
+	return 0;
+}
+
+int bt_trace_to_json(const bt_trace *t, char **buf, size_t *len, size_t *cap)
+{
+	/* Never write what the reader would refuse. */
+	if (bt_trace_check(t, NULL, 0) != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	json_t *o = trace_json(t);
+	if (o == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	struct sink k = {buf, len, cap};
+	size_t start = *len;
+	int rc = json_dump_callback(o, sink_put, &k,
+				    JSON_COMPACT | JSON_PRESERVE_ORDER |
+					    JSON_REAL_PRECISION(10));
+	json_decref(o);
+	if (rc == 0)
+		rc = sink_put("\n", 1, &k);
+	if (rc != 0) {
+		/* Leave no half line behind. */
+		*len = start;
+		if (*buf != NULL)
+			(*buf)[start] = '\0';
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
+}
+
+int bt_trace_write(FILE *f, const bt_trace *t)
+{
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	if (bt_trace_to_json(t, &buf, &len, &cap) != 0)
+		return -1;
+	size_t n = fwrite(buf, 1, len, f);
+	int saved = errno;
+	free(buf);
+	if (n != len) {
+		errno = saved != 0 ? saved : EIO;
+		return -1;
+	}
+	return 0;
+}
+
+/* ==== reader ==== */
+
+struct pctx {
+	char *err;
+	size_t errlen;
+};
+
+static void msg(struct pctx *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void msg(struct pctx *c, const char *fmt, ...)
+{
+	if (c->err == NULL || c->errlen == 0)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->err, c->errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* "field 'hops[3].ttl': <what>". pre is "" or a path like "hops[3]". */
+static int fail(struct pctx *c, const char *pre, const char *key,
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static int fail(struct pctx *c, const char *pre, const char *key,
+		const char *fmt, ...)
+{
+	char what[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	msg(c, "field '%s%s%s': %s", pre, *pre && *key ? "." : "", key, what);
+	return -1;
+}
+
+static const char *type_name(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: return "object";
+	case JSON_ARRAY: return "array";
+	case JSON_STRING: return "string";
+	case JSON_INTEGER: return "integer";
+	case JSON_REAL: return "real";
+	case JSON_TRUE: return "true";
+	case JSON_FALSE: return "false";
+	case JSON_NULL: return "null";
+	}
+	return "?";
+}
+
+/* A short, printable copy of an input string for an error message. */
+static const char *show(const char *s, char *buf, size_t buflen)
+{
+	size_t i = 0;
+	for (; s[i] != '\0' && i + 4 < buflen; i++)
+		buf[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+	if (s[i] != '\0')
+		buf[i++] = '.', buf[i++] = '.', buf[i++] = '.';
+	buf[i] = '\0';
+	return buf;
+}
+
+/* Getters: 1 when the field is present and valid, 0 when it is absent and
+ * optional, -1 (message written) otherwise. */
+
+static int get_int(struct pctx *c, json_t *o, const char *pre, const char *key,
+		   bool required, json_int_t min, json_int_t max, json_int_t *out)
+{
+	json_t *v = json_object_get(o, key);
+	if (v == NULL) {
+		if (!required)
+			return 0;
+		return fail(c, pre, key, "required field missing");
+	}
+	if (!json_is_integer(v))
+		return fail(c, pre, key,
+			    "expected integer %" JSON_INTEGER_FORMAT
+			    "..%" JSON_INTEGER_FORMAT ", got %s",
+			    min, max, type_name(v));
+	json_int_t x = json_integer_value(v);
+	if (x < min || x > max)
+		return fail(c, pre, key,
+			    "expected integer %" JSON_INTEGER_FORMAT
+			    "..%" JSON_INTEGER_FORMAT ", got %" JSON_INTEGER_FORMAT,
+			    min, max, x);
+	*out = x;
+	return 1;
+}
+
+static int get_str(struct pctx *c, json_t *o, const char *pre, const char *key,
+		   const char **out)
+{
+	json_t *v = json_object_get(o, key);
+	if (v == NULL)
+		return fail(c, pre, key, "required field missing");
+	if (!json_is_string(v))
+		return fail(c, pre, key, "expected string, got %s", type_name(v));
+	*out = json_string_value(v);
+	return 1;
+}
+
+static int get_id(struct pctx *c, json_t *o, const char *key, char *out)
+{
+	const char *s;
+	if (get_str(c, o, "", key, &s) < 0)
+		return -1;
+	size_t n = strlen(s);
+	if (n >= BT_ID_MAX)
+		return fail(c, "", key, "longer than %d bytes", BT_ID_MAX - 1);
+	memcpy(out, s, n + 1);
+	return 1;
+}
+
+static int get_addr(struct pctx *c, json_t *o, const char *pre, const char *key,
+		    bool allow_null, bt_addr *out)
+{
+	char sh[48];
+	json_t *v = json_object_get(o, key);
+	if (v == NULL)
+		return fail(c, pre, key, "required field missing");
+	if (json_is_null(v) && allow_null) {
+		memset(out, 0, sizeof(*out));
+		return 1;
+	}
+	if (!json_is_string(v))
+		return fail(c, pre, key, "expected IP address string%s, got %s",
+			    allow_null ? " or null" : "", type_name(v));
+	if (bt_addr_parse(json_string_value(v), out) != 0)
+		return fail(c, pre, key, "not an IP address: \"%s\"",
+			    show(json_string_value(v), sh, sizeof(sh)));
+	return 1;
+}
+
+static int get_time(struct pctx *c, json_t *o, const char *key, int64_t *out)
+{
+	const char *s;
+	char sh[48];
+	if (get_str(c, o, "", key, &s) < 0)
+		return -1;
+	if (bt_time_parse(s, out) != 0)
+		return fail(c, "", key,
+			    "expected UTC time like \"2017-10-01T09:07:51.000000Z\", got \"%s\"",
+			    show(s, sh, sizeof(sh)));
+	return 1;
+}
+
+static int parse_mpls(struct pctx *c, json_t *a, const char *pre, bt_hop *h)
+{
+	if (!json_is_array(a))
+		return fail(c, pre, "mpls", "expected array, got %s", type_name(a));
+	size_t n = json_array_size(a);
+	if (n > BT_MPLS_MAX)
+		return fail(c, pre, "mpls", "%zu entries, at most %d", n,
+			    BT_MPLS_MAX);
+	for (size_t k = 0; k < n; k++) {
+		char p[48];
+		json_t *e = json_array_get(a, k);
+		json_int_t label, tc, s, ttl;
+		snprintf(p, sizeof(p), "%s.mpls[%zu]", pre, k);
+		if (!json_is_object(e))
+			return fail(c, p, "", "expected object, got %s",
+				    type_name(e));
+		if (get_int(c, e, p, "label", true, 0, MPLS_LABEL_MAX, &label) < 0 ||
+		    get_int(c, e, p, "tc", true, 0, 7, &tc) < 0 ||
+		    get_int(c, e, p, "s", true, 0, 1, &s) < 0 ||
+		    get_int(c, e, p, "ttl", true, 0, 255, &ttl) < 0)
+			return -1;
+		h->mpls[k] = (bt_mpls){(uint32_t)label, (uint8_t)tc, (uint8_t)s,
+				       (uint8_t)ttl};
+	}
+	h->mpls_count = (uint8_t)n;
+	return 0;
+}
+
+/* Keys only a reply has; on a gap they would be data we cannot hold. */
+static const char *const reply_keys[] = {
+	"rtt_ms", "reply_ttl", "icmp_type", "icmp_code",
+	"quoted_ttl", "size", "tcp_flags", "mpls",
+};
+
+static int parse_hop(struct pctx *c, json_t *o, size_t i, const bt_trace *t,
+		     bt_hop *h)
+{
+	char pre[32];
+	json_int_t v;
+	snprintf(pre, sizeof(pre), "hops[%zu]", i);
+
+	if (!json_is_object(o))
+		return fail(c, pre, "", "expected object, got %s", type_name(o));
+	if (get_int(c, o, pre, "ttl", true, 1, TTL_MAX, &v) < 0)
+		return -1;
+	/* One entry per TTL, in order, none skipped: position i is TTL
+	 * first_ttl + i, so analyses can index hops by TTL. */
+	unsigned want = t->first_ttl + (unsigned)i;
+	if (v != want)
+		return fail(c, pre, "ttl",
+			    "expected %u (first_ttl + %zu: hops in TTL order, "
+			    "one per TTL), got %" JSON_INTEGER_FORMAT,
+			    want, i, v);
+	if (v > t->max_ttl)
+		return fail(c, pre, "ttl", "%" JSON_INTEGER_FORMAT
+			    " is above max_ttl %u", v, t->max_ttl);
+	h->probe_ttl = (uint8_t)v;
+	if (get_addr(c, o, pre, "addr", true, &h->addr) < 0)
+		return -1;
+	bool gap = !bt_addr_is_set(&h->addr);
+	if (get_int(c, o, pre, "attempt", true, gap ? 0 : 1, 255, &v) < 0)
+		return -1;
+	h->attempt = (uint8_t)v;
+
+	if (gap) {
+		for (size_t k = 0; k < sizeof(reply_keys) / sizeof(*reply_keys); k++)
+			if (json_object_get(o, reply_keys[k]) != NULL)
+				return fail(c, pre, reply_keys[k],
+					    "not allowed on a gap (addr null)");
+		return 0;
+	}
+
+	json_t *r = json_object_get(o, "rtt_ms");
+	if (r == NULL)
+		return fail(c, pre, "rtt_ms", "required field missing");
+	/* Rounded to the nearest µs: exact for what we write (3 decimals). */
+	double us = json_is_number(r) ? json_number_value(r) * 1000.0 : -1.0;
+	if (!(us >= 0.0 && us < (double)RTT_US_MAX + 0.5))
+		return fail(c, pre, "rtt_ms",
+			    "expected number of milliseconds 0..4294967.295, got %s",
+			    json_is_number(r) ? "a number out of range" : type_name(r));
+	h->rtt_us = (uint32_t)(us + 0.5);
+
+	if (get_int(c, o, pre, "reply_ttl", true, 0, 255, &v) < 0)
+		return -1;
+	h->reply_ttl = (uint8_t)v;
+	int has_tcp = get_int(c, o, pre, "tcp_flags", false, 1, 255, &v);
+	if (has_tcp < 0)
+		return -1;
+	if (has_tcp) {
+		/* A TCP reply has no ICMP type; both would be ambiguous. */
+		h->tcp_flags = (uint8_t)v;
+		if (json_object_get(o, "icmp_type") != NULL)
+			return fail(c, pre, "icmp_type",
+				    "not allowed with tcp_flags (a TCP reply)");
+		if (json_object_get(o, "icmp_code") != NULL)
+			return fail(c, pre, "icmp_code",
+				    "not allowed with tcp_flags (a TCP reply)");
+	} else {
+		if (get_int(c, o, pre, "icmp_type", true, 0, 255, &v) < 0)
+			return -1;
+		h->icmp_type = (uint8_t)v;
+		if (get_int(c, o, pre, "icmp_code", true, 0, 255, &v) < 0)
+			return -1;
+		h->icmp_code = (uint8_t)v;
+	}
+	int has = get_int(c, o, pre, "quoted_ttl", false, 0, 255, &v);
+	if (has < 0)
+		return -1;
+	h->quoted_ttl = has ? (uint8_t)v : 0;
+	if (get_int(c, o, pre, "size", true, 0, 65535, &v) < 0)
+		return -1;
+	h->reply_size = (uint16_t)v;
+	json_t *m = json_object_get(o, "mpls");
+	if (m != NULL && parse_mpls(c, m, pre, h) < 0)
+		return -1;
+	return 0;
+}
+
+static bt_trace *parse_trace(struct pctx *c, json_t *o)
+{
+	const char *s;
+	char sh[48];
+	json_int_t v;
+	bt_trace tmp;
+	memset(&tmp, 0, sizeof(tmp));
+	bt_trace *t = &tmp;
+
+	/* format and version first: on a record we cannot read, say that
+	 * rather than complain about its fields. */
+	if (get_str(c, o, "", "format", &s) < 0)
+		return NULL;
+	if (strcmp(s, BT_TRACE_FORMAT_NAME) != 0) {
+		fail(c, "", "format", "expected \"%s\", got \"%s\"",
+		     BT_TRACE_FORMAT_NAME, show(s, sh, sizeof(sh)));
+		return NULL;
+	}
+	json_t *jv = json_object_get(o, "v");
+	if (jv == NULL) {
+		fail(c, "", "v", "required field missing");
+		return NULL;
+	}
+	if (!json_is_integer(jv)) {
+		fail(c, "", "v", "expected integer format version, got %s",
+		     type_name(jv));
+		return NULL;
+	}
+	if (json_integer_value(jv) != BT_TRACE_FORMAT_VERSION) {
+		fail(c, "", "v",
+		     "unsupported format version %" JSON_INTEGER_FORMAT
+		     " (this reader knows version %d)",
+		     json_integer_value(jv), BT_TRACE_FORMAT_VERSION);
+		return NULL;
+	}
+	t->version = BT_TRACE_FORMAT_VERSION;
+
+	if (get_id(c, o, "vp", t->vp) < 0 ||
+	    get_id(c, o, "campaign", t->campaign) < 0 ||
+	    get_id(c, o, "round", t->round) < 0)
+		return NULL;
+	if (get_str(c, o, "", "method", &s) < 0)
+		return NULL;
+	if (bt_method_parse(s, &t->method) != 0) {
+		fail(c, "", "method",
+		     "unknown method \"%s\" (expected icmp-paris, udp-paris or tcp-syn)",
+		     show(s, sh, sizeof(sh)));
+		return NULL;
+	}
+	if (get_addr(c, o, "", "src", true, &t->src) < 0 ||
+	    get_addr(c, o, "", "dst", false, &t->dst) < 0)
+		return NULL;
+	if (get_int(c, o, "", "flow", true, 0, 65535, &v) < 0)
+		return NULL;
+	t->flow = (uint16_t)v;
+	if (get_int(c, o, "", "sport", true, 0, 65535, &v) < 0)
+		return NULL;
+	t->sport = (uint16_t)v;
+	if (get_int(c, o, "", "dport", true, 0, 65535, &v) < 0)
+		return NULL;
+	t->dport = (uint16_t)v;
+	if (get_int(c, o, "", "icmp_sum", true, 0, 65535, &v) < 0)
+		return NULL;
+	t->icmp_sum = (uint16_t)v;
+	if (get_time(c, o, "start", &t->start_us) < 0 ||
+	    get_time(c, o, "end", &t->end_us) < 0)
+		return NULL;
+	if (get_str(c, o, "", "stop", &s) < 0)
+		return NULL;
+	/* "none" names an unfinished trace, which is never written. */
+	if (bt_stop_parse(s, &t->stop) != 0 || t->stop == BT_STOP_NONE) {
+		fail(c, "", "stop",
+		     "unknown stop reason \"%s\" (expected completed, unreachable, "
+		     "gaplimit, maxttl or error)",
+		     show(s, sh, sizeof(sh)));
+		return NULL;
+	}
+	if (get_int(c, o, "", "stop_ttl", true, 0, TTL_MAX, &v) < 0)
+		return NULL;
+	t->stop_ttl = (uint8_t)v;
+	if (get_int(c, o, "", "first_ttl", true, 1, TTL_MAX, &v) < 0)
+		return NULL;
+	t->first_ttl = (uint8_t)v;
+	if (get_int(c, o, "", "max_ttl", true, 1, TTL_MAX, &v) < 0)
+		return NULL;
+	t->max_ttl = (uint8_t)v;
+	if (t->max_ttl < t->first_ttl) {
+		fail(c, "", "max_ttl", "%u is below first_ttl %u", t->max_ttl,
+		     t->first_ttl);
+		return NULL;
+	}
+	if (get_int(c, o, "", "probes_sent", true, 0, UINT32_MAX, &v) < 0)
+		return NULL;
+	t->probes_sent = (uint32_t)v;
+
+	json_t *hops = json_object_get(o, "hops");
+	if (hops == NULL) {
+		fail(c, "", "hops", "required field missing");
+		return NULL;
+	}
+	if (!json_is_array(hops)) {
+		fail(c, "", "hops", "expected array, got %s", type_name(hops));
+		return NULL;
+	}
+	size_t n = json_array_size(hops);
+	/* Checked before allocating: at most one hop per TTL. */
+	if (n > TTL_MAX) {
+		fail(c, "", "hops", "%zu entries, at most %d", n, TTL_MAX);
+		return NULL;
+	}
+	bt_trace *out = bt_trace_alloc(n);
+	if (out == NULL) {
+		msg(c, "out of memory");
+		return NULL;
+	}
+	bt_hop *h = out->hops;
+	size_t cap = out->hop_cap;
+	*out = tmp;
+	out->hops = h;
+	out->hop_cap = cap;
+	for (size_t i = 0; i < n; i++) {
+		if (parse_hop(c, json_array_get(hops, i), i, out, &out->hops[i]) < 0) {
+			bt_trace_free(out);
+			return NULL;
+		}
+		out->hop_count = i + 1;
+	}
+	/* Everything read can be written again; this should never fire. */
+	if (bt_trace_check(out, c->err, c->errlen) != 0) {
+		bt_trace_free(out);
+		return NULL;
+	}
+	return out;
+}
+
+bt_trace *bt_trace_from_json(const char *line, size_t len, char *err,
+			     size_t errlen)
+{
+	struct pctx c = {err, errlen};
+	json_error_t je;
+	/* DECODE_ANY so that a bare scalar reads as "not an object" rather
+	 * than as a syntax error. */
+	json_t *root = json_loadb(line, len,
+				  JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
+	if (root == NULL) {
+		msg(&c, "not JSON: %s (column %d)", je.text, je.column);
+		return NULL;
+	}
+	bt_trace *t = NULL;
+	if (!json_is_object(root))
+		msg(&c, "not a JSON object (got %s)", type_name(root));
+	else
+		t = parse_trace(&c, root);
+	json_decref(root);
+	return t;
+}
+
+struct bt_trace_reader {
+	FILE *f;
+	bool own;
+	char *name;
+	char *line;
+	size_t cap;
+	unsigned long lineno;
+};
+
+bt_trace_reader *bt_trace_reader_fdopen(FILE *f, const char *name)
+{
+	bt_trace_reader *r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return NULL;
+	r->name = strdup(name != NULL ? name : "<stream>");
+	if (r->name == NULL) {
+		free(r);
+		return NULL;
+	}
+	r->f = f;
+	return r;
+}
+
+bt_trace_reader *bt_trace_reader_open(const char *path, char *err,
+				      size_t errlen)
+{
+	struct pctx c = {err, errlen};
+	FILE *f = fopen(path, "r");
+	if (f == NULL) {
+		msg(&c, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	bt_trace_reader *r = bt_trace_reader_fdopen(f, path);
+	if (r == NULL) {
+		msg(&c, "%s: out of memory", path);
+		fclose(f);
+		return NULL;
+	}
+	r->own = true;
+	return r;
+}
+
+static bool blank(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+			return false;
+	return true;
+}
+
+int bt_trace_reader_next(bt_trace_reader *r, bt_trace **out, char *err,
+			 size_t errlen)
+{
+	struct pctx c = {err, errlen};
+	char why[512];
+	*out = NULL;
+	for (;;) {
+		errno = 0;
+		ssize_t n = getline(&r->line, &r->cap, r->f);
+		if (n < 0) {
+			if (ferror(r->f)) {
+				msg(&c, "%s:%lu: read error: %s", r->name,
+				    r->lineno + 1, strerror(errno ? errno : EIO));
+				clearerr(r->f);
+				return -1;
+			}
+			if (errno == ENOMEM) {
+				msg(&c, "%s:%lu: out of memory", r->name,
+				    r->lineno + 1);
+				return -1;
+			}
+			return 0;
+		}
+		r->lineno++;
+		size_t len = (size_t)n;
+		/* Tolerate CRLF files: the \r is not part of the JSON. */
+		while (len > 0 && (r->line[len - 1] == '\n' || r->line[len - 1] == '\r'))
+			len--;
+		if (blank(r->line, len))
+			continue;
+		bt_trace *t = bt_trace_from_json(r->line, len, why, sizeof(why));
+		if (t == NULL) {
+			msg(&c, "%s:%lu: %s", r->name, r->lineno, why);
+			return -1;
+		}
+		*out = t;
+		return 1;
+	}
+}
+
+void bt_trace_reader_close(bt_trace_reader *r)
+{
+	if (r == NULL)
+		return;
+	if (r->own)
+		fclose(r->f);
+	free(r->line);
+	free(r->name);
+	free(r);
+}

@@ -1,0 +1,212 @@
+/* bordertrace — unit tests for the shared address type (common/addr.c):
+ * parsing, printing and prefix parsing, including the inputs it must refuse. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "bordertrace/addr.h"
+
+static void test_parse_v4(void **state)
+{
+	(void)state;
+	bt_addr a;
+	char buf[BT_ADDR_STRLEN];
+
+	assert_int_equal(bt_addr_parse("198.18.0.1", &a), 0);
+	assert_int_equal(a.family, AF_INET);
+	assert_memory_equal(a.bytes, "\xc6\x12\x00\x01", 4);
+	/* IPv4 lives in bytes[0..3], the rest stays zero. */
+	for (int i = 4; i < 16; i++)
+		assert_int_equal(a.bytes[i], 0);
+	assert_string_equal(bt_addr_format(&a, buf, sizeof(buf)), "198.18.0.1");
+	assert_int_equal(bt_addr_v4(&a), htonl(0xc6120001));
+	assert_true(bt_addr_is_set(&a));
+}
+
+static void test_parse_v6(void **state)
+{
+	(void)state;
+	bt_addr a;
+	char buf[BT_ADDR_STRLEN];
+
+	assert_int_equal(bt_addr_parse("2001:0db8:0:0::1", &a), 0);
+	assert_int_equal(a.family, AF_INET6);
+	assert_int_equal(a.bytes[0], 0x20);
+	assert_int_equal(a.bytes[15], 0x01);
+	/* Printed in canonical compressed form. */
+	assert_string_equal(bt_addr_format(&a, buf, sizeof(buf)), "2001:db8::1");
+
+	/* A mapped address stays IPv6: no silent change of family. */
+	assert_int_equal(bt_addr_parse("::ffff:198.18.0.1", &a), 0);
+	assert_int_equal(a.family, AF_INET6);
+}
+
+static void test_parse_bad(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {
+		"", "198.18.0", "198.18.0.256", "198.18.0.1.2", "198.18.0.1/32",
+		" 198.18.0.1", "198.18.0.1 ", "host.example", "2001:db8::g",
+		"2001:db8:::1", "1:2:3:4:5:6:7:8:9", "-1.0.0.0",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		bt_addr a;
+		memset(&a, 0xff, sizeof(a));
+		assert_int_equal(bt_addr_parse(bad[i], &a), -1);
+		/* A failed parse leaves "no address", not garbage. */
+		assert_int_equal(a.family, 0);
+	}
+	bt_addr a;
+	assert_int_equal(bt_addr_parse(NULL, &a), -1);
+}
+
+static void test_format(void **state)
+{
+	(void)state;
+	bt_addr a;
+	char buf[BT_ADDR_STRLEN];
+
+	memset(&a, 0, sizeof(a));
+	assert_string_equal(bt_addr_format(&a, buf, sizeof(buf)), "");
+	a.family = 99; /* unknown family prints as nothing */
+	assert_string_equal(bt_addr_format(&a, buf, sizeof(buf)), "");
+
+	bt_addr_from_v4(&a, htonl(0xcb007105)); /* 203.0.113.5 */
+	assert_string_equal(bt_addr_format(&a, buf, sizeof(buf)), "203.0.113.5");
+	/* Too small a buffer gives "", never a cut address. */
+	char small[8];
+	assert_string_equal(bt_addr_format(&a, small, sizeof(small)), "");
+
+	assert_int_equal(bt_addr_parse("2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", &a), 0);
+	assert_string_equal(bt_addr_format(&a, buf, sizeof(buf)),
+			    "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff");
+}
+
+static void test_compare(void **state)
+{
+	(void)state;
+	bt_addr a, b, c, none;
+	memset(&none, 0, sizeof(none));
+	bt_addr_parse("198.18.0.1", &a);
+	bt_addr_parse("198.18.0.2", &b);
+	bt_addr_parse("2001:db8::1", &c);
+
+	assert_true(bt_addr_eq(&a, &a));
+	assert_false(bt_addr_eq(&a, &b));
+	assert_true(bt_addr_cmp(&a, &b) < 0);
+	assert_true(bt_addr_cmp(&b, &a) > 0);
+	assert_int_equal(bt_addr_cmp(&a, &a), 0);
+	/* Ordered by family first: no address < IPv4 < IPv6. */
+	assert_true(bt_addr_cmp(&none, &a) < 0);
+	assert_true(bt_addr_cmp(&a, &c) < 0);
+	assert_false(bt_addr_is_set(&none));
+}
+
+static void test_prefix(void **state)
+{
+	(void)state;
+	bt_addr a;
+	unsigned len;
+	const char *why = NULL;
+	char buf[BT_ADDR_STRLEN];
+
+	assert_int_equal(bt_prefix_parse("198.18.0.0/15", true, &a, &len, &why), 0);
+	assert_int_equal(len, 15);
+	assert_string_equal(bt_addr_format(&a, buf, sizeof(buf)), "198.18.0.0");
+
+	assert_int_equal(bt_prefix_parse("2001:db8::/32", true, &a, &len, &why), 0);
+	assert_int_equal(len, 32);
+	assert_int_equal(a.family, AF_INET6);
+
+	/* A bare address is a host prefix. */
+	assert_int_equal(bt_prefix_parse("198.51.100.7", true, &a, &len, &why), 0);
+	assert_int_equal(len, 32);
+	assert_int_equal(bt_prefix_parse("2001:db8::7", true, &a, &len, &why), 0);
+	assert_int_equal(len, 128);
+
+	assert_int_equal(bt_prefix_parse("0.0.0.0/0", true, &a, &len, &why), 0);
+	assert_int_equal(len, 0);
+	assert_int_equal(bt_prefix_parse("2001:db8::1/128", true, &a, &len, &why), 0);
+	assert_int_equal(len, 128);
+
+	/* /0 with host bits: refused when strict. */
+	assert_int_equal(bt_prefix_parse("198.18.0.0/0", true, &a, &len, &why), -1);
+	/* why may be NULL. */
+	assert_int_equal(bt_prefix_parse("198.18.0.0/16", true, &a, &len, NULL), 0);
+}
+
+static void test_prefix_host_bits(void **state)
+{
+	(void)state;
+	bt_addr a;
+	unsigned len;
+	const char *why = NULL;
+	char buf[BT_ADDR_STRLEN];
+
+	assert_int_equal(bt_prefix_parse("198.18.1.1/15", true, &a, &len, &why), -1);
+	assert_string_equal(why, "host bits set");
+
+	/* Not strict: the host bits are cleared. */
+	assert_int_equal(bt_prefix_parse("198.19.255.255/15", false, &a, &len, &why), 0);
+	assert_int_equal(len, 15);
+	assert_string_equal(bt_addr_format(&a, buf, sizeof(buf)), "198.18.0.0");
+
+	assert_int_equal(bt_prefix_parse("2001:db8::1/32", false, &a, &len, &why), 0);
+	assert_string_equal(bt_addr_format(&a, buf, sizeof(buf)), "2001:db8::");
+	assert_int_equal(bt_prefix_parse("2001:db8::1/32", true, &a, &len, &why), -1);
+	assert_string_equal(why, "host bits set");
+}
+
+static void test_prefix_bad(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in;
+		const char *why;
+	} bad[] = {
+		{"", "not an address"},
+		{"/24", "not an address"},
+		{"198.18.0/24", "not an address"},
+		{"example.net/24", "not an address"},
+		{"198.18.0.0/", "bad prefix length"},
+		{"198.18.0.0/33", "bad prefix length"},
+		{"198.18.0.0/-1", "bad prefix length"},
+		{"198.18.0.0/+8", "bad prefix length"},
+		{"198.18.0.0/ 8", "bad prefix length"},
+		{"198.18.0.0/8x", "bad prefix length"},
+		{"198.18.0.0/0015", "bad prefix length"},
+		{"198.18.0.0/99999999999999999999", "bad prefix length"},
+		{"2001:db8::/129", "bad prefix length"},
+		{"198.18.0.0/16/16", "bad prefix length"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		bt_addr a;
+		unsigned len;
+		const char *why = NULL;
+		assert_int_equal(bt_prefix_parse(bad[i].in, true, &a, &len, &why), -1);
+		assert_non_null(why);
+		assert_string_equal(why, bad[i].why);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_v4),
+		cmocka_unit_test(test_parse_v6),
+		cmocka_unit_test(test_parse_bad),
+		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_compare),
+		cmocka_unit_test(test_prefix),
+		cmocka_unit_test(test_prefix_host_bits),
+		cmocka_unit_test(test_prefix_bad),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
