@@ -1,0 +1,87 @@
+/* bordertrace — path-diff over rounds: border routes per target network,
+ * change events with hysteresis and evidence, and path diversity.
+ *
+ * Fed one observation per trace (its border route into its target network,
+ * already extracted by bordertrace/path.h), it keeps per target network and
+ * route only counts, first/last seen, the VPs and rounds that saw it and a
+ * capped list of trace ids as evidence: memory grows with targets x routes x
+ * rounds, never with the number of traces. Rounds are ordered by their ids
+ * (ISO-8601 round start times sort chronologically); the same round id from
+ * several VPs is one round. */
+#ifndef BORDERTRACE_DIFF_H
+#define BORDERTRACE_DIFF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum bt_diff_level { BT_LEVEL_AS = 0, BT_LEVEL_COUNTRY = 1 } bt_diff_level;
+typedef enum bt_diff_event_kind { BT_EVENT_NEW = 0, BT_EVENT_GONE, BT_EVENT_RETURNED } bt_diff_event_kind;
+
+typedef struct bt_diff_opts {
+	unsigned baseline_rounds; /* the first N rounds form the baseline (1) */
+	unsigned min_rounds;      /* a new route needs N rounds ... (1) */
+	unsigned min_vps;         /* ... and M VPs before it is an event (1) */
+	unsigned gone_after;      /* absent K consecutive observed rounds: gone (2) */
+	unsigned max_evidence;    /* trace ids kept per route (20) */
+} bt_diff_opts;
+
+void bt_diff_opts_default(bt_diff_opts *o);
+
+/* One trace's contribution. A route is "upstream -> target": ASNs printed as
+ * "AS4837", countries as "CN". up == NULL: the trace did not show a route in
+ * at that level (it still counts as an observation of the target). */
+typedef struct bt_diff_obs {
+	const char *target;    /* the target network key: "198.18.7.0/24", "AS131279", "KP" */
+	const char *vp;
+	const char *round;
+	const char *trace_id;
+	int64_t time_us;       /* trace start, UTC */
+	const char *up[2];     /* per level: upstream, or NULL */
+	const char *into[2];   /* per level: the target AS / country entered */
+} bt_diff_obs;
+
+typedef struct bt_diff bt_diff;
+
+bt_diff *bt_diff_new(const bt_diff_opts *o);
+void bt_diff_free(bt_diff *d);
+/* 0, or -1 when out of memory. */
+int bt_diff_add(bt_diff *d, const bt_diff_obs *o);
+
+typedef struct bt_diff_event {
+	bt_diff_event_kind kind;
+	bt_diff_level level;
+	const char *target;
+	const char *upstream, *into;
+	const char *round;        /* the round the event is dated to */
+	int64_t first_seen_us, last_seen_us;
+	unsigned rounds_seen;
+	unsigned traces;          /* traces through the route, all rounds */
+	const char *vps;          /* space-separated */
+	const char *evidence;     /* space-separated trace ids (capped) */
+} bt_diff_event;
+
+typedef struct bt_diff_div {
+	const char *target;
+	const char *round;
+	bt_diff_level level;
+	const char *upstream, *into;
+	unsigned traces;          /* traces through this upstream in the round */
+	unsigned routed;          /* traces of the target in the round with a route in */
+	unsigned observed;        /* all traces of the target in the round */
+	unsigned upstreams;       /* distinct upstreams in the round */
+	double share;             /* traces / routed */
+} bt_diff_div;
+
+/* Computes events and diversity rows; valid until bt_diff_free. 0 or -1. */
+int bt_diff_finish(bt_diff *d);
+size_t bt_diff_nevents(const bt_diff *d);
+const bt_diff_event *bt_diff_event_at(const bt_diff *d, size_t i);
+size_t bt_diff_ndiv(const bt_diff *d);
+const bt_diff_div *bt_diff_div_at(const bt_diff *d, size_t i);
+size_t bt_diff_nrounds(const bt_diff *d);
+
+const char *bt_diff_level_name(bt_diff_level l);       /* "as", "country" */
+const char *bt_diff_event_name(bt_diff_event_kind k);  /* "new", "gone", "returned" */
+
+#endif
