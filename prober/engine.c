@@ -30,6 +30,7 @@ enum { SLOT_UNSENT = 0, SLOT_INFLIGHT, SLOT_RETRY, SLOT_REPLIED, SLOT_GAP };
 
 typedef struct target {
 	uint32_t dst, src;      /* network order */
+	uint16_t flow;          /* index into the engine's flows */
 	bt_trace *tr;           /* the record being filled */
 	uint64_t start_mono;    /* µs, CLOCK_MONOTONIC, first probe */
 	uint16_t next;          /* index of the next never-sent TTL */
@@ -45,7 +46,8 @@ typedef struct target {
 
 struct bt_engine {
 	bt_engine_opts o;
-	bt_flow flow;
+	bt_flow flow;           /* the first flow; matching derives the others */
+	bt_flow *flows;         /* nflows of them */
 	bt_probe_builder *pb;
 	pcap_t *pcap;
 	int pcap_fd;
@@ -54,7 +56,7 @@ struct bt_engine {
 	/* per run */
 	target *tg;
 	size_t ntg;
-	uint32_t *hkeys;        /* open addressing: dst -> index + 1 */
+	uint64_t *hkeys;        /* open addressing: (flow, dst) -> index + 1 */
 	uint32_t *hvals;
 	size_t hmask;
 	uint16_t nslots;
@@ -75,6 +77,7 @@ void bt_engine_opts_default(bt_engine_opts *o)
 	o->attempts = 2;
 	o->gap_limit = 5;
 	o->window = 1;
+	o->nflows = 1;
 	o->wait_us = 1000000;
 	o->rate_pps = 100;
 }
@@ -107,8 +110,8 @@ static int check_opts(const bt_engine_opts *o, char *err, size_t errlen)
 		snprintf(err, errlen, "rate must be at least 1 packet per second");
 	else if (o->wait_us < 1000)
 		snprintf(err, errlen, "wait must be at least 1 ms");
-	else if (o->flow > BT_PROBE_MAX_FLOW)
-		snprintf(err, errlen, "flow must be 0..%d", BT_PROBE_MAX_FLOW);
+	else if (o->nflows < 1 || o->flow > BT_PROBE_MAX_FLOW || o->flow + o->nflows - 1 > BT_PROBE_MAX_FLOW)
+		snprintf(err, errlen, "flows must lie in 0..%d", BT_PROBE_MAX_FLOW);
 	else if (bt_addr_is_set(&o->src) && o->src.family != AF_INET)
 		snprintf(err, errlen, "source address must be IPv4");
 	else
@@ -149,8 +152,8 @@ static int open_capture(bt_engine *e, char *err, size_t errlen, bool *eperm)
 		" or icmp[icmptype] == icmp-echoreply))");
 	if (e->o.method == BT_METHOD_TCP_SYN)
 		snprintf(filter + n, sizeof(filter) - (size_t)n,
-			 " or (tcp and src port %u and dst port %u and tcp[tcpflags] & (tcp-rst|tcp-syn) != 0)",
-			 e->flow.dport, e->flow.sport);
+			 " or (tcp and src port %u and dst portrange %u-%u and tcp[tcpflags] & (tcp-rst|tcp-syn) != 0)",
+			 e->flow.dport, e->flow.sport, e->flow.sport + e->o.nflows - 1);
 	if (pcap_compile(e->pcap, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
 		snprintf(err, errlen, "capture filter: %s", pcap_geterr(e->pcap));
 		return -1;
@@ -199,6 +202,14 @@ bt_engine *bt_engine_open(const bt_engine_opts *o, char *err, size_t errlen, boo
 	if (getrandom(&secret, sizeof(secret), 0) != sizeof(secret))
 		secret = (uint32_t)mono_us() ^ (uint32_t)getpid() << 16;
 	bt_flow_init(&e->flow, o->method, o->flow, o->dport, secret);
+	e->flows = calloc(o->nflows, sizeof(*e->flows));
+	if (e->flows == NULL) {
+		snprintf(err, errlen, "out of memory");
+		free(e);
+		return NULL;
+	}
+	for (uint16_t i = 0; i < o->nflows; i++)
+		bt_flow_init(&e->flows[i], o->method, (uint16_t)(o->flow + i), o->dport, secret);
 
 	e->pb = bt_probe_builder_open(LIBNET_RAW4, o->device, err, errlen);
 	if (e->pb == NULL)
@@ -241,6 +252,7 @@ void bt_engine_close(bt_engine *e)
 	if (e->pcap)
 		pcap_close(e->pcap);
 	bt_probe_builder_close(e->pb);
+	free(e->flows);
 	free(e);
 }
 
@@ -267,25 +279,27 @@ static uint32_t hash32(uint32_t x)
 	return x;
 }
 
-static target *lookup(bt_engine *e, uint32_t dst)
+static target *lookup(bt_engine *e, uint32_t dst, uint16_t flowidx)
 {
-	for (size_t i = hash32(dst) & e->hmask;; i = (i + 1) & e->hmask) {
+	uint64_t key = (uint64_t)flowidx << 32 | dst;
+	for (size_t i = hash32(dst ^ (uint32_t)flowidx * 0x9e3779b9U) & e->hmask;; i = (i + 1) & e->hmask) {
 		if (e->hvals[i] == 0)
 			return NULL;
-		if (e->hkeys[i] == dst)
+		if (e->hkeys[i] == key)
 			return &e->tg[e->hvals[i] - 1];
 	}
 }
 
-static int insert(bt_engine *e, uint32_t dst, uint32_t idx)
+static int insert(bt_engine *e, uint32_t dst, uint16_t flowidx, uint32_t idx)
 {
-	for (size_t i = hash32(dst) & e->hmask;; i = (i + 1) & e->hmask) {
+	uint64_t key = (uint64_t)flowidx << 32 | dst;
+	for (size_t i = hash32(dst ^ (uint32_t)flowidx * 0x9e3779b9U) & e->hmask;; i = (i + 1) & e->hmask) {
 		if (e->hvals[i] == 0) {
-			e->hkeys[i] = dst;
+			e->hkeys[i] = key;
 			e->hvals[i] = idx + 1;
 			return 0;
 		}
-		if (e->hkeys[i] == dst)
+		if (e->hkeys[i] == key)
 			return -1;
 	}
 }
@@ -415,7 +429,7 @@ static int send_probe(bt_engine *e, target *t, int idx)
 		t->start_mono = e->now;
 		t->tr->start_us = wall_us();
 	}
-	if (bt_probe_build(e->pb, &e->flow, t->src, t->dst, ttl, attempt, err, sizeof(err)) != 0 ||
+	if (bt_probe_build(e->pb, &e->flows[t->flow], t->src, t->dst, ttl, attempt, err, sizeof(err)) != 0 ||
 	    bt_probe_send(e->pb, err, sizeof(err)) < 0) {
 		e->st.send_errors++;
 		if (errno == ENOBUFS || errno == EAGAIN)
@@ -438,11 +452,11 @@ static int send_probe(bt_engine *e, target *t, int idx)
 static void on_reply(bt_engine *e, const bt_reply *r)
 {
 	bt_match m;
-	if (bt_probe_match(&e->flow, r, &m) != 0) {
+	if (bt_probe_match_flows(&e->flow, e->o.nflows, r, &m) != 0) {
 		e->st.foreign++;
 		return;
 	}
-	target *t = lookup(e, m.dst);
+	target *t = lookup(e, m.dst, (uint16_t)(m.flow - e->flow.flow));
 	int idx = (int)m.ttl - e->o.first_ttl;
 	if (t == NULL || idx < 0 || idx >= e->nslots || m.attempt > e->o.attempts) {
 		e->st.foreign++; /* passes the check but names no probe of this run */
@@ -524,34 +538,40 @@ static void free_run(bt_engine *e)
 	free(e->hkeys);
 	free(e->hvals);
 	e->tg = NULL;
-	e->hkeys = e->hvals = NULL;
+	e->hkeys = NULL;
+	e->hvals = NULL;
 	e->ntg = 0;
 }
 
+/* One entry per (target, flow): target i's flows are entries i*nflows.. */
 static int setup_run(bt_engine *e, const bt_addr *targets, size_t n, char *err, size_t errlen)
 {
 	char a[BT_ADDR_STRLEN];
+	size_t nf = e->o.nflows, total = n * nf;
 	size_t cap = 16;
-	while (cap < n * 2)
+	while (cap < total * 2)
 		cap <<= 1;
 	e->nslots = (uint16_t)(e->o.max_ttl - e->o.first_ttl + 1);
-	e->tg = calloc(n ? n : 1, sizeof(*e->tg));
+	e->tg = calloc(total ? total : 1, sizeof(*e->tg));
 	e->hkeys = calloc(cap, sizeof(*e->hkeys));
 	e->hvals = calloc(cap, sizeof(*e->hvals));
 	e->hmask = cap - 1;
 	if (e->tg == NULL || e->hkeys == NULL || e->hvals == NULL)
 		goto oom;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < total; i++) {
 		target *t = &e->tg[i];
-		if (targets[i].family != AF_INET) {
+		const bt_addr *dst = &targets[i / nf];
+		const bt_flow *f = &e->flows[i % nf];
+		if (dst->family != AF_INET) {
 			snprintf(err, errlen, "target %s: only IPv4 is supported so far",
-				 bt_addr_format(&targets[i], a, sizeof(a)));
+				 bt_addr_format(dst, a, sizeof(a)));
 			return -1;
 		}
-		t->dst = bt_addr_v4(&targets[i]);
+		t->dst = bt_addr_v4(dst);
+		t->flow = (uint16_t)(i % nf);
 		t->stop_idx = NO_STOP;
-		if (insert(e, t->dst, (uint32_t)i) != 0) {
-			snprintf(err, errlen, "target %s given twice", bt_addr_format(&targets[i], a, sizeof(a)));
+		if (insert(e, t->dst, t->flow, (uint32_t)i) != 0) {
+			snprintf(err, errlen, "target %s given twice", bt_addr_format(dst, a, sizeof(a)));
 			return -1;
 		}
 		t->tr = bt_trace_alloc(e->nslots);
@@ -567,15 +587,15 @@ static int setup_run(bt_engine *e, const bt_addr *targets, size_t n, char *err, 
 		snprintf(tr->campaign, sizeof(tr->campaign), "%s", e->o.campaign ? e->o.campaign : "");
 		snprintf(tr->round, sizeof(tr->round), "%s", e->o.round ? e->o.round : "");
 		tr->method = e->o.method;
-		tr->dst = targets[i];
-		tr->flow = e->flow.flow;
-		tr->sport = e->flow.sport;
-		tr->dport = e->flow.dport;
-		tr->icmp_sum = e->flow.icmp_sum;
+		tr->dst = *dst;
+		tr->flow = f->flow;
+		tr->sport = f->sport;
+		tr->dport = f->dport;
+		tr->icmp_sum = f->icmp_sum;
 		tr->first_ttl = e->o.first_ttl;
 		tr->max_ttl = e->o.max_ttl;
 	}
-	e->ntg = n;
+	e->ntg = total;
 	return 0;
 oom:
 	snprintf(err, errlen, "out of memory for %zu targets", n);
@@ -595,17 +615,25 @@ int bt_engine_run(bt_engine *e, const bt_addr *targets, size_t ntargets,
 	}
 	e->now = mono_us();
 	/* Sources first: a target without a route ends at once as an error. */
-	size_t *active = malloc((ntargets ? ntargets : 1) * sizeof(size_t));
+	size_t nentries = e->ntg;
+	size_t *active = malloc((nentries ? nentries : 1) * sizeof(size_t));
 	size_t nactive = 0;
 	if (active == NULL) {
 		snprintf(err, errlen, "out of memory");
 		free_run(e);
 		return -1;
 	}
-	for (size_t i = 0; i < ntargets; i++) {
+	for (size_t i = 0; i < nentries; i++) {
 		target *t = &e->tg[i];
 		int why = 0;
-		if (route_source(e, t->dst, &t->src, &why) != 0) {
+		if (t->flow > 0) {
+			t->src = e->tg[i - t->flow].src; /* same target, same route */
+			if (e->tg[i - t->flow].tr == NULL && t->src == 0) {
+				t->tr->start_us = wall_us();
+				finish(e, t, BT_STOP_ERROR, 0);
+				continue;
+			}
+		} else if (route_source(e, t->dst, &t->src, &why) != 0) {
 			t->tr->start_us = wall_us();
 			finish(e, t, BT_STOP_ERROR, 0);
 			continue;

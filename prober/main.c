@@ -40,6 +40,7 @@ static void usage(FILE *f)
 "  -P, --method M       icmp-paris (default), udp-paris or tcp-syn\n"
 "  -F, --flow N         Paris flow number 0..%d (default 0): picks the ICMP\n"
 "                       checksum or the UDP/TCP source port that stays constant\n"
+"      --flows N        trace N flows per target, from --flow on (default 1)\n"
 "  -f, --first-ttl N    first TTL to probe (default 1)\n"
 "  -m, --max-ttl N      last TTL to probe (default 32)\n"
 "  -q, --attempts N     probes per hop before it counts as silent (default 2, max %d)\n"
@@ -52,6 +53,8 @@ static void usage(FILE *f)
 "  -i, --interface IF   send and capture on this interface only\n"
 "  -T, --targets FILE   read targets from FILE (one per line, # comments)\n"
 "      --vp ID          vantage point id written into each record\n"
+"      --campaign ID    campaign id written into each record\n"
+"      --round ID       round id written into each record (e.g. its UTC start)\n"
 "      --json           JSON Lines on standard output instead of a table\n"
 "  -o, --output FILE    JSON Lines into FILE (replaced atomically)\n"
 "  -h, --help           this help\n"
@@ -79,6 +82,17 @@ static unsigned parse_uint(const char *opt, const char *s, unsigned min, unsigne
 		die_usage("%s: %s", opt, range);
 	}
 	return (unsigned)v;
+}
+
+/* Ids go into every record and into file names: printable ASCII, no '/'. */
+static bool id_ok(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s; s++)
+		if (*s <= ' ' || *s > '~' || *s == '/' || *s == '"' || *s == '\\')
+			return false;
+	return true;
 }
 
 typedef struct out_ctx {
@@ -153,6 +167,9 @@ static int cmd_trace(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "json", no_argument, NULL, 'J' },
 		{ "vp", required_argument, NULL, 'V' },
+		{ "flows", required_argument, NULL, 'N' },
+		{ "campaign", required_argument, NULL, 'C' },
+		{ "round", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -199,13 +216,28 @@ static int cmd_trace(int argc, char **argv)
 		case 'o': outpath = optarg; json = true; break;
 		case 'J': json = true; break;
 		case 'V':
-			if (strlen(optarg) >= BT_ID_MAX)
-				die_usage("--vp: '%s' is longer than 63 characters%s", optarg, "");
+			if (strlen(optarg) >= BT_ID_MAX || !id_ok(optarg))
+				die_usage("--vp: '%s' must be 1..63 printable ASCII characters%s", optarg, "");
 			o.vp = optarg;
+			break;
+		case 'N': o.nflows = (uint16_t)parse_uint("--flows", optarg, 1, BT_PROBE_MAX_FLOW + 1); break;
+		case 'C':
+		case 'R':
+			if (strlen(optarg) >= BT_ID_MAX || !id_ok(optarg))
+				die_usage("%s: '%s' must be 1..63 printable ASCII characters", c == 'C' ? "--campaign" : "--round", optarg);
+			if (c == 'C')
+				o.campaign = optarg;
+			else
+				o.round = optarg;
 			break;
 		case 'h': usage(stdout); return 0;
 		default: fprintf(stderr, "(try '" PROG " trace --help')\n"); return 2;
 		}
+	}
+	if (o.flow + o.nflows - 1 > BT_PROBE_MAX_FLOW) {
+		char a[16];
+		snprintf(a, sizeof(a), "%d", BT_PROBE_MAX_FLOW);
+		die_usage("--flow + --flows must stay within 0..%s%s", a, "");
 	}
 	if (o.first_ttl > o.max_ttl) {
 		char a[16], b[16];

@@ -304,6 +304,7 @@ static int match_quote(const bt_flow *f, const bt_reply *r, bt_match *m)
 	m->dst = r->q_dst;
 	m->ttl = ttl;
 	m->attempt = attempt;
+	m->flow = f->flow;
 	return 0;
 }
 
@@ -335,6 +336,7 @@ int bt_probe_match(const bt_flow *f, const bt_reply *r, bt_match *m)
 		m->dst = r->src;
 		m->ttl = ttl;
 		m->attempt = attempt;
+		m->flow = f->flow;
 		return 0;
 	}
 	if (r->proto == IPPROTO_TCP && f->method == BT_METHOD_TCP_SYN) {
@@ -351,7 +353,33 @@ int bt_probe_match(const bt_flow *f, const bt_reply *r, bt_match *m)
 		m->dst = r->src;
 		m->ttl = ttl;
 		m->attempt = attempt;
+		m->flow = f->flow;
 		return 0;
 	}
 	return -1;
+}
+
+int bt_probe_match_flows(const bt_flow *base, uint16_t nflows, const bt_reply *r, bt_match *m)
+{
+	uint32_t fieldval, first;
+	bool icmp = base->method == BT_METHOD_ICMP_PARIS;
+
+	if (r->proto == IPPROTO_ICMP && (r->icmp_type == 11 || r->icmp_type == 3) && r->quoted) {
+		/* quoted ICMP checksum, or quoted source port */
+		fieldval = icmp ? be16(r->q_l4 + 2) : be16(r->q_l4);
+	} else if (r->proto == IPPROTO_ICMP && r->icmp_type == 0 && icmp) {
+		/* An echo reply differs from its request only in the type (8 -> 0),
+		 * so the request's checksum is the reply's less 0x0800 (RFC 1624). */
+		fieldval = (uint16_t)~fold((uint32_t)(uint16_t)~r->icmp_sum + 0x0800);
+	} else if (r->proto == IPPROTO_TCP) {
+		fieldval = r->tcp_dport;
+	} else {
+		return -1;
+	}
+	first = icmp ? base->icmp_sum : base->sport;
+	if (fieldval < first || fieldval - first >= nflows)
+		return -1;
+	bt_flow f;
+	bt_flow_init(&f, base->method, (uint16_t)(base->flow + (fieldval - first)), base->dport, base->secret);
+	return bt_probe_match(&f, r, m);
 }

@@ -90,6 +90,7 @@ static bt_reply_status parse_icmp(cur c, bt_reply *out)
 		return BT_REPLY_TRUNCATED;
 	out->icmp_type = c.p[0];
 	out->icmp_code = c.p[1];
+	out->icmp_sum = rd16(c.p + 2);
 	if (out->icmp_type == 0) { /* echo reply */
 		out->echo_id = rd16(c.p + 4);
 		out->echo_seq = rd16(c.p + 6);

@@ -18,7 +18,8 @@
 
 typedef struct bt_engine_opts {
 	bt_method method;
-	uint16_t flow;
+	uint16_t flow;         /* first Paris flow */
+	uint16_t nflows;       /* flows per target: flow .. flow + nflows - 1 (1) */
 	uint16_t dport;        /* 0 = the method's default */
 	uint8_t first_ttl;     /* 1 */
 	uint8_t max_ttl;       /* 32 */

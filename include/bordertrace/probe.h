@@ -97,6 +97,7 @@ typedef enum bt_match_kind {
 
 typedef struct bt_match {
 	bt_match_kind kind;
+	uint16_t flow;     /* the probe's flow number */
 	uint32_t dst;      /* the probe's destination (network order) */
 	uint8_t ttl;       /* the probe's TTL */
 	uint8_t attempt;   /* the probe's attempt number, 1-based */
@@ -105,5 +106,11 @@ typedef struct bt_match {
 /* Decides whether a parsed reply answers one of our probes of flow f.
  * Returns 0 with *m filled, or -1 when the reply is foreign. Pure. */
 int bt_probe_match(const bt_flow *f, const bt_reply *r, bt_match *m);
+
+/* The same for a run probing flows base->flow .. base->flow + nflows - 1 at
+ * once: the flow is read from the reply's flow fields (port, or ICMP
+ * checksum — for an echo reply, recomputed from the reply's own checksum,
+ * RFC 1624), then checked as above. */
+int bt_probe_match_flows(const bt_flow *base, uint16_t nflows, const bt_reply *r, bt_match *m);
 
 #endif

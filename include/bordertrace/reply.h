@@ -30,6 +30,7 @@ typedef struct bt_reply {
 	uint8_t proto;         /* IPPROTO_ICMP or IPPROTO_TCP */
 
 	uint8_t icmp_type, icmp_code;
+	uint16_t icmp_sum;          /* the reply's ICMP checksum */
 	uint16_t echo_id, echo_seq; /* echo reply */
 
 	bool quoted;           /* time exceeded / unreachable quoting a probe */

@@ -446,6 +446,47 @@ static void test_link_layers(void **state)
 	assert_int_equal(bt_reply_parse(f, 60, 9999, &rep), BT_REPLY_OTHER);
 }
 
+/* Several flows in one run: the flow comes from the reply's own fields. */
+static void test_match_flows(void **state)
+{
+	(void)state;
+	uint8_t p[128], r[256];
+	bt_reply rep;
+	bt_match mt;
+	for (int m = 0; m <= 2; m++) {
+		bt_flow base;
+		bt_flow_init(&base, (bt_method)m, 3, 0, 9);
+		build((bt_method)m, 5, 4, 1, 9, p, sizeof(p));
+		size_t n = make_error(r, 11, 0, RTR, p, 28, 1);
+		assert_int_equal(bt_reply_parse_ip(r, n, &rep), BT_REPLY_OK);
+		assert_int_equal(bt_probe_match_flows(&base, 4, &rep, &mt), 0);
+		assert_int_equal(mt.flow, 5);
+		assert_int_equal(mt.ttl, 4);
+		/* flow 5 is outside a run of flows 3..4 */
+		assert_int_equal(bt_probe_match_flows(&base, 2, &rep, &mt), -1);
+	}
+	/* echo reply: the request's checksum is recovered from the reply's */
+	for (uint16_t flow = 0; flow < 64; flow++) {
+		bt_flow base;
+		bt_flow_init(&base, BT_METHOD_ICMP_PARIS, 0, 0, 9);
+		int plen = build(BT_METHOD_ICMP_PARIS, flow, 7, 2, 9, p, sizeof(p));
+		memset(r, 0, sizeof(r));
+		r[0] = 0x45;
+		wr16(r + 2, (uint16_t)plen);
+		r[9] = IPPROTO_ICMP;
+		memcpy(r + 12, p + 16, 4);
+		memcpy(r + 16, p + 12, 4);
+		memcpy(r + 20, p + 20, (size_t)plen - 20);
+		r[20] = 0;
+		wr16(r + 22, 0);
+		wr16(r + 22, cksum(r + 20, (size_t)plen - 20, 0)); /* a fresh checksum, as hosts do */
+		assert_int_equal(bt_reply_parse_ip(r, (size_t)plen, &rep), BT_REPLY_OK);
+		assert_int_equal(bt_probe_match_flows(&base, 64, &rep, &mt), 0);
+		assert_int_equal(mt.flow, flow);
+		assert_int_equal(mt.kind, BT_MATCH_DEST);
+	}
+}
+
 static void test_random_bytes_never_crash(void **state)
 {
 	(void)state;
@@ -479,6 +520,7 @@ int main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_mpls_extensions),
 		cmocka_unit_test(test_link_layers),
+		cmocka_unit_test(test_match_flows),
 		cmocka_unit_test(test_random_bytes_never_crash),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
