@@ -18,7 +18,7 @@ typedef struct seen {
 } seen;
 
 typedef struct route {
-	uint32_t target, up, into;
+	uint32_t target, up, into, note;
 	uint8_t level;
 	int64_t first, last;
 	uint32_t traces;
@@ -222,6 +222,9 @@ static int add_route(bt_diff *d, const bt_diff_obs *o, int level, uint32_t targe
 		n->up = up;
 		n->into = into;
 		n->level = (uint8_t)level;
+		n->note = name(d, o->note[level]);
+		if (n->note == UINT32_MAX)
+			return -1;
 		n->first = n->last = o->time_us;
 		*slot = (uint32_t)++d->nr;
 		d->rmap.n++;
@@ -438,6 +441,7 @@ static int push_event(bt_diff *d, bt_diff_event_kind k, const route *r, uint32_t
 	e->target = bt_strtab_get(d->names, r->target);
 	e->upstream = bt_strtab_get(d->names, r->up);
 	e->into = bt_strtab_get(d->names, r->into);
+	e->note = bt_strtab_get(d->names, r->note);
 	e->round = bt_strtab_get(d->names, round_name);
 	e->first_seen_us = r->first;
 	e->last_seen_us = r->last;
@@ -594,6 +598,7 @@ int bt_diff_finish(bt_diff *d)
 						.level = (bt_diff_level)level,
 						.upstream = bt_strtab_get(d->names, d->r[x].up),
 						.into = bt_strtab_get(d->names, d->r[x].into),
+						.note = bt_strtab_get(d->names, d->r[x].note),
 						.traces = cnt[x - lb],
 						.routed = t->routed[level],
 						.observed = t->observed,

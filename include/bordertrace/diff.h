@@ -39,6 +39,8 @@ typedef struct bt_diff_obs {
 	int64_t time_us;       /* trace start, UTC */
 	const char *up[2];     /* per level: upstream, or NULL */
 	const char *into[2];   /* per level: the target AS / country entered */
+	const char *note[2];   /* per level: kept from a route's first trace (the
+				  upstream AS's country at AS level), or NULL */
 } bt_diff_obs;
 
 typedef struct bt_diff bt_diff;
@@ -53,6 +55,7 @@ typedef struct bt_diff_event {
 	bt_diff_level level;
 	const char *target;
 	const char *upstream, *into;
+	const char *note;         /* see bt_diff_obs.note; "" if none */
 	const char *round;        /* the round the event is dated to */
 	int64_t first_seen_us, last_seen_us;
 	unsigned rounds_seen;
@@ -66,6 +69,7 @@ typedef struct bt_diff_div {
 	const char *round;
 	bt_diff_level level;
 	const char *upstream, *into;
+	const char *note;
 	unsigned traces;          /* traces through this upstream in the round */
 	unsigned routed;          /* traces of the target in the round with a route in */
 	unsigned observed;        /* all traces of the target in the round */

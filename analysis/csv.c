@@ -1,0 +1,187 @@
+/* bordertrace — CSV output (see include/bordertrace/csv.h). RFC 4180: fields
+ * holding a comma, a double quote, CR or LF are quoted, quotes doubled. */
+#include "bordertrace/csv.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bordertrace/trace.h"
+
+static void put(bt_csv *c, const char *s, size_t n)
+{
+	if (n && fwrite(s, 1, n, c->f) != n && !c->failed)
+		c->failed = errno ? errno : EIO;
+}
+
+static void sep(bt_csv *c)
+{
+	if (!c->first)
+		put(c, ",", 1);
+	c->first = false;
+}
+
+void bt_csv_header(bt_csv *c, const char *const *header, size_t ncols)
+{
+	for (size_t i = 0; i < ncols; i++)
+		bt_csv_str(c, header[i]);
+	bt_csv_end(c);
+}
+
+void bt_csv_wrap(bt_csv *c, FILE *f)
+{
+	memset(c, 0, sizeof(*c));
+	c->f = f;
+	c->first = true;
+}
+
+int bt_csv_open(bt_csv *c, const char *dir, const char *name, const char *const *header,
+		size_t ncols, char *err, size_t errlen)
+{
+	memset(c, 0, sizeof(*c));
+	c->first = true;
+	size_t n = strlen(dir) + strlen(name) + 32;
+	c->path = malloc(n);
+	c->tmp = malloc(n);
+	if (c->path == NULL || c->tmp == NULL) {
+		snprintf(err, errlen, "out of memory");
+		bt_csv_abort(c);
+		return -1;
+	}
+	snprintf(c->path, n, "%s/%s", dir, name);
+	snprintf(c->tmp, n, "%s/.%s.tmp.XXXXXX", dir, name);
+	int fd = mkstemp(c->tmp);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: cannot create a file there: %s", dir, strerror(errno));
+		free(c->tmp);
+		c->tmp = NULL;
+		bt_csv_abort(c);
+		return -1;
+	}
+	fchmod(fd, 0644);
+	c->f = fdopen(fd, "w");
+	if (c->f == NULL) {
+		snprintf(err, errlen, "%s: %s", c->tmp, strerror(errno));
+		close(fd);
+		bt_csv_abort(c);
+		return -1;
+	}
+	/* Exports run to millions of rows: write in large blocks. */
+	setvbuf(c->f, NULL, _IOFBF, 1 << 20);
+	bt_csv_header(c, header, ncols);
+	return 0;
+}
+
+void bt_csv_str(bt_csv *c, const char *s)
+{
+	sep(c);
+	if (s == NULL)
+		return;
+	size_t n = strcspn(s, ",\"\r\n");
+	if (s[n] == '\0') {
+		put(c, s, n);
+		return;
+	}
+	put(c, "\"", 1);
+	for (const char *p = s; *p; p++) {
+		if (*p == '"')
+			put(c, "\"\"", 2);
+		else
+			put(c, p, 1);
+	}
+	put(c, "\"", 1);
+}
+
+void bt_csv_u64(bt_csv *c, uint64_t v)
+{
+	char buf[24];
+	size_t i = sizeof(buf);
+	do {
+		buf[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	sep(c);
+	put(c, buf + i, sizeof(buf) - i);
+}
+
+void bt_csv_i64(bt_csv *c, int64_t v)
+{
+	if (v < 0) {
+		char buf[24];
+		int n = snprintf(buf, sizeof(buf), "%lld", (long long)v);
+		sep(c);
+		put(c, buf, (size_t)n);
+		return;
+	}
+	bt_csv_u64(c, (uint64_t)v);
+}
+
+void bt_csv_fixed(bt_csv *c, double v, int decimals)
+{
+	char buf[48];
+	int n = snprintf(buf, sizeof(buf), "%.*f", decimals, v);
+	sep(c);
+	put(c, buf, (size_t)n);
+}
+
+void bt_csv_time(bt_csv *c, int64_t us)
+{
+	char buf[BT_TIME_STRLEN];
+	sep(c);
+	if (us == 0 || bt_time_format(us, buf, sizeof(buf)) == NULL)
+		return;
+	put(c, buf, strlen(buf));
+}
+
+void bt_csv_end(bt_csv *c)
+{
+	put(c, "\r\n", 2);
+	c->first = true;
+}
+
+int bt_csv_commit(bt_csv *c, char *err, size_t errlen)
+{
+	if (c->tmp == NULL) {
+		if (fflush(c->f) != 0 || c->failed) {
+			snprintf(err, errlen, "write failed: %s", strerror(c->failed ? c->failed : errno));
+			return -1;
+		}
+		return 0;
+	}
+	int rc = 0;
+	if (fflush(c->f) != 0 && !c->failed)
+		c->failed = errno;
+	if (!c->failed && fsync(fileno(c->f)) != 0)
+		c->failed = errno;
+	if (fclose(c->f) != 0 && !c->failed)
+		c->failed = errno;
+	c->f = NULL;
+	if (c->failed) {
+		snprintf(err, errlen, "%s: write failed: %s", c->path, strerror(c->failed));
+		rc = -1;
+	} else if (rename(c->tmp, c->path) != 0) {
+		snprintf(err, errlen, "%s: %s", c->path, strerror(errno));
+		rc = -1;
+	} else {
+		free(c->tmp);
+		c->tmp = NULL;
+	}
+	bt_csv_abort(c);
+	return rc;
+}
+
+void bt_csv_abort(bt_csv *c)
+{
+	if (c->f != NULL && c->tmp != NULL)
+		fclose(c->f);
+	c->f = NULL;
+	if (c->tmp) {
+		unlink(c->tmp);
+		free(c->tmp);
+	}
+	c->tmp = NULL;
+	free(c->path);
+	c->path = NULL;
+}

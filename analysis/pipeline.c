@@ -1,0 +1,559 @@
+/* bordertrace — the analysis pipeline (see include/bordertrace/pipeline.h). */
+#include "bordertrace/pipeline.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include "bordertrace/csv.h"
+#include "bordertrace/trace.h"
+
+enum { F_HOPS, F_TRACES, F_BORDERS, F_EVENTS, F_DIV, F_COUNT };
+
+static const char *const HOPS_COLS[] = { "trace_id", "vp", "round", "target", "ttl", "addr", "rtt_ms",
+	"reply_ttl", "icmp_type", "icmp_code", "class", "prefix", "asn", "origins", "org", "country", "ixp" };
+static const char *const TRACES_COLS[] = { "trace_id", "vp", "campaign", "round", "method", "flow", "src",
+	"target", "target_prefix", "target_asn", "target_country", "start", "end", "stop", "stop_ttl",
+	"probes", "hops", "replies", "as_path", "country_path", "upstream_asn", "upstream_country",
+	"reached_target_as", "loop_collapsed", "moas_resolved" };
+static const char *const BORDERS_COLS[] = { "trace_id", "vp", "round", "target", "kind", "index",
+	"near_ttl", "near_addr", "near_asn", "near_country", "far_ttl", "far_addr", "far_asn",
+	"far_country", "across_silent", "ixp", "into_target" };
+static const char *const EVENTS_COLS[] = { "event", "level", "aggregate", "target_network", "upstream",
+	"upstream_country", "into", "round", "first_seen", "last_seen", "rounds_seen", "traces", "vps",
+	"evidence" };
+static const char *const DIV_COLS[] = { "aggregate", "target_network", "round", "level", "upstream",
+	"upstream_country", "into", "traces", "routed", "observed", "share", "upstreams" };
+
+#define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Address -> resolution, so that the millions of repeated hop addresses
+ * cost one database lookup each. */
+typedef struct centry {
+	bt_addr key;
+	bool used;
+	bt_hopres val;
+} centry;
+
+struct bt_pipeline {
+	bt_pipeline_opts o;
+	bt_diff *diff;
+	bt_csv csv[F_COUNT];
+	bool open[F_COUNT];
+	centry *cache;
+	size_t cmask, cn;
+	uint64_t traces, hops;
+	bool finished;
+};
+
+const char *bt_agg_name(bt_agg a)
+{
+	switch (a) {
+	case BT_AGG_PREFIX: return "prefix";
+	case BT_AGG_AS: return "as";
+	case BT_AGG_COUNTRY: return "country";
+	}
+	return "?";
+}
+
+int bt_agg_parse(const char *s, bt_agg *out)
+{
+	for (int a = 0; a <= BT_AGG_COUNTRY; a++)
+		if (strcmp(s, bt_agg_name((bt_agg)a)) == 0) {
+			*out = (bt_agg)a;
+			return 0;
+		}
+	return -1;
+}
+
+bt_pipeline *bt_pipeline_new(const bt_pipeline_opts *o, char *err, size_t errlen)
+{
+	bt_pipeline *p = calloc(1, sizeof(*p));
+	if (p == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	p->o = *o;
+	if (p->o.levels == 0)
+		p->o.levels = 1;
+	p->diff = bt_diff_new(&o->diff);
+	p->cmask = (1u << 16) - 1;
+	p->cache = calloc(p->cmask + 1, sizeof(*p->cache));
+	if (p->diff == NULL || p->cache == NULL) {
+		snprintf(err, errlen, "out of memory");
+		bt_pipeline_free(p);
+		return NULL;
+	}
+	if (o->outdir) {
+		struct stat st;
+		if (stat(o->outdir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+			snprintf(err, errlen, "%s: not a directory", o->outdir);
+			bt_pipeline_free(p);
+			return NULL;
+		}
+		static const struct { const char *name; const char *const *cols; size_t n; } files[F_COUNT] = {
+			{ "hops.csv", HOPS_COLS, NCOLS(HOPS_COLS) },
+			{ "traces.csv", TRACES_COLS, NCOLS(TRACES_COLS) },
+			{ "borders.csv", BORDERS_COLS, NCOLS(BORDERS_COLS) },
+			{ "events.csv", EVENTS_COLS, NCOLS(EVENTS_COLS) },
+			{ "diversity.csv", DIV_COLS, NCOLS(DIV_COLS) },
+		};
+		for (int i = 0; i < F_COUNT; i++) {
+			if (bt_csv_open(&p->csv[i], o->outdir, files[i].name, files[i].cols, files[i].n, err,
+					errlen) != 0) {
+				bt_pipeline_free(p);
+				return NULL;
+			}
+			p->open[i] = true;
+		}
+	}
+	return p;
+}
+
+void bt_pipeline_free(bt_pipeline *p)
+{
+	if (p == NULL)
+		return;
+	for (int i = 0; i < F_COUNT; i++)
+		if (p->open[i])
+			bt_csv_abort(&p->csv[i]);
+	bt_diff_free(p->diff);
+	free(p->cache);
+	free(p);
+}
+
+static size_t addr_hash(const bt_addr *a)
+{
+	uint64_t h = 1469598103934665603ULL ^ a->family;
+	for (int i = 0; i < 16; i++)
+		h = (h ^ a->bytes[i]) * 1099511628211ULL;
+	return (size_t)(h ^ (h >> 29));
+}
+
+/* Makes room for `more` new entries so that pointers handed out while one
+ * trace is processed stay valid. Grows up to 1M entries; beyond that it
+ * starts afresh, which bounds memory. */
+static int cache_reserve(bt_pipeline *p, size_t more)
+{
+	if ((p->cn + more) * 2 < p->cmask + 1)
+		return 0;
+	size_t ncap = (p->cmask + 1) * 2;
+	centry *nc = ncap <= (1u << 20) ? calloc(ncap, sizeof(*nc)) : NULL;
+	if (nc == NULL) {
+		memset(p->cache, 0, (p->cmask + 1) * sizeof(*p->cache));
+		p->cn = 0;
+		return (more * 2 < p->cmask + 1) ? 0 : -1;
+	}
+	for (size_t k = 0; k <= p->cmask; k++) {
+		if (!p->cache[k].used)
+			continue;
+		size_t j = addr_hash(&p->cache[k].key) & (ncap - 1);
+		while (nc[j].used)
+			j = (j + 1) & (ncap - 1);
+		nc[j] = p->cache[k];
+		if (nc[j].val.info.kind == BT_HOP_IXP)
+			nc[j].val.info.ixp = nc[j].val.ixp;
+	}
+	free(p->cache);
+	p->cache = nc;
+	p->cmask = ncap - 1;
+	return 0;
+}
+
+static int resolve(bt_pipeline *p, const bt_addr *a, const bt_hopres **out, char *err, size_t errlen)
+{
+	size_t i = addr_hash(a) & p->cmask;
+	while (p->cache[i].used) {
+		if (bt_addr_eq(&p->cache[i].key, a)) {
+			*out = &p->cache[i].val;
+			return 0;
+		}
+		i = (i + 1) & p->cmask;
+	}
+	centry *e = &p->cache[i];
+	memset(&e->val, 0, sizeof(e->val));
+	if (p->o.resolve(p->o.rctx, a, &e->val, err, errlen) != 0)
+		return -1;
+	if (e->val.info.kind == BT_HOP_IXP)
+		e->val.info.ixp = e->val.ixp;
+	e->key = *a;
+	e->used = true;
+	p->cn++;
+	*out = &e->val;
+	return 0;
+}
+
+static void asn_str(char *buf, size_t len, uint32_t asn)
+{
+	if (asn)
+		snprintf(buf, len, "AS%u", asn);
+	else
+		snprintf(buf, len, "unknown");
+}
+
+static void write_crossings(bt_pipeline *p, const char *id, const bt_trace *t, const char *target,
+			    const bt_crossing *c, size_t n, const char *kind, int border)
+{
+	bt_csv *w = &p->csv[F_BORDERS];
+	char a[BT_ADDR_STRLEN];
+	for (size_t i = 0; i < n; i++) {
+		bt_csv_str(w, id);
+		bt_csv_str(w, t->vp);
+		bt_csv_str(w, t->round);
+		bt_csv_str(w, target);
+		bt_csv_str(w, kind);
+		bt_csv_u64(w, i);
+		bt_csv_u64(w, c[i].near_ttl);
+		bt_csv_str(w, bt_addr_format(&c[i].near_addr, a, sizeof(a)));
+		if (c[i].near_asn) bt_csv_u64(w, c[i].near_asn); else bt_csv_str(w, "");
+		bt_csv_str(w, c[i].near_cc);
+		bt_csv_u64(w, c[i].far_ttl);
+		bt_csv_str(w, bt_addr_format(&c[i].far_addr, a, sizeof(a)));
+		if (c[i].far_asn) bt_csv_u64(w, c[i].far_asn); else bt_csv_str(w, "");
+		bt_csv_str(w, c[i].far_cc);
+		bt_csv_u64(w, c[i].across_silent);
+		bt_csv_str(w, c[i].ixp);
+		bt_csv_u64(w, (int)i == border);
+		bt_csv_end(w);
+	}
+}
+
+static int add_trace(bt_pipeline *p, const bt_trace *t, char *err, size_t errlen)
+{
+	bt_hopinfo info[256];
+	const bt_hopres *res[256];
+	const bt_hopres *dres;
+	char a[BT_ADDR_STRLEN], id[3 * BT_ID_MAX + 96], key[BT_ID_MAX + 80];
+	size_t n = t->hop_count < 256 ? t->hop_count : 256;
+	static const bt_hopres silent; /* zero: BT_HOP_SILENT */
+
+	if (cache_reserve(p, n + 1) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+
+	for (size_t i = 0; i < n; i++) {
+		if (!bt_addr_is_set(&t->hops[i].addr)) {
+			res[i] = &silent;
+		} else if (resolve(p, &t->hops[i].addr, &res[i], err, errlen) != 0) {
+			return -1;
+		}
+		info[i] = res[i]->info;
+	}
+	if (resolve(p, &t->dst, &dres, err, errlen) != 0)
+		return -1;
+	bt_path path;
+	bt_path_build(t, info, &dres->info, &path);
+
+	bt_addr_format(&t->dst, a, sizeof(a));
+	snprintf(id, sizeof(id), "%s/%s/%s/%s/%u", t->vp[0] ? t->vp : "-", t->round[0] ? t->round : "-", a,
+		 bt_method_name(t->method), t->flow);
+
+	/* The target network this trace counts for. */
+	switch (p->o.agg) {
+	case BT_AGG_PREFIX:
+		if (dres->prefix[0])
+			snprintf(key, sizeof(key), "%s", dres->prefix);
+		else
+			snprintf(key, sizeof(key), "%s/%d", a, t->dst.family == AF_INET ? 32 : 128);
+		break;
+	case BT_AGG_AS:
+		asn_str(key, sizeof(key), path.target_asn);
+		break;
+	case BT_AGG_COUNTRY:
+		snprintf(key, sizeof(key), "%s", path.target_cc[0] ? path.target_cc : "unknown");
+		break;
+	}
+	if (p->o.per_vp) {
+		size_t l = strlen(key);
+		snprintf(key + l, sizeof(key) - l, "@%s", t->vp[0] ? t->vp : "-");
+	}
+
+	char up_as[16] = "", into_as[16] = "";
+	const bt_crossing *bx = path.border_as >= 0 ? &path.as_cross[path.border_as] : NULL;
+	const bt_crossing *bc = path.border_cc >= 0 ? &path.cc_cross[path.border_cc] : NULL;
+	if (bx) {
+		asn_str(up_as, sizeof(up_as), bx->near_asn);
+		asn_str(into_as, sizeof(into_as), bx->far_asn);
+	}
+	bt_diff_obs o = {
+		.target = key, .vp = t->vp, .round = t->round, .trace_id = id, .time_us = t->start_us,
+		.up = { bx ? up_as : NULL, bc ? bc->near_cc : NULL },
+		.into = { bx ? into_as : NULL, bc ? bc->far_cc : NULL },
+		.note = { bx ? bx->near_cc : NULL, NULL },
+	};
+	if (bt_diff_add(p->diff, &o) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	p->traces++;
+	p->hops += n;
+	if (!p->o.outdir)
+		return 0;
+
+	/* hops.csv */
+	bt_csv *w = &p->csv[F_HOPS];
+	unsigned replies = 0;
+	for (size_t i = 0; i < n; i++) {
+		const bt_hop *h = &t->hops[i];
+		const bt_hopres *r = res[i];
+		bool set = bt_addr_is_set(&h->addr);
+		replies += set;
+		bt_csv_str(w, id);
+		bt_csv_str(w, t->vp);
+		bt_csv_str(w, t->round);
+		bt_csv_str(w, a);
+		bt_csv_u64(w, h->probe_ttl);
+		if (!set) {
+			for (int k = 0; k < 12; k++)
+				bt_csv_str(w, "");
+			bt_csv_end(w);
+			continue;
+		}
+		char ha[BT_ADDR_STRLEN];
+		bt_csv_str(w, bt_addr_format(&h->addr, ha, sizeof(ha)));
+		bt_csv_fixed(w, h->rtt_us / 1000.0, 3);
+		bt_csv_u64(w, h->reply_ttl);
+		if (h->tcp_flags) {
+			bt_csv_str(w, "");
+			bt_csv_str(w, "");
+		} else {
+			bt_csv_u64(w, h->icmp_type);
+			bt_csv_u64(w, h->icmp_code);
+		}
+		bt_csv_str(w, r->cls);
+		bt_csv_str(w, r->prefix);
+		if (r->info.kind == BT_HOP_AS) bt_csv_u64(w, r->info.asn); else bt_csv_str(w, "");
+		char orig[BT_HOPINFO_ORIGINS * 11 + 1] = "";
+		size_t off = 0;
+		for (unsigned k = 0; k < r->info.norigins && off < sizeof(orig); k++)
+			off += (size_t)snprintf(orig + off, sizeof(orig) - off, "%s%u", k ? " " : "", r->info.origins[k]);
+		bt_csv_str(w, orig);
+		bt_csv_str(w, r->org);
+		bt_csv_str(w, r->info.country);
+		bt_csv_str(w, r->info.kind == BT_HOP_IXP ? r->ixp : "");
+		bt_csv_end(w);
+	}
+
+	/* traces.csv */
+	char buf[1024], tbuf[BT_TIME_STRLEN];
+	w = &p->csv[F_TRACES];
+	bt_csv_str(w, id);
+	bt_csv_str(w, t->vp);
+	bt_csv_str(w, t->campaign);
+	bt_csv_str(w, t->round);
+	bt_csv_str(w, bt_method_name(t->method));
+	bt_csv_u64(w, t->flow);
+	bt_csv_str(w, bt_addr_format(&t->src, buf, sizeof(buf)));
+	bt_csv_str(w, a);
+	bt_csv_str(w, dres->prefix);
+	if (path.target_asn) bt_csv_u64(w, path.target_asn); else bt_csv_str(w, "");
+	bt_csv_str(w, path.target_cc);
+	bt_csv_str(w, bt_time_format(t->start_us, tbuf, sizeof(tbuf)));
+	bt_csv_str(w, bt_time_format(t->end_us, tbuf, sizeof(tbuf)));
+	bt_csv_str(w, bt_stop_name(t->stop));
+	bt_csv_u64(w, t->stop_ttl);
+	bt_csv_u64(w, t->probes_sent);
+	bt_csv_u64(w, n);
+	bt_csv_u64(w, replies);
+	bt_csv_str(w, bt_path_as_string(&path, buf, sizeof(buf)));
+	bt_csv_str(w, bt_path_cc_string(&path, buf, sizeof(buf)));
+	if (bx && bx->near_asn) bt_csv_u64(w, bx->near_asn); else bt_csv_str(w, "");
+	bt_csv_str(w, bc ? bc->near_cc : "");
+	bt_csv_u64(w, path.reached_as);
+	bt_csv_u64(w, path.loop_collapsed);
+	bt_csv_u64(w, path.moas_resolved);
+	bt_csv_end(w);
+
+	write_crossings(p, id, t, a, path.as_cross, path.nas_cross, "as", path.border_as);
+	write_crossings(p, id, t, a, path.cc_cross, path.ncc_cross, "country", path.border_cc);
+	return 0;
+}
+
+static int add_file(bt_pipeline *p, const char *path, char *err, size_t errlen)
+{
+	bt_trace_reader *r;
+	if (strcmp(path, "-") == 0)
+		r = bt_trace_reader_fdopen(stdin, "<stdin>");
+	else
+		r = bt_trace_reader_open(path, err, errlen);
+	if (r == NULL) {
+		if (strcmp(path, "-") == 0)
+			snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	int rc;
+	bt_trace *t;
+	while ((rc = bt_trace_reader_next(r, &t, err, errlen)) == 1) {
+		int arc = add_trace(p, t, err, errlen);
+		bt_trace_free(t);
+		if (arc != 0) {
+			rc = -1;
+			break;
+		}
+	}
+	bt_trace_reader_close(r);
+	return rc < 0 ? -1 : 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool wanted(const char *name)
+{
+	size_t n = strlen(name);
+	/* hidden names are files being written (".x.tmp.XXXX"); skip them */
+	return name[0] != '.' && n > 6 && strcmp(name + n - 6, ".jsonl") == 0;
+}
+
+static int add_dir(bt_pipeline *p, const char *dir, int depth, char *err, size_t errlen)
+{
+	if (depth > 16) {
+		snprintf(err, errlen, "%s: directories nested too deep", dir);
+		return -1;
+	}
+	DIR *d = opendir(dir);
+	if (d == NULL) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	int rc = 0;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			char **nn = realloc(names, cap * sizeof(*nn));
+			if (nn == NULL) {
+				rc = -1;
+				break;
+			}
+			names = nn;
+		}
+		names[n] = strdup(de->d_name);
+		if (names[n] == NULL) {
+			rc = -1;
+			break;
+		}
+		n++;
+	}
+	closedir(d);
+	if (rc != 0)
+		snprintf(err, errlen, "out of memory");
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_names);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		size_t l = strlen(dir) + strlen(names[i]) + 2;
+		char *full = malloc(l);
+		if (full == NULL) {
+			snprintf(err, errlen, "out of memory");
+			rc = -1;
+			break;
+		}
+		snprintf(full, l, "%s/%s", dir, names[i]);
+		struct stat st;
+		if (stat(full, &st) != 0) {
+			snprintf(err, errlen, "%s: %s", full, strerror(errno));
+			rc = -1;
+		} else if (S_ISDIR(st.st_mode)) {
+			rc = add_dir(p, full, depth + 1, err, errlen);
+		} else if (S_ISREG(st.st_mode) && wanted(names[i])) {
+			rc = add_file(p, full, err, errlen);
+		}
+		free(full);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}
+
+int bt_pipeline_add_path(bt_pipeline *p, const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	if (strcmp(path, "-") == 0)
+		return add_file(p, path, err, errlen);
+	if (stat(path, &st) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (S_ISDIR(st.st_mode))
+		return add_dir(p, path, 0, err, errlen);
+	return add_file(p, path, err, errlen);
+}
+
+int bt_pipeline_finish(bt_pipeline *p, char *err, size_t errlen)
+{
+	if (bt_diff_finish(p->diff) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	p->finished = true;
+	if (!p->o.outdir)
+		return 0;
+	const char *agg = bt_agg_name(p->o.agg);
+	bt_csv *w = &p->csv[F_EVENTS];
+	for (size_t i = 0; i < bt_diff_nevents(p->diff); i++) {
+		const bt_diff_event *e = bt_diff_event_at(p->diff, i);
+		if (!(p->o.levels & (1u << e->level)))
+			continue;
+		bt_csv_str(w, bt_diff_event_name(e->kind));
+		bt_csv_str(w, bt_diff_level_name(e->level));
+		bt_csv_str(w, agg);
+		bt_csv_str(w, e->target);
+		bt_csv_str(w, e->upstream);
+		bt_csv_str(w, e->level == BT_LEVEL_AS ? e->note : e->upstream);
+		bt_csv_str(w, e->into);
+		bt_csv_str(w, e->round);
+		bt_csv_time(w, e->first_seen_us);
+		bt_csv_time(w, e->last_seen_us);
+		bt_csv_u64(w, e->rounds_seen);
+		bt_csv_u64(w, e->traces);
+		bt_csv_str(w, e->vps);
+		bt_csv_str(w, e->evidence);
+		bt_csv_end(w);
+	}
+	w = &p->csv[F_DIV];
+	for (size_t i = 0; i < bt_diff_ndiv(p->diff); i++) {
+		const bt_diff_div *v = bt_diff_div_at(p->diff, i);
+		bt_csv_str(w, agg);
+		bt_csv_str(w, v->target);
+		bt_csv_str(w, v->round);
+		bt_csv_str(w, bt_diff_level_name(v->level));
+		bt_csv_str(w, v->upstream);
+		bt_csv_str(w, v->level == BT_LEVEL_AS ? v->note : v->upstream);
+		bt_csv_str(w, v->into);
+		bt_csv_u64(w, v->traces);
+		bt_csv_u64(w, v->routed);
+		bt_csv_u64(w, v->observed);
+		bt_csv_fixed(w, v->share, 4);
+		bt_csv_u64(w, v->upstreams);
+		bt_csv_end(w);
+	}
+	/* All five appear together or not at all (as far as renames allow). */
+	for (int i = 0; i < F_COUNT; i++) {
+		if (p->csv[i].failed) {
+			snprintf(err, errlen, "%s: write failed: %s", p->csv[i].path, strerror(p->csv[i].failed));
+			return -1;
+		}
+	}
+	for (int i = 0; i < F_COUNT; i++) {
+		if (bt_csv_commit(&p->csv[i], err, errlen) != 0)
+			return -1;
+		p->open[i] = false;
+	}
+	return 0;
+}
+
+const bt_diff *bt_pipeline_diff(const bt_pipeline *p) { return p->diff; }
+uint64_t bt_pipeline_traces(const bt_pipeline *p) { return p->traces; }
+uint64_t bt_pipeline_hops(const bt_pipeline *p) { return p->hops; }

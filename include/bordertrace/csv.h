@@ -1,0 +1,40 @@
+/* bordertrace — CSV output: RFC 4180 quoting, a header row, CRLF line ends,
+ * and files that appear under their final name only when complete.
+ *
+ * Each file is written to a temporary name in the same directory, then
+ * flushed, fsynced and renamed by bt_csv_commit; bt_csv_abort removes it.
+ * A reader therefore never sees a half-written export. */
+#ifndef BORDERTRACE_CSV_H
+#define BORDERTRACE_CSV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct bt_csv {
+	FILE *f;
+	char *path;    /* final name */
+	char *tmp;     /* temporary name while writing */
+	bool first;    /* no field written yet in this row */
+	int failed;    /* errno of the first write error */
+} bt_csv;
+
+/* Opens dir/name for writing (through a temporary file) and writes the header. */
+int bt_csv_open(bt_csv *c, const char *dir, const char *name, const char *const *header,
+		size_t ncols, char *err, size_t errlen);
+/* Opens an already open stream (stdout): no temporary file, commit only flushes. */
+void bt_csv_wrap(bt_csv *c, FILE *f);
+void bt_csv_header(bt_csv *c, const char *const *header, size_t ncols);
+void bt_csv_str(bt_csv *c, const char *s);        /* quoted when needed; NULL = empty */
+void bt_csv_u64(bt_csv *c, uint64_t v);
+void bt_csv_i64(bt_csv *c, int64_t v);
+void bt_csv_fixed(bt_csv *c, double v, int decimals);
+void bt_csv_time(bt_csv *c, int64_t us);           /* UTC ISO-8601 with Z; empty if 0 */
+void bt_csv_end(bt_csv *c);                        /* ends the row */
+/* Flush, fsync, rename to the final name. 0, or -1 with a message. */
+int bt_csv_commit(bt_csv *c, char *err, size_t errlen);
+/* Removes the temporary file (if any) and frees; safe after commit too. */
+void bt_csv_abort(bt_csv *c);
+
+#endif

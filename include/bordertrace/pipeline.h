@@ -1,0 +1,61 @@
+/* bordertrace — the analysis pipeline behind `bordertrace diff` and
+ * `bordertrace export`: read traces -> resolve hops -> per-trace paths and
+ * crossings -> path-diff over rounds and VPs -> CSV exports.
+ *
+ * Streaming: each trace is read, used and freed; hops.csv, traces.csv and
+ * borders.csv rows are written as traces go by, events.csv and diversity.csv
+ * at the end. The resolver is reached through a callback so that this module
+ * does not care which databases answer. Column lists: doc/csv.md. */
+#ifndef BORDERTRACE_PIPELINE_H
+#define BORDERTRACE_PIPELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bordertrace/addr.h"
+#include "bordertrace/diff.h"
+#include "bordertrace/path.h"
+
+typedef enum bt_agg { BT_AGG_PREFIX = 0, BT_AGG_AS, BT_AGG_COUNTRY } bt_agg;
+
+/* What the resolver says about one address, as the pipeline needs it. */
+typedef struct bt_hopres {
+	bt_hopinfo info;       /* kind, ASN(s), country; info.ixp points at ixp */
+	char cls[24];          /* address class name ("public", "private", ...) */
+	char prefix[BT_ADDR_STRLEN + 4]; /* matched prefix, "" if none */
+	char org[128];
+	char ixp[96];
+} bt_hopres;
+
+/* Returns 0, or -1 with a message (a database error: fatal). */
+typedef int (*bt_resolve_fn)(void *ctx, const bt_addr *a, bt_hopres *out, char *err, size_t errlen);
+
+typedef struct bt_pipeline_opts {
+	bt_agg agg;            /* what a "target network" is */
+	bool per_vp;           /* one target network per VP as well */
+	unsigned levels;       /* events at: 1 = AS, 2 = country, 3 = both */
+	bt_diff_opts diff;
+	const char *outdir;    /* export the five CSVs here; NULL: none */
+	bt_resolve_fn resolve;
+	void *rctx;
+} bt_pipeline_opts;
+
+typedef struct bt_pipeline bt_pipeline;
+
+bt_pipeline *bt_pipeline_new(const bt_pipeline_opts *o, char *err, size_t errlen);
+/* A round file, a directory (every *.jsonl below it, in name order; hidden
+ * and temporary files skipped) or "-" for standard input. 0 or -1. */
+int bt_pipeline_add_path(bt_pipeline *p, const char *path, char *err, size_t errlen);
+/* Computes events and diversity and, when exporting, commits the files. */
+int bt_pipeline_finish(bt_pipeline *p, char *err, size_t errlen);
+const bt_diff *bt_pipeline_diff(const bt_pipeline *p);
+uint64_t bt_pipeline_traces(const bt_pipeline *p);
+uint64_t bt_pipeline_hops(const bt_pipeline *p);
+/* Frees; an export not finished is removed (no partial file left). */
+void bt_pipeline_free(bt_pipeline *p);
+
+const char *bt_agg_name(bt_agg a);
+int bt_agg_parse(const char *s, bt_agg *out);
+
+#endif
