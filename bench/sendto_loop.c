@@ -1,0 +1,111 @@
+/* sendto_loop — the send-path ceiling: a plain raw-socket sendto() loop of
+ * UDP probes shaped like the prober's (IPv4 + UDP + 12 bytes), as fast as
+ * one core can go, for a few seconds. Benchmarks report the prober's rate as
+ * a ratio to this figure measured in the same run (design.md, "What this
+ * class of machine can do").
+ *
+ *   sendto_loop [-t SECONDS] [-n TARGETS] [-m MAXTTL]
+ *
+ * Destinations are 198.18.0.0 + (i mod TARGETS), TARGETS <= 131072, so every
+ * packet is addressed inside 198.18.0.0/15 (RFC 2544) by construction; TTLs
+ * cycle 1..MAXTTL like a traceroute's. It refuses to run in the network
+ * namespace of PID 1: the caller must have made a test namespace whose routes
+ * end in the simulator's TUN device (bench/sim_ceiling.sh). Prints one line:
+ * sent, errors, seconds, packets per second. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static double mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static unsigned long arg(const char *s, unsigned long min, unsigned long max, const char *what)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max) {
+		fprintf(stderr, "sendto_loop: %s must be %lu..%lu\n", what, min, max);
+		exit(2);
+	}
+	return v;
+}
+
+/* Same namespace as PID 1 = the machine's own (or the container's own):
+ * never send from there. */
+static int in_own_namespace(void)
+{
+	struct stat self, init;
+	if (stat("/proc/self/ns/net", &self) != 0 || stat("/proc/1/ns/net", &init) != 0)
+		return 1; /* cannot tell: assume the worst */
+	return self.st_ino == init.st_ino && self.st_dev == init.st_dev;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long seconds = 5, targets = 65536, maxttl = 16;
+	int o;
+	while ((o = getopt(argc, argv, "t:n:m:h")) != -1) {
+		switch (o) {
+		case 't': seconds = arg(optarg, 1, 600, "-t SECONDS"); break;
+		case 'n': targets = arg(optarg, 1, 131072, "-n TARGETS"); break;
+		case 'm': maxttl = arg(optarg, 1, 255, "-m MAXTTL"); break;
+		default:
+			fprintf(stderr, "usage: sendto_loop [-t SECONDS] [-n TARGETS] [-m MAXTTL]\n");
+			return o == 'h' ? 0 : 2;
+		}
+	}
+	if (in_own_namespace()) {
+		fprintf(stderr, "sendto_loop: refusing to send from the machine's own network namespace\n");
+		return 2;
+	}
+	/* IPPROTO_RAW implies IP_HDRINCL; the kernel fills the source address
+	 * (left 0), the IP checksum and the total length. */
+	int fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	if (fd < 0) {
+		perror("sendto_loop: socket");
+		return 1;
+	}
+	uint8_t pkt[40];
+	memset(pkt, 0, sizeof(pkt));
+	pkt[0] = 0x45;
+	pkt[3] = sizeof(pkt);
+	pkt[9] = IPPROTO_UDP;
+	pkt[20] = 40000 >> 8, pkt[21] = 40000 & 0xff;  /* sport = the prober's flow 0 */
+	pkt[22] = 33435 >> 8, pkt[23] = 33435 & 0xff;  /* dport = the prober's default */
+	pkt[25] = 20;                                   /* UDP length; checksum 0 = none */
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+
+	unsigned long sent = 0, errors = 0, i = 0;
+	double t0 = mono(), stop = t0 + (double)seconds, t = t0;
+	while (t < stop) {
+		for (unsigned b = 0; b < 1024; b++, i++) {
+			uint32_t dst = 0xC6120000u + (uint32_t)(i % targets);
+			uint8_t ttl = (uint8_t)(1 + (i / targets) % maxttl);
+			pkt[4] = (uint8_t)(i >> 8), pkt[5] = (uint8_t)i;
+			pkt[8] = ttl;
+			pkt[16] = (uint8_t)(dst >> 24), pkt[17] = (uint8_t)(dst >> 16);
+			pkt[18] = (uint8_t)(dst >> 8), pkt[19] = (uint8_t)dst;
+			sa.sin_addr.s_addr = htonl(dst);
+			if (sendto(fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+				errors++;
+			else
+				sent++;
+		}
+		t = mono();
+	}
+	double el = t - t0;
+	printf("sendto_loop: sent %lu errors %lu seconds %.3f pps %.0f\n", sent, errors, el, (double)sent / el);
+	close(fd);
+	return 0;
+}

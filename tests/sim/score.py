@@ -1,0 +1,193 @@
+#!/usr/bin/env python3
+"""score.py — scores prober traces against bt-sim's ground truth, and checks
+the checksums of captured replies (tests/sim/test_sim.sh; doc/sim.md).
+
+  score.py hops --truth T.tsv --traces T.jsonl --interfaces I.tsv [--allow-ratelimit]
+      Compares each trace (target, flow) with its true hop list. A trace is
+      exact when its hops, trailing gaps removed, equal the truth (for a target
+      that does not answer, the truth's trailing '*' are removed too). With
+      --allow-ratelimit, a gap where the truth has a rate-limiting router is
+      counted as explained, not as an error. Prints one summary line;
+      exit 0 when every hop is right or explained, 1 otherwise.
+  score.py differ A.tsv B.tsv
+      Exit 0 when every (target, flow) present in both has a different hop list
+      (phase switching changed the route), 1 otherwise.
+  score.py cksum FILE.pcap
+      Verifies the IPv4 header, ICMP (and quoted IP header) and TCP checksums of
+      every reply (source in 198.18.0.0/15) in a raw-IP capture of the TUN
+      device; exit 0 when all hold.
+"""
+import argparse
+import json
+import struct
+import sys
+
+
+def read_truth(path):
+    truth = {}
+    with open(path) as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if not line:
+                continue
+            target, flow, hops = line.split("\t")
+            truth[(target, int(flow))] = hops.split() if hops else []
+    return truth
+
+
+def read_ratelimited(path):
+    rl = set()
+    with open(path) as f:
+        for line in f:
+            cols = line.rstrip("\n").split("\t")
+            if "ratelimited" in cols[5].split(","):
+                rl.add(cols[0])
+    return rl
+
+
+def strip_gaps(hops):
+    hops = list(hops)
+    while hops and hops[-1] == "*":
+        hops.pop()
+    return hops
+
+
+def cmd_hops(a):
+    truth = read_truth(a.truth)
+    rl = read_ratelimited(a.interfaces)
+    traces = exact = hops_total = hops_ok = explained = 0
+    errors = []
+    seen = set()
+    with open(a.traces) as f:
+        for line in f:
+            if not line.strip():
+                continue
+            t = json.loads(line)
+            key = (t["dst"], t["flow"])
+            if key not in truth:
+                errors.append(f"{key}: no truth for this trace")
+                continue
+            seen.add(key)
+            traces += 1
+            got = strip_gaps([h["addr"] or "*" for h in t["hops"]])
+            want = truth[key]
+            answers = bool(want) and want[-1] == t["dst"]
+            if not answers:
+                want = strip_gaps(want)
+            if got == want:
+                exact += 1
+            bad = []
+            if len(got) > len(want):
+                bad.append(f"{len(got)} hops, truth has {len(want)}")
+            for i, w in enumerate(want):
+                g = got[i] if i < len(got) else "*"
+                if w == "*":
+                    if g != "*":
+                        bad.append(f"ttl {i + 1}: {g}, truth silent")
+                    continue
+                hops_total += 1
+                if g == w:
+                    hops_ok += 1
+                elif g == "*" and a.allow_ratelimit and w in rl:
+                    explained += 1
+                else:
+                    bad.append(f"ttl {i + 1}: {g}, truth {w}")
+            if bad:
+                errors.append(f"{t['dst']} flow {t['flow']} ({t['stop']}): " + "; ".join(bad[:3]))
+    missing = [k for k in truth if k not in seen]
+    for k in missing[:5]:
+        errors.append(f"{k}: no trace")
+    pct = 100.0 * hops_ok / hops_total if hops_total else 0.0
+    print(f"traces {traces} (missing {len(missing)}), exact {exact}, hops {hops_ok}/{hops_total} "
+          f"right ({pct:.2f}%), {explained} gaps explained by rate limiting, {len(errors)} errors")
+    for e in errors[:10]:
+        print("#   " + e)
+    return 0 if not errors and not missing else 1
+
+
+def cmd_differ(a):
+    x, y = read_truth(a.a), read_truth(a.b)
+    common = [k for k in x if k in y]
+    same = [k for k in common if x[k] == y[k]]
+    print(f"{len(common)} (target, flow) compared, {len(same)} unchanged")
+    return 0 if common and not same else 1
+
+
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return s  # 0xffff when the checksum in data holds
+
+
+def cmd_cksum(a):
+    with open(a.pcap, "rb") as f:
+        data = f.read()
+    magic = struct.unpack("<I", data[:4])[0]
+    endian = "<" if magic in (0xA1B2C3D4, 0xA1B23C4D) else ">"
+    linktype = struct.unpack(endian + "I", data[20:24])[0]
+    if linktype not in (101, 12, 228):
+        print(f"unexpected link type {linktype}")
+        return 1
+    off, n, bad, kinds = 24, 0, [], {}
+    while off + 16 <= len(data):
+        _, _, incl, _ = struct.unpack(endian + "IIII", data[off:off + 16])
+        pkt = data[off + 16:off + 16 + incl]
+        off += 16 + incl
+        if len(pkt) < 20 or pkt[0] >> 4 != 4:
+            continue
+        # Only the simulator's replies (from 198.18.0.0/15) are under test;
+        # the probes are the prober's business.
+        if pkt[12] != 198 or pkt[13] not in (18, 19):
+            continue
+        n += 1
+        ihl = (pkt[0] & 15) * 4
+        tot = struct.unpack("!H", pkt[2:4])[0]
+        pkt = pkt[:tot]
+        src, dst = pkt[12:16], pkt[16:20]
+        proto, l4 = pkt[9], pkt[ihl:]
+        what = f"packet {n} proto {proto}"
+        if csum(pkt[:ihl]) != 0xFFFF:
+            bad.append(what + ": IP header")
+        if proto == 1:
+            kinds[f"icmp {l4[0]}/{l4[1]}"] = kinds.get(f"icmp {l4[0]}/{l4[1]}", 0) + 1
+            if csum(l4) != 0xFFFF:
+                bad.append(what + ": ICMP")
+            if l4[0] in (3, 11):
+                q = l4[8:]
+                if csum(q[:(q[0] & 15) * 4]) != 0xFFFF:
+                    bad.append(what + ": quoted IP header")
+        elif proto in (6, 17):
+            if proto == 17 and struct.unpack("!H", l4[6:8])[0] == 0:
+                continue  # no UDP checksum
+            pseudo = src + dst + struct.pack("!BBH", 0, proto, len(l4))
+            kinds[f"proto {proto}"] = kinds.get(f"proto {proto}", 0) + 1
+            if csum(pseudo + l4) != 0xFFFF:
+                bad.append(what + (": TCP" if proto == 6 else ": UDP"))
+    print(f"{n} replies, {len(bad)} bad checksums; " + ", ".join(f"{k}: {v}" for k, v in sorted(kinds.items())))
+    for b in bad[:10]:
+        print("#   " + b)
+    return 0 if n and not bad else 1
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    h = sub.add_parser("hops")
+    h.add_argument("--truth", required=True)
+    h.add_argument("--traces", required=True)
+    h.add_argument("--interfaces", required=True)
+    h.add_argument("--allow-ratelimit", action="store_true")
+    d = sub.add_parser("differ")
+    d.add_argument("a")
+    d.add_argument("b")
+    c = sub.add_parser("cksum")
+    c.add_argument("pcap")
+    a = p.parse_args()
+    return {"hops": cmd_hops, "differ": cmd_differ, "cksum": cmd_cksum}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

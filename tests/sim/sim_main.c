@@ -1,0 +1,526 @@
+/* bt-sim — an Internet simulator behind a TUN device, for the scale benchmark
+ * and for scoring traces against ground truth.
+ *
+ *   bt-sim serve --tun NAME [model options] [--phase P]
+ *   bt-sim truth [model options] [--phase P] [--method M] [--flows LIST]
+ *                [--src ADDR] [--dport PORT] [--targets FILE]
+ *   bt-sim plan [model options]         prefix, ASN, org, country per line
+ *   bt-sim interfaces [model options]   every router interface and its flags
+ *   bt-sim info [model options]         sizes of the generated Internet
+ *
+ * serve never opens a socket: it only reads and writes the TUN device it is
+ * given, so packets exist only in the namespace the caller put it in (the
+ * test creates one and routes 198.18.0.0/15 into the device). Phase changes
+ * on SIGUSR1 (toggles 0 <-> 1); counters on SIGUSR2 and at exit. Model and
+ * formats: doc/sim.md. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sim_model.h"
+#include "sim_packet.h"
+
+#define PROG "bt-sim"
+
+static void usage(FILE *f)
+{
+	bt_sim_params d;
+	bt_sim_params_default(&d);
+	fprintf(f,
+"usage: " PROG " serve --tun NAME [model options] [--phase P]\n"
+"       " PROG " truth [model options] [--phase P] [--method M] [--flows LIST]\n"
+"                     [--src ADDR] [--dport PORT] [--targets FILE]\n"
+"       " PROG " plan | interfaces | info [model options]\n"
+"\n"
+"model options (the same values give the same Internet):\n"
+"  --seed N            generator seed (default %llu)\n"
+"  --prefixes N        target /24s in 198.18.0.0/16, 8..%d (default %u)\n"
+"  --ases N            destination ASes, AS131279 included (default %u)\n"
+"  --transits N        transit ASes, AS4837 and AS20485 included (default %u)\n"
+"  --countries N       countries of the synthetic ASes (default %u)\n"
+"  --ecmp N            ECMP fan-out, 1 = none (default %u)\n"
+"  --silent F          fraction of silent routers (default %.2f)\n"
+"  --rate-limited F    fraction of ICMP rate-limiting routers (default %.2f)\n"
+"  --rl-rate PPS       their bucket's refill rate (default %.0f)\n"
+"  --rl-burst N        their bucket's depth (default %u)\n"
+"  --dark F            fraction of targets that never answer (default %.2f)\n"
+"  --nbr-numbered F    fraction of border ingresses numbered from the\n"
+"                      neighbour's space (default %.2f)\n"
+"  --change-share PCT  phase 1: percent of the moved /24's flows on the new\n"
+"                      route (default %u)\n"
+"serve:\n"
+"  --tun NAME          TUN device to create (or attach to) and answer on\n"
+"  --phase P           0 = base, 1 = the border route appeared (default 0)\n"
+"truth:\n"
+"  --method M          icmp-paris (default), udp-paris, tcp-syn\n"
+"  --flows LIST        prober flow numbers, e.g. 0,1 or 0-3 (default 0)\n"
+"  --src ADDR          the prober's source address (default 198.51.100.1)\n"
+"  --dport PORT        UDP/TCP destination port (default the prober's)\n"
+"  --targets FILE      only these targets (one per line), else all\n",
+		(unsigned long long)d.seed, BT_SIM_MAX_PREFIXES, d.prefixes, d.ases, d.transits,
+		d.countries, d.ecmp, d.silent, d.ratelimited, d.rl_rate, d.rl_burst, d.dark,
+		d.nbr_numbered, d.change_share);
+}
+
+static void die(const char *fmt, const char *a)
+{
+	fprintf(stderr, PROG ": ");
+	fprintf(stderr, fmt, a);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+static double parse_num(const char *opt, const char *s, double min, double max)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || *end || !(v >= min && v <= max))
+		die("%s: value out of range", opt);
+	return v;
+}
+
+static unsigned parse_uint(const char *opt, const char *s, unsigned max)
+{
+	double v = parse_num(opt, s, 0, max);
+	if (v != (double)(unsigned)v)
+		die("%s: not a whole number", opt);
+	return (unsigned)v;
+}
+
+#define BT_SIM_FLOW_BYTES 512 /* 4096 prober flows, one bit each */
+
+/* Everything the command line can say. */
+typedef struct cli {
+	bt_sim_params p;
+	const char *tun, *targets;
+	unsigned phase;
+	int method;
+	uint16_t dport;
+	uint32_t src;
+	uint8_t flows[BT_SIM_FLOW_BYTES];
+} cli;
+
+static void parse_flows(const char *s, uint8_t *set)
+{
+	memset(set, 0, BT_SIM_FLOW_BYTES);
+	const char *p = s;
+	while (*p) {
+		char *end;
+		unsigned long a = strtoul(p, &end, 10), b = a;
+		if (end == p)
+			die("--flows: '%s' is not a list like 0,1 or 0-3", s);
+		if (*end == '-') {
+			p = end + 1;
+			b = strtoul(p, &end, 10);
+			if (end == p)
+				die("--flows: '%s' is not a list like 0,1 or 0-3", s);
+		}
+		if (a > b || b > 4095)
+			die("--flows: '%s': flows are 0..4095", s);
+		for (unsigned long f = a; f <= b; f++)
+			set[f / 8] |= (uint8_t)(1u << (f % 8));
+		p = end;
+		if (*p == ',')
+			p++;
+		else if (*p)
+			die("--flows: '%s' is not a list like 0,1 or 0-3", s);
+	}
+}
+
+static void parse_cli(int argc, char **argv, cli *c)
+{
+	enum { O_SEED = 256, O_PFX, O_ASES, O_TRANSITS, O_CC, O_ECMP, O_SILENT, O_RL, O_RLRATE,
+	       O_RLBURST, O_DARK, O_NBR, O_SHARE, O_TUN, O_PHASE, O_METHOD, O_FLOWS, O_SRC, O_DPORT,
+	       O_TARGETS };
+	static const struct option lopts[] = {
+		{ "seed", required_argument, NULL, O_SEED },
+		{ "prefixes", required_argument, NULL, O_PFX },
+		{ "ases", required_argument, NULL, O_ASES },
+		{ "transits", required_argument, NULL, O_TRANSITS },
+		{ "countries", required_argument, NULL, O_CC },
+		{ "ecmp", required_argument, NULL, O_ECMP },
+		{ "silent", required_argument, NULL, O_SILENT },
+		{ "rate-limited", required_argument, NULL, O_RL },
+		{ "rl-rate", required_argument, NULL, O_RLRATE },
+		{ "rl-burst", required_argument, NULL, O_RLBURST },
+		{ "dark", required_argument, NULL, O_DARK },
+		{ "nbr-numbered", required_argument, NULL, O_NBR },
+		{ "change-share", required_argument, NULL, O_SHARE },
+		{ "tun", required_argument, NULL, O_TUN },
+		{ "phase", required_argument, NULL, O_PHASE },
+		{ "method", required_argument, NULL, O_METHOD },
+		{ "flows", required_argument, NULL, O_FLOWS },
+		{ "src", required_argument, NULL, O_SRC },
+		{ "dport", required_argument, NULL, O_DPORT },
+		{ "targets", required_argument, NULL, O_TARGETS },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	memset(c, 0, sizeof(*c));
+	bt_sim_params_default(&c->p);
+	c->src = BT_SIM_VP_ADDR;
+	c->flows[0] = 1;
+	int o;
+	struct in_addr ia;
+	while ((o = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+		switch (o) {
+		case O_SEED: c->p.seed = (uint64_t)parse_num("--seed", optarg, 0, 4294967295.0); break;
+		case O_PFX: c->p.prefixes = parse_uint("--prefixes", optarg, 100000); break;
+		case O_ASES: c->p.ases = parse_uint("--ases", optarg, 100000); break;
+		case O_TRANSITS: c->p.transits = parse_uint("--transits", optarg, 100000); break;
+		case O_CC: c->p.countries = parse_uint("--countries", optarg, 100000); break;
+		case O_ECMP: c->p.ecmp = parse_uint("--ecmp", optarg, 100000); break;
+		case O_SILENT: c->p.silent = parse_num("--silent", optarg, 0, 1); break;
+		case O_RL: c->p.ratelimited = parse_num("--rate-limited", optarg, 0, 1); break;
+		case O_RLRATE: c->p.rl_rate = parse_num("--rl-rate", optarg, 0.001, 1e9); break;
+		case O_RLBURST: c->p.rl_burst = parse_uint("--rl-burst", optarg, 1000000); break;
+		case O_DARK: c->p.dark = parse_num("--dark", optarg, 0, 1); break;
+		case O_NBR: c->p.nbr_numbered = parse_num("--nbr-numbered", optarg, 0, 1); break;
+		case O_SHARE: c->p.change_share = parse_uint("--change-share", optarg, 100); break;
+		case O_TUN:
+			if (strlen(optarg) >= IFNAMSIZ || !*optarg)
+				die("--tun: '%s' is not a valid interface name", optarg);
+			c->tun = optarg;
+			break;
+		case O_PHASE: c->phase = parse_uint("--phase", optarg, 1); break;
+		case O_METHOD:
+			if (!strcmp(optarg, "icmp-paris"))
+				c->method = 0;
+			else if (!strcmp(optarg, "udp-paris"))
+				c->method = 1;
+			else if (!strcmp(optarg, "tcp-syn"))
+				c->method = 2;
+			else
+				die("--method: '%s' is not icmp-paris, udp-paris or tcp-syn", optarg);
+			break;
+		case O_FLOWS: parse_flows(optarg, c->flows); break;
+		case O_SRC:
+			if (inet_pton(AF_INET, optarg, &ia) != 1)
+				die("--src: '%s' is not an IPv4 address", optarg);
+			c->src = ntohl(ia.s_addr);
+			break;
+		case O_DPORT: c->dport = (uint16_t)parse_uint("--dport", optarg, 65535); break;
+		case O_TARGETS: c->targets = optarg; break;
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); exit(2);
+		}
+	}
+	if (optind < argc)
+		die("unexpected argument '%s'", argv[optind]);
+}
+
+static char *fmt_addr(uint32_t a, char *buf)
+{
+	snprintf(buf, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
+	return buf;
+}
+
+/* ---- truth ---- */
+
+static void truth_line(const bt_sim_model *m, const cli *c, uint32_t dst, unsigned flow, FILE *f)
+{
+	bt_sim_flowkey k;
+	uint32_t path[BT_SIM_MAX_HOPS];
+	char a[16];
+	bt_sim_flowkey_prober(&k, c->method, c->src, dst, flow, c->dport);
+	unsigned n = bt_sim_path(m, &k, c->phase, path);
+	fprintf(f, "%s\t%u\t", fmt_addr(dst, a), flow);
+	for (unsigned i = 0; i < n; i++) {
+		const bt_sim_iface *x = &m->ifaces[path[i]];
+		fputs(i ? " " : "", f);
+		fputs(m->routers[x->router].flags & BT_SIM_SILENT ? "*" : fmt_addr(x->addr, a), f);
+	}
+	if (n && bt_sim_target_answers(m, dst))
+		fprintf(f, " %s", fmt_addr(dst, a));
+	fputc('\n', f);
+}
+
+static void truth_target(const bt_sim_model *m, const cli *c, uint32_t dst, FILE *f)
+{
+	for (unsigned fl = 0; fl < 4096; fl++)
+		if (c->flows[fl / 8] & (1u << (fl % 8)))
+			truth_line(m, c, dst, fl, f);
+}
+
+static int cmd_truth(const bt_sim_model *m, const cli *c)
+{
+	if (!c->targets) {
+		for (uint32_t j = 0; j < m->p.prefixes * 256; j++)
+			truth_target(m, c, BT_SIM_TARGET_NET + j, stdout);
+		return 0;
+	}
+	FILE *f = fopen(c->targets, "r");
+	if (!f) {
+		fprintf(stderr, PROG ": %s: %s\n", c->targets, strerror(errno));
+		return 1;
+	}
+	char line[256];
+	unsigned lineno = 0;
+	while (fgets(line, sizeof(line), f)) {
+		lineno++;
+		char *s = line + strspn(line, " \t");
+		s[strcspn(s, " \t\r\n#")] = '\0';
+		if (!*s)
+			continue;
+		struct in_addr ia;
+		if (inet_pton(AF_INET, s, &ia) != 1) {
+			fprintf(stderr, PROG ": %s:%u: '%s' is not an IPv4 address\n", c->targets, lineno, s);
+			fclose(f);
+			return 2;
+		}
+		uint32_t dst = ntohl(ia.s_addr);
+		if (!bt_sim_is_target(m, dst)) {
+			fprintf(stderr, PROG ": %s:%u: %s is not a target of this model\n", c->targets, lineno, s);
+			fclose(f);
+			return 2;
+		}
+		truth_target(m, c, dst, stdout);
+	}
+	fclose(f);
+	return 0;
+}
+
+/* ---- plan, interfaces, info ---- */
+
+static void plan_line(const bt_sim_as *a, const char *prefix)
+{
+	printf("%s\t%u\t%s\t%s\n", prefix, a->asn, a->org, a->cc);
+}
+
+static int cmd_plan(const bt_sim_model *m)
+{
+	char pfx[32], a[16];
+	for (unsigned j = 0; j < m->p.prefixes; j++) {
+		snprintf(pfx, sizeof(pfx), "%s/24", fmt_addr(BT_SIM_TARGET_NET | j << 8, a));
+		plan_line(&m->ases[m->pfx_as[j]], pfx);
+	}
+	for (unsigned i = 0; i < m->nas; i++) {
+		snprintf(pfx, sizeof(pfx), "%s/24", fmt_addr(BT_SIM_ROUTER_NET | i << 8, a));
+		plan_line(&m->ases[i], pfx);
+	}
+	snprintf(pfx, sizeof(pfx), "%s/24", fmt_addr(BT_SIM_VP_NET, a));
+	plan_line(&m->ases[0], pfx);
+	return 0;
+}
+
+static int cmd_interfaces(const bt_sim_model *m)
+{
+	char a[16];
+	for (unsigned i = 0; i < m->niface; i++) {
+		const bt_sim_iface *f = &m->ifaces[i];
+		const bt_sim_router *r = &m->routers[f->router];
+		char flags[64] = "";
+		if (r->flags & BT_SIM_SILENT)
+			strcat(flags, ",silent");
+		if (r->flags & BT_SIM_RATELIMITED)
+			strcat(flags, ",ratelimited");
+		if (f->space_as != r->as)
+			strcat(flags, ",nbr-numbered");
+		printf("%s\t%u\t%u\t%u\t%s\t%s\n", fmt_addr(f->addr, a), m->ases[r->as].asn,
+		       m->ases[f->space_as].asn, f->router, bt_sim_role_name(r->role),
+		       flags[0] ? flags + 1 : "-");
+	}
+	return 0;
+}
+
+static int cmd_info(const bt_sim_model *m, const cli *c)
+{
+	unsigned silent = 0, rl = 0, nbr = 0, hist[BT_SIM_MAX_HOPS + 1] = { 0 }, dark = 0;
+	for (unsigned i = 0; i < m->nrouters; i++) {
+		silent += !!(m->routers[i].flags & BT_SIM_SILENT);
+		rl += !!(m->routers[i].flags & BT_SIM_RATELIMITED);
+	}
+	for (unsigned i = 0; i < m->niface; i++)
+		nbr += m->ifaces[i].space_as != m->routers[m->ifaces[i].router].as;
+	uint32_t path[BT_SIM_MAX_HOPS];
+	for (uint32_t j = 0; j < m->p.prefixes * 256; j++) {
+		bt_sim_flowkey k;
+		bt_sim_flowkey_prober(&k, 0, c->src, BT_SIM_TARGET_NET + j, 0, 0);
+		hist[bt_sim_path(m, &k, 0, path)]++;
+		dark += !bt_sim_target_answers(m, BT_SIM_TARGET_NET + j);
+	}
+	char a[16];
+	const bt_sim_as *kp = &m->ases[m->kp_as];
+	printf("targets\t%u (%u /24s), %u do not answer\n", m->p.prefixes * 256, m->p.prefixes, dark);
+	printf("ases\t%u (%u transit, %u destination)\n", m->nas, m->p.transits, m->p.ases);
+	printf("routers\t%u (%u silent, %u rate-limited at %.0f/s burst %u)\n", m->nrouters, silent, rl,
+	       m->p.rl_rate, m->p.rl_burst);
+	printf("interfaces\t%u (%u numbered from a neighbour's space)\n", m->niface, nbr);
+	printf("model bytes\t%zu\n", m->bytes);
+	printf("routers per path (icmp flow 0)");
+	for (unsigned i = 1; i <= BT_SIM_MAX_HOPS; i++)
+		if (hist[i])
+			printf(" %u:%u", i, hist[i]);
+	printf("\nmoved prefix\t%s/24 (AS%u: via AS%u in phase 0, AS%u in phase 1 for %u%% of flows)\n",
+	       fmt_addr(BT_SIM_TARGET_NET | m->moved_pfx << 8, a), kp->asn,
+	       m->ases[kp->route[0].transit[kp->route[0].ntransit - 1]].asn,
+	       m->ases[kp->route[1].transit[kp->route[1].ntransit - 1]].asn, m->p.change_share);
+	return 0;
+}
+
+/* ---- serve ---- */
+
+static void print_counters(const bt_sim_counters *k, unsigned phase)
+{
+	fprintf(stderr,
+		PROG ": phase %u: in %llu, replies %llu (time-exceeded %llu, echo-reply %llu, "
+		"port-unreach %llu, tcp-rst %llu), dropped: rate-limit %llu, silent %llu, "
+		"dark %llu, no-route %llu, ignored %llu, lost %llu\n",
+		phase, (unsigned long long)k->in, (unsigned long long)k->out,
+		(unsigned long long)k->time_exceeded, (unsigned long long)k->echo_reply,
+		(unsigned long long)k->port_unreach, (unsigned long long)k->tcp_rst,
+		(unsigned long long)k->ratelimited, (unsigned long long)k->silent,
+		(unsigned long long)k->dark, (unsigned long long)k->noroute,
+		(unsigned long long)k->ignored, (unsigned long long)k->lost);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Handles pending signals; returns 1 when asked to stop. */
+static int drain_signals(int sfd, unsigned *phase, const bt_sim_counters *k)
+{
+	struct signalfd_siginfo si;
+	while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGUSR1) {
+			*phase ^= 1;
+			fprintf(stderr, PROG ": phase %u\n", *phase);
+		} else if (si.ssi_signo == SIGUSR2) {
+			print_counters(k, *phase);
+		} else {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int cmd_serve(bt_sim_model *m, const cli *c)
+{
+	if (!c->tun)
+		die("serve needs --tun NAME%s", "");
+	int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, PROG ": /dev/net/tun: %s\n", strerror(errno));
+		return 1;
+	}
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", c->tun);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		fprintf(stderr, PROG ": TUNSETIFF %s: %s\n", c->tun, strerror(errno));
+		close(fd);
+		return 1;
+	}
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	int sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (sfd < 0) {
+		fprintf(stderr, PROG ": signalfd: %s\n", strerror(errno));
+		close(fd);
+		return 1;
+	}
+	unsigned phase = c->phase;
+	fprintf(stderr, PROG ": serving on %s, phase %u, %u targets, %u routers, %zu bytes of model\n",
+		ifr.ifr_name, phase, m->p.prefixes * 256, m->nrouters, m->bytes);
+
+	bt_sim_counters k;
+	memset(&k, 0, sizeof(k));
+	uint8_t in[65536], out[BT_SIM_REPLY_MAX];
+	struct pollfd pfd[2] = { { .fd = fd, .events = POLLIN }, { .fd = sfd, .events = POLLIN } };
+	int rc = 0;
+	for (;;) {
+		/* Drain the device before sleeping: one poll per burst, not per
+		 * packet. Signals are looked at every 4096 packets so that a
+		 * phase change lands promptly under load. */
+		unsigned burst = 0;
+		for (;;) {
+			ssize_t n = read(fd, in, sizeof(in));
+			if (n < 0) {
+				if (errno == EINTR)
+					continue;
+				if (errno == EAGAIN)
+					break;
+				fprintf(stderr, PROG ": read %s: %s\n", ifr.ifr_name, strerror(errno));
+				rc = 1;
+				goto done;
+			}
+			size_t r = bt_sim_answer(m, phase, in, (size_t)n, now_ns(), out, &k);
+			if (r && write(fd, out, r) != (ssize_t)r)
+				k.lost++; /* the device refused it: the reply is lost */
+			if ((++burst & 4095) == 0 && drain_signals(sfd, &phase, &k))
+				goto done;
+		}
+		if (poll(pfd, 2, -1) < 0 && errno != EINTR) {
+			fprintf(stderr, PROG ": poll: %s\n", strerror(errno));
+			rc = 1;
+			goto done;
+		}
+		if ((pfd[1].revents & POLLIN) && drain_signals(sfd, &phase, &k))
+			goto done;
+	}
+done:
+	print_counters(&k, phase);
+	close(sfd);
+	close(fd);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	const char *cmd = argv[1];
+	cli c;
+	parse_cli(argc - 1, argv + 1, &c);
+	char err[256];
+	bt_sim_model *m = bt_sim_model_new(&c.p, err, sizeof(err));
+	if (!m) {
+		fprintf(stderr, PROG ": %s\n", err);
+		return 2;
+	}
+	int rc;
+	if (!strcmp(cmd, "serve"))
+		rc = cmd_serve(m, &c);
+	else if (!strcmp(cmd, "truth"))
+		rc = cmd_truth(m, &c);
+	else if (!strcmp(cmd, "plan"))
+		rc = cmd_plan(m);
+	else if (!strcmp(cmd, "interfaces"))
+		rc = cmd_interfaces(m);
+	else if (!strcmp(cmd, "info"))
+		rc = cmd_info(m, &c);
+	else {
+		fprintf(stderr, PROG ": unknown command '%s' (serve, truth, plan, interfaces, info)\n", cmd);
+		rc = 2;
+	}
+	if (fflush(stdout) != 0 && rc == 0)
+		rc = 1;
+	bt_sim_model_free(m);
+	return rc;
+}

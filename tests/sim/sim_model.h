@@ -1,0 +1,168 @@
+/* bordertrace — Internet simulator, the model: a synthetic Internet generated
+ * deterministically from a seed and a few parameters, and the path one probe
+ * takes through it, computed on the fly.
+ *
+ * Only routers are stored (a few hundred to a few thousand); the path of a
+ * (target, flow) is rebuilt from the tree in O(path length) per packet, so
+ * 65,536 targets times any number of flows cost no memory. The serving loop
+ * (sim_main.c), the reply builder (sim_packet.c) and the truth/plan writers
+ * all call the same bt_sim_path(), which is what makes the ground truth true.
+ * See doc/sim.md for the model and its parameters. */
+#ifndef BT_SIM_MODEL_H
+#define BT_SIM_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Limits that keep every address in its planned /24 (doc/sim.md). */
+#define BT_SIM_MAX_PREFIXES 256  /* target /24s: 198.18.0.0/16 */
+#define BT_SIM_MAX_ASES 200      /* destination ASes */
+#define BT_SIM_MAX_TRANSITS 32
+#define BT_SIM_MAX_ECMP 8
+#define BT_SIM_MAX_HOPS 16       /* routers on one path, at most */
+#define BT_SIM_QUOTE_MAX 548     /* 576 - IP - ICMP header, as Linux quotes */
+
+/* Addresses in host order. */
+#define BT_SIM_TARGET_NET 0xC6120000u /* 198.18.0.0/16 */
+#define BT_SIM_ROUTER_NET 0xC6130000u /* 198.19.0.0/16, one /24 per AS */
+#define BT_SIM_VP_NET 0xC6336400u     /* 198.51.100.0/24, the VP's side */
+#define BT_SIM_VP_ADDR 0xC6336401u    /* 198.51.100.1 */
+
+typedef struct bt_sim_params {
+	uint64_t seed;
+	unsigned prefixes;    /* target /24s */
+	unsigned ases;        /* destination ASes, AS131279 included */
+	unsigned transits;    /* transit ASes, AS4837 and AS20485 included */
+	unsigned countries;   /* countries the synthetic ASes are spread over */
+	unsigned ecmp;        /* fan-out at ECMP stages; 1 = no ECMP */
+	double silent;        /* fraction of routers that never send time exceeded */
+	double ratelimited;   /* fraction of routers with an ICMP token bucket */
+	double rl_rate;       /* bucket refill, replies per second */
+	unsigned rl_burst;    /* bucket depth */
+	double dark;          /* fraction of targets that never answer */
+	double nbr_numbered;  /* fraction of border ingress interfaces numbered
+				 from the upstream neighbour's space */
+	unsigned change_share; /* phase 1: percent of the moved prefix's flows
+				  that take the new border route */
+} bt_sim_params;
+
+void bt_sim_params_default(bt_sim_params *p);
+/* 0, or -1 with a message when the parameters cannot make a plan. */
+int bt_sim_params_check(const bt_sim_params *p, char *err, size_t errlen);
+
+/* Router flags (per router, shared by its interfaces). */
+#define BT_SIM_SILENT 0x01
+#define BT_SIM_RATELIMITED 0x02
+
+typedef enum bt_sim_role {
+	BT_SIM_ROLE_VPGW = 0,   /* the VP's first hop */
+	BT_SIM_ROLE_ACCESS,     /* the upstream's ECMP access routers */
+	BT_SIM_ROLE_CORE,       /* the upstream's core: chooses the transit */
+	BT_SIM_ROLE_TINGRESS,   /* a transit AS's ingress */
+	BT_SIM_ROLE_TRANSIT,    /* a transit AS's internal router */
+	BT_SIM_ROLE_BORDER,     /* a destination AS's border router */
+	BT_SIM_ROLE_INTERNAL,   /* a destination AS's internal router */
+	BT_SIM_ROLE_GATEWAY,    /* the router in front of one target /24 */
+} bt_sim_role;
+
+typedef struct bt_sim_router {
+	uint16_t as;       /* index into ases[]: who operates it */
+	uint8_t flags;     /* BT_SIM_SILENT, BT_SIM_RATELIMITED */
+	uint8_t role;      /* bt_sim_role */
+	double tokens;     /* token bucket (serve only) */
+	uint64_t last_ns;  /* last refill, CLOCK_MONOTONIC */
+} bt_sim_router;
+
+/* One interface: what a traceroute hop shows. */
+typedef struct bt_sim_iface {
+	uint32_t addr;     /* host order */
+	uint16_t router;
+	uint16_t space_as; /* whose /24 the address comes from */
+} bt_sim_iface;
+
+/* A stage is a set of alternative interfaces at one hop: one, or an ECMP
+ * group from which a per-flow hash picks. */
+typedef struct bt_sim_stage {
+	uint32_t first;    /* index into ifaces[] */
+	uint8_t count;
+} bt_sim_stage;
+
+typedef enum bt_sim_as_kind {
+	BT_SIM_AS_VP = 0, BT_SIM_AS_UPSTREAM, BT_SIM_AS_TIER1, BT_SIM_AS_REGIONAL, BT_SIM_AS_DEST,
+} bt_sim_as_kind;
+
+/* The transits a destination AS is reached through, and its border
+ * interface on that link. */
+typedef struct bt_sim_route {
+	uint16_t transit[2]; /* as indexes, first is entered first */
+	uint8_t ntransit;
+	uint32_t border;     /* iface index of the destination's border */
+} bt_sim_route;
+
+typedef struct bt_sim_as {
+	uint32_t asn;
+	char org[48];
+	char cc[3];
+	uint8_t kind;          /* bt_sim_as_kind */
+	uint16_t parent;       /* regional transits: the tier-1 they hang off */
+	uint32_t stage_first;  /* transits: their stages; dest: internal stages */
+	uint8_t nstages;
+	uint8_t nroutes;       /* dest: 1, or 2 for the AS whose route changes */
+	bt_sim_route route[2];
+	uint16_t next_host;    /* address allocation in 198.19.<index>.0/24 */
+} bt_sim_as;
+
+typedef struct bt_sim_model {
+	bt_sim_params p;
+	unsigned nas;
+	bt_sim_as *ases;
+	unsigned nrouters, niface, nstage;
+	bt_sim_router *routers;
+	bt_sim_iface *ifaces;
+	bt_sim_stage *stages;
+	uint16_t pfx_as[BT_SIM_MAX_PREFIXES];      /* target /24 -> dest AS index */
+	uint32_t pfx_gw[BT_SIM_MAX_PREFIXES];      /* target /24 -> gateway iface */
+	uint32_t vp_stage;     /* the three VP-side stages, in order */
+	unsigned kp_as;        /* index of AS131279 */
+	unsigned moved_pfx;    /* the /24 whose route changes in phase 1 */
+	size_t bytes;          /* memory the model holds */
+} bt_sim_model;
+
+/* Builds the model; NULL with a message on error. Deterministic: the same
+ * parameters give the same Internet, bit for bit. */
+bt_sim_model *bt_sim_model_new(const bt_sim_params *p, char *err, size_t errlen);
+void bt_sim_model_free(bt_sim_model *m);
+
+/* The fields a per-flow load balancer hashes (Paris traceroute): addresses,
+ * protocol and, for ICMP, type/code + checksum, for UDP/TCP the ports. */
+typedef struct bt_sim_flowkey {
+	uint32_t src, dst; /* host order */
+	uint8_t proto;
+	uint16_t a, b;     /* icmp: type<<8|code, checksum; udp/tcp: sport, dport */
+} bt_sim_flowkey;
+
+/* The key of one prober flow (doc/probing.md): method 0 icmp-paris,
+ * 1 udp-paris, 2 tcp-syn; dport 0 = the prober's default. */
+void bt_sim_flowkey_prober(bt_sim_flowkey *k, int method, uint32_t src, uint32_t dst,
+			   unsigned flow, uint16_t dport);
+
+/* The path of one packet: the interfaces of the routers it crosses, in
+ * order (hop 1 first). Returns how many (0 = no route: the destination is
+ * not a target). The target itself is at hop n + 1. */
+unsigned bt_sim_path(const bt_sim_model *m, const bt_sim_flowkey *k, unsigned phase,
+		     uint32_t out[BT_SIM_MAX_HOPS]);
+
+/* Whether the target answers (echo reply, port unreachable, RST). */
+bool bt_sim_target_answers(const bt_sim_model *m, uint32_t dst);
+
+/* Whether dst is one of the model's targets. */
+bool bt_sim_is_target(const bt_sim_model *m, uint32_t dst);
+
+/* Takes one token from router r's bucket at time now_ns; false = over the
+ * limit (the reply is dropped). Routers without a bucket always pass. */
+bool bt_sim_ratelimit_pass(bt_sim_model *m, unsigned r, uint64_t now_ns);
+
+const char *bt_sim_role_name(unsigned role);
+
+#endif

@@ -1,0 +1,190 @@
+#!/bin/bash
+# test_sim.sh — the Internet simulator against the real prober: bt-sim serves a
+# synthetic Internet on a TUN device inside namespaces this script creates; the
+# prober traces ~200 sampled targets per method with two Paris flows each, and
+# score.py checks every hop against `bt-sim truth` (doc/sim.md).
+#
+#   test_sim.sh --sim BT-SIM --prober BORDERTRACE-PROBE --score SCORE.PY
+#
+# Checks (TAP on stdout):
+#   - replies are valid: every checksum of a captured reply holds (score.py
+#     cksum, independent of tcpdump) and tcpdump -vv reports none bad;
+#   - without rate-limiting routers, hops equal the truth exactly, 3 methods;
+#   - with them (500/s, burst 50), every wrong hop is a gap at a rate-limiting
+#     router; the accuracy is printed;
+#   - SIGUSR1 switches phase: the moved /24's truth changes, and its traces
+#     equal the phase-1 truth.
+# Exit 0 passed, 1 failed, 77 skipped (not root, or a tool is missing).
+#
+# Safety: every packet stays inside namespaces named btsim<pid>-*, removed by
+# the trap; their only route beyond lo is 198.18.0.0/15 into the TUN device.
+set -uo pipefail
+
+SIM= PROBER= SCORE=
+while (($#)); do
+    case $1 in
+    --sim) SIM=$2; shift 2 ;;
+    --prober) PROBER=$2; shift 2 ;;
+    --score) SCORE=$2; shift 2 ;;
+    *) echo "usage: $0 --sim BT-SIM --prober PROBER --score SCORE.PY" >&2; exit 2 ;;
+    esac
+done
+[[ -n $SIM && -n $PROBER && -n $SCORE ]] || { echo "usage: $0 --sim BT-SIM --prober PROBER --score SCORE.PY" >&2; exit 2; }
+
+if ((EUID != 0)); then
+    echo "1..0 # SKIP the simulator test needs root (namespaces, TUN, raw sockets)"
+    exit 77
+fi
+for tool in ip tcpdump python3; do
+    command -v "$tool" >/dev/null || { echo "1..0 # SKIP $tool is not installed"; exit 77; }
+done
+[[ -x $PROBER ]] || { echo "1..0 # SKIP no prober at $PROBER"; exit 77; }
+[[ -c /dev/net/tun ]] || { echo "1..0 # SKIP no /dev/net/tun"; exit 77; }
+
+PREFIX="btsim$$-"
+TMP=$(mktemp -d /tmp/btsim.XXXXXX)
+NSES=()
+PIDS=()
+cleanup() {
+    local p n
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+    for n in "${NSES[@]}"; do ip netns del "$n" 2>/dev/null; done
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+T0=$SECONDS
+n=0 failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
+check() { # check DESCRIPTION COMMAND...: ok when COMMAND exits 0; its output as comments
+    local desc=$1 out rc
+    shift
+    out=$("$@" 2>&1); rc=$?
+    [[ -n $out ]] && sed 's/^/# /' <<<"$out"
+    if ((rc == 0)); then ok "$desc"; else not_ok "$desc"; fi
+}
+
+VP=198.51.100.1
+# start_sim NAME SIM-OPTIONS...: a namespace with bt-sim on tun "bts0"; sets SIM_PID.
+start_sim() {
+    local ns=$PREFIX$1 i
+    shift
+    ip netns add "$ns" || return 1
+    NSES+=("$ns")
+    ip -n "$ns" link set lo up
+    # No IPv6 on the device: router solicitations would only be noise.
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+    ip netns exec "$ns" "$SIM" serve --tun bts0 "$@" 2>"$TMP/$ns.log" &
+    SIM_PID=$!
+    PIDS+=("$SIM_PID")
+    for i in $(seq 100); do
+        ip -n "$ns" link show bts0 >/dev/null 2>&1 && break
+        sleep 0.05
+    done
+    ip -n "$ns" addr add $VP/32 dev bts0 &&
+        ip -n "$ns" link set bts0 up &&
+        ip -n "$ns" route add 198.18.0.0/15 dev bts0 src $VP
+}
+
+# trace NS OUT METHOD TARGETS [prober options]: JSON Lines of two flows per target.
+trace() {
+    local ns=$PREFIX$1 out=$2 method=$3 targets=$4
+    shift 4
+    ip netns exec "$ns" "$PROBER" trace --json -P "$method" --flows 2 -r 20000 -m 20 \
+        -w 0.2 -q 2 -g 5 -T "$targets" "$@" >"$out" 2>"$out.err"
+}
+
+# 200 targets: 190 spread over the /16 (a fixed LCG, so runs are comparable),
+# and 10 in the /24 whose route changes in phase 1.
+MOVED=$("$SIM" info | awk -F'\t' '$1 == "moved prefix" { split($2, a, "/"); print a[1] }')
+[[ -n $MOVED ]] || { echo "Bail out! bt-sim info gave no moved prefix"; exit 1; }
+MOVED_NET=${MOVED%.0}
+x=12345
+for i in $(seq 190); do
+    x=$(((x * 1103515245 + 12345) % 2147483648))
+    echo "198.18.$(((x >> 8) % 256)).$((x % 256))"
+done >"$TMP/targets"
+for i in $(seq 10); do echo "$MOVED_NET.$((i * 23))"; done >"$TMP/moved"
+cat "$TMP/moved" >>"$TMP/targets"
+echo "# moved prefix $MOVED/24; $(wc -l <"$TMP/targets") targets, 2 flows each"
+
+# ---- A: silent routers, dark targets, ECMP, no rate limiting ----
+A=(--seed 1 --rate-limited 0)
+if start_sim a "${A[@]}"; then ok "bt-sim serves on a TUN device in ${PREFIX}a"; else not_ok "bt-sim serves"; fi
+"$SIM" interfaces "${A[@]}" >"$TMP/a.if"
+
+# Replies are valid: a capture of one trace per method, checked twice.
+ip netns exec "${PREFIX}a" tcpdump -i bts0 -n -U -w "$TMP/replies.pcap" 2>/dev/null &
+TD=$!
+PIDS+=("$TD")
+sleep 0.5
+head -3 "$TMP/targets" >"$TMP/few"
+echo "$MOVED_NET.23" >>"$TMP/few"
+for m in icmp-paris udp-paris tcp-syn; do trace a "$TMP/few.$m" $m "$TMP/few"; done
+sleep 0.3
+kill -INT "$TD"; wait "$TD" 2>/dev/null
+check "every reply checksum holds (IP, ICMP, quoted IP, TCP)" python3 "$SCORE" cksum "$TMP/replies.pcap"
+tcpdump -r "$TMP/replies.pcap" -n -vv >"$TMP/replies.txt" 2>/dev/null
+if grep -qiE 'bad cksum|wrong icmp cksum|incorrect' "$TMP/replies.txt"; then
+    grep -iE 'bad cksum|wrong icmp cksum|incorrect' "$TMP/replies.txt" | head -3 | sed 's/^/# /'
+    not_ok "tcpdump -vv finds no bad checksum"
+elif grep -q 'time exceeded' "$TMP/replies.txt" && grep -q 'echo reply' "$TMP/replies.txt" &&
+    grep -q 'port 33435 unreachable' "$TMP/replies.txt" && grep -q 'Flags \[R\.\]' "$TMP/replies.txt"; then
+    ok "tcpdump -vv finds no bad checksum in time exceeded, echo reply, port unreachable, RST"
+else
+    not_ok "tcpdump -vv shows every kind of reply"
+fi
+
+for m in icmp-paris udp-paris tcp-syn; do
+    trace a "$TMP/a.$m.jsonl" $m "$TMP/targets"
+    "$SIM" truth "${A[@]}" --method $m --flows 0-1 --targets "$TMP/targets" >"$TMP/a.$m.truth"
+    check "$m: hops equal the truth, no rate limiting" python3 "$SCORE" hops --truth "$TMP/a.$m.truth" \
+        --traces "$TMP/a.$m.jsonl" --interfaces "$TMP/a.if"
+done
+
+# ---- phase switch: the border route appears on SIGUSR1 ----
+kill -USR1 "$SIM_PID"
+for i in $(seq 50); do grep -q '^bt-sim: phase 1$' "$TMP/${PREFIX}a.log" && break; sleep 0.05; done
+if grep -q '^bt-sim: phase 1$' "$TMP/${PREFIX}a.log"; then ok "SIGUSR1 switches to phase 1"; else not_ok "SIGUSR1 switches to phase 1"; fi
+for m in icmp-paris udp-paris tcp-syn; do
+    "$SIM" truth "${A[@]}" --phase 0 --method $m --flows 0-1 --targets "$TMP/moved" >"$TMP/p0.$m.truth"
+    "$SIM" truth "${A[@]}" --phase 1 --method $m --flows 0-1 --targets "$TMP/moved" >"$TMP/p1.$m.truth"
+    check "$m: phase 1 changes the truth of every moved target and flow" \
+        python3 "$SCORE" differ "$TMP/p0.$m.truth" "$TMP/p1.$m.truth"
+    trace a "$TMP/p1.$m.jsonl" $m "$TMP/moved"
+    check "$m: phase-1 traces of the moved /24 equal the phase-1 truth" python3 "$SCORE" hops \
+        --truth "$TMP/p1.$m.truth" --traces "$TMP/p1.$m.jsonl" --interfaces "$TMP/a.if"
+done
+# The new route crosses AS20485's router space (198.19.3.0/24 in the plan);
+# the old one does not (other ASes behind AS20485 do, hence the filter).
+grep -F "\"dst\":\"$MOVED_NET." "$TMP/a.icmp-paris.jsonl" >"$TMP/p0.icmp-paris.jsonl"
+if grep -q '198\.19\.3\.' "$TMP/p1.icmp-paris.jsonl" && [[ -s $TMP/p0.icmp-paris.jsonl ]] &&
+    ! grep -q '198\.19\.3\.' "$TMP/p0.icmp-paris.jsonl"; then
+    ok "phase-1 traces cross AS20485, phase-0 traces do not"
+else
+    not_ok "phase-1 traces cross AS20485, phase-0 traces do not"
+fi
+
+# ---- B: the defaults, rate-limiting routers included ----
+# Seed 1 (the default) has a rate-limiting access router at hop 2, which
+# the whole sample crosses: gaps there are the expected effect.
+B=(--seed 1)
+if start_sim b "${B[@]}"; then ok "bt-sim with rate-limiting routers in ${PREFIX}b"; else not_ok "bt-sim b"; fi
+"$SIM" interfaces "${B[@]}" >"$TMP/b.if"
+for m in icmp-paris udp-paris tcp-syn; do
+    trace b "$TMP/b.$m.jsonl" $m "$TMP/targets"
+    "$SIM" truth "${B[@]}" --method $m --flows 0-1 --targets "$TMP/targets" >"$TMP/b.$m.truth"
+    check "$m: every wrong hop is a gap at a rate-limiting router" python3 "$SCORE" hops \
+        --truth "$TMP/b.$m.truth" --traces "$TMP/b.$m.jsonl" --interfaces "$TMP/b.if" --allow-ratelimit
+done
+
+for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+PIDS=()
+for ns in "${NSES[@]}"; do sed 's/^/# /' "$TMP/$ns.log"; done
+echo "1..$n"
+echo "# $failed failed, $((SECONDS - T0)) s"
+((failed == 0))
