@@ -8,17 +8,18 @@
  *
  * Destinations are 198.18.0.0 + (i mod TARGETS), TARGETS <= 131072, so every
  * packet is addressed inside 198.18.0.0/15 (RFC 2544) by construction; TTLs
- * cycle 1..MAXTTL like a traceroute's. It refuses to run in the network
- * namespace of PID 1: the caller must have made a test namespace whose routes
- * end in the simulator's TUN device (bench/sim_ceiling.sh). Prints one line:
+ * cycle 1..MAXTTL like a traceroute's. It refuses to run unless every
+ * interface of its namespace is lo or a TUN device: the caller must have made
+ * a test namespace whose routes end in the simulator's TUN device
+ * (bench/sim_ceiling.sh). Prints one line:
  * sent, errors, seconds, packets per second. */
+#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,14 +42,32 @@ static unsigned long arg(const char *s, unsigned long min, unsigned long max, co
 	return v;
 }
 
-/* Same namespace as PID 1 = the machine's own (or the container's own):
- * never send from there. */
-static int in_own_namespace(void)
+/* Sends only where nothing can leave: every interface of this namespace
+ * must be lo or a TUN device (one whose /sys entry has tun_flags), as in the
+ * namespace sim_ceiling.sh makes. The machine's own namespace has a real
+ * interface, so it fails this. `ip netns exec` mounts the namespace's own
+ * /sys; without it the machine's interfaces show, and it fails too. */
+static int only_lo_and_tun(void)
 {
-	struct stat self, init;
-	if (stat("/proc/self/ns/net", &self) != 0 || stat("/proc/1/ns/net", &init) != 0)
-		return 1; /* cannot tell: assume the worst */
-	return self.st_ino == init.st_ino && self.st_dev == init.st_dev;
+	DIR *d = opendir("/sys/class/net");
+	if (!d)
+		return 0;
+	struct dirent *e;
+	int ok = 1, tun = 0;
+	char path[512];
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.' || !strcmp(e->d_name, "lo"))
+			continue;
+		snprintf(path, sizeof(path), "/sys/class/net/%s/tun_flags", e->d_name);
+		if (access(path, F_OK) == 0) {
+			tun = 1;
+		} else {
+			fprintf(stderr, "sendto_loop: interface %s is not a TUN device\n", e->d_name);
+			ok = 0;
+		}
+	}
+	closedir(d);
+	return ok && tun;
 }
 
 int main(int argc, char **argv)
@@ -65,8 +84,8 @@ int main(int argc, char **argv)
 			return o == 'h' ? 0 : 2;
 		}
 	}
-	if (in_own_namespace()) {
-		fprintf(stderr, "sendto_loop: refusing to send from the machine's own network namespace\n");
+	if (!only_lo_and_tun()) {
+		fprintf(stderr, "sendto_loop: refusing to send: run it in a namespace with only lo and TUN devices\n");
 		return 2;
 	}
 	/* IPPROTO_RAW implies IP_HDRINCL; the kernel fills the source address
