@@ -55,6 +55,7 @@ ip netns exec "$NS" "${PIN_SIM[@]}" "$SIM" serve --tun bts0 "$@" 2>"$LOG" &
 SIM_PID=$!
 for _ in $(seq 100); do ip -n "$NS" link show bts0 >/dev/null 2>&1 && break; sleep 0.05; done
 ip -n "$NS" addr add 198.51.100.1/32 dev bts0
+ip -n "$NS" link set bts0 txqueuelen 10000
 ip -n "$NS" link set bts0 up
 ip -n "$NS" route add 198.18.0.0/15 dev bts0 src 198.51.100.1
 

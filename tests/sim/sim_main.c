@@ -373,18 +373,35 @@ static int cmd_info(const bt_sim_model *m, const cli *c)
 
 /* ---- serve ---- */
 
-static void print_counters(const bt_sim_counters *k, unsigned phase)
+/* Packets the kernel dropped because the device's queue was full (bt-sim fell
+ * behind): not ours to count, so read from the namespace's /sys (mounted by
+ * `ip netns exec`); -1 when unavailable. */
+static long long tun_dropped(const char *dev)
+{
+	char path[128];
+	long long v = -1;
+	snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/tx_dropped", dev);
+	FILE *f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%lld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+static void print_counters(const bt_sim_counters *k, unsigned phase, const char *dev)
 {
 	fprintf(stderr,
 		PROG ": phase %u: in %llu, replies %llu (time-exceeded %llu, echo-reply %llu, "
 		"port-unreach %llu, tcp-rst %llu), dropped: rate-limit %llu, silent %llu, "
-		"dark %llu, no-route %llu, ignored %llu, lost %llu\n",
+		"dark %llu, no-route %llu, ignored %llu, lost %llu, tun-dropped %lld\n",
 		phase, (unsigned long long)k->in, (unsigned long long)k->out,
 		(unsigned long long)k->time_exceeded, (unsigned long long)k->echo_reply,
 		(unsigned long long)k->port_unreach, (unsigned long long)k->tcp_rst,
 		(unsigned long long)k->ratelimited, (unsigned long long)k->silent,
 		(unsigned long long)k->dark, (unsigned long long)k->noroute,
-		(unsigned long long)k->ignored, (unsigned long long)k->lost);
+		(unsigned long long)k->ignored, (unsigned long long)k->lost, tun_dropped(dev));
 }
 
 static uint64_t now_ns(void)
@@ -395,7 +412,7 @@ static uint64_t now_ns(void)
 }
 
 /* Handles pending signals; returns 1 when asked to stop. */
-static int drain_signals(int sfd, unsigned *phase, const bt_sim_counters *k)
+static int drain_signals(int sfd, unsigned *phase, const bt_sim_counters *k, const char *dev)
 {
 	struct signalfd_siginfo si;
 	while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
@@ -403,7 +420,7 @@ static int drain_signals(int sfd, unsigned *phase, const bt_sim_counters *k)
 			*phase ^= 1;
 			fprintf(stderr, PROG ": phase %u\n", *phase);
 		} else if (si.ssi_signo == SIGUSR2) {
-			print_counters(k, *phase);
+			print_counters(k, *phase, dev);
 		} else {
 			return 1;
 		}
@@ -471,7 +488,7 @@ static int cmd_serve(bt_sim_model *m, const cli *c)
 			size_t r = bt_sim_answer(m, phase, in, (size_t)n, now_ns(), out, &k);
 			if (r && write(fd, out, r) != (ssize_t)r)
 				k.lost++; /* the device refused it: the reply is lost */
-			if ((++burst & 4095) == 0 && drain_signals(sfd, &phase, &k))
+			if ((++burst & 4095) == 0 && drain_signals(sfd, &phase, &k, ifr.ifr_name))
 				goto done;
 		}
 		if (poll(pfd, 2, -1) < 0 && errno != EINTR) {
@@ -479,11 +496,11 @@ static int cmd_serve(bt_sim_model *m, const cli *c)
 			rc = 1;
 			goto done;
 		}
-		if ((pfd[1].revents & POLLIN) && drain_signals(sfd, &phase, &k))
+		if ((pfd[1].revents & POLLIN) && drain_signals(sfd, &phase, &k, ifr.ifr_name))
 			goto done;
 	}
 done:
-	print_counters(&k, phase);
+	print_counters(&k, phase, ifr.ifr_name);
 	close(sfd);
 	close(fd);
 	return rc;

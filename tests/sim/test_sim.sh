@@ -84,7 +84,10 @@ start_sim() {
         ip -n "$ns" link show bts0 >/dev/null 2>&1 && break
         sleep 0.05
     done
+    # A deep queue so that bursts wait for bt-sim instead of being dropped
+    # (the default 500 drops under the prober's bursts; doc/sim.md).
     ip -n "$ns" addr add $VP/32 dev bts0 &&
+        ip -n "$ns" link set bts0 txqueuelen 10000 &&
         ip -n "$ns" link set bts0 up &&
         ip -n "$ns" route add 198.18.0.0/15 dev bts0 src $VP
 }
