@@ -1,0 +1,64 @@
+/* bordertrace — longest-prefix match over address ranges.
+ *
+ * The structure behind the prefix tables (CAIDA prefix2as, range CSVs) and the
+ * IXP peering-LAN lists. Entries are inclusive address ranges (a prefix is a
+ * range), each with a caller-chosen 32-bit value. Properly nested entries are
+ * allowed, the most specific one wins; duplicates and partial overlaps are
+ * rejected at build time, naming both entries, because they mean the input
+ * says two different things about the same addresses.
+ *
+ * Build flattens the entries per family into sorted disjoint intervals; a
+ * lookup is a 16-bit direct index plus a short binary search. Besides the
+ * value, a lookup returns the length of the largest prefix around the address
+ * over which the answer is the same (including "no entry"), so callers can
+ * cache answers by prefix. */
+#ifndef BORDERTRACE_LPM_H
+#define BORDERTRACE_LPM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bordertrace/addr.h"
+
+#define BT_LPM_NONE UINT32_MAX
+
+typedef struct bt_lpm bt_lpm;
+
+/* Why bt_lpm_build refused the entries. */
+typedef enum bt_lpm_conflict {
+	BT_LPM_OK = 0,
+	BT_LPM_DUPLICATE, /* the same range twice */
+	BT_LPM_OVERLAP,   /* two ranges that overlap without one containing the other */
+	BT_LPM_NOMEM,
+} bt_lpm_conflict;
+
+bt_lpm *bt_lpm_new(void);
+void bt_lpm_free(bt_lpm *t);
+
+/* Adds [first, last] (same family, first <= last) with value (not
+ * BT_LPM_NONE). Returns 0, or -1 on a bad range or out of memory. */
+int bt_lpm_add(bt_lpm *t, const bt_addr *first, const bt_addr *last, uint32_t value);
+
+/* Adds a prefix; host bits of p must be zero. */
+int bt_lpm_add_prefix(bt_lpm *t, const bt_addr *p, unsigned len, uint32_t value);
+
+/* Builds the lookup structure from everything added so far; may be called
+ * again after more adds. On a conflict returns it and the two values
+ * involved in *a and *b (a added first in address order). */
+bt_lpm_conflict bt_lpm_build(bt_lpm *t, uint32_t *a, uint32_t *b);
+
+/* Looks addr up. Returns the value of the most specific range containing it,
+ * or BT_LPM_NONE. When block_len is non-NULL it gets the length of the
+ * largest prefix around addr with the same answer. Only valid after build. */
+uint32_t bt_lpm_lookup(const bt_lpm *t, const bt_addr *addr, unsigned *block_len);
+
+/* Number of ranges added. */
+size_t bt_lpm_count(const bt_lpm *t);
+
+/* The largest prefix that contains addr and lies inside [first, last]
+ * (addr must be in the range): how a range is shown as a prefix. */
+void bt_lpm_prefix_within(const bt_addr *addr, const bt_addr *first,
+			  const bt_addr *last, bt_addr *prefix, unsigned *len);
+
+#endif
