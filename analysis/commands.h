@@ -12,5 +12,7 @@
 #define BT_EXIT_USAGE 2
 
 int bt_cmd_resolve(int argc, char **argv);
+int bt_cmd_diff(int argc, char **argv);
+int bt_cmd_export(int argc, char **argv);
 
 #endif

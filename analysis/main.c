@@ -16,6 +16,10 @@ struct command {
 static const struct command commands[] = {
 	{"resolve", bt_cmd_resolve,
 	 "address class, ASN(s), organisation, country and IXP of hop addresses"},
+	{"diff", bt_cmd_diff,
+	 "border routes into target networks over rounds: new, gone, returned"},
+	{"export", bt_cmd_export,
+	 "hops, traces, borders, events and diversity as CSV files"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
