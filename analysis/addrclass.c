@@ -88,6 +88,9 @@ static const struct entry v6_table[] = {
 	{3, BT_CLASS_PUBLIC, V6(0x2000, 0, 0, 0, 0, 0, 0, 0)},
 	{128, BT_CLASS_UNSPECIFIED, V6(0, 0, 0, 0, 0, 0, 0, 0)},
 	{128, BT_CLASS_LOOPBACK, V6(0, 0, 0, 0, 0, 0, 0, 1)},
+	/* IPv4-mapped: never matched (such addresses are classified as IPv4),
+	 * listed so that spans around it stop at its edge. */
+	{96, BT_CLASS_RESERVED, V6(0, 0, 0, 0, 0, 0xffff, 0, 0)},
 	{96, BT_CLASS_NAT64, V6(0x64, 0xff9b, 0, 0, 0, 0, 0, 0)},
 	{48, BT_CLASS_NAT64_LOCAL, V6(0x64, 0xff9b, 1, 0, 0, 0, 0, 0)},
 	{64, BT_CLASS_DISCARD, V6(0x100, 0, 0, 0, 0, 0, 0, 0)},

@@ -474,8 +474,21 @@ static int get(struct ctx *c, MMDB_entry_s *e, MMDB_entry_data_s *d, const char 
 	       const char *const *path)
 {
 	int s = MMDB_aget_value(e, d, path);
-	if (s == MMDB_LOOKUP_PATH_DOES_NOT_MATCH_DATA_ERROR)
-		return field_error(c, field, "does not have the expected structure");
+	if (s == MMDB_LOOKUP_PATH_DOES_NOT_MATCH_DATA_ERROR) {
+		/* libmaxminddb says this both for a missing key and for a path
+		 * through something that is not a map: only the second is bad
+		 * data, and only a two-step path ("country", "iso_code") can
+		 * show it. */
+		if (path[1] != NULL) {
+			const char *const parent[] = {path[0], NULL};
+			MMDB_entry_data_s p;
+			if (MMDB_aget_value(e, &p, parent) == MMDB_SUCCESS && p.has_data &&
+			    p.type != MMDB_DATA_TYPE_MAP)
+				return field_error(c, field, "is inside something that is not a map");
+		}
+		d->has_data = false;
+		return 0;
+	}
 	if (s != MMDB_SUCCESS)
 		return field_error(c, field, MMDB_strerror(s));
 	return d->has_data ? 1 : 0;

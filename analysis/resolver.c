@@ -236,6 +236,23 @@ static int asn_from_pfx2as(struct job *j, bt_resolution *o)
 	return 1;
 }
 
+static int org_from_mmdb(struct job *j, bt_resolution *o)
+{
+	bt_mmdb *dbs[2] = {j->r->asn_db, j->r->country_db};
+	for (int i = 0; i < 2; i++) {
+		struct dbhit *h;
+		if (dbs[i] == NULL || !bt_mmdb_has_asn(dbs[i]))
+			continue;
+		if (db_lookup(j, dbs[i], &h) != 0)
+			return -1;
+		if (h->found > 0 && h->rec->asn == o->asn && h->rec->org != NULL) {
+			o->org = h->rec->org;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static int country_from(struct job *j, bt_mmdb *db, bt_resolution *o)
 {
 	struct dbhit *h;
@@ -310,6 +327,11 @@ static int resolve(bt_resolver *r, const bt_addr *q, bt_resolution *o, unsigned 
 			return -1;
 		if (got == 0)
 			o->source = BT_SOURCE_NONE;
+		/* A prefix table names no organisation; an MMDB that agrees on
+		 * the AS does, and the name belongs to the AS, not the prefix. */
+		if (got > 0 && o->org == NULL && o->source == BT_SOURCE_PFX2AS &&
+		    org_from_mmdb(&j, o) < 0)
+			return -1;
 	}
 	int c = country_from(&j, r->country_db, o);
 	if (c == 0)

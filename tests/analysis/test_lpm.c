@@ -1,0 +1,193 @@
+/* bordertrace tests — longest-prefix match (analysis/lpm.c): random tables
+ * checked against a naive scan, block lengths checked by flipping host bits,
+ * conflicts, the edges of the address space, and ranges shown as prefixes. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+
+#include "bordertrace/lpm.h"
+
+static bt_addr A(const char *s)
+{
+	bt_addr a;
+	assert_int_equal(bt_addr_parse(s, &a), 0);
+	return a;
+}
+
+static void add(bt_lpm *t, const char *pfx, uint32_t v)
+{
+	bt_addr p;
+	unsigned len;
+	assert_int_equal(bt_prefix_parse(pfx, true, &p, &len, NULL), 0);
+	assert_int_equal(bt_lpm_add_prefix(t, &p, len, v), 0);
+}
+
+static uint32_t look(bt_lpm *t, const char *s, unsigned *block)
+{
+	bt_addr a = A(s);
+	return bt_lpm_lookup(t, &a, block);
+}
+
+static void test_nested(void **state)
+{
+	(void)state;
+	bt_lpm *t = bt_lpm_new();
+	unsigned b;
+	add(t, "10.0.0.0/8", 1);
+	add(t, "10.1.0.0/16", 2);
+	add(t, "10.1.2.0/24", 3);
+	add(t, "0.0.0.0/0", 4);
+	add(t, "2001:db8::/32", 5);
+	assert_int_equal(bt_lpm_build(t, NULL, NULL), BT_LPM_OK);
+	assert_int_equal(look(t, "10.1.2.3", &b), 3);
+	assert_int_equal(b, 24);
+	assert_int_equal(look(t, "10.1.3.3", &b), 2);
+	assert_int_equal(b, 24); /* 10.1.2.0/23 would include the /24 */
+	assert_int_equal(look(t, "10.200.0.1", &b), 1);
+	assert_int_equal(b, 9);
+	assert_int_equal(look(t, "11.0.0.1", &b), 4);
+	assert_int_equal(look(t, "255.255.255.255", &b), 4);
+	assert_int_equal(look(t, "2001:db8:1::1", &b), 5);
+	assert_int_equal(b, 32);
+	assert_int_equal(look(t, "2001:db9::1", &b), BT_LPM_NONE);
+	assert_int_equal(look(t, "::", &b), BT_LPM_NONE);
+	assert_int_equal(look(t, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", &b), BT_LPM_NONE);
+	assert_int_equal(bt_lpm_count(t), 5);
+	bt_lpm_free(t);
+}
+
+static void test_conflicts(void **state)
+{
+	(void)state;
+	uint32_t a = 0, b = 0;
+	bt_lpm *t = bt_lpm_new();
+	add(t, "10.0.0.0/8", 1);
+	add(t, "10.0.0.0/8", 2);
+	assert_int_equal(bt_lpm_build(t, &a, &b), BT_LPM_DUPLICATE);
+	assert_true((a == 1 && b == 2) || (a == 2 && b == 1));
+	bt_lpm_free(t);
+
+	t = bt_lpm_new();
+	bt_addr f = A("1.0.0.0"), l = A("1.0.0.255"), f2 = A("1.0.0.128"), l2 = A("1.0.1.5");
+	assert_int_equal(bt_lpm_add(t, &f, &l, 7), 0);
+	assert_int_equal(bt_lpm_add(t, &f2, &l2, 8), 0);
+	assert_int_equal(bt_lpm_build(t, &a, &b), BT_LPM_OVERLAP);
+	/* bad input to add */
+	assert_int_equal(bt_lpm_add(t, &l, &f, 9), -1);
+	bt_addr v6 = A("::1");
+	assert_int_equal(bt_lpm_add(t, &f, &v6, 9), -1);
+	assert_int_equal(bt_lpm_add(t, &f, &l, BT_LPM_NONE), -1);
+	bt_addr host = A("1.0.0.1");
+	assert_int_equal(bt_lpm_add_prefix(t, &host, 24, 1), -1);
+	bt_lpm_free(t);
+}
+
+static void test_empty(void **state)
+{
+	(void)state;
+	bt_lpm *t = bt_lpm_new();
+	unsigned b = 99;
+	assert_int_equal(look(t, "1.2.3.4", &b), BT_LPM_NONE); /* before build */
+	assert_int_equal(bt_lpm_build(t, NULL, NULL), BT_LPM_OK);
+	assert_int_equal(look(t, "1.2.3.4", &b), BT_LPM_NONE);
+	assert_int_equal(b, 0);
+	bt_lpm_free(t);
+}
+
+static void test_range_as_prefix(void **state)
+{
+	(void)state;
+	bt_addr a = A("1.0.2.77"), f = A("1.0.1.0"), l = A("1.0.3.255"), p;
+	unsigned len;
+	char buf[BT_ADDR_STRLEN];
+	bt_lpm_prefix_within(&a, &f, &l, &p, &len);
+	assert_string_equal(bt_addr_format(&p, buf, sizeof(buf)), "1.0.2.0");
+	assert_int_equal(len, 23);
+	a = A("1.0.1.9");
+	bt_lpm_prefix_within(&a, &f, &l, &p, &len);
+	assert_string_equal(bt_addr_format(&p, buf, sizeof(buf)), "1.0.1.0");
+	assert_int_equal(len, 24);
+}
+
+/* Random nested prefixes: compare with a scan for the longest containing
+ * prefix, and check that the block length holds. */
+struct pfx {
+	uint32_t net;
+	unsigned len;
+};
+
+static uint32_t naive(const struct pfx *p, size_t n, uint32_t x)
+{
+	uint32_t best = BT_LPM_NONE;
+	int bestlen = -1;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t m = p[i].len ? ~0u << (32 - p[i].len) : 0;
+		if ((x & m) == p[i].net && (int)p[i].len > bestlen) {
+			best = (uint32_t)i;
+			bestlen = (int)p[i].len;
+		}
+	}
+	return best;
+}
+
+static void test_random_v4(void **state)
+{
+	(void)state;
+	enum { N = 3000 };
+	struct pfx *p = calloc(N, sizeof(*p));
+	bt_lpm *t = bt_lpm_new();
+	size_t n = 0;
+	srand(42);
+	while (n < N) {
+		/* Concentrate in 10/8 so that nesting is common. */
+		unsigned len = 8 + (unsigned)rand() % 25;
+		uint32_t net = 0x0a000000u | ((uint32_t)rand() & 0x00ffffffu);
+		net &= len ? ~0u << (32 - len) : 0;
+		bool dup = false;
+		for (size_t i = 0; i < n && !dup; i++)
+			dup = p[i].net == net && p[i].len == len;
+		if (dup)
+			continue;
+		p[n].net = net;
+		p[n].len = len;
+		bt_addr a;
+		bt_addr_from_v4(&a, htonl(net));
+		assert_int_equal(bt_lpm_add_prefix(t, &a, len, (uint32_t)n), 0);
+		n++;
+	}
+	assert_int_equal(bt_lpm_build(t, NULL, NULL), BT_LPM_OK);
+	for (int i = 0; i < 200000; i++) {
+		uint32_t x = 0x0a000000u | ((uint32_t)rand() & 0x00ffffffu);
+		if (i % 10 == 0)
+			x = (uint32_t)rand() * 2654435761u;
+		bt_addr a;
+		bt_addr_from_v4(&a, htonl(x));
+		unsigned b;
+		uint32_t v = bt_lpm_lookup(t, &a, &b);
+		assert_int_equal(v, naive(p, n, x));
+		uint32_t y = x ^ (((uint32_t)rand() * 2654435761u) & (b == 32 ? 0 : (~0u >> b)));
+		bt_addr_from_v4(&a, htonl(y));
+		assert_int_equal(bt_lpm_lookup(t, &a, NULL), v);
+	}
+	free(p);
+	bt_lpm_free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_nested),
+		cmocka_unit_test(test_conflicts),
+		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_range_as_prefix),
+		cmocka_unit_test(test_random_v4),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,244 @@
+/* bordertrace tests — prefix tables and IXP lists (analysis/pfx2as.c,
+ * analysis/ixp.c): both formats, MOAS, headers, quoting, every malformed
+ * line with its file and line number in the error, conflicts, gzip input. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cmocka.h>
+
+#include "bordertrace/ixp.h"
+#include "bordertrace/pfx2as.h"
+
+static int parse(const char *s, bt_pfx2as_line *l, const char **why)
+{
+	*why = "";
+	return bt_pfx2as_parse_line(s, strlen(s), false, l, why);
+}
+
+static void test_parse_caida(void **state)
+{
+	(void)state;
+	bt_pfx2as_line l;
+	const char *why;
+	char buf[BT_ADDR_STRLEN];
+	assert_int_equal(parse("175.45.176.0\t24\t4837_20485", &l, &why), 1);
+	assert_string_equal(bt_addr_format(&l.first, buf, sizeof(buf)), "175.45.176.0");
+	assert_string_equal(bt_addr_format(&l.last, buf, sizeof(buf)), "175.45.176.255");
+	assert_int_equal(l.len, 24);
+	assert_false(l.is_range);
+	assert_int_equal(l.n_origins, 2);
+	assert_int_equal(l.origins[0], 4837);
+	assert_int_equal(l.origins[1], 20485);
+	assert_int_equal(parse("1.0.0.0 24 1_2,3", &l, &why), 1); /* spaces, AS set */
+	assert_int_equal(l.n_origins, 3);
+	assert_int_equal(parse("2001:db8::/32\t64500", &l, &why), 1);
+	assert_int_equal(l.len, 32);
+	assert_int_equal(parse("9.9.9.128\t25\t0", &l, &why), 1);
+	assert_int_equal(l.n_origins, 0); /* ASN 0: unannounced */
+	assert_int_equal(parse("  # comment", &l, &why), 0);
+	assert_int_equal(parse("", &l, &why), 0);
+	assert_int_equal(bt_pfx2as_parse_line("prefix\tlen\tasn", 14, true, &l, &why), 0);
+}
+
+static void test_parse_csv(void **state)
+{
+	(void)state;
+	bt_pfx2as_line l;
+	const char *why;
+	assert_int_equal(parse("1.0.0.0,1.0.0.255,13335,\"Cloudflare, Inc.\"", &l, &why), 1);
+	assert_true(l.is_range);
+	assert_string_equal(l.org, "Cloudflare, Inc.");
+	assert_int_equal(parse("1.0.1.0,1.0.3.255,AS4134,CHINANET, Beijing", &l, &why), 1);
+	assert_int_equal(l.origins[0], 4134);
+	assert_string_equal(l.org, "CHINANET, Beijing");
+	assert_int_equal(parse("1.0.1.0,1.0.3.255,4134", &l, &why), 1);
+	assert_string_equal(l.org, "");
+	assert_int_equal(parse("2a01::,2a01::ffff,24940,\"say \"\"hi\"\"\"", &l, &why), 1);
+	assert_string_equal(l.org, "say \"hi\"");
+	const char *h = "start,end,asn,org";
+	assert_int_equal(bt_pfx2as_parse_line(h, strlen(h), true, &l, &why), 0);
+}
+
+static void test_parse_malformed(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {
+		"1.0.0.0\t33\t1",          /* length too long */
+		"1.0.0.1\t24\t1",          /* host bits set */
+		"1.0.0.0\t24",             /* no ASN */
+		"1.0.0.0\t24\tx",          /* bad ASN */
+		"1.0.0.0\t24\t1__2",       /* empty origin */
+		"1.0.0.0\t24\t99999999999",
+		"1.0.0.0\t24\t1\textra\tmore",
+		"nonsense\t24\t1",
+		"1.0.0.0,1.0.0.255",       /* CSV without ASN */
+		"1.0.0.9,1.0.0.1,1",       /* start after end */
+		"1.0.0.0,::1,1",           /* mixed families */
+		"1.0.0.0,x,1",
+		"1.0.0.0,1.0.0.255,1,\"unterminated",
+		"start,end,asn,org",       /* a header only on the first line */
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		bt_pfx2as_line l;
+		const char *why = NULL;
+		if (parse(bad[i], &l, &why) != -1)
+			fail_msg("accepted: %s", bad[i]);
+		assert_non_null(why);
+	}
+}
+
+static const char table[] = "# test\n"
+			    "175.45.176.0\t24\t4837_20485\n"
+			    "175.45.176.0\t22\t131279\n"
+			    "2001:db8::\t32\t64500\n"
+			    "1.0.1.0,1.0.3.255,4134,CHINANET\n";
+
+static void test_load_and_lookup(void **state)
+{
+	(void)state;
+	char err[512];
+	bt_pfx2as *t = bt_pfx2as_new();
+	assert_int_equal(bt_pfx2as_load_buffer(t, "t.txt", table, strlen(table), err, sizeof(err)), 0);
+	assert_int_equal(bt_pfx2as_build(t, err, sizeof(err)), 0);
+	assert_int_equal(bt_pfx2as_count(t), 4);
+	bt_pfx2as_match m;
+	bt_addr a;
+	unsigned b;
+	char buf[BT_ADDR_STRLEN];
+	bt_addr_parse("175.45.176.9", &a);
+	assert_true(bt_pfx2as_lookup(t, &a, &m, &b));
+	assert_int_equal(m.asn, 4837);
+	assert_int_equal(m.n_origins, 2);
+	assert_int_equal(m.origins[1], 20485);
+	assert_int_equal(m.prefix_len, 24);
+	assert_int_equal(m.line, 2);
+	assert_string_equal(m.file, "t.txt");
+	assert_null(m.org);
+	bt_addr_parse("175.45.177.9", &a);
+	assert_true(bt_pfx2as_lookup(t, &a, &m, &b));
+	assert_int_equal(m.asn, 131279);
+	assert_int_equal(m.n_origins, 1);
+	assert_int_equal(m.prefix_len, 22);
+	assert_int_equal(b, 24); /* 175.45.176.0/23 would hold the other /24 */
+	bt_addr_parse("1.0.2.1", &a);
+	assert_true(bt_pfx2as_lookup(t, &a, &m, &b));
+	assert_string_equal(m.org, "CHINANET");
+	assert_string_equal(bt_addr_format(&m.prefix, buf, sizeof(buf)), "1.0.2.0");
+	assert_int_equal(m.prefix_len, 23);
+	bt_addr_parse("2001:db8:5::1", &a);
+	assert_true(bt_pfx2as_lookup(t, &a, &m, &b));
+	assert_int_equal(m.asn, 64500);
+	bt_addr_parse("8.8.8.8", &a);
+	assert_false(bt_pfx2as_lookup(t, &a, &m, &b));
+	bt_pfx2as_free(t);
+}
+
+static void test_load_errors(void **state)
+{
+	(void)state;
+	char err[512];
+	bt_pfx2as *t = bt_pfx2as_new();
+	const char *bad = "1.0.0.0\t24\t1\n\n1.0.0.0\t24\tAS\n";
+	assert_int_equal(bt_pfx2as_load_buffer(t, "bad.txt", bad, strlen(bad), err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "bad.txt:3: bad AS number"));
+	bt_pfx2as_free(t);
+
+	t = bt_pfx2as_new();
+	const char *one = "10.0.0.0\t8\t1\n", *two = "# x\n10.0.0.0\t8\t2\n";
+	assert_int_equal(bt_pfx2as_load_buffer(t, "a.txt", one, strlen(one), err, sizeof(err)), 0);
+	assert_int_equal(bt_pfx2as_load_buffer(t, "b.txt", two, strlen(two), err, sizeof(err)), 0);
+	assert_int_equal(bt_pfx2as_build(t, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "b.txt:2: prefix 10.0.0.0/8 duplicates a.txt:1"));
+	bt_pfx2as_free(t);
+
+	t = bt_pfx2as_new();
+	assert_int_equal(bt_pfx2as_load(t, "/nonexistent/pfx2as", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "/nonexistent/pfx2as: cannot open"));
+	bt_pfx2as_free(t);
+}
+
+static void test_gzip(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/bt-test-pfx2as-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	gzFile gz = gzopen(path, "wb");
+	assert_non_null(gz);
+	gzputs(gz, "175.45.176.0\t22\t131279\n");
+	gzclose(gz);
+	char err[512];
+	bt_pfx2as *t = bt_pfx2as_new();
+	assert_int_equal(bt_pfx2as_load(t, path, err, sizeof(err)), 0);
+	assert_int_equal(bt_pfx2as_build(t, err, sizeof(err)), 0);
+	bt_addr a;
+	bt_pfx2as_match m;
+	bt_addr_parse("175.45.179.1", &a);
+	assert_true(bt_pfx2as_lookup(t, &a, &m, NULL));
+	assert_int_equal(m.asn, 131279);
+	bt_pfx2as_free(t);
+	unlink(path);
+}
+
+static void test_ixp(void **state)
+{
+	(void)state;
+	bt_addr p;
+	unsigned len;
+	char name[BT_IXP_NAME_MAX];
+	const char *why = "";
+	const char *l1 = "195.69.144.0/22,AMS-IX";
+	assert_int_equal(bt_ixp_parse_line(l1, strlen(l1), false, &p, &len, name, &why), 1);
+	assert_string_equal(name, "AMS-IX");
+	assert_int_equal(len, 22);
+	const char *l2 = "2001:7f8:1::/64\t\"AMS-IX, Amsterdam\"";
+	assert_int_equal(bt_ixp_parse_line(l2, strlen(l2), false, &p, &len, name, &why), 1);
+	assert_string_equal(name, "AMS-IX, Amsterdam");
+	const char *l3 = "80.81.192.0/21 DE-CIX Frankfurt";
+	assert_int_equal(bt_ixp_parse_line(l3, strlen(l3), false, &p, &len, name, &why), 1);
+	assert_string_equal(name, "DE-CIX Frankfurt");
+	const char *h = "prefix,name";
+	assert_int_equal(bt_ixp_parse_line(h, strlen(h), true, &p, &len, name, &why), 0);
+	static const char *const bad[] = {"195.69.144.0/22", "195.69.144.0/33,X",
+					  "195.69.144.1/22,X", "x/22,X", "1.2.3.0/24,\"X"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(bt_ixp_parse_line(bad[i], strlen(bad[i]), false, &p, &len,
+						   name, &why),
+				 -1);
+
+	char err[512];
+	bt_ixp *t = bt_ixp_new();
+	const char *list = "prefix,name\n195.69.144.0/22,AMS-IX\n\n195.69.144.0/22,Again\n";
+	assert_int_equal(bt_ixp_load_buffer(t, "ixp.csv", list, strlen(list), err, sizeof(err)), 0);
+	assert_int_equal(bt_ixp_build(t, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "ixp.csv:4: IXP prefix 195.69.144.0/22 duplicates ixp.csv:2"));
+	bt_ixp_free(t);
+
+	t = bt_ixp_new();
+	const char *badlist = "195.69.144.0/22,AMS-IX\n195.69.144.0/22\n";
+	assert_int_equal(bt_ixp_load_buffer(t, "ixp.csv", badlist, strlen(badlist), err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "ixp.csv:2: missing IXP name"));
+	bt_ixp_free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_caida),
+		cmocka_unit_test(test_parse_csv),
+		cmocka_unit_test(test_parse_malformed),
+		cmocka_unit_test(test_load_and_lookup),
+		cmocka_unit_test(test_load_errors),
+		cmocka_unit_test(test_gzip),
+		cmocka_unit_test(test_ixp),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
