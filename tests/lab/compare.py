@@ -150,6 +150,7 @@ class Tools:
                     s.add(h["addr"])
             out.append({"dst": rec.get("dst"), "hops": hop_list(by_ttl),
                         "stop": rec.get("stop"), "method": rec.get("method"),
+                        "flow_no": rec.get("flow"),
                         "flow": {k: rec.get(k) for k in ("sport", "dport", "icmp_sum")}})
         return out, None
 
@@ -162,13 +163,19 @@ class Tools:
         return {"sport": 24000 + flow, "dport": 80 if method == "tcp-syn" else 33435}
 
     def run_scamper(self, method, flowfields, targets, pps=1000):
+        """flowfields: one dict, or a list of them to trace several flows at once
+        (they must share the destination port)."""
+        flows = flowfields if isinstance(flowfields, list) else [flowfields]
         cmd = [self.scamper_sh, "-n", self.lab.vp_ns, "-P", method, "-p", str(pps),
                "-q", str(COMMON["attempts"]), "-w", str(COMMON["wait"]),
                "-g", str(COMMON["gap"]), "-m", str(COMMON["maxttl"])]
         if method == "icmp-paris":
-            cmd += ["-S", str(flowfields["icmp_sum"])]
+            cmd += ["-S", ",".join(str(f["icmp_sum"]) for f in flows)]
         else:
-            cmd += ["-s", str(flowfields["sport"]), "-d", str(flowfields["dport"])]
+            if len({f["dport"] for f in flows}) != 1:
+                return [], f"flows with different destination ports: {flows}"
+            cmd += ["-s", ",".join(str(f["sport"]) for f in flows),
+                    "-d", str(flows[0]["dport"])]
         p = subprocess.run(cmd + list(targets), capture_output=True, text=True, timeout=300)
         if p.returncode != 0:
             return [], f"exit {p.returncode}: {' '.join(cmd)}\n{p.stderr.strip()}"
@@ -263,6 +270,42 @@ class Checks:
                     oerr or serr or "\n".join(diff[:10]))
 
     # -- per-flow ECMP ---------------------------------------------------------
+    def ecmp_run(self, method, target, run):
+        """Trace flows 0..ECMP_FLOWS-1 once with each tool.
+        Our prober: run 1 one invocation per flow (-F N), later runs one invocation
+        with --flows (all flows at once). scamper: every run one process with one task
+        per flow, given the flow fields of our records.
+        -> (ours {flow: trace}, our errors, scamper {flow: trace}, scamper errors)."""
+        ours, oerrs = {}, []
+        if self.have_prober:
+            if run == 0:
+                for f in range(ECMP_FLOWS):
+                    tr, err = self.tools.run_prober(method, f, [target])
+                    if err or not tr:
+                        oerrs.append(f"-F {f}: {err or 'no trace'}")
+                    else:
+                        ours[f] = tr[0]
+            else:
+                tr, err = self.tools.run_prober(method, 0, [target],
+                                                extra=("--flows", str(ECMP_FLOWS)))
+                if err:
+                    oerrs.append(f"--flows {ECMP_FLOWS}: {err}")
+                for t in tr:
+                    ours[t["flow_no"]] = t
+                missing = sorted(set(range(ECMP_FLOWS)) - set(ours))
+                if missing and not err:
+                    oerrs.append(f"--flows {ECMP_FLOWS}: no trace for flows {missing}")
+        fields = [ours[f]["flow"] if f in ours else self.tools.default_flow(method, f)
+                  for f in range(ECMP_FLOWS)]
+        ref, serr = self.tools.run_scamper(method, fields, [target])
+        key = "icmp_sum" if method == "icmp-paris" else "sport"
+        by_key = {fl[key]: f for f, fl in enumerate(fields)}
+        refd = {by_key[r["flow"][key]]: r for r in ref if r["flow"].get(key) in by_key}
+        serrs = [serr] if serr else []
+        if not serr and len(refd) != ECMP_FLOWS:
+            serrs.append(f"scamper returned {len(refd)} of {ECMP_FLOWS} flows")
+        return ours, oerrs, refd, serrs
+
     def ecmp(self, truth, label):
         (target, branches), = truth.items()
         paths = {tuple(h): b for b, h in branches.items()}
@@ -272,22 +315,20 @@ class Checks:
             errs = {"prober": [], "scamper": []}
             differ = []
             for run in range(ECMP_RUNS):
-                for flow in range(ECMP_FLOWS):
-                    ours, oerr, ref, serr = self.one_flow(method, flow, [target])
-                    for tool, tr, err in (("prober", ours, oerr), ("scamper", ref, serr)):
-                        if tool == "prober" and not self.have_prober:
-                            continue
-                        if err or not tr:
-                            errs[tool].append(err or f"flow {flow}: no trace")
-                            continue
-                        b = paths.get(tuple(tr[0]["hops"]))
-                        if b is None or tr[0]["stop"] != expected_stop(target, branches[b]):
-                            errs[tool].append(f"run {run + 1} flow {flow}: {fmt(tr[0]['hops'])}"
-                                              f" ({tr[0]['stop']}) is no branch of the truth")
+                ours, oerrs, ref, serrs = self.ecmp_run(method, target, run)
+                errs["prober"] += [f"run {run + 1}: {e}" for e in oerrs]
+                errs["scamper"] += [f"run {run + 1}: {e}" for e in serrs]
+                for tool, traces in (("prober", ours), ("scamper", ref)):
+                    for flow, tr in sorted(traces.items()):
+                        b = paths.get(tuple(tr["hops"]))
+                        if b is None or tr["stop"] != expected_stop(target, branches[b]):
+                            errs[tool].append(f"run {run + 1} flow {flow}: {fmt(tr['hops'])}"
+                                              f" ({tr['stop']}) is no branch of the truth")
                         seen[tool].setdefault(flow, []).append(b)
-                    if self.have_prober and ours and ref and ours[0]["hops"] != ref[0]["hops"]:
-                        differ.append(f"run {run + 1} flow {flow}: prober {fmt(ours[0]['hops'])}"
-                                      f" / scamper {fmt(ref[0]['hops'])}")
+                for flow in sorted(set(ours) & set(ref)):
+                    if ours[flow]["hops"] != ref[flow]["hops"]:
+                        differ.append(f"run {run + 1} flow {flow}: prober {fmt(ours[flow]['hops'])}"
+                                      f" / scamper {fmt(ref[flow]['hops'])}")
             for tool in ("scamper", "prober"):
                 if tool == "prober" and not self.have_prober:
                     for what in ("every path is a branch of the truth", "one flow keeps one path",
@@ -298,7 +339,7 @@ class Checks:
                 self.tap.ok(not errs[tool], f"{tag}: {tool}: every path is a branch of the truth",
                             "\n".join(errs[tool][:10]))
                 unstable = [f"flow {f}: {runs}" for f, runs in sorted(s.items())
-                            if len(set(runs)) != 1]
+                            if len(set(runs)) != 1 or len(runs) != ECMP_RUNS]
                 self.tap.ok(s and not unstable,
                             f"{tag}: {tool}: one flow keeps one path over {ECMP_RUNS} runs",
                             "\n".join(unstable[:10]) or "no traces")
@@ -442,6 +483,8 @@ def main():
 
     tap = Tap()
     lab = Lab(args.lab, args.topo)
+    if args.prober:     # meson passes it relative to the build directory
+        args.prober = os.path.abspath(args.prober)
     have_prober = bool(args.prober) and os.access(args.prober, os.X_OK)
     if not have_prober:
         msg = f"prober not found at {args.prober}" if args.prober else "no --prober given"

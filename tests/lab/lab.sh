@@ -239,13 +239,16 @@ setup_node() {
     # No ICMP rate limiting anywhere: a trace sends bursts of probes, and a rate-limited
     # time-exceeded or port-unreachable would look like a silent hop.
     nsx "$n" sysctl -qw net.ipv4.icmp_ratelimit=0 net.ipv4.icmp_msgs_per_sec=100000 \
-        net.ipv4.icmp_msgs_burst=100000 net.ipv6.icmp.ratelimit=0
+        net.ipv4.icmp_msgs_burst=100000
     # Asymmetric return paths (diamond) must not be dropped by reverse-path filtering.
     nsx "$n" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
-    # No duplicate-address-detection delay for IPv6 addresses.
-    nsx "$n" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+    # IPv6 likewise, and no duplicate-address-detection delay; tolerated if the
+    # kernel has no IPv6 (the topologies are IPv4).
+    nsx "$n" sysctl -qw net.ipv6.icmp.ratelimit=0 net.ipv6.conf.all.accept_dad=0 \
+        net.ipv6.conf.default.accept_dad=0 2>/dev/null || true
     if [[ ${KIND[$n]} == router ]]; then
-        nsx "$n" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+        nsx "$n" sysctl -qw net.ipv4.ip_forward=1
+        nsx "$n" sysctl -qw net.ipv6.conf.all.forwarding=1 2>/dev/null || true
         # Per-flow ECMP on the 5-tuple; a fixed seed makes flow->branch reproducible.
         nsx "$n" sysctl -qw net.ipv4.fib_multipath_hash_policy=1
         nsx "$n" sysctl -qw net.ipv4.fib_multipath_hash_seed=1 2>/dev/null || true
@@ -371,7 +374,7 @@ cmd_up() {
     local s n
     local -a w
     for n in "${NODES[@]}"; do
-        ! ip netns list | grep -qw "^$(ns "$n")" || die "namespace $(ns "$n") already exists (another run with LAB_PREFIX=$LAB_PREFIX?)"
+        ! ip netns list | awk '{print $1}' | grep -qx -- "$(ns "$n")" || die "namespace $(ns "$n") already exists (another run with LAB_PREFIX=$LAB_PREFIX?)"
     done
     # A half-built lab is worse than none: the EXIT trap tears down whatever was
     # created if any step fails (set -e) before UP_DONE is set.

@@ -11,8 +11,10 @@
 #   icmp-paris  ->  trace -P icmp-paris -d ICMP_SUM    (-d is the ICMP checksum)
 #   udp-paris   ->  trace -P udp-paris  -s SPORT -d DPORT
 #   tcp-syn     ->  trace -P tcp        -s SPORT -d DPORT
-# Unset flow fields are left to scamper. -p is scamper's global packets/s (its
-# default of 20 makes a lab run needlessly slow).
+# Unset flow fields are left to scamper. -S and -s take a comma-separated list to
+# trace several flows to each target at once (one scamper task per flow and target,
+# run concurrently). -p is scamper's global packets/s (its default of 20 makes a lab
+# run needlessly slow).
 set -euo pipefail
 
 die() { echo "scamper_trace.sh: $*" >&2; exit 1; }
@@ -40,15 +42,25 @@ done
 
 opts="-q $attempts -w $wait -g $gap -m $maxttl"
 case $method in
-icmp-paris) opts="-P icmp-paris $opts${sum:+ -d $sum}" ;;
-udp-paris) opts="-P udp-paris $opts${sport:+ -s $sport}${dport:+ -d $dport}" ;;
-tcp-syn) opts="-P tcp $opts${sport:+ -s $sport}${dport:+ -d $dport}" ;;
+icmp-paris) opts="-P icmp-paris $opts"; flows=$sum; flowopt=-d ;;
+udp-paris | tcp-syn)
+    [[ $method == udp-paris ]] && opts="-P udp-paris $opts" || opts="-P tcp $opts"
+    opts+="${dport:+ -d $dport}"; flows=$sport; flowopt=-s ;;
 *) die "unknown method '$method' (icmp-paris, udp-paris, tcp-syn)" ;;
 esac
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-printf '%s\n' "$@" >"$tmp/targets"
-ip netns exec "$netns" scamper -p "$pps" -O warts -o "$tmp/out.warts" \
-    -c "trace $opts" -f "$tmp/targets"
+if [[ $flows != *,* ]]; then
+    # One flow: one command for all targets, read from a file.
+    printf '%s\n' "$@" >"$tmp/targets"
+    ip netns exec "$netns" scamper -p "$pps" -O warts -o "$tmp/out.warts" \
+        -c "trace $opts${flows:+ $flowopt $flows}" -f "$tmp/targets"
+else
+    cmds=()
+    for f in ${flows//,/ }; do
+        for t in "$@"; do cmds+=(-I "trace $opts $flowopt $f $t"); done
+    done
+    ip netns exec "$netns" scamper -p "$pps" -O warts -o "$tmp/out.warts" "${cmds[@]}"
+fi
 sc_warts2json "$tmp/out.warts" | grep '"type":"trace"' || true
