@@ -156,7 +156,9 @@ static void print_events(const bt_diff *d, unsigned levels, const char *agg, boo
 		bt_csv_str(&w, e->evidence);
 		bt_csv_end(&w);
 	}
-	fflush(stdout);
+	char err[256];
+	if (bt_csv_commit(&w, err, sizeof(err)) != 0)
+		fprintf(stderr, "bordertrace diff: standard output: %s\n", err);
 }
 
 static int run(int argc, char **argv, bool exporting)

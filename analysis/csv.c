@@ -10,10 +10,33 @@
 
 #include "bordertrace/trace.h"
 
+#define CSV_BUF (1u << 20)
+
+static void drain(bt_csv *c)
+{
+	if (c->len && fwrite(c->buf, 1, c->len, c->f) != c->len && !c->failed)
+		c->failed = errno ? errno : EIO;
+	c->len = 0;
+}
+
+/* Appends to the row buffer: fwrite per field costs more than the data. */
 static void put(bt_csv *c, const char *s, size_t n)
 {
-	if (n && fwrite(s, 1, n, c->f) != n && !c->failed)
-		c->failed = errno ? errno : EIO;
+	if (c->buf == NULL) {
+		if (!c->failed)
+			c->failed = ENOMEM;
+		return;
+	}
+	if (c->len + n > CSV_BUF) {
+		drain(c);
+		if (n > CSV_BUF) {
+			if (fwrite(s, 1, n, c->f) != n && !c->failed)
+				c->failed = errno ? errno : EIO;
+			return;
+		}
+	}
+	memcpy(c->buf + c->len, s, n);
+	c->len += n;
 }
 
 static void sep(bt_csv *c)
@@ -35,6 +58,7 @@ void bt_csv_wrap(bt_csv *c, FILE *f)
 	memset(c, 0, sizeof(*c));
 	c->f = f;
 	c->first = true;
+	c->buf = malloc(CSV_BUF);
 }
 
 int bt_csv_open(bt_csv *c, const char *dir, const char *name, const char *const *header,
@@ -42,10 +66,11 @@ int bt_csv_open(bt_csv *c, const char *dir, const char *name, const char *const 
 {
 	memset(c, 0, sizeof(*c));
 	c->first = true;
+	c->buf = malloc(CSV_BUF);
 	size_t n = strlen(dir) + strlen(name) + 32;
 	c->path = malloc(n);
 	c->tmp = malloc(n);
-	if (c->path == NULL || c->tmp == NULL) {
+	if (c->path == NULL || c->tmp == NULL || c->buf == NULL) {
 		snprintf(err, errlen, "out of memory");
 		bt_csv_abort(c);
 		return -1;
@@ -68,8 +93,6 @@ int bt_csv_open(bt_csv *c, const char *dir, const char *name, const char *const 
 		bt_csv_abort(c);
 		return -1;
 	}
-	/* Exports run to millions of rows: write in large blocks. */
-	setvbuf(c->f, NULL, _IOFBF, 1 << 20);
 	bt_csv_header(c, header, ncols);
 	return 0;
 }
@@ -79,10 +102,16 @@ void bt_csv_str(bt_csv *c, const char *s)
 	sep(c);
 	if (s == NULL)
 		return;
-	size_t n = strcspn(s, ",\"\r\n");
-	if (s[n] == '\0') {
-		put(c, s, n);
-		return;
+	/* One pass: copy while looking for the characters that need quoting. */
+	size_t n = 0;
+	for (;; n++) {
+		char ch = s[n];
+		if (ch == '\0') {
+			put(c, s, n);
+			return;
+		}
+		if (ch == ',' || ch == '"' || ch == '\r' || ch == '\n')
+			break;
 	}
 	put(c, "\"", 1);
 	for (const char *p = s; *p; p++) {
@@ -92,6 +121,37 @@ void bt_csv_str(bt_csv *c, const char *s)
 			put(c, p, 1);
 	}
 	put(c, "\"", 1);
+}
+
+void bt_csv_raw(bt_csv *c, const char *fields, size_t n)
+{
+	sep(c);
+	put(c, fields, n);
+}
+
+size_t bt_csv_format(char *dst, size_t cap, const char *s)
+{
+	size_t n = 0;
+	bool quote = s != NULL && s[strcspn(s, ",\"\r\n")] != '\0';
+	if (cap == 0)
+		return 0;
+	if (s == NULL)
+		s = "";
+	if (quote)
+		dst[n++] = '"';
+	for (; *s && n + 3 < cap; s++) {
+		if (*s == '"')
+			dst[n++] = '"';
+		dst[n++] = *s;
+	}
+	if (*s) {
+		dst[0] = '\0';
+		return 0;
+	}
+	if (quote)
+		dst[n++] = '"';
+	dst[n] = '\0';
+	return n;
 }
 
 void bt_csv_u64(bt_csv *c, uint64_t v)
@@ -126,6 +186,23 @@ void bt_csv_fixed(bt_csv *c, double v, int decimals)
 	put(c, buf, (size_t)n);
 }
 
+void bt_csv_ms(bt_csv *c, uint32_t us)
+{
+	char buf[16];
+	size_t i = sizeof(buf);
+	uint32_t ms = us / 1000, frac = us % 1000;
+	buf[--i] = (char)('0' + frac % 10);
+	buf[--i] = (char)('0' + frac / 10 % 10);
+	buf[--i] = (char)('0' + frac / 100);
+	buf[--i] = '.';
+	do {
+		buf[--i] = (char)('0' + ms % 10);
+		ms /= 10;
+	} while (ms);
+	sep(c);
+	put(c, buf + i, sizeof(buf) - i);
+}
+
 void bt_csv_time(bt_csv *c, int64_t us)
 {
 	char buf[BT_TIME_STRLEN];
@@ -143,12 +220,16 @@ void bt_csv_end(bt_csv *c)
 
 int bt_csv_commit(bt_csv *c, char *err, size_t errlen)
 {
+	drain(c);
 	if (c->tmp == NULL) {
+		int rc = 0;
 		if (fflush(c->f) != 0 || c->failed) {
 			snprintf(err, errlen, "write failed: %s", strerror(c->failed ? c->failed : errno));
-			return -1;
+			rc = -1;
 		}
-		return 0;
+		free(c->buf);
+		c->buf = NULL;
+		return rc;
 	}
 	int rc = 0;
 	if (fflush(c->f) != 0 && !c->failed)
@@ -174,6 +255,9 @@ int bt_csv_commit(bt_csv *c, char *err, size_t errlen)
 
 void bt_csv_abort(bt_csv *c)
 {
+	free(c->buf);
+	c->buf = NULL;
+	c->len = 0;
 	if (c->f != NULL && c->tmp != NULL)
 		fclose(c->f);
 	c->f = NULL;

@@ -180,6 +180,34 @@ static int resolve(bt_pipeline *p, const bt_addr *a, const bt_hopres **out, char
 		return -1;
 	if (e->val.info.kind == BT_HOP_IXP)
 		e->val.info.ixp = e->val.ixp;
+	/* the origins column, formatted once per address rather than per hop */
+	size_t off = 0;
+	for (unsigned k = 0; k < e->val.info.norigins && off + 12 < sizeof(e->val.origins); k++)
+		off += (size_t)snprintf(e->val.origins + off, sizeof(e->val.origins) - off, "%s%u", k ? " " : "",
+					e->val.info.origins[k]);
+	/* hops.csv columns class..ixp, ready to copy */
+	{
+		bt_hopres *v = &e->val;
+		char asn[12] = "", f[7][160];
+		const char *cols[7] = { v->cls, v->prefix, asn, v->origins, v->org, v->info.country,
+					v->info.kind == BT_HOP_IXP ? v->ixp : "" };
+		if (v->info.kind == BT_HOP_AS)
+			snprintf(asn, sizeof(asn), "%u", v->info.asn);
+		size_t off = 0;
+		for (int k = 0; k < 7; k++) {
+			size_t l = bt_csv_format(f[k], sizeof(f[k]), cols[k]);
+			if (off + l + 2 > sizeof(v->csv_tail))
+				l = 0;
+			if (k)
+				v->csv_tail[off++] = ',';
+			memcpy(v->csv_tail + off, f[k], l);
+			off += l;
+		}
+		v->csv_tail[off] = '\0';
+		v->csv_tail_len = (uint16_t)off;
+		bt_addr_format(a, v->csv_addr, sizeof(v->csv_addr));
+		v->csv_addr_len = (uint16_t)strlen(v->csv_addr);
+	}
 	e->key = *a;
 	e->used = true;
 	p->cn++;
@@ -295,47 +323,42 @@ static int add_trace(bt_pipeline *p, const bt_trace *t, char *err, size_t errlen
 	if (!p->o.outdir)
 		return 0;
 
-	/* hops.csv */
+	/* hops.csv: the columns that depend on the trace and on the address are
+	 * formatted once (per trace, per address) and copied per hop. */
 	bt_csv *w = &p->csv[F_HOPS];
 	unsigned replies = 0;
+	char head[1024], f[4][160];
+	const char *hcols[4] = { id, t->vp, t->round, a };
+	size_t hl = 0;
+	for (int k = 0; k < 4; k++) {
+		size_t l = bt_csv_format(f[k], sizeof(f[k]), hcols[k]);
+		if (k)
+			head[hl++] = ',';
+		memcpy(head + hl, f[k], l);
+		hl += l;
+	}
 	for (size_t i = 0; i < n; i++) {
 		const bt_hop *h = &t->hops[i];
 		const bt_hopres *r = res[i];
 		bool set = bt_addr_is_set(&h->addr);
 		replies += set;
-		bt_csv_str(w, id);
-		bt_csv_str(w, t->vp);
-		bt_csv_str(w, t->round);
-		bt_csv_str(w, a);
+		bt_csv_raw(w, head, hl);
 		bt_csv_u64(w, h->probe_ttl);
 		if (!set) {
-			for (int k = 0; k < 12; k++)
-				bt_csv_str(w, "");
+			bt_csv_raw(w, ",,,,,,,,,,,", 11);
 			bt_csv_end(w);
 			continue;
 		}
-		char ha[BT_ADDR_STRLEN];
-		bt_csv_str(w, bt_addr_format(&h->addr, ha, sizeof(ha)));
-		bt_csv_fixed(w, h->rtt_us / 1000.0, 3);
+		bt_csv_raw(w, r->csv_addr, r->csv_addr_len);
+		bt_csv_ms(w, h->rtt_us);
 		bt_csv_u64(w, h->reply_ttl);
 		if (h->tcp_flags) {
-			bt_csv_str(w, "");
-			bt_csv_str(w, "");
+			bt_csv_raw(w, ",", 1);
 		} else {
 			bt_csv_u64(w, h->icmp_type);
 			bt_csv_u64(w, h->icmp_code);
 		}
-		bt_csv_str(w, r->cls);
-		bt_csv_str(w, r->prefix);
-		if (r->info.kind == BT_HOP_AS) bt_csv_u64(w, r->info.asn); else bt_csv_str(w, "");
-		char orig[BT_HOPINFO_ORIGINS * 11 + 1] = "";
-		size_t off = 0;
-		for (unsigned k = 0; k < r->info.norigins && off < sizeof(orig); k++)
-			off += (size_t)snprintf(orig + off, sizeof(orig) - off, "%s%u", k ? " " : "", r->info.origins[k]);
-		bt_csv_str(w, orig);
-		bt_csv_str(w, r->org);
-		bt_csv_str(w, r->info.country);
-		bt_csv_str(w, r->info.kind == BT_HOP_IXP ? r->ixp : "");
+		bt_csv_raw(w, r->csv_tail, r->csv_tail_len);
 		bt_csv_end(w);
 	}
 

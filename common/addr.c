@@ -80,6 +80,20 @@ const char *bt_addr_format(const bt_addr *a, char *buf, size_t buflen)
 	if (buflen == 0)
 		return buf;
 	buf[0] = '\0';
+	if (a->family == AF_INET && buflen >= 16) {
+		/* Hot in exports (millions of hops): no printf machinery. */
+		char *p = buf;
+		for (int i = 0; i < 4; i++) {
+			unsigned v = a->bytes[i];
+			if (v >= 100)
+				*p++ = (char)('0' + v / 100);
+			if (v >= 10)
+				*p++ = (char)('0' + v / 10 % 10);
+			*p++ = (char)('0' + v % 10);
+			*p++ = i < 3 ? '.' : '\0';
+		}
+		return buf;
+	}
 	if (a->family == AF_INET || a->family == AF_INET6) {
 		if (inet_ntop(a->family, a->bytes, buf, (socklen_t)buflen) == NULL)
 			buf[0] = '\0';

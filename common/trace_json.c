@@ -9,6 +9,7 @@
 #include "bordertrace/trace.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -603,6 +604,17 @@ static bt_trace *parse_trace(struct pctx *c, json_t *o)
 bt_trace *bt_trace_from_json(const char *line, size_t len, char *err,
 			     size_t errlen)
 {
+	/* Our own canonical form first (trace_fast.c); anything else, and every
+	 * error, through jansson. */
+	bt_trace *fast = bt_trace_from_json_fast(line, len);
+	if (fast != NULL)
+		return fast;
+	return bt_trace_from_json_general(line, len, err, errlen);
+}
+
+bt_trace *bt_trace_from_json_general(const char *line, size_t len, char *err,
+				     size_t errlen)
+{
 	struct pctx c = {err, errlen};
 	json_error_t je;
 	/* DECODE_ANY so that a bare scalar reads as "not an object" rather
@@ -654,6 +666,9 @@ bt_trace_reader *bt_trace_reader_open(const char *path, char *err,
 		msg(&c, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
+	/* Round files run to gigabytes: read them in large blocks. */
+	setvbuf(f, NULL, _IOFBF, 1 << 20);
+	posix_fadvise(fileno(f), 0, 0, POSIX_FADV_SEQUENTIAL);
 	bt_trace_reader *r = bt_trace_reader_fdopen(f, path);
 	if (r == NULL) {
 		msg(&c, "%s: out of memory", path);

@@ -682,6 +682,9 @@ int bt_engine_run(bt_engine *e, const bt_addr *targets, size_t ntargets,
 							tokens -= 1.0;
 						else
 							want_send = true;
+						/* more of its window to fill: come back at once */
+						if (t->tr != NULL && next_slot(e, t) >= 0)
+							want_send = true;
 						if (t->tr != NULL && t->slot[idx] == SLOT_INFLIGHT) {
 							uint64_t d = e->now + e->o.wait_us;
 							if (d < deadline)
@@ -702,7 +705,7 @@ int bt_engine_run(bt_engine *e, const bt_addr *targets, size_t ntargets,
 			break;
 
 		int timeout_ms;
-		if (want_send || tokens >= 1.0) {
+		if (want_send) { /* only a waiting probe needs the next token */
 			double need = tokens >= 1.0 ? 0.0 : (1.0 - tokens) * 1e6 / rate;
 			timeout_ms = (int)(need / 1000.0);
 		} else {

@@ -18,20 +18,29 @@ typedef struct bt_csv {
 	char *tmp;     /* temporary name while writing */
 	bool first;    /* no field written yet in this row */
 	int failed;    /* errno of the first write error */
+	char *buf;     /* rows are assembled here and written in large blocks */
+	size_t len;
 } bt_csv;
 
 /* Opens dir/name for writing (through a temporary file) and writes the header. */
 int bt_csv_open(bt_csv *c, const char *dir, const char *name, const char *const *header,
 		size_t ncols, char *err, size_t errlen);
-/* Opens an already open stream (stdout): no temporary file, commit only flushes. */
+/* Opens an already open stream (stdout): no temporary file, commit only
+ * flushes (call it, or bt_csv_abort, to release the buffer). */
 void bt_csv_wrap(bt_csv *c, FILE *f);
 void bt_csv_header(bt_csv *c, const char *const *header, size_t ncols);
 void bt_csv_str(bt_csv *c, const char *s);        /* quoted when needed; NULL = empty */
 void bt_csv_u64(bt_csv *c, uint64_t v);
 void bt_csv_i64(bt_csv *c, int64_t v);
 void bt_csv_fixed(bt_csv *c, double v, int decimals);
+void bt_csv_ms(bt_csv *c, uint32_t us);            /* microseconds as ms.mmm */
 void bt_csv_time(bt_csv *c, int64_t us);           /* UTC ISO-8601 with Z; empty if 0 */
 void bt_csv_end(bt_csv *c);                        /* ends the row */
+/* Appends fields already formatted (by bt_csv_format), commas included. */
+void bt_csv_raw(bt_csv *c, const char *fields, size_t n);
+/* Formats one field (quoted when needed) into dst, NUL-terminated; returns its
+ * length, or 0 with dst = "" when it does not fit. */
+size_t bt_csv_format(char *dst, size_t cap, const char *s);
 /* Flush, fsync, rename to the final name. 0, or -1 with a message. */
 int bt_csv_commit(bt_csv *c, char *err, size_t errlen);
 /* Removes the temporary file (if any) and frees; safe after commit too. */

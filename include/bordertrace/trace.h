@@ -122,6 +122,13 @@ int bt_trace_write(FILE *f, const bt_trace *t);
  * On error returns NULL and writes a message naming the field to err. */
 bt_trace *bt_trace_from_json(const char *line, size_t len, char *err, size_t errlen);
 
+/* The fast path behind bt_trace_from_json: reads only the exact form this
+ * module writes and returns NULL for anything else (no error: the caller
+ * falls back to the general parser). */
+bt_trace *bt_trace_from_json_fast(const char *line, size_t len);
+/* The general parser alone (jansson): any valid JSON, all the errors. */
+bt_trace *bt_trace_from_json_general(const char *line, size_t len, char *err, size_t errlen);
+
 /* Reads traces one by one from a file of JSON Lines. Blank lines are skipped.
  * Errors carry the path and line number. After a malformed line, the next
  * call goes on with the following line. fdopen does not take ownership of f

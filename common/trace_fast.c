@@ -1,0 +1,241 @@
+/* bordertrace — a fast path for reading trace records in the exact form
+ * bordertrace itself writes (trace_json.c's writer: fixed key order, no
+ * whitespace, no escapes).
+ *
+ * Why: the analysis reads millions of records, and building a jansson tree
+ * per record (hundreds of small allocations) costs most of the time. This
+ * decoder reads that one canonical form straight into a bt_trace and gives
+ * up — returns NULL, never an error — at the first byte that differs from
+ * it; the caller then parses the line with jansson, which accepts any valid
+ * JSON (other key orders, whitespace, escapes, unknown keys) and produces the
+ * error messages. It applies the same range checks as the jansson path and
+ * ends with the same bt_trace_check, so a record it accepts is one the
+ * jansson path accepts identically (tests/common/test_trace_fast.c checks
+ * that differentially). */
+#include "bordertrace/trace.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+typedef struct cur {
+	const char *p, *end;
+} cur;
+
+static bool lit(cur *c, const char *s, size_t n)
+{
+	if ((size_t)(c->end - c->p) < n || memcmp(c->p, s, n) != 0)
+		return false;
+	c->p += n;
+	return true;
+}
+#define LIT(c, s) lit((c), (s), sizeof(s) - 1)
+
+/* A JSON non-negative integer without leading zeros, at most max. */
+static bool num(cur *c, uint64_t max, uint64_t *out)
+{
+	const char *p = c->p;
+	uint64_t v = 0;
+	if (p >= c->end || *p < '0' || *p > '9')
+		return false;
+	if (*p == '0' && p + 1 < c->end && p[1] >= '0' && p[1] <= '9')
+		return false;
+	while (p < c->end && *p >= '0' && *p <= '9') {
+		v = v * 10 + (uint64_t)(*p - '0');
+		if (v > max || p - c->p > 10)
+			return false;
+		p++;
+	}
+	c->p = p;
+	*out = v;
+	return true;
+}
+
+/* A string of printable ASCII other than '"' and '\\' (no escapes to undo),
+ * copied NUL-terminated into buf. */
+static bool str(cur *c, char *buf, size_t buflen)
+{
+	if (!LIT(c, "\""))
+		return false;
+	size_t n = 0;
+	while (c->p < c->end && *c->p != '"') {
+		unsigned char ch = (unsigned char)*c->p;
+		if (ch < 0x20 || ch > 0x7e || ch == '\\' || n + 1 >= buflen)
+			return false;
+		buf[n++] = (char)ch;
+		c->p++;
+	}
+	buf[n] = '\0';
+	return LIT(c, "\"");
+}
+
+static bool addr(cur *c, bool allow_null, bt_addr *out)
+{
+	char buf[BT_ADDR_STRLEN];
+	if (allow_null && LIT(c, "null")) {
+		memset(out, 0, sizeof(*out));
+		return true;
+	}
+	return str(c, buf, sizeof(buf)) && bt_addr_parse(buf, out) == 0;
+}
+
+static bool when(cur *c, int64_t *out)
+{
+	char buf[BT_TIME_STRLEN];
+	return str(c, buf, sizeof(buf)) && bt_time_parse(buf, out) == 0;
+}
+
+/* Milliseconds with at most 3 decimals, as exact microseconds. */
+static bool rtt(cur *c, uint32_t *us)
+{
+	uint64_t ms, frac = 0;
+	if (!num(c, 4294967, &ms))
+		return false;
+	if (LIT(c, ".")) {
+		int digits = 0;
+		while (c->p < c->end && *c->p >= '0' && *c->p <= '9') {
+			if (++digits > 3)
+				return false;
+			frac = frac * 10 + (uint64_t)(*c->p++ - '0');
+		}
+		if (digits == 0)
+			return false;
+		while (digits++ < 3)
+			frac *= 10;
+	}
+	if (c->p < c->end && (*c->p == 'e' || *c->p == 'E'))
+		return false;
+	uint64_t v = ms * 1000 + frac;
+	if (v > UINT32_MAX)
+		return false;
+	*us = (uint32_t)v;
+	return true;
+}
+
+static bool u8(cur *c, uint64_t lo, uint64_t hi, uint8_t *out)
+{
+	uint64_t v;
+	if (!num(c, hi, &v) || v < lo)
+		return false;
+	*out = (uint8_t)v;
+	return true;
+}
+
+static bool hop(cur *c, bt_trace *t, size_t i, bt_hop *h)
+{
+	uint64_t v;
+	memset(h, 0, sizeof(*h));
+	if (!LIT(c, "{\"ttl\":") || !num(c, 255, &v) || v != t->first_ttl + i || v > t->max_ttl)
+		return false;
+	h->probe_ttl = (uint8_t)v;
+	if (!LIT(c, ",\"attempt\":") || !num(c, 255, &v) || !LIT(c, ",\"addr\":") ||
+	    !addr(c, true, &h->addr))
+		return false;
+	h->attempt = (uint8_t)v;
+	if (!bt_addr_is_set(&h->addr))
+		return LIT(c, "}");
+	if (v < 1 || !LIT(c, ",\"rtt_ms\":") || !rtt(c, &h->rtt_us) ||
+	    !LIT(c, ",\"reply_ttl\":") || !u8(c, 0, 255, &h->reply_ttl))
+		return false;
+	if (LIT(c, ",\"tcp_flags\":")) {
+		if (!u8(c, 1, 255, &h->tcp_flags))
+			return false;
+	} else if (!LIT(c, ",\"icmp_type\":") || !u8(c, 0, 255, &h->icmp_type) ||
+		   !LIT(c, ",\"icmp_code\":") || !u8(c, 0, 255, &h->icmp_code)) {
+		return false;
+	}
+	if (LIT(c, ",\"quoted_ttl\":") && !u8(c, 0, 255, &h->quoted_ttl))
+		return false;
+	if (!LIT(c, ",\"size\":") || !num(c, 65535, &v))
+		return false;
+	h->reply_size = (uint16_t)v;
+	if (LIT(c, ",\"mpls\":[")) {
+		do {
+			bt_mpls *m;
+			uint64_t label;
+			if (h->mpls_count >= BT_MPLS_MAX)
+				return false;
+			m = &h->mpls[h->mpls_count++];
+			if (!LIT(c, "{\"label\":") || !num(c, 0xfffff, &label) || !LIT(c, ",\"tc\":") ||
+			    !u8(c, 0, 7, &m->tc) || !LIT(c, ",\"s\":") || !u8(c, 0, 1, &m->s) ||
+			    !LIT(c, ",\"ttl\":") || !u8(c, 0, 255, &m->ttl) || !LIT(c, "}"))
+				return false;
+			m->label = (uint32_t)label;
+		} while (LIT(c, ","));
+		if (!LIT(c, "]"))
+			return false;
+	}
+	return LIT(c, "}");
+}
+
+bt_trace *bt_trace_from_json_fast(const char *line, size_t len)
+{
+	cur c = { line, line + len };
+	bt_trace tmp;
+	char buf[32];
+	uint64_t v;
+
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.version = BT_TRACE_FORMAT_VERSION;
+	if (!LIT(&c, "{\"format\":\"" BT_TRACE_FORMAT_NAME "\",\"v\":1,\"vp\":") ||
+	    !str(&c, tmp.vp, sizeof(tmp.vp)) || !LIT(&c, ",\"campaign\":") ||
+	    !str(&c, tmp.campaign, sizeof(tmp.campaign)) || !LIT(&c, ",\"round\":") ||
+	    !str(&c, tmp.round, sizeof(tmp.round)) || !LIT(&c, ",\"method\":") ||
+	    !str(&c, buf, sizeof(buf)) || bt_method_parse(buf, &tmp.method) != 0 ||
+	    !LIT(&c, ",\"src\":") || !addr(&c, true, &tmp.src) || !LIT(&c, ",\"dst\":") ||
+	    !addr(&c, false, &tmp.dst))
+		return NULL;
+	if (!LIT(&c, ",\"flow\":") || !num(&c, 65535, &v))
+		return NULL;
+	tmp.flow = (uint16_t)v;
+	if (!LIT(&c, ",\"sport\":") || !num(&c, 65535, &v))
+		return NULL;
+	tmp.sport = (uint16_t)v;
+	if (!LIT(&c, ",\"dport\":") || !num(&c, 65535, &v))
+		return NULL;
+	tmp.dport = (uint16_t)v;
+	if (!LIT(&c, ",\"icmp_sum\":") || !num(&c, 65535, &v))
+		return NULL;
+	tmp.icmp_sum = (uint16_t)v;
+	if (!LIT(&c, ",\"start\":") || !when(&c, &tmp.start_us) || !LIT(&c, ",\"end\":") ||
+	    !when(&c, &tmp.end_us) || !LIT(&c, ",\"stop\":") || !str(&c, buf, sizeof(buf)) ||
+	    bt_stop_parse(buf, &tmp.stop) != 0 || tmp.stop == BT_STOP_NONE)
+		return NULL;
+	if (!LIT(&c, ",\"stop_ttl\":") || !u8(&c, 0, 255, &tmp.stop_ttl) ||
+	    !LIT(&c, ",\"first_ttl\":") || !u8(&c, 1, 255, &tmp.first_ttl) ||
+	    !LIT(&c, ",\"max_ttl\":") || !u8(&c, 1, 255, &tmp.max_ttl) || tmp.max_ttl < tmp.first_ttl ||
+	    !LIT(&c, ",\"probes_sent\":") || !num(&c, UINT32_MAX, &v) || !LIT(&c, ",\"hops\":["))
+		return NULL;
+	tmp.probes_sent = (uint32_t)v;
+
+	bt_hop hops[256];
+	size_t n = 0;
+	if (!LIT(&c, "]")) {
+		do {
+			if (n >= 255 || !hop(&c, &tmp, n, &hops[n]))
+				return NULL;
+			n++;
+		} while (LIT(&c, ","));
+		if (!LIT(&c, "]"))
+			return NULL;
+	}
+	if (!LIT(&c, "}") || c.p != c.end)
+		return NULL;
+
+	bt_trace *t = bt_trace_alloc(n);
+	if (t == NULL)
+		return NULL;
+	bt_hop *h = t->hops;
+	size_t cap = t->hop_cap;
+	*t = tmp;
+	t->hops = h;
+	t->hop_cap = cap;
+	memcpy(t->hops, hops, n * sizeof(*hops));
+	t->hop_count = n;
+	char err[8];
+	if (bt_trace_check(t, err, sizeof(err)) != 0) {
+		bt_trace_free(t);
+		return NULL;
+	}
+	return t;
+}

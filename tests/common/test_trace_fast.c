@@ -1,0 +1,170 @@
+/* Differential test: the fast reader (trace_fast.c) against the general one
+ * (jansson). Canonical lines must take the fast path and give exactly what
+ * the general parser gives; for mutated lines, whenever the fast path
+ * accepts, the general parser must accept too, with the same result. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bordertrace/trace.h"
+
+static uint64_t rng = 88172645463325252ULL;
+static uint32_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)rng;
+}
+
+static bt_trace *random_trace(void)
+{
+	size_t n = rnd() % 20;
+	bt_trace *t = bt_trace_alloc(n);
+	assert_non_null(t);
+	t->version = BT_TRACE_FORMAT_VERSION;
+	snprintf(t->vp, sizeof(t->vp), "vp-%u", rnd() % 100);
+	snprintf(t->campaign, sizeof(t->campaign), "%s", rnd() % 2 ? "kp" : "");
+	snprintf(t->round, sizeof(t->round), "2017-10-01T09:%02u:00Z", rnd() % 60);
+	t->method = (bt_method)(rnd() % 3);
+	bt_addr_parse(rnd() % 2 ? "198.18.0.2" : "2001:db8::2", &t->src);
+	bt_addr_parse(rnd() % 2 ? "198.18.176.1" : "2001:db8:1::1", &t->dst);
+	if (rnd() % 8 == 0)
+		memset(&t->src, 0, sizeof(t->src));
+	t->flow = (uint16_t)(rnd() % 4096);
+	t->sport = (uint16_t)rnd();
+	t->dport = (uint16_t)rnd();
+	t->icmp_sum = (uint16_t)rnd();
+	t->start_us = 1506848871000000LL + rnd();
+	t->end_us = t->start_us + rnd() % 1000000;
+	t->stop = (bt_stop)(1 + rnd() % 5);
+	t->first_ttl = (uint8_t)(1 + rnd() % 3);
+	t->max_ttl = (uint8_t)(t->first_ttl + n + rnd() % 5);
+	t->stop_ttl = (uint8_t)(rnd() % 2 ? t->first_ttl + (n ? n - 1 : 0) : 0);
+	t->probes_sent = rnd() % 100;
+	t->hop_count = n;
+	for (size_t i = 0; i < n; i++) {
+		bt_hop *h = &t->hops[i];
+		h->probe_ttl = (uint8_t)(t->first_ttl + i);
+		if (rnd() % 4 == 0) {
+			h->attempt = (uint8_t)(rnd() % 3);
+			continue;
+		}
+		char a[64];
+		snprintf(a, sizeof(a), "198.18.%u.%u", rnd() % 256, rnd() % 256);
+		bt_addr_parse(a, &h->addr);
+		h->attempt = (uint8_t)(1 + rnd() % 3);
+		h->rtt_us = rnd() % 5 == 0 ? rnd() : rnd() % 100000;
+		h->reply_ttl = (uint8_t)rnd();
+		if (rnd() % 5 == 0) {
+			h->tcp_flags = (uint8_t)(1 + rnd() % 255);
+		} else {
+			h->icmp_type = (uint8_t)(rnd() % 12);
+			h->icmp_code = (uint8_t)(rnd() % 4);
+		}
+		h->quoted_ttl = (uint8_t)(rnd() % 3);
+		h->reply_size = (uint16_t)rnd();
+		h->mpls_count = (uint8_t)(rnd() % 4 == 0 ? 1 + rnd() % BT_MPLS_MAX : 0);
+		for (unsigned k = 0; k < h->mpls_count; k++)
+			h->mpls[k] = (bt_mpls){ rnd() % 0x100000, (uint8_t)(rnd() % 8), (uint8_t)(rnd() % 2),
+						(uint8_t)rnd() };
+	}
+	return t;
+}
+
+/* Two traces are the same if they serialise the same. */
+static void assert_same(const bt_trace *a, const bt_trace *b)
+{
+	char *x = NULL, *y = NULL;
+	size_t xl = 0, xc = 0, yl = 0, yc = 0;
+	assert_int_equal(bt_trace_to_json(a, &x, &xl, &xc), 0);
+	assert_int_equal(bt_trace_to_json(b, &y, &yl, &yc), 0);
+	assert_int_equal(xl, yl);
+	assert_memory_equal(x, y, xl);
+	free(x);
+	free(y);
+}
+
+static void test_canonical_takes_fast_path(void **state)
+{
+	(void)state;
+	for (int i = 0; i < 3000; i++) {
+		bt_trace *t = random_trace();
+		char *buf = NULL, err[256];
+		size_t len = 0, cap = 0;
+		assert_int_equal(bt_trace_to_json(t, &buf, &len, &cap), 0);
+		size_t n = len;
+		while (n > 0 && buf[n - 1] == '\n')
+			n--;
+		bt_trace *f = bt_trace_from_json_fast(buf, n);
+		bt_trace *g = bt_trace_from_json_general(buf, n, err, sizeof(err));
+		assert_non_null(g);
+		if (f == NULL)
+			fail_msg("fast path refused a canonical line: %.*s", (int)n, buf);
+		assert_same(f, g);
+		assert_same(f, t);
+		bt_trace_free(f);
+		bt_trace_free(g);
+		bt_trace_free(t);
+		free(buf);
+	}
+}
+
+static void test_mutations_agree(void **state)
+{
+	(void)state;
+	static const char alphabet[] = "0123456789.,:\"{}[]-eEnul \\a/Z";
+	unsigned accepted = 0;
+	for (int i = 0; i < 40000; i++) {
+		bt_trace *t = random_trace();
+		char *buf = NULL, err[256];
+		size_t len = 0, cap = 0;
+		assert_int_equal(bt_trace_to_json(t, &buf, &len, &cap), 0);
+		bt_trace_free(t);
+		size_t n = len - 1;
+		/* a few random edits: replace, delete, truncate */
+		int edits = 1 + (int)(rnd() % 3);
+		for (int k = 0; k < edits && n > 0; k++) {
+			size_t pos = rnd() % n;
+			switch (rnd() % 3) {
+			case 0:
+				buf[pos] = alphabet[rnd() % (sizeof(alphabet) - 1)];
+				break;
+			case 1:
+				memmove(buf + pos, buf + pos + 1, n - pos - 1);
+				n--;
+				break;
+			default:
+				n = pos;
+			}
+		}
+		bt_trace *f = bt_trace_from_json_fast(buf, n);
+		if (f != NULL) {
+			accepted++;
+			bt_trace *g = bt_trace_from_json_general(buf, n, err, sizeof(err));
+			if (g == NULL)
+				fail_msg("fast accepted what jansson refuses (%s): %.*s", err, (int)n, buf);
+			assert_same(f, g);
+			bt_trace_free(g);
+			bt_trace_free(f);
+		}
+		free(buf);
+	}
+	/* some mutations are harmless (a digit for a digit): the check ran */
+	assert_true(accepted > 100);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_canonical_takes_fast_path),
+		cmocka_unit_test(test_mutations_agree),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
