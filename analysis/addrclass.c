@@ -143,6 +143,22 @@ bool bt_addrclass_is_test_range(bt_addrclass c)
 	return (unsigned)c < BT_CLASS_COUNT && class_info[c].test_range;
 }
 
+bool bt_addrclass_entry(int family, size_t i, bt_addr *prefix, unsigned *len,
+			bt_addrclass *cls)
+{
+	const struct entry *t = family == AF_INET ? v4_table : v6_table;
+	size_t n = family == AF_INET ? sizeof(v4_table) / sizeof(v4_table[0])
+				     : sizeof(v6_table) / sizeof(v6_table[0]);
+	if ((family != AF_INET && family != AF_INET6) || i >= n)
+		return false;
+	memset(prefix, 0, sizeof(*prefix));
+	prefix->family = (uint8_t)family;
+	memcpy(prefix->bytes, t[i].bytes, family == AF_INET ? 4 : 16);
+	*len = t[i].len;
+	*cls = (bt_addrclass)t[i].cls;
+	return true;
+}
+
 bool bt_addrclass_unmap(const bt_addr *a, bt_addr *out)
 {
 	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};

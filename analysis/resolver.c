@@ -7,13 +7,21 @@
 #include <sys/socket.h>
 
 #include "bordertrace/ixp.h"
+#include "bordertrace/lpm.h"
 #include "bordertrace/pfx2as.h"
 
+/* How a cached answer's prefix is rebuilt from the address on a hit. */
+enum { PFX_NONE, PFX_ADDR, PFX_EMBEDDED_V4 };
+
+/* 24 bytes: the answer itself is interned, since the many prefixes of one
+ * AS share it; only the prefix length differs. */
 struct cache_slot {
 	uint64_t key[2]; /* the address masked to len, bytes as loaded */
+	uint32_t answer; /* index into answers */
 	uint8_t family;  /* 0 = empty */
-	uint8_t len;
-	bt_resolution res;
+	uint8_t len;     /* block over which the answer holds */
+	uint8_t plen;    /* prefix length reported */
+	uint8_t pkind;
 };
 
 struct bt_resolver {
@@ -21,8 +29,13 @@ struct bt_resolver {
 	bt_mmdb *asn_db, *country_db;
 	bt_pfx2as *pfx2as;
 	bt_ixp *ixp;
-	struct cache_slot *cache;
-	uint32_t cache_mask;
+	bt_lpm *classes;       /* the IANA tables, value = class | length << 8 */
+	struct cache_slot *cache; /* 2-way sets: slots 2i and 2i+1 */
+	uint32_t cache_mask;   /* over sets */
+	bt_resolution *answers;
+	uint32_t nanswers, answers_cap;
+	uint32_t *answer_index; /* open addressing over answers, UINT32_MAX = empty */
+	uint32_t answer_index_size;
 	uint64_t mask[129][2];
 	uint64_t hits, misses;
 };
@@ -56,7 +69,10 @@ void bt_resolver_close(bt_resolver *r)
 	bt_mmdb_close(r->country_db);
 	bt_pfx2as_free(r->pfx2as);
 	bt_ixp_free(r->ixp);
+	bt_lpm_free(r->classes);
 	free(r->cache);
+	free(r->answers);
+	free(r->answer_index);
 	free(r);
 }
 
@@ -95,12 +111,31 @@ int bt_resolver_open(const bt_resolver_config *c, bt_resolver **out, char *err,
 		if (bt_ixp_build(r->ixp, err, errlen) != 0)
 			goto fail;
 	}
+	/* The special-purpose tables as an LPM: class and block in one search. */
+	if ((r->classes = bt_lpm_new()) == NULL)
+		goto nomem;
+	for (int fam = 0; fam < 2; fam++) {
+		bt_addr p;
+		unsigned len;
+		bt_addrclass cls;
+		int family = fam ? AF_INET6 : AF_INET;
+		for (size_t i = 0; bt_addrclass_entry(family, i, &p, &len, &cls); i++)
+			if (bt_lpm_add_prefix(r->classes, &p, len, (uint32_t)cls | len << 8) != 0)
+				goto nomem;
+	}
+	if (bt_lpm_build(r->classes, NULL, NULL) != BT_LPM_OK)
+		goto nomem;
 	if (c->cache_bits > 0) {
-		unsigned bits = c->cache_bits > 24 ? 24 : c->cache_bits;
+		unsigned bits = c->cache_bits < 2 ? 2 : c->cache_bits > 26 ? 26 : c->cache_bits;
 		r->cache = calloc((size_t)1 << bits, sizeof(*r->cache));
 		if (r->cache == NULL)
 			goto nomem;
-		r->cache_mask = (1u << bits) - 1;
+		r->cache_mask = (1u << (bits - 1)) - 1;
+		r->answer_index_size = 1024;
+		r->answer_index = malloc(r->answer_index_size * sizeof(*r->answer_index));
+		if (r->answer_index == NULL)
+			goto nomem;
+		memset(r->answer_index, 0xff, r->answer_index_size * sizeof(*r->answer_index));
 	}
 	/* Masks in the same byte order as the keys, so a hit is two ANDs. */
 	for (unsigned len = 0; len <= 128; len++) {
@@ -274,10 +309,15 @@ static int resolve(bt_resolver *r, const bt_addr *q, bt_resolution *o, unsigned 
 	bt_addr cp;
 	unsigned clen, cspan;
 	memset(o, 0, sizeof(*o));
-	o->cls = bt_addrclass_of(q, &cp, &clen, &cspan);
+	if (q->family != AF_INET && q->family != AF_INET6) {
+		*span = 0;
+		return 0; /* class none: a silent hop */
+	}
+	uint32_t cv = bt_lpm_lookup(r->classes, q, &cspan);
+	o->cls = (bt_addrclass)(cv & 0xff);
+	clen = cv >> 8;
+	mask_addr(q, clen, &cp);
 	*span = cspan;
-	if (o->cls == BT_CLASS_NONE)
-		return 0;
 	if (!bt_addrclass_looked_up(o->cls) &&
 	    !(r->cfg.lookup_test_ranges && bt_addrclass_is_test_range(o->cls))) {
 		o->source = BT_SOURCE_CLASS;
@@ -342,6 +382,76 @@ static int resolve(bt_resolver *r, const bt_addr *q, bt_resolution *o, unsigned 
 	return 0;
 }
 
+static uint32_t answer_hash(const bt_resolution *x)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t parts[8] = {(uint64_t)x->cls | (uint64_t)x->source << 8,
+			     x->asn,
+			     x->n_origins,
+			     (uint64_t)(uintptr_t)x->origins,
+			     (uint64_t)(uintptr_t)x->org,
+			     (uint64_t)(uintptr_t)x->ixp,
+			     (uint64_t)x->country[0] | (uint64_t)x->country[1] << 8 |
+				     (uint64_t)x->reg_country[0] << 16 |
+				     (uint64_t)x->reg_country[1] << 24,
+			     0};
+	for (int i = 0; i < 7; i++) {
+		h ^= parts[i];
+		h *= 0x100000001b3ULL;
+		h ^= h >> 29;
+	}
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+static bool answer_eq(const bt_resolution *a, const bt_resolution *b)
+{
+	return a->cls == b->cls && a->source == b->source && a->asn == b->asn &&
+	       a->n_origins == b->n_origins && a->origins == b->origins && a->org == b->org &&
+	       a->ixp == b->ixp && memcmp(a->country, b->country, 3) == 0 &&
+	       memcmp(a->reg_country, b->reg_country, 3) == 0;
+}
+
+/* Index of an answer equal to x (its prefix ignored), added if new;
+ * UINT32_MAX when out of memory (the answer is then simply not cached). */
+static uint32_t intern(bt_resolver *r, const bt_resolution *x)
+{
+	uint32_t m = r->answer_index_size - 1;
+	uint32_t h = answer_hash(x) & m;
+	for (; r->answer_index[h] != UINT32_MAX; h = (h + 1) & m)
+		if (answer_eq(&r->answers[r->answer_index[h]], x))
+			return r->answer_index[h];
+	if (r->nanswers == r->answers_cap) {
+		uint32_t cap = r->answers_cap ? r->answers_cap * 2 : 256;
+		bt_resolution *p = realloc(r->answers, cap * sizeof(*p));
+		if (p == NULL)
+			return UINT32_MAX;
+		r->answers = p;
+		r->answers_cap = cap;
+	}
+	uint32_t idx = r->nanswers++;
+	r->answers[idx] = *x;
+	memset(&r->answers[idx].prefix, 0, sizeof(bt_addr));
+	r->answers[idx].prefix_len = 0;
+	r->answer_index[h] = idx;
+	if (r->nanswers * 2 > r->answer_index_size) {
+		uint32_t size = r->answer_index_size * 2;
+		uint32_t *ix = malloc(size * sizeof(*ix));
+		if (ix == NULL)
+			return idx; /* keep the fuller table; still correct */
+		memset(ix, 0xff, size * sizeof(*ix));
+		for (uint32_t i = 0; i < r->nanswers; i++) {
+			uint32_t g = answer_hash(&r->answers[i]) & (size - 1);
+			while (ix[g] != UINT32_MAX)
+				g = (g + 1) & (size - 1);
+			ix[g] = i;
+		}
+		free(r->answer_index);
+		r->answer_index = ix;
+		r->answer_index_size = size;
+	}
+	return idx;
+}
+
 int bt_resolver_lookup(bt_resolver *r, const bt_addr *a, bt_resolution *out, char *err,
 		       size_t errlen)
 {
@@ -354,29 +464,59 @@ int bt_resolver_lookup(bt_resolver *r, const bt_addr *a, bt_resolution *out, cha
 
 	uint64_t k[2];
 	memcpy(k, q.bytes, 16);
-	/* Slot from the /24 (IPv4) or /48 (IPv6): routers of one network
-	 * share a slot's neighbourhood, and any block length can be checked. */
+	/* Set from the /24 (IPv4) or /48 (IPv6): routers of one network share
+	 * a set's neighbourhood, and any block length can be checked. */
 	uint64_t h;
 	if (q.family == AF_INET)
 		h = ((uint64_t)q.bytes[0] << 16 | (uint64_t)q.bytes[1] << 8 | q.bytes[2]) + 1;
 	else
 		h = (k[0] & r->mask[48][0]) ^ 0x6a09e667f3bcc909ULL;
 	h *= 0x9e3779b97f4a7c15ULL;
-	struct cache_slot *s = &r->cache[(uint32_t)(h >> 40) & r->cache_mask];
-	if (s->family == q.family && (k[0] & r->mask[s->len][0]) == s->key[0] &&
-	    (k[1] & r->mask[s->len][1]) == s->key[1]) {
-		r->hits++;
-		*out = s->res;
-		return 0;
+	struct cache_slot *set = &r->cache[2 * ((uint32_t)(h >> 40) & r->cache_mask)];
+	for (int w = 0; w < 2; w++) {
+		struct cache_slot *s = &set[w];
+		if (s->family == q.family && (k[0] & r->mask[s->len][0]) == s->key[0] &&
+		    (k[1] & r->mask[s->len][1]) == s->key[1]) {
+			r->hits++;
+			*out = r->answers[s->answer];
+			out->prefix_len = s->plen;
+			if (s->pkind == PFX_ADDR) {
+				uint64_t p[2] = {k[0] & r->mask[s->plen][0],
+						 k[1] & r->mask[s->plen][1]};
+				out->prefix.family = q.family;
+				memcpy(out->prefix.bytes, p, 16);
+			} else if (s->pkind == PFX_EMBEDDED_V4) {
+				uint32_t v4, m4;
+				memcpy(&v4, q.bytes + 12, 4);
+				memcpy(&m4, r->mask[s->plen], 4); /* same byte order as v4 */
+				v4 &= m4;
+				bt_addr_from_v4(&out->prefix, v4);
+			}
+			if (w == 1) { /* most recently used first */
+				struct cache_slot t = set[0];
+				set[0] = set[1];
+				set[1] = t;
+			}
+			return 0;
+		}
 	}
 	r->misses++;
 	unsigned span;
 	if (resolve(r, &q, out, &span, err, errlen) != 0)
 		return -1;
+	uint32_t idx = intern(r, out);
+	if (idx == UINT32_MAX)
+		return 0;
+	set[1] = set[0];
+	struct cache_slot *s = &set[0];
 	s->family = q.family;
 	s->len = (uint8_t)span;
 	s->key[0] = k[0] & r->mask[span][0];
 	s->key[1] = k[1] & r->mask[span][1];
-	s->res = *out;
+	s->answer = idx;
+	s->plen = (uint8_t)out->prefix_len;
+	s->pkind = out->prefix.family == 0	     ? PFX_NONE
+		   : out->prefix.family == q.family ? PFX_ADDR
+						     : PFX_EMBEDDED_V4;
 	return 0;
 }

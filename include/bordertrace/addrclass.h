@@ -62,6 +62,11 @@ bool bt_addrclass_is_test_range(bt_addrclass c);
 bt_addrclass bt_addrclass_of(const bt_addr *a, bt_addr *prefix, unsigned *len,
 			     unsigned *span);
 
+/* The registry tables themselves, for building faster lookup structures:
+ * entry i (0 <= i < count) of the family's table. Returns false past the end. */
+bool bt_addrclass_entry(int family, size_t i, bt_addr *prefix, unsigned *len,
+			bt_addrclass *cls);
+
 /* If a is IPv4-mapped IPv6, writes the IPv4 address to out and returns true;
  * otherwise copies a to out and returns false. */
 bool bt_addrclass_unmap(const bt_addr *a, bt_addr *out);

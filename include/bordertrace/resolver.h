@@ -43,7 +43,7 @@ typedef enum bt_source {
 
 const char *bt_source_name(bt_source s);
 
-#define BT_RESOLVER_CACHE_BITS_DEFAULT 16
+#define BT_RESOLVER_CACHE_BITS_DEFAULT 18 /* 2^18 slots of 24 bytes: 6 MiB */
 
 typedef struct bt_resolver_config {
 	const char *asn_db;             /* NULL: none */
