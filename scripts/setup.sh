@@ -10,6 +10,9 @@ PACKAGES="build-essential meson ninja-build pkg-config libpcap-dev libnet1-dev
 PACKAGES+=" iproute2 nftables tcpdump scamper libscamperfile0-dev procps util-linux python3"
 # resolver tests and benchmark
 PACKAGES+=" libmaxmind-db-writer-perl mmdb-bin python3-maxminddb time"
+# --- resolver (analysis/pfx2as.c reads gzip prefix2as files through zlib) ---
+PACKAGES+=" zlib1g-dev"
+# --- end resolver ---
 # fuzzing and sanitizers
 PACKAGES+=" clang libclang-rt-14-dev"
 
