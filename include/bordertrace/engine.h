@@ -26,6 +26,11 @@ typedef struct bt_engine_opts {
 	uint8_t attempts;      /* 2 */
 	uint8_t gap_limit;     /* 5 */
 	uint8_t window;        /* probes in flight per target, 1 */
+	uint8_t split_ttl;     /* 0: probe from first_ttl up. Else start at this TTL,
+				  probe forward, then backward toward the VP until a
+				  hop already seen at its TTL this run (Doubletree) */
+	uint32_t active;       /* targets in progress at once; 0: sized from rate,
+				  wait and window (bt_engine_active_default) */
 	uint32_t wait_us;      /* per-probe wait, 1 s */
 	uint32_t rate_pps;     /* global limit, 100 */
 	const char *device;    /* NULL: capture on all interfaces */

@@ -1,0 +1,399 @@
+/* Unit tests: campaign files (libconfig) with their errors, the /24
+ * expansion rule, exclusion lists and the special-purpose filter. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bordertrace/campaign.h"
+#include "bordertrace/expand.h"
+
+static const char *good =
+	"# a lab campaign\n"
+	"name = \"nk-border\";\n"
+	"vp = \"vp-01\";\n"
+	"targets = [ \"t1.txt\", \"/abs/t2.txt\" ];\n"
+	"exclude = \"optout.txt\";\n"
+	"lab = true;\n"
+	"method = \"udp-paris\";\n"
+	"flows = 4;\n"
+	"max_ttl = 20;\n"
+	"attempts = 3;\n"
+	"wait = 0.25;\n"
+	"gap_limit = 4;\n"
+	"rate = 5000;\n"
+	"split_ttl = 6;\n"
+	"schedule = { interval = 3600; jitter = 30.5; rounds = 24; };\n"
+	"output = \"rounds\";\n";
+
+static void test_parse_good(void **state)
+{
+	(void)state;
+	bt_campaign c;
+	char err[512] = "";
+	int rc = bt_campaign_parse(&c, good, strlen(good), "lab.campaign", "/etc/bt", err, sizeof(err));
+	if (rc != 0)
+		fail_msg("%s", err);
+	assert_string_equal(c.name, "nk-border");
+	assert_string_equal(c.vp, "vp-01");
+	assert_int_equal(c.ntarget_files, 2);
+	assert_string_equal(c.target_files[0], "/etc/bt/t1.txt");
+	assert_string_equal(c.target_files[1], "/abs/t2.txt");
+	assert_int_equal(c.nexclude_files, 1);
+	assert_string_equal(c.exclude_files[0], "/etc/bt/optout.txt");
+	assert_true(c.lab);
+	assert_int_equal(c.eng.method, BT_METHOD_UDP_PARIS);
+	assert_int_equal(c.eng.nflows, 4);
+	assert_int_equal(c.eng.max_ttl, 20);
+	assert_int_equal(c.eng.attempts, 3);
+	assert_int_equal(c.eng.wait_us, 250000);
+	assert_int_equal(c.eng.gap_limit, 4);
+	assert_int_equal(c.eng.rate_pps, 5000);
+	assert_int_equal(c.eng.split_ttl, 6);
+	assert_int_equal(c.interval_s, 3600);
+	assert_int_equal(c.jitter_ms, 30500);
+	assert_int_equal(c.rounds, 24);
+	assert_string_equal(c.output, "/etc/bt/rounds");
+	assert_string_equal(c.eng.campaign, "nk-border");
+	assert_string_equal(c.eng.vp, "vp-01");
+	bt_campaign_free(&c);
+
+	/* the minimum, with defaults */
+	const char *min = "name=\"x\"; targets=\"t\"; output=\"/o\"; schedule={interval=60;};";
+	assert_int_equal(bt_campaign_parse(&c, min, strlen(min), "m", NULL, err, sizeof(err)), 0);
+	assert_int_equal(c.eng.method, BT_METHOD_ICMP_PARIS);
+	assert_int_equal(c.eng.max_ttl, 32);
+	assert_int_equal(c.eng.wait_us, 1000000);
+	assert_int_equal(c.rounds, 0);
+	assert_false(c.lab);
+	assert_null(c.eng.vp);
+	assert_string_equal(c.target_files[0], "t");
+	bt_campaign_free(&c);
+}
+
+static void test_parse_errors(void **state)
+{
+	(void)state;
+	const char *base = "name=\"x\"; targets=\"t\"; output=\"/o\";";
+	const struct { const char *txt; const char *want; } cases[] = {
+		{ "name=\"x\";\ntargets=\"t\";\nrate = = 3;\n", "f.campaign:3: syntax error" },
+		{ "name=\"x\";\ntargets=\"t\"; output=\"/o\"; schedule={interval=1;};\ntargets=\"u\";\n", "f.campaign:3: duplicate setting" },
+		{ "%s\n\nschedule={interval=60;};\nratee=10;\n", "f.campaign:4: field 'ratee': unknown setting" },
+		{ "%s\nschedule={interval=60;};\nrate=\"fast\";\n", "f.campaign:3: field 'rate': expected an integer 1..10000000, got a string" },
+		{ "%s\nschedule={interval=60;};\nrate=0;\n", "f.campaign:3: field 'rate': expected an integer 1..10000000, got 0" },
+		{ "%s\nschedule={interval=60;};\nmax_ttl=256;\n", "f.campaign:3: field 'max_ttl'" },
+		{ "%s\nschedule={interval=60;};\nwait=0.0;\n", "f.campaign:3: field 'wait'" },
+		{ "%s\nschedule={interval=60;};\nmethod=\"icmp\";\n", "f.campaign:3: field 'method': 'icmp' is not one of" },
+		{ "%s\nschedule={interval=60;\n jitter=60;};\n", "f.campaign:3: field 'schedule.jitter'" },
+		{ "%s\nschedule={interval=60; every=2;};\n", "f.campaign:2: field 'schedule.every': unknown" },
+		{ "%s\nschedule={jitter=1;};\n", "f.campaign:2: field 'schedule.interval': missing" },
+		{ "%s\n", "field 'schedule': missing" },
+		{ "name=\"a/b\"; targets=\"t\"; output=\"/o\"; schedule={interval=1;};", "f.campaign:1: field 'name'" },
+		{ "name=\".x\"; targets=\"t\"; output=\"/o\"; schedule={interval=1;};", "f.campaign:1: field 'name'" },
+		{ "name=\"x\"; output=\"/o\"; schedule={interval=1;};", "field 'targets': missing" },
+		{ "name=\"x\"; targets=(\"a\",\n 3); output=\"/o\"; schedule={interval=1;};", "f.campaign:2: field 'targets[1]'" },
+		{ "name=\"x\"; targets=(); output=\"/o\"; schedule={interval=1;};", "field 'targets': the list is empty" },
+		{ "%s\nschedule={interval=60;};\nsplit_ttl=40;\n", "f.campaign:3: field 'split_ttl'" },
+		{ "%s\nschedule={interval=60;};\nfirst_ttl=9;\nmax_ttl=8;\n", "field 'first_ttl': 9 is above max_ttl 8" },
+		{ "%s\nschedule={interval=60;};\nsource=\"2001:db8::1\";\n", "f.campaign:3: field 'source'" },
+		{ "%s\nschedule={interval=60;};\nlab=1;\n", "f.campaign:3: field 'lab': expected true or false" },
+		{ "%s\nschedule={interval=60;};\nflow=4000;\nflows=200;\n", "field 'flows': flow + flows" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char txt[512], err[512] = "";
+		snprintf(txt, sizeof(txt), cases[i].txt, base);
+		bt_campaign c;
+		int rc = bt_campaign_parse(&c, txt, strlen(txt), "f.campaign", NULL, err, sizeof(err));
+		if (rc != -1 || strstr(err, cases[i].want) == NULL)
+			fail_msg("case %zu: rc %d, err '%s', want '%s'", i, rc, err, cases[i].want);
+		assert_int_equal(c.ntarget_files, 0); /* left empty */
+	}
+	/* a NUL byte inside the file */
+	bt_campaign c;
+	char err[256];
+	assert_int_equal(bt_campaign_parse(&c, "name=\"x\";\0", 10, "n.campaign", NULL, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "n.campaign"));
+}
+
+static uint32_t v4(const char *s)
+{
+	struct in_addr a;
+	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
+	return ntohl(a.s_addr);
+}
+
+static const char *fmt(const bt_addr *a)
+{
+	static char buf[BT_ADDR_STRLEN];
+	return bt_addr_format(a, buf, sizeof(buf));
+}
+
+static void test_pick_rule(void **state)
+{
+	(void)state;
+	/* Pinned values: the rule is part of the campaign format (doc/campaign.md);
+	 * if these change, every VP would probe other addresses than before. */
+	assert_int_equal(bt_expand_hash(0), 0);
+	assert_int_equal(bt_expand_hash(0xc6120000u), 0x42762d57u);
+	assert_int_equal(bt_expand_pick(v4("198.18.0.0"), 24, 0), v4("198.18.0.0") + 1 + 0x42762d57u % 254);
+	for (uint32_t n = 0; n < 2000; n++) {
+		uint32_t net = v4("198.18.0.0") + (n << 8);
+		uint32_t a = bt_expand_pick(net, 24, 7);
+		assert_true(a > net && a < net + 255); /* never .0 or .255 */
+		assert_int_equal(a, bt_expand_pick(net, 16, 7)); /* same rule for any length up to /24 */
+		assert_int_equal(a, bt_expand_pick(net, 24, 7)); /* reproducible */
+	}
+	/* a different seed picks differently somewhere */
+	int differ = 0;
+	for (uint32_t n = 0; n < 64; n++)
+		differ += bt_expand_pick(v4("198.18.0.0") + (n << 8), 24, 0) != bt_expand_pick(v4("198.18.0.0") + (n << 8), 24, 1);
+	assert_true(differ > 50);
+	assert_int_equal(bt_expand_pick(v4("198.18.5.9"), 32, 3), v4("198.18.5.9"));
+	uint32_t p31 = bt_expand_pick(v4("198.18.5.8"), 31, 3);
+	assert_true(p31 == v4("198.18.5.8") || p31 == v4("198.18.5.9"));
+	for (uint32_t s = 0; s < 100; s++) {
+		uint32_t p30 = bt_expand_pick(v4("198.18.5.8"), 30, s);
+		assert_true(p30 == v4("198.18.5.9") || p30 == v4("198.18.5.10"));
+		uint32_t p28 = bt_expand_pick(v4("198.18.5.16"), 28, s);
+		assert_true(p28 > v4("198.18.5.16") && p28 < v4("198.18.5.31"));
+	}
+}
+
+static void test_expand(void **state)
+{
+	(void)state;
+	const char *txt = "# targets\n198.18.7.7\n198.18.8.0/22   # four /24s\n\n198.18.20.16/28\r\n";
+	bt_targets t;
+	char err[256];
+	bt_targets_init(&t);
+	assert_int_equal(bt_expand_parse(&t, txt, strlen(txt), "t.txt", 0, err, sizeof(err)), 0);
+	assert_int_equal(t.n, 6);
+	assert_string_equal(fmt(&t.a[0]), "198.18.7.7");
+	for (int i = 0; i < 4; i++) {
+		uint32_t a = ntohl(bt_addr_v4(&t.a[1 + i]));
+		assert_int_equal(a >> 8, (v4("198.18.8.0") >> 8) + (uint32_t)i);
+		assert_int_equal(a, bt_expand_pick(v4("198.18.8.0") + ((uint32_t)i << 8), 24, 0));
+	}
+	assert_int_equal(ntohl(bt_addr_v4(&t.a[5])), bt_expand_pick(v4("198.18.20.16"), 28, 0));
+	bt_targets_free(&t);
+
+	/* a /16 is 256 targets, one per /24 */
+	bt_targets_init(&t);
+	assert_int_equal(bt_expand_parse(&t, "198.18.0.0/16", 13, "t", 5, err, sizeof(err)), 0);
+	assert_int_equal(t.n, 256);
+	bt_targets_free(&t);
+
+	const struct { const char *txt; const char *want; } bad[] = {
+		{ "198.18.0.1\n198.18.0.1/24\n", "t.txt:2: '198.18.0.1/24'" },
+		{ "198.18.0.0/33\n", "t.txt:1: '198.18.0.0/33'" },
+		{ "\n\n198.0.0.0/7\n", "t.txt:3: '198.0.0.0/7': prefixes shorter than /8" },
+		{ "2001:db8::/48\n", "t.txt:1: '2001:db8::/48': only IPv4" },
+		{ "example.org\n", "t.txt:1: 'example.org'" },
+		{ "198.18.0.1 198.18.0.2\n", "t.txt:1:" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		bt_targets_init(&t);
+		err[0] = '\0';
+		int rc = bt_expand_parse(&t, bad[i].txt, strlen(bad[i].txt), "t.txt", 0, err, sizeof(err));
+		if (rc != -1 || strstr(err, bad[i].want) == NULL)
+			fail_msg("case %zu: rc %d, err '%s', want '%s'", i, rc, err, bad[i].want);
+		bt_targets_free(&t);
+	}
+}
+
+static void test_exclude(void **state)
+{
+	(void)state;
+	const char *txt = "198.18.1.0/24\n198.18.2.0/24\n198.18.0.77\n198.18.9.9/24 # host bits: whole /24\n"
+			  "2001:db8::/32\n0.0.0.0/1 \n";
+	bt_exclude x;
+	char err[256];
+	bt_exclude_init(&x);
+	assert_int_equal(bt_exclude_parse(&x, txt, strlen(txt), "x", err, sizeof(err)), 0);
+	bt_exclude_finish(&x);
+	assert_int_equal(x.n, 4); /* 0/1, .0.77, 1.0-2.255 merged, 9.0/24 */
+	assert_true(bt_exclude_has(&x, v4("198.18.1.0")));
+	assert_true(bt_exclude_has(&x, v4("198.18.2.255")));
+	assert_false(bt_exclude_has(&x, v4("198.18.3.0")));
+	assert_false(bt_exclude_has(&x, v4("198.18.0.255")));
+	assert_true(bt_exclude_has(&x, v4("198.18.0.77")));
+	assert_false(bt_exclude_has(&x, v4("198.18.0.76")));
+	assert_true(bt_exclude_has(&x, v4("198.18.9.0")));
+	assert_true(bt_exclude_has(&x, v4("127.255.255.255")));
+	assert_false(bt_exclude_has(&x, v4("128.0.0.0")));
+	bt_exclude_free(&x);
+
+	bt_exclude_init(&x);
+	assert_int_equal(bt_exclude_parse(&x, "1.2.3.4\nnope\n", 13, "optout.txt", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "optout.txt:2: 'nope'"));
+	bt_exclude_free(&x);
+	/* the top of the space merges without wrapping */
+	bt_exclude_init(&x);
+	bt_exclude_add(&x, 0xffffff00u, 0xffffffffu);
+	bt_exclude_add(&x, 0xfffffe00u, 0xfffffeffu);
+	bt_exclude_add(&x, 0, 0);
+	bt_exclude_finish(&x);
+	assert_int_equal(x.n, 2);
+	assert_true(bt_exclude_has(&x, 0xffffffffu));
+	assert_true(bt_exclude_has(&x, 0));
+	assert_false(bt_exclude_has(&x, 1));
+	bt_exclude_free(&x);
+}
+
+static void add(bt_targets *t, const char *s)
+{
+	char err[64];
+	assert_int_equal(bt_targets_add_string(t, s, err, sizeof(err)), 0);
+}
+
+static void test_filter(void **state)
+{
+	(void)state;
+	const char *list[] = { "198.18.0.1", "10.1.2.3", "192.168.1.1", "127.0.0.1", "100.64.0.1",
+			       "8.8.8.8", "198.51.100.7", "203.0.113.9", "224.0.0.1", "198.18.0.1",
+			       "198.18.5.5", "2001:db8::1", "1.1.1.1", "169.254.1.1", "240.0.0.1" };
+	bt_exclude x;
+	char err[64];
+	bt_exclude_init(&x);
+	assert_int_equal(bt_exclude_parse(&x, "198.18.5.0/24\n1.1.1.0/24\n", 25, "x", err, sizeof(err)), 0);
+	bt_exclude_finish(&x);
+	for (int lab = 0; lab <= 1; lab++) {
+		bt_targets t;
+		bt_filter_stats st;
+		bt_targets_init(&t);
+		for (size_t i = 0; i < sizeof(list) / sizeof(list[0]); i++)
+			add(&t, list[i]);
+		bt_expand_filter(&t, &x, lab, &st);
+		assert_int_equal(st.duplicates, 1);
+		assert_int_equal(st.not_ipv4, 1);
+		if (lab) {
+			/* only the test ranges; the public 8.8.8.8 is refused too */
+			assert_int_equal(t.n, 3);
+			assert_string_equal(fmt(&t.a[0]), "198.18.0.1");
+			assert_string_equal(fmt(&t.a[1]), "198.51.100.7");
+			assert_string_equal(fmt(&t.a[2]), "203.0.113.9");
+			assert_int_equal(st.excluded, 1); /* 198.18.5.5 */
+		} else {
+			/* only public addresses, opt-outs removed */
+			assert_int_equal(t.n, 1);
+			assert_string_equal(fmt(&t.a[0]), "8.8.8.8");
+			assert_int_equal(st.excluded, 1); /* 1.1.1.1 */
+		}
+		assert_int_equal(st.kept, t.n);
+		assert_int_equal(st.kept + st.special + st.excluded + st.duplicates + st.not_ipv4,
+				 sizeof(list) / sizeof(list[0]));
+		bt_targets_free(&t);
+	}
+	bt_exclude_free(&x);
+}
+
+static void test_shuffle(void **state)
+{
+	(void)state;
+	bt_targets a, b;
+	char err[64];
+	bt_targets_init(&a);
+	bt_targets_init(&b);
+	assert_int_equal(bt_expand_parse(&a, "198.18.0.0/16", 13, "t", 0, err, sizeof(err)), 0);
+	assert_int_equal(bt_expand_parse(&b, "198.18.0.0/16", 13, "t", 0, err, sizeof(err)), 0);
+	bt_expand_shuffle(&a, 42);
+	bt_expand_shuffle(&b, 42);
+	assert_memory_equal(a.a, b.a, a.n * sizeof(bt_addr));
+	size_t moved = 0;
+	unsigned seen[256] = { 0 };
+	for (size_t i = 0; i < a.n; i++) {
+		uint32_t v = ntohl(bt_addr_v4(&a.a[i]));
+		seen[(v >> 8) & 0xff]++;
+		moved += ((v >> 8) & 0xff) != i;
+	}
+	for (int i = 0; i < 256; i++)
+		assert_int_equal(seen[i], 1); /* a permutation */
+	assert_true(moved > 200);
+	bt_targets_free(&a);
+	bt_targets_free(&b);
+}
+
+static void write_file(const char *path, const char *s)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(s, f);
+	fclose(f);
+}
+
+static void test_campaign_files(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/btcamp.XXXXXX", p[300], err[512] = "";
+	assert_non_null(mkdtemp(dir));
+	snprintf(p, sizeof(p), "%s/t.txt", dir);
+	write_file(p, "198.18.200.0/24\n198.18.0.0/23\n10.0.0.0/24\n198.18.0.9\n");
+	snprintf(p, sizeof(p), "%s/x.txt", dir);
+	write_file(p, "198.18.1.0/24\n");
+	snprintf(p, sizeof(p), "%s/c.campaign", dir);
+	write_file(p, "name=\"c\"; vp=\"v\"; targets=\"t.txt\"; exclude=[\"x.txt\"]; lab=true;\n"
+		      "output=\"out\"; schedule={interval=2;};\n");
+	bt_campaign c;
+	if (bt_campaign_load(&c, p, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	bt_targets t;
+	bt_filter_stats st;
+	bt_targets_init(&t);
+	if (bt_campaign_targets(&c, &t, &st, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	/* 200/24 -> 1, 0/23 -> 2 (one excluded), 10/24 -> special, .0.9 */
+	assert_int_equal(st.kept, 3);
+	assert_int_equal(st.excluded, 1);
+	assert_int_equal(st.special, 1);
+	bt_targets_free(&t);
+	bt_campaign_free(&c);
+
+	/* a bad list names its own file and line */
+	snprintf(p, sizeof(p), "%s/t.txt", dir);
+	write_file(p, "198.18.200.0/24\n198.18.0.1/16\n");
+	snprintf(p, sizeof(p), "%s/c.campaign", dir);
+	assert_int_equal(bt_campaign_load(&c, p, err, sizeof(err)), 0);
+	bt_targets_init(&t);
+	assert_int_equal(bt_campaign_targets(&c, &t, &st, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "/t.txt:2: '198.18.0.1/16'"));
+	bt_targets_free(&t);
+	bt_campaign_free(&c);
+	/* a missing list */
+	snprintf(p, sizeof(p), "%s/t.txt", dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/c.campaign", dir);
+	assert_int_equal(bt_campaign_load(&c, p, err, sizeof(err)), 0);
+	bt_targets_init(&t);
+	assert_int_equal(bt_campaign_targets(&c, &t, &st, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "t.txt: No such file"));
+	bt_targets_free(&t);
+	bt_campaign_free(&c);
+	/* a missing campaign file */
+	assert_int_equal(bt_campaign_load(&c, "/nonexistent/c.campaign", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "/nonexistent/c.campaign: No such file"));
+
+	snprintf(p, sizeof(p), "rm -rf '%s'", dir);
+	assert_int_equal(system(p), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_good),
+		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_pick_rule),
+		cmocka_unit_test(test_expand),
+		cmocka_unit_test(test_exclude),
+		cmocka_unit_test(test_filter),
+		cmocka_unit_test(test_shuffle),
+		cmocka_unit_test(test_campaign_files),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
