@@ -204,7 +204,8 @@ static bt_lpm_conflict build_fam(struct fam *f, uint32_t *ca, uint32_t *cb)
 	bool done = false;
 
 	f->ni = 0;
-	qsort(f->in, f->n, sizeof(*f->in), cmp_range);
+	if (f->n > 1) /* f->in is NULL when empty: qsort(NULL) is undefined */
+		qsort(f->in, f->n, sizeof(*f->in), cmp_range);
 	/* Nesting depth is bounded by the address width (+1 for duplicates
 	 * caught below), but n bounds it too and is simpler to reason about. */
 	stack = malloc((f->n + 1) * sizeof(*stack));

@@ -230,7 +230,8 @@ bt_trace *bt_trace_from_json_fast(const char *line, size_t len)
 	*t = tmp;
 	t->hops = h;
 	t->hop_cap = cap;
-	memcpy(t->hops, hops, n * sizeof(*hops));
+	if (n > 0) /* memcpy from NULL is undefined even for 0 bytes */
+		memcpy(t->hops, hops, n * sizeof(*hops));
 	t->hop_count = n;
 	char err[8];
 	if (bt_trace_check(t, err, sizeof(err)) != 0) {

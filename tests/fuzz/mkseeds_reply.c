@@ -1,0 +1,252 @@
+/* bordertrace — writes the seed corpus of fuzz_reply (corpus/reply/):
+ * replies to probes built by the prober's own builder (as tests/prober/
+ * test_probe.c makes them), each behind fuzz_reply's 10-byte run header.
+ *   mkseeds_reply DIR
+ * The committed seeds were made with it; rerun after a change to the probe
+ * encoding so that the seeds reach the matcher's accepting paths again. */
+#include <arpa/inet.h>
+#include <libnet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bordertrace/probe.h"
+
+#define SRC "198.18.0.1"
+#define DST "198.18.2.2"
+#define RTR "198.18.1.2"
+#define SECRET 0x5eed5eedu
+#define FLOW 3 /* the probes' flow; the run header says flows 0..7 */
+
+static const char *dir;
+
+static uint32_t ip4(const char *s)
+{
+	struct in_addr a;
+	inet_pton(AF_INET, s, &a);
+	return a.s_addr;
+}
+
+static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static void wr16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+
+static uint16_t cksum(const uint8_t *p, size_t n)
+{
+	uint32_t s = 0;
+	for (size_t i = 0; i + 1 < n; i += 2)
+		s += rd16(p + i);
+	if (n & 1)
+		s += (uint32_t)p[n - 1] << 8;
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+static size_t build(bt_method m, uint8_t ttl, uint8_t attempt, uint8_t *buf, size_t len)
+{
+	char err[256];
+	bt_flow f;
+	bt_flow_init(&f, m, FLOW, 0, SECRET);
+	bt_probe_builder *b = bt_probe_builder_open(LIBNET_NONE, NULL, err, sizeof(err));
+	if (b == NULL || bt_probe_build(b, &f, ip4(SRC), ip4(DST), ttl, attempt, err, sizeof(err)) != 0) {
+		fprintf(stderr, "mkseeds_reply: %s\n", err);
+		exit(1);
+	}
+	int n = bt_probe_copy(b, buf, len);
+	bt_probe_builder_close(b);
+	if (n <= 20)
+		exit(1);
+	return (size_t)n;
+}
+
+/* An ICMP error from `from` quoting qlen bytes of the probe. */
+static size_t make_error(uint8_t *out, uint8_t type, uint8_t code, const char *from,
+			 const uint8_t *body, size_t qlen)
+{
+	memset(out, 0, 20 + 8 + qlen);
+	out[0] = 0x45;
+	wr16(out + 2, (uint16_t)(20 + 8 + qlen));
+	out[8] = 60;
+	out[9] = IPPROTO_ICMP;
+	uint32_t s = ip4(from), d = ip4(SRC);
+	memcpy(out + 12, &s, 4);
+	memcpy(out + 16, &d, 4);
+	out[20] = type;
+	out[21] = code;
+	memcpy(out + 28, body, qlen);
+	out[28 + 8] = 1; /* the TTL as the router saw it */
+	wr16(out + 22, cksum(out + 20, 8 + qlen));
+	return 20 + 8 + qlen;
+}
+
+/* link: 0 Ethernet, 1 SLL, 2 SLL2, 3 RAW, 4 IPV4, 5 unknown (fuzz_reply's
+ * numbering); vlans: tags in an Ethernet frame. */
+static void emit(const char *name, int link, int vlans, bt_method m, uint32_t secret,
+		 const uint8_t *ip, size_t n)
+{
+	uint8_t out[1024];
+	size_t o = 0;
+	out[o++] = (uint8_t)link;
+	out[o++] = (uint8_t)m;
+	out[o++] = 0; out[o++] = 0; /* --flow 0 */
+	out[o++] = 0; out[o++] = 7; /* --flows 8 */
+	out[o++] = (uint8_t)(secret >> 24);
+	out[o++] = (uint8_t)(secret >> 16);
+	out[o++] = (uint8_t)(secret >> 8);
+	out[o++] = (uint8_t)secret;
+	memset(out + o, 0, 64);
+	switch (link) {
+	case 0:
+		memcpy(out + o, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01", 12);
+		o += 12;
+		for (int i = 0; i < vlans; i++) {
+			wr16(out + o, i == 0 && vlans == 2 ? 0x88a8 : 0x8100);
+			wr16(out + o + 2, (uint16_t)(100 + i));
+			o += 4;
+		}
+		wr16(out + o, 0x0800);
+		o += 2;
+		break;
+	case 1:
+		wr16(out + o + 2, 1); /* ARPHRD_ETHER */
+		wr16(out + o + 4, 6);
+		wr16(out + o + 14, 0x0800);
+		o += 16;
+		break;
+	case 2:
+		wr16(out + o, 0x0800);
+		wr16(out + o + 8, 1);
+		o += 20;
+		break;
+	default:
+		break;
+	}
+	memcpy(out + o, ip, n);
+	o += n;
+	if (link == 0 && o < 10 + 60) /* Ethernet pads short frames */
+		o = 10 + 60;
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "wb");
+	if (f == NULL || fwrite(out, 1, o, f) != o || fclose(f) != 0) {
+		perror(path);
+		exit(1);
+	}
+}
+
+/* A time exceeded with an RFC 4884 extension carrying two MPLS labels. */
+static size_t make_mpls(uint8_t *r, const uint8_t *probe, int mode)
+{
+	uint8_t body[128 + 16] = { 0 };
+	memcpy(body, probe, 28);
+	uint8_t *ext = body + 128;
+	memcpy(ext, "\x20\x00\x00\x00\x00\x0c\x01\x01", 8);
+	uint32_t e1 = (16u << 12) | 1, e2 = (299776u << 12) | (5u << 9) | (1u << 8) | 254;
+	for (int i = 0; i < 4; i++) {
+		ext[8 + i] = (uint8_t)(e1 >> (24 - 8 * i));
+		ext[12 + i] = (uint8_t)(e2 >> (24 - 8 * i));
+	}
+	wr16(ext + 2, cksum(ext, 16));
+	if (mode == 2)
+		ext[3] ^= 0xff; /* bad extension checksum */
+	size_t n = make_error(r, 11, 0, RTR, body, sizeof(body));
+	if (mode != 1) { /* RFC 4884 length set; mode 1 = pre-4884 (fixed 128) */
+		r[25] = 128 / 4;
+		wr16(r + 22, 0);
+		wr16(r + 22, cksum(r + 20, n - 20));
+	}
+	return n;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: mkseeds_reply DIR\n");
+		return 2;
+	}
+	dir = argv[1];
+	static const char *mname[] = { "icmp", "udp", "tcp" };
+	uint8_t p[256], r[512];
+	char name[128];
+
+	for (int mi = 0; mi < 3; mi++) {
+		bt_method m = (bt_method)mi;
+		size_t pn = build(m, 6, 2, p, sizeof(p));
+		size_t n = make_error(r, 11, 0, RTR, p, 28);
+		snprintf(name, sizeof(name), "te-%s-raw", mname[mi]);
+		emit(name, 3, 0, m, SECRET, r, n);
+		/* another run's secret: foreign */
+		snprintf(name, sizeof(name), "te-%s-foreign", mname[mi]);
+		emit(name, 3, 0, m, SECRET ^ 1, r, n);
+		/* the whole probe quoted */
+		n = make_error(r, 11, 0, RTR, p, pn);
+		snprintf(name, sizeof(name), "te-%s-fullquote-eth", mname[mi]);
+		emit(name, 0, 0, m, SECRET, r, n);
+		/* unreachables: from the destination, from a router */
+		n = make_error(r, 3, m == BT_METHOD_UDP_PARIS ? 3 : 2, DST, p, 28);
+		snprintf(name, sizeof(name), "unreach-dst-%s-sll", mname[mi]);
+		emit(name, 1, 0, m, SECRET, r, n);
+		n = make_error(r, 3, 1, RTR, p, 28);
+		snprintf(name, sizeof(name), "unreach-host-%s-sll2", mname[mi]);
+		emit(name, 2, 0, m, SECRET, r, n);
+		/* MPLS extensions: RFC 4884, pre-4884, bad checksum */
+		for (int mode = 0; mode < 3; mode++) {
+			n = make_mpls(r, p, mode);
+			static const char *mm[] = { "rfc4884", "compat128", "badsum" };
+			snprintf(name, sizeof(name), "mpls-%s-%s", mm[mode], mname[mi]);
+			emit(name, 3, 0, m, SECRET, r, n);
+		}
+		/* cut inside the quoted transport header */
+		n = make_error(r, 11, 0, RTR, p, 28);
+		snprintf(name, sizeof(name), "te-%s-truncated", mname[mi]);
+		emit(name, 3, 0, m, SECRET, r, n - 5);
+	}
+
+	/* ICMP echo reply from the destination, with a fresh checksum */
+	size_t pn = build(BT_METHOD_ICMP_PARIS, 7, 1, p, sizeof(p));
+	memset(r, 0, sizeof(r));
+	r[0] = 0x45;
+	wr16(r + 2, (uint16_t)pn);
+	r[8] = 57;
+	r[9] = IPPROTO_ICMP;
+	memcpy(r + 12, p + 16, 4);
+	memcpy(r + 16, p + 12, 4);
+	memcpy(r + 20, p + 20, pn - 20);
+	r[20] = 0;
+	wr16(r + 22, 0);
+	wr16(r + 22, cksum(r + 20, pn - 20));
+	emit("echo-reply-raw", 3, 0, BT_METHOD_ICMP_PARIS, SECRET, r, pn);
+	emit("echo-reply-eth-vlan", 0, 1, BT_METHOD_ICMP_PARIS, SECRET, r, pn);
+	emit("echo-reply-eth-qinq", 0, 2, BT_METHOD_ICMP_PARIS, SECRET, r, pn);
+
+	/* TCP RST and SYN-ACK from the destination, acknowledging seq + 1 */
+	pn = build(BT_METHOD_TCP_SYN, 5, 1, p, sizeof(p));
+	memset(r, 0, sizeof(r));
+	r[0] = 0x45;
+	wr16(r + 2, 40);
+	r[8] = 59;
+	r[9] = IPPROTO_TCP;
+	memcpy(r + 12, p + 16, 4);
+	memcpy(r + 16, p + 12, 4);
+	memcpy(r + 20, p + 22, 2);
+	memcpy(r + 22, p + 20, 2);
+	uint32_t seq = ((uint32_t)rd16(p + 24) << 16) | rd16(p + 26);
+	uint32_t ack = htonl(seq + 1);
+	memcpy(r + 28, &ack, 4);
+	r[32] = 0x50;
+	r[33] = 0x14;
+	emit("tcp-rst-ipv4", 4, 0, BT_METHOD_TCP_SYN, SECRET, r, 40);
+	r[33] = 0x12;
+	emit("tcp-synack-eth", 0, 0, BT_METHOD_TCP_SYN, SECRET, r, 40);
+
+	/* not replies: ARP frame, IPv6, unknown link type, a fragment */
+	memset(r, 0, 64);
+	emit("unknown-link", 5, 0, BT_METHOD_ICMP_PARIS, SECRET, p, 28);
+	r[0] = 0x60;
+	emit("ipv6-raw", 3, 0, BT_METHOD_ICMP_PARIS, SECRET, r, 48);
+	pn = build(BT_METHOD_UDP_PARIS, 2, 1, p, sizeof(p));
+	size_t n = make_error(r, 11, 0, RTR, p, 28);
+	wr16(r + 6, 0x0010);
+	emit("fragment-raw", 3, 0, BT_METHOD_UDP_PARIS, SECRET, r, n);
+	return 0;
+}
