@@ -305,7 +305,8 @@ static void test_cache_consistent(void **state)
 		char buf[BT_ADDR_STRLEN];
 		if (x.cls != y.cls || x.source != y.source || x.asn != y.asn ||
 		    x.n_origins != y.n_origins || !same(x.org, y.org) || !same(x.ixp, y.ixp) ||
-		    memcmp(x.origins, y.origins, x.n_origins * sizeof(uint32_t)) != 0 ||
+		    (x.n_origins > 0 && /* origins may be NULL: memcmp(NULL) is UB */
+		     memcmp(x.origins, y.origins, x.n_origins * sizeof(uint32_t)) != 0) ||
 		    strcmp(x.country, y.country) != 0 || x.prefix_len != y.prefix_len ||
 		    !bt_addr_eq(&x.prefix, &y.prefix))
 			fail_msg("cache changed the answer for %s",
