@@ -247,7 +247,11 @@ static int run(int argc, char **argv, bool exporting)
 		case OPT_GONE_AFTER: if (!parse_count(cmd, "--gone-after", optarg, 1, &po.diff.gone_after)) goto out; break;
 		case OPT_EVIDENCE: if (!parse_count(cmd, "--evidence", optarg, 0, &po.diff.max_evidence)) goto out; break;
 		case OPT_FORMAT:
-			if (exporting || (strcmp(optarg, "csv") != 0 && strcmp(optarg, "table") != 0)) {
+			if (exporting) {
+				fprintf(stderr, "bordertrace export: --format: export always writes CSV files\n");
+				goto out;
+			}
+			if (strcmp(optarg, "csv") != 0 && strcmp(optarg, "table") != 0) {
 				fprintf(stderr, "bordertrace %s: --format: '%s' is not csv or table\n", cmd, optarg);
 				goto out;
 			}

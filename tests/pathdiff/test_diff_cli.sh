@@ -1,0 +1,141 @@
+#!/bin/bash
+# bordertrace tests — `bordertrace diff` and `bordertrace export` on bad
+# input: malformed round files (file:line, exit 1, nothing written in the -o
+# directory, earlier exports left as they were), missing files, unusable
+# output directories and databases (exit 1), bad option values (exit 2).
+# usage: test_diff_cli.sh PATH/TO/bordertrace DATA_DIR
+set -u
+BT=$1
+DATA=$2
+TMP=$(mktemp -d /tmp/bt-diff-cli.XXXXXX)
+trap 'chmod -R u+w "$TMP" 2>/dev/null; rm -rf "$TMP"' EXIT
+fails=0
+
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+# expect_rc WANT CMD... : runs CMD, stdout to $TMP/out, stderr to $TMP/err
+expect_rc() {
+	want=$1; shift
+	"$@" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	if [ "$rc" -ne "$want" ]; then
+		fail "exit $rc (want $want): $*: $(cat "$TMP/err")"
+	else
+		echo "ok: exit $rc: ${*#"$BT" }: $(head -1 "$TMP/err")"
+	fi
+}
+has() { grep -qF -- "$2" "$1" || fail "$1 lacks: $2 (got: $(cat "$1"))"; }
+empty_dir() { [ -z "$(ls -A "$1")" ] || fail "$1 is not empty: $(ls -A "$1" | tr '\n' ' ')"; }
+
+# Two rounds of one VP (the record of doc/trace-format.md).
+line() { # ROUND START
+	printf '{"format":"bordertrace-trace","v":1,"vp":"vp-01","campaign":"kp","round":"%s",' "$1"
+	printf '"method":"icmp-paris","src":"198.18.0.2","dst":"198.18.3.2","flow":0,"sport":0,'
+	printf '"dport":0,"icmp_sum":4096,"start":"%s","end":"%s","stop":"completed",' "$2" "$2"
+	printf '"stop_ttl":2,"first_ttl":1,"max_ttl":32,"probes_sent":2,"hops":['
+	printf '{"ttl":1,"attempt":1,"addr":"198.18.1.1","rtt_ms":0.1,"reply_ttl":64,"icmp_type":11,'
+	printf '"icmp_code":0,"quoted_ttl":1,"size":56},'
+	printf '{"ttl":2,"attempt":1,"addr":"198.18.3.2","rtt_ms":0.2,"reply_ttl":63,"icmp_type":0,'
+	printf '"icmp_code":0,"size":84}]}\n'
+}
+mkdir -p "$TMP/rounds/vp-01" "$TMP/out1"
+line r1 2017-10-01T08:00:00.000000Z >"$TMP/rounds/vp-01/r1.jsonl"
+line r2 2017-10-01T09:00:00.000000Z >"$TMP/rounds/vp-01/r2.jsonl"
+chmod -R a+rX "$TMP"
+
+# the good case, so that the failures below are failures of the input alone
+expect_rc 0 "$BT" diff --format csv "$TMP/rounds"
+has "$TMP/err" "2 traces"
+expect_rc 0 "$BT" export -o "$TMP/out1" "$TMP/rounds"
+for f in hops traces borders events diversity; do
+	[ -s "$TMP/out1/$f.csv" ] || fail "export wrote no $f.csv"
+done
+cp -r "$TMP/out1" "$TMP/out1.before"
+
+# a malformed line: file:line, exit 1, nothing written, earlier files intact
+bad="$TMP/bad/vp-02"
+mkdir -p "$bad" "$TMP/out2"
+{ line r1 2017-10-01T08:00:00.000000Z; echo; line r1 2017-10-01T08:00:01.000000Z | sed 's/"ttl":2,/"ttl":3,/'; } >"$bad/r1.jsonl"
+expect_rc 1 "$BT" diff "$TMP/rounds" "$TMP/bad"
+has "$TMP/err" "$bad/r1.jsonl:3: field 'hops[1].ttl'"
+expect_rc 1 "$BT" export -o "$TMP/out2" "$TMP/rounds" "$TMP/bad"
+has "$TMP/err" "$bad/r1.jsonl:3:"
+has "$TMP/err" "nothing written to $TMP/out2"
+empty_dir "$TMP/out2"
+expect_rc 1 "$BT" export -o "$TMP/out1" "$TMP/rounds" "$bad/r1.jsonl"
+diff -r "$TMP/out1" "$TMP/out1.before" >/dev/null || fail "a failed export changed $TMP/out1"
+# not JSON at all (binary), a truncated last line, a record of another format
+printf 'garbage\0\377\n' >"$TMP/binary.jsonl"
+expect_rc 1 "$BT" diff "$TMP/binary.jsonl"
+has "$TMP/err" "binary.jsonl:1: not JSON"
+line r1 2017-10-01T08:00:00.000000Z | head -c 300 >"$TMP/trunc.jsonl"
+expect_rc 1 "$BT" export -o "$TMP/out2" "$TMP/trunc.jsonl"
+has "$TMP/err" "trunc.jsonl:1: not JSON"
+empty_dir "$TMP/out2"
+printf '{"format":"bordertrace-trace","v":2}\n' >"$TMP/v2.jsonl"
+expect_rc 1 "$BT" diff "$TMP/v2.jsonl"
+has "$TMP/err" "v2.jsonl:1: field 'v': unsupported format version 2"
+# the same on standard input
+printf '{"format":"bordertrace-trace"}\n' >"$TMP/nov.jsonl"
+expect_rc 1 "$BT" diff - <"$TMP/nov.jsonl"
+has "$TMP/err" "<stdin>:1: field 'v': required field missing"
+
+# missing round files and unusable output directories
+expect_rc 1 "$BT" diff "$TMP/rounds" "$TMP/missing.jsonl"
+has "$TMP/err" "$TMP/missing.jsonl: No such file or directory"
+expect_rc 1 "$BT" export -o "$TMP/out2" "$TMP/missing.jsonl"
+empty_dir "$TMP/out2"
+expect_rc 1 "$BT" export -o "$TMP/nonexistent" "$TMP/rounds"
+has "$TMP/err" "$TMP/nonexistent: not a directory"
+expect_rc 1 "$BT" export -o "$TMP/rounds/vp-01/r1.jsonl" "$TMP/rounds"
+has "$TMP/err" "r1.jsonl: not a directory"
+mkdir "$TMP/ro"
+chmod 555 "$TMP/ro"
+if [ "$(id -u)" -eq 0 ]; then
+	# root writes anywhere: run as nobody to see the refusal
+	command -v setpriv >/dev/null &&
+		expect_rc 1 setpriv --reuid=65534 --regid=65534 --clear-groups \
+			"$BT" export -o "$TMP/ro" "$TMP/rounds"
+else
+	expect_rc 1 "$BT" export -o "$TMP/ro" "$TMP/rounds"
+fi
+has "$TMP/err" "$TMP/ro: cannot create a file there: Permission denied"
+empty_dir "$TMP/ro"
+
+# databases and tables that are not what they claim (exit 1, file named)
+expect_rc 1 "$BT" diff --asn-db "$DATA/truth.txt" "$TMP/rounds"
+has "$TMP/err" "truth.txt: not a usable MaxMind DB file"
+expect_rc 1 "$BT" export -o "$TMP/out2" --country-db "$TMP/none.mmdb" "$TMP/rounds"
+has "$TMP/err" "none.mmdb: cannot open"
+empty_dir "$TMP/out2"
+printf '1.0.0.0\t24\t1\n1.0.0.0\t99\t2\n' >"$TMP/bad.pfx2as"
+expect_rc 1 "$BT" diff --pfx2as "$TMP/bad.pfx2as" "$TMP/rounds"
+has "$TMP/err" "bad.pfx2as:2:"
+
+# bad option values: exit 2 and the option named
+for a in "--baseline 0" "--baseline x" "--min-rounds 1000001" "--min-vps -1" \
+	"--gone-after 1.5" "--evidence -3"; do
+	# shellcheck disable=SC2086
+	expect_rc 2 "$BT" diff $a "$TMP/rounds"
+	has "$TMP/err" "${a%% *}: '${a#* }' is not a whole number"
+done
+expect_rc 2 "$BT" diff --by asn "$TMP/rounds"
+has "$TMP/err" "--by: 'asn' is not prefix, as or country"
+expect_rc 2 "$BT" diff --level bogus "$TMP/rounds"
+has "$TMP/err" "--level: 'bogus' is not as, country or both"
+expect_rc 2 "$BT" diff --format xml "$TMP/rounds"
+has "$TMP/err" "--format: 'xml' is not csv or table"
+expect_rc 2 "$BT" export --format csv -o "$TMP/out2" "$TMP/rounds"
+has "$TMP/err" "export always writes CSV"
+expect_rc 2 "$BT" diff --asn-layout nope --asn-db x "$TMP/rounds"
+has "$TMP/err" "unknown layout 'nope'"
+expect_rc 2 "$BT" diff --asn-layout ipinfo "$TMP/rounds"
+has "$TMP/err" "a layout was given without its database"
+expect_rc 2 "$BT" diff --no-such-option "$TMP/rounds"
+expect_rc 2 "$BT" diff
+has "$TMP/err" "no round files given"
+expect_rc 2 "$BT" export "$TMP/rounds"
+has "$TMP/err" "-o DIR is required"
+empty_dir "$TMP/out2"
+
+[ "$fails" -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
+echo "all diff/export CLI checks passed"
