@@ -107,7 +107,9 @@ static bool parse_count(const char *cmd, const char *opt, const char *s, unsigne
 	return true;
 }
 
-static void print_events(const bt_diff *d, unsigned levels, const char *agg, bool table)
+/* Returns false when standard output could not be written (full disk, closed
+ * pipe): the events are the command's result, so that is a failure. */
+static bool print_events(const bt_diff *d, unsigned levels, const char *agg, bool table)
 {
 	static const char *const cols[] = { "event", "level", "aggregate", "target_network", "upstream",
 		"upstream_country", "into", "round", "first_seen", "last_seen", "rounds_seen", "traces",
@@ -131,7 +133,11 @@ static void print_events(const bt_diff *d, unsigned levels, const char *agg, boo
 		}
 		if (shown == 0)
 			printf("no border route changes (%zu round(s))\n", bt_diff_nrounds(d));
-		return;
+		if (fflush(stdout) != 0 || ferror(stdout)) {
+			fprintf(stderr, "bordertrace diff: standard output: write failed: %s\n", strerror(errno));
+			return false;
+		}
+		return true;
 	}
 	bt_csv w;
 	bt_csv_wrap(&w, stdout);
@@ -157,8 +163,11 @@ static void print_events(const bt_diff *d, unsigned levels, const char *agg, boo
 		bt_csv_end(&w);
 	}
 	char err[256];
-	if (bt_csv_commit(&w, err, sizeof(err)) != 0)
+	if (bt_csv_commit(&w, err, sizeof(err)) != 0) {
 		fprintf(stderr, "bordertrace diff: standard output: %s\n", err);
+		return false;
+	}
+	return true;
 }
 
 static int run(int argc, char **argv, bool exporting)
@@ -313,7 +322,9 @@ static int run(int argc, char **argv, bool exporting)
 		for (size_t i = 0; i < 5; i++)
 			printf("%s/%s\n", po.outdir, names[i]);
 	} else {
-		print_events(d, po.levels, bt_agg_name(po.agg), format < 0 ? isatty(STDOUT_FILENO) : format == 1);
+		if (!print_events(d, po.levels, bt_agg_name(po.agg),
+				  format < 0 ? isatty(STDOUT_FILENO) : format == 1))
+			goto out; /* ret is BT_EXIT_DATA */
 	}
 	fprintf(stderr, "bordertrace %s: %llu traces, %llu hops, %zu round(s), %zu event(s)\n", cmd,
 		(unsigned long long)bt_pipeline_traces(p), (unsigned long long)bt_pipeline_hops(p),

@@ -101,6 +101,17 @@ fi
 has "$TMP/err" "$TMP/ro: cannot create a file there: Permission denied"
 empty_dir "$TMP/ro"
 
+# standard output that cannot be written: the events are the result, so exit 1
+if [ -w /dev/full ]; then
+	"$BT" diff --format csv "$TMP/rounds" >/dev/full 2>"$TMP/err"
+	rc=$?
+	[ "$rc" -eq 1 ] || fail "diff >/dev/full: exit $rc (want 1)"
+	has "$TMP/err" "standard output: write failed"
+	"$BT" diff --format table "$TMP/rounds" >/dev/full 2>"$TMP/err"
+	rc=$?
+	[ "$rc" -eq 1 ] || fail "diff --format table >/dev/full: exit $rc (want 1)"
+fi
+
 # databases and tables that are not what they claim (exit 1, file named)
 expect_rc 1 "$BT" diff --asn-db "$DATA/truth.txt" "$TMP/rounds"
 has "$TMP/err" "truth.txt: not a usable MaxMind DB file"

@@ -41,6 +41,12 @@ expect 2 "source" -- trace -s nowhere 198.18.0.1
 printf '198.18.0.1\n# ok\nbogus\n' >"$tmp/t.txt"
 expect 2 "t.txt:3: 'bogus'" -- trace -T "$tmp/t.txt"
 expect 2 "No such file" -- trace -T "$tmp/none.txt"
+# An output file that cannot be created: refused before the first probe
+# (and the target is 127.0.0.1, the one address the host namespace may probe).
+if [[ $(id -u) -eq 0 ]]; then
+	expect 1 "cannot create a temporary file beside it: No such file" -- \
+		trace -o "$tmp/nodir/out.jsonl" 127.0.0.1
+fi
 
 # Without CAP_NET_RAW: a clear message saying how to grant it, non-zero exit.
 if [[ $(id -u) -eq 0 ]] && command -v setpriv >/dev/null; then
