@@ -4,7 +4,18 @@
  * for a retry, replied, or given up (a gap). A "frontier" walks the slots in
  * TTL order as they settle; the gap limit, the destination's answer and max
  * TTL end a trace there. Sends are paced by a token bucket shared by all
- * targets, visited round-robin so that every target progresses. */
+ * targets, visited round-robin so that every target progresses.
+ *
+ * Scale: only a window of targets is in progress at once (the "active"
+ * pool); the others cost nothing but their address in the caller's array.
+ * A pool entry keeps 16 bytes per TTL for the reply (not a full bt_hop) and
+ * the send time of each attempt; the record is built when the trace ends.
+ *
+ * Split TTL (Doubletree, FlashRoute): probing starts at split_ttl and goes
+ * forward to the destination as usual, then backward toward the VP; a
+ * backward reply from an interface that another trace of this run already
+ * saw at the same TTL stops it, and the TTLs below are copied from that
+ * trace (the "stop set" keeps, per (TTL, interface), the hops below it). */
 #include "bordertrace/engine.h"
 
 #include <errno.h>
@@ -27,22 +38,46 @@
 enum { SLOT_UNSENT = 0, SLOT_INFLIGHT, SLOT_RETRY, SLOT_REPLIED, SLOT_GAP };
 
 #define NO_STOP 0xffff
+#define MIN_ACTIVE 4096u
+#define MAX_ACTIVE (1u << 22)
+
+/* A reply as the pool keeps it: 16 bytes instead of a bt_hop. */
+typedef struct chop {
+	uint32_t addr;          /* network order; 0: none */
+	uint32_t rtt_us;
+	uint16_t size;
+	uint8_t reply_ttl;
+	uint8_t type;           /* ICMP type, or the TCP flags when CH_TCP */
+	uint8_t code, qttl, attempt, flags;
+} chop;
+enum { CH_TCP = 1, CH_FILLED = 2 };
 
 typedef struct target {
 	uint32_t dst, src;      /* network order */
-	uint16_t flow;          /* index into the engine's flows */
-	bt_trace *tr;           /* the record being filled */
+	int64_t start_wall;     /* µs, UTC, first probe */
 	uint64_t start_mono;    /* µs, CLOCK_MONOTONIC, first probe */
-	uint16_t next;          /* index of the next never-sent TTL */
-	uint16_t frontier;      /* every index below is settled */
+	uint32_t probes;
+	uint16_t flow;          /* index into the engine's flows */
+	uint16_t next;          /* index of the next never-sent TTL (forward) */
+	uint16_t frontier;      /* every forward index below is settled */
 	uint16_t stop_idx;      /* index of the destination / unreachable reply */
 	uint16_t gap_run;       /* consecutive gaps ending at the frontier */
+	int16_t back;           /* split: next backward index to send; -1 none left */
+	uint16_t back_stop;     /* split: indices below were filled from the stop set */
 	uint8_t outstanding;
 	uint8_t stop_reason;    /* bt_stop, pending until the frontier gets there */
-	uint8_t *slot;          /* per TTL index */
-	uint8_t *att;           /* attempts made per TTL index */
-	uint32_t *sent;         /* per (index, attempt): µs since start_mono */
+	uint8_t live;
+	uint8_t fwd_done;
+	uint32_t fill_entry;    /* stop-set entry the fill comes from (+1; 0 none) */
+	uint8_t *mpls;          /* lazily: per TTL index a count and BT_MPLS_MAX entries */
 } target;
+
+/* Stop set entry: the hops below (ttl, addr) as the first trace saw them. */
+typedef struct stop_entry {
+	uint64_t key;           /* ttl << 32 | addr */
+	uint32_t off;           /* into stop_hops */
+	uint16_t n;             /* hops first_ttl .. ttl - 1 */
+} stop_entry;
 
 struct bt_engine {
 	bt_engine_opts o;
@@ -53,19 +88,44 @@ struct bt_engine {
 	int pcap_fd;
 	int dlt;
 	bt_engine_stats st;
+	bt_engine_progress_cb pcb;
+	void *pcbarg;
+	uint64_t pinterval;
 	/* per run */
-	target *tg;
-	size_t ntg;
-	uint64_t *hkeys;        /* open addressing: (flow, dst) -> index + 1 */
+	const bt_addr *input;   /* the caller's targets */
+	size_t ninput;          /* entries: targets x flows */
+	size_t next_input;
+	target *tg;             /* the pool: cap entries */
+	uint8_t *arena;         /* per entry: hops, send times, slot states, attempts */
+	size_t stride;
+	uint32_t cap;
+	uint32_t *freelist;
+	uint32_t nfree;
+	uint32_t *active;
+	uint32_t nactive;
+	uint64_t *hkeys;        /* open addressing: (flow, dst) -> pool index + 1 */
 	uint32_t *hvals;
 	size_t hmask;
 	uint16_t nslots;
+	uint16_t split_idx;     /* 0: no split */
+	/* stop set */
+	uint64_t *skeys;
+	uint32_t *svals;        /* entry index + 1 */
+	size_t smask, scount;
+	stop_entry *sent_;      /* entries */
+	size_t nse, capse;
+	chop *shops;
+	size_t nsh, capsh;
+	/* route cache: the source toward a /24 */
+	int route_fd;
+	uint32_t rc_net[256], rc_src[256];
+	uint8_t rc_ok[256];
 	uint64_t now;
+	uint64_t bytes, bytes_peak;
+	unsigned filled_below;  /* for the trace being delivered */
 	bt_engine_trace_cb cb;
 	void *cbarg;
 	int cb_failed;
-	char *err;
-	size_t errlen;
 };
 
 void bt_engine_opts_default(bt_engine_opts *o)
@@ -80,6 +140,16 @@ void bt_engine_opts_default(bt_engine_opts *o)
 	o->nflows = 1;
 	o->wait_us = 1000000;
 	o->rate_pps = 100;
+}
+
+uint32_t bt_engine_active_default(const bt_engine_opts *o)
+{
+	double need = (double)o->rate_pps * o->wait_us / 1e6 / (o->window ? o->window : 1);
+	if (need < MIN_ACTIVE)
+		return MIN_ACTIVE;
+	if (need > MAX_ACTIVE)
+		return MAX_ACTIVE;
+	return (uint32_t)need;
 }
 
 static uint64_t mono_us(void)
@@ -104,6 +174,9 @@ static int check_opts(const bt_engine_opts *o, char *err, size_t errlen)
 		snprintf(err, errlen, "attempts must be 1..%d", BT_PROBE_MAX_ATTEMPTS);
 	else if (o->gap_limit < 1)
 		snprintf(err, errlen, "gap limit must be at least 1");
+	else if (o->split_ttl != 0 && (o->split_ttl < o->first_ttl || o->split_ttl > o->max_ttl))
+		snprintf(err, errlen, "split TTL %u must lie between first TTL %u and max TTL %u",
+			 o->split_ttl, o->first_ttl, o->max_ttl);
 	else if (o->window < 1)
 		snprintf(err, errlen, "window must be at least 1");
 	else if (o->rate_pps < 1)
@@ -198,6 +271,7 @@ bt_engine *bt_engine_open(const bt_engine_opts *o, char *err, size_t errlen, boo
 	}
 	e->o = *o;
 	e->pcap_fd = -1;
+	e->route_fd = -1;
 	uint32_t secret;
 	if (getrandom(&secret, sizeof(secret), 0) != sizeof(secret))
 		secret = (uint32_t)mono_us() ^ (uint32_t)getpid() << 16;
@@ -252,6 +326,8 @@ void bt_engine_close(bt_engine *e)
 	if (e->pcap)
 		pcap_close(e->pcap);
 	bt_probe_builder_close(e->pb);
+	if (e->route_fd >= 0)
+		close(e->route_fd);
 	free(e->flows);
 	free(e);
 }
@@ -267,7 +343,81 @@ void bt_engine_get_stats(bt_engine *e, bt_engine_stats *s)
 	*s = e->st;
 }
 
-/* ---- target table ---- */
+
+void bt_engine_set_progress(bt_engine *e, bt_engine_progress_cb cb, void *arg, uint32_t interval_ms)
+{
+	e->pcb = cb;
+	e->pcbarg = arg;
+	e->pinterval = (uint64_t)(interval_ms ? interval_ms : 1000) * 1000u;
+}
+
+unsigned bt_engine_trace_filled_below(const bt_engine *e)
+{
+	return e->filled_below;
+}
+
+/* ---- memory accounting: every per-run allocation goes through these ---- */
+
+static void *ealloc(bt_engine *e, size_t n)
+{
+	void *p = calloc(1, n ? n : 1);
+	if (p != NULL) {
+		e->bytes += n;
+		if (e->bytes > e->bytes_peak)
+			e->bytes_peak = e->bytes;
+	}
+	return p;
+}
+
+static void efree(bt_engine *e, void *p, size_t n)
+{
+	if (p != NULL) {
+		free(p);
+		e->bytes -= n;
+	}
+}
+
+/* Grows *p (n elements of size sz in use, *cap allocated) to hold one more. */
+static int egrow(bt_engine *e, void **p, size_t *cap, size_t n, size_t sz)
+{
+	if (n < *cap)
+		return 0;
+	size_t nc = *cap ? *cap * 2 : 256;
+	void *np = realloc(*p, nc * sz);
+	if (np == NULL)
+		return -1;
+	e->bytes += (nc - *cap) * sz;
+	if (e->bytes > e->bytes_peak)
+		e->bytes_peak = e->bytes;
+	*p = np;
+	*cap = nc;
+	return 0;
+}
+
+/* ---- the pool: per entry, hops | send times | slot states | attempts ---- */
+
+static size_t tidx(const bt_engine *e, const target *t)
+{
+	return (size_t)(t - e->tg);
+}
+static chop *t_hops(const bt_engine *e, const target *t)
+{
+	return (chop *)(e->arena + tidx(e, t) * e->stride);
+}
+static uint32_t *t_sent(const bt_engine *e, const target *t)
+{
+	return (uint32_t *)(e->arena + tidx(e, t) * e->stride + (size_t)e->nslots * sizeof(chop));
+}
+static uint8_t *t_slot(const bt_engine *e, const target *t)
+{
+	return e->arena + tidx(e, t) * e->stride + (size_t)e->nslots * (sizeof(chop) + 4u * e->o.attempts);
+}
+static uint8_t *t_att(const bt_engine *e, const target *t)
+{
+	return t_slot(e, t) + e->nslots;
+}
+
+/* ---- target table: (flow, dst) -> pool index ---- */
 
 static uint32_t hash32(uint32_t x)
 {
@@ -279,10 +429,15 @@ static uint32_t hash32(uint32_t x)
 	return x;
 }
 
+static size_t home(uint64_t key, size_t mask)
+{
+	return hash32((uint32_t)key ^ (uint32_t)(key >> 32) * 0x9e3779b9U) & mask;
+}
+
 static target *lookup(bt_engine *e, uint32_t dst, uint16_t flowidx)
 {
 	uint64_t key = (uint64_t)flowidx << 32 | dst;
-	for (size_t i = hash32(dst ^ (uint32_t)flowidx * 0x9e3779b9U) & e->hmask;; i = (i + 1) & e->hmask) {
+	for (size_t i = home(key, e->hmask);; i = (i + 1) & e->hmask) {
 		if (e->hvals[i] == 0)
 			return NULL;
 		if (e->hkeys[i] == key)
@@ -293,7 +448,7 @@ static target *lookup(bt_engine *e, uint32_t dst, uint16_t flowidx)
 static int insert(bt_engine *e, uint32_t dst, uint16_t flowidx, uint32_t idx)
 {
 	uint64_t key = (uint64_t)flowidx << 32 | dst;
-	for (size_t i = hash32(dst ^ (uint32_t)flowidx * 0x9e3779b9U) & e->hmask;; i = (i + 1) & e->hmask) {
+	for (size_t i = home(key, e->hmask);; i = (i + 1) & e->hmask) {
 		if (e->hvals[i] == 0) {
 			e->hkeys[i] = key;
 			e->hvals[i] = idx + 1;
@@ -304,100 +459,333 @@ static int insert(bt_engine *e, uint32_t dst, uint16_t flowidx, uint32_t idx)
 	}
 }
 
-/* The source the kernel would use toward dst (a connected UDP socket does the
- * route lookup without sending anything). */
-static int route_source(const bt_engine *e, uint32_t dst, uint32_t *src, int *why)
+/* Linear probing deletion by backward shift: no tombstones, so the table
+ * never degrades however many targets pass through the pool. */
+static void unlink_target(bt_engine *e, uint32_t dst, uint16_t flowidx)
+{
+	uint64_t key = (uint64_t)flowidx << 32 | dst;
+	size_t i = home(key, e->hmask);
+	while (e->hvals[i] != 0 && e->hkeys[i] != key)
+		i = (i + 1) & e->hmask;
+	if (e->hvals[i] == 0)
+		return;
+	for (size_t j = i;;) {
+		j = (j + 1) & e->hmask;
+		if (e->hvals[j] == 0)
+			break;
+		size_t k = home(e->hkeys[j], e->hmask);
+		/* move j back to i unless its home lies cyclically in (i, j] */
+		bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
+		if (stays)
+			continue;
+		e->hkeys[i] = e->hkeys[j];
+		e->hvals[i] = e->hvals[j];
+		i = j;
+	}
+	e->hvals[i] = 0;
+}
+
+/* The source the kernel would use toward dst: a connected UDP socket does
+ * the route lookup without sending anything. Cached per /24 (a route finer
+ * than a /24 with another source is rare enough to ignore), so that
+ * activating tens of thousands of targets a second stays cheap. */
+static int route_source(bt_engine *e, uint32_t dst, uint32_t *src, int *why)
 {
 	if (bt_addr_is_set(&e->o.src)) {
 		*src = bt_addr_v4(&e->o.src);
 		return 0;
 	}
-	int u = socket(AF_INET, SOCK_DGRAM, 0);
-	if (u < 0) {
-		*why = errno;
-		return -1;
+	uint32_t h = ntohl(dst), net = h & 0xffffff00u;
+	unsigned c = (h >> 8) & 0xff;
+	if (e->rc_ok[c] && e->rc_net[c] == net) {
+		*src = e->rc_src[c];
+		*why = ENETUNREACH;
+		return e->rc_ok[c] == 1 ? 0 : -1;
 	}
-	if (e->o.device)
-		(void)setsockopt(u, SOL_SOCKET, SO_BINDTODEVICE, e->o.device, (socklen_t)strlen(e->o.device));
+	if (e->route_fd < 0) {
+		e->route_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (e->route_fd < 0) {
+			*why = errno;
+			return -1;
+		}
+		if (e->o.device)
+			(void)setsockopt(e->route_fd, SOL_SOCKET, SO_BINDTODEVICE, e->o.device,
+					 (socklen_t)strlen(e->o.device));
+	}
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(33435) };
 	sin.sin_addr.s_addr = dst;
 	socklen_t sl = sizeof(sin);
-	int rc = connect(u, (struct sockaddr *)&sin, sizeof(sin));
+	int rc = connect(e->route_fd, (struct sockaddr *)&sin, sizeof(sin));
 	if (rc == 0)
-		rc = getsockname(u, (struct sockaddr *)&sin, &sl);
+		rc = getsockname(e->route_fd, (struct sockaddr *)&sin, &sl);
 	*why = errno;
-	close(u);
-	if (rc != 0)
+	e->rc_net[c] = net;
+	e->rc_ok[c] = rc == 0 ? 1 : 2;
+	e->rc_src[c] = rc == 0 ? sin.sin_addr.s_addr : 0;
+	if (rc != 0) {
+		/* a failed connect may leave the socket in an odd state: start over */
+		close(e->route_fd);
+		e->route_fd = -1;
 		return -1;
+	}
 	*src = sin.sin_addr.s_addr;
 	return 0;
 }
 
+/* ---- stop set (split TTL) ---- */
+
+static stop_entry *stop_find(const bt_engine *e, uint8_t ttl, uint32_t addr)
+{
+	if (e->skeys == NULL)
+		return NULL;
+	uint64_t key = (uint64_t)ttl << 32 | addr;
+	for (size_t i = home(key, e->smask);; i = (i + 1) & e->smask) {
+		if (e->svals[i] == 0)
+			return NULL;
+		if (e->skeys[i] == key)
+			return &e->sent_[e->svals[i] - 1];
+	}
+}
+
+static int stop_rehash(bt_engine *e)
+{
+	size_t ncap = e->skeys ? (e->smask + 1) * 2 : 1024;
+	uint64_t *nk = ealloc(e, ncap * sizeof(*nk));
+	uint32_t *nv = ealloc(e, ncap * sizeof(*nv));
+	if (nk == NULL || nv == NULL) {
+		efree(e, nk, ncap * sizeof(*nk));
+		efree(e, nv, ncap * sizeof(*nv));
+		return -1;
+	}
+	size_t nmask = ncap - 1;
+	for (size_t i = 0; e->skeys && i <= e->smask; i++) {
+		if (e->svals[i] == 0)
+			continue;
+		size_t j = home(e->skeys[i], nmask);
+		while (nv[j] != 0)
+			j = (j + 1) & nmask;
+		nk[j] = e->skeys[i];
+		nv[j] = e->svals[i];
+	}
+	if (e->skeys) {
+		efree(e, e->skeys, (e->smask + 1) * sizeof(*e->skeys));
+		efree(e, e->svals, (e->smask + 1) * sizeof(*e->svals));
+	}
+	e->skeys = nk;
+	e->svals = nv;
+	e->smask = nmask;
+	return 0;
+}
+
+/* Adds (ttl, addr) with the n hops below it, unless already there. Out of
+ * memory only means less redundancy removed: not an error. */
+static void stop_add(bt_engine *e, uint8_t ttl, uint32_t addr, const chop *below, uint16_t n)
+{
+	if (stop_find(e, ttl, addr) != NULL)
+		return;
+	if ((e->skeys == NULL || (e->scount + 1) * 2 > e->smask + 1) && stop_rehash(e) != 0)
+		return;
+	if (egrow(e, (void **)&e->sent_, &e->capse, e->nse, sizeof(stop_entry)) != 0)
+		return;
+	while (e->nsh + n > e->capsh)
+		if (egrow(e, (void **)&e->shops, &e->capsh, e->capsh, sizeof(chop)) != 0)
+			return;
+	stop_entry *se = &e->sent_[e->nse];
+	se->key = (uint64_t)ttl << 32 | addr;
+	se->off = (uint32_t)e->nsh;
+	se->n = n;
+	memcpy(e->shops + e->nsh, below, n * sizeof(chop));
+	e->nsh += n;
+	size_t j = home(se->key, e->smask);
+	while (e->svals[j] != 0)
+		j = (j + 1) & e->smask;
+	e->skeys[j] = se->key;
+	e->svals[j] = (uint32_t)++e->nse;
+	e->scount++;
+}
+
 /* ---- per-target progress ---- */
+
+/* The hop at index i as this trace knows it (probed, filled, or a gap). */
+static chop hop_at(const bt_engine *e, const target *t, size_t i)
+{
+	chop c = { 0 };
+	if (i < t->back_stop) {
+		c = e->shops[e->sent_[t->fill_entry - 1].off + i];
+		if (c.addr != 0)
+			c.flags |= CH_FILLED;
+		return c;
+	}
+	if (t_slot(e, t)[i] == SLOT_REPLIED)
+		return t_hops(e, t)[i];
+	c.attempt = t_att(e, t)[i];
+	return c;
+}
 
 static void finish(bt_engine *e, target *t, bt_stop reason, size_t nhops)
 {
-	bt_trace *tr = t->tr;
+	t->live = 0;
+	unlink_target(e, t->dst, t->flow);
+	e->st.targets_done++;
+	size_t tbytes = sizeof(bt_trace) + nhops * sizeof(bt_hop);
+	bt_trace *tr = bt_trace_alloc(nhops);
+	if (tr == NULL) {
+		e->cb_failed = 1;
+		return;
+	}
+	e->bytes += tbytes; /* held until the callback takes it */
+	if (e->bytes > e->bytes_peak)
+		e->bytes_peak = e->bytes;
+	const bt_flow *f = &e->flows[t->flow];
+	tr->version = BT_TRACE_FORMAT_VERSION;
+	snprintf(tr->vp, sizeof(tr->vp), "%s", e->o.vp ? e->o.vp : "");
+	snprintf(tr->campaign, sizeof(tr->campaign), "%s", e->o.campaign ? e->o.campaign : "");
+	snprintf(tr->round, sizeof(tr->round), "%s", e->o.round ? e->o.round : "");
+	tr->method = e->o.method;
+	if (t->src)
+		bt_addr_from_v4(&tr->src, t->src);
+	bt_addr_from_v4(&tr->dst, t->dst);
+	tr->flow = f->flow;
+	tr->sport = f->sport;
+	tr->dport = f->dport;
+	tr->icmp_sum = f->icmp_sum;
+	tr->first_ttl = e->o.first_ttl;
+	tr->max_ttl = e->o.max_ttl;
 	tr->stop = reason;
 	tr->end_us = wall_us();
-	if (tr->start_us == 0)
-		tr->start_us = tr->end_us;
+	tr->start_us = t->start_wall ? t->start_wall : tr->end_us;
+	tr->probes_sent = t->probes;
 	tr->hop_count = nhops;
 	for (size_t i = 0; i < nhops; i++) {
 		bt_hop *h = &tr->hops[i];
+		chop c = hop_at(e, t, i);
+		memset(h, 0, sizeof(*h));
 		h->probe_ttl = (uint8_t)(e->o.first_ttl + i);
-		if (t->slot[i] != SLOT_REPLIED) {
-			memset(h, 0, sizeof(*h));
-			h->probe_ttl = (uint8_t)(e->o.first_ttl + i);
-			h->attempt = t->att[i];
+		h->attempt = c.attempt;
+		if (c.addr == 0)
+			continue;
+		bt_addr_from_v4(&h->addr, c.addr);
+		h->rtt_us = c.rtt_us;
+		h->reply_ttl = c.reply_ttl;
+		h->reply_size = c.size;
+		if (c.flags & CH_TCP) {
+			h->tcp_flags = c.type;
+		} else {
+			h->icmp_type = c.type;
+			h->icmp_code = c.code;
+		}
+		h->quoted_ttl = c.qttl;
+		if (t->mpls != NULL && i >= t->back_stop) {
+			const uint8_t *m = t->mpls + i * (1 + BT_MPLS_MAX * sizeof(bt_mpls));
+			h->mpls_count = m[0];
+			memcpy(h->mpls, m + 1, BT_MPLS_MAX * sizeof(bt_mpls));
 		}
 	}
 	if (reason == BT_STOP_COMPLETED || reason == BT_STOP_UNREACHABLE)
 		tr->stop_ttl = (uint8_t)(e->o.first_ttl + t->stop_idx);
-	t->tr = NULL;
-	e->st.targets_done++;
+	if (t->back_stop) {
+		e->st.traces_filled++;
+		e->st.probes_saved += t->back_stop;
+	}
+	/* Remember what this trace saw below the split for the traces to come. */
+	if (e->split_idx) {
+		chop below[256];
+		size_t top = nhops < e->split_idx ? nhops : e->split_idx;
+		for (size_t i = 0; i < top; i++)
+			below[i] = hop_at(e, t, i);
+		for (size_t i = t->back_stop; i < top; i++)
+			if (below[i].addr != 0 && !(below[i].flags & CH_FILLED))
+				stop_add(e, (uint8_t)(e->o.first_ttl + i), below[i].addr, below, (uint16_t)i);
+	}
+	if (t->mpls != NULL) {
+		efree(e, t->mpls, (size_t)e->nslots * (1 + BT_MPLS_MAX * sizeof(bt_mpls)));
+		t->mpls = NULL;
+	}
+	e->filled_below = t->back_stop ? e->o.first_ttl + t->back_stop : 0;
+	e->bytes -= tbytes;
 	if (!e->cb_failed && e->cb(tr, e->cbarg) != 0)
 		e->cb_failed = 1;
+	else if (e->cb_failed)
+		bt_trace_free(tr);
+	e->filled_below = 0;
 }
 
-/* Moves the frontier over settled slots and ends the trace when it can. */
+/* In-flight probes at indices the trace no longer needs stop holding the
+ * window (their replies, if any, count as late). */
+static void release(const bt_engine *e, target *t, size_t from, size_t to)
+{
+	uint8_t *slot = t_slot(e, t);
+	for (size_t i = from; i < to; i++) {
+		if (slot[i] == SLOT_INFLIGHT)
+			t->outstanding--;
+		if (slot[i] == SLOT_INFLIGHT || slot[i] == SLOT_RETRY)
+			slot[i] = SLOT_GAP;
+	}
+}
+
+/* Moves the frontier over settled slots and ends the trace when both
+ * directions are done. */
 static void advance(bt_engine *e, target *t)
 {
-	if (t->tr == NULL)
-		return; /* finished already */
-	uint16_t limit = t->stop_idx != NO_STOP ? t->stop_idx : e->nslots;
-	while (t->frontier < limit &&
-	       (t->slot[t->frontier] == SLOT_REPLIED || t->slot[t->frontier] == SLOT_GAP)) {
-		t->gap_run = t->slot[t->frontier] == SLOT_GAP ? (uint16_t)(t->gap_run + 1) : 0;
-		t->frontier++;
-		if (t->gap_run >= e->o.gap_limit) {
-			finish(e, t, BT_STOP_GAPLIMIT, t->frontier);
-			return;
+	if (!t->live)
+		return;
+	const uint8_t *slot = t_slot(e, t);
+	if (!t->fwd_done) {
+		uint16_t limit = t->stop_idx != NO_STOP ? t->stop_idx : e->nslots;
+		while (t->frontier < limit &&
+		       (slot[t->frontier] == SLOT_REPLIED || slot[t->frontier] == SLOT_GAP)) {
+			t->gap_run = slot[t->frontier] == SLOT_GAP ? (uint16_t)(t->gap_run + 1) : 0;
+			t->frontier++;
+			if (t->gap_run >= e->o.gap_limit) {
+				t->fwd_done = 1;
+				t->stop_reason = BT_STOP_GAPLIMIT;
+				t->stop_idx = NO_STOP;
+				release(e, t, t->frontier, e->nslots);
+				break;
+			}
 		}
+		if (!t->fwd_done && t->stop_idx != NO_STOP && t->frontier >= t->stop_idx)
+			t->fwd_done = 1;
+		else if (!t->fwd_done && t->frontier >= e->nslots) {
+			t->fwd_done = 1;
+			t->stop_reason = BT_STOP_MAXTTL;
+		}
+		if (!t->fwd_done)
+			return;
 	}
-	if (t->stop_idx != NO_STOP && t->frontier >= t->stop_idx)
-		finish(e, t, (bt_stop)t->stop_reason, (size_t)t->stop_idx + 1);
-	else if (t->frontier >= e->nslots)
-		finish(e, t, BT_STOP_MAXTTL, e->nslots);
+	size_t nh = t->stop_reason == BT_STOP_GAPLIMIT ? t->frontier :
+		    t->stop_reason == BT_STOP_MAXTTL ? e->nslots : (size_t)t->stop_idx + 1;
+	if (e->split_idx) {
+		size_t top = nh < e->split_idx ? nh : e->split_idx;
+		if (t->back >= (int)t->back_stop && (size_t)t->back < top)
+			return; /* backward probes still to send */
+		for (size_t i = t->back_stop; i < top; i++)
+			if (slot[i] != SLOT_REPLIED && slot[i] != SLOT_GAP)
+				return;
+	}
+	finish(e, t, (bt_stop)t->stop_reason, nh);
 }
 
 static void expire(bt_engine *e, target *t, uint64_t *deadline)
 {
-	if (t->tr == NULL)
+	if (!t->live)
 		return;
 	uint32_t rel = (uint32_t)(e->now - t->start_mono);
+	uint8_t *slot = t_slot(e, t), *att = t_att(e, t);
+	const uint32_t *sent = t_sent(e, t);
 	uint16_t end = t->next;
 	if (t->stop_idx != NO_STOP && t->stop_idx < end)
 		end = t->stop_idx;
-	for (uint16_t i = t->frontier; i < end; i++) {
-		if (t->slot[i] != SLOT_INFLIGHT)
+	uint16_t begin = e->split_idx ? t->back_stop : t->frontier;
+	for (uint16_t i = begin; i < end; i++) {
+		if (slot[i] != SLOT_INFLIGHT)
 			continue;
-		uint32_t sent = t->sent[i * e->o.attempts + t->att[i] - 1];
-		if (rel - sent >= e->o.wait_us) {
+		uint32_t s = sent[i * e->o.attempts + att[i] - 1];
+		if (rel - s >= e->o.wait_us) {
 			t->outstanding--;
-			t->slot[i] = t->att[i] < e->o.attempts ? SLOT_RETRY : SLOT_GAP;
+			slot[i] = att[i] < e->o.attempts ? SLOT_RETRY : SLOT_GAP;
 		} else {
-			uint64_t d = t->start_mono + sent + e->o.wait_us;
+			uint64_t d = t->start_mono + s + e->o.wait_us;
 			if (d < *deadline)
 				*deadline = d;
 		}
@@ -405,29 +793,43 @@ static void expire(bt_engine *e, target *t, uint64_t *deadline)
 	advance(e, t);
 }
 
-/* The slot index to probe next, or -1 if this target must wait. */
+/* The slot index to probe next, or -1 if this target must wait: forward
+ * retries, the next forward TTL, then backward retries and the next
+ * backward TTL. */
 static int next_slot(const bt_engine *e, const target *t)
 {
 	if (t->outstanding >= e->o.window)
 		return -1;
+	const uint8_t *slot = t_slot(e, t);
 	uint16_t limit = t->stop_idx != NO_STOP ? t->stop_idx : e->nslots;
-	for (uint16_t i = t->frontier; i < t->next && i < limit; i++)
-		if (t->slot[i] == SLOT_RETRY)
-			return i;
-	if (t->next < limit)
-		return t->next;
+	if (!t->fwd_done) {
+		for (uint16_t i = t->frontier; i < t->next && i < limit; i++)
+			if (slot[i] == SLOT_RETRY)
+				return i;
+		if (t->next < limit)
+			return t->next;
+	}
+	if (e->split_idx) {
+		uint16_t top = e->split_idx < limit ? e->split_idx : limit;
+		for (int i = t->back + 1; i < top; i++)
+			if (i >= t->back_stop && slot[i] == SLOT_RETRY)
+				return i;
+		if (t->back >= (int)t->back_stop && t->back < top)
+			return t->back;
+	}
 	return -1;
 }
 
 static int send_probe(bt_engine *e, target *t, int idx)
 {
 	uint8_t ttl = (uint8_t)(e->o.first_ttl + idx);
-	uint8_t attempt = (uint8_t)(t->att[idx] + 1);
+	uint8_t *att = t_att(e, t);
+	uint8_t attempt = (uint8_t)(att[idx] + 1);
 	char err[256];
 
 	if (t->start_mono == 0) {
 		t->start_mono = e->now;
-		t->tr->start_us = wall_us();
+		t->start_wall = wall_us();
 	}
 	if (bt_probe_build(e->pb, &e->flows[t->flow], t->src, t->dst, ttl, attempt, err, sizeof(err)) != 0 ||
 	    bt_probe_send(e->pb, err, sizeof(err)) < 0) {
@@ -439,13 +841,15 @@ static int send_probe(bt_engine *e, target *t, int idx)
 		return 0;
 	}
 	e->st.probes_sent++;
-	t->tr->probes_sent++;
-	t->att[idx] = attempt;
-	t->sent[idx * e->o.attempts + attempt - 1] = (uint32_t)(e->now - t->start_mono);
-	t->slot[idx] = SLOT_INFLIGHT;
+	t->probes++;
+	att[idx] = attempt;
+	t_sent(e, t)[idx * e->o.attempts + attempt - 1] = (uint32_t)(e->now - t->start_mono);
+	t_slot(e, t)[idx] = SLOT_INFLIGHT;
 	t->outstanding++;
 	if (idx == t->next)
 		t->next++;
+	else if (idx == t->back)
+		t->back--;
 	return 0;
 }
 
@@ -456,57 +860,89 @@ static void on_reply(bt_engine *e, const bt_reply *r)
 		e->st.foreign++;
 		return;
 	}
-	target *t = lookup(e, m.dst, (uint16_t)(m.flow - e->flow.flow));
 	int idx = (int)m.ttl - e->o.first_ttl;
-	if (t == NULL || idx < 0 || idx >= e->nslots || m.attempt > e->o.attempts) {
+	if (idx < 0 || idx >= e->nslots || m.attempt > e->o.attempts) {
 		e->st.foreign++; /* passes the check but names no probe of this run */
 		return;
 	}
-	if (t->tr == NULL || m.attempt > t->att[idx]) {
-		/* finished trace, or an attempt not sent yet: cannot be a reply to us */
-		if (t->tr == NULL)
-			e->st.late++;
-		else
-			e->st.foreign++;
+	target *t = lookup(e, m.dst, (uint16_t)(m.flow - e->flow.flow));
+	if (t == NULL || !t->live) {
+		/* The check holds, so it answers one of our probes: a trace that has
+		 * ended (or one of another run of this engine, same secret). */
+		e->st.late++;
 		return;
 	}
-	if (t->slot[idx] != SLOT_INFLIGHT && t->slot[idx] != SLOT_RETRY) {
+	uint8_t *slot = t_slot(e, t), *att = t_att(e, t);
+	if (m.attempt > att[idx]) {
+		e->st.foreign++; /* an attempt not sent yet: cannot be a reply to us */
+		return;
+	}
+	if (slot[idx] != SLOT_INFLIGHT && slot[idx] != SLOT_RETRY) {
 		e->st.late++; /* already replied, or given up as a gap */
 		return;
 	}
-	if (t->stop_idx != NO_STOP && idx > t->stop_idx) {
+	if ((t->stop_idx != NO_STOP && idx > t->stop_idx) || idx < t->back_stop ||
+	    (t->fwd_done && t->stop_reason == BT_STOP_GAPLIMIT && idx >= t->frontier)) {
 		e->st.late++;
 		return;
 	}
 	e->st.replies++;
-	if (t->slot[idx] == SLOT_INFLIGHT)
+	if (slot[idx] == SLOT_INFLIGHT)
 		t->outstanding--;
-	t->slot[idx] = SLOT_REPLIED;
+	slot[idx] = SLOT_REPLIED;
 
-	bt_hop *h = &t->tr->hops[idx];
+	chop *h = &t_hops(e, t)[idx];
 	memset(h, 0, sizeof(*h));
-	h->probe_ttl = m.ttl;
 	h->attempt = m.attempt;
-	bt_addr_from_v4(&h->addr, r->src);
-	uint32_t sent = t->sent[idx * e->o.attempts + m.attempt - 1];
+	h->addr = r->src;
+	uint32_t sent = t_sent(e, t)[idx * e->o.attempts + m.attempt - 1];
 	uint64_t rel = e->now - t->start_mono;
 	h->rtt_us = rel > sent ? (uint32_t)(rel - sent) : 0;
 	h->reply_ttl = r->ttl;
-	h->reply_size = r->ip_len;
+	h->size = r->ip_len;
 	if (r->proto == IPPROTO_TCP) {
-		h->tcp_flags = r->tcp_flags;
+		h->flags |= CH_TCP;
+		h->type = r->tcp_flags;
 	} else {
-		h->icmp_type = r->icmp_type;
-		h->icmp_code = r->icmp_code;
+		h->type = r->icmp_type;
+		h->code = r->icmp_code;
 	}
 	if (r->quoted)
-		h->quoted_ttl = r->q_ttl;
-	h->mpls_count = r->mpls_count;
-	memcpy(h->mpls, r->mpls, sizeof(h->mpls));
+		h->qttl = r->q_ttl;
+	if (r->mpls_count > 0) {
+		size_t per = 1 + BT_MPLS_MAX * sizeof(bt_mpls);
+		if (t->mpls == NULL)
+			t->mpls = ealloc(e, (size_t)e->nslots * per);
+		if (t->mpls != NULL) {
+			t->mpls[idx * per] = r->mpls_count;
+			memcpy(t->mpls + idx * per + 1, r->mpls, BT_MPLS_MAX * sizeof(bt_mpls));
+		}
+	}
 
 	if (m.kind != BT_MATCH_HOP && (t->stop_idx == NO_STOP || idx < t->stop_idx)) {
-		t->stop_idx = (uint16_t)idx;
-		t->stop_reason = m.kind == BT_MATCH_DEST ? BT_STOP_COMPLETED : BT_STOP_UNREACHABLE;
+		if (t->fwd_done && t->stop_reason == BT_STOP_GAPLIMIT && idx >= t->frontier) {
+			/* cannot happen (checked above); keeps the invariant plain */
+		} else {
+			t->stop_idx = (uint16_t)idx;
+			t->stop_reason = m.kind == BT_MATCH_DEST ? BT_STOP_COMPLETED : BT_STOP_UNREACHABLE;
+			if (idx < e->split_idx || t->fwd_done) {
+				/* found below the split (or below a gap-limit end): the
+				 * forward part is over, whatever it was doing */
+				t->fwd_done = 1;
+				if (t->frontier > idx)
+					t->frontier = (uint16_t)idx;
+			}
+			release(e, t, (size_t)idx + 1, e->nslots);
+		}
+	} else if (m.kind == BT_MATCH_HOP && idx < e->split_idx && idx >= t->back_stop) {
+		/* Backward: an interface already seen at this TTL ends it here. */
+		stop_entry *se = stop_find(e, m.ttl, r->src);
+		if (se != NULL && se->n == idx) {
+			t->back_stop = (uint16_t)idx;
+			t->fill_entry = (uint32_t)(se - e->sent_) + 1;
+			t->back = -1;
+			release(e, t, 0, (size_t)idx);
+		}
 	}
 	advance(e, t);
 }
@@ -526,80 +962,124 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 
 static void free_run(bt_engine *e)
 {
-	if (e->tg) {
-		for (size_t i = 0; i < e->ntg; i++) {
-			bt_trace_free(e->tg[i].tr);
-			free(e->tg[i].slot);
-			free(e->tg[i].att);
-			free(e->tg[i].sent);
-		}
+	if (e->tg != NULL)
+		for (uint32_t i = 0; i < e->cap; i++)
+			if (e->tg[i].mpls != NULL)
+				efree(e, e->tg[i].mpls, (size_t)e->nslots * (1 + BT_MPLS_MAX * sizeof(bt_mpls)));
+	efree(e, e->tg, (size_t)e->cap * sizeof(*e->tg));
+	efree(e, e->arena, (size_t)e->cap * e->stride);
+	efree(e, e->freelist, (size_t)e->cap * sizeof(uint32_t));
+	efree(e, e->active, (size_t)e->cap * sizeof(uint32_t));
+	efree(e, e->hkeys, (e->hmask + 1) * sizeof(*e->hkeys));
+	efree(e, e->hvals, (e->hmask + 1) * sizeof(*e->hvals));
+	if (e->skeys) {
+		efree(e, e->skeys, (e->smask + 1) * sizeof(*e->skeys));
+		efree(e, e->svals, (e->smask + 1) * sizeof(*e->svals));
 	}
-	free(e->tg);
-	free(e->hkeys);
-	free(e->hvals);
+	efree(e, e->sent_, e->capse * sizeof(stop_entry));
+	efree(e, e->shops, e->capsh * sizeof(chop));
 	e->tg = NULL;
+	e->arena = NULL;
+	e->freelist = e->active = NULL;
 	e->hkeys = NULL;
 	e->hvals = NULL;
-	e->ntg = 0;
+	e->skeys = NULL;
+	e->svals = NULL;
+	e->sent_ = NULL;
+	e->shops = NULL;
+	e->smask = e->scount = e->nse = e->capse = e->nsh = e->capsh = 0;
+	e->cap = e->nfree = e->nactive = 0;
 }
 
-/* One entry per (target, flow): target i's flows are entries i*nflows.. */
 static int setup_run(bt_engine *e, const bt_addr *targets, size_t n, char *err, size_t errlen)
 {
 	char a[BT_ADDR_STRLEN];
-	size_t nf = e->o.nflows, total = n * nf;
-	size_t cap = 16;
-	while (cap < total * 2)
-		cap <<= 1;
-	e->nslots = (uint16_t)(e->o.max_ttl - e->o.first_ttl + 1);
-	e->tg = calloc(total ? total : 1, sizeof(*e->tg));
-	e->hkeys = calloc(cap, sizeof(*e->hkeys));
-	e->hvals = calloc(cap, sizeof(*e->hvals));
-	e->hmask = cap - 1;
-	if (e->tg == NULL || e->hkeys == NULL || e->hvals == NULL)
-		goto oom;
-	for (size_t i = 0; i < total; i++) {
-		target *t = &e->tg[i];
-		const bt_addr *dst = &targets[i / nf];
-		const bt_flow *f = &e->flows[i % nf];
-		if (dst->family != AF_INET) {
+	for (size_t i = 0; i < n; i++)
+		if (targets[i].family != AF_INET) {
 			snprintf(err, errlen, "target %s: only IPv4 is supported so far",
-				 bt_addr_format(dst, a, sizeof(a)));
+				 bt_addr_format(&targets[i], a, sizeof(a)));
 			return -1;
 		}
-		t->dst = bt_addr_v4(dst);
-		t->flow = (uint16_t)(i % nf);
-		t->stop_idx = NO_STOP;
-		if (insert(e, t->dst, t->flow, (uint32_t)i) != 0) {
-			snprintf(err, errlen, "target %s given twice", bt_addr_format(dst, a, sizeof(a)));
-			return -1;
-		}
-		t->tr = bt_trace_alloc(e->nslots);
-		t->slot = calloc(e->nslots, 1);
-		t->att = calloc(e->nslots, 1);
-		t->sent = calloc((size_t)e->nslots * e->o.attempts, sizeof(uint32_t));
-		e->ntg = i + 1;
-		if (t->tr == NULL || t->slot == NULL || t->att == NULL || t->sent == NULL)
-			goto oom;
-		bt_trace *tr = t->tr;
-		tr->version = BT_TRACE_FORMAT_VERSION;
-		snprintf(tr->vp, sizeof(tr->vp), "%s", e->o.vp ? e->o.vp : "");
-		snprintf(tr->campaign, sizeof(tr->campaign), "%s", e->o.campaign ? e->o.campaign : "");
-		snprintf(tr->round, sizeof(tr->round), "%s", e->o.round ? e->o.round : "");
-		tr->method = e->o.method;
-		tr->dst = *dst;
-		tr->flow = f->flow;
-		tr->sport = f->sport;
-		tr->dport = f->dport;
-		tr->icmp_sum = f->icmp_sum;
-		tr->first_ttl = e->o.first_ttl;
-		tr->max_ttl = e->o.max_ttl;
+	e->input = targets;
+	e->ninput = n * e->o.nflows;
+	e->next_input = 0;
+	e->nslots = (uint16_t)(e->o.max_ttl - e->o.first_ttl + 1);
+	e->split_idx = e->o.split_ttl ? (uint16_t)(e->o.split_ttl - e->o.first_ttl) : 0;
+	uint32_t want = e->o.active ? e->o.active : bt_engine_active_default(&e->o);
+	e->cap = e->ninput < want ? (uint32_t)(e->ninput ? e->ninput : 1) : want;
+	e->stride = (size_t)e->nslots * (sizeof(chop) + 4u * e->o.attempts + 2u);
+	e->stride = (e->stride + 7) & ~(size_t)7;
+	size_t hcap = 16;
+	while (hcap < (size_t)e->cap * 2)
+		hcap <<= 1;
+	e->hmask = hcap - 1;
+	e->tg = ealloc(e, (size_t)e->cap * sizeof(*e->tg));
+	e->arena = ealloc(e, (size_t)e->cap * e->stride);
+	e->freelist = ealloc(e, (size_t)e->cap * sizeof(uint32_t));
+	e->active = ealloc(e, (size_t)e->cap * sizeof(uint32_t));
+	e->hkeys = ealloc(e, hcap * sizeof(*e->hkeys));
+	e->hvals = ealloc(e, hcap * sizeof(*e->hvals));
+	if (!e->tg || !e->arena || !e->freelist || !e->active || !e->hkeys || !e->hvals) {
+		snprintf(err, errlen, "out of memory for %u targets in progress", e->cap);
+		return -1;
 	}
-	e->ntg = total;
+	for (uint32_t i = 0; i < e->cap; i++)
+		e->freelist[i] = e->cap - 1 - i;
+	e->nfree = e->cap;
+	e->st.targets_total += e->ninput;
+	if (e->cap > e->st.active_max)
+		e->st.active_max = e->cap;
+	memset(e->rc_ok, 0, sizeof(e->rc_ok));
 	return 0;
-oom:
-	snprintf(err, errlen, "out of memory for %zu targets", n);
-	return -1;
+}
+
+/* Fills free pool entries from the input, in order. A target without a
+ * route ends at once as an error. Returns -1 on a duplicate target. */
+static int activate(bt_engine *e, char *err, size_t errlen)
+{
+	size_t nf = e->o.nflows;
+	while (e->nfree > 0 && e->next_input < e->ninput && !e->cb_failed) {
+		size_t in = e->next_input++;
+		uint32_t idx = e->freelist[--e->nfree];
+		target *t = &e->tg[idx];
+		memset(t, 0, sizeof(*t));
+		memset(e->arena + (size_t)idx * e->stride, 0, e->stride);
+		t->dst = bt_addr_v4(&e->input[in / nf]);
+		t->flow = (uint16_t)(in % nf);
+		t->stop_idx = NO_STOP;
+		t->next = t->frontier = e->split_idx;
+		t->back = (int16_t)(e->split_idx - 1);
+		t->live = 1;
+		if (insert(e, t->dst, t->flow, idx) != 0) {
+			char a[BT_ADDR_STRLEN];
+			snprintf(err, errlen, "target %s given twice", bt_addr_format(&e->input[in / nf], a, sizeof(a)));
+			t->live = 0;
+			e->freelist[e->nfree++] = idx;
+			return -1;
+		}
+		int why = 0;
+		if (route_source(e, t->dst, &t->src, &why) != 0) {
+			t->src = 0;
+			finish(e, t, BT_STOP_ERROR, 0);
+			e->freelist[e->nfree++] = idx;
+			continue;
+		}
+		e->active[e->nactive++] = idx;
+	}
+	return 0;
+}
+
+static void report(bt_engine *e, uint64_t t0)
+{
+	bt_engine_progress p = {
+		.targets_total = e->ninput,
+		.targets_done = e->ninput - (e->ninput - e->next_input) - e->nactive,
+		.probes_sent = e->st.probes_sent,
+		.replies = e->st.replies,
+		.elapsed_us = e->now - t0,
+		.active = e->nactive,
+	};
+	e->pcb(&p, e->pcbarg);
 }
 
 int bt_engine_run(bt_engine *e, const bt_addr *targets, size_t ntargets,
@@ -609,37 +1089,18 @@ int bt_engine_run(bt_engine *e, const bt_addr *targets, size_t ntargets,
 	e->cb = cb;
 	e->cbarg = arg;
 	e->cb_failed = 0;
+	e->bytes = 0;
+	e->bytes_peak = 0;
 	if (setup_run(e, targets, ntargets, err, errlen) != 0) {
 		free_run(e);
 		return -1;
 	}
 	e->now = mono_us();
-	/* Sources first: a target without a route ends at once as an error. */
-	size_t nentries = e->ntg;
-	size_t *active = malloc((nentries ? nentries : 1) * sizeof(size_t));
-	size_t nactive = 0;
-	if (active == NULL) {
-		snprintf(err, errlen, "out of memory");
+	uint64_t t0 = e->now, next_report = e->now + e->pinterval;
+	int result = 0;
+	if (activate(e, err, errlen) != 0) {
 		free_run(e);
 		return -1;
-	}
-	for (size_t i = 0; i < nentries; i++) {
-		target *t = &e->tg[i];
-		int why = 0;
-		if (t->flow > 0) {
-			t->src = e->tg[i - t->flow].src; /* same target, same route */
-			if (e->tg[i - t->flow].tr == NULL && t->src == 0) {
-				t->tr->start_us = wall_us();
-				finish(e, t, BT_STOP_ERROR, 0);
-				continue;
-			}
-		} else if (route_source(e, t->dst, &t->src, &why) != 0) {
-			t->tr->start_us = wall_us();
-			finish(e, t, BT_STOP_ERROR, 0);
-			continue;
-		}
-		bt_addr_from_v4(&t->tr->src, t->src);
-		active[nactive++] = i;
 	}
 
 	/* Token bucket: at most one millisecond's worth of probes at once, so
@@ -649,14 +1110,9 @@ int bt_engine_run(bt_engine *e, const bt_addr *targets, size_t ntargets,
 	double tokens = 1.0;
 	uint64_t last = e->now;
 	size_t cursor = 0;
-	int result = 0;
 
-	while (nactive > 0) {
-		if (stop && *stop) {
-			result = 1;
-			break;
-		}
-		if (e->cb_failed) {
+	while (e->nactive > 0 || e->next_input < e->ninput) {
+		if ((stop && *stop) || e->cb_failed) {
 			result = 1;
 			break;
 		}
@@ -665,16 +1121,20 @@ int bt_engine_run(bt_engine *e, const bt_addr *targets, size_t ntargets,
 		if (tokens > burst)
 			tokens = burst;
 		last = e->now;
+		if (e->pcb && e->now >= next_report) {
+			report(e, t0);
+			next_report = e->now + e->pinterval;
+		}
 
 		uint64_t deadline = e->now + 50000;
 		bool want_send = false;
 		/* One pass: settle timeouts, send at most one probe per target. */
-		for (size_t visited = 0, count = nactive; visited < count && nactive > 0; visited++) {
-			if (cursor >= nactive)
+		for (size_t visited = 0, count = e->nactive; visited < count && e->nactive > 0; visited++) {
+			if (cursor >= e->nactive)
 				cursor = 0;
-			target *t = &e->tg[active[cursor]];
+			target *t = &e->tg[e->active[cursor]];
 			expire(e, t, &deadline);
-			if (t->tr != NULL) {
+			if (t->live) {
 				int idx = next_slot(e, t);
 				if (idx >= 0) {
 					if (tokens >= 1.0) {
@@ -683,9 +1143,9 @@ int bt_engine_run(bt_engine *e, const bt_addr *targets, size_t ntargets,
 						else
 							want_send = true;
 						/* more of its window to fill: come back at once */
-						if (t->tr != NULL && next_slot(e, t) >= 0)
+						if (t->live && next_slot(e, t) >= 0)
 							want_send = true;
-						if (t->tr != NULL && t->slot[idx] == SLOT_INFLIGHT) {
+						if (t->live && t_slot(e, t)[idx] == SLOT_INFLIGHT) {
 							uint64_t d = e->now + e->o.wait_us;
 							if (d < deadline)
 								deadline = d;
@@ -695,13 +1155,21 @@ int bt_engine_run(bt_engine *e, const bt_addr *targets, size_t ntargets,
 					}
 				}
 			}
-			if (t->tr == NULL) {
-				active[cursor] = active[--nactive];
+			if (!t->live) {
+				e->freelist[e->nfree++] = e->active[cursor];
+				e->active[cursor] = e->active[--e->nactive];
 				continue; /* the swapped-in target is visited next */
 			}
 			cursor++;
 		}
-		if (nactive == 0)
+		if (e->nfree > 0 && e->next_input < e->ninput) {
+			if (activate(e, err, errlen) != 0) {
+				result = -1;
+				break;
+			}
+			want_send = true; /* the new targets have probes to send */
+		}
+		if (e->nactive == 0 && e->next_input >= e->ninput)
 			break;
 
 		int timeout_ms;
@@ -731,7 +1199,12 @@ int bt_engine_run(bt_engine *e, const bt_addr *targets, size_t ntargets,
 			}
 		}
 	}
-	free(active);
+	if (e->pcb) {
+		e->now = mono_us();
+		report(e, t0);
+	}
+	if (e->bytes_peak > e->st.state_bytes_peak)
+		e->st.state_bytes_peak = e->bytes_peak;
 	free_run(e);
 	return result;
 }

@@ -20,8 +20,7 @@
 #include "bordertrace/probe.h"
 #include "bordertrace/trace.h"
 #include "bordertrace/targets.h"
-
-#define PROG "bordertrace-probe"
+#include "cmd.h"
 
 static volatile sig_atomic_t g_stop;
 
@@ -35,6 +34,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: " PROG " trace [options] TARGET...\n"
+"       " PROG " run [--vp ID] [--rounds N] [--check] CAMPAIGN   (see run --help)\n"
 "Trace the path to each IPv4 TARGET (all at once, under one rate limit).\n"
 "\n"
 "  -P, --method M       icmp-paris (default), udp-paris or tcp-syn\n"
@@ -360,6 +360,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "trace") == 0)
 		return cmd_trace(argc - 1, argv + 1);
+	if (strcmp(argv[1], "run") == 0)
+		return cmd_run(argc - 1, argv + 1);
 	fprintf(stderr, PROG ": unknown command '%s' (try '" PROG " --help')\n", argv[1]);
 	return 2;
 }

@@ -49,7 +49,26 @@ typedef struct bt_engine_stats {
 	uint64_t send_errors;
 	uint64_t pcap_received, pcap_dropped, pcap_ifdropped;
 	uint64_t targets_done;
+	uint64_t targets_total;  /* (target, flow) pairs of the last run */
+	uint64_t probes_saved;   /* split_ttl: near-VP probes not sent (one per filled TTL) */
+	uint64_t traces_filled;  /* traces whose near-VP hops came from another trace */
+	uint64_t state_bytes_peak; /* most bytes of per-run engine state at once */
+	uint64_t active_max;     /* the active window used (targets in progress at once) */
 } bt_engine_stats;
+
+/* The active window for these options: enough targets in progress that the
+ * rate can be held even when every probe waits out its timeout (Little's law:
+ * rate x wait / window), at least 4096, at most 4M. */
+uint32_t bt_engine_active_default(const bt_engine_opts *o);
+
+/* Progress, reported every interval while a run goes on. */
+typedef struct bt_engine_progress {
+	uint64_t targets_total, targets_done;
+	uint64_t probes_sent, replies;
+	uint64_t elapsed_us;
+	uint64_t active;         /* targets in progress now */
+} bt_engine_progress;
+typedef void (*bt_engine_progress_cb)(const bt_engine_progress *p, void *arg);
 
 typedef struct bt_engine bt_engine;
 
@@ -67,6 +86,14 @@ typedef int (*bt_engine_trace_cb)(bt_trace *t, void *arg);
 int bt_engine_run(bt_engine *e, const bt_addr *targets, size_t ntargets,
 		  bt_engine_trace_cb cb, void *arg, volatile sig_atomic_t *stop,
 		  char *err, size_t errlen);
+
+/* Installs a progress callback for the following runs (cb NULL: none). */
+void bt_engine_set_progress(bt_engine *e, bt_engine_progress_cb cb, void *arg, uint32_t interval_ms);
+
+/* During a trace callback: the TTL below which the trace's hops were not
+ * probed by it but copied from the trace of this run that first saw its
+ * lowest probed hop at that TTL (split_ttl, Doubletree); 0 when none. */
+unsigned bt_engine_trace_filled_below(const bt_engine *e);
 
 void bt_engine_get_stats(bt_engine *e, bt_engine_stats *s);
 void bt_engine_close(bt_engine *e);

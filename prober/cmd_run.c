@@ -1,0 +1,500 @@
+/* bordertrace-probe run — a campaign's rounds, on schedule, unattended.
+ *
+ * Loads the campaign (doc/campaign.md) and its target lists, then runs one
+ * round per interval slot: the engine traces every target once, the records
+ * stream into a hidden temporary file that becomes "<id>.jsonl" only when the
+ * round is complete. Restarted after a crash it removes stale temporary
+ * files and goes on with the next slot; a finite schedule counts the complete
+ * round files. SIGINT/SIGTERM stop it within a fraction of a second (the
+ * round in progress is dropped, never half-written); SIGHUP reloads the
+ * campaign before the next round, keeping the old one if the new is bad. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bordertrace/campaign.h"
+#include "bordertrace/engine.h"
+#include "bordertrace/expand.h"
+#include "bordertrace/round.h"
+#include "bordertrace/trace.h"
+#include "cmd.h"
+
+static volatile sig_atomic_t g_stop, g_reload;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	g_stop = 1;
+}
+
+static void on_hup(int sig)
+{
+	(void)sig;
+	g_reload = 1;
+}
+
+static bool g_tty; /* standard error is a terminal: live progress line */
+
+__attribute__((format(printf, 1, 2))) static void logmsg(const char *fmt, ...)
+{
+	va_list ap;
+	if (g_tty)
+		fputs("\r\033[K", stderr); /* clear the progress line */
+	fputs(PROG ": ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fflush(stderr);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: " PROG " run [options] CAMPAIGN\n"
+"Run the campaign's rounds on schedule (see doc/campaign.md).\n"
+"\n"
+"      --vp ID        vantage point id (overrides the file's 'vp')\n"
+"      --rounds N     stop after N complete rounds in the output directory\n"
+"                     (overrides schedule.rounds; 0 = forever)\n"
+"      --check        load the campaign and its lists, print what a round\n"
+"                     would probe, and exit (needs no privileges)\n"
+"  -h, --help         this help\n"
+"\n"
+"Signals: INT/TERM stop (the round in progress is dropped), HUP reloads the\n"
+"campaign before the next round.\n");
+}
+
+typedef struct campaign_state {
+	bt_campaign c;
+	bt_targets targets;
+	bt_filter_stats fs;
+	char *dir;          /* output/name/vp */
+	int lockfd;
+} campaign_state;
+
+static void state_free(campaign_state *s)
+{
+	bt_campaign_free(&s->c);
+	bt_targets_free(&s->targets);
+	free(s->dir);
+	if (s->lockfd >= 0)
+		close(s->lockfd);
+	memset(s, 0, sizeof(*s));
+	s->lockfd = -1;
+}
+
+/* Loads everything a round needs; on error s is left empty. */
+static int state_load(campaign_state *s, const char *path, const char *vp, long rounds,
+		      char *err, size_t errlen)
+{
+	memset(s, 0, sizeof(*s));
+	s->lockfd = -1;
+	bt_targets_init(&s->targets);
+	if (bt_campaign_load(&s->c, path, err, errlen) != 0)
+		return -1;
+	if (vp != NULL)
+		snprintf(s->c.vp, sizeof(s->c.vp), "%s", vp);
+	if (s->c.vp[0] == '\0') {
+		snprintf(err, errlen, "%s: no 'vp' in the file and no --vp given", path);
+		state_free(s);
+		return -1;
+	}
+	s->c.eng.vp = s->c.vp;
+	if (rounds >= 0)
+		s->c.rounds = (uint32_t)rounds;
+	if (bt_campaign_targets(&s->c, &s->targets, &s->fs, err, errlen) != 0) {
+		state_free(s);
+		return -1;
+	}
+	if (s->targets.n == 0) {
+		snprintf(err, errlen, "%s: no target left to probe after exclusions%s", path,
+			 s->fs.special && !s->c.lab ? " (test ranges need 'lab = true')" : "");
+		state_free(s);
+		return -1;
+	}
+	if (asprintf(&s->dir, "%s/%s/%s", s->c.output, s->c.name, s->c.vp) < 0) {
+		snprintf(err, errlen, "out of memory");
+		s->dir = NULL;
+		state_free(s);
+		return -1;
+	}
+	return 0;
+}
+
+static void describe(const campaign_state *s)
+{
+	const bt_campaign *c = &s->c;
+	logmsg("campaign %s, vp %s: %zu targets (%zu special-purpose%s, %zu excluded, %zu duplicates "
+	       "dropped), %s, %u flow(s), rate %u/s, every %u s%s, %s rounds -> %s",
+	       c->name, c->vp, s->targets.n, s->fs.special, c->lab ? " or outside the test ranges" : "",
+	       s->fs.excluded, s->fs.duplicates, bt_method_name(c->eng.method), c->eng.nflows,
+	       c->eng.rate_pps, c->interval_s, c->jitter_ms ? " (jittered)" : "",
+	       c->rounds ? "finite" : "endless", s->dir);
+}
+
+/* ---- one round ---- */
+
+typedef struct round_ctx {
+	bt_round_file rf;
+	bt_engine *e;
+	char *buf;
+	size_t len, cap;
+	size_t ntraces;
+	int write_error;
+	const char *id;
+	uint64_t last_probes, last_us;
+	double pps;
+} round_ctx;
+
+/* Writes one record. A trace whose near-VP hops were copied from another
+ * trace (split TTL) gets the key "filled_below_ttl"; readers that do not know
+ * it ignore it (doc/trace-format.md, Versions). */
+static int on_trace(bt_trace *t, void *arg)
+{
+	round_ctx *r = arg;
+	unsigned filled = bt_engine_trace_filled_below(r->e);
+	r->len = 0;
+	int rc = bt_trace_to_json(t, &r->buf, &r->len, &r->cap);
+	bt_trace_free(t);
+	if (rc != 0) {
+		r->write_error = errno;
+		return -1;
+	}
+	if (filled && r->len >= 2 && r->buf[r->len - 2] == '}') {
+		char extra[32];
+		int n = snprintf(extra, sizeof(extra), ",\"filled_below_ttl\":%u}\n", filled);
+		r->len -= 2;
+		if (r->len + (size_t)n + 1 > r->cap) {
+			char *nb = realloc(r->buf, r->len + (size_t)n + 1);
+			if (nb == NULL) {
+				r->write_error = ENOMEM;
+				return -1;
+			}
+			r->buf = nb;
+			r->cap = r->len + (size_t)n + 1;
+		}
+		memcpy(r->buf + r->len, extra, (size_t)n + 1);
+		r->len += (size_t)n;
+	}
+	if (fwrite(r->buf, 1, r->len, r->rf.f) != r->len) {
+		r->write_error = errno;
+		return -1;
+	}
+	r->ntraces++;
+	return 0;
+}
+
+static void fmt_dur(double s, char *buf, size_t len)
+{
+	if (!(s >= 0) || s > 1e7)
+		snprintf(buf, len, "?");
+	else if (s >= 3600)
+		snprintf(buf, len, "%d:%02d:%02d", (int)s / 3600, (int)s / 60 % 60, (int)s % 60);
+	else
+		snprintf(buf, len, "%d:%02d", (int)s / 60, (int)s % 60);
+}
+
+static void on_progress(const bt_engine_progress *p, void *arg)
+{
+	round_ctx *r = arg;
+	double dt = (double)(p->elapsed_us - r->last_us) / 1e6;
+	if (dt > 0.2) {
+		r->pps = (double)(p->probes_sent - r->last_probes) / dt;
+		r->last_probes = p->probes_sent;
+		r->last_us = p->elapsed_us;
+	}
+	double el = (double)p->elapsed_us / 1e6;
+	double eta = p->targets_done ? el * (double)(p->targets_total - p->targets_done) / (double)p->targets_done : -1;
+	char etas[32];
+	fmt_dur(eta, etas, sizeof(etas));
+	if (g_tty)
+		fprintf(stderr, "\r\033[Kround %s: %llu/%llu targets, %.0f probes/s, %llu replies, ETA %s",
+			r->id, (unsigned long long)p->targets_done, (unsigned long long)p->targets_total,
+			r->pps, (unsigned long long)p->replies, etas);
+	else
+		fprintf(stderr, PROG ": round %s: progress %llu/%llu targets, %.0f probes/s, %llu replies, "
+			"ETA %s\n", r->id, (unsigned long long)p->targets_done,
+			(unsigned long long)p->targets_total, r->pps, (unsigned long long)p->replies, etas);
+	fflush(stderr);
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Runs one round; 0 complete and committed, 1 stopped by a signal, -1
+ * failed (logged). fatal is set when retrying later cannot help. */
+static int run_round(campaign_state *s, bt_targets *order, const char *id, bool *fatal)
+{
+	char err[512];
+	bool eperm = false;
+	bt_engine_opts o = s->c.eng;
+	o.round = id;
+	*fatal = false;
+	bt_engine *e = bt_engine_open(&o, err, sizeof(err), &eperm);
+	if (e == NULL) {
+		logmsg("round %s: %s%s", id, err, eperm ? " (sending probes needs CAP_NET_RAW)" : "");
+		*fatal = eperm;
+		return -1;
+	}
+	round_ctx r = { .e = e, .id = id };
+	if (bt_round_file_open(&r.rf, s->dir, id, err, sizeof(err)) != 0) {
+		logmsg("round %s: %s", id, err);
+		bt_engine_close(e);
+		return -1;
+	}
+	bt_engine_set_progress(e, on_progress, &r, g_tty ? 500 : s->c.progress_s * 1000u);
+	uint64_t t0 = mono_ms();
+	int rc = bt_engine_run(e, order->a, order->n, on_trace, &r, &g_stop, err, sizeof(err));
+	double secs = (double)(mono_ms() - t0) / 1000.0;
+	if (g_tty)
+		fputs("\r\033[K", stderr);
+	bt_engine_stats st;
+	bt_engine_get_stats(e, &st);
+	bt_engine_close(e);
+	free(r.buf);
+
+	if (rc != 0 || r.write_error) {
+		bt_round_file_abort(&r.rf);
+		if (rc < 0)
+			logmsg("round %s: %s; round dropped", id, err);
+		else if (r.write_error)
+			logmsg("round %s: writing %s failed: %s; round dropped", id, s->dir, strerror(r.write_error));
+		else
+			logmsg("round %s: stopped after %.1f s; the unfinished round was not written", id, secs);
+		return rc > 0 && !r.write_error ? 1 : -1;
+	}
+	char path[BT_ROUND_ID_LEN + 8];
+	snprintf(path, sizeof(path), "%s.jsonl", id);
+	if (bt_round_file_commit(&r.rf, err, sizeof(err)) != 0) {
+		logmsg("round %s: %s; round dropped", id, err);
+		return -1;
+	}
+	double per = st.targets_total ? (double)st.state_bytes_peak / (double)st.targets_total : 0;
+	logmsg("round %s: %zu targets, %zu traces, %llu probes, %llu replies, %llu foreign replies ignored, "
+	       "%llu pcap drops, %llu probes saved (%llu traces filled), %.1f s, %.0f probes/s, "
+	       "engine state %.1f B/target (peak %.1f KiB, window %llu) -> %s/%s",
+	       id, order->n, r.ntraces, (unsigned long long)st.probes_sent, (unsigned long long)st.replies,
+	       (unsigned long long)st.foreign, (unsigned long long)(st.pcap_dropped + st.pcap_ifdropped),
+	       (unsigned long long)st.probes_saved, (unsigned long long)st.traces_filled, secs,
+	       secs > 0 ? (double)st.probes_sent / secs : 0.0, per, (double)st.state_bytes_peak / 1024.0,
+	       (unsigned long long)st.active_max, s->dir, path);
+	return 0;
+}
+
+/* Sleeps until the wall clock reaches t_ms (ms since the epoch) or a
+ * signal asks for attention; short steps so that a stop is seen at once. */
+static void sleep_until(int64_t t_ms)
+{
+	for (;;) {
+		if (g_stop || g_reload)
+			return;
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		int64_t n = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+		if (n >= t_ms)
+			return;
+		int64_t d = t_ms - n > 100 ? 100 : t_ms - n;
+		struct timespec ts = { .tv_sec = 0, .tv_nsec = d * 1000000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
+static int prepare_dir(campaign_state *s, size_t *complete)
+{
+	char err[512];
+	size_t stale = 0;
+	if (bt_round_dir_prepare(s->dir, &stale, complete, err, sizeof(err)) != 0) {
+		logmsg("%s", err);
+		return -1;
+	}
+	if ((s->lockfd = bt_round_dir_lock(s->dir, err, sizeof(err))) < 0) {
+		logmsg("%s", err);
+		return -1;
+	}
+	/* again under the lock: the first pass may have raced another runner */
+	size_t more = 0;
+	if (bt_round_dir_prepare(s->dir, &more, complete, err, sizeof(err)) != 0) {
+		logmsg("%s", err);
+		return -1;
+	}
+	stale += more;
+	if (stale)
+		logmsg("removed %zu unfinished round file(s) left by an earlier run", stale);
+	logmsg("%zu complete round(s) in %s", *complete, s->dir);
+	return 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "vp", required_argument, NULL, 'V' },
+		{ "rounds", required_argument, NULL, 'n' },
+		{ "check", no_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *vp = NULL;
+	long rounds = -1;
+	bool check = false;
+	int c;
+	char err[512];
+	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'V': vp = optarg; break;
+		case 'n': {
+			char *end;
+			errno = 0;
+			rounds = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || rounds < 0 || rounds > UINT32_MAX) {
+				fprintf(stderr, PROG ": --rounds: '%s' is not a whole number >= 0\n", optarg);
+				return 2;
+			}
+			break;
+		}
+		case 'c': check = true; break;
+		case 'h': usage(stdout); return 0;
+		default: fprintf(stderr, "(try '" PROG " run --help')\n"); return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, PROG ": run needs exactly one CAMPAIGN file\n(try '" PROG " run --help')\n");
+		return 2;
+	}
+	if (vp != NULL && (strlen(vp) >= BT_ID_MAX || *vp == '\0' || *vp == '.' || strpbrk(vp, "/\"\\ \t") != NULL)) {
+		fprintf(stderr, PROG ": --vp: '%s' must be 1..63 printable ASCII characters without '/'\n", vp);
+		return 2;
+	}
+	const char *path = argv[optind];
+	g_tty = isatty(STDERR_FILENO) == 1;
+
+	campaign_state s;
+	if (state_load(&s, path, vp, rounds, err, sizeof(err)) != 0) {
+		fprintf(stderr, PROG ": %s\n", err);
+		return 2;
+	}
+	describe(&s);
+	if (check) {
+		state_free(&s);
+		return 0;
+	}
+
+	struct sigaction sa = { .sa_handler = on_stop };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, NULL);
+
+	size_t complete = 0;
+	if (prepare_dir(&s, &complete) != 0) {
+		state_free(&s);
+		return 1;
+	}
+	bt_targets order;
+	bt_targets_init(&order);
+	int status = 0;
+	int64_t last_slot = INT64_MIN;
+	for (;;) {
+		if (g_stop)
+			break;
+		if (g_reload) {
+			g_reload = 0;
+			campaign_state ns;
+			if (state_load(&ns, path, vp, rounds, err, sizeof(err)) != 0) {
+				logmsg("reload failed, keeping the campaign as it was: %s", err);
+			} else {
+				logmsg("reloaded %s", path);
+				bool same_dir = strcmp(ns.dir, s.dir) == 0;
+				if (same_dir) {
+					ns.lockfd = s.lockfd;
+					s.lockfd = -1;
+				}
+				state_free(&s);
+				s = ns;
+				describe(&s);
+				if (!same_dir && prepare_dir(&s, &complete) != 0) {
+					status = 1;
+					break;
+				}
+				if (!same_dir)
+					last_slot = INT64_MIN;
+			}
+		}
+		if (s.c.rounds && complete >= s.c.rounds) {
+			logmsg("all %u rounds complete in %s", s.c.rounds, s.dir);
+			break;
+		}
+		/* The slot now, unless it is done already (or we just ran it). */
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		int64_t slot = bt_round_slot(now.tv_sec, s.c.interval_s);
+		char id[BT_ROUND_ID_LEN];
+		if (slot <= last_slot || (bt_round_id(slot, id, sizeof(id)) && bt_round_exists(s.dir, id)))
+			slot = (slot > last_slot ? slot : last_slot) + s.c.interval_s;
+		if (bt_round_id(slot, id, sizeof(id)) == NULL) {
+			logmsg("the clock is outside the years 0000..9999");
+			status = 1;
+			break;
+		}
+		uint32_t jitter = 0;
+		if (s.c.jitter_ms) {
+			uint32_t rnd = 0;
+			if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
+				rnd = (uint32_t)now.tv_nsec;
+			jitter = rnd % (s.c.jitter_ms + 1);
+		}
+		int64_t start_ms = slot * 1000 + jitter;
+		if (start_ms > (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000 + 50)
+			logmsg("next round %s starts in %.1f s", id,
+			       (double)(start_ms - ((int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000)) / 1000.0);
+		sleep_until(start_ms);
+		if (g_stop)
+			break;
+		if (g_reload)
+			continue; /* reload first; the slot is computed again */
+
+		/* A new order each round (seeded by the round): neighbouring
+		 * networks are not probed back to back. */
+		bt_targets_free(&order);
+		bt_targets_init(&order);
+		order.a = malloc(s.targets.n * sizeof(bt_addr));
+		if (order.a == NULL) {
+			logmsg("out of memory");
+			status = 1;
+			break;
+		}
+		memcpy(order.a, s.targets.a, s.targets.n * sizeof(bt_addr));
+		order.n = order.cap = s.targets.n;
+		bt_expand_shuffle(&order, (uint64_t)slot * 0x9e3779b97f4a7c15ULL ^ s.c.prefix_seed);
+
+		bool fatal;
+		int rc = run_round(&s, &order, id, &fatal);
+		last_slot = slot;
+		if (rc == 0)
+			complete++;
+		else if (rc > 0)
+			break;
+		else if (fatal) {
+			status = 1;
+			break;
+		}
+	}
+	if (g_stop)
+		logmsg("stopped");
+	bt_targets_free(&order);
+	state_free(&s);
+	return status;
+}
