@@ -4,6 +4,14 @@
 
 #define PROG "bordertrace-probe"
 
+#include <stdio.h>
+
+#include "bordertrace/trace.h"
+
 int cmd_run(int argc, char **argv);
+
+/* Writes t as one JSON line; filled (bt_engine_trace_filled_below) adds the
+ * key "filled_below_ttl". buf/len/cap: a reusable buffer. 0 or -1 (errno). */
+int bt_record_write(FILE *f, const bt_trace *t, unsigned filled, char **buf, size_t *len, size_t *cap);
 
 #endif

@@ -155,38 +155,40 @@ typedef struct round_ctx {
 	double pps;
 } round_ctx;
 
-/* Writes one record. A trace whose near-VP hops were copied from another
- * trace (split TTL) gets the key "filled_below_ttl"; readers that do not know
- * it ignore it (doc/trace-format.md, Versions). */
+/* A trace whose near-VP hops were copied from another trace (split TTL)
+ * gets the key "filled_below_ttl", added after the writer's last key: readers
+ * that do not know it ignore it (doc/trace-format.md, Versions). */
+int bt_record_write(FILE *f, const bt_trace *t, unsigned filled, char **buf, size_t *len, size_t *cap)
+{
+	*len = 0;
+	if (bt_trace_to_json(t, buf, len, cap) != 0)
+		return -1;
+	if (filled && *len >= 2 && (*buf)[*len - 2] == '}') {
+		char extra[40];
+		int n = snprintf(extra, sizeof(extra), ",\"filled_below_ttl\":%u}\n", filled);
+		*len -= 2;
+		if (*len + (size_t)n + 1 > *cap) {
+			char *nb = realloc(*buf, *len + (size_t)n + 1);
+			if (nb == NULL) {
+				errno = ENOMEM;
+				return -1;
+			}
+			*buf = nb;
+			*cap = *len + (size_t)n + 1;
+		}
+		memcpy(*buf + *len, extra, (size_t)n + 1);
+		*len += (size_t)n;
+	}
+	return fwrite(*buf, 1, *len, f) == *len ? 0 : -1;
+}
+
 static int on_trace(bt_trace *t, void *arg)
 {
 	round_ctx *r = arg;
-	unsigned filled = bt_engine_trace_filled_below(r->e);
-	r->len = 0;
-	int rc = bt_trace_to_json(t, &r->buf, &r->len, &r->cap);
+	int rc = bt_record_write(r->rf.f, t, bt_engine_trace_filled_below(r->e), &r->buf, &r->len, &r->cap);
 	bt_trace_free(t);
 	if (rc != 0) {
-		r->write_error = errno;
-		return -1;
-	}
-	if (filled && r->len >= 2 && r->buf[r->len - 2] == '}') {
-		char extra[32];
-		int n = snprintf(extra, sizeof(extra), ",\"filled_below_ttl\":%u}\n", filled);
-		r->len -= 2;
-		if (r->len + (size_t)n + 1 > r->cap) {
-			char *nb = realloc(r->buf, r->len + (size_t)n + 1);
-			if (nb == NULL) {
-				r->write_error = ENOMEM;
-				return -1;
-			}
-			r->buf = nb;
-			r->cap = r->len + (size_t)n + 1;
-		}
-		memcpy(r->buf + r->len, extra, (size_t)n + 1);
-		r->len += (size_t)n;
-	}
-	if (fwrite(r->buf, 1, r->len, r->rf.f) != r->len) {
-		r->write_error = errno;
+		r->write_error = errno ? errno : EIO;
 		return -1;
 	}
 	r->ntraces++;

@@ -47,6 +47,10 @@ static void usage(FILE *f)
 "  -w, --wait SEC       how long to wait for each probe's reply (default 1)\n"
 "  -g, --gap-limit N    stop after N consecutive silent hops (default 5)\n"
 "  -W, --window N       probes in flight per target (default 1)\n"
+"      --split-ttl N    start at TTL N, probe forward, then backward until a hop\n"
+"                       another trace saw at that TTL (Doubletree; default off)\n"
+"      --active N       targets in progress at once (default: from rate and wait,\n"
+"                       at least 4096)\n"
 "  -r, --rate PPS       packets per second for the whole run (default 100)\n"
 "  -p, --dport PORT     UDP/TCP destination port (default 33435 / 80)\n"
 "  -s, --source ADDR    source address (must be this host's)\n"
@@ -99,6 +103,9 @@ typedef struct out_ctx {
 	bool json;
 	FILE *f;
 	size_t ntraces;
+	bt_engine *e;
+	char *buf;
+	size_t len, cap;
 } out_ctx;
 
 static void print_table(FILE *f, const bt_trace *t)
@@ -138,7 +145,7 @@ static int on_trace(bt_trace *t, void *arg)
 	out_ctx *o = arg;
 	int rc = 0;
 	if (o->json)
-		rc = bt_trace_write(o->f, t);
+		rc = bt_record_write(o->f, t, bt_engine_trace_filled_below(o->e), &o->buf, &o->len, &o->cap);
 	else
 		print_table(o->f, t);
 	if (!o->json || o->f == stdout)
@@ -170,6 +177,8 @@ static int cmd_trace(int argc, char **argv)
 		{ "flows", required_argument, NULL, 'N' },
 		{ "campaign", required_argument, NULL, 'C' },
 		{ "round", required_argument, NULL, 'R' },
+		{ "split-ttl", required_argument, NULL, 'S' },
+		{ "active", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -220,6 +229,8 @@ static int cmd_trace(int argc, char **argv)
 				die_usage("--vp: '%s' must be 1..63 printable ASCII characters%s", optarg, "");
 			o.vp = optarg;
 			break;
+		case 'S': o.split_ttl = (uint8_t)parse_uint("--split-ttl", optarg, 1, 255); break;
+		case 'A': o.active = parse_uint("--active", optarg, 1, 10000000); break;
 		case 'N': o.nflows = (uint16_t)parse_uint("--flows", optarg, 1, BT_PROBE_MAX_FLOW + 1); break;
 		case 'C':
 		case 'R':
@@ -245,6 +256,8 @@ static int cmd_trace(int argc, char **argv)
 		snprintf(b, sizeof(b), "%u", o.max_ttl);
 		die_usage("--first-ttl %s is above --max-ttl %s", a, b);
 	}
+	if (o.split_ttl && (o.split_ttl < o.first_ttl || o.split_ttl > o.max_ttl))
+		die_usage("--split-ttl must lie between --first-ttl and --max-ttl%s%s", "", "");
 
 	bt_targets tl;
 	bt_targets_init(&tl);
@@ -306,7 +319,9 @@ static int cmd_trace(int argc, char **argv)
 
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	oc.e = e;
 	int rc = bt_engine_run(e, tl.a, tl.n, on_trace, &oc, &g_stop, err, sizeof(err));
+	free(oc.buf);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 
@@ -348,6 +363,9 @@ static int cmd_trace(int argc, char **argv)
 		(unsigned long long)st.foreign, (unsigned long long)st.late,
 		(unsigned long long)st.malformed, (unsigned long long)st.send_errors,
 		(unsigned long long)(st.pcap_dropped + st.pcap_ifdropped), secs);
+	if (o.split_ttl)
+		fprintf(stderr, PROG ": split TTL %u: %llu probes saved, %llu traces filled below it\n",
+			o.split_ttl, (unsigned long long)st.probes_saved, (unsigned long long)st.traces_filled);
 	bt_targets_free(&tl);
 	return status;
 }

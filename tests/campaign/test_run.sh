@@ -199,7 +199,20 @@ check "SIGHUP with a bad file: the next round still has 400 records" [ "$(wc -l 
 kill -TERM "$PID"
 wait "$PID"
 
-# 5. the rate from a capture ------------------------------------------------
+# 5. split TTL (Doubletree): start at TTL 3 (the target), go back to TTL 2;
+# r2 seen at TTL 2 by an earlier trace ends it there and TTL 1 is copied.
+campaign split "$T/split.campaign" 'rate = 4000' 'split_ttl = 3' 'active = 20' 'schedule = { interval = 1; rounds = 1; }'
+ip netns exec "$VPNS" "$PROBER" run "$T/split.campaign" >"$T/split.log" 2>&1
+D=$T/out/split/vp-lab
+python3 "$HERE/check_rounds.py" "$D" --targets 200 --campaign split --vp vp-lab --hops >/dev/null 2>"$T/chk"
+check "split TTL: every trace still equals the truth" [ $? -eq 0 ]
+saved=$(sed -n 's/.* \([0-9]*\) probes saved.*/\1/p' "$T/split.log" | tail -1)
+filled=$(cat "$D"/*.jsonl | grep -c '"filled_below_ttl":2}$')
+probes=$(sed -n 's/.* \([0-9]*\) probes, .*/\1/p' "$T/split.log" | tail -1)
+check "split TTL: $saved probes saved, $filled records marked filled below TTL 2, $probes probes (600 without)" \
+    [ "${saved:-0}" -gt 150 -a "$filled" -eq "${saved:-0}" -a "$((probes + saved))" -eq 600 ]
+
+# 6. the rate from a capture ------------------------------------------------
 RATE=500
 campaign rate "$T/rate.campaign" "rate = $RATE" 'flows = 2' 'schedule = { interval = 1; rounds = 1; }'
 VPIF=r1 # many.topo: the VP's interface toward r1
