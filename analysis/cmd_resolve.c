@@ -52,6 +52,9 @@ static void resolve_usage(FILE *f)
 		"                         (default: MMDB first, prefix table where it has nothing)\n"
 		"  --lookup-test-ranges   also look up 198.18.0.0/15, 2001:db8::/32 and the other\n"
 		"                         documentation/benchmarking ranges (for lab databases)\n"
+		"  --mmdb-tree-lookups    look addresses up in the MMDB files' trees instead of\n"
+		"                         loading their networks at start (faster start, less\n"
+		"                         memory, slower lookups: for a few addresses in a big DB)\n"
 		"output:\n"
 		"  --format csv|table     default: table on a terminal, CSV otherwise\n"
 		"  --no-cache             resolve every address afresh\n"
@@ -196,15 +199,25 @@ static void resolve_one(struct run *run, const char *text, const char *where)
 	}
 }
 
+/* How lookups go: through the networks loaded at open, or the tree. */
+static const char *loaded(const bt_mmdb *db)
+{
+	static char buf[64];
+	if (!bt_mmdb_flattened(db))
+		return "tree lookups";
+	snprintf(buf, sizeof(buf), "%zu networks loaded", bt_mmdb_network_count(db));
+	return buf;
+}
+
 static void describe_sources(const bt_resolver *r)
 {
 	const bt_mmdb *db;
 	if ((db = bt_resolver_asn_db(r)) != NULL)
-		fprintf(stderr, "asn-db: %s: layout %s, type '%s'\n", bt_mmdb_path(db),
-			bt_mmdb_describe(db), bt_mmdb_database_type(db));
+		fprintf(stderr, "asn-db: %s: layout %s, type '%s', %s\n", bt_mmdb_path(db),
+			bt_mmdb_describe(db), bt_mmdb_database_type(db), loaded(db));
 	if ((db = bt_resolver_country_db(r)) != NULL)
-		fprintf(stderr, "country-db: %s: layout %s, type '%s'\n", bt_mmdb_path(db),
-			bt_mmdb_describe(db), bt_mmdb_database_type(db));
+		fprintf(stderr, "country-db: %s: layout %s, type '%s', %s\n", bt_mmdb_path(db),
+			bt_mmdb_describe(db), bt_mmdb_database_type(db), loaded(db));
 	if (bt_resolver_pfx2as_count(r))
 		fprintf(stderr, "pfx2as: %zu entries\n", bt_resolver_pfx2as_count(r));
 	if (bt_resolver_ixp_count(r))
@@ -222,6 +235,7 @@ enum {
 	OPT_TEST_RANGES,
 	OPT_FORMAT,
 	OPT_NO_CACHE,
+	OPT_TREE_LOOKUPS,
 };
 
 int bt_cmd_resolve(int argc, char **argv)
@@ -237,6 +251,7 @@ int bt_cmd_resolve(int argc, char **argv)
 		{"lookup-test-ranges", no_argument, NULL, OPT_TEST_RANGES},
 		{"format", required_argument, NULL, OPT_FORMAT},
 		{"no-cache", no_argument, NULL, OPT_NO_CACHE},
+		{"mmdb-tree-lookups", no_argument, NULL, OPT_TREE_LOOKUPS},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -304,6 +319,9 @@ int bt_cmd_resolve(int argc, char **argv)
 			break;
 		case OPT_NO_CACHE:
 			cfg.cache_bits = 0;
+			break;
+		case OPT_TREE_LOOKUPS:
+			cfg.mmdb_tree_lookups = true;
 			break;
 		case 'v':
 			verbose = true;

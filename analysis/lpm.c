@@ -2,8 +2,9 @@
  * include/bordertrace/lpm.h).
  *
  * Keys are 128-bit integers for both families (IPv4 in the low 32 bits), so
- * one sweep and one search serve both; the cost is 16 bytes per interval,
- * which for a full routing table is a few tens of MB. */
+ * one sweep serves both; after the sweep IPv4 interval starts are narrowed
+ * to 32 bits, so that a /16 bucket's keys share a cache line or two (the
+ * search's cost is its memory loads) and take a quarter of the memory. */
 #include "bordertrace/lpm.h"
 
 #include <stdlib.h>
@@ -25,6 +26,7 @@ struct fam {
 	struct range *in; /* what was added, kept so build can run again */
 	size_t n, cap;
 	u128 *start;      /* disjoint intervals covering the whole space */
+	uint32_t *start32; /* IPv4, after build: the starts, narrowed (start freed) */
 	uint32_t *val;
 	size_t ni, icap;
 	uint32_t *index;  /* last interval starting at or before each /16 */
@@ -32,6 +34,9 @@ struct fam {
 
 struct bt_lpm {
 	struct fam f[2]; /* [0] IPv4, [1] IPv6 */
+	bool distinct;   /* equal adjacent values stay separate intervals */
+	bool frozen;     /* the added ranges are gone: no more add/build */
+	size_t count;    /* ranges added, kept across freeze */
 };
 
 static u128 key_of(const bt_addr *a)
@@ -110,6 +115,7 @@ void bt_lpm_free(bt_lpm *t)
 	for (int i = 0; i < 2; i++) {
 		free(t->f[i].in);
 		free(t->f[i].start);
+		free(t->f[i].start32);
 		free(t->f[i].val);
 		free(t->f[i].index);
 	}
@@ -128,7 +134,7 @@ static struct fam *fam_of(bt_lpm *t, int family)
 int bt_lpm_add(bt_lpm *t, const bt_addr *first, const bt_addr *last, uint32_t value)
 {
 	struct fam *f = fam_of(t, first->family);
-	if (f == NULL || first->family != last->family || value == BT_LPM_NONE)
+	if (f == NULL || t->frozen || first->family != last->family || value == BT_LPM_NONE)
 		return -1;
 	u128 a = key_of(first), b = key_of(last);
 	if (a > b)
@@ -145,6 +151,7 @@ int bt_lpm_add(bt_lpm *t, const bt_addr *first, const bt_addr *last, uint32_t va
 	f->in[f->n].last = b;
 	f->in[f->n].value = value;
 	f->n++;
+	t->count++;
 	return 0;
 }
 
@@ -173,9 +180,9 @@ static int cmp_range(const void *pa, const void *pb)
 	return 0;
 }
 
-static int emit(struct fam *f, u128 lo, uint32_t v)
+static int emit(struct fam *f, u128 lo, uint32_t v, bool distinct)
 {
-	if (f->ni > 0 && f->val[f->ni - 1] == v)
+	if (f->ni > 0 && f->val[f->ni - 1] == v && (!distinct || v == BT_LPM_NONE))
 		return 0; /* same answer continues */
 	if (f->ni == f->icap) {
 		size_t cap = f->icap ? f->icap * 2 : 64;
@@ -195,7 +202,7 @@ static int emit(struct fam *f, u128 lo, uint32_t v)
 	return 0;
 }
 
-static bt_lpm_conflict build_fam(struct fam *f, uint32_t *ca, uint32_t *cb)
+static bt_lpm_conflict build_fam(struct fam *f, bool distinct, uint32_t *ca, uint32_t *cb)
 {
 	u128 max = max_key(f->width);
 	size_t *stack = NULL;
@@ -216,7 +223,7 @@ static bt_lpm_conflict build_fam(struct fam *f, uint32_t *ca, uint32_t *cb)
 		const struct range *e = &f->in[i];
 		while (depth > 0 && f->in[stack[depth - 1]].last < e->first) {
 			const struct range *top = &f->in[stack[--depth]];
-			if (pos <= top->last && emit(f, pos, top->value))
+			if (pos <= top->last && emit(f, pos, top->value, distinct))
 				goto nomem;
 			pos = top->last + 1;
 		}
@@ -234,9 +241,9 @@ static bt_lpm_conflict build_fam(struct fam *f, uint32_t *ca, uint32_t *cb)
 				free(stack);
 				return BT_LPM_OVERLAP;
 			}
-			if (pos < e->first && emit(f, pos, top->value))
+			if (pos < e->first && emit(f, pos, top->value, distinct))
 				goto nomem;
-		} else if (pos < e->first && emit(f, pos, BT_LPM_NONE)) {
+		} else if (pos < e->first && emit(f, pos, BT_LPM_NONE, distinct)) {
 			goto nomem;
 		}
 		stack[depth++] = i;
@@ -244,14 +251,14 @@ static bt_lpm_conflict build_fam(struct fam *f, uint32_t *ca, uint32_t *cb)
 	}
 	while (depth > 0) {
 		const struct range *top = &f->in[stack[--depth]];
-		if (!done && pos <= top->last && emit(f, pos, top->value))
+		if (!done && pos <= top->last && emit(f, pos, top->value, distinct))
 			goto nomem;
 		if (top->last == max)
 			done = true;
 		else
 			pos = top->last + 1;
 	}
-	if (!done && emit(f, pos, BT_LPM_NONE))
+	if (!done && emit(f, pos, BT_LPM_NONE, distinct))
 		goto nomem;
 	free(stack);
 
@@ -267,6 +274,15 @@ static bt_lpm_conflict build_fam(struct fam *f, uint32_t *ca, uint32_t *cb)
 		f->index[h] = (uint32_t)j;
 	}
 	f->index[INDEX_SIZE] = (uint32_t)(f->ni - 1);
+	if (f->width == 32) {
+		if ((f->start32 = malloc(f->ni * sizeof(*f->start32))) == NULL)
+			return BT_LPM_NOMEM;
+		for (size_t i = 0; i < f->ni; i++)
+			f->start32[i] = (uint32_t)f->start[i];
+		free(f->start);
+		f->start = NULL;
+		f->icap = 0; /* a later build starts its arrays afresh */
+	}
 	return BT_LPM_OK;
 nomem:
 	free(stack);
@@ -280,8 +296,10 @@ bt_lpm_conflict bt_lpm_build(bt_lpm *t, uint32_t *a, uint32_t *b)
 		a = &dummy_a;
 	if (b == NULL)
 		b = &dummy_b;
+	if (t->frozen)
+		return BT_LPM_NOMEM; /* nothing left to build from */
 	for (int i = 0; i < 2; i++) {
-		bt_lpm_conflict c = build_fam(&t->f[i], a, b);
+		bt_lpm_conflict c = build_fam(&t->f[i], t->distinct, a, b);
 		if (c != BT_LPM_OK)
 			return c;
 	}
@@ -301,6 +319,23 @@ uint32_t bt_lpm_lookup(const bt_lpm *t, const bt_addr *addr, unsigned *block_len
 		if (block_len)
 			*block_len = 0;
 		return BT_LPM_NONE;
+	}
+	if (f->start32 != NULL) {
+		uint32_t key = (uint32_t)addr->bytes[0] << 24 | (uint32_t)addr->bytes[1] << 16 |
+			       (uint32_t)addr->bytes[2] << 8 | addr->bytes[3];
+		size_t lo = f->index[key >> 16], hi = f->index[(key >> 16) + 1];
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo + 1) / 2;
+			if (f->start32[mid] <= key)
+				lo = mid;
+			else
+				hi = mid - 1;
+		}
+		if (block_len) {
+			u128 end = lo + 1 < f->ni ? (u128)f->start32[lo + 1] - 1 : max_key(32);
+			*block_len = block_within(key, f->start32[lo], end, 32);
+		}
+		return f->val[lo];
 	}
 	u128 key = key_of(addr);
 	uint32_t h = (uint32_t)(key >> (f->width - INDEX_BITS));
@@ -322,7 +357,34 @@ uint32_t bt_lpm_lookup(const bt_lpm *t, const bt_addr *addr, unsigned *block_len
 
 size_t bt_lpm_count(const bt_lpm *t)
 {
-	return t->f[0].n + t->f[1].n;
+	return t->count;
+}
+
+void bt_lpm_set_distinct(bt_lpm *t, bool distinct)
+{
+	t->distinct = distinct;
+}
+
+void bt_lpm_freeze(bt_lpm *t)
+{
+	for (int i = 0; i < 2; i++) {
+		struct fam *f = &t->f[i];
+		free(f->in);
+		f->in = NULL;
+		f->n = f->cap = 0;
+		/* The interval arrays grew by doubling: give the slack back. */
+		if (f->start != NULL && f->ni > 0 && f->ni < f->icap) {
+			u128 *s = realloc(f->start, f->ni * sizeof(*s));
+			uint32_t *v = realloc(f->val, f->ni * sizeof(*v));
+			if (s)
+				f->start = s;
+			if (v)
+				f->val = v;
+			if (s && v)
+				f->icap = f->ni;
+		}
+	}
+	t->frozen = true;
 }
 
 void bt_lpm_prefix_within(const bt_addr *addr, const bt_addr *first,

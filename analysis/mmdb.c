@@ -1,11 +1,26 @@
 /* bordertrace — MaxMind DB sources through libmaxminddb (see
  * include/bordertrace/mmdb.h).
  *
- * Lookups use MMDB_lookup_sockaddr (MMDB_lookup_string would go through
- * getaddrinfo) and MMDB_get_value on the matched entry; strings in the data
- * section are not NUL-terminated, so they are copied out once per record. */
+ * Records are decoded with MMDB_get_value (MMDB_aget_value) on their entry;
+ * strings in the data section are not NUL-terminated, so they are copied
+ * out once per record.
+ *
+ * At open the search tree is walked once (MMDB_read_node) and every network
+ * goes into an LPM (lpm.h) whose value is the index of its decoded record,
+ * so a lookup is one LPM search and no libmaxminddb call: a tree walk costs
+ * a dependent memory load per bit, about 25 of them for an IPv4 address in
+ * an IPv6 tree. The IPv4 subtree of an IPv6 tree is loaded once, as IPv4;
+ * the places that alias it (::/96, and ::ffff:0:0/96 and 2002::/16 when the
+ * writer made those aliases) become single entries that redirect a lookup
+ * to the IPv4 table with the address bits found there, as the tree walk
+ * would. Networks whose record does not decode, or whose record pointer is
+ * invalid, are looked up through MMDB_lookup_sockaddr instead, so that
+ * their error is reported for the address asked, as before. Without
+ * flattening (BT_MMDB_TREE_LOOKUPS, or a tree the walk finds malformed)
+ * every lookup goes through MMDB_lookup_sockaddr. */
 #include "bordertrace/mmdb.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <maxminddb.h>
 #include <netinet/in.h>
@@ -15,6 +30,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include "bordertrace/lpm.h"
 #include "textfile.h"
 
 enum asn_style { ASN_NONE, ASN_MAXMIND, ASN_IPINFO };
@@ -26,9 +42,14 @@ enum country_style { CC_NONE, CC_MAXMIND, CC_FLAT_CODE, CC_IPINFO };
 #define REC_CHUNK 1024
 #define ARENA_BLOCK 65536
 
+/* Values of the flattened LPM besides record indexes. */
+#define FLAT_SLOW 0xfffffe00u  /* look this network up in the tree */
+#define FLAT_ALIAS 0xffffff00u /* + bit: the IPv4 subtree, from that bit on */
+#define FLAT_MAX_RECS FLAT_SLOW
+
 struct memo_slot {
 	uint32_t offset; /* data-section offset + 1; 0 = empty slot */
-	uint32_t rec;    /* index into the record chunks */
+	uint32_t rec;    /* index into the record chunks; FLAT_SLOW: does not decode */
 };
 
 struct bt_mmdb {
@@ -40,12 +61,15 @@ struct bt_mmdb {
 	char describe[64];
 	/* memo: open addressing, power-of-two size */
 	struct memo_slot *slots;
-	uint32_t nslots, nrecs;
+	uint32_t nslots, nrecs, nused; /* nused: slots taken, bad records too */
 	bt_mmdb_record **chunks;
 	uint32_t nchunks;
 	/* string arena: blocks never move, so record pointers stay valid */
 	char **blocks;
 	size_t nblocks, block_used;
+	bt_lpm *flat;      /* every network -> record index; NULL: tree lookups */
+	size_t nnetworks;  /* networks loaded into flat */
+	unsigned v4_bit;   /* where IPv4 starts in the tree: 96, or 0 in an IPv4 tree */
 };
 
 static const char *const layout_names[BT_MMDB_LAYOUT_COUNT] = {
@@ -297,8 +321,16 @@ static bool keys_match(const bt_mmdb *m, const struct keyset *ks)
 	}
 }
 
+static int flatten(bt_mmdb *m, char *err, size_t errlen);
+
 int bt_mmdb_open(const char *path, bt_mmdb_layout force, bt_mmdb **out, char *err,
 		 size_t errlen)
+{
+	return bt_mmdb_open_flags(path, force, 0, out, err, errlen);
+}
+
+int bt_mmdb_open_flags(const char *path, bt_mmdb_layout force, unsigned flags,
+		       bt_mmdb **out, char *err, size_t errlen)
 {
 	struct stat st;
 	if (stat(path, &st) != 0) {
@@ -378,6 +410,10 @@ int bt_mmdb_open(const char *path, bt_mmdb_layout force, bt_mmdb **out, char *er
 		snprintf(err, errlen, "%s: out of memory", path);
 		goto fail;
 	}
+	if (!(flags & BT_MMDB_TREE_LOOKUPS) && flatten(m, err, errlen) != 0) {
+		bt_mmdb_close(m);
+		return -1;
+	}
 	*out = m;
 	return 0;
 fail:
@@ -399,8 +435,19 @@ void bt_mmdb_close(bt_mmdb *m)
 		free(m->blocks[i]);
 	free(m->blocks);
 	free(m->slots);
+	bt_lpm_free(m->flat);
 	free(m->path);
 	free(m);
+}
+
+bool bt_mmdb_flattened(const bt_mmdb *m)
+{
+	return m->flat != NULL;
+}
+
+size_t bt_mmdb_network_count(const bt_mmdb *m)
+{
+	return m->nnetworks;
 }
 
 const char *bt_mmdb_path(const bt_mmdb *m)
@@ -655,8 +702,66 @@ static bt_mmdb_record *rec_at(bt_mmdb *m, uint32_t i)
 	return &m->chunks[i / REC_CHUNK][i % REC_CHUNK];
 }
 
-int bt_mmdb_lookup(bt_mmdb *m, const bt_addr *addr, const bt_mmdb_record **rec,
-		   unsigned *block_len, char *err, size_t errlen)
+/* The record at e, decoded on first sight and memoised by its offset.
+ * Returns 0 with *idx, -1 when the record does not decode (err says why;
+ * remembered, so that the many networks sharing it are not decoded again
+ * at flattening), -2 when out of memory. */
+static int memo_record(bt_mmdb *m, MMDB_entry_s *e, struct ctx *c, uint32_t *idx)
+{
+	uint32_t key = e->offset + 1;
+	uint32_t h = hash32(key) & (m->nslots - 1);
+	while (m->slots[h].offset != 0) {
+		if (m->slots[h].offset == key) {
+			if (m->slots[h].rec != FLAT_SLOW) {
+				*idx = m->slots[h].rec;
+				return 0;
+			}
+			/* Known bad: decode again, for this address's message. */
+			bt_mmdb_record r;
+			if (decode(c, e, &r) == 0) /* decoding is deterministic */
+				snprintf(c->err, c->errlen, "%s: record at offset %u decodes "
+					 "only sometimes", m->path, e->offset);
+			return -1;
+		}
+		h = (h + 1) & (m->nslots - 1);
+	}
+
+	bt_mmdb_record r;
+	uint32_t rec = FLAT_SLOW;
+	int status = 0;
+	if (decode(c, e, &r) != 0) {
+		status = -1;
+	} else {
+		if (m->nrecs == FLAT_MAX_RECS)
+			goto nomem;
+		if (m->nrecs % REC_CHUNK == 0) {
+			bt_mmdb_record **ch = realloc(m->chunks, (m->nchunks + 1) * sizeof(*ch));
+			if (ch == NULL)
+				goto nomem;
+			m->chunks = ch;
+			if ((ch[m->nchunks] = malloc(REC_CHUNK * sizeof(**ch))) == NULL)
+				goto nomem;
+			m->nchunks++;
+		}
+		rec = m->nrecs++;
+		*rec_at(m, rec) = r;
+	}
+	m->slots[h].offset = key;
+	m->slots[h].rec = rec;
+	m->nused++;
+	*idx = rec;
+	/* Keep the load under one half so probes stay short. */
+	if (m->nused * 2 > m->nslots && memo_grow(m) != 0)
+		goto nomem;
+	return status;
+nomem:
+	snprintf(c->err, c->errlen, "%s: out of memory", m->path);
+	return -2;
+}
+
+/* The lookup through libmaxminddb's tree walk. */
+static int tree_lookup(bt_mmdb *m, const bt_addr *addr, const bt_mmdb_record **rec,
+		       unsigned *block_len, char *err, size_t errlen)
 {
 	struct sockaddr_in sin;
 	struct sockaddr_in6 sin6;
@@ -707,38 +812,205 @@ int bt_mmdb_lookup(bt_mmdb *m, const bt_addr *addr, const bt_mmdb_record **rec,
 	if (!res.found_entry)
 		return 0;
 
-	uint32_t key = res.entry.offset + 1;
-	uint32_t h = hash32(key) & (m->nslots - 1);
-	while (m->slots[h].offset != 0) {
-		if (m->slots[h].offset == key) {
-			*rec = rec_at(m, m->slots[h].rec);
-			return 1;
-		}
-		h = (h + 1) & (m->nslots - 1);
-	}
-
-	bt_mmdb_record r;
+	uint32_t idx;
 	struct ctx c = {m, addr, block, err, errlen};
-	if (decode(&c, &res.entry, &r) != 0)
+	if (memo_record(m, &res.entry, &c, &idx) != 0)
 		return -1;
-	if (m->nrecs % REC_CHUNK == 0) {
-		bt_mmdb_record **ch = realloc(m->chunks, (m->nchunks + 1) * sizeof(*ch));
-		if (ch == NULL)
-			goto nomem;
-		m->chunks = ch;
-		if ((ch[m->nchunks] = malloc(REC_CHUNK * sizeof(**ch))) == NULL)
-			goto nomem;
-		m->nchunks++;
-	}
-	*rec_at(m, m->nrecs) = r;
-	m->slots[h].offset = key;
-	m->slots[h].rec = m->nrecs++;
-	*rec = rec_at(m, m->slots[h].rec);
-	/* Keep the load under one half so probes stay short. */
-	if (m->nrecs * 2 > m->nslots && memo_grow(m) != 0)
-		goto nomem;
+	*rec = rec_at(m, idx);
 	return 1;
-nomem:
-	snprintf(err, errlen, "%s: out of memory", m->path);
-	return -1;
+}
+
+int bt_mmdb_lookup(bt_mmdb *m, const bt_addr *addr, const bt_mmdb_record **rec,
+		   unsigned *block_len, char *err, size_t errlen)
+{
+	if (m->flat == NULL || (addr->family != AF_INET && addr->family != AF_INET6))
+		return tree_lookup(m, addr, rec, block_len, err, errlen);
+	/* An IPv6 address in an IPv4 tree finds the empty IPv6 table: not
+	 * found, block 0, as libmaxminddb's refusal is reported. */
+	unsigned block;
+	uint32_t v = bt_lpm_lookup(m->flat, addr, &block);
+	if (v >= FLAT_ALIAS && v != BT_LPM_NONE) {
+		/* The tree walk would go on into the IPv4 subtree with the
+		 * 32 bits that follow the alias. */
+		unsigned bit = v - FLAT_ALIAS, b4;
+		uint32_t x = 0;
+		for (unsigned i = 0; i < 32; i++) {
+			unsigned k = bit + i;
+			x = x << 1 | ((addr->bytes[k / 8] >> (7 - k % 8)) & 1u);
+		}
+		bt_addr a4;
+		bt_addr_from_v4(&a4, htonl(x));
+		v = bt_lpm_lookup(m->flat, &a4, &b4);
+		block = bit + b4;
+	}
+	if (v == FLAT_SLOW)
+		return tree_lookup(m, addr, rec, block_len, err, errlen);
+	if (block_len)
+		*block_len = block;
+	if (v == BT_LPM_NONE)
+		return 0;
+	*rec = rec_at(m, v);
+	return 1;
+}
+
+/* ---- flattening the search tree into an LPM ---- */
+
+enum { WALK_OK = 0, WALK_MALFORMED = 1, WALK_NOMEM = -1 };
+
+struct walk {
+	bt_mmdb *m;
+	bt_lpm *t;
+	uint64_t v4root;      /* the IPv4 subtree of an IPv6 tree; UINT64_MAX: none */
+	uint64_t visits;
+	int family;
+	unsigned width;
+	uint8_t bytes[16];    /* the prefix being walked, host bits zero */
+	char scratch[256];    /* decode errors at load are reported at lookup */
+};
+
+/* Adds the network at bytes/depth for one record of a node. */
+static int leaf(struct walk *w, unsigned depth, uint8_t type, MMDB_entry_s *entry)
+{
+	bt_addr p;
+	uint32_t v;
+	memset(&p, 0, sizeof(p));
+	p.family = (uint8_t)w->family;
+	memcpy(p.bytes, w->bytes, sizeof(p.bytes));
+	switch (type) {
+	case MMDB_RECORD_TYPE_EMPTY:
+		return WALK_OK;
+	case MMDB_RECORD_TYPE_DATA: {
+		struct ctx c = {w->m, &p, depth, w->scratch, sizeof(w->scratch)};
+		int s = memo_record(w->m, entry, &c, &v);
+		if (s == -2)
+			return WALK_NOMEM;
+		if (s == -1)
+			v = FLAT_SLOW;
+		w->m->nnetworks++;
+		break;
+	}
+	case MMDB_RECORD_TYPE_SEARCH_NODE: /* an alias of the IPv4 subtree */
+		if (depth > 96)
+			return WALK_MALFORMED; /* the walk would run past 128 bits */
+		v = FLAT_ALIAS + depth;
+		break;
+	default: /* a pointer past the data section: libmaxminddb will say */
+		v = FLAT_SLOW;
+		break;
+	}
+	if (bt_lpm_add_prefix(w->t, &p, depth, v) != 0)
+		return WALK_NOMEM;
+	return WALK_OK;
+}
+
+static int walk(struct walk *w, uint64_t node, unsigned depth)
+{
+	MMDB_search_node_s n;
+	/* A tree visits each node once (aliases are not descended): more
+	 * visits mean a cycle or shared subtrees, which could take forever. */
+	if (node > UINT32_MAX || ++w->visits > w->m->db.metadata.node_count ||
+	    MMDB_read_node(&w->m->db, (uint32_t)node, &n) != MMDB_SUCCESS)
+		return WALK_MALFORMED;
+	for (int side = 0; side < 2; side++) {
+		uint8_t type = side ? n.right_record_type : n.left_record_type;
+		uint64_t rec = side ? n.right_record : n.left_record;
+		MMDB_entry_s *e = side ? &n.right_record_entry : &n.left_record_entry;
+		unsigned d = depth + 1;
+		uint8_t bitmask = (uint8_t)(0x80u >> (depth % 8));
+		int s;
+		if (side)
+			w->bytes[depth / 8] |= bitmask;
+		if (type == MMDB_RECORD_TYPE_SEARCH_NODE && rec != w->v4root)
+			s = d >= w->width ? WALK_MALFORMED : walk(w, rec, d);
+		else
+			s = leaf(w, d, type, e);
+		if (side)
+			w->bytes[depth / 8] &= (uint8_t)~bitmask;
+		if (s != WALK_OK)
+			return s;
+	}
+	return WALK_OK;
+}
+
+static int walk_tree(bt_mmdb *m, struct walk *w)
+{
+	MMDB_s *db = &m->db;
+	w->v4root = UINT64_MAX;
+	if (db->metadata.ip_version == 4) {
+		w->family = AF_INET;
+		w->width = 32;
+		return walk(w, 0, 0);
+	}
+	if (db->metadata.ip_version != 6)
+		return WALK_MALFORMED;
+
+	/* IPv4 is ::/96: follow the left records 96 deep, as libmaxminddb
+	 * does to find where IPv4 lookups start. */
+	uint64_t rec = 0;
+	uint8_t type = MMDB_RECORD_TYPE_SEARCH_NODE;
+	MMDB_entry_s e = {.mmdb = db, .offset = 0};
+	for (unsigned d = 0; d < 96 && type == MMDB_RECORD_TYPE_SEARCH_NODE; d++) {
+		MMDB_search_node_s n;
+		if (rec > UINT32_MAX || MMDB_read_node(db, (uint32_t)rec, &n) != MMDB_SUCCESS)
+			return WALK_MALFORMED;
+		type = n.left_record_type;
+		rec = n.left_record;
+		e = n.left_record_entry;
+	}
+	int s;
+	w->family = AF_INET;
+	w->width = 32;
+	if (type == MMDB_RECORD_TYPE_SEARCH_NODE) {
+		s = walk(w, rec, 0);
+		w->v4root = rec;
+	} else {
+		/* IPv4 as a whole is one network (or none) of the tree. */
+		s = leaf(w, 0, type, &e);
+	}
+	if (s != WALK_OK)
+		return s;
+	/* That network also counts among the IPv6 ones walked next. */
+	if (type == MMDB_RECORD_TYPE_DATA)
+		m->nnetworks--;
+	w->family = AF_INET6;
+	w->width = 128;
+	memset(w->bytes, 0, sizeof(w->bytes));
+	return walk(w, 0, 0);
+}
+
+static int flatten(bt_mmdb *m, char *err, size_t errlen)
+{
+	struct walk *w = calloc(1, sizeof(*w));
+	if (w == NULL || (m->flat = bt_lpm_new()) == NULL) {
+		free(w);
+		snprintf(err, errlen, "%s: out of memory", m->path);
+		return -1;
+	}
+	w->m = m;
+	w->t = m->flat;
+	bt_lpm_set_distinct(m->flat, true);
+	int s = walk_tree(m, w);
+	free(w);
+	if (s == WALK_OK) {
+		bt_lpm_conflict c = bt_lpm_build(m->flat, NULL, NULL);
+		if (c == BT_LPM_NOMEM)
+			s = WALK_NOMEM;
+		else if (c != BT_LPM_OK)
+			s = WALK_MALFORMED; /* networks of a tree never overlap */
+	}
+	if (s == WALK_OK) {
+		bt_lpm_freeze(m->flat);
+		return 0;
+	}
+	bt_lpm_free(m->flat);
+	m->flat = NULL;
+	m->nnetworks = 0;
+	if (s == WALK_NOMEM) {
+		snprintf(err, errlen, "%s: out of memory loading %u search-tree nodes", m->path,
+			 m->db.metadata.node_count);
+		return -1;
+	}
+	/* Not a tree the walk can flatten: libmaxminddb still reads it one
+	 * lookup at a time, and reports what is wrong where it matters. */
+	return 0;
 }

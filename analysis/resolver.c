@@ -24,6 +24,20 @@ struct cache_slot {
 	uint8_t pkind;
 };
 
+/* An interned answer: a resolution without its prefix, in one cache line
+ * (a bt_resolution is 72 bytes and would straddle two): a cache hit's cost
+ * is its memory loads, the set's and this one. */
+struct answer {
+	_Alignas(64) const uint32_t *origins;
+	const char *org;
+	const char *ixp;
+	uint32_t asn, n_origins;
+	uint8_t cls, source;
+	char country[3], reg_country[3];
+};
+_Static_assert(sizeof(struct answer) == 64, "one cache line");
+_Static_assert(BT_CLASS_COUNT <= 256, "classes fit a byte");
+
 struct bt_resolver {
 	bt_resolver_config cfg;
 	bt_mmdb *asn_db, *country_db;
@@ -32,7 +46,7 @@ struct bt_resolver {
 	bt_lpm *classes;       /* the IANA tables, value = class | length << 8 */
 	struct cache_slot *cache; /* 2-way sets: slots 2i and 2i+1 */
 	uint32_t cache_mask;   /* over sets */
-	bt_resolution *answers;
+	struct answer *answers; /* 64-byte aligned */
 	uint32_t nanswers, answers_cap;
 	uint32_t *answer_index; /* open addressing over answers, UINT32_MAX = empty */
 	uint32_t answer_index_size;
@@ -88,10 +102,12 @@ int bt_resolver_open(const bt_resolver_config *c, bt_resolver **out, char *err,
 	/* The caller's file lists are not kept: nothing reads them after open. */
 	r->cfg.pfx2as = NULL;
 	r->cfg.ixp = NULL;
-	if (c->asn_db && bt_mmdb_open(c->asn_db, c->asn_layout, &r->asn_db, err, errlen) != 0)
+	unsigned mflags = c->mmdb_tree_lookups ? BT_MMDB_TREE_LOOKUPS : 0;
+	if (c->asn_db && bt_mmdb_open_flags(c->asn_db, c->asn_layout, mflags, &r->asn_db, err,
+					    errlen) != 0)
 		goto fail;
-	if (c->country_db &&
-	    bt_mmdb_open(c->country_db, c->country_layout, &r->country_db, err, errlen) != 0)
+	if (c->country_db && bt_mmdb_open_flags(c->country_db, c->country_layout, mflags,
+						&r->country_db, err, errlen) != 0)
 		goto fail;
 	if (c->n_pfx2as > 0) {
 		if ((r->pfx2as = bt_pfx2as_new()) == NULL)
@@ -179,12 +195,18 @@ void bt_resolver_cache_stats(const bt_resolver *r, uint64_t *hits, uint64_t *mis
 	*misses = r->misses;
 }
 
+/* Clears every bit from len on, bytes past an IPv4 address's four included
+ * (zero in any parsed bt_addr), so both families take one path. Byte-wise:
+ * it runs on every cache miss. */
 static void mask_addr(const bt_addr *a, unsigned len, bt_addr *out)
 {
-	unsigned width = a->family == AF_INET ? 32 : 128;
 	*out = *a;
-	for (unsigned bit = len; bit < width; bit++)
-		out->bytes[bit / 8] &= (uint8_t)~(0x80u >> (bit % 8));
+	if (len >= 128)
+		return;
+	unsigned full = len / 8;
+	if (len % 8)
+		out->bytes[full++] &= (uint8_t)(0xff00u >> (len % 8));
+	memset(out->bytes + full, 0, 16 - full);
 }
 
 /* One MMDB lookup per database per address, even when a database serves
@@ -382,7 +404,21 @@ static int resolve(bt_resolver *r, const bt_addr *q, bt_resolution *o, unsigned 
 	return 0;
 }
 
-static uint32_t answer_hash(const bt_resolution *x)
+static void answer_of(const bt_resolution *x, struct answer *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->origins = x->origins;
+	a->org = x->org;
+	a->ixp = x->ixp;
+	a->asn = x->asn;
+	a->n_origins = x->n_origins;
+	a->cls = (uint8_t)x->cls;
+	a->source = (uint8_t)x->source;
+	memcpy(a->country, x->country, 3);
+	memcpy(a->reg_country, x->reg_country, 3);
+}
+
+static uint32_t answer_hash(const struct answer *x)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
 	uint64_t parts[8] = {(uint64_t)x->cls | (uint64_t)x->source << 8,
@@ -391,9 +427,9 @@ static uint32_t answer_hash(const bt_resolution *x)
 			     (uint64_t)(uintptr_t)x->origins,
 			     (uint64_t)(uintptr_t)x->org,
 			     (uint64_t)(uintptr_t)x->ixp,
-			     (uint64_t)x->country[0] | (uint64_t)x->country[1] << 8 |
-				     (uint64_t)x->reg_country[0] << 16 |
-				     (uint64_t)x->reg_country[1] << 24,
+			     (uint64_t)(uint8_t)x->country[0] | (uint64_t)(uint8_t)x->country[1] << 8 |
+				     (uint64_t)(uint8_t)x->reg_country[0] << 16 |
+				     (uint64_t)(uint8_t)x->reg_country[1] << 24,
 			     0};
 	for (int i = 0; i < 7; i++) {
 		h ^= parts[i];
@@ -403,7 +439,7 @@ static uint32_t answer_hash(const bt_resolution *x)
 	return (uint32_t)(h ^ (h >> 32));
 }
 
-static bool answer_eq(const bt_resolution *a, const bt_resolution *b)
+static bool answer_eq(const struct answer *a, const struct answer *b)
 {
 	return a->cls == b->cls && a->source == b->source && a->asn == b->asn &&
 	       a->n_origins == b->n_origins && a->origins == b->origins && a->org == b->org &&
@@ -415,23 +451,27 @@ static bool answer_eq(const bt_resolution *a, const bt_resolution *b)
  * UINT32_MAX when out of memory (the answer is then simply not cached). */
 static uint32_t intern(bt_resolver *r, const bt_resolution *x)
 {
+	struct answer ax;
+	answer_of(x, &ax);
 	uint32_t m = r->answer_index_size - 1;
-	uint32_t h = answer_hash(x) & m;
+	uint32_t h = answer_hash(&ax) & m;
 	for (; r->answer_index[h] != UINT32_MAX; h = (h + 1) & m)
-		if (answer_eq(&r->answers[r->answer_index[h]], x))
+		if (answer_eq(&r->answers[r->answer_index[h]], &ax))
 			return r->answer_index[h];
 	if (r->nanswers == r->answers_cap) {
+		/* realloc does not keep the alignment: move by hand */
 		uint32_t cap = r->answers_cap ? r->answers_cap * 2 : 256;
-		bt_resolution *p = realloc(r->answers, cap * sizeof(*p));
+		struct answer *p = aligned_alloc(64, cap * sizeof(*p));
 		if (p == NULL)
 			return UINT32_MAX;
+		if (r->nanswers)
+			memcpy(p, r->answers, r->nanswers * sizeof(*p));
+		free(r->answers);
 		r->answers = p;
 		r->answers_cap = cap;
 	}
 	uint32_t idx = r->nanswers++;
-	r->answers[idx] = *x;
-	memset(&r->answers[idx].prefix, 0, sizeof(bt_addr));
-	r->answers[idx].prefix_len = 0;
+	r->answers[idx] = ax;
 	r->answer_index[h] = idx;
 	if (r->nanswers * 2 > r->answer_index_size) {
 		uint32_t size = r->answer_index_size * 2;
@@ -478,7 +518,17 @@ int bt_resolver_lookup(bt_resolver *r, const bt_addr *a, bt_resolution *out, cha
 		if (s->family == q.family && (k[0] & r->mask[s->len][0]) == s->key[0] &&
 		    (k[1] & r->mask[s->len][1]) == s->key[1]) {
 			r->hits++;
-			*out = r->answers[s->answer];
+			const struct answer *an = &r->answers[s->answer];
+			out->cls = (bt_addrclass)an->cls;
+			out->source = (bt_source)an->source;
+			out->asn = an->asn;
+			out->n_origins = an->n_origins;
+			out->origins = an->origins;
+			out->org = an->org;
+			out->ixp = an->ixp;
+			memcpy(out->country, an->country, 3);
+			memcpy(out->reg_country, an->reg_country, 3);
+			memset(&out->prefix, 0, sizeof(out->prefix));
 			out->prefix_len = s->plen;
 			if (s->pkind == PFX_ADDR) {
 				uint64_t p[2] = {k[0] & r->mask[s->plen][0],

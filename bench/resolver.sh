@@ -4,11 +4,14 @@
 # Builds (once, cached in the work directory) a GeoLite2-ASN-layout MMDB of
 # 500,000 networks with MaxMind's Perl writer, draws 1,000,000 hop addresses
 # from its networks, and resolves the same addresses in the same database
-# with bordertrace's resolver (with and without its prefix cache) and with
-# Debian's python3-maxminddb C extension, printing lookups per second, the
-# ratio to the reference, and each process's peak RSS. Two address shapes:
-# "hops" (100,000 router interfaces with Zipf-like popularity, as hops recur
-# in traceroute data) and "uniform" (every address a fresh host).
+# with bordertrace's resolver (with and without its prefix cache, and with
+# lookups left in libmaxminddb's tree instead of the networks loaded at
+# open) and with Debian's python3-maxminddb C extension, printing lookups
+# per second, the ratio to the reference, each process's peak RSS and
+# bordertrace's open time (which includes loading the networks). Two
+# address shapes: "hops" (100,000 router interfaces with Zipf-like
+# popularity, as hops recur in traceroute data) and "uniform" (every
+# address a fresh host).
 # Not a timed test: run it by hand on an otherwise idle machine.
 #
 # usage: bench/resolver.sh [BUILD_DIR] [WORK_DIR]
@@ -63,7 +66,7 @@ best() {
 }
 
 echo "database: $DB ($(wc -l <"$NETS") networks, $(du -h "$DB" | cut -f1)); $ADDRS addresses, hop pool $POOL; $(nproc) CPUs; best of $RUNS"
-printf '%-9s %-26s %12s %8s %10s %12s\n' shape reader lookups/s ratio hit-rate peak-RSS
+printf '%-9s %-26s %12s %8s %10s %12s %8s\n' shape reader lookups/s ratio hit-rate peak-RSS open
 for shape in hops uniform; do
 	f=$WORK/addrs-$shape-$ADDRS-$POOL.txt
 	# Best of RUNS fresh processes each, so that a busy neighbour on a
@@ -71,8 +74,9 @@ for shape in hops uniform; do
 	best "$WORK/ref.out" "$PY" "$HERE/resolver_ref.py" "$DB" "$f"
 	best "$WORK/cache.out" "$BENCH" "$DB" "$f"
 	best "$WORK/nocache.out" "$BENCH" "$DB" "$f" --cache-bits 0
+	best "$WORK/tree.out" "$BENCH" "$DB" "$f" --tree-lookups
 	ref=$(val rate "$WORK/ref.out")
-	for o in ref cache nocache; do
+	for o in ref cache nocache tree; do
 		out=$WORK/$o.out
 		rate=$(val rate "$out")
 		if [ "$(val asn_sum "$out")" != "$(val asn_sum "$WORK/ref.out")" ]; then
@@ -85,10 +89,15 @@ for shape in hops uniform; do
 			h=$(val cache_hits "$out"); m=$(val cache_misses "$out")
 			hr=$(awk "BEGIN{printf \"%.1f%%\", 100*$h/($h+$m)}") ;;
 		nocache) name="bordertrace, no cache"; hr=- ;;
+		tree) name="bordertrace, tree+cache"
+			h=$(val cache_hits "$out"); m=$(val cache_misses "$out")
+			hr=$(awk "BEGIN{printf \"%.1f%%\", 100*$h/($h+$m)}") ;;
 		esac
-		printf '%-9s %-26s %12s %7.1fx %10s %9s MB\n' "$shape" "$name" "$rate" \
+		op=$(val open_seconds "$out")
+		[ -n "$op" ] && op="${op}s" || op=-
+		printf '%-9s %-26s %12s %7.1fx %10s %9s MB %8s\n' "$shape" "$name" "$rate" \
 			"$(awk "BEGIN{print $rate/$ref}")" "$hr" \
-			"$(awk "BEGIN{printf \"%.0f\", $(val maxrss_kb "$out")/1024}")"
+			"$(awk "BEGIN{printf \"%.0f\", $(val maxrss_kb "$out")/1024}")" "$op"
 	done
 done
 echo "(lookups/s include parsing the address text; every reader resolved the same"

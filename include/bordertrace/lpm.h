@@ -37,14 +37,15 @@ bt_lpm *bt_lpm_new(void);
 void bt_lpm_free(bt_lpm *t);
 
 /* Adds [first, last] (same family, first <= last) with value (not
- * BT_LPM_NONE). Returns 0, or -1 on a bad range or out of memory. */
+ * BT_LPM_NONE). Returns 0, or -1 on a bad range, out of memory or after
+ * bt_lpm_freeze. */
 int bt_lpm_add(bt_lpm *t, const bt_addr *first, const bt_addr *last, uint32_t value);
 
 /* Adds a prefix; host bits of p must be zero. */
 int bt_lpm_add_prefix(bt_lpm *t, const bt_addr *p, unsigned len, uint32_t value);
 
 /* Builds the lookup structure from everything added so far; may be called
- * again after more adds. On a conflict returns it and the two values
+ * again after more adds (until bt_lpm_freeze). On a conflict returns it and the two values
  * involved in *a and *b (a added first in address order). */
 bt_lpm_conflict bt_lpm_build(bt_lpm *t, uint32_t *a, uint32_t *b);
 
@@ -52,6 +53,19 @@ bt_lpm_conflict bt_lpm_build(bt_lpm *t, uint32_t *a, uint32_t *b);
  * or BT_LPM_NONE. When block_len is non-NULL it gets the length of the
  * largest prefix around addr with the same answer. Only valid after build. */
 uint32_t bt_lpm_lookup(const bt_lpm *t, const bt_addr *addr, unsigned *block_len);
+
+/* Keeps adjacent ranges with equal values apart (call before build), so
+ * that block_len never reaches past the range the address is in; for
+ * disjoint prefixes, such as the networks of a MaxMind DB, it is then the
+ * matched prefix's own length. By default they are merged, which gives
+ * callers the largest block with the same answer. Runs with no entry are
+ * merged either way. */
+void bt_lpm_set_distinct(bt_lpm *t, bool distinct);
+
+/* Frees the copy of the added ranges that build keeps so it can run again;
+ * afterwards lookups still work, add and build fail. For a large table
+ * built once this halves its memory. */
+void bt_lpm_freeze(bt_lpm *t);
 
 /* Number of ranges added. */
 size_t bt_lpm_count(const bt_lpm *t);

@@ -17,10 +17,12 @@
  * IPv4-mapped IPv6 addresses are resolved as IPv4; NAT64 (64:ff9b::/96)
  * addresses through their embedded IPv4 address.
  *
+ * The MMDBs' networks are loaded into memory at open (mmdb.h), so that no
+ * lookup walks their trees; mmdb_tree_lookups leaves them in the files.
  * Results are cached by the largest prefix over which every source consulted
- * gives the same answer (a direct-mapped cache keyed by the address's /24 or
- * /48), so repeated routers cost a hash and a compare. A resolver is not
- * thread-safe: use one per thread. */
+ * gives the same answer (a 2-way set-associative cache keyed by the
+ * address's /24 or /48), so repeated routers cost a hash and a compare. A
+ * resolver is not thread-safe: use one per thread. */
 #ifndef BORDERTRACE_RESOLVER_H
 #define BORDERTRACE_RESOLVER_H
 
@@ -57,6 +59,8 @@ typedef struct bt_resolver_config {
 	bool lookup_test_ranges;        /* resolve documentation/benchmarking ranges */
 	bool prefer_pfx2as;             /* prefix table before MMDB for ASNs */
 	unsigned cache_bits;            /* log2 of cache slots; 0 = no cache */
+	bool mmdb_tree_lookups;         /* do not load the MMDBs' networks at open:
+					   look each address up in the tree (mmdb.h) */
 } bt_resolver_config;
 
 /* What the resolver says about one address. Pointers are owned by the

@@ -101,6 +101,55 @@ static void test_empty(void **state)
 	bt_lpm_free(t);
 }
 
+/* Distinct mode keeps adjacent equal values apart, so the block is the
+ * entry's own prefix (the flattened MMDB reports its networks that way);
+ * freeze drops the build input but keeps lookups. */
+static void test_distinct_and_freeze(void **state)
+{
+	(void)state;
+	unsigned b;
+	for (int distinct = 0; distinct < 2; distinct++) {
+		bt_lpm *t = bt_lpm_new();
+		bt_lpm_set_distinct(t, distinct);
+		add(t, "198.51.100.0/25", 7);
+		add(t, "198.51.100.128/25", 7);
+		add(t, "2001:db8::/33", 7);
+		add(t, "2001:db8:8000::/33", 7);
+		assert_int_equal(bt_lpm_build(t, NULL, NULL), BT_LPM_OK);
+		assert_int_equal(look(t, "198.51.100.200", &b), 7);
+		assert_int_equal(b, distinct ? 25 : 24);
+		assert_int_equal(look(t, "2001:db8::1", &b), 7);
+		assert_int_equal(b, distinct ? 33 : 32);
+		/* empty space is merged either way */
+		assert_int_equal(look(t, "198.51.101.1", &b), BT_LPM_NONE);
+		assert_int_equal(b, 24);
+		bt_lpm_freeze(t);
+		assert_int_equal(look(t, "198.51.100.1", &b), 7);
+		assert_int_equal(b, distinct ? 25 : 24);
+		assert_int_equal(look(t, "2001:db8:8000::1", &b), 7);
+		assert_int_equal(bt_lpm_count(t), 4);
+		bt_addr p = A("203.0.113.0");
+		assert_int_equal(bt_lpm_add_prefix(t, &p, 24, 1), -1);
+		assert_int_equal(bt_lpm_build(t, NULL, NULL), BT_LPM_NOMEM);
+		bt_lpm_free(t);
+	}
+	/* a second build after more adds still works (IPv4 starts are
+	 * narrowed after each build) */
+	bt_lpm *t = bt_lpm_new();
+	add(t, "198.51.100.0/24", 1);
+	assert_int_equal(bt_lpm_build(t, NULL, NULL), BT_LPM_OK);
+	add(t, "198.51.100.64/26", 2);
+	add(t, "203.0.113.0/24", 3);
+	assert_int_equal(bt_lpm_build(t, NULL, NULL), BT_LPM_OK);
+	assert_int_equal(look(t, "198.51.100.65", &b), 2);
+	assert_int_equal(b, 26);
+	assert_int_equal(look(t, "198.51.100.1", &b), 1);
+	assert_int_equal(b, 26);
+	assert_int_equal(look(t, "203.0.113.9", &b), 3);
+	assert_int_equal(look(t, "255.255.255.255", &b), BT_LPM_NONE);
+	bt_lpm_free(t);
+}
+
 static void test_range_as_prefix(void **state)
 {
 	(void)state;
@@ -187,6 +236,7 @@ int main(void)
 		cmocka_unit_test(test_conflicts),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_range_as_prefix),
+		cmocka_unit_test(test_distinct_and_freeze),
 		cmocka_unit_test(test_random_v4),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -99,5 +99,18 @@ expect_rc 1 "$BT" resolve --asn-db "$DB/test-bad-asn.mmdb" 8.8.8.8 10.0.0.1
 has "$TMP/err" "field 'autonomous_system_number' is not an AS number"
 has "$TMP/out" '10.0.0.1,private'
 
+# the MMDBs' networks loaded at open (default) or looked up in the tree:
+# the same rows, and -v says which
+set -- 175.45.176.1 219.158.96.7 ::ffff:8.8.8.8 64:ff9b::808:808 2a01:4f8::1 9.9.9.9
+expect_rc 0 "$BT" resolve -v --asn-db "$DB/test-geolite2-asn-aliased.mmdb" \
+	--country-db "$DB/test-geolite2-country.mmdb" "$@"
+cp "$TMP/out" "$TMP/flat.out"
+has "$TMP/err" "networks loaded"
+expect_rc 0 "$BT" resolve -v --mmdb-tree-lookups --asn-db "$DB/test-geolite2-asn-aliased.mmdb" \
+	--country-db "$DB/test-geolite2-country.mmdb" "$@"
+has "$TMP/err" "tree lookups"
+cmp -s "$TMP/out" "$TMP/flat.out" || fail "--mmdb-tree-lookups changed the rows"
+has "$TMP/out" '175.45.176.1,public,175.45.176.0/22,131279'
+
 [ "$fails" -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
 echo "all CLI checks passed"

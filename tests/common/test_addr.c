@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -196,10 +197,104 @@ static void test_prefix_bad(void **state)
 	}
 }
 
+/* IPv4 has its own parser (inet_pton is slow per call): it must accept
+ * exactly what inet_pton accepts, with the same bytes. Strings are drawn
+ * made of 3 to 5 numbers up to 299, some zero-padded, mostly joined by
+ * dots: valid addresses and near-misses (leading zeros, 256, bad parts). */
+static void test_parse_v4_matches_inet_pton(void **state)
+{
+	(void)state;
+	static const char *const fixed[] = {
+		"0.0.0.0", "255.255.255.255", "01.2.3.4", "1.2.3.04", "1.2.3.0", "1.2.3",
+		"1.2.3.4.", ".1.2.3.4", "1..2.3", "256.1.1.1", "1.2.3.1000", "1.2.3.4x",
+		"0000.1.1.1", "1.2.3.255", "1.2.3.256", "00.0.0.0", "9.9.9.9",
+	};
+	static const char seps[] = "......:x ";
+	unsigned seed = 7, agree_ok = 0;
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(*fixed) + 200000; i++) {
+		char s[64];
+		if (i < sizeof(fixed) / sizeof(*fixed)) {
+			snprintf(s, sizeof(s), "%s", fixed[i]);
+		} else {
+			/* 3 to 5 parts of 0..299, sometimes zero-padded, mostly
+			 * joined by dots */
+			size_t o = 0;
+			seed = seed * 1103515245u + 12345u;
+			unsigned parts = 3 + (seed >> 16) % 3;
+			for (unsigned j = 0; j < parts; j++) {
+				seed = seed * 1103515245u + 12345u;
+				unsigned v = (seed >> 8) % 300, pad = (seed >> 4) % 8 == 0;
+				if (j > 0)
+					s[o++] = seps[(seed >> 20) % (sizeof(seps) - 1)];
+				o += (size_t)snprintf(s + o, sizeof(s) - o, pad ? "0%u" : "%u", v);
+			}
+		}
+		uint8_t want[16] = {0};
+		int ok = inet_pton(AF_INET, s, want) == 1;
+		bt_addr a;
+		int r = bt_addr_parse(s, &a);
+		if (ok) {
+			agree_ok++;
+			if (r != 0 || a.family != AF_INET || memcmp(a.bytes, want, 4) != 0)
+				fail_msg("'%s': inet_pton accepts it, bt_addr_parse differs", s);
+		} else if (r == 0 && a.family == AF_INET) {
+			fail_msg("'%s': inet_pton refuses it, bt_addr_parse accepts it", s);
+		}
+	}
+	assert_true(agree_ok > 100); /* the draw does reach valid addresses */
+}
+
+/* Same for IPv6: strings of hex digits, colons and an occasional dot or
+ * junk character, in short groups so that valid addresses come up. */
+static void test_parse_v6_matches_inet_pton(void **state)
+{
+	(void)state;
+	static const char *const fixed[] = {
+		"::", "::1", "1::", "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7::", "::2:3:4:5:6:7:8",
+		"1:2:3:4::5:6:7:8", "1:2:3:4:5:6:7:8:9", ":1::2", "1::2:", ":::", "1:::2",
+		"12345::", "abcd:EF01::", "::ffff:1.2.3.4", "1::2::3", "1:2:3:4:5:6:7", ":",
+		"0:0:0:0:0:0:0:0", "fffff::", "g::", "::0000",
+	};
+	static const char pieces[][6] = {"0", "1", "ab", "FFFF", "12345", "0db8", "f", "",
+					 "1.2", "x", "abcd"};
+	static const char seps[][3] = {":", ":", ":", "::", ".", ":::"};
+	unsigned seed = 11, ok_count = 0;
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(*fixed) + 200000; i++) {
+		char s[96];
+		if (i < sizeof(fixed) / sizeof(*fixed)) {
+			snprintf(s, sizeof(s), "%s", fixed[i]);
+		} else {
+			size_t o = 0;
+			seed = seed * 1103515245u + 12345u;
+			unsigned parts = 1 + (seed >> 16) % 9;
+			for (unsigned j = 0; j < parts; j++) {
+				seed = seed * 1103515245u + 12345u;
+				const char *sep = seps[(seed >> 8) % (sizeof(seps) / sizeof(*seps))];
+				const char *pc = pieces[(seed >> 20) % (sizeof(pieces) / sizeof(*pieces))];
+				o += (size_t)snprintf(s + o, sizeof(s) - o, "%s%s", j ? sep : "", pc);
+			}
+		}
+		uint8_t want[16] = {0};
+		int ok = inet_pton(AF_INET6, s, want) == 1;
+		bt_addr a;
+		int r = bt_addr_parse(s, &a);
+		if (ok) {
+			ok_count++;
+			if (r != 0 || a.family != AF_INET6 || memcmp(a.bytes, want, 16) != 0)
+				fail_msg("'%s': inet_pton accepts it, bt_addr_parse differs", s);
+		} else if (r == 0 && a.family == AF_INET6) {
+			fail_msg("'%s': inet_pton refuses it, bt_addr_parse accepts it", s);
+		}
+	}
+	assert_true(ok_count > 1000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_v4),
+		cmocka_unit_test(test_parse_v4_matches_inet_pton),
+		cmocka_unit_test(test_parse_v6_matches_inet_pton),
 		cmocka_unit_test(test_parse_v6),
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_format),
