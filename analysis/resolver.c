@@ -13,29 +13,23 @@
 /* How a cached answer's prefix is rebuilt from the address on a hit. */
 enum { PFX_NONE, PFX_ADDR, PFX_EMBEDDED_V4 };
 
-/* 24 bytes: the answer itself is interned, since the many prefixes of one
- * AS share it; only the prefix length differs. */
+/* One cache line: the answer is kept in the slot itself, so that a hit
+ * costs one memory load (a 2-way set is two adjacent lines, 128-byte
+ * aligned, which the hardware fetches together). */
 struct cache_slot {
-	uint64_t key[2]; /* the address masked to len, bytes as loaded */
-	uint32_t answer; /* index into answers */
+	_Alignas(64) uint64_t key[2]; /* the address masked to len, bytes as loaded */
+	const uint32_t *origins;
+	const char *org;
+	const char *ixp;
+	uint32_t asn, n_origins;
 	uint8_t family;  /* 0 = empty */
 	uint8_t len;     /* block over which the answer holds */
 	uint8_t plen;    /* prefix length reported */
 	uint8_t pkind;
-};
-
-/* An interned answer: a resolution without its prefix, in one cache line
- * (a bt_resolution is 72 bytes and would straddle two): a cache hit's cost
- * is its memory loads, the set's and this one. */
-struct answer {
-	_Alignas(64) const uint32_t *origins;
-	const char *org;
-	const char *ixp;
-	uint32_t asn, n_origins;
 	uint8_t cls, source;
 	char country[3], reg_country[3];
 };
-_Static_assert(sizeof(struct answer) == 64, "one cache line");
+_Static_assert(sizeof(struct cache_slot) == 64, "one cache line");
 _Static_assert(BT_CLASS_COUNT <= 256, "classes fit a byte");
 
 struct bt_resolver {
@@ -46,10 +40,6 @@ struct bt_resolver {
 	bt_lpm *classes;       /* the IANA tables, value = class | length << 8 */
 	struct cache_slot *cache; /* 2-way sets: slots 2i and 2i+1 */
 	uint32_t cache_mask;   /* over sets */
-	struct answer *answers; /* 64-byte aligned */
-	uint32_t nanswers, answers_cap;
-	uint32_t *answer_index; /* open addressing over answers, UINT32_MAX = empty */
-	uint32_t answer_index_size;
 	uint64_t mask[129][2];
 	uint64_t hits, misses;
 };
@@ -85,8 +75,6 @@ void bt_resolver_close(bt_resolver *r)
 	bt_ixp_free(r->ixp);
 	bt_lpm_free(r->classes);
 	free(r->cache);
-	free(r->answers);
-	free(r->answer_index);
 	free(r);
 }
 
@@ -142,16 +130,13 @@ int bt_resolver_open(const bt_resolver_config *c, bt_resolver **out, char *err,
 	if (bt_lpm_build(r->classes, NULL, NULL) != BT_LPM_OK)
 		goto nomem;
 	if (c->cache_bits > 0) {
-		unsigned bits = c->cache_bits < 2 ? 2 : c->cache_bits > 26 ? 26 : c->cache_bits;
-		r->cache = calloc((size_t)1 << bits, sizeof(*r->cache));
+		unsigned bits = c->cache_bits < 2 ? 2 : c->cache_bits > 24 ? 24 : c->cache_bits;
+		size_t sz = ((size_t)1 << bits) * sizeof(*r->cache);
+		r->cache = aligned_alloc(128, sz);
 		if (r->cache == NULL)
 			goto nomem;
+		memset(r->cache, 0, sz);
 		r->cache_mask = (1u << (bits - 1)) - 1;
-		r->answer_index_size = 1024;
-		r->answer_index = malloc(r->answer_index_size * sizeof(*r->answer_index));
-		if (r->answer_index == NULL)
-			goto nomem;
-		memset(r->answer_index, 0xff, r->answer_index_size * sizeof(*r->answer_index));
 	}
 	/* Masks in the same byte order as the keys, so a hit is two ANDs. */
 	for (unsigned len = 0; len <= 128; len++) {
@@ -404,94 +389,6 @@ static int resolve(bt_resolver *r, const bt_addr *q, bt_resolution *o, unsigned 
 	return 0;
 }
 
-static void answer_of(const bt_resolution *x, struct answer *a)
-{
-	memset(a, 0, sizeof(*a));
-	a->origins = x->origins;
-	a->org = x->org;
-	a->ixp = x->ixp;
-	a->asn = x->asn;
-	a->n_origins = x->n_origins;
-	a->cls = (uint8_t)x->cls;
-	a->source = (uint8_t)x->source;
-	memcpy(a->country, x->country, 3);
-	memcpy(a->reg_country, x->reg_country, 3);
-}
-
-static uint32_t answer_hash(const struct answer *x)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-	uint64_t parts[8] = {(uint64_t)x->cls | (uint64_t)x->source << 8,
-			     x->asn,
-			     x->n_origins,
-			     (uint64_t)(uintptr_t)x->origins,
-			     (uint64_t)(uintptr_t)x->org,
-			     (uint64_t)(uintptr_t)x->ixp,
-			     (uint64_t)(uint8_t)x->country[0] | (uint64_t)(uint8_t)x->country[1] << 8 |
-				     (uint64_t)(uint8_t)x->reg_country[0] << 16 |
-				     (uint64_t)(uint8_t)x->reg_country[1] << 24,
-			     0};
-	for (int i = 0; i < 7; i++) {
-		h ^= parts[i];
-		h *= 0x100000001b3ULL;
-		h ^= h >> 29;
-	}
-	return (uint32_t)(h ^ (h >> 32));
-}
-
-static bool answer_eq(const struct answer *a, const struct answer *b)
-{
-	return a->cls == b->cls && a->source == b->source && a->asn == b->asn &&
-	       a->n_origins == b->n_origins && a->origins == b->origins && a->org == b->org &&
-	       a->ixp == b->ixp && memcmp(a->country, b->country, 3) == 0 &&
-	       memcmp(a->reg_country, b->reg_country, 3) == 0;
-}
-
-/* Index of an answer equal to x (its prefix ignored), added if new;
- * UINT32_MAX when out of memory (the answer is then simply not cached). */
-static uint32_t intern(bt_resolver *r, const bt_resolution *x)
-{
-	struct answer ax;
-	answer_of(x, &ax);
-	uint32_t m = r->answer_index_size - 1;
-	uint32_t h = answer_hash(&ax) & m;
-	for (; r->answer_index[h] != UINT32_MAX; h = (h + 1) & m)
-		if (answer_eq(&r->answers[r->answer_index[h]], &ax))
-			return r->answer_index[h];
-	if (r->nanswers == r->answers_cap) {
-		/* realloc does not keep the alignment: move by hand */
-		uint32_t cap = r->answers_cap ? r->answers_cap * 2 : 256;
-		struct answer *p = aligned_alloc(64, cap * sizeof(*p));
-		if (p == NULL)
-			return UINT32_MAX;
-		if (r->nanswers)
-			memcpy(p, r->answers, r->nanswers * sizeof(*p));
-		free(r->answers);
-		r->answers = p;
-		r->answers_cap = cap;
-	}
-	uint32_t idx = r->nanswers++;
-	r->answers[idx] = ax;
-	r->answer_index[h] = idx;
-	if (r->nanswers * 2 > r->answer_index_size) {
-		uint32_t size = r->answer_index_size * 2;
-		uint32_t *ix = malloc(size * sizeof(*ix));
-		if (ix == NULL)
-			return idx; /* keep the fuller table; still correct */
-		memset(ix, 0xff, size * sizeof(*ix));
-		for (uint32_t i = 0; i < r->nanswers; i++) {
-			uint32_t g = answer_hash(&r->answers[i]) & (size - 1);
-			while (ix[g] != UINT32_MAX)
-				g = (g + 1) & (size - 1);
-			ix[g] = i;
-		}
-		free(r->answer_index);
-		r->answer_index = ix;
-		r->answer_index_size = size;
-	}
-	return idx;
-}
-
 int bt_resolver_lookup(bt_resolver *r, const bt_addr *a, bt_resolution *out, char *err,
 		       size_t errlen)
 {
@@ -518,16 +415,15 @@ int bt_resolver_lookup(bt_resolver *r, const bt_addr *a, bt_resolution *out, cha
 		if (s->family == q.family && (k[0] & r->mask[s->len][0]) == s->key[0] &&
 		    (k[1] & r->mask[s->len][1]) == s->key[1]) {
 			r->hits++;
-			const struct answer *an = &r->answers[s->answer];
-			out->cls = (bt_addrclass)an->cls;
-			out->source = (bt_source)an->source;
-			out->asn = an->asn;
-			out->n_origins = an->n_origins;
-			out->origins = an->origins;
-			out->org = an->org;
-			out->ixp = an->ixp;
-			memcpy(out->country, an->country, 3);
-			memcpy(out->reg_country, an->reg_country, 3);
+			out->cls = (bt_addrclass)s->cls;
+			out->source = (bt_source)s->source;
+			out->asn = s->asn;
+			out->n_origins = s->n_origins;
+			out->origins = s->origins;
+			out->org = s->org;
+			out->ixp = s->ixp;
+			memcpy(out->country, s->country, 3);
+			memcpy(out->reg_country, s->reg_country, 3);
 			memset(&out->prefix, 0, sizeof(out->prefix));
 			out->prefix_len = s->plen;
 			if (s->pkind == PFX_ADDR) {
@@ -554,16 +450,21 @@ int bt_resolver_lookup(bt_resolver *r, const bt_addr *a, bt_resolution *out, cha
 	unsigned span;
 	if (resolve(r, &q, out, &span, err, errlen) != 0)
 		return -1;
-	uint32_t idx = intern(r, out);
-	if (idx == UINT32_MAX)
-		return 0;
 	set[1] = set[0];
 	struct cache_slot *s = &set[0];
 	s->family = q.family;
 	s->len = (uint8_t)span;
 	s->key[0] = k[0] & r->mask[span][0];
 	s->key[1] = k[1] & r->mask[span][1];
-	s->answer = idx;
+	s->origins = out->origins;
+	s->org = out->org;
+	s->ixp = out->ixp;
+	s->asn = out->asn;
+	s->n_origins = out->n_origins;
+	s->cls = (uint8_t)out->cls;
+	s->source = (uint8_t)out->source;
+	memcpy(s->country, out->country, 3);
+	memcpy(s->reg_country, out->reg_country, 3);
 	s->plen = (uint8_t)out->prefix_len;
 	s->pkind = out->prefix.family == 0	     ? PFX_NONE
 		   : out->prefix.family == q.family ? PFX_ADDR

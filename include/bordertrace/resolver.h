@@ -45,7 +45,7 @@ typedef enum bt_source {
 
 const char *bt_source_name(bt_source s);
 
-#define BT_RESOLVER_CACHE_BITS_DEFAULT 18 /* 2^18 slots of 24 bytes: 6 MiB */
+#define BT_RESOLVER_CACHE_BITS_DEFAULT 18 /* 2^18 slots of 64 bytes: 16 MiB */
 
 typedef struct bt_resolver_config {
 	const char *asn_db;             /* NULL: none */
@@ -58,7 +58,7 @@ typedef struct bt_resolver_config {
 	size_t n_ixp;
 	bool lookup_test_ranges;        /* resolve documentation/benchmarking ranges */
 	bool prefer_pfx2as;             /* prefix table before MMDB for ASNs */
-	unsigned cache_bits;            /* log2 of cache slots; 0 = no cache */
+	unsigned cache_bits;            /* log2 of cache slots (2..24); 0 = no cache */
 	bool mmdb_tree_lookups;         /* do not load the MMDBs' networks at open:
 					   look each address up in the tree (mmdb.h) */
 } bt_resolver_config;
