@@ -1,0 +1,152 @@
+#!/bin/bash
+# campaign.sh — one campaign round over every target of the simulator
+# (bt-sim, 65,536 targets behind a TUN device), against the send-path ceiling
+# and scamper, in one run. Prints:
+#   - the sendto ceiling (bench/sendto_loop, same namespace, same core);
+#   - the prober's sustained probes/s over the round and its ratio to the ceiling;
+#   - the matched-reply share (replies the prober matched / replies bt-sim sent);
+#   - hop accuracy against bt-sim's truth (tests/sim/score.py: right, or a gap
+#     at a rate-limiting router);
+#   - engine state bytes per target (the round summary's figure);
+#   - scamper's time for the same targets (-p 10000, icmp-paris) and the ratio.
+#
+#   bench/campaign.sh [-b BUILDDIR] [-t CEILING_SECONDS] [--no-scamper]
+#                     [-- KEY=VALUE ...]   (extra campaign settings, e.g. 'split_ttl = 6')
+#
+# Needs root. Safety: every packet stays in namespace btcb<pid>, removed by the
+# trap; its only route beyond lo is 198.18.0.0/15 into bt-sim's TUN device,
+# and the campaign says lab = true.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+BUILD=$HERE/../build
+SECS=5
+SCAMPER=1
+while (($#)); do
+    case $1 in
+    -b) BUILD=$2; shift 2 ;;
+    -t) SECS=$2; shift 2 ;;
+    --no-scamper) SCAMPER=0; shift ;;
+    --) shift; break ;;
+    *) echo "usage: $0 [-b BUILDDIR] [-t SECONDS] [--no-scamper] [-- 'key = value' ...]" >&2; exit 2 ;;
+    esac
+done
+EXTRA=("$@")
+SIM=$BUILD/tests/sim/bt-sim
+SENDER=$BUILD/tests/sim/sendto_loop
+PROBER=$BUILD/prober/bordertrace-probe
+SCORE=$HERE/../tests/sim/score.py
+for x in "$SIM" "$SENDER" "$PROBER"; do
+    [[ -x $x ]] || { echo "$0: missing $x: build first (ninja -C $BUILD)" >&2; exit 2; }
+done
+((EUID == 0)) || { echo "$0: needs root (namespace, TUN, raw sockets)" >&2; exit 2; }
+
+NS=btcb$$
+T=$(mktemp -d /tmp/btcb.XXXXXX)
+SIM_PID=
+cleanup() {
+    [[ -n $SIM_PID ]] && kill "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null
+    ip netns del "$NS" 2>/dev/null
+    rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+PIN_SIM=() PIN_SEND=()
+if (($(nproc) >= 2)) && command -v taskset >/dev/null; then
+    PIN_SIM=(taskset -c 1) PIN_SEND=(taskset -c 0)
+fi
+
+ip netns add "$NS"
+ip -n "$NS" link set lo up
+ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+ip netns exec "$NS" "${PIN_SIM[@]}" "$SIM" serve --tun bts0 2>"$T/sim.log" &
+SIM_PID=$!
+for _ in $(seq 100); do ip -n "$NS" link show bts0 >/dev/null 2>&1 && break; sleep 0.05; done
+ip -n "$NS" addr add 198.51.100.1/32 dev bts0
+ip -n "$NS" link set bts0 txqueuelen 10000
+ip -n "$NS" link set bts0 up
+ip -n "$NS" route add 198.18.0.0/15 dev bts0 src 198.51.100.1
+
+sim_counters() { # prints "replies tun_dropped" from bt-sim's next counters line
+    local before
+    before=$(grep -c ': in ' "$T/sim.log" || true)
+    kill -USR2 "$SIM_PID"
+    for _ in $(seq 100); do
+        (($(grep -c ': in ' "$T/sim.log" || true) > before)) && break
+        sleep 0.02
+    done
+    grep ': in ' "$T/sim.log" | tail -1 | sed -E 's/.* replies ([0-9]+) .*tun-dropped (-?[0-9]+).*/\1 \2/'
+}
+
+# 1. the ceiling
+CEIL=$(ip netns exec "$NS" "${PIN_SEND[@]}" "$SENDER" -t "$SECS" | sed -E 's/.* pps ([0-9]+).*/\1/')
+echo "sendto ceiling: $CEIL pps (bench/sendto_loop, ${SECS} s)"
+sleep 1
+
+# 2. one round over every target
+python3 -c 'print("\n".join(f"198.18.{j}.{i}" for j in range(256) for i in range(256)))' >"$T/targets.txt"
+N=$(wc -l <"$T/targets.txt")
+# defaults, each replaced by an extra setting with the same key
+declare -A SET=([method]='"icmp-paris"' [max_ttl]=20 [attempts]=2 [wait]=0.5 [gap_limit]=5
+    [rate]=1000000 [window]=20 [active]=4096 [progress]=5)
+for kv in "${EXTRA[@]}"; do
+    k=${kv%%=*} k=${k// /}
+    SET[$k]=${kv#*=}
+done
+{
+    echo 'name = "bench"; vp = "sim"; targets = "targets.txt"; lab = true; output = "out";'
+    echo 'schedule = { interval = 1; rounds = 1; };'
+    for k in "${!SET[@]}"; do echo "$k = ${SET[$k]};"; done
+} >"$T/bench.campaign"
+echo "campaign: $(grep -v '^name\|^schedule' "$T/bench.campaign" | sort | tr '\n' ' ')"
+read -r rep0 drop0 <<<"$(sim_counters)"
+ip netns exec "$NS" "${PIN_SEND[@]}" /usr/bin/time -f 'maxrss_kb %M cpu %P user %U sys %S' \
+    "$PROBER" run "$T/bench.campaign" 2>"$T/run.log"
+read -r rep1 drop1 <<<"$(sim_counters)"
+SUMMARY=$(grep 'round .*: [0-9]* targets' "$T/run.log" | tail -1)
+echo "prober: ${SUMMARY#*: round }"
+ROUND=$(ls "$T/out/bench/sim/"*.jsonl)
+PPS=$(sed -E 's/.* ([0-9]+) probes\/s.*/\1/' <<<"$SUMMARY")
+REPLIES=$(sed -E 's/.* ([0-9]+) replies,.*/\1/' <<<"$SUMMARY")
+LATE=$(sed -E 's/.* ([0-9]+) late.*/\1/' <<<"$SUMMARY")
+BPT=$(sed -E 's/.*engine state ([0-9.]+) B\/target.*/\1/' <<<"$SUMMARY")
+RSS=$(sed -n 's/^maxrss_kb \([0-9]*\).*/\1/p' "$T/run.log")
+CPU=$(sed -n 's/^maxrss_kb [0-9]* //p' "$T/run.log")
+
+# 3. hop accuracy against the truth
+"$SIM" truth --method icmp-paris --flows 0 --src 198.51.100.1 --targets "$T/targets.txt" >"$T/truth.tsv"
+"$SIM" interfaces >"$T/interfaces.tsv"
+SCORED=$(python3 "$SCORE" hops --truth "$T/truth.tsv" --traces "$ROUND" --interfaces "$T/interfaces.tsv" \
+    --allow-ratelimit 2>&1 | grep -E 'traces [0-9]+ \(missing' | tail -1) || true
+echo "score: $SCORED"
+grep progress "$T/run.log" | sed "s/^/  /"
+echo "prober: $CPU (CPU share of one core over the whole run, user and system seconds)"
+
+# 4. scamper on the same targets
+SC_S=
+if ((SCAMPER)); then
+    s0=$(date +%s.%N)
+    ip netns exec "$NS" "${PIN_SEND[@]}" scamper -p 10000 -O warts -o "$T/sc.warts" \
+        -c "trace -P icmp-paris -q 2 -w 1 -g 5 -m 20" -f "$T/targets.txt" 2>"$T/sc.log" || true
+    s1=$(date +%s.%N)
+    SC_S=$(awk -v a="$s0" -v b="$s1" 'BEGIN { printf "%.1f", b - a }')
+fi
+
+echo
+echo "== campaign round over $N simulator targets (icmp-paris, 1 flow) =="
+awk -v pps="$PPS" -v ceil="$CEIL" -v rep="$REPLIES" -v srep="$((rep1 - rep0))" \
+    -v drop="$((drop1 - drop0))" -v bpt="$BPT" -v rss="$RSS" -v sc="$SC_S" -v n="$N" \
+    -v sum="$SUMMARY" -v score="$SCORED" -v late="$LATE" 'BEGIN {
+    match(sum, / ([0-9.]+) s, /); secs = substr(sum, RSTART + 1, RLENGTH - 4)
+    match(score, /hops [0-9]+\/[0-9]+/); split(substr(score, RSTART + 5, RLENGTH - 5), hr, "/")
+    match(score, /[0-9]+ gaps explained/); expl = substr(score, RSTART, RLENGTH) + 0
+    acc = 100 * (hr[1] + expl) / hr[2]; right = 100 * hr[1] / hr[2]
+    printf "sustained rate        %8d probes/s   (%.2f of the sendto ceiling %d; target >= 0.8)\n", pps, pps / ceil, ceil
+    printf "matched-reply share   %8.2f %%        (%d used + %d late (trace over) of %d bt-sim replies; TUN dropped %d probes)\n", 100 * (rep + late) / srep, rep, late, srep, drop
+    printf "hop accuracy          %8.2f %%        (right, or a gap at a rate-limiting router; target >= 99.5; right alone %.2f %%)\n", acc, right
+    printf "engine state          %8.1f B/target (target <= 64); prober max RSS %d KiB\n", bpt, rss
+    printf "round time            %8.1f s\n", secs
+    if (sc != "")
+        printf "scamper -p 10000      %8.1f s         (%.1fx the prober; target >= 20x)\n", sc, sc / secs
+}'
