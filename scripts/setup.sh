@@ -13,6 +13,9 @@ PACKAGES+=" libmaxmind-db-writer-perl mmdb-bin python3-maxminddb time"
 # --- resolver (analysis/pfx2as.c reads gzip prefix2as files through zlib) ---
 PACKAGES+=" zlib1g-dev"
 # --- end resolver ---
+# --- campaigns (prober/campaign.c parses campaign files with libconfig) ---
+PACKAGES+=" libconfig-dev"
+# --- end campaigns ---
 # fuzzing and sanitizers
 PACKAGES+=" clang libclang-rt-14-dev"
 
