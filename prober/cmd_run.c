@@ -23,6 +23,7 @@
 #include "bordertrace/campaign.h"
 #include "bordertrace/engine.h"
 #include "bordertrace/expand.h"
+#include "bordertrace/privdrop.h"
 #include "bordertrace/round.h"
 #include "bordertrace/trace.h"
 #include "cmd.h"
@@ -42,6 +43,7 @@ static void on_hup(int sig)
 }
 
 static bool g_tty; /* standard error is a terminal: live progress line */
+static const char *g_user = BT_PRIVDROP_DEFAULT_USER; /* --user */
 
 __attribute__((format(printf, 1, 2))) static void logmsg(const char *fmt, ...)
 {
@@ -67,6 +69,8 @@ static void usage(FILE *f)
 "                     (overrides schedule.rounds; 0 = forever)\n"
 "      --check        load the campaign and its lists, print what a round\n"
 "                     would probe, and exit (needs no privileges)\n"
+"      --user USER    each round probes as USER with no capabilities, once\n"
+"                     its sockets are open (default nobody; see doc/campaign.md)\n"
 "  -h, --help         this help\n"
 "\n"
 "Signals: INT/TERM stop (the round in progress is dropped), HUP reloads the\n"
@@ -236,6 +240,54 @@ static uint64_t mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* The child's part of a round (privileges already dropped): probe, write
+ * the records into the open round file, make them durable, print the
+ * summary. Exit status: 0 complete, 1 stopped by a signal, 2 failed. */
+static int probe_round(campaign_state *s, bt_targets *order, const char *id, round_ctx *r)
+{
+	char err[512];
+	bt_engine *e = r->e;
+	/* The directory lock belongs to the parent: a copy held here would
+	 * outlive a parent killed with -9 and lock out its restart. */
+	if (s->lockfd >= 0)
+		close(s->lockfd);
+	s->lockfd = -1;
+	bt_engine_set_progress(e, on_progress, r, g_tty ? 500 : s->c.progress_s * 1000u);
+	uint64_t t0 = mono_ms();
+	int rc = bt_engine_run(e, order->a, order->n, on_trace, r, &g_stop, err, sizeof(err));
+	double secs = (double)(mono_ms() - t0) / 1000.0;
+	if (g_tty)
+		fputs("\r\033[K", stderr);
+	bt_engine_stats st;
+	bt_engine_get_stats(e, &st);
+	bt_engine_close(e);
+	free(r->buf);
+	if (rc == 0 && !r->write_error && (fflush(r->rf.f) != 0 || fsync(fileno(r->rf.f)) != 0))
+		r->write_error = errno ? errno : EIO;
+	if (rc != 0 || r->write_error) {
+		if (rc < 0)
+			logmsg("round %s: %s; round dropped", id, err);
+		else if (r->write_error)
+			logmsg("round %s: writing %s failed: %s; round dropped", id, s->dir, strerror(r->write_error));
+		else
+			logmsg("round %s: stopped after %.1f s; the unfinished round was not written", id, secs);
+		return rc > 0 && !r->write_error ? 1 : 2;
+	}
+	char path[BT_ROUND_ID_LEN + 8];
+	snprintf(path, sizeof(path), "%s.jsonl", id);
+	double per = st.targets_total ? (double)st.state_bytes_peak / (double)st.targets_total : 0;
+	logmsg("round %s: %zu targets, %zu traces, %llu probes, %llu replies, %llu foreign replies ignored, "
+	       "%llu late, %llu pcap drops, %llu probes saved (%llu traces filled), %.1f s, %.0f probes/s, "
+	       "engine state %.1f B/target (peak %.1f KiB, window %llu) -> %s/%s",
+	       id, order->n, r->ntraces, (unsigned long long)st.probes_sent, (unsigned long long)st.replies,
+	       (unsigned long long)st.foreign, (unsigned long long)st.late,
+	       (unsigned long long)(st.pcap_dropped + st.pcap_ifdropped),
+	       (unsigned long long)st.probes_saved, (unsigned long long)st.traces_filled, secs,
+	       secs > 0 ? (double)st.probes_sent / secs : 0.0, per, (double)st.state_bytes_peak / 1024.0,
+	       (unsigned long long)st.active_max, s->dir, path);
+	return 0;
+}
+
 /* Runs one round; 0 complete and committed, 1 stopped by a signal, -1
  * failed (logged). fatal is set when retrying later cannot help. */
 static int run_round(campaign_state *s, bt_targets *order, const char *id, bool *fatal)
@@ -257,43 +309,36 @@ static int run_round(campaign_state *s, bt_targets *order, const char *id, bool 
 		bt_engine_close(e);
 		return -1;
 	}
-	bt_engine_set_progress(e, on_progress, &r, g_tty ? 500 : s->c.progress_s * 1000u);
-	uint64_t t0 = mono_ms();
-	int rc = bt_engine_run(e, order->a, order->n, on_trace, &r, &g_stop, err, sizeof(err));
-	double secs = (double)(mono_ms() - t0) / 1000.0;
-	if (g_tty)
-		fputs("\r\033[K", stderr);
-	bt_engine_stats st;
-	bt_engine_get_stats(e, &st);
-	bt_engine_close(e);
-	free(r.buf);
-
-	if (rc != 0 || r.write_error) {
+	/* Privilege separation: the sockets and the round file are open; the
+	 * child gives up its user and every capability before it sends a probe
+	 * or parses a packet, and writes the records; this process only waits
+	 * and then commits (or drops) the round file. */
+	pid_t child = bt_privsep_fork(g_user, err, sizeof(err));
+	if (child < 0) {
+		logmsg("round %s: %s", id, err);
 		bt_round_file_abort(&r.rf);
-		if (rc < 0)
-			logmsg("round %s: %s; round dropped", id, err);
-		else if (r.write_error)
-			logmsg("round %s: writing %s failed: %s; round dropped", id, s->dir, strerror(r.write_error));
-		else
-			logmsg("round %s: stopped after %.1f s; the unfinished round was not written", id, secs);
-		return rc > 0 && !r.write_error ? 1 : -1;
+		bt_engine_close(e);
+		return -1;
 	}
-	char path[BT_ROUND_ID_LEN + 8];
-	snprintf(path, sizeof(path), "%s.jsonl", id);
+	if (child == 0)
+		_exit(probe_round(s, order, id, &r));
+	bt_engine_close(e); /* the child has its own descriptors */
+	int status = bt_privsep_wait(child, (volatile int *)&g_stop);
+	if (status == 3) {
+		*fatal = true; /* cannot give up privileges: every round would fail */
+		bt_round_file_abort(&r.rf);
+		return -1;
+	}
+	if (status != 0) {
+		bt_round_file_abort(&r.rf);
+		if (status > 128)
+			logmsg("round %s: the probing process died (signal %d); round dropped", id, status - 128);
+		return status == 1 ? 1 : -1;
+	}
 	if (bt_round_file_commit(&r.rf, err, sizeof(err)) != 0) {
 		logmsg("round %s: %s; round dropped", id, err);
 		return -1;
 	}
-	double per = st.targets_total ? (double)st.state_bytes_peak / (double)st.targets_total : 0;
-	logmsg("round %s: %zu targets, %zu traces, %llu probes, %llu replies, %llu foreign replies ignored, "
-	       "%llu late, %llu pcap drops, %llu probes saved (%llu traces filled), %.1f s, %.0f probes/s, "
-	       "engine state %.1f B/target (peak %.1f KiB, window %llu) -> %s/%s",
-	       id, order->n, r.ntraces, (unsigned long long)st.probes_sent, (unsigned long long)st.replies,
-	       (unsigned long long)st.foreign, (unsigned long long)st.late,
-	       (unsigned long long)(st.pcap_dropped + st.pcap_ifdropped),
-	       (unsigned long long)st.probes_saved, (unsigned long long)st.traces_filled, secs,
-	       secs > 0 ? (double)st.probes_sent / secs : 0.0, per, (double)st.state_bytes_peak / 1024.0,
-	       (unsigned long long)st.active_max, s->dir, path);
 	return 0;
 }
 
@@ -346,6 +391,7 @@ int cmd_run(int argc, char **argv)
 		{ "vp", required_argument, NULL, 'V' },
 		{ "rounds", required_argument, NULL, 'n' },
 		{ "check", no_argument, NULL, 'c' },
+		{ "user", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -368,6 +414,13 @@ int cmd_run(int argc, char **argv)
 			break;
 		}
 		case 'c': check = true; break;
+		case 'u':
+			if (*optarg == '\0' || strlen(optarg) > 64) {
+				fprintf(stderr, PROG ": --user: '%s' is not a user name\n", optarg);
+				return 2;
+			}
+			g_user = optarg;
+			break;
 		case 'h': usage(stdout); return 0;
 		default: fprintf(stderr, "(try '" PROG " run --help')\n"); return 2;
 		}

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "bordertrace/engine.h"
+#include "bordertrace/privdrop.h"
 #include "bordertrace/probe.h"
 #include "bordertrace/trace.h"
 #include "bordertrace/targets.h"
@@ -61,6 +62,8 @@ static void usage(FILE *f)
 "      --round ID       round id written into each record (e.g. its UTC start)\n"
 "      --json           JSON Lines on standard output instead of a table\n"
 "  -o, --output FILE    JSON Lines into FILE (replaced atomically)\n"
+"      --user USER      probe as USER with no capabilities once the sockets are\n"
+"                       open (default nobody)\n"
 "  -h, --help           this help\n"
 "\n"
 "Needs CAP_NET_RAW: run as root, or once: sudo setcap cap_net_raw+ep %s\n",
@@ -179,9 +182,11 @@ static int cmd_trace(int argc, char **argv)
 		{ "round", required_argument, NULL, 'R' },
 		{ "split-ttl", required_argument, NULL, 'S' },
 		{ "active", required_argument, NULL, 'A' },
+		{ "user", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *user = BT_PRIVDROP_DEFAULT_USER;
 	bt_engine_opts o;
 	bt_engine_opts_default(&o);
 	const char *outpath = NULL, *tfile = NULL;
@@ -240,6 +245,11 @@ static int cmd_trace(int argc, char **argv)
 				o.campaign = optarg;
 			else
 				o.round = optarg;
+			break;
+		case 'U':
+			if (*optarg == '\0' || strlen(optarg) > 64)
+				die_usage("--user: '%s' is not a user name%s", optarg, "");
+			user = optarg;
 			break;
 		case 'h': usage(stdout); return 0;
 		default: fprintf(stderr, "(try '" PROG " trace --help')\n"); return 2;
@@ -317,6 +327,36 @@ static int cmd_trace(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
+	/* Privilege separation (include/bordertrace/privdrop.h): the child
+	 * gives up its user and every capability, then probes and writes; this
+	 * process waits and puts the output file in place. */
+	pid_t child = bt_privsep_fork(user, err, sizeof(err));
+	if (child < 0) {
+		fprintf(stderr, PROG ": %s\n", err);
+		child = -1;
+	}
+	if (child != 0) {
+		bt_engine_close(e);
+		int cs = child > 0 ? bt_privsep_wait(child, (volatile int *)&g_stop) : 1;
+		int status = cs == 0 ? 0 : (cs == 2 ? 2 : 1);
+		if (outpath) {
+			/* the child wrote and fsynced through its copy of the descriptor */
+			bool ok = status == 0;
+			if (fclose(oc.f) != 0)
+				ok = false;
+			if (ok && rename(tmp, outpath) != 0) {
+				fprintf(stderr, PROG ": %s: %s\n", outpath, strerror(errno));
+				ok = false;
+				status = 1;
+			}
+			if (!ok)
+				unlink(tmp);
+			free(tmp);
+		}
+		bt_targets_free(&tl);
+		return status;
+	}
+
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	oc.e = e;
@@ -339,17 +379,9 @@ static int cmd_trace(int argc, char **argv)
 		status = 1;
 	}
 	if (outpath) {
-		bool ok = status == 0 && fflush(oc.f) == 0 && fsync(fileno(oc.f)) == 0;
-		if (fclose(oc.f) != 0)
-			ok = false;
-		if (ok && rename(tmp, outpath) != 0) {
-			fprintf(stderr, PROG ": %s: %s\n", outpath, strerror(errno));
-			ok = false;
-		}
-		if (!ok) {
-			if (status == 0)
-				fprintf(stderr, PROG ": %s: write failed: %s\n", outpath, strerror(errno));
-			unlink(tmp);
+		/* durable here; the parent renames it into place */
+		if (status == 0 && (fflush(oc.f) != 0 || fsync(fileno(oc.f)) != 0)) {
+			fprintf(stderr, PROG ": %s: write failed: %s\n", outpath, strerror(errno));
 			status = 1;
 		}
 		free(tmp);

@@ -155,7 +155,7 @@ for sig in TERM INT; do
     : >"$T/sig.log"
     start "$T/sig$sig.campaign" "$T/sig.log"
     # wait until a round is under way (its temporary file exists)
-    for _ in $(seq 100); do [[ -d $D && $(temps "$D") -gt 0 ]] && break; sleep 0.05; done
+    for _ in $(seq 400); do [[ -d $D && $(temps "$D") -gt 0 ]] && break; sleep 0.05; done
     sleep 0.3
     had_tmp=$(temps "$D")
     ts=$(date +%s.%N)
@@ -174,21 +174,21 @@ campaign hup "$T/hup.campaign" 'rate = 4000' 'schedule = { interval = 1; }'
 D=$T/out/hup/vp-lab
 : >"$T/hup.log"
 start "$T/hup.campaign" "$T/hup.log"
-for _ in $(seq 100); do [[ -d $D && $(finals "$D") -ge 1 ]] && break; sleep 0.05; done
+for _ in $(seq 400); do [[ -d $D && $(finals "$D") -ge 1 ]] && break; sleep 0.05; done
 # good reload: two flows per target from the next round on
 campaign hup "$T/hup.campaign" 'rate = 4000' 'flows = 2' 'schedule = { interval = 1; }'
 kill -HUP "$PID"
-for _ in $(seq 100); do grep -q 'reloaded' "$T/hup.log" && break; sleep 0.05; done
+for _ in $(seq 400); do grep -q 'reloaded' "$T/hup.log" && break; sleep 0.05; done
 base=$(finals "$D")
-for _ in $(seq 100); do (($(finals "$D") >= base + 2)) && break; sleep 0.05; done
+for _ in $(seq 400); do (($(finals "$D") >= base + 2)) && break; sleep 0.05; done
 last=$(find "$D" -maxdepth 1 -name '*.jsonl' ! -name '.*' | sort | tail -1)
 check "SIGHUP: the reloaded campaign (2 flows) applies at the next round" [ "$(wc -l <"$last")" -eq 400 ]
 # bad reload: the error is logged, rounds go on with 2 flows
 echo 'bogus = = 1;' >>"$T/hup.campaign"
 kill -HUP "$PID"
-for _ in $(seq 100); do grep -q 'reload failed' "$T/hup.log" && break; sleep 0.05; done
+for _ in $(seq 400); do grep -q 'reload failed' "$T/hup.log" && break; sleep 0.05; done
 base=$(finals "$D")
-for _ in $(seq 100); do (($(finals "$D") >= base + 1)) && break; sleep 0.05; done
+for _ in $(seq 400); do (($(finals "$D") >= base + 1)) && break; sleep 0.05; done
 last=$(find "$D" -maxdepth 1 -name '*.jsonl' ! -name '.*' | sort | tail -1)
 if grep -q "reload failed, keeping the campaign as it was: $T/hup.campaign:[0-9]*: syntax error" "$T/hup.log"; then
     ok "SIGHUP with a bad file: logged with file:line, old campaign kept"
@@ -220,7 +220,7 @@ ip netns exec "$VPNS" tcpdump -n -U --immediate-mode -Q out -i "$VPIF" -w "$T/ra
     "src host 198.18.0.2 and icmp[icmptype] == icmp-echo" 2>"$T/tcpdump.log" &
 TPID=$!
 PIDS+=("$TPID")
-for _ in $(seq 100); do grep -q listening "$T/tcpdump.log" && break; sleep 0.05; done
+for _ in $(seq 400); do grep -q listening "$T/tcpdump.log" && break; sleep 0.05; done
 ip netns exec "$VPNS" "$PROBER" run "$T/rate.campaign" >"$T/rate.log" 2>&1
 sleep 0.3
 kill -INT "$TPID"
