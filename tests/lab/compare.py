@@ -30,7 +30,7 @@ SCAMPER_STOP = {"COMPLETED": "completed", "GAPLIMIT": "gaplimit", "UNREACH": "un
                 "HOPLIMIT": "maxttl", "ERROR": "error", "LOOP": "loop", "ICMP": "icmp",
                 "DEAD": "dead", "HALTED": "halted"}
 # The trace parameters both tools get, so their probing is comparable.
-COMMON = {"attempts": 2, "wait": 1, "gap": 5, "maxttl": 32}
+COMMON = {"attempts": 2, "wait": 1, "gap": 3, "maxttl": 32}  # gap 3: the dead destination ends sooner
 ECMP_FLOWS = 16      # flows 0..15 should reveal every branch of a two-way diamond
 ECMP_RUNS = 3        # one flow, same path, three times
 CHANGE_FLOWS = 4

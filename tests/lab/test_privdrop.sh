@@ -37,7 +37,7 @@ judge() { # WHAT STATUSFILE
 }
 
 # trace: the destination is silent, so it probes for a few seconds
-ip netns exec "${LAB_PREFIX}vp" "$PROBE" trace -w 1 -q 2 -o "$T/out.jsonl" "$dst" 2>/dev/null &
+ip netns exec "${LAB_PREFIX}vp" "$PROBE" trace -w 0.5 -q 2 -o "$T/out.jsonl" "$dst" 2>/dev/null &
 pid=$!
 probe_status $pid "$T/trace.status"; got=$?
 wait $pid; rc=$?
@@ -56,7 +56,7 @@ name = "privdrop";
 vp = "vp";
 targets = [ "t.txt" ];
 lab = true;
-wait = 1.0;
+wait = 0.5;
 rate = 100;
 schedule = { interval = 1; rounds = 1; };
 output = "$T/c/out";
