@@ -541,13 +541,17 @@ int bt_diff_finish(bt_diff *d)
 			rounds[nrounds++] = d->t[i].round;
 		}
 	free(isround);
-	qsort_r(rounds, nrounds, sizeof(*rounds), cmp_round_names, d);
+	if (nrounds > 1)
+		qsort_r(rounds, nrounds, sizeof(*rounds), cmp_round_names, d);
 	for (size_t i = 0; i < nrounds; i++)
 		d->rank[rounds[i]] = (uint32_t)i;
 	d->nrounds = nrounds;
 
-	qsort_r(d->r, d->nr, sizeof(*d->r), cmp_routes, d);
-	qsort_r(d->t, d->nt, sizeof(*d->t), cmp_trounds, d);
+	/* (qsort on an empty table would be handed a null pointer) */
+	if (d->nr > 1)
+		qsort_r(d->r, d->nr, sizeof(*d->r), cmp_routes, d);
+	if (d->nt > 1)
+		qsort_r(d->t, d->nt, sizeof(*d->t), cmp_trounds, d);
 	/* the maps now point at moved entries: they are not used after this */
 
 	uint32_t *observed = calloc(nrounds ? nrounds : 1, sizeof(*observed));

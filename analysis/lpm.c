@@ -275,6 +275,7 @@ static bt_lpm_conflict build_fam(struct fam *f, bool distinct, uint32_t *ca, uin
 	}
 	f->index[INDEX_SIZE] = (uint32_t)(f->ni - 1);
 	if (f->width == 32) {
+		free(f->start32); /* from an earlier build */
 		if ((f->start32 = malloc(f->ni * sizeof(*f->start32))) == NULL)
 			return BT_LPM_NOMEM;
 		for (size_t i = 0; i < f->ni; i++)

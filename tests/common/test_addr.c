@@ -257,7 +257,7 @@ static void test_parse_v6_matches_inet_pton(void **state)
 	};
 	static const char pieces[][6] = {"0", "1", "ab", "FFFF", "12345", "0db8", "f", "",
 					 "1.2", "x", "abcd"};
-	static const char seps[][3] = {":", ":", ":", "::", ".", ":::"};
+	static const char seps[][4] = {":", ":", ":", "::", ".", ":::"};
 	unsigned seed = 11, ok_count = 0;
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(*fixed) + 200000; i++) {
 		char s[96];
