@@ -480,6 +480,11 @@ int cmd_run(int argc, char **argv)
 				}
 				state_free(&s);
 				s = ns;
+				/* the engine options point into the campaign struct,
+				 * which has just moved: point them at its new home */
+				s.c.eng.vp = s.c.vp[0] ? s.c.vp : NULL;
+				s.c.eng.campaign = s.c.name;
+				s.c.eng.device = s.c.eng.device ? s.c.device : NULL;
 				describe(&s);
 				if (!same_dir && prepare_dir(&s, &complete) != 0) {
 					status = 1;

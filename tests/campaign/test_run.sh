@@ -182,7 +182,13 @@ for _ in $(seq 400); do grep -q 'reloaded' "$T/hup.log" && break; sleep 0.05; do
 base=$(finals "$D")
 for _ in $(seq 400); do (($(finals "$D") >= base + 2)) && break; sleep 0.05; done
 last=$(find "$D" -maxdepth 1 -name '*.jsonl' ! -name '.*' | sort | tail -1)
-check "SIGHUP: the reloaded campaign (2 flows) applies at the next round" [ "$(wc -l <"$last")" -eq 400 ]
+if [ "$(wc -l <"$last")" -eq 400 ]; then
+    ok "SIGHUP: the reloaded campaign (2 flows) applies at the next round"
+else
+    nok "SIGHUP: the reloaded campaign (2 flows) applies at the next round" \
+        "$(for f in "$D"/*.jsonl; do echo "$(basename "$f") $(wc -l <"$f")"; done | tr '\n' ' ')" \
+        "$(grep -E 'reload|round' "$T/hup.log" | tail -8 | cut -c1-120 | tr '\n' '|')"
+fi
 # bad reload: the error is logged, rounds go on with 2 flows
 echo 'bogus = = 1;' >>"$T/hup.campaign"
 kill -HUP "$PID"
