@@ -287,6 +287,15 @@ static int cmd_trace(int argc, char **argv)
 		bt_targets_free(&tl);
 		die_usage("no target given%s%s", "", "");
 	}
+	for (size_t i = 0; i < tl.n; i++) {
+		if (tl.a[i].family != AF_INET) {
+			char a[BT_ADDR_STRLEN];
+			fprintf(stderr, PROG ": target '%s': IPv6 probing is not supported yet\n",
+				bt_addr_format(&tl.a[i], a, sizeof(a)));
+			bt_targets_free(&tl);
+			return 2;
+		}
+	}
 	size_t dups = bt_targets_dedup(&tl);
 	if (dups)
 		fprintf(stderr, PROG ": %zu duplicate target(s) traced once\n", dups);

@@ -27,6 +27,7 @@ expect 2 "unknown command" -- frobnicate
 expect 2 "no target" -- trace
 expect 2 "not an IP address" -- trace example.org
 expect 2 "not an IP address" -- trace 198.18.0.300
+expect 2 "IPv6 probing is not supported" -- trace 2001:db8::1
 expect 2 "max-ttl" -- trace -m 0 198.18.0.1
 expect 2 "max-ttl" -- trace -m 256 198.18.0.1
 expect 2 "max-ttl" -- trace -m abc 198.18.0.1
