@@ -1,6 +1,7 @@
 /* bordertrace tests — address classes (analysis/addrclass.c): every class
  * of the IANA registries, the globally reachable exceptions, IPv4-mapped
- * addresses, and that the reported span really has one class throughout. */
+ * addresses, and that the reported span really has one class throughout.
+ * The addresses are data for a pure classifier: nothing here sends a packet. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

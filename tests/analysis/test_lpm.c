@@ -1,6 +1,7 @@
 /* bordertrace tests — longest-prefix match (analysis/lpm.c): random tables
  * checked against a naive scan, block lengths checked by flipping host bits,
- * conflicts, the edges of the address space, and ranges shown as prefixes. */
+ * conflicts, the edges of the address space, and ranges shown as prefixes.
+ * The prefixes are table data only: nothing here sends a packet. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
