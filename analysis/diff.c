@@ -139,6 +139,20 @@ static int map_grow(map *m)
 	return 0;
 }
 
+/* Makes room for one more element in a doubling array. 0, or -1 (memory). */
+static int grow(void **arr, size_t n, size_t *cap, size_t elem, size_t first)
+{
+	if (n < *cap)
+		return 0;
+	size_t nc = *cap ? *cap * 2 : first;
+	void *na = realloc(*arr, nc * elem);
+	if (na == NULL)
+		return -1;
+	*arr = na;
+	*cap = nc;
+	return 0;
+}
+
 bt_diff *bt_diff_new(const bt_diff_opts *o)
 {
 	bt_diff *d = calloc(1, sizeof(*d));
@@ -208,14 +222,8 @@ static int add_route(bt_diff *d, const bt_diff_obs *o, int level, uint32_t targe
 		slot = map_slot(&d->rmap, key);
 	}
 	if (*slot == 0) {
-		if (d->nr == d->cr) {
-			size_t nc = d->cr ? d->cr * 2 : 256;
-			route *nr = realloc(d->r, nc * sizeof(*nr));
-			if (nr == NULL)
-				return -1;
-			d->r = nr;
-			d->cr = nc;
-		}
+		if (grow((void **)&d->r, d->nr, &d->cr, sizeof(*d->r), 256) != 0)
+			return -1;
 		route *n = &d->r[d->nr];
 		memset(n, 0, sizeof(*n));
 		n->target = target;
@@ -270,14 +278,8 @@ int bt_diff_add(bt_diff *d, const bt_diff_obs *o)
 		return -1;
 	uint32_t *slot = map_slot(&d->tmap, ((uint64_t)target << 32) | round);
 	if (*slot == 0) {
-		if (d->nt == d->ct) {
-			size_t nc = d->ct ? d->ct * 2 : 256;
-			tround *nt = realloc(d->t, nc * sizeof(*nt));
-			if (nt == NULL)
-				return -1;
-			d->t = nt;
-			d->ct = nc;
-		}
+		if (grow((void **)&d->t, d->nt, &d->ct, sizeof(*d->t), 256) != 0)
+			return -1;
 		d->t[d->nt] = (tround){ target, round, 0, { 0, 0 } };
 		*slot = (uint32_t)++d->nt;
 		d->tmap.n++;
@@ -301,15 +303,9 @@ static char *keep(bt_diff *d, char *s)
 {
 	if (s == NULL)
 		return NULL;
-	if (d->nstrs == d->cstrs) {
-		size_t nc = d->cstrs ? d->cstrs * 2 : 64;
-		char **n = realloc(d->strs, nc * sizeof(*n));
-		if (n == NULL) {
-			free(s);
-			return NULL;
-		}
-		d->strs = n;
-		d->cstrs = nc;
+	if (grow((void **)&d->strs, d->nstrs, &d->cstrs, sizeof(*d->strs), 64) != 0) {
+		free(s);
+		return NULL;
 	}
 	d->strs[d->nstrs++] = s;
 	return s;
@@ -426,14 +422,8 @@ static char *evidence_list(const bt_diff *d, const route *r)
 static int push_event(bt_diff *d, bt_diff_event_kind k, const route *r, uint32_t round_name,
 		      uint32_t upto_rank, unsigned rounds_seen)
 {
-	if (d->nev == d->cev) {
-		size_t nc = d->cev ? d->cev * 2 : 16;
-		bt_diff_event *n = realloc(d->ev, nc * sizeof(*n));
-		if (n == NULL)
-			return -1;
-		d->ev = n;
-		d->cev = nc;
-	}
+	if (grow((void **)&d->ev, d->nev, &d->cev, sizeof(*d->ev), 16) != 0)
+		return -1;
 	bt_diff_event *e = &d->ev[d->nev];
 	memset(e, 0, sizeof(*e));
 	e->kind = k;
@@ -457,14 +447,8 @@ static int push_event(bt_diff *d, bt_diff_event_kind k, const route *r, uint32_t
 
 static int push_div(bt_diff *d, const bt_diff_div *v)
 {
-	if (d->ndv == d->cdv) {
-		size_t nc = d->cdv ? d->cdv * 2 : 64;
-		bt_diff_div *n = realloc(d->dv, nc * sizeof(*n));
-		if (n == NULL)
-			return -1;
-		d->dv = n;
-		d->cdv = nc;
-	}
+	if (grow((void **)&d->dv, d->ndv, &d->cdv, sizeof(*d->dv), 64) != 0)
+		return -1;
 	d->dv[d->ndv++] = *v;
 	return 0;
 }
