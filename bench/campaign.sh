@@ -101,7 +101,7 @@ done
 } >"$T/bench.campaign"
 echo "campaign: $(grep -v '^name\|^schedule' "$T/bench.campaign" | sort | tr '\n' ' ')"
 read -r rep0 drop0 <<<"$(sim_counters)"
-ip netns exec "$NS" "${PIN_SEND[@]}" /usr/bin/time -f 'maxrss_kb %M cpu %P user %U sys %S' \
+ip netns exec "$NS" "${PIN_SEND[@]}" ${PROBER_WRAP:-} /usr/bin/time -f 'maxrss_kb %M cpu %P user %U sys %S' \
     "$PROBER" run "$T/bench.campaign" 2>"$T/run.log"
 read -r rep1 drop1 <<<"$(sim_counters)"
 SUMMARY=$(grep 'round .*: [0-9]* targets' "$T/run.log" | tail -1)

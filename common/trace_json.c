@@ -153,7 +153,7 @@ static int sink_put(const char *s, size_t n, void *data)
 	return 0;
 }
 
-int bt_trace_to_json(const bt_trace *t, char **buf, size_t *len, size_t *cap)
+int bt_trace_to_json_general(const bt_trace *t, char **buf, size_t *len, size_t *cap)
 {
 	/* Never write what the reader would refuse. */
 	if (bt_trace_check(t, NULL, 0) != 0) {
@@ -181,6 +181,201 @@ int bt_trace_to_json(const bt_trace *t, char **buf, size_t *len, size_t *cap)
 		errno = ENOMEM;
 		return -1;
 	}
+	return 0;
+}
+
+/* ---- the direct writer: the same bytes as the jansson writer above, for
+ * traces whose strings need no escaping, without building a tree (the
+ * prober writes every trace of a round; jansson's allocations cost more
+ * than the probing). tests/common/test_trace_fast.c checks that the two
+ * agree byte for byte. ---- */
+
+typedef struct out {
+	char *p;
+} out;
+
+static void o_raw(out *o, const char *s, size_t n)
+{
+	memcpy(o->p, s, n);
+	o->p += n;
+}
+#define O_LIT(o, s) o_raw((o), (s), sizeof(s) - 1)
+
+static void o_uint(out *o, uint64_t v)
+{
+	char tmp[24];
+	size_t n = 0;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*o->p++ = tmp[--n];
+}
+
+/* A string, quoted; only called on strings plain() accepted. */
+static void o_str(out *o, const char *s)
+{
+	*o->p++ = '"';
+	o_raw(o, s, strlen(s));
+	*o->p++ = '"';
+}
+
+static void o_addr(out *o, const bt_addr *a)
+{
+	char buf[BT_ADDR_STRLEN];
+	if (!bt_addr_is_set(a))
+		O_LIT(o, "null");
+	else
+		o_str(o, bt_addr_format(a, buf, sizeof(buf)));
+}
+
+/* µs as milliseconds the way %.10g prints them (jansson's JSON_REAL_PRECISION
+ * (10)): at most 10 significant digits, which a uint32 µs count never
+ * exceeds, trailing zeros dropped but one decimal kept. */
+static void o_ms(out *o, uint32_t us)
+{
+	o_uint(o, us / 1000);
+	*o->p++ = '.';
+	unsigned f = us % 1000;
+	char d[3] = { (char)('0' + f / 100), (char)('0' + f / 10 % 10), (char)('0' + f % 10) };
+	size_t n = f % 100 == 0 ? 1 : f % 10 == 0 ? 2 : 3;
+	o_raw(o, d, n);
+}
+
+/* Printable ASCII without quote or backslash: written as is by both. */
+static bool plain(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e || *s == '"' || *s == '\\')
+			return false;
+	return true;
+}
+
+static void o_hop(out *o, const bt_hop *h)
+{
+	O_LIT(o, "{\"ttl\":");
+	o_uint(o, h->probe_ttl);
+	O_LIT(o, ",\"attempt\":");
+	o_uint(o, h->attempt);
+	O_LIT(o, ",\"addr\":");
+	o_addr(o, &h->addr);
+	if (bt_addr_is_set(&h->addr)) {
+		O_LIT(o, ",\"rtt_ms\":");
+		o_ms(o, h->rtt_us);
+		O_LIT(o, ",\"reply_ttl\":");
+		o_uint(o, h->reply_ttl);
+		if (h->tcp_flags != 0) {
+			O_LIT(o, ",\"tcp_flags\":");
+			o_uint(o, h->tcp_flags);
+		} else {
+			O_LIT(o, ",\"icmp_type\":");
+			o_uint(o, h->icmp_type);
+			O_LIT(o, ",\"icmp_code\":");
+			o_uint(o, h->icmp_code);
+		}
+		if (h->quoted_ttl != 0) {
+			O_LIT(o, ",\"quoted_ttl\":");
+			o_uint(o, h->quoted_ttl);
+		}
+		O_LIT(o, ",\"size\":");
+		o_uint(o, h->reply_size);
+		if (h->mpls_count > 0) {
+			O_LIT(o, ",\"mpls\":[");
+			for (unsigned k = 0; k < h->mpls_count; k++) {
+				const bt_mpls *m = &h->mpls[k];
+				if (k)
+					*o->p++ = ',';
+				O_LIT(o, "{\"label\":");
+				o_uint(o, m->label);
+				O_LIT(o, ",\"tc\":");
+				o_uint(o, m->tc);
+				O_LIT(o, ",\"s\":");
+				o_uint(o, m->s);
+				O_LIT(o, ",\"ttl\":");
+				o_uint(o, m->ttl);
+				*o->p++ = '}';
+			}
+			*o->p++ = ']';
+		}
+	}
+	*o->p++ = '}';
+}
+
+/* Upper bounds of one line's length, for the buffer. */
+#define HEAD_MAX (512 + 3 * BT_ID_MAX + 2 * BT_ADDR_STRLEN + 2 * BT_TIME_STRLEN)
+#define HOP_MAX (224 + BT_ADDR_STRLEN + BT_MPLS_MAX * 64)
+
+int bt_trace_to_json(const bt_trace *t, char **buf, size_t *len, size_t *cap)
+{
+	char t0[BT_TIME_STRLEN], t1[BT_TIME_STRLEN];
+	if (!plain(t->vp) || !plain(t->campaign) || !plain(t->round) ||
+	    bt_time_format(t->start_us, t0, sizeof(t0)) == NULL ||
+	    bt_time_format(t->end_us, t1, sizeof(t1)) == NULL)
+		return bt_trace_to_json_general(t, buf, len, cap);
+	if (bt_trace_check(t, NULL, 0) != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	size_t need = *len + HEAD_MAX + t->hop_count * HOP_MAX + 2;
+	if (need > *cap) {
+		size_t nc = *cap ? *cap : 256;
+		while (nc < need)
+			nc *= 2;
+		char *b = realloc(*buf, nc);
+		if (b == NULL) {
+			errno = ENOMEM;
+			return -1;
+		}
+		*buf = b;
+		*cap = nc;
+	}
+	out o = { *buf + *len };
+	O_LIT(&o, "{\"format\":\"" BT_TRACE_FORMAT_NAME "\",\"v\":");
+	o_uint(&o, BT_TRACE_FORMAT_VERSION);
+	O_LIT(&o, ",\"vp\":");
+	o_str(&o, t->vp);
+	O_LIT(&o, ",\"campaign\":");
+	o_str(&o, t->campaign);
+	O_LIT(&o, ",\"round\":");
+	o_str(&o, t->round);
+	O_LIT(&o, ",\"method\":");
+	o_str(&o, bt_method_name(t->method));
+	O_LIT(&o, ",\"src\":");
+	o_addr(&o, &t->src);
+	O_LIT(&o, ",\"dst\":");
+	o_addr(&o, &t->dst);
+	O_LIT(&o, ",\"flow\":");
+	o_uint(&o, t->flow);
+	O_LIT(&o, ",\"sport\":");
+	o_uint(&o, t->sport);
+	O_LIT(&o, ",\"dport\":");
+	o_uint(&o, t->dport);
+	O_LIT(&o, ",\"icmp_sum\":");
+	o_uint(&o, t->icmp_sum);
+	O_LIT(&o, ",\"start\":");
+	o_str(&o, t0);
+	O_LIT(&o, ",\"end\":");
+	o_str(&o, t1);
+	O_LIT(&o, ",\"stop\":");
+	o_str(&o, bt_stop_name(t->stop));
+	O_LIT(&o, ",\"stop_ttl\":");
+	o_uint(&o, t->stop_ttl);
+	O_LIT(&o, ",\"first_ttl\":");
+	o_uint(&o, t->first_ttl);
+	O_LIT(&o, ",\"max_ttl\":");
+	o_uint(&o, t->max_ttl);
+	O_LIT(&o, ",\"probes_sent\":");
+	o_uint(&o, t->probes_sent);
+	O_LIT(&o, ",\"hops\":[");
+	for (size_t i = 0; i < t->hop_count; i++) {
+		if (i)
+			*o.p++ = ',';
+		o_hop(&o, &t->hops[i]);
+	}
+	O_LIT(&o, "]}\n");
+	*o.p = '\0';
+	*len = (size_t)(o.p - *buf);
 	return 0;
 }
 

@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <libnet.h>
+#include <linux/if_packet.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <pcap/pcap.h>
@@ -68,6 +69,9 @@ typedef struct target {
 	uint8_t stop_reason;    /* bt_stop, pending until the frontier gets there */
 	uint8_t live;
 	uint8_t fwd_done;
+	uint8_t queued;         /* in the ready queue (at most once) */
+	uint32_t hpos;          /* position in the timer heap + 1; 0: not there */
+	uint64_t deadline;      /* µs, CLOCK_MONOTONIC: the heap key */
 	uint32_t fill_entry;    /* stop-set entry the fill comes from (+1; 0 none) */
 	uint8_t *mpls;          /* lazily: per TTL index a count and BT_MPLS_MAX entries */
 } target;
@@ -101,8 +105,11 @@ struct bt_engine {
 	uint32_t cap;
 	uint32_t *freelist;
 	uint32_t nfree;
-	uint32_t *active;
-	uint32_t nactive;
+	uint32_t nactive;       /* live targets */
+	uint32_t *ready;        /* ring of pool indices with a probe to send */
+	uint32_t rhead, rcount;
+	uint32_t *heap;         /* min-heap of pool indices by deadline */
+	uint32_t nheap;
 	uint64_t *hkeys;        /* open addressing: (flow, dst) -> pool index + 1 */
 	uint32_t *hvals;
 	size_t hmask;
@@ -220,6 +227,11 @@ static int open_capture(bt_engine *e, char *err, size_t errlen, bool *eperm)
 	if (pcap_setdirection(e->pcap, PCAP_D_IN) != 0) {
 		/* Not fatal: the filter below never matches our own probes. */
 	}
+	/* Keep our own probes out of the capture socket altogether: without it
+	 * the kernel clones every outgoing packet for the socket's filter to
+	 * drop (a tenth of the send cost at high rates). Not fatal either. */
+	int one = 1;
+	(void)setsockopt(pcap_get_selectable_fd(e->pcap), SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one));
 	int n = snprintf(filter, sizeof(filter),
 		"(icmp and (icmp[icmptype] == icmp-timxceed or icmp[icmptype] == icmp-unreach"
 		" or icmp[icmptype] == icmp-echoreply))");
@@ -415,6 +427,102 @@ static uint8_t *t_slot(const bt_engine *e, const target *t)
 static uint8_t *t_att(const bt_engine *e, const target *t)
 {
 	return t_slot(e, t) + e->nslots;
+}
+
+/* ---- timers: a min-heap of targets by their earliest probe deadline ---- */
+
+static void heap_put(bt_engine *e, uint32_t pos, uint32_t idx)
+{
+	e->heap[pos] = idx;
+	e->tg[idx].hpos = pos + 1;
+}
+
+static void heap_up(bt_engine *e, uint32_t pos)
+{
+	uint32_t idx = e->heap[pos];
+	uint64_t d = e->tg[idx].deadline;
+	while (pos > 0) {
+		uint32_t up = (pos - 1) / 2;
+		if (e->tg[e->heap[up]].deadline <= d)
+			break;
+		heap_put(e, pos, e->heap[up]);
+		pos = up;
+	}
+	heap_put(e, pos, idx);
+}
+
+static void heap_down(bt_engine *e, uint32_t pos)
+{
+	uint32_t idx = e->heap[pos];
+	uint64_t d = e->tg[idx].deadline;
+	for (;;) {
+		uint32_t c = 2 * pos + 1;
+		if (c >= e->nheap)
+			break;
+		if (c + 1 < e->nheap && e->tg[e->heap[c + 1]].deadline < e->tg[e->heap[c]].deadline)
+			c++;
+		if (e->tg[e->heap[c]].deadline >= d)
+			break;
+		heap_put(e, pos, e->heap[c]);
+		pos = c;
+	}
+	heap_put(e, pos, idx);
+}
+
+/* Arms (or re-arms) target idx's timer for deadline d. */
+static void timer_set(bt_engine *e, uint32_t idx, uint64_t d)
+{
+	target *t = &e->tg[idx];
+	if (t->hpos == 0) {
+		t->deadline = d;
+		e->heap[e->nheap] = idx;
+		heap_up(e, e->nheap++);
+		return;
+	}
+	uint64_t old = t->deadline;
+	t->deadline = d;
+	if (d < old)
+		heap_up(e, t->hpos - 1);
+	else if (d > old)
+		heap_down(e, t->hpos - 1);
+}
+
+static void timer_clear(bt_engine *e, uint32_t idx)
+{
+	target *t = &e->tg[idx];
+	if (t->hpos == 0)
+		return;
+	uint32_t pos = t->hpos - 1;
+	t->hpos = 0;
+	uint32_t last = e->heap[--e->nheap];
+	if (pos == e->nheap)
+		return;
+	heap_put(e, pos, last);
+	heap_up(e, pos);
+	heap_down(e, e->tg[last].hpos - 1);
+}
+
+/* ---- the ready queue: targets that may have a probe to send ---- */
+
+static int next_slot(const bt_engine *e, const target *t);
+
+static void make_ready(bt_engine *e, target *t)
+{
+	if (!t->live || t->queued || next_slot(e, t) < 0)
+		return;
+	t->queued = 1;
+	e->ready[(e->rhead + e->rcount++) % e->cap] = (uint32_t)(t - e->tg);
+}
+
+/* A finished target's pool entry is free once nothing refers to it: the
+ * ready queue lets go of it when it comes to the front. */
+static void retire(bt_engine *e, target *t)
+{
+	uint32_t idx = (uint32_t)(t - e->tg);
+	timer_clear(e, idx);
+	e->nactive--;
+	if (!t->queued)
+		e->freelist[e->nfree++] = idx;
 }
 
 /* ---- target table: (flow, dst) -> pool index ---- */
@@ -626,6 +734,7 @@ static void finish(bt_engine *e, target *t, bt_stop reason, size_t nhops)
 {
 	t->live = 0;
 	unlink_target(e, t->dst, t->flow);
+	retire(e, t);
 	e->st.targets_done++;
 	size_t tbytes = sizeof(bt_trace) + nhops * sizeof(bt_hop);
 	bt_trace *tr = bt_trace_alloc(nhops);
@@ -766,10 +875,12 @@ static void advance(bt_engine *e, target *t)
 	finish(e, t, (bt_stop)t->stop_reason, nh);
 }
 
-static void expire(bt_engine *e, target *t, uint64_t *deadline)
+/* The target's timer fired: in-flight probes older than the wait become
+ * retries or gaps; the timer is re-armed for the oldest one left. */
+static void expire(bt_engine *e, target *t)
 {
-	if (!t->live)
-		return;
+	uint64_t next = UINT64_MAX;
+	uint64_t *deadline = &next;
 	uint32_t rel = (uint32_t)(e->now - t->start_mono);
 	uint8_t *slot = t_slot(e, t), *att = t_att(e, t);
 	const uint32_t *sent = t_sent(e, t);
@@ -791,6 +902,13 @@ static void expire(bt_engine *e, target *t, uint64_t *deadline)
 		}
 	}
 	advance(e, t);
+	if (!t->live)
+		return;
+	if (next != UINT64_MAX)
+		timer_set(e, (uint32_t)tidx(e, t), next);
+	else
+		timer_clear(e, (uint32_t)tidx(e, t));
+	make_ready(e, t);
 }
 
 /* The slot index to probe next, or -1 if this target must wait: forward
@@ -846,6 +964,8 @@ static int send_probe(bt_engine *e, target *t, int idx)
 	t_sent(e, t)[idx * e->o.attempts + attempt - 1] = (uint32_t)(e->now - t->start_mono);
 	t_slot(e, t)[idx] = SLOT_INFLIGHT;
 	t->outstanding++;
+	if (t->hpos == 0)
+		timer_set(e, (uint32_t)tidx(e, t), e->now + e->o.wait_us);
 	if (idx == t->next)
 		t->next++;
 	else if (idx == t->back)
@@ -945,6 +1065,7 @@ static void on_reply(bt_engine *e, const bt_reply *r)
 		}
 	}
 	advance(e, t);
+	make_ready(e, t);
 }
 
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
@@ -969,7 +1090,8 @@ static void free_run(bt_engine *e)
 	efree(e, e->tg, (size_t)e->cap * sizeof(*e->tg));
 	efree(e, e->arena, (size_t)e->cap * e->stride);
 	efree(e, e->freelist, (size_t)e->cap * sizeof(uint32_t));
-	efree(e, e->active, (size_t)e->cap * sizeof(uint32_t));
+	efree(e, e->ready, (size_t)e->cap * sizeof(uint32_t));
+	efree(e, e->heap, (size_t)e->cap * sizeof(uint32_t));
 	efree(e, e->hkeys, (e->hmask + 1) * sizeof(*e->hkeys));
 	efree(e, e->hvals, (e->hmask + 1) * sizeof(*e->hvals));
 	if (e->skeys) {
@@ -980,7 +1102,8 @@ static void free_run(bt_engine *e)
 	efree(e, e->shops, e->capsh * sizeof(chop));
 	e->tg = NULL;
 	e->arena = NULL;
-	e->freelist = e->active = NULL;
+	e->freelist = e->ready = e->heap = NULL;
+	e->rhead = e->rcount = e->nheap = 0;
 	e->hkeys = NULL;
 	e->hvals = NULL;
 	e->skeys = NULL;
@@ -1016,10 +1139,11 @@ static int setup_run(bt_engine *e, const bt_addr *targets, size_t n, char *err, 
 	e->tg = ealloc(e, (size_t)e->cap * sizeof(*e->tg));
 	e->arena = ealloc(e, (size_t)e->cap * e->stride);
 	e->freelist = ealloc(e, (size_t)e->cap * sizeof(uint32_t));
-	e->active = ealloc(e, (size_t)e->cap * sizeof(uint32_t));
+	e->ready = ealloc(e, (size_t)e->cap * sizeof(uint32_t));
+	e->heap = ealloc(e, (size_t)e->cap * sizeof(uint32_t));
 	e->hkeys = ealloc(e, hcap * sizeof(*e->hkeys));
 	e->hvals = ealloc(e, hcap * sizeof(*e->hvals));
-	if (!e->tg || !e->arena || !e->freelist || !e->active || !e->hkeys || !e->hvals) {
+	if (!e->tg || !e->arena || !e->freelist || !e->ready || !e->heap || !e->hkeys || !e->hvals) {
 		snprintf(err, errlen, "out of memory for %u targets in progress", e->cap);
 		return -1;
 	}
@@ -1057,14 +1181,14 @@ static int activate(bt_engine *e, char *err, size_t errlen)
 			e->freelist[e->nfree++] = idx;
 			return -1;
 		}
+		e->nactive++;
 		int why = 0;
 		if (route_source(e, t->dst, &t->src, &why) != 0) {
 			t->src = 0;
-			finish(e, t, BT_STOP_ERROR, 0);
-			e->freelist[e->nfree++] = idx;
+			finish(e, t, BT_STOP_ERROR, 0); /* frees the entry */
 			continue;
 		}
-		e->active[e->nactive++] = idx;
+		make_ready(e, t);
 	}
 	return 0;
 }
@@ -1109,7 +1233,6 @@ int bt_engine_run(bt_engine *e, const bt_addr *targets, size_t ntargets,
 	double burst = rate / 1000.0 < 1.0 ? 1.0 : rate / 1000.0;
 	double tokens = 1.0;
 	uint64_t last = e->now;
-	size_t cursor = 0;
 
 	while (e->nactive > 0 || e->next_input < e->ninput) {
 		if ((stop && *stop) || e->cb_failed) {
@@ -1126,59 +1249,55 @@ int bt_engine_run(bt_engine *e, const bt_addr *targets, size_t ntargets,
 			next_report = e->now + e->pinterval;
 		}
 
-		uint64_t deadline = e->now + 50000;
-		bool want_send = false;
-		/* One pass: settle timeouts, send at most one probe per target. */
-		for (size_t visited = 0, count = e->nactive; visited < count && e->nactive > 0; visited++) {
-			if (cursor >= e->nactive)
-				cursor = 0;
-			target *t = &e->tg[e->active[cursor]];
-			expire(e, t, &deadline);
-			if (t->live) {
-				int idx = next_slot(e, t);
-				if (idx >= 0) {
-					if (tokens >= 1.0) {
-						if (send_probe(e, t, idx) == 0)
-							tokens -= 1.0;
-						else
-							want_send = true;
-						/* more of its window to fill: come back at once */
-						if (t->live && next_slot(e, t) >= 0)
-							want_send = true;
-						if (t->live && t_slot(e, t)[idx] == SLOT_INFLIGHT) {
-							uint64_t d = e->now + e->o.wait_us;
-							if (d < deadline)
-								deadline = d;
-						}
-					} else {
-						want_send = true;
-					}
-				}
-			}
+		/* Timers due: timeouts become retries or gaps. */
+		while (e->nheap > 0 && e->tg[e->heap[0]].deadline <= e->now)
+			expire(e, &e->tg[e->heap[0]]);
+
+		/* Sends: round-robin over the targets with something to send, one
+		 * probe per visit, as long as there are tokens. */
+		bool blocked = false;
+		while (tokens >= 1.0 && e->rcount > 0 && !e->cb_failed) {
+			uint32_t idx = e->ready[e->rhead];
+			e->rhead = (e->rhead + 1) % e->cap;
+			e->rcount--;
+			target *t = &e->tg[idx];
+			t->queued = 0;
 			if (!t->live) {
-				e->freelist[e->nfree++] = e->active[cursor];
-				e->active[cursor] = e->active[--e->nactive];
-				continue; /* the swapped-in target is visited next */
+				e->freelist[e->nfree++] = idx; /* finished while queued */
+				continue;
 			}
-			cursor++;
+			int slot = next_slot(e, t);
+			if (slot < 0)
+				continue;
+			if (send_probe(e, t, slot) != 0) {
+				make_ready(e, t); /* the queue is full: again, later */
+				blocked = true;
+				break;
+			}
+			tokens -= 1.0;
+			make_ready(e, t);
 		}
-		if (e->nfree > 0 && e->next_input < e->ninput) {
+		if (e->nfree > 0 && e->next_input < e->ninput && !e->cb_failed) {
 			if (activate(e, err, errlen) != 0) {
 				result = -1;
 				break;
 			}
-			want_send = true; /* the new targets have probes to send */
 		}
 		if (e->nactive == 0 && e->next_input >= e->ninput)
 			break;
 
 		int timeout_ms;
-		if (want_send) { /* only a waiting probe needs the next token */
+		uint64_t now = mono_us();
+		if (e->rcount > 0 && !blocked) { /* only the next token is awaited */
 			double need = tokens >= 1.0 ? 0.0 : (1.0 - tokens) * 1e6 / rate;
 			timeout_ms = (int)(need / 1000.0);
+		} else if (e->rcount > 0) {
+			timeout_ms = 1; /* ENOBUFS: let the queue drain */
+		} else if (e->nheap > 0) {
+			uint64_t d = e->tg[e->heap[0]].deadline;
+			timeout_ms = d > now ? (int)((d - now + 999) / 1000) : 0;
 		} else {
-			uint64_t now = mono_us();
-			timeout_ms = deadline > now ? (int)((deadline - now + 999) / 1000) : 0;
+			timeout_ms = 50;
 		}
 		if (timeout_ms > 50)
 			timeout_ms = 50;

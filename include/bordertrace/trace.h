@@ -115,6 +115,9 @@ int bt_time_parse(const char *s, int64_t *us);
  * kept NUL-terminated, *len not counting the NUL). Returns 0 or -1: errno
  * ENOMEM, or EINVAL when bt_trace_check refuses the trace. */
 int bt_trace_to_json(const bt_trace *t, char **buf, size_t *len, size_t *cap);
+/* The same through jansson (what bt_trace_to_json falls back to when a
+ * string needs escaping); the two give identical bytes. */
+int bt_trace_to_json_general(const bt_trace *t, char **buf, size_t *len, size_t *cap);
 /* Writes one trace line to f; 0 or -1 (errno set). */
 int bt_trace_write(FILE *f, const bt_trace *t);
 

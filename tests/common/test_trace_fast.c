@@ -1,5 +1,5 @@
 /* Differential test: the fast reader (trace_fast.c) against the general one
- * (jansson). Canonical lines must take the fast path and give exactly what
+ * (jansson), and the direct writer against jansson's. Canonical lines must take the fast path and give exactly what
  * the general parser gives; for mutated lines, whenever the fast path
  * accepts, the general parser must accept too, with the same result. */
 #include <stdarg.h>
@@ -160,11 +160,44 @@ static void test_mutations_agree(void **state)
 	assert_true(accepted > 100);
 }
 
+/* The direct writer gives jansson's bytes exactly, appended after what the
+ * buffer already holds; strings that need escaping go to jansson. */
+static void test_writers_agree(void **state)
+{
+	(void)state;
+	static const uint32_t edge[] = { 0, 1, 9, 10, 99, 100, 999, 1000, 1001, 1010, 1100,
+					 123456, 4294967295u, 4294967000u, 1000000 };
+	static const char *odd[] = { "vp\"q", "back\\slash", "tab\there", "caf\xc3\xa9", "a/b", "~" };
+	for (int i = 0; i < 20000; i++) {
+		bt_trace *t = random_trace();
+		for (size_t k = 0; k < t->hop_count; k++)
+			if (rnd() % 3 == 0)
+				t->hops[k].rtt_us = edge[rnd() % (sizeof(edge) / sizeof(edge[0]))];
+		if (rnd() % 10 == 0)
+			snprintf(t->vp, sizeof(t->vp), "%s", odd[rnd() % (sizeof(odd) / sizeof(odd[0]))]);
+		char *x = NULL, *y = NULL;
+		size_t xl = 0, xc = 0, yl = 0, yc = 0;
+		if (i % 2) { /* something already in the buffer */
+			assert_int_equal(bt_trace_to_json(t, &x, &xl, &xc), 0);
+			assert_int_equal(bt_trace_to_json_general(t, &y, &yl, &yc), 0);
+		}
+		assert_int_equal(bt_trace_to_json(t, &x, &xl, &xc), 0);
+		assert_int_equal(bt_trace_to_json_general(t, &y, &yl, &yc), 0);
+		if (xl != yl || memcmp(x, y, xl) != 0)
+			fail_msg("writers differ:\n%s\n%s", x, y);
+		assert_int_equal(x[xl], '\0');
+		free(x);
+		free(y);
+		bt_trace_free(t);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_canonical_takes_fast_path),
 		cmocka_unit_test(test_mutations_agree),
+		cmocka_unit_test(test_writers_agree),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
