@@ -1,24 +1,32 @@
 /* bordertrace — the probe engine (see include/bordertrace/engine.h).
  *
  * Per-target state is a small array of TTL slots: unsent, in flight, waiting
- * for a retry, replied, or given up (a gap). A "frontier" walks the slots in
- * TTL order as they settle; the gap limit, the destination's answer and max
- * TTL end a trace there. Sends are paced by a token bucket shared by all
- * targets, visited round-robin so that every target progresses.
+ * for a retry, replied, or given up (a gap), with the attempt count and the
+ * latest send time. A "frontier" walks the slots in TTL order as they settle;
+ * the gap limit, the destination's answer and max TTL end a trace there.
+ * Sends are paced by a token bucket shared by all targets; targets with a
+ * probe to send wait in a ready queue (round-robin, one probe per visit) and
+ * probe timeouts sit in a heap of per-target deadlines, so the work per probe
+ * does not grow with the number of targets in progress.
  *
  * Scale: only a window of targets is in progress at once (the "active"
  * pool); the others cost nothing but their address in the caller's array.
- * A pool entry keeps 16 bytes per TTL for the reply (not a full bt_hop) and
- * the send time of each attempt; the record is built when the trace ends.
+ * Replies are not kept in the pool: each accepted reply is appended to a
+ * spool file (32-byte records), and so is a closing record when a trace
+ * ends. When probing is over the spool is sorted by target in place and the
+ * traces are built from it and delivered in input order. The pool keeps only
+ * what steers probing: 5 bytes per TTL and a 56-byte header.
  *
  * Split TTL (Doubletree, FlashRoute): probing starts at split_ttl and goes
  * forward to the destination as usual, then backward toward the VP; a
  * backward reply from an interface that another trace of this run already
- * saw at the same TTL stops it, and the TTLs below are copied from that
- * trace (the "stop set" keeps, per (TTL, interface), the hops below it). */
+ * saw at the same TTL stops it, and the TTLs below are taken from that trace
+ * when the traces are built (the "stop set" maps (TTL, interface) to the
+ * first trace that saw it, as soon as the reply arrives). */
 #include "bordertrace/engine.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libnet.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
@@ -28,8 +36,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,12 +47,15 @@
 #include "bordertrace/reply.h"
 
 enum { SLOT_UNSENT = 0, SLOT_INFLIGHT, SLOT_RETRY, SLOT_REPLIED, SLOT_GAP };
+#define S_STATE(b) ((uint8_t)((b) & 7))
+#define S_ATT(b) ((uint8_t)((b) >> 3))
+#define S_MAKE(state, att) ((uint8_t)((state) | (att) << 3))
 
-#define NO_STOP 0xffff
+#define NONE 0xff               /* no slot index (slots are 0..254) */
 #define MIN_ACTIVE 4096u
 #define MAX_ACTIVE (1u << 22)
 
-/* A reply as the pool keeps it: 16 bytes instead of a bt_hop. */
+/* A reply as the spool keeps it: 16 bytes instead of a bt_hop. */
 typedef struct chop {
 	uint32_t addr;          /* network order; 0: none */
 	uint32_t rtt_us;
@@ -51,37 +64,49 @@ typedef struct chop {
 	uint8_t type;           /* ICMP type, or the TCP flags when CH_TCP */
 	uint8_t code, qttl, attempt, flags;
 } chop;
-enum { CH_TCP = 1, CH_FILLED = 2 };
+enum { CH_TCP = 1 };
+
+/* A spool record. */
+enum { REC_HOP = 1, REC_MPLS, REC_END };
+typedef struct rec {
+	uint32_t in;            /* input entry: target x flow */
+	uint8_t kind;
+	uint8_t slot;           /* HOP, MPLS: the TTL index; END: back_stop */
+	uint8_t a, b;           /* MPLS: first label index, count; END: bt_stop, hop count */
+	union {
+		chop hop;
+		bt_mpls mpls[3];
+		struct {
+			int64_t start_us;  /* UTC, first probe */
+			uint32_t dur_us;   /* to the end of the trace */
+			uint32_t probes;
+			uint32_t src;      /* network order */
+			uint32_t fill;     /* input entry + 1 the hops below back_stop come from */
+		} end;
+	} u;
+} rec;
+_Static_assert(sizeof(rec) == 32, "spool records are 32 bytes");
+#define SPOOL_BUF 2048          /* records buffered before a write */
 
 typedef struct target {
+	uint32_t in;            /* input entry: e->input[in / nflows], flow in % nflows */
 	uint32_t dst, src;      /* network order */
-	int64_t start_wall;     /* µs, UTC, first probe */
-	uint64_t start_mono;    /* µs, CLOCK_MONOTONIC, first probe */
-	uint32_t probes;
-	uint16_t flow;          /* index into the engine's flows */
-	uint16_t next;          /* index of the next never-sent TTL (forward) */
-	uint16_t frontier;      /* every forward index below is settled */
-	uint16_t stop_idx;      /* index of the destination / unreachable reply */
-	uint16_t gap_run;       /* consecutive gaps ending at the frontier */
-	int16_t back;           /* split: next backward index to send; -1 none left */
-	uint16_t back_stop;     /* split: indices below were filled from the stop set */
+	uint32_t hpos;          /* position in the timer heap + 1; 0: not there */
+	uint64_t start_mono;    /* µs, CLOCK_MONOTONIC, first probe; 0: none yet */
+	uint64_t deadline;      /* µs, CLOCK_MONOTONIC: the heap key */
+	uint32_t fill;          /* split: input entry + 1 the hops below back_stop come from */
+	uint16_t probes;
+	uint8_t next;           /* index of the next never-sent TTL (forward) */
+	uint8_t frontier;       /* every forward index below is settled */
+	uint8_t stop_idx;       /* index of the destination / unreachable reply; NONE */
+	uint8_t gap_run;        /* consecutive gaps ending at the frontier */
+	uint8_t back_stop;      /* split: indices below are taken from another trace */
 	uint8_t outstanding;
 	uint8_t stop_reason;    /* bt_stop, pending until the frontier gets there */
-	uint8_t live;
-	uint8_t fwd_done;
+	uint8_t live, fwd_done;
 	uint8_t queued;         /* in the ready queue (at most once) */
-	uint32_t hpos;          /* position in the timer heap + 1; 0: not there */
-	uint64_t deadline;      /* µs, CLOCK_MONOTONIC: the heap key */
-	uint32_t fill_entry;    /* stop-set entry the fill comes from (+1; 0 none) */
-	uint8_t *mpls;          /* lazily: per TTL index a count and BT_MPLS_MAX entries */
+	int16_t back;           /* split: next backward index to send; -1 none left */
 } target;
-
-/* Stop set entry: the hops below (ttl, addr) as the first trace saw them. */
-typedef struct stop_entry {
-	uint64_t key;           /* ttl << 32 | addr */
-	uint32_t off;           /* into stop_hops */
-	uint16_t n;             /* hops first_ttl .. ttl - 1 */
-} stop_entry;
 
 struct bt_engine {
 	bt_engine_opts o;
@@ -100,7 +125,7 @@ struct bt_engine {
 	size_t ninput;          /* entries: targets x flows */
 	size_t next_input;
 	target *tg;             /* the pool: cap entries */
-	uint8_t *arena;         /* per entry: hops, send times, slot states, attempts */
+	uint8_t *arena;         /* per entry: slot states, then send times */
 	size_t stride;
 	uint32_t cap;
 	uint32_t *freelist;
@@ -110,24 +135,27 @@ struct bt_engine {
 	uint32_t rhead, rcount;
 	uint32_t *heap;         /* min-heap of pool indices by deadline */
 	uint32_t nheap;
-	uint64_t *hkeys;        /* open addressing: (flow, dst) -> pool index + 1 */
-	uint32_t *hvals;
+	uint32_t *hvals;        /* open addressing: (flow, dst) -> pool index + 1 */
 	size_t hmask;
 	uint16_t nslots;
 	uint16_t split_idx;     /* 0: no split */
-	/* stop set */
+	/* stop set: (ttl, addr) -> input entry + 1 of the first trace that saw it */
 	uint64_t *skeys;
-	uint32_t *svals;        /* entry index + 1 */
+	uint32_t *svals;
 	size_t smask, scount;
-	stop_entry *sent_;      /* entries */
-	size_t nse, capse;
-	chop *shops;
-	size_t nsh, capsh;
+	/* spool */
+	int spool_fd;
+	rec *sbuf;
+	size_t sn;              /* records in sbuf */
+	uint64_t srecs;         /* records written */
+	int spool_errno;
 	/* route cache: the source toward a /24 */
 	int route_fd;
 	uint32_t rc_net[256], rc_src[256];
 	uint8_t rc_ok[256];
 	uint64_t now;
+	uint64_t mono0;         /* the run's start, both clocks */
+	int64_t wall0;
 	uint64_t bytes, bytes_peak;
 	unsigned filled_below;  /* for the trace being delivered */
 	bt_engine_trace_cb cb;
@@ -284,6 +312,7 @@ bt_engine *bt_engine_open(const bt_engine_opts *o, char *err, size_t errlen, boo
 	e->o = *o;
 	e->pcap_fd = -1;
 	e->route_fd = -1;
+	e->spool_fd = -1;
 	uint32_t secret;
 	if (getrandom(&secret, sizeof(secret), 0) != sizeof(secret))
 		secret = (uint32_t)mono_us() ^ (uint32_t)getpid() << 16;
@@ -389,44 +418,28 @@ static void efree(bt_engine *e, void *p, size_t n)
 	}
 }
 
-/* Grows *p (n elements of size sz in use, *cap allocated) to hold one more. */
-static int egrow(bt_engine *e, void **p, size_t *cap, size_t n, size_t sz)
-{
-	if (n < *cap)
-		return 0;
-	size_t nc = *cap ? *cap * 2 : 256;
-	void *np = realloc(*p, nc * sz);
-	if (np == NULL)
-		return -1;
-	e->bytes += (nc - *cap) * sz;
-	if (e->bytes > e->bytes_peak)
-		e->bytes_peak = e->bytes;
-	*p = np;
-	*cap = nc;
-	return 0;
-}
-
-/* ---- the pool: per entry, hops | send times | slot states | attempts ---- */
+/* ---- the pool: per entry, slot states (state | attempt << 3), then the
+ * latest send time of each slot (µs after the target's first probe) ---- */
 
 static size_t tidx(const bt_engine *e, const target *t)
 {
 	return (size_t)(t - e->tg);
 }
-static chop *t_hops(const bt_engine *e, const target *t)
+static uint8_t *t_slot(const bt_engine *e, const target *t)
 {
-	return (chop *)(e->arena + tidx(e, t) * e->stride);
+	return e->arena + tidx(e, t) * e->stride;
 }
 static uint32_t *t_sent(const bt_engine *e, const target *t)
 {
-	return (uint32_t *)(e->arena + tidx(e, t) * e->stride + (size_t)e->nslots * sizeof(chop));
+	return (uint32_t *)(e->arena + tidx(e, t) * e->stride + ((e->nslots + 3u) & ~3u));
 }
-static uint8_t *t_slot(const bt_engine *e, const target *t)
+static uint16_t t_flow(const bt_engine *e, const target *t)
 {
-	return e->arena + tidx(e, t) * e->stride + (size_t)e->nslots * (sizeof(chop) + 4u * e->o.attempts);
+	return (uint16_t)(t->in % e->o.nflows);
 }
-static uint8_t *t_att(const bt_engine *e, const target *t)
+static int64_t wall_at(const bt_engine *e, uint64_t mono)
 {
-	return t_slot(e, t) + e->nslots;
+	return e->wall0 + (int64_t)(mono - e->mono0);
 }
 
 /* ---- timers: a min-heap of targets by their earliest probe deadline ---- */
@@ -542,38 +555,44 @@ static size_t home(uint64_t key, size_t mask)
 	return hash32((uint32_t)key ^ (uint32_t)(key >> 32) * 0x9e3779b9U) & mask;
 }
 
+
+static uint64_t tkey(const bt_engine *e, const target *t)
+{
+	return (uint64_t)t_flow(e, t) << 32 | t->dst;
+}
+
 static target *lookup(bt_engine *e, uint32_t dst, uint16_t flowidx)
 {
 	uint64_t key = (uint64_t)flowidx << 32 | dst;
 	for (size_t i = home(key, e->hmask);; i = (i + 1) & e->hmask) {
 		if (e->hvals[i] == 0)
 			return NULL;
-		if (e->hkeys[i] == key)
-			return &e->tg[e->hvals[i] - 1];
+		target *t = &e->tg[e->hvals[i] - 1];
+		if (tkey(e, t) == key)
+			return t;
 	}
 }
 
-static int insert(bt_engine *e, uint32_t dst, uint16_t flowidx, uint32_t idx)
+static int insert(bt_engine *e, const target *nt, uint32_t idx)
 {
-	uint64_t key = (uint64_t)flowidx << 32 | dst;
+	uint64_t key = tkey(e, nt);
 	for (size_t i = home(key, e->hmask);; i = (i + 1) & e->hmask) {
 		if (e->hvals[i] == 0) {
-			e->hkeys[i] = key;
 			e->hvals[i] = idx + 1;
 			return 0;
 		}
-		if (e->hkeys[i] == key)
+		if (tkey(e, &e->tg[e->hvals[i] - 1]) == key)
 			return -1;
 	}
 }
 
 /* Linear probing deletion by backward shift: no tombstones, so the table
  * never degrades however many targets pass through the pool. */
-static void unlink_target(bt_engine *e, uint32_t dst, uint16_t flowidx)
+static void unlink_target(bt_engine *e, const target *t)
 {
-	uint64_t key = (uint64_t)flowidx << 32 | dst;
-	size_t i = home(key, e->hmask);
-	while (e->hvals[i] != 0 && e->hkeys[i] != key)
+	uint32_t v = (uint32_t)tidx(e, t) + 1;
+	size_t i = home(tkey(e, t), e->hmask);
+	while (e->hvals[i] != 0 && e->hvals[i] != v)
 		i = (i + 1) & e->hmask;
 	if (e->hvals[i] == 0)
 		return;
@@ -581,12 +600,11 @@ static void unlink_target(bt_engine *e, uint32_t dst, uint16_t flowidx)
 		j = (j + 1) & e->hmask;
 		if (e->hvals[j] == 0)
 			break;
-		size_t k = home(e->hkeys[j], e->hmask);
+		size_t k = home(tkey(e, &e->tg[e->hvals[j] - 1]), e->hmask);
 		/* move j back to i unless its home lies cyclically in (i, j] */
 		bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
 		if (stays)
 			continue;
-		e->hkeys[i] = e->hkeys[j];
 		e->hvals[i] = e->hvals[j];
 		i = j;
 	}
@@ -640,18 +658,20 @@ static int route_source(bt_engine *e, uint32_t dst, uint32_t *src, int *why)
 	return 0;
 }
 
+
 /* ---- stop set (split TTL) ---- */
 
-static stop_entry *stop_find(const bt_engine *e, uint8_t ttl, uint32_t addr)
+/* The input entry + 1 of the trace that first saw addr at ttl; 0: none. */
+static uint32_t stop_find(const bt_engine *e, uint8_t ttl, uint32_t addr)
 {
 	if (e->skeys == NULL)
-		return NULL;
+		return 0;
 	uint64_t key = (uint64_t)ttl << 32 | addr;
 	for (size_t i = home(key, e->smask);; i = (i + 1) & e->smask) {
 		if (e->svals[i] == 0)
-			return NULL;
+			return 0;
 		if (e->skeys[i] == key)
-			return &e->sent_[e->svals[i] - 1];
+			return e->svals[i];
 	}
 }
 
@@ -685,138 +705,102 @@ static int stop_rehash(bt_engine *e)
 	return 0;
 }
 
-/* Adds (ttl, addr) with the n hops below it, unless already there. Out of
- * memory only means less redundancy removed: not an error. */
-static void stop_add(bt_engine *e, uint8_t ttl, uint32_t addr, const chop *below, uint16_t n)
+/* Records that the trace of input entry in saw addr at ttl. Out of memory
+ * only means less redundancy removed: not an error. */
+static void stop_add(bt_engine *e, uint8_t ttl, uint32_t addr, uint32_t in)
 {
-	if (stop_find(e, ttl, addr) != NULL)
-		return;
 	if ((e->skeys == NULL || (e->scount + 1) * 2 > e->smask + 1) && stop_rehash(e) != 0)
 		return;
-	if (egrow(e, (void **)&e->sent_, &e->capse, e->nse, sizeof(stop_entry)) != 0)
-		return;
-	while (e->nsh + n > e->capsh)
-		if (egrow(e, (void **)&e->shops, &e->capsh, e->capsh, sizeof(chop)) != 0)
-			return;
-	stop_entry *se = &e->sent_[e->nse];
-	se->key = (uint64_t)ttl << 32 | addr;
-	se->off = (uint32_t)e->nsh;
-	se->n = n;
-	memcpy(e->shops + e->nsh, below, n * sizeof(chop));
-	e->nsh += n;
-	size_t j = home(se->key, e->smask);
+	uint64_t key = (uint64_t)ttl << 32 | addr;
+	size_t j = home(key, e->smask);
 	while (e->svals[j] != 0)
 		j = (j + 1) & e->smask;
-	e->skeys[j] = se->key;
-	e->svals[j] = (uint32_t)++e->nse;
+	e->skeys[j] = key;
+	e->svals[j] = in + 1;
 	e->scount++;
 }
 
-/* ---- per-target progress ---- */
+/* ---- the spool ---- */
 
-/* The hop at index i as this trace knows it (probed, filled, or a gap). */
-static chop hop_at(const bt_engine *e, const target *t, size_t i)
+static void spool_flush(bt_engine *e)
 {
-	chop c = { 0 };
-	if (i < t->back_stop) {
-		c = e->shops[e->sent_[t->fill_entry - 1].off + i];
-		if (c.addr != 0)
-			c.flags |= CH_FILLED;
-		return c;
+	const char *p = (const char *)e->sbuf;
+	size_t left = e->sn * sizeof(rec);
+	while (left > 0 && e->spool_errno == 0) {
+		ssize_t w = write(e->spool_fd, p, left);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			e->spool_errno = w < 0 ? errno : EIO;
+			break;
+		}
+		p += w;
+		left -= (size_t)w;
 	}
-	if (t_slot(e, t)[i] == SLOT_REPLIED)
-		return t_hops(e, t)[i];
-	c.attempt = t_att(e, t)[i];
-	return c;
+	e->srecs += e->sn;
+	e->sn = 0;
 }
 
+static rec *spool_next(bt_engine *e)
+{
+	if (e->sn == SPOOL_BUF)
+		spool_flush(e);
+	rec *r = &e->sbuf[e->sn++];
+	memset(r, 0, sizeof(*r));
+	return r;
+}
+
+/* An unnamed file in the spool directory: gone when closed, whatever
+ * happens to the process. */
+static int spool_open(bt_engine *e, char *err, size_t errlen)
+{
+	const char *dir = e->o.spool_dir;
+	if (dir == NULL || *dir == '\0')
+		dir = getenv("TMPDIR");
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+	e->spool_fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (e->spool_fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/.bordertrace-spool.XXXXXX", dir);
+		e->spool_fd = mkstemp(path);
+		if (e->spool_fd >= 0)
+			unlink(path);
+	}
+	if (e->spool_fd < 0) {
+		snprintf(err, errlen, "spool file in %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+
+/* ---- per-target progress ---- */
+
+/* The trace is over: its closing record goes to the spool (the trace is
+ * built from the spool when probing is done) and its pool entry is let go. */
 static void finish(bt_engine *e, target *t, bt_stop reason, size_t nhops)
 {
 	t->live = 0;
-	unlink_target(e, t->dst, t->flow);
+	unlink_target(e, t);
 	retire(e, t);
 	e->st.targets_done++;
-	size_t tbytes = sizeof(bt_trace) + nhops * sizeof(bt_hop);
-	bt_trace *tr = bt_trace_alloc(nhops);
-	if (tr == NULL) {
-		e->cb_failed = 1;
-		return;
-	}
-	e->bytes += tbytes; /* held until the callback takes it */
-	if (e->bytes > e->bytes_peak)
-		e->bytes_peak = e->bytes;
-	const bt_flow *f = &e->flows[t->flow];
-	tr->version = BT_TRACE_FORMAT_VERSION;
-	snprintf(tr->vp, sizeof(tr->vp), "%s", e->o.vp ? e->o.vp : "");
-	snprintf(tr->campaign, sizeof(tr->campaign), "%s", e->o.campaign ? e->o.campaign : "");
-	snprintf(tr->round, sizeof(tr->round), "%s", e->o.round ? e->o.round : "");
-	tr->method = e->o.method;
-	if (t->src)
-		bt_addr_from_v4(&tr->src, t->src);
-	bt_addr_from_v4(&tr->dst, t->dst);
-	tr->flow = f->flow;
-	tr->sport = f->sport;
-	tr->dport = f->dport;
-	tr->icmp_sum = f->icmp_sum;
-	tr->first_ttl = e->o.first_ttl;
-	tr->max_ttl = e->o.max_ttl;
-	tr->stop = reason;
-	tr->end_us = wall_us();
-	tr->start_us = t->start_wall ? t->start_wall : tr->end_us;
-	tr->probes_sent = t->probes;
-	tr->hop_count = nhops;
-	for (size_t i = 0; i < nhops; i++) {
-		bt_hop *h = &tr->hops[i];
-		chop c = hop_at(e, t, i);
-		memset(h, 0, sizeof(*h));
-		h->probe_ttl = (uint8_t)(e->o.first_ttl + i);
-		h->attempt = c.attempt;
-		if (c.addr == 0)
-			continue;
-		bt_addr_from_v4(&h->addr, c.addr);
-		h->rtt_us = c.rtt_us;
-		h->reply_ttl = c.reply_ttl;
-		h->reply_size = c.size;
-		if (c.flags & CH_TCP) {
-			h->tcp_flags = c.type;
-		} else {
-			h->icmp_type = c.type;
-			h->icmp_code = c.code;
-		}
-		h->quoted_ttl = c.qttl;
-		if (t->mpls != NULL && i >= t->back_stop) {
-			const uint8_t *m = t->mpls + i * (1 + BT_MPLS_MAX * sizeof(bt_mpls));
-			h->mpls_count = m[0];
-			memcpy(h->mpls, m + 1, BT_MPLS_MAX * sizeof(bt_mpls));
-		}
-	}
-	if (reason == BT_STOP_COMPLETED || reason == BT_STOP_UNREACHABLE)
-		tr->stop_ttl = (uint8_t)(e->o.first_ttl + t->stop_idx);
 	if (t->back_stop) {
 		e->st.traces_filled++;
 		e->st.probes_saved += t->back_stop;
 	}
-	/* Remember what this trace saw below the split for the traces to come. */
-	if (e->split_idx) {
-		chop below[256];
-		size_t top = nhops < e->split_idx ? nhops : e->split_idx;
-		for (size_t i = 0; i < top; i++)
-			below[i] = hop_at(e, t, i);
-		for (size_t i = t->back_stop; i < top; i++)
-			if (below[i].addr != 0 && !(below[i].flags & CH_FILLED))
-				stop_add(e, (uint8_t)(e->o.first_ttl + i), below[i].addr, below, (uint16_t)i);
-	}
-	if (t->mpls != NULL) {
-		efree(e, t->mpls, (size_t)e->nslots * (1 + BT_MPLS_MAX * sizeof(bt_mpls)));
-		t->mpls = NULL;
-	}
-	e->filled_below = t->back_stop ? e->o.first_ttl + t->back_stop : 0;
-	e->bytes -= tbytes;
-	if (!e->cb_failed && e->cb(tr, e->cbarg) != 0)
-		e->cb_failed = 1;
-	else if (e->cb_failed)
-		bt_trace_free(tr);
-	e->filled_below = 0;
+	rec *r = spool_next(e);
+	r->in = t->in;
+	r->kind = REC_END;
+	r->slot = t->back_stop;
+	r->a = (uint8_t)reason;
+	r->b = (uint8_t)nhops;
+	uint64_t start = t->start_mono ? t->start_mono : e->now;
+	r->u.end.start_us = wall_at(e, start);
+	r->u.end.dur_us = e->now - start > UINT32_MAX ? UINT32_MAX : (uint32_t)(e->now - start);
+	r->u.end.probes = t->probes;
+	r->u.end.src = t->src;
+	r->u.end.fill = t->fill;
 }
 
 /* In-flight probes at indices the trace no longer needs stop holding the
@@ -825,11 +809,17 @@ static void release(const bt_engine *e, target *t, size_t from, size_t to)
 {
 	uint8_t *slot = t_slot(e, t);
 	for (size_t i = from; i < to; i++) {
-		if (slot[i] == SLOT_INFLIGHT)
+		uint8_t s = S_STATE(slot[i]);
+		if (s == SLOT_INFLIGHT)
 			t->outstanding--;
-		if (slot[i] == SLOT_INFLIGHT || slot[i] == SLOT_RETRY)
-			slot[i] = SLOT_GAP;
+		if (s == SLOT_INFLIGHT || s == SLOT_RETRY)
+			slot[i] = S_MAKE(SLOT_GAP, S_ATT(slot[i]));
 	}
+}
+
+static bool settled(uint8_t s)
+{
+	return S_STATE(s) == SLOT_REPLIED || S_STATE(s) == SLOT_GAP;
 }
 
 /* Moves the frontier over settled slots and ends the trace when both
@@ -840,20 +830,19 @@ static void advance(bt_engine *e, target *t)
 		return;
 	const uint8_t *slot = t_slot(e, t);
 	if (!t->fwd_done) {
-		uint16_t limit = t->stop_idx != NO_STOP ? t->stop_idx : e->nslots;
-		while (t->frontier < limit &&
-		       (slot[t->frontier] == SLOT_REPLIED || slot[t->frontier] == SLOT_GAP)) {
-			t->gap_run = slot[t->frontier] == SLOT_GAP ? (uint16_t)(t->gap_run + 1) : 0;
+		unsigned limit = t->stop_idx != NONE ? t->stop_idx : e->nslots;
+		while (t->frontier < limit && settled(slot[t->frontier])) {
+			t->gap_run = S_STATE(slot[t->frontier]) == SLOT_GAP ? (uint8_t)(t->gap_run + 1) : 0;
 			t->frontier++;
 			if (t->gap_run >= e->o.gap_limit) {
 				t->fwd_done = 1;
 				t->stop_reason = BT_STOP_GAPLIMIT;
-				t->stop_idx = NO_STOP;
+				t->stop_idx = NONE;
 				release(e, t, t->frontier, e->nslots);
 				break;
 			}
 		}
-		if (!t->fwd_done && t->stop_idx != NO_STOP && t->frontier >= t->stop_idx)
+		if (!t->fwd_done && t->stop_idx != NONE && t->frontier >= t->stop_idx)
 			t->fwd_done = 1;
 		else if (!t->fwd_done && t->frontier >= e->nslots) {
 			t->fwd_done = 1;
@@ -869,7 +858,7 @@ static void advance(bt_engine *e, target *t)
 		if (t->back >= (int)t->back_stop && (size_t)t->back < top)
 			return; /* backward probes still to send */
 		for (size_t i = t->back_stop; i < top; i++)
-			if (slot[i] != SLOT_REPLIED && slot[i] != SLOT_GAP)
+			if (!settled(slot[i]))
 				return;
 	}
 	finish(e, t, (bt_stop)t->stop_reason, nh);
@@ -880,25 +869,24 @@ static void advance(bt_engine *e, target *t)
 static void expire(bt_engine *e, target *t)
 {
 	uint64_t next = UINT64_MAX;
-	uint64_t *deadline = &next;
 	uint32_t rel = (uint32_t)(e->now - t->start_mono);
-	uint8_t *slot = t_slot(e, t), *att = t_att(e, t);
+	uint8_t *slot = t_slot(e, t);
 	const uint32_t *sent = t_sent(e, t);
-	uint16_t end = t->next;
-	if (t->stop_idx != NO_STOP && t->stop_idx < end)
+	unsigned end = t->next;
+	if (t->stop_idx != NONE && t->stop_idx < end)
 		end = t->stop_idx;
-	uint16_t begin = e->split_idx ? t->back_stop : t->frontier;
-	for (uint16_t i = begin; i < end; i++) {
-		if (slot[i] != SLOT_INFLIGHT)
+	unsigned begin = e->split_idx ? t->back_stop : t->frontier;
+	for (unsigned i = begin; i < end; i++) {
+		if (S_STATE(slot[i]) != SLOT_INFLIGHT)
 			continue;
-		uint32_t s = sent[i * e->o.attempts + att[i] - 1];
-		if (rel - s >= e->o.wait_us) {
+		if (rel - sent[i] >= e->o.wait_us) {
 			t->outstanding--;
-			slot[i] = att[i] < e->o.attempts ? SLOT_RETRY : SLOT_GAP;
+			uint8_t att = S_ATT(slot[i]);
+			slot[i] = S_MAKE(att < e->o.attempts ? SLOT_RETRY : SLOT_GAP, att);
 		} else {
-			uint64_t d = t->start_mono + s + e->o.wait_us;
-			if (d < *deadline)
-				*deadline = d;
+			uint64_t d = t->start_mono + sent[i] + e->o.wait_us;
+			if (d < next)
+				next = d;
 		}
 	}
 	advance(e, t);
@@ -919,18 +907,18 @@ static int next_slot(const bt_engine *e, const target *t)
 	if (t->outstanding >= e->o.window)
 		return -1;
 	const uint8_t *slot = t_slot(e, t);
-	uint16_t limit = t->stop_idx != NO_STOP ? t->stop_idx : e->nslots;
+	unsigned limit = t->stop_idx != NONE ? t->stop_idx : e->nslots;
 	if (!t->fwd_done) {
-		for (uint16_t i = t->frontier; i < t->next && i < limit; i++)
-			if (slot[i] == SLOT_RETRY)
-				return i;
+		for (unsigned i = t->frontier; i < t->next && i < limit; i++)
+			if (S_STATE(slot[i]) == SLOT_RETRY)
+				return (int)i;
 		if (t->next < limit)
 			return t->next;
 	}
 	if (e->split_idx) {
-		uint16_t top = e->split_idx < limit ? e->split_idx : limit;
+		int top = (int)(e->split_idx < limit ? e->split_idx : limit);
 		for (int i = t->back + 1; i < top; i++)
-			if (i >= t->back_stop && slot[i] == SLOT_RETRY)
+			if (i >= t->back_stop && S_STATE(slot[i]) == SLOT_RETRY)
 				return i;
 		if (t->back >= (int)t->back_stop && t->back < top)
 			return t->back;
@@ -941,15 +929,13 @@ static int next_slot(const bt_engine *e, const target *t)
 static int send_probe(bt_engine *e, target *t, int idx)
 {
 	uint8_t ttl = (uint8_t)(e->o.first_ttl + idx);
-	uint8_t *att = t_att(e, t);
-	uint8_t attempt = (uint8_t)(att[idx] + 1);
+	uint8_t *slot = t_slot(e, t);
+	uint8_t attempt = (uint8_t)(S_ATT(slot[idx]) + 1);
 	char err[256];
 
-	if (t->start_mono == 0) {
+	if (t->start_mono == 0)
 		t->start_mono = e->now;
-		t->start_wall = wall_us();
-	}
-	if (bt_probe_build(e->pb, &e->flows[t->flow], t->src, t->dst, ttl, attempt, err, sizeof(err)) != 0 ||
+	if (bt_probe_build(e->pb, &e->flows[t_flow(e, t)], t->src, t->dst, ttl, attempt, err, sizeof(err)) != 0 ||
 	    bt_probe_send(e->pb, err, sizeof(err)) < 0) {
 		e->st.send_errors++;
 		if (errno == ENOBUFS || errno == EAGAIN)
@@ -960,9 +946,8 @@ static int send_probe(bt_engine *e, target *t, int idx)
 	}
 	e->st.probes_sent++;
 	t->probes++;
-	att[idx] = attempt;
-	t_sent(e, t)[idx * e->o.attempts + attempt - 1] = (uint32_t)(e->now - t->start_mono);
-	t_slot(e, t)[idx] = SLOT_INFLIGHT;
+	t_sent(e, t)[idx] = (uint32_t)(e->now - t->start_mono);
+	slot[idx] = S_MAKE(SLOT_INFLIGHT, attempt);
 	t->outstanding++;
 	if (t->hpos == 0)
 		timer_set(e, (uint32_t)tidx(e, t), e->now + e->o.wait_us);
@@ -971,6 +956,39 @@ static int send_probe(bt_engine *e, target *t, int idx)
 	else if (idx == t->back)
 		t->back--;
 	return 0;
+}
+
+static void spool_reply(bt_engine *e, const target *t, int idx, const bt_reply *r, uint8_t attempt)
+{
+	rec *x = spool_next(e);
+	x->in = t->in;
+	x->kind = REC_HOP;
+	x->slot = (uint8_t)idx;
+	chop *h = &x->u.hop;
+	h->attempt = attempt;
+	h->addr = r->src;
+	uint64_t rel = e->now - t->start_mono, sent = t_sent(e, t)[idx];
+	h->rtt_us = rel > sent ? (uint32_t)(rel - sent) : 0;
+	h->reply_ttl = r->ttl;
+	h->size = r->ip_len;
+	if (r->proto == IPPROTO_TCP) {
+		h->flags |= CH_TCP;
+		h->type = r->tcp_flags;
+	} else {
+		h->type = r->icmp_type;
+		h->code = r->icmp_code;
+	}
+	if (r->quoted)
+		h->qttl = r->q_ttl;
+	for (unsigned k = 0; k < r->mpls_count && k < BT_MPLS_MAX; k += 3) {
+		rec *m = spool_next(e);
+		m->in = t->in;
+		m->kind = REC_MPLS;
+		m->slot = (uint8_t)idx;
+		m->a = (uint8_t)k;
+		m->b = (uint8_t)(r->mpls_count - k < 3 ? r->mpls_count - k : 3);
+		memcpy(m->u.mpls, r->mpls + k, m->b * sizeof(bt_mpls));
+	}
 }
 
 static void on_reply(bt_engine *e, const bt_reply *r)
@@ -992,74 +1010,49 @@ static void on_reply(bt_engine *e, const bt_reply *r)
 		e->st.late++;
 		return;
 	}
-	uint8_t *slot = t_slot(e, t), *att = t_att(e, t);
-	if (m.attempt > att[idx]) {
+	uint8_t *slot = t_slot(e, t);
+	uint8_t st = S_STATE(slot[idx]), att = S_ATT(slot[idx]);
+	if (m.attempt > att) {
 		e->st.foreign++; /* an attempt not sent yet: cannot be a reply to us */
 		return;
 	}
-	if (slot[idx] != SLOT_INFLIGHT && slot[idx] != SLOT_RETRY) {
-		e->st.late++; /* already replied, or given up as a gap */
+	/* Replied already, given up, or an earlier attempt than the one now
+	 * out: that one's wait is over and its send time is gone. */
+	if ((st != SLOT_INFLIGHT && st != SLOT_RETRY) || m.attempt != att) {
+		e->st.late++;
 		return;
 	}
-	if ((t->stop_idx != NO_STOP && idx > t->stop_idx) || idx < t->back_stop ||
+	if ((t->stop_idx != NONE && idx > t->stop_idx) || idx < t->back_stop ||
 	    (t->fwd_done && t->stop_reason == BT_STOP_GAPLIMIT && idx >= t->frontier)) {
 		e->st.late++;
 		return;
 	}
 	e->st.replies++;
-	if (slot[idx] == SLOT_INFLIGHT)
+	if (st == SLOT_INFLIGHT)
 		t->outstanding--;
-	slot[idx] = SLOT_REPLIED;
+	slot[idx] = S_MAKE(SLOT_REPLIED, att);
+	spool_reply(e, t, idx, r, m.attempt);
 
-	chop *h = &t_hops(e, t)[idx];
-	memset(h, 0, sizeof(*h));
-	h->attempt = m.attempt;
-	h->addr = r->src;
-	uint32_t sent = t_sent(e, t)[idx * e->o.attempts + m.attempt - 1];
-	uint64_t rel = e->now - t->start_mono;
-	h->rtt_us = rel > sent ? (uint32_t)(rel - sent) : 0;
-	h->reply_ttl = r->ttl;
-	h->size = r->ip_len;
-	if (r->proto == IPPROTO_TCP) {
-		h->flags |= CH_TCP;
-		h->type = r->tcp_flags;
-	} else {
-		h->type = r->icmp_type;
-		h->code = r->icmp_code;
-	}
-	if (r->quoted)
-		h->qttl = r->q_ttl;
-	if (r->mpls_count > 0) {
-		size_t per = 1 + BT_MPLS_MAX * sizeof(bt_mpls);
-		if (t->mpls == NULL)
-			t->mpls = ealloc(e, (size_t)e->nslots * per);
-		if (t->mpls != NULL) {
-			t->mpls[idx * per] = r->mpls_count;
-			memcpy(t->mpls + idx * per + 1, r->mpls, BT_MPLS_MAX * sizeof(bt_mpls));
+	if (m.kind != BT_MATCH_HOP && (t->stop_idx == NONE || idx < t->stop_idx)) {
+		t->stop_idx = (uint8_t)idx;
+		t->stop_reason = m.kind == BT_MATCH_DEST ? BT_STOP_COMPLETED : BT_STOP_UNREACHABLE;
+		if (idx < e->split_idx || t->fwd_done) {
+			/* found below the split (or below a gap-limit end): the
+			 * forward part is over, whatever it was doing */
+			t->fwd_done = 1;
+			if (t->frontier > idx)
+				t->frontier = (uint8_t)idx;
 		}
-	}
-
-	if (m.kind != BT_MATCH_HOP && (t->stop_idx == NO_STOP || idx < t->stop_idx)) {
-		if (t->fwd_done && t->stop_reason == BT_STOP_GAPLIMIT && idx >= t->frontier) {
-			/* cannot happen (checked above); keeps the invariant plain */
-		} else {
-			t->stop_idx = (uint16_t)idx;
-			t->stop_reason = m.kind == BT_MATCH_DEST ? BT_STOP_COMPLETED : BT_STOP_UNREACHABLE;
-			if (idx < e->split_idx || t->fwd_done) {
-				/* found below the split (or below a gap-limit end): the
-				 * forward part is over, whatever it was doing */
-				t->fwd_done = 1;
-				if (t->frontier > idx)
-					t->frontier = (uint16_t)idx;
-			}
-			release(e, t, (size_t)idx + 1, e->nslots);
-		}
+		release(e, t, (size_t)idx + 1, e->nslots);
 	} else if (m.kind == BT_MATCH_HOP && idx < e->split_idx && idx >= t->back_stop) {
-		/* Backward: an interface already seen at this TTL ends it here. */
-		stop_entry *se = stop_find(e, m.ttl, r->src);
-		if (se != NULL && se->n == idx) {
-			t->back_stop = (uint16_t)idx;
-			t->fill_entry = (uint32_t)(se - e->sent_) + 1;
+		/* Backward: an interface another trace saw at this TTL ends it
+		 * here; one nobody saw yet is this trace's to offer. */
+		uint32_t owner = stop_find(e, m.ttl, r->src);
+		if (owner == 0) {
+			stop_add(e, m.ttl, r->src, t->in);
+		} else if (owner != t->in + 1) {
+			t->back_stop = (uint8_t)idx;
+			t->fill = owner;
 			t->back = -1;
 			release(e, t, 0, (size_t)idx);
 		}
@@ -1067,6 +1060,175 @@ static void on_reply(bt_engine *e, const bt_reply *r)
 	advance(e, t);
 	make_ready(e, t);
 }
+
+
+/* ---- building the traces from the spool ---- */
+
+typedef struct asm_ctx {
+	rec *recs;              /* the spool, sorted by input entry */
+	uint32_t *start;        /* per input entry: its first record; ninput + 1 */
+} asm_ctx;
+
+/* Sorts the spool by input entry in place (a counting sort that swaps each
+ * record into its bucket): 8 bytes per input entry besides the file. */
+static int asm_sort(bt_engine *e, asm_ctx *c, size_t nrec)
+{
+	size_t n = e->ninput;
+	c->start = ealloc(e, (n + 1) * sizeof(uint32_t));
+	uint32_t *next = ealloc(e, (n + 1) * sizeof(uint32_t));
+	if (c->start == NULL || next == NULL) {
+		efree(e, next, (n + 1) * sizeof(uint32_t));
+		return -1;
+	}
+	for (size_t i = 0; i < nrec; i++)
+		c->start[c->recs[i].in + 1]++;
+	for (size_t b = 0; b < n; b++)
+		c->start[b + 1] += c->start[b];
+	memcpy(next, c->start, (n + 1) * sizeof(uint32_t));
+	for (size_t b = 0; b < n; b++) {
+		while (next[b] < c->start[b + 1]) {
+			rec *x = &c->recs[next[b]];
+			uint32_t k = x->in;
+			if (k == b) {
+				next[b]++;
+				continue;
+			}
+			rec tmp = *x;
+			*x = c->recs[next[k]];
+			c->recs[next[k]++] = tmp;
+		}
+	}
+	efree(e, next, (n + 1) * sizeof(uint32_t));
+	return 0;
+}
+
+static const rec *asm_end(const asm_ctx *c, uint32_t in)
+{
+	for (uint32_t i = c->start[in]; i < c->start[in + 1]; i++)
+		if (c->recs[i].kind == REC_END)
+			return &c->recs[i];
+	return NULL;
+}
+
+/* The hop at index slot of the trace of input entry in: its own reply, or,
+ * below its back_stop, the hop of the trace it was filled from (which saw
+ * the stop interface itself, so its own back_stop lies lower: the chain
+ * ends). A gap otherwise. */
+static chop asm_hop(const bt_engine *e, const asm_ctx *c, uint32_t in, unsigned slot)
+{
+	chop none = { .attempt = e->o.attempts };
+	for (int depth = 0; depth < 256; depth++) {
+		const rec *end = asm_end(c, in);
+		if (end != NULL && slot < end->slot && end->u.end.fill != 0) {
+			in = end->u.end.fill - 1;
+			continue;
+		}
+		for (uint32_t i = c->start[in]; i < c->start[in + 1]; i++)
+			if (c->recs[i].kind == REC_HOP && c->recs[i].slot == slot)
+				return c->recs[i].u.hop;
+		return none;
+	}
+	return none;
+}
+
+static int asm_trace(bt_engine *e, const asm_ctx *c, uint32_t in, const rec *end)
+{
+	size_t nhops = end->b;
+	bt_trace *tr = bt_trace_alloc(nhops);
+	if (tr == NULL)
+		return -1;
+	const bt_flow *f = &e->flows[in % e->o.nflows];
+	tr->version = BT_TRACE_FORMAT_VERSION;
+	snprintf(tr->vp, sizeof(tr->vp), "%s", e->o.vp ? e->o.vp : "");
+	snprintf(tr->campaign, sizeof(tr->campaign), "%s", e->o.campaign ? e->o.campaign : "");
+	snprintf(tr->round, sizeof(tr->round), "%s", e->o.round ? e->o.round : "");
+	tr->method = e->o.method;
+	if (end->u.end.src)
+		bt_addr_from_v4(&tr->src, end->u.end.src);
+	tr->dst = e->input[in / e->o.nflows];
+	tr->flow = f->flow;
+	tr->sport = f->sport;
+	tr->dport = f->dport;
+	tr->icmp_sum = f->icmp_sum;
+	tr->first_ttl = e->o.first_ttl;
+	tr->max_ttl = e->o.max_ttl;
+	tr->stop = (bt_stop)end->a;
+	tr->start_us = end->u.end.start_us;
+	tr->end_us = end->u.end.start_us + end->u.end.dur_us;
+	tr->probes_sent = end->u.end.probes;
+	tr->hop_count = nhops;
+	for (size_t i = 0; i < nhops; i++) {
+		bt_hop *h = &tr->hops[i];
+		chop ch = asm_hop(e, c, in, (unsigned)i);
+		memset(h, 0, sizeof(*h));
+		h->probe_ttl = (uint8_t)(e->o.first_ttl + i);
+		h->attempt = ch.attempt;
+		if (ch.addr == 0)
+			continue;
+		bt_addr_from_v4(&h->addr, ch.addr);
+		h->rtt_us = ch.rtt_us;
+		h->reply_ttl = ch.reply_ttl;
+		h->reply_size = ch.size;
+		if (ch.flags & CH_TCP) {
+			h->tcp_flags = ch.type;
+		} else {
+			h->icmp_type = ch.type;
+			h->icmp_code = ch.code;
+		}
+		h->quoted_ttl = ch.qttl;
+	}
+	for (uint32_t k = c->start[in]; k < c->start[in + 1]; k++) {
+		const rec *m = &c->recs[k];
+		if (m->kind != REC_MPLS || m->slot >= nhops || m->slot < end->slot ||
+		    m->a + m->b > BT_MPLS_MAX)
+			continue;
+		bt_hop *h = &tr->hops[m->slot];
+		memcpy(h->mpls + m->a, m->u.mpls, m->b * sizeof(bt_mpls));
+		if (m->a + m->b > h->mpls_count)
+			h->mpls_count = (uint8_t)(m->a + m->b);
+	}
+	if (tr->stop == BT_STOP_COMPLETED || tr->stop == BT_STOP_UNREACHABLE)
+		tr->stop_ttl = (uint8_t)(e->o.first_ttl + nhops - 1);
+	e->filled_below = end->slot ? e->o.first_ttl + end->slot : 0;
+	int rc = e->cb(tr, e->cbarg);
+	e->filled_below = 0;
+	return rc;
+}
+
+/* Delivers every finished trace, in input order. */
+static int assemble(bt_engine *e, char *err, size_t errlen)
+{
+	spool_flush(e);
+	if (e->spool_errno != 0) {
+		snprintf(err, errlen, "spool file: %s", strerror(e->spool_errno));
+		return -1;
+	}
+	if (e->srecs == 0)
+		return 0;
+	size_t len = e->srecs * sizeof(rec);
+	asm_ctx c = { 0 };
+	c.recs = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, e->spool_fd, 0);
+	if (c.recs == MAP_FAILED) {
+		snprintf(err, errlen, "spool file: %s", strerror(errno));
+		return -1;
+	}
+	int rc = 0;
+	if (asm_sort(e, &c, e->srecs) != 0) {
+		snprintf(err, errlen, "out of memory building %zu traces", e->ninput);
+		rc = -1;
+	}
+	for (uint32_t in = 0; rc == 0 && in < e->ninput && !e->cb_failed; in++) {
+		const rec *end = asm_end(&c, in);
+		if (end == NULL)
+			continue; /* not finished: stopped before */
+		if (asm_trace(e, &c, in, end) != 0)
+			e->cb_failed = 1;
+	}
+	efree(e, c.start, (e->ninput + 1) * sizeof(uint32_t));
+	munmap(c.recs, len);
+	return rc;
+}
+
 
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
@@ -1081,37 +1243,41 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 		e->st.malformed++;
 }
 
-static void free_run(bt_engine *e)
+/* Frees what steers probing (the traces are built after it). */
+static void free_probing(bt_engine *e)
 {
-	if (e->tg != NULL)
-		for (uint32_t i = 0; i < e->cap; i++)
-			if (e->tg[i].mpls != NULL)
-				efree(e, e->tg[i].mpls, (size_t)e->nslots * (1 + BT_MPLS_MAX * sizeof(bt_mpls)));
 	efree(e, e->tg, (size_t)e->cap * sizeof(*e->tg));
 	efree(e, e->arena, (size_t)e->cap * e->stride);
 	efree(e, e->freelist, (size_t)e->cap * sizeof(uint32_t));
 	efree(e, e->ready, (size_t)e->cap * sizeof(uint32_t));
 	efree(e, e->heap, (size_t)e->cap * sizeof(uint32_t));
-	efree(e, e->hkeys, (e->hmask + 1) * sizeof(*e->hkeys));
 	efree(e, e->hvals, (e->hmask + 1) * sizeof(*e->hvals));
 	if (e->skeys) {
 		efree(e, e->skeys, (e->smask + 1) * sizeof(*e->skeys));
 		efree(e, e->svals, (e->smask + 1) * sizeof(*e->svals));
 	}
-	efree(e, e->sent_, e->capse * sizeof(stop_entry));
-	efree(e, e->shops, e->capsh * sizeof(chop));
 	e->tg = NULL;
 	e->arena = NULL;
 	e->freelist = e->ready = e->heap = NULL;
 	e->rhead = e->rcount = e->nheap = 0;
-	e->hkeys = NULL;
 	e->hvals = NULL;
 	e->skeys = NULL;
 	e->svals = NULL;
-	e->sent_ = NULL;
-	e->shops = NULL;
-	e->smask = e->scount = e->nse = e->capse = e->nsh = e->capsh = 0;
+	e->smask = e->scount = 0;
 	e->cap = e->nfree = e->nactive = 0;
+}
+
+static void free_run(bt_engine *e)
+{
+	free_probing(e);
+	efree(e, e->sbuf, SPOOL_BUF * sizeof(rec));
+	e->sbuf = NULL;
+	e->sn = 0;
+	e->srecs = 0;
+	e->spool_errno = 0;
+	if (e->spool_fd >= 0)
+		close(e->spool_fd);
+	e->spool_fd = -1;
 }
 
 static int setup_run(bt_engine *e, const bt_addr *targets, size_t n, char *err, size_t errlen)
@@ -1123,6 +1289,10 @@ static int setup_run(bt_engine *e, const bt_addr *targets, size_t n, char *err, 
 				 bt_addr_format(&targets[i], a, sizeof(a)));
 			return -1;
 		}
+	if (n > UINT32_MAX / 2 / e->o.nflows) {
+		snprintf(err, errlen, "too many targets: %zu", n);
+		return -1;
+	}
 	e->input = targets;
 	e->ninput = n * e->o.nflows;
 	e->next_input = 0;
@@ -1130,20 +1300,22 @@ static int setup_run(bt_engine *e, const bt_addr *targets, size_t n, char *err, 
 	e->split_idx = e->o.split_ttl ? (uint16_t)(e->o.split_ttl - e->o.first_ttl) : 0;
 	uint32_t want = e->o.active ? e->o.active : bt_engine_active_default(&e->o);
 	e->cap = e->ninput < want ? (uint32_t)(e->ninput ? e->ninput : 1) : want;
-	e->stride = (size_t)e->nslots * (sizeof(chop) + 4u * e->o.attempts + 2u);
+	e->stride = ((e->nslots + 3u) & ~3u) + (size_t)e->nslots * sizeof(uint32_t);
 	e->stride = (e->stride + 7) & ~(size_t)7;
 	size_t hcap = 16;
 	while (hcap < (size_t)e->cap * 2)
 		hcap <<= 1;
 	e->hmask = hcap - 1;
+	if (spool_open(e, err, errlen) != 0)
+		return -1;
 	e->tg = ealloc(e, (size_t)e->cap * sizeof(*e->tg));
 	e->arena = ealloc(e, (size_t)e->cap * e->stride);
 	e->freelist = ealloc(e, (size_t)e->cap * sizeof(uint32_t));
 	e->ready = ealloc(e, (size_t)e->cap * sizeof(uint32_t));
 	e->heap = ealloc(e, (size_t)e->cap * sizeof(uint32_t));
-	e->hkeys = ealloc(e, hcap * sizeof(*e->hkeys));
 	e->hvals = ealloc(e, hcap * sizeof(*e->hvals));
-	if (!e->tg || !e->arena || !e->freelist || !e->ready || !e->heap || !e->hkeys || !e->hvals) {
+	e->sbuf = ealloc(e, SPOOL_BUF * sizeof(rec));
+	if (!e->tg || !e->arena || !e->freelist || !e->ready || !e->heap || !e->hvals || !e->sbuf) {
 		snprintf(err, errlen, "out of memory for %u targets in progress", e->cap);
 		return -1;
 	}
@@ -1162,19 +1334,19 @@ static int setup_run(bt_engine *e, const bt_addr *targets, size_t n, char *err, 
 static int activate(bt_engine *e, char *err, size_t errlen)
 {
 	size_t nf = e->o.nflows;
-	while (e->nfree > 0 && e->next_input < e->ninput && !e->cb_failed) {
+	while (e->nfree > 0 && e->next_input < e->ninput) {
 		size_t in = e->next_input++;
 		uint32_t idx = e->freelist[--e->nfree];
 		target *t = &e->tg[idx];
 		memset(t, 0, sizeof(*t));
 		memset(e->arena + (size_t)idx * e->stride, 0, e->stride);
+		t->in = (uint32_t)in;
 		t->dst = bt_addr_v4(&e->input[in / nf]);
-		t->flow = (uint16_t)(in % nf);
-		t->stop_idx = NO_STOP;
-		t->next = t->frontier = e->split_idx;
+		t->stop_idx = NONE;
+		t->next = t->frontier = (uint8_t)e->split_idx;
 		t->back = (int16_t)(e->split_idx - 1);
 		t->live = 1;
-		if (insert(e, t->dst, t->flow, idx) != 0) {
+		if (insert(e, t, idx) != 0) {
 			char a[BT_ADDR_STRLEN];
 			snprintf(err, errlen, "target %s given twice", bt_addr_format(&e->input[in / nf], a, sizeof(a)));
 			t->live = 0;
@@ -1220,6 +1392,8 @@ int bt_engine_run(bt_engine *e, const bt_addr *targets, size_t ntargets,
 		return -1;
 	}
 	e->now = mono_us();
+	e->mono0 = e->now;
+	e->wall0 = wall_us();
 	uint64_t t0 = e->now, next_report = e->now + e->pinterval;
 	int result = 0;
 	if (activate(e, err, errlen) != 0) {
@@ -1237,6 +1411,11 @@ int bt_engine_run(bt_engine *e, const bt_addr *targets, size_t ntargets,
 	while (e->nactive > 0 || e->next_input < e->ninput) {
 		if ((stop && *stop) || e->cb_failed) {
 			result = 1;
+			break;
+		}
+		if (e->spool_errno != 0) {
+			snprintf(err, errlen, "spool file: %s", strerror(e->spool_errno));
+			result = -1;
 			break;
 		}
 		e->now = mono_us();
@@ -1322,6 +1501,13 @@ int bt_engine_run(bt_engine *e, const bt_addr *targets, size_t ntargets,
 		e->now = mono_us();
 		report(e, t0);
 	}
+	/* Probing is over (or stopped): build and deliver the finished traces. */
+	e->st.spool_bytes += (e->srecs + e->sn) * sizeof(rec);
+	free_probing(e);
+	if (result != -1 && assemble(e, err, errlen) != 0)
+		result = -1;
+	if (result == 0 && e->cb_failed)
+		result = 1;
 	if (e->bytes_peak > e->st.state_bytes_peak)
 		e->st.state_bytes_peak = e->bytes_peak;
 	free_run(e);

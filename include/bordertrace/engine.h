@@ -36,6 +36,8 @@ typedef struct bt_engine_opts {
 	const char *device;    /* NULL: capture on all interfaces */
 	bt_addr src;           /* unset: the kernel's route choice per target */
 	const char *vp, *campaign, *round;
+	const char *spool_dir; /* where replies wait until the traces are built
+				  (an unnamed file); NULL: $TMPDIR, else /tmp */
 } bt_engine_opts;
 
 void bt_engine_opts_default(bt_engine_opts *o);
@@ -54,6 +56,7 @@ typedef struct bt_engine_stats {
 	uint64_t traces_filled;  /* traces whose near-VP hops came from another trace */
 	uint64_t state_bytes_peak; /* most bytes of per-run engine state at once */
 	uint64_t active_max;     /* the active window used (targets in progress at once) */
+	uint64_t spool_bytes;    /* replies and trace ends written to the spool file */
 } bt_engine_stats;
 
 /* The active window for these options: enough targets in progress that the
@@ -76,13 +79,14 @@ typedef struct bt_engine bt_engine;
  * NULL, writes a message to err and sets *eperm when privilege was missing. */
 bt_engine *bt_engine_open(const bt_engine_opts *o, char *err, size_t errlen, bool *eperm);
 
-/* Called once per finished trace; the callee owns t. A non-zero return stops
- * the run (e.g. the output failed). */
+/* Called once per finished trace, once probing is over, in the order of the
+ * targets (flows of a target in flow order); the callee owns t. A non-zero
+ * return stops the delivery (e.g. the output failed). */
 typedef int (*bt_engine_trace_cb)(bt_trace *t, void *arg);
 
 /* Traces every target (IPv4). Returns 0 when all finished, 1 when stopped by
  * *stop becoming non-zero or by the callback, -1 on error (message in err).
- * Traces unfinished when stopped are not delivered. */
+ * Traces unfinished when stopped are not delivered; finished ones are. */
 int bt_engine_run(bt_engine *e, const bt_addr *targets, size_t ntargets,
 		  bt_engine_trace_cb cb, void *arg, volatile sig_atomic_t *stop,
 		  char *err, size_t errlen);
