@@ -90,10 +90,9 @@ _Static_assert(sizeof(rec) == 32, "spool records are 32 bytes");
 
 typedef struct target {
 	uint32_t in;            /* input entry: e->input[in / nflows], flow in % nflows */
-	uint32_t dst, src;      /* network order */
+	uint32_t dst;           /* network order */
 	uint32_t hpos;          /* position in the timer heap + 1; 0: not there */
-	uint64_t start_mono;    /* µs, CLOCK_MONOTONIC, first probe; 0: none yet */
-	uint64_t deadline;      /* µs, CLOCK_MONOTONIC: the heap key */
+	uint32_t start;         /* µs after the run's start (mod 2^32), first probe */
 	uint32_t fill;          /* split: input entry + 1 the hops below back_stop come from */
 	uint16_t probes;
 	uint8_t next;           /* index of the next never-sent TTL (forward) */
@@ -105,8 +104,17 @@ typedef struct target {
 	uint8_t stop_reason;    /* bt_stop, pending until the frontier gets there */
 	uint8_t live, fwd_done;
 	uint8_t queued;         /* in the ready queue (at most once) */
+	uint8_t started;        /* start is set */
 	int16_t back;           /* split: next backward index to send; -1 none left */
 } target;
+_Static_assert(sizeof(target) <= 36, "the pool header stays small");
+
+/* A timer: the target's earliest probe deadline, µs after the run's start
+ * (mod 2^32; deadlines lie within a wait of each other). */
+typedef struct timer {
+	uint32_t at;
+	uint32_t idx;           /* pool index */
+} timer;
 
 struct bt_engine {
 	bt_engine_opts o;
@@ -133,7 +141,7 @@ struct bt_engine {
 	uint32_t nactive;       /* live targets */
 	uint32_t *ready;        /* ring of pool indices with a probe to send */
 	uint32_t rhead, rcount;
-	uint32_t *heap;         /* min-heap of pool indices by deadline */
+	timer *heap;            /* min-heap of timers */
 	uint32_t nheap;
 	uint32_t *hvals;        /* open addressing: (flow, dst) -> pool index + 1 */
 	size_t hmask;
@@ -154,6 +162,8 @@ struct bt_engine {
 	uint32_t rc_net[256], rc_src[256];
 	uint8_t rc_ok[256];
 	uint64_t now;
+	unsigned tshift;        /* send times: units of 2^tshift µs, 16 bits */
+	uint32_t wait_units;
 	uint64_t mono0;         /* the run's start, both clocks */
 	int64_t wall0;
 	uint64_t bytes, bytes_peak;
@@ -419,7 +429,10 @@ static void efree(bt_engine *e, void *p, size_t n)
 }
 
 /* ---- the pool: per entry, slot states (state | attempt << 3), then the
- * latest send time of each slot (µs after the target's first probe) ---- */
+ * latest send time of each slot: 16 bits of the run's clock in units of
+ * 2^tshift µs, tshift the smallest for which they span four waits (32 µs at
+ * a 0.5 s wait, 64 µs at 1 s), so that an RTT up to four waits and a timeout
+ * checked up to three waits late both come out right ---- */
 
 static size_t tidx(const bt_engine *e, const target *t)
 {
@@ -429,9 +442,26 @@ static uint8_t *t_slot(const bt_engine *e, const target *t)
 {
 	return e->arena + tidx(e, t) * e->stride;
 }
-static uint32_t *t_sent(const bt_engine *e, const target *t)
+static uint16_t *t_sent(const bt_engine *e, const target *t)
 {
-	return (uint32_t *)(e->arena + tidx(e, t) * e->stride + ((e->nslots + 3u) & ~3u));
+	return (uint16_t *)(e->arena + tidx(e, t) * e->stride + ((e->nslots + 1u) & ~1u));
+}
+static uint32_t rel32(const bt_engine *e, uint64_t mono)
+{
+	return (uint32_t)(mono - e->mono0);
+}
+static uint16_t units_now(const bt_engine *e)
+{
+	return (uint16_t)(rel32(e, e->now) >> e->tshift);
+}
+/* The run's clock n units from now, rounded down to a unit: a timer key. */
+static uint32_t units_ahead(const bt_engine *e, uint32_t n)
+{
+	return ((rel32(e, e->now) >> e->tshift) + n) << e->tshift;
+}
+static bool before(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
 }
 static uint16_t t_flow(const bt_engine *e, const target *t)
 {
@@ -444,60 +474,57 @@ static int64_t wall_at(const bt_engine *e, uint64_t mono)
 
 /* ---- timers: a min-heap of targets by their earliest probe deadline ---- */
 
-static void heap_put(bt_engine *e, uint32_t pos, uint32_t idx)
+static void heap_put(bt_engine *e, uint32_t pos, timer x)
 {
-	e->heap[pos] = idx;
-	e->tg[idx].hpos = pos + 1;
+	e->heap[pos] = x;
+	e->tg[x.idx].hpos = pos + 1;
 }
 
 static void heap_up(bt_engine *e, uint32_t pos)
 {
-	uint32_t idx = e->heap[pos];
-	uint64_t d = e->tg[idx].deadline;
+	timer x = e->heap[pos];
 	while (pos > 0) {
 		uint32_t up = (pos - 1) / 2;
-		if (e->tg[e->heap[up]].deadline <= d)
+		if (!before(x.at, e->heap[up].at))
 			break;
 		heap_put(e, pos, e->heap[up]);
 		pos = up;
 	}
-	heap_put(e, pos, idx);
+	heap_put(e, pos, x);
 }
 
 static void heap_down(bt_engine *e, uint32_t pos)
 {
-	uint32_t idx = e->heap[pos];
-	uint64_t d = e->tg[idx].deadline;
+	timer x = e->heap[pos];
 	for (;;) {
 		uint32_t c = 2 * pos + 1;
 		if (c >= e->nheap)
 			break;
-		if (c + 1 < e->nheap && e->tg[e->heap[c + 1]].deadline < e->tg[e->heap[c]].deadline)
+		if (c + 1 < e->nheap && before(e->heap[c + 1].at, e->heap[c].at))
 			c++;
-		if (e->tg[e->heap[c]].deadline >= d)
+		if (!before(e->heap[c].at, x.at))
 			break;
 		heap_put(e, pos, e->heap[c]);
 		pos = c;
 	}
-	heap_put(e, pos, idx);
+	heap_put(e, pos, x);
 }
 
-/* Arms (or re-arms) target idx's timer for deadline d. */
-static void timer_set(bt_engine *e, uint32_t idx, uint64_t d)
+/* Arms (or re-arms) target idx's timer for at (µs after the run's start). */
+static void timer_set(bt_engine *e, uint32_t idx, uint32_t at)
 {
 	target *t = &e->tg[idx];
 	if (t->hpos == 0) {
-		t->deadline = d;
-		e->heap[e->nheap] = idx;
+		e->heap[e->nheap] = (timer){ at, idx };
 		heap_up(e, e->nheap++);
 		return;
 	}
-	uint64_t old = t->deadline;
-	t->deadline = d;
-	if (d < old)
-		heap_up(e, t->hpos - 1);
-	else if (d > old)
-		heap_down(e, t->hpos - 1);
+	uint32_t pos = t->hpos - 1, old = e->heap[pos].at;
+	e->heap[pos].at = at;
+	if (before(at, old))
+		heap_up(e, pos);
+	else if (before(old, at))
+		heap_down(e, pos);
 }
 
 static void timer_clear(bt_engine *e, uint32_t idx)
@@ -507,12 +534,12 @@ static void timer_clear(bt_engine *e, uint32_t idx)
 		return;
 	uint32_t pos = t->hpos - 1;
 	t->hpos = 0;
-	uint32_t last = e->heap[--e->nheap];
+	timer last = e->heap[--e->nheap];
 	if (pos == e->nheap)
 		return;
 	heap_put(e, pos, last);
 	heap_up(e, pos);
-	heap_down(e, e->tg[last].hpos - 1);
+	heap_down(e, e->tg[last.idx].hpos - 1);
 }
 
 /* ---- the ready queue: targets that may have a probe to send ---- */
@@ -795,11 +822,13 @@ static void finish(bt_engine *e, target *t, bt_stop reason, size_t nhops)
 	r->slot = t->back_stop;
 	r->a = (uint8_t)reason;
 	r->b = (uint8_t)nhops;
-	uint64_t start = t->start_mono ? t->start_mono : e->now;
-	r->u.end.start_us = wall_at(e, start);
-	r->u.end.dur_us = e->now - start > UINT32_MAX ? UINT32_MAX : (uint32_t)(e->now - start);
+	uint32_t now = rel32(e, e->now), start = t->started ? t->start : now;
+	r->u.end.start_us = wall_at(e, e->now - (now - start));
+	r->u.end.dur_us = now - start;
 	r->u.end.probes = t->probes;
-	r->u.end.src = t->src;
+	int why;
+	if (route_source(e, t->dst, &r->u.end.src, &why) != 0)
+		r->u.end.src = 0;
 	r->u.end.fill = t->fill;
 }
 
@@ -868,10 +897,10 @@ static void advance(bt_engine *e, target *t)
  * retries or gaps; the timer is re-armed for the oldest one left. */
 static void expire(bt_engine *e, target *t)
 {
-	uint64_t next = UINT64_MAX;
-	uint32_t rel = (uint32_t)(e->now - t->start_mono);
+	uint32_t next = UINT32_MAX; /* the fewest units left to wait */
+	uint16_t nowu = units_now(e);
 	uint8_t *slot = t_slot(e, t);
-	const uint32_t *sent = t_sent(e, t);
+	const uint16_t *sent = t_sent(e, t);
 	unsigned end = t->next;
 	if (t->stop_idx != NONE && t->stop_idx < end)
 		end = t->stop_idx;
@@ -879,21 +908,20 @@ static void expire(bt_engine *e, target *t)
 	for (unsigned i = begin; i < end; i++) {
 		if (S_STATE(slot[i]) != SLOT_INFLIGHT)
 			continue;
-		if (rel - sent[i] >= e->o.wait_us) {
+		uint32_t age = (uint16_t)(nowu - sent[i]);
+		if (age >= e->wait_units) {
 			t->outstanding--;
 			uint8_t att = S_ATT(slot[i]);
 			slot[i] = S_MAKE(att < e->o.attempts ? SLOT_RETRY : SLOT_GAP, att);
-		} else {
-			uint64_t d = t->start_mono + sent[i] + e->o.wait_us;
-			if (d < next)
-				next = d;
+		} else if (e->wait_units - age < next) {
+			next = e->wait_units - age;
 		}
 	}
 	advance(e, t);
 	if (!t->live)
 		return;
-	if (next != UINT64_MAX)
-		timer_set(e, (uint32_t)tidx(e, t), next);
+	if (next != UINT32_MAX)
+		timer_set(e, (uint32_t)tidx(e, t), units_ahead(e, next));
 	else
 		timer_clear(e, (uint32_t)tidx(e, t));
 	make_ready(e, t);
@@ -933,9 +961,17 @@ static int send_probe(bt_engine *e, target *t, int idx)
 	uint8_t attempt = (uint8_t)(S_ATT(slot[idx]) + 1);
 	char err[256];
 
-	if (t->start_mono == 0)
-		t->start_mono = e->now;
-	if (bt_probe_build(e->pb, &e->flows[t_flow(e, t)], t->src, t->dst, ttl, attempt, err, sizeof(err)) != 0 ||
+	uint32_t src;
+	int why;
+	if (route_source(e, t->dst, &src, &why) != 0) {
+		finish(e, t, BT_STOP_ERROR, 0); /* the route went away */
+		return 0;
+	}
+	if (!t->started) {
+		t->start = rel32(e, e->now);
+		t->started = 1;
+	}
+	if (bt_probe_build(e->pb, &e->flows[t_flow(e, t)], src, t->dst, ttl, attempt, err, sizeof(err)) != 0 ||
 	    bt_probe_send(e->pb, err, sizeof(err)) < 0) {
 		e->st.send_errors++;
 		if (errno == ENOBUFS || errno == EAGAIN)
@@ -946,11 +982,11 @@ static int send_probe(bt_engine *e, target *t, int idx)
 	}
 	e->st.probes_sent++;
 	t->probes++;
-	t_sent(e, t)[idx] = (uint32_t)(e->now - t->start_mono);
+	t_sent(e, t)[idx] = units_now(e);
 	slot[idx] = S_MAKE(SLOT_INFLIGHT, attempt);
 	t->outstanding++;
 	if (t->hpos == 0)
-		timer_set(e, (uint32_t)tidx(e, t), e->now + e->o.wait_us);
+		timer_set(e, (uint32_t)tidx(e, t), units_ahead(e, e->wait_units));
 	if (idx == t->next)
 		t->next++;
 	else if (idx == t->back)
@@ -967,8 +1003,7 @@ static void spool_reply(bt_engine *e, const target *t, int idx, const bt_reply *
 	chop *h = &x->u.hop;
 	h->attempt = attempt;
 	h->addr = r->src;
-	uint64_t rel = e->now - t->start_mono, sent = t_sent(e, t)[idx];
-	h->rtt_us = rel > sent ? (uint32_t)(rel - sent) : 0;
+	h->rtt_us = (uint32_t)(uint16_t)(units_now(e) - t_sent(e, t)[idx]) << e->tshift;
 	h->reply_ttl = r->ttl;
 	h->size = r->ip_len;
 	if (r->proto == IPPROTO_TCP) {
@@ -1250,7 +1285,7 @@ static void free_probing(bt_engine *e)
 	efree(e, e->arena, (size_t)e->cap * e->stride);
 	efree(e, e->freelist, (size_t)e->cap * sizeof(uint32_t));
 	efree(e, e->ready, (size_t)e->cap * sizeof(uint32_t));
-	efree(e, e->heap, (size_t)e->cap * sizeof(uint32_t));
+	efree(e, e->heap, (size_t)e->cap * sizeof(timer));
 	efree(e, e->hvals, (e->hmask + 1) * sizeof(*e->hvals));
 	if (e->skeys) {
 		efree(e, e->skeys, (e->smask + 1) * sizeof(*e->skeys));
@@ -1258,7 +1293,8 @@ static void free_probing(bt_engine *e)
 	}
 	e->tg = NULL;
 	e->arena = NULL;
-	e->freelist = e->ready = e->heap = NULL;
+	e->freelist = e->ready = NULL;
+	e->heap = NULL;
 	e->rhead = e->rcount = e->nheap = 0;
 	e->hvals = NULL;
 	e->skeys = NULL;
@@ -1300,7 +1336,10 @@ static int setup_run(bt_engine *e, const bt_addr *targets, size_t n, char *err, 
 	e->split_idx = e->o.split_ttl ? (uint16_t)(e->o.split_ttl - e->o.first_ttl) : 0;
 	uint32_t want = e->o.active ? e->o.active : bt_engine_active_default(&e->o);
 	e->cap = e->ninput < want ? (uint32_t)(e->ninput ? e->ninput : 1) : want;
-	e->stride = ((e->nslots + 3u) & ~3u) + (size_t)e->nslots * sizeof(uint32_t);
+	e->stride = ((e->nslots + 1u) & ~1u) + (size_t)e->nslots * sizeof(uint16_t);
+	for (e->tshift = 0; (65536ull << e->tshift) < 4ull * e->o.wait_us; e->tshift++)
+		;
+	e->wait_units = (e->o.wait_us + (1u << e->tshift) - 1) >> e->tshift;
 	e->stride = (e->stride + 7) & ~(size_t)7;
 	size_t hcap = 16;
 	while (hcap < (size_t)e->cap * 2)
@@ -1312,7 +1351,7 @@ static int setup_run(bt_engine *e, const bt_addr *targets, size_t n, char *err, 
 	e->arena = ealloc(e, (size_t)e->cap * e->stride);
 	e->freelist = ealloc(e, (size_t)e->cap * sizeof(uint32_t));
 	e->ready = ealloc(e, (size_t)e->cap * sizeof(uint32_t));
-	e->heap = ealloc(e, (size_t)e->cap * sizeof(uint32_t));
+	e->heap = ealloc(e, (size_t)e->cap * sizeof(timer));
 	e->hvals = ealloc(e, hcap * sizeof(*e->hvals));
 	e->sbuf = ealloc(e, SPOOL_BUF * sizeof(rec));
 	if (!e->tg || !e->arena || !e->freelist || !e->ready || !e->heap || !e->hvals || !e->sbuf) {
@@ -1355,8 +1394,8 @@ static int activate(bt_engine *e, char *err, size_t errlen)
 		}
 		e->nactive++;
 		int why = 0;
-		if (route_source(e, t->dst, &t->src, &why) != 0) {
-			t->src = 0;
+		uint32_t src;
+		if (route_source(e, t->dst, &src, &why) != 0) {
 			finish(e, t, BT_STOP_ERROR, 0); /* frees the entry */
 			continue;
 		}
@@ -1429,8 +1468,8 @@ int bt_engine_run(bt_engine *e, const bt_addr *targets, size_t ntargets,
 		}
 
 		/* Timers due: timeouts become retries or gaps. */
-		while (e->nheap > 0 && e->tg[e->heap[0]].deadline <= e->now)
-			expire(e, &e->tg[e->heap[0]]);
+		while (e->nheap > 0 && !before(rel32(e, e->now), e->heap[0].at))
+			expire(e, &e->tg[e->heap[0].idx]);
 
 		/* Sends: round-robin over the targets with something to send, one
 		 * probe per visit, as long as there are tokens. */
@@ -1473,8 +1512,8 @@ int bt_engine_run(bt_engine *e, const bt_addr *targets, size_t ntargets,
 		} else if (e->rcount > 0) {
 			timeout_ms = 1; /* ENOBUFS: let the queue drain */
 		} else if (e->nheap > 0) {
-			uint64_t d = e->tg[e->heap[0]].deadline;
-			timeout_ms = d > now ? (int)((d - now + 999) / 1000) : 0;
+			int32_t d = (int32_t)(e->heap[0].at - rel32(e, now));
+			timeout_ms = d > 0 ? (d + 999) / 1000 : 0;
 		} else {
 			timeout_ms = 50;
 		}
