@@ -2,19 +2,25 @@
  * include/bordertrace/lpm.h).
  *
  * Keys are 128-bit integers for both families (IPv4 in the low 32 bits), so
- * one sweep serves both; after the sweep IPv4 interval starts are narrowed
- * to 32 bits, so that a /16 bucket's keys share a cache line or two (the
- * search's cost is its memory loads) and take a quarter of the memory. */
+ * one sweep serves both. A lookup's cost is its memory loads, one after the
+ * other (the resolver's cache misses land here, in tables of megabytes):
+ * the index is sized to the table, about four intervals a bucket, and after
+ * the sweep IPv4 interval starts are narrowed to 32 bits and paired with
+ * their values, so that a bucket and the value found are one cache line:
+ * index, line, done. */
 #include "bordertrace/lpm.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 
 __extension__ typedef unsigned __int128 u128;
 
-#define INDEX_BITS 16
-#define INDEX_SIZE (1u << INDEX_BITS)
+/* Index bits: enough for about four intervals a bucket, at least 8 (a
+ * small table's index stays in the L1 cache) and at most 16 (256 KiB). */
+#define INDEX_BITS_MIN 8
+#define INDEX_BITS_MAX 16
 
 struct range {
 	u128 first, last;
@@ -26,10 +32,13 @@ struct fam {
 	struct range *in; /* what was added, kept so build can run again */
 	size_t n, cap;
 	u128 *start;      /* disjoint intervals covering the whole space */
-	uint32_t *start32; /* IPv4, after build: the starts, narrowed (start freed) */
 	uint32_t *val;
 	size_t ni, icap;
-	uint32_t *index;  /* last interval starting at or before each /16 */
+	struct iv4 {      /* IPv4, after build: start narrowed, and value (start */
+		uint32_t start, val; /* and val freed) */
+	} *iv4;
+	unsigned ibits;
+	uint32_t *index;  /* last interval starting at or before each bucket */
 };
 
 struct bt_lpm {
@@ -98,6 +107,20 @@ static unsigned block_within(u128 key, u128 lo, u128 hi, unsigned width)
 	return k > width ? width : k;
 }
 
+void *bt_lpm_alloc_table(size_t size)
+{
+	const size_t huge = (size_t)2 << 20;
+	if (size < huge) /* 128: a pair of cache lines, fetched together */
+		return aligned_alloc(128, (size + 127) / 128 * 128);
+	size = (size + huge - 1) / huge * huge;
+	void *p = aligned_alloc(huge, size);
+#if defined(MADV_HUGEPAGE) && !defined(NO_HP)
+	if (p != NULL)
+		madvise(p, size, MADV_HUGEPAGE); /* advice: no matter if refused */
+#endif
+	return p;
+}
+
 bt_lpm *bt_lpm_new(void)
 {
 	bt_lpm *t = calloc(1, sizeof(*t));
@@ -115,7 +138,7 @@ void bt_lpm_free(bt_lpm *t)
 	for (int i = 0; i < 2; i++) {
 		free(t->f[i].in);
 		free(t->f[i].start);
-		free(t->f[i].start32);
+		free(t->f[i].iv4);
 		free(t->f[i].val);
 		free(t->f[i].index);
 	}
@@ -202,6 +225,29 @@ static int emit(struct fam *f, u128 lo, uint32_t v, bool distinct)
 	return 0;
 }
 
+/* The bucket index over the sorted interval starts. */
+static int build_index(struct fam *f)
+{
+	unsigned bits = INDEX_BITS_MIN;
+	while (bits < INDEX_BITS_MAX && ((size_t)4 << bits) < f->ni)
+		bits++;
+	size_t size = (size_t)1 << bits;
+	free(f->index);
+	f->index = malloc((size + 1) * sizeof(*f->index));
+	if (f->index == NULL)
+		return -1;
+	f->ibits = bits;
+	size_t j = 0;
+	for (size_t h = 0; h < size; h++) {
+		u128 key = (u128)h << (f->width - bits);
+		while (j + 1 < f->ni && f->start[j + 1] <= key)
+			j++;
+		f->index[h] = (uint32_t)j;
+	}
+	f->index[size] = (uint32_t)(f->ni - 1);
+	return 0;
+}
+
 static bt_lpm_conflict build_fam(struct fam *f, bool distinct, uint32_t *ca, uint32_t *cb)
 {
 	u128 max = max_key(f->width);
@@ -262,26 +308,20 @@ static bt_lpm_conflict build_fam(struct fam *f, bool distinct, uint32_t *ca, uin
 		goto nomem;
 	free(stack);
 
-	free(f->index);
-	f->index = malloc((INDEX_SIZE + 1) * sizeof(*f->index));
-	if (f->index == NULL)
+	if (build_index(f) != 0)
 		return BT_LPM_NOMEM;
-	size_t j = 0;
-	for (uint32_t h = 0; h < INDEX_SIZE; h++) {
-		u128 key = (u128)h << (f->width - INDEX_BITS);
-		while (j + 1 < f->ni && f->start[j + 1] <= key)
-			j++;
-		f->index[h] = (uint32_t)j;
-	}
-	f->index[INDEX_SIZE] = (uint32_t)(f->ni - 1);
 	if (f->width == 32) {
-		free(f->start32); /* from an earlier build */
-		if ((f->start32 = malloc(f->ni * sizeof(*f->start32))) == NULL)
+		free(f->iv4); /* from an earlier build */
+		if ((f->iv4 = bt_lpm_alloc_table(f->ni * sizeof(*f->iv4))) == NULL)
 			return BT_LPM_NOMEM;
-		for (size_t i = 0; i < f->ni; i++)
-			f->start32[i] = (uint32_t)f->start[i];
+		for (size_t i = 0; i < f->ni; i++) {
+			f->iv4[i].start = (uint32_t)f->start[i];
+			f->iv4[i].val = f->val[i];
+		}
 		free(f->start);
+		free(f->val);
 		f->start = NULL;
+		f->val = NULL;
 		f->icap = 0; /* a later build starts its arrays afresh */
 	}
 	return BT_LPM_OK;
@@ -321,25 +361,29 @@ uint32_t bt_lpm_lookup(const bt_lpm *t, const bt_addr *addr, unsigned *block_len
 			*block_len = 0;
 		return BT_LPM_NONE;
 	}
-	if (f->start32 != NULL) {
+	if (f->iv4 != NULL) {
 		uint32_t key = (uint32_t)addr->bytes[0] << 24 | (uint32_t)addr->bytes[1] << 16 |
 			       (uint32_t)addr->bytes[2] << 8 | addr->bytes[3];
-		size_t lo = f->index[key >> 16], hi = f->index[(key >> 16) + 1];
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo + 1) / 2;
-			if (f->start32[mid] <= key)
-				lo = mid;
-			else
-				hi = mid - 1;
-		}
+		uint32_t h = key >> (32 - f->ibits);
+		const struct iv4 *base = &f->iv4[f->index[h]];
+		size_t nb = f->index[h + 1] - f->index[h] + 1;
+		/* A bucket may span two cache lines: fetch both at once rather
+		 * than one after the other as the search reaches them. */
+		__builtin_prefetch(base + nb - 1);
+		/* The last interval of the bucket starting at or before key
+		 * (base[0] does), without a branch on the comparisons, which
+		 * the processor could not predict. */
+		for (size_t n = nb; n > 1; n -= n / 2)
+			base = base[n / 2].start <= key ? base + n / 2 : base;
+		size_t lo = (size_t)(base - f->iv4);
 		if (block_len) {
-			u128 end = lo + 1 < f->ni ? (u128)f->start32[lo + 1] - 1 : max_key(32);
-			*block_len = block_within(key, f->start32[lo], end, 32);
+			u128 end = lo + 1 < f->ni ? (u128)base[1].start - 1 : max_key(32);
+			*block_len = block_within(key, base->start, end, 32);
 		}
-		return f->val[lo];
+		return base->val;
 	}
 	u128 key = key_of(addr);
-	uint32_t h = (uint32_t)(key >> (f->width - INDEX_BITS));
+	uint32_t h = (uint32_t)(key >> (f->width - f->ibits));
 	size_t lo = f->index[h], hi = f->index[h + 1];
 	/* Invariant: start[lo] <= key; find the last such interval. */
 	while (lo < hi) {
@@ -374,7 +418,7 @@ void bt_lpm_freeze(bt_lpm *t)
 		f->in = NULL;
 		f->n = f->cap = 0;
 		/* The interval arrays grew by doubling: give the slack back. */
-		if (f->start != NULL && f->ni > 0 && f->ni < f->icap) {
+		if (f->start != NULL && f->val != NULL && f->ni > 0 && f->ni < f->icap) {
 			u128 *s = realloc(f->start, f->ni * sizeof(*s));
 			uint32_t *v = realloc(f->val, f->ni * sizeof(*v));
 			if (s)

@@ -13,10 +13,38 @@
 /* How a cached answer's prefix is rebuilt from the address on a hit. */
 enum { PFX_NONE, PFX_ADDR, PFX_EMBEDDED_V4 };
 
-/* One cache line: the answer is kept in the slot itself, so that a hit
- * costs one memory load (a 2-way set is two adjacent lines, 128-byte
- * aligned, which the hardware fetches together). */
-struct cache_slot {
+/* The cache keeps each answer in its slot, so that a hit is one memory
+ * load. Its sets are chosen by the address's /24 (IPv4) or /48 (IPv6):
+ * routers of one network share a set's neighbourhood, and any block length
+ * can be checked. Two ways a set, the least recently used one replaced.
+ *
+ * IPv4 slots are 32 bytes, a set one cache line: the hot part of hop data
+ * then fits the processor's L2 cache twice as well, and most hits are
+ * served from there. The pointers are kept in 48 bits (what user-space
+ * addresses use on Linux; an answer whose pointers do not fit, or with
+ * more than 255 origins, is not cached). */
+struct slot4 {
+	_Alignas(32) uint32_t key; /* host order, masked to len */
+	uint8_t len;      /* block over which the answer holds, from 24 up:
+			     sets are chosen by the /24 */
+	uint8_t plen;     /* prefix length reported */
+	uint8_t cls, source;
+	uint32_t asn;
+	uint32_t lo[2];   /* pointers' low and high bits: origins (or the */
+	uint16_t hi[2];   /* IXP name, for an IXP answer), org */
+	uint8_t n_origins;
+	uint8_t flags;    /* pkind, SLOT_FULL, SLOT_RECENT */
+	char country[3], reg_country[3];
+};
+_Static_assert(sizeof(struct slot4) == 32, "two to a cache line");
+#define SLOT_PKIND 3u
+#define SLOT_FULL 4u
+#define SLOT_RECENT 8u /* used since the other way of the set was */
+
+/* IPv6 (and NAT64) slots keep the 16-byte key and whole pointers: one
+ * cache line, a set two adjacent lines, 128-byte aligned, which the
+ * hardware fetches together. */
+struct slot6 {
 	_Alignas(64) uint64_t key[2]; /* the address masked to len, bytes as loaded */
 	const uint32_t *origins;
 	const char *org;
@@ -28,8 +56,9 @@ struct cache_slot {
 	uint8_t pkind;
 	uint8_t cls, source;
 	char country[3], reg_country[3];
+	uint32_t used;   /* lookup count at the last use: the older way goes */
 };
-_Static_assert(sizeof(struct cache_slot) == 64, "one cache line");
+_Static_assert(sizeof(struct slot6) == 64, "one cache line");
 _Static_assert(BT_CLASS_COUNT <= 256, "classes fit a byte");
 
 struct bt_resolver {
@@ -38,8 +67,11 @@ struct bt_resolver {
 	bt_pfx2as *pfx2as;
 	bt_ixp *ixp;
 	bt_lpm *classes;       /* the IANA tables, value = class | length << 8 */
-	struct cache_slot *cache; /* 2-way sets: slots 2i and 2i+1 */
-	uint32_t cache_mask;   /* over sets */
+	struct slot4 *c4;      /* NULL: no cache; 2-way sets, slots 2i and 2i+1 */
+	struct slot6 *c6;
+	uint32_t mask4, mask6; /* over sets */
+	uint32_t win_n, win_hits; /* lookups and hits in this window */
+	uint32_t off;          /* lookups left with the cache switched off */
 	uint64_t mask[129][2];
 	uint64_t hits, misses;
 };
@@ -74,8 +106,25 @@ void bt_resolver_close(bt_resolver *r)
 	bt_pfx2as_free(r->pfx2as);
 	bt_ixp_free(r->ixp);
 	bt_lpm_free(r->classes);
-	free(r->cache);
+	free(r->c4);
+	free(r->c6);
 	free(r);
+}
+
+/* 2^bits IPv4 slots and a quarter as many IPv6 ones (at least a set). */
+static int cache_alloc(bt_resolver *r, unsigned bits)
+{
+	bits = bits < 2 ? 2 : bits > 24 ? 24 : bits;
+	size_t n4 = (size_t)1 << bits, n6 = (size_t)1 << (bits < 3 ? 1 : bits - 2);
+	r->c4 = bt_lpm_alloc_table(n4 * sizeof(*r->c4));
+	r->c6 = bt_lpm_alloc_table(n6 * sizeof(*r->c6));
+	if (r->c4 == NULL || r->c6 == NULL)
+		return -1;
+	memset(r->c4, 0, n4 * sizeof(*r->c4));
+	memset(r->c6, 0, n6 * sizeof(*r->c6));
+	r->mask4 = (uint32_t)(n4 / 2 - 1);
+	r->mask6 = (uint32_t)(n6 / 2 - 1);
+	return 0;
 }
 
 int bt_resolver_open(const bt_resolver_config *c, bt_resolver **out, char *err,
@@ -129,15 +178,8 @@ int bt_resolver_open(const bt_resolver_config *c, bt_resolver **out, char *err,
 	}
 	if (bt_lpm_build(r->classes, NULL, NULL) != BT_LPM_OK)
 		goto nomem;
-	if (c->cache_bits > 0) {
-		unsigned bits = c->cache_bits < 2 ? 2 : c->cache_bits > 24 ? 24 : c->cache_bits;
-		size_t sz = ((size_t)1 << bits) * sizeof(*r->cache);
-		r->cache = aligned_alloc(128, sz);
-		if (r->cache == NULL)
-			goto nomem;
-		memset(r->cache, 0, sz);
-		r->cache_mask = (1u << (bits - 1)) - 1;
-	}
+	if (c->cache_bits > 0 && cache_alloc(r, c->cache_bits) != 0)
+		goto nomem;
 	/* Masks in the same byte order as the keys, so a hit is two ANDs. */
 	for (unsigned len = 0; len <= 128; len++) {
 		uint8_t b[16] = {0};
@@ -389,70 +431,118 @@ static int resolve(bt_resolver *r, const bt_addr *q, bt_resolution *o, unsigned 
 	return 0;
 }
 
-int bt_resolver_lookup(bt_resolver *r, const bt_addr *a, bt_resolution *out, char *err,
-		       size_t errlen)
+static uint8_t pkind_of(const bt_resolution *o, int family)
 {
-	bt_addr q;
-	bt_addrclass_unmap(a, &q);
-	if (r->cache == NULL || (q.family != AF_INET && q.family != AF_INET6)) {
-		unsigned span;
-		return resolve(r, &q, out, &span, err, errlen);
-	}
+	return o->prefix.family == 0	     ? PFX_NONE
+	       : o->prefix.family == family ? PFX_ADDR
+					     : PFX_EMBEDDED_V4;
+}
 
-	uint64_t k[2];
-	memcpy(k, q.bytes, 16);
-	/* Set from the /24 (IPv4) or /48 (IPv6): routers of one network share
-	 * a set's neighbourhood, and any block length can be checked. */
-	uint64_t h;
-	if (q.family == AF_INET)
-		h = ((uint64_t)q.bytes[0] << 16 | (uint64_t)q.bytes[1] << 8 | q.bytes[2]) + 1;
-	else
-		h = (k[0] & r->mask[48][0]) ^ 0x6a09e667f3bcc909ULL;
-	h *= 0x9e3779b97f4a7c15ULL;
-	struct cache_slot *set = &r->cache[2 * ((uint32_t)(h >> 40) & r->cache_mask)];
-	for (int w = 0; w < 2; w++) {
-		struct cache_slot *s = &set[w];
-		if (s->family == q.family && (k[0] & r->mask[s->len][0]) == s->key[0] &&
-		    (k[1] & r->mask[s->len][1]) == s->key[1]) {
-			r->hits++;
-			out->cls = (bt_addrclass)s->cls;
-			out->source = (bt_source)s->source;
-			out->asn = s->asn;
-			out->n_origins = s->n_origins;
-			out->origins = s->origins;
-			out->org = s->org;
-			out->ixp = s->ixp;
-			memcpy(out->country, s->country, 3);
-			memcpy(out->reg_country, s->reg_country, 3);
-			memset(&out->prefix, 0, sizeof(out->prefix));
-			out->prefix_len = s->plen;
-			if (s->pkind == PFX_ADDR) {
-				uint64_t p[2] = {k[0] & r->mask[s->plen][0],
-						 k[1] & r->mask[s->plen][1]};
-				out->prefix.family = q.family;
-				memcpy(out->prefix.bytes, p, 16);
-			} else if (s->pkind == PFX_EMBEDDED_V4) {
-				uint32_t v4, m4;
-				memcpy(&v4, q.bytes + 12, 4);
-				memcpy(&m4, r->mask[s->plen], 4); /* same byte order as v4 */
-				v4 &= m4;
-				bt_addr_from_v4(&out->prefix, v4);
-			}
-			if (w == 1) { /* most recently used first */
-				struct cache_slot t = set[0];
-				set[0] = set[1];
-				set[1] = t;
-			}
-			return 0;
-		}
+static void put48(struct slot4 *s, int i, const void *p)
+{
+	s->lo[i] = (uint32_t)(uintptr_t)p;
+	s->hi[i] = (uint16_t)((uint64_t)(uintptr_t)p >> 32);
+}
+
+static const void *get48(const struct slot4 *s, int i)
+{
+	return (const void *)(uintptr_t)((uint64_t)s->hi[i] << 32 | s->lo[i]);
+}
+
+static bool fits48(const void *p)
+{
+	return (uint64_t)(uintptr_t)p >> 48 == 0;
+}
+
+/* Whether IPv4 slot s holds the answer for v. */
+static unsigned slot4_matches(const struct slot4 *s, uint32_t v)
+{
+	uint32_t m = (uint32_t)(UINT64_C(0xffffffff) << (32 - s->len));
+	return (((v & m) ^ s->key) | ((s->flags & SLOT_FULL) ^ SLOT_FULL)) == 0;
+}
+
+static void from_slot4(const struct slot4 *s, uint32_t v, bt_resolution *out)
+{
+	const void *p = get48(s, 0);
+	out->cls = (bt_addrclass)s->cls;
+	out->source = (bt_source)s->source;
+	out->asn = s->asn;
+	out->n_origins = s->n_origins;
+	out->origins = s->source == BT_SOURCE_IXP ? NULL : p;
+	out->org = get48(s, 1);
+	out->ixp = s->source == BT_SOURCE_IXP ? p : NULL;
+	memcpy(out->country, s->country, 3);
+	memcpy(out->reg_country, s->reg_country, 3);
+	memset(&out->prefix, 0, sizeof(out->prefix));
+	out->prefix_len = s->plen;
+	if ((s->flags & SLOT_PKIND) == PFX_ADDR) {
+		uint32_t pv = (uint32_t)(UINT64_C(0xffffffff) << (32 - s->plen)) & v;
+		out->prefix.family = AF_INET;
+		for (int i = 0; i < 4; i++)
+			out->prefix.bytes[i] = (uint8_t)(pv >> (24 - 8 * i));
 	}
-	r->misses++;
-	unsigned span;
-	if (resolve(r, &q, out, &span, err, errlen) != 0)
-		return -1;
-	set[1] = set[0];
-	struct cache_slot *s = &set[0];
-	s->family = q.family;
+}
+
+/* Fills s, unless the answer does not fit a slot (false). */
+static bool to_slot4(struct slot4 *s, uint32_t v, unsigned span, const bt_resolution *out)
+{
+	const void *p = out->source == BT_SOURCE_IXP ? (const void *)out->ixp : out->origins;
+	const void *other = out->source == BT_SOURCE_IXP ? out->origins : (const void *)out->ixp;
+	if (!fits48(p) || !fits48(out->org) || out->n_origins > 255 || other != NULL)
+		return false; /* (an IXP answer has no origins, no other has an IXP) */
+	s->len = (uint8_t)(span < 24 ? 24 : span);
+	s->key = v & (uint32_t)(UINT64_C(0xffffffff) << (32 - s->len));
+	s->plen = (uint8_t)out->prefix_len;
+	s->cls = (uint8_t)out->cls;
+	s->source = (uint8_t)out->source;
+	s->asn = out->asn;
+	s->n_origins = (uint8_t)out->n_origins;
+	s->flags = (uint8_t)(pkind_of(out, AF_INET) | SLOT_FULL | SLOT_RECENT);
+	put48(s, 0, p);
+	put48(s, 1, out->org);
+	memcpy(s->country, out->country, 3);
+	memcpy(s->reg_country, out->reg_country, 3);
+	return true;
+}
+
+/* Whether IPv6 slot s holds the answer for k. */
+static unsigned slot6_matches(const bt_resolver *r, const struct slot6 *s, const uint64_t k[2])
+{
+	const uint64_t *m = r->mask[s->len];
+	return (((k[0] & m[0]) ^ s->key[0]) | ((k[1] & m[1]) ^ s->key[1]) |
+		(uint64_t)(s->family ^ AF_INET6)) == 0;
+}
+
+static void from_slot6(const bt_resolver *r, const struct slot6 *s, const uint64_t k[2],
+		       bt_resolution *out)
+{
+	out->cls = (bt_addrclass)s->cls;
+	out->source = (bt_source)s->source;
+	out->asn = s->asn;
+	out->n_origins = s->n_origins;
+	out->origins = s->origins;
+	out->org = s->org;
+	out->ixp = s->ixp;
+	memcpy(out->country, s->country, 3);
+	memcpy(out->reg_country, s->reg_country, 3);
+	memset(&out->prefix, 0, sizeof(out->prefix));
+	out->prefix_len = s->plen;
+	if (s->pkind == PFX_ADDR) {
+		uint64_t p[2] = {k[0] & r->mask[s->plen][0], k[1] & r->mask[s->plen][1]};
+		out->prefix.family = AF_INET6;
+		memcpy(out->prefix.bytes, p, 16);
+	} else if (s->pkind == PFX_EMBEDDED_V4) {
+		uint32_t v4, m4;
+		memcpy(&v4, (const uint8_t *)k + 12, 4);
+		memcpy(&m4, r->mask[s->plen], 4); /* same byte order as v4 */
+		bt_addr_from_v4(&out->prefix, v4 & m4);
+	}
+}
+
+static void to_slot6(const bt_resolver *r, struct slot6 *s, const uint64_t k[2], unsigned span,
+		     const bt_resolution *out)
+{
+	s->family = AF_INET6;
 	s->len = (uint8_t)span;
 	s->key[0] = k[0] & r->mask[span][0];
 	s->key[1] = k[1] & r->mask[span][1];
@@ -466,8 +556,110 @@ int bt_resolver_lookup(bt_resolver *r, const bt_addr *a, bt_resolution *out, cha
 	memcpy(s->country, out->country, 3);
 	memcpy(s->reg_country, out->reg_country, 3);
 	s->plen = (uint8_t)out->prefix_len;
-	s->pkind = out->prefix.family == 0	     ? PFX_NONE
-		   : out->prefix.family == q.family ? PFX_ADDR
-						     : PFX_EMBEDDED_V4;
+	s->pkind = pkind_of(out, AF_INET6);
+	s->used = (uint32_t)(r->hits + r->misses);
+}
+
+/* The cache pays when addresses recur (hop data: about 90% hits); when
+ * they rarely do (every host a fresh one), probing and filling it costs
+ * more than the hits save, and without it resolving is faster. So the hit
+ * rate is counted over windows of lookups: a window below CACHE_MIN_HITS
+ * switches the cache off for CACHE_OFF lookups, and then a window tries it
+ * again (with its old contents, so a returning working set hits at once).
+ * Measured on the benchmark: TODO. */
+#define CACHE_WINDOW 16384u
+#define CACHE_MIN_HITS (CACHE_WINDOW / 4)
+#define CACHE_OFF (64 * CACHE_WINDOW)
+
+static void count(bt_resolver *r, unsigned hit)
+{
+	r->win_hits += hit;
+	if (++r->win_n == CACHE_WINDOW) {
+		if (r->win_hits < CACHE_MIN_HITS)
+			r->off = CACHE_OFF;
+		r->win_n = r->win_hits = 0;
+	}
+}
+
+/* Hit or miss, decided with one branch: the set is usually still on its
+ * way from memory, and a mispredicted branch on which way matched would
+ * throw away the work the processor did meanwhile on the next addresses. */
+static unsigned one_branch(unsigned hit)
+{
+	__asm__("" : "+r"(hit)); /* keeps the compiler from testing each way */
+	return hit;
+}
+
+/* An IPv4 address (q) through the cache. */
+static int cached4(bt_resolver *r, const bt_addr *q, bt_resolution *out, char *err,
+		   size_t errlen)
+{
+	uint32_t v = (uint32_t)q->bytes[0] << 24 | (uint32_t)q->bytes[1] << 16 |
+		     (uint32_t)q->bytes[2] << 8 | q->bytes[3];
+	uint64_t h = ((uint64_t)(v >> 8) + 1) * 0x9e3779b97f4a7c15ULL;
+	struct slot4 *set = &r->c4[2 * ((uint32_t)(h >> 40) & r->mask4)];
+	unsigned m0 = slot4_matches(&set[0], v), m1 = slot4_matches(&set[1], v);
+	unsigned hit = one_branch(m0 | m1);
+	count(r, hit);
+	if (hit) {
+		r->hits++;
+		set[m1].flags |= SLOT_RECENT;
+		set[!m1].flags &= (uint8_t)~SLOT_RECENT;
+		from_slot4(&set[m1], v, out);
+		return 0;
+	}
+	r->misses++;
+	unsigned span;
+	if (resolve(r, q, out, &span, err, errlen) != 0)
+		return -1;
+	unsigned w = (set[1].flags & SLOT_RECENT) == 0;
+	if (to_slot4(&set[w], v, span, out))
+		set[!w].flags &= (uint8_t)~SLOT_RECENT;
 	return 0;
+}
+
+/* An IPv6 address (q) through the cache. */
+static int cached6(bt_resolver *r, const bt_addr *q, bt_resolution *out, char *err,
+		   size_t errlen)
+{
+	uint64_t k[2];
+	memcpy(k, q->bytes, 16);
+	uint64_t h = ((k[0] & r->mask[48][0]) ^ 0x6a09e667f3bcc909ULL) * 0x9e3779b97f4a7c15ULL;
+	struct slot6 *set = &r->c6[2 * ((uint32_t)(h >> 40) & r->mask6)];
+	unsigned m0 = slot6_matches(r, &set[0], k), m1 = slot6_matches(r, &set[1], k);
+	unsigned hit = one_branch(m0 | m1);
+	count(r, hit);
+	if (hit) {
+		r->hits++;
+		set[m1].used = (uint32_t)(r->hits + r->misses);
+		from_slot6(r, &set[m1], k, out);
+		return 0;
+	}
+	r->misses++;
+	unsigned span;
+	if (resolve(r, q, out, &span, err, errlen) != 0)
+		return -1;
+	/* the least recently used way, counting in 32 bits that wrap */
+	to_slot6(r, &set[(int32_t)(set[1].used - set[0].used) < 0], k, span, out);
+	return 0;
+}
+
+int bt_resolver_lookup(bt_resolver *r, const bt_addr *a, bt_resolution *out, char *err,
+		       size_t errlen)
+{
+	bt_addr q;
+	unsigned span;
+	if (a->family != AF_INET) { /* an IPv4 address has nothing to unmap */
+		bt_addrclass_unmap(a, &q);
+		a = &q;
+	}
+	if (r->c4 == NULL || (a->family != AF_INET && a->family != AF_INET6))
+		return resolve(r, a, out, &span, err, errlen);
+	if (r->off > 0) {
+		r->off--;
+		r->misses++;
+		return resolve(r, a, out, &span, err, errlen);
+	}
+	return a->family == AF_INET ? cached4(r, a, out, err, errlen)
+				    : cached6(r, a, out, err, errlen);
 }

@@ -67,6 +67,14 @@ void bt_lpm_set_distinct(bt_lpm *t, bool distinct);
  * built once this halves its memory. */
 void bt_lpm_freeze(bt_lpm *t);
 
+/* Memory for a lookup table (freed with free), aligned to 128 bytes; from
+ * 2 MiB on, aligned to 2 MiB and advised to the kernel for transparent
+ * huge pages, because
+ * random lookups in tables of megabytes otherwise miss the TLB on most
+ * loads, and a page walk costs more in a virtual machine. Used for the
+ * intervals here and the resolver's cache. */
+void *bt_lpm_alloc_table(size_t size);
+
 /* Number of ranges added. */
 size_t bt_lpm_count(const bt_lpm *t);
 

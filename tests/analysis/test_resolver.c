@@ -1,6 +1,7 @@
 /* bordertrace tests — the resolver (analysis/resolver.c, analysis/mmdb.c)
  * over MMDBs built at test time from data/truth.txt by mkmmdb.pl, one per
  * layout (BT_TEST_DB_DIR), and the text tables in BT_TEST_DATA_DIR. */
+#include <arpa/inet.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -265,10 +266,10 @@ static bool same(const char *a, const char *b)
 }
 
 /* The cache must never change an answer: compare cached and uncached over
- * many addresses around the networks of the test table. */
-static void test_cache_consistent(void **state)
+ * many addresses around the networks of the test table, with a tiny cache
+ * (collisions and evictions) and a larger one. */
+static void compare_cached(unsigned cache_bits)
 {
-	(void)state;
 	const char *tables[] = {data("pfx2as.txt"), data("ranges.csv")};
 	const char *ixps[] = {data("ixp.csv")};
 	bt_resolver_config c;
@@ -279,14 +280,14 @@ static void test_cache_consistent(void **state)
 	c.n_ixp = 1;
 	c.asn_db = db("geolite2-asn");
 	c.country_db = db("geolite2-country");
-	c.cache_bits = 4; /* tiny: collisions and evictions */
+	c.cache_bits = cache_bits;
 	bt_resolver *cached = open_cfg(&c);
 	c.cache_bits = 0;
 	bt_resolver *plain = open_cfg(&c);
 	static const char *const bases[] = {"175.45.176.0", "219.158.96.0", "188.43.0.0",
 					    "9.9.9.0",      "195.69.144.0", "1.0.0.0",
 					    "10.0.0.0",     "192.0.0.0",    "2a01:4f8::",
-					    "2001:7f8:1::", "64:ff9b::808:800"};
+					    "2001:7f8:1::", "64:ff9b::808:800", "::ffff:9.9.9.0"};
 	srand(3);
 	for (int i = 0; i < 100000; i++) {
 		bt_addr a;
@@ -307,16 +308,58 @@ static void test_cache_consistent(void **state)
 		    x.n_origins != y.n_origins || !same(x.org, y.org) || !same(x.ixp, y.ixp) ||
 		    (x.n_origins > 0 && /* origins may be NULL: memcmp(NULL) is UB */
 		     memcmp(x.origins, y.origins, x.n_origins * sizeof(uint32_t)) != 0) ||
-		    strcmp(x.country, y.country) != 0 || x.prefix_len != y.prefix_len ||
-		    !bt_addr_eq(&x.prefix, &y.prefix))
+		    strcmp(x.country, y.country) != 0 || strcmp(x.reg_country, y.reg_country) != 0 ||
+		    x.prefix_len != y.prefix_len || !bt_addr_eq(&x.prefix, &y.prefix))
 			fail_msg("cache changed the answer for %s",
 				 bt_addr_format(&a, buf, sizeof(buf)));
 	}
 	uint64_t hits, misses;
 	bt_resolver_cache_stats(cached, &hits, &misses);
-	assert_true(hits > 0);
+	/* the cache was used, not switched off for a low hit rate */
+	if (hits < 20000)
+		fail_msg("%u cache bits: %llu hits, %llu misses", cache_bits,
+			 (unsigned long long)hits, (unsigned long long)misses);
 	bt_resolver_close(cached);
 	bt_resolver_close(plain);
+}
+
+static void test_cache_consistent(void **state)
+{
+	(void)state;
+	compare_cached(4);
+	compare_cached(12);
+}
+
+/* With addresses that never recur the cache only costs, and it switches
+ * itself off; when they recur again it comes back. */
+static void test_cache_switches_off(void **state)
+{
+	(void)state;
+	bt_resolver *r = open_dbs(db("geolite2-asn"), NULL);
+	uint64_t h0, m0, h1, m1, h2, m2;
+	bt_resolution o;
+	char err[512];
+	uint32_t x = 12345;
+	for (int i = 0; i < 200000; i++) { /* a fresh /24 each time */
+		bt_addr a;
+		x = x * 1103515245u + 12345u;
+		bt_addr_from_v4(&a, htonl(0x01000000u + (x >> 8 << 8) % 0xdf000000u));
+		assert_int_equal(bt_resolver_lookup(r, &a, &o, err, sizeof(err)), 0);
+	}
+	bt_resolver_cache_stats(r, &h0, &m0);
+	assert_true(h0 < 2000);
+	static const char *const recur[] = {"175.45.176.1", "219.158.96.7", "188.43.1.2",
+					    "2a01:4f8::1"};
+	for (int i = 0; i < 2000000; i++) {
+		if (i == 1500000)
+			bt_resolver_cache_stats(r, &h1, &m1);
+		res(r, recur[i % 4]);
+	}
+	bt_resolver_cache_stats(r, &h2, &m2);
+	/* back on: the last 500,000 are hits */
+	if (h2 - h1 < 499000)
+		fail_msg("%llu hits in the last 500,000 lookups", (unsigned long long)(h2 - h1));
+	bt_resolver_close(r);
 }
 
 static void open_fails(const bt_resolver_config *c, const char *want)
@@ -432,6 +475,7 @@ int main(void)
 		cmocka_unit_test(test_test_ranges_switch),
 		cmocka_unit_test(test_pfx2as_and_ixp),
 		cmocka_unit_test(test_cache_consistent),
+		cmocka_unit_test(test_cache_switches_off),
 		cmocka_unit_test(test_bad_databases),
 		cmocka_unit_test(test_bad_record),
 		cmocka_unit_test(test_bad_address_family),
