@@ -107,7 +107,9 @@ read -r rep1 drop1 <<<"$(sim_counters)"
 SUMMARY=$(grep 'round .*: [0-9]* targets' "$T/run.log" | tail -1)
 echo "prober: ${SUMMARY#*: round }"
 ROUND=$(ls "$T/out/bench/sim/"*.jsonl)
-PPS=$(sed -E 's/.* ([0-9]+) probes\/s.*/\1/' <<<"$SUMMARY")
+PPS=$(sed -E 's/.* s, ([0-9]+) probes\/s, steady.*/\1/' <<<"$SUMMARY")
+STEADY=$(sed -E 's/.*steady ([0-9]+) probes\/s over ([0-9.]+) s, probing ([0-9.]+) s.*/\1 \2 \3/' <<<"$SUMMARY")
+SPOOL=$(sed -E 's/.*spool ([0-9.]+) MiB.*/\1/' <<<"$SUMMARY")
 REPLIES=$(sed -E 's/.* ([0-9]+) replies,.*/\1/' <<<"$SUMMARY")
 LATE=$(sed -E 's/.* ([0-9]+) late.*/\1/' <<<"$SUMMARY")
 BPT=$(sed -E 's/.*engine state ([0-9.]+) B\/target.*/\1/' <<<"$SUMMARY")
@@ -137,15 +139,17 @@ echo
 echo "== campaign round over $N simulator targets (icmp-paris, 1 flow) =="
 awk -v pps="$PPS" -v ceil="$CEIL" -v rep="$REPLIES" -v srep="$((rep1 - rep0))" \
     -v drop="$((drop1 - drop0))" -v bpt="$BPT" -v rss="$RSS" -v sc="$SC_S" -v n="$N" \
-    -v sum="$SUMMARY" -v score="$SCORED" -v late="$LATE" 'BEGIN {
+    -v sum="$SUMMARY" -v score="$SCORED" -v late="$LATE" -v steady="$STEADY" -v spool="$SPOOL" 'BEGIN {
+    split(steady, st, " ")
     match(sum, / ([0-9.]+) s, /); secs = substr(sum, RSTART + 1, RLENGTH - 4)
     match(score, /hops [0-9]+\/[0-9]+/); split(substr(score, RSTART + 5, RLENGTH - 5), hr, "/")
     match(score, /[0-9]+ gaps explained/); expl = substr(score, RSTART, RLENGTH) + 0
     acc = 100 * (hr[1] + expl) / hr[2]; right = 100 * hr[1] / hr[2]
-    printf "sustained rate        %8d probes/s   (%.2f of the sendto ceiling %d; target >= 0.8)\n", pps, pps / ceil, ceil
+    printf "sustained rate        %8d probes/s   (%.2f of the sendto ceiling %d; target >= 0.8): steady state, the first %.1f s of %.1f s of probing, until the last target was taken up\n", st[1], st[1] / ceil, ceil, st[2], st[3]
+    printf "round average         %8d probes/s   (%.2f of the ceiling): all probes over the whole round, with the last targets draining and the traces built from the spool\n", pps, pps / ceil
     printf "matched-reply share   %8.2f %%        (%d used + %d late (trace over) of %d bt-sim replies; TUN dropped %d probes)\n", 100 * (rep + late) / srep, rep, late, srep, drop
     printf "hop accuracy          %8.2f %%        (right, or a gap at a rate-limiting router; target >= 99.5; right alone %.2f %%)\n", acc, right
-    printf "engine state          %8.1f B/target (target <= 64); prober max RSS %d KiB\n", bpt, rss
+    printf "engine state          %8.1f B/target (target <= 64); replies spooled to a file: %.1f MiB; prober max RSS %d KiB (32 MiB of it the capture ring)\n", bpt, spool, rss
     printf "round time            %8.1f s\n", secs
     if (sc != "")
         printf "scamper -p 10000      %8.1f s         (%.1fx the prober; target >= 20x)\n", sc, sc / secs

@@ -1433,6 +1433,8 @@ int bt_engine_run(bt_engine *e, const bt_addr *targets, size_t ntargets,
 	e->now = mono_us();
 	e->mono0 = e->now;
 	e->wall0 = wall_us();
+	uint64_t probes0 = e->st.probes_sent;
+	e->st.run_steady_us = e->st.run_steady_probes = 0;
 	uint64_t t0 = e->now, next_report = e->now + e->pinterval;
 	int result = 0;
 	if (activate(e, err, errlen) != 0) {
@@ -1500,6 +1502,10 @@ int bt_engine_run(bt_engine *e, const bt_addr *targets, size_t ntargets,
 				result = -1;
 				break;
 			}
+			if (e->next_input >= e->ninput) {
+				e->st.run_steady_us = e->now - t0;
+				e->st.run_steady_probes = e->st.probes_sent - probes0;
+			}
 		}
 		if (e->nactive == 0 && e->next_input >= e->ninput)
 			break;
@@ -1541,6 +1547,7 @@ int bt_engine_run(bt_engine *e, const bt_addr *targets, size_t ntargets,
 		report(e, t0);
 	}
 	/* Probing is over (or stopped): build and deliver the finished traces. */
+	e->st.run_probing_us = mono_us() - t0;
 	e->st.spool_bytes += (e->srecs + e->sn) * sizeof(rec);
 	free_probing(e);
 	if (result != -1 && assemble(e, err, errlen) != 0)

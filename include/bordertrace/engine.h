@@ -57,6 +57,10 @@ typedef struct bt_engine_stats {
 	uint64_t state_bytes_peak; /* most bytes of per-run engine state at once */
 	uint64_t active_max;     /* the active window used (targets in progress at once) */
 	uint64_t spool_bytes;    /* replies and trace ends written to the spool file */
+	/* the last run: probing time (then the traces are built), and the
+	 * steady part of it, from the first probe until the last target was
+	 * taken up, when every slot of the active window had work */
+	uint64_t run_probing_us, run_steady_us, run_steady_probes;
 } bt_engine_stats;
 
 /* The active window for these options: enough targets in progress that the
