@@ -101,6 +101,11 @@ pid_t bt_privsep_fork(const char *user, char *err, size_t errlen)
 		fprintf(stderr, "bordertrace-probe: giving up privileges: %s\n", why);
 		_exit(3);
 	}
+	/* The kernel clears the parent-death signal when the credentials
+	 * change (commit_creds), so it is set again as the new user. Found
+	 * when children of killed test runs went on alone. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || getppid() != parent)
+		_exit(3);
 	return 0;
 }
 

@@ -2,7 +2,8 @@
 # Least privilege while probing: the process that sends probes and parses
 # replies has given up root and every capability. Reads /proc/PID/status of
 # the prober's probing process while it probes in the lab (trace, then a
-# campaign round): Uid not 0, CapEff, CapPrm and CapBnd empty, NoNewPrivs 1.
+# campaign round): Uid not 0, CapEff, CapPrm and CapBnd empty, NoNewPrivs 1;
+# and the probing process dies with its parent.
 #   test_privdrop.sh PROBER
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -68,6 +69,19 @@ wait $pid; rc=$?
 check "run: found the probing process" "[[ $got -eq 0 ]]"
 [[ $got -eq 0 ]] && judge run "$T/run.status"
 check "run: the round was committed" "[[ $rc -eq 0 ]] && ls $T/c/out/privdrop/vp/*.jsonl >/dev/null 2>&1" || cat "$T/c/log"
+
+# the parent killed: the probing child must not go on alone (the kernel
+# clears the parent-death signal when the child changes its user)
+ip netns exec "${LAB_PREFIX}vp" "$PROBE" trace -w 2 -q 3 -o "$T/orphan.jsonl" "$dst" 2>/dev/null &
+pid=$!
+child=""
+for i in $(seq 1 50); do child=$(pgrep -P $pid | head -1); [[ -n $child ]] && break; sleep 0.05; done
+kill -9 $pid; wait $pid 2>/dev/null
+gone=1
+alive() { [[ -n $1 ]] && kill -0 $1 2>/dev/null && ! grep -q "^State:.*Z" /proc/$1/status 2>/dev/null; }
+for i in $(seq 1 20); do alive "$child" || { gone=0; break; }; sleep 0.05; done
+[[ $gone -ne 0 && -n $child ]] && kill -9 $child 2>/dev/null
+check "parent killed: the probing child ends with it" "[[ -n \"$child\" && $gone -eq 0 ]]"
 
 # an unknown user: refused, nothing probed
 ip netns exec "${LAB_PREFIX}vp" "$PROBE" trace --user no-such-user-bt "$dst" >/dev/null 2>"$T/err"; rc=$?
