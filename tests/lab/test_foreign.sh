@@ -49,6 +49,9 @@ vp "$PROBE" trace -s 198.18.99.99 "$dst" >/dev/null 2>"$T/bad"; rc=$?
 check "a source address that is not ours: exit 2, says so" "[[ $rc -eq 2 ]] && grep -q \"198.18.99.99\" $T/bad"
 vp "$PROBE" trace -i nosuch0 "$dst" >/dev/null 2>"$T/bad"; rc=$?
 check "an interface that does not exist: exit 2, says so" "[[ $rc -eq 2 ]] && grep -q nosuch0 $T/bad"
+TMPDIR=/nonexistent-bt-spool vp "$PROBE" trace -w 0.5 -o "$T/sp.jsonl" "$dst" >/dev/null 2>"$T/bad"; rc=$?
+check "a spool directory that does not exist: non-zero exit, names it, no output" \
+	"[[ $rc -ne 0 ]] && grep -q \"spool file in /nonexistent-bt-spool\" $T/bad && [[ ! -e $T/sp.jsonl ]]"
 echo "1..$n"
 exit $fail
 '
