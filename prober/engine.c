@@ -1166,6 +1166,15 @@ static chop asm_hop(const bt_engine *e, const asm_ctx *c, uint32_t in, unsigned 
 	return none;
 }
 
+/* An id into a trace (truncated to BT_ID_MAX - 1 bytes, like the %s it
+ * replaces, without the printf machinery: once per trace). */
+static void id_copy(char dst[BT_ID_MAX], const char *src)
+{
+	size_t n = src ? strnlen(src, BT_ID_MAX - 1) : 0;
+	memcpy(dst, src ? src : "", n);
+	dst[n] = '\0';
+}
+
 static int asm_trace(bt_engine *e, const asm_ctx *c, uint32_t in, const rec *end)
 {
 	size_t nhops = end->b;
@@ -1174,9 +1183,9 @@ static int asm_trace(bt_engine *e, const asm_ctx *c, uint32_t in, const rec *end
 		return -1;
 	const bt_flow *f = &e->flows[in % e->o.nflows];
 	tr->version = BT_TRACE_FORMAT_VERSION;
-	snprintf(tr->vp, sizeof(tr->vp), "%s", e->o.vp ? e->o.vp : "");
-	snprintf(tr->campaign, sizeof(tr->campaign), "%s", e->o.campaign ? e->o.campaign : "");
-	snprintf(tr->round, sizeof(tr->round), "%s", e->o.round ? e->o.round : "");
+	id_copy(tr->vp, e->o.vp);
+	id_copy(tr->campaign, e->o.campaign);
+	id_copy(tr->round, e->o.round);
 	tr->method = e->o.method;
 	if (end->u.end.src)
 		bt_addr_from_v4(&tr->src, end->u.end.src);
@@ -1242,7 +1251,8 @@ static int assemble(bt_engine *e, char *err, size_t errlen)
 		return 0;
 	size_t len = e->srecs * sizeof(rec);
 	asm_ctx c = { 0 };
-	c.recs = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, e->spool_fd, 0);
+	/* populated at once: the sort touches every page in random order */
+	c.recs = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, e->spool_fd, 0);
 	if (c.recs == MAP_FAILED) {
 		snprintf(err, errlen, "spool file: %s", strerror(errno));
 		return -1;
