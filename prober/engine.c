@@ -86,7 +86,7 @@ typedef struct rec {
 	} u;
 } rec;
 _Static_assert(sizeof(rec) == 32, "spool records are 32 bytes");
-#define SPOOL_BUF 2048          /* records buffered before a write */
+#define SPOOL_BUF 512           /* records buffered before a write (16 KiB) */
 
 typedef struct target {
 	uint32_t in;            /* input entry: e->input[in / nflows], flow in % nflows */
