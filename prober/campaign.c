@@ -403,10 +403,10 @@ int bt_read_file(const char *path, char **out, size_t *outlen, char *err, size_t
 		if (r == 0)
 			break;
 	}
-	int bad = ferror(f);
+	int bad = ferror(f), saved = errno;
 	fclose(f);
 	if (bad) {
-		snprintf(err, errlen, "%s: read error", path);
+		snprintf(err, errlen, "%s: read error: %s", path, strerror(saved));
 		free(buf);
 		return -1;
 	}

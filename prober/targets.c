@@ -109,10 +109,10 @@ int bt_targets_load(bt_targets *t, const char *path, char *err, size_t errlen)
 		if (r == 0)
 			break;
 	}
-	int bad = ferror(f);
+	int bad = ferror(f), saved = errno;
 	fclose(f);
 	if (bad) {
-		snprintf(err, errlen, "%s: read error", path);
+		snprintf(err, errlen, "%s: read error: %s", path, strerror(saved));
 		free(buf);
 		return -1;
 	}

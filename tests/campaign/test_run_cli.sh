@@ -41,6 +41,8 @@ expect 2 "typo.campaign:3: field 'max_tll': unknown setting" -- run --check "$T/
 printf '198.18.0.1\n198.18.0.0/7\n' >"$T/t.txt"
 expect 2 "t.txt:2: '198.18.0.0/7'" -- run --check "$T/c.campaign"
 expect 2 "No such file" -- run --check "$T/none.campaign"
+mkdir -p "$T/dir.campaign"
+expect 2 "dir.campaign: read error: Is a directory" -- run --check "$T/dir.campaign"
 expect 2 "exactly one CAMPAIGN" -- run
 expect 2 "--rounds" -- run --rounds -1 "$T/c.campaign"
 expect 2 "--vp" -- run --vp a/b "$T/c.campaign"

@@ -42,6 +42,7 @@ expect 2 "source" -- trace -s nowhere 198.18.0.1
 printf '198.18.0.1\n# ok\nbogus\n' >"$tmp/t.txt"
 expect 2 "t.txt:3: 'bogus'" -- trace -T "$tmp/t.txt"
 expect 2 "No such file" -- trace -T "$tmp/none.txt"
+expect 2 "read error: Is a directory" -- trace -T "$tmp"
 # An output file that cannot be created: refused before the first probe
 # (and the target is 127.0.0.1, the one address the host namespace may probe).
 if [[ $(id -u) -eq 0 ]]; then
