@@ -47,6 +47,7 @@ struct bt_pipeline {
 	centry *cache;
 	size_t cmask, cn;
 	uint64_t traces, hops;
+	size_t files;           /* round files read */
 	bool finished;
 };
 
@@ -400,6 +401,7 @@ static int add_trace(bt_pipeline *p, const bt_trace *t, char *err, size_t errlen
 static int add_file(bt_pipeline *p, const char *path, char *err, size_t errlen)
 {
 	bt_trace_reader *r;
+	p->files++;
 	if (strcmp(path, "-") == 0)
 		r = bt_trace_reader_fdopen(stdin, "<stdin>");
 	else
@@ -509,8 +511,17 @@ int bt_pipeline_add_path(bt_pipeline *p, const char *path, char *err, size_t err
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (S_ISDIR(st.st_mode))
-		return add_dir(p, path, 0, err, errlen);
+	if (S_ISDIR(st.st_mode)) {
+		/* A directory without a single round file is more likely a wrong
+		 * path than a quiet week: say so rather than report no events. */
+		size_t before = p->files;
+		int rc = add_dir(p, path, 0, err, errlen);
+		if (rc == 0 && p->files == before) {
+			snprintf(err, errlen, "%s: no round files (*.jsonl) in it or below", path);
+			return -1;
+		}
+		return rc;
+	}
 	return add_file(p, path, err, errlen);
 }
 
