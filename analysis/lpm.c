@@ -3,11 +3,18 @@
  *
  * Keys are 128-bit integers for both families (IPv4 in the low 32 bits), so
  * one sweep serves both. A lookup's cost is its memory loads, one after the
- * other (the resolver's cache misses land here, in tables of megabytes):
- * the index is sized to the table, about four intervals a bucket, and after
- * the sweep IPv4 interval starts are narrowed to 32 bits and paired with
- * their values, so that a bucket and the value found are one cache line:
- * index, line, done. */
+ * other (the resolver's cache misses land here, in tables of megabytes), so
+ * after the sweep:
+ *  - each interval start is stored next to its value (IPv4 narrowed to 32
+ *    bits), so that the line where the search ends holds the answer;
+ *  - the index over the leading bits is sized to the table (about four
+ *    intervals a bucket), and a bucket still larger than SPLIT_BYTES gets an
+ *    index of its own over the next 8 bits, and so on: addresses in use are
+ *    far from uniform (IPv6 networks sit in 2001::/16, 2a00::/12 ...; some
+ *    IPv4 /16s hold thousands of small networks), and a binary search over
+ *    thousands of intervals is a dozen cache misses in a row.
+ * So a lookup is the index (small, usually cached), a line or two of index
+ * per split level, and the bucket's line. */
 #include "bordertrace/lpm.h"
 
 #include <stdlib.h>
@@ -21,6 +28,9 @@ __extension__ typedef unsigned __int128 u128;
  * small table's index stays in the L1 cache) and at most 16 (256 KiB). */
 #define INDEX_BITS_MIN 8
 #define INDEX_BITS_MAX 16
+#define SPLIT_BYTES 512      /* a larger bucket gets an index of its own */
+#define SPLIT_BITS 8         /* over this many more bits */
+#define CHILD 0x80000000u    /* index entry: the offset of a bucket's index */
 
 struct range {
 	u128 first, last;
@@ -31,14 +41,19 @@ struct fam {
 	unsigned width;
 	struct range *in; /* what was added, kept so build can run again */
 	size_t n, cap;
-	u128 *start;      /* disjoint intervals covering the whole space */
-	uint32_t *val;
+	u128 *start;      /* while building: disjoint intervals covering the */
+	uint32_t *val;    /* whole space, and their values */
 	size_t ni, icap;
-	struct iv4 {      /* IPv4, after build: start narrowed, and value (start */
-		uint32_t start, val; /* and val freed) */
+	struct iv4 {      /* after build, IPv4 */
+		uint32_t start, val;
 	} *iv4;
+	struct iv6 {      /* after build, IPv6 */
+		uint64_t hi, lo;
+		uint32_t val;
+	} *iv6;
 	unsigned ibits;
-	uint32_t *index;  /* last interval starting at or before each bucket */
+	uint32_t *index;  /* last interval starting at or before each bucket, */
+	size_t nindex;    /* or CHILD | offset of the bucket's own index */
 };
 
 struct bt_lpm {
@@ -48,13 +63,19 @@ struct bt_lpm {
 	size_t count;    /* ranges added, kept across freeze */
 };
 
-static u128 key_of(const bt_addr *a)
+static inline uint64_t be64(const uint8_t *p) /* compiled to a load and a byte swap */
 {
-	u128 k = 0;
-	unsigned nb = a->family == AF_INET ? 4 : 16;
-	for (unsigned i = 0; i < nb; i++)
-		k = (k << 8) | a->bytes[i];
-	return k;
+	return (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 | (uint64_t)p[2] << 40 |
+	       (uint64_t)p[3] << 32 | (uint64_t)p[4] << 24 | (uint64_t)p[5] << 16 |
+	       (uint64_t)p[6] << 8 | p[7];
+}
+
+static inline u128 key_of(const bt_addr *a)
+{
+	if (a->family == AF_INET)
+		return (uint32_t)a->bytes[0] << 24 | (uint32_t)a->bytes[1] << 16 |
+		       (uint32_t)a->bytes[2] << 8 | a->bytes[3];
+	return (u128)be64(a->bytes) << 64 | be64(a->bytes + 8);
 }
 
 static void addr_of(u128 k, int family, bt_addr *a)
@@ -107,6 +128,17 @@ static unsigned block_within(u128 key, u128 lo, u128 hi, unsigned width)
 	return k > width ? width : k;
 }
 
+/* block_within for IPv4, in 32 bits (every cache miss of the resolver
+ * computes two): next is the start of the next interval, 2^32 for none. */
+static unsigned block_within4(uint32_t key, uint32_t lo, uint64_t next)
+{
+	/* key differs from lo - 1 and from next, so each has a leading 1 */
+	unsigned a = lo > 0 ? (unsigned)__builtin_clz(key ^ (lo - 1)) + 1 : 0;
+	unsigned b = next >> 32 ? 0 : (unsigned)__builtin_clz(key ^ (uint32_t)next) + 1;
+	unsigned k = a > b ? a : b;
+	return k > 32 ? 32 : k;
+}
+
 void *bt_lpm_alloc_table(size_t size)
 {
 	const size_t huge = (size_t)2 << 20;
@@ -114,7 +146,7 @@ void *bt_lpm_alloc_table(size_t size)
 		return aligned_alloc(128, (size + 127) / 128 * 128);
 	size = (size + huge - 1) / huge * huge;
 	void *p = aligned_alloc(huge, size);
-#if defined(MADV_HUGEPAGE) && !defined(NO_HP)
+#ifdef MADV_HUGEPAGE
 	if (p != NULL)
 		madvise(p, size, MADV_HUGEPAGE); /* advice: no matter if refused */
 #endif
@@ -139,6 +171,7 @@ void bt_lpm_free(bt_lpm *t)
 		free(t->f[i].in);
 		free(t->f[i].start);
 		free(t->f[i].iv4);
+		free(t->f[i].iv6);
 		free(t->f[i].val);
 		free(t->f[i].index);
 	}
@@ -225,26 +258,91 @@ static int emit(struct fam *f, u128 lo, uint32_t v, bool distinct)
 	return 0;
 }
 
+/* Appends an index of n + 1 entries; returns its offset, or SIZE_MAX. */
+static size_t index_grow(struct fam *f, size_t n)
+{
+	uint32_t *p = realloc(f->index, (f->nindex + n + 1) * sizeof(*p));
+	if (p == NULL || f->nindex + n + 1 >= CHILD)
+		return SIZE_MAX;
+	f->index = p;
+	f->nindex += n + 1;
+	return f->nindex - n - 1;
+}
+
+/* Fills the index at node: n buckets of 2^shift keys from base, the
+ * intervals from lo (which starts at or before base) to hi; then splits
+ * its buckets that are too large. */
+static int index_node(struct fam *f, size_t node, size_t n, unsigned shift, u128 base,
+		      size_t lo, size_t hi)
+{
+	size_t esize = f->width == 32 ? sizeof(struct iv4) : sizeof(struct iv6);
+	for (size_t h = 0, j = lo; h < n; h++) {
+		u128 key = base + ((u128)h << shift);
+		while (j < hi && f->start[j + 1] <= key)
+			j++;
+		f->index[node + h] = (uint32_t)j;
+	}
+	f->index[node + n] = (uint32_t)hi;
+	if (shift < SPLIT_BITS)
+		return 0;
+	for (size_t h = 0; h < n; h++) {
+		/* (the next bucket is not split yet: its entry is plain) */
+		size_t blo = f->index[node + h], bhi = f->index[node + h + 1];
+		if ((bhi - blo + 1) * esize <= SPLIT_BYTES)
+			continue;
+		size_t child = index_grow(f, (size_t)1 << SPLIT_BITS);
+		if (child == SIZE_MAX ||
+		    index_node(f, child, (size_t)1 << SPLIT_BITS, shift - SPLIT_BITS,
+			       base + ((u128)h << shift), blo, bhi) != 0)
+			return -1;
+		f->index[node + h] = CHILD | (uint32_t)child;
+	}
+	return 0;
+}
+
 /* The bucket index over the sorted interval starts. */
 static int build_index(struct fam *f)
 {
 	unsigned bits = INDEX_BITS_MIN;
 	while (bits < INDEX_BITS_MAX && ((size_t)4 << bits) < f->ni)
 		bits++;
-	size_t size = (size_t)1 << bits;
 	free(f->index);
-	f->index = malloc((size + 1) * sizeof(*f->index));
-	if (f->index == NULL)
-		return -1;
+	f->index = NULL;
+	f->nindex = 0;
 	f->ibits = bits;
-	size_t j = 0;
-	for (size_t h = 0; h < size; h++) {
-		u128 key = (u128)h << (f->width - bits);
-		while (j + 1 < f->ni && f->start[j + 1] <= key)
-			j++;
-		f->index[h] = (uint32_t)j;
+	if (f->ni >= CHILD || index_grow(f, (size_t)1 << bits) == SIZE_MAX)
+		return -1;
+	return index_node(f, 0, (size_t)1 << bits, f->width - bits, 0, 0, f->ni - 1);
+}
+
+/* The searchable form: each start next to its value. */
+static int pair_up(struct fam *f)
+{
+	free(f->iv4); /* from an earlier build */
+	free(f->iv6);
+	f->iv4 = NULL;
+	f->iv6 = NULL;
+	if (f->width == 32) {
+		if ((f->iv4 = bt_lpm_alloc_table(f->ni * sizeof(*f->iv4))) == NULL)
+			return -1;
+		for (size_t i = 0; i < f->ni; i++) {
+			f->iv4[i].start = (uint32_t)f->start[i];
+			f->iv4[i].val = f->val[i];
+		}
+	} else {
+		if ((f->iv6 = bt_lpm_alloc_table(f->ni * sizeof(*f->iv6))) == NULL)
+			return -1;
+		for (size_t i = 0; i < f->ni; i++) {
+			f->iv6[i].hi = (uint64_t)(f->start[i] >> 64);
+			f->iv6[i].lo = (uint64_t)f->start[i];
+			f->iv6[i].val = f->val[i];
+		}
 	}
-	f->index[size] = (uint32_t)(f->ni - 1);
+	free(f->start);
+	free(f->val);
+	f->start = NULL;
+	f->val = NULL;
+	f->icap = 0; /* a later build starts its arrays afresh */
 	return 0;
 }
 
@@ -308,21 +406,10 @@ static bt_lpm_conflict build_fam(struct fam *f, bool distinct, uint32_t *ca, uin
 		goto nomem;
 	free(stack);
 
-	if (build_index(f) != 0)
+	if (build_index(f) != 0 || pair_up(f) != 0) {
+		free(f->index); /* half built: lookups find nothing rather than garbage */
+		f->index = NULL;
 		return BT_LPM_NOMEM;
-	if (f->width == 32) {
-		free(f->iv4); /* from an earlier build */
-		if ((f->iv4 = bt_lpm_alloc_table(f->ni * sizeof(*f->iv4))) == NULL)
-			return BT_LPM_NOMEM;
-		for (size_t i = 0; i < f->ni; i++) {
-			f->iv4[i].start = (uint32_t)f->start[i];
-			f->iv4[i].val = f->val[i];
-		}
-		free(f->start);
-		free(f->val);
-		f->start = NULL;
-		f->val = NULL;
-		f->icap = 0; /* a later build starts its arrays afresh */
 	}
 	return BT_LPM_OK;
 nomem:
@@ -347,6 +434,56 @@ bt_lpm_conflict bt_lpm_build(bt_lpm *t, uint32_t *a, uint32_t *b)
 	return BT_LPM_OK;
 }
 
+/* The intervals that may hold key: from *lo, which starts at or before it,
+ * to *hi. (Inlined, so that IPv4's key is known to fit 32 bits.) */
+static inline __attribute__((always_inline)) void bucket(const struct fam *f, u128 key,
+							  size_t *lo, size_t *hi)
+{
+	unsigned shift = f->width - f->ibits;
+	const uint32_t *node = f->index;
+	size_t h = (size_t)(key >> shift);
+	while (node[h] & CHILD) {
+		node = f->index + (node[h] & ~CHILD);
+		shift -= SPLIT_BITS;
+		h = (size_t)(key >> shift) & (((size_t)1 << SPLIT_BITS) - 1);
+	}
+	uint32_t next = node[h + 1];
+	while (next & CHILD) /* a split bucket's own index starts with it */
+		next = f->index[next & ~CHILD];
+	*lo = node[h];
+	*hi = next;
+}
+
+/* The searches below find the last interval of [lo, hi] starting at or
+ * before key (lo does) without a branch on the comparisons, which the
+ * processor could not predict; a bucket may span two cache lines, which
+ * are fetched at once rather than one after the other. */
+static size_t search4(const struct fam *f, uint32_t key, size_t lo, size_t hi)
+{
+	const struct iv4 *base = &f->iv4[lo];
+	__builtin_prefetch(&f->iv4[hi]);
+	for (size_t n = hi - lo + 1; n > 1; n -= n / 2)
+		base = base[n / 2].start <= key ? base + n / 2 : base;
+	return (size_t)(base - f->iv4);
+}
+
+static size_t search6(const struct fam *f, u128 key, size_t lo, size_t hi)
+{
+	const struct iv6 *base = &f->iv6[lo];
+	uint64_t khi = (uint64_t)(key >> 64), klo = (uint64_t)key;
+	__builtin_prefetch(&f->iv6[hi]);
+	for (size_t n = hi - lo + 1; n > 1; n -= n / 2) {
+		const struct iv6 *m = base + n / 2;
+		base = (m->hi < khi) | ((m->hi == khi) & (m->lo <= klo)) ? m : base;
+	}
+	return (size_t)(base - f->iv6);
+}
+
+static u128 start6(const struct iv6 *e)
+{
+	return (u128)e->hi << 64 | e->lo;
+}
+
 uint32_t bt_lpm_lookup(const bt_lpm *t, const bt_addr *addr, unsigned *block_len)
 {
 	const struct fam *f;
@@ -361,43 +498,24 @@ uint32_t bt_lpm_lookup(const bt_lpm *t, const bt_addr *addr, unsigned *block_len
 			*block_len = 0;
 		return BT_LPM_NONE;
 	}
+	size_t lo, hi, i;
 	if (f->iv4 != NULL) {
-		uint32_t key = (uint32_t)addr->bytes[0] << 24 | (uint32_t)addr->bytes[1] << 16 |
-			       (uint32_t)addr->bytes[2] << 8 | addr->bytes[3];
-		uint32_t h = key >> (32 - f->ibits);
-		const struct iv4 *base = &f->iv4[f->index[h]];
-		size_t nb = f->index[h + 1] - f->index[h] + 1;
-		/* A bucket may span two cache lines: fetch both at once rather
-		 * than one after the other as the search reaches them. */
-		__builtin_prefetch(base + nb - 1);
-		/* The last interval of the bucket starting at or before key
-		 * (base[0] does), without a branch on the comparisons, which
-		 * the processor could not predict. */
-		for (size_t n = nb; n > 1; n -= n / 2)
-			base = base[n / 2].start <= key ? base + n / 2 : base;
-		size_t lo = (size_t)(base - f->iv4);
-		if (block_len) {
-			u128 end = lo + 1 < f->ni ? (u128)base[1].start - 1 : max_key(32);
-			*block_len = block_within(key, base->start, end, 32);
-		}
-		return base->val;
+		uint32_t k4 = (uint32_t)key_of(addr);
+		bucket(f, k4, &lo, &hi);
+		i = search4(f, k4, lo, hi);
+		if (block_len)
+			*block_len = block_within4(k4, f->iv4[i].start,
+						   i + 1 < f->ni ? f->iv4[i + 1].start : UINT64_C(1) << 32);
+		return f->iv4[i].val;
 	}
 	u128 key = key_of(addr);
-	uint32_t h = (uint32_t)(key >> (f->width - f->ibits));
-	size_t lo = f->index[h], hi = f->index[h + 1];
-	/* Invariant: start[lo] <= key; find the last such interval. */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo + 1) / 2;
-		if (f->start[mid] <= key)
-			lo = mid;
-		else
-			hi = mid - 1;
-	}
+	bucket(f, key, &lo, &hi);
+	i = search6(f, key, lo, hi);
 	if (block_len) {
-		u128 end = lo + 1 < f->ni ? f->start[lo + 1] - 1 : max_key(f->width);
-		*block_len = block_within(key, f->start[lo], end, f->width);
+		u128 end = i + 1 < f->ni ? start6(&f->iv6[i + 1]) - 1 : max_key(128);
+		*block_len = block_within(key, start6(&f->iv6[i]), end, 128);
 	}
-	return f->val[lo];
+	return f->iv6[i].val;
 }
 
 size_t bt_lpm_count(const bt_lpm *t)
@@ -417,17 +535,6 @@ void bt_lpm_freeze(bt_lpm *t)
 		free(f->in);
 		f->in = NULL;
 		f->n = f->cap = 0;
-		/* The interval arrays grew by doubling: give the slack back. */
-		if (f->start != NULL && f->val != NULL && f->ni > 0 && f->ni < f->icap) {
-			u128 *s = realloc(f->start, f->ni * sizeof(*s));
-			uint32_t *v = realloc(f->val, f->ni * sizeof(*v));
-			if (s)
-				f->start = s;
-			if (v)
-				f->val = v;
-			if (s && v)
-				f->icap = f->ni;
-		}
 	}
 	t->frozen = true;
 }

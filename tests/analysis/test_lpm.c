@@ -167,11 +167,30 @@ static void test_range_as_prefix(void **state)
 }
 
 /* Random nested prefixes: compare with a scan for the longest containing
- * prefix, and check that the block length holds. */
+ * prefix, and check that the block length holds. The prefixes are drawn
+ * in a 32-bit window of the address: all of IPv4, bits 32-63 of IPv6. */
 struct pfx {
 	uint32_t net;
-	unsigned len;
+	unsigned len; /* within the window */
 };
+
+/* n distinct prefixes: the bits outside keep from fixed, lengths min..32 */
+static void draw(struct pfx *p, size_t n, uint32_t fixed, uint32_t keep, unsigned min)
+{
+	for (size_t k = 0; k < n;) {
+		unsigned len = min + (unsigned)rand() % (33 - min);
+		uint32_t net = fixed | ((uint32_t)rand() * 2654435761u & keep);
+		net &= len ? ~0u << (32 - len) : 0;
+		bool dup = false;
+		for (size_t i = 0; i < k && !dup; i++)
+			dup = p[i].net == net && p[i].len == len;
+		if (!dup) {
+			p[k].net = net;
+			p[k].len = len;
+			k++;
+		}
+	}
+}
 
 static uint32_t naive(const struct pfx *p, size_t n, uint32_t x)
 {
@@ -193,24 +212,12 @@ static void test_random_v4(void **state)
 	enum { N = 3000 };
 	struct pfx *p = calloc(N, sizeof(*p));
 	bt_lpm *t = bt_lpm_new();
-	size_t n = 0;
 	srand(42);
-	while (n < N) {
-		/* Concentrate in 10/8 so that nesting is common. */
-		unsigned len = 8 + (unsigned)rand() % 25;
-		uint32_t net = 0x0a000000u | ((uint32_t)rand() & 0x00ffffffu);
-		net &= len ? ~0u << (32 - len) : 0;
-		bool dup = false;
-		for (size_t i = 0; i < n && !dup; i++)
-			dup = p[i].net == net && p[i].len == len;
-		if (dup)
-			continue;
-		p[n].net = net;
-		p[n].len = len;
+	draw(p, N, 0x0a000000u, 0x00ffffffu, 8); /* in 10/8: nesting is common */
+	for (size_t i = 0; i < N; i++) {
 		bt_addr a;
-		bt_addr_from_v4(&a, htonl(net));
-		assert_int_equal(bt_lpm_add_prefix(t, &a, len, (uint32_t)n), 0);
-		n++;
+		bt_addr_from_v4(&a, htonl(p[i].net));
+		assert_int_equal(bt_lpm_add_prefix(t, &a, p[i].len, (uint32_t)i), 0);
 	}
 	assert_int_equal(bt_lpm_build(t, NULL, NULL), BT_LPM_OK);
 	for (int i = 0; i < 200000; i++) {
@@ -221,10 +228,54 @@ static void test_random_v4(void **state)
 		bt_addr_from_v4(&a, htonl(x));
 		unsigned b;
 		uint32_t v = bt_lpm_lookup(t, &a, &b);
-		assert_int_equal(v, naive(p, n, x));
+		assert_int_equal(v, naive(p, N, x));
 		uint32_t y = x ^ (((uint32_t)rand() * 2654435761u) & (b == 32 ? 0 : (~0u >> b)));
 		bt_addr_from_v4(&a, htonl(y));
 		assert_int_equal(bt_lpm_lookup(t, &a, NULL), v);
+	}
+	free(p);
+	bt_lpm_free(t);
+}
+
+/* 2001:db8::/32 with x as bits 32-63 and low as bits 96-127. */
+static bt_addr v6_at(uint32_t x, uint32_t low)
+{
+	bt_addr a = A("2001:db8::");
+	for (int i = 0; i < 4; i++) {
+		a.bytes[4 + i] = (uint8_t)(x >> (24 - 8 * i));
+		a.bytes[12 + i] = (uint8_t)(low >> (24 - 8 * i));
+	}
+	return a;
+}
+
+/* The same for IPv6, crowded into 2001:db8::/32 as real IPv6 tables crowd
+ * into a few /12s: buckets of the index that large get their own index,
+ * which the lookups must walk right. Prefixes /32 to /64. */
+static void test_random_v6(void **state)
+{
+	(void)state;
+	enum { N = 3000 };
+	struct pfx *p = calloc(N, sizeof(*p));
+	bt_lpm *t = bt_lpm_new();
+	srand(43);
+	draw(p, N, 0, ~0u, 0);
+	for (size_t i = 0; i < N; i++) {
+		bt_addr a = v6_at(p[i].net, 0);
+		assert_int_equal(bt_lpm_add_prefix(t, &a, 32 + p[i].len, (uint32_t)i), 0);
+	}
+	assert_int_equal(bt_lpm_build(t, NULL, NULL), BT_LPM_OK);
+	for (int i = 0; i < 200000; i++) {
+		uint32_t x = (uint32_t)rand() * 2654435761u;
+		bt_addr a = v6_at(x, (uint32_t)rand());
+		unsigned b;
+		uint32_t v = bt_lpm_lookup(t, &a, &b);
+		assert_int_equal(v, naive(p, N, x));
+		/* any address in the block has the same answer (blocks here
+		 * are /32 to /64) */
+		assert_true(b >= 32 && b <= 64);
+		uint32_t flip = ((uint32_t)rand() * 2654435761u) & (b == 64 ? 0 : ~0u >> (b - 32));
+		bt_addr y = v6_at(x ^ flip, (uint32_t)rand());
+		assert_int_equal(bt_lpm_lookup(t, &y, NULL), v);
 	}
 	free(p);
 	bt_lpm_free(t);
@@ -239,6 +290,7 @@ int main(void)
 		cmocka_unit_test(test_range_as_prefix),
 		cmocka_unit_test(test_distinct_and_freeze),
 		cmocka_unit_test(test_random_v4),
+		cmocka_unit_test(test_random_v6),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
