@@ -21,8 +21,10 @@
  * lookup walks their trees; mmdb_tree_lookups leaves them in the files.
  * Results are cached by the largest prefix over which every source consulted
  * gives the same answer (a 2-way set-associative cache keyed by the
- * address's /24 or /48), so repeated routers cost a hash and a compare. A
- * resolver is not thread-safe: use one per thread. */
+ * address's /24 or /48), so repeated routers cost a hash and a compare; the
+ * cache switches itself off while addresses rarely repeat (then it costs
+ * more than it saves), and tries again later. A resolver is not
+ * thread-safe: use one per thread. */
 #ifndef BORDERTRACE_RESOLVER_H
 #define BORDERTRACE_RESOLVER_H
 
@@ -45,7 +47,8 @@ typedef enum bt_source {
 
 const char *bt_source_name(bt_source s);
 
-#define BT_RESOLVER_CACHE_BITS_DEFAULT 18 /* 2^18 slots of 64 bytes: 16 MiB */
+#define BT_RESOLVER_CACHE_BITS_DEFAULT 18 /* 2^18 IPv4 slots of 32 bytes and
+					     2^16 IPv6 slots of 64: 12 MiB */
 
 typedef struct bt_resolver_config {
 	const char *asn_db;             /* NULL: none */
@@ -58,7 +61,8 @@ typedef struct bt_resolver_config {
 	size_t n_ixp;
 	bool lookup_test_ranges;        /* resolve documentation/benchmarking ranges */
 	bool prefer_pfx2as;             /* prefix table before MMDB for ASNs */
-	unsigned cache_bits;            /* log2 of cache slots (2..24); 0 = no cache */
+	unsigned cache_bits;            /* log2 of IPv4 cache slots (2..24), a
+					   quarter as many for IPv6; 0 = no cache */
 	bool mmdb_tree_lookups;         /* do not load the MMDBs' networks at open:
 					   look each address up in the tree (mmdb.h) */
 } bt_resolver_config;
@@ -101,7 +105,8 @@ const bt_mmdb *bt_resolver_country_db(const bt_resolver *r);
 size_t bt_resolver_pfx2as_count(const bt_resolver *r);
 size_t bt_resolver_ixp_count(const bt_resolver *r);
 
-/* Cache counters since open. */
+/* Cache counters since open; lookups made while the cache is switched off
+ * count as misses. */
 void bt_resolver_cache_stats(const bt_resolver *r, uint64_t *hits, uint64_t *misses);
 
 #endif
