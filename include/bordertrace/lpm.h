@@ -8,10 +8,11 @@
  * says two different things about the same addresses.
  *
  * Build flattens the entries per family into sorted disjoint intervals; a
- * lookup is a 16-bit direct index plus a short binary search. Besides the
- * value, a lookup returns the length of the largest prefix around the address
- * over which the answer is the same (including "no entry"), so callers can
- * cache answers by prefix. */
+ * lookup is a direct index over the leading bits (sized to the table, and
+ * split further where the intervals crowd) plus a short binary search.
+ * Besides the value, a lookup returns the length of the largest prefix
+ * around the address over which the answer is the same (including "no
+ * entry"), so callers can cache answers by prefix. */
 #ifndef BORDERTRACE_LPM_H
 #define BORDERTRACE_LPM_H
 
