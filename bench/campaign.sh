@@ -136,7 +136,7 @@ CPU=$(sed -n 's/^maxrss_kb [0-9]* //p' "$T/run.log")
 "$SIM" truth --method icmp-paris --flows 0 --src 198.51.100.1 --targets "$T/targets.txt" >"$T/truth.tsv"
 "$SIM" interfaces >"$T/interfaces.tsv"
 SCORED=$(python3 "$SCORE" hops --truth "$T/truth.tsv" --traces "$ROUND" --interfaces "$T/interfaces.tsv" \
-    --allow-ratelimit 2>&1 | grep -E 'traces [0-9]+ \(missing' | tail -1) || true
+    --allow-ratelimit --filled-apart 2>&1 | grep -E 'traces [0-9]+ \(missing' | tail -1) || true
 echo "score: $SCORED"
 grep progress "$T/run.log" | sed "s/^/  /"
 echo "prober: $CPU (CPU share of one core over the whole run, user and system seconds)"
@@ -165,6 +165,11 @@ awk -v pps="$PPS" -v ceil="$CEIL" -v rep="$REPLIES" -v srep="$((rep1 - rep0))" \
     printf "round average         %8d probes/s   (%.2f of the ceiling): all probes over the whole round, with the last targets draining and the traces built from the spool\n", pps, pps / ceil
     printf "matched-reply share   %8.2f %%        (%d used + %d late (trace over) of %d bt-sim replies; TUN dropped %d probes)\n", 100 * (rep + late) / srep, rep, late, srep, drop
     printf "hop accuracy          %8.2f %%        (right, or a gap at a rate-limiting router; target >= 99.5; right alone %.2f %%)\n", acc, right
+    if (match(score, /filled [0-9]+\/[0-9]+/)) {
+        split(substr(score, RSTART + 7, RLENGTH - 7), fl, "/")
+        if (fl[2] > 0)
+            printf "filled hops           %8.2f %%        (split TTL: %d hops copied from another trace, not probed and not in the figure above; %d equal this flow'"'"'s truth)\n", 100 * fl[1] / fl[2], fl[2], fl[1]
+    }
     printf "engine state          %8.1f B/target (target <= 64); replies spooled to a file: %.1f MiB; prober max RSS %d KiB (32 MiB of it the capture ring)\n", bpt, spool, rss
     printf "round time            %8.1f s\n", secs
     if (sc != "")
