@@ -43,49 +43,17 @@ done
 
 NS=btcb$$
 T=$(mktemp -d /tmp/btcb.XXXXXX)
-SIM_PID=
+. "$HERE/sim_ns.sh"
 cleanup() {
-    [[ -n $SIM_PID ]] && kill "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null
-    ip netns del "$NS" 2>/dev/null
+    sim_ns_down "$NS"
     rm -rf "$T"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-
-PIN_SIM=() PIN_SEND=()
-if (($(nproc) >= 2)) && command -v taskset >/dev/null; then
-    PIN_SIM=(taskset -c 1) PIN_SEND=(taskset -c 0)
-fi
-
-ip netns add "$NS"
-ip -n "$NS" link set lo up
-ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-ip netns exec "$NS" "${PIN_SIM[@]}" "$SIM" serve --tun bts0 2>"$T/sim.log" &
-SIM_PID=$!
-for _ in $(seq 100); do ip -n "$NS" link show bts0 >/dev/null 2>&1 && break; sleep 0.05; done
-ip -n "$NS" addr add 198.51.100.1/32 dev bts0
-ip -n "$NS" link set bts0 txqueuelen 10000
-ip -n "$NS" link set bts0 up
-ip -n "$NS" route add 198.18.0.0/15 dev bts0 src 198.51.100.1
-# Replies are read from the capture tap, which comes before the ingress hook:
-# dropping them there spares the kernel's IP/ICMP receive path, which runs on
-# bt-sim's core (it writes them into the TUN device), so that the simulator
-# keeps up. The ceiling below is measured with the same rule in place.
-ip netns exec "$NS" nft -f - <<'NFT'
-table netdev btbench {
-    chain in { type filter hook ingress device "bts0" priority 0; policy drop; }
-}
-NFT
+sim_ns_up "$NS" "$T/sim.log"
 
 sim_counters() { # prints "replies tun_dropped" from bt-sim's next counters line
-    local before
-    before=$(grep -c ': in ' "$T/sim.log" || true)
-    kill -USR2 "$SIM_PID"
-    for _ in $(seq 100); do
-        (($(grep -c ': in ' "$T/sim.log" || true) > before)) && break
-        sleep 0.02
-    done
-    grep ': in ' "$T/sim.log" | tail -1 | sed -E 's/.* replies ([0-9]+) .*tun-dropped (-?[0-9]+).*/\1 \2/'
+    sim_ns_counters "$T/sim.log" | sed -E 's/.* replies ([0-9]+) .*tun-dropped (-?[0-9]+).*/\1 \2/'
 }
 
 # 1. the ceiling

@@ -34,41 +34,18 @@ SENDER=$BUILD/tests/sim/sendto_loop
 
 NS=btceil$$
 LOG=$(mktemp /tmp/btceil.XXXXXX)
-SIM_PID=
+. "$(dirname "${BASH_SOURCE[0]}")/sim_ns.sh"
 cleanup() {
-    [[ -n $SIM_PID ]] && kill "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null
-    ip netns del "$NS" 2>/dev/null
+    sim_ns_down "$NS"
     rm -f "$LOG"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-
-PIN_SIM=() PIN_SEND=()
-if (($(nproc) >= 2)) && command -v taskset >/dev/null; then
-    PIN_SIM=(taskset -c 1) PIN_SEND=(taskset -c 0)
-fi
-
-ip netns add "$NS"
-ip -n "$NS" link set lo up
-ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-ip netns exec "$NS" "${PIN_SIM[@]}" "$SIM" serve --tun bts0 "$@" 2>"$LOG" &
-SIM_PID=$!
-for _ in $(seq 100); do ip -n "$NS" link show bts0 >/dev/null 2>&1 && break; sleep 0.05; done
-ip -n "$NS" addr add 198.51.100.1/32 dev bts0
-ip -n "$NS" link set bts0 txqueuelen 10000
-ip -n "$NS" link set bts0 up
-ip -n "$NS" route add 198.18.0.0/15 dev bts0 src 198.51.100.1
+sim_ns_up "$NS" "$LOG" "$@"
 
 # counters: ask bt-sim, then read "in N, replies M" from its last line.
 counters() {
-    local before
-    before=$(grep -c ': in ' "$LOG" || true)
-    kill -USR2 "$SIM_PID"
-    for _ in $(seq 100); do
-        (($(grep -c ': in ' "$LOG" || true) > before)) && break
-        sleep 0.02
-    done
-    grep ': in ' "$LOG" | tail -1 | sed -E 's/.*: in ([0-9]+), replies ([0-9]+).*/\1 \2/'
+    sim_ns_counters "$LOG" | sed -E 's/.*: in ([0-9]+), replies ([0-9]+).*/\1 \2/'
 }
 tx_dropped() {
     ip -n "$NS" -s link show bts0 | awk '/TX:/ { getline; print $4 }'
