@@ -240,7 +240,7 @@ __attribute__((noinline)) static bool parse_v6(const char *s, size_t n, uint8_t 
 	return true;
 }
 
-int bt_addr_parse(const char *s, bt_addr *out)
+static int parse_addr(const char *s, bt_addr *out, bool simd)
 {
 	char pad[8];
 	memset(out, 0, sizeof(*out));
@@ -248,9 +248,10 @@ int bt_addr_parse(const char *s, bt_addr *out)
 		return -1;
 	size_t n = strnlen(s, 40);
 #ifdef HAVE_V4_SSSE3
-	bool v4 = __builtin_cpu_supports("ssse3") ? parse_v4_ssse3(s, n, out->bytes)
-						    : parse_v4(s, out->bytes);
+	bool v4 = simd && __builtin_cpu_supports("ssse3") ? parse_v4_ssse3(s, n, out->bytes)
+							  : parse_v4(s, out->bytes);
 #else
+	(void)simd;
 	bool v4 = parse_v4(s, out->bytes);
 #endif
 	if (v4) {
@@ -277,6 +278,16 @@ int bt_addr_parse(const char *s, bt_addr *out)
 	}
 	memset(out, 0, sizeof(*out));
 	return -1;
+}
+
+int bt_addr_parse(const char *s, bt_addr *out)
+{
+	return parse_addr(s, out, true);
+}
+
+int bt_addr_parse_portable(const char *s, bt_addr *out)
+{
+	return parse_addr(s, out, false);
 }
 
 int bt_prefix_parse(const char *s, bool strict, bt_addr *out, unsigned *len,

@@ -20,6 +20,9 @@ typedef struct bt_addr {
 /* Parses a dotted-quad IPv4 or an IPv6 address; no prefixes, no names.
  * Returns 0, or -1 when s is not an address. */
 int bt_addr_parse(const char *s, bt_addr *out);
+/* The same without the SSSE3 dotted-quad parser, which the machines that
+ * have it would otherwise never run (for the tests). */
+int bt_addr_parse_portable(const char *s, bt_addr *out);
 
 /* Parses "addr/len" (or a bare address, len = 32/128). Host bits must be zero
  * when strict is true. Returns 0, or -1 with a short reason in *why. */
