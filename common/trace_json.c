@@ -309,14 +309,15 @@ static void o_hop(out *o, const bt_hop *h)
 int bt_trace_to_json(const bt_trace *t, char **buf, size_t *len, size_t *cap)
 {
 	char t0[BT_TIME_STRLEN], t1[BT_TIME_STRLEN];
-	if (!plain(t->vp) || !plain(t->campaign) || !plain(t->round) ||
-	    bt_time_format(t->start_us, t0, sizeof(t0)) == NULL ||
-	    bt_time_format(t->end_us, t1, sizeof(t1)) == NULL)
-		return bt_trace_to_json_general(t, buf, len, cap);
+	/* the check first: it also bounds the ids that plain() reads */
 	if (bt_trace_check(t, NULL, 0) != 0) {
 		errno = EINVAL;
 		return -1;
 	}
+	if (!plain(t->vp) || !plain(t->campaign) || !plain(t->round) ||
+	    bt_time_format(t->start_us, t0, sizeof(t0)) == NULL ||
+	    bt_time_format(t->end_us, t1, sizeof(t1)) == NULL)
+		return bt_trace_to_json_general(t, buf, len, cap);
 	size_t need = *len + HEAD_MAX + t->hop_count * HOP_MAX + 2;
 	if (need > *cap) {
 		size_t nc = *cap ? *cap : 256;

@@ -303,6 +303,7 @@ static int run_round(campaign_state *s, bt_targets *order, const char *id, bool 
 	bool eperm = false;
 	bt_engine_opts o = s->c.eng;
 	o.round = id;
+	o.skip_partial = true; /* a stopped round is dropped: do not build it */
 	*fatal = false;
 	bt_engine *e = bt_engine_open(&o, err, sizeof(err), &eperm);
 	if (e == NULL) {

@@ -78,7 +78,7 @@ typedef struct rec {
 		bt_mpls mpls[3];
 		struct {
 			int64_t start_us;  /* UTC, first probe */
-			uint32_t dur_us;   /* to the end of the trace */
+			uint32_t dur;      /* to the end: µs, or ms | DUR_MS when longer */
 			uint32_t probes;
 			uint32_t src;      /* network order */
 			uint32_t fill;     /* input entry + 1 the hops below back_stop come from */
@@ -86,13 +86,14 @@ typedef struct rec {
 	} u;
 } rec;
 _Static_assert(sizeof(rec) == 32, "spool records are 32 bytes");
+#define DUR_MS 0x80000000u
 #define SPOOL_BUF 512           /* records buffered before a write (16 KiB) */
 
 typedef struct target {
 	uint32_t in;            /* input entry: e->input[in / nflows], flow in % nflows */
-	uint32_t dst;           /* network order */
+	uint32_t dst, src;      /* network order */
 	uint32_t hpos;          /* position in the timer heap + 1; 0: not there */
-	uint32_t start;         /* µs after the run's start (mod 2^32), first probe */
+	uint32_t start_ms;      /* ms after the run's start, first probe (49 days) */
 	uint32_t fill;          /* split: input entry + 1 the hops below back_stop come from */
 	uint16_t probes;
 	uint8_t next;           /* index of the next never-sent TTL (forward) */
@@ -102,9 +103,9 @@ typedef struct target {
 	uint8_t back_stop;      /* split: indices below are taken from another trace */
 	uint8_t outstanding;
 	uint8_t stop_reason;    /* bt_stop, pending until the frontier gets there */
-	uint8_t live, fwd_done;
-	uint8_t queued;         /* in the ready queue (at most once) */
-	uint8_t started;        /* start is set */
+	uint8_t live : 1, fwd_done : 1;
+	uint8_t queued : 1;     /* in the ready queue (at most once) */
+	uint8_t started : 1;    /* start_ms is set */
 	int16_t back;           /* split: next backward index to send; -1 none left */
 } target;
 _Static_assert(sizeof(target) <= 36, "the pool header stays small");
@@ -157,6 +158,7 @@ struct bt_engine {
 	size_t sn;              /* records in sbuf */
 	uint64_t srecs;         /* records written */
 	int spool_errno;
+	const char *spool_where; /* its directory, for messages */
 	/* route cache: the source toward a /24 */
 	int route_fd;
 	uint32_t rc_net[256], rc_src[256];
@@ -226,8 +228,8 @@ static int check_opts(const bt_engine_opts *o, char *err, size_t errlen)
 		snprintf(err, errlen, "window must be at least 1");
 	else if (o->rate_pps < 1)
 		snprintf(err, errlen, "rate must be at least 1 packet per second");
-	else if (o->wait_us < 1000)
-		snprintf(err, errlen, "wait must be at least 1 ms");
+	else if (o->wait_us < 1000 || o->wait_us > 60000000)
+		snprintf(err, errlen, "wait must be 1 ms..60 s");
 	else if (o->nflows < 1 || o->flow > BT_PROBE_MAX_FLOW || o->flow + o->nflows - 1 > BT_PROBE_MAX_FLOW)
 		snprintf(err, errlen, "flows must lie in 0..%d", BT_PROBE_MAX_FLOW);
 	else if (bt_addr_is_set(&o->src) && o->src.family != AF_INET)
@@ -786,6 +788,7 @@ static int spool_open(bt_engine *e, char *err, size_t errlen)
 		dir = getenv("TMPDIR");
 	if (dir == NULL || *dir == '\0')
 		dir = "/tmp";
+	e->spool_where = dir;
 	e->spool_fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (e->spool_fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
 		char path[4096];
@@ -822,13 +825,12 @@ static void finish(bt_engine *e, target *t, bt_stop reason, size_t nhops)
 	r->slot = t->back_stop;
 	r->a = (uint8_t)reason;
 	r->b = (uint8_t)nhops;
-	uint32_t now = rel32(e, e->now), start = t->started ? t->start : now;
-	r->u.end.start_us = wall_at(e, e->now - (now - start));
-	r->u.end.dur_us = now - start;
+	uint64_t start = t->started ? e->mono0 + (uint64_t)t->start_ms * 1000u : e->now;
+	uint64_t d = e->now > start ? e->now - start : 0;
+	r->u.end.start_us = wall_at(e, start);
+	r->u.end.dur = d < DUR_MS ? (uint32_t)d : DUR_MS | (uint32_t)(d / 1000 < DUR_MS ? d / 1000 : DUR_MS - 1);
 	r->u.end.probes = t->probes;
-	int why;
-	if (route_source(e, t->dst, &r->u.end.src, &why) != 0)
-		r->u.end.src = 0;
+	r->u.end.src = t->src;
 	r->u.end.fill = t->fill;
 }
 
@@ -961,17 +963,11 @@ static int send_probe(bt_engine *e, target *t, int idx)
 	uint8_t attempt = (uint8_t)(S_ATT(slot[idx]) + 1);
 	char err[256];
 
-	uint32_t src;
-	int why;
-	if (route_source(e, t->dst, &src, &why) != 0) {
-		finish(e, t, BT_STOP_ERROR, 0); /* the route went away */
-		return 0;
-	}
 	if (!t->started) {
-		t->start = rel32(e, e->now);
+		t->start_ms = (uint32_t)((e->now - e->mono0) / 1000u);
 		t->started = 1;
 	}
-	if (bt_probe_build(e->pb, &e->flows[t_flow(e, t)], src, t->dst, ttl, attempt, err, sizeof(err)) != 0 ||
+	if (bt_probe_build(e->pb, &e->flows[t_flow(e, t)], t->src, t->dst, ttl, attempt, err, sizeof(err)) != 0 ||
 	    bt_probe_send(e->pb, err, sizeof(err)) < 0) {
 		e->st.send_errors++;
 		if (errno == ENOBUFS || errno == EAGAIN)
@@ -1026,6 +1022,15 @@ static void spool_reply(bt_engine *e, const target *t, int idx, const bt_reply *
 	}
 }
 
+static bool replied_below(const bt_engine *e, const target *t, int idx)
+{
+	const uint8_t *slot = t_slot(e, t);
+	for (int i = 0; i < idx; i++)
+		if (S_STATE(slot[i]) == SLOT_REPLIED)
+			return true;
+	return false;
+}
+
 static void on_reply(bt_engine *e, const bt_reply *r)
 {
 	bt_match m;
@@ -1051,9 +1056,10 @@ static void on_reply(bt_engine *e, const bt_reply *r)
 		e->st.foreign++; /* an attempt not sent yet: cannot be a reply to us */
 		return;
 	}
-	/* Replied already, given up, or an earlier attempt than the one now
-	 * out: that one's wait is over and its send time is gone. */
-	if ((st != SLOT_INFLIGHT && st != SLOT_RETRY) || m.attempt != att) {
+	/* Replied already, given up, waiting for its retry, or an earlier
+	 * attempt than the one now out: its wait is over (and the 16-bit send
+	 * time may no longer tell how long ago it went). */
+	if (st != SLOT_INFLIGHT || m.attempt != att) {
 		e->st.late++;
 		return;
 	}
@@ -1063,8 +1069,7 @@ static void on_reply(bt_engine *e, const bt_reply *r)
 		return;
 	}
 	e->st.replies++;
-	if (st == SLOT_INFLIGHT)
-		t->outstanding--;
+	t->outstanding--;
 	slot[idx] = S_MAKE(SLOT_REPLIED, att);
 	spool_reply(e, t, idx, r, m.attempt);
 
@@ -1085,7 +1090,11 @@ static void on_reply(bt_engine *e, const bt_reply *r)
 		uint32_t owner = stop_find(e, m.ttl, r->src);
 		if (owner == 0) {
 			stop_add(e, m.ttl, r->src, t->in);
-		} else if (owner != t->in + 1) {
+		} else if (owner != t->in + 1 && t->fill == 0 && !replied_below(e, t, idx)) {
+			/* Only once, and only above every hop this trace has itself
+			 * (replies can come out of order with a window): so every
+			 * entry a trace owns lies at or above its own stop, and a
+			 * chain of fills only ever goes down. */
 			t->back_stop = (uint8_t)idx;
 			t->fill = owner;
 			t->back = -1;
@@ -1115,8 +1124,13 @@ static int asm_sort(bt_engine *e, asm_ctx *c, size_t nrec)
 		efree(e, next, (n + 1) * sizeof(uint32_t));
 		return -1;
 	}
-	for (size_t i = 0; i < nrec; i++)
+	for (size_t i = 0; i < nrec; i++) {
+		if (c->recs[i].in >= n) { /* only a corrupted spool file */
+			efree(e, next, (n + 1) * sizeof(uint32_t));
+			return -1;
+		}
 		c->start[c->recs[i].in + 1]++;
+	}
 	for (size_t b = 0; b < n; b++)
 		c->start[b + 1] += c->start[b];
 	memcpy(next, c->start, (n + 1) * sizeof(uint32_t));
@@ -1148,14 +1162,20 @@ static const rec *asm_end(const asm_ctx *c, uint32_t in)
 /* The hop at index slot of the trace of input entry in: its own reply, or,
  * below its back_stop, the hop of the trace it was filled from (which saw
  * the stop interface itself, so its own back_stop lies lower: the chain
- * ends). A gap otherwise. */
+ * ends; see on_reply). A gap otherwise, and also when that trace ended
+ * at or below the stop (its destination or unreachable hop would land in
+ * the middle of this path). */
 static chop asm_hop(const bt_engine *e, const asm_ctx *c, uint32_t in, unsigned slot)
 {
 	chop none = { .attempt = e->o.attempts };
 	for (int depth = 0; depth < 256; depth++) {
 		const rec *end = asm_end(c, in);
 		if (end != NULL && slot < end->slot && end->u.end.fill != 0) {
-			in = end->u.end.fill - 1;
+			uint32_t owner = end->u.end.fill - 1;
+			const rec *oend = asm_end(c, owner);
+			if (owner >= e->ninput || (oend != NULL && oend->b <= end->slot))
+				return none;
+			in = owner;
 			continue;
 		}
 		for (uint32_t i = c->start[in]; i < c->start[in + 1]; i++)
@@ -1180,7 +1200,7 @@ static int asm_trace(bt_engine *e, const asm_ctx *c, uint32_t in, const rec *end
 	size_t nhops = end->b;
 	bt_trace *tr = bt_trace_alloc(nhops);
 	if (tr == NULL)
-		return -1;
+		return -2;
 	const bt_flow *f = &e->flows[in % e->o.nflows];
 	tr->version = BT_TRACE_FORMAT_VERSION;
 	id_copy(tr->vp, e->o.vp);
@@ -1198,7 +1218,8 @@ static int asm_trace(bt_engine *e, const asm_ctx *c, uint32_t in, const rec *end
 	tr->max_ttl = e->o.max_ttl;
 	tr->stop = (bt_stop)end->a;
 	tr->start_us = end->u.end.start_us;
-	tr->end_us = end->u.end.start_us + end->u.end.dur_us;
+	uint32_t dur = end->u.end.dur;
+	tr->end_us = end->u.end.start_us + (dur & DUR_MS ? (int64_t)(dur & ~DUR_MS) * 1000 : (int64_t)dur);
 	tr->probes_sent = end->u.end.probes;
 	tr->hop_count = nhops;
 	for (size_t i = 0; i < nhops; i++) {
@@ -1244,7 +1265,7 @@ static int assemble(bt_engine *e, char *err, size_t errlen)
 {
 	spool_flush(e);
 	if (e->spool_errno != 0) {
-		snprintf(err, errlen, "spool file: %s", strerror(e->spool_errno));
+		snprintf(err, errlen, "spool file in %s: %s", e->spool_where, strerror(e->spool_errno));
 		return -1;
 	}
 	if (e->srecs == 0)
@@ -1254,20 +1275,25 @@ static int assemble(bt_engine *e, char *err, size_t errlen)
 	/* populated at once: the sort touches every page in random order */
 	c.recs = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, e->spool_fd, 0);
 	if (c.recs == MAP_FAILED) {
-		snprintf(err, errlen, "spool file: %s", strerror(errno));
+		snprintf(err, errlen, "spool file in %s: %s", e->spool_where, strerror(errno));
 		return -1;
 	}
 	int rc = 0;
 	if (asm_sort(e, &c, e->srecs) != 0) {
-		snprintf(err, errlen, "out of memory building %zu traces", e->ninput);
+		snprintf(err, errlen, "building %zu traces: out of memory, or the spool file was changed", e->ninput);
 		rc = -1;
 	}
 	for (uint32_t in = 0; rc == 0 && in < e->ninput && !e->cb_failed; in++) {
 		const rec *end = asm_end(&c, in);
 		if (end == NULL)
 			continue; /* not finished: stopped before */
-		if (asm_trace(e, &c, in, end) != 0)
+		int r = asm_trace(e, &c, in, end);
+		if (r == -2) {
+			snprintf(err, errlen, "out of memory building a trace");
+			rc = -1;
+		} else if (r != 0) {
 			e->cb_failed = 1;
+		}
 	}
 	efree(e, c.start, (e->ninput + 1) * sizeof(uint32_t));
 	munmap(c.recs, len);
@@ -1404,8 +1430,8 @@ static int activate(bt_engine *e, char *err, size_t errlen)
 		}
 		e->nactive++;
 		int why = 0;
-		uint32_t src;
-		if (route_source(e, t->dst, &src, &why) != 0) {
+		if (route_source(e, t->dst, &t->src, &why) != 0) {
+			t->src = 0;
 			finish(e, t, BT_STOP_ERROR, 0); /* frees the entry */
 			continue;
 		}
@@ -1465,7 +1491,7 @@ int bt_engine_run(bt_engine *e, const bt_addr *targets, size_t ntargets,
 			break;
 		}
 		if (e->spool_errno != 0) {
-			snprintf(err, errlen, "spool file: %s", strerror(e->spool_errno));
+			snprintf(err, errlen, "spool file in %s: %s", e->spool_where, strerror(e->spool_errno));
 			result = -1;
 			break;
 		}
@@ -1560,7 +1586,7 @@ int bt_engine_run(bt_engine *e, const bt_addr *targets, size_t ntargets,
 	e->st.run_probing_us = mono_us() - t0;
 	e->st.spool_bytes += (e->srecs + e->sn) * sizeof(rec);
 	free_probing(e);
-	if (result != -1 && assemble(e, err, errlen) != 0)
+	if ((result == 0 || (result == 1 && !e->o.skip_partial)) && assemble(e, err, errlen) != 0)
 		result = -1;
 	if (result == 0 && e->cb_failed)
 		result = 1;

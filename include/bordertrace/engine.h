@@ -38,6 +38,8 @@ typedef struct bt_engine_opts {
 	const char *vp, *campaign, *round;
 	const char *spool_dir; /* where replies wait until the traces are built
 				  (an unnamed file); NULL: $TMPDIR, else /tmp */
+	bool skip_partial;     /* stopped: build no traces at all (the caller
+				  throws the run away; exit within the 2 s) */
 } bt_engine_opts;
 
 void bt_engine_opts_default(bt_engine_opts *o);

@@ -217,6 +217,12 @@ filled=$(cat "$D"/*.jsonl | grep -c '"filled_below_ttl":2}$')
 probes=$(sed -n 's/.* \([0-9]*\) probes, .*/\1/p' "$T/split.log" | tail -1)
 check "split TTL: $saved probes saved, $filled records marked filled below TTL 2, $probes probes (600 without)" \
     [ "${saved:-0}" -gt 150 -a "$filled" -eq "${saved:-0}" -a "$((probes + saved))" -eq 600 ]
+# the same with every TTL in flight at once (window 3): backward replies come
+# out of order, and fills must still never copy a wrong hop or loop
+campaign splitw "$T/splitw.campaign" 'rate = 4000' 'split_ttl = 3' 'window = 3' 'active = 20' 'schedule = { interval = 1; rounds = 1; }'
+ip netns exec "$VPNS" "$PROBER" run "$T/splitw.campaign" >"$T/splitw.log" 2>&1
+python3 "$HERE/check_rounds.py" "$T/out/splitw/vp-lab" --targets 200 --campaign splitw --vp vp-lab --hops >/dev/null 2>"$T/chk"
+check "split TTL, window 3: every trace still equals the truth" [ $? -eq 0 ]
 
 # 6. the rate from a capture ------------------------------------------------
 RATE=500
