@@ -376,46 +376,6 @@ int bt_campaign_parse(bt_campaign *cp, const char *buf, size_t len, const char *
 	return 0;
 }
 
-int bt_read_file(const char *path, char **out, size_t *outlen, char *err, size_t errlen)
-{
-	FILE *f = fopen(path, "rb");
-	if (f == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	for (;;) {
-		if (cap - len < 65536) {
-			size_t nc = cap ? cap * 2 : 65536;
-			char *nb = realloc(buf, nc + 1);
-			if (nb == NULL) {
-				snprintf(err, errlen, "%s: out of memory", path);
-				free(buf);
-				fclose(f);
-				return -1;
-			}
-			buf = nb;
-			cap = nc;
-		}
-		size_t r = fread(buf + len, 1, cap - len, f);
-		len += r;
-		if (r == 0)
-			break;
-	}
-	int bad = ferror(f), saved = errno;
-	fclose(f);
-	if (bad) {
-		snprintf(err, errlen, "%s: read error: %s", path, strerror(saved));
-		free(buf);
-		return -1;
-	}
-	buf[len] = '\0';
-	*out = buf;
-	*outlen = len;
-	return 0;
-}
-
 int bt_campaign_load(bt_campaign *c, const char *path, char *err, size_t errlen)
 {
 	char *buf;

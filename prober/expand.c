@@ -33,43 +33,6 @@ uint32_t bt_expand_pick(uint32_t net, unsigned len, uint32_t seed)
 	return net + 1 + h % (size - 2);
 }
 
-/* Calls fn(token, lineno) for every non-blank line, comments stripped; stops
- * at the first non-zero return. Tokens longer than 63 bytes or holding a NUL
- * are reported as bad with an empty token. */
-typedef int (*line_fn)(const char *tok, size_t lineno, void *arg);
-
-static int each_line(const char *buf, size_t len, line_fn fn, void *arg)
-{
-	size_t lineno = 0, pos = 0;
-	while (pos < len) {
-		const char *line = buf + pos;
-		const char *nl = memchr(line, '\n', len - pos);
-		size_t ll = nl ? (size_t)(nl - line) : len - pos;
-		pos += ll + (nl ? 1 : 0);
-		lineno++;
-		const char *hash = memchr(line, '#', ll);
-		if (hash)
-			ll = (size_t)(hash - line);
-		while (ll > 0 && (line[0] == ' ' || line[0] == '\t')) {
-			line++;
-			ll--;
-		}
-		while (ll > 0 && (line[ll - 1] == ' ' || line[ll - 1] == '\t' || line[ll - 1] == '\r'))
-			ll--;
-		if (ll == 0)
-			continue;
-		char tok[64] = "";
-		if (ll < sizeof(tok) && memchr(line, '\0', ll) == NULL) {
-			memcpy(tok, line, ll);
-			tok[ll] = '\0';
-		}
-		int rc = fn(tok, lineno, arg);
-		if (rc != 0)
-			return rc;
-	}
-	return 0;
-}
-
 struct parse_ctx {
 	bt_targets *t;
 	bt_exclude *x;
@@ -134,7 +97,7 @@ int bt_expand_parse(bt_targets *t, const char *buf, size_t len, const char *name
 		    uint32_t seed, char *err, size_t errlen)
 {
 	struct parse_ctx c = { .t = t, .name = name, .seed = seed, .err = err, .errlen = errlen };
-	return each_line(buf, len, target_line, &c);
+	return bt_list_lines(buf, len, target_line, &c);
 }
 
 void bt_exclude_init(bt_exclude *x)
@@ -190,7 +153,7 @@ int bt_exclude_parse(bt_exclude *x, const char *buf, size_t len, const char *nam
 		     char *err, size_t errlen)
 {
 	struct parse_ctx c = { .x = x, .name = name, .err = err, .errlen = errlen };
-	return each_line(buf, len, exclude_line, &c);
+	return bt_list_lines(buf, len, exclude_line, &c);
 }
 
 static int cmp_range(const void *a, const void *b)

@@ -45,8 +45,7 @@ int bt_targets_add_string(bt_targets *t, const char *s, char *err, size_t errlen
 	return 0;
 }
 
-int bt_targets_parse(bt_targets *t, const char *buf, size_t len, const char *name, char *err,
-		     size_t errlen)
+int bt_list_lines(const char *buf, size_t len, bt_line_fn fn, void *arg)
 {
 	size_t lineno = 0, pos = 0;
 	while (pos < len) {
@@ -66,23 +65,48 @@ int bt_targets_parse(bt_targets *t, const char *buf, size_t len, const char *nam
 			ll--;
 		if (ll == 0)
 			continue;
-		char tok[64];
-		if (ll >= sizeof(tok) || memchr(line, '\0', ll) != NULL) {
-			snprintf(err, errlen, "%s:%zu: not an IP address", name, lineno);
-			return -1;
+		char tok[64] = "";
+		if (ll < sizeof(tok) && memchr(line, '\0', ll) == NULL) {
+			memcpy(tok, line, ll);
+			tok[ll] = '\0';
 		}
-		memcpy(tok, line, ll);
-		tok[ll] = '\0';
-		char why[128];
-		if (bt_targets_add_string(t, tok, why, sizeof(why)) != 0) {
-			snprintf(err, errlen, "%s:%zu: '%s': %s", name, lineno, tok, why);
-			return -1;
-		}
+		int rc = fn(tok, lineno, arg);
+		if (rc != 0)
+			return rc;
 	}
 	return 0;
 }
 
-int bt_targets_load(bt_targets *t, const char *path, char *err, size_t errlen)
+struct parse_ctx {
+	bt_targets *t;
+	const char *name;
+	char *err;
+	size_t errlen;
+};
+
+static int parse_line(const char *tok, size_t lineno, void *arg)
+{
+	struct parse_ctx *c = arg;
+	char why[128];
+	if (*tok == '\0') {
+		snprintf(c->err, c->errlen, "%s:%zu: not an IP address", c->name, lineno);
+		return -1;
+	}
+	if (bt_targets_add_string(c->t, tok, why, sizeof(why)) != 0) {
+		snprintf(c->err, c->errlen, "%s:%zu: '%s': %s", c->name, lineno, tok, why);
+		return -1;
+	}
+	return 0;
+}
+
+int bt_targets_parse(bt_targets *t, const char *buf, size_t len, const char *name, char *err,
+		     size_t errlen)
+{
+	struct parse_ctx c = { t, name, err, errlen };
+	return bt_list_lines(buf, len, parse_line, &c);
+}
+
+int bt_read_file(const char *path, char **out, size_t *outlen, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "rb");
 	if (f == NULL) {
@@ -94,7 +118,7 @@ int bt_targets_load(bt_targets *t, const char *path, char *err, size_t errlen)
 	for (;;) {
 		if (cap - len < 65536) {
 			size_t nc = cap ? cap * 2 : 65536;
-			char *nb = realloc(buf, nc);
+			char *nb = realloc(buf, nc + 1);
 			if (nb == NULL) {
 				snprintf(err, errlen, "%s: out of memory", path);
 				free(buf);
@@ -116,6 +140,18 @@ int bt_targets_load(bt_targets *t, const char *path, char *err, size_t errlen)
 		free(buf);
 		return -1;
 	}
+	buf[len] = '\0';
+	*out = buf;
+	*outlen = len;
+	return 0;
+}
+
+int bt_targets_load(bt_targets *t, const char *path, char *err, size_t errlen)
+{
+	char *buf;
+	size_t len;
+	if (bt_read_file(path, &buf, &len, err, errlen) != 0)
+		return -1;
 	int rc = bt_targets_parse(t, buf, len, path, err, errlen);
 	free(buf);
 	return rc;

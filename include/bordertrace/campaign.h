@@ -59,7 +59,4 @@ int bt_campaign_load(bt_campaign *c, const char *path, char *err, size_t errlen)
 int bt_campaign_targets(const bt_campaign *c, bt_targets *out, bt_filter_stats *st,
 			char *err, size_t errlen);
 
-/* Reads a whole file into a malloc'd buffer (NUL-terminated). 0 or -1. */
-int bt_read_file(const char *path, char **buf, size_t *len, char *err, size_t errlen);
-
 #endif

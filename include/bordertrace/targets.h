@@ -19,9 +19,19 @@ void bt_targets_init(bt_targets *t);
 void bt_targets_free(bt_targets *t);
 /* One address; 0, or -1 with a reason in err. */
 int bt_targets_add_string(bt_targets *t, const char *s, char *err, size_t errlen);
+/* Calls fn(token, lineno) for every non-blank line of a list, '#' comments
+ * and surrounding blanks stripped; stops at the first non-zero return. A
+ * token longer than 63 bytes or holding a NUL comes as "" (the caller
+ * reports it as bad). */
+typedef int (*bt_line_fn)(const char *tok, size_t lineno, void *arg);
+int bt_list_lines(const char *buf, size_t len, bt_line_fn fn, void *arg);
 /* Parses a whole list; name is used in errors ("name:line: ..."). */
 int bt_targets_parse(bt_targets *t, const char *buf, size_t len, const char *name, char *err,
 		     size_t errlen);
+/* Reads a whole file into a malloc'd buffer (NUL-terminated); errors name
+ * the path ("read error: Is a directory"). 0 or -1. Campaign files and
+ * lists are read with it too. */
+int bt_read_file(const char *path, char **buf, size_t *len, char *err, size_t errlen);
 /* Reads and parses a file. */
 int bt_targets_load(bt_targets *t, const char *path, char *err, size_t errlen);
 /* Removes repeated addresses keeping the first; returns how many were removed. */
