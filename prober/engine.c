@@ -15,7 +15,7 @@
  * spool file (32-byte records), and so is a closing record when a trace
  * ends. When probing is over the spool is sorted by target in place and the
  * traces are built from it and delivered in input order. The pool keeps only
- * what steers probing: 5 bytes per TTL and a 56-byte header.
+ * what steers probing: 3 bytes per TTL and a 36-byte header.
  *
  * Split TTL (Doubletree, FlashRoute): probing starts at split_ttl and goes
  * forward to the destination as usual, then backward toward the VP; a
