@@ -2,11 +2,13 @@
 # campaign.sh — one campaign round over every target of the simulator
 # (bt-sim, 65,536 targets behind a TUN device), against the send-path ceiling
 # and scamper, in one run. Prints:
-#   - the sendto ceiling (bench/sendto_loop, same namespace, same core);
-#   - the prober's sustained probes/s over the round and its ratio to the ceiling;
+#   - the sendto ceiling (bench/sendto_loop, same namespace, same core),
+#     measured before and after the round, the higher kept;
+#   - the prober's sustained probes/s (steady state: until the last target is
+#     taken up) and its ratio to the ceiling, and the whole round's average;
 #   - the matched-reply share (replies the prober matched / replies bt-sim sent);
 #   - hop accuracy against bt-sim's truth (tests/sim/score.py: right, or a gap
-#     at a rate-limiting router);
+#     at a rate-limiting router), hops copied by split TTL scored apart;
 #   - engine state bytes per target (the round summary's figure);
 #   - scamper's time for the same targets (-p 10000, icmp-paris) and the ratio.
 #
