@@ -54,6 +54,7 @@ enum { SLOT_UNSENT = 0, SLOT_INFLIGHT, SLOT_RETRY, SLOT_REPLIED, SLOT_GAP };
 #define NONE 0xff               /* no slot index (slots are 0..254) */
 #define MIN_ACTIVE 4096u
 #define MAX_ACTIVE (1u << 22)
+#define PREFETCH_AHEAD 8        /* ready-queue visits */
 
 /* A reply as the spool keeps it: 16 bytes instead of a bt_hop. */
 typedef struct chop {
@@ -967,8 +968,8 @@ static int send_probe(bt_engine *e, target *t, int idx)
 		t->start_ms = (uint32_t)((e->now - e->mono0) / 1000u);
 		t->started = 1;
 	}
-	if (bt_probe_build(e->pb, &e->flows[t_flow(e, t)], t->src, t->dst, ttl, attempt, err, sizeof(err)) != 0 ||
-	    bt_probe_send(e->pb, err, sizeof(err)) < 0) {
+	errno = 0;
+	if (bt_probe_emit(e->pb, &e->flows[t_flow(e, t)], t->src, t->dst, ttl, attempt, err, sizeof(err)) < 0) {
 		e->st.send_errors++;
 		if (errno == ENOBUFS || errno == EAGAIN)
 			return -1; /* the queue is full: try again later, nothing recorded */
@@ -1514,6 +1515,13 @@ int bt_engine_run(bt_engine *e, const bt_addr *targets, size_t ntargets,
 		bool blocked = false;
 		while (tokens >= 1.0 && e->rcount > 0 && !e->cb_failed) {
 			uint32_t idx = e->ready[e->rhead];
+			if (e->rcount > PREFETCH_AHEAD) {
+				/* 32k targets in progress do not fit in the cache:
+				 * fetch the one a few visits ahead now */
+				uint32_t ahead = e->ready[(e->rhead + PREFETCH_AHEAD) % e->cap];
+				__builtin_prefetch(&e->tg[ahead], 1);
+				__builtin_prefetch(e->arena + (size_t)ahead * e->stride, 1);
+			}
 			e->rhead = (e->rhead + 1) % e->cap;
 			e->rcount--;
 			target *t = &e->tg[idx];

@@ -9,14 +9,21 @@
 #include <libnet.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 struct bt_probe_builder {
 	libnet_t *l;
 	libnet_ptag_t l4_tag, ip_tag;
 	bt_method method; /* of the l4 block built, to rebuild when it changes */
 	bool have_l4;
+	/* The fast path: libnet's bytes for one probe of tmethod, built once;
+	 * bt_probe_render patches the fields that vary. */
+	int tmethod;      /* -1: no template yet */
+	uint16_t tlen;
+	uint8_t tmpl[BT_PROBE_MAX_LEN];
 };
 
 void bt_flow_init(bt_flow *f, bt_method m, uint16_t flow, uint16_t dport, uint32_t secret)
@@ -157,6 +164,7 @@ bt_probe_builder *bt_probe_builder_open(int injection, const char *device, char 
 	}
 	b->l4_tag = LIBNET_PTAG_INITIALIZER;
 	b->ip_tag = LIBNET_PTAG_INITIALIZER;
+	b->tmethod = -1;
 	return b;
 }
 
@@ -247,6 +255,99 @@ int bt_probe_copy(bt_probe_builder *b, uint8_t *buf, size_t buflen)
 	}
 	libnet_adv_free_packet(b->l, pkt);
 	return r;
+}
+
+/* ---- the fast path: a template from libnet, patched per probe ---- */
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static int make_template(bt_probe_builder *b, const bt_flow *f, char *err, size_t errlen)
+{
+	/* Any flow and addresses do: every field they set is patched. */
+	if (bt_probe_build(b, f, 0, 0, 1, 1, err, errlen) != 0)
+		return -1;
+	int n = bt_probe_copy(b, b->tmpl, sizeof(b->tmpl));
+	if (n < 20 + 8) {
+		snprintf(err, errlen, "building probe: cannot assemble the template");
+		return -1;
+	}
+	b->tlen = (uint16_t)n;
+	b->tmethod = (int)f->method;
+	return 0;
+}
+
+int bt_probe_render(bt_probe_builder *b, const bt_flow *f, uint32_t src, uint32_t dst,
+		    uint8_t ttl, uint8_t attempt, uint8_t *buf, char *err, size_t errlen)
+{
+	if (b->tmethod != (int)f->method && make_template(b, f, err, errlen) != 0)
+		return -1;
+	bt_probe_fields pf;
+	bt_probe_fields_make(f, src, dst, ttl, attempt, &pf);
+	memcpy(buf, b->tmpl, b->tlen);
+	uint8_t *l4 = buf + 20;
+	switch (f->method) {
+	case BT_METHOD_ICMP_PARIS:
+		put16(l4 + 2, f->icmp_sum);
+		put16(l4 + 4, pf.echo_id);
+		put16(l4 + 6, pf.echo_seq);
+		memcpy(l4 + 8, pf.payload, BT_PROBE_PAYLOAD);
+		break;
+	case BT_METHOD_UDP_PARIS:
+		put16(l4, f->sport);
+		put16(l4 + 2, f->dport);
+		put16(l4 + 6, pf.udp_sum);
+		memcpy(l4 + 8, pf.payload, BT_PROBE_PAYLOAD);
+		break;
+	case BT_METHOD_TCP_SYN:
+	default: {
+		put16(l4, f->sport);
+		put16(l4 + 2, f->dport);
+		put16(l4 + 4, (uint16_t)(pf.tcp_seq >> 16));
+		put16(l4 + 6, (uint16_t)pf.tcp_seq);
+		put16(l4 + 16, 0);
+		size_t tl = (size_t)b->tlen - 20;
+		uint8_t ph[12];
+		memcpy(ph, &src, 4);
+		memcpy(ph + 4, &dst, 4);
+		ph[8] = 0;
+		ph[9] = IPPROTO_TCP;
+		put16(ph + 10, (uint16_t)tl);
+		put16(l4 + 16, (uint16_t)~fold(sum16(l4, tl, sum16(ph, sizeof(ph), 0))));
+		break;
+	}
+	}
+	put16(buf + 4, pf.ip_id);
+	buf[8] = ttl;
+	memcpy(buf + 12, &src, 4);
+	memcpy(buf + 16, &dst, 4);
+	put16(buf + 10, 0);
+	put16(buf + 10, (uint16_t)~fold(sum16(buf, 20, 0)));
+	return b->tlen;
+}
+
+int bt_probe_emit(bt_probe_builder *b, const bt_flow *f, uint32_t src, uint32_t dst,
+		  uint8_t ttl, uint8_t attempt, char *err, size_t errlen)
+{
+	uint8_t pkt[BT_PROBE_MAX_LEN];
+	int n = bt_probe_render(b, f, src, dst, ttl, attempt, pkt, err, errlen);
+	if (n < 0)
+		return -1;
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr.s_addr = dst };
+	ssize_t w = sendto(libnet_getfd(b->l), pkt, (size_t)n, 0, (const struct sockaddr *)&to, sizeof(to));
+	if (w != n) {
+		int saved = errno;
+		if (w < 0)
+			snprintf(err, errlen, "sendto: %s", strerror(saved));
+		else
+			snprintf(err, errlen, "sendto: %zd of %d bytes written", w, n);
+		errno = w < 0 ? saved : EMSGSIZE;
+		return -1;
+	}
+	return n;
 }
 
 /* ---- matching ---- */

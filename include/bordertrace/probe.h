@@ -86,6 +86,20 @@ int bt_probe_send(bt_probe_builder *b, char *err, size_t errlen);
  * -1 if it does not fit or cannot be assembled. For tests and fuzz seeds. */
 int bt_probe_copy(bt_probe_builder *b, uint8_t *buf, size_t buflen);
 
+/* The fast path the engine uses. libnet builds one probe of the method once
+ * (the template); each probe is that template with the fields that vary
+ * patched in and the checksums computed here: the very bytes bt_probe_build
+ * gives (tests compare them). buf holds BT_PROBE_MAX_LEN bytes. Returns the
+ * length, or -1 with err set. */
+#define BT_PROBE_MAX_LEN 64
+int bt_probe_render(bt_probe_builder *b, const bt_flow *f, uint32_t src, uint32_t dst,
+		    uint8_t ttl, uint8_t attempt, uint8_t *buf, char *err, size_t errlen);
+/* Renders and sends one probe on the builder's raw socket (LIBNET_RAW4).
+ * Returns the bytes written, or -1 with err set and errno kept (ENOBUFS and
+ * EAGAIN mean the queue is full). */
+int bt_probe_emit(bt_probe_builder *b, const bt_flow *f, uint32_t src, uint32_t dst,
+		  uint8_t ttl, uint8_t attempt, char *err, size_t errlen);
+
 /* ---- matching ---- */
 
 typedef enum bt_match_kind {
