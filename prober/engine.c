@@ -15,7 +15,8 @@
  * spool file (32-byte records), and so is a closing record when a trace
  * ends. When probing is over the spool is sorted by target in place and the
  * traces are built from it and delivered in input order. The pool keeps only
- * what steers probing: 3 bytes per TTL and a 36-byte header.
+ * what steers probing: 3 bytes per TTL, a 32-byte header and its timer
+ * (a heap entry and its position, 12 bytes).
  *
  * Split TTL (Doubletree, FlashRoute): probing starts at split_ttl and goes
  * forward to the destination as usual, then backward toward the VP; a
@@ -93,7 +94,6 @@ _Static_assert(sizeof(rec) == 32, "spool records are 32 bytes");
 typedef struct target {
 	uint32_t in;            /* input entry: e->input[in / nflows], flow in % nflows */
 	uint32_t dst, src;      /* network order */
-	uint32_t hpos;          /* position in the timer heap + 1; 0: not there */
 	uint32_t start_ms;      /* ms after the run's start, first probe (49 days) */
 	uint32_t fill;          /* split: input entry + 1 the hops below back_stop come from */
 	uint16_t probes;
@@ -109,7 +109,7 @@ typedef struct target {
 	uint8_t started : 1;    /* start_ms is set */
 	int16_t back;           /* split: next backward index to send; -1 none left */
 } target;
-_Static_assert(sizeof(target) <= 36, "the pool header stays small");
+_Static_assert(sizeof(target) <= 32, "the pool header stays small");
 
 /* A timer: the target's earliest probe deadline, µs after the run's start
  * (mod 2^32; deadlines lie within a wait of each other). */
@@ -117,6 +117,15 @@ typedef struct timer {
 	uint32_t at;
 	uint32_t idx;           /* pool index */
 } timer;
+
+/* A matched reply waiting, with others of its capture block, for its
+ * target's state to be fetched from memory. */
+#define RBATCH 32
+typedef struct pending {
+	bt_reply r;
+	bt_match m;
+	target *t;
+} pending;
 
 struct bt_engine {
 	bt_engine_opts o;
@@ -142,8 +151,11 @@ struct bt_engine {
 	uint32_t nfree;
 	uint32_t nactive;       /* live targets */
 	uint32_t *ready;        /* ring of pool indices with a probe to send */
-	uint32_t rhead, rcount;
+	uint32_t rhead, rcount, rmask; /* ring of rmask + 1 >= cap entries */
 	timer *heap;            /* min-heap of timers */
+	uint32_t *hpos;         /* per pool entry: its heap position + 1; 0: none
+				 * (apart from the headers: a sift touches only
+				 * this small array) */
 	uint32_t nheap;
 	uint32_t *hvals;        /* open addressing: (flow, dst) -> pool index + 1 */
 	size_t hmask;
@@ -174,6 +186,8 @@ struct bt_engine {
 	bt_engine_trace_cb cb;
 	void *cbarg;
 	int cb_failed;
+	pending rb[RBATCH];     /* replies of one capture block, matched */
+	unsigned nrb;
 };
 
 void bt_engine_opts_default(bt_engine_opts *o)
@@ -475,19 +489,22 @@ static int64_t wall_at(const bt_engine *e, uint64_t mono)
 	return e->wall0 + (int64_t)(mono - e->mono0);
 }
 
-/* ---- timers: a min-heap of targets by their earliest probe deadline ---- */
+/* ---- timers: a min-heap of targets by their earliest probe deadline;
+ * 4-ary: half the levels of a binary heap, and every level moved touches
+ * another target's header (its heap position) ---- */
+#define HEAP_D 4
 
 static void heap_put(bt_engine *e, uint32_t pos, timer x)
 {
 	e->heap[pos] = x;
-	e->tg[x.idx].hpos = pos + 1;
+	e->hpos[x.idx] = pos + 1;
 }
 
 static void heap_up(bt_engine *e, uint32_t pos)
 {
 	timer x = e->heap[pos];
 	while (pos > 0) {
-		uint32_t up = (pos - 1) / 2;
+		uint32_t up = (pos - 1) / HEAP_D;
 		if (!before(x.at, e->heap[up].at))
 			break;
 		heap_put(e, pos, e->heap[up]);
@@ -500,11 +517,13 @@ static void heap_down(bt_engine *e, uint32_t pos)
 {
 	timer x = e->heap[pos];
 	for (;;) {
-		uint32_t c = 2 * pos + 1;
-		if (c >= e->nheap)
+		uint32_t first = HEAP_D * pos + 1, c = first;
+		if (first >= e->nheap)
 			break;
-		if (c + 1 < e->nheap && before(e->heap[c + 1].at, e->heap[c].at))
-			c++;
+		uint32_t end = first + HEAP_D < e->nheap ? first + HEAP_D : e->nheap;
+		for (uint32_t k = first + 1; k < end; k++)
+			if (before(e->heap[k].at, e->heap[c].at))
+				c = k;
 		if (!before(e->heap[c].at, x.at))
 			break;
 		heap_put(e, pos, e->heap[c]);
@@ -516,13 +535,12 @@ static void heap_down(bt_engine *e, uint32_t pos)
 /* Arms (or re-arms) target idx's timer for at (µs after the run's start). */
 static void timer_set(bt_engine *e, uint32_t idx, uint32_t at)
 {
-	target *t = &e->tg[idx];
-	if (t->hpos == 0) {
+	if (e->hpos[idx] == 0) {
 		e->heap[e->nheap] = (timer){ at, idx };
 		heap_up(e, e->nheap++);
 		return;
 	}
-	uint32_t pos = t->hpos - 1, old = e->heap[pos].at;
+	uint32_t pos = e->hpos[idx] - 1, old = e->heap[pos].at;
 	e->heap[pos].at = at;
 	if (before(at, old))
 		heap_up(e, pos);
@@ -532,17 +550,16 @@ static void timer_set(bt_engine *e, uint32_t idx, uint32_t at)
 
 static void timer_clear(bt_engine *e, uint32_t idx)
 {
-	target *t = &e->tg[idx];
-	if (t->hpos == 0)
+	if (e->hpos[idx] == 0)
 		return;
-	uint32_t pos = t->hpos - 1;
-	t->hpos = 0;
+	uint32_t pos = e->hpos[idx] - 1;
+	e->hpos[idx] = 0;
 	timer last = e->heap[--e->nheap];
 	if (pos == e->nheap)
 		return;
 	heap_put(e, pos, last);
 	heap_up(e, pos);
-	heap_down(e, e->tg[last.idx].hpos - 1);
+	heap_down(e, e->hpos[last.idx] - 1);
 }
 
 /* ---- the ready queue: targets that may have a probe to send ---- */
@@ -554,7 +571,7 @@ static void make_ready(bt_engine *e, target *t)
 	if (!t->live || t->queued || next_slot(e, t) < 0)
 		return;
 	t->queued = 1;
-	e->ready[(e->rhead + e->rcount++) % e->cap] = (uint32_t)(t - e->tg);
+	e->ready[(e->rhead + e->rcount++) & e->rmask] = (uint32_t)(t - e->tg);
 }
 
 /* A finished target's pool entry is free once nothing refers to it: the
@@ -982,7 +999,7 @@ static int send_probe(bt_engine *e, target *t, int idx)
 	t_sent(e, t)[idx] = units_now(e);
 	slot[idx] = S_MAKE(SLOT_INFLIGHT, attempt);
 	t->outstanding++;
-	if (t->hpos == 0)
+	if (e->hpos[tidx(e, t)] == 0)
 		timer_set(e, (uint32_t)tidx(e, t), units_ahead(e, e->wait_units));
 	if (idx == t->next)
 		t->next++;
@@ -1032,19 +1049,11 @@ static bool replied_below(const bt_engine *e, const target *t, int idx)
 	return false;
 }
 
-static void on_reply(bt_engine *e, const bt_reply *r)
+/* A reply matched to target t (NULL: none in progress): its effect. */
+static void on_reply(bt_engine *e, const bt_reply *r, const bt_match *mp, target *t)
 {
-	bt_match m;
-	if (bt_probe_match_flows(&e->flow, e->o.nflows, r, &m) != 0) {
-		e->st.foreign++;
-		return;
-	}
+	bt_match m = *mp;
 	int idx = (int)m.ttl - e->o.first_ttl;
-	if (idx < 0 || idx >= e->nslots || m.attempt > e->o.attempts) {
-		e->st.foreign++; /* passes the check but names no probe of this run */
-		return;
-	}
-	target *t = lookup(e, m.dst, (uint16_t)(m.flow - e->flow.flow));
 	if (t == NULL || !t->live) {
 		/* The check holds, so it answers one of our probes: a trace that has
 		 * ended (or one of another run of this engine, same secret). */
@@ -1302,17 +1311,50 @@ static int assemble(bt_engine *e, char *err, size_t errlen)
 }
 
 
+/* The replies of a batch, in arrival order: their targets are looked up
+ * (and fetched) for all of them first, so the cache misses overlap. */
+static void flush_replies(bt_engine *e)
+{
+	unsigned n = e->nrb;
+	for (unsigned i = 0; i < n; i++) {
+		pending *p = &e->rb[i];
+		target *t = lookup(e, p->m.dst, (uint16_t)(p->m.flow - e->flow.flow));
+		p->t = t;
+		if (t != NULL) {
+			__builtin_prefetch(t, 1);
+			__builtin_prefetch(e->arena + tidx(e, t) * e->stride, 1);
+		}
+	}
+	for (unsigned i = 0; i < n; i++)
+		on_reply(e, &e->rb[i].r, &e->rb[i].m, e->rb[i].t);
+	e->nrb = 0;
+}
+
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
 	bt_engine *e = (bt_engine *)user;
-	bt_reply r;
-	bt_reply_status s = bt_reply_parse(bytes, h->caplen, e->dlt, &r);
-	if (s == BT_REPLY_OK)
-		on_reply(e, &r);
-	else if (s == BT_REPLY_OTHER)
+	pending *p = &e->rb[e->nrb];
+	bt_reply_status s = bt_reply_parse(bytes, h->caplen, e->dlt, &p->r);
+	if (s != BT_REPLY_OK) {
+		if (s == BT_REPLY_OTHER)
+			e->st.foreign++;
+		else
+			e->st.malformed++;
+		return;
+	}
+	if (bt_probe_match_flows(&e->flow, e->o.nflows, &p->r, &p->m) != 0) {
 		e->st.foreign++;
-	else
-		e->st.malformed++;
+		return;
+	}
+	int idx = (int)p->m.ttl - e->o.first_ttl;
+	if (idx < 0 || idx >= e->nslots || p->m.attempt > e->o.attempts) {
+		e->st.foreign++; /* passes the check but names no probe of this run */
+		return;
+	}
+	uint64_t key = (uint64_t)(uint16_t)(p->m.flow - e->flow.flow) << 32 | p->m.dst;
+	__builtin_prefetch(&e->hvals[home(key, e->hmask)]);
+	if (++e->nrb == RBATCH)
+		flush_replies(e);
 }
 
 /* Frees what steers probing (the traces are built after it). */
@@ -1321,8 +1363,9 @@ static void free_probing(bt_engine *e)
 	efree(e, e->tg, (size_t)e->cap * sizeof(*e->tg));
 	efree(e, e->arena, (size_t)e->cap * e->stride);
 	efree(e, e->freelist, (size_t)e->cap * sizeof(uint32_t));
-	efree(e, e->ready, (size_t)e->cap * sizeof(uint32_t));
+	efree(e, e->ready, ((size_t)e->rmask + 1) * sizeof(uint32_t));
 	efree(e, e->heap, (size_t)e->cap * sizeof(timer));
+	efree(e, e->hpos, (size_t)e->cap * sizeof(uint32_t));
 	efree(e, e->hvals, (e->hmask + 1) * sizeof(*e->hvals));
 	if (e->skeys) {
 		efree(e, e->skeys, (e->smask + 1) * sizeof(*e->skeys));
@@ -1332,6 +1375,7 @@ static void free_probing(bt_engine *e)
 	e->arena = NULL;
 	e->freelist = e->ready = NULL;
 	e->heap = NULL;
+	e->hpos = NULL;
 	e->rhead = e->rcount = e->nheap = 0;
 	e->hvals = NULL;
 	e->skeys = NULL;
@@ -1387,11 +1431,15 @@ static int setup_run(bt_engine *e, const bt_addr *targets, size_t n, char *err, 
 	e->tg = ealloc(e, (size_t)e->cap * sizeof(*e->tg));
 	e->arena = ealloc(e, (size_t)e->cap * e->stride);
 	e->freelist = ealloc(e, (size_t)e->cap * sizeof(uint32_t));
-	e->ready = ealloc(e, (size_t)e->cap * sizeof(uint32_t));
+	for (e->rmask = 1; e->rmask < e->cap; e->rmask <<= 1)
+		;
+	e->rmask--;
+	e->ready = ealloc(e, ((size_t)e->rmask + 1) * sizeof(uint32_t));
 	e->heap = ealloc(e, (size_t)e->cap * sizeof(timer));
+	e->hpos = ealloc(e, (size_t)e->cap * sizeof(uint32_t));
 	e->hvals = ealloc(e, hcap * sizeof(*e->hvals));
 	e->sbuf = ealloc(e, SPOOL_BUF * sizeof(rec));
-	if (!e->tg || !e->arena || !e->freelist || !e->ready || !e->heap || !e->hvals || !e->sbuf) {
+	if (!e->tg || !e->arena || !e->freelist || !e->ready || !e->heap || !e->hpos || !e->hvals || !e->sbuf) {
 		snprintf(err, errlen, "out of memory for %u targets in progress", e->cap);
 		return -1;
 	}
@@ -1518,11 +1566,11 @@ int bt_engine_run(bt_engine *e, const bt_addr *targets, size_t ntargets,
 			if (e->rcount > PREFETCH_AHEAD) {
 				/* 32k targets in progress do not fit in the cache:
 				 * fetch the one a few visits ahead now */
-				uint32_t ahead = e->ready[(e->rhead + PREFETCH_AHEAD) % e->cap];
+				uint32_t ahead = e->ready[(e->rhead + PREFETCH_AHEAD) & e->rmask];
 				__builtin_prefetch(&e->tg[ahead], 1);
 				__builtin_prefetch(e->arena + (size_t)ahead * e->stride, 1);
 			}
-			e->rhead = (e->rhead + 1) % e->cap;
+			e->rhead = (e->rhead + 1) & e->rmask;
 			e->rcount--;
 			target *t = &e->tg[idx];
 			t->queued = 0;
@@ -1579,6 +1627,7 @@ int bt_engine_run(bt_engine *e, const bt_addr *targets, size_t ntargets,
 		if (pr > 0) {
 			e->now = mono_us();
 			int n = pcap_dispatch(e->pcap, -1, on_packet, (u_char *)e);
+			flush_replies(e);
 			if (n == PCAP_ERROR) {
 				snprintf(err, errlen, "capture: %s", pcap_geterr(e->pcap));
 				result = -1;
