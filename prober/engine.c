@@ -1555,8 +1555,19 @@ int bt_engine_run(bt_engine *e, const bt_addr *targets, size_t ntargets,
 		}
 
 		/* Timers due: timeouts become retries or gaps. */
-		while (e->nheap > 0 && !before(rel32(e, e->now), e->heap[0].at))
+		while (e->nheap > 0 && !before(rel32(e, e->now), e->heap[0].at)) {
+			/* The next timer due is the root's earliest child: fetch its
+			 * target while this one is handled. */
+			uint32_t end = e->nheap < 1 + HEAP_D ? e->nheap : 1 + HEAP_D, c = 1;
+			for (uint32_t k = 2; k < end; k++)
+				if (before(e->heap[k].at, e->heap[c].at))
+					c = k;
+			if (c < end) {
+				__builtin_prefetch(&e->tg[e->heap[c].idx], 1);
+				__builtin_prefetch(e->arena + (size_t)e->heap[c].idx * e->stride, 1);
+			}
 			expire(e, &e->tg[e->heap[0].idx]);
+		}
 
 		/* Sends: round-robin over the targets with something to send, one
 		 * probe per visit, as long as there are tokens. */
