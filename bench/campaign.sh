@@ -113,6 +113,11 @@ echo "prober: $CPU (CPU share of one core over the whole run, user and system se
 
 # 4. scamper on the same targets
 SC_S=
+FLOWS=$(tr -dc 0-9 <<<"${SET[flows]:-1}")
+if ((SCAMPER && FLOWS > 1)); then
+    echo "scamper: not run (it would trace one flow per target, the prober $FLOWS)"
+    SCAMPER=0
+fi
 if ((SCAMPER)); then
     s0=$(date +%s.%N)
     ip netns exec "$NS" "${PIN_SEND[@]}" scamper -p 10000 -O warts -o "$T/sc.warts" \
@@ -122,9 +127,9 @@ if ((SCAMPER)); then
 fi
 
 echo
-echo "== campaign round over $N simulator targets (icmp-paris, 1 flow) =="
+echo "== campaign round over $N simulator targets x $FLOWS flow(s) = $((N * FLOWS)) traces (${SET[method]//\"/}) =="
 awk -v pps="$PPS" -v ceil="$CEIL" -v rep="$REPLIES" -v srep="$((rep1 - rep0))" \
-    -v drop="$((drop1 - drop0))" -v bpt="$BPT" -v rss="$RSS" -v sc="$SC_S" -v n="$N" \
+    -v drop="$((drop1 - drop0))" -v bpt="$BPT" -v rss="$RSS" -v sc="$SC_S" -v n="$N" -v flows="$FLOWS" \
     -v sum="$SUMMARY" -v score="$SCORED" -v late="$LATE" -v steady="$STEADY" -v spool="$SPOOL" -v c1="$CEIL1" -v c2="$CEIL2" 'BEGIN {
     split(steady, st, " ")
     match(sum, / ([0-9.]+) s, /); secs = substr(sum, RSTART + 1, RLENGTH - 4)
@@ -140,7 +145,7 @@ awk -v pps="$PPS" -v ceil="$CEIL" -v rep="$REPLIES" -v srep="$((rep1 - rep0))" \
         if (fl[2] > 0)
             printf "filled hops           %8.2f %%        (split TTL: %d hops copied from another trace, not probed and not in the figure above; %d equal this flow'"'"'s truth)\n", 100 * fl[1] / fl[2], fl[2], fl[1]
     }
-    printf "engine state          %8.1f B/target (target <= 64); replies spooled to a file: %.1f MiB; prober max RSS %d KiB (32 MiB of it the capture ring)\n", bpt, spool, rss
+    printf "engine state          %8.1f B/target (target <= 64; %.1f B per trace, a target x flow); replies spooled to a file: %.1f MiB; prober max RSS %d KiB (32 MiB of it the capture ring)\n", bpt * flows, bpt, spool, rss
     printf "round time            %8.1f s\n", secs
     if (sc != "")
         printf "scamper -p 10000      %8.1f s         (%.1fx the prober; target >= 20x)\n", sc, sc / secs
