@@ -38,6 +38,12 @@ void bt_path_build(const bt_trace *t, const bt_hopinfo *info, const bt_hopinfo *
 	uint32_t as[256];
 	if (n > 256)
 		n = 256;
+	/* Hops copied from another trace (split TTL) are not this trace's
+	 * observations: everything below is built from hops lo.. only, so that
+	 * they neither make nor relabel a crossing (doc/path-diff.md). */
+	size_t lo = bt_trace_copied_hops(t);
+	if (lo > n)
+		lo = n;
 
 	memset(out, 0, sizeof(*out));
 	out->border_as = out->border_cc = -1;
@@ -45,10 +51,10 @@ void bt_path_build(const bt_trace *t, const bt_hopinfo *info, const bt_hopinfo *
 	memcpy(out->target_cc, dst->country, 3);
 
 	for (size_t i = 0; i < n; i++)
-		as[i] = info[i].kind == BT_HOP_AS ? info[i].asn : 0;
+		as[i] = i >= lo && info[i].kind == BT_HOP_AS ? info[i].asn : 0;
 
 	/* MOAS: prefer the AS of the nearest AS hop before, then after. */
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = lo; i < n; i++) {
 		if (info[i].kind != BT_HOP_AS || info[i].norigins < 2)
 			continue;
 		uint32_t prev = 0, next = 0;
@@ -67,7 +73,7 @@ void bt_path_build(const bt_trace *t, const bt_hopinfo *info, const bt_hopinfo *
 
 	/* False loops: relabel everything between the first and the last
 	 * appearance of an AS as that AS. Outermost first, so A B A C A -> A. */
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = lo; i < n; i++) {
 		if (!as[i])
 			continue;
 		size_t last = i;
@@ -87,7 +93,7 @@ void bt_path_build(const bt_trace *t, const bt_hopinfo *info, const bt_hopinfo *
 	size_t prev = (size_t)-1;
 	bool silent = false;
 	const char *ixp = NULL;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = lo; i < n; i++) {
 		if (!as[i]) {
 			if (info[i].kind == BT_HOP_SILENT || info[i].kind == BT_HOP_UNKNOWN)
 				silent = true;
@@ -119,7 +125,7 @@ void bt_path_build(const bt_trace *t, const bt_hopinfo *info, const bt_hopinfo *
 	prev = (size_t)-1;
 	silent = false;
 	ixp = NULL;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = lo; i < n; i++) {
 		const char *cc = info[i].country;
 		bool usable = (info[i].kind == BT_HOP_AS || info[i].kind == BT_HOP_UNKNOWN) && cc[0];
 		if (!usable) {

@@ -15,11 +15,12 @@
 enum { F_HOPS, F_TRACES, F_BORDERS, F_EVENTS, F_DIV, F_COUNT };
 
 static const char *const HOPS_COLS[] = { "trace_id", "vp", "round", "target", "ttl", "addr", "rtt_ms",
-	"reply_ttl", "icmp_type", "icmp_code", "class", "prefix", "asn", "origins", "org", "country", "ixp" };
+	"reply_ttl", "icmp_type", "icmp_code", "class", "prefix", "asn", "origins", "org", "country", "ixp",
+	"copied" };
 static const char *const TRACES_COLS[] = { "trace_id", "vp", "campaign", "round", "method", "flow", "src",
 	"target", "target_prefix", "target_asn", "target_country", "start", "end", "stop", "stop_ttl",
 	"probes", "hops", "replies", "as_path", "country_path", "upstream_asn", "upstream_country",
-	"reached_target_as", "loop_collapsed", "moas_resolved" };
+	"reached_target_as", "loop_collapsed", "moas_resolved", "filled_below_ttl" };
 static const char *const BORDERS_COLS[] = { "trace_id", "vp", "round", "target", "kind", "index",
 	"near_ttl", "near_addr", "near_asn", "near_country", "far_ttl", "far_addr", "far_asn",
 	"far_country", "across_silent", "ixp", "into_target" };
@@ -338,15 +339,18 @@ static int add_trace(bt_pipeline *p, const bt_trace *t, char *err, size_t errlen
 		memcpy(head + hl, f[k], l);
 		hl += l;
 	}
+	size_t copied = bt_trace_copied_hops(t);
 	for (size_t i = 0; i < n; i++) {
 		const bt_hop *h = &t->hops[i];
 		const bt_hopres *r = res[i];
 		bool set = bt_addr_is_set(&h->addr);
-		replies += set;
+		/* a copied hop is another trace's reply, not one to this trace */
+		replies += set && i >= copied;
 		bt_csv_raw(w, head, hl);
 		bt_csv_u64(w, h->probe_ttl);
 		if (!set) {
 			bt_csv_raw(w, ",,,,,,,,,,,", 11);
+			bt_csv_u64(w, i < copied);
 			bt_csv_end(w);
 			continue;
 		}
@@ -360,6 +364,7 @@ static int add_trace(bt_pipeline *p, const bt_trace *t, char *err, size_t errlen
 			bt_csv_u64(w, h->icmp_code);
 		}
 		bt_csv_raw(w, r->csv_tail, r->csv_tail_len);
+		bt_csv_u64(w, i < copied);
 		bt_csv_end(w);
 	}
 
@@ -391,6 +396,7 @@ static int add_trace(bt_pipeline *p, const bt_trace *t, char *err, size_t errlen
 	bt_csv_u64(w, path.reached_as);
 	bt_csv_u64(w, path.loop_collapsed);
 	bt_csv_u64(w, path.moas_resolved);
+	bt_csv_u64(w, t->filled_below_ttl);
 	bt_csv_end(w);
 
 	write_crossings(p, id, t, a, path.as_cross, path.nas_cross, "as", path.border_as);

@@ -352,6 +352,20 @@ int bt_trace_check(const bt_trace *t, char *err, size_t errlen)
 		return check_fail(err, errlen,
 				  "field 'hops': %zu hops do not fit TTLs %u..%u",
 				  t->hop_count, t->first_ttl, t->max_ttl);
+	/* The copied hops are a prefix of the record's hops: the first at
+	 * least, all of them at most (the prober writes the hop at the TTL
+	 * itself, its own, but a record cut short need not hold it). */
+	if (t->filled_below_ttl != 0 && t->hop_count == 0)
+		return check_fail(err, errlen,
+				  "field 'filled_below_ttl': %u on a trace without hops",
+				  t->filled_below_ttl);
+	if (t->filled_below_ttl != 0 &&
+	    (t->filled_below_ttl <= t->first_ttl ||
+	     t->filled_below_ttl > t->first_ttl + t->hop_count))
+		return check_fail(err, errlen,
+				  "field 'filled_below_ttl': expected first_ttl + 1 .. first_ttl + "
+				  "hop count (%u..%zu), got %u",
+				  t->first_ttl + 1u, t->first_ttl + t->hop_count, t->filled_below_ttl);
 	for (size_t i = 0; i < t->hop_count; i++) {
 		const bt_hop *h = &t->hops[i];
 		unsigned want = t->first_ttl + (unsigned)i;

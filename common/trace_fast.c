@@ -219,6 +219,8 @@ bt_trace *bt_trace_from_json_fast(const char *line, size_t len)
 		if (!LIT(&c, "]"))
 			return NULL;
 	}
+	if (LIT(&c, ",\"filled_below_ttl\":") && !u8(&c, 1, 255, &tmp.filled_below_ttl))
+		return NULL;
 	if (!LIT(&c, "}") || c.p != c.end)
 		return NULL;
 

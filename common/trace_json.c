@@ -94,7 +94,7 @@ static json_t *trace_json(const bt_trace *t)
 	bool ok = o != NULL;
 
 	/* The order here is the order on disk: identity, then what was probed,
-	 * then when and how it ended, then the hops. */
+	 * then when and how it ended, then the hops, then the optional keys. */
 	ok = ok && put(o, "format", json_string(BT_TRACE_FORMAT_NAME));
 	ok = ok && put(o, "v", json_integer(BT_TRACE_FORMAT_VERSION));
 	ok = ok && put(o, "vp", json_string(t->vp));
@@ -118,6 +118,9 @@ static json_t *trace_json(const bt_trace *t)
 	ok = ok && put(o, "hops", hops);
 	for (size_t i = 0; ok && i < t->hop_count; i++)
 		ok = json_array_append_new(hops, hop_json(&t->hops[i])) == 0;
+	/* After the hops, where the prober has always put it (split TTL). */
+	if (t->filled_below_ttl != 0)
+		ok = ok && put(o, "filled_below_ttl", json_integer(t->filled_below_ttl));
 	if (!ok) {
 		json_decref(o);
 		return NULL;
@@ -303,7 +306,7 @@ static void o_hop(out *o, const bt_hop *h)
 }
 
 /* Upper bounds of one line's length, for the buffer. */
-#define HEAD_MAX (512 + 3 * BT_ID_MAX + 2 * BT_ADDR_STRLEN + 2 * BT_TIME_STRLEN)
+#define HEAD_MAX (544 + 3 * BT_ID_MAX + 2 * BT_ADDR_STRLEN + 2 * BT_TIME_STRLEN)
 #define HOP_MAX (224 + BT_ADDR_STRLEN + BT_MPLS_MAX * 64)
 
 int bt_trace_to_json(const bt_trace *t, char **buf, size_t *len, size_t *cap)
@@ -374,7 +377,12 @@ int bt_trace_to_json(const bt_trace *t, char **buf, size_t *len, size_t *cap)
 			*o.p++ = ',';
 		o_hop(&o, &t->hops[i]);
 	}
-	O_LIT(&o, "]}\n");
+	*o.p++ = ']';
+	if (t->filled_below_ttl != 0) {
+		O_LIT(&o, ",\"filled_below_ttl\":");
+		o_uint(&o, t->filled_below_ttl);
+	}
+	O_LIT(&o, "}\n");
 	*o.p = '\0';
 	*len = (size_t)(o.p - *buf);
 	return 0;
@@ -756,6 +764,12 @@ static bt_trace *parse_trace(struct pctx *c, json_t *o)
 	if (get_int(c, o, "", "probes_sent", true, 0, UINT32_MAX, &v) < 0)
 		return NULL;
 	t->probes_sent = (uint32_t)v;
+	/* Optional (split TTL); checked against the hops by bt_trace_check
+	 * below, once they are read. */
+	int has = get_int(c, o, "", "filled_below_ttl", false, 1, TTL_MAX, &v);
+	if (has < 0)
+		return NULL;
+	t->filled_below_ttl = has ? (uint8_t)v : 0;
 
 	json_t *hops = json_object_get(o, "hops");
 	if (hops == NULL) {
@@ -789,7 +803,8 @@ static bt_trace *parse_trace(struct pctx *c, json_t *o)
 		}
 		out->hop_count = i + 1;
 	}
-	/* Everything read can be written again; this should never fire. */
+	/* Everything read can be written again. Every field is checked above
+	 * but one, filled_below_ttl against the hops: its error comes from here. */
 	if (bt_trace_check(out, c->err, c->errlen) != 0) {
 		bt_trace_free(out);
 		return NULL;

@@ -159,37 +159,32 @@ typedef struct round_ctx {
 	double pps;
 } round_ctx;
 
-/* A trace whose near-VP hops were copied from another trace (split TTL)
- * gets the key "filled_below_ttl", added after the writer's last key: readers
- * that do not know it ignore it (doc/trace-format.md, Versions). */
-int bt_record_write(FILE *f, const bt_trace *t, unsigned filled, char **buf, size_t *len, size_t *cap)
+void bt_record_mark_filled(bt_trace *t, const bt_engine *e)
+{
+	/* The engine's TTL lies above the first and within the hops, but for
+	 * a trace that a send error ended after it was filled: it has no hops,
+	 * so none copied. Kept within the hops whatever comes, so that the
+	 * record is never refused. */
+	size_t top = t->first_ttl + t->hop_count;
+	unsigned filled = bt_engine_trace_filled_below(e);
+	if (filled > top)
+		filled = (unsigned)top;
+	t->filled_below_ttl = filled > t->first_ttl && filled <= 255 ? (uint8_t)filled : 0;
+}
+
+int bt_record_write(FILE *f, const bt_trace *t, char **buf, size_t *len, size_t *cap)
 {
 	*len = 0;
 	if (bt_trace_to_json(t, buf, len, cap) != 0)
 		return -1;
-	if (filled && *len >= 2 && (*buf)[*len - 2] == '}') {
-		char extra[40];
-		int n = snprintf(extra, sizeof(extra), ",\"filled_below_ttl\":%u}\n", filled);
-		*len -= 2;
-		if (*len + (size_t)n + 1 > *cap) {
-			char *nb = realloc(*buf, *len + (size_t)n + 1);
-			if (nb == NULL) {
-				errno = ENOMEM;
-				return -1;
-			}
-			*buf = nb;
-			*cap = *len + (size_t)n + 1;
-		}
-		memcpy(*buf + *len, extra, (size_t)n + 1);
-		*len += (size_t)n;
-	}
 	return fwrite(*buf, 1, *len, f) == *len ? 0 : -1;
 }
 
 static int on_trace(bt_trace *t, void *arg)
 {
 	round_ctx *r = arg;
-	int rc = bt_record_write(r->rf.f, t, bt_engine_trace_filled_below(r->e), &r->buf, &r->len, &r->cap);
+	bt_record_mark_filled(t, r->e);
+	int rc = bt_record_write(r->rf.f, t, &r->buf, &r->len, &r->cap);
 	bt_trace_free(t);
 	if (rc != 0) {
 		r->write_error = errno ? errno : EIO;

@@ -137,6 +137,8 @@ static void print_table(FILE *f, const bt_trace *t)
 			fprintf(f, "%s%u", k ? "," : "  MPLS ", h->mpls[k].label);
 		fputc('\n', f);
 	}
+	if (t->filled_below_ttl)
+		fprintf(f, "hops below TTL %u copied from another trace (split TTL)\n", t->filled_below_ttl);
 	fprintf(f, "stop: %s", bt_stop_name(t->stop));
 	if (t->stop_ttl)
 		fprintf(f, " at TTL %u", t->stop_ttl);
@@ -147,8 +149,9 @@ static int on_trace(bt_trace *t, void *arg)
 {
 	out_ctx *o = arg;
 	int rc = 0;
+	bt_record_mark_filled(t, o->e);
 	if (o->json)
-		rc = bt_record_write(o->f, t, bt_engine_trace_filled_below(o->e), &o->buf, &o->len, &o->cap);
+		rc = bt_record_write(o->f, t, &o->buf, &o->len, &o->cap);
 	else
 		print_table(o->f, t);
 	if (!o->json || o->f == stdout)

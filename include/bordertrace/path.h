@@ -14,7 +14,10 @@
  *  - MOAS hop: if one of its origins is the AS before it (or else after it)
  *    it is taken as that AS, else its primary origin;
  *  - false loop (A ... B ... A): BGP paths never loop, so the hops between
- *    the first and last appearance of A are taken as A (loop_collapsed). */
+ *    the first and last appearance of A are taken as A (loop_collapsed);
+ *  - copied hops (split TTL: probe_ttl below t->filled_below_ttl) are not
+ *    this trace's observations: the paths, crossings and border route are
+ *    built from its own hops only, as if it had started at that TTL. */
 #ifndef BORDERTRACE_PATH_H
 #define BORDERTRACE_PATH_H
 

@@ -74,6 +74,12 @@ typedef struct bt_trace {
 	uint8_t stop_ttl;       /* TTL of the hop that stopped it (0 if none) */
 	uint8_t first_ttl, max_ttl;
 	uint32_t probes_sent;
+	/* Split TTL (Doubletree): the hops with probe_ttl below this were not
+	 * probed by this trace but copied from another trace of its round that
+	 * saw the hop at this TTL too; the hop at this TTL and above are its
+	 * own. 0: none copied. Otherwise first_ttl < filled_below_ttl <=
+	 * first_ttl + hop_count (bt_trace_check). */
+	uint8_t filled_below_ttl;
 	size_t hop_count;       /* hops[i].probe_ttl == first_ttl + i */
 	bt_hop *hops;
 	size_t hop_cap;         /* hops allocated; owned by alloc/reserve */
@@ -89,10 +95,20 @@ int bt_trace_reserve(bt_trace *t, size_t n);
 
 /* Checks the invariants every written record keeps (stop set, dst set,
  * TTLs in order and contiguous, MPLS fields in range, ids NUL-terminated
- * UTF-8, times printable). Returns 0, or -1 with a message naming the JSON
- * field in err. The writer refuses (EINVAL) what this refuses, so that
- * everything written can be read back. */
+ * UTF-8, times printable, filled_below_ttl within the hops). Returns 0, or
+ * -1 with a message naming the JSON field in err. The writer refuses
+ * (EINVAL) what this refuses, so that everything written can be read back. */
 int bt_trace_check(const bt_trace *t, char *err, size_t errlen);
+
+/* How many hops, from the first, were copied rather than probed
+ * (filled_below_ttl - first_ttl, at most hop_count); 0 when none. */
+static inline size_t bt_trace_copied_hops(const bt_trace *t)
+{
+	if (t->filled_below_ttl <= t->first_ttl)
+		return 0;
+	size_t n = (size_t)(t->filled_below_ttl - t->first_ttl);
+	return n < t->hop_count ? n : t->hop_count;
+}
 
 /* Names return NULL for a value outside the enum. */
 const char *bt_method_name(bt_method m);            /* "icmp-paris", ... */

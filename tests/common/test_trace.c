@@ -366,6 +366,38 @@ static void test_check(void **state)
 	check_refused(t, "field 'start': time out of range");
 }
 
+/* filled_below_ttl (split TTL): the copied hops are a prefix of the hops,
+ * the first at least and all of them at most. valid_trace() has TTLs 2..4. */
+static void test_check_filled(void **state)
+{
+	(void)state;
+	char err[256] = "";
+	static const uint8_t ok[] = { 0, 3, 4, 5 };
+	for (size_t i = 0; i < sizeof(ok); i++) {
+		bt_trace *t = valid_trace();
+		t->filled_below_ttl = ok[i];
+		if (bt_trace_check(t, err, sizeof(err)) != 0)
+			fail_msg("filled_below_ttl %u refused: %s", ok[i], err);
+		assert_int_equal(bt_trace_copied_hops(t), ok[i] ? ok[i] - 2 : 0);
+		bt_trace_free(t);
+	}
+	/* at or below the first TTL (nothing below to copy), or more hops
+	 * copied than the trace has */
+	static const uint8_t bad[] = { 1, 2, 6, 255 };
+	for (size_t i = 0; i < sizeof(bad); i++) {
+		char want[128];
+		snprintf(want, sizeof(want), "field 'filled_below_ttl': expected first_ttl + 1 .. "
+			 "first_ttl + hop count (3..5), got %u", bad[i]);
+		bt_trace *t = valid_trace();
+		t->filled_below_ttl = bad[i];
+		check_refused(t, want);
+	}
+	bt_trace *t = valid_trace();
+	t->hop_count = 0;
+	t->filled_below_ttl = 3;
+	check_refused(t, "field 'filled_below_ttl': 3 on a trace without hops");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -378,6 +410,7 @@ int main(void)
 		cmocka_unit_test(test_time_parse_fraction),
 		cmocka_unit_test(test_time_parse_bad),
 		cmocka_unit_test(test_check),
+		cmocka_unit_test(test_check_filled),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -48,6 +48,9 @@ static bt_trace *random_trace(void)
 	t->max_ttl = (uint8_t)(t->first_ttl + n + rnd() % 5);
 	t->stop_ttl = (uint8_t)(rnd() % 2 ? t->first_ttl + (n ? n - 1 : 0) : 0);
 	t->probes_sent = rnd() % 100;
+	/* split TTL: some of the first hops copied, from one up to all */
+	if (n > 0 && rnd() % 4 == 0)
+		t->filled_below_ttl = (uint8_t)(t->first_ttl + 1 + rnd() % n);
 	t->hop_count = n;
 	for (size_t i = 0; i < n; i++) {
 		bt_hop *h = &t->hops[i];
@@ -78,9 +81,11 @@ static bt_trace *random_trace(void)
 	return t;
 }
 
-/* Two traces are the same if they serialise the same. */
+/* Two traces are the same if they serialise the same (and hold the same
+ * filled_below_ttl, in case a writer left it out). */
 static void assert_same(const bt_trace *a, const bt_trace *b)
 {
+	assert_int_equal(a->filled_below_ttl, b->filled_below_ttl);
 	char *x = NULL, *y = NULL;
 	size_t xl = 0, xc = 0, yl = 0, yc = 0;
 	assert_int_equal(bt_trace_to_json(a, &x, &xl, &xc), 0);
@@ -185,6 +190,11 @@ static void test_writers_agree(void **state)
 		assert_int_equal(bt_trace_to_json_general(t, &y, &yl, &yc), 0);
 		if (xl != yl || memcmp(x, y, xl) != 0)
 			fail_msg("writers differ:\n%s\n%s", x, y);
+		/* the optional key, after the hops, exactly when it is set */
+		char key[40];
+		snprintf(key, sizeof(key), "],\"filled_below_ttl\":%u}\n", t->filled_below_ttl);
+		if ((strstr(x, key) != NULL) != (t->filled_below_ttl != 0))
+			fail_msg("filled_below_ttl %u written wrongly: %s", t->filled_below_ttl, x);
 		assert_int_equal(x[xl], '\0');
 		free(x);
 		free(y);

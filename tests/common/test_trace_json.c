@@ -183,6 +183,7 @@ static void assert_trace_equal(const bt_trace *a, const bt_trace *b)
 	assert_int_equal(a->first_ttl, b->first_ttl);
 	assert_int_equal(a->max_ttl, b->max_ttl);
 	assert_int_equal(a->probes_sent, b->probes_sent);
+	assert_int_equal(a->filled_below_ttl, b->filled_below_ttl);
 	assert_int_equal(a->hop_count, b->hop_count);
 	for (size_t i = 0; i < a->hop_count; i++)
 		assert_hop_equal(&a->hops[i], &b->hops[i]);
@@ -259,6 +260,56 @@ static void test_round_trip_no_hops(void **state)
 }
 
 /* Every rtt survives µs -> ms with 3 decimals -> µs. */
+static char *mutate(const char *from, const char *to);
+
+/* Split TTL: the hops below TTL 3 were copied from another trace. The key
+ * comes after the hops, where the prober has always written it; a record
+ * without it reads as 0 (golden); both writers and both readers agree. */
+static void test_round_trip_filled(void **state)
+{
+	(void)state;
+	char err[256] = "";
+	bt_trace *t = sample_v4();
+	t->filled_below_ttl = 3;
+	char *line = round_trip(t);
+	assert_contains(line, "\"size\":84}],\"filled_below_ttl\":3}\n");
+	size_t n = strlen(line) - 1;
+	assert_int_equal(strncmp(line, golden, sizeof(golden) - 3), 0); /* the same up to "]}" */
+
+	bt_trace *f = bt_trace_from_json_fast(line, n);
+	assert_non_null(f); /* the canonical form: the fast path reads it */
+	assert_trace_equal(t, f);
+	bt_trace *g = bt_trace_from_json_general(line, n, err, sizeof(err));
+	assert_non_null(g);
+	assert_trace_equal(t, g);
+	char *j = NULL;
+	size_t jl = 0, jc = 0;
+	assert_int_equal(bt_trace_to_json_general(t, &j, &jl, &jc), 0);
+	assert_string_equal(j, line);
+	free(j);
+	bt_trace_free(f);
+	bt_trace_free(g);
+
+	/* every hop copied is a valid record too */
+	t->filled_below_ttl = 5;
+	free(round_trip(t));
+	free(line);
+	bt_trace_free(t);
+
+	/* without the key: 0, and the key anywhere else reads the same */
+	bt_trace *plain = bt_trace_from_json(golden, strlen(golden), err, sizeof(err));
+	assert_non_null(plain);
+	assert_int_equal(plain->filled_below_ttl, 0);
+	bt_trace_free(plain);
+	char *moved = mutate("\"v\":1,", "\"v\":1,\"filled_below_ttl\":2,");
+	bt_trace *m = bt_trace_from_json(moved, strlen(moved), err, sizeof(err));
+	if (m == NULL)
+		fail_msg("refused %s: %s", moved, err);
+	assert_int_equal(m->filled_below_ttl, 2);
+	bt_trace_free(m);
+	free(moved);
+}
+
 static void test_rtt_exact(void **state)
 {
 	(void)state;
@@ -499,6 +550,23 @@ static const struct {
 	 "field 'hops[3].icmp_code': not allowed with tcp_flags"},
 	{"\"icmp_type\":0,\"icmp_code\":0", "\"tcp_flags\":0",
 	 "field 'hops[3].tcp_flags': expected integer 1..255, got 0"},
+	/* filled_below_ttl (optional): type, range, and within the hops (TTLs 1..4) */
+	{"\"size\":84}]}", "\"size\":84}],\"filled_below_ttl\":\"3\"}",
+	 "field 'filled_below_ttl': expected integer 1..255, got string"},
+	{"\"size\":84}]}", "\"size\":84}],\"filled_below_ttl\":2.0}",
+	 "field 'filled_below_ttl': expected integer 1..255, got real"},
+	{"\"size\":84}]}", "\"size\":84}],\"filled_below_ttl\":null}",
+	 "field 'filled_below_ttl': expected integer 1..255, got null"},
+	{"\"size\":84}]}", "\"size\":84}],\"filled_below_ttl\":0}",
+	 "field 'filled_below_ttl': expected integer 1..255, got 0"},
+	{"\"size\":84}]}", "\"size\":84}],\"filled_below_ttl\":256}",
+	 "field 'filled_below_ttl': expected integer 1..255, got 256"},
+	{"\"size\":84}]}", "\"size\":84}],\"filled_below_ttl\":1}",
+	 "field 'filled_below_ttl': expected first_ttl + 1 .. first_ttl + hop count (2..5), got 1"},
+	{"\"size\":84}]}", "\"size\":84}],\"filled_below_ttl\":6}",
+	 "field 'filled_below_ttl': expected first_ttl + 1 .. first_ttl + hop count (2..5), got 6"},
+	{"\"size\":84}]}", "\"size\":84}],\"filled_below_ttl\":3,\"filled_below_ttl\":3}",
+	 "not JSON: duplicate object key"},
 	/* JSON itself */
 	{"\"flow\":0", "\"flow\":0,\"flow\":1", "not JSON: duplicate object key"},
 	{"]}", "]", "not JSON"},
@@ -738,9 +806,16 @@ static void test_reader_line_number(void **state)
 	snprintf(path, sizeof(path), "%s/x.jsonl", tmpdir);
 	FILE *f = fopen(path, "w");
 	assert_non_null(f);
+	/* line 3 filled below TTL 4 (split TTL); line 13 a bad filled_below_ttl,
+	 * found only once the hops are read, reported like any other field */
+	char *filled = mutate("\"size\":84}]}", "\"size\":84}],\"filled_below_ttl\":4}");
 	for (int i = 1; i <= 11; i++)
-		fprintf(f, i == 6 ? "\n" : "%s\n", golden);
+		fprintf(f, i == 6 ? "\n" : "%s\n", i == 3 ? filled : golden);
+	free(filled);
 	char *bad = mutate("{\"ttl\":4,", "{\"ttl\":300,");
+	fprintf(f, "%s\n", bad);
+	free(bad);
+	bad = mutate("\"size\":84}]}", "\"size\":84}],\"filled_below_ttl\":9}");
 	fprintf(f, "%s\n", bad);
 	free(bad);
 	fclose(f);
@@ -748,15 +823,22 @@ static void test_reader_line_number(void **state)
 	bt_trace_reader *r = bt_trace_reader_open(path, err, sizeof(err));
 	assert_non_null(r);
 	bt_trace *t;
-	int n = 0, rc;
+	int n = 0, nfilled = 0, rc;
 	while ((rc = bt_trace_reader_next(r, &t, err, sizeof(err))) == 1) {
+		nfilled += t->filled_below_ttl == 4;
 		bt_trace_free(t);
 		n++;
 	}
 	assert_int_equal(n, 10);
+	assert_int_equal(nfilled, 1);
 	assert_int_equal(rc, -1);
 	snprintf(want, sizeof(want),
 		 "%s:12: field 'hops[3].ttl': expected integer 1..255, got 300", path);
+	assert_string_equal(err, want);
+	assert_int_equal(bt_trace_reader_next(r, &t, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want),
+		 "%s:13: field 'filled_below_ttl': expected first_ttl + 1 .. first_ttl + hop count "
+		 "(2..5), got 9", path);
 	assert_string_equal(err, want);
 	assert_int_equal(bt_trace_reader_next(r, &t, err, sizeof(err)), 0);
 	bt_trace_reader_close(r);
@@ -820,6 +902,7 @@ int main(void)
 		cmocka_unit_test(test_golden),
 		cmocka_unit_test(test_round_trip_v6_tcp),
 		cmocka_unit_test(test_round_trip_no_hops),
+		cmocka_unit_test(test_round_trip_filled),
 		cmocka_unit_test(test_rtt_exact),
 		cmocka_unit_test(test_append),
 		cmocka_unit_test(test_writer_refuses),

@@ -72,13 +72,22 @@ static void build(const char **spec, size_t n, const char *dstspec, bt_trace **t
 	*tp = t;
 }
 
-static void path_of(const char **spec, size_t n, const char *dstspec, bt_path *p)
+/* filled: the trace's filled_below_ttl (split TTL: the hops with a lower
+ * TTL were copied from another trace), 0 for none. */
+static void filled_path_of(const char **spec, size_t n, const char *dstspec, uint8_t filled,
+			   bt_path *p)
 {
 	bt_trace *t;
 	bt_hopinfo info[64], dst;
 	build(spec, n, dstspec, &t, info, &dst);
+	t->filled_below_ttl = filled;
 	bt_path_build(t, info, &dst, p);
 	bt_trace_free(t);
+}
+
+static void path_of(const char **spec, size_t n, const char *dstspec, bt_path *p)
+{
+	filled_path_of(spec, n, dstspec, 0, p);
 }
 
 static void test_plain_border(void **state)
@@ -198,6 +207,82 @@ static void test_not_reached(void **state)
 	assert_false(p.reached_as);
 	assert_int_equal(p.border_as, -1);
 	assert_int_equal(p.border_cc, -1);
+}
+
+/* Copied hops (below filled_below_ttl) are not this trace's observations:
+ * the same hops probed make a route in through RU; copied, no crossing at
+ * all, and the trace has no border route (it still reached the target). */
+static void test_copied_hops_make_no_crossing(void **state)
+{
+	(void)state;
+	const char *s[] = { "64500 DE", "20485 RU", "131279 KP", "131279 KP" };
+	bt_path p;
+	char buf[256];
+	path_of(s, 4, "131279 KP", &p);
+	assert_int_equal(p.nas_cross, 2);
+	assert_int_equal(p.as_cross[p.border_as].near_asn, 20485);
+	assert_string_equal(p.cc_cross[p.border_cc].near_cc, "RU");
+
+	filled_path_of(s, 4, "131279 KP", 3, &p); /* TTLs 1 and 2 copied */
+	assert_string_equal(bt_path_as_string(&p, buf, sizeof(buf)), "131279");
+	assert_string_equal(bt_path_cc_string(&p, buf, sizeof(buf)), "KP");
+	assert_int_equal(p.nas_cross, 0);
+	assert_int_equal(p.ncc_cross, 0);
+	assert_int_equal(p.border_as, -1);
+	assert_int_equal(p.border_cc, -1);
+	assert_true(p.reached_as);
+	assert_true(p.reached_cc);
+
+	/* every hop copied: nothing observed */
+	filled_path_of(s, 4, "131279 KP", 5, &p);
+	assert_int_equal(p.nas, 0);
+	assert_int_equal(p.nas_cross, 0);
+	assert_false(p.reached_as);
+}
+
+/* A crossing whose two hops the trace saw itself counts, copied hops below
+ * it or not. */
+static void test_observed_crossing_counts_when_filled(void **state)
+{
+	(void)state;
+	const char *s[] = { "64500 DE", "4837 CN", "4837 CN", "131279 KP" };
+	bt_path p;
+	char buf[256];
+	filled_path_of(s, 4, "131279 KP", 3, &p);
+	assert_string_equal(bt_path_as_string(&p, buf, sizeof(buf)), "4837 131279");
+	assert_int_equal(p.nas_cross, 1);
+	assert_int_equal(p.border_as, 0);
+	assert_int_equal(p.as_cross[0].near_asn, 4837);
+	assert_int_equal(p.as_cross[0].near_ttl, 3);
+	assert_int_equal(p.as_cross[0].far_ttl, 4);
+	assert_int_equal(p.border_cc, 0);
+	assert_string_equal(p.cc_cross[0].near_cc, "CN");
+}
+
+/* Copied hops do not relabel observed ones either: no false loop closed and
+ * no MOAS hop taken as the copied AS before it. */
+static void test_copied_hops_support_nothing(void **state)
+{
+	(void)state;
+	const char *loop[] = { "4837 CN", "20485 RU", "4837 CN", "131279 KP" };
+	bt_path p;
+	char buf[256];
+	path_of(loop, 4, "131279 KP", &p);
+	assert_true(p.loop_collapsed);
+	assert_string_equal(bt_path_as_string(&p, buf, sizeof(buf)), "4837 131279");
+	filled_path_of(loop, 4, "131279 KP", 2, &p);
+	assert_false(p.loop_collapsed);
+	assert_string_equal(bt_path_as_string(&p, buf, sizeof(buf)), "20485 4837 131279");
+	assert_int_equal(p.as_cross[p.border_as].near_asn, 4837);
+
+	const char *moas[] = { "20485 RU", "moas 4837,20485 CN", "131279 KP" };
+	path_of(moas, 3, "131279 KP", &p);
+	assert_true(p.moas_resolved);
+	assert_int_equal(p.as_cross[p.border_as].near_asn, 20485);
+	filled_path_of(moas, 3, "131279 KP", 2, &p);
+	assert_false(p.moas_resolved);
+	assert_string_equal(bt_path_as_string(&p, buf, sizeof(buf)), "4837 131279");
+	assert_int_equal(p.as_cross[p.border_as].near_asn, 4837);
 }
 
 /* ---- path-diff ---- */
@@ -349,6 +434,9 @@ int main(void)
 		cmocka_unit_test(test_moas),
 		cmocka_unit_test(test_false_loop),
 		cmocka_unit_test(test_not_reached),
+		cmocka_unit_test(test_copied_hops_make_no_crossing),
+		cmocka_unit_test(test_observed_crossing_counts_when_filled),
+		cmocka_unit_test(test_copied_hops_support_nothing),
 		cmocka_unit_test(test_diff_new_route),
 		cmocka_unit_test(test_diff_hysteresis),
 		cmocka_unit_test(test_diff_gone_and_returned),
