@@ -6,8 +6,8 @@
  * the gap limit, the destination's answer and max TTL end a trace there.
  * Sends are paced by a token bucket shared by all targets; targets with a
  * probe to send wait in a ready queue (round-robin, one probe per visit) and
- * probe timeouts sit in a heap of per-target deadlines, so the work per probe
- * does not grow with the number of targets in progress.
+ * probe timeouts sit in a timer wheel of per-target deadlines, so the work
+ * per probe does not grow with the number of targets in progress.
  *
  * Scale: only a window of targets is in progress at once (the "active"
  * pool); the others cost nothing but their address in the caller's array.
@@ -15,8 +15,14 @@
  * spool file (32-byte records), and so is a closing record when a trace
  * ends. When probing is over the spool is sorted by target in place and the
  * traces are built from it and delivered in input order. The pool keeps only
- * what steers probing: 3 bytes per TTL, a 32-byte header and its timer
- * (a heap entry and its position, 12 bytes).
+ * what steers probing: 3 bytes per TTL, a 32-byte header and its place in
+ * the timer wheel (8 bytes).
+ *
+ * Per probe, the work is kept off memory that is not in the cache: probes are
+ * libnet's template with the varying fields patched in (probe.c), the target
+ * a few ready-queue places ahead and the next timer's target are fetched
+ * early, and the replies of a capture block are matched first and their
+ * targets fetched together before any is handled.
  *
  * Split TTL (Doubletree, FlashRoute): probing starts at split_ttl and goes
  * forward to the destination as usual, then backward toward the VP; a
@@ -111,12 +117,13 @@ typedef struct target {
 } target;
 _Static_assert(sizeof(target) <= 32, "the pool header stays small");
 
-/* A timer: the target's earliest probe deadline, µs after the run's start
- * (mod 2^32; deadlines lie within a wait of each other). */
-typedef struct timer {
-	uint32_t at;
-	uint32_t idx;           /* pool index */
-} timer;
+/* A place in the timer wheel: the neighbours in its bucket's ring (pool
+ * indices; the buckets' own heads follow the pool's cap entries). */
+typedef struct tlink {
+	uint32_t prev, next;    /* NOT_ARMED in next: no timer */
+} tlink;
+#define NOT_ARMED UINT32_MAX
+#define WHEEL 1024u             /* buckets; they span at least two waits */
 
 /* A matched reply waiting, with others of its capture block, for its
  * target's state to be fetched from memory. */
@@ -152,11 +159,10 @@ struct bt_engine {
 	uint32_t nactive;       /* live targets */
 	uint32_t *ready;        /* ring of pool indices with a probe to send */
 	uint32_t rhead, rcount, rmask; /* ring of rmask + 1 >= cap entries */
-	timer *heap;            /* min-heap of timers */
-	uint32_t *hpos;         /* per pool entry: its heap position + 1; 0: none
-				 * (apart from the headers: a sift touches only
-				 * this small array) */
-	uint32_t nheap;
+	tlink *tl;              /* timer wheel: cap entries, then WHEEL heads */
+	unsigned wshift;        /* a bucket is 2^wshift µs of the run's clock */
+	uint32_t wnext;         /* the next bucket to run (µs >> wshift) */
+	uint32_t ntimers;
 	uint32_t *hvals;        /* open addressing: (flow, dst) -> pool index + 1 */
 	size_t hmask;
 	uint16_t nslots;
@@ -476,10 +482,6 @@ static uint32_t units_ahead(const bt_engine *e, uint32_t n)
 {
 	return ((rel32(e, e->now) >> e->tshift) + n) << e->tshift;
 }
-static bool before(uint32_t a, uint32_t b)
-{
-	return (int32_t)(a - b) < 0;
-}
 static uint16_t t_flow(const bt_engine *e, const target *t)
 {
 	return (uint16_t)(t->in % e->o.nflows);
@@ -489,77 +491,95 @@ static int64_t wall_at(const bt_engine *e, uint64_t mono)
 	return e->wall0 + (int64_t)(mono - e->mono0);
 }
 
-/* ---- timers: a min-heap of targets by their earliest probe deadline;
- * 4-ary: half the levels of a binary heap, and every level moved touches
- * another target's header (its heap position) ---- */
-#define HEAP_D 4
+/* ---- timers: a wheel of WHEEL buckets, each a ring of the targets whose
+ * earliest probe deadline falls in it. Deadlines lie at most a wait ahead
+ * and the wheel spans two, so a bucket holds one lap; it runs once the clock
+ * is past its end (less than 1/256 of a wait late: the timeout itself is then
+ * decided by the probe's age). Arming, moving and clearing a timer touch
+ * only the small link array, never another target's state. ---- */
 
-static void heap_put(bt_engine *e, uint32_t pos, timer x)
+static uint32_t head_of(const bt_engine *e, uint32_t at)
 {
-	e->heap[pos] = x;
-	e->hpos[x.idx] = pos + 1;
+	return e->cap + ((at >> e->wshift) & (WHEEL - 1));
 }
 
-static void heap_up(bt_engine *e, uint32_t pos)
+static void tl_unlink(bt_engine *e, uint32_t i)
 {
-	timer x = e->heap[pos];
-	while (pos > 0) {
-		uint32_t up = (pos - 1) / HEAP_D;
-		if (!before(x.at, e->heap[up].at))
-			break;
-		heap_put(e, pos, e->heap[up]);
-		pos = up;
-	}
-	heap_put(e, pos, x);
-}
-
-static void heap_down(bt_engine *e, uint32_t pos)
-{
-	timer x = e->heap[pos];
-	for (;;) {
-		uint32_t first = HEAP_D * pos + 1, c = first;
-		if (first >= e->nheap)
-			break;
-		uint32_t end = first + HEAP_D < e->nheap ? first + HEAP_D : e->nheap;
-		for (uint32_t k = first + 1; k < end; k++)
-			if (before(e->heap[k].at, e->heap[c].at))
-				c = k;
-		if (!before(e->heap[c].at, x.at))
-			break;
-		heap_put(e, pos, e->heap[c]);
-		pos = c;
-	}
-	heap_put(e, pos, x);
+	tlink *l = e->tl;
+	l[l[i].prev].next = l[i].next;
+	l[l[i].next].prev = l[i].prev;
+	l[i].next = NOT_ARMED;
 }
 
 /* Arms (or re-arms) target idx's timer for at (µs after the run's start). */
 static void timer_set(bt_engine *e, uint32_t idx, uint32_t at)
 {
-	if (e->hpos[idx] == 0) {
-		e->heap[e->nheap] = (timer){ at, idx };
-		heap_up(e, e->nheap++);
-		return;
-	}
-	uint32_t pos = e->hpos[idx] - 1, old = e->heap[pos].at;
-	e->heap[pos].at = at;
-	if (before(at, old))
-		heap_up(e, pos);
-	else if (before(old, at))
-		heap_down(e, pos);
+	tlink *l = e->tl;
+	if (l[idx].next != NOT_ARMED)
+		tl_unlink(e, idx);
+	else
+		e->ntimers++;
+	uint32_t h = head_of(e, at);
+	l[idx].prev = l[h].prev;
+	l[idx].next = h;
+	l[l[h].prev].next = idx;
+	l[h].prev = idx;
 }
 
 static void timer_clear(bt_engine *e, uint32_t idx)
 {
-	if (e->hpos[idx] == 0)
+	if (e->tl[idx].next == NOT_ARMED)
 		return;
-	uint32_t pos = e->hpos[idx] - 1;
-	e->hpos[idx] = 0;
-	timer last = e->heap[--e->nheap];
-	if (pos == e->nheap)
-		return;
-	heap_put(e, pos, last);
-	heap_up(e, pos);
-	heap_down(e, e->hpos[last.idx] - 1);
+	tl_unlink(e, idx);
+	e->ntimers--;
+}
+
+static bool timer_armed(const bt_engine *e, uint32_t idx)
+{
+	return e->tl[idx].next != NOT_ARMED;
+}
+
+static void expire(bt_engine *e, target *t);
+
+/* Runs every bucket that ended before now. */
+static void timers_run(bt_engine *e)
+{
+	uint32_t nowb = rel32(e, e->now) >> e->wshift, mask = UINT32_MAX >> e->wshift;
+	unsigned laps = 0;
+	while (e->ntimers > 0 && e->wnext != nowb && laps++ < WHEEL) {
+		uint32_t h = e->cap + (e->wnext & (WHEEL - 1));
+		tlink *l = e->tl;
+		/* Each target leaves the bucket before it is handled; one that
+		 * is re-armed lands in a later bucket. */
+		while (l[h].next != h) {
+			uint32_t i = l[h].next;
+			uint32_t after = l[i].next;
+			if (after != h) {
+				__builtin_prefetch(&e->tg[after], 1);
+				__builtin_prefetch(e->arena + (size_t)after * e->stride, 1);
+			}
+			timer_clear(e, i);
+			expire(e, &e->tg[i]);
+		}
+		e->wnext = (e->wnext + 1) & mask;
+	}
+	e->wnext = nowb;
+}
+
+/* µs from now until the earliest bucket with a timer ends; -1: none. */
+static int64_t timers_next_us(const bt_engine *e, uint32_t now_rel)
+{
+	if (e->ntimers == 0)
+		return -1;
+	for (uint32_t k = 0; k < WHEEL; k++) {
+		uint32_t b = e->wnext + k;
+		if (e->tl[e->cap + (b & (WHEEL - 1))].next != e->cap + (b & (WHEEL - 1))) {
+			uint32_t end = (b + 1) << e->wshift;
+			int32_t d = (int32_t)(end - now_rel);
+			return d > 0 ? d : 0;
+		}
+	}
+	return 0;
 }
 
 /* ---- the ready queue: targets that may have a probe to send ---- */
@@ -999,7 +1019,7 @@ static int send_probe(bt_engine *e, target *t, int idx)
 	t_sent(e, t)[idx] = units_now(e);
 	slot[idx] = S_MAKE(SLOT_INFLIGHT, attempt);
 	t->outstanding++;
-	if (e->hpos[tidx(e, t)] == 0)
+	if (!timer_armed(e, (uint32_t)tidx(e, t)))
 		timer_set(e, (uint32_t)tidx(e, t), units_ahead(e, e->wait_units));
 	if (idx == t->next)
 		t->next++;
@@ -1364,8 +1384,7 @@ static void free_probing(bt_engine *e)
 	efree(e, e->arena, (size_t)e->cap * e->stride);
 	efree(e, e->freelist, (size_t)e->cap * sizeof(uint32_t));
 	efree(e, e->ready, ((size_t)e->rmask + 1) * sizeof(uint32_t));
-	efree(e, e->heap, (size_t)e->cap * sizeof(timer));
-	efree(e, e->hpos, (size_t)e->cap * sizeof(uint32_t));
+	efree(e, e->tl, ((size_t)e->cap + WHEEL) * sizeof(tlink));
 	efree(e, e->hvals, (e->hmask + 1) * sizeof(*e->hvals));
 	if (e->skeys) {
 		efree(e, e->skeys, (e->smask + 1) * sizeof(*e->skeys));
@@ -1374,9 +1393,8 @@ static void free_probing(bt_engine *e)
 	e->tg = NULL;
 	e->arena = NULL;
 	e->freelist = e->ready = NULL;
-	e->heap = NULL;
-	e->hpos = NULL;
-	e->rhead = e->rcount = e->nheap = 0;
+	e->tl = NULL;
+	e->rhead = e->rcount = e->ntimers = 0;
 	e->hvals = NULL;
 	e->skeys = NULL;
 	e->svals = NULL;
@@ -1435,16 +1453,22 @@ static int setup_run(bt_engine *e, const bt_addr *targets, size_t n, char *err, 
 		;
 	e->rmask--;
 	e->ready = ealloc(e, ((size_t)e->rmask + 1) * sizeof(uint32_t));
-	e->heap = ealloc(e, (size_t)e->cap * sizeof(timer));
-	e->hpos = ealloc(e, (size_t)e->cap * sizeof(uint32_t));
+	e->tl = ealloc(e, ((size_t)e->cap + WHEEL) * sizeof(tlink));
 	e->hvals = ealloc(e, hcap * sizeof(*e->hvals));
 	e->sbuf = ealloc(e, SPOOL_BUF * sizeof(rec));
-	if (!e->tg || !e->arena || !e->freelist || !e->ready || !e->heap || !e->hpos || !e->hvals || !e->sbuf) {
+	if (!e->tg || !e->arena || !e->freelist || !e->ready || !e->tl || !e->hvals || !e->sbuf) {
 		snprintf(err, errlen, "out of memory for %u targets in progress", e->cap);
 		return -1;
 	}
-	for (uint32_t i = 0; i < e->cap; i++)
+	for (uint32_t i = 0; i < e->cap; i++) {
 		e->freelist[i] = e->cap - 1 - i;
+		e->tl[i].next = NOT_ARMED;
+	}
+	for (uint32_t h = e->cap; h < e->cap + WHEEL; h++)
+		e->tl[h].prev = e->tl[h].next = h;
+	for (e->wshift = 0; ((uint64_t)WHEEL << e->wshift) < 2ull * e->o.wait_us; e->wshift++)
+		;
+	e->wnext = 0;
 	e->nfree = e->cap;
 	e->st.targets_total += e->ninput;
 	if (e->cap > e->st.active_max)
@@ -1555,19 +1579,7 @@ int bt_engine_run(bt_engine *e, const bt_addr *targets, size_t ntargets,
 		}
 
 		/* Timers due: timeouts become retries or gaps. */
-		while (e->nheap > 0 && !before(rel32(e, e->now), e->heap[0].at)) {
-			/* The next timer due is the root's earliest child: fetch its
-			 * target while this one is handled. */
-			uint32_t end = e->nheap < 1 + HEAP_D ? e->nheap : 1 + HEAP_D, c = 1;
-			for (uint32_t k = 2; k < end; k++)
-				if (before(e->heap[k].at, e->heap[c].at))
-					c = k;
-			if (c < end) {
-				__builtin_prefetch(&e->tg[e->heap[c].idx], 1);
-				__builtin_prefetch(e->arena + (size_t)e->heap[c].idx * e->stride, 1);
-			}
-			expire(e, &e->tg[e->heap[0].idx]);
-		}
+		timers_run(e);
 
 		/* Sends: round-robin over the targets with something to send, one
 		 * probe per visit, as long as there are tokens. */
@@ -1620,9 +1632,9 @@ int bt_engine_run(bt_engine *e, const bt_addr *targets, size_t ntargets,
 			timeout_ms = (int)(need / 1000.0);
 		} else if (e->rcount > 0) {
 			timeout_ms = 1; /* ENOBUFS: let the queue drain */
-		} else if (e->nheap > 0) {
-			int32_t d = (int32_t)(e->heap[0].at - rel32(e, now));
-			timeout_ms = d > 0 ? (d + 999) / 1000 : 0;
+		} else if (e->ntimers > 0) {
+			int64_t d = timers_next_us(e, rel32(e, now));
+			timeout_ms = (int)((d + 999) / 1000);
 		} else {
 			timeout_ms = 50;
 		}
