@@ -484,7 +484,7 @@ static uint32_t units_ahead(const bt_engine *e, uint32_t n)
 }
 static uint16_t t_flow(const bt_engine *e, const target *t)
 {
-	return (uint16_t)(t->in % e->o.nflows);
+	return e->o.nflows == 1 ? 0 : (uint16_t)(t->in % e->o.nflows);
 }
 static int64_t wall_at(const bt_engine *e, uint64_t mono)
 {
@@ -589,6 +589,17 @@ static int next_slot(const bt_engine *e, const target *t);
 static void make_ready(bt_engine *e, target *t)
 {
 	if (!t->live || t->queued || next_slot(e, t) < 0)
+		return;
+	t->queued = 1;
+	e->ready[(e->rhead + e->rcount++) & e->rmask] = (uint32_t)(t - e->tg);
+}
+
+/* After a send: back in the queue while the window allows another probe;
+ * whether there is one is found at the next visit (one scan of the slots
+ * per probe instead of two). */
+static void requeue(bt_engine *e, target *t)
+{
+	if (!t->live || t->queued || t->outstanding >= e->o.window)
 		return;
 	t->queued = 1;
 	e->ready[(e->rhead + e->rcount++) & e->rmask] = (uint32_t)(t - e->tg);
@@ -853,14 +864,17 @@ static void finish(bt_engine *e, target *t, bt_stop reason, size_t nhops)
 	unlink_target(e, t);
 	retire(e, t);
 	e->st.targets_done++;
-	if (t->back_stop) {
+	/* Filled only if the trace has hops above the copied ones (not one that
+	 * ended in an error after it had been stopped backward). */
+	uint8_t back_stop = reason != BT_STOP_ERROR && nhops > t->back_stop ? t->back_stop : 0;
+	if (back_stop) {
 		e->st.traces_filled++;
-		e->st.probes_saved += t->back_stop;
+		e->st.probes_saved += back_stop;
 	}
 	rec *r = spool_next(e);
 	r->in = t->in;
 	r->kind = REC_END;
-	r->slot = t->back_stop;
+	r->slot = back_stop;
 	r->a = (uint8_t)reason;
 	r->b = (uint8_t)nhops;
 	uint64_t start = t->started ? e->mono0 + (uint64_t)t->start_ms * 1000u : e->now;
@@ -869,7 +883,7 @@ static void finish(bt_engine *e, target *t, bt_stop reason, size_t nhops)
 	r->u.end.dur = d < DUR_MS ? (uint32_t)d : DUR_MS | (uint32_t)(d / 1000 < DUR_MS ? d / 1000 : DUR_MS - 1);
 	r->u.end.probes = t->probes;
 	r->u.end.src = t->src;
-	r->u.end.fill = t->fill;
+	r->u.end.fill = back_stop ? t->fill : 0;
 }
 
 /* In-flight probes at indices the trace no longer needs stop holding the
@@ -1337,13 +1351,18 @@ static void flush_replies(bt_engine *e)
 {
 	unsigned n = e->nrb;
 	for (unsigned i = 0; i < n; i++) {
-		pending *p = &e->rb[i];
-		target *t = lookup(e, p->m.dst, (uint16_t)(p->m.flow - e->flow.flow));
-		p->t = t;
-		if (t != NULL) {
-			__builtin_prefetch(t, 1);
-			__builtin_prefetch(e->arena + tidx(e, t) * e->stride, 1);
+		/* the likely target: the first at the key's home (prefetched) */
+		const pending *p = &e->rb[i];
+		uint64_t key = (uint64_t)(uint16_t)(p->m.flow - e->flow.flow) << 32 | p->m.dst;
+		uint32_t v = e->hvals[home(key, e->hmask)];
+		if (v != 0) {
+			__builtin_prefetch(&e->tg[v - 1], 1);
+			__builtin_prefetch(e->arena + (size_t)(v - 1) * e->stride, 1);
 		}
+	}
+	for (unsigned i = 0; i < n; i++) {
+		pending *p = &e->rb[i];
+		p->t = lookup(e, p->m.dst, (uint16_t)(p->m.flow - e->flow.flow));
 	}
 	for (unsigned i = 0; i < n; i++)
 		on_reply(e, &e->rb[i].r, &e->rb[i].m, e->rb[i].t);
@@ -1592,6 +1611,7 @@ int bt_engine_run(bt_engine *e, const bt_addr *targets, size_t ntargets,
 				uint32_t ahead = e->ready[(e->rhead + PREFETCH_AHEAD) & e->rmask];
 				__builtin_prefetch(&e->tg[ahead], 1);
 				__builtin_prefetch(e->arena + (size_t)ahead * e->stride, 1);
+				__builtin_prefetch(&e->tl[ahead], 0);
 			}
 			e->rhead = (e->rhead + 1) & e->rmask;
 			e->rcount--;
@@ -1610,7 +1630,7 @@ int bt_engine_run(bt_engine *e, const bt_addr *targets, size_t ntargets,
 				break;
 			}
 			tokens -= 1.0;
-			make_ready(e, t);
+			requeue(e, t);
 		}
 		if (e->nfree > 0 && e->next_input < e->ninput && !e->cb_failed) {
 			if (activate(e, err, errlen) != 0) {
