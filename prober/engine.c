@@ -815,7 +815,8 @@ static void spool_flush(bt_engine *e)
 		p += w;
 		left -= (size_t)w;
 	}
-	e->srecs += e->sn;
+	/* only what reached the file counts */
+	e->srecs += (e->sn * sizeof(rec) - left) / sizeof(rec);
 	e->sn = 0;
 }
 
@@ -1580,6 +1581,11 @@ int bt_engine_run(bt_engine *e, const bt_addr *targets, size_t ntargets,
 	while (e->nactive > 0 || e->next_input < e->ninput) {
 		if ((stop && *stop) || e->cb_failed) {
 			result = 1;
+			if (e->next_input < e->ninput && e->st.run_steady_us == 0) {
+				/* stopped before the input ran out: all of it was steady */
+				e->st.run_steady_us = mono_us() - t0;
+				e->st.run_steady_probes = e->st.probes_sent - probes0;
+			}
 			break;
 		}
 		if (e->spool_errno != 0) {
@@ -1684,10 +1690,10 @@ int bt_engine_run(bt_engine *e, const bt_addr *targets, size_t ntargets,
 	}
 	/* Probing is over (or stopped): build and deliver the finished traces. */
 	e->st.run_probing_us = mono_us() - t0;
-	e->st.spool_bytes += (e->srecs + e->sn) * sizeof(rec);
 	free_probing(e);
 	if ((result == 0 || (result == 1 && !e->o.skip_partial)) && assemble(e, err, errlen) != 0)
 		result = -1;
+	e->st.spool_bytes += e->srecs * sizeof(rec); /* written (assembly flushes the rest) */
 	if (result == 0 && e->cb_failed)
 		result = 1;
 	if (e->bytes_peak > e->st.state_bytes_peak)

@@ -61,7 +61,8 @@ typedef struct bt_engine_stats {
 	uint64_t spool_bytes;    /* replies and trace ends written to the spool file */
 	/* the last run: probing time (then the traces are built), and the
 	 * steady part of it, from the first probe until the last target was
-	 * taken up, when every slot of the active window had work */
+	 * taken up (or the run was stopped before that), when every slot of
+	 * the active window had work; 0 when every target fit in the window */
 	uint64_t run_probing_us, run_steady_us, run_steady_probes;
 } bt_engine_stats;
 
