@@ -159,9 +159,11 @@ struct bt_engine {
 	uint32_t nactive;       /* live targets */
 	uint32_t *ready;        /* ring of pool indices with a probe to send */
 	uint32_t rhead, rcount, rmask; /* ring of rmask + 1 >= cap entries */
-	tlink *tl;              /* timer wheel: cap entries, then WHEEL heads */
+	tlink *tl;              /* timer wheel: cap entries, WHEEL heads, a spare head */
 	unsigned wshift;        /* a bucket is 2^wshift µs of the run's clock */
 	uint32_t wnext;         /* the next bucket to run (µs >> wshift) */
+	uint64_t last_timers;   /* when the timers last ran (mono µs) */
+	bool stale;             /* the loop stalled: 16-bit send ages may wrap */
 	uint32_t ntimers;
 	uint32_t *hvals;        /* open addressing: (flow, dst) -> pool index + 1 */
 	size_t hmask;
@@ -541,20 +543,35 @@ static bool timer_armed(const bt_engine *e, uint32_t idx)
 
 static void expire(bt_engine *e, target *t);
 
-/* Runs every bucket that ended before now. */
+/* Runs every bucket that ended before now. Each bucket's ring is first
+ * moved to a spare head (the one after the buckets), so a target re-armed
+ * while it is drained can never land in the ring being walked.
+ *
+ * Send times are 16 bits of units spanning four waits: after a stall of the
+ * loop (SIGSTOP, a blocked write) of more than two waits the ages they give
+ * may have wrapped; every probe in flight is then older than its wait
+ * anyway, and `stale` makes expire time them all out. */
 static void timers_run(bt_engine *e)
 {
 	uint32_t nowb = rel32(e, e->now) >> e->wshift, mask = UINT32_MAX >> e->wshift;
+	uint64_t limit = (uint64_t)(65536u - 2 * e->wait_units) << e->tshift;
+	e->stale = e->now - e->last_timers >= limit;
+	e->last_timers = e->now;
 	unsigned laps = 0;
+	tlink *l = e->tl;
+	uint32_t spare = e->cap + WHEEL;
 	while (e->ntimers > 0 && e->wnext != nowb && laps++ < WHEEL) {
 		uint32_t h = e->cap + (e->wnext & (WHEEL - 1));
-		tlink *l = e->tl;
-		/* Each target leaves the bucket before it is handled; one that
-		 * is re-armed lands in a later bucket. */
-		while (l[h].next != h) {
-			uint32_t i = l[h].next;
+		if (l[h].next != h) {
+			l[spare] = l[h];
+			l[l[spare].next].prev = spare;
+			l[l[spare].prev].next = spare;
+			l[h].next = l[h].prev = h;
+		}
+		while (l[spare].next != spare) {
+			uint32_t i = l[spare].next;
 			uint32_t after = l[i].next;
-			if (after != h) {
+			if (after != spare) {
 				__builtin_prefetch(&e->tg[after], 1);
 				__builtin_prefetch(e->arena + (size_t)after * e->stride, 1);
 			}
@@ -564,6 +581,7 @@ static void timers_run(bt_engine *e)
 		e->wnext = (e->wnext + 1) & mask;
 	}
 	e->wnext = nowb;
+	e->stale = false;
 }
 
 /* µs from now until the earliest bucket with a timer ends; -1: none. */
@@ -964,7 +982,7 @@ static void expire(bt_engine *e, target *t)
 		if (S_STATE(slot[i]) != SLOT_INFLIGHT)
 			continue;
 		uint32_t age = (uint16_t)(nowu - sent[i]);
-		if (age >= e->wait_units) {
+		if (age >= e->wait_units || e->stale) {
 			t->outstanding--;
 			uint8_t att = S_ATT(slot[i]);
 			slot[i] = S_MAKE(att < e->o.attempts ? SLOT_RETRY : SLOT_GAP, att);
@@ -1404,7 +1422,7 @@ static void free_probing(bt_engine *e)
 	efree(e, e->arena, (size_t)e->cap * e->stride);
 	efree(e, e->freelist, (size_t)e->cap * sizeof(uint32_t));
 	efree(e, e->ready, ((size_t)e->rmask + 1) * sizeof(uint32_t));
-	efree(e, e->tl, ((size_t)e->cap + WHEEL) * sizeof(tlink));
+	efree(e, e->tl, ((size_t)e->cap + WHEEL + 1) * sizeof(tlink));
 	efree(e, e->hvals, (e->hmask + 1) * sizeof(*e->hvals));
 	if (e->skeys) {
 		efree(e, e->skeys, (e->smask + 1) * sizeof(*e->skeys));
@@ -1473,7 +1491,7 @@ static int setup_run(bt_engine *e, const bt_addr *targets, size_t n, char *err, 
 		;
 	e->rmask--;
 	e->ready = ealloc(e, ((size_t)e->rmask + 1) * sizeof(uint32_t));
-	e->tl = ealloc(e, ((size_t)e->cap + WHEEL) * sizeof(tlink));
+	e->tl = ealloc(e, ((size_t)e->cap + WHEEL + 1) * sizeof(tlink));
 	e->hvals = ealloc(e, hcap * sizeof(*e->hvals));
 	e->sbuf = ealloc(e, SPOOL_BUF * sizeof(rec));
 	if (!e->tg || !e->arena || !e->freelist || !e->ready || !e->tl || !e->hvals || !e->sbuf) {
@@ -1484,7 +1502,7 @@ static int setup_run(bt_engine *e, const bt_addr *targets, size_t n, char *err, 
 		e->freelist[i] = e->cap - 1 - i;
 		e->tl[i].next = NOT_ARMED;
 	}
-	for (uint32_t h = e->cap; h < e->cap + WHEEL; h++)
+	for (uint32_t h = e->cap; h <= e->cap + WHEEL; h++)
 		e->tl[h].prev = e->tl[h].next = h;
 	for (e->wshift = 0; ((uint64_t)WHEEL << e->wshift) < 2ull * e->o.wait_us; e->wshift++)
 		;
@@ -1561,6 +1579,8 @@ int bt_engine_run(bt_engine *e, const bt_addr *targets, size_t ntargets,
 	}
 	e->now = mono_us();
 	e->mono0 = e->now;
+	e->last_timers = e->now;
+	e->stale = false;
 	e->wall0 = wall_us();
 	uint64_t probes0 = e->st.probes_sent;
 	e->st.run_steady_us = e->st.run_steady_probes = 0;
