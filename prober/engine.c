@@ -1041,8 +1041,8 @@ static int send_probe(bt_engine *e, target *t, int idx)
 	errno = 0;
 	if (bt_probe_emit(e->pb, &e->flows[t_flow(e, t)], t->src, t->dst, ttl, attempt, err, sizeof(err)) < 0) {
 		e->st.send_errors++;
-		if (errno == ENOBUFS || errno == EAGAIN)
-			return -1; /* the queue is full: try again later, nothing recorded */
+		if (errno == ENOBUFS || errno == EAGAIN || errno == EINTR)
+			return -1; /* queue full, or a signal: again later, nothing recorded */
 		/* No route, or the kernel refused: this target cannot be traced. */
 		finish(e, t, BT_STOP_ERROR, 0);
 		return 0;

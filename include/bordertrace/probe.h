@@ -89,14 +89,17 @@ int bt_probe_copy(bt_probe_builder *b, uint8_t *buf, size_t buflen);
 /* The fast path the engine uses. libnet builds one probe of the method once
  * (the template); each probe is that template with the fields that vary
  * patched in and the checksums computed here: the very bytes bt_probe_build
- * gives (tests compare them). buf holds BT_PROBE_MAX_LEN bytes. Returns the
- * length, or -1 with err set. */
+ * gives in a build-only context (tests compare them; in LIBNET_RAW4 mode
+ * libnet leaves the IP checksum 0 for the kernel, which fills it in for
+ * IP_HDRINCL sockets whatever it was). Sent with sendto as libnet does on
+ * Linux (no BSD byte-order fix-ups). buf holds BT_PROBE_MAX_LEN bytes.
+ * Returns the length, or -1 with err set. */
 #define BT_PROBE_MAX_LEN 64
 int bt_probe_render(bt_probe_builder *b, const bt_flow *f, uint32_t src, uint32_t dst,
 		    uint8_t ttl, uint8_t attempt, uint8_t *buf, char *err, size_t errlen);
 /* Renders and sends one probe on the builder's raw socket (LIBNET_RAW4).
  * Returns the bytes written, or -1 with err set and errno kept (ENOBUFS and
- * EAGAIN mean the queue is full). */
+ * EAGAIN mean the queue is full, EINTR a signal). */
 int bt_probe_emit(bt_probe_builder *b, const bt_flow *f, uint32_t src, uint32_t dst,
 		  uint8_t ttl, uint8_t attempt, char *err, size_t errlen);
 
