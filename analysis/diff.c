@@ -26,6 +26,8 @@ typedef struct route {
 	uint32_t ns, cs;
 	uint32_t *ev;   /* evidence trace ids (in d->ids) */
 	uint32_t nev;
+	uint32_t *maybe; /* rounds where only copied hops show it */
+	uint32_t nmaybe;
 } route;
 
 typedef struct tround {
@@ -183,6 +185,7 @@ void bt_diff_free(bt_diff *d)
 	for (size_t i = 0; i < d->nr; i++) {
 		free(d->r[i].s);
 		free(d->r[i].ev);
+		free(d->r[i].maybe);
 	}
 	free(d->r);
 	free(d->t);
@@ -204,12 +207,14 @@ static uint32_t name(bt_diff *d, const char *s)
 	return bt_strtab_intern(d->names, s ? s : "", s ? strlen(s) : 0);
 }
 
-static int add_route(bt_diff *d, const bt_diff_obs *o, int level, uint32_t target, uint32_t round,
-		     uint32_t vp)
+/* The route (target, level, up, into), made if new (note kept from the
+ * trace that makes it); NULL when out of memory. */
+static route *route_get(bt_diff *d, const char *up_s, const char *into_s, const char *note_s, int level,
+			uint32_t target)
 {
-	uint32_t up = name(d, o->up[level]), into = name(d, o->into[level] ? o->into[level] : "");
+	uint32_t up = name(d, up_s), into = name(d, into_s ? into_s : "");
 	if (up == UINT32_MAX || into == UINT32_MAX || map_grow(&d->rmap))
-		return -1;
+		return NULL;
 	uint64_t key = ((uint64_t)target << 32) ^ ((uint64_t)up << 1) ^ (uint64_t)level ^
 		       ((uint64_t)into << 20);
 	/* The key mixes three ids; confirm on hit and probe on (rare) collision. */
@@ -223,21 +228,46 @@ static int add_route(bt_diff *d, const bt_diff_obs *o, int level, uint32_t targe
 	}
 	if (*slot == 0) {
 		if (grow((void **)&d->r, d->nr, &d->cr, sizeof(*d->r), 256) != 0)
-			return -1;
+			return NULL;
 		route *n = &d->r[d->nr];
 		memset(n, 0, sizeof(*n));
 		n->target = target;
 		n->up = up;
 		n->into = into;
 		n->level = (uint8_t)level;
-		n->note = name(d, o->note[level]);
+		n->note = name(d, note_s);
 		if (n->note == UINT32_MAX)
-			return -1;
-		n->first = n->last = o->time_us;
+			return NULL;
+		n->first = INT64_MAX;
+		n->last = INT64_MIN;
 		*slot = (uint32_t)++d->nr;
 		d->rmap.n++;
 	}
-	route *r = &d->r[*slot - 1];
+	return &d->r[*slot - 1];
+}
+
+/* A round in which only copied hops show the route. */
+static int add_maybe(bt_diff *d, const bt_diff_obs *o, int level, uint32_t target, uint32_t round)
+{
+	route *r = route_get(d, o->maybe_up[level], o->maybe_into[level], o->maybe_note[level], level, target);
+	if (r == NULL)
+		return -1;
+	if (r->nmaybe > 0 && r->maybe[r->nmaybe - 1] == round)
+		return 0;
+	uint32_t *nm = realloc(r->maybe, (r->nmaybe + 1) * sizeof(*nm));
+	if (nm == NULL)
+		return -1;
+	r->maybe = nm;
+	r->maybe[r->nmaybe++] = round;
+	return 0;
+}
+
+static int add_route(bt_diff *d, const bt_diff_obs *o, int level, uint32_t target, uint32_t round,
+		     uint32_t vp)
+{
+	route *r = route_get(d, o->up[level], o->into[level], o->note[level], level, target);
+	if (r == NULL)
+		return -1;
 	r->traces++;
 	if (o->time_us < r->first)
 		r->first = o->time_us;
@@ -287,8 +317,11 @@ int bt_diff_add(bt_diff *d, const bt_diff_obs *o)
 	tround *t = &d->t[*slot - 1];
 	t->observed++;
 	for (int level = 0; level < 2; level++) {
-		if (o->up[level] == NULL)
+		if (o->up[level] == NULL) {
+			if (o->maybe_up[level] != NULL && add_maybe(d, o, level, target, round) != 0)
+				return -1;
 			continue;
+		}
 		t->routed[level]++;
 		if (add_route(d, o, level, target, round, vp) != 0)
 			return -1;
@@ -458,6 +491,7 @@ static int target_events(bt_diff *d, route *r, size_t nr, const uint32_t *observ
 			 const uint32_t *round_of_rank, size_t nrounds)
 {
 	enum { UNSEEN, ACTIVE, GONE };
+	enum { MAYBE = 2 }; /* present[]: 1 seen, MAYBE only in copied hops */
 	uint32_t B = d->o.baseline_rounds;
 	for (size_t i = 0; i < nr; i++) {
 		route *x = &r[i];
@@ -467,18 +501,23 @@ static int target_events(bt_diff *d, route *r, size_t nr, const uint32_t *observ
 			return -1;
 		for (uint32_t k = 0; k < x->ns; k++)
 			present[d->rank[x->s[k].round]] = 1;
+		for (uint32_t k = 0; k < x->nmaybe; k++)
+			if (!present[d->rank[x->maybe[k]]])
+				present[d->rank[x->maybe[k]]] = MAYBE;
 		int state = UNSEEN;
 		for (uint32_t k = 0; k < B && k < nrounds; k++)
-			if (present[k])
+			if (present[k] == 1)
 				state = ACTIVE;
 		unsigned seen_rounds = 0, absent = 0;
 		uint32_t first_absent = 0;
 		for (uint32_t k = 0; k < nrounds; k++)
-			if (k < B && present[k])
+			if (k < B && present[k] == 1)
 				seen_rounds++;
 		int rc = 0;
 		for (uint32_t k = B; k < nrounds && rc == 0; k++) {
-			if (present[k]) {
+			if (present[k] == MAYBE) {
+				/* only copied hops show it: neither seen nor absent */
+			} else if (present[k]) {
 				seen_rounds++;
 				absent = 0;
 				if (state == UNSEEN && seen_rounds >= d->o.min_rounds &&

@@ -310,11 +310,32 @@ static int add_trace(bt_pipeline *p, const bt_trace *t, char *err, size_t errlen
 		asn_str(up_as, sizeof(up_as), bx->near_asn);
 		asn_str(into_as, sizeof(into_as), bx->far_asn);
 	}
+	/* A trace whose border crossing lies across hops copied from another
+	 * trace (split TTL) shows no route of its own; the route those copies
+	 * show keeps the path-diff from calling it gone in this round. */
+	bt_path whole;
+	const bt_crossing *mx = NULL, *mc = NULL;
+	char mup_as[16] = "", minto_as[16] = "";
+	if (bt_trace_copied_hops(t) > 0 && (!bx || !bc)) {
+		bt_trace all = *t;
+		all.filled_below_ttl = 0;
+		bt_path_build(&all, info, &dres->info, &whole);
+		if (!bx && whole.border_as >= 0) {
+			mx = &whole.as_cross[whole.border_as];
+			asn_str(mup_as, sizeof(mup_as), mx->near_asn);
+			asn_str(minto_as, sizeof(minto_as), mx->far_asn);
+		}
+		if (!bc && whole.border_cc >= 0)
+			mc = &whole.cc_cross[whole.border_cc];
+	}
 	bt_diff_obs o = {
 		.target = key, .vp = t->vp, .round = t->round, .trace_id = id, .time_us = t->start_us,
 		.up = { bx ? up_as : NULL, bc ? bc->near_cc : NULL },
 		.into = { bx ? into_as : NULL, bc ? bc->far_cc : NULL },
 		.note = { bx ? bx->near_cc : NULL, NULL },
+		.maybe_up = { mx ? mup_as : NULL, mc ? mc->near_cc : NULL },
+		.maybe_into = { mx ? minto_as : NULL, mc ? mc->far_cc : NULL },
+		.maybe_note = { mx ? mx->near_cc : NULL, NULL },
 	};
 	if (bt_diff_add(p->diff, &o) != 0) {
 		snprintf(err, errlen, "out of memory");

@@ -354,14 +354,13 @@ int bt_trace_check(const bt_trace *t, char *err, size_t errlen)
 				  t->hop_count, t->first_ttl, t->max_ttl);
 	/* The copied hops are a prefix of the record's hops: the first at
 	 * least, all of them at most (the prober writes the hop at the TTL
-	 * itself, its own, but a record cut short need not hold it). */
-	if (t->filled_below_ttl != 0 && t->hop_count == 0)
-		return check_fail(err, errlen,
-				  "field 'filled_below_ttl': %u on a trace without hops",
-				  t->filled_below_ttl);
+	 * itself, its own, but a record cut short need not hold it). A trace
+	 * without hops has none copied whatever the key says: the prober wrote
+	 * the key on such error records before the field was checked, and
+	 * those files must still read. */
 	if (t->filled_below_ttl != 0 &&
 	    (t->filled_below_ttl <= t->first_ttl ||
-	     t->filled_below_ttl > t->first_ttl + t->hop_count))
+	     (t->hop_count > 0 && t->filled_below_ttl > t->first_ttl + t->hop_count)))
 		return check_fail(err, errlen,
 				  "field 'filled_below_ttl': expected first_ttl + 1 .. first_ttl + "
 				  "hop count (%u..%zu), got %u",

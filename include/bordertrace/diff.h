@@ -41,6 +41,11 @@ typedef struct bt_diff_obs {
 	const char *into[2];   /* per level: the target AS / country entered */
 	const char *note[2];   /* per level: kept from a route's first trace (the
 				  upstream AS's country at AS level), or NULL */
+	/* per level, when up[level] is NULL: the route this trace would show if
+	 * its hops copied from another trace (split TTL) counted. It is no
+	 * sighting (never a new route, no diversity count), but the route is
+	 * not absent in this round either (no false "gone") */
+	const char *maybe_up[2], *maybe_into[2], *maybe_note[2];
 } bt_diff_obs;
 
 typedef struct bt_diff bt_diff;

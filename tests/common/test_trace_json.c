@@ -259,6 +259,27 @@ static void test_round_trip_no_hops(void **state)
 	bt_trace_free(t);
 }
 
+/* The prober before the field was checked wrote filled_below_ttl on error
+ * records without hops: both readers take them (nothing copied). */
+static void test_legacy_filled_no_hops(void **state)
+{
+	(void)state;
+	bt_trace *t = sample_v4();
+	t->hop_count = 0;
+	t->stop = BT_STOP_ERROR;
+	t->stop_ttl = 0;
+	t->filled_below_ttl = 3;
+	char *line = round_trip(t);
+	assert_contains(line, "\"hops\":[],\"filled_below_ttl\":3}\n");
+	bt_trace *fast = bt_trace_from_json_fast(line, strlen(line) - 1);
+	assert_non_null(fast);
+	assert_int_equal(fast->filled_below_ttl, 3);
+	assert_int_equal(bt_trace_copied_hops(fast), 0);
+	bt_trace_free(fast);
+	free(line);
+	bt_trace_free(t);
+}
+
 /* Every rtt survives µs -> ms with 3 decimals -> µs. */
 static char *mutate(const char *from, const char *to);
 
@@ -902,6 +923,7 @@ int main(void)
 		cmocka_unit_test(test_golden),
 		cmocka_unit_test(test_round_trip_v6_tcp),
 		cmocka_unit_test(test_round_trip_no_hops),
+		cmocka_unit_test(test_legacy_filled_no_hops),
 		cmocka_unit_test(test_round_trip_filled),
 		cmocka_unit_test(test_rtt_exact),
 		cmocka_unit_test(test_append),

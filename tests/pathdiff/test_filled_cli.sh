@@ -99,5 +99,36 @@ is "$(head -1 "$TMP/csv/hops.csv" | tr -d '\r' | sed 's/.*,ixp,/ixp,/')" "ixp,co
 is "$(head -1 "$TMP/csv/traces.csv" | tr -d '\r' | sed 's/.*,moas_resolved,/moas_resolved,/')" \
 	"moas_resolved,filled_below_ttl" "traces.csv: filled_below_ttl is the last column"
 
+# A route that only copied hops show in some rounds is not gone there: in
+# 198.18.7.0/24, flow 0 enters through CN (crossing at TTL 2 -> 3) and flow 1
+# through RU (its own hops); in rounds 2 and 3 flow 0 is filled below TTL 4,
+# so its CN crossing lies across copied hops while flow 1 still shows a
+# route into the target in those rounds.
+mkdir -p "$TMP/gone/vp-01"
+for i in 1 2 3 4 5; do
+	R=2017-10-02T0$i:00:00.000000Z
+	f=0
+	{ [ $i = 2 ] || [ $i = 3 ]; } && f=4
+	{
+		trace "$R" "$R" 198.18.7.2 0 $f 198.18.1.1 198.18.2.1 198.18.7.1 198.18.7.3 198.18.7.2
+		trace "$R" "$R" 198.18.7.2 1 0 198.18.1.1 198.18.2.9 198.18.2.8 198.18.5.1 198.18.7.2
+	} >"$TMP/gone/vp-01/r$i.jsonl"
+done
+"$BT" diff "${DB[@]}" --baseline 1 --gone-after 1 --format csv "$TMP/gone" >"$TMP/gone.csv" 2>"$TMP/err"
+rc=$?
+check "bordertrace diff (gone): exit $rc: $(cat "$TMP/err")" [ $rc -eq 0 ]
+cat "$TMP/gone.csv"
+check "no gone or returned from rounds where only copied hops show a route" \
+	test -z "$(grep -E '^(gone|returned),' "$TMP/gone.csv")"
+# ... and the same route missing from every hop in round 4 is gone.
+R=2017-10-02T04:00:00.000000Z
+{
+	trace "$R" "$R" 198.18.7.2 0 0 198.18.1.1 198.18.2.9 198.18.2.8 198.18.5.1 198.18.7.2
+	trace "$R" "$R" 198.18.7.2 1 0 198.18.1.1 198.18.2.9 198.18.2.8 198.18.5.1 198.18.7.2
+} >"$TMP/gone/vp-01/r4.jsonl"
+"$BT" diff "${DB[@]}" --baseline 1 --gone-after 1 --format csv "$TMP/gone" >"$TMP/gone.csv" 2>"$TMP/err"
+check "a route absent from every hop still goes: gone AS4837 in round 4" \
+	grep -q '^gone,as,prefix,198.18.7.0/24,AS4837,' "$TMP/gone.csv"
+
 [ "$fails" -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
 echo "all filled-trace checks passed"
