@@ -131,6 +131,8 @@ typedef struct tlink {
 typedef struct pending {
 	bt_reply r;
 	bt_match m;
+	uint64_t key;           /* its target's (flow, dst) key ... */
+	size_t h;               /* ... and home slot in the target table */
 	target *t;
 } pending;
 
@@ -604,12 +606,16 @@ static int64_t timers_next_us(const bt_engine *e, uint32_t now_rel)
 
 static int next_slot(const bt_engine *e, const target *t);
 
-static void make_ready(bt_engine *e, target *t)
+static void enqueue(bt_engine *e, target *t)
 {
-	if (!t->live || t->queued || next_slot(e, t) < 0)
-		return;
 	t->queued = 1;
 	e->ready[(e->rhead + e->rcount++) & e->rmask] = (uint32_t)(t - e->tg);
+}
+
+static void make_ready(bt_engine *e, target *t)
+{
+	if (t->live && !t->queued && next_slot(e, t) >= 0)
+		enqueue(e, t);
 }
 
 /* After a send: back in the queue while the window allows another probe;
@@ -617,10 +623,8 @@ static void make_ready(bt_engine *e, target *t)
  * per probe instead of two). */
 static void requeue(bt_engine *e, target *t)
 {
-	if (!t->live || t->queued || t->outstanding >= e->o.window)
-		return;
-	t->queued = 1;
-	e->ready[(e->rhead + e->rcount++) & e->rmask] = (uint32_t)(t - e->tg);
+	if (t->live && !t->queued && t->outstanding < e->o.window)
+		enqueue(e, t);
 }
 
 /* A finished target's pool entry is free once nothing refers to it: the
@@ -657,10 +661,11 @@ static uint64_t tkey(const bt_engine *e, const target *t)
 	return (uint64_t)t_flow(e, t) << 32 | t->dst;
 }
 
-static target *lookup(bt_engine *e, uint32_t dst, uint16_t flowidx)
+/* The target in progress for key (flow index << 32 | dst), searched from its
+ * home slot h = home(key); NULL if none. */
+static target *lookup(bt_engine *e, uint64_t key, size_t h)
 {
-	uint64_t key = (uint64_t)flowidx << 32 | dst;
-	for (size_t i = home(key, e->hmask);; i = (i + 1) & e->hmask) {
+	for (size_t i = h;; i = (i + 1) & e->hmask) {
 		if (e->hvals[i] == 0)
 			return NULL;
 		target *t = &e->tg[e->hvals[i] - 1];
@@ -1027,6 +1032,21 @@ static int next_slot(const bt_engine *e, const target *t)
 	return -1;
 }
 
+/* What a probe sent at slot idx changes: in flight since now, the timer
+ * armed, the forward or backward cursor moved past it. */
+static void note_sent(bt_engine *e, target *t, int idx, uint8_t attempt)
+{
+	t_sent(e, t)[idx] = units_now(e);
+	t_slot(e, t)[idx] = S_MAKE(SLOT_INFLIGHT, attempt);
+	t->outstanding++;
+	if (!timer_armed(e, (uint32_t)tidx(e, t)))
+		timer_set(e, (uint32_t)tidx(e, t), units_ahead(e, e->wait_units));
+	if (idx == t->next)
+		t->next++;
+	else if (idx == t->back)
+		t->back--;
+}
+
 static int send_probe(bt_engine *e, target *t, int idx)
 {
 	uint8_t ttl = (uint8_t)(e->o.first_ttl + idx);
@@ -1049,15 +1069,7 @@ static int send_probe(bt_engine *e, target *t, int idx)
 	}
 	e->st.probes_sent++;
 	t->probes++;
-	t_sent(e, t)[idx] = units_now(e);
-	slot[idx] = S_MAKE(SLOT_INFLIGHT, attempt);
-	t->outstanding++;
-	if (!timer_armed(e, (uint32_t)tidx(e, t)))
-		timer_set(e, (uint32_t)tidx(e, t), units_ahead(e, e->wait_units));
-	if (idx == t->next)
-		t->next++;
-	else if (idx == t->back)
-		t->back--;
+	note_sent(e, t, idx, attempt);
 	return 0;
 }
 
@@ -1371,9 +1383,7 @@ static void flush_replies(bt_engine *e)
 	unsigned n = e->nrb;
 	for (unsigned i = 0; i < n; i++) {
 		/* the likely target: the first at the key's home (prefetched) */
-		const pending *p = &e->rb[i];
-		uint64_t key = (uint64_t)(uint16_t)(p->m.flow - e->flow.flow) << 32 | p->m.dst;
-		uint32_t v = e->hvals[home(key, e->hmask)];
+		uint32_t v = e->hvals[e->rb[i].h];
 		if (v != 0) {
 			__builtin_prefetch(&e->tg[v - 1], 1);
 			__builtin_prefetch(e->arena + (size_t)(v - 1) * e->stride, 1);
@@ -1381,7 +1391,7 @@ static void flush_replies(bt_engine *e)
 	}
 	for (unsigned i = 0; i < n; i++) {
 		pending *p = &e->rb[i];
-		p->t = lookup(e, p->m.dst, (uint16_t)(p->m.flow - e->flow.flow));
+		p->t = lookup(e, p->key, p->h);
 	}
 	for (unsigned i = 0; i < n; i++)
 		on_reply(e, &e->rb[i].r, &e->rb[i].m, e->rb[i].t);
@@ -1409,8 +1419,9 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 		e->st.foreign++; /* passes the check but names no probe of this run */
 		return;
 	}
-	uint64_t key = (uint64_t)(uint16_t)(p->m.flow - e->flow.flow) << 32 | p->m.dst;
-	__builtin_prefetch(&e->hvals[home(key, e->hmask)]);
+	p->key = (uint64_t)(uint16_t)(p->m.flow - e->flow.flow) << 32 | p->m.dst;
+	p->h = home(p->key, e->hmask);
+	__builtin_prefetch(&e->hvals[p->h]);
 	if (++e->nrb == RBATCH)
 		flush_replies(e);
 }

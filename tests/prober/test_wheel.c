@@ -85,20 +85,12 @@ static void sim_free(bt_engine *e)
 	free(e);
 }
 
-/* send_probe's bookkeeping without the send */
+/* send_probe's bookkeeping (note_sent) without the send */
 static void fake_send(sim *s, target *t, int i)
 {
 	bt_engine *e = s->e;
-	uint8_t *slot = t_slot(e, t);
-	uint8_t attempt = (uint8_t)(S_ATT(slot[i]) + 1);
-	t_sent(e, t)[i] = units_now(e);
 	s->sent_abs[tidx(e, t)][i] = e->now;
-	slot[i] = S_MAKE(SLOT_INFLIGHT, attempt);
-	t->outstanding++;
-	if (!timer_armed(e, (uint32_t)tidx(e, t)))
-		timer_set(e, (uint32_t)tidx(e, t), units_ahead(e, e->wait_units));
-	if (i == t->next)
-		t->next++;
+	note_sent(e, t, i, (uint8_t)(S_ATT(t_slot(e, t)[i]) + 1));
 }
 
 static void run_timers_guarded(bt_engine *e)
