@@ -159,19 +159,6 @@ typedef struct round_ctx {
 	double pps;
 } round_ctx;
 
-void bt_record_mark_filled(bt_trace *t, const bt_engine *e)
-{
-	/* The engine's TTL lies above the first and within the hops, but for
-	 * a trace that a send error ended after it was filled: it has no hops,
-	 * so none copied. Kept within the hops whatever comes, so that the
-	 * record is never refused. */
-	size_t top = t->first_ttl + t->hop_count;
-	unsigned filled = bt_engine_trace_filled_below(e);
-	if (filled > top)
-		filled = (unsigned)top;
-	t->filled_below_ttl = filled > t->first_ttl && filled <= 255 ? (uint8_t)filled : 0;
-}
-
 int bt_record_write(FILE *f, const bt_trace *t, char **buf, size_t *len, size_t *cap)
 {
 	*len = 0;
@@ -183,7 +170,6 @@ int bt_record_write(FILE *f, const bt_trace *t, char **buf, size_t *len, size_t 
 static int on_trace(bt_trace *t, void *arg)
 {
 	round_ctx *r = arg;
-	bt_record_mark_filled(t, r->e);
 	int rc = bt_record_write(r->rf.f, t, &r->buf, &r->len, &r->cap);
 	bt_trace_free(t);
 	if (rc != 0) {

@@ -192,7 +192,6 @@ struct bt_engine {
 	uint64_t mono0;         /* the run's start, both clocks */
 	int64_t wall0;
 	uint64_t bytes, bytes_peak;
-	unsigned filled_below;  /* for the trace being delivered */
 	bt_engine_trace_cb cb;
 	void *cbarg;
 	int cb_failed;
@@ -429,10 +428,6 @@ void bt_engine_set_progress(bt_engine *e, bt_engine_progress_cb cb, void *arg, u
 	e->pinterval = (uint64_t)(interval_ms ? interval_ms : 1000) * 1000u;
 }
 
-unsigned bt_engine_trace_filled_below(const bt_engine *e)
-{
-	return e->filled_below;
-}
 
 /* ---- memory accounting: every per-run allocation goes through these ---- */
 
@@ -1329,10 +1324,9 @@ static int asm_trace(bt_engine *e, const asm_ctx *c, uint32_t in, const rec *end
 	}
 	if (tr->stop == BT_STOP_COMPLETED || tr->stop == BT_STOP_UNREACHABLE)
 		tr->stop_ttl = (uint8_t)(e->o.first_ttl + nhops - 1);
-	e->filled_below = end->slot ? e->o.first_ttl + end->slot : 0;
-	int rc = e->cb(tr, e->cbarg);
-	e->filled_below = 0;
-	return rc;
+	/* finish() keeps a back_stop only below hops of the trace's own */
+	tr->filled_below_ttl = end->slot ? (uint8_t)(e->o.first_ttl + end->slot) : 0;
+	return e->cb(tr, e->cbarg);
 }
 
 /* Delivers every finished trace, in input order. */

@@ -106,7 +106,6 @@ typedef struct out_ctx {
 	bool json;
 	FILE *f;
 	size_t ntraces;
-	bt_engine *e;
 	char *buf;
 	size_t len, cap;
 } out_ctx;
@@ -149,7 +148,6 @@ static int on_trace(bt_trace *t, void *arg)
 {
 	out_ctx *o = arg;
 	int rc = 0;
-	bt_record_mark_filled(t, o->e);
 	if (o->json)
 		rc = bt_record_write(o->f, t, &o->buf, &o->len, &o->cap);
 	else
@@ -371,7 +369,6 @@ static int cmd_trace(int argc, char **argv)
 
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	oc.e = e;
 	int rc = bt_engine_run(e, tl.a, tl.n, on_trace, &oc, &g_stop, err, sizeof(err));
 	free(oc.buf);
 	clock_gettime(CLOCK_MONOTONIC, &t1);

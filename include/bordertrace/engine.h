@@ -101,10 +101,6 @@ int bt_engine_run(bt_engine *e, const bt_addr *targets, size_t ntargets,
 /* Installs a progress callback for the following runs (cb NULL: none). */
 void bt_engine_set_progress(bt_engine *e, bt_engine_progress_cb cb, void *arg, uint32_t interval_ms);
 
-/* During a trace callback: the TTL below which the trace's hops were not
- * probed by it but copied from the trace of this run that first saw its
- * lowest probed hop at that TTL (split_ttl, Doubletree); 0 when none. */
-unsigned bt_engine_trace_filled_below(const bt_engine *e);
 
 void bt_engine_get_stats(bt_engine *e, bt_engine_stats *s);
 void bt_engine_close(bt_engine *e);
