@@ -1,0 +1,72 @@
+/* bordertrace — ICMP and ICMPv6 message types and codes, by name.
+ *
+ * RFC 792 (ICMP), RFC 1812 section 5.2.7.1 (unreachable codes 13-15),
+ * RFC 4443 (ICMPv6). The values are the wire values; the names follow the
+ * RFCs so that a reader can look each one up. */
+#ifndef BORDERTRACE_ICMP_H
+#define BORDERTRACE_ICMP_H
+
+/* ICMP (IPv4) types */
+enum {
+	BT_ICMP_ECHO_REPLY = 0,
+	BT_ICMP_UNREACH = 3,
+	BT_ICMP_ECHO = 8,
+	BT_ICMP_TIME_EXCEEDED = 11,
+};
+
+/* ICMP destination unreachable codes (RFC 792, RFC 1122, RFC 1812) */
+enum {
+	BT_ICMP_UNREACH_NET = 0,
+	BT_ICMP_UNREACH_HOST = 1,
+	BT_ICMP_UNREACH_PROTOCOL = 2,
+	BT_ICMP_UNREACH_PORT = 3,
+	BT_ICMP_UNREACH_NEEDFRAG = 4,
+	BT_ICMP_UNREACH_SRCFAIL = 5,
+	BT_ICMP_UNREACH_NET_UNKNOWN = 6,
+	BT_ICMP_UNREACH_HOST_UNKNOWN = 7,
+	BT_ICMP_UNREACH_ISOLATED = 8,
+	BT_ICMP_UNREACH_NET_PROHIB = 9,
+	BT_ICMP_UNREACH_HOST_PROHIB = 10,
+	BT_ICMP_UNREACH_TOSNET = 11,
+	BT_ICMP_UNREACH_TOSHOST = 12,
+	BT_ICMP_UNREACH_FILTER_PROHIB = 13,
+	BT_ICMP_UNREACH_HOST_PRECEDENCE = 14,
+	BT_ICMP_UNREACH_PRECEDENCE_CUTOFF = 15,
+};
+
+/* ICMP time exceeded codes */
+enum {
+	BT_ICMP_TIMXCEED_INTRANS = 0,
+	BT_ICMP_TIMXCEED_REASS = 1,
+};
+
+/* ICMPv6 types (RFC 4443) */
+enum {
+	BT_ICMP6_UNREACH = 1,
+	BT_ICMP6_PACKET_TOO_BIG = 2,
+	BT_ICMP6_TIME_EXCEEDED = 3,
+	BT_ICMP6_PARAM_PROB = 4,
+	BT_ICMP6_ECHO_REQUEST = 128,
+	BT_ICMP6_ECHO_REPLY = 129,
+};
+
+/* ICMPv6 destination unreachable codes (RFC 4443 section 3.1) */
+enum {
+	BT_ICMP6_UNREACH_NOROUTE = 0,
+	BT_ICMP6_UNREACH_ADMIN = 1,
+	BT_ICMP6_UNREACH_BEYONDSCOPE = 2,
+	BT_ICMP6_UNREACH_ADDR = 3,
+	BT_ICMP6_UNREACH_PORT = 4,
+	BT_ICMP6_UNREACH_POLICY = 5,
+	BT_ICMP6_UNREACH_REJECT = 6,
+};
+
+/* RFC 4884 multi-part messages: the extension object class/type of an MPLS
+ * label stack (RFC 4950). */
+enum {
+	BT_ICMP_EXT_VERSION = 2,
+	BT_ICMP_EXT_MPLS_CLASS = 1,
+	BT_ICMP_EXT_MPLS_INCOMING = 1,
+};
+
+#endif
