@@ -12,7 +12,8 @@
 #   lab.sh shell TOPO               up, interactive shell in the VP namespace, then down
 #   lab.sh check TOPO               parse only; report the first bad line as file:line
 #   lab.sh truth TOPO [CHANGE]      ground truth: "TARGET BRANCH HOP1 HOP2 ..." per line
-#   lab.sh info  TOPO               "vp NODE NS ADDR IFACE", then "change NAME" per change block
+#   lab.sh info  TOPO               "vp NODE NS ADDR IFACE", "vp6 ADDR6" if dual-stack,
+#                                   then "change NAME" per change block
 #
 # Namespace names are $LAB_PREFIX$NODE; tests set LAB_PREFIX=bt<pid>- so that two runs
 # never collide and a trap can remove exactly what this run created.
@@ -62,6 +63,7 @@ CHANGE_ORDER=()
 STMTS=()
 VP=""
 VP_ADDR=""
+VP_ADDR6=""
 VP_IF=""
 TOPO=""
 
@@ -162,7 +164,6 @@ parse() {
             done
             if ((nw > 5)); then
                 [[ ${KIND[${w[1]}]} == router ]] || perr $n "ECMP (several gateways) only on a router"
-                [[ ${w[2]} != *:* ]] || perr $n "ECMP is implemented for IPv4 only"
                 ((nw - 4 > ${ECMP_N[${w[1]}]:-0})) && ECMP_N[${w[1]}]=$((nw - 4))
                 ((nw - 4 <= 8)) || perr $n "at most 8 ECMP next hops"
             fi
@@ -221,6 +222,19 @@ parse() {
     done
     [[ -n $VP_ADDR ]] || perr $n "the vp '$VP' has no link"
     VP_IF=${w[3]}; [[ ${w[1]} == "$VP" ]] || VP_IF=${w[1]}   # named after the peer
+    # Its IPv6 source, if the topology is dual-stack: the first IPv6 address it gets.
+    local a
+    for s in "${STMTS[@]}"; do
+        read -ra w <<<"${s#*|*|}"
+        case ${w[0]} in
+        link) [[ ${w[1]} == "$VP" ]] && a=${w[2]} || a=${w[4]}
+              [[ ${w[1]} == "$VP" || ${w[3]} == "$VP" ]] || continue
+              [[ $a == *:* ]] && VP_ADDR6=${a%/*} && break ;;
+        addr) [[ ${w[1]} == "$VP" ]] || continue
+              for a in "${w[@]:3}"; do [[ $a == *:* ]] && VP_ADDR6=${a%/*} && break 2; done ;;
+        esac
+    done
+    return 0
 }
 
 # ---------------------------------------------------------------------------
@@ -242,15 +256,19 @@ setup_node() {
         net.ipv4.icmp_msgs_burst=100000
     # Asymmetric return paths (diamond) must not be dropped by reverse-path filtering.
     nsx "$n" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
-    # IPv6 likewise, and no duplicate-address-detection delay; tolerated if the
-    # kernel has no IPv6 (the topologies are IPv4).
+    # IPv6 likewise; no duplicate-address detection (an address still "tentative"
+    # when a test starts would drop its first probes) and no router advertisements
+    # (routes come from the topology only). Set before any interface exists, so the
+    # 'default' values reach every veth, dummy and lo.
     nsx "$n" sysctl -qw net.ipv6.icmp.ratelimit=0 net.ipv6.conf.all.accept_dad=0 \
-        net.ipv6.conf.default.accept_dad=0 2>/dev/null || true
+        net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_ra=0 \
+        net.ipv6.conf.default.accept_ra=0
     if [[ ${KIND[$n]} == router ]]; then
         nsx "$n" sysctl -qw net.ipv4.ip_forward=1
-        nsx "$n" sysctl -qw net.ipv6.conf.all.forwarding=1 2>/dev/null || true
-        # Per-flow ECMP on the 5-tuple; a fixed seed makes flow->branch reproducible.
-        nsx "$n" sysctl -qw net.ipv4.fib_multipath_hash_policy=1
+        nsx "$n" sysctl -qw net.ipv6.conf.all.forwarding=1
+        # Per-flow ECMP on the 5-tuple, for both families; a fixed seed makes
+        # flow->branch reproducible (IPv6 uses the same seed sysctl).
+        nsx "$n" sysctl -qw net.ipv4.fib_multipath_hash_policy=1 net.ipv6.fib_multipath_hash_policy=1
         nsx "$n" sysctl -qw net.ipv4.fib_multipath_hash_seed=1 2>/dev/null || true
         # Time-exceeded comes from the interface the probe arrived on, as on most
         # real routers, so the hop address names the branch a probe took even when
@@ -274,8 +292,8 @@ EOF
 do_link() { # A ADDR_A B ADDR_B ; interface in A is named B and vice versa
     local a=$1 aa=$2 b=$3 ba=$4
     ip -n "$(ns "$a")" link add name "$b" type veth peer name "$a" netns "$(ns "$b")"
-    ip -n "$(ns "$a")" addr add "$aa" dev "$b"
-    ip -n "$(ns "$b")" addr add "$ba" dev "$a"
+    ip -n "$(ns "$a")" addr add "$aa" dev "$b" $([[ $aa == *:* ]] && echo nodad)
+    ip -n "$(ns "$b")" addr add "$ba" dev "$a" $([[ $ba == *:* ]] && echo nodad)
     ip -n "$(ns "$a")" link set dev "$b" up
     ip -n "$(ns "$b")" link set dev "$a" up
 }
@@ -289,7 +307,9 @@ do_addr() { # NODE IFNAME SPEC...
     fi
     # One batch: the 'many' topology puts 200 addresses on one interface.
     for s in "$@"; do
-        for a in $(expand_range "$s"); do echo "addr add $a dev $ifn"; done
+        for a in $(expand_range "$s"); do
+            if [[ $a == *:* ]]; then echo "addr add $a dev $ifn nodad"; else echo "addr add $a dev $ifn"; fi
+        done
     done | ip -n "$(ns "$n")" -batch -
     ip -n "$(ns "$n")" link set dev "$ifn" up
 }
@@ -309,9 +329,16 @@ table ip labecmp {
         ip protocol icmp icmp type echo-request meta mark set jhash ip saddr . ip daddr . @th,0,32 mod $k seed 0x1 offset 1
     }
 }
+table ip6 labecmp {
+    chain pre {
+        type filter hook prerouting priority mangle; policy accept;
+        meta l4proto ipv6-icmp icmpv6 type echo-request meta mark set jhash ip6 saddr . ip6 daddr . @th,0,32 mod $k seed 0x1 offset 1
+    }
+}
 EOF
     for ((i = 1; i <= k; i++)); do
         ip -n "$(ns "$n")" rule add fwmark $i lookup $((100 + i)) pref $((1000 + i))
+        ip -n "$(ns "$n")" -6 rule add fwmark $i lookup $((100 + i)) pref $((1000 + i))
     done
 }
 
@@ -484,6 +511,7 @@ up | check | truth | info | exec | apply-change | run | shell)
     truth) cmd_truth "${1:-}" ;;
     info)
         echo "vp $VP $(ns "$VP") $VP_ADDR $VP_IF"
+        [[ -z $VP_ADDR6 ]] || echo "vp6 $VP_ADDR6"
         for s in "${CHANGE_ORDER[@]}"; do echo "change $s"; done
         ;;
     exec)
