@@ -552,7 +552,7 @@ static int activate(bt_engine *e, char *err, size_t errlen)
 		e->nactive++;
 		int why = 0;
 		if (bt_source_for(&e->source, t->dst, &t->src, &why) != 0) {
-			t->src = 0;
+			t->src = BT_FADDR_NONE;
 			finish(e, t, BT_STOP_ERROR, 0); /* frees the entry */
 			continue;
 		}

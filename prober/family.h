@@ -27,8 +27,15 @@
 
 /* An address as the pool, the tables and the spool keep it: for IPv4 the
  * address in network order. IPv6 widens it (and with it the pool entry and
- * the spool record; see doc/engine.md). 0 means none. */
+ * the spool record; see doc/probing.md); BT_FADDR_NONE and bt_faddr_is_set
+ * keep the code that tests for "no address" the same. */
 typedef uint32_t bt_faddr;
+#define BT_FADDR_NONE ((bt_faddr){ 0 })
+
+static inline bool bt_faddr_is_set(bt_faddr a)
+{
+	return a != 0;
+}
 
 typedef struct bt_family {
 	int af;                 /* AF_INET */

@@ -64,12 +64,12 @@ int bt_source_for(bt_source *s, bt_faddr dst, bt_faddr *src, int *why)
 		if (s->device)
 			(void)setsockopt(s->fd, SOL_SOCKET, SO_BINDTODEVICE, s->device, (socklen_t)strlen(s->device));
 	}
-	bt_faddr found = 0;
+	bt_faddr found = BT_FADDR_NONE;
 	int rc = s->fam->route(s->fd, dst, &found);
 	*why = errno;
 	s->net[c] = net;
 	s->ok[c] = rc == 0 ? 1 : 2;
-	s->src[c] = rc == 0 ? found : 0;
+	s->src[c] = rc == 0 ? found : BT_FADDR_NONE;
 	if (rc != 0) {
 		/* a failed connect may leave the socket in an odd state: start over */
 		close(s->fd);

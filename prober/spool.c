@@ -177,7 +177,7 @@ static void asm_hops(const asm_ctx *c, uint32_t in, const bt_rec *end, bt_trace 
 		memset(h, 0, sizeof(*h));
 		h->probe_ttl = (uint8_t)(run->o->first_ttl + i);
 		h->attempt = ch.attempt;
-		if (ch.addr == 0)
+		if (!bt_faddr_is_set(ch.addr))
 			continue;
 		run->fam->to_addr(&h->addr, ch.addr);
 		h->rtt_us = ch.rtt_us;
@@ -219,7 +219,7 @@ static int asm_trace(const asm_ctx *c, uint32_t in, const bt_rec *end)
 	id_copy(tr->campaign, o->campaign);
 	id_copy(tr->round, o->round);
 	tr->method = o->method;
-	if (end->u.end.src)
+	if (bt_faddr_is_set(end->u.end.src))
 		run->fam->to_addr(&tr->src, end->u.end.src);
 	tr->dst = run->input[in / o->nflows];
 	tr->flow = f->flow;

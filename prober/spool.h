@@ -23,7 +23,7 @@
 
 /* A reply as the spool keeps it: 16 bytes instead of a bt_hop. */
 typedef struct bt_chop {
-	bt_faddr addr;          /* 0: none */
+	bt_faddr addr;          /* BT_FADDR_NONE: none */
 	uint32_t rtt_us;
 	uint16_t size;
 	uint8_t reply_ttl;

@@ -5,6 +5,7 @@
 #define BT_TESTS_PROBER_TEST_H
 
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,6 +16,19 @@ static inline uint64_t pt_rnd(uint64_t *s)
 	*s ^= *s >> 7;
 	*s ^= *s << 17;
 	return *s;
+}
+
+/* The waits the timer tests cover, 1 ms..60 s (PT_NWAITS of them), and
+ * where their clock starts: twenty waits before the 2^32 µs wrap. */
+#define PT_NWAITS 6
+static inline uint32_t pt_wait(size_t i)
+{
+	static const uint32_t waits[PT_NWAITS] = { 1000, 3000, 500000, 1000000, 7800000, 60000000 };
+	return waits[i];
+}
+static inline uint64_t pt_before_wrap(uint32_t wait_us)
+{
+	return (1ull << 32) - 200ull * wait_us / 10;
 }
 
 static const char *pt_guarded;

@@ -151,9 +151,8 @@ static void random_run(uint32_t wait_us, uint64_t start)
 static void test_random_across_wrap(void **state)
 {
 	(void)state;
-	const uint32_t waits[] = { 1000, 3000, 500000, 1000000, 7800000, 60000000 };
-	for (size_t i = 0; i < sizeof(waits) / sizeof(waits[0]); i++)
-		random_run(waits[i], (1ull << 32) - 200ull * waits[i] / 10);
+	for (size_t i = 0; i < PT_NWAITS; i++)
+		random_run(pt_wait(i), pt_before_wrap(pt_wait(i)));
 }
 
 /* One probe in flight, then the loop stalls for `stall` µs. */
