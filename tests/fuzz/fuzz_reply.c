@@ -1,6 +1,6 @@
 /* bordertrace — fuzz target: captured replies through the parser and the
- * matcher, as the engine uses them (prober/engine.c: bt_reply_parse on the
- * pcap bytes, then bt_probe_match_flows).
+ * matcher, as the engine uses them (prober/family.h, bt_fam_parse_match:
+ * bt_reply_parse on the pcap bytes, then bt_probe_match_flows).
  *
  * Input: a 10-byte header that sets up the run, then the captured bytes.
  *   [0]    link type: 0 Ethernet, 1 Linux cooked, 2 Linux cooked v2,

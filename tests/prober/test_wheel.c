@@ -1,182 +1,182 @@
-/* White-box tests of the engine's timer wheel and timeouts: engine.c is
- * compiled into this test so that its static functions can be driven with a
- * made-up clock. No socket is opened and nothing is sent: targets are
- * activated by hand and "sends" do only the engine's bookkeeping.
+/* Unit tests of the engine's timer wheel and ready ring (prober/wheel.c,
+ * wheel.h) on their own, with a made-up 32-bit µs clock.
  *
- * Checked: no probe times out before its wait, none stays in flight much
- * longer than its wait, across the 2^32 µs wrap of the run's clock and for
- * waits from 1 ms to 60 s; after a stall of the loop (SIGSTOP, a blocked
- * write) of any length the timers return (a stall that wrapped the 16-bit
- * send times once looped forever) and time out what is overdue. */
-#include "../../prober/engine.c"
-
+ * Checked: random arms, re-arms and clears across the 2^32 µs wrap of the
+ * clock for waits from 1 ms to 60 s: no timer comes out of a walk before its
+ * deadline, none later than a bucket plus the clock's step after it, and
+ * none is lost; a re-arm during a walk never lands in the ring being walked;
+ * after a stall of the loop of any length (up to many laps of the wheel) a
+ * walk returns after one lap at most, back in step with the clock, and hands
+ * out every overdue timer; the next deadline the
+ * loop sleeps until; the ready ring as a FIFO against a reference. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
-#include <signal.h>
 
-#define N 64
+#include "../../prober/wheel.h"
+#include "prober_test.h"
+
+#define N 256
 
 typedef struct sim {
-	bt_engine *e;
-	uint64_t sent_abs[N][64]; /* true send times (mono µs) */
+	bt_wheel w;
+	bt_tlink *links;
+	uint32_t now;           /* the wheel's clock (wraps) */
+	uint64_t abs;           /* the same, not wrapping */
+	uint64_t deadline[N];   /* absolute; 0: not armed */
 	uint64_t rs;
 } sim;
 
 static uint64_t rnd(sim *s)
 {
-	s->rs ^= s->rs << 13;
-	s->rs ^= s->rs >> 7;
-	s->rs ^= s->rs << 17;
-	return s->rs;
+	return pt_rnd(&s->rs);
 }
 
-static void on_alarm(int sig)
+static void sim_init(sim *s, uint32_t wait_us, uint64_t start)
 {
-	(void)sig;
-	static const char m[] = "timers did not return within 5 s\n";
-	(void)!write(2, m, sizeof(m) - 1);
-	_exit(1);
+	memset(s, 0, sizeof(*s));
+	s->rs = 0x9e3779b97f4a7c15ull ^ wait_us ^ start;
+	s->links = malloc(bt_wheel_bytes(N));
+	assert_non_null(s->links);
+	s->abs = start;
+	s->now = (uint32_t)start;
+	bt_wheel_init(&s->w, s->links, N, wait_us, s->now);
 }
 
-/* An engine with n targets in progress, its clock at mono0 + start µs. */
-static bt_engine *sim_engine(uint32_t wait_us, size_t n, uint64_t start)
+static void arm(sim *s, uint32_t i, uint64_t ahead)
 {
-	bt_engine *e = calloc(1, sizeof(*e));
-	assert_non_null(e);
-	bt_engine_opts_default(&e->o);
-	e->o.wait_us = wait_us;
-	e->o.attempts = 3;
-	e->o.window = 3;
-	e->o.gap_limit = 200;
-	e->o.max_ttl = 60;
-	e->o.spool_dir = "/tmp";
-	static bt_addr tg[N];
-	for (size_t i = 0; i < N; i++) {
-		memset(&tg[i], 0, sizeof(tg[i]));
-		tg[i].family = AF_INET;
+	s->deadline[i] = s->abs + ahead;
+	bt_wheel_set(&s->w, i, (uint32_t)s->deadline[i]);
+}
+
+static uint32_t armed_count(const sim *s)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < N; i++) {
+		assert_int_equal(bt_wheel_armed(&s->w, i), s->deadline[i] != 0);
+		n += s->deadline[i] != 0;
 	}
-	char err[256];
-	e->spool_fd = -1;
-	assert_int_equal(setup_run(e, tg, n, err, sizeof(err)), 0);
-	e->mono0 = 5000000000ull;
-	e->now = e->mono0 + start;
-	e->last_timers = e->now;
-	e->wnext = rel32(e, e->now) >> e->wshift;
-	for (size_t k = 0; k < n; k++) {
-		uint32_t idx = e->freelist[--e->nfree];
-		target *t = &e->tg[idx];
-		memset(t, 0, sizeof(*t));
-		t->stop_idx = NONE;
-		t->back = -1;
-		t->live = 1;
-		t->dst = (uint32_t)idx + 1;
-		t->in = idx;
-		assert_int_equal(insert(e, t, idx), 0);
-		e->nactive++;
-	}
-	return e;
+	return n;
 }
 
-static void sim_free(bt_engine *e)
-{
-	free_run(e);
-	free(e);
-}
-
-/* send_probe's bookkeeping (note_sent) without the send */
-static void fake_send(sim *s, target *t, int i)
-{
-	bt_engine *e = s->e;
-	s->sent_abs[tidx(e, t)][i] = e->now;
-	note_sent(e, t, i, (uint8_t)(S_ATT(t_slot(e, t)[i]) + 1));
-}
-
-static void run_timers_guarded(bt_engine *e)
-{
-	signal(SIGALRM, on_alarm);
-	alarm(5);
-	timers_run(e);
-	alarm(0);
-}
-
-/* Random sends, replies and clock steps; every timeout lands between the
- * wait and the wait plus a bucket and a step. */
+/* Random arms, clears and clock steps of at most a third of the wait (the
+ * engine's loop runs far more often); popped timers are re-armed up to a
+ * wait ahead or let go, as the engine's expire does. */
 static void random_run(uint32_t wait_us, uint64_t start)
 {
-	sim s = { .rs = 0x9e3779b97f4a7c15ull ^ wait_us };
-	bt_engine *e = s.e = sim_engine(wait_us, N, start);
-	uint64_t bucket = 1ull << e->wshift, unit = 1ull << e->tshift;
-	uint64_t maxstep = wait_us / 3 + 1;
+	sim s;
+	sim_init(&s, wait_us, start);
+	uint64_t bucket = 1ull << s.w.wshift;
 	long fired = 0;
-	static uint8_t before[N][64];
-	for (long step = 0; step < 20000 && e->nactive > 0; step++) {
-		uint64_t dt = 1 + rnd(&s) % maxstep;
-		e->now += dt;
-		for (int k = 0; k < N; k++)
-			memcpy(before[k], t_slot(e, &e->tg[k]), e->nslots);
-		run_timers_guarded(e);
-		for (int k = 0; k < N; k++) {
-			target *t = &e->tg[k];
-			const uint8_t *sl = t_slot(e, t);
-			for (int i = 0; i < e->nslots; i++) {
-				uint64_t age = e->now - s.sent_abs[k][i];
-				if (S_STATE(before[k][i]) == SLOT_INFLIGHT && S_STATE(sl[i]) != SLOT_INFLIGHT) {
-					fired++;
-					/* send times are kept to a unit */
-					if (age + unit < wait_us)
-						fail_msg("wait %u: timed out after %llu us", wait_us, (unsigned long long)age);
-				}
-				if (t->live && S_STATE(sl[i]) == SLOT_INFLIGHT && age > wait_us + bucket + unit + dt)
-					fail_msg("wait %u: still in flight after %llu us", wait_us, (unsigned long long)age);
-			}
+	for (long step = 0; step < 20000; step++) {
+		uint64_t dt = 1 + rnd(&s) % (wait_us / 3 + 1);
+		s.abs += dt;
+		s.now = (uint32_t)s.abs;
+		static uint64_t walk[N];
+		static uint64_t walk_id;
+		walk_id++;
+		pt_guard("a walk");
+		bt_wheel_begin(&s.w, s.now);
+		uint32_t i;
+		while ((i = bt_wheel_pop(&s.w)) != BT_NOT_ARMED) {
+			assert_true(i < N);
+			assert_true(s.deadline[i] != 0);
+			assert_true(walk[i] != walk_id); /* once per walk */
+			walk[i] = walk_id;
+			uint32_t peek = bt_wheel_peek(&s.w);
+			assert_true(peek == BT_NOT_ARMED || (peek < N && s.deadline[peek] != 0));
+			if (s.deadline[i] > s.abs)
+				fail_msg("wait %u: timer out %llu us early", wait_us,
+					 (unsigned long long)(s.deadline[i] - s.abs));
+			if (s.abs - s.deadline[i] > bucket + dt)
+				fail_msg("wait %u: timer out %llu us late", wait_us,
+					 (unsigned long long)(s.abs - s.deadline[i]));
+			fired++;
+			s.deadline[i] = 0;
+			if (rnd(&s) % 2)
+				arm(&s, i, 1 + rnd(&s) % wait_us);
 		}
-		for (int k = 0; k < N; k++) {
-			target *t = &e->tg[k];
-			if (!t->live || rnd(&s) % 4)
-				continue;
-			int i = next_slot(e, t);
-			if (i < 0)
-				continue;
-			fake_send(&s, t, i);
-			if (rnd(&s) % 3 == 0) {
-				t->outstanding--;
-				t_slot(e, t)[i] = S_MAKE(SLOT_REPLIED, S_ATT(t_slot(e, t)[i]));
-				advance(e, t);
+		pt_unguard();
+		/* nothing overdue is left behind */
+		for (uint32_t k = 0; k < N; k++)
+			if (s.deadline[k] != 0 && s.deadline[k] + bucket <= s.abs)
+				fail_msg("wait %u: timer %u overdue and not handed out", wait_us, k);
+		assert_int_equal(armed_count(&s), s.w.ntimers);
+		/* the earliest deadline, as the loop's sleep sees it */
+		uint64_t first = UINT64_MAX;
+		for (uint32_t k = 0; k < N; k++)
+			if (s.deadline[k] != 0 && s.deadline[k] < first)
+				first = s.deadline[k];
+		int64_t d = bt_wheel_next_us(&s.w, s.now);
+		if (first == UINT64_MAX) {
+			assert_int_equal(d, -1);
+		} else {
+			assert_true(d >= 0);
+			assert_true((uint64_t)d + s.abs >= first);
+			assert_true((uint64_t)d + s.abs <= first + bucket);
+		}
+		/* new timers, moves and clears */
+		for (int k = 0; k < 8; k++) {
+			uint32_t j = (uint32_t)(rnd(&s) % N);
+			if (rnd(&s) % 4 == 0) {
+				bt_wheel_clear(&s.w, j);
+				s.deadline[j] = 0;
+			} else {
+				arm(&s, j, 1 + rnd(&s) % wait_us);
 			}
 		}
 	}
-	print_message("wait %u: %ld timeouts, clock at %u\n", wait_us, fired, rel32(e, e->now));
-	assert_true(fired > 100);
-	assert_true(rel32(e, e->now) < rel32(e, e->mono0 + start)); /* the clock wrapped */
-	sim_free(e);
+	print_message("wait %u: %ld timeouts, clock at %u\n", wait_us, fired, s.now);
+	assert_true(fired > 1000);
+	assert_true(s.now < (uint32_t)start); /* the clock wrapped */
+	free(s.links);
 }
 
 static void test_random_across_wrap(void **state)
 {
 	(void)state;
-	const uint32_t waits[] = { 1000, 3000, 500000, 1000000, 7800000, 60000000 };
-	for (size_t i = 0; i < sizeof(waits) / sizeof(waits[0]); i++)
-		random_run(waits[i], (1ull << 32) - 200ull * waits[i] / 10);
+	for (size_t i = 0; i < PT_NWAITS; i++)
+		random_run(pt_wait(i), pt_before_wrap(pt_wait(i)));
 }
 
-/* One probe in flight, then the loop stalls for `stall` µs. */
+/* Timers armed up to a wait ahead, then the loop stalls: the walk returns
+ * and hands out every timer now overdue (after a stall of more than the
+ * wheel's span it may hand out others too: the engine decides by age). */
 static void stall_case(uint32_t wait_us, uint64_t stall)
 {
-	sim s = { .rs = 1 };
-	bt_engine *e = s.e = sim_engine(wait_us, 1, 0);
-	run_timers_guarded(e);
-	target *t = &e->tg[0];
-	fake_send(&s, t, 0);
-	e->now += stall;
-	run_timers_guarded(e); /* must return */
-	uint8_t st = S_STATE(t_slot(e, t)[0]);
-	if (stall >= (uint64_t)wait_us + (1ull << e->wshift))
-		assert_int_equal(st, SLOT_RETRY);
-	else if (stall + (1ull << e->tshift) < wait_us)
-		assert_int_equal(st, SLOT_INFLIGHT);
-	sim_free(e);
+	sim s;
+	sim_init(&s, wait_us, (1ull << 32) - wait_us / 2);
+	for (uint32_t i = 0; i < N; i++)
+		arm(&s, i, 1 + rnd(&s) % wait_us);
+	s.abs += stall;
+	s.now = (uint32_t)s.abs;
+	uint64_t bucket = 1ull << s.w.wshift;
+	pt_guard("a walk");
+	bt_wheel_begin(&s.w, s.now);
+	uint32_t i;
+	unsigned pops = 0;
+	while ((i = bt_wheel_pop(&s.w)) != BT_NOT_ARMED) {
+		pops++;
+		s.deadline[i] = 0;
+		arm(&s, i, 1 + rnd(&s) % wait_us); /* re-armed, as expire may */
+		s.deadline[i] = s.deadline[i] | 1ull << 63; /* re-armed: not overdue */
+	}
+	pt_unguard();
+	assert_true(pops >= 1);
+	assert_true(s.w.laps <= BT_WHEEL_BUCKETS + 1); /* one lap at most, whatever the stall */
+	assert_int_equal(s.w.wnext, s.now >> s.w.wshift); /* back in step with the clock */
+	for (uint32_t k = 0; k < N; k++) {
+		uint64_t dl = s.deadline[k] & ~(1ull << 63);
+		if (!(s.deadline[k] >> 63) && dl + bucket <= s.abs)
+			fail_msg("wait %u, stall %llu: timer %u overdue and not handed out", wait_us,
+				 (unsigned long long)stall, k);
+	}
+	assert_int_equal(s.w.ntimers, N);
+	free(s.links);
 }
 
 static void test_stalls(void **state)
@@ -185,21 +185,82 @@ static void test_stalls(void **state)
 	const uint32_t waits[] = { 1000, 500000, 1000000, 60000000 };
 	for (size_t i = 0; i < sizeof(waits) / sizeof(waits[0]); i++) {
 		uint64_t w = waits[i];
-		bt_engine *e = sim_engine((uint32_t)w, 1, 0);
-		uint64_t wrap = 65536ull << e->tshift; /* the 16-bit send times */
-		sim_free(e);
-		const uint64_t stalls[] = { w / 2, w + w / 2, 2 * w, 3 * w, wrap - w, wrap, wrap + w / 4,
-					    wrap + w / 2, wrap + w, 2 * wrap + w / 3, 3 * wrap + w / 8, 13 * w };
+		sim s;
+		sim_init(&s, (uint32_t)w, 0);
+		uint64_t span = (uint64_t)BT_WHEEL_BUCKETS << s.w.wshift; /* at least 2 waits */
+		free(s.links);
+		const uint64_t stalls[] = { w / 2, w + w / 2, 2 * w, 3 * w, span - w, span, span + w / 4,
+					    span + w, 2 * span + w / 3, 3 * span + w / 8, 13 * w };
 		for (size_t k = 0; k < sizeof(stalls) / sizeof(stalls[0]); k++)
 			stall_case((uint32_t)w, stalls[k]);
+	}
+}
+
+/* Arm, move and clear keep the count and the armed state; clearing twice
+ * is harmless. */
+static void test_arm_clear(void **state)
+{
+	(void)state;
+	sim s;
+	sim_init(&s, 1000000, 0);
+	assert_int_equal(bt_wheel_next_us(&s.w, 0), -1);
+	arm(&s, 3, 5000);
+	arm(&s, 3, 700000); /* moved, still one timer */
+	assert_int_equal(s.w.ntimers, 1);
+	arm(&s, 7, 100);
+	assert_int_equal(s.w.ntimers, 2);
+	bt_wheel_clear(&s.w, 7);
+	bt_wheel_clear(&s.w, 7);
+	assert_false(bt_wheel_armed(&s.w, 7));
+	assert_int_equal(s.w.ntimers, 1);
+	/* nothing is due before its bucket ends */
+	bt_wheel_begin(&s.w, 699999);
+	assert_int_equal(bt_wheel_pop(&s.w), BT_NOT_ARMED);
+	bt_wheel_begin(&s.w, 700000 + (1u << s.w.wshift));
+	assert_int_equal(bt_wheel_pop(&s.w), 3);
+	assert_int_equal(bt_wheel_pop(&s.w), BT_NOT_ARMED);
+	assert_int_equal(s.w.ntimers, 0);
+	free(s.links);
+}
+
+/* The ready ring against a reference queue: FIFO order, count, peeking k
+ * places ahead, wrap-around of a power-of-two array. */
+static void test_ring(void **state)
+{
+	(void)state;
+	const uint32_t caps[] = { 1, 2, 5, 64, 1000 };
+	for (size_t c = 0; c < sizeof(caps) / sizeof(caps[0]); c++) {
+		uint32_t cap = caps[c];
+		size_t size = bt_ring_size(cap);
+		assert_true(size >= cap && (size & (size - 1)) == 0 && size < 2 * cap + 1);
+		bt_ring r = { .q = calloc(size, sizeof(uint32_t)), .mask = (uint32_t)size - 1 };
+		uint32_t *ref = calloc(100000, sizeof(uint32_t));
+		size_t rh = 0, rt = 0;
+		uint64_t rs = 12345 + cap;
+		for (uint32_t op = 0; op < 100000; op++) {
+			pt_rnd(&rs);
+			if (rt - rh < cap && (rs % 3 != 0 || rt == rh)) {
+				bt_ring_push(&r, op);
+				ref[rt++] = op;
+			} else {
+				uint32_t k = (uint32_t)(rs >> 8) % (uint32_t)(rt - rh);
+				assert_int_equal(bt_ring_at(&r, k), ref[rh + k]);
+				assert_int_equal(bt_ring_pop(&r), ref[rh++]);
+			}
+			assert_int_equal(r.count, rt - rh);
+		}
+		free(ref);
+		free(r.q);
 	}
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_arm_clear),
 		cmocka_unit_test(test_random_across_wrap),
 		cmocka_unit_test(test_stalls),
+		cmocka_unit_test(test_ring),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,163 @@
+/* bordertrace — the engine's internal types, private to prober/: the pool
+ * entry of a target in progress, its slot states, and the engine itself
+ * (engine.c), which embeds the generic parts kept in files of their own:
+ * timer wheel and ready ring (wheel.h), tables (table.h), capture
+ * (capture.h), source selection (source.h), spool (spool.h), the address
+ * family (family.h). The white-box tests drive the state machine through
+ * the bt_engine_wb_* entry points at the end. */
+#ifndef BT_PROBER_ENGINE_INT_H
+#define BT_PROBER_ENGINE_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "acct.h"
+#include "capture.h"
+#include "family.h"
+#include "source.h"
+#include "spool.h"
+#include "table.h"
+#include "wheel.h"
+#include "bordertrace/engine.h"
+#include "bordertrace/probe.h"
+
+/* A TTL slot: its state and the attempts sent (state | attempt << 3). */
+enum { SLOT_UNSENT = 0, SLOT_INFLIGHT, SLOT_RETRY, SLOT_REPLIED, SLOT_GAP };
+#define S_STATE(b) ((uint8_t)((b) & 7))
+#define S_ATT(b) ((uint8_t)((b) >> 3))
+#define S_MAKE(state, att) ((uint8_t)((state) | (att) << 3))
+
+#define NONE 0xff               /* no slot index (slots are 0..254) */
+
+/* A target in progress: what steers its probing (its replies are in the
+ * spool). */
+typedef struct target {
+	uint32_t in;            /* input entry: e->input[in / nflows], flow in % nflows */
+	bt_faddr dst, src;
+	uint32_t start_ms;      /* ms after the run's start, first probe (49 days) */
+	uint32_t fill;          /* split: input entry + 1 the hops below back_stop come from */
+	uint16_t probes;
+	uint8_t next;           /* index of the next never-sent TTL (forward) */
+	uint8_t frontier;       /* every forward index below is settled */
+	uint8_t stop_idx;       /* index of the destination / unreachable reply; NONE */
+	uint8_t gap_run;        /* consecutive gaps ending at the frontier */
+	uint8_t back_stop;      /* split: indices below are taken from another trace */
+	uint8_t outstanding;
+	uint8_t stop_reason;    /* bt_stop, pending until the frontier gets there */
+	uint8_t live : 1, fwd_done : 1;
+	uint8_t queued : 1;     /* in the ready queue (at most once) */
+	uint8_t started : 1;    /* start_ms is set */
+	int16_t back;           /* split: next backward index to send; -1 none left */
+} target;
+_Static_assert(sizeof(target) <= 32, "the pool header stays small");
+
+struct bt_engine {
+	bt_engine_opts o;
+	const bt_family *fam;
+	bt_flow flow;           /* the first flow; matching derives the others */
+	bt_flow *flows;         /* nflows of them */
+	bt_probe_builder *pb;
+	bt_capture cap_;
+	bt_engine_stats st;
+	bt_engine_progress_cb pcb;
+	void *pcbarg;
+	uint64_t pinterval;
+	/* per run */
+	const bt_addr *input;   /* the caller's targets */
+	size_t ninput;          /* entries: targets x flows */
+	size_t next_input;
+	target *tg;             /* the pool: cap entries */
+	uint8_t *arena;         /* per entry: slot states, then send times */
+	size_t stride;
+	uint32_t cap;
+	uint32_t *freelist;
+	uint32_t nfree;
+	uint32_t nactive;       /* live targets */
+	bt_ring ready;          /* pool indices with a probe to send */
+	bt_wheel wheel;         /* per pool index: the earliest probe deadline */
+	uint64_t last_timers;   /* when the timers last ran (mono µs) */
+	bool stale;             /* the loop stalled: 16-bit send ages may wrap */
+	bt_table targets;       /* (flow, dst) -> pool index + 1, keys from the pool */
+	uint16_t nslots;
+	uint16_t split_idx;     /* 0: no split */
+	bt_table stop;          /* split: (ttl, addr) -> input entry + 1 of the first trace that saw it */
+	bt_spool spool;
+	bt_source source;
+	uint64_t now;
+	unsigned tshift;        /* send times: units of 2^tshift µs, 16 bits */
+	uint32_t wait_units;
+	uint64_t mono0;         /* the run's start, both clocks */
+	int64_t wall0;
+	bt_acct acct;
+	bt_engine_trace_cb cb;
+	void *cbarg;
+	int cb_failed;
+	bt_rbatch rb;           /* replies of one capture block, matched */
+};
+
+/* ---- the pool: per entry, slot states, then the latest send time of each
+ * slot: 16 bits of the run's clock in units of 2^tshift µs, tshift the
+ * smallest for which they span four waits (32 µs at a 0.5 s wait, 64 µs at
+ * 1 s), so that an RTT up to four waits and a timeout checked up to three
+ * waits late both come out right ---- */
+
+static inline uint32_t tidx(const bt_engine *e, const target *t)
+{
+	return (uint32_t)(t - e->tg);
+}
+static inline uint8_t *t_slot(const bt_engine *e, const target *t)
+{
+	return e->arena + (size_t)tidx(e, t) * e->stride;
+}
+static inline uint16_t *t_sent(const bt_engine *e, const target *t)
+{
+	return (uint16_t *)(e->arena + (size_t)tidx(e, t) * e->stride + ((e->nslots + 1u) & ~1u));
+}
+static inline uint16_t t_flow(const bt_engine *e, const target *t)
+{
+	return e->o.nflows == 1 ? 0 : (uint16_t)(t->in % e->o.nflows);
+}
+static inline uint32_t rel32(const bt_engine *e, uint64_t mono)
+{
+	return (uint32_t)(mono - e->mono0);
+}
+
+static inline uint64_t mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static inline int64_t wall_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* ---- a run's state (engine_open.c) ---- */
+
+/* Sizes and allocates a run over targets: nothing taken up yet, no socket
+ * used (the white-box tests call it on an engine of their own). 0, or -1
+ * with a message; bt_engine_free_run frees what it allocated either way. */
+int bt_engine_setup_run(bt_engine *e, const bt_addr *targets, size_t n, char *err, size_t errlen);
+/* Frees what steers probing (the traces are built after it). */
+void bt_engine_free_probing(bt_engine *e);
+/* Frees the rest: the spool. */
+void bt_engine_free_run(bt_engine *e);
+
+/* ---- white-box entry points (tests/prober/test_timeouts.c): the state
+ * machine's own functions, driven with a made-up clock and no socket ---- */
+
+/* Puts target t (pool index) in the target table. 0, or -1 if its key is there. */
+int bt_engine_wb_insert(bt_engine *e, target *t);
+/* A send's bookkeeping (in flight since now, timer armed), without the send. */
+void bt_engine_wb_sent(bt_engine *e, target *t, int idx, uint8_t attempt);
+int bt_engine_wb_next_slot(const bt_engine *e, const target *t);
+void bt_engine_wb_advance(bt_engine *e, target *t);
+void bt_engine_wb_timers(bt_engine *e);
+
+#endif

@@ -1,0 +1,262 @@
+/* bordertrace — opening the engine (see include/bordertrace/engine.h) and
+ * setting up its runs: the options checked, the privileged part (raw
+ * socket, source check, capture) done once, before any run; each run's
+ * state allocated (and counted) and freed; defaults and counters. */
+#include "engine_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define MIN_ACTIVE 4096u
+#define MAX_ACTIVE (1u << 22)
+
+void bt_engine_opts_default(bt_engine_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->method = BT_METHOD_ICMP_PARIS;
+	o->first_ttl = 1;
+	o->max_ttl = 32;
+	o->attempts = 2;
+	o->gap_limit = 5;
+	o->window = 1;
+	o->nflows = 1;
+	o->wait_us = 1000000;
+	o->rate_pps = 100;
+}
+
+uint32_t bt_engine_active_default(const bt_engine_opts *o)
+{
+	double need = (double)o->rate_pps * o->wait_us / 1e6 / (o->window ? o->window : 1);
+	if (need < MIN_ACTIVE)
+		return MIN_ACTIVE;
+	if (need > MAX_ACTIVE)
+		return MAX_ACTIVE;
+	return (uint32_t)need;
+}
+
+static int check_opts(const bt_engine_opts *o, const bt_family *fam, char *err, size_t errlen)
+{
+	if (o->first_ttl < 1 || o->max_ttl < o->first_ttl)
+		snprintf(err, errlen, "first TTL %u must be between 1 and max TTL %u", o->first_ttl, o->max_ttl);
+	else if (o->attempts < 1 || o->attempts > BT_PROBE_MAX_ATTEMPTS)
+		snprintf(err, errlen, "attempts must be 1..%d", BT_PROBE_MAX_ATTEMPTS);
+	else if (o->gap_limit < 1)
+		snprintf(err, errlen, "gap limit must be at least 1");
+	else if (o->split_ttl != 0 && (o->split_ttl < o->first_ttl || o->split_ttl > o->max_ttl))
+		snprintf(err, errlen, "split TTL %u must lie between first TTL %u and max TTL %u",
+			 o->split_ttl, o->first_ttl, o->max_ttl);
+	else if (o->window < 1)
+		snprintf(err, errlen, "window must be at least 1");
+	else if (o->rate_pps < 1)
+		snprintf(err, errlen, "rate must be at least 1 packet per second");
+	else if (o->wait_us < 1000 || o->wait_us > 60000000)
+		snprintf(err, errlen, "wait must be 1 ms..60 s");
+	else if (o->nflows < 1 || o->flow > BT_PROBE_MAX_FLOW || o->flow + o->nflows - 1 > BT_PROBE_MAX_FLOW)
+		snprintf(err, errlen, "flows must lie in 0..%d", BT_PROBE_MAX_FLOW);
+	else if (bt_addr_is_set(&o->src) && o->src.family != fam->af)
+		snprintf(err, errlen, "source address must be %s", fam->name);
+	else
+		return 0;
+	return -1;
+}
+
+/* The flows of the run, keyed by a secret of this engine. */
+static int init_flows(bt_engine *e)
+{
+	const bt_engine_opts *o = &e->o;
+	uint32_t secret;
+	if (getrandom(&secret, sizeof(secret), 0) != sizeof(secret))
+		secret = (uint32_t)mono_us() ^ (uint32_t)getpid() << 16;
+	bt_flow_init(&e->flow, o->method, o->flow, o->dport, secret);
+	e->flows = calloc(o->nflows, sizeof(*e->flows));
+	if (e->flows == NULL)
+		return -1;
+	for (uint16_t i = 0; i < o->nflows; i++)
+		bt_flow_init(&e->flows[i], o->method, (uint16_t)(o->flow + i), o->dport, secret);
+	return 0;
+}
+
+/* The raw socket (bound to the device if any), the source check and the
+ * capture. */
+static int open_sockets(bt_engine *e, char *err, size_t errlen, bool *eperm)
+{
+	const bt_engine_opts *o = &e->o;
+	e->pb = bt_probe_builder_open(e->fam->injection, o->device, err, errlen);
+	if (e->pb == NULL)
+		return -1;
+	if (o->device != NULL) {
+		int fd = bt_probe_builder_fd(e->pb);
+		if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, o->device, (socklen_t)strlen(o->device)) != 0) {
+			snprintf(err, errlen, "interface %s: %s", o->device, strerror(errno));
+			return -1;
+		}
+	}
+	if (bt_addr_is_set(&o->src) && bt_source_check(e->fam, &o->src, err, errlen) != 0)
+		return -1;
+	char filter[512];
+	if (e->fam->filter(filter, sizeof(filter), o->method, &e->flow, o->nflows) != 0) {
+		snprintf(err, errlen, "capture filter too long");
+		return -1;
+	}
+	return bt_capture_open(&e->cap_, o->device, filter, err, errlen, eperm);
+}
+
+bt_engine *bt_engine_open(const bt_engine_opts *o, char *err, size_t errlen, bool *eperm)
+{
+	*eperm = false;
+	const bt_family *fam = bt_family_for(AF_INET);
+	if (check_opts(o, fam, err, errlen) != 0)
+		return NULL;
+	/* Probe for the privilege first so the message can say exactly that. */
+	if (fam->raw_check() != 0) {
+		*eperm = (errno == EPERM || errno == EACCES);
+		snprintf(err, errlen, "raw socket: %s", strerror(errno));
+		return NULL;
+	}
+	bt_engine *e = calloc(1, sizeof(*e));
+	if (e == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	e->o = *o;
+	e->fam = fam;
+	e->cap_.fd = -1;
+	e->spool.fd = -1;
+	bt_source_init(&e->source, fam, o->device, &o->src);
+	if (init_flows(e) != 0) {
+		snprintf(err, errlen, "out of memory");
+		free(e);
+		return NULL;
+	}
+	if (open_sockets(e, err, errlen, eperm) != 0) {
+		bt_engine_close(e);
+		return NULL;
+	}
+	return e;
+}
+
+void bt_engine_close(bt_engine *e)
+{
+	if (e == NULL)
+		return;
+	bt_capture_close(&e->cap_);
+	bt_probe_builder_close(e->pb);
+	bt_source_close(&e->source);
+	free(e->flows);
+	free(e);
+}
+
+void bt_engine_get_stats(bt_engine *e, bt_engine_stats *s)
+{
+	bt_capture_stats(&e->cap_, &e->st);
+	*s = e->st;
+}
+
+void bt_engine_set_progress(bt_engine *e, bt_engine_progress_cb cb, void *arg, uint32_t interval_ms)
+{
+	e->pcb = cb;
+	e->pcbarg = arg;
+	e->pinterval = (uint64_t)(interval_ms ? interval_ms : 1000) * 1000u;
+}
+
+/* ---- a run's state ---- */
+
+static void stop_free(bt_engine *e)
+{
+	if (e->stop.vals == NULL)
+		return;
+	bt_acct_free(&e->acct, e->stop.keys, (e->stop.mask + 1) * sizeof(uint64_t));
+	bt_acct_free(&e->acct, e->stop.vals, (e->stop.mask + 1) * sizeof(uint32_t));
+	memset(&e->stop, 0, sizeof(e->stop));
+}
+
+void bt_engine_free_probing(bt_engine *e)
+{
+	bt_acct *a = &e->acct;
+	bt_acct_free(a, e->tg, (size_t)e->cap * sizeof(*e->tg));
+	bt_acct_free(a, e->arena, (size_t)e->cap * e->stride);
+	bt_acct_free(a, e->freelist, (size_t)e->cap * sizeof(uint32_t));
+	bt_acct_free(a, e->ready.q, ((size_t)e->ready.mask + 1) * sizeof(uint32_t));
+	bt_acct_free(a, e->wheel.l, bt_wheel_bytes(e->cap));
+	bt_acct_free(a, e->targets.vals, (e->targets.mask + 1) * sizeof(uint32_t));
+	stop_free(e);
+	e->tg = NULL;
+	e->arena = NULL;
+	e->freelist = NULL;
+	memset(&e->ready, 0, sizeof(e->ready));
+	memset(&e->wheel, 0, sizeof(e->wheel));
+	memset(&e->targets, 0, sizeof(e->targets));
+	e->cap = e->nfree = e->nactive = 0;
+}
+
+void bt_engine_free_run(bt_engine *e)
+{
+	bt_engine_free_probing(e);
+	bt_spool_close(&e->spool, &e->acct);
+}
+
+/* Sizes of the run: pool entries, slots, the units of send times. */
+static int size_run(bt_engine *e, const bt_addr *targets, size_t n, char *err, size_t errlen)
+{
+	char a[BT_ADDR_STRLEN];
+	for (size_t i = 0; i < n; i++)
+		if (targets[i].family != e->fam->af) {
+			snprintf(err, errlen, "target %s: only %s is supported so far",
+				 bt_addr_format(&targets[i], a, sizeof(a)), e->fam->name);
+			return -1;
+		}
+	if (n > UINT32_MAX / 2 / e->o.nflows) {
+		snprintf(err, errlen, "too many targets: %zu", n);
+		return -1;
+	}
+	e->input = targets;
+	e->ninput = n * e->o.nflows;
+	e->next_input = 0;
+	e->nslots = (uint16_t)(e->o.max_ttl - e->o.first_ttl + 1);
+	e->split_idx = e->o.split_ttl ? (uint16_t)(e->o.split_ttl - e->o.first_ttl) : 0;
+	uint32_t want = e->o.active ? e->o.active : bt_engine_active_default(&e->o);
+	e->cap = e->ninput < want ? (uint32_t)(e->ninput ? e->ninput : 1) : want;
+	e->stride = ((e->nslots + 1u) & ~1u) + (size_t)e->nslots * sizeof(uint16_t);
+	e->stride = (e->stride + 7) & ~(size_t)7;
+	for (e->tshift = 0; (65536ull << e->tshift) < 4ull * e->o.wait_us; e->tshift++)
+		;
+	e->wait_units = (e->o.wait_us + (1u << e->tshift) - 1) >> e->tshift;
+	return 0;
+}
+
+int bt_engine_setup_run(bt_engine *e, const bt_addr *targets, size_t n, char *err, size_t errlen)
+{
+	if (size_run(e, targets, n, err, errlen) != 0)
+		return -1;
+	bt_acct *ac = &e->acct;
+	size_t hcap = bt_table_size_for(e->cap);
+	if (bt_spool_open(&e->spool, e->o.spool_dir, ac, err, errlen) != 0)
+		return -1;
+	e->tg = bt_acct_alloc(ac, (size_t)e->cap * sizeof(*e->tg));
+	e->arena = bt_acct_alloc(ac, (size_t)e->cap * e->stride);
+	e->freelist = bt_acct_alloc(ac, (size_t)e->cap * sizeof(uint32_t));
+	size_t rsize = bt_ring_size(e->cap);
+	e->ready = (bt_ring){ .q = bt_acct_alloc(ac, rsize * sizeof(uint32_t)), .mask = (uint32_t)rsize - 1 };
+	bt_tlink *links = bt_acct_alloc(ac, bt_wheel_bytes(e->cap));
+	uint32_t *hvals = bt_acct_alloc(ac, hcap * sizeof(uint32_t));
+	bt_table_init(&e->targets, hvals, NULL, hcap);
+	if (links != NULL)
+		bt_wheel_init(&e->wheel, links, e->cap, e->o.wait_us, 0);
+	if (!e->tg || !e->arena || !e->freelist || !e->ready.q || !links || !hvals) {
+		snprintf(err, errlen, "out of memory for %u targets in progress", e->cap);
+		return -1;
+	}
+	for (uint32_t i = 0; i < e->cap; i++)
+		e->freelist[i] = e->cap - 1 - i;
+	e->nfree = e->cap;
+	e->st.targets_total += e->ninput;
+	if (e->cap > e->st.active_max)
+		e->st.active_max = e->cap;
+	bt_source_reset(&e->source);
+	return 0;
+}
