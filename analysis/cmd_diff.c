@@ -13,7 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bordertrace/cli.h"
 #include "bordertrace/csv.h"
+#include "bordertrace/dirs.h"
 #include "bordertrace/pipeline.h"
 #include "bordertrace/resolver.h"
 #include "bordertrace/trace.h"
@@ -84,14 +86,13 @@ static void usage(FILE *f, const char *cmd)
 		exp ? "Writes hops.csv, traces.csv, borders.csv, events.csv and diversity.csv\n"
 		      "into DIR (columns: doc/csv.md), each replaced only when complete.\n\n"
 		    : "Prints when target networks gained or lost a border route, with evidence.\n\n",
-		exp ? "  -o, --output DIR        where the CSV files go (must exist)\n"
+		exp ? "  -o, --output DIR        where the CSV files go (made if missing)\n"
 		    : "  --format table|csv      default: table on a terminal, CSV otherwise\n");
 }
 
 enum {
-	OPT_ASN_DB = 256, OPT_COUNTRY_DB, OPT_ASN_LAYOUT, OPT_COUNTRY_LAYOUT, OPT_PFX2AS, OPT_IXP,
-	OPT_PREFER_PFX2AS, OPT_TEST_RANGES, OPT_BY, OPT_PER_VP, OPT_LEVEL, OPT_BASELINE,
-	OPT_MIN_ROUNDS, OPT_MIN_VPS, OPT_GONE_AFTER, OPT_EVIDENCE, OPT_FORMAT,
+	OPT_BY = BT_OPT_NEXT, OPT_PER_VP, OPT_LEVEL, OPT_BASELINE, OPT_MIN_ROUNDS, OPT_MIN_VPS,
+	OPT_GONE_AFTER, OPT_EVIDENCE, OPT_FORMAT,
 };
 
 static bool parse_count(const char *cmd, const char *opt, const char *s, unsigned min, unsigned *out)
@@ -100,7 +101,7 @@ static bool parse_count(const char *cmd, const char *opt, const char *s, unsigne
 	errno = 0;
 	unsigned long v = strtoul(s, &end, 10);
 	if (errno || end == s || *end || *s == '-' || v < min || v > 1000000) {
-		fprintf(stderr, "bordertrace %s: %s: '%s' is not a whole number in %u..1000000\n", cmd, opt, s, min);
+		bt_cmd_usage_error(cmd, "%s: '%s' is not a whole number in %u..1000000", opt, s, min);
 		return false;
 	}
 	*out = (unsigned)v;
@@ -170,18 +171,58 @@ static bool print_events(const bt_diff *d, unsigned levels, const char *agg, boo
 	return true;
 }
 
-static int run(int argc, char **argv, bool exporting)
+/* What the command line asked for. */
+typedef struct diff_args {
+	const char *cmd; /* "diff" or "export" */
+	bool exporting;
+	bt_cmd_sources src;
+	bt_pipeline_opts po;
+	int format; /* -1 auto, 0 csv, 1 table */
+} diff_args;
+
+/* diff's and export's own options with a value: true, or false after a
+ * usage error. */
+static bool set_option(diff_args *a, int c, const char *v)
 {
-	const char *cmd = exporting ? "export" : "diff";
+	bt_pipeline_opts *po = &a->po;
+	switch (c) {
+	case OPT_BY:
+		if (bt_agg_parse(v, &po->agg) == 0)
+			return true;
+		bt_cmd_usage_error(a->cmd, "--by: '%s' is not prefix, as or country", v);
+		return false;
+	case OPT_LEVEL:
+		po->levels = strcmp(v, "as") == 0 ? 1 : strcmp(v, "country") == 0 ? 2 : strcmp(v, "both") == 0 ? 3 : 0;
+		if (po->levels)
+			return true;
+		bt_cmd_usage_error(a->cmd, "--level: '%s' is not as, country or both", v);
+		return false;
+	case OPT_BASELINE: return parse_count(a->cmd, "--baseline", v, 1, &po->diff.baseline_rounds);
+	case OPT_MIN_ROUNDS: return parse_count(a->cmd, "--min-rounds", v, 1, &po->diff.min_rounds);
+	case OPT_MIN_VPS: return parse_count(a->cmd, "--min-vps", v, 1, &po->diff.min_vps);
+	case OPT_GONE_AFTER: return parse_count(a->cmd, "--gone-after", v, 1, &po->diff.gone_after);
+	case OPT_EVIDENCE: return parse_count(a->cmd, "--evidence", v, 0, &po->diff.max_evidence);
+	case OPT_FORMAT:
+		if (a->exporting) {
+			bt_cmd_usage_error(a->cmd, "--format: export always writes CSV files");
+			return false;
+		}
+		if (strcmp(v, "csv") != 0 && strcmp(v, "table") != 0) {
+			bt_cmd_usage_error(a->cmd, "--format: '%s' is not csv or table", v);
+			return false;
+		}
+		a->format = strcmp(v, "table") == 0;
+		return true;
+	case 'o': po->outdir = v; return true;
+	}
+	return true;
+}
+
+/* The options into a; returns -1 to go on, or the exit status. */
+static int parse_args(int argc, char **argv, diff_args *a)
+{
 	static const struct option opts[] = {
-		{ "asn-db", required_argument, NULL, OPT_ASN_DB },
-		{ "country-db", required_argument, NULL, OPT_COUNTRY_DB },
-		{ "asn-layout", required_argument, NULL, OPT_ASN_LAYOUT },
-		{ "country-layout", required_argument, NULL, OPT_COUNTRY_LAYOUT },
-		{ "pfx2as", required_argument, NULL, OPT_PFX2AS },
-		{ "ixp", required_argument, NULL, OPT_IXP },
-		{ "prefer-pfx2as", no_argument, NULL, OPT_PREFER_PFX2AS },
-		{ "lookup-test-ranges", no_argument, NULL, OPT_TEST_RANGES },
+		BT_CMD_SOURCE_OPTIONS,
 		{ "by", required_argument, NULL, OPT_BY },
 		{ "per-vp", no_argument, NULL, OPT_PER_VP },
 		{ "level", required_argument, NULL, OPT_LEVEL },
@@ -195,147 +236,112 @@ static int run(int argc, char **argv, bool exporting)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bt_resolver_config cfg;
-	bt_pipeline_opts po;
-	const char **pfx = calloc((size_t)argc + 1, sizeof(*pfx));
-	const char **ixp = calloc((size_t)argc + 1, sizeof(*ixp));
-	int format = -1, c, ret = BT_EXIT_USAGE;
-	char err[2048];
-	bt_resolver *r = NULL;
-	bt_pipeline *p = NULL;
-
-	if (pfx == NULL || ixp == NULL) {
-		fprintf(stderr, "bordertrace %s: out of memory\n", cmd);
-		free(pfx);
-		free(ixp);
-		return BT_EXIT_DATA;
-	}
-	bt_resolver_config_init(&cfg);
-	cfg.pfx2as = pfx;
-	cfg.ixp = ixp;
-	memset(&po, 0, sizeof(po));
-	po.agg = BT_AGG_PREFIX;
-	po.levels = 1;
-	bt_diff_opts_default(&po.diff);
+	char why[128];
+	int c, taken;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, exporting ? "o:h" : "h", opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_ASN_DB: cfg.asn_db = optarg; break;
-		case OPT_COUNTRY_DB: cfg.country_db = optarg; break;
-		case OPT_ASN_LAYOUT:
-		case OPT_COUNTRY_LAYOUT:
-			if (!bt_mmdb_layout_parse(optarg, c == OPT_ASN_LAYOUT ? &cfg.asn_layout : &cfg.country_layout)) {
-				fprintf(stderr, "bordertrace %s: unknown layout '%s' (auto, geolite2-asn, "
-					"geolite2-country, ip-location-db, ipinfo)\n", cmd, optarg);
-				goto out;
-			}
-			break;
-		case OPT_PFX2AS: pfx[cfg.n_pfx2as++] = optarg; break;
-		case OPT_IXP: ixp[cfg.n_ixp++] = optarg; break;
-		case OPT_PREFER_PFX2AS: cfg.prefer_pfx2as = true; break;
-		case OPT_TEST_RANGES: cfg.lookup_test_ranges = true; break;
-		case OPT_BY:
-			if (bt_agg_parse(optarg, &po.agg) != 0) {
-				fprintf(stderr, "bordertrace %s: --by: '%s' is not prefix, as or country\n", cmd, optarg);
-				goto out;
-			}
-			break;
-		case OPT_PER_VP: po.per_vp = true; break;
-		case OPT_LEVEL:
-			if (strcmp(optarg, "as") == 0) po.levels = 1;
-			else if (strcmp(optarg, "country") == 0) po.levels = 2;
-			else if (strcmp(optarg, "both") == 0) po.levels = 3;
-			else {
-				fprintf(stderr, "bordertrace %s: --level: '%s' is not as, country or both\n", cmd, optarg);
-				goto out;
-			}
-			break;
-		case OPT_BASELINE: if (!parse_count(cmd, "--baseline", optarg, 1, &po.diff.baseline_rounds)) goto out; break;
-		case OPT_MIN_ROUNDS: if (!parse_count(cmd, "--min-rounds", optarg, 1, &po.diff.min_rounds)) goto out; break;
-		case OPT_MIN_VPS: if (!parse_count(cmd, "--min-vps", optarg, 1, &po.diff.min_vps)) goto out; break;
-		case OPT_GONE_AFTER: if (!parse_count(cmd, "--gone-after", optarg, 1, &po.diff.gone_after)) goto out; break;
-		case OPT_EVIDENCE: if (!parse_count(cmd, "--evidence", optarg, 0, &po.diff.max_evidence)) goto out; break;
-		case OPT_FORMAT:
-			if (exporting) {
-				fprintf(stderr, "bordertrace export: --format: export always writes CSV files\n");
-				goto out;
-			}
-			if (strcmp(optarg, "csv") != 0 && strcmp(optarg, "table") != 0) {
-				fprintf(stderr, "bordertrace %s: --format: '%s' is not csv or table\n", cmd, optarg);
-				goto out;
-			}
-			format = strcmp(optarg, "table") == 0;
-			break;
-		case 'o': po.outdir = optarg; break;
-		case 'h':
-			usage(stdout, cmd);
-			ret = BT_EXIT_OK;
-			goto out;
-		default:
-			usage(stderr, cmd);
-			goto out;
+	while ((c = bt_cli_getopt(argc, argv, a->exporting ? "o:h" : "h", opts, why, sizeof(why))) != -1) {
+		if (c == 'h') {
+			usage(stdout, a->cmd);
+			return BT_EXIT_OK;
 		}
+		if (c == '?')
+			return bt_cmd_usage_error(a->cmd, "%s", why);
+		if ((taken = bt_cmd_source_option(a->cmd, &a->src, c, optarg)) < 0)
+			return BT_EXIT_USAGE;
+		if (c == OPT_PER_VP)
+			a->po.per_vp = true;
+		else if (!taken && !set_option(a, c, optarg))
+			return BT_EXIT_USAGE;
 	}
-	if (optind >= argc) {
-		fprintf(stderr, "bordertrace %s: no round files given\n", cmd);
-		goto out;
-	}
-	if (exporting && po.outdir == NULL) {
-		fprintf(stderr, "bordertrace export: -o DIR is required\n");
-		goto out;
-	}
-	if ((cfg.asn_layout != BT_MMDB_AUTO && cfg.asn_db == NULL) ||
-	    (cfg.country_layout != BT_MMDB_AUTO && cfg.country_db == NULL)) {
-		fprintf(stderr, "bordertrace %s: a layout was given without its database\n", cmd);
-		goto out;
-	}
-	ret = BT_EXIT_DATA;
-	if (bt_resolver_open(&cfg, &r, err, sizeof(err)) != 0) {
-		fprintf(stderr, "bordertrace %s: %s\n", cmd, err);
-		goto out;
-	}
-	po.resolve = resolve_cb;
-	po.rctx = r;
-	p = bt_pipeline_new(&po, err, sizeof(err));
-	if (p == NULL) {
-		fprintf(stderr, "bordertrace %s: %s\n", cmd, err);
-		goto out;
-	}
-	for (int i = optind; i < argc; i++) {
-		if (bt_pipeline_add_path(p, argv[i], err, sizeof(err)) != 0) {
-			fprintf(stderr, "bordertrace %s: %s\n", cmd, err);
-			if (exporting)
-				fprintf(stderr, "bordertrace export: nothing written to %s\n", po.outdir);
-			goto out;
+	if (optind >= argc)
+		return bt_cmd_usage_error(a->cmd, "no round files given");
+	if (a->exporting && a->po.outdir == NULL)
+		return bt_cmd_usage_error(a->cmd, "-o DIR is required");
+	return bt_cmd_sources_check(a->cmd, &a->src) ? BT_EXIT_USAGE : -1;
+}
+
+/* Reads the rounds into the pipeline; 0 or the exit status. */
+static int read_rounds(diff_args *a, bt_pipeline *p, char **paths, int n)
+{
+	char err[2048];
+	for (int i = 0; i < n; i++) {
+		if (bt_pipeline_add_path(p, paths[i], err, sizeof(err)) != 0) {
+			fprintf(stderr, "bordertrace %s: %s\n", a->cmd, err);
+			if (a->exporting)
+				fprintf(stderr, "bordertrace export: nothing written to %s\n", a->po.outdir);
+			return BT_EXIT_DATA;
 		}
 	}
 	if (bt_pipeline_finish(p, err, sizeof(err)) != 0) {
-		fprintf(stderr, "bordertrace %s: %s\n", cmd, err);
-		goto out;
+		fprintf(stderr, "bordertrace %s: %s\n", a->cmd, err);
+		return BT_EXIT_DATA;
 	}
+	return 0;
+}
+
+/* The results: the export's file names, or the events. 0 or the status. */
+static int report(diff_args *a, bt_pipeline *p)
+{
 	const bt_diff *d = bt_pipeline_diff(p);
 	size_t nev = 0;
 	for (size_t i = 0; i < bt_diff_nevents(d); i++)
-		nev += (po.levels >> bt_diff_event_at(d, i)->level) & 1;
-	if (exporting) {
+		nev += (a->po.levels >> bt_diff_event_at(d, i)->level) & 1;
+	if (a->exporting) {
 		static const char *const names[] = { "hops.csv", "traces.csv", "borders.csv", "events.csv", "diversity.csv" };
 		for (size_t i = 0; i < 5; i++)
-			printf("%s/%s\n", po.outdir, names[i]);
-	} else {
-		if (!print_events(d, po.levels, bt_agg_name(po.agg),
-				  format < 0 ? isatty(STDOUT_FILENO) : format == 1))
-			goto out; /* ret is BT_EXIT_DATA */
+			printf("%s/%s\n", a->po.outdir, names[i]);
+	} else if (!print_events(d, a->po.levels, bt_agg_name(a->po.agg),
+				 a->format < 0 ? isatty(STDOUT_FILENO) : a->format == 1)) {
+		return BT_EXIT_DATA;
 	}
-	fprintf(stderr, "bordertrace %s: %llu traces, %llu hops, %zu round(s), %zu event(s)\n", cmd,
+	fprintf(stderr, "bordertrace %s: %llu traces, %llu hops, %zu round(s), %zu event(s)\n", a->cmd,
 		(unsigned long long)bt_pipeline_traces(p), (unsigned long long)bt_pipeline_hops(p),
 		bt_diff_nrounds(d), nev);
-	ret = BT_EXIT_OK;
-out:
+	return 0;
+}
+
+/* Opens the sources, runs the pipeline over the rounds, reports. */
+static int execute(diff_args *a, char **paths, int n)
+{
+	char err[2048];
+	bt_resolver *r = NULL;
+	bt_pipeline *p = NULL;
+	int status = BT_EXIT_DATA;
+	/* export -o DIR makes DIR, as mkdir -p */
+	if (a->exporting && bt_mkdirs(a->po.outdir, 0777, err, sizeof(err)) != 0) {
+		fprintf(stderr, "bordertrace export: -o: %s\n", err);
+		return BT_EXIT_DATA;
+	}
+	if (bt_resolver_open(&a->src.cfg, &r, err, sizeof(err)) != 0) {
+		fprintf(stderr, "bordertrace %s: %s\n", a->cmd, err);
+		return BT_EXIT_DATA;
+	}
+	a->po.resolve = resolve_cb;
+	a->po.rctx = r;
+	p = bt_pipeline_new(&a->po, err, sizeof(err));
+	if (p == NULL)
+		fprintf(stderr, "bordertrace %s: %s\n", a->cmd, err);
+	else if ((status = read_rounds(a, p, paths, n)) == 0)
+		status = report(a, p);
 	bt_pipeline_free(p);
 	bt_resolver_close(r);
-	free(pfx);
-	free(ixp);
-	return ret;
+	return status;
+}
+
+static int run(int argc, char **argv, bool exporting)
+{
+	diff_args a = { .cmd = exporting ? "export" : "diff", .exporting = exporting, .format = -1 };
+	int status = bt_cmd_sources_init(a.cmd, &a.src, argc);
+	if (status != 0)
+		return status;
+	a.po.agg = BT_AGG_PREFIX;
+	a.po.levels = 1;
+	bt_diff_opts_default(&a.po.diff);
+	status = parse_args(argc, argv, &a);
+	if (status < 0)
+		status = execute(&a, argv + optind, argc - optind);
+	bt_cmd_sources_free(&a.src);
+	return status;
 }
 
 int bt_cmd_diff(int argc, char **argv)

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bordertrace/cli.h"
 #include "bordertrace/resolver.h"
 #include "commands.h"
 
@@ -225,30 +226,41 @@ static void describe_sources(const bt_resolver *r)
 }
 
 enum {
-	OPT_ASN_DB = 256,
-	OPT_COUNTRY_DB,
-	OPT_ASN_LAYOUT,
-	OPT_COUNTRY_LAYOUT,
-	OPT_PFX2AS,
-	OPT_IXP,
-	OPT_PREFER_PFX2AS,
-	OPT_TEST_RANGES,
-	OPT_FORMAT,
+	OPT_FORMAT = BT_OPT_NEXT,
 	OPT_NO_CACHE,
 	OPT_TREE_LOOKUPS,
 };
 
-int bt_cmd_resolve(int argc, char **argv)
+/* What the command line asked for. */
+struct resolve_args {
+	bt_cmd_sources src;
+	int format; /* -1 auto, 0 csv, 1 table */
+	bool verbose;
+};
+
+/* resolve's own options: true, or false after a usage error. */
+static bool set_option(struct resolve_args *a, int c, const char *v)
+{
+	switch (c) {
+	case OPT_FORMAT:
+		a->format = strcmp(v, "csv") == 0 ? 0 : strcmp(v, "table") == 0 ? 1 : -2;
+		if (a->format == -2) {
+			bt_cmd_usage_error("resolve", "--format: '%s' is not csv or table", v);
+			return false;
+		}
+		break;
+	case OPT_NO_CACHE: a->src.cfg.cache_bits = 0; break;
+	case OPT_TREE_LOOKUPS: a->src.cfg.mmdb_tree_lookups = true; break;
+	case 'v': a->verbose = true; break;
+	}
+	return true;
+}
+
+/* The options into a; returns -1 to go on, or the exit status. */
+static int parse_args(int argc, char **argv, struct resolve_args *a)
 {
 	static const struct option opts[] = {
-		{"asn-db", required_argument, NULL, OPT_ASN_DB},
-		{"country-db", required_argument, NULL, OPT_COUNTRY_DB},
-		{"asn-layout", required_argument, NULL, OPT_ASN_LAYOUT},
-		{"country-layout", required_argument, NULL, OPT_COUNTRY_LAYOUT},
-		{"pfx2as", required_argument, NULL, OPT_PFX2AS},
-		{"ixp", required_argument, NULL, OPT_IXP},
-		{"prefer-pfx2as", no_argument, NULL, OPT_PREFER_PFX2AS},
-		{"lookup-test-ranges", no_argument, NULL, OPT_TEST_RANGES},
+		BT_CMD_SOURCE_OPTIONS,
 		{"format", required_argument, NULL, OPT_FORMAT},
 		{"no-cache", no_argument, NULL, OPT_NO_CACHE},
 		{"mmdb-tree-lookups", no_argument, NULL, OPT_TREE_LOOKUPS},
@@ -256,138 +268,75 @@ int bt_cmd_resolve(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	bt_resolver_config cfg;
-	const char **pfx = calloc((size_t)argc, sizeof(*pfx));
-	const char **ixp = calloc((size_t)argc, sizeof(*ixp));
-	int format = -1; /* -1 auto, 0 csv, 1 table */
-	bool verbose = false;
-	int c, ret = BT_EXIT_USAGE;
-
-	if (pfx == NULL || ixp == NULL) {
-		fprintf(stderr, "bordertrace resolve: out of memory\n");
-		free(pfx);
-		free(ixp);
-		return BT_EXIT_DATA;
-	}
-	bt_resolver_config_init(&cfg);
-	cfg.pfx2as = pfx;
-	cfg.ixp = ixp;
+	char why[128];
+	int c, taken;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_ASN_DB:
-			cfg.asn_db = optarg;
-			break;
-		case OPT_COUNTRY_DB:
-			cfg.country_db = optarg;
-			break;
-		case OPT_ASN_LAYOUT:
-		case OPT_COUNTRY_LAYOUT:
-			if (!bt_mmdb_layout_parse(optarg, c == OPT_ASN_LAYOUT ? &cfg.asn_layout
-									      : &cfg.country_layout)) {
-				fprintf(stderr,
-					"bordertrace resolve: %s: unknown layout '%s' (auto, "
-					"geolite2-asn, geolite2-country, ip-location-db, ipinfo)\n",
-					c == OPT_ASN_LAYOUT ? "--asn-layout" : "--country-layout",
-					optarg);
-				goto out;
-			}
-			break;
-		case OPT_PFX2AS:
-			pfx[cfg.n_pfx2as++] = optarg;
-			break;
-		case OPT_IXP:
-			ixp[cfg.n_ixp++] = optarg;
-			break;
-		case OPT_PREFER_PFX2AS:
-			cfg.prefer_pfx2as = true;
-			break;
-		case OPT_TEST_RANGES:
-			cfg.lookup_test_ranges = true;
-			break;
-		case OPT_FORMAT:
-			if (strcmp(optarg, "csv") == 0) {
-				format = 0;
-			} else if (strcmp(optarg, "table") == 0) {
-				format = 1;
-			} else {
-				fprintf(stderr,
-					"bordertrace resolve: --format: '%s' is not csv or table\n",
-					optarg);
-				goto out;
-			}
-			break;
-		case OPT_NO_CACHE:
-			cfg.cache_bits = 0;
-			break;
-		case OPT_TREE_LOOKUPS:
-			cfg.mmdb_tree_lookups = true;
-			break;
-		case 'v':
-			verbose = true;
-			break;
-		case 'h':
+	while ((c = bt_cli_getopt(argc, argv, "vh", opts, why, sizeof(why))) != -1) {
+		if (c == 'h') {
 			resolve_usage(stdout);
-			ret = BT_EXIT_OK;
-			goto out;
-		default:
-			resolve_usage(stderr);
-			goto out;
+			return BT_EXIT_OK;
 		}
+		if (c == '?')
+			return bt_cmd_usage_error("resolve", "%s", why);
+		if ((taken = bt_cmd_source_option("resolve", &a->src, c, optarg)) < 0)
+			return BT_EXIT_USAGE;
+		if (!taken && !set_option(a, c, optarg))
+			return BT_EXIT_USAGE;
 	}
-	if (optind >= argc) {
-		fprintf(stderr, "bordertrace resolve: no addresses (give ADDR... or -)\n");
-		resolve_usage(stderr);
-		goto out;
-	}
-	if ((cfg.asn_layout != BT_MMDB_AUTO && cfg.asn_db == NULL) ||
-	    (cfg.country_layout != BT_MMDB_AUTO && cfg.country_db == NULL)) {
-		fprintf(stderr, "bordertrace resolve: a layout was given without its database\n");
-		goto out;
-	}
+	if (optind >= argc)
+		return bt_cmd_usage_error("resolve", "no addresses (give ADDR... or -)");
+	return bt_cmd_sources_check("resolve", &a->src) ? BT_EXIT_USAGE : -1;
+}
 
+/* Addresses from standard input, one per line, '#' comments. */
+static void resolve_stdin(struct run *run)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	unsigned long lineno = 0;
+	while ((n = getline(&line, &cap, stdin)) != -1) {
+		lineno++;
+		char *s = line, *e = line + n;
+		while (s < e && (*s == ' ' || *s == '\t'))
+			s++;
+		while (e > s && (e[-1] == '\n' || e[-1] == '\r' || e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		*e = '\0';
+		if (*s == '\0' || *s == '#')
+			continue;
+		char where[48];
+		snprintf(where, sizeof(where), "stdin line %lu", lineno);
+		resolve_one(run, s, where);
+	}
+	free(line);
+}
+
+/* Resolves every address given; the exit status. */
+static int execute(struct resolve_args *a, char **args, int nargs)
+{
 	struct run run;
 	char err[1024];
 	memset(&run, 0, sizeof(run));
-	if (bt_resolver_open(&cfg, &run.r, err, sizeof(err)) != 0) {
+	if (bt_resolver_open(&a->src.cfg, &run.r, err, sizeof(err)) != 0) {
 		fprintf(stderr, "bordertrace resolve: %s\n", err);
-		ret = BT_EXIT_DATA;
-		goto out;
+		return BT_EXIT_DATA;
 	}
-	if (verbose)
+	if (a->verbose)
 		describe_sources(run.r);
-	run.out.table = format == 1 || (format == -1 && isatty(STDOUT_FILENO));
+	run.out.table = a->format == 1 || (a->format == -1 && isatty(STDOUT_FILENO));
 	if (!run.out.table) {
 		for (int i = 0; i < NCOLS; i++)
 			printf("%s%s", i ? "," : "", header[i]);
 		putchar('\n');
 	}
-	for (int i = optind; i < argc; i++) {
-		if (strcmp(argv[i], "-") == 0) {
-			char *line = NULL;
-			size_t cap = 0;
-			ssize_t n;
-			unsigned long lineno = 0;
-			while ((n = getline(&line, &cap, stdin)) != -1) {
-				lineno++;
-				char *s = line, *e = line + n;
-				while (s < e && (*s == ' ' || *s == '\t'))
-					s++;
-				while (e > s && (e[-1] == '\n' || e[-1] == '\r' || e[-1] == ' ' ||
-						 e[-1] == '\t'))
-					e--;
-				*e = '\0';
-				if (*s == '\0' || *s == '#')
-					continue;
-				char where[48];
-				snprintf(where, sizeof(where), "stdin line %lu", lineno);
-				resolve_one(&run, s, where);
-			}
-			free(line);
+	for (int i = 0; i < nargs; i++) {
+		if (strcmp(args[i], "-") == 0) {
+			resolve_stdin(&run);
 		} else {
 			char where[48];
-			snprintf(where, sizeof(where), "argument %d", i - optind + 1);
-			resolve_one(&run, argv[i], where);
+			snprintf(where, sizeof(where), "argument %d", i + 1);
+			resolve_one(&run, args[i], where);
 		}
 	}
 	if (run.out.table)
@@ -397,9 +346,18 @@ int bt_cmd_resolve(int argc, char **argv)
 		run.status = BT_EXIT_DATA;
 	}
 	bt_resolver_close(run.r);
-	ret = run.status;
-out:
-	free(pfx);
-	free(ixp);
-	return ret;
+	return run.status;
+}
+
+int bt_cmd_resolve(int argc, char **argv)
+{
+	struct resolve_args a = { .format = -1 };
+	int status = bt_cmd_sources_init("resolve", &a.src, argc);
+	if (status != 0)
+		return status;
+	status = parse_args(argc, argv, &a);
+	if (status < 0)
+		status = execute(&a, argv + optind, argc - optind);
+	bt_cmd_sources_free(&a.src);
+	return status;
 }

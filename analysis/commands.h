@@ -7,9 +7,51 @@
 #ifndef BT_ANALYSIS_COMMANDS_H
 #define BT_ANALYSIS_COMMANDS_H
 
+#include <getopt.h>
+
+#include "bordertrace/resolver.h"
+
 #define BT_EXIT_OK 0
 #define BT_EXIT_DATA 1
 #define BT_EXIT_USAGE 2
+
+/* A usage error inside a command, as doc/cli.md writes it: "bordertrace
+ * CMD: message" and "(try 'bordertrace CMD --help')" on stderr. Returns
+ * BT_EXIT_USAGE. */
+__attribute__((format(printf, 2, 3)))
+int bt_cmd_usage_error(const char *cmd, const char *fmt, ...);
+
+/* The resolver's sources, given the same way to every command that
+ * resolves hops (resolve, diff, export): --asn-db, --country-db, the
+ * layouts, --pfx2as, --ixp, --prefer-pfx2as, --lookup-test-ranges. */
+enum {
+	BT_OPT_ASN_DB = 256, BT_OPT_COUNTRY_DB, BT_OPT_ASN_LAYOUT, BT_OPT_COUNTRY_LAYOUT,
+	BT_OPT_PFX2AS, BT_OPT_IXP, BT_OPT_PREFER_PFX2AS, BT_OPT_TEST_RANGES,
+	BT_OPT_NEXT /* a command's own long options from here */
+};
+#define BT_CMD_SOURCE_OPTIONS \
+	{ "asn-db", required_argument, NULL, BT_OPT_ASN_DB }, \
+	{ "country-db", required_argument, NULL, BT_OPT_COUNTRY_DB }, \
+	{ "asn-layout", required_argument, NULL, BT_OPT_ASN_LAYOUT }, \
+	{ "country-layout", required_argument, NULL, BT_OPT_COUNTRY_LAYOUT }, \
+	{ "pfx2as", required_argument, NULL, BT_OPT_PFX2AS }, \
+	{ "ixp", required_argument, NULL, BT_OPT_IXP }, \
+	{ "prefer-pfx2as", no_argument, NULL, BT_OPT_PREFER_PFX2AS }, \
+	{ "lookup-test-ranges", no_argument, NULL, BT_OPT_TEST_RANGES }
+
+typedef struct bt_cmd_sources {
+	bt_resolver_config cfg;
+	const char **pfx, **ixp; /* cfg's lists, room for every argument */
+} bt_cmd_sources;
+
+/* 0, or BT_EXIT_DATA (out of memory, said on stderr). */
+int bt_cmd_sources_init(const char *cmd, bt_cmd_sources *s, int argc);
+void bt_cmd_sources_free(bt_cmd_sources *s);
+/* Takes option c if it is a source option: 1 taken, 0 not a source
+ * option, -1 bad value (a usage error said on stderr). */
+int bt_cmd_source_option(const char *cmd, bt_cmd_sources *s, int c, const char *v);
+/* After the options: 0, or BT_EXIT_USAGE for a layout without its database. */
+int bt_cmd_sources_check(const char *cmd, const bt_cmd_sources *s);
 
 int bt_cmd_resolve(int argc, char **argv);
 int bt_cmd_diff(int argc, char **argv);

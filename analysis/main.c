@@ -51,7 +51,6 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		if (strcmp(name, commands[i].name) == 0)
 			return commands[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "bordertrace: unknown command '%s'\n\n", name);
-	usage(stderr);
+	fprintf(stderr, "bordertrace: unknown command '%s'\n(try 'bordertrace --help')\n", name);
 	return BT_EXIT_USAGE;
 }

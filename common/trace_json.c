@@ -391,17 +391,12 @@ int bt_trace_to_json(const bt_trace *t, char **buf, size_t *len, size_t *cap)
 int bt_trace_write(FILE *f, const bt_trace *t)
 {
 	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	if (bt_trace_to_json(t, &buf, &len, &cap) != 0)
-		return -1;
-	size_t n = fwrite(buf, 1, len, f);
+	size_t cap = 0;
+	int rc = bt_trace_write_buf(f, t, &buf, &cap);
 	int saved = errno;
 	free(buf);
-	if (n != len) {
-		errno = saved != 0 ? saved : EIO;
-		return -1;
-	}
-	return 0;
+	errno = saved;
+	return rc;
 }
 
 /* ==== reader ==== */
@@ -947,4 +942,20 @@ void bt_trace_reader_close(bt_trace_reader *r)
 	free(r->line);
 	free(r->name);
 	free(r);
+}
+
+/* bt_trace_write with the caller's buffer, kept from one record to the next
+ * (a prober writes thousands a second); *buf may start NULL, *cap 0. */
+int bt_trace_write_buf(FILE *f, const bt_trace *t, char **buf, size_t *cap)
+{
+	size_t len = 0;
+	if (bt_trace_to_json(t, buf, &len, cap) != 0)
+		return -1;
+	errno = 0;
+	if (fwrite(*buf, 1, len, f) != len) {
+		if (errno == 0)
+			errno = EIO;
+		return -1;
+	}
+	return 0;
 }

@@ -21,11 +21,13 @@
 #include <unistd.h>
 
 #include "bordertrace/campaign.h"
+#include "bordertrace/cli.h"
 #include "bordertrace/engine.h"
 #include "bordertrace/expand.h"
 #include "bordertrace/privdrop.h"
 #include "bordertrace/round.h"
 #include "bordertrace/trace.h"
+#include "cli.h"
 #include "cmd.h"
 
 static volatile sig_atomic_t g_stop, g_reload;
@@ -74,7 +76,8 @@ static void usage(FILE *f)
 "  -h, --help         this help\n"
 "\n"
 "Signals: INT/TERM stop (the round in progress is dropped), HUP reloads the\n"
-"campaign before the next round.\n");
+"campaign before the next round.\n"
+"Exit status: 0 ok, 1 bad campaign or target file or runtime failure, 2 usage error.\n");
 }
 
 typedef struct campaign_state {
@@ -150,8 +153,8 @@ static void describe(const campaign_state *s)
 typedef struct round_ctx {
 	bt_round_file rf;
 	bt_engine *e;
-	char *buf;
-	size_t len, cap;
+	char *buf; /* the JSON writer's, kept from one record to the next */
+	size_t cap;
 	size_t ntraces;
 	int write_error;
 	const char *id;
@@ -159,18 +162,10 @@ typedef struct round_ctx {
 	double pps;
 } round_ctx;
 
-int bt_record_write(FILE *f, const bt_trace *t, char **buf, size_t *len, size_t *cap)
-{
-	*len = 0;
-	if (bt_trace_to_json(t, buf, len, cap) != 0)
-		return -1;
-	return fwrite(*buf, 1, *len, f) == *len ? 0 : -1;
-}
-
 static int on_trace(bt_trace *t, void *arg)
 {
 	round_ctx *r = arg;
-	int rc = bt_record_write(r->rf.f, t, &r->buf, &r->len, &r->cap);
+	int rc = bt_trace_write_buf(r->rf.f, t, &r->buf, &r->cap);
 	bt_trace_free(t);
 	if (rc != 0) {
 		r->write_error = errno ? errno : EIO;
@@ -374,177 +369,197 @@ static int prepare_dir(campaign_state *s, size_t *complete)
 	return 0;
 }
 
-int cmd_run(int argc, char **argv)
+/* What the command line asked for. */
+typedef struct run_args {
+	const char *vp; /* --vp, or NULL */
+	long rounds;    /* --rounds, or -1 */
+	bool check;
+	const char *path;
+} run_args;
+
+static const struct option lopts[] = {
+	{ "vp", required_argument, NULL, 'V' },
+	{ "rounds", required_argument, NULL, 'n' },
+	{ "check", no_argument, NULL, 'c' },
+	{ "user", required_argument, NULL, 'u' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* The options into a; returns -1 to go on, or the exit status (--help). */
+static int parse_args(int argc, char **argv, run_args *a)
 {
-	static const struct option lopts[] = {
-		{ "vp", required_argument, NULL, 'V' },
-		{ "rounds", required_argument, NULL, 'n' },
-		{ "check", no_argument, NULL, 'c' },
-		{ "user", required_argument, NULL, 'u' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *vp = NULL;
-	long rounds = -1;
-	bool check = false;
+	char why[128];
 	int c;
-	char err[512];
-	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+	*a = (run_args){ .rounds = -1 };
+	while ((c = bt_cli_getopt(argc, argv, "h", lopts, why, sizeof(why))) != -1) {
 		switch (c) {
-		case 'V': vp = optarg; break;
-		case 'n': {
-			char *end;
-			errno = 0;
-			rounds = strtol(optarg, &end, 10);
-			if (errno || end == optarg || *end || rounds < 0 || rounds > UINT32_MAX) {
-				fprintf(stderr, PROG ": --rounds: '%s' is not a whole number >= 0\n", optarg);
-				return 2;
-			}
-			break;
-		}
-		case 'c': check = true; break;
-		case 'u':
-			if (*optarg == '\0' || strlen(optarg) > 64) {
-				fprintf(stderr, PROG ": --user: '%s' is not a user name\n", optarg);
-				return 2;
-			}
-			g_user = optarg;
-			break;
-		case 'h': usage(stdout); return 0;
-		default: fprintf(stderr, "(try '" PROG " run --help')\n"); return 2;
+		case 'V': a->vp = bt_cli_id("run", "--vp", optarg); break;
+		case 'n': a->rounds = bt_cli_uint("run", "--rounds", optarg, 0, UINT32_MAX); break;
+		case 'c': a->check = true; break;
+		case 'u': g_user = bt_cli_user("run", optarg); break;
+		case 'h': usage(stdout); return BT_EXIT_OK;
+		default: bt_cli_usage_error("run", "%s", why);
 		}
 	}
-	if (optind != argc - 1) {
-		fprintf(stderr, PROG ": run needs exactly one CAMPAIGN file\n(try '" PROG " run --help')\n");
-		return 2;
-	}
-	if (vp != NULL && (strlen(vp) >= BT_ID_MAX || *vp == '\0' || *vp == '.' || strpbrk(vp, "/\"\\ \t") != NULL)) {
-		fprintf(stderr, PROG ": --vp: '%s' must be 1..63 printable ASCII characters without '/'\n", vp);
-		return 2;
-	}
-	const char *path = argv[optind];
-	g_tty = isatty(STDERR_FILENO) == 1;
+	if (optind != argc - 1)
+		bt_cli_usage_error("run", "run needs exactly one CAMPAIGN file");
+	a->path = argv[optind];
+	return -1;
+}
 
-	campaign_state s;
-	if (state_load(&s, path, vp, rounds, err, sizeof(err)) != 0) {
-		fprintf(stderr, PROG ": %s\n", err);
-		return 2;
+/* SIGHUP: the campaign loaded again; the old one kept if the new is bad.
+ * false when the new output directory cannot be prepared. */
+static bool reload(campaign_state *s, const run_args *a, size_t *complete, int64_t *last_slot)
+{
+	char err[512];
+	campaign_state ns;
+	if (state_load(&ns, a->path, a->vp, a->rounds, err, sizeof(err)) != 0) {
+		logmsg("reload failed, keeping the campaign as it was: %s", err);
+		return true;
 	}
-	describe(&s);
-	if (check) {
-		state_free(&s);
-		return 0;
+	logmsg("reloaded %s", a->path);
+	bool same_dir = strcmp(ns.dir, s->dir) == 0;
+	if (same_dir) {
+		ns.lockfd = s->lockfd;
+		s->lockfd = -1;
 	}
+	state_free(s);
+	*s = ns;
+	/* the engine options point into the campaign struct, which has just
+	 * moved: point them at its new home */
+	s->c.eng.vp = s->c.vp[0] ? s->c.vp : NULL;
+	s->c.eng.campaign = s->c.name;
+	s->c.eng.device = s->c.eng.device ? s->c.device : NULL;
+	describe(s);
+	if (same_dir)
+		return true;
+	*last_slot = INT64_MIN;
+	return prepare_dir(s, complete) == 0;
+}
 
-	struct sigaction sa = { .sa_handler = on_stop };
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sa.sa_handler = on_hup;
-	sigaction(SIGHUP, &sa, NULL);
+static int64_t now_ms(const struct timespec *now)
+{
+	return (int64_t)now->tv_sec * 1000 + now->tv_nsec / 1000000;
+}
 
-	size_t complete = 0;
-	if (prepare_dir(&s, &complete) != 0) {
-		state_free(&s);
-		return 1;
+/* The next round to run: the slot now, unless it is done already (or was
+ * just run); its id in id, its start (jittered) in *start_ms. -1 when the
+ * clock is outside the years an id can name. */
+static int64_t next_slot(const campaign_state *s, int64_t last_slot, char *id, size_t idlen,
+			 int64_t *start_ms)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	int64_t slot = bt_round_slot(now.tv_sec, s->c.interval_s);
+	if (slot <= last_slot || (bt_round_id(slot, id, idlen) && bt_round_exists(s->dir, id)))
+		slot = (slot > last_slot ? slot : last_slot) + s->c.interval_s;
+	if (bt_round_id(slot, id, idlen) == NULL)
+		return -1;
+	uint32_t jitter = 0;
+	if (s->c.jitter_ms) {
+		uint32_t rnd = 0;
+		if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
+			rnd = (uint32_t)now.tv_nsec;
+		jitter = rnd % (s->c.jitter_ms + 1);
 	}
+	*start_ms = slot * 1000 + jitter;
+	if (*start_ms > now_ms(&now) + 50)
+		logmsg("next round %s starts in %.1f s", id, (double)(*start_ms - now_ms(&now)) / 1000.0);
+	return slot;
+}
+
+/* A new order each round (seeded by the round): neighbouring networks are
+ * not probed back to back. 0 or -1 (out of memory). */
+static int shuffle_targets(const campaign_state *s, int64_t slot, bt_targets *order)
+{
+	bt_targets_free(order);
+	bt_targets_init(order);
+	order->a = malloc(s->targets.n * sizeof(bt_addr));
+	if (order->a == NULL)
+		return -1;
+	memcpy(order->a, s->targets.a, s->targets.n * sizeof(bt_addr));
+	order->n = order->cap = s->targets.n;
+	bt_expand_shuffle(order, (uint64_t)slot * 0x9e3779b97f4a7c15ULL ^ s->c.prefix_seed);
+	return 0;
+}
+
+/* Rounds until the schedule is done or a signal stops it; the exit status. */
+static int run_rounds(campaign_state *s, const run_args *a, size_t complete)
+{
 	bt_targets order;
 	bt_targets_init(&order);
-	int status = 0;
+	int status = BT_EXIT_OK;
 	int64_t last_slot = INT64_MIN;
-	for (;;) {
-		if (g_stop)
-			break;
+	while (!g_stop) {
 		if (g_reload) {
 			g_reload = 0;
-			campaign_state ns;
-			if (state_load(&ns, path, vp, rounds, err, sizeof(err)) != 0) {
-				logmsg("reload failed, keeping the campaign as it was: %s", err);
-			} else {
-				logmsg("reloaded %s", path);
-				bool same_dir = strcmp(ns.dir, s.dir) == 0;
-				if (same_dir) {
-					ns.lockfd = s.lockfd;
-					s.lockfd = -1;
-				}
-				state_free(&s);
-				s = ns;
-				/* the engine options point into the campaign struct,
-				 * which has just moved: point them at its new home */
-				s.c.eng.vp = s.c.vp[0] ? s.c.vp : NULL;
-				s.c.eng.campaign = s.c.name;
-				s.c.eng.device = s.c.eng.device ? s.c.device : NULL;
-				describe(&s);
-				if (!same_dir && prepare_dir(&s, &complete) != 0) {
-					status = 1;
-					break;
-				}
-				if (!same_dir)
-					last_slot = INT64_MIN;
+			if (!reload(s, a, &complete, &last_slot)) {
+				status = BT_EXIT_DATA;
+				break;
 			}
 		}
-		if (s.c.rounds && complete >= s.c.rounds) {
-			logmsg("all %u rounds complete in %s", s.c.rounds, s.dir);
+		if (s->c.rounds && complete >= s->c.rounds) {
+			logmsg("all %u rounds complete in %s", s->c.rounds, s->dir);
 			break;
 		}
-		/* The slot now, unless it is done already (or we just ran it). */
-		struct timespec now;
-		clock_gettime(CLOCK_REALTIME, &now);
-		int64_t slot = bt_round_slot(now.tv_sec, s.c.interval_s);
 		char id[BT_ROUND_ID_LEN];
-		if (slot <= last_slot || (bt_round_id(slot, id, sizeof(id)) && bt_round_exists(s.dir, id)))
-			slot = (slot > last_slot ? slot : last_slot) + s.c.interval_s;
-		if (bt_round_id(slot, id, sizeof(id)) == NULL) {
+		int64_t start_ms, slot = next_slot(s, last_slot, id, sizeof(id), &start_ms);
+		if (slot < 0) {
 			logmsg("the clock is outside the years 0000..9999");
-			status = 1;
+			status = BT_EXIT_DATA;
 			break;
 		}
-		uint32_t jitter = 0;
-		if (s.c.jitter_ms) {
-			uint32_t rnd = 0;
-			if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
-				rnd = (uint32_t)now.tv_nsec;
-			jitter = rnd % (s.c.jitter_ms + 1);
-		}
-		int64_t start_ms = slot * 1000 + jitter;
-		if (start_ms > (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000 + 50)
-			logmsg("next round %s starts in %.1f s", id,
-			       (double)(start_ms - ((int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000)) / 1000.0);
 		sleep_until(start_ms);
 		if (g_stop)
 			break;
 		if (g_reload)
 			continue; /* reload first; the slot is computed again */
-
-		/* A new order each round (seeded by the round): neighbouring
-		 * networks are not probed back to back. */
-		bt_targets_free(&order);
-		bt_targets_init(&order);
-		order.a = malloc(s.targets.n * sizeof(bt_addr));
-		if (order.a == NULL) {
+		if (shuffle_targets(s, slot, &order) != 0) {
 			logmsg("out of memory");
-			status = 1;
+			status = BT_EXIT_DATA;
 			break;
 		}
-		memcpy(order.a, s.targets.a, s.targets.n * sizeof(bt_addr));
-		order.n = order.cap = s.targets.n;
-		bt_expand_shuffle(&order, (uint64_t)slot * 0x9e3779b97f4a7c15ULL ^ s.c.prefix_seed);
-
 		bool fatal;
-		int rc = run_round(&s, &order, id, &fatal);
+		int rc = run_round(s, &order, id, &fatal);
 		last_slot = slot;
 		if (rc == 0)
 			complete++;
 		else if (rc > 0)
 			break;
 		else if (fatal) {
-			status = 1;
+			status = BT_EXIT_DATA;
 			break;
 		}
 	}
 	if (g_stop)
 		logmsg("stopped");
 	bt_targets_free(&order);
+	return status;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	run_args a;
+	campaign_state s;
+	char err[512];
+	int status = parse_args(argc, argv, &a);
+	if (status >= 0)
+		return status;
+	g_tty = isatty(STDERR_FILENO) == 1;
+	if (state_load(&s, a.path, a.vp, a.rounds, err, sizeof(err)) != 0)
+		return bt_cli_data_error("%s", err);
+	describe(&s);
+	if (a.check) {
+		state_free(&s);
+		return BT_EXIT_OK;
+	}
+	bt_cli_signals(on_stop, on_hup);
+	size_t complete = 0;
+	if (prepare_dir(&s, &complete) != 0)
+		status = BT_EXIT_DATA;
+	else
+		status = run_rounds(&s, &a, complete);
 	state_free(&s);
 	return status;
 }

@@ -1,6 +1,7 @@
 /* bordertrace — round ids, schedule slots and atomic round files (see
  * include/bordertrace/round.h). */
 #include "bordertrace/round.h"
+#include "bordertrace/dirs.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -49,35 +50,10 @@ bool bt_round_tmp_name(const char *n)
 	return n[0] == '.' && p != NULL && strlen(p) == 11;
 }
 
-static int mkdirs(const char *dir, char *err, size_t errlen)
-{
-	char *p = strdup(dir);
-	if (p == NULL) {
-		snprintf(err, errlen, "%s: out of memory", dir);
-		return -1;
-	}
-	for (char *s = p + 1;; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		char c = *s;
-		*s = '\0';
-		if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-			snprintf(err, errlen, "%s: %s", p, strerror(errno));
-			free(p);
-			return -1;
-		}
-		*s = c;
-		if (c == '\0')
-			break;
-	}
-	free(p);
-	return 0;
-}
-
 int bt_round_dir_prepare(const char *dir, size_t *stale, size_t *complete, char *err, size_t errlen)
 {
 	*stale = *complete = 0;
-	if (mkdirs(dir, err, errlen) != 0)
+	if (bt_mkdirs(dir, 0755, err, errlen) != 0)
 		return -1;
 	DIR *d = opendir(dir);
 	if (d == NULL) {

@@ -136,6 +136,9 @@ int bt_trace_to_json(const bt_trace *t, char **buf, size_t *len, size_t *cap);
 int bt_trace_to_json_general(const bt_trace *t, char **buf, size_t *len, size_t *cap);
 /* Writes one trace line to f; 0 or -1 (errno set). */
 int bt_trace_write(FILE *f, const bt_trace *t);
+/* The same through a buffer the caller keeps between records (*buf may
+ * start NULL with *cap = 0; the caller frees *buf). */
+int bt_trace_write_buf(FILE *f, const bt_trace *t, char **buf, size_t *cap);
 
 /* Parses one line (without its newline) into a new trace.
  * On error returns NULL and writes a message naming the field to err. */

@@ -89,10 +89,17 @@ expect_rc 1 "$BT" diff "$TMP/rounds" "$TMP/missing.jsonl"
 has "$TMP/err" "$TMP/missing.jsonl: No such file or directory"
 expect_rc 1 "$BT" export -o "$TMP/out2" "$TMP/missing.jsonl"
 empty_dir "$TMP/out2"
-expect_rc 1 "$BT" export -o "$TMP/nonexistent" "$TMP/rounds"
-has "$TMP/err" "$TMP/nonexistent: not a directory"
+# -o DIR that does not exist yet is made, with its parents (mkdir -p)
+expect_rc 0 "$BT" export -o "$TMP/new/a/b/c" "$TMP/rounds"
+for f in hops traces borders events diversity; do
+	[ -s "$TMP/new/a/b/c/$f.csv" ] || fail "export into a new a/b/c: no $f.csv"
+done
+cmp -s "$TMP/new/a/b/c/hops.csv" "$TMP/out1/hops.csv" || fail "export into a new directory: hops.csv differs"
+# ... but not through a regular file, nor onto one
 expect_rc 1 "$BT" export -o "$TMP/rounds/vp-01/r1.jsonl" "$TMP/rounds"
-has "$TMP/err" "r1.jsonl: not a directory"
+has "$TMP/err" "bordertrace export: -o: $TMP/rounds/vp-01/r1.jsonl: Not a directory"
+expect_rc 1 "$BT" export -o "$TMP/rounds/vp-01/r1.jsonl/sub/dir" "$TMP/rounds"
+has "$TMP/err" "bordertrace export: -o: $TMP/rounds/vp-01/r1.jsonl/sub: Not a directory"
 mkdir "$TMP/ro"
 chmod 555 "$TMP/ro"
 if [ "$(id -u)" -eq 0 ]; then

@@ -39,10 +39,20 @@ expect 2 "method" -- trace -P icmp 198.18.0.1
 expect 2 "flow" -- trace -F 99999 198.18.0.1
 expect 2 "rate" -- trace -r -5 198.18.0.1
 expect 2 "source" -- trace -s nowhere 198.18.0.1
+# ids (include/bordertrace/id.h): the option, the reason, the rule
+expect 2 "--vp: 'a/b' contains '/'" -- trace --vp a/b 198.18.0.1
+expect 2 "--campaign: '.x' starts with '.'" -- trace --campaign .x 198.18.0.1
+expect 2 "--round: '@r' starts with a formula character" -- trace --round @r 198.18.0.1
+expect 2 "(try 'bordertrace-probe trace --help')" -- trace --vp 'a b' 198.18.0.1
 printf '198.18.0.1\n# ok\nbogus\n' >"$tmp/t.txt"
-expect 2 "t.txt:3: 'bogus'" -- trace -T "$tmp/t.txt"
-expect 2 "No such file" -- trace -T "$tmp/none.txt"
-expect 2 "read error: Is a directory" -- trace -T "$tmp"
+# bad data in a file is exit 1 (doc/cli.md), with FILE:LINE
+expect 1 "t.txt:3: 'bogus'" -- trace -T "$tmp/t.txt"
+expect 1 "No such file" -- trace -T "$tmp/none.txt"
+expect 1 "read error: Is a directory" -- trace -T "$tmp"
+printf '# nothing\n' >"$tmp/empty.txt"
+expect 1 "empty.txt: no target in the file" -- trace -T "$tmp/empty.txt"
+printf '2001:db8::1\n' >"$tmp/v6.txt"
+expect 1 "IPv6 probing is not supported" -- trace -T "$tmp/v6.txt"
 # An output file that cannot be created: refused before the first probe
 # (and the target is 127.0.0.1, the one address the host namespace may probe).
 if [[ $(id -u) -eq 0 ]]; then

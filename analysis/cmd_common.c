@@ -1,0 +1,73 @@
+/* bordertrace — what the researcher CLI's commands share (commands.h): the
+ * usage-error message of doc/cli.md and the resolver's source options. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "commands.h"
+
+int bt_cmd_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "bordertrace %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n(try 'bordertrace %s --help')\n", cmd);
+	return BT_EXIT_USAGE;
+}
+
+int bt_cmd_sources_init(const char *cmd, bt_cmd_sources *s, int argc)
+{
+	bt_resolver_config_init(&s->cfg);
+	s->pfx = calloc((size_t)argc + 1, sizeof(*s->pfx));
+	s->ixp = calloc((size_t)argc + 1, sizeof(*s->ixp));
+	if (s->pfx == NULL || s->ixp == NULL) {
+		fprintf(stderr, "bordertrace %s: out of memory\n", cmd);
+		bt_cmd_sources_free(s);
+		return BT_EXIT_DATA;
+	}
+	s->cfg.pfx2as = s->pfx;
+	s->cfg.ixp = s->ixp;
+	return 0;
+}
+
+void bt_cmd_sources_free(bt_cmd_sources *s)
+{
+	free(s->pfx);
+	free(s->ixp);
+	s->pfx = s->ixp = NULL;
+}
+
+int bt_cmd_source_option(const char *cmd, bt_cmd_sources *s, int c, const char *v)
+{
+	bt_resolver_config *cfg = &s->cfg;
+	switch (c) {
+	case BT_OPT_ASN_DB: cfg->asn_db = v; break;
+	case BT_OPT_COUNTRY_DB: cfg->country_db = v; break;
+	case BT_OPT_ASN_LAYOUT:
+	case BT_OPT_COUNTRY_LAYOUT:
+		if (!bt_mmdb_layout_parse(v, c == BT_OPT_ASN_LAYOUT ? &cfg->asn_layout : &cfg->country_layout)) {
+			bt_cmd_usage_error(cmd, "%s: unknown layout '%s' (auto, geolite2-asn, geolite2-country, "
+					   "ip-location-db, ipinfo)",
+					   c == BT_OPT_ASN_LAYOUT ? "--asn-layout" : "--country-layout", v);
+			return -1;
+		}
+		break;
+	case BT_OPT_PFX2AS: s->pfx[cfg->n_pfx2as++] = v; break;
+	case BT_OPT_IXP: s->ixp[cfg->n_ixp++] = v; break;
+	case BT_OPT_PREFER_PFX2AS: cfg->prefer_pfx2as = true; break;
+	case BT_OPT_TEST_RANGES: cfg->lookup_test_ranges = true; break;
+	default: return 0;
+	}
+	return 1;
+}
+
+int bt_cmd_sources_check(const char *cmd, const bt_cmd_sources *s)
+{
+	const bt_resolver_config *cfg = &s->cfg;
+	if ((cfg->asn_layout != BT_MMDB_AUTO && cfg->asn_db == NULL) ||
+	    (cfg->country_layout != BT_MMDB_AUTO && cfg->country_db == NULL))
+		return bt_cmd_usage_error(cmd, "a layout was given without its database");
+	return 0;
+}
