@@ -19,7 +19,7 @@ n=0 fail=0
 check() { n=$((n+1)); if eval "$2"; then echo "ok $n - $1"; else echo "not ok $n - $1"; fail=1; fi; }
 vp() { ip netns exec "${LAB_PREFIX}vp" "$@"; }
 T=$(mktemp -d); trap "rm -rf $T" EXIT
-truth=$("$HERE/lab.sh" truth "$LAB_TOPO" | awk "{print \$3, \$4, \$5, \$6}")
+truth=$("$HERE/lab.sh" truth "$LAB_TOPO" | awk "{print \$3, \$4, \$5, \$6; exit}")
 dst=$("$HERE/lab.sh" truth "$LAB_TOPO" | awk "{print \$1; exit}")
 hops() { python3 -c "
 import json,sys
