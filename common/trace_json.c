@@ -506,6 +506,8 @@ static int get_str(struct pctx *c, json_t *o, const char *pre, const char *key,
 	return 1;
 }
 
+/* Looser than the one id rule (bordertrace/id.h) on purpose: readers accept
+ * the UTF-8 ids other writers put in files. */
 static int get_id(struct pctx *c, json_t *o, const char *key, char *out)
 {
 	const char *s;

@@ -13,7 +13,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "bordertrace/id.h"
 #include "bordertrace/probe.h"
+#include "bordertrace/textfile.h"
 
 void bt_campaign_init(bt_campaign *c)
 {
@@ -44,7 +46,7 @@ typedef struct ctx {
  * from an @include). */
 static int fail(const ctx *c, const config_setting_t *s, const char *field, const char *fmt, ...)
 {
-	char msg[256];
+	char msg[384];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -127,28 +129,17 @@ static int get_str(const ctx *c, const config_setting_t *grp, const char *key, c
 	return 1;
 }
 
-/* Ids go into every record and into directory names: printable ASCII, no
- * '/', no leading '.' (readers skip hidden names). */
-static bool id_ok(const char *s)
-{
-	if (*s == '\0' || *s == '.' || strlen(s) >= BT_ID_MAX)
-		return false;
-	for (; *s; s++)
-		if (*s <= ' ' || *s > '~' || *s == '/' || *s == '"' || *s == '\\')
-			return false;
-	return true;
-}
-
 static int get_id(const ctx *c, const config_setting_t *grp, const char *key, bool required, char *dst)
 {
 	const char *v;
 	int rc = get_str(c, grp, key, key, required, &v);
 	if (rc <= 0)
 		return rc;
-	if (!id_ok(v))
-		return fail(c, config_setting_get_member(grp, key), key,
-			    "'%s' must be 1..%d printable ASCII characters without '/', quotes or a leading '.'",
-			    v, BT_ID_MAX - 1);
+	/* the one id rule (bordertrace/id.h): ids go into records, paths, CSV */
+	const char *why = bt_id_problem(v);
+	if (why != NULL)
+		return fail(c, config_setting_get_member(grp, key), key, "'%.*s' %s; an id is %s",
+			    BT_ID_MAX, v, why, BT_ID_RULE);
 	snprintf(dst, BT_ID_MAX, "%s", v);
 	return 1;
 }
@@ -381,7 +372,7 @@ int bt_campaign_load(bt_campaign *c, const char *path, char *err, size_t errlen)
 	char *buf;
 	size_t len;
 	bt_campaign_init(c);
-	if (bt_read_file(path, &buf, &len, err, errlen) != 0)
+	if (bt_textfile_read(path, &buf, &len, err, errlen) != 0)
 		return -1;
 	char *copy = strdup(path);
 	int rc = -1;
@@ -403,13 +394,13 @@ int bt_campaign_targets(const bt_campaign *c, bt_targets *out, bt_filter_stats *
 	size_t len;
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < c->nexclude_files; i++) {
-		if ((rc = bt_read_file(c->exclude_files[i], &buf, &len, err, errlen)) == 0) {
+		if ((rc = bt_textfile_read(c->exclude_files[i], &buf, &len, err, errlen)) == 0) {
 			rc = bt_exclude_parse(&x, buf, len, c->exclude_files[i], err, errlen);
 			free(buf);
 		}
 	}
 	for (size_t i = 0; rc == 0 && i < c->ntarget_files; i++) {
-		if ((rc = bt_read_file(c->target_files[i], &buf, &len, err, errlen)) == 0) {
+		if ((rc = bt_textfile_read(c->target_files[i], &buf, &len, err, errlen)) == 0) {
 			rc = bt_expand_parse(out, buf, len, c->target_files[i], c->prefix_seed, err, errlen);
 			free(buf);
 		}
