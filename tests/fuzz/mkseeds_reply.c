@@ -13,6 +13,7 @@
 #include "bordertrace/bytes.h"
 #include "bordertrace/icmp.h"
 #include "bordertrace/probe.h"
+#include "../prober/forge.h"
 
 #define SRC "198.18.0.1"
 #define DST "198.18.2.2"
@@ -50,20 +51,7 @@ static size_t build(bt_method m, uint8_t ttl, uint8_t attempt, uint8_t *buf, siz
 static size_t make_error(uint8_t *out, uint8_t type, uint8_t code, const char *from,
 			 const uint8_t *body, size_t qlen)
 {
-	memset(out, 0, 20 + 8 + qlen);
-	out[0] = 0x45;
-	bt_put16(out + 2, (uint16_t)(20 + 8 + qlen));
-	out[8] = 60;
-	out[9] = IPPROTO_ICMP;
-	uint32_t s = ip4(from), d = ip4(SRC);
-	memcpy(out + 12, &s, 4);
-	memcpy(out + 16, &d, 4);
-	out[20] = type;
-	out[21] = code;
-	memcpy(out + 28, body, qlen);
-	out[28 + 8] = 1; /* the TTL as the router saw it */
-	bt_put16(out + 22, bt_cksum(out + 20, 8 + qlen, 0));
-	return 20 + 8 + qlen;
+	return forge_icmp_error(out, type, code, ip4(from), ip4(SRC), body, qlen, 1);
 }
 
 /* link: 0 Ethernet, 1 SLL, 2 SLL2, 3 RAW, 4 IPV4, 5 unknown (fuzz_reply's

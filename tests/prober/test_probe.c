@@ -17,6 +17,7 @@
 #include "bordertrace/icmp.h"
 #include "bordertrace/probe.h"
 #include "bordertrace/reply.h"
+#include "forge.h"
 
 #define SRC "198.18.0.1"
 #define DST "198.18.2.2"
@@ -48,20 +49,7 @@ static int build(bt_method m, uint16_t flow, uint8_t ttl, uint8_t attempt, uint3
 static size_t make_error(uint8_t *out, uint8_t type, uint8_t code, const char *from,
 			 const uint8_t *probe, size_t qlen, uint8_t quoted_ttl)
 {
-	memset(out, 0, 20 + 8 + qlen);
-	out[0] = 0x45;
-	bt_put16(out + 2, (uint16_t)(20 + 8 + qlen));
-	out[8] = 60;
-	out[9] = IPPROTO_ICMP;
-	uint32_t s = ip4(from), d = ip4(SRC);
-	memcpy(out + 12, &s, 4);
-	memcpy(out + 16, &d, 4);
-	out[20] = type;
-	out[21] = code;
-	memcpy(out + 28, probe, qlen);
-	out[28 + 8] = quoted_ttl; /* routers quote the TTL as they saw it */
-	bt_put16(out + 22, bt_cksum(out + 20, 8 + qlen, 0));
-	return 20 + 8 + qlen;
+	return forge_icmp_error(out, type, code, ip4(from), ip4(SRC), probe, qlen, quoted_ttl);
 }
 
 static void test_paris_fields_constant(void **state)
