@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "bordertrace/lpm.h"
-#include "textfile.h"
+#include "fields.h"
 
 struct entry {
 	bt_addr prefix;

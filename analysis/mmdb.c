@@ -30,8 +30,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include "bordertrace/hash.h"
 #include "bordertrace/lpm.h"
-#include "textfile.h"
+#include "fields.h"
 
 enum asn_style { ASN_NONE, ASN_MAXMIND, ASN_IPINFO };
 enum country_style { CC_NONE, CC_MAXMIND, CC_FLAT_CODE, CC_IPINFO };
@@ -667,16 +668,6 @@ static int decode(struct ctx *c, MMDB_entry_s *e, bt_mmdb_record *r)
 	return 0;
 }
 
-static uint32_t hash32(uint32_t x)
-{
-	x ^= x >> 16;
-	x *= 0x7feb352dU;
-	x ^= x >> 15;
-	x *= 0x846ca68bU;
-	x ^= x >> 16;
-	return x;
-}
-
 static int memo_grow(bt_mmdb *m)
 {
 	uint32_t n = m->nslots * 2;
@@ -686,7 +677,7 @@ static int memo_grow(bt_mmdb *m)
 	for (uint32_t i = 0; i < m->nslots; i++) {
 		if (m->slots[i].offset == 0)
 			continue;
-		uint32_t h = hash32(m->slots[i].offset) & (n - 1);
+		uint32_t h = bt_hash32(m->slots[i].offset) & (n - 1);
 		while (s[h].offset != 0)
 			h = (h + 1) & (n - 1);
 		s[h] = m->slots[i];
@@ -709,7 +700,7 @@ static bt_mmdb_record *rec_at(bt_mmdb *m, uint32_t i)
 static int memo_record(bt_mmdb *m, MMDB_entry_s *e, struct ctx *c, uint32_t *idx)
 {
 	uint32_t key = e->offset + 1;
-	uint32_t h = hash32(key) & (m->nslots - 1);
+	uint32_t h = bt_hash32(key) & (m->nslots - 1);
 	while (m->slots[h].offset != 0) {
 		if (m->slots[h].offset == key) {
 			if (m->slots[h].rec != FLAT_SLOW) {

@@ -30,30 +30,9 @@ static void fill_cross(bt_crossing *c, const bt_trace *t, size_t near, size_t fa
 	c->ixp = ixp;
 }
 
-void bt_path_build(const bt_trace *t, const bt_hopinfo *info, const bt_hopinfo *dst,
-		   bt_path *out)
+/* MOAS: prefer the AS of the nearest AS hop before, then after. */
+static void resolve_moas(const bt_hopinfo *info, uint32_t *as, size_t lo, size_t n, bt_path *out)
 {
-	size_t n = t->hop_count;
-	/* The AS each hop is taken as (0 = none), after MOAS and loop rules. */
-	uint32_t as[256];
-	if (n > 256)
-		n = 256;
-	/* Hops copied from another trace (split TTL) are not this trace's
-	 * observations: everything below is built from hops lo.. only, so that
-	 * they neither make nor relabel a crossing (doc/path-diff.md). */
-	size_t lo = bt_trace_copied_hops(t);
-	if (lo > n)
-		lo = n;
-
-	memset(out, 0, sizeof(*out));
-	out->border_as = out->border_cc = -1;
-	out->target_asn = dst->kind == BT_HOP_AS ? dst->asn : 0;
-	memcpy(out->target_cc, dst->country, 3);
-
-	for (size_t i = 0; i < n; i++)
-		as[i] = i >= lo && info[i].kind == BT_HOP_AS ? info[i].asn : 0;
-
-	/* MOAS: prefer the AS of the nearest AS hop before, then after. */
 	for (size_t i = lo; i < n; i++) {
 		if (info[i].kind != BT_HOP_AS || info[i].norigins < 2)
 			continue;
@@ -70,9 +49,12 @@ void bt_path_build(const bt_trace *t, const bt_hopinfo *info, const bt_hopinfo *
 			out->moas_resolved = true;
 		}
 	}
+}
 
-	/* False loops: relabel everything between the first and the last
-	 * appearance of an AS as that AS. Outermost first, so A B A C A -> A. */
+/* False loops: relabel everything between the first and the last
+ * appearance of an AS as that AS. Outermost first, so A B A C A -> A. */
+static void collapse_loops(uint32_t *as, size_t lo, size_t n, bt_path *out)
+{
 	for (size_t i = lo; i < n; i++) {
 		if (!as[i])
 			continue;
@@ -88,8 +70,12 @@ void bt_path_build(const bt_trace *t, const bt_hopinfo *info, const bt_hopinfo *
 		if (last > i)
 			i = last - 1;
 	}
+}
 
-	/* AS path and AS crossings. */
+/* AS path and AS crossings. */
+static void build_as_path(const bt_trace *t, const bt_hopinfo *info, const uint32_t *as,
+			  size_t lo, size_t n, bt_path *out)
+{
 	size_t prev = (size_t)-1;
 	bool silent = false;
 	const char *ixp = NULL;
@@ -120,11 +106,15 @@ void bt_path_build(const bt_trace *t, const bt_hopinfo *info, const bt_hopinfo *
 			break;
 		}
 	}
+}
 
-	/* Country path and country crossings, over hops whose country is known. */
-	prev = (size_t)-1;
-	silent = false;
-	ixp = NULL;
+/* Country path and country crossings, over hops whose country is known. */
+static void build_cc_path(const bt_trace *t, const bt_hopinfo *info, const uint32_t *as,
+			  size_t lo, size_t n, bt_path *out)
+{
+	size_t prev = (size_t)-1;
+	bool silent = false;
+	const char *ixp = NULL;
 	for (size_t i = lo; i < n; i++) {
 		const char *cc = info[i].country;
 		bool usable = (info[i].kind == BT_HOP_AS || info[i].kind == BT_HOP_UNKNOWN) && cc[0];
@@ -154,6 +144,34 @@ void bt_path_build(const bt_trace *t, const bt_hopinfo *info, const bt_hopinfo *
 			break;
 		}
 	}
+}
+
+void bt_path_build(const bt_trace *t, const bt_hopinfo *info, const bt_hopinfo *dst,
+		   bt_path *out)
+{
+	size_t n = t->hop_count;
+	/* The AS each hop is taken as (0 = none), after MOAS and loop rules. */
+	uint32_t as[256];
+	if (n > 256)
+		n = 256;
+	/* Hops copied from another trace (split TTL) are not this trace's
+	 * observations: everything below is built from hops lo.. only, so that
+	 * they neither make nor relabel a crossing (doc/path-diff.md). */
+	size_t lo = bt_trace_copied_hops(t);
+	if (lo > n)
+		lo = n;
+
+	memset(out, 0, sizeof(*out));
+	out->border_as = out->border_cc = -1;
+	out->target_asn = dst->kind == BT_HOP_AS ? dst->asn : 0;
+	memcpy(out->target_cc, dst->country, 3);
+
+	for (size_t i = 0; i < n; i++)
+		as[i] = i >= lo && info[i].kind == BT_HOP_AS ? info[i].asn : 0;
+	resolve_moas(info, as, lo, n, out);
+	collapse_loops(as, lo, n, out);
+	build_as_path(t, info, as, lo, n, out);
+	build_cc_path(t, info, as, lo, n, out);
 }
 
 const char *bt_path_as_string(const bt_path *p, char *buf, size_t len)

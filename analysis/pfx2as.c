@@ -7,7 +7,7 @@
 #include <sys/socket.h>
 
 #include "bordertrace/lpm.h"
-#include "textfile.h"
+#include "fields.h"
 
 #define NO_ORG UINT32_MAX
 

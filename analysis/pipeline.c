@@ -252,60 +252,48 @@ static void write_crossings(bt_pipeline *p, const char *id, const bt_trace *t, c
 	}
 }
 
-static int add_trace(bt_pipeline *p, const bt_trace *t, char *err, size_t errlen)
+/* The target network this trace counts for (by prefix, AS or country; per
+ * VP with --per-vp); addr is the destination as text. */
+static void target_key(const bt_pipeline *p, const bt_trace *t, const bt_hopres *dres,
+		       const bt_path *path, const char *addr, char *key, size_t keylen)
 {
-	bt_hopinfo info[256];
-	const bt_hopres *res[256];
-	const bt_hopres *dres;
-	char a[BT_ADDR_STRLEN], id[3 * BT_ID_MAX + 96], key[BT_ID_MAX + 80];
-	size_t n = t->hop_count < 256 ? t->hop_count : 256;
-	static const bt_hopres silent; /* zero: BT_HOP_SILENT */
-
-	if (cache_reserve(p, n + 1) != 0) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-
-	for (size_t i = 0; i < n; i++) {
-		if (!bt_addr_is_set(&t->hops[i].addr)) {
-			res[i] = &silent;
-		} else if (resolve(p, &t->hops[i].addr, &res[i], err, errlen) != 0) {
-			return -1;
-		}
-		info[i] = res[i]->info;
-	}
-	if (resolve(p, &t->dst, &dres, err, errlen) != 0)
-		return -1;
-	bt_path path;
-	bt_path_build(t, info, &dres->info, &path);
-
-	bt_addr_format(&t->dst, a, sizeof(a));
-	snprintf(id, sizeof(id), "%s/%s/%s/%s/%u", t->vp[0] ? t->vp : "-", t->round[0] ? t->round : "-", a,
-		 bt_method_name(t->method), t->flow);
-
-	/* The target network this trace counts for. */
 	switch (p->o.agg) {
 	case BT_AGG_PREFIX:
 		if (dres->prefix[0])
-			snprintf(key, sizeof(key), "%s", dres->prefix);
+			snprintf(key, keylen, "%s", dres->prefix);
 		else
-			snprintf(key, sizeof(key), "%s/%d", a, t->dst.family == AF_INET ? 32 : 128);
+			snprintf(key, keylen, "%s/%d", addr, t->dst.family == AF_INET ? 32 : 128);
 		break;
 	case BT_AGG_AS:
-		asn_str(key, sizeof(key), path.target_asn);
+		asn_str(key, keylen, path->target_asn);
 		break;
 	case BT_AGG_COUNTRY:
-		snprintf(key, sizeof(key), "%s", path.target_cc[0] ? path.target_cc : "unknown");
+		snprintf(key, keylen, "%s", path->target_cc[0] ? path->target_cc : "unknown");
 		break;
 	}
 	if (p->o.per_vp) {
 		size_t l = strlen(key);
-		snprintf(key + l, sizeof(key) - l, "@%s", t->vp[0] ? t->vp : "-");
+		snprintf(key + l, keylen - l, "@%s", t->vp[0] ? t->vp : "-");
 	}
+}
 
+static const bt_crossing *border_as(const bt_path *path)
+{
+	return path->border_as >= 0 ? &path->as_cross[path->border_as] : NULL;
+}
+
+static const bt_crossing *border_cc(const bt_path *path)
+{
+	return path->border_cc >= 0 ? &path->cc_cross[path->border_cc] : NULL;
+}
+
+/* Hands the trace's border crossing (AS and country) to the path-diff. */
+static int observe(bt_pipeline *p, const bt_trace *t, const bt_hopinfo *info,
+		   const bt_hopres *dres, const bt_path *path, const char *id, const char *key,
+		   char *err, size_t errlen)
+{
 	char up_as[16] = "", into_as[16] = "";
-	const bt_crossing *bx = path.border_as >= 0 ? &path.as_cross[path.border_as] : NULL;
-	const bt_crossing *bc = path.border_cc >= 0 ? &path.cc_cross[path.border_cc] : NULL;
+	const bt_crossing *bx = border_as(path), *bc = border_cc(path);
 	if (bx) {
 		asn_str(up_as, sizeof(up_as), bx->near_asn);
 		asn_str(into_as, sizeof(into_as), bx->far_asn);
@@ -341,17 +329,19 @@ static int add_trace(bt_pipeline *p, const bt_trace *t, char *err, size_t errlen
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	p->traces++;
-	p->hops += n;
-	if (!p->o.outdir)
-		return 0;
+	return 0;
+}
 
-	/* hops.csv: the columns that depend on the trace and on the address are
-	 * formatted once (per trace, per address) and copied per hop. */
+/* hops.csv: the columns that depend on the trace and on the address are
+ * formatted once (per trace, per address) and copied per hop. Returns the
+ * replies to this trace (copied hops are another trace's). */
+static unsigned write_hops(bt_pipeline *p, const bt_trace *t, const bt_hopres *const *res,
+			   size_t n, const char *id, const char *addr)
+{
 	bt_csv *w = &p->csv[F_HOPS];
 	unsigned replies = 0;
 	char head[1024], f[4][160];
-	const char *hcols[4] = { id, t->vp, t->round, a };
+	const char *hcols[4] = { id, t->vp, t->round, addr };
 	size_t hl = 0;
 	for (int k = 0; k < 4; k++) {
 		size_t l = bt_csv_format(f[k], sizeof(f[k]), hcols[k]);
@@ -388,10 +378,17 @@ static int add_trace(bt_pipeline *p, const bt_trace *t, char *err, size_t errlen
 		bt_csv_u64(w, i < copied);
 		bt_csv_end(w);
 	}
+	return replies;
+}
 
-	/* traces.csv */
+/* traces.csv: one row per trace. */
+static void write_trace_row(bt_pipeline *p, const bt_trace *t, const bt_hopres *dres,
+			    const bt_path *path, const char *id, const char *addr, size_t n,
+			    unsigned replies)
+{
 	char buf[1024], tbuf[BT_TIME_STRLEN];
-	w = &p->csv[F_TRACES];
+	const bt_crossing *bx = border_as(path), *bc = border_cc(path);
+	bt_csv *w = &p->csv[F_TRACES];
 	bt_csv_str(w, id);
 	bt_csv_str(w, t->vp);
 	bt_csv_str(w, t->campaign);
@@ -399,10 +396,10 @@ static int add_trace(bt_pipeline *p, const bt_trace *t, char *err, size_t errlen
 	bt_csv_str(w, bt_method_name(t->method));
 	bt_csv_u64(w, t->flow);
 	bt_csv_str(w, bt_addr_format(&t->src, buf, sizeof(buf)));
-	bt_csv_str(w, a);
+	bt_csv_str(w, addr);
 	bt_csv_str(w, dres->prefix);
-	if (path.target_asn) bt_csv_u64(w, path.target_asn); else bt_csv_str(w, "");
-	bt_csv_str(w, path.target_cc);
+	if (path->target_asn) bt_csv_u64(w, path->target_asn); else bt_csv_str(w, "");
+	bt_csv_str(w, path->target_cc);
 	bt_csv_str(w, bt_time_format(t->start_us, tbuf, sizeof(tbuf)));
 	bt_csv_str(w, bt_time_format(t->end_us, tbuf, sizeof(tbuf)));
 	bt_csv_str(w, bt_stop_name(t->stop));
@@ -410,16 +407,57 @@ static int add_trace(bt_pipeline *p, const bt_trace *t, char *err, size_t errlen
 	bt_csv_u64(w, t->probes_sent);
 	bt_csv_u64(w, n);
 	bt_csv_u64(w, replies);
-	bt_csv_str(w, bt_path_as_string(&path, buf, sizeof(buf)));
-	bt_csv_str(w, bt_path_cc_string(&path, buf, sizeof(buf)));
+	bt_csv_str(w, bt_path_as_string(path, buf, sizeof(buf)));
+	bt_csv_str(w, bt_path_cc_string(path, buf, sizeof(buf)));
 	if (bx && bx->near_asn) bt_csv_u64(w, bx->near_asn); else bt_csv_str(w, "");
 	bt_csv_str(w, bc ? bc->near_cc : "");
-	bt_csv_u64(w, path.reached_as);
-	bt_csv_u64(w, path.loop_collapsed);
-	bt_csv_u64(w, path.moas_resolved);
+	bt_csv_u64(w, path->reached_as);
+	bt_csv_u64(w, path->loop_collapsed);
+	bt_csv_u64(w, path->moas_resolved);
 	bt_csv_u64(w, t->filled_below_ttl);
 	bt_csv_end(w);
+}
 
+static int add_trace(bt_pipeline *p, const bt_trace *t, char *err, size_t errlen)
+{
+	bt_hopinfo info[256];
+	const bt_hopres *res[256];
+	const bt_hopres *dres;
+	char a[BT_ADDR_STRLEN], id[3 * BT_ID_MAX + 96], key[BT_ID_MAX + 80];
+	size_t n = t->hop_count < 256 ? t->hop_count : 256;
+	static const bt_hopres silent; /* zero: BT_HOP_SILENT */
+
+	if (cache_reserve(p, n + 1) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+
+	for (size_t i = 0; i < n; i++) {
+		if (!bt_addr_is_set(&t->hops[i].addr)) {
+			res[i] = &silent;
+		} else if (resolve(p, &t->hops[i].addr, &res[i], err, errlen) != 0) {
+			return -1;
+		}
+		info[i] = res[i]->info;
+	}
+	if (resolve(p, &t->dst, &dres, err, errlen) != 0)
+		return -1;
+	bt_path path;
+	bt_path_build(t, info, &dres->info, &path);
+
+	bt_addr_format(&t->dst, a, sizeof(a));
+	snprintf(id, sizeof(id), "%s/%s/%s/%s/%u", t->vp[0] ? t->vp : "-", t->round[0] ? t->round : "-", a,
+		 bt_method_name(t->method), t->flow);
+	target_key(p, t, dres, &path, a, key, sizeof(key));
+	if (observe(p, t, info, dres, &path, id, key, err, errlen) != 0)
+		return -1;
+	p->traces++;
+	p->hops += n;
+	if (!p->o.outdir)
+		return 0;
+
+	unsigned replies = write_hops(p, t, res, n, id, a);
+	write_trace_row(p, t, dres, &path, id, a, n, replies);
 	write_crossings(p, id, t, a, path.as_cross, path.nas_cross, "as", path.border_as);
 	write_crossings(p, id, t, a, path.cc_cross, path.ncc_cross, "country", path.border_cc);
 	return 0;

@@ -296,6 +296,8 @@ static bool utf8_valid(const unsigned char *s, size_t n)
 	return true;
 }
 
+/* Deliberately looser than the one id rule (bordertrace/id.h), which checks
+ * ids where a user gives them: records from files may carry UTF-8 ids. */
 static int check_id(const char *id, const char *name, char *err, size_t errlen)
 {
 	size_t n = strnlen(id, BT_ID_MAX);

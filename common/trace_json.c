@@ -501,6 +501,8 @@ static int get_str(struct pctx *c, json_t *o, const char *pre, const char *key,
 	return 1;
 }
 
+/* Looser than the one id rule (bordertrace/id.h) on purpose: readers accept
+ * the UTF-8 ids other writers put in files. */
 static int get_id(struct pctx *c, json_t *o, const char *key, char *out)
 {
 	const char *s;
@@ -665,107 +667,109 @@ static int parse_hop(struct pctx *c, json_t *o, size_t i, const bt_trace *t,
 	return 0;
 }
 
-static bt_trace *parse_trace(struct pctx *c, json_t *o)
+/* format and version first: on a record we cannot read, say that rather
+ * than complain about its fields. */
+static int parse_format(struct pctx *c, json_t *o)
+{
+	const char *s;
+	char sh[48];
+	if (get_str(c, o, "", "format", &s) < 0)
+		return -1;
+	if (strcmp(s, BT_TRACE_FORMAT_NAME) != 0)
+		return fail(c, "", "format", "expected \"%s\", got \"%s\"",
+			    BT_TRACE_FORMAT_NAME, show(s, sh, sizeof(sh)));
+	json_t *jv = json_object_get(o, "v");
+	if (jv == NULL)
+		return fail(c, "", "v", "required field missing");
+	if (!json_is_integer(jv))
+		return fail(c, "", "v", "expected integer format version, got %s",
+			    type_name(jv));
+	if (json_integer_value(jv) != BT_TRACE_FORMAT_VERSION)
+		return fail(c, "", "v",
+			    "unsupported format version %" JSON_INTEGER_FORMAT
+			    " (this reader knows version %d)",
+			    json_integer_value(jv), BT_TRACE_FORMAT_VERSION);
+	return 0;
+}
+
+/* Who probed what, how: ids, method, addresses, the flow's fields. */
+static int parse_probe_fields(struct pctx *c, json_t *o, bt_trace *t)
 {
 	const char *s;
 	char sh[48];
 	json_int_t v;
-	bt_trace tmp;
-	memset(&tmp, 0, sizeof(tmp));
-	bt_trace *t = &tmp;
-
-	/* format and version first: on a record we cannot read, say that
-	 * rather than complain about its fields. */
-	if (get_str(c, o, "", "format", &s) < 0)
-		return NULL;
-	if (strcmp(s, BT_TRACE_FORMAT_NAME) != 0) {
-		fail(c, "", "format", "expected \"%s\", got \"%s\"",
-		     BT_TRACE_FORMAT_NAME, show(s, sh, sizeof(sh)));
-		return NULL;
-	}
-	json_t *jv = json_object_get(o, "v");
-	if (jv == NULL) {
-		fail(c, "", "v", "required field missing");
-		return NULL;
-	}
-	if (!json_is_integer(jv)) {
-		fail(c, "", "v", "expected integer format version, got %s",
-		     type_name(jv));
-		return NULL;
-	}
-	if (json_integer_value(jv) != BT_TRACE_FORMAT_VERSION) {
-		fail(c, "", "v",
-		     "unsupported format version %" JSON_INTEGER_FORMAT
-		     " (this reader knows version %d)",
-		     json_integer_value(jv), BT_TRACE_FORMAT_VERSION);
-		return NULL;
-	}
-	t->version = BT_TRACE_FORMAT_VERSION;
-
 	if (get_id(c, o, "vp", t->vp) < 0 ||
 	    get_id(c, o, "campaign", t->campaign) < 0 ||
 	    get_id(c, o, "round", t->round) < 0)
-		return NULL;
+		return -1;
 	if (get_str(c, o, "", "method", &s) < 0)
-		return NULL;
-	if (bt_method_parse(s, &t->method) != 0) {
-		fail(c, "", "method",
-		     "unknown method \"%s\" (expected icmp-paris, udp-paris or tcp-syn)",
-		     show(s, sh, sizeof(sh)));
-		return NULL;
-	}
+		return -1;
+	if (bt_method_parse(s, &t->method) != 0)
+		return fail(c, "", "method",
+			    "unknown method \"%s\" (expected icmp-paris, udp-paris or tcp-syn)",
+			    show(s, sh, sizeof(sh)));
 	if (get_addr(c, o, "", "src", true, &t->src) < 0 ||
 	    get_addr(c, o, "", "dst", false, &t->dst) < 0)
-		return NULL;
+		return -1;
 	if (get_int(c, o, "", "flow", true, 0, 65535, &v) < 0)
-		return NULL;
+		return -1;
 	t->flow = (uint16_t)v;
 	if (get_int(c, o, "", "sport", true, 0, 65535, &v) < 0)
-		return NULL;
+		return -1;
 	t->sport = (uint16_t)v;
 	if (get_int(c, o, "", "dport", true, 0, 65535, &v) < 0)
-		return NULL;
+		return -1;
 	t->dport = (uint16_t)v;
 	if (get_int(c, o, "", "icmp_sum", true, 0, 65535, &v) < 0)
-		return NULL;
+		return -1;
 	t->icmp_sum = (uint16_t)v;
+	return 0;
+}
+
+/* When and how it ended: times, stop reason, the TTL range, counts. */
+static int parse_outcome(struct pctx *c, json_t *o, bt_trace *t)
+{
+	const char *s;
+	char sh[48];
+	json_int_t v;
 	if (get_time(c, o, "start", &t->start_us) < 0 ||
 	    get_time(c, o, "end", &t->end_us) < 0)
-		return NULL;
+		return -1;
 	if (get_str(c, o, "", "stop", &s) < 0)
-		return NULL;
+		return -1;
 	/* "none" names an unfinished trace, which is never written. */
-	if (bt_stop_parse(s, &t->stop) != 0 || t->stop == BT_STOP_NONE) {
-		fail(c, "", "stop",
-		     "unknown stop reason \"%s\" (expected completed, unreachable, "
-		     "gaplimit, maxttl or error)",
-		     show(s, sh, sizeof(sh)));
-		return NULL;
-	}
+	if (bt_stop_parse(s, &t->stop) != 0 || t->stop == BT_STOP_NONE)
+		return fail(c, "", "stop",
+			    "unknown stop reason \"%s\" (expected completed, unreachable, "
+			    "gaplimit, maxttl or error)",
+			    show(s, sh, sizeof(sh)));
 	if (get_int(c, o, "", "stop_ttl", true, 0, TTL_MAX, &v) < 0)
-		return NULL;
+		return -1;
 	t->stop_ttl = (uint8_t)v;
 	if (get_int(c, o, "", "first_ttl", true, 1, TTL_MAX, &v) < 0)
-		return NULL;
+		return -1;
 	t->first_ttl = (uint8_t)v;
 	if (get_int(c, o, "", "max_ttl", true, 1, TTL_MAX, &v) < 0)
-		return NULL;
+		return -1;
 	t->max_ttl = (uint8_t)v;
-	if (t->max_ttl < t->first_ttl) {
-		fail(c, "", "max_ttl", "%u is below first_ttl %u", t->max_ttl,
-		     t->first_ttl);
-		return NULL;
-	}
+	if (t->max_ttl < t->first_ttl)
+		return fail(c, "", "max_ttl", "%u is below first_ttl %u", t->max_ttl,
+			    t->first_ttl);
 	if (get_int(c, o, "", "probes_sent", true, 0, UINT32_MAX, &v) < 0)
-		return NULL;
+		return -1;
 	t->probes_sent = (uint32_t)v;
 	/* Optional (split TTL); checked against the hops by bt_trace_check
-	 * below, once they are read. */
+	 * once they are read. */
 	int has = get_int(c, o, "", "filled_below_ttl", false, 1, TTL_MAX, &v);
 	if (has < 0)
-		return NULL;
+		return -1;
 	t->filled_below_ttl = has ? (uint8_t)v : 0;
+	return 0;
+}
 
+/* The hops array, into a trace allocated for them with head's fields. */
+static bt_trace *parse_hops(struct pctx *c, json_t *o, const bt_trace *head)
+{
 	json_t *hops = json_object_get(o, "hops");
 	if (hops == NULL) {
 		fail(c, "", "hops", "required field missing");
@@ -788,7 +792,7 @@ static bt_trace *parse_trace(struct pctx *c, json_t *o)
 	}
 	bt_hop *h = out->hops;
 	size_t cap = out->hop_cap;
-	*out = tmp;
+	*out = *head;
 	out->hops = h;
 	out->hop_cap = cap;
 	for (size_t i = 0; i < n; i++) {
@@ -798,6 +802,21 @@ static bt_trace *parse_trace(struct pctx *c, json_t *o)
 		}
 		out->hop_count = i + 1;
 	}
+	return out;
+}
+
+static bt_trace *parse_trace(struct pctx *c, json_t *o)
+{
+	bt_trace head;
+	memset(&head, 0, sizeof(head));
+	if (parse_format(c, o) < 0)
+		return NULL;
+	head.version = BT_TRACE_FORMAT_VERSION;
+	if (parse_probe_fields(c, o, &head) < 0 || parse_outcome(c, o, &head) < 0)
+		return NULL;
+	bt_trace *out = parse_hops(c, o, &head);
+	if (out == NULL)
+		return NULL;
 	/* Everything read can be written again. Every field is checked above
 	 * but one, filled_below_ttl against the hops: its error comes from here. */
 	if (bt_trace_check(out, c->err, c->errlen) != 0) {

@@ -13,7 +13,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "bordertrace/id.h"
 #include "bordertrace/probe.h"
+#include "bordertrace/textfile.h"
 
 void bt_campaign_init(bt_campaign *c)
 {
@@ -44,7 +46,7 @@ typedef struct ctx {
  * from an @include). */
 static int fail(const ctx *c, const config_setting_t *s, const char *field, const char *fmt, ...)
 {
-	char msg[256];
+	char msg[384];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -127,28 +129,17 @@ static int get_str(const ctx *c, const config_setting_t *grp, const char *key, c
 	return 1;
 }
 
-/* Ids go into every record and into directory names: printable ASCII, no
- * '/', no leading '.' (readers skip hidden names). */
-static bool id_ok(const char *s)
-{
-	if (*s == '\0' || *s == '.' || strlen(s) >= BT_ID_MAX)
-		return false;
-	for (; *s; s++)
-		if (*s <= ' ' || *s > '~' || *s == '/' || *s == '"' || *s == '\\')
-			return false;
-	return true;
-}
-
 static int get_id(const ctx *c, const config_setting_t *grp, const char *key, bool required, char *dst)
 {
 	const char *v;
 	int rc = get_str(c, grp, key, key, required, &v);
 	if (rc <= 0)
 		return rc;
-	if (!id_ok(v))
-		return fail(c, config_setting_get_member(grp, key), key,
-			    "'%s' must be 1..%d printable ASCII characters without '/', quotes or a leading '.'",
-			    v, BT_ID_MAX - 1);
+	/* the one id rule (bordertrace/id.h): ids go into records, paths, CSV */
+	const char *why = bt_id_problem(v);
+	if (why != NULL)
+		return fail(c, config_setting_get_member(grp, key), key, "'%.*s' %s; an id is %s",
+			    BT_ID_MAX, v, why, BT_ID_RULE);
 	snprintf(dst, BT_ID_MAX, "%s", v);
 	return 1;
 }
@@ -221,16 +212,13 @@ static const char *const root_keys[] = {
 };
 static const char *const sched_keys[] = { "interval", "jitter", "rounds", NULL };
 
-static int parse_root(bt_campaign *cp, const ctx *c, const config_setting_t *root)
+/* What is probed: ids, lists, the lab switch, the /24 rule's seed, method. */
+static int parse_what(bt_campaign *cp, const ctx *c, const config_setting_t *root)
 {
 	long long v;
-	double d;
 	const char *s;
 	int rc;
-	bt_engine_opts *o = &cp->eng;
 
-	if (check_keys(c, root, "", root_keys) != 0)
-		return -1;
 	if (get_id(c, root, "name", true, cp->name) < 0 || get_id(c, root, "vp", false, cp->vp) < 0)
 		return -1;
 	if (get_paths(c, root, "targets", true, cp->target_files, &cp->ntarget_files) < 0 ||
@@ -248,9 +236,19 @@ static int parse_root(bt_campaign *cp, const ctx *c, const config_setting_t *roo
 		cp->prefix_seed = (uint32_t)v;
 	if ((rc = get_str(c, root, "method", "method", false, &s)) < 0)
 		return -1;
-	if (rc && bt_method_parse(s, &o->method) != 0)
+	if (rc && bt_method_parse(s, &cp->eng.method) != 0)
 		return fail(c, config_setting_get_member(root, "method"), "method",
 			    "'%s' is not one of icmp-paris, udp-paris, tcp-syn", s);
+	return 0;
+}
+
+/* How: the engine's numbers, each range-checked, then checked together. */
+static int parse_how(bt_campaign *cp, const ctx *c, const config_setting_t *root)
+{
+	long long v;
+	double d;
+	int rc;
+	bt_engine_opts *o = &cp->eng;
 
 #define INT_OPT(key, min, max, dst)                                                     \
 	do {                                                                           \
@@ -277,7 +275,6 @@ static int parse_root(bt_campaign *cp, const ctx *c, const config_setting_t *roo
 	if (rc)
 		o->wait_us = (uint32_t)(d * 1e6 + 0.5);
 
-	config_setting_t *at;
 	if (o->flow + o->nflows - 1 > BT_PROBE_MAX_FLOW)
 		return fail(c, config_setting_get_member(root, "flows"), "flows",
 			    "flow + flows must stay within 0..%d", BT_PROBE_MAX_FLOW);
@@ -288,10 +285,18 @@ static int parse_root(bt_campaign *cp, const ctx *c, const config_setting_t *roo
 		return fail(c, config_setting_get_member(root, "split_ttl"), "split_ttl",
 			    "%u must lie between first_ttl %u and max_ttl %u (or be 0: off)",
 			    o->split_ttl, o->first_ttl, o->max_ttl);
+	return 0;
+}
+
+/* Where from and where to: source address, interface, output directory. */
+static int parse_where(bt_campaign *cp, const ctx *c, const config_setting_t *root)
+{
+	const char *s;
+	int rc;
 
 	if ((rc = get_str(c, root, "source", "source", false, &s)) < 0)
 		return -1;
-	if (rc && (bt_addr_parse(s, &o->src) != 0 || o->src.family != AF_INET))
+	if (rc && (bt_addr_parse(s, &cp->eng.src) != 0 || cp->eng.src.family != AF_INET))
 		return fail(c, config_setting_get_member(root, "source"), "source",
 			    "'%s' is not an IPv4 address", s);
 	if ((rc = get_str(c, root, "interface", "interface", false, &s)) < 0)
@@ -305,11 +310,20 @@ static int parse_root(bt_campaign *cp, const ctx *c, const config_setting_t *roo
 
 	if ((rc = get_str(c, root, "output", "output", true, &s)) < 0)
 		return -1;
-	at = config_setting_get_member(root, "output");
+	config_setting_t *at = config_setting_get_member(root, "output");
 	if (*s == '\0')
 		return fail(c, at, "output", "empty directory name");
 	if ((cp->output = resolve(c, s)) == NULL)
 		return fail(c, at, "output", "out of memory");
+	return 0;
+}
+
+/* When: schedule = { interval; jitter; rounds; }. */
+static int parse_schedule(bt_campaign *cp, const ctx *c, const config_setting_t *root)
+{
+	long long v;
+	double d;
+	int rc;
 
 	config_setting_t *sch = config_setting_get_member(root, "schedule");
 	if (sch == NULL)
@@ -333,6 +347,17 @@ static int parse_root(bt_campaign *cp, const ctx *c, const config_setting_t *roo
 		return -1;
 	if (rc)
 		cp->rounds = (uint32_t)v;
+	return 0;
+}
+
+/* The settings in the order their errors are reported. */
+static int parse_root(bt_campaign *cp, const ctx *c, const config_setting_t *root)
+{
+	if (check_keys(c, root, "", root_keys) != 0)
+		return -1;
+	if (parse_what(cp, c, root) < 0 || parse_how(cp, c, root) < 0 ||
+	    parse_where(cp, c, root) < 0 || parse_schedule(cp, c, root) < 0)
+		return -1;
 	return 0;
 }
 
@@ -381,7 +406,7 @@ int bt_campaign_load(bt_campaign *c, const char *path, char *err, size_t errlen)
 	char *buf;
 	size_t len;
 	bt_campaign_init(c);
-	if (bt_read_file(path, &buf, &len, err, errlen) != 0)
+	if (bt_textfile_read(path, &buf, &len, err, errlen) != 0)
 		return -1;
 	char *copy = strdup(path);
 	int rc = -1;
@@ -403,13 +428,13 @@ int bt_campaign_targets(const bt_campaign *c, bt_targets *out, bt_filter_stats *
 	size_t len;
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < c->nexclude_files; i++) {
-		if ((rc = bt_read_file(c->exclude_files[i], &buf, &len, err, errlen)) == 0) {
+		if ((rc = bt_textfile_read(c->exclude_files[i], &buf, &len, err, errlen)) == 0) {
 			rc = bt_exclude_parse(&x, buf, len, c->exclude_files[i], err, errlen);
 			free(buf);
 		}
 	}
 	for (size_t i = 0; rc == 0 && i < c->ntarget_files; i++) {
-		if ((rc = bt_read_file(c->target_files[i], &buf, &len, err, errlen)) == 0) {
+		if ((rc = bt_textfile_read(c->target_files[i], &buf, &len, err, errlen)) == 0) {
 			rc = bt_expand_parse(out, buf, len, c->target_files[i], c->prefix_seed, err, errlen);
 			free(buf);
 		}

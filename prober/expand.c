@@ -9,15 +9,13 @@
 #include <sys/socket.h>
 
 #include "bordertrace/addrclass.h"
+#include "bordertrace/hash.h"
 
+/* The documented name of the /24 rule's hash (doc/campaign.md, tests):
+ * the project's 32-bit mixer, so its values never change. */
 uint32_t bt_expand_hash(uint32_t x)
 {
-	x ^= x >> 16;
-	x *= 0x7feb352dU;
-	x ^= x >> 15;
-	x *= 0x846ca68bU;
-	x ^= x >> 16;
-	return x;
+	return bt_hash32(x);
 }
 
 uint32_t bt_expand_pick(uint32_t net, unsigned len, uint32_t seed)
@@ -260,19 +258,10 @@ void bt_expand_filter(bt_targets *t, const bt_exclude *x, bool lab, bt_filter_st
 	free(dup);
 }
 
-/* splitmix64: small, seedable, good enough to order targets. */
-static uint64_t splitmix(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 void bt_expand_shuffle(bt_targets *t, uint64_t seed)
 {
 	for (size_t i = t->n; i > 1; i--) {
-		size_t j = (size_t)(splitmix(&seed) % i);
+		size_t j = (size_t)(bt_splitmix64(&seed) % i);
 		bt_addr tmp = t->a[i - 1];
 		t->a[i - 1] = t->a[j];
 		t->a[j] = tmp;

@@ -14,6 +14,10 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "bordertrace/bytes.h"
+#include "bordertrace/hash.h"
+#include "bordertrace/icmp.h"
+
 struct bt_probe_builder {
 	libnet_t *l;
 	libnet_ptag_t l4_tag, ip_tag;
@@ -47,44 +51,16 @@ void bt_flow_init(bt_flow *f, bt_method m, uint16_t flow, uint16_t dport, uint32
 	}
 }
 
-/* splitmix64's finaliser: cheap, and every input bit moves every output bit. */
-static uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	x ^= x >> 31;
-	return x;
-}
-
 uint16_t bt_probe_check(const bt_flow *f, uint32_t dst, uint8_t ttl, uint8_t attempt)
 {
 	uint64_t flowword = ((uint64_t)f->method << 48) | ((uint64_t)f->sport << 32) |
 			    ((uint64_t)f->dport << 16) | f->icmp_sum;
-	uint64_t x = mix64(((uint64_t)f->secret << 32) ^ dst);
-	x = mix64(x ^ flowword);
-	x = mix64(x ^ ((uint64_t)ttl << 8) ^ attempt);
+	uint64_t x = bt_mix64(((uint64_t)f->secret << 32) ^ dst);
+	x = bt_mix64(x ^ flowword);
+	x = bt_mix64(x ^ ((uint64_t)ttl << 8) ^ attempt);
 	uint16_t c = (uint16_t)(x >> 40);
 	/* 0 in a UDP checksum means "none"; keep it out of the code space. */
 	return c ? c : 0x5a5a;
-}
-
-/* Ones-complement arithmetic on 16-bit words (RFC 1071). */
-static uint32_t sum16(const uint8_t *p, size_t n, uint32_t s)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)((p[i] << 8) | p[i + 1]);
-	if (n & 1)
-		s += (uint32_t)p[n - 1] << 8;
-	return s;
-}
-
-static uint16_t fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
 }
 
 /* The two bytes that, added to a block whose ones-complement sum (without
@@ -92,7 +68,7 @@ static uint16_t fold(uint32_t s)
 static void compensate(uint32_t partial, uint16_t want, uint8_t out[2])
 {
 	/* Need fold(partial + C) == ~want, so C = ~want - partial = ~want + ~partial. */
-	uint16_t c = fold((uint32_t)(uint16_t)~want + (uint32_t)(uint16_t)~fold(partial));
+	uint16_t c = bt_fold16((uint32_t)(uint16_t)~want + (uint32_t)(uint16_t)~bt_fold16(partial));
 	out[0] = (uint8_t)(c >> 8);
 	out[1] = (uint8_t)c;
 }
@@ -112,10 +88,10 @@ void bt_probe_fields_make(const bt_flow *f, uint32_t src, uint32_t dst, uint8_t 
 	case BT_METHOD_ICMP_PARIS: {
 		out->echo_seq = tag;
 		out->echo_id = check;
-		uint8_t hdr[8] = { 8, 0, 0, 0, (uint8_t)(check >> 8), (uint8_t)check,
+		uint8_t hdr[8] = { BT_ICMP_ECHO, 0, 0, 0, (uint8_t)(check >> 8), (uint8_t)check,
 				   (uint8_t)(tag >> 8), (uint8_t)tag };
-		uint32_t s = sum16(hdr, sizeof(hdr), 0);
-		s = sum16(out->payload + 2, BT_PROBE_PAYLOAD - 2, s);
+		uint32_t s = bt_sum16(hdr, sizeof(hdr), 0);
+		s = bt_sum16(out->payload + 2, BT_PROBE_PAYLOAD - 2, s);
 		compensate(s, f->icmp_sum, out->payload);
 		break;
 	}
@@ -137,8 +113,8 @@ void bt_probe_fields_make(const bt_flow *f, uint32_t src, uint32_t dst, uint8_t 
 		ph[17] = (uint8_t)ulen;
 		ph[18] = 0;
 		ph[19] = 0;
-		uint32_t s = sum16(ph, sizeof(ph), 0);
-		s = sum16(out->payload + 2, BT_PROBE_PAYLOAD - 2, s);
+		uint32_t s = bt_sum16(ph, sizeof(ph), 0);
+		s = bt_sum16(out->payload + 2, BT_PROBE_PAYLOAD - 2, s);
 		compensate(s, check, out->payload);
 		break;
 	}
@@ -259,12 +235,6 @@ int bt_probe_copy(bt_probe_builder *b, uint8_t *buf, size_t buflen)
 
 /* ---- the fast path: a template from libnet, patched per probe ---- */
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
 static int make_template(bt_probe_builder *b, const bt_flow *f, char *err, size_t errlen)
 {
 	/* Any flow and addresses do: every field they set is patched. */
@@ -291,41 +261,41 @@ int bt_probe_render(bt_probe_builder *b, const bt_flow *f, uint32_t src, uint32_
 	uint8_t *l4 = buf + 20;
 	switch (f->method) {
 	case BT_METHOD_ICMP_PARIS:
-		put16(l4 + 2, f->icmp_sum);
-		put16(l4 + 4, pf.echo_id);
-		put16(l4 + 6, pf.echo_seq);
+		bt_put16(l4 + 2, f->icmp_sum);
+		bt_put16(l4 + 4, pf.echo_id);
+		bt_put16(l4 + 6, pf.echo_seq);
 		memcpy(l4 + 8, pf.payload, BT_PROBE_PAYLOAD);
 		break;
 	case BT_METHOD_UDP_PARIS:
-		put16(l4, f->sport);
-		put16(l4 + 2, f->dport);
-		put16(l4 + 6, pf.udp_sum);
+		bt_put16(l4, f->sport);
+		bt_put16(l4 + 2, f->dport);
+		bt_put16(l4 + 6, pf.udp_sum);
 		memcpy(l4 + 8, pf.payload, BT_PROBE_PAYLOAD);
 		break;
 	case BT_METHOD_TCP_SYN:
 	default: {
-		put16(l4, f->sport);
-		put16(l4 + 2, f->dport);
-		put16(l4 + 4, (uint16_t)(pf.tcp_seq >> 16));
-		put16(l4 + 6, (uint16_t)pf.tcp_seq);
-		put16(l4 + 16, 0);
+		bt_put16(l4, f->sport);
+		bt_put16(l4 + 2, f->dport);
+		bt_put16(l4 + 4, (uint16_t)(pf.tcp_seq >> 16));
+		bt_put16(l4 + 6, (uint16_t)pf.tcp_seq);
+		bt_put16(l4 + 16, 0);
 		size_t tl = (size_t)b->tlen - 20;
 		uint8_t ph[12];
 		memcpy(ph, &src, 4);
 		memcpy(ph + 4, &dst, 4);
 		ph[8] = 0;
 		ph[9] = IPPROTO_TCP;
-		put16(ph + 10, (uint16_t)tl);
-		put16(l4 + 16, (uint16_t)~fold(sum16(l4, tl, sum16(ph, sizeof(ph), 0))));
+		bt_put16(ph + 10, (uint16_t)tl);
+		bt_put16(l4 + 16, bt_cksum(l4, tl, bt_sum16(ph, sizeof(ph), 0)));
 		break;
 	}
 	}
-	put16(buf + 4, pf.ip_id);
+	bt_put16(buf + 4, pf.ip_id);
 	buf[8] = ttl;
 	memcpy(buf + 12, &src, 4);
 	memcpy(buf + 16, &dst, 4);
-	put16(buf + 10, 0);
-	put16(buf + 10, (uint16_t)~fold(sum16(buf, 20, 0)));
+	bt_put16(buf + 10, 0);
+	bt_put16(buf + 10, bt_cksum(buf, 20, 0));
 	return b->tlen;
 }
 
@@ -352,21 +322,18 @@ int bt_probe_emit(bt_probe_builder *b, const bt_flow *f, uint32_t src, uint32_t 
 
 /* ---- matching ---- */
 
-static uint16_t be16(const uint8_t *p)
-{
-	return (uint16_t)((p[0] << 8) | p[1]);
-}
-
-static uint32_t be32(const uint8_t *p)
-{
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
 static bool tag_ok(uint16_t tag, uint8_t *ttl, uint8_t *attempt)
 {
 	*ttl = (uint8_t)tag;
 	*attempt = (uint8_t)(tag >> 8);
 	return *ttl != 0 && *attempt >= 1 && *attempt <= BT_PROBE_MAX_ATTEMPTS;
+}
+
+/* Time exceeded or unreachable: the messages that quote our probe. */
+static bool icmp_error(const bt_reply *r)
+{
+	return r->proto == IPPROTO_ICMP &&
+	       (r->icmp_type == BT_ICMP_TIME_EXCEEDED || r->icmp_type == BT_ICMP_UNREACH);
 }
 
 /* Checks a quoted probe: protocol, flow fields and the keyed check. */
@@ -377,25 +344,25 @@ static int match_quote(const bt_flow *f, const bt_reply *r, bt_match *m)
 
 	switch (f->method) {
 	case BT_METHOD_ICMP_PARIS:
-		if (r->q_proto != IPPROTO_ICMP || l4[0] != 8 || l4[1] != 0 ||
-		    be16(l4 + 2) != f->icmp_sum)
+		if (r->q_proto != IPPROTO_ICMP || l4[0] != BT_ICMP_ECHO || l4[1] != 0 ||
+		    bt_get16(l4 + 2) != f->icmp_sum)
 			return -1;
-		if (!tag_ok(be16(l4 + 6), &ttl, &attempt) ||
-		    be16(l4 + 4) != bt_probe_check(f, r->q_dst, ttl, attempt))
+		if (!tag_ok(bt_get16(l4 + 6), &ttl, &attempt) ||
+		    bt_get16(l4 + 4) != bt_probe_check(f, r->q_dst, ttl, attempt))
 			return -1;
 		break;
 	case BT_METHOD_UDP_PARIS:
-		if (r->q_proto != IPPROTO_UDP || be16(l4) != f->sport || be16(l4 + 2) != f->dport)
+		if (r->q_proto != IPPROTO_UDP || bt_get16(l4) != f->sport || bt_get16(l4 + 2) != f->dport)
 			return -1;
 		if (!tag_ok(r->q_ip_id, &ttl, &attempt) ||
-		    be16(l4 + 6) != bt_probe_check(f, r->q_dst, ttl, attempt))
+		    bt_get16(l4 + 6) != bt_probe_check(f, r->q_dst, ttl, attempt))
 			return -1;
 		break;
 	case BT_METHOD_TCP_SYN:
 	default: {
-		if (r->q_proto != IPPROTO_TCP || be16(l4) != f->sport || be16(l4 + 2) != f->dport)
+		if (r->q_proto != IPPROTO_TCP || bt_get16(l4) != f->sport || bt_get16(l4 + 2) != f->dport)
 			return -1;
-		uint32_t seq = be32(l4 + 4);
+		uint32_t seq = bt_get32(l4 + 4);
 		if (!tag_ok((uint16_t)seq, &ttl, &attempt) ||
 		    (seq >> 16) != bt_probe_check(f, r->q_dst, ttl, attempt))
 			return -1;
@@ -414,14 +381,14 @@ int bt_probe_match(const bt_flow *f, const bt_reply *r, bt_match *m)
 	uint8_t ttl, attempt;
 
 	memset(m, 0, sizeof(*m));
-	if (r->proto == IPPROTO_ICMP && (r->icmp_type == 11 || r->icmp_type == 3)) {
+	if (icmp_error(r)) {
 		if (!r->quoted || match_quote(f, r, m) != 0)
 			return -1;
-		if (r->icmp_type == 11) {
+		if (r->icmp_type == BT_ICMP_TIME_EXCEEDED) {
 			m->kind = BT_MATCH_HOP;
 		} else if (r->src == r->q_dst &&
-			   ((f->method == BT_METHOD_UDP_PARIS && r->icmp_code == 3) ||
-			    (f->method != BT_METHOD_UDP_PARIS && (r->icmp_code == 2 || r->icmp_code == 3)))) {
+			   (r->icmp_code == BT_ICMP_UNREACH_PORT ||
+			    (f->method != BT_METHOD_UDP_PARIS && r->icmp_code == BT_ICMP_UNREACH_PROTOCOL))) {
 			/* the destination itself said port (or protocol) unreachable */
 			m->kind = BT_MATCH_DEST;
 		} else {
@@ -429,7 +396,8 @@ int bt_probe_match(const bt_flow *f, const bt_reply *r, bt_match *m)
 		}
 		return 0;
 	}
-	if (r->proto == IPPROTO_ICMP && r->icmp_type == 0 && f->method == BT_METHOD_ICMP_PARIS) {
+	if (r->proto == IPPROTO_ICMP && r->icmp_type == BT_ICMP_ECHO_REPLY &&
+	    f->method == BT_METHOD_ICMP_PARIS) {
 		if (!tag_ok(r->echo_seq, &ttl, &attempt) ||
 		    r->echo_id != bt_probe_check(f, r->src, ttl, attempt))
 			return -1;
@@ -465,13 +433,13 @@ int bt_probe_match_flows(const bt_flow *base, uint16_t nflows, const bt_reply *r
 	uint32_t fieldval, first;
 	bool icmp = base->method == BT_METHOD_ICMP_PARIS;
 
-	if (r->proto == IPPROTO_ICMP && (r->icmp_type == 11 || r->icmp_type == 3) && r->quoted) {
+	if (icmp_error(r) && r->quoted) {
 		/* quoted ICMP checksum, or quoted source port */
-		fieldval = icmp ? be16(r->q_l4 + 2) : be16(r->q_l4);
-	} else if (r->proto == IPPROTO_ICMP && r->icmp_type == 0 && icmp) {
+		fieldval = icmp ? bt_get16(r->q_l4 + 2) : bt_get16(r->q_l4);
+	} else if (r->proto == IPPROTO_ICMP && r->icmp_type == BT_ICMP_ECHO_REPLY && icmp) {
 		/* An echo reply differs from its request only in the type (8 -> 0),
 		 * so the request's checksum is the reply's less 0x0800 (RFC 1624). */
-		fieldval = (uint16_t)~fold((uint32_t)(uint16_t)~r->icmp_sum + 0x0800);
+		fieldval = (uint16_t)~bt_fold16((uint32_t)(uint16_t)~r->icmp_sum + 0x0800);
 	} else if (r->proto == IPPROTO_TCP) {
 		fieldval = r->tcp_dport;
 	} else {

@@ -10,26 +10,8 @@
 #include <pcap/dlt.h>
 #include <string.h>
 
-/* A bounded view of bytes: reads fail instead of running past the end. */
-typedef struct cur {
-	const uint8_t *p;
-	size_t n;
-} cur;
-
-static bool cur_has(const cur *c, size_t off, size_t len)
-{
-	return off <= c->n && len <= c->n - off;
-}
-
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)((p[0] << 8) | p[1]);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
+#include "bordertrace/bytes.h"
+#include "bordertrace/icmp.h"
 
 const char *bt_reply_status_name(bt_reply_status s)
 {
@@ -42,37 +24,25 @@ const char *bt_reply_status_name(bt_reply_status s)
 	return "?";
 }
 
-/* Ones-complement sum over a buffer, for the RFC 4884 extension checksum. */
-static uint16_t csum(const uint8_t *p, size_t n)
-{
-	uint32_t s = 0;
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += rd16(p + i);
-	if (n & 1)
-		s += (uint32_t)p[n - 1] << 8;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
-
 /* Parses an RFC 4884 extension structure; keeps the first MPLS stack found.
  * Broken extensions are ignored (the hop itself is still good), as the
  * RFC asks of receivers that cannot validate them. */
-static void parse_extensions(cur ext, bt_reply *out)
+static void parse_extensions(bt_cur ext, bt_reply *out)
 {
-	if (!cur_has(&ext, 0, 4) || (ext.p[0] >> 4) != 2)
+	if (!bt_cur_has(&ext, 0, 4) || (ext.p[0] >> 4) != BT_ICMP_EXT_VERSION)
 		return;
-	if (rd16(ext.p + 2) != 0 && csum(ext.p, ext.n) != 0)
+	if (bt_get16(ext.p + 2) != 0 && bt_cksum(ext.p, ext.n, 0) != 0)
 		return;
 	size_t off = 4;
-	while (cur_has(&ext, off, 4)) {
-		size_t olen = rd16(ext.p + off);
+	while (bt_cur_has(&ext, off, 4)) {
+		size_t olen = bt_get16(ext.p + off);
 		uint8_t cls = ext.p[off + 2], ctype = ext.p[off + 3];
-		if (olen < 4 || !cur_has(&ext, off, olen))
+		if (olen < 4 || !bt_cur_has(&ext, off, olen))
 			return;
-		if (cls == 1 && ctype == 1 && out->mpls_count == 0) {
+		if (cls == BT_ICMP_EXT_MPLS_CLASS && ctype == BT_ICMP_EXT_MPLS_INCOMING &&
+		    out->mpls_count == 0) {
 			for (size_t e = off + 4; e + 4 <= off + olen && out->mpls_count < BT_MPLS_MAX; e += 4) {
-				uint32_t v = rd32(ext.p + e);
+				uint32_t v = bt_get32(ext.p + e);
 				bt_mpls *m = &out->mpls[out->mpls_count++];
 				m->label = v >> 12;
 				m->tc = (uint8_t)((v >> 9) & 7);
@@ -84,34 +54,34 @@ static void parse_extensions(cur ext, bt_reply *out)
 	}
 }
 
-static bt_reply_status parse_icmp(cur c, bt_reply *out)
+static bt_reply_status parse_icmp(bt_cur c, bt_reply *out)
 {
-	if (!cur_has(&c, 0, 8))
+	if (!bt_cur_has(&c, 0, 8))
 		return BT_REPLY_TRUNCATED;
 	out->icmp_type = c.p[0];
 	out->icmp_code = c.p[1];
-	out->icmp_sum = rd16(c.p + 2);
-	if (out->icmp_type == 0) { /* echo reply */
-		out->echo_id = rd16(c.p + 4);
-		out->echo_seq = rd16(c.p + 6);
+	out->icmp_sum = bt_get16(c.p + 2);
+	if (out->icmp_type == BT_ICMP_ECHO_REPLY) {
+		out->echo_id = bt_get16(c.p + 4);
+		out->echo_seq = bt_get16(c.p + 6);
 		return BT_REPLY_OK;
 	}
-	if (out->icmp_type != 11 && out->icmp_type != 3)
+	if (out->icmp_type != BT_ICMP_TIME_EXCEEDED && out->icmp_type != BT_ICMP_UNREACH)
 		return BT_REPLY_OTHER;
 
 	/* The quoted probe: its IP header and at least 8 bytes after it. */
-	cur q = { c.p + 8, c.n - 8 };
-	if (!cur_has(&q, 0, 20))
+	bt_cur q = bt_cur_from(&c, 8);
+	if (!bt_cur_has(&q, 0, 20))
 		return BT_REPLY_TRUNCATED;
 	if ((q.p[0] >> 4) != 4)
 		return BT_REPLY_MALFORMED;
 	size_t qhl = (size_t)(q.p[0] & 0x0f) * 4;
 	if (qhl < 20)
 		return BT_REPLY_MALFORMED;
-	if (!cur_has(&q, 0, qhl + 8))
+	if (!bt_cur_has(&q, 0, qhl + 8))
 		return BT_REPLY_TRUNCATED;
 	out->quoted = true;
-	out->q_ip_id = rd16(q.p + 4);
+	out->q_ip_id = bt_get16(q.p + 4);
 	out->q_ttl = q.p[8];
 	out->q_proto = q.p[9];
 	memcpy(&out->q_src, q.p + 12, 4);
@@ -128,7 +98,7 @@ static bt_reply_status parse_icmp(cur c, bt_reply *out)
 	else if (q.n > 128 + 4)
 		ext_off = 128;
 	if (ext_off > 0 && q.n > ext_off) {
-		cur ext = { q.p + ext_off, q.n - ext_off };
+		bt_cur ext = bt_cur_from(&q, ext_off);
 		parse_extensions(ext, out);
 	}
 	return BT_REPLY_OK;
@@ -137,16 +107,16 @@ static bt_reply_status parse_icmp(cur c, bt_reply *out)
 bt_reply_status bt_reply_parse_ip(const uint8_t *pkt, size_t len, bt_reply *out)
 {
 	memset(out, 0, sizeof(*out));
-	cur c = { pkt, len };
-	if (!cur_has(&c, 0, 20))
+	bt_cur c = { pkt, len };
+	if (!bt_cur_has(&c, 0, 20))
 		return BT_REPLY_TRUNCATED;
 	if ((c.p[0] >> 4) != 4)
 		return BT_REPLY_OTHER;
 	size_t hl = (size_t)(c.p[0] & 0x0f) * 4;
-	size_t tot = rd16(c.p + 2);
+	size_t tot = bt_get16(c.p + 2);
 	if (hl < 20 || tot < hl)
 		return BT_REPLY_MALFORMED;
-	if (!cur_has(&c, 0, hl))
+	if (!bt_cur_has(&c, 0, hl))
 		return BT_REPLY_TRUNCATED;
 	/* Trailing link-layer padding is not part of the datagram. */
 	if (c.n > tot)
@@ -156,19 +126,19 @@ bt_reply_status bt_reply_parse_ip(const uint8_t *pkt, size_t len, bt_reply *out)
 	out->proto = c.p[9];
 	memcpy(&out->src, c.p + 12, 4);
 	memcpy(&out->dst, c.p + 16, 4);
-	if ((rd16(c.p + 6) & 0x1fff) != 0)
+	if ((bt_get16(c.p + 6) & 0x1fff) != 0)
 		return BT_REPLY_OTHER; /* a non-first fragment has no L4 header */
 
-	cur l4 = { c.p + hl, c.n - hl };
+	bt_cur l4 = bt_cur_from(&c, hl);
 	if (out->proto == IPPROTO_ICMP)
 		return parse_icmp(l4, out);
 	if (out->proto == IPPROTO_TCP) {
-		if (!cur_has(&l4, 0, 20))
+		if (!bt_cur_has(&l4, 0, 20))
 			return BT_REPLY_TRUNCATED;
-		out->tcp_sport = rd16(l4.p);
-		out->tcp_dport = rd16(l4.p + 2);
-		out->tcp_seq = rd32(l4.p + 4);
-		out->tcp_ack = rd32(l4.p + 8);
+		out->tcp_sport = bt_get16(l4.p);
+		out->tcp_dport = bt_get16(l4.p + 2);
+		out->tcp_seq = bt_get32(l4.p + 4);
+		out->tcp_ack = bt_get32(l4.p + 8);
 		out->tcp_flags = l4.p[13];
 		return BT_REPLY_OK;
 	}
@@ -186,12 +156,12 @@ bt_reply_status bt_reply_parse(const uint8_t *pkt, size_t caplen, int dlt, bt_re
 		if (caplen < 14)
 			return BT_REPLY_TRUNCATED;
 		off = 14;
-		ethertype = rd16(pkt + 12);
+		ethertype = bt_get16(pkt + 12);
 		/* up to two VLAN tags (802.1Q / 802.1ad) */
 		for (int i = 0; i < 2 && (ethertype == 0x8100 || ethertype == 0x88a8); i++) {
 			if (caplen < off + 4)
 				return BT_REPLY_TRUNCATED;
-			ethertype = rd16(pkt + off + 2);
+			ethertype = bt_get16(pkt + off + 2);
 			off += 4;
 		}
 		break;
@@ -199,13 +169,13 @@ bt_reply_status bt_reply_parse(const uint8_t *pkt, size_t caplen, int dlt, bt_re
 		if (caplen < 16)
 			return BT_REPLY_TRUNCATED;
 		off = 16;
-		ethertype = rd16(pkt + 14);
+		ethertype = bt_get16(pkt + 14);
 		break;
 	case DLT_LINUX_SLL2:
 		if (caplen < 20)
 			return BT_REPLY_TRUNCATED;
 		off = 20;
-		ethertype = rd16(pkt);
+		ethertype = bt_get16(pkt);
 		break;
 	case DLT_RAW:
 	case DLT_IPV4:

@@ -1,10 +1,11 @@
 /* bordertrace — target lists (see include/bordertrace/targets.h). */
 #include "bordertrace/targets.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "bordertrace/textfile.h"
 
 void bt_targets_init(bt_targets *t)
 {
@@ -47,21 +48,17 @@ int bt_targets_add_string(bt_targets *t, const char *s, char *err, size_t errlen
 
 int bt_list_lines(const char *buf, size_t len, bt_line_fn fn, void *arg)
 {
-	size_t lineno = 0, pos = 0;
-	while (pos < len) {
-		const char *line = buf + pos;
-		const char *nl = memchr(line, '\n', len - pos);
-		size_t ll = nl ? (size_t)(nl - line) : len - pos;
-		pos += ll + (nl ? 1 : 0);
-		lineno++;
+	bt_lines lines;
+	const char *line;
+	size_t ll;
+	bt_lines_init(&lines, buf, len);
+	while (bt_lines_next(&lines, &line, &ll)) {
 		const char *hash = memchr(line, '#', ll);
 		if (hash)
 			ll = (size_t)(hash - line);
-		while (ll > 0 && (line[0] == ' ' || line[0] == '\t')) {
-			line++;
-			ll--;
-		}
-		while (ll > 0 && (line[ll - 1] == ' ' || line[ll - 1] == '\t' || line[ll - 1] == '\r'))
+		bt_trim(&line, &ll);
+		/* a stray '\r' before the comment or among trailing blanks */
+		while (ll > 0 && (line[ll - 1] == '\r' || line[ll - 1] == ' ' || line[ll - 1] == '\t'))
 			ll--;
 		if (ll == 0)
 			continue;
@@ -70,7 +67,7 @@ int bt_list_lines(const char *buf, size_t len, bt_line_fn fn, void *arg)
 			memcpy(tok, line, ll);
 			tok[ll] = '\0';
 		}
-		int rc = fn(tok, lineno, arg);
+		int rc = fn(tok, lines.lineno, arg);
 		if (rc != 0)
 			return rc;
 	}
@@ -106,51 +103,11 @@ int bt_targets_parse(bt_targets *t, const char *buf, size_t len, const char *nam
 	return bt_list_lines(buf, len, parse_line, &c);
 }
 
-int bt_read_file(const char *path, char **out, size_t *outlen, char *err, size_t errlen)
-{
-	FILE *f = fopen(path, "rb");
-	if (f == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	for (;;) {
-		if (cap - len < 65536) {
-			size_t nc = cap ? cap * 2 : 65536;
-			char *nb = realloc(buf, nc + 1);
-			if (nb == NULL) {
-				snprintf(err, errlen, "%s: out of memory", path);
-				free(buf);
-				fclose(f);
-				return -1;
-			}
-			buf = nb;
-			cap = nc;
-		}
-		size_t r = fread(buf + len, 1, cap - len, f);
-		len += r;
-		if (r == 0)
-			break;
-	}
-	int bad = ferror(f), saved = errno;
-	fclose(f);
-	if (bad) {
-		snprintf(err, errlen, "%s: read error: %s", path, strerror(saved));
-		free(buf);
-		return -1;
-	}
-	buf[len] = '\0';
-	*out = buf;
-	*outlen = len;
-	return 0;
-}
-
 int bt_targets_load(bt_targets *t, const char *path, char *err, size_t errlen)
 {
 	char *buf;
 	size_t len;
-	if (bt_read_file(path, &buf, &len, err, errlen) != 0)
+	if (bt_textfile_read(path, &buf, &len, err, errlen) != 0)
 		return -1;
 	int rc = bt_targets_parse(t, buf, len, path, err, errlen);
 	free(buf);

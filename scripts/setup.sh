@@ -10,7 +10,8 @@ PACKAGES="build-essential meson ninja-build pkg-config libpcap-dev libnet1-dev
 PACKAGES+=" iproute2 nftables tcpdump scamper libscamperfile0-dev procps util-linux python3"
 # resolver tests and benchmark
 PACKAGES+=" libmaxmind-db-writer-perl mmdb-bin python3-maxminddb time"
-# --- resolver (analysis/pfx2as.c reads gzip prefix2as files through zlib) ---
+# --- text inputs (common/textfile.c reads gzip or plain files through zlib:
+# prefix2as tables, target and exclusion lists) ---
 PACKAGES+=" zlib1g-dev"
 # --- end resolver ---
 # --- campaigns (prober/campaign.c parses campaign files with libconfig) ---

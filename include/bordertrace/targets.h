@@ -1,8 +1,8 @@
 /* bordertrace — target lists: addresses from arguments and files.
  *
  * The file format is one address per line; '#' starts a comment; blank lines
- * are skipped. Parsing is a pure function over a buffer; errors name the
- * source and line. */
+ * are skipped; a file may be gzip-compressed. Parsing is a pure function
+ * over a buffer; errors name the source and line. */
 #ifndef BORDERTRACE_TARGETS_H
 #define BORDERTRACE_TARGETS_H
 
@@ -28,11 +28,7 @@ int bt_list_lines(const char *buf, size_t len, bt_line_fn fn, void *arg);
 /* Parses a whole list; name is used in errors ("name:line: ..."). */
 int bt_targets_parse(bt_targets *t, const char *buf, size_t len, const char *name, char *err,
 		     size_t errlen);
-/* Reads a whole file into a malloc'd buffer (NUL-terminated); errors name
- * the path ("read error: Is a directory"). 0 or -1. Campaign files and
- * lists are read with it too. */
-int bt_read_file(const char *path, char **buf, size_t *len, char *err, size_t errlen);
-/* Reads and parses a file. */
+/* Reads (bt_textfile_read: gzip or plain) and parses a file. */
 int bt_targets_load(bt_targets *t, const char *path, char *err, size_t errlen);
 /* Removes repeated addresses keeping the first; returns how many were removed. */
 size_t bt_targets_dedup(bt_targets *t);

@@ -413,11 +413,11 @@ static void test_bad_databases(void **state)
 	c.asn_db = NULL;
 	c.pfx2as = bad_tables;
 	c.n_pfx2as = 1;
-	open_fails(&c, "/nonexistent/pfx2as.txt: cannot open");
+	open_fails(&c, "/nonexistent/pfx2as.txt: No such file or directory");
 	c.n_pfx2as = 0;
 	c.ixp = bad_tables;
 	c.n_ixp = 1;
-	open_fails(&c, "/nonexistent/pfx2as.txt: cannot open");
+	open_fails(&c, "/nonexistent/pfx2as.txt: No such file or directory");
 }
 
 static void test_bad_record(void **state)

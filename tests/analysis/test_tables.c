@@ -160,7 +160,7 @@ static void test_load_errors(void **state)
 
 	t = bt_pfx2as_new();
 	assert_int_equal(bt_pfx2as_load(t, "/nonexistent/pfx2as", err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "/nonexistent/pfx2as: cannot open"));
+	assert_non_null(strstr(err, "/nonexistent/pfx2as: No such file or directory"));
 	bt_pfx2as_free(t);
 }
 

@@ -97,6 +97,11 @@ static void test_parse_errors(void **state)
 		{ "%s\n", "field 'schedule': missing" },
 		{ "name=\"a/b\"; targets=\"t\"; output=\"/o\"; schedule={interval=1;};", "f.campaign:1: field 'name'" },
 		{ "name=\".x\"; targets=\"t\"; output=\"/o\"; schedule={interval=1;};", "f.campaign:1: field 'name'" },
+		/* the one id rule (id.h): the reason, then the rule in words */
+		{ "name=\"=cmd\"; targets=\"t\"; output=\"/o\"; schedule={interval=1;};",
+		  "f.campaign:1: field 'name': '=cmd' starts with a formula character ('=', '+', '-' or '@'); an id is 1..63 printable" },
+		{ "name=\"x\"; vp=\"a b\"; targets=\"t\"; output=\"/o\"; schedule={interval=1;};",
+		  "f.campaign:1: field 'vp': 'a b' contains a space" },
 		{ "name=\"x\"; output=\"/o\"; schedule={interval=1;};", "field 'targets': missing" },
 		{ "name=\"x\"; targets=(\"a\",\n 3); output=\"/o\"; schedule={interval=1;};", "f.campaign:2: field 'targets[1]'" },
 		{ "name=\"x\"; targets=(); output=\"/o\"; schedule={interval=1;};", "field 'targets': the list is empty" },

@@ -12,7 +12,7 @@
 
 #include "bordertrace/ixp.h"
 #include "fuzz_common.h"
-#include "textfile.h"
+#include "bordertrace/textfile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

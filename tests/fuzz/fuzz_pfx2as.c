@@ -13,7 +13,7 @@
 
 #include "bordertrace/pfx2as.h"
 #include "fuzz_common.h"
-#include "textfile.h"
+#include "bordertrace/textfile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -10,7 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bordertrace/bytes.h"
+#include "bordertrace/icmp.h"
 #include "bordertrace/probe.h"
+#include "../prober/forge.h"
 
 #define SRC "198.18.0.1"
 #define DST "198.18.2.2"
@@ -25,21 +28,6 @@ static uint32_t ip4(const char *s)
 	struct in_addr a;
 	inet_pton(AF_INET, s, &a);
 	return a.s_addr;
-}
-
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static void wr16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
-
-static uint16_t cksum(const uint8_t *p, size_t n)
-{
-	uint32_t s = 0;
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += rd16(p + i);
-	if (n & 1)
-		s += (uint32_t)p[n - 1] << 8;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
 }
 
 static size_t build(bt_method m, uint8_t ttl, uint8_t attempt, uint8_t *buf, size_t len)
@@ -63,20 +51,7 @@ static size_t build(bt_method m, uint8_t ttl, uint8_t attempt, uint8_t *buf, siz
 static size_t make_error(uint8_t *out, uint8_t type, uint8_t code, const char *from,
 			 const uint8_t *body, size_t qlen)
 {
-	memset(out, 0, 20 + 8 + qlen);
-	out[0] = 0x45;
-	wr16(out + 2, (uint16_t)(20 + 8 + qlen));
-	out[8] = 60;
-	out[9] = IPPROTO_ICMP;
-	uint32_t s = ip4(from), d = ip4(SRC);
-	memcpy(out + 12, &s, 4);
-	memcpy(out + 16, &d, 4);
-	out[20] = type;
-	out[21] = code;
-	memcpy(out + 28, body, qlen);
-	out[28 + 8] = 1; /* the TTL as the router saw it */
-	wr16(out + 22, cksum(out + 20, 8 + qlen));
-	return 20 + 8 + qlen;
+	return forge_icmp_error(out, type, code, ip4(from), ip4(SRC), body, qlen, 1);
 }
 
 /* link: 0 Ethernet, 1 SLL, 2 SLL2, 3 RAW, 4 IPV4, 5 unknown (fuzz_reply's
@@ -100,22 +75,22 @@ static void emit(const char *name, int link, int vlans, bt_method m, uint32_t se
 		memcpy(out + o, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01", 12);
 		o += 12;
 		for (int i = 0; i < vlans; i++) {
-			wr16(out + o, i == 0 && vlans == 2 ? 0x88a8 : 0x8100);
-			wr16(out + o + 2, (uint16_t)(100 + i));
+			bt_put16(out + o, i == 0 && vlans == 2 ? 0x88a8 : 0x8100);
+			bt_put16(out + o + 2, (uint16_t)(100 + i));
 			o += 4;
 		}
-		wr16(out + o, 0x0800);
+		bt_put16(out + o, 0x0800);
 		o += 2;
 		break;
 	case 1:
-		wr16(out + o + 2, 1); /* ARPHRD_ETHER */
-		wr16(out + o + 4, 6);
-		wr16(out + o + 14, 0x0800);
+		bt_put16(out + o + 2, 1); /* ARPHRD_ETHER */
+		bt_put16(out + o + 4, 6);
+		bt_put16(out + o + 14, 0x0800);
 		o += 16;
 		break;
 	case 2:
-		wr16(out + o, 0x0800);
-		wr16(out + o + 8, 1);
+		bt_put16(out + o, 0x0800);
+		bt_put16(out + o + 8, 1);
 		o += 20;
 		break;
 	default:
@@ -146,14 +121,14 @@ static size_t make_mpls(uint8_t *r, const uint8_t *probe, int mode)
 		ext[8 + i] = (uint8_t)(e1 >> (24 - 8 * i));
 		ext[12 + i] = (uint8_t)(e2 >> (24 - 8 * i));
 	}
-	wr16(ext + 2, cksum(ext, 16));
+	bt_put16(ext + 2, bt_cksum(ext, 16, 0));
 	if (mode == 2)
 		ext[3] ^= 0xff; /* bad extension checksum */
-	size_t n = make_error(r, 11, 0, RTR, body, sizeof(body));
+	size_t n = make_error(r, BT_ICMP_TIME_EXCEEDED, BT_ICMP_TIMXCEED_INTRANS, RTR, body, sizeof(body));
 	if (mode != 1) { /* RFC 4884 length set; mode 1 = pre-4884 (fixed 128) */
 		r[25] = 128 / 4;
-		wr16(r + 22, 0);
-		wr16(r + 22, cksum(r + 20, n - 20));
+		bt_put16(r + 22, 0);
+		bt_put16(r + 22, bt_cksum(r + 20, n - 20, 0));
 	}
 	return n;
 }
@@ -172,21 +147,22 @@ int main(int argc, char **argv)
 	for (int mi = 0; mi < 3; mi++) {
 		bt_method m = (bt_method)mi;
 		size_t pn = build(m, 6, 2, p, sizeof(p));
-		size_t n = make_error(r, 11, 0, RTR, p, 28);
+		size_t n = make_error(r, BT_ICMP_TIME_EXCEEDED, BT_ICMP_TIMXCEED_INTRANS, RTR, p, 28);
 		snprintf(name, sizeof(name), "te-%s-raw", mname[mi]);
 		emit(name, 3, 0, m, SECRET, r, n);
 		/* another run's secret: foreign */
 		snprintf(name, sizeof(name), "te-%s-foreign", mname[mi]);
 		emit(name, 3, 0, m, SECRET ^ 1, r, n);
 		/* the whole probe quoted */
-		n = make_error(r, 11, 0, RTR, p, pn);
+		n = make_error(r, BT_ICMP_TIME_EXCEEDED, BT_ICMP_TIMXCEED_INTRANS, RTR, p, pn);
 		snprintf(name, sizeof(name), "te-%s-fullquote-eth", mname[mi]);
 		emit(name, 0, 0, m, SECRET, r, n);
 		/* unreachables: from the destination, from a router */
-		n = make_error(r, 3, m == BT_METHOD_UDP_PARIS ? 3 : 2, DST, p, 28);
+		uint8_t code = m == BT_METHOD_UDP_PARIS ? BT_ICMP_UNREACH_PORT : BT_ICMP_UNREACH_PROTOCOL;
+		n = make_error(r, BT_ICMP_UNREACH, code, DST, p, 28);
 		snprintf(name, sizeof(name), "unreach-dst-%s-sll", mname[mi]);
 		emit(name, 1, 0, m, SECRET, r, n);
-		n = make_error(r, 3, 1, RTR, p, 28);
+		n = make_error(r, BT_ICMP_UNREACH, BT_ICMP_UNREACH_HOST, RTR, p, 28);
 		snprintf(name, sizeof(name), "unreach-host-%s-sll2", mname[mi]);
 		emit(name, 2, 0, m, SECRET, r, n);
 		/* MPLS extensions: RFC 4884, pre-4884, bad checksum */
@@ -197,7 +173,7 @@ int main(int argc, char **argv)
 			emit(name, 3, 0, m, SECRET, r, n);
 		}
 		/* cut inside the quoted transport header */
-		n = make_error(r, 11, 0, RTR, p, 28);
+		n = make_error(r, BT_ICMP_TIME_EXCEEDED, BT_ICMP_TIMXCEED_INTRANS, RTR, p, 28);
 		snprintf(name, sizeof(name), "te-%s-truncated", mname[mi]);
 		emit(name, 3, 0, m, SECRET, r, n - 5);
 	}
@@ -206,15 +182,15 @@ int main(int argc, char **argv)
 	size_t pn = build(BT_METHOD_ICMP_PARIS, 7, 1, p, sizeof(p));
 	memset(r, 0, sizeof(r));
 	r[0] = 0x45;
-	wr16(r + 2, (uint16_t)pn);
+	bt_put16(r + 2, (uint16_t)pn);
 	r[8] = 57;
 	r[9] = IPPROTO_ICMP;
 	memcpy(r + 12, p + 16, 4);
 	memcpy(r + 16, p + 12, 4);
 	memcpy(r + 20, p + 20, pn - 20);
-	r[20] = 0;
-	wr16(r + 22, 0);
-	wr16(r + 22, cksum(r + 20, pn - 20));
+	r[20] = BT_ICMP_ECHO_REPLY;
+	bt_put16(r + 22, 0);
+	bt_put16(r + 22, bt_cksum(r + 20, pn - 20, 0));
 	emit("echo-reply-raw", 3, 0, BT_METHOD_ICMP_PARIS, SECRET, r, pn);
 	emit("echo-reply-eth-vlan", 0, 1, BT_METHOD_ICMP_PARIS, SECRET, r, pn);
 	emit("echo-reply-eth-qinq", 0, 2, BT_METHOD_ICMP_PARIS, SECRET, r, pn);
@@ -223,14 +199,14 @@ int main(int argc, char **argv)
 	pn = build(BT_METHOD_TCP_SYN, 5, 1, p, sizeof(p));
 	memset(r, 0, sizeof(r));
 	r[0] = 0x45;
-	wr16(r + 2, 40);
+	bt_put16(r + 2, 40);
 	r[8] = 59;
 	r[9] = IPPROTO_TCP;
 	memcpy(r + 12, p + 16, 4);
 	memcpy(r + 16, p + 12, 4);
 	memcpy(r + 20, p + 22, 2);
 	memcpy(r + 22, p + 20, 2);
-	uint32_t seq = ((uint32_t)rd16(p + 24) << 16) | rd16(p + 26);
+	uint32_t seq = ((uint32_t)bt_get16(p + 24) << 16) | bt_get16(p + 26);
 	uint32_t ack = htonl(seq + 1);
 	memcpy(r + 28, &ack, 4);
 	r[32] = 0x50;
@@ -245,8 +221,8 @@ int main(int argc, char **argv)
 	r[0] = 0x60;
 	emit("ipv6-raw", 3, 0, BT_METHOD_ICMP_PARIS, SECRET, r, 48);
 	pn = build(BT_METHOD_UDP_PARIS, 2, 1, p, sizeof(p));
-	size_t n = make_error(r, 11, 0, RTR, p, 28);
-	wr16(r + 6, 0x0010);
+	size_t n = make_error(r, BT_ICMP_TIME_EXCEEDED, BT_ICMP_TIMXCEED_INTRANS, RTR, p, 28);
+	bt_put16(r + 6, 0x0010);
 	emit("fragment-raw", 3, 0, BT_METHOD_UDP_PARIS, SECRET, r, n);
 	return 0;
 }

@@ -13,8 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bordertrace/bytes.h"
+#include "bordertrace/icmp.h"
 #include "bordertrace/probe.h"
 #include "bordertrace/reply.h"
+#include "forge.h"
 
 #define SRC "198.18.0.1"
 #define DST "198.18.2.2"
@@ -25,21 +28,6 @@ static uint32_t ip4(const char *s)
 	struct in_addr a;
 	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
 	return a.s_addr;
-}
-
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static void wr16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
-
-/* RFC 1071 checksum; returns 0 for a block whose embedded checksum is right. */
-static uint16_t cksum(const uint8_t *p, size_t n, uint32_t s)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += rd16(p + i);
-	if (n & 1)
-		s += (uint32_t)p[n - 1] << 8;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
 }
 
 static int build(bt_method m, uint16_t flow, uint8_t ttl, uint8_t attempt, uint32_t secret,
@@ -61,20 +49,7 @@ static int build(bt_method m, uint16_t flow, uint8_t ttl, uint8_t attempt, uint3
 static size_t make_error(uint8_t *out, uint8_t type, uint8_t code, const char *from,
 			 const uint8_t *probe, size_t qlen, uint8_t quoted_ttl)
 {
-	memset(out, 0, 20 + 8 + qlen);
-	out[0] = 0x45;
-	wr16(out + 2, (uint16_t)(20 + 8 + qlen));
-	out[8] = 60;
-	out[9] = IPPROTO_ICMP;
-	uint32_t s = ip4(from), d = ip4(SRC);
-	memcpy(out + 12, &s, 4);
-	memcpy(out + 16, &d, 4);
-	out[20] = type;
-	out[21] = code;
-	memcpy(out + 28, probe, qlen);
-	out[28 + 8] = quoted_ttl; /* routers quote the TTL as they saw it */
-	wr16(out + 22, cksum(out + 20, 8 + qlen, 0));
-	return 20 + 8 + qlen;
+	return forge_icmp_error(out, type, code, ip4(from), ip4(SRC), probe, qlen, quoted_ttl);
 }
 
 static void test_paris_fields_constant(void **state)
@@ -93,7 +68,7 @@ static void test_paris_fields_constant(void **state)
 		/* TTL and tag differ */
 		assert_int_equal(a[8], 1);
 		assert_int_equal(b[8], 17);
-		assert_int_not_equal(rd16(a + 4), rd16(b + 4));
+		assert_int_not_equal(bt_get16(a + 4), bt_get16(b + 4));
 	}
 }
 
@@ -115,35 +90,31 @@ static void test_checksums_valid(void **state)
 	/* ICMP: the checksum is the flow constant and the packet is valid */
 	int n = build(BT_METHOD_ICMP_PARIS, 3, 4, 1, 5, p, sizeof(p));
 	assert_int_equal(p[9], IPPROTO_ICMP);
-	assert_int_equal(rd16(p + 22), BT_PROBE_ICMP_SUM_BASE + 3);
-	assert_int_equal(cksum(p + 20, (size_t)n - 20, 0), 0);
-	assert_int_equal(cksum(p, 20, 0), 0);
+	assert_int_equal(bt_get16(p + 22), BT_PROBE_ICMP_SUM_BASE + 3);
+	assert_int_equal(bt_cksum(p + 20, (size_t)n - 20, 0), 0);
+	assert_int_equal(bt_cksum(p, 20, 0), 0);
 	/* UDP: checksum valid over the pseudo-header and equal to the check */
 	n = build(BT_METHOD_UDP_PARIS, 3, 4, 1, 5, p, sizeof(p));
 	assert_int_equal(p[9], IPPROTO_UDP);
-	assert_int_equal(rd16(p + 20), BT_PROBE_SPORT_BASE + 3);
-	assert_int_equal(rd16(p + 22), BT_PROBE_UDP_DPORT);
+	assert_int_equal(bt_get16(p + 20), BT_PROBE_SPORT_BASE + 3);
+	assert_int_equal(bt_get16(p + 22), BT_PROBE_UDP_DPORT);
 	uint8_t ph[12] = { 0 };
 	memcpy(ph, p + 12, 8);
 	ph[9] = IPPROTO_UDP;
-	wr16(ph + 10, (uint16_t)(n - 20));
-	uint32_t s = 0;
-	for (int i = 0; i < 12; i += 2)
-		s += rd16(ph + i);
-	assert_int_equal(cksum(p + 20, (size_t)n - 20, s), 0);
+	bt_put16(ph + 10, (uint16_t)(n - 20));
+	uint32_t s = bt_sum16(ph, sizeof(ph), 0);
+	assert_int_equal(bt_cksum(p + 20, (size_t)n - 20, s), 0);
 	bt_flow f;
 	bt_flow_init(&f, BT_METHOD_UDP_PARIS, 3, 0, 5);
-	assert_int_equal(rd16(p + 26), bt_probe_check(&f, ip4(DST), 4, 1));
+	assert_int_equal(bt_get16(p + 26), bt_probe_check(&f, ip4(DST), 4, 1));
 	/* TCP: SYN, libnet's checksum valid */
 	n = build(BT_METHOD_TCP_SYN, 3, 4, 1, 5, p, sizeof(p));
 	assert_int_equal(p[9], IPPROTO_TCP);
 	assert_int_equal(p[33] & 0x3f, 0x02);
-	wr16(ph + 10, (uint16_t)(n - 20));
+	bt_put16(ph + 10, (uint16_t)(n - 20));
 	ph[9] = IPPROTO_TCP;
-	s = 0;
-	for (int i = 0; i < 12; i += 2)
-		s += rd16(ph + i);
-	assert_int_equal(cksum(p + 20, (size_t)n - 20, s), 0);
+	s = bt_sum16(ph, sizeof(ph), 0);
+	assert_int_equal(bt_cksum(p + 20, (size_t)n - 20, s), 0);
 }
 
 static void test_match_time_exceeded_all_methods(void **state)
@@ -154,7 +125,7 @@ static void test_match_time_exceeded_all_methods(void **state)
 		bt_flow f;
 		bt_flow_init(&f, (bt_method)m, 9, 0, 1234);
 		build((bt_method)m, 9, 6, 2, 1234, p, sizeof(p));
-		size_t n = make_error(r, 11, 0, RTR, p, 28, 1);
+		size_t n = make_error(r, BT_ICMP_TIME_EXCEEDED, BT_ICMP_TIMXCEED_INTRANS, RTR, p, 28, 1);
 		bt_reply rep;
 		assert_int_equal(bt_reply_parse_ip(r, n, &rep), BT_REPLY_OK);
 		assert_true(rep.quoted);
@@ -187,17 +158,17 @@ static void test_match_dest_replies(void **state)
 	/* UDP port unreachable from the destination: completed */
 	bt_flow_init(&f, BT_METHOD_UDP_PARIS, 0, 0, 77);
 	build(BT_METHOD_UDP_PARIS, 0, 3, 1, 77, p, sizeof(p));
-	size_t n = make_error(r, 3, 3, DST, p, 28, 1);
+	size_t n = make_error(r, BT_ICMP_UNREACH, BT_ICMP_UNREACH_PORT, DST, p, 28, 1);
 	assert_int_equal(bt_reply_parse_ip(r, n, &rep), BT_REPLY_OK);
 	assert_int_equal(bt_probe_match(&f, &rep, &mt), 0);
 	assert_int_equal(mt.kind, BT_MATCH_DEST);
 	/* the same from a router: an unreachable, not the destination */
-	n = make_error(r, 3, 3, RTR, p, 28, 1);
+	n = make_error(r, BT_ICMP_UNREACH, BT_ICMP_UNREACH_PORT, RTR, p, 28, 1);
 	assert_int_equal(bt_reply_parse_ip(r, n, &rep), BT_REPLY_OK);
 	assert_int_equal(bt_probe_match(&f, &rep, &mt), 0);
 	assert_int_equal(mt.kind, BT_MATCH_UNREACH);
 	/* host unreachable from a router */
-	n = make_error(r, 3, 1, RTR, p, 28, 1);
+	n = make_error(r, BT_ICMP_UNREACH, BT_ICMP_UNREACH_HOST, RTR, p, 28, 1);
 	assert_int_equal(bt_reply_parse_ip(r, n, &rep), BT_REPLY_OK);
 	assert_int_equal(bt_probe_match(&f, &rep, &mt), 0);
 	assert_int_equal(mt.kind, BT_MATCH_UNREACH);
@@ -207,18 +178,18 @@ static void test_match_dest_replies(void **state)
 	build(BT_METHOD_ICMP_PARIS, 0, 4, 1, 77, p, sizeof(p));
 	memset(r, 0, sizeof(r));
 	r[0] = 0x45;
-	wr16(r + 2, 40);
+	bt_put16(r + 2, 40);
 	r[9] = IPPROTO_ICMP;
 	memcpy(r + 12, p + 16, 4); /* from the destination */
 	memcpy(r + 16, p + 12, 4);
 	memcpy(r + 20, p + 20, 20);
-	r[20] = 0;
+	r[20] = BT_ICMP_ECHO_REPLY;
 	assert_int_equal(bt_reply_parse_ip(r, 40, &rep), BT_REPLY_OK);
 	assert_int_equal(bt_probe_match(&f, &rep, &mt), 0);
 	assert_int_equal(mt.kind, BT_MATCH_DEST);
 	assert_int_equal(mt.ttl, 4);
 	/* somebody else's ping reply (another id) is foreign */
-	wr16(r + 24, (uint16_t)(rd16(r + 24) ^ 0x0101));
+	bt_put16(r + 24, (uint16_t)(bt_get16(r + 24) ^ 0x0101));
 	assert_int_equal(bt_reply_parse_ip(r, 40, &rep), BT_REPLY_OK);
 	assert_int_equal(bt_probe_match(&f, &rep, &mt), -1);
 
@@ -227,13 +198,13 @@ static void test_match_dest_replies(void **state)
 	build(BT_METHOD_TCP_SYN, 0, 5, 1, 77, p, sizeof(p));
 	memset(r, 0, sizeof(r));
 	r[0] = 0x45;
-	wr16(r + 2, 40);
+	bt_put16(r + 2, 40);
 	r[9] = IPPROTO_TCP;
 	memcpy(r + 12, p + 16, 4);
 	memcpy(r + 16, p + 12, 4);
 	memcpy(r + 20, p + 22, 2); /* sport = probe dport */
 	memcpy(r + 22, p + 20, 2);
-	uint32_t seq = ((uint32_t)rd16(p + 24) << 16) | rd16(p + 26);
+	uint32_t seq = ((uint32_t)bt_get16(p + 24) << 16) | bt_get16(p + 26);
 	uint32_t ack = htonl(seq + 1);
 	memcpy(r + 28, &ack, 4);
 	r[32] = 0x50;
@@ -265,7 +236,7 @@ static void test_foreign_and_forged(void **state)
 	bt_match mt;
 	bt_flow_init(&f, BT_METHOD_ICMP_PARIS, 0, 0, 5);
 	build(BT_METHOD_ICMP_PARIS, 0, 3, 1, 5, p, sizeof(p));
-	size_t n = make_error(r, 11, 0, RTR, p, 28, 1);
+	size_t n = make_error(r, BT_ICMP_TIME_EXCEEDED, BT_ICMP_TIMXCEED_INTRANS, RTR, p, 28, 1);
 
 	/* quoted destination changed: the check no longer holds */
 	uint8_t g[256];
@@ -285,14 +256,14 @@ static void test_foreign_and_forged(void **state)
 	assert_int_equal(bt_probe_match(&f, &rep, &mt), -1);
 	/* another tool's UDP probe in a time exceeded */
 	build(BT_METHOD_UDP_PARIS, 0, 3, 1, 5, p, sizeof(p));
-	n = make_error(g, 11, 0, RTR, p, 28, 1);
+	n = make_error(g, BT_ICMP_TIME_EXCEEDED, BT_ICMP_TIMXCEED_INTRANS, RTR, p, 28, 1);
 	bt_reply_parse_ip(g, n, &rep);
 	assert_int_equal(bt_probe_match(&f, &rep, &mt), -1);
 	/* redirects, echo requests and other types are not replies */
 	memcpy(g, r, sizeof(g));
-	g[20] = 5;
+	g[20] = 5; /* redirect */
 	assert_int_equal(bt_reply_parse_ip(g, n, &rep), BT_REPLY_OTHER);
-	g[20] = 8;
+	g[20] = BT_ICMP_ECHO;
 	assert_int_equal(bt_reply_parse_ip(g, n, &rep), BT_REPLY_OTHER);
 	/* a UDP datagram */
 	memcpy(g, r, n);
@@ -305,7 +276,7 @@ static void test_truncated_everywhere(void **state)
 	(void)state;
 	uint8_t p[128], r[256];
 	build(BT_METHOD_UDP_PARIS, 0, 3, 1, 5, p, sizeof(p));
-	size_t n = make_error(r, 11, 0, RTR, p, 28, 1);
+	size_t n = make_error(r, BT_ICMP_TIME_EXCEEDED, BT_ICMP_TIMXCEED_INTRANS, RTR, p, 28, 1);
 	bt_reply rep;
 	/* Cut at every position: never OK before the quote's 8 bytes are there. */
 	for (size_t cut = 0; cut < 20 + 8 + 28; cut++) {
@@ -317,7 +288,7 @@ static void test_truncated_everywhere(void **state)
 	}
 	assert_int_equal(bt_reply_parse_ip(r, n, &rep), BT_REPLY_OK);
 	/* the IP total length says more than was captured: still truncated */
-	wr16(r + 2, 1000);
+	bt_put16(r + 2, 1000);
 	assert_int_equal(bt_reply_parse_ip(r, n - 1, &rep), BT_REPLY_TRUNCATED);
 }
 
@@ -326,13 +297,13 @@ static void test_malformed(void **state)
 	(void)state;
 	uint8_t p[128], r[256], g[256];
 	build(BT_METHOD_ICMP_PARIS, 0, 3, 1, 5, p, sizeof(p));
-	size_t n = make_error(r, 11, 0, RTR, p, 28, 1);
+	size_t n = make_error(r, BT_ICMP_TIME_EXCEEDED, BT_ICMP_TIMXCEED_INTRANS, RTR, p, 28, 1);
 	bt_reply rep;
 	memcpy(g, r, n);
 	g[0] = 0x44; /* IHL 4 */
 	assert_int_equal(bt_reply_parse_ip(g, n, &rep), BT_REPLY_MALFORMED);
 	memcpy(g, r, n);
-	wr16(g + 2, 10); /* total length below the header */
+	bt_put16(g + 2, 10); /* total length below the header */
 	assert_int_equal(bt_reply_parse_ip(g, n, &rep), BT_REPLY_MALFORMED);
 	memcpy(g, r, n);
 	g[28] = 0x65; /* quoted header claims IPv6 */
@@ -347,7 +318,7 @@ static void test_malformed(void **state)
 	g[0] = 0x65; /* not IPv4 at all */
 	assert_int_equal(bt_reply_parse_ip(g, n, &rep), BT_REPLY_OTHER);
 	memcpy(g, r, n);
-	wr16(g + 6, 0x0010); /* a non-first fragment */
+	bt_put16(g + 6, 0x0010); /* a non-first fragment */
 	assert_int_equal(bt_reply_parse_ip(g, n, &rep), BT_REPLY_OTHER);
 }
 
@@ -363,17 +334,17 @@ static size_t make_mpls(uint8_t *r, const uint8_t *probe, bool rfc4884_len, bool
 		ext[8 + i] = (uint8_t)(e1 >> (24 - 8 * i));
 		ext[12 + i] = (uint8_t)(e2 >> (24 - 8 * i));
 	}
-	wr16(ext + 2, cksum(ext, sizeof(ext), 0));
+	bt_put16(ext + 2, bt_cksum(ext, sizeof(ext), 0));
 	if (bad_sum)
 		ext[3] ^= 0xff;
 	uint8_t body[128 + sizeof(ext)];
 	memcpy(body, orig, 128);
 	memcpy(body + 128, ext, sizeof(ext));
-	size_t n = make_error(r, 11, 0, RTR, body, sizeof(body), 1);
+	size_t n = make_error(r, BT_ICMP_TIME_EXCEEDED, BT_ICMP_TIMXCEED_INTRANS, RTR, body, sizeof(body), 1);
 	if (rfc4884_len) {
 		r[25] = 128 / 4;
-		wr16(r + 22, 0);
-		wr16(r + 22, cksum(r + 20, n - 20, 0));
+		bt_put16(r + 22, 0);
+		bt_put16(r + 22, bt_cksum(r + 20, n - 20, 0));
 	}
 	return n;
 }
@@ -407,8 +378,8 @@ static void test_mpls_extensions(void **state)
 	assert_int_equal(rep.mpls_count, 0);
 	/* object length running past the end: ignored, no over-read */
 	n = make_mpls(r, p, true, false);
-	wr16(r + 28 + 128 + 4, 400);
-	wr16(r + 28 + 128 + 2, 0); /* checksum "not computed": the length is what is tested */
+	bt_put16(r + 28 + 128 + 4, 400);
+	bt_put16(r + 28 + 128 + 2, 0); /* checksum "not computed": the length is what is tested */
 	assert_int_equal(bt_reply_parse_ip(r, n, &rep), BT_REPLY_OK);
 	assert_int_equal(rep.mpls_count, 0);
 }
@@ -419,27 +390,27 @@ static void test_link_layers(void **state)
 	uint8_t p[128], r[256], f[300];
 	bt_reply rep;
 	build(BT_METHOD_ICMP_PARIS, 0, 3, 1, 5, p, sizeof(p));
-	size_t n = make_error(r, 11, 0, RTR, p, 28, 1);
+	size_t n = make_error(r, BT_ICMP_TIME_EXCEEDED, BT_ICMP_TIMXCEED_INTRANS, RTR, p, 28, 1);
 	/* Ethernet with a VLAN tag and trailing padding */
 	memset(f, 0, sizeof(f));
-	wr16(f + 12, 0x8100);
-	wr16(f + 16, 0x0800);
+	bt_put16(f + 12, 0x8100);
+	bt_put16(f + 16, 0x0800);
 	memcpy(f + 18, r, n);
 	assert_int_equal(bt_reply_parse(f, 18 + n + 6, DLT_EN10MB, &rep), BT_REPLY_OK);
 	assert_int_equal(rep.q_ttl, 1);
 	/* Linux cooked v1 and v2 */
 	memset(f, 0, sizeof(f));
-	wr16(f + 14, 0x0800);
+	bt_put16(f + 14, 0x0800);
 	memcpy(f + 16, r, n);
 	assert_int_equal(bt_reply_parse(f, 16 + n, DLT_LINUX_SLL, &rep), BT_REPLY_OK);
 	memset(f, 0, sizeof(f));
-	wr16(f, 0x0800);
+	bt_put16(f, 0x0800);
 	memcpy(f + 20, r, n);
 	assert_int_equal(bt_reply_parse(f, 20 + n, DLT_LINUX_SLL2, &rep), BT_REPLY_OK);
 	assert_int_equal(bt_reply_parse(r, n, DLT_RAW, &rep), BT_REPLY_OK);
 	/* ARP, short frames, unknown link types */
 	memset(f, 0, sizeof(f));
-	wr16(f + 12, 0x0806);
+	bt_put16(f + 12, 0x0806);
 	assert_int_equal(bt_reply_parse(f, 60, DLT_EN10MB, &rep), BT_REPLY_OTHER);
 	assert_int_equal(bt_reply_parse(f, 10, DLT_EN10MB, &rep), BT_REPLY_TRUNCATED);
 	assert_int_equal(bt_reply_parse(f, 10, DLT_LINUX_SLL, &rep), BT_REPLY_TRUNCATED);
@@ -457,7 +428,7 @@ static void test_match_flows(void **state)
 		bt_flow base;
 		bt_flow_init(&base, (bt_method)m, 3, 0, 9);
 		build((bt_method)m, 5, 4, 1, 9, p, sizeof(p));
-		size_t n = make_error(r, 11, 0, RTR, p, 28, 1);
+		size_t n = make_error(r, BT_ICMP_TIME_EXCEEDED, BT_ICMP_TIMXCEED_INTRANS, RTR, p, 28, 1);
 		assert_int_equal(bt_reply_parse_ip(r, n, &rep), BT_REPLY_OK);
 		assert_int_equal(bt_probe_match_flows(&base, 4, &rep, &mt), 0);
 		assert_int_equal(mt.flow, 5);
@@ -472,14 +443,14 @@ static void test_match_flows(void **state)
 		int plen = build(BT_METHOD_ICMP_PARIS, flow, 7, 2, 9, p, sizeof(p));
 		memset(r, 0, sizeof(r));
 		r[0] = 0x45;
-		wr16(r + 2, (uint16_t)plen);
+		bt_put16(r + 2, (uint16_t)plen);
 		r[9] = IPPROTO_ICMP;
 		memcpy(r + 12, p + 16, 4);
 		memcpy(r + 16, p + 12, 4);
 		memcpy(r + 20, p + 20, (size_t)plen - 20);
-		r[20] = 0;
-		wr16(r + 22, 0);
-		wr16(r + 22, cksum(r + 20, (size_t)plen - 20, 0)); /* a fresh checksum, as hosts do */
+		r[20] = BT_ICMP_ECHO_REPLY;
+		bt_put16(r + 22, 0);
+		bt_put16(r + 22, bt_cksum(r + 20, (size_t)plen - 20, 0)); /* a fresh checksum, as hosts do */
 		assert_int_equal(bt_reply_parse_ip(r, (size_t)plen, &rep), BT_REPLY_OK);
 		assert_int_equal(bt_probe_match_flows(&base, 64, &rep, &mt), 0);
 		assert_int_equal(mt.flow, flow);

@@ -5,7 +5,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <zlib.h>
 
 #include "bordertrace/targets.h"
 
@@ -65,12 +69,42 @@ static void test_load_missing(void **state)
 	bt_targets_free(&t);
 }
 
+/* A gzip-compressed list loads as the same list would plain (the prober
+ * reads lists through bordertrace/textfile.h), and its errors keep the
+ * FILE:LINE shape with the file's own name. */
+static void test_load_gzip(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/bt-targets-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	const char *txt = "# gz\r\n198.18.0.1\r\n198.18.0.2\nbogus";
+	gzFile gz = gzopen(path, "wb");
+	assert_non_null(gz);
+	assert_int_equal(gzwrite(gz, txt, (unsigned)strlen(txt)), (int)strlen(txt));
+	assert_int_equal(gzclose(gz), Z_OK);
+
+	bt_targets t;
+	char err[256] = "", want[300];
+	bt_targets_init(&t);
+	assert_int_equal(bt_targets_load(&t, path, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s:4: 'bogus': not an IP address (names are not resolved)", path);
+	assert_string_equal(err, want);
+	assert_int_equal(t.n, 2);
+	char a[BT_ADDR_STRLEN];
+	assert_string_equal(bt_addr_format(&t.a[1], a, sizeof(a)), "198.18.0.2");
+	bt_targets_free(&t);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_ok),
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_load_missing),
+		cmocka_unit_test(test_load_gzip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,18 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* splitmix64's finaliser: a cheap 64-bit mix with full avalanche, enough to
- * make flow hashes look like a router's. */
-static inline uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	x ^= x >> 31;
-	return x;
-}
+#include "bordertrace/hash.h"
 
+/* splitmix64's increment: spreads the stage salts in pick(). */
 #define GOLDEN 0x9e3779b97f4a7c15ULL
 
 typedef struct rng {
@@ -32,8 +23,7 @@ typedef struct rng {
 
 static uint64_t rng_next(rng *r)
 {
-	r->s += GOLDEN;
-	return mix64(r->s);
+	return bt_splitmix64(&r->s);
 }
 
 static double rng_unit(rng *r)
@@ -411,7 +401,7 @@ bool bt_sim_is_target(const bt_sim_model *m, uint32_t dst)
 
 static inline uint64_t pick(uint64_t fh, uint64_t salt)
 {
-	return mix64(fh ^ (salt + 1) * GOLDEN);
+	return bt_mix64(fh ^ (salt + 1) * GOLDEN);
 }
 
 /* Salt of the route choice at the upstream core, apart from stage ids. */
@@ -433,8 +423,8 @@ unsigned bt_sim_path(const bt_sim_model *m, const bt_sim_flowkey *k, unsigned ph
 {
 	if (!bt_sim_is_target(m, k->dst))
 		return 0;
-	uint64_t fh = mix64(m->p.seed * GOLDEN ^ mix64((uint64_t)k->src << 32 | k->dst) ^
-			    mix64((uint64_t)k->proto << 32 | (uint64_t)k->a << 16 | k->b));
+	uint64_t fh = bt_mix64(m->p.seed * GOLDEN ^ bt_mix64((uint64_t)k->src << 32 | k->dst) ^
+			    bt_mix64((uint64_t)k->proto << 32 | (uint64_t)k->a << 16 | k->b));
 	unsigned pfx = (k->dst >> 8) & 0xff, n = 0;
 	for (unsigned s = 0; s < 3; s++)
 		n = emit_stage(m, fh, m->vp_stage + s, out, n);
@@ -459,7 +449,7 @@ unsigned bt_sim_path(const bt_sim_model *m, const bt_sim_flowkey *k, unsigned ph
 
 bool bt_sim_target_answers(const bt_sim_model *m, uint32_t dst)
 {
-	uint64_t h = mix64(m->p.seed * GOLDEN ^ 0x6461726bULL ^ (uint64_t)dst << 16);
+	uint64_t h = bt_mix64(m->p.seed * GOLDEN ^ 0x6461726bULL ^ (uint64_t)dst << 16);
 	return (double)(h >> 11) * (1.0 / 9007199254740992.0) >= m->p.dark;
 }
 

@@ -6,43 +6,11 @@
  * as a host's stack would drop it. */
 #include "sim_packet.h"
 
+#include <netinet/in.h>
 #include <string.h>
 
-static inline uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static inline void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-uint16_t bt_sim_cksum(const uint8_t *buf, size_t len, uint32_t sum)
-{
-	size_t i;
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(buf[i] << 8 | buf[i + 1]);
-	if (i < len)
-		sum += (uint32_t)buf[i] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
+#include "bordertrace/bytes.h"
+#include "bordertrace/icmp.h"
 
 /* An IPv4 header without options; the IP-ID is the reply counter so that
  * consecutive replies differ as a real stack's do. */
@@ -51,15 +19,15 @@ static void ip_header(uint8_t *o, size_t total, uint8_t tos, uint16_t id, uint8_
 {
 	o[0] = 0x45;
 	o[1] = tos;
-	put16(o + 2, (uint16_t)total);
-	put16(o + 4, id);
-	put16(o + 6, 0);
+	bt_put16(o + 2, (uint16_t)total);
+	bt_put16(o + 4, id);
+	bt_put16(o + 6, 0);
 	o[8] = ttl;
 	o[9] = proto;
-	put16(o + 10, 0);
-	put32(o + 12, src);
-	put32(o + 16, dst);
-	put16(o + 10, bt_sim_cksum(o, 20, 0));
+	bt_put16(o + 10, 0);
+	bt_put32(o + 12, src);
+	bt_put32(o + 16, dst);
+	bt_put16(o + 10, bt_cksum(o, 20, 0));
 }
 
 /* An ICMP error (time exceeded or unreachable) from src quoting the probe as
@@ -74,14 +42,14 @@ static size_t icmp_error(const uint8_t *pkt, size_t len, uint8_t arrive_ttl, uin
 	uint8_t *icmp = out + 20, *quote = out + 28;
 	memcpy(quote, pkt, q);
 	quote[8] = arrive_ttl;
-	put16(quote + 10, 0);
-	put16(quote + 10, bt_sim_cksum(quote, (size_t)(pkt[0] & 0x0f) * 4, 0));
+	bt_put16(quote + 10, 0);
+	bt_put16(quote + 10, bt_cksum(quote, (size_t)(pkt[0] & 0x0f) * 4, 0));
 	icmp[0] = type;
 	icmp[1] = code;
-	put16(icmp + 2, 0);
-	put32(icmp + 4, 0);
-	put16(icmp + 2, bt_sim_cksum(icmp, 8 + q, 0));
-	ip_header(out, total, 0xc0, id, reply_ttl, 1, src, get32(pkt + 12));
+	bt_put16(icmp + 2, 0);
+	bt_put32(icmp + 4, 0);
+	bt_put16(icmp + 2, bt_cksum(icmp, 8 + q, 0));
+	ip_header(out, total, 0xc0, id, reply_ttl, IPPROTO_ICMP, src, bt_get32(pkt + 12));
 	return total;
 }
 
@@ -93,8 +61,8 @@ size_t bt_sim_answer(bt_sim_model *m, unsigned phase, const uint8_t *pkt, size_t
 		c->ignored++;
 		return 0;
 	}
-	size_t ihl = (size_t)(pkt[0] & 0x0f) * 4, tot = get16(pkt + 2);
-	if (ihl < 20 || tot < ihl || tot > len || (get16(pkt + 6) & 0x3fff) != 0) {
+	size_t ihl = (size_t)(pkt[0] & 0x0f) * 4, tot = bt_get16(pkt + 2);
+	if (ihl < 20 || tot < ihl || tot > len || (bt_get16(pkt + 6) & 0x3fff) != 0) {
 		c->ignored++;
 		return 0;
 	}
@@ -102,27 +70,27 @@ size_t bt_sim_answer(bt_sim_model *m, unsigned phase, const uint8_t *pkt, size_t
 	const uint8_t *l4 = pkt + ihl;
 	size_t l4len = len - ihl;
 	uint8_t proto = pkt[9], ttl = pkt[8];
-	bt_sim_flowkey k = { .src = get32(pkt + 12), .dst = get32(pkt + 16), .proto = proto };
+	bt_sim_flowkey k = { .src = bt_get32(pkt + 12), .dst = bt_get32(pkt + 16), .proto = proto };
 	switch (proto) {
-	case 1:
-		if (l4len < 8 || l4[0] != 8 || l4[1] != 0)
+	case IPPROTO_ICMP:
+		if (l4len < 8 || l4[0] != BT_ICMP_ECHO || l4[1] != 0)
 			goto ignore;
-		k.a = (uint16_t)(l4[0] << 8 | l4[1]);
-		k.b = get16(l4 + 2);
+		k.a = bt_get16(l4);
+		k.b = bt_get16(l4 + 2);
 		break;
-	case 17:
+	case IPPROTO_UDP:
 		if (l4len < 8)
 			goto ignore;
-		k.a = get16(l4);
-		k.b = get16(l4 + 2);
+		k.a = bt_get16(l4);
+		k.b = bt_get16(l4 + 2);
 		break;
-	case 6:
+	case IPPROTO_TCP:
 		/* A SYN without ACK: anything else would be answered by a RST
 		 * without the ACK bit, which the prober never provokes. */
 		if (l4len < 20 || (l4[13] & 0x12) != 0x02)
 			goto ignore;
-		k.a = get16(l4);
-		k.b = get16(l4 + 2);
+		k.a = bt_get16(l4);
+		k.b = bt_get16(l4 + 2);
 		break;
 	default:
 		goto ignore;
@@ -151,7 +119,8 @@ size_t bt_sim_answer(bt_sim_model *m, unsigned phase, const uint8_t *pkt, size_t
 		}
 		c->out++;
 		c->time_exceeded++;
-		return icmp_error(pkt, len, 1, 11, 0, f->addr, (uint8_t)(64 - (ttl - 1)), id, out);
+		return icmp_error(pkt, len, 1, BT_ICMP_TIME_EXCEEDED, BT_ICMP_TIMXCEED_INTRANS, f->addr,
+				  (uint8_t)(64 - (ttl - 1)), id, out);
 	}
 	if (!bt_sim_target_answers(m, k.dst)) {
 		c->dark++;
@@ -161,40 +130,41 @@ size_t bt_sim_answer(bt_sim_model *m, unsigned phase, const uint8_t *pkt, size_t
 	uint8_t rttl = (uint8_t)(64 - n), arrive = (uint8_t)(ttl - n);
 	size_t total;
 	switch (proto) {
-	case 1:
+	case IPPROTO_ICMP:
 		/* Echo reply: the request's ICMP message with type 0, checksummed
 		 * afresh (the prober reads the flow back from it). */
 		if (l4len > BT_SIM_REPLY_MAX - 20)
 			goto ignore;
 		total = 20 + l4len;
 		memcpy(out + 20, l4, l4len);
-		out[20] = 0;
-		put16(out + 22, 0);
-		put16(out + 22, bt_sim_cksum(out + 20, l4len, 0));
-		ip_header(out, total, 0, id, rttl, 1, k.dst, k.src);
+		out[20] = BT_ICMP_ECHO_REPLY;
+		bt_put16(out + 22, 0);
+		bt_put16(out + 22, bt_cksum(out + 20, l4len, 0));
+		ip_header(out, total, 0, id, rttl, IPPROTO_ICMP, k.dst, k.src);
 		c->echo_reply++;
 		break;
-	case 17:
-		total = icmp_error(pkt, len, arrive, 3, 3, k.dst, rttl, id, out);
+	case IPPROTO_UDP:
+		total = icmp_error(pkt, len, arrive, BT_ICMP_UNREACH, BT_ICMP_UNREACH_PORT, k.dst, rttl,
+				   id, out);
 		c->port_unreach++;
 		break;
 	default: {
 		/* RST+ACK for a SYN to a closed port: seq 0, ack = seq + 1. */
 		uint8_t *t = out + 20;
 		memset(t, 0, 20);
-		put16(t, k.b);
-		put16(t + 2, k.a);
-		put32(t + 8, get32(l4 + 4) + 1);
+		bt_put16(t, k.b);
+		bt_put16(t + 2, k.a);
+		bt_put32(t + 8, bt_get32(l4 + 4) + 1);
 		t[12] = 5 << 4;
 		t[13] = 0x14;
 		uint32_t ph = (k.dst >> 16) + (k.dst & 0xffff) + (k.src >> 16) + (k.src & 0xffff) + 6 + 20;
-		put16(t + 16, bt_sim_cksum(t, 20, ph));
+		bt_put16(t + 16, bt_cksum(t, 20, ph));
 		total = 40;
 		/* Linux sends RSTs with DF set and IP-ID 0. */
-		ip_header(out, total, 0, 0, rttl, 6, k.dst, k.src);
+		ip_header(out, total, 0, 0, rttl, IPPROTO_TCP, k.dst, k.src);
 		out[6] = 0x40;
-		put16(out + 10, 0);
-		put16(out + 10, bt_sim_cksum(out, 20, 0));
+		bt_put16(out + 10, 0);
+		bt_put16(out + 10, bt_cksum(out, 20, 0));
 		c->tcp_rst++;
 		break;
 	}

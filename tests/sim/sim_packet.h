@@ -37,8 +37,4 @@ typedef struct bt_sim_counters {
 size_t bt_sim_answer(bt_sim_model *m, unsigned phase, const uint8_t *pkt, size_t len,
 		     uint64_t now_ns, uint8_t out[BT_SIM_REPLY_MAX], bt_sim_counters *c);
 
-/* The Internet checksum (RFC 1071) of buf, folded and complemented, with an
- * initial partial sum (for pseudo-headers). */
-uint16_t bt_sim_cksum(const uint8_t *buf, size_t len, uint32_t sum);
-
 #endif

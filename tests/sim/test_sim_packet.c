@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bordertrace/bytes.h"
 #include "bordertrace/probe.h"
 #include "bordertrace/reply.h"
 #include "sim_model.h"
@@ -124,14 +125,13 @@ static void test_token_bucket(void **state)
 
 static void check_sums(const uint8_t *rep, size_t n)
 {
-	assert_int_equal(bt_sim_cksum(rep, 20, 0), 0);
-	if (rep[9] == 1) {
-		assert_int_equal(bt_sim_cksum(rep + 20, n - 20, 0), 0);
+	assert_int_equal(bt_cksum(rep, 20, 0), 0);
+	if (rep[9] == IPPROTO_ICMP) {
+		assert_int_equal(bt_cksum(rep + 20, n - 20, 0), 0);
 	} else {
-		uint32_t ph = (uint32_t)(rep[12] << 8 | rep[13]) + (uint32_t)(rep[14] << 8 | rep[15]) +
-			      (uint32_t)(rep[16] << 8 | rep[17]) + (uint32_t)(rep[18] << 8 | rep[19]) + 6 +
-			      (uint32_t)(n - 20);
-		assert_int_equal(bt_sim_cksum(rep + 20, n - 20, ph), 0);
+		/* TCP: the pseudo-header's addresses, protocol and length */
+		uint32_t ph = bt_sum16(rep + 12, 8, IPPROTO_TCP + (uint32_t)(n - 20));
+		assert_int_equal(bt_cksum(rep + 20, n - 20, ph), 0);
 	}
 }
 

@@ -1,4 +1,4 @@
-/* bordertrace tests — address classes (analysis/addrclass.c): every class
+/* bordertrace tests — address classes (common/addrclass.c): every class
  * of the IANA registries, the globally reachable exceptions, IPv4-mapped
  * addresses, and that the reported span really has one class throughout.
  * The addresses are data for a pure classifier: nothing here sends a packet. */
