@@ -307,13 +307,17 @@ static int execute(diff_args *a, char **paths, int n)
 	bt_resolver *r = NULL;
 	bt_pipeline *p = NULL;
 	int status = BT_EXIT_DATA;
-	/* export -o DIR makes DIR, as mkdir -p */
-	if (a->exporting && bt_mkdirs(a->po.outdir, 0777, err, sizeof(err)) != 0) {
+	size_t made = 0;
+	/* export -o DIR makes DIR, as mkdir -p (and removes it again if the
+	 * export fails: a failed command leaves nothing behind) */
+	if (a->exporting && bt_mkdirs(a->po.outdir, 0777, &made, err, sizeof(err)) != 0) {
 		fprintf(stderr, "bordertrace export: -o: %s\n", err);
 		return BT_EXIT_DATA;
 	}
 	if (bt_resolver_open(&a->src.cfg, &r, err, sizeof(err)) != 0) {
 		fprintf(stderr, "bordertrace %s: %s\n", a->cmd, err);
+		if (a->exporting)
+			bt_rmdirs_made(a->po.outdir, made);
 		return BT_EXIT_DATA;
 	}
 	a->po.resolve = resolve_cb;
@@ -325,6 +329,8 @@ static int execute(diff_args *a, char **paths, int n)
 		status = report(a, p);
 	bt_pipeline_free(p);
 	bt_resolver_close(r);
+	if (status != 0 && a->exporting)
+		bt_rmdirs_made(a->po.outdir, made);
 	return status;
 }
 

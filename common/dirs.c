@@ -6,10 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
-int bt_mkdirs(const char *dir, mode_t mode, char *err, size_t errlen)
+int bt_mkdirs(const char *dir, mode_t mode, size_t *made, char *err, size_t errlen)
 {
 	struct stat st;
+	size_t first = 0; /* where the first directory this call made ends */
+	if (made != NULL)
+		*made = 0;
 	if (*dir == '\0') {
 		snprintf(err, errlen, "an empty directory name");
 		return -1;
@@ -24,9 +28,13 @@ int bt_mkdirs(const char *dir, mode_t mode, char *err, size_t errlen)
 			continue;
 		char c = *s;
 		*s = '\0';
-		if (mkdir(p, mode) != 0 && errno != EEXIST) {
+		if (mkdir(p, mode) == 0) {
+			if (first == 0)
+				first = (size_t)(s - p);
+		} else if (errno != EEXIST) {
 			snprintf(err, errlen, "%s: %s", p, strerror(errno));
 			free(p);
+			bt_rmdirs_made(dir, first);
 			return -1;
 		}
 		*s = c;
@@ -34,6 +42,8 @@ int bt_mkdirs(const char *dir, mode_t mode, char *err, size_t errlen)
 			break;
 	}
 	free(p);
+	if (made != NULL)
+		*made = first;
 	/* EEXIST also means a file of that name */
 	if (stat(dir, &st) != 0) {
 		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
@@ -44,4 +54,24 @@ int bt_mkdirs(const char *dir, mode_t mode, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
+}
+
+void bt_rmdirs_made(const char *dir, size_t made)
+{
+	if (made == 0)
+		return;
+	char *p = strdup(dir);
+	if (p == NULL)
+		return;
+	/* deepest first; rmdir refuses a directory that is not empty */
+	for (size_t n = strlen(p); n >= made; n--) {
+		if (n < strlen(dir) && p[n] != '/')
+			continue;
+		p[n] = '\0';
+		if (*p != '\0' && rmdir(p) != 0 && errno != ENOENT)
+			break;
+		if (n == made)
+			break;
+	}
+	free(p);
 }

@@ -53,7 +53,7 @@ bool bt_round_tmp_name(const char *n)
 int bt_round_dir_prepare(const char *dir, size_t *stale, size_t *complete, char *err, size_t errlen)
 {
 	*stale = *complete = 0;
-	if (bt_mkdirs(dir, 0755, err, errlen) != 0)
+	if (bt_mkdirs(dir, 0755, NULL, err, errlen) != 0)
 		return -1;
 	DIR *d = opendir(dir);
 	if (d == NULL) {

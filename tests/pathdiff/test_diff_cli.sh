@@ -95,6 +95,12 @@ for f in hops traces borders events diversity; do
 	[ -s "$TMP/new/a/b/c/$f.csv" ] || fail "export into a new a/b/c: no $f.csv"
 done
 cmp -s "$TMP/new/a/b/c/hops.csv" "$TMP/out1/hops.csv" || fail "export into a new directory: hops.csv differs"
+# a failed export into a new directory leaves no directory behind (an
+# existing parent stays)
+mkdir "$TMP/keep"
+expect_rc 1 "$BT" export -o "$TMP/keep/x/y" "$TMP/rounds" "$TMP/bad"
+[ -d "$TMP/keep" ] || fail "a failed export removed a directory it did not make"
+[ ! -e "$TMP/keep/x" ] || fail "a failed export left $TMP/keep/x behind"
 # ... but not through a regular file, nor onto one
 expect_rc 1 "$BT" export -o "$TMP/rounds/vp-01/r1.jsonl" "$TMP/rounds"
 has "$TMP/err" "bordertrace export: -o: $TMP/rounds/vp-01/r1.jsonl: Not a directory"
