@@ -24,10 +24,16 @@ static int read_all(gzFile gz, const char *path, char **out, size_t *outlen, cha
 			buf = p;
 			cap *= 2;
 		}
-		int n = gzread(gz, buf + len, (unsigned)(cap - len - 1));
+		/* gzread takes an int's worth at most: ask for 1 GiB at a time */
+		size_t want = cap - len - 1;
+		int n = gzread(gz, buf + len, (unsigned)(want < (1u << 30) ? want : (1u << 30)));
 		if (n < 0) {
 			int saved = errno, zerr;
 			const char *msg = gzerror(gz, &zerr);
+			/* zlib's message starts with the path again: "PATH: reason" */
+			size_t pl = strlen(path);
+			if (strncmp(msg, path, pl) == 0 && strncmp(msg + pl, ": ", 2) == 0)
+				msg += pl + 2;
 			snprintf(err, errlen, "%s: read error: %s", path,
 				 zerr == Z_ERRNO ? strerror(saved) : msg);
 			free(buf);

@@ -1,6 +1,6 @@
 /* bordertrace — the probe engine (see include/bordertrace/engine.h): the
  * probing state machine and the run loop. Its generic parts are files of
- * their own (see engine_int.h and doc/engine.md).
+ * their own (see engine_int.h and doc/probing.md, "Which engine file owns what").
  *
  * Per-target state is a small array of TTL slots: unsent, in flight, waiting
  * for a retry, replied, or given up (a gap), with the attempt count and the

@@ -71,6 +71,13 @@ check 2 "$P: option '--max-ttl' needs a value" "(try '$P trace --help')" -- "$PR
 check 2 "$P: option '-m' needs a value" "(try '$P trace --help')" -- "$PROBE" trace 198.18.0.1 -m
 check 2 "$P: unknown option '-Z'" "(try '$P trace --help')" -- "$PROBE" trace -Z 198.18.0.1
 check 2 "$P: no target given" "(try '$P trace --help')" -- "$PROBE" trace
+# a long option given a value it does not take is named as the long option
+# (getopt reports its short val; an unknown short one in a bundle after a
+# long option is still the short one)
+check 2 "$P: option '--json' takes no value" "(try '$P trace --help')" -- "$PROBE" trace --json=1 198.18.0.1
+check 2 "$P: option '--help' takes no value" "(try '$P trace --help')" -- "$PROBE" trace --help=x
+check 2 "$P: unknown option '-x'" "(try '$P trace --help')" -- "$PROBE" trace --json -xq 198.18.0.1
+check 2 "bordertrace diff: option '--per-vp' takes no value" "(try 'bordertrace diff --help')" -- "$BT" diff --per-vp=x r.jsonl
 check 2 "$P: --rounds: '-1' is not a whole number" "(try '$P run --help')" -- "$PROBE" run --rounds -1 x.campaign
 check 2 "$P: run needs exactly one CAMPAIGN file" "(try '$P run --help')" -- "$PROBE" run
 for opt in --vp --campaign --round; do
