@@ -22,6 +22,7 @@ void bt_campaign_init(bt_campaign *c)
 	memset(c, 0, sizeof(*c));
 	bt_engine_opts_default(&c->eng);
 	c->progress_s = 60;
+	c->v6_max_per_prefix = BT_EXPAND_V6_MAX_PER_PREFIX;
 }
 
 void bt_campaign_free(bt_campaign *c)
@@ -206,7 +207,7 @@ static int check_keys(const ctx *c, const config_setting_t *grp, const char *pre
 }
 
 static const char *const root_keys[] = {
-	"name", "vp", "targets", "exclude", "lab", "prefix_seed", "method", "flow", "flows",
+	"name", "vp", "targets", "exclude", "lab", "prefix_seed", "v6_max_per_prefix", "method", "flow", "flows",
 	"first_ttl", "split_ttl", "max_ttl", "attempts", "wait", "gap_limit", "window", "active",
 	"rate", "dport", "source", "interface", "schedule", "output", "progress", NULL,
 };
@@ -234,6 +235,11 @@ static int parse_what(bt_campaign *cp, const ctx *c, const config_setting_t *roo
 		return -1;
 	if (rc)
 		cp->prefix_seed = (uint32_t)v;
+	if ((rc = get_int(c, root, "v6_max_per_prefix", "v6_max_per_prefix", 1, BT_EXPAND_MAX_TARGETS,
+			  false, &v)) < 0)
+		return -1;
+	if (rc)
+		cp->v6_max_per_prefix = (uint32_t)v;
 	if ((rc = get_str(c, root, "method", "method", false, &s)) < 0)
 		return -1;
 	if (rc && bt_method_parse(s, &cp->eng.method) != 0)
@@ -422,11 +428,19 @@ int bt_campaign_load(bt_campaign *c, const char *path, char *err, size_t errlen)
 int bt_campaign_targets(const bt_campaign *c, bt_targets *out, bt_filter_stats *st,
 			char *err, size_t errlen)
 {
+	return bt_campaign_targets_counted(c, out, st, NULL, err, errlen);
+}
+
+int bt_campaign_targets_counted(const bt_campaign *c, bt_targets *out, bt_filter_stats *st,
+				bt_campaign_list_counts *lists, char *err, size_t errlen)
+{
 	bt_exclude x;
 	bt_exclude_init(&x);
 	char *buf;
 	size_t len;
 	int rc = 0;
+	if (lists != NULL)
+		memset(lists, 0, sizeof(*lists));
 	for (size_t i = 0; rc == 0 && i < c->nexclude_files; i++) {
 		if ((rc = bt_textfile_read(c->exclude_files[i], &buf, &len, err, errlen)) == 0) {
 			rc = bt_exclude_parse(&x, buf, len, c->exclude_files[i], err, errlen);
@@ -434,9 +448,15 @@ int bt_campaign_targets(const bt_campaign *c, bt_targets *out, bt_filter_stats *
 		}
 	}
 	for (size_t i = 0; rc == 0 && i < c->ntarget_files; i++) {
+		size_t from = out->n;
 		if ((rc = bt_textfile_read(c->target_files[i], &buf, &len, err, errlen)) == 0) {
-			rc = bt_expand_parse(out, buf, len, c->target_files[i], c->prefix_seed, err, errlen);
+			rc = bt_expand_parse_capped(out, buf, len, c->target_files[i], c->prefix_seed,
+						    c->v6_max_per_prefix, err, errlen);
 			free(buf);
+		}
+		for (size_t j = from; lists != NULL && j < out->n; j++) {
+			lists->v4[i] += out->a[j].family == AF_INET;
+			lists->v6[i] += out->a[j].family == AF_INET6;
 		}
 	}
 	if (rc == 0) {

@@ -5,7 +5,9 @@
  * stream into a hidden temporary file that becomes "<id>.jsonl" only when the
  * round is complete. Restarted after a crash it removes stale temporary
  * files and goes on with the next slot; a finite schedule counts the complete
- * round files. SIGINT/SIGTERM stop it within a fraction of a second (the
+ * round files. IPv6 targets are loaded, filtered and counted but not probed
+ * (the engine is IPv4-only so far): each round probes the IPv4 ones and says
+ * how many IPv6 ones it left out; a campaign with no IPv4 target is refused. SIGINT/SIGTERM stop it within a fraction of a second (the
  * round in progress is dropped, never half-written); SIGHUP reloads the
  * campaign before the next round, keeping the old one if the new is bad. */
 #include <errno.h>
@@ -17,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -82,8 +85,10 @@ static void usage(FILE *f)
 
 typedef struct campaign_state {
 	bt_campaign c;
-	bt_targets targets;
+	bt_targets targets; /* what a round probes: the IPv4 targets */
+	size_t v6_unprobed; /* IPv6 targets kept by the filter, not probed yet */
 	bt_filter_stats fs;
+	bt_campaign_list_counts lists;
 	char *dir;          /* output/name/vp */
 	int lockfd;
 } campaign_state;
@@ -118,7 +123,21 @@ static int state_load(campaign_state *s, const char *path, const char *vp, long 
 	s->c.eng.vp = s->c.vp;
 	if (rounds >= 0)
 		s->c.rounds = (uint32_t)rounds;
-	if (bt_campaign_targets(&s->c, &s->targets, &s->fs, err, errlen) != 0) {
+	if (bt_campaign_targets_counted(&s->c, &s->targets, &s->fs, &s->lists, err, errlen) != 0) {
+		state_free(s);
+		return -1;
+	}
+	/* Set the IPv6 targets aside before the shuffle, so that the IPv4
+	 * order of a round does not depend on them. */
+	size_t w = 0;
+	for (size_t i = 0; i < s->targets.n; i++)
+		if (s->targets.a[i].family == AF_INET)
+			s->targets.a[w++] = s->targets.a[i];
+	s->v6_unprobed = s->targets.n - w;
+	s->targets.n = w;
+	if (s->targets.n == 0 && s->v6_unprobed > 0) {
+		snprintf(err, errlen, "%s: IPv6 targets (%zu): the engine does not probe IPv6 yet, "
+			 "and no IPv4 target is left to probe", path, s->v6_unprobed);
 		state_free(s);
 		return -1;
 	}
@@ -137,15 +156,46 @@ static int state_load(campaign_state *s, const char *path, const char *vp, long 
 	return 0;
 }
 
-static void describe(const campaign_state *s)
+/* One family's line: what its lists gave, what was kept, what was dropped
+ * and why (the special-purpose ones by address class). */
+static void describe_family(const char *fam, const bt_family_stats *f, bool lab, const char *note)
+{
+	char classes[512] = "";
+	size_t off = 0;
+	for (int c = 0; c < BT_CLASS_COUNT && off < sizeof(classes); c++)
+		if (f->by_class[c])
+			off += (size_t)snprintf(classes + off, sizeof(classes) - off, "%s%s %zu",
+						off ? ", " : " (", bt_addrclass_name((bt_addrclass)c),
+						f->by_class[c]);
+	if (off && off < sizeof(classes) - 1)
+		strcat(classes, ")");
+	logmsg("  %s: %zu from the lists, %zu kept%s; dropped: %zu special-purpose%s%s, "
+	       "%zu on the exclusion lists, %zu duplicates",
+	       fam, f->listed, f->kept, note, f->special, lab ? " or outside the test ranges" : "",
+	       classes, f->excluded, f->duplicates);
+}
+
+static void describe(const campaign_state *s, bool lists)
 {
 	const bt_campaign *c = &s->c;
+	char v6[128] = "";
+	if (s->v6_unprobed)
+		snprintf(v6, sizeof(v6), ", %zu IPv6 targets not probed (the engine does not probe IPv6 yet)",
+			 s->v6_unprobed);
 	logmsg("campaign %s, vp %s: %zu targets (%zu special-purpose%s, %zu excluded, %zu duplicates "
-	       "dropped), %s, %u flow(s), rate %u/s, every %u s%s, %s rounds -> %s",
+	       "dropped)%s, %s, %u flow(s), rate %u/s, every %u s%s, %s rounds -> %s",
 	       c->name, c->vp, s->targets.n, s->fs.special, c->lab ? " or outside the test ranges" : "",
-	       s->fs.excluded, s->fs.duplicates, bt_method_name(c->eng.method), c->eng.nflows,
+	       s->fs.excluded, s->fs.duplicates, v6, bt_method_name(c->eng.method), c->eng.nflows,
 	       c->eng.rate_pps, c->interval_s, c->jitter_ms ? " (jittered)" : "",
 	       c->rounds ? "finite" : "endless", s->dir);
+	for (size_t i = 0; lists && i < c->ntarget_files; i++)
+		logmsg("  list %s: %zu IPv4, %zu IPv6 targets", c->target_files[i], s->lists.v4[i],
+		       s->lists.v6[i]);
+	if (s->fs.v4.listed)
+		describe_family("IPv4", &s->fs.v4, c->lab, "");
+	if (s->fs.v6.listed)
+		describe_family("IPv6", &s->fs.v6, c->lab, s->fs.v6.kept ? " (not probed: the engine "
+				"does not probe IPv6 yet)" : "");
 }
 
 /* ---- one round ---- */
@@ -249,8 +299,11 @@ static int probe_round(campaign_state *s, bt_targets *order, const char *id, rou
 			logmsg("round %s: stopped after %.1f s; the unfinished round was not written", id, secs);
 		return rc > 0 && !r->write_error ? 1 : 2;
 	}
-	char path[BT_ROUND_ID_LEN + 8];
+	char path[BT_ROUND_ID_LEN + 8], v6[96] = "";
 	snprintf(path, sizeof(path), "%s.jsonl", id);
+	if (s->v6_unprobed)
+		snprintf(v6, sizeof(v6), ", %zu IPv6 targets not probed (no IPv6 in the engine yet)",
+			 s->v6_unprobed);
 	double per = st.targets_total ? (double)st.state_bytes_peak / (double)st.targets_total : 0;
 	char steady[64] = "none (every target fit in the window at once)";
 	if (st.run_steady_us > 0)
@@ -259,7 +312,7 @@ static int probe_round(campaign_state *s, bt_targets *order, const char *id, rou
 	logmsg("round %s: %zu targets, %zu traces, %llu probes, %llu replies, %llu foreign replies ignored, "
 	       "%llu late, %llu pcap drops, %llu probes saved (%llu traces filled), %.1f s, %.0f probes/s, "
 	       "steady %s, probing %.1f s, "
-	       "engine state %.1f B/target (peak %.1f KiB, window %llu, spool %.1f MiB) -> %s/%s",
+	       "engine state %.1f B/target (peak %.1f KiB, window %llu, spool %.1f MiB)%s -> %s/%s",
 	       id, order->n, r->ntraces, (unsigned long long)st.probes_sent, (unsigned long long)st.replies,
 	       (unsigned long long)st.foreign, (unsigned long long)st.late,
 	       (unsigned long long)(st.pcap_dropped + st.pcap_ifdropped),
@@ -267,7 +320,7 @@ static int probe_round(campaign_state *s, bt_targets *order, const char *id, rou
 	       secs > 0 ? (double)st.probes_sent / secs : 0.0,
 	       steady, (double)st.run_probing_us / 1e6,
 	       per, (double)st.state_bytes_peak / 1024.0,
-	       (unsigned long long)st.active_max, (double)st.spool_bytes / 1048576.0, s->dir, path);
+	       (unsigned long long)st.active_max, (double)st.spool_bytes / 1048576.0, v6, s->dir, path);
 	return 0;
 }
 
@@ -431,7 +484,7 @@ static bool reload(campaign_state *s, const run_args *a, size_t *complete, int64
 	s->c.eng.vp = s->c.vp[0] ? s->c.vp : NULL;
 	s->c.eng.campaign = s->c.name;
 	s->c.eng.device = s->c.eng.device ? s->c.device : NULL;
-	describe(s);
+	describe(s, false);
 	if (same_dir)
 		return true;
 	*last_slot = INT64_MIN;
@@ -549,7 +602,7 @@ int cmd_run(int argc, char **argv)
 	g_tty = isatty(STDERR_FILENO) == 1;
 	if (state_load(&s, a.path, a.vp, a.rounds, err, sizeof(err)) != 0)
 		return bt_cli_data_error("%s", err);
-	describe(&s);
+	describe(&s, a.check);
 	if (a.check) {
 		state_free(&s);
 		return BT_EXIT_OK;

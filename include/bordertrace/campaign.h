@@ -30,6 +30,7 @@ typedef struct bt_campaign {
 	size_t nexclude_files;
 	bool lab;               /* probe only the test ranges (see expand.h) */
 	uint32_t prefix_seed;   /* the /24 expansion rule's seed (0) */
+	uint32_t v6_max_per_prefix; /* most targets one IPv6 prefix may expand to */
 	bt_engine_opts eng;     /* method, flows, TTLs, attempts, wait, gap limit, rate...;
 				   eng.vp, eng.campaign point into this struct */
 	char *device;           /* "interface", or NULL */
@@ -58,5 +59,15 @@ int bt_campaign_load(bt_campaign *c, const char *path, char *err, size_t errlen)
  * initialised; st receives the counts. 0, or -1 with "file:line: ..." in err. */
 int bt_campaign_targets(const bt_campaign *c, bt_targets *out, bt_filter_stats *st,
 			char *err, size_t errlen);
+
+/* What each target list expanded to, before filtering (for run --check). */
+typedef struct bt_campaign_list_counts {
+	size_t v4[BT_CAMPAIGN_MAX_LISTS], v6[BT_CAMPAIGN_MAX_LISTS];
+} bt_campaign_list_counts;
+
+/* bt_campaign_targets, also counting each list's targets by family (lists
+ * may be NULL). */
+int bt_campaign_targets_counted(const bt_campaign *c, bt_targets *out, bt_filter_stats *st,
+				bt_campaign_list_counts *lists, char *err, size_t errlen);
 
 #endif

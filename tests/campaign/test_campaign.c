@@ -1,5 +1,6 @@
-/* Unit tests: campaign files (libconfig) with their errors, the /24
- * expansion rule, exclusion lists and the special-purpose filter. */
+/* Unit tests: campaign files (libconfig) with their errors, the /24 and
+ * /48 expansion rules, exclusion lists and the special-purpose filter, for
+ * IPv4, IPv6 and lists mixing both. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -30,6 +31,7 @@ static const char *good =
 	"gap_limit = 4;\n"
 	"rate = 5000;\n"
 	"split_ttl = 6;\n"
+	"v6_max_per_prefix = 256;\n"
 	"schedule = { interval = 3600; jitter = 30.5; rounds = 24; };\n"
 	"output = \"rounds\";\n";
 
@@ -57,6 +59,7 @@ static void test_parse_good(void **state)
 	assert_int_equal(c.eng.gap_limit, 4);
 	assert_int_equal(c.eng.rate_pps, 5000);
 	assert_int_equal(c.eng.split_ttl, 6);
+	assert_int_equal(c.v6_max_per_prefix, 256);
 	assert_int_equal(c.interval_s, 3600);
 	assert_int_equal(c.jitter_ms, 30500);
 	assert_int_equal(c.rounds, 24);
@@ -73,6 +76,7 @@ static void test_parse_good(void **state)
 	assert_int_equal(c.eng.wait_us, 1000000);
 	assert_int_equal(c.rounds, 0);
 	assert_false(c.lab);
+	assert_int_equal(c.v6_max_per_prefix, 65536);
 	assert_null(c.eng.vp);
 	assert_string_equal(c.target_files[0], "t");
 	bt_campaign_free(&c);
@@ -110,6 +114,9 @@ static void test_parse_errors(void **state)
 		{ "%s\nschedule={interval=60;};\nsource=\"2001:db8::1\";\n", "f.campaign:3: field 'source'" },
 		{ "%s\nschedule={interval=60;};\nlab=1;\n", "f.campaign:3: field 'lab': expected true or false" },
 		{ "%s\nschedule={interval=60;};\nflow=4000;\nflows=200;\n", "field 'flows': flow + flows" },
+		{ "%s\nschedule={interval=60;};\nv6_max_per_prefix=0;\n", "f.campaign:3: field 'v6_max_per_prefix': expected an integer 1..16777216, got 0" },
+		{ "%s\nschedule={interval=60;};\nv6_max_per_prefix=16777217;\n", "f.campaign:3: field 'v6_max_per_prefix'" },
+		{ "%s\nschedule={interval=60;};\nv6_max_per_prefix=\"all\";\n", "f.campaign:3: field 'v6_max_per_prefix': expected an integer" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char txt[512], err[512] = "";
@@ -199,7 +206,6 @@ static void test_expand(void **state)
 		{ "198.18.0.1\n198.18.0.1/24\n", "t.txt:2: '198.18.0.1/24'" },
 		{ "198.18.0.0/33\n", "t.txt:1: '198.18.0.0/33'" },
 		{ "\n\n198.0.0.0/7\n", "t.txt:3: '198.0.0.0/7': prefixes shorter than /8" },
-		{ "2001:db8::/48\n", "t.txt:1: '2001:db8::/48': only IPv4" },
 		{ "example.org\n", "t.txt:1: 'example.org'" },
 		{ "198.18.0.1 198.18.0.2\n", "t.txt:1:" },
 	};
@@ -277,14 +283,17 @@ static void test_filter(void **state)
 			add(&t, list[i]);
 		bt_expand_filter(&t, &x, lab, &st);
 		assert_int_equal(st.duplicates, 1);
-		assert_int_equal(st.not_ipv4, 1);
+		assert_int_equal(st.v4.listed, 14);
+		assert_int_equal(st.v6.listed, 1);
 		if (lab) {
 			/* only the test ranges; the public 8.8.8.8 is refused too */
-			assert_int_equal(t.n, 3);
+			assert_int_equal(t.n, 4);
 			assert_string_equal(fmt(&t.a[0]), "198.18.0.1");
 			assert_string_equal(fmt(&t.a[1]), "198.51.100.7");
 			assert_string_equal(fmt(&t.a[2]), "203.0.113.9");
+			assert_string_equal(fmt(&t.a[3]), "2001:db8::1"); /* IPv6 documentation */
 			assert_int_equal(st.excluded, 1); /* 198.18.5.5 */
+			assert_int_equal(st.v4.by_class[BT_CLASS_PUBLIC], 2); /* 8.8.8.8, 1.1.1.1 */
 		} else {
 			/* only public addresses, opt-outs removed */
 			assert_int_equal(t.n, 1);
@@ -292,7 +301,7 @@ static void test_filter(void **state)
 			assert_int_equal(st.excluded, 1); /* 1.1.1.1 */
 		}
 		assert_int_equal(st.kept, t.n);
-		assert_int_equal(st.kept + st.special + st.excluded + st.duplicates + st.not_ipv4,
+		assert_int_equal(st.kept + st.special + st.excluded + st.duplicates,
 				 sizeof(list) / sizeof(list[0]));
 		bt_targets_free(&t);
 	}
@@ -321,6 +330,285 @@ static void test_shuffle(void **state)
 	for (int i = 0; i < 256; i++)
 		assert_int_equal(seen[i], 1); /* a permutation */
 	assert_true(moved > 200);
+	bt_targets_free(&a);
+	bt_targets_free(&b);
+}
+
+static bt_u128 v6(const char *s)
+{
+	uint8_t b[16];
+	assert_int_equal(inet_pton(AF_INET6, s, b), 1);
+	return bt_u128_from_bytes(b);
+}
+
+static const char *fmt6(bt_u128 v)
+{
+	bt_addr a = { .family = AF_INET6 };
+	bt_u128_to_bytes(v, a.bytes);
+	return fmt(&a);
+}
+
+static void test_pick6_rule(void **state)
+{
+	(void)state;
+	/* Pinned values: the IPv6 rule is part of the campaign format too
+	 * (doc/campaign.md gives these as its examples). */
+	assert_true(bt_expand_hash6(v6("2001:db8::"), 0) == 0x97c619ae06e1e272ULL);
+	assert_true(bt_expand_hash6(v6("2001:db8::"), 7) == 0x0d08796030d38d42ULL);
+	/* up to /64: ::1 of each /48, of the /49../64 itself; no hash, any seed */
+	for (uint32_t seed = 0; seed < 3; seed++) {
+		assert_string_equal(fmt6(bt_expand_pick6(v6("2001:db8:1::"), 48, seed)), "2001:db8:1::1");
+		assert_string_equal(fmt6(bt_expand_pick6(v6("2001:db8:1::"), 32, seed)), "2001:db8:1::1");
+		assert_string_equal(fmt6(bt_expand_pick6(v6("2001:db8:1:100::"), 56, seed)), "2001:db8:1:100::1");
+		assert_string_equal(fmt6(bt_expand_pick6(v6("2001:db8:1:2::"), 64, seed)), "2001:db8:1:2::1");
+		assert_string_equal(fmt6(bt_expand_pick6(v6("2001:db8:1:2::9"), 128, seed)), "2001:db8:1:2::9");
+	}
+	/* longer: the hash, never the all-zero interface id */
+	assert_string_equal(fmt6(bt_expand_pick6(v6("2001:db8::"), 127, 0)), "2001:db8::"); /* h6 even */
+	assert_string_equal(fmt6(bt_expand_pick6(v6("2001:db8:5::ff00"), 120, 0)), "2001:db8:5::ff6b");
+	assert_string_equal(fmt6(bt_expand_pick6(v6("2001:db8:5::"), 96, 0)), "2001:db8:5::e0ee:b38d");
+	assert_string_equal(fmt6(bt_expand_pick6(v6("2001:db8:5::"), 65, 0)), "2001:db8:5:0:4a5a:56ea:9694:5ca3");
+	for (uint32_t seed = 0; seed < 200; seed++) {
+		bt_u128 p = bt_expand_pick6(v6("2001:db8:5::ff00"), 120, seed);
+		assert_true(p.hi == v6("2001:db8:5::").hi && p.lo > 0xff00 && p.lo <= 0xffff);
+		p = bt_expand_pick6(v6("2001:db8:5::8"), 126, seed);
+		assert_true(p.lo >= 9 && p.lo <= 11);
+		p = bt_expand_pick6(v6("2001:db8:5::8"), 127, seed);
+		assert_true(p.lo == 8 || p.lo == 9);
+		p = bt_expand_pick6(v6("2001:db8:5:0:8000::"), 65, seed);
+		assert_true(p.hi == v6("2001:db8:5::").hi && p.lo > 0x8000000000000000ULL);
+	}
+}
+
+/* Expands txt (cap v6_max) and checks the addresses, in order. */
+static void expect_list(const char *txt, uint32_t v6_max, const char *const *want, size_t n)
+{
+	bt_targets t;
+	char err[256] = "";
+	bt_targets_init(&t);
+	if (bt_expand_parse_capped(&t, txt, strlen(txt), "t.txt", 0, v6_max, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(t.n, n);
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(fmt(&t.a[i]), want[i]);
+	bt_targets_free(&t);
+}
+
+static void test_expand6(void **state)
+{
+	(void)state;
+	const char *const w46[] = { "2001:db8::1", "2001:db8:1::1", "2001:db8:2::1", "2001:db8:3::1" };
+	expect_list("2001:db8::/46\n", 4, w46, 4); /* exactly at the cap */
+	const char *const w48[] = { "2001:db8:7::1" };
+	expect_list("2001:db8:7::/48", 1, w48, 1);
+	const char *const w56[] = { "2001:db8:7:ab00::1" };
+	expect_list("2001:db8:7:ab00::/56", 1, w56, 1);
+	const char *const w64[] = { "2001:db8:7:ab01::1" };
+	expect_list("2001:db8:7:ab01::/64\n", 1, w64, 1);
+	const char *const w127[] = { "2001:db8::" };
+	expect_list("2001:db8::/127", 1, w127, 1);
+	const char *const w128[] = { "2001:db8::42" };
+	expect_list("2001:db8::42/128\n", 1, w128, 1);
+	/* mixed families keep the list's order; comments, CRLF, spaces */
+	const char *const wmix[] = { "198.18.7.7", "2001:db8:8::1", "2001:db8:9::1", "198.18.0.162", "2001:db8::5" };
+	expect_list("198.18.7.7\n2001:db8:8::/47 # two /48s\r\n\n  198.18.0.0/24\n2001:db8::5\n",
+		    65536, wmix, 5);
+
+	/* the default cap: a /32 is 65,536 targets, a /31 is refused */
+	bt_targets t;
+	char err[256];
+	bt_targets_init(&t);
+	assert_int_equal(bt_expand_parse(&t, "2001:db8::/32", 13, "t", 0, err, sizeof(err)), 0);
+	assert_int_equal(t.n, 65536);
+	assert_string_equal(fmt(&t.a[65535]), "2001:db8:ffff::1");
+	bt_targets_free(&t);
+
+	const struct { const char *txt; uint32_t cap; const char *want; } bad[] = {
+		{ "2001:db8::/31\n", 65536, "t.txt:1: '2001:db8::/31': 131072 targets (one per /48) is more than v6_max_per_prefix = 65536" },
+		{ "2001:db8::1\n2001:db8::/45\n", 4, "t.txt:2: '2001:db8::/45': 8 targets (one per /48) is more than v6_max_per_prefix = 4" },
+		{ "2001:db8::1/48\n", 65536, "t.txt:1: '2001:db8::1/48': host bits set" },
+		{ "2001:db8:0:1::/48\n", 65536, "t.txt:1: '2001:db8:0:1::/48': host bits set" },
+		{ "2001:db8::/129\n", 65536, "t.txt:1: '2001:db8::/129': bad prefix length (IPv4 /0../32, IPv6 /0../128)" },
+		{ "198.18.0.0/33\n", 65536, "t.txt:1: '198.18.0.0/33': bad prefix length" },
+		{ "2000::/15\n", 1u << 24, "t.txt:1: '2000::/15': IPv6 prefixes shorter than /16 are refused" },
+		{ "::/0\n", 65536, "t.txt:1: '::/0': IPv6 prefixes shorter than /16" },
+		{ "::ffff:198.18.0.1\n", 65536, "t.txt:1: '::ffff:198.18.0.1': an IPv4-mapped IPv6 address is never on the wire: write the IPv4 address (198.18.0.1)" },
+		{ "::ffff:198.18.0.0/120\n", 65536, "t.txt:1: '::ffff:198.18.0.0/120': an IPv4-mapped" },
+		{ "fe80::1%eth0\n", 65536, "t.txt:1: 'fe80::1%eth0': a zone id ('%...') names a link" },
+		{ "2001:db8::%1/64\n", 65536, "t.txt:1: '2001:db8::%1/64': a zone id" },
+		{ "2001:db8:::1\n", 65536, "t.txt:1: '2001:db8:::1': not an address" },
+		{ "2001:db8::g\n", 65536, "t.txt:1: '2001:db8::g': not an address" },
+		{ "2001:db8::/48/48\n", 65536, "t.txt:1: '2001:db8::/48/48': bad prefix length" },
+		{ "2001:db8::/ 48\n", 65536, "t.txt:1:" },
+		{ "[2001:db8::1]\n", 65536, "t.txt:1: '[2001:db8::1]': not an address" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		bt_targets_init(&t);
+		err[0] = '\0';
+		int rc = bt_expand_parse_capped(&t, bad[i].txt, strlen(bad[i].txt), "t.txt", 0, bad[i].cap,
+						err, sizeof(err));
+		if (rc != -1 || strstr(err, bad[i].want) == NULL)
+			fail_msg("case %zu: rc %d, err '%s', want '%s'", i, rc, err, bad[i].want);
+		bt_targets_free(&t);
+	}
+	/* IPv4 values are untouched by the IPv6 rule (pinned in test_pick_rule too) */
+	bt_targets_init(&t);
+	assert_int_equal(bt_expand_parse(&t, "2001:db8::/48\n198.18.0.0/24\n", 27, "t", 0, err, sizeof(err)), 0);
+	assert_string_equal(fmt(&t.a[1]), "198.18.0.162");
+	bt_targets_free(&t);
+}
+
+static void test_exclude6(void **state)
+{
+	(void)state;
+	const char *txt = "2001:db8:1::/48\n2001:db8:5::5/48 # host bits: whole /48\n"
+			  "2001:db8:1:ffff::/64 # inside the first\n2001:db8:6::/48 # adjacent: merged\n"
+			  "::ffff:198.18.3.0/120 # the IPv4 198.18.3.0/24\n2001:db8:9::9\n";
+	bt_exclude x;
+	char err[256];
+	bt_exclude_init(&x);
+	if (bt_exclude_parse(&x, txt, strlen(txt), "x", err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	bt_exclude_finish(&x);
+	assert_int_equal(x.n6, 3); /* 1::/48, 5::-6:ffff.., 9::9 */
+	assert_int_equal(x.n, 1);
+	assert_true(bt_exclude_has(&x, v4("198.18.3.77")));
+	assert_false(bt_exclude_has(&x, v4("198.18.4.0")));
+	assert_true(bt_exclude_has6(&x, v6("2001:db8:1::")));
+	assert_true(bt_exclude_has6(&x, v6("2001:db8:1:ffff:ffff:ffff:ffff:ffff")));
+	assert_false(bt_exclude_has6(&x, v6("2001:db8:0:ffff:ffff:ffff:ffff:ffff")));
+	assert_false(bt_exclude_has6(&x, v6("2001:db8:2::")));
+	assert_false(bt_exclude_has6(&x, v6("2001:db8:4:ffff:ffff:ffff:ffff:ffff")));
+	assert_true(bt_exclude_has6(&x, v6("2001:db8:5::")));
+	assert_true(bt_exclude_has6(&x, v6("2001:db8:6:ffff::1")));
+	assert_false(bt_exclude_has6(&x, v6("2001:db8:7::")));
+	assert_true(bt_exclude_has6(&x, v6("2001:db8:9::9")));
+	assert_false(bt_exclude_has6(&x, v6("2001:db8:9::8")));
+	assert_false(bt_exclude_has6(&x, v6("2001:db8:9::a")));
+	bt_addr a;
+	assert_int_equal(bt_addr_parse("2001:db8:5::1", &a), 0);
+	assert_true(bt_exclude_has_addr(&x, &a));
+	assert_int_equal(bt_addr_parse("198.18.3.1", &a), 0);
+	assert_true(bt_exclude_has_addr(&x, &a));
+	bt_exclude_free(&x);
+
+	/* refusals name the list and line */
+	const struct { const char *txt; const char *want; } bad[] = {
+		{ "2001:db8::1\nfe80::1%eth0\n", "x.txt:2: 'fe80::1%eth0': a zone id" },
+		{ "2001:db8::/129\n", "x.txt:1: '2001:db8::/129': bad prefix length" },
+		{ "2001:db8::zz\n", "x.txt:1: '2001:db8::zz': not an address" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		bt_exclude_init(&x);
+		err[0] = '\0';
+		int rc = bt_exclude_parse(&x, bad[i].txt, strlen(bad[i].txt), "x.txt", err, sizeof(err));
+		if (rc != -1 || strstr(err, bad[i].want) == NULL)
+			fail_msg("case %zu: rc %d, err '%s', want '%s'", i, rc, err, bad[i].want);
+		bt_exclude_free(&x);
+	}
+	/* short prefixes are fine in an exclusion list; the top merges without wrapping */
+	bt_exclude_init(&x);
+	assert_int_equal(bt_exclude_parse(&x, "ffff::/16\nffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff\n::/128\n::/0\n",
+					  strlen("ffff::/16\nffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff\n::/128\n::/0\n"), "x", err, sizeof(err)), 0);
+	bt_exclude_finish(&x);
+	assert_int_equal(x.n6, 1);
+	assert_true(bt_exclude_has6(&x, v6("::")));
+	assert_true(bt_exclude_has6(&x, v6("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff")));
+	bt_exclude_free(&x);
+	bt_exclude_init(&x);
+	assert_int_equal(bt_exclude_parse(&x, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff\nfffe::/16\n::\n",
+					  strlen("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff\nfffe::/16\n::\n"), "x", err, sizeof(err)), 0);
+	bt_exclude_finish(&x);
+	assert_int_equal(x.n6, 3);
+	assert_false(bt_exclude_has6(&x, v6("::1")));
+	assert_false(bt_exclude_has6(&x, v6("ffff::")));
+	assert_true(bt_exclude_has6(&x, v6("fffe:1::")));
+	bt_exclude_free(&x);
+}
+
+static void test_filter6(void **state)
+{
+	(void)state;
+	const char *list[] = { "2001:db8::1", "2001:2::1", "3fff::1", "2606:4700::1", "fe80::1",
+			       "fc00::1", "::1", "ff02::1", "2002:c612::1", "64:ff9b::c612:1",
+			       "2001:4:112::1", "2400:cb00::1", "2001:db8::1", "198.18.0.1", "8.8.8.8",
+			       "2001::1", "::" };
+	size_t n = sizeof(list) / sizeof(list[0]);
+	bt_exclude x;
+	char err[64];
+	bt_exclude_init(&x);
+	assert_int_equal(bt_exclude_parse(&x, "2400:cb00::/32\n8.8.8.0/24\n", 26, "x", err, sizeof(err)), 0);
+	bt_exclude_finish(&x);
+	for (int lab = 0; lab <= 1; lab++) {
+		bt_targets t;
+		bt_filter_stats st;
+		bt_targets_init(&t);
+		for (size_t i = 0; i < n; i++)
+			add(&t, list[i]);
+		bt_expand_filter(&t, &x, lab, &st);
+		assert_int_equal(st.v4.listed, 2);
+		assert_int_equal(st.v6.listed, n - 2);
+		assert_int_equal(st.v6.duplicates, 1);
+		const bt_family_stats *f = &st.v6;
+		assert_int_equal(f->by_class[BT_CLASS_LINK_LOCAL], 1);
+		assert_int_equal(f->by_class[BT_CLASS_ULA], 1);
+		assert_int_equal(f->by_class[BT_CLASS_LOOPBACK], 1);
+		assert_int_equal(f->by_class[BT_CLASS_MULTICAST], 1);
+		assert_int_equal(f->by_class[BT_CLASS_6TO4], 1);
+		assert_int_equal(f->by_class[BT_CLASS_NAT64], 1);
+		assert_int_equal(f->by_class[BT_CLASS_TEREDO], 1);
+		assert_int_equal(f->by_class[BT_CLASS_UNSPECIFIED], 1);
+		if (lab) {
+			assert_int_equal(t.n, 4);
+			assert_string_equal(fmt(&t.a[0]), "2001:db8::1");
+			assert_string_equal(fmt(&t.a[1]), "2001:2::1");
+			assert_string_equal(fmt(&t.a[2]), "3fff::1");
+			assert_string_equal(fmt(&t.a[3]), "198.18.0.1");
+			/* public space is outside the test ranges: refused before the opt-out */
+			assert_int_equal(f->by_class[BT_CLASS_PUBLIC], 3);
+			assert_int_equal(f->excluded, 0);
+			assert_int_equal(st.v4.by_class[BT_CLASS_PUBLIC], 1);
+		} else {
+			assert_int_equal(t.n, 2);
+			assert_string_equal(fmt(&t.a[0]), "2606:4700::1");
+			assert_string_equal(fmt(&t.a[1]), "2001:4:112::1"); /* AS112: globally reachable */
+			assert_int_equal(f->excluded, 1); /* 2400:cb00::1 */
+			assert_int_equal(st.v4.excluded, 1); /* 8.8.8.8 */
+			assert_int_equal(f->by_class[BT_CLASS_DOCUMENTATION], 2);
+			assert_int_equal(f->by_class[BT_CLASS_BENCHMARKING], 1);
+		}
+		assert_int_equal(st.kept, t.n);
+		assert_int_equal(st.v4.kept + st.v6.kept, t.n);
+		assert_int_equal(f->kept + f->special + f->excluded + f->duplicates, f->listed);
+		assert_int_equal(st.kept + st.special + st.excluded + st.duplicates, n);
+		bt_targets_free(&t);
+	}
+	bt_exclude_free(&x);
+}
+
+static void test_shuffle6(void **state)
+{
+	(void)state;
+	/* the shuffle is family-blind: a permutation of a mixed list, reproducible */
+	bt_targets a, b;
+	char err[128];
+	bt_targets_init(&a);
+	bt_targets_init(&b);
+	const char *txt = "2001:db8::/40\n198.18.0.0/16\n";
+	assert_int_equal(bt_expand_parse(&a, txt, strlen(txt), "t", 0, err, sizeof(err)), 0);
+	assert_int_equal(bt_expand_parse(&b, txt, strlen(txt), "t", 0, err, sizeof(err)), 0);
+	assert_int_equal(a.n, 512);
+	bt_expand_shuffle(&a, 42);
+	bt_expand_shuffle(&b, 42);
+	assert_memory_equal(a.a, b.a, a.n * sizeof(bt_addr));
+	size_t v6first = 0;
+	for (size_t i = 0; i < 256; i++)
+		v6first += a.a[i].family == AF_INET6;
+	assert_true(v6first > 64 && v6first < 192); /* the families are interleaved */
+	bt_filter_stats st;
+	bt_expand_filter(&b, NULL, true, &st); /* a permutation has no duplicates */
+	assert_int_equal(st.duplicates, 0);
+	assert_int_equal(b.n, 512);
 	bt_targets_free(&a);
 	bt_targets_free(&b);
 }
@@ -360,6 +648,52 @@ static void test_campaign_files(void **state)
 	bt_targets_free(&t);
 	bt_campaign_free(&c);
 
+	/* mixed families: each list counted, the campaign's cap applied */
+	snprintf(p, sizeof(p), "%s/t6.txt", dir);
+	write_file(p, "2001:db8::/47\nfe80::1\n2001:db8:1::1\n198.18.0.9\n");
+	snprintf(p, sizeof(p), "%s/x.txt", dir);
+	write_file(p, "198.18.1.0/24\n2001:db8:1::/48\n");
+	snprintf(p, sizeof(p), "%s/c.campaign", dir);
+	write_file(p, "name=\"c\"; vp=\"v\"; targets=[\"t.txt\", \"t6.txt\"]; exclude=[\"x.txt\"]; lab=true;\n"
+		      "v6_max_per_prefix=2; output=\"out\"; schedule={interval=2;};\n");
+	if (bt_campaign_load(&c, p, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	bt_campaign_list_counts lc;
+	bt_targets_init(&t);
+	if (bt_campaign_targets_counted(&c, &t, &st, &lc, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(lc.v4[0], 5);
+	assert_int_equal(lc.v6[0], 0);
+	assert_int_equal(lc.v4[1], 1);
+	assert_int_equal(lc.v6[1], 4);
+	/* IPv4: 3 kept as above, the 198.18.0.9 of t6.txt a duplicate; IPv6:
+	 * 2001:db8::1 kept, 2001:db8:1::1 excluded (twice: once a duplicate),
+	 * fe80::1 link-local */
+	assert_int_equal(st.v4.kept, 3);
+	assert_int_equal(st.v4.duplicates, 1);
+	assert_int_equal(st.v6.listed, 4);
+	assert_int_equal(st.v6.kept, 1);
+	assert_int_equal(st.v6.excluded, 1);
+	assert_int_equal(st.v6.duplicates, 1);
+	assert_int_equal(st.v6.by_class[BT_CLASS_LINK_LOCAL], 1);
+	assert_int_equal(t.n, 4);
+	assert_string_equal(fmt(&t.a[3]), "2001:db8::1");
+	bt_targets_free(&t);
+	bt_campaign_free(&c);
+	/* over the campaign's cap: the list and line named */
+	snprintf(p, sizeof(p), "%s/t6.txt", dir);
+	write_file(p, "2001:db8::/48\n2001:db8::/46\n");
+	snprintf(p, sizeof(p), "%s/c.campaign", dir);
+	assert_int_equal(bt_campaign_load(&c, p, err, sizeof(err)), 0);
+	bt_targets_init(&t);
+	assert_int_equal(bt_campaign_targets(&c, &t, &st, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "/t6.txt:2: '2001:db8::/46': 4 targets (one per /48) is more than v6_max_per_prefix = 2"));
+	bt_targets_free(&t);
+	bt_campaign_free(&c);
+	snprintf(p, sizeof(p), "%s/c.campaign", dir);
+	write_file(p, "name=\"c\"; vp=\"v\"; targets=\"t.txt\"; exclude=[\"x.txt\"]; lab=true;\n"
+		      "output=\"out\"; schedule={interval=2;};\n");
+
 	/* a bad list names its own file and line */
 	snprintf(p, sizeof(p), "%s/t.txt", dir);
 	write_file(p, "198.18.200.0/24\n198.18.0.1/16\n");
@@ -398,6 +732,11 @@ int main(void)
 		cmocka_unit_test(test_exclude),
 		cmocka_unit_test(test_filter),
 		cmocka_unit_test(test_shuffle),
+		cmocka_unit_test(test_pick6_rule),
+		cmocka_unit_test(test_expand6),
+		cmocka_unit_test(test_exclude6),
+		cmocka_unit_test(test_filter6),
+		cmocka_unit_test(test_shuffle6),
 		cmocka_unit_test(test_campaign_files),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

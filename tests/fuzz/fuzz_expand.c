@@ -1,14 +1,16 @@
 /* bordertrace — fuzz target: a campaign's target and exclusion lists
- * (prober/expand.c): addresses and prefixes, the one-address-per-/24 rule,
- * the exclusion ranges, the special-purpose/lab filter and the shuffle.
+ * (prober/expand.c): IPv4 and IPv6 addresses and prefixes, the
+ * one-address-per-/24 and per-/48 rules, the exclusion ranges, the
+ * special-purpose/lab filter and the shuffle.
  *
  * Input: byte 0 sets lab mode (bit 0) and the expansion seed; the rest is
  * read both as a target list and as an exclusion list, then the targets are
  * filtered by the exclusions and shuffled. Properties: refusals name list and
- * line; every filtered-out target is counted once in the stats; no kept
- * target is excluded; in lab mode every kept target is in a test range; the
- * shuffle is a permutation. */
-#include <arpa/inet.h>
+ * line (IPv6 prefixes under a small cap, 64 per prefix, so that its edge is
+ * reached); no target is IPv4-mapped; exclusion ranges of
+ * both families are sorted and disjoint; every filtered-out target is counted
+ * once in the stats, per family; no kept target is excluded; in lab mode
+ * every kept target is in a test range; the shuffle is a permutation. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,9 +41,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bt_targets t;
 	bt_targets_init(&t);
 	err[0] = '\0';
-	int trc = bt_expand_parse(&t, buf, len, "t.txt", seed, err, sizeof(err));
+	int trc = bt_expand_parse_capped(&t, buf, len, "t.txt", seed, 64, err, sizeof(err));
 	if (trc != 0 && strncmp(err, "t.txt:", 6) != 0)
 		abort();
+	for (size_t i = 0; i < t.n; i++) {
+		bt_addr v4;
+		if (bt_addrclass_unmap(&t.a[i], &v4))
+			abort();
+	}
 
 	bt_exclude x;
 	bt_exclude_init(&x);
@@ -53,6 +60,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 1; i < x.n; i++) /* sorted, merged, disjoint */
 		if (x.r[i - 1][1] >= x.r[i][0] || x.r[i][0] > x.r[i][1])
 			abort();
+	for (size_t i = 0; i < x.n6; i++) {
+		const bt_u128 *r = x.r6[i], *p = i ? x.r6[i - 1] : NULL;
+		if (r[0].hi > r[1].hi || (r[0].hi == r[1].hi && r[0].lo > r[1].lo))
+			abort();
+		if (p && (p[1].hi > r[0].hi || (p[1].hi == r[0].hi && p[1].lo >= r[0].lo)))
+			abort();
+	}
 
 	if (trc == 0) {
 		size_t before = t.n;
@@ -60,11 +74,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memset(&st, 0, sizeof(st));
 		bt_expand_filter(&t, xrc == 0 ? &x : NULL, lab, &st);
 		if (st.kept != t.n ||
-		    st.kept + st.special + st.excluded + st.duplicates + st.not_ipv4 != before)
+		    st.kept + st.special + st.excluded + st.duplicates != before ||
+		    st.v4.listed + st.v6.listed != before || st.v4.kept + st.v6.kept != st.kept)
 			abort();
+		const bt_family_stats *fs[2] = { &st.v4, &st.v6 };
+		for (int f = 0; f < 2; f++) {
+			size_t classes = 0;
+			for (int c = 0; c < BT_CLASS_COUNT; c++)
+				classes += fs[f]->by_class[c];
+			if (fs[f]->kept + fs[f]->special + fs[f]->excluded + fs[f]->duplicates != fs[f]->listed ||
+			    classes != fs[f]->special)
+				abort();
+		}
 		for (size_t i = 0; i < t.n; i++) {
-			uint32_t a = ntohl(bt_addr_v4(&t.a[i]));
-			if ((xrc == 0 && bt_exclude_has(&x, a)) || (lab && !bt_addrclass_is_test_range(bt_addrclass_of(&t.a[i], NULL, NULL, NULL))))
+			bt_addrclass c = bt_addrclass_of(&t.a[i], NULL, NULL, NULL);
+			if ((xrc == 0 && bt_exclude_has_addr(&x, &t.a[i])) ||
+			    (lab ? !bt_addrclass_is_test_range(c) : c != BT_CLASS_PUBLIC))
 				abort();
 		}
 		bt_addr *copy = NULL;
