@@ -5,11 +5,12 @@
  * stream into a hidden temporary file that becomes "<id>.jsonl" only when the
  * round is complete. Restarted after a crash it removes stale temporary
  * files and goes on with the next slot; a finite schedule counts the complete
- * round files. IPv6 targets are loaded, filtered and counted but not probed
- * (the engine is IPv4-only so far): each round probes the IPv4 ones and says
- * how many IPv6 ones it left out; a campaign with no IPv4 target is refused. SIGINT/SIGTERM stop it within a fraction of a second (the
+ * round files. SIGINT/SIGTERM stop it within a fraction of a second (the
  * round in progress is dropped, never half-written); SIGHUP reloads the
- * campaign before the next round, keeping the old one if the new is bad. */
+ * campaign before the next round, keeping the old one if the new is bad.
+ * IPv6 targets are loaded, filtered and counted but not probed (the engine
+ * is IPv4-only so far): each round probes the IPv4 ones and says how many
+ * IPv6 ones it left out; a campaign with no IPv4 target is refused. */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>

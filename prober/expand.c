@@ -102,16 +102,25 @@ struct parse_ctx {
 	size_t errlen;
 };
 
+/* Room for one more element in an array holding n of *cap: the array
+ * (moved or not), or NULL when memory runs out (the old one kept). */
+static void *reserve(void *p, size_t n, size_t *cap, size_t elem, size_t first)
+{
+	if (n < *cap)
+		return p;
+	size_t nc = *cap ? *cap * 2 : first;
+	void *np = realloc(p, nc * elem);
+	if (np != NULL)
+		*cap = nc;
+	return np;
+}
+
 static int grow(bt_targets *t)
 {
-	if (t->n == t->cap) {
-		size_t nc = t->cap ? t->cap * 2 : 256;
-		bt_addr *na = realloc(t->a, nc * sizeof(*na));
-		if (na == NULL)
-			return -1;
-		t->a = na;
-		t->cap = nc;
-	}
+	bt_addr *a = reserve(t->a, t->n, &t->cap, sizeof(*t->a), 256);
+	if (a == NULL)
+		return -1;
+	t->a = a;
 	return 0;
 }
 
@@ -254,14 +263,10 @@ void bt_exclude_free(bt_exclude *x)
 
 int bt_exclude_add(bt_exclude *x, uint32_t start, uint32_t end)
 {
-	if (x->n == x->cap) {
-		size_t nc = x->cap ? x->cap * 2 : 64;
-		uint32_t(*nr)[2] = realloc(x->r, nc * sizeof(*nr));
-		if (nr == NULL)
-			return -1;
-		x->r = nr;
-		x->cap = nc;
-	}
+	uint32_t(*r)[2] = reserve(x->r, x->n, &x->cap, sizeof(*x->r), 64);
+	if (r == NULL)
+		return -1;
+	x->r = r;
 	x->r[x->n][0] = start;
 	x->r[x->n][1] = end;
 	x->n++;
@@ -271,14 +276,10 @@ int bt_exclude_add(bt_exclude *x, uint32_t start, uint32_t end)
 
 int bt_exclude_add6(bt_exclude *x, bt_u128 start, bt_u128 end)
 {
-	if (x->n6 == x->cap6) {
-		size_t nc = x->cap6 ? x->cap6 * 2 : 64;
-		bt_u128(*nr)[2] = realloc(x->r6, nc * sizeof(*nr));
-		if (nr == NULL)
-			return -1;
-		x->r6 = nr;
-		x->cap6 = nc;
-	}
+	bt_u128(*r)[2] = reserve(x->r6, x->n6, &x->cap6, sizeof(*x->r6), 64);
+	if (r == NULL)
+		return -1;
+	x->r6 = r;
 	x->r6[x->n6][0] = start;
 	x->r6[x->n6][1] = end;
 	x->n6++;

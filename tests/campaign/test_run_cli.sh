@@ -76,19 +76,20 @@ expect 1 "IPv6 targets (3): the engine does not probe IPv6 yet" -- run --rounds 
 [[ -e $T/v6out ]] && { echo "FAIL: run with IPv6 targets only made its output directory"; fail=1; }
 echo "${mixed/lab = true; /lab = true; v6_max_per_prefix = 1; }" >"$T/cap.campaign"
 expect 1 "t6.txt:1: '2001:db8::/47': 2 targets (one per /48) is more than v6_max_per_prefix = 1" -- run --check "$T/cap.campaign"
-printf '2001:db8::1\n\nfe80::1%%eth0\n' >"$T/t6.txt"
-expect 1 "t6.txt:3: 'fe80::1%eth0': a zone id" -- run --check "$T/mixed.campaign"
-printf '::ffff:198.18.0.1\n' >"$T/t6.txt"
-expect 1 "t6.txt:1: '::ffff:198.18.0.1': an IPv4-mapped IPv6 address is never on the wire: write the IPv4 address (198.18.0.1)" -- run --check "$T/mixed.campaign"
-printf '2001:db8::/129\n' >"$T/t6.txt"
-expect 1 "t6.txt:1: '2001:db8::/129': bad prefix length" -- run --check "$T/mixed.campaign"
-printf '2001:db8::1/64\n' >"$T/t6.txt"
-expect 1 "t6.txt:1: '2001:db8::1/64': host bits set" -- run --check "$T/mixed.campaign"
-printf '2000::/15\n' >"$T/t6.txt"
-expect 1 "t6.txt:1: '2000::/15': IPv6 prefixes shorter than /16 are refused" -- run --check "$T/mixed.campaign"
-printf '2001:db8::1\n' >"$T/t6.txt"
-printf 'fe80::/10\nff02::1%%lo\n' >"$T/x6.txt"
-expect 1 "x6.txt:2: 'ff02::1%lo': a zone id" -- run --check "$T/mixed.campaign"
+# bad lines: LIST|CONTENT (printf format)|what the error says
+while IFS='|' read -r list content want; do
+	printf '2001:db8::1\n' >"$T/t6.txt"
+	printf '2001:db8:9::/48\n' >"$T/x6.txt"
+	printf "$content" >"$T/$list"
+	expect 1 "$want" -- run --check "$T/mixed.campaign" </dev/null
+done <<'EOF'
+t6.txt|2001:db8::1\n\nfe80::1%%eth0\n|t6.txt:3: 'fe80::1%eth0': a zone id
+t6.txt|::ffff:198.18.0.1\n|t6.txt:1: '::ffff:198.18.0.1': an IPv4-mapped IPv6 address is never on the wire: write the IPv4 address (198.18.0.1)
+t6.txt|2001:db8::/129\n|t6.txt:1: '2001:db8::/129': bad prefix length
+t6.txt|2001:db8::1/64\n|t6.txt:1: '2001:db8::1/64': host bits set
+t6.txt|2000::/15\n|t6.txt:1: '2000::/15': IPv6 prefixes shorter than /16 are refused
+x6.txt|fe80::/10\nff02::1%%lo\n|x6.txt:2: 'ff02::1%lo': a zone id
+EOF
 # the example in the repository loads
 expect 0 "campaign lab-many" -- run --check "$EX/lab.campaign"
 exit $fail
