@@ -493,6 +493,17 @@ static int mark_dup6(const bt_targets *t, unsigned char *dup)
 	return 0;
 }
 
+bool bt_expand_lab_ok(const bt_addr *a)
+{
+	const uint8_t *b = a->bytes;
+	if (a->family == AF_INET)
+		return (b[0] == 198 && (b[1] & 0xfe) == 18) ||            /* 198.18.0.0/15 */
+		       (b[0] == 198 && b[1] == 51 && b[2] == 100) ||     /* 198.51.100.0/24 */
+		       (b[0] == 203 && b[1] == 0 && b[2] == 113);        /* 203.0.113.0/24 */
+	return a->family == AF_INET6 && b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d &&
+	       b[3] == 0xb8;                                             /* 2001:db8::/32 */
+}
+
 void bt_expand_filter(bt_targets *t, const bt_exclude *x, bool lab, bt_filter_stats *st)
 {
 	memset(st, 0, sizeof(*st));
@@ -516,7 +527,7 @@ void bt_expand_filter(bt_targets *t, const bt_exclude *x, bool lab, bt_filter_st
 			continue;
 		}
 		bt_addrclass c = bt_addrclass_of(a, NULL, NULL, NULL);
-		bool allowed = lab ? bt_addrclass_is_test_range(c) : c == BT_CLASS_PUBLIC;
+		bool allowed = lab ? bt_expand_lab_ok(a) : c == BT_CLASS_PUBLIC;
 		if (!allowed) {
 			f->special++;
 			f->by_class[c]++;

@@ -124,12 +124,17 @@ typedef struct bt_filter_stats {
 
 /* Keeps, in order, the targets a campaign may probe, of either family:
  *   lab == false: only addresses of no special purpose (bt_addrclass PUBLIC);
- *   lab == true : only the test ranges (198.18.0.0/15, RFC 5737 blocks,
- *                 2001:db8::/32, 2001:2::/48, 3fff::/20), so a lab campaign
+ *   lab == true : only the project's test hosts (bt_expand_lab_ok), so a lab campaign
  *                 can never reach a real network;
  * and in both cases none on the exclusion list x (may be NULL). Duplicates
  * are removed too (the first kept). */
 void bt_expand_filter(bt_targets *t, const bt_exclude *x, bool lab, bt_filter_stats *st);
+
+/* Whether a lies in the ranges the project's own test hosts use
+ * (design.md): 198.18.0.0/15, 198.51.100.0/24, 203.0.113.0/24,
+ * 2001:db8::/32. Not 192.0.2.0/24 (the machine itself uses it), nor the
+ * other documentation and benchmarking blocks (3fff::/20, 2001:2::/48). */
+bool bt_expand_lab_ok(const bt_addr *a);
 
 /* Reorders targets by a permutation keyed by seed (Fisher-Yates over a
  * seeded generator): neighbouring networks are not probed back to back, and a
