@@ -364,7 +364,7 @@ int bt_probe_match(const bt_flow *f, const bt_reply *r, bt_match *m)
 
 int bt_probe_match_flows(const bt_flow *base, uint16_t nflows, const bt_reply *r, bt_match *m)
 {
-	uint32_t fieldval, first;
+	uint32_t fieldval;
 	bool icmp = base->method == BT_METHOD_ICMP_PARIS;
 
 	if (icmp_error(r) && r->quoted) {
@@ -379,10 +379,8 @@ int bt_probe_match_flows(const bt_flow *base, uint16_t nflows, const bt_reply *r
 	} else {
 		return -1;
 	}
-	first = icmp ? base->icmp_sum : base->sport;
-	if (fieldval < first || fieldval - first >= nflows)
-		return -1;
 	bt_flow f;
-	bt_flow_init(&f, base->method, (uint16_t)(base->flow + (fieldval - first)), base->dport, base->secret);
+	if (bt_probe_flow_of(base, nflows, fieldval, &f) != 0)
+		return -1;
 	return bt_probe_match(&f, r, m);
 }

@@ -291,7 +291,7 @@ int bt_probe6_match(const bt_flow *f, const bt_reply6 *r, bt_match6 *m)
 
 int bt_probe6_match_flows(const bt_flow *base, uint16_t nflows, const bt_reply6 *r, bt_match6 *m)
 {
-	uint32_t fieldval, first;
+	uint32_t fieldval;
 	bool icmp = base->method == BT_METHOD_ICMP_PARIS;
 
 	if (icmp6_error(r) && r->quoted) {
@@ -306,15 +306,10 @@ int bt_probe6_match_flows(const bt_flow *base, uint16_t nflows, const bt_reply6 
 	} else if (r->proto == IPPROTO_TCP) {
 		fieldval = r->tcp_dport;
 	} else {
-		memset(m, 0, sizeof(*m));
-		return -1;
-	}
-	first = icmp ? base->icmp_sum : base->sport;
-	if (fieldval < first || fieldval - first >= nflows) {
-		memset(m, 0, sizeof(*m));
 		return -1;
 	}
 	bt_flow f;
-	bt_flow_init(&f, base->method, (uint16_t)(base->flow + (fieldval - first)), base->dport, base->secret);
+	if (bt_probe_flow_of(base, nflows, fieldval, &f) != 0)
+		return -1;
 	return bt_probe6_match(&f, r, m);
 }

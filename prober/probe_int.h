@@ -99,6 +99,18 @@ static inline void bt_probe_patch_l4(uint8_t *l4, const bt_flow *f, const bt_pro
 	}
 }
 
+/* The flow of a run (flows base->flow .. + nflows - 1) whose hashed field
+ * (ICMP checksum, or source port) is fieldval: 0 with *f set, or -1 when
+ * no flow of the run has it. */
+static inline int bt_probe_flow_of(const bt_flow *base, uint16_t nflows, uint32_t fieldval, bt_flow *f)
+{
+	uint32_t first = base->method == BT_METHOD_ICMP_PARIS ? base->icmp_sum : base->sport;
+	if (fieldval < first || fieldval - first >= nflows)
+		return -1;
+	bt_flow_init(f, base->method, (uint16_t)(base->flow + (fieldval - first)), base->dport, base->secret);
+	return 0;
+}
+
 /* Sends one rendered probe of n bytes to `to`. Returns n, or -1 with err
  * set and errno kept (EMSGSIZE for a short write). */
 static inline int bt_probe_sendto(int fd, const uint8_t *pkt, int n, const struct sockaddr *to, socklen_t tolen,

@@ -130,16 +130,8 @@ bt_reply_status bt_reply_parse_ip(const uint8_t *pkt, size_t len, bt_reply *out)
 	bt_cur l4 = bt_cur_from(&c, hl);
 	if (out->proto == IPPROTO_ICMP)
 		return parse_icmp(l4, out);
-	if (out->proto == IPPROTO_TCP) {
-		if (!bt_cur_has(&l4, 0, 20))
-			return BT_REPLY_TRUNCATED;
-		out->tcp_sport = bt_get16(l4.p);
-		out->tcp_dport = bt_get16(l4.p + 2);
-		out->tcp_seq = bt_get32(l4.p + 4);
-		out->tcp_ack = bt_get32(l4.p + 8);
-		out->tcp_flags = l4.p[13];
-		return BT_REPLY_OK;
-	}
+	if (out->proto == IPPROTO_TCP)
+		return BT_REPLY_READ_TCP(l4, out);
 	return BT_REPLY_OTHER;
 }
 

@@ -150,16 +150,8 @@ bt_reply_status bt_reply6_parse_ip(const uint8_t *pkt, size_t len, bt_reply6 *ou
 	bt_cur l4 = bt_cur_from(&c, IP6_HDR + off);
 	if (nh == IPPROTO_ICMPV6)
 		return parse_icmp6(l4, out);
-	if (nh == IPPROTO_TCP) {
-		if (!bt_cur_has(&l4, 0, 20))
-			return BT_REPLY_TRUNCATED;
-		out->tcp_sport = bt_get16(l4.p);
-		out->tcp_dport = bt_get16(l4.p + 2);
-		out->tcp_seq = bt_get32(l4.p + 4);
-		out->tcp_ack = bt_get32(l4.p + 8);
-		out->tcp_flags = l4.p[13];
-		return BT_REPLY_OK;
-	}
+	if (nh == IPPROTO_TCP)
+		return BT_REPLY_READ_TCP(l4, out);
 	return BT_REPLY_OTHER;
 }
 

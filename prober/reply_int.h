@@ -66,6 +66,15 @@ static inline bt_reply_status bt_reply_link(const uint8_t *pkt, size_t caplen, i
 	}
 }
 
+/* Reads a TCP segment's ports, numbers and flags from l4 (a bt_cur) into
+ * out, a bt_reply or a bt_reply6 (their TCP fields share names): an
+ * expression, BT_REPLY_OK or BT_REPLY_TRUNCATED. */
+#define BT_REPLY_READ_TCP(l4, out)                                                       \
+	(!bt_cur_has(&(l4), 0, 20) ? BT_REPLY_TRUNCATED                                   \
+	 : ((out)->tcp_sport = bt_get16((l4).p), (out)->tcp_dport = bt_get16((l4).p + 2),   \
+	    (out)->tcp_seq = bt_get32((l4).p + 4), (out)->tcp_ack = bt_get32((l4).p + 8),   \
+	    (out)->tcp_flags = (l4).p[13], BT_REPLY_OK))
+
 /* Parses an RFC 4884 extension structure; keeps the first RFC 4950 MPLS
  * label stack found in mpls[0 .. *count). Broken extensions are ignored
  * (the hop itself is still good), as the RFC asks of receivers that cannot

@@ -117,16 +117,7 @@ static size_t make_mpls(uint8_t *r, const uint8_t *probe, int mode)
 {
 	uint8_t body[128 + 16] = { 0 };
 	memcpy(body, probe, 28);
-	uint8_t *ext = body + 128;
-	memcpy(ext, "\x20\x00\x00\x00\x00\x0c\x01\x01", 8);
-	uint32_t e1 = (16u << 12) | 1, e2 = (299776u << 12) | (5u << 9) | (1u << 8) | 254;
-	for (int i = 0; i < 4; i++) {
-		ext[8 + i] = (uint8_t)(e1 >> (24 - 8 * i));
-		ext[12 + i] = (uint8_t)(e2 >> (24 - 8 * i));
-	}
-	bt_put16(ext + 2, bt_cksum(ext, 16, 0));
-	if (mode == 2)
-		ext[3] ^= 0xff; /* bad extension checksum */
+	forge_mpls_ext(body + 128, mode == 2); /* mode 2: bad extension checksum */
 	size_t n = make_error(r, BT_ICMP_TIME_EXCEEDED, BT_ICMP_TIMXCEED_INTRANS, RTR, body, sizeof(body));
 	if (mode != 1) { /* RFC 4884 length set; mode 1 = pre-4884 (fixed 128) */
 		r[25] = 128 / 4;
@@ -153,18 +144,6 @@ static size_t build6(bt_method m, uint8_t hlim, uint8_t attempt, uint8_t *buf)
 	}
 	bt_probe_builder_close(b);
 	return (size_t)n;
-}
-
-/* An extension header of len8 + 1 8-byte units with a PadN option. */
-static size_t ext6(uint8_t *out, uint8_t next, uint8_t len8)
-{
-	size_t n = ((size_t)len8 + 1) * 8;
-	memset(out, 0, n);
-	out[0] = next;
-	out[1] = len8;
-	out[2] = 1;
-	out[3] = (uint8_t)(n - 4);
-	return n;
 }
 
 static void seeds6(void)
@@ -203,13 +182,7 @@ static void seeds6(void)
 		for (int mode = 0; mode < 3; mode++) {
 			memset(body, 0, 128 + 16);
 			memcpy(body, p, pn);
-			uint8_t *ext = body + 128;
-			memcpy(ext, "\x20\x00\x00\x00\x00\x0c\x01\x01", 8);
-			bt_put32(ext + 8, (16u << 12) | 1);
-			bt_put32(ext + 12, (299776u << 12) | (5u << 9) | (1u << 8) | 254);
-			bt_put16(ext + 2, bt_cksum(ext, 16, 0));
-			if (mode == 2)
-				ext[3] ^= 0xff;
+			forge_mpls_ext(body + 128, mode == 2);
 			n = forge_icmp6_error(r, BT_ICMP6_TIME_EXCEEDED, 0, rtr6, src6, body, 128 + 16, 1,
 					      mode == 1 ? 0 : 128 / 8);
 			static const char *mm[] = { "rfc4884", "compat128", "badsum" };
@@ -219,7 +192,7 @@ static void seeds6(void)
 		/* the quote with hop-by-hop and a first fragment header */
 		memcpy(body, p, 40);
 		body[6] = 0; /* hop-by-hop */
-		size_t q = 40 + ext6(body + 40, 44, 0);
+		size_t q = 40 + forge_ip6_ext(body + 40, 44, 0);
 		memset(body + q, 0, 8);
 		body[q] = p[6];
 		q += 8;
@@ -232,9 +205,9 @@ static void seeds6(void)
 	/* a reply behind hop-by-hop, destination options and routing headers */
 	size_t pn = build6(BT_METHOD_ICMP_PARIS, 6, 2, p);
 	size_t in = forge_icmp6_error(body, BT_ICMP6_TIME_EXCEEDED, 0, rtr6, src6, p, pn, 1, 0) - 40;
-	size_t c = ext6(r + 40, 60, 0);
-	c += ext6(r + 40 + c, 43, 1);
-	c += ext6(r + 40 + c, 58, 0);
+	size_t c = forge_ip6_ext(r + 40, 60, 0);
+	c += forge_ip6_ext(r + 40 + c, 43, 1);
+	c += forge_ip6_ext(r + 40 + c, 58, 0);
 	forge_ip6(r, (uint16_t)(c + in), 0, 60, rtr6, src6);
 	memcpy(r + 40 + c, body + 40, in);
 	emit("te-ext-chain-raw", 3, 0, BT_METHOD_ICMP_PARIS, SECRET, r, 40 + c + in);

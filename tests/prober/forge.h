@@ -6,11 +6,13 @@
 #define BT_TESTS_FORGE_H
 
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "bordertrace/bytes.h"
+#include "bordertrace/trace.h"
 
 /* An ICMP error (type, code) from `from` to `to` (network byte order)
  * quoting qlen bytes of the probe, whose TTL is quoted as quoted_ttl
@@ -32,6 +34,40 @@ static inline size_t forge_icmp_error(uint8_t *out, uint8_t type, uint8_t code, 
 	out[28 + 8] = quoted_ttl;
 	bt_put16(out + 22, bt_cksum(out + 20, 8 + qlen, 0));
 	return 20 + 8 + qlen;
+}
+
+/* An RFC 4884 extension structure (16 bytes at ext) holding one RFC 4950
+ * MPLS object of two labels: 16 (TTL 1) and 299776 (TC 5, bottom of stack,
+ * TTL 254); bad_sum spoils its checksum. */
+static inline void forge_mpls_ext(uint8_t *ext, bool bad_sum)
+{
+	memcpy(ext, "\x20\x00\x00\x00\x00\x0c\x01\x01", 8);
+	bt_put32(ext + 8, (16u << 12) | 1);
+	bt_put32(ext + 12, (299776u << 12) | (5u << 9) | (1u << 8) | 254);
+	bt_put16(ext + 2, bt_cksum(ext, 16, 0));
+	if (bad_sum)
+		ext[3] ^= 0xff;
+}
+
+/* Whether a parser read forge_mpls_ext's two labels. */
+static inline bool forge_mpls_ok(const bt_mpls *m, uint8_t count)
+{
+	return count == 2 && m[0].label == 16 && m[0].tc == 0 && m[0].s == 0 && m[0].ttl == 1 &&
+	       m[1].label == 299776 && m[1].tc == 5 && m[1].s == 1 && m[1].ttl == 254;
+}
+
+/* An IPv6 extension header of (len8 + 1) * 8 bytes whose options are one
+ * PadN (RFC 8200 4.2): hop-by-hop, destination options, or, as a shape,
+ * routing. Returns its length. */
+static inline size_t forge_ip6_ext(uint8_t *out, uint8_t next, uint8_t len8)
+{
+	size_t n = ((size_t)len8 + 1) * 8;
+	memset(out, 0, n);
+	out[0] = next;
+	out[1] = len8;
+	out[2] = 1;
+	out[3] = (uint8_t)(n - 4);
+	return n;
 }
 
 /* An IPv6 header: payload length plen, next header nh, from src to dst

@@ -91,6 +91,16 @@ static uint32_t pseudo(const uint8_t *p, size_t l4len, uint8_t nh)
 	return bt_sum16(ph, sizeof(ph), 0);
 }
 
+/* Two random 16-byte addresses. */
+static void rnd_addrs(uint64_t *x, uint8_t *s, uint8_t *d)
+{
+	for (int k = 0; k < 16; k += 8) {
+		uint64_t r1 = pt_rnd(x), r2 = pt_rnd(x);
+		memcpy(s + k, &r1, 8);
+		memcpy(d + k, &r2, 8);
+	}
+}
+
 /* ---- probes ---- */
 
 static void test6_paris_fields_constant(void **state)
@@ -128,11 +138,7 @@ static void test6_icmp_checksum_constant(void **state)
 	uint64_t x = 88;
 	for (int i = 0; i < 2000; i++) {
 		uint8_t s[16], d[16], p[BT_PROBE_MAX_LEN];
-		for (int k = 0; k < 16; k += 8) {
-			uint64_t r1 = pt_rnd(&x), r2 = pt_rnd(&x);
-			memcpy(s + k, &r1, 8);
-			memcpy(d + k, &r2, 8);
-		}
+		rnd_addrs(&x, s, d);
 		bt_flow f;
 		uint16_t flow = (uint16_t)(pt_rnd(&x) % (BT_PROBE_MAX_FLOW + 1));
 		bt_flow_init(&f, BT_METHOD_ICMP_PARIS, flow, 0, (uint32_t)pt_rnd(&x));
@@ -229,11 +235,7 @@ static void test6_render_equals_libnet(void **state)
 		uint16_t dport = pt_rnd(&x) & 1 ? (uint16_t)pt_rnd(&x) : 0;
 		bt_flow_init(&f, m, (uint16_t)(pt_rnd(&x) % (BT_PROBE_MAX_FLOW + 1)), dport, (uint32_t)pt_rnd(&x));
 		uint8_t s[16], d[16];
-		for (int k = 0; k < 16; k += 8) {
-			uint64_t r1 = pt_rnd(&x), r2 = pt_rnd(&x);
-			memcpy(s + k, &r1, 8);
-			memcpy(d + k, &r2, 8);
-		}
+		rnd_addrs(&x, s, d);
 		uint8_t hl = (uint8_t)(1 + pt_rnd(&x) % 255), att = (uint8_t)(1 + pt_rnd(&x) % BT_PROBE_MAX_ATTEMPTS);
 		uint8_t a[BT_PROBE_MAX_LEN], b[256];
 		int n = bt_probe6_render(fast, &f, s, d, hl, att, a, err, sizeof(err));
@@ -510,21 +512,6 @@ static void test6_truncated_everywhere(void **state)
 	}
 }
 
-/* Appends an extension header of type-agnostic shape (next header, length
- * in 8-byte units beyond the first 8) at out; returns its length. */
-static size_t ext_hdr(uint8_t *out, uint8_t next, uint8_t len8)
-{
-	size_t n = ((size_t)len8 + 1) * 8;
-	memset(out, 0, n);
-	out[0] = next;
-	out[1] = len8;
-	if (n >= 8) {
-		out[2] = 1; /* PadN option filling the rest */
-		out[3] = (uint8_t)(n - 4);
-	}
-	return n;
-}
-
 static size_t frag_hdr(uint8_t *out, uint8_t next, uint16_t offset8, bool more)
 {
 	memset(out, 0, 8);
@@ -560,9 +547,9 @@ static void test6_extension_headers(void **state)
 
 	/* hop-by-hop, destination options, routing, first fragment, then ICMPv6 */
 	size_t c = 0;
-	c += ext_hdr(chain + c, IPPROTO_DSTOPTS, 0);
-	c += ext_hdr(chain + c, IPPROTO_ROUTING, 1);
-	c += ext_hdr(chain + c, IPPROTO_FRAGMENT, 0);
+	c += forge_ip6_ext(chain + c, IPPROTO_DSTOPTS, 0);
+	c += forge_ip6_ext(chain + c, IPPROTO_ROUTING, 1);
+	c += forge_ip6_ext(chain + c, IPPROTO_FRAGMENT, 0);
 	c += frag_hdr(chain + c, IPPROTO_ICMPV6, 0, true);
 	size_t n = with_chain(r, IPPROTO_HOPOPTS, chain, c, p, BT_PROBE6_LEN);
 	assert_int_equal(bt_reply6_parse_ip(r, n, &rep), BT_REPLY_OK);
@@ -582,26 +569,26 @@ static void test6_extension_headers(void **state)
 	n = with_chain(r, IPPROTO_FRAGMENT, chain, c, p, BT_PROBE6_LEN);
 	assert_int_equal(bt_reply6_parse_ip(r, n, &rep), BT_REPLY_OTHER);
 	/* no next header */
-	c = ext_hdr(chain, IPPROTO_NONE, 0);
+	c = forge_ip6_ext(chain, IPPROTO_NONE, 0);
 	n = with_chain(r, IPPROTO_DSTOPTS, chain, c, p, BT_PROBE6_LEN);
 	assert_int_equal(bt_reply6_parse_ip(r, n, &rep), BT_REPLY_OTHER);
 	/* an unknown next header (or ESP, which hides what follows) */
-	c = ext_hdr(chain, 253, 0);
+	c = forge_ip6_ext(chain, 253, 0);
 	n = with_chain(r, IPPROTO_DSTOPTS, chain, c, p, BT_PROBE6_LEN);
 	assert_int_equal(bt_reply6_parse_ip(r, n, &rep), BT_REPLY_OTHER);
-	c = ext_hdr(chain, 50, 0);
+	c = forge_ip6_ext(chain, 50, 0);
 	n = with_chain(r, IPPROTO_ROUTING, chain, c, p, BT_PROBE6_LEN);
 	assert_int_equal(bt_reply6_parse_ip(r, n, &rep), BT_REPLY_OTHER);
 	/* hop-by-hop anywhere but first is malformed */
-	c = ext_hdr(chain, IPPROTO_HOPOPTS, 0);
-	c += ext_hdr(chain + c, IPPROTO_ICMPV6, 0);
+	c = forge_ip6_ext(chain, IPPROTO_HOPOPTS, 0);
+	c += forge_ip6_ext(chain + c, IPPROTO_ICMPV6, 0);
 	n = with_chain(r, IPPROTO_DSTOPTS, chain, c, p, BT_PROBE6_LEN);
 	assert_int_equal(bt_reply6_parse_ip(r, n, &rep), BT_REPLY_MALFORMED);
 	/* a long chain (a "loop" of headers): malformed past the limit, fine at it */
 	for (int k = BT_REPLY6_MAX_EXT; k <= BT_REPLY6_MAX_EXT + 1; k++) {
 		c = 0;
 		for (int i = 0; i < k; i++)
-			c += ext_hdr(chain + c, i + 1 < k ? IPPROTO_DSTOPTS : IPPROTO_ICMPV6, 0);
+			c += forge_ip6_ext(chain + c, i + 1 < k ? IPPROTO_DSTOPTS : IPPROTO_ICMPV6, 0);
 		n = with_chain(r, IPPROTO_DSTOPTS, chain, c, p, BT_PROBE6_LEN);
 		assert_int_equal(bt_reply6_parse_ip(r, n, &rep), k <= BT_REPLY6_MAX_EXT ? BT_REPLY_OK : BT_REPLY_MALFORMED);
 	}
@@ -610,12 +597,12 @@ static void test6_extension_headers(void **state)
 		uint8_t big[40 + 255 * 8];
 		forge_ip6(big, 255 * 8, IPPROTO_DSTOPTS, 60, rtr6, src6);
 		for (int i = 0; i < 255; i++)
-			ext_hdr(big + 40 + 8 * i, IPPROTO_DSTOPTS, 0);
+			forge_ip6_ext(big + 40 + 8 * i, IPPROTO_DSTOPTS, 0);
 		assert_int_equal(bt_reply6_parse_ip(big, sizeof(big), &rep), BT_REPLY_MALFORMED);
 	}
 	/* a header running past the payload length: malformed; past the
 	 * capture (payload length larger): truncated */
-	c = ext_hdr(chain, IPPROTO_ICMPV6, 0);
+	c = forge_ip6_ext(chain, IPPROTO_ICMPV6, 0);
 	n = with_chain(r, IPPROTO_DSTOPTS, chain, c, p, BT_PROBE6_LEN);
 	r[41] = 200; /* 1608 bytes */
 	assert_int_equal(bt_reply6_parse_ip(r, n, &rep), BT_REPLY_MALFORMED);
@@ -627,7 +614,7 @@ static void test6_extension_headers(void **state)
 	memcpy(q, p, 40);
 	q[6] = IPPROTO_HOPOPTS;
 	c = 40;
-	c += ext_hdr(q + c, IPPROTO_FRAGMENT, 0);
+	c += forge_ip6_ext(q + c, IPPROTO_FRAGMENT, 0);
 	c += frag_hdr(q + c, IPPROTO_UDP, 0, true);
 	memcpy(q + c, p + 40, BT_PROBE6_LEN - 40);
 	size_t qlen = c + BT_PROBE6_LEN - 40;
@@ -669,14 +656,7 @@ static size_t make_mpls6(uint8_t *r, const uint8_t *probe, bool rfc4884_len, boo
 {
 	uint8_t body[128 + 16] = { 0 };
 	memcpy(body, probe, BT_PROBE6_LEN);
-	uint8_t *ext = body + 128;
-	memcpy(ext, "\x20\x00\x00\x00\x00\x0c\x01\x01", 8);
-	uint32_t e1 = (16u << 12) | 1, e2 = (299776u << 12) | (5u << 9) | (1u << 8) | 254;
-	bt_put32(ext + 8, e1);
-	bt_put32(ext + 12, e2);
-	bt_put16(ext + 2, bt_cksum(ext, 16, 0));
-	if (bad_sum)
-		ext[3] ^= 0xff;
+	forge_mpls_ext(body + 128, bad_sum);
 	return forge_icmp6_error(r, BT_ICMP6_TIME_EXCEEDED, 0, rtr6, src6, body, sizeof(body), 1,
 				 rfc4884_len ? 128 / 8 : 0);
 }
@@ -694,14 +674,7 @@ static void test6_mpls_extensions(void **state)
 		for (int compat = 0; compat <= 1; compat++) {
 			size_t n = make_mpls6(r, p, compat == 0, false);
 			assert_int_equal(bt_reply6_parse_ip(r, n, &rep), BT_REPLY_OK);
-			assert_int_equal(rep.mpls_count, 2);
-			assert_int_equal(rep.mpls[0].label, 16);
-			assert_int_equal(rep.mpls[0].s, 0);
-			assert_int_equal(rep.mpls[0].ttl, 1);
-			assert_int_equal(rep.mpls[1].label, 299776);
-			assert_int_equal(rep.mpls[1].tc, 5);
-			assert_int_equal(rep.mpls[1].s, 1);
-			assert_int_equal(rep.mpls[1].ttl, 254);
+			assert_true(forge_mpls_ok(rep.mpls, rep.mpls_count));
 			assert_int_equal(bt_probe6_match(&f, &rep, &mt), 0);
 			/* every truncation: no over-read, labels only when whole */
 			for (size_t cut = 0; cut < n; cut++) {
@@ -855,7 +828,7 @@ static void test6_walk(void **state)
 	assert_int_equal(bt_reply6_walk((bt_cur){ b, 0 }, &nh, &off), BT_REPLY_OK);
 	assert_int_equal(off, 0);
 	/* one routing header of 16 bytes */
-	ext_hdr(b, IPPROTO_UDP, 1);
+	forge_ip6_ext(b, IPPROTO_UDP, 1);
 	nh = IPPROTO_ROUTING;
 	assert_int_equal(bt_reply6_walk((bt_cur){ b, 16 }, &nh, &off), BT_REPLY_OK);
 	assert_int_equal(nh, IPPROTO_UDP);
