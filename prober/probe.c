@@ -206,6 +206,20 @@ int bt_probe_copy(bt_probe_builder *b, uint8_t *buf, size_t buflen)
 
 /* ---- the fast path: a template from libnet, patched per probe ---- */
 
+/* The IPv4 pseudo-header of a TCP segment (RFC 9293 3.1); ctx: source and
+ * destination, network order. */
+static inline uint32_t pseudo4_tcp(const void *ctx, size_t tl)
+{
+	const uint32_t *a = ctx;
+	uint8_t ph[12];
+	memcpy(ph, &a[0], 4);
+	memcpy(ph + 4, &a[1], 4);
+	ph[8] = 0;
+	ph[9] = IPPROTO_TCP;
+	bt_put16(ph + 10, (uint16_t)tl);
+	return bt_sum16(ph, sizeof(ph), 0);
+}
+
 static int make_template(bt_probe_builder *b, const bt_flow *f, char *err, size_t errlen)
 {
 	/* Any flow and addresses do: every field they set is patched. */
@@ -229,18 +243,8 @@ int bt_probe_render(bt_probe_builder *b, const bt_flow *f, uint32_t src, uint32_
 	bt_probe_fields pf;
 	bt_probe_fields_make(f, src, dst, ttl, attempt, &pf);
 	memcpy(buf, b->tmpl, b->tlen);
-	uint8_t *l4 = buf + 20;
-	bt_probe_patch_l4(l4, f, &pf);
-	if (f->method == BT_METHOD_TCP_SYN) {
-		size_t tl = (size_t)b->tlen - 20;
-		uint8_t ph[12];
-		memcpy(ph, &src, 4);
-		memcpy(ph + 4, &dst, 4);
-		ph[8] = 0;
-		ph[9] = IPPROTO_TCP;
-		bt_put16(ph + 10, (uint16_t)tl);
-		bt_put16(l4 + 16, bt_cksum(l4, tl, bt_sum16(ph, sizeof(ph), 0)));
-	}
+	uint32_t addrs[2] = { src, dst };
+	bt_probe_patch_l4(buf + 20, (size_t)b->tlen - 20, f, &pf, pseudo4_tcp, addrs);
 	bt_put16(buf + 4, pf.ip_id);
 	buf[8] = ttl;
 	memcpy(buf + 12, &src, 4);

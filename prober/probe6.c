@@ -41,6 +41,14 @@ static uint32_t pseudo6(const uint8_t *src, const uint8_t *dst, uint16_t len, ui
 	return bt_sum16(dst, 16, bt_sum16(src, 16, 0)) + len + nh;
 }
 
+/* The pseudo-header of a TCP segment of the probe at ctx (its addresses
+ * already written). */
+static inline uint32_t pseudo6_tcp(const void *ctx, size_t tl)
+{
+	const uint8_t *ip = ctx;
+	return pseudo6(ip + 8, ip + 24, (uint16_t)tl, IPPROTO_TCP);
+}
+
 void bt_probe6_fields_make(const bt_flow *f, const uint8_t *src, const uint8_t *dst, uint8_t hlim,
 			   uint8_t attempt, bt_probe_fields *out)
 {
@@ -173,10 +181,7 @@ int bt_probe6_render(bt_probe_builder *b, const bt_flow *f, const uint8_t *src, 
 	buf[7] = hlim;
 	memcpy(buf + 8, src, 16);
 	memcpy(buf + 24, dst, 16);
-	uint8_t *l4 = buf + IP6_HDR;
-	bt_probe_patch_l4(l4, f, &pf);
-	if (f->method == BT_METHOD_TCP_SYN)
-		bt_put16(l4 + 16, bt_cksum(l4, L4_LEN, pseudo6(src, dst, L4_LEN, IPPROTO_TCP)));
+	bt_probe_patch_l4(buf + IP6_HDR, L4_LEN, f, &pf, pseudo6_tcp, buf);
 	return BT_PROBE6_LEN;
 }
 

@@ -71,9 +71,12 @@ static inline bool bt_probe_tag_ok(uint16_t tag, uint8_t *ttl, uint8_t *attempt)
 }
 
 /* Writes the transport fields a probe's template leaves to patch: the flow
- * constants and the per-probe fields of pf (not the TCP checksum, which
- * covers the family's pseudo-header; zeroed here). */
-static inline void bt_probe_patch_l4(uint8_t *l4, const bt_flow *f, const bt_probe_fields *pf)
+ * constants and the per-probe fields of pf, and for TCP the checksum, over
+ * the family's pseudo-header: pseudo(ctx, l4len) gives its unfolded sum
+ * (called for TCP only; inlined, as it is a constant here). l4len: the
+ * transport header and payload's length. */
+static inline void bt_probe_patch_l4(uint8_t *l4, size_t l4len, const bt_flow *f, const bt_probe_fields *pf,
+				     uint32_t (*pseudo)(const void *ctx, size_t l4len), const void *ctx)
 {
 	switch (f->method) {
 	case BT_METHOD_ICMP_PARIS:
@@ -95,6 +98,7 @@ static inline void bt_probe_patch_l4(uint8_t *l4, const bt_flow *f, const bt_pro
 		bt_put16(l4 + 4, (uint16_t)(pf->tcp_seq >> 16));
 		bt_put16(l4 + 6, (uint16_t)pf->tcp_seq);
 		bt_put16(l4 + 16, 0);
+		bt_put16(l4 + 16, bt_cksum(l4, l4len, pseudo(ctx, l4len)));
 		break;
 	}
 }
