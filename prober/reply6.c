@@ -95,11 +95,12 @@ static bt_reply_status parse_icmp6(bt_cur c, bt_reply6 *out)
 	if (out->icmp_type != BT_ICMP6_TIME_EXCEEDED && out->icmp_type != BT_ICMP6_UNREACH)
 		return BT_REPLY_OTHER;
 
-	/* RFC 4884 section 4.2: byte 4 gives the original datagram's length in
-	 * 64-bit words; the extension structure follows it and then the
-	 * datagram holds at least 128 bytes (section 4.1). Routers from before
-	 * RFC 4884 set no length but pad the datagram to 128 bytes (section
-	 * 5.5). A length past the end is ignored, as if unset. */
+	/* RFC 4884: byte 4, the length attribute, gives the original
+	 * datagram's length in 64-bit words for ICMPv6; an extension structure
+	 * follows it, and then the datagram holds at least 128 bytes. Routers
+	 * from before RFC 4884 set no length but pad the datagram to 128 bytes
+	 * (its backwards-compatibility rules, as in reply.c). A length past the
+	 * end is ignored, as if unset. */
 	bt_cur q = bt_cur_from(&c, 8);
 	bt_cur orig = q;
 	size_t words = c.p[4], ext_off = 0;
