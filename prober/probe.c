@@ -17,18 +17,7 @@
 #include "bordertrace/bytes.h"
 #include "bordertrace/hash.h"
 #include "bordertrace/icmp.h"
-
-struct bt_probe_builder {
-	libnet_t *l;
-	libnet_ptag_t l4_tag, ip_tag;
-	bt_method method; /* of the l4 block built, to rebuild when it changes */
-	bool have_l4;
-	/* The fast path: libnet's bytes for one probe of tmethod, built once;
-	 * bt_probe_render patches the fields that vary. */
-	int tmethod;      /* -1: no template yet */
-	uint16_t tlen;
-	uint8_t tmpl[BT_PROBE_MAX_LEN];
-};
+#include "probe_int.h"
 
 void bt_flow_init(bt_flow *f, bt_method m, uint16_t flow, uint16_t dport, uint32_t secret)
 {
@@ -53,24 +42,7 @@ void bt_flow_init(bt_flow *f, bt_method m, uint16_t flow, uint16_t dport, uint32
 
 uint16_t bt_probe_check(const bt_flow *f, uint32_t dst, uint8_t ttl, uint8_t attempt)
 {
-	uint64_t flowword = ((uint64_t)f->method << 48) | ((uint64_t)f->sport << 32) |
-			    ((uint64_t)f->dport << 16) | f->icmp_sum;
-	uint64_t x = bt_mix64(((uint64_t)f->secret << 32) ^ dst);
-	x = bt_mix64(x ^ flowword);
-	x = bt_mix64(x ^ ((uint64_t)ttl << 8) ^ attempt);
-	uint16_t c = (uint16_t)(x >> 40);
-	/* 0 in a UDP checksum means "none"; keep it out of the code space. */
-	return c ? c : 0x5a5a;
-}
-
-/* The two bytes that, added to a block whose ones-complement sum (without
- * checksum and without these bytes) is partial, make its checksum equal want. */
-static void compensate(uint32_t partial, uint16_t want, uint8_t out[2])
-{
-	/* Need fold(partial + C) == ~want, so C = ~want - partial = ~want + ~partial. */
-	uint16_t c = bt_fold16((uint32_t)(uint16_t)~want + (uint32_t)(uint16_t)~bt_fold16(partial));
-	out[0] = (uint8_t)(c >> 8);
-	out[1] = (uint8_t)c;
+	return bt_probe_check_finish(f, bt_mix64(((uint64_t)f->secret << 32) ^ dst), ttl, attempt);
 }
 
 void bt_probe_fields_make(const bt_flow *f, uint32_t src, uint32_t dst, uint8_t ttl,
@@ -80,8 +52,7 @@ void bt_probe_fields_make(const bt_flow *f, uint32_t src, uint32_t dst, uint8_t 
 	uint16_t tag = (uint16_t)((attempt << 8) | ttl);
 
 	memset(out, 0, sizeof(*out));
-	/* Recognisable filler, so a capture shows whose probe this is. */
-	memcpy(out->payload + 2, "bordertrace", BT_PROBE_PAYLOAD - 2 < 11 ? BT_PROBE_PAYLOAD - 2 : 11);
+	bt_probe_filler(out->payload + 2, BT_PROBE_PAYLOAD - 2);
 	out->ip_id = tag;
 
 	switch (f->method) {
@@ -92,7 +63,7 @@ void bt_probe_fields_make(const bt_flow *f, uint32_t src, uint32_t dst, uint8_t 
 				   (uint8_t)(tag >> 8), (uint8_t)tag };
 		uint32_t s = bt_sum16(hdr, sizeof(hdr), 0);
 		s = bt_sum16(out->payload + 2, BT_PROBE_PAYLOAD - 2, s);
-		compensate(s, f->icmp_sum, out->payload);
+		bt_probe_compensate(s, f->icmp_sum, out->payload);
 		break;
 	}
 	case BT_METHOD_UDP_PARIS: {
@@ -115,7 +86,7 @@ void bt_probe_fields_make(const bt_flow *f, uint32_t src, uint32_t dst, uint8_t 
 		ph[19] = 0;
 		uint32_t s = bt_sum16(ph, sizeof(ph), 0);
 		s = bt_sum16(out->payload + 2, BT_PROBE_PAYLOAD - 2, s);
-		compensate(s, check, out->payload);
+		bt_probe_compensate(s, check, out->payload);
 		break;
 	}
 	case BT_METHOD_TCP_SYN:
@@ -165,7 +136,7 @@ int bt_probe_build(bt_probe_builder *b, const bt_flow *f, uint32_t src, uint32_t
 	uint32_t l4len;
 
 	bt_probe_fields_make(f, src, dst, ttl, attempt, &pf);
-	if (b->have_l4 && b->method != f->method) {
+	if (b->have_l4 && b->method != (int)f->method) {
 		/* A different protocol needs different blocks: start over. */
 		libnet_clear_packet(b->l);
 		b->l4_tag = b->ip_tag = LIBNET_PTAG_INITIALIZER;
@@ -235,6 +206,20 @@ int bt_probe_copy(bt_probe_builder *b, uint8_t *buf, size_t buflen)
 
 /* ---- the fast path: a template from libnet, patched per probe ---- */
 
+/* The IPv4 pseudo-header of a TCP segment (RFC 9293 3.1); ctx: source and
+ * destination, network order. */
+static inline uint32_t pseudo4_tcp(const void *ctx, size_t tl)
+{
+	const uint32_t *a = ctx;
+	uint8_t ph[12];
+	memcpy(ph, &a[0], 4);
+	memcpy(ph + 4, &a[1], 4);
+	ph[8] = 0;
+	ph[9] = IPPROTO_TCP;
+	bt_put16(ph + 10, (uint16_t)tl);
+	return bt_sum16(ph, sizeof(ph), 0);
+}
+
 static int make_template(bt_probe_builder *b, const bt_flow *f, char *err, size_t errlen)
 {
 	/* Any flow and addresses do: every field they set is patched. */
@@ -258,38 +243,8 @@ int bt_probe_render(bt_probe_builder *b, const bt_flow *f, uint32_t src, uint32_
 	bt_probe_fields pf;
 	bt_probe_fields_make(f, src, dst, ttl, attempt, &pf);
 	memcpy(buf, b->tmpl, b->tlen);
-	uint8_t *l4 = buf + 20;
-	switch (f->method) {
-	case BT_METHOD_ICMP_PARIS:
-		bt_put16(l4 + 2, f->icmp_sum);
-		bt_put16(l4 + 4, pf.echo_id);
-		bt_put16(l4 + 6, pf.echo_seq);
-		memcpy(l4 + 8, pf.payload, BT_PROBE_PAYLOAD);
-		break;
-	case BT_METHOD_UDP_PARIS:
-		bt_put16(l4, f->sport);
-		bt_put16(l4 + 2, f->dport);
-		bt_put16(l4 + 6, pf.udp_sum);
-		memcpy(l4 + 8, pf.payload, BT_PROBE_PAYLOAD);
-		break;
-	case BT_METHOD_TCP_SYN:
-	default: {
-		bt_put16(l4, f->sport);
-		bt_put16(l4 + 2, f->dport);
-		bt_put16(l4 + 4, (uint16_t)(pf.tcp_seq >> 16));
-		bt_put16(l4 + 6, (uint16_t)pf.tcp_seq);
-		bt_put16(l4 + 16, 0);
-		size_t tl = (size_t)b->tlen - 20;
-		uint8_t ph[12];
-		memcpy(ph, &src, 4);
-		memcpy(ph + 4, &dst, 4);
-		ph[8] = 0;
-		ph[9] = IPPROTO_TCP;
-		bt_put16(ph + 10, (uint16_t)tl);
-		bt_put16(l4 + 16, bt_cksum(l4, tl, bt_sum16(ph, sizeof(ph), 0)));
-		break;
-	}
-	}
+	uint32_t addrs[2] = { src, dst };
+	bt_probe_patch_l4(buf + 20, (size_t)b->tlen - 20, f, &pf, pseudo4_tcp, addrs);
 	bt_put16(buf + 4, pf.ip_id);
 	buf[8] = ttl;
 	memcpy(buf + 12, &src, 4);
@@ -307,27 +262,10 @@ int bt_probe_emit(bt_probe_builder *b, const bt_flow *f, uint32_t src, uint32_t 
 	if (n < 0)
 		return -1;
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr.s_addr = dst };
-	ssize_t w = sendto(libnet_getfd(b->l), pkt, (size_t)n, 0, (const struct sockaddr *)&to, sizeof(to));
-	if (w != n) {
-		int saved = errno;
-		if (w < 0)
-			snprintf(err, errlen, "sendto: %s", strerror(saved));
-		else
-			snprintf(err, errlen, "sendto: %zd of %d bytes written", w, n);
-		errno = w < 0 ? saved : EMSGSIZE;
-		return -1;
-	}
-	return n;
+	return bt_probe_sendto(libnet_getfd(b->l), pkt, n, (const struct sockaddr *)&to, sizeof(to), err, errlen);
 }
 
 /* ---- matching ---- */
-
-static bool tag_ok(uint16_t tag, uint8_t *ttl, uint8_t *attempt)
-{
-	*ttl = (uint8_t)tag;
-	*attempt = (uint8_t)(tag >> 8);
-	return *ttl != 0 && *attempt >= 1 && *attempt <= BT_PROBE_MAX_ATTEMPTS;
-}
 
 /* Time exceeded or unreachable: the messages that quote our probe. */
 static bool icmp_error(const bt_reply *r)
@@ -347,14 +285,14 @@ static int match_quote(const bt_flow *f, const bt_reply *r, bt_match *m)
 		if (r->q_proto != IPPROTO_ICMP || l4[0] != BT_ICMP_ECHO || l4[1] != 0 ||
 		    bt_get16(l4 + 2) != f->icmp_sum)
 			return -1;
-		if (!tag_ok(bt_get16(l4 + 6), &ttl, &attempt) ||
+		if (!bt_probe_tag_ok(bt_get16(l4 + 6), &ttl, &attempt) ||
 		    bt_get16(l4 + 4) != bt_probe_check(f, r->q_dst, ttl, attempt))
 			return -1;
 		break;
 	case BT_METHOD_UDP_PARIS:
 		if (r->q_proto != IPPROTO_UDP || bt_get16(l4) != f->sport || bt_get16(l4 + 2) != f->dport)
 			return -1;
-		if (!tag_ok(r->q_ip_id, &ttl, &attempt) ||
+		if (!bt_probe_tag_ok(r->q_ip_id, &ttl, &attempt) ||
 		    bt_get16(l4 + 6) != bt_probe_check(f, r->q_dst, ttl, attempt))
 			return -1;
 		break;
@@ -363,7 +301,7 @@ static int match_quote(const bt_flow *f, const bt_reply *r, bt_match *m)
 		if (r->q_proto != IPPROTO_TCP || bt_get16(l4) != f->sport || bt_get16(l4 + 2) != f->dport)
 			return -1;
 		uint32_t seq = bt_get32(l4 + 4);
-		if (!tag_ok((uint16_t)seq, &ttl, &attempt) ||
+		if (!bt_probe_tag_ok((uint16_t)seq, &ttl, &attempt) ||
 		    (seq >> 16) != bt_probe_check(f, r->q_dst, ttl, attempt))
 			return -1;
 		break;
@@ -398,7 +336,7 @@ int bt_probe_match(const bt_flow *f, const bt_reply *r, bt_match *m)
 	}
 	if (r->proto == IPPROTO_ICMP && r->icmp_type == BT_ICMP_ECHO_REPLY &&
 	    f->method == BT_METHOD_ICMP_PARIS) {
-		if (!tag_ok(r->echo_seq, &ttl, &attempt) ||
+		if (!bt_probe_tag_ok(r->echo_seq, &ttl, &attempt) ||
 		    r->echo_id != bt_probe_check(f, r->src, ttl, attempt))
 			return -1;
 		m->kind = BT_MATCH_DEST;
@@ -415,7 +353,7 @@ int bt_probe_match(const bt_flow *f, const bt_reply *r, bt_match *m)
 		if ((!rst && !synack) || r->tcp_sport != f->dport || r->tcp_dport != f->sport)
 			return -1;
 		uint32_t seq = r->tcp_ack - 1;
-		if (!tag_ok((uint16_t)seq, &ttl, &attempt) ||
+		if (!bt_probe_tag_ok((uint16_t)seq, &ttl, &attempt) ||
 		    (seq >> 16) != bt_probe_check(f, r->src, ttl, attempt))
 			return -1;
 		m->kind = BT_MATCH_DEST;
@@ -430,7 +368,7 @@ int bt_probe_match(const bt_flow *f, const bt_reply *r, bt_match *m)
 
 int bt_probe_match_flows(const bt_flow *base, uint16_t nflows, const bt_reply *r, bt_match *m)
 {
-	uint32_t fieldval, first;
+	uint32_t fieldval;
 	bool icmp = base->method == BT_METHOD_ICMP_PARIS;
 
 	if (icmp_error(r) && r->quoted) {
@@ -445,10 +383,8 @@ int bt_probe_match_flows(const bt_flow *base, uint16_t nflows, const bt_reply *r
 	} else {
 		return -1;
 	}
-	first = icmp ? base->icmp_sum : base->sport;
-	if (fieldval < first || fieldval - first >= nflows)
-		return -1;
 	bt_flow f;
-	bt_flow_init(&f, base->method, (uint16_t)(base->flow + (fieldval - first)), base->dport, base->secret);
+	if (bt_probe_flow_of(base, nflows, fieldval, &f) != 0)
+		return -1;
 	return bt_probe_match(&f, r, m);
 }

@@ -7,11 +7,11 @@
 #include "bordertrace/reply.h"
 
 #include <netinet/in.h>
-#include <pcap/dlt.h>
 #include <string.h>
 
 #include "bordertrace/bytes.h"
 #include "bordertrace/icmp.h"
+#include "reply_int.h"
 
 const char *bt_reply_status_name(bt_reply_status s)
 {
@@ -24,10 +24,8 @@ const char *bt_reply_status_name(bt_reply_status s)
 	return "?";
 }
 
-/* Parses an RFC 4884 extension structure; keeps the first MPLS stack found.
- * Broken extensions are ignored (the hop itself is still good), as the
- * RFC asks of receivers that cannot validate them. */
-static void parse_extensions(bt_cur ext, bt_reply *out)
+/* RFC 4884 / RFC 4950: see reply_int.h. */
+void bt_reply_parse_ext(bt_cur ext, bt_mpls *mpls, uint8_t *count)
 {
 	if (!bt_cur_has(&ext, 0, 4) || (ext.p[0] >> 4) != BT_ICMP_EXT_VERSION)
 		return;
@@ -40,10 +38,10 @@ static void parse_extensions(bt_cur ext, bt_reply *out)
 		if (olen < 4 || !bt_cur_has(&ext, off, olen))
 			return;
 		if (cls == BT_ICMP_EXT_MPLS_CLASS && ctype == BT_ICMP_EXT_MPLS_INCOMING &&
-		    out->mpls_count == 0) {
-			for (size_t e = off + 4; e + 4 <= off + olen && out->mpls_count < BT_MPLS_MAX; e += 4) {
+		    *count == 0) {
+			for (size_t e = off + 4; e + 4 <= off + olen && *count < BT_MPLS_MAX; e += 4) {
 				uint32_t v = bt_get32(ext.p + e);
-				bt_mpls *m = &out->mpls[out->mpls_count++];
+				bt_mpls *m = &mpls[(*count)++];
 				m->label = v >> 12;
 				m->tc = (uint8_t)((v >> 9) & 7);
 				m->s = (uint8_t)((v >> 8) & 1);
@@ -99,7 +97,7 @@ static bt_reply_status parse_icmp(bt_cur c, bt_reply *out)
 		ext_off = 128;
 	if (ext_off > 0 && q.n > ext_off) {
 		bt_cur ext = bt_cur_from(&q, ext_off);
-		parse_extensions(ext, out);
+		bt_reply_parse_ext(ext, out->mpls, &out->mpls_count);
 	}
 	return BT_REPLY_OK;
 }
@@ -132,16 +130,8 @@ bt_reply_status bt_reply_parse_ip(const uint8_t *pkt, size_t len, bt_reply *out)
 	bt_cur l4 = bt_cur_from(&c, hl);
 	if (out->proto == IPPROTO_ICMP)
 		return parse_icmp(l4, out);
-	if (out->proto == IPPROTO_TCP) {
-		if (!bt_cur_has(&l4, 0, 20))
-			return BT_REPLY_TRUNCATED;
-		out->tcp_sport = bt_get16(l4.p);
-		out->tcp_dport = bt_get16(l4.p + 2);
-		out->tcp_seq = bt_get32(l4.p + 4);
-		out->tcp_ack = bt_get32(l4.p + 8);
-		out->tcp_flags = l4.p[13];
-		return BT_REPLY_OK;
-	}
+	if (out->proto == IPPROTO_TCP)
+		return BT_REPLY_READ_TCP(l4, out);
 	return BT_REPLY_OTHER;
 }
 
@@ -151,41 +141,10 @@ bt_reply_status bt_reply_parse(const uint8_t *pkt, size_t caplen, int dlt, bt_re
 	uint16_t ethertype;
 
 	memset(out, 0, sizeof(*out));
-	switch (dlt) {
-	case DLT_EN10MB:
-		if (caplen < 14)
-			return BT_REPLY_TRUNCATED;
-		off = 14;
-		ethertype = bt_get16(pkt + 12);
-		/* up to two VLAN tags (802.1Q / 802.1ad) */
-		for (int i = 0; i < 2 && (ethertype == 0x8100 || ethertype == 0x88a8); i++) {
-			if (caplen < off + 4)
-				return BT_REPLY_TRUNCATED;
-			ethertype = bt_get16(pkt + off + 2);
-			off += 4;
-		}
-		break;
-	case DLT_LINUX_SLL:
-		if (caplen < 16)
-			return BT_REPLY_TRUNCATED;
-		off = 16;
-		ethertype = bt_get16(pkt + 14);
-		break;
-	case DLT_LINUX_SLL2:
-		if (caplen < 20)
-			return BT_REPLY_TRUNCATED;
-		off = 20;
-		ethertype = bt_get16(pkt);
-		break;
-	case DLT_RAW:
-	case DLT_IPV4:
-		off = 0;
-		ethertype = 0x0800;
-		break;
-	default:
-		return BT_REPLY_OTHER;
-	}
-	if (ethertype != 0x0800)
+	bt_reply_status s = bt_reply_link(pkt, caplen, dlt, BT_ETHERTYPE_IPV4, &off, &ethertype);
+	if (s != BT_REPLY_OK)
+		return s;
+	if (ethertype != BT_ETHERTYPE_IPV4)
 		return BT_REPLY_OTHER;
 	return bt_reply_parse_ip(pkt + off, caplen - off, out);
 }

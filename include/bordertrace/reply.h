@@ -5,7 +5,8 @@
  * against the bytes remaining, and a packet that is not a reply we handle is
  * reported as such, never fatal. Handles ICMP time exceeded (RFC 792),
  * destination unreachable, echo reply, TCP segments, and RFC 4884 extension
- * structures carrying an RFC 4950 MPLS label stack. IPv4 only for now. */
+ * structures carrying an RFC 4950 MPLS label stack. IPv4; IPv6 is reply6.h,
+ * with the same statuses. */
 #ifndef BORDERTRACE_REPLY_H
 #define BORDERTRACE_REPLY_H
 

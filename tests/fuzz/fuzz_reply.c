@@ -2,12 +2,9 @@
  * matcher, as the engine uses them (prober/family.h, bt_fam_parse_match:
  * bt_reply_parse on the pcap bytes, then bt_probe_match_flows).
  *
- * Input: a 10-byte header that sets up the run, then the captured bytes.
- *   [0]    link type: 0 Ethernet, 1 Linux cooked, 2 Linux cooked v2,
- *          3 DLT_RAW, 4 DLT_IPV4, 5 an unknown link type
- *   [1]    method (mod 3: icmp-paris, udp-paris, tcp-syn)
- *   [2..3] --flow (mod 4096), [4..5] --flows (kept within 0..4095 as the CLI
- *          does), [6..9] the run's secret (big-endian)
+ * Input: a 10-byte header that sets up the run (fuzz_reply_run.h; link
+ * types 0 Ethernet, 1 Linux cooked, 2 Linux cooked v2, 3 DLT_RAW,
+ * 4 DLT_IPV4, 5 an unknown link type), then the captured bytes.
  * Seeds (corpus/reply/) are replies to probes built by the prober's own
  * builder with a known secret, so the matcher's accepting paths are reached
  * (mkseeds_reply.c writes them).
@@ -22,8 +19,7 @@
 
 #include "bordertrace/probe.h"
 #include "bordertrace/reply.h"
-
-#define HDR 10
+#include "fuzz_reply_run.h"
 
 static const int dlts[] = { DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2, DLT_RAW, DLT_IPV4, 9999 };
 
@@ -31,42 +27,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (size < HDR)
+	fuzz_run run;
+	uint8_t *pkt;
+	size_t n;
+	if (!fuzz_run_begin(data, size, dlts, sizeof(dlts) / sizeof(dlts[0]), &run, &pkt, &n))
 		return 0;
-	int dlt = dlts[data[0] % (sizeof(dlts) / sizeof(dlts[0]))];
-	bt_method method = (bt_method)(data[1] % 3);
-	uint16_t flow = (uint16_t)(((data[2] << 8) | data[3]) % (BT_PROBE_MAX_FLOW + 1));
-	uint16_t nflows = (uint16_t)(1 + ((data[4] << 8) | data[5]) % (BT_PROBE_MAX_FLOW + 1 - flow));
-	uint32_t secret = (uint32_t)data[6] << 24 | (uint32_t)data[7] << 16 |
-			  (uint32_t)data[8] << 8 | data[9];
-
-	/* The packet in a buffer of its own, so that ASan catches a read one
-	 * byte past the capture. */
-	size_t n = size - HDR;
-	uint8_t *pkt = malloc(n ? n : 1);
-	if (pkt == NULL)
-		return 0;
-	memcpy(pkt, data + HDR, n);
 
 	bt_reply r;
-	bt_reply_status s = bt_reply_parse(pkt, n, dlt, &r);
-	if (s != BT_REPLY_OK && s != BT_REPLY_TRUNCATED && s != BT_REPLY_MALFORMED &&
-	    s != BT_REPLY_OTHER)
-		abort();
+	bt_reply_status s = bt_reply_parse(pkt, n, run.dlt, &r);
+	fuzz_status_check(s);
 	if (s == BT_REPLY_OK) {
 		if (r.mpls_count > BT_MPLS_MAX)
 			abort();
 		bt_flow base;
-		bt_flow_init(&base, method, flow, 0, secret);
+		bt_flow_init(&base, run.method, run.flow, 0, run.secret);
 		bt_match m;
-		if (bt_probe_match_flows(&base, nflows, &r, &m) == 0) {
-			if (m.flow < flow || m.flow - flow >= nflows || m.ttl == 0 ||
-			    m.attempt < 1 || m.attempt > BT_PROBE_MAX_ATTEMPTS ||
-			    m.kind > BT_MATCH_UNREACH)
-				abort();
+		if (bt_probe_match_flows(&base, run.nflows, &r, &m) == 0) {
+			fuzz_match_check(&run, m.flow, m.ttl, m.attempt, m.kind);
 			bt_flow one;
 			bt_match m1;
-			bt_flow_init(&one, method, m.flow, 0, secret);
+			bt_flow_init(&one, run.method, m.flow, 0, run.secret);
 			if (bt_probe_match(&one, &r, &m1) != 0 || memcmp(&m, &m1, sizeof(m)) != 0)
 				abort();
 		}
