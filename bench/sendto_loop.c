@@ -4,11 +4,16 @@
  * a ratio to this figure measured in the same run (design.md, "What this
  * class of machine can do").
  *
- *   sendto_loop [-t SECONDS] [-n TARGETS] [-m MAXTTL]
+ *   sendto_loop [-6] [-t SECONDS] [-n TARGETS] [-m MAXTTL]
  *
  * Destinations are 198.18.0.0 + (i mod TARGETS), TARGETS <= 131072, so every
  * packet is addressed inside 198.18.0.0/15 (RFC 2544) by construction; TTLs
- * cycle 1..MAXTTL like a traceroute's. It refuses to run unless every
+ * cycle 1..MAXTTL like a traceroute's. With -6 the packets are IPv6 + UDP +
+ * 12 bytes from the VP's 2001:db8:51:100::1 to the IPv6 twins of the same
+ * destinations (doc/sim.md: 2001:db8:18:X::Y, inside 2001:db8::/32, RFC 3849),
+ * hop limits cycling the same way, the UDP checksum filled (IPv6 requires
+ * it; the sum of the fixed part is taken once, the destination's added per
+ * packet). It refuses to run unless every
  * interface of its namespace is lo or a TUN device: the caller must have made
  * a test namespace whose routes end in the simulator's TUN device
  * (bench/sim_ceiling.sh). Prints one line:
@@ -22,6 +27,9 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "bordertrace/bytes.h"
+#include "sim_model.h"
 
 static double mono(void)
 {
@@ -70,17 +78,64 @@ static int only_lo_and_tun(void)
 	return ok && tun;
 }
 
+/* The IPv6 loop: the same destinations' twins, the same TTL cycle. */
+static int loop6(unsigned long seconds, unsigned long targets, unsigned long maxttl)
+{
+	/* IPPROTO_RAW over IPv6 implies IPV6_HDRINCL: the kernel sends the
+	 * header as given, source and payload length included. */
+	int fd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	if (fd < 0) {
+		perror("sendto_loop: socket");
+		return 1;
+	}
+	uint8_t pkt[60];
+	memset(pkt, 0, sizeof(pkt));
+	pkt[0] = 0x60;
+	bt_put16(pkt + 4, 20);                 /* UDP header + 12 bytes */
+	pkt[6] = IPPROTO_UDP;
+	bt_sim_addr6(BT_SIM_VP_ADDR, pkt + 8);
+	bt_put16(pkt + 40, 40000);             /* sport = the prober's flow 0 */
+	bt_put16(pkt + 42, 33435);             /* dport = the prober's default */
+	bt_put16(pkt + 44, 20);
+	/* Pseudo-header and UDP without the destination: the same for all. */
+	uint32_t fixed = bt_sum16(pkt + 8, 16, 20 + IPPROTO_UDP) + bt_sum16(pkt + 40, 20, 0);
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6 };
+
+	unsigned long sent = 0, errors = 0, i = 0;
+	double t0 = mono(), stop = t0 + (double)seconds, t = t0;
+	while (t < stop) {
+		for (unsigned b = 0; b < 1024; b++, i++) {
+			uint32_t dst = 0xC6120000u + (uint32_t)(i % targets);
+			pkt[7] = (uint8_t)(1 + (i / targets) % maxttl);
+			bt_sim_addr6(dst, pkt + 24);
+			bt_put16(pkt + 46, 0);
+			bt_put16(pkt + 46, bt_cksum(pkt + 24, 16, fixed));
+			memcpy(&sa.sin6_addr, pkt + 24, 16);
+			if (sendto(fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+				errors++;
+			else
+				sent++;
+		}
+		t = mono();
+	}
+	double el = t - t0;
+	printf("sendto_loop: ipv6 sent %lu errors %lu seconds %.3f pps %.0f\n", sent, errors, el, (double)sent / el);
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long seconds = 5, targets = 65536, maxttl = 16;
-	int o;
-	while ((o = getopt(argc, argv, "t:n:m:h")) != -1) {
+	int o, v6 = 0;
+	while ((o = getopt(argc, argv, "6t:n:m:h")) != -1) {
 		switch (o) {
+		case '6': v6 = 1; break;
 		case 't': seconds = arg(optarg, 1, 600, "-t SECONDS"); break;
 		case 'n': targets = arg(optarg, 1, 131072, "-n TARGETS"); break;
 		case 'm': maxttl = arg(optarg, 1, 255, "-m MAXTTL"); break;
 		default:
-			fprintf(stderr, "usage: sendto_loop [-t SECONDS] [-n TARGETS] [-m MAXTTL]\n");
+			fprintf(stderr, "usage: sendto_loop [-6] [-t SECONDS] [-n TARGETS] [-m MAXTTL]\n");
 			return o == 'h' ? 0 : 2;
 		}
 	}
@@ -88,6 +143,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sendto_loop: refusing to send: run it in a namespace with only lo and TUN devices\n");
 		return 2;
 	}
+	if (v6)
+		return loop6(seconds, targets, maxttl);
 	/* IPPROTO_RAW implies IP_HDRINCL; the kernel fills the source address
 	 * (left 0), the IP checksum and the total length. */
 	int fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
