@@ -56,6 +56,86 @@ static size_t icmp_error(const uint8_t *pkt, size_t len, uint8_t arrive_ttl, uin
 	return total;
 }
 
+/* The flow key's per-flow fields of the probe l4[0..l4len) carried as proto
+ * (ICMP and ICMPv6 echo both written as ICMP echo, so that the two families
+ * hash alike); -1 when it is not a probe. */
+static int key_l4(uint8_t proto, const uint8_t *l4, size_t l4len, uint8_t echo_type, bt_sim_flowkey *k)
+{
+	switch (proto) {
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		if (l4len < 8 || l4[0] != echo_type || l4[1] != 0)
+			return -1;
+		k->proto = IPPROTO_ICMP;
+		k->a = BT_ICMP_ECHO << 8;
+		k->b = bt_get16(l4 + 2);
+		return 0;
+	case IPPROTO_UDP:
+		if (l4len < 8)
+			return -1;
+		break;
+	case IPPROTO_TCP:
+		/* A SYN without ACK: anything else would be answered by a RST
+		 * without the ACK bit, which the prober never provokes. */
+		if (l4len < 20 || (l4[13] & 0x12) != 0x02)
+			return -1;
+		break;
+	default:
+		return -1;
+	}
+	k->proto = proto;
+	k->a = bt_get16(l4);
+	k->b = bt_get16(l4 + 2);
+	return 0;
+}
+
+enum { END_NONE, END_HOP, END_DEST };
+
+/* Where a probe with key k and TTL ttl (> 0) ends: END_HOP, router
+ * interface *f answers time exceeded (hop ttl answers from the interface
+ * the probe came in on); END_DEST, the target answers, *n routers before
+ * it; END_NONE, nothing comes back (no route, silent router, empty bucket,
+ * dark target), counted. */
+static int probe_end(bt_sim_model *m, unsigned phase, const bt_sim_flowkey *k, unsigned ttl, uint64_t now_ns,
+		     bt_sim_counters *c, const bt_sim_iface **f, unsigned *n)
+{
+	uint32_t path[BT_SIM_MAX_HOPS];
+	*n = bt_sim_path(m, k, phase, path);
+	if (*n == 0) {
+		c->noroute++;
+		return END_NONE;
+	}
+	if (ttl <= *n) {
+		*f = &m->ifaces[path[ttl - 1]];
+		if (m->routers[(*f)->router].flags & BT_SIM_SILENT) {
+			c->silent++;
+			return END_NONE;
+		}
+		if (!bt_sim_ratelimit_pass(m, (*f)->router, now_ns)) {
+			c->ratelimited++;
+			return END_NONE;
+		}
+		return END_HOP;
+	}
+	if (!bt_sim_target_answers(m, k->dst)) {
+		c->dark++;
+		return END_NONE;
+	}
+	return END_DEST;
+}
+
+/* RST+ACK for a SYN (key k, TCP header syn) to a closed port: seq 0, ack =
+ * seq + 1; the checksum is the caller's (its pseudo-header). */
+static void tcp_rst(uint8_t *t, const bt_sim_flowkey *k, const uint8_t *syn)
+{
+	memset(t, 0, 20);
+	bt_put16(t, k->b);
+	bt_put16(t + 2, k->a);
+	bt_put32(t + 8, bt_get32(syn + 4) + 1);
+	t[12] = 5 << 4;
+	t[13] = 0x14;
+}
+
 /* ---- IPv6 ---- */
 
 /* An IPv6 header: traffic class and flow label 0. */
@@ -153,61 +233,23 @@ static size_t answer6(bt_sim_model *m, unsigned phase, const uint8_t *pkt, size_
 	uint8_t hlim = pkt[7];
 	/* The key in IPv4 terms: a destination without an IPv4 twin is no
 	 * target (0.0.0.0 has no route). */
-	bt_sim_flowkey k = { .src = bt_sim_key_src6(src6), .proto = (uint8_t)nh,
-			     .label = bt_get32(pkt) & 0xfffff };
+	bt_sim_flowkey k = { .src = bt_sim_key_src6(src6), .label = bt_get32(pkt) & 0xfffff };
 	if (!bt_sim_addr4(dst6, &k.dst))
 		k.dst = 0;
-	switch (nh) {
-	case IPPROTO_ICMPV6:
-		if (l4len < 8 || l4[0] != BT_ICMP6_ECHO_REQUEST || l4[1] != 0)
-			goto ignore;
-		k.proto = IPPROTO_ICMP;
-		k.a = BT_ICMP_ECHO << 8;
-		k.b = bt_get16(l4 + 2);
-		break;
-	case IPPROTO_UDP:
-		if (l4len < 8)
-			goto ignore;
-		k.a = bt_get16(l4);
-		k.b = bt_get16(l4 + 2);
-		break;
-	case IPPROTO_TCP:
-		if (l4len < 20 || (l4[13] & 0x12) != 0x02)
-			goto ignore;
-		k.a = bt_get16(l4);
-		k.b = bt_get16(l4 + 2);
-		break;
-	default:
-		goto ignore;
-	}
-	if (hlim == 0)
+	if (key_l4((uint8_t)nh, l4, l4len, BT_ICMP6_ECHO_REQUEST, &k) != 0 || hlim == 0)
 		goto ignore;
 
-	uint32_t path[BT_SIM_MAX_HOPS];
-	unsigned n = bt_sim_path(m, &k, phase, path);
-	if (n == 0) {
-		c->noroute++;
+	const bt_sim_iface *f = NULL;
+	unsigned n;
+	int end = probe_end(m, phase, &k, hlim, now_ns, c, &f, &n);
+	if (end == END_NONE)
 		return 0;
-	}
-	uint8_t from[16];
-	if (hlim <= n) {
-		const bt_sim_iface *f = &m->ifaces[path[hlim - 1]];
-		if (m->routers[f->router].flags & BT_SIM_SILENT) {
-			c->silent++;
-			return 0;
-		}
-		if (!bt_sim_ratelimit_pass(m, f->router, now_ns)) {
-			c->ratelimited++;
-			return 0;
-		}
+	if (end == END_HOP) {
+		uint8_t from[16];
 		c->out++;
 		c->time_exceeded++;
 		bt_sim_addr6(f->addr, from);
 		return icmp6_error(pkt, len, 1, BT_ICMP6_TIME_EXCEEDED, 0, from, (uint8_t)(64 - (hlim - 1)), out);
-	}
-	if (!bt_sim_target_answers(m, k.dst)) {
-		c->dark++;
-		return 0;
 	}
 	uint8_t rhlim = (uint8_t)(64 - n), arrive = (uint8_t)(hlim - n);
 	size_t total;
@@ -227,20 +269,13 @@ static size_t answer6(bt_sim_model *m, unsigned phase, const uint8_t *pkt, size_
 		total = icmp6_error(pkt, len, arrive, BT_ICMP6_UNREACH, BT_ICMP6_UNREACH_PORT, dst6, rhlim, out);
 		c->port_unreach++;
 		break;
-	default: {
-		uint8_t *t = out + 40;
-		memset(t, 0, 20);
-		bt_put16(t, k.b);
-		bt_put16(t + 2, k.a);
-		bt_put32(t + 8, bt_get32(l4 + 4) + 1);
-		t[12] = 5 << 4;
-		t[13] = 0x14;
+	default:
+		tcp_rst(out + 40, &k, l4);
 		ip6_header(out, 20, IPPROTO_TCP, rhlim, dst6, src6);
-		bt_put16(t + 16, bt_cksum(t, 20, pseudo6(out, 20, IPPROTO_TCP)));
+		bt_put16(out + 56, bt_cksum(out + 40, 20, pseudo6(out, 20, IPPROTO_TCP)));
 		total = 60;
 		c->tcp_rst++;
 		break;
-	}
 	}
 	c->out++;
 	return total;
@@ -268,61 +303,22 @@ size_t bt_sim_answer(bt_sim_model *m, unsigned phase, const uint8_t *pkt, size_t
 	const uint8_t *l4 = pkt + ihl;
 	size_t l4len = len - ihl;
 	uint8_t proto = pkt[9], ttl = pkt[8];
-	bt_sim_flowkey k = { .src = bt_get32(pkt + 12), .dst = bt_get32(pkt + 16), .proto = proto };
-	switch (proto) {
-	case IPPROTO_ICMP:
-		if (l4len < 8 || l4[0] != BT_ICMP_ECHO || l4[1] != 0)
-			goto ignore;
-		k.a = bt_get16(l4);
-		k.b = bt_get16(l4 + 2);
-		break;
-	case IPPROTO_UDP:
-		if (l4len < 8)
-			goto ignore;
-		k.a = bt_get16(l4);
-		k.b = bt_get16(l4 + 2);
-		break;
-	case IPPROTO_TCP:
-		/* A SYN without ACK: anything else would be answered by a RST
-		 * without the ACK bit, which the prober never provokes. */
-		if (l4len < 20 || (l4[13] & 0x12) != 0x02)
-			goto ignore;
-		k.a = bt_get16(l4);
-		k.b = bt_get16(l4 + 2);
-		break;
-	default:
-		goto ignore;
-	}
-	if (ttl == 0)
+	bt_sim_flowkey k = { .src = bt_get32(pkt + 12), .dst = bt_get32(pkt + 16) };
+	if (key_l4(proto, l4, l4len, BT_ICMP_ECHO, &k) != 0 || ttl == 0)
 		goto ignore;
 
-	uint32_t path[BT_SIM_MAX_HOPS];
-	unsigned n = bt_sim_path(m, &k, phase, path);
-	if (n == 0) {
-		c->noroute++;
+	const bt_sim_iface *f = NULL;
+	unsigned n;
+	int end = probe_end(m, phase, &k, ttl, now_ns, c, &f, &n);
+	if (end == END_NONE)
 		return 0;
-	}
 	uint16_t id = (uint16_t)c->out;
-	if (ttl <= n) {
-		/* Expires at hop ttl, which answers from the interface the probe
-		 * came in on; its reply crosses ttl - 1 routers back. */
-		const bt_sim_iface *f = &m->ifaces[path[ttl - 1]];
-		if (m->routers[f->router].flags & BT_SIM_SILENT) {
-			c->silent++;
-			return 0;
-		}
-		if (!bt_sim_ratelimit_pass(m, f->router, now_ns)) {
-			c->ratelimited++;
-			return 0;
-		}
+	if (end == END_HOP) {
+		/* Its reply crosses ttl - 1 routers back. */
 		c->out++;
 		c->time_exceeded++;
 		return icmp_error(pkt, len, 1, BT_ICMP_TIME_EXCEEDED, BT_ICMP_TIMXCEED_INTRANS, f->addr,
 				  (uint8_t)(64 - (ttl - 1)), id, out);
-	}
-	if (!bt_sim_target_answers(m, k.dst)) {
-		c->dark++;
-		return 0;
 	}
 	/* The target is hop n + 1; its reply starts at 64 and crosses n routers. */
 	uint8_t rttl = (uint8_t)(64 - n), arrive = (uint8_t)(ttl - n);
@@ -347,14 +343,8 @@ size_t bt_sim_answer(bt_sim_model *m, unsigned phase, const uint8_t *pkt, size_t
 		c->port_unreach++;
 		break;
 	default: {
-		/* RST+ACK for a SYN to a closed port: seq 0, ack = seq + 1. */
 		uint8_t *t = out + 20;
-		memset(t, 0, 20);
-		bt_put16(t, k.b);
-		bt_put16(t + 2, k.a);
-		bt_put32(t + 8, bt_get32(l4 + 4) + 1);
-		t[12] = 5 << 4;
-		t[13] = 0x14;
+		tcp_rst(t, &k, l4);
 		uint32_t ph = (k.dst >> 16) + (k.dst & 0xffff) + (k.src >> 16) + (k.src & 0xffff) + 6 + 20;
 		bt_put16(t + 16, bt_cksum(t, 20, ph));
 		total = 40;
