@@ -248,7 +248,7 @@ static void parse_cli(int argc, char **argv, cli *c)
 	if (optind < argc)
 		die("unexpected argument '%s'", argv[optind]);
 	if (src6 && c->family == 4)
-		die("--src: '%s' is IPv6 but --family is 4", "");
+		die("--src is an IPv6 address but --family is 4%s", "");
 	if (src6)
 		c->family = 6;
 }

@@ -581,6 +581,34 @@ static void test_ext6(void **state)
 	bt_sim_model_free(m);
 }
 
+/* The token bucket over IPv6: the same per-router bucket as IPv4, so that
+ * both families drain it together; refilled after 2 ms at 500/s. */
+static void test_ratelimit6(void **state)
+{
+	(void)state;
+	bt_sim_model *m = model(1.0);
+	bt_sim_counters c;
+	memset(&c, 0, sizeof(c));
+	uint8_t buf[1500], rep[BT_SIM_REPLY_MAX];
+	uint32_t dst = BT_SIM_TARGET_NET + 99;
+	bt_flow f;
+	/* Hop 1 (the VP gateway) is rate limited in this model. */
+	assert_true(m->routers[m->ifaces[m->stages[m->vp_stage].first].router].flags & BT_SIM_RATELIMITED);
+	uint64_t t = 1000000000ull;
+	size_t len = probe6(0, 0, dst, 1, 0, NULL, 0, buf, 12);
+	for (unsigned i = 0; i < m->p.rl_burst - 1; i++)
+		assert_true(bt_sim_answer(m, 0, buf, len, t, rep, &c) > 0);
+	size_t len4 = probe(BT_METHOD_ICMP_PARIS, 0, dst, 1, &f, buf + 200);
+	assert_true(bt_sim_answer(m, 0, buf + 200, len4, t, rep, &c) > 0); /* the last token */
+	assert_int_equal(bt_sim_answer(m, 0, buf, len, t, rep, &c), 0);
+	assert_int_equal(bt_sim_answer(m, 0, buf + 200, len4, t, rep, &c), 0);
+	assert_int_equal(c.ratelimited, 2);
+	assert_int_equal(bt_sim_answer(m, 0, buf, len, t + 1000000, rep, &c), 0);
+	assert_true(bt_sim_answer(m, 0, buf, len, t + 2100000, rep, &c) > 0);
+	assert_int_equal(c.ratelimited, 3);
+	bt_sim_model_free(m);
+}
+
 /* A big probe: the time exceeded quotes 1232 bytes of it (1280 in all); the
  * target's port unreachable too. */
 static void test_quote6_1280(void **state)
@@ -620,6 +648,7 @@ int main(void)
 		cmocka_unit_test(test_ecmp6_flowlabel),
 		cmocka_unit_test(test_ext6),
 		cmocka_unit_test(test_quote6_1280),
+		cmocka_unit_test(test_ratelimit6),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
