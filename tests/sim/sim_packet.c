@@ -56,20 +56,22 @@ static size_t icmp_error(const uint8_t *pkt, size_t len, uint8_t arrive_ttl, uin
 	return total;
 }
 
-/* The flow key's per-flow fields of the probe l4[0..l4len) carried as proto
- * (ICMP and ICMPv6 echo both written as ICMP echo, so that the two families
- * hash alike); -1 when it is not a probe. */
-static int key_l4(uint8_t proto, const uint8_t *l4, size_t l4len, uint8_t echo_type, bt_sim_flowkey *k)
+/* The flow key's per-flow fields of the probe l4[0..l4len) carried as proto;
+ * icmp_proto and echo_type are the family's (ICMP 1 and 8, ICMPv6 58 and
+ * 128), and an echo request of either is keyed as ICMP echo so that the two
+ * families hash alike. -1 when it is not a probe. */
+static int key_l4(uint8_t proto, const uint8_t *l4, size_t l4len, uint8_t icmp_proto, uint8_t echo_type,
+		  bt_sim_flowkey *k)
 {
-	switch (proto) {
-	case IPPROTO_ICMP:
-	case IPPROTO_ICMPV6:
+	if (proto == icmp_proto) {
 		if (l4len < 8 || l4[0] != echo_type || l4[1] != 0)
 			return -1;
 		k->proto = IPPROTO_ICMP;
 		k->a = BT_ICMP_ECHO << 8;
 		k->b = bt_get16(l4 + 2);
 		return 0;
+	}
+	switch (proto) {
 	case IPPROTO_UDP:
 		if (l4len < 8)
 			return -1;
@@ -236,7 +238,7 @@ static size_t answer6(bt_sim_model *m, unsigned phase, const uint8_t *pkt, size_
 	bt_sim_flowkey k = { .src = bt_sim_key_src6(src6), .label = bt_get32(pkt) & 0xfffff };
 	if (!bt_sim_addr4(dst6, &k.dst))
 		k.dst = 0;
-	if (key_l4((uint8_t)nh, l4, l4len, BT_ICMP6_ECHO_REQUEST, &k) != 0 || hlim == 0)
+	if (key_l4((uint8_t)nh, l4, l4len, IPPROTO_ICMPV6, BT_ICMP6_ECHO_REQUEST, &k) != 0 || hlim == 0)
 		goto ignore;
 
 	const bt_sim_iface *f = NULL;
@@ -304,7 +306,7 @@ size_t bt_sim_answer(bt_sim_model *m, unsigned phase, const uint8_t *pkt, size_t
 	size_t l4len = len - ihl;
 	uint8_t proto = pkt[9], ttl = pkt[8];
 	bt_sim_flowkey k = { .src = bt_get32(pkt + 12), .dst = bt_get32(pkt + 16) };
-	if (key_l4(proto, l4, l4len, BT_ICMP_ECHO, &k) != 0 || ttl == 0)
+	if (key_l4(proto, l4, l4len, IPPROTO_ICMP, BT_ICMP_ECHO, &k) != 0 || ttl == 0)
 		goto ignore;
 
 	const bt_sim_iface *f = NULL;

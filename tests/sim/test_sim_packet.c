@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "bordertrace/bytes.h"
+#include "bordertrace/icmp.h"
 #include "bordertrace/probe.h"
 #include "bordertrace/reply.h"
 #include "sim_model.h"
@@ -568,7 +569,20 @@ static void test_ext6(void **state)
 	len = probe6(0, 0, dst, 1, 0, hbh_icmp, sizeof(hbh_icmp) - 1, buf, 12);
 	buf[48] = 143;
 	assert_int_equal(bt_sim_answer(m, 0, buf, len, 1, rep, &c), 0);
-	assert_int_equal(c.ignored, ignored + 2);
+	/* The other family's ICMP: an ICMP (1) "echo" over IPv6, an ICMPv6
+	 * (58) one over IPv4. */
+	len = probe6(0, 0, dst, 30, 0, NULL, 0, buf, 12);
+	buf[6] = IPPROTO_ICMP;
+	assert_int_equal(bt_sim_answer(m, 0, buf, len, 1, rep, &c), 0);
+	bt_flow f4;
+	len = probe(BT_METHOD_ICMP_PARIS, 0, dst, 30, &f4, buf);
+	buf[9] = IPPROTO_ICMPV6;
+	bt_put16(buf + 10, 0);
+	bt_put16(buf + 10, bt_cksum(buf, 20, 0));
+	assert_int_equal(bt_sim_answer(m, 0, buf, len, 1, rep, &c), 0);
+	buf[20] = BT_ICMP6_ECHO_REQUEST;
+	assert_int_equal(bt_sim_answer(m, 0, buf, len, 1, rep, &c), 0);
+	assert_int_equal(c.ignored, ignored + 5);
 	/* A destination without an IPv4 twin, or a router's: no route. */
 	uint64_t noroute = c.noroute;
 	len = probe6(1, 0, dst, 30, 0, NULL, 0, buf, 12);
