@@ -77,7 +77,8 @@ static void usage(FILE *f)
 "                      line answered in its own family), else all\n"
 "  --family 4|6        write addresses as IPv4 (default) or their IPv6 twins;\n"
 "                      an IPv6 --src implies 6\n"
-"  --flowlabel L       the IPv6 probes' flow label, 0..1048575 (default 0)\n",
+"  --flowlabel L       the IPv6 probes' flow label, 0..1048575, or 'prober'\n"
+"                      (default): the prober's, 0x10000 + flow\n",
 		(unsigned long long)d.seed, BT_SIM_MAX_PREFIXES, d.prefixes, d.ases, d.transits,
 		d.countries, d.ecmp, d.silent, d.ratelimited, d.rl_rate, d.rl_burst, d.dark,
 		d.nbr_numbered, d.change_share);
@@ -120,7 +121,7 @@ typedef struct cli {
 	uint16_t dport;
 	uint32_t src;     /* the key's source: IPv4, or an IPv6 source's key */
 	int family;       /* 0 = not given, 4, 6 */
-	uint32_t label;
+	int64_t label;    /* IPv6 flow label; -1 = the prober's (base + flow) */
 	uint8_t flows[BT_SIM_FLOW_BYTES];
 } cli;
 
@@ -185,6 +186,7 @@ static void parse_cli(int argc, char **argv, cli *c)
 	memset(c, 0, sizeof(*c));
 	bt_sim_params_default(&c->p);
 	c->src = BT_SIM_VP_ADDR;
+	c->label = -1;
 	c->flows[0] = 1;
 	int o;
 	struct in_addr ia;
@@ -238,7 +240,9 @@ static void parse_cli(int argc, char **argv, cli *c)
 				die("--family: '%s' is not 4 or 6", optarg);
 			c->family = optarg[0] - '0';
 			break;
-		case O_LABEL: c->label = parse_uint("--flowlabel", optarg, 0xfffff); break;
+		case O_LABEL:
+			c->label = strcmp(optarg, "prober") ? (int64_t)parse_uint("--flowlabel", optarg, 0xfffff) : -1;
+			break;
 		case O_DPORT: c->dport = (uint16_t)parse_uint("--dport", optarg, 65535); break;
 		case O_TARGETS: c->targets = optarg; break;
 		case 'h': usage(stdout); exit(0);
@@ -274,7 +278,9 @@ static char *fmt_fam(uint32_t a, int family, char *buf)
 /* ---- truth ---- */
 
 /* One (target, flow): an IPv6 probe's key is its IPv4 twin's (sim_model.h)
- * plus the flow label, so only the spelling and the label differ. */
+ * plus the flow label, so only the spelling and the label differ; with the
+ * prober's labels (non-zero) its IPv6 flows take other branches than its
+ * IPv4 ones, with label 0 (scamper's) the same. */
 static void truth_line(const bt_sim_model *m, const cli *c, uint32_t dst, int family, unsigned flow, FILE *f)
 {
 	bt_sim_flowkey k;
@@ -282,7 +288,7 @@ static void truth_line(const bt_sim_model *m, const cli *c, uint32_t dst, int fa
 	char a[ADDR_BUF];
 	bt_sim_flowkey_prober(&k, c->method, c->src, dst, flow, c->dport);
 	if (family == 6)
-		k.label = c->label;
+		k.label = c->label < 0 ? BT_SIM_PROBER_LABEL_BASE + flow : (uint32_t)c->label;
 	unsigned n = bt_sim_path(m, &k, c->phase, path);
 	fprintf(f, "%s\t%u\t", fmt_fam(dst, family, a), flow);
 	for (unsigned i = 0; i < n; i++) {

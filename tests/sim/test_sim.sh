@@ -192,6 +192,8 @@ for m in icmp-paris udp-paris tcp-syn; do
 done
 
 # ---- C: IPv6, against scamper ----
+# scamper sends flow label 0 (sim_ns_sysctl sets auto_flowlabels=0), hence
+# `truth --flowlabel 0`; bordertrace's own IPv6 flows carry 0x10000 + flow.
 # scamper6 NS OUT "TRACE OPTIONS" TARGETS-FILE: scamper's traces as JSON Lines.
 scamper6() {
     ip netns exec "$PREFIX$1" scamper -p 1000 -O warts -o "$2.warts" -c "trace $3" -f "$4" 2>"$2.err"
@@ -217,7 +219,7 @@ if command -v scamper >/dev/null && command -v sc_warts2json >/dev/null; then
     sleep 0.3
     kill -INT "$TD"; wait "$TD" 2>/dev/null
     cat "$TMP/c.icmp0.json" "$TMP/c.icmp1.json" >"$TMP/c.icmp.json"
-    "$SIM" truth "${C[@]}" --family 6 --method icmp-paris --flows 0-1 --targets "$TMP/t6" >"$TMP/c.icmp.truth"
+    "$SIM" truth "${C[@]}" --family 6 --flowlabel 0 --method icmp-paris --flows 0-1 --targets "$TMP/t6" >"$TMP/c.icmp.truth"
     check "IPv6 icmp-paris (scamper): hops equal the truth" python3 "$SCORE" hops --scamper \
         --truth "$TMP/c.icmp.truth" --traces "$TMP/c.icmp.json" --interfaces "$TMP/c.if"
     check "IPv6: every reply checksum holds (ICMPv6 pseudo-header)" python3 "$SCORE" cksum "$TMP/replies6.pcap"
@@ -233,8 +235,8 @@ if command -v scamper >/dev/null && command -v sc_warts2json >/dev/null; then
 
     kill -USR1 "$SIM_PID"
     for i in $(seq 50); do grep -q '^bt-sim: phase 1$' "$TMP/${PREFIX}c.log" && break; sleep 0.05; done
-    "$SIM" truth "${C[@]}" --phase 0 --family 6 --flows 0-1 --targets "$TMP/moved6" >"$TMP/c.p0.truth"
-    "$SIM" truth "${C[@]}" --phase 1 --family 6 --flows 0-1 --targets "$TMP/moved6" >"$TMP/c.p1.truth"
+    "$SIM" truth "${C[@]}" --phase 0 --family 6 --flowlabel 0 --flows 0-1 --targets "$TMP/moved6" >"$TMP/c.p0.truth"
+    "$SIM" truth "${C[@]}" --phase 1 --family 6 --flowlabel 0 --flows 0-1 --targets "$TMP/moved6" >"$TMP/c.p1.truth"
     check "IPv6: phase 1 changes the truth of every moved target and flow" \
         python3 "$SCORE" differ "$TMP/c.p0.truth" "$TMP/c.p1.truth"
     for f in 0 1; do
@@ -255,7 +257,7 @@ if command -v scamper >/dev/null && command -v sc_warts2json >/dev/null; then
     if start_sim d "${D[@]}"; then ok "bt-sim without ECMP in ${PREFIX}d"; else not_ok "bt-sim d"; fi
     "$SIM" interfaces "${D[@]}" --family 6 >"$TMP/d.if"
     scamper6 d "$TMP/d.udp.json" "-P udp -q 2 -w 1 -g 3 -m 20 -s 40000" "$TMP/t6"
-    "$SIM" truth "${D[@]}" --family 6 --method udp-paris --flows 0 --targets "$TMP/t6" >"$TMP/d.udp.truth"
+    "$SIM" truth "${D[@]}" --family 6 --flowlabel 0 --method udp-paris --flows 0 --targets "$TMP/t6" >"$TMP/d.udp.truth"
     check "IPv6 plain udp (scamper), no ECMP: hops equal the truth" python3 "$SCORE" hops --scamper \
         --truth "$TMP/d.udp.truth" --traces "$TMP/d.udp.json" --interfaces "$TMP/d.if"
 else
