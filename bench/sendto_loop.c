@@ -4,11 +4,16 @@
  * a ratio to this figure measured in the same run (design.md, "What this
  * class of machine can do").
  *
- *   sendto_loop [-t SECONDS] [-n TARGETS] [-m MAXTTL]
+ *   sendto_loop [-6] [-t SECONDS] [-n TARGETS] [-m MAXTTL]
  *
  * Destinations are 198.18.0.0 + (i mod TARGETS), TARGETS <= 131072, so every
  * packet is addressed inside 198.18.0.0/15 (RFC 2544) by construction; TTLs
- * cycle 1..MAXTTL like a traceroute's. It refuses to run unless every
+ * cycle 1..MAXTTL like a traceroute's. With -6 the packets are IPv6 + UDP +
+ * 12 bytes from the VP's 2001:db8:51:100::1 to the IPv6 twins of the same
+ * destinations (doc/sim.md: 2001:db8:18:X::Y, inside 2001:db8::/32, RFC 3849),
+ * hop limits cycling the same way, the UDP checksum filled (IPv6 requires
+ * it; the sum of the fixed part is taken once, the destination's added per
+ * packet). It refuses to run unless every
  * interface of its namespace is lo or a TUN device: the caller must have made
  * a test namespace whose routes end in the simulator's TUN device
  * (bench/sim_ceiling.sh). Prints one line:
@@ -22,6 +27,9 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "bordertrace/bytes.h"
+#include "sim_model.h"
 
 static double mono(void)
 {
@@ -70,17 +78,81 @@ static int only_lo_and_tun(void)
 	return ok && tun;
 }
 
+/* One socket and one probe template per family; fill() writes the fields
+ * that change from packet to packet. */
+typedef struct sender {
+	int fd, v6;
+	uint8_t pkt[60];
+	size_t len;
+	uint32_t fixed; /* IPv6: the UDP checksum's sum without the destination */
+	struct sockaddr_in sa4;
+	struct sockaddr_in6 sa6;
+} sender;
+
+static int sender_open(sender *s, int v6)
+{
+	memset(s, 0, sizeof(*s));
+	s->v6 = v6;
+	/* IPPROTO_RAW implies the header is ours (IP_HDRINCL, IPV6_HDRINCL).
+	 * IPv4: the kernel fills the source address (left 0), the IP checksum
+	 * and the total length. IPv6: it sends the header as given, so the
+	 * source and payload length are set here. */
+	s->fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	if (s->fd < 0) {
+		perror("sendto_loop: socket");
+		return -1;
+	}
+	uint8_t *p = s->pkt, *udp = p + (v6 ? 40 : 20);
+	if (v6) {
+		p[0] = 0x60;
+		bt_put16(p + 4, 20);           /* UDP header + 12 bytes */
+		p[6] = IPPROTO_UDP;
+		bt_sim_addr6(BT_SIM_VP_ADDR, p + 8);
+		s->sa6.sin6_family = AF_INET6;
+		s->len = 60;
+	} else {
+		p[0] = 0x45;
+		p[3] = 40;
+		p[9] = IPPROTO_UDP;
+		s->sa4.sin_family = AF_INET;
+		s->len = 40;
+	}
+	bt_put16(udp, 40000);  /* sport = the prober's flow 0 */
+	bt_put16(udp + 2, 33435); /* dport = the prober's default */
+	bt_put16(udp + 4, 20); /* UDP length; IPv4 checksum 0 = none */
+	if (v6) /* pseudo-header source, length, next header + UDP */
+		s->fixed = bt_sum16(p + 8, 16, 20 + IPPROTO_UDP) + bt_sum16(udp, 20, 0);
+	return 0;
+}
+
+static void fill(sender *s, unsigned long i, uint32_t dst, uint8_t ttl)
+{
+	uint8_t *p = s->pkt;
+	if (s->v6) {
+		p[7] = ttl;
+		bt_sim_addr6(dst, p + 24);
+		bt_put16(p + 46, bt_cksum(p + 24, 16, s->fixed));
+		memcpy(&s->sa6.sin6_addr, p + 24, 16);
+	} else {
+		bt_put16(p + 4, (uint16_t)i);
+		p[8] = ttl;
+		bt_put32(p + 16, dst);
+		s->sa4.sin_addr.s_addr = htonl(dst);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long seconds = 5, targets = 65536, maxttl = 16;
-	int o;
-	while ((o = getopt(argc, argv, "t:n:m:h")) != -1) {
+	int o, v6 = 0;
+	while ((o = getopt(argc, argv, "6t:n:m:h")) != -1) {
 		switch (o) {
+		case '6': v6 = 1; break;
 		case 't': seconds = arg(optarg, 1, 600, "-t SECONDS"); break;
 		case 'n': targets = arg(optarg, 1, 131072, "-n TARGETS"); break;
 		case 'm': maxttl = arg(optarg, 1, 255, "-m MAXTTL"); break;
 		default:
-			fprintf(stderr, "usage: sendto_loop [-t SECONDS] [-n TARGETS] [-m MAXTTL]\n");
+			fprintf(stderr, "usage: sendto_loop [-6] [-t SECONDS] [-n TARGETS] [-m MAXTTL]\n");
 			return o == 'h' ? 0 : 2;
 		}
 	}
@@ -88,35 +160,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sendto_loop: refusing to send: run it in a namespace with only lo and TUN devices\n");
 		return 2;
 	}
-	/* IPPROTO_RAW implies IP_HDRINCL; the kernel fills the source address
-	 * (left 0), the IP checksum and the total length. */
-	int fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
-	if (fd < 0) {
-		perror("sendto_loop: socket");
+	sender sd;
+	if (sender_open(&sd, v6) != 0)
 		return 1;
-	}
-	uint8_t pkt[40];
-	memset(pkt, 0, sizeof(pkt));
-	pkt[0] = 0x45;
-	pkt[3] = sizeof(pkt);
-	pkt[9] = IPPROTO_UDP;
-	pkt[20] = 40000 >> 8, pkt[21] = 40000 & 0xff;  /* sport = the prober's flow 0 */
-	pkt[22] = 33435 >> 8, pkt[23] = 33435 & 0xff;  /* dport = the prober's default */
-	pkt[25] = 20;                                   /* UDP length; checksum 0 = none */
-	struct sockaddr_in sa = { .sin_family = AF_INET };
+	const struct sockaddr *sa = v6 ? (const struct sockaddr *)&sd.sa6 : (const struct sockaddr *)&sd.sa4;
+	socklen_t salen = v6 ? sizeof(sd.sa6) : sizeof(sd.sa4);
 
 	unsigned long sent = 0, errors = 0, i = 0;
 	double t0 = mono(), stop = t0 + (double)seconds, t = t0;
 	while (t < stop) {
 		for (unsigned b = 0; b < 1024; b++, i++) {
-			uint32_t dst = 0xC6120000u + (uint32_t)(i % targets);
-			uint8_t ttl = (uint8_t)(1 + (i / targets) % maxttl);
-			pkt[4] = (uint8_t)(i >> 8), pkt[5] = (uint8_t)i;
-			pkt[8] = ttl;
-			pkt[16] = (uint8_t)(dst >> 24), pkt[17] = (uint8_t)(dst >> 16);
-			pkt[18] = (uint8_t)(dst >> 8), pkt[19] = (uint8_t)dst;
-			sa.sin_addr.s_addr = htonl(dst);
-			if (sendto(fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+			fill(&sd, i, 0xC6120000u + (uint32_t)(i % targets), (uint8_t)(1 + (i / targets) % maxttl));
+			if (sendto(sd.fd, sd.pkt, sd.len, 0, sa, salen) < 0)
 				errors++;
 			else
 				sent++;
@@ -124,7 +179,8 @@ int main(int argc, char **argv)
 		t = mono();
 	}
 	double el = t - t0;
-	printf("sendto_loop: sent %lu errors %lu seconds %.3f pps %.0f\n", sent, errors, el, (double)sent / el);
-	close(fd);
+	printf("sendto_loop: %ssent %lu errors %lu seconds %.3f pps %.0f\n", v6 ? "ipv6 " : "", sent, errors, el,
+	       (double)sent / el);
+	close(sd.fd);
 	return 0;
 }

@@ -4,7 +4,10 @@
 # prober-shaped UDP probes) sends into bt-sim's TUN device for a few seconds
 # inside a namespace this script creates; bt-sim answers what it can read.
 #
-#   bench/sim_ceiling.sh [-t SECONDS] [-b BUILDDIR] [-- BT-SIM MODEL OPTIONS]
+#   bench/sim_ceiling.sh [-6] [-t SECONDS] [-b BUILDDIR] [-- BT-SIM MODEL OPTIONS]
+#
+# -6: the same over IPv6 (sendto_loop -6: IPv6 + UDP probes to the targets'
+# IPv6 twins in 2001:db8::/32, doc/sim.md).
 #
 # Prints: sendto pps (the ceiling the prober's rate is reported against, see
 # design.md), bt-sim packets read and replies written per second, and what the
@@ -13,18 +16,21 @@
 # simulator would be. Needs root; run from anywhere.
 #
 # Safety: packets exist only in namespace btceil<pid>, removed by the trap;
-# its only route beyond lo is 198.18.0.0/15 into the TUN device.
+# its only routes beyond lo are 198.18.0.0/15 and 2001:db8::/32 into the TUN
+# device.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SECS=5
 BUILD=$HERE/../build-sim
+FAM=()
 while (($#)); do
     case $1 in
+    -6) FAM=(-6); shift ;;
     -t) SECS=$2; shift 2 ;;
     -b) BUILD=$2; shift 2 ;;
     --) shift; break ;;
-    *) echo "usage: $0 [-t SECONDS] [-b BUILDDIR] [-- BT-SIM OPTIONS]" >&2; exit 2 ;;
+    *) echo "usage: $0 [-6] [-t SECONDS] [-b BUILDDIR] [-- BT-SIM OPTIONS]" >&2; exit 2 ;;
     esac
 done
 SIM=$BUILD/tests/sim/bt-sim
@@ -54,7 +60,7 @@ tx_dropped() {
 read -r in0 out0 <<<"$(counters)"
 drop0=$(tx_dropped)
 t0=$(date +%s.%N)
-RES=$(ip netns exec "$NS" "${PIN_SEND[@]}" "$SENDER" -t "$SECS")
+RES=$(ip netns exec "$NS" "${PIN_SEND[@]}" "$SENDER" "${FAM[@]}" -t "$SECS")
 t1=$(date +%s.%N)
 sleep 0.2 # let bt-sim drain what is queued
 read -r in1 out1 <<<"$(counters)"

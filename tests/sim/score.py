@@ -3,7 +3,12 @@
 the checksums of captured replies (tests/sim/test_sim.sh; doc/sim.md).
 
   score.py hops --truth T.tsv --traces T.jsonl --interfaces I.tsv [--allow-ratelimit] [--filled-apart]
-      Compares each trace (target, flow) with its true hop list. A trace is
+               [--scamper]
+      Compares each trace (target, flow) with its true hop list. Addresses
+      are compared as addresses (IPv6 spelling normalised by ipaddress), so an
+      IPv6 round scores as an IPv4 one. With --scamper the traces are
+      sc_warts2json output: the flow is the ICMP checksum - 0x1000 or the
+      source port - 40000 (bordertrace's flow numbers, doc/probing.md). A trace is
       exact when its hops, trailing gaps removed, equal the truth (for a target
       that does not answer, the truth's trailing '*' are removed too). With
       --allow-ratelimit, a gap where the truth has a rate-limiting router is
@@ -18,13 +23,26 @@ the checksums of captured replies (tests/sim/test_sim.sh; doc/sim.md).
       (phase switching changed the route), 1 otherwise.
   score.py cksum FILE.pcap
       Verifies the IPv4 header, ICMP (and quoted IP header) and TCP checksums of
-      every reply (source in 198.18.0.0/15) in a raw-IP capture of the TUN
-      device; exit 0 when all hold.
+      every reply (source in 198.18.0.0/15), and the ICMPv6 and TCP checksums
+      (IPv6 pseudo-header) of every IPv6 reply (source in 2001:db8:18::/47,
+      the twins of 198.18.0.0/15), in a raw-IP capture of the TUN device; exit
+      0 when all hold.
 """
 import argparse
+import ipaddress
 import json
 import struct
 import sys
+
+
+def norm(a):
+    """One spelling per address ('*' and None stay as they are)."""
+    if not a or a == "*":
+        return a
+    try:
+        return str(ipaddress.ip_address(a))
+    except ValueError:
+        return a
 
 
 def read_truth(path):
@@ -35,8 +53,27 @@ def read_truth(path):
             if not line:
                 continue
             target, flow, hops = line.split("\t")
-            truth[(target, int(flow))] = hops.split() if hops else []
+            truth[(norm(target), int(flow))] = [norm(h) for h in hops.split()] if hops else []
     return truth
+
+
+def from_scamper(t):
+    """A sc_warts2json trace as the prober's record: dst, flow, hops by TTL."""
+    if "icmp_sum" in t:
+        flow = t["icmp_sum"] - 0x1000
+    else:
+        flow = t.get("sport", 40000) - 40000
+    first = t.get("firsthop", 1)
+    by_ttl = {}
+    for h in t.get("hops", []):
+        by_ttl.setdefault(h["probe_ttl"], set()).add(norm(h["addr"]))
+    last = max(by_ttl) if by_ttl else first - 1
+    # Two addresses at one TTL (a flow that changed path) can never equal the
+    # truth: keep both, joined, so the hop counts as wrong.
+    hops = [{"addr": "|".join(sorted(by_ttl[ttl])) if ttl in by_ttl else None}
+            for ttl in range(first, last + 1)]
+    return {"dst": t["dst"], "flow": flow, "hops": hops, "first_ttl": first,
+            "stop": t.get("stop_reason", "?")}
 
 
 def read_ratelimited(path):
@@ -45,7 +82,7 @@ def read_ratelimited(path):
         for line in f:
             cols = line.rstrip("\n").split("\t")
             if "ratelimited" in cols[5].split(","):
-                rl.add(cols[0])
+                rl.add(norm(cols[0]))
     return rl
 
 
@@ -67,13 +104,18 @@ def cmd_hops(a):
             if not line.strip():
                 continue
             t = json.loads(line)
+            if a.scamper:
+                if t.get("type") != "trace":
+                    continue
+                t = from_scamper(t)
+            t["dst"] = norm(t["dst"])
             key = (t["dst"], t["flow"])
             if key not in truth:
                 errors.append(f"{key}: no truth for this trace")
                 continue
             seen.add(key)
             traces += 1
-            got = strip_gaps([h["addr"] or "*" for h in t["hops"]])
+            got = strip_gaps([norm(h["addr"]) or "*" for h in t["hops"]])
             want = truth[key]
             answers = bool(want) and want[-1] == t["dst"]
             if not answers:
@@ -146,6 +188,20 @@ def cmd_cksum(a):
         _, _, incl, _ = struct.unpack(endian + "IIII", data[off:off + 16])
         pkt = data[off + 16:off + 16 + incl]
         off += 16 + incl
+        if len(pkt) >= 40 and pkt[0] >> 4 == 6:
+            # The twins of 198.18.0.0/15: 2001:db8:18::/48 and 2001:db8:19::/48.
+            if pkt[8:14] not in (bytes.fromhex("20010db80018"), bytes.fromhex("20010db80019")):
+                continue
+            n += 1
+            plen, nh = struct.unpack("!HB", pkt[4:7])
+            l4 = pkt[40:40 + plen]
+            what = f"packet {n} (IPv6) next header {nh}"
+            pseudo = pkt[8:40] + struct.pack("!IxxxB", len(l4), nh)
+            kind = f"icmp6 {l4[0]}/{l4[1]}" if nh == 58 else f"ipv6 proto {nh}"
+            kinds[kind] = kinds.get(kind, 0) + 1
+            if nh in (6, 58) and csum(pseudo + l4) != 0xFFFF:
+                bad.append(what + (": ICMPv6" if nh == 58 else ": TCP"))
+            continue
         if len(pkt) < 20 or pkt[0] >> 4 != 4:
             continue
         # Only the simulator's replies (from 198.18.0.0/15) are under test;
@@ -191,6 +247,7 @@ def main():
     h.add_argument("--interfaces", required=True)
     h.add_argument("--allow-ratelimit", action="store_true")
     h.add_argument("--filled-apart", action="store_true")
+    h.add_argument("--scamper", action="store_true")
     d = sub.add_parser("differ")
     d.add_argument("a")
     d.add_argument("b")

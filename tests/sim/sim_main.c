@@ -4,13 +4,15 @@
  *   bt-sim serve --tun NAME [model options] [--phase P]
  *   bt-sim truth [model options] [--phase P] [--method M] [--flows LIST]
  *                [--src ADDR] [--dport PORT] [--targets FILE]
- *   bt-sim plan [model options]         prefix, ASN, org, country per line
- *   bt-sim interfaces [model options]   every router interface and its flags
+ *                [--family 4|6] [--flowlabel L]
+ *   bt-sim plan [model options] [--family 4|6]   prefix, ASN, org, country
+ *   bt-sim interfaces [model options] [--family 4|6]   every router interface
  *   bt-sim info [model options]         sizes of the generated Internet
  *
  * serve never opens a socket: it only reads and writes the TUN device it is
  * given, so packets exist only in the namespace the caller put it in (the
- * test creates one and routes 198.18.0.0/15 into the device). Phase changes
+ * test creates one and routes 198.18.0.0/15 and 2001:db8::/32 into the
+ * device). IPv6 addresses are the IPv4 ones' twins (sim_model.h). Phase changes
  * on SIGUSR1 (toggles 0 <-> 1); counters on SIGUSR2 and at exit. Model and
  * formats: doc/sim.md. */
 #include <arpa/inet.h>
@@ -42,7 +44,9 @@ static void usage(FILE *f)
 "usage: " PROG " serve --tun NAME [model options] [--phase P]\n"
 "       " PROG " truth [model options] [--phase P] [--method M] [--flows LIST]\n"
 "                     [--src ADDR] [--dport PORT] [--targets FILE]\n"
-"       " PROG " plan | interfaces | info [model options]\n"
+"                     [--family 4|6] [--flowlabel L]\n"
+"       " PROG " plan | interfaces [model options] [--family 4|6]\n"
+"       " PROG " info [model options]\n"
 "\n"
 "model options (the same values give the same Internet):\n"
 "  --seed N            generator seed (default %llu)\n"
@@ -66,9 +70,15 @@ static void usage(FILE *f)
 "truth:\n"
 "  --method M          icmp-paris (default), udp-paris, tcp-syn\n"
 "  --flows LIST        prober flow numbers, e.g. 0,1 or 0-3 (default 0)\n"
-"  --src ADDR          the prober's source address (default 198.51.100.1)\n"
+"  --src ADDR          the prober's source address (default 198.51.100.1,\n"
+"                      over IPv6 2001:db8:51:100::1)\n"
 "  --dport PORT        UDP/TCP destination port (default the prober's)\n"
-"  --targets FILE      only these targets (one per line), else all\n",
+"  --targets FILE      only these targets (one per line, IPv4 or IPv6; each\n"
+"                      line answered in its own family), else all\n"
+"  --family 4|6        write addresses as IPv4 (default) or their IPv6 twins;\n"
+"                      an IPv6 --src implies 6\n"
+"  --flowlabel L       the IPv6 probes' flow label, 0..1048575, or 'prober'\n"
+"                      (default): the prober's, 0x10000 + flow\n",
 		(unsigned long long)d.seed, BT_SIM_MAX_PREFIXES, d.prefixes, d.ases, d.transits,
 		d.countries, d.ecmp, d.silent, d.ratelimited, d.rl_rate, d.rl_burst, d.dark,
 		d.nbr_numbered, d.change_share);
@@ -109,7 +119,9 @@ typedef struct cli {
 	unsigned phase;
 	int method;
 	uint16_t dport;
-	uint32_t src;
+	uint32_t src;     /* the key's source: IPv4, or an IPv6 source's key */
+	int family;       /* 0 = not given, 4, 6 */
+	int64_t label;    /* IPv6 flow label; -1 = the prober's (base + flow) */
 	uint8_t flows[BT_SIM_FLOW_BYTES];
 } cli;
 
@@ -144,7 +156,7 @@ static void parse_cli(int argc, char **argv, cli *c)
 {
 	enum { O_SEED = 256, O_PFX, O_ASES, O_TRANSITS, O_CC, O_ECMP, O_SILENT, O_RL, O_RLRATE,
 	       O_RLBURST, O_DARK, O_NBR, O_SHARE, O_TUN, O_PHASE, O_METHOD, O_FLOWS, O_SRC, O_DPORT,
-	       O_TARGETS };
+	       O_TARGETS, O_FAMILY, O_LABEL };
 	static const struct option lopts[] = {
 		{ "seed", required_argument, NULL, O_SEED },
 		{ "prefixes", required_argument, NULL, O_PFX },
@@ -166,15 +178,20 @@ static void parse_cli(int argc, char **argv, cli *c)
 		{ "src", required_argument, NULL, O_SRC },
 		{ "dport", required_argument, NULL, O_DPORT },
 		{ "targets", required_argument, NULL, O_TARGETS },
+		{ "family", required_argument, NULL, O_FAMILY },
+		{ "flowlabel", required_argument, NULL, O_LABEL },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	memset(c, 0, sizeof(*c));
 	bt_sim_params_default(&c->p);
 	c->src = BT_SIM_VP_ADDR;
+	c->label = -1;
 	c->flows[0] = 1;
 	int o;
 	struct in_addr ia;
+	struct in6_addr ia6;
+	bool src6 = false;
 	while ((o = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
 		switch (o) {
 		case O_SEED: c->p.seed = (uint64_t)parse_num("--seed", optarg, 0, 4294967295.0); break;
@@ -208,9 +225,23 @@ static void parse_cli(int argc, char **argv, cli *c)
 			break;
 		case O_FLOWS: parse_flows(optarg, c->flows); break;
 		case O_SRC:
-			if (inet_pton(AF_INET, optarg, &ia) != 1)
-				die("--src: '%s' is not an IPv4 address", optarg);
-			c->src = ntohl(ia.s_addr);
+			if (inet_pton(AF_INET, optarg, &ia) == 1) {
+				c->src = ntohl(ia.s_addr);
+				src6 = false;
+			} else if (inet_pton(AF_INET6, optarg, &ia6) == 1) {
+				c->src = bt_sim_key_src6(ia6.s6_addr);
+				src6 = true;
+			} else {
+				die("--src: '%s' is not an IPv4 or IPv6 address", optarg);
+			}
+			break;
+		case O_FAMILY:
+			if (strcmp(optarg, "4") && strcmp(optarg, "6"))
+				die("--family: '%s' is not 4 or 6", optarg);
+			c->family = optarg[0] - '0';
+			break;
+		case O_LABEL:
+			c->label = strcmp(optarg, "prober") ? (int64_t)parse_uint("--flowlabel", optarg, 0xfffff) : -1;
 			break;
 		case O_DPORT: c->dport = (uint16_t)parse_uint("--dport", optarg, 65535); break;
 		case O_TARGETS: c->targets = optarg; break;
@@ -220,6 +251,10 @@ static void parse_cli(int argc, char **argv, cli *c)
 	}
 	if (optind < argc)
 		die("unexpected argument '%s'", argv[optind]);
+	if (src6 && c->family == 4)
+		die("--src is an IPv6 address but --family is 4%s", "");
+	if (src6)
+		c->family = 6;
 }
 
 static char *fmt_addr(uint32_t a, char *buf)
@@ -228,38 +263,56 @@ static char *fmt_addr(uint32_t a, char *buf)
 	return buf;
 }
 
+#define ADDR_BUF INET6_ADDRSTRLEN
+
+/* An address of the model in family 4, or its IPv6 twin (RFC 5952 spelling). */
+static char *fmt_fam(uint32_t a, int family, char *buf)
+{
+	if (family != 6)
+		return fmt_addr(a, buf);
+	uint8_t v6[16];
+	bt_sim_addr6(a, v6);
+	return (char *)inet_ntop(AF_INET6, v6, buf, ADDR_BUF);
+}
+
 /* ---- truth ---- */
 
-static void truth_line(const bt_sim_model *m, const cli *c, uint32_t dst, unsigned flow, FILE *f)
+/* One (target, flow): an IPv6 probe's key is its IPv4 twin's (sim_model.h)
+ * plus the flow label, so only the spelling and the label differ; with the
+ * prober's labels (non-zero) its IPv6 flows take other branches than its
+ * IPv4 ones, with label 0 (scamper's) the same. */
+static void truth_line(const bt_sim_model *m, const cli *c, uint32_t dst, int family, unsigned flow, FILE *f)
 {
 	bt_sim_flowkey k;
 	uint32_t path[BT_SIM_MAX_HOPS];
-	char a[16];
+	char a[ADDR_BUF];
 	bt_sim_flowkey_prober(&k, c->method, c->src, dst, flow, c->dport);
+	if (family == 6)
+		k.label = c->label < 0 ? BT_SIM_PROBER_LABEL_BASE + flow : (uint32_t)c->label;
 	unsigned n = bt_sim_path(m, &k, c->phase, path);
-	fprintf(f, "%s\t%u\t", fmt_addr(dst, a), flow);
+	fprintf(f, "%s\t%u\t", fmt_fam(dst, family, a), flow);
 	for (unsigned i = 0; i < n; i++) {
 		const bt_sim_iface *x = &m->ifaces[path[i]];
 		fputs(i ? " " : "", f);
-		fputs(m->routers[x->router].flags & BT_SIM_SILENT ? "*" : fmt_addr(x->addr, a), f);
+		fputs(m->routers[x->router].flags & BT_SIM_SILENT ? "*" : fmt_fam(x->addr, family, a), f);
 	}
 	if (n && bt_sim_target_answers(m, dst))
-		fprintf(f, " %s", fmt_addr(dst, a));
+		fprintf(f, " %s", fmt_fam(dst, family, a));
 	fputc('\n', f);
 }
 
-static void truth_target(const bt_sim_model *m, const cli *c, uint32_t dst, FILE *f)
+static void truth_target(const bt_sim_model *m, const cli *c, uint32_t dst, int family, FILE *f)
 {
 	for (unsigned fl = 0; fl < 4096; fl++)
 		if (c->flows[fl / 8] & (1u << (fl % 8)))
-			truth_line(m, c, dst, fl, f);
+			truth_line(m, c, dst, family, fl, f);
 }
 
 static int cmd_truth(const bt_sim_model *m, const cli *c)
 {
 	if (!c->targets) {
 		for (uint32_t j = 0; j < m->p.prefixes * 256; j++)
-			truth_target(m, c, BT_SIM_TARGET_NET + j, stdout);
+			truth_target(m, c, BT_SIM_TARGET_NET + j, c->family, stdout);
 		return 0;
 	}
 	FILE *f = fopen(c->targets, "r");
@@ -276,18 +329,27 @@ static int cmd_truth(const bt_sim_model *m, const cli *c)
 		if (!*s)
 			continue;
 		struct in_addr ia;
-		if (inet_pton(AF_INET, s, &ia) != 1) {
-			fprintf(stderr, PROG ": %s:%u: '%s' is not an IPv4 address\n", c->targets, lineno, s);
+		struct in6_addr ia6;
+		uint32_t dst = 0;
+		int family = c->family;
+		if (inet_pton(AF_INET, s, &ia) == 1) {
+			dst = ntohl(ia.s_addr);
+			family = family ? family : 4;
+		} else if (inet_pton(AF_INET6, s, &ia6) == 1) {
+			family = family ? family : 6;
+			if (!bt_sim_addr4(ia6.s6_addr, &dst))
+				dst = 0; /* no twin: not a target */
+		} else {
+			fprintf(stderr, PROG ": %s:%u: '%s' is not an IP address\n", c->targets, lineno, s);
 			fclose(f);
 			return 2;
 		}
-		uint32_t dst = ntohl(ia.s_addr);
 		if (!bt_sim_is_target(m, dst)) {
 			fprintf(stderr, PROG ": %s:%u: %s is not a target of this model\n", c->targets, lineno, s);
 			fclose(f);
 			return 2;
 		}
-		truth_target(m, c, dst, stdout);
+		truth_target(m, c, dst, family, stdout);
 	}
 	fclose(f);
 	return 0;
@@ -300,25 +362,27 @@ static void plan_line(const bt_sim_as *a, const char *prefix)
 	printf("%s\t%u\t%s\t%s\n", prefix, a->asn, a->org, a->cc);
 }
 
-static int cmd_plan(const bt_sim_model *m)
+/* A /24 of the plan, or over IPv6 the /64 its twins share (2001:db8:S:X::/64). */
+static void plan_prefix(const bt_sim_as *a, uint32_t net, int family)
 {
-	char pfx[32], a[16];
-	for (unsigned j = 0; j < m->p.prefixes; j++) {
-		snprintf(pfx, sizeof(pfx), "%s/24", fmt_addr(BT_SIM_TARGET_NET | j << 8, a));
-		plan_line(&m->ases[m->pfx_as[j]], pfx);
-	}
-	for (unsigned i = 0; i < m->nas; i++) {
-		snprintf(pfx, sizeof(pfx), "%s/24", fmt_addr(BT_SIM_ROUTER_NET | i << 8, a));
-		plan_line(&m->ases[i], pfx);
-	}
-	snprintf(pfx, sizeof(pfx), "%s/24", fmt_addr(BT_SIM_VP_NET, a));
-	plan_line(&m->ases[0], pfx);
+	char pfx[ADDR_BUF + 4], s[ADDR_BUF];
+	snprintf(pfx, sizeof(pfx), "%s/%d", fmt_fam(net, family, s), family == 6 ? 64 : 24);
+	plan_line(a, pfx);
+}
+
+static int cmd_plan(const bt_sim_model *m, const cli *c)
+{
+	for (unsigned j = 0; j < m->p.prefixes; j++)
+		plan_prefix(&m->ases[m->pfx_as[j]], BT_SIM_TARGET_NET | j << 8, c->family);
+	for (unsigned i = 0; i < m->nas; i++)
+		plan_prefix(&m->ases[i], BT_SIM_ROUTER_NET | i << 8, c->family);
+	plan_prefix(&m->ases[0], BT_SIM_VP_NET, c->family);
 	return 0;
 }
 
-static int cmd_interfaces(const bt_sim_model *m)
+static int cmd_interfaces(const bt_sim_model *m, const cli *c)
 {
-	char a[16];
+	char a[ADDR_BUF];
 	for (unsigned i = 0; i < m->niface; i++) {
 		const bt_sim_iface *f = &m->ifaces[i];
 		const bt_sim_router *r = &m->routers[f->router];
@@ -329,7 +393,7 @@ static int cmd_interfaces(const bt_sim_model *m)
 			strcat(flags, ",ratelimited");
 		if (f->space_as != r->as)
 			strcat(flags, ",nbr-numbered");
-		printf("%s\t%u\t%u\t%u\t%s\t%s\n", fmt_addr(f->addr, a), m->ases[r->as].asn,
+		printf("%s\t%u\t%u\t%u\t%s\t%s\n", fmt_fam(f->addr, c->family, a), m->ases[r->as].asn,
 		       m->ases[f->space_as].asn, f->router, bt_sim_role_name(r->role),
 		       flags[0] ? flags + 1 : "-");
 	}
@@ -395,13 +459,15 @@ static void print_counters(const bt_sim_counters *k, unsigned phase, const char 
 	fprintf(stderr,
 		PROG ": phase %u: in %llu, replies %llu (time-exceeded %llu, echo-reply %llu, "
 		"port-unreach %llu, tcp-rst %llu), dropped: rate-limit %llu, silent %llu, "
-		"dark %llu, no-route %llu, ignored %llu, lost %llu, tun-dropped %lld\n",
+		"dark %llu, no-route %llu, ignored %llu, lost %llu, tun-dropped %lld, "
+		"ipv6 in %llu, ipv6 unparsed %llu\n",
 		phase, (unsigned long long)k->in, (unsigned long long)k->out,
 		(unsigned long long)k->time_exceeded, (unsigned long long)k->echo_reply,
 		(unsigned long long)k->port_unreach, (unsigned long long)k->tcp_rst,
 		(unsigned long long)k->ratelimited, (unsigned long long)k->silent,
 		(unsigned long long)k->dark, (unsigned long long)k->noroute,
-		(unsigned long long)k->ignored, (unsigned long long)k->lost, tun_dropped(dev));
+		(unsigned long long)k->ignored, (unsigned long long)k->lost, tun_dropped(dev),
+		(unsigned long long)k->in6, (unsigned long long)k->unparsed6);
 }
 
 static uint64_t now_ns(void)
@@ -527,9 +593,9 @@ int main(int argc, char **argv)
 	else if (!strcmp(cmd, "truth"))
 		rc = cmd_truth(m, &c);
 	else if (!strcmp(cmd, "plan"))
-		rc = cmd_plan(m);
+		rc = cmd_plan(m, &c);
 	else if (!strcmp(cmd, "interfaces"))
-		rc = cmd_interfaces(m);
+		rc = cmd_interfaces(m, &c);
 	else if (!strcmp(cmd, "info"))
 		rc = cmd_info(m, &c);
 	else {

@@ -392,6 +392,59 @@ void bt_sim_flowkey_prober(bt_sim_flowkey *k, int method, uint32_t src, uint32_t
 		k->a = (uint16_t)(40000 + flow);
 		k->b = dport ? dport : method == 1 ? 33435 : 80;
 	}
+	k->label = 0;
+}
+
+/* 0..255 as three decimal digits in one hex group (178 -> 0x178). */
+static uint16_t dec_group(unsigned v)
+{
+	return (uint16_t)((v / 100) << 8 | (v / 10 % 10) << 4 | v % 10);
+}
+
+static bool undec_group(uint16_t g, uint32_t *v)
+{
+	unsigned h = g >> 8, t = (g >> 4) & 0xf, o = g & 0xf;
+	if (h > 2 || t > 9 || o > 9 || h * 100 + t * 10 + o > 255)
+		return false;
+	*v = h * 100 + t * 10 + o;
+	return true;
+}
+
+static const uint8_t k_doc6[4] = { 0x20, 0x01, 0x0d, 0xb8 };
+
+void bt_sim_addr6(uint32_t v4, uint8_t out[16])
+{
+	memset(out, 0, 16);
+	memcpy(out, k_doc6, 4);
+	uint16_t s = dec_group((v4 >> 16) & 0xff), x = dec_group((v4 >> 8) & 0xff), y = dec_group(v4 & 0xff);
+	out[4] = (uint8_t)(s >> 8), out[5] = (uint8_t)s;
+	out[6] = (uint8_t)(x >> 8), out[7] = (uint8_t)x;
+	out[14] = (uint8_t)(y >> 8), out[15] = (uint8_t)y;
+}
+
+bool bt_sim_addr4(const uint8_t a[16], uint32_t *v4)
+{
+	static const uint8_t zero[6];
+	uint32_t s, x, y;
+	if (memcmp(a, k_doc6, 4) != 0 || memcmp(a + 8, zero, 6) != 0 ||
+	    !undec_group((uint16_t)(a[4] << 8 | a[5]), &s) || !undec_group((uint16_t)(a[6] << 8 | a[7]), &x) ||
+	    !undec_group((uint16_t)(a[14] << 8 | a[15]), &y))
+		return false;
+	*v4 = 198u << 24 | s << 16 | x << 8 | y;
+	return true;
+}
+
+uint32_t bt_sim_key_src6(const uint8_t a[16])
+{
+	uint32_t v4;
+	if (bt_sim_addr4(a, &v4))
+		return v4;
+	uint64_t hi = 0, lo = 0;
+	for (int i = 0; i < 8; i++) {
+		hi = hi << 8 | a[i];
+		lo = lo << 8 | a[8 + i];
+	}
+	return (uint32_t)bt_mix64(hi ^ bt_mix64(lo ^ 0x7636ULL));
 }
 
 bool bt_sim_is_target(const bt_sim_model *m, uint32_t dst)
@@ -425,6 +478,10 @@ unsigned bt_sim_path(const bt_sim_model *m, const bt_sim_flowkey *k, unsigned ph
 		return 0;
 	uint64_t fh = bt_mix64(m->p.seed * GOLDEN ^ bt_mix64((uint64_t)k->src << 32 | k->dst) ^
 			    bt_mix64((uint64_t)k->proto << 32 | (uint64_t)k->a << 16 | k->b));
+	/* A non-zero IPv6 flow label is one more field the balancers hash; 0
+	 * leaves the IPv4 hash as it was. */
+	if (k->label)
+		fh = bt_mix64(fh ^ ((uint64_t)k->label + 1) * GOLDEN);
 	unsigned pfx = (k->dst >> 8) & 0xff, n = 0;
 	for (unsigned s = 0; s < 3; s++)
 		n = emit_stage(m, fh, m->vp_stage + s, out, n);

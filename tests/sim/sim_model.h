@@ -22,12 +22,33 @@
 #define BT_SIM_MAX_ECMP 8
 #define BT_SIM_MAX_HOPS 16       /* routers on one path, at most */
 #define BT_SIM_QUOTE_MAX 548     /* 576 - IP - ICMP header, as Linux quotes */
+#define BT_SIM_QUOTE6_MAX 1232   /* 1280 - IPv6 - ICMPv6 header (RFC 4443 2.4(c)) */
 
 /* Addresses in host order. */
 #define BT_SIM_TARGET_NET 0xC6120000u /* 198.18.0.0/16 */
 #define BT_SIM_ROUTER_NET 0xC6130000u /* 198.19.0.0/16, one /24 per AS */
 #define BT_SIM_VP_NET 0xC6336400u     /* 198.51.100.0/24, the VP's side */
 #define BT_SIM_VP_ADDR 0xC6336401u    /* 198.51.100.1 */
+
+/* IPv6: every address of the model has a twin in 2001:db8::/32 (RFC 3849),
+ * one-to-one over 198.0.0.0/8: 198.S.X.Y <-> 2001:db8:S:X::Y, each octet
+ * written in decimal digits as one hex group, so that 198.18.178.5 is
+ * 2001:db8:18:178::5 and a hop reads the same in both families. Targets are
+ * 2001:db8:18:X::Y (one /64 per target /24), routers 2001:db8:19:K::H, the
+ * VP 2001:db8:51:100::1. doc/sim.md, "IPv6". */
+#define BT_SIM_VP_ADDR6 "2001:db8:51:100::1"
+/* The prober's IPv6 flow label is this + flow (BT_PROBE6_FLOWLABEL_BASE on
+ * wip-v6pkt, doc/probing.md "IPv6"; use that constant once it is merged). */
+#define BT_SIM_PROBER_LABEL_BASE 0x10000u
+
+/* The IPv6 twin of a 198.0.0.0/8 address (host order). */
+void bt_sim_addr6(uint32_t v4, uint8_t out[16]);
+/* The inverse: true and *v4 set when a is the twin of a 198.0.0.0/8 address. */
+bool bt_sim_addr4(const uint8_t a[16], uint32_t *v4);
+/* The 32 bits an IPv6 source address puts into the flow key: its IPv4 twin
+ * when it has one (a VP's flow then takes the same branches over both
+ * families), else a hash of its 128 bits. */
+uint32_t bt_sim_key_src6(const uint8_t a[16]);
 
 typedef struct bt_sim_params {
 	uint64_t seed;
@@ -135,15 +156,20 @@ bt_sim_model *bt_sim_model_new(const bt_sim_params *p, char *err, size_t errlen)
 void bt_sim_model_free(bt_sim_model *m);
 
 /* The fields a per-flow load balancer hashes (Paris traceroute): addresses,
- * protocol and, for ICMP, type/code + checksum, for UDP/TCP the ports. */
+ * protocol and, for ICMP, type/code + checksum, for UDP/TCP the ports; for
+ * IPv6 also the flow label. An IPv6 probe's key is written in IPv4 terms
+ * (sim_packet.c): addresses by bt_sim_addr4/bt_sim_key_src6, ICMPv6 (58) as
+ * ICMP (1), echo request 128/0 as 8/0; a label of 0 then hashes exactly as
+ * the IPv4 flow with the same fields. */
 typedef struct bt_sim_flowkey {
 	uint32_t src, dst; /* host order */
 	uint8_t proto;
 	uint16_t a, b;     /* icmp: type<<8|code, checksum; udp/tcp: sport, dport */
+	uint32_t label;    /* IPv6 flow label (20 bits); 0 for IPv4 */
 } bt_sim_flowkey;
 
 /* The key of one prober flow (doc/probing.md): method 0 icmp-paris,
- * 1 udp-paris, 2 tcp-syn; dport 0 = the prober's default. */
+ * 1 udp-paris, 2 tcp-syn; dport 0 = the prober's default; label 0. */
 void bt_sim_flowkey_prober(bt_sim_flowkey *k, int method, uint32_t src, uint32_t dst,
 			   unsigned flow, uint16_t dport);
 
