@@ -11,6 +11,7 @@
 #ifndef BT_SIM_MODEL_H
 #define BT_SIM_MODEL_H
 
+#include "bordertrace/probe6.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -37,9 +38,9 @@
  * 2001:db8:18:X::Y (one /64 per target /24), routers 2001:db8:19:K::H, the
  * VP 2001:db8:51:100::1. doc/sim.md, "IPv6". */
 #define BT_SIM_VP_ADDR6 "2001:db8:51:100::1"
-/* The prober's IPv6 flow label is this + flow (BT_PROBE6_FLOWLABEL_BASE on
- * wip-v6pkt, doc/probing.md "IPv6"; use that constant once it is merged). */
-#define BT_SIM_PROBER_LABEL_BASE 0x10000u
+/* The prober's IPv6 flow label is this + flow (doc/probing.md "IPv6"): the
+ * prober's own constant, so that the truth cannot drift from it. */
+#define BT_SIM_PROBER_LABEL_BASE ((uint32_t)BT_PROBE6_FLOWLABEL_BASE)
 
 /* The IPv6 twin of a 198.0.0.0/8 address (host order). */
 void bt_sim_addr6(uint32_t v4, uint8_t out[16]);
