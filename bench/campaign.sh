@@ -12,8 +12,12 @@
 #   - engine state bytes per target (the round summary's figure);
 #   - scamper's time for the same targets (-p 10000, icmp-paris) and the ratio.
 #
-#   bench/campaign.sh [-b BUILDDIR] [-t CEILING_SECONDS] [--no-scamper]
+#   bench/campaign.sh [-6] [-b BUILDDIR] [-t CEILING_SECONDS] [--no-scamper]
 #                     [-- KEY=VALUE ...]   (extra campaign settings, e.g. 'split_ttl = 6')
+#
+# -6: the same over IPv6: the targets' IPv6 twins (198.18.J.I ->
+# 2001:db8:18:J::I, doc/sim.md), the ceiling of an IPv6 raw sendto loop
+# (sendto_loop -6), the IPv6 truth (the prober's flow label), scamper -6.
 #
 # Needs root. Safety: every packet stays in namespace btcb<pid>, removed by the
 # trap; its only route beyond lo is 198.18.0.0/15 into bt-sim's TUN device,
@@ -24,13 +28,15 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BUILD=$HERE/../build
 SECS=3
 SCAMPER=1
+FAM=4
 while (($#)); do
     case $1 in
+    -6) FAM=6; shift ;;
     -b) BUILD=$2; shift 2 ;;
     -t) SECS=$2; shift 2 ;;
     --no-scamper) SCAMPER=0; shift ;;
     --) shift; break ;;
-    *) echo "usage: $0 [-b BUILDDIR] [-t SECONDS] [--no-scamper] [-- 'key = value' ...]" >&2; exit 2 ;;
+    *) echo "usage: $0 [-6] [-b BUILDDIR] [-t SECONDS] [--no-scamper] [-- 'key = value' ...]" >&2; exit 2 ;;
     esac
 done
 EXTRA=("$@")
@@ -61,13 +67,19 @@ sim_counters() { # prints "replies tun_dropped" from bt-sim's next counters line
 # 1. the ceiling
 # (measured again after the prober's round; the higher of the two is used, so
 # that a slow moment of a shared machine does not flatter the ratio)
-ceiling() { ip netns exec "$NS" "${PIN_SEND[@]}" "$SENDER" -t "$SECS" | sed -E 's/.* pps ([0-9]+).*/\1/'; }
+SENDFAM=()
+((FAM == 6)) && SENDFAM=(-6)
+ceiling() { ip netns exec "$NS" "${PIN_SEND[@]}" "$SENDER" "${SENDFAM[@]}" -t "$SECS" | sed -E 's/.* pps ([0-9]+).*/\1/'; }
 CEIL1=$(ceiling)
 echo "sendto ceiling: $CEIL1 pps (bench/sendto_loop, ${SECS} s)"
 sleep 1
 
 # 2. one round over every target
-python3 -c 'print("\n".join(f"198.18.{j}.{i}" for j in range(256) for i in range(256)))' >"$T/targets.txt"
+if ((FAM == 6)); then
+    python3 -c 'print("\n".join(f"2001:db8:18:{j}::{i}" for j in range(256) for i in range(256)))' >"$T/targets.txt"
+else
+    python3 -c 'print("\n".join(f"198.18.{j}.{i}" for j in range(256) for i in range(256)))' >"$T/targets.txt"
+fi
 N=$(wc -l <"$T/targets.txt")
 # defaults, each replaced by an extra setting with the same key
 declare -A SET=([method]='"icmp-paris"' [max_ttl]=20 [attempts]=2 [wait]=0.5 [gap_limit]=5
@@ -103,8 +115,13 @@ RSS=$(sed -n 's/^maxrss_kb \([0-9]*\).*/\1/p' "$T/run.log")
 CPU=$(sed -n 's/^maxrss_kb [0-9]* //p' "$T/run.log")
 
 # 3. hop accuracy against the truth
-"$SIM" truth --method icmp-paris --flows 0 --src 198.51.100.1 --targets "$T/targets.txt" >"$T/truth.tsv"
-"$SIM" interfaces >"$T/interfaces.tsv"
+if ((FAM == 6)); then
+    "$SIM" truth --family 6 --method icmp-paris --flows 0 --src "$VP6" --targets "$T/targets.txt" >"$T/truth.tsv"
+    "$SIM" interfaces --family 6 >"$T/interfaces.tsv"
+else
+    "$SIM" truth --method icmp-paris --flows 0 --src 198.51.100.1 --targets "$T/targets.txt" >"$T/truth.tsv"
+    "$SIM" interfaces >"$T/interfaces.tsv"
+fi
 SCORED=$(python3 "$SCORE" hops --truth "$T/truth.tsv" --traces "$ROUND" --interfaces "$T/interfaces.tsv" \
     --allow-ratelimit --filled-apart 2>&1 | grep -E 'traces [0-9]+ \(missing' | tail -1) || true
 echo "score: $SCORED"
@@ -127,7 +144,7 @@ if ((SCAMPER)); then
 fi
 
 echo
-echo "== campaign round over $N simulator targets x $FLOWS flow(s) = $((N * FLOWS)) traces (${SET[method]//\"/}) =="
+echo "== campaign round over $N simulator IPv$FAM targets x $FLOWS flow(s) = $((N * FLOWS)) traces (${SET[method]//\"/}) =="
 awk -v pps="$PPS" -v ceil="$CEIL" -v rep="$REPLIES" -v srep="$((rep1 - rep0))" \
     -v drop="$((drop1 - drop0))" -v bpt="$BPT" -v rss="$RSS" -v sc="$SC_S" -v n="$N" -v flows="$FLOWS" \
     -v sum="$SUMMARY" -v score="$SCORED" -v late="$LATE" -v steady="$STEADY" -v spool="$SPOOL" -v c1="$CEIL1" -v c2="$CEIL2" 'BEGIN {
