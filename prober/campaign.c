@@ -302,9 +302,11 @@ static int parse_where(bt_campaign *cp, const ctx *c, const config_setting_t *ro
 
 	if ((rc = get_str(c, root, "source", "source", false, &s)) < 0)
 		return -1;
-	if (rc && (bt_addr_parse(s, &cp->eng.src) != 0 || cp->eng.src.family != AF_INET))
+	/* one address, either family (the engine takes an IPv6 one as its
+	 * IPv6 source; the other family's source is the route's) */
+	if (rc && bt_addr_parse(s, &cp->eng.src) != 0)
 		return fail(c, config_setting_get_member(root, "source"), "source",
-			    "'%s' is not an IPv4 address", s);
+			    "'%s' is not an IPv4 or IPv6 address", s);
 	if ((rc = get_str(c, root, "interface", "interface", false, &s)) < 0)
 		return -1;
 	if (rc) {

@@ -32,36 +32,36 @@ static int v4_own_source(const bt_addr *src)
 	return rc == 0 ? 0 : -1;
 }
 
-static int v4_route(int fd, bt_faddr dst, bt_faddr *src)
+static int v4_route(int fd, const bt_addr *dst, bt_addr *src)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(33435) };
-	sin.sin_addr.s_addr = dst;
+	sin.sin_addr.s_addr = bt_addr_v4(dst);
 	socklen_t sl = sizeof(sin);
 	int rc = connect(fd, (struct sockaddr *)&sin, sizeof(sin));
 	if (rc == 0)
 		rc = getsockname(fd, (struct sockaddr *)&sin, &sl);
 	if (rc != 0)
 		return -1;
-	*src = sin.sin_addr.s_addr;
+	bt_addr_from_v4(src, sin.sin_addr.s_addr);
 	return 0;
 }
 
 /* A route finer than a /24 with another source is rare enough to ignore. */
-static uint32_t v4_route_prefix(bt_faddr dst)
+static uint64_t v4_route_prefix(const bt_addr *dst)
 {
-	return ntohl(dst) >> 8;
+	return ntohl(bt_addr_v4(dst)) >> 8;
 }
 
 static int v4_filter(char *buf, size_t len, bt_method method, const bt_flow *flow, uint16_t nflows)
 {
 	int n = snprintf(buf, len,
-		"(icmp and (icmp[icmptype] == icmp-timxceed or icmp[icmptype] == icmp-unreach"
+		"(ip and icmp and (icmp[icmptype] == icmp-timxceed or icmp[icmptype] == icmp-unreach"
 		" or icmp[icmptype] == icmp-echoreply))");
 	if (n < 0 || (size_t)n >= len)
 		return -1;
 	if (method == BT_METHOD_TCP_SYN) {
 		int k = snprintf(buf + n, len - (size_t)n,
-			 " or (tcp and src port %u and dst portrange %u-%u and tcp[tcpflags] & (tcp-rst|tcp-syn) != 0)",
+			 " or (ip and tcp and src port %u and dst portrange %u-%u and tcp[tcpflags] & (tcp-rst|tcp-syn) != 0)",
 			 flow->dport, flow->sport, flow->sport + nflows - 1);
 		if (k < 0 || (size_t)k >= len - (size_t)n)
 			return -1;
@@ -94,5 +94,5 @@ const bt_family bt_family_v4 = {
 
 const bt_family *bt_family_for(int af)
 {
-	return af == AF_INET ? &bt_family_v4 : NULL;
+	return af == AF_INET ? &bt_family_v4 : af == AF_INET6 ? &bt_family_v6 : NULL;
 }

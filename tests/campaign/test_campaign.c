@@ -111,7 +111,7 @@ static void test_parse_errors(void **state)
 		{ "name=\"x\"; targets=(); output=\"/o\"; schedule={interval=1;};", "field 'targets': the list is empty" },
 		{ "%s\nschedule={interval=60;};\nsplit_ttl=40;\n", "f.campaign:3: field 'split_ttl'" },
 		{ "%s\nschedule={interval=60;};\nfirst_ttl=9;\nmax_ttl=8;\n", "field 'first_ttl': 9 is above max_ttl 8" },
-		{ "%s\nschedule={interval=60;};\nsource=\"2001:db8::1\";\n", "f.campaign:3: field 'source'" },
+		{ "%s\nschedule={interval=60;};\nsource=\"2001:db8::1/64\";\n", "f.campaign:3: field 'source'" },
 		{ "%s\nschedule={interval=60;};\nlab=1;\n", "f.campaign:3: field 'lab': expected true or false" },
 		{ "%s\nschedule={interval=60;};\nflow=4000;\nflows=200;\n", "field 'flows': flow + flows" },
 		{ "%s\nschedule={interval=60;};\nv6_max_per_prefix=0;\n", "f.campaign:3: field 'v6_max_per_prefix': expected an integer 1..16777216, got 0" },
