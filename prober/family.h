@@ -1,23 +1,20 @@
 /* bordertrace — the engine's address-family seam.
  *
  * Everything the engine does that depends on the address family sits behind
- * this header, so that IPv6 is added by writing family_v6.c (and widening
- * bt_faddr), not by another pass through the state machine in engine.c.
+ * this header (family_v4.c, family_v6.c, and the run's IPv6 address handles
+ * in intern6.h), not in the state machine of engine.c.
  *
  * Two kinds of entry point, by how often they run:
- *  - per run, per target or per /24 (privilege check, probe builder, source
- *    check, route lookup, capture filter, address conversions): a table of
- *    functions, bt_family, one per family; an indirect call there costs
- *    nothing measurable (at most one per trace or per hop built);
- *  - per probe and per reply (emit, parse + match): static inline functions
- *    below that call the family's code directly. An engine holds one family
- *    for its life; with IPv6 these become a branch on bt_family.af (always
- *    taken the same way, so predicted) rather than an indirect call, which
- *    is measurable at 500k probes a second.
- *
- * One engine holds both families: each target carries its family (one bit
- * of the pool entry), and the per-probe and per-reply paths branch on it
- * (engine.c: send_probe and on_packet), IPv4 first. */
+ *  - per run, per target or per prefix (privilege check, probe builder,
+ *    source check, route lookup, capture filter): a table of functions,
+ *    bt_family, one per family; an indirect call there costs nothing
+ *    measurable;
+ *  - per probe and per reply (emit, parse + match): direct calls, not an
+ *    indirect one, which is measurable at 500k probes a second. One engine
+ *    holds both families: each target carries its family (one bit of the
+ *    pool entry), and the per-probe and per-packet paths branch on it
+ *    (engine.c: send_probe, on_packet), IPv4 on the predicted side; the
+ *    inline functions below are IPv4's side. */
 #ifndef BT_PROBER_FAMILY_H
 #define BT_PROBER_FAMILY_H
 
