@@ -76,6 +76,21 @@ extern const bt_family bt_family_v6;
  * for it. */
 const bt_family *bt_family_for(int af);
 
+/* Shared by the families (family.c). Opens and closes a raw socket of af:
+ * whether we may send. 0, or -1 with errno set. */
+int bt_fam_raw_check(int af);
+/* A bind test of the socket address sa
+ * (of family af): whether it is this host's. 0, or -1 with errno set. */
+int bt_fam_bind_test(int af, const void *sa, size_t salen);
+/* Connects the datagram socket fd to sa (nothing is sent) and reads back
+ * into sa the local address the kernel chose. 0, or -1 with errno set. */
+int bt_fam_route_name(int fd, void *sa, size_t salen);
+/* The capture filter: icmp, then for tcp-syn RST/SYN from the probed port
+ * to ours, over the network protocol ip ("ip", "ip6"), the flags tested by
+ * the expression tcpflags. 0, or -1 if it does not fit. */
+int bt_fam_filter(char *buf, size_t len, const char *icmp, const char *ip, const char *tcpflags,
+		  bt_method method, const bt_flow *flow, uint16_t nflows);
+
 /* A table key of (a 16-bit tag, an address): (flow index, destination) in
  * the target table, (TTL, interface) in the stop set; IPv4. */
 static inline uint64_t bt_faddr_key(uint16_t tag, bt_faddr a)
