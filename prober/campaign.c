@@ -294,17 +294,41 @@ static int parse_how(bt_campaign *cp, const ctx *c, const config_setting_t *root
 	return 0;
 }
 
-/* Where from and where to: source address, interface, output directory. */
+/* source: one address, or a list of at most one per family; each is the
+ * source of its family, a family without one takes the route's. */
+static int parse_source(bt_campaign *cp, const ctx *c, const config_setting_t *root)
+{
+	config_setting_t *s = config_setting_get_member(root, "source");
+	if (s == NULL)
+		return 0;
+	int type = config_setting_type(s);
+	bool one = type == CONFIG_TYPE_STRING;
+	int n = one ? 1 : type == CONFIG_TYPE_ARRAY || type == CONFIG_TYPE_LIST ? config_setting_length(s) : -1;
+	if (n < 1 || n > 2)
+		return fail(c, s, "source", "expected an address, or a list of one per family");
+	for (int i = 0; i < n; i++) {
+		config_setting_t *x = one ? s : config_setting_get_elem(s, (unsigned)i);
+		const char *v = config_setting_type(x) == CONFIG_TYPE_STRING ? config_setting_get_string(x) : NULL;
+		bt_addr a;
+		if (v == NULL || bt_addr_parse(v, &a) != 0)
+			return fail(c, s, "source", "'%s' is not an IPv4 or IPv6 address", v ? v : "(not a string)");
+		bt_addr *slot = a.family == AF_INET6 ? &cp->eng.src6 : &cp->eng.src;
+		if (bt_addr_is_set(slot))
+			return fail(c, s, "source", "two %s addresses ('%s' is the second): one per family",
+				    a.family == AF_INET6 ? "IPv6" : "IPv4", v);
+		*slot = a;
+	}
+	return 0;
+}
+
+/* Where from and where to: source addresses, interface, output directory. */
 static int parse_where(bt_campaign *cp, const ctx *c, const config_setting_t *root)
 {
 	const char *s;
 	int rc;
 
-	if ((rc = get_str(c, root, "source", "source", false, &s)) < 0)
+	if (parse_source(cp, c, root) != 0)
 		return -1;
-	if (rc && (bt_addr_parse(s, &cp->eng.src) != 0 || cp->eng.src.family != AF_INET))
-		return fail(c, config_setting_get_member(root, "source"), "source",
-			    "'%s' is not an IPv4 address", s);
 	if ((rc = get_str(c, root, "interface", "interface", false, &s)) < 0)
 		return -1;
 	if (rc) {

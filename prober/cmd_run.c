@@ -8,9 +8,9 @@
  * round files. SIGINT/SIGTERM stop it within a fraction of a second (the
  * round in progress is dropped, never half-written); SIGHUP reloads the
  * campaign before the next round, keeping the old one if the new is bad.
- * IPv6 targets are loaded, filtered and counted but not probed (the engine
- * is IPv4-only so far): each round probes the IPv4 ones and says how many
- * IPv6 ones it left out; a campaign with no IPv4 target is refused. */
+ * IPv4 and IPv6 targets are probed together in one round, under the one
+ * rate limit; on a host without IPv6 the IPv6 targets end as errors and the
+ * round's summary says why. */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -86,8 +86,8 @@ static void usage(FILE *f)
 
 typedef struct campaign_state {
 	bt_campaign c;
-	bt_targets targets; /* what a round probes: the IPv4 targets */
-	size_t v6_unprobed; /* IPv6 targets kept by the filter, not probed yet */
+	bt_targets targets; /* what a round probes, IPv4 and IPv6 */
+	size_t nv6;         /* of which IPv6 */
 	bt_filter_stats fs;
 	bt_campaign_list_counts lists;
 	char *dir;          /* output/name/vp */
@@ -128,20 +128,8 @@ static int state_load(campaign_state *s, const char *path, const char *vp, long 
 		state_free(s);
 		return -1;
 	}
-	/* Set the IPv6 targets aside before the shuffle, so that the IPv4
-	 * order of a round does not depend on them. */
-	size_t w = 0;
 	for (size_t i = 0; i < s->targets.n; i++)
-		if (s->targets.a[i].family == AF_INET)
-			s->targets.a[w++] = s->targets.a[i];
-	s->v6_unprobed = s->targets.n - w;
-	s->targets.n = w;
-	if (s->targets.n == 0 && s->v6_unprobed > 0) {
-		snprintf(err, errlen, "%s: IPv6 targets (%zu): the engine does not probe IPv6 yet, "
-			 "and no IPv4 target is left to probe", path, s->v6_unprobed);
-		state_free(s);
-		return -1;
-	}
+		s->nv6 += s->targets.a[i].family == AF_INET6;
 	if (s->targets.n == 0) {
 		snprintf(err, errlen, "%s: no target left to probe after exclusions%s", path,
 			 s->fs.special && !s->c.lab ? " (test ranges need 'lab = true')" : "");
@@ -179,10 +167,9 @@ static void describe_family(const char *fam, const bt_family_stats *f, bool lab,
 static void describe(const campaign_state *s, bool lists)
 {
 	const bt_campaign *c = &s->c;
-	char v6[128] = "";
-	if (s->v6_unprobed)
-		snprintf(v6, sizeof(v6), ", %zu IPv6 targets not probed (the engine does not probe IPv6 yet)",
-			 s->v6_unprobed);
+	char v6[64] = "";
+	if (s->nv6)
+		snprintf(v6, sizeof(v6), " (%zu IPv6)", s->nv6);
 	logmsg("campaign %s, vp %s: %zu targets (%zu special-purpose%s, %zu excluded, %zu duplicates "
 	       "dropped)%s, %s, %u flow(s), rate %u/s, every %u s%s, %s rounds -> %s",
 	       c->name, c->vp, s->targets.n, s->fs.special, c->lab ? " or outside the test ranges" : "",
@@ -195,8 +182,7 @@ static void describe(const campaign_state *s, bool lists)
 	if (s->fs.v4.listed)
 		describe_family("IPv4", &s->fs.v4, c->lab, "");
 	if (s->fs.v6.listed)
-		describe_family("IPv6", &s->fs.v6, c->lab, s->fs.v6.kept ? " (not probed: the engine "
-				"does not probe IPv6 yet)" : "");
+		describe_family("IPv6", &s->fs.v6, c->lab, "");
 }
 
 /* ---- one round ---- */
@@ -287,6 +273,10 @@ static int probe_round(campaign_state *s, bt_targets *order, const char *id, rou
 		fputs("\r\033[K", stderr);
 	bt_engine_stats st;
 	bt_engine_get_stats(e, &st);
+	char v6[256] = "";
+	const char *v6why = bt_engine_ipv6_error(e);
+	if (s->nv6 && v6why != NULL)
+		snprintf(v6, sizeof(v6), ", %zu IPv6 targets not probed (ended as errors: %s)", s->nv6, v6why);
 	bt_engine_close(e);
 	free(r->buf);
 	if (rc == 0 && !r->write_error && (fflush(r->rf.f) != 0 || fsync(fileno(r->rf.f)) != 0))
@@ -300,11 +290,8 @@ static int probe_round(campaign_state *s, bt_targets *order, const char *id, rou
 			logmsg("round %s: stopped after %.1f s; the unfinished round was not written", id, secs);
 		return rc > 0 && !r->write_error ? 1 : 2;
 	}
-	char path[BT_ROUND_ID_LEN + 8], v6[96] = "";
+	char path[BT_ROUND_ID_LEN + 8];
 	snprintf(path, sizeof(path), "%s.jsonl", id);
-	if (s->v6_unprobed)
-		snprintf(v6, sizeof(v6), ", %zu IPv6 targets not probed (no IPv6 in the engine yet)",
-			 s->v6_unprobed);
 	double per = st.targets_total ? (double)st.state_bytes_peak / (double)st.targets_total : 0;
 	char steady[64] = "none (every target fit in the window at once)";
 	if (st.run_steady_us > 0)

@@ -38,7 +38,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: " PROG " trace [options] TARGET...\n"
-"Trace the path to each IPv4 TARGET (all at once, under one rate limit).\n"
+"Trace the path to each TARGET, IPv4 or IPv6 (all at once, under one rate limit).\n"
 "\n"
 "  -P, --method M       icmp-paris (default), udp-paris or tcp-syn\n"
 "  -F, --flow N         Paris flow number 0..%d (default 0): picks the ICMP\n"
@@ -56,7 +56,8 @@ static void usage(FILE *f)
 "                       at least 4096)\n"
 "  -r, --rate PPS       packets per second for the whole run (default 100)\n"
 "  -p, --dport PORT     UDP/TCP destination port (default 33435 / 80)\n"
-"  -s, --source ADDR    source address (must be this host's)\n"
+"  -s, --source ADDR    source address (must be this host's); once per family\n"
+"                       (default: the route's, per target)\n"
 "  -i, --interface IF   send and capture on this interface only\n"
 "  -T, --targets FILE   read targets from FILE (one per line, # comments)\n"
 "      --vp ID          vantage point id written into each record\n"
@@ -151,10 +152,17 @@ static void set_option(trace_args *a, int c, const char *v)
 		if (bt_method_parse(v, &o->method) != 0)
 			USAGE_ERROR("--method: '%s' is not one of icmp-paris, udp-paris, tcp-syn", v);
 		break;
-	case 's':
-		if (bt_addr_parse(v, &o->src) != 0 || o->src.family != AF_INET)
-			USAGE_ERROR("--source: '%s' is not an IPv4 address", v);
+	case 's': {
+		bt_addr s;
+		if (bt_addr_parse(v, &s) != 0)
+			USAGE_ERROR("--source: '%s' is not an IPv4 or IPv6 address", v);
+		bt_addr *slot = s.family == AF_INET6 ? &o->src6 : &o->src;
+		if (bt_addr_is_set(slot))
+			USAGE_ERROR("--source: one %s source only ('%s' is the second)",
+				    s.family == AF_INET6 ? "IPv6" : "IPv4", v);
+		*slot = s;
 		break;
+	}
 	case 'i':
 		if (strlen(v) >= 16 || *v == '\0')
 			USAGE_ERROR("--interface: '%s' is not an interface name", v);
@@ -198,37 +206,16 @@ static int parse_args(int argc, char **argv, trace_args *a)
 	return -1;
 }
 
-/* An IPv6 target from index i on: its status (usage on the command line,
- * data in a file), else 0. */
-static int ipv6_target(const bt_targets *tl, size_t i, int status)
-{
-	for (; i < tl->n; i++) {
-		if (tl->a[i].family != AF_INET) {
-			char a[BT_ADDR_STRLEN];
-			fprintf(stderr, PROG ": target '%s': IPv6 probing is not supported yet\n",
-				bt_addr_format(&tl->a[i], a, sizeof(a)));
-			return status;
-		}
-	}
-	return 0;
-}
-
 /* The targets from the arguments (usage errors) and from -T (data
  * errors), deduplicated; 0 or the exit status. */
 static int load_targets(const trace_args *a, char **args, int nargs, bt_targets *tl)
 {
 	char err[512];
-	int rc;
 	for (int i = 0; i < nargs; i++)
 		if (bt_targets_add_string(tl, args[i], err, sizeof(err)) != 0)
 			USAGE_ERROR("target '%s': %s", args[i], err);
-	if ((rc = ipv6_target(tl, 0, BT_EXIT_USAGE)) != 0)
-		return rc;
-	size_t from = tl->n;
 	if (a->tfile && bt_targets_load(tl, a->tfile, err, sizeof(err)) != 0)
 		return bt_cli_data_error("%s", err);
-	if ((rc = ipv6_target(tl, from, BT_EXIT_DATA)) != 0)
-		return rc;
 	if (tl->n == 0 && a->tfile)
 		return bt_cli_data_error("%s: no target in the file", a->tfile);
 	if (tl->n == 0)
@@ -386,6 +373,12 @@ int cmd_trace(int argc, char **argv)
 	bt_targets_init(&tl);
 	if ((status = load_targets(&a, argv + optind, argc - optind, &tl)) != 0)
 		goto out;
+	/* the IPv6 socket only when there are IPv6 targets, and then it must
+	 * open: the targets are known before the privilege drop */
+	a.o.ipv6 = BT_ENGINE_V6_OFF;
+	for (size_t i = 0; i < tl.n; i++)
+		if (tl.a[i].family == AF_INET6)
+			a.o.ipv6 = BT_ENGINE_V6_NEED;
 	bt_engine *e = open_engine(&a, &status);
 	if (e == NULL)
 		goto out;

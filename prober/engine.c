@@ -32,6 +32,7 @@
  * when the traces are built (the "stop set" maps (TTL, interface) to the
  * first trace that saw it, as soon as the reply arrives). */
 #include "engine_int.h"
+#include "reply_int.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -39,6 +40,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+
+#include "bordertrace/probe6.h"
+#include "bordertrace/reply6.h"
 
 #define PREFETCH_AHEAD 8        /* ready-queue visits */
 
@@ -126,12 +130,13 @@ static void retire(bt_engine *e, target *t)
 		e->freelist[e->nfree++] = idx;
 }
 
-/* ---- target table (table.h): (flow, dst) -> pool index + 1, the key read
- * from the pool entry ---- */
+/* ---- target table (table.h): (family, flow, dst) -> pool index + 1, the
+ * key read from the pool entry. An IPv6 dst is a fold (family.h): entries
+ * of one key are told apart by their input address (find6) ---- */
 
 static uint64_t tkey(const bt_engine *e, const target *t)
 {
-	return bt_faddr_key(t_flow(e, t), t->dst);
+	return bt_fkey(t->v6, t_flow(e, t), t->dst);
 }
 
 static inline uint64_t target_key(const void *ctx, uint32_t v)
@@ -145,8 +150,36 @@ static inline void target_fetch(const void *ctx, uint32_t v)
 	prefetch_target(ctx, v - 1);
 }
 
+static const uint8_t *input6(const bt_engine *e, const target *t)
+{
+	return e->input[t->in / e->o.nflows].bytes;
+}
+
+/* The IPv6 target in progress for flow index fi and destination dst (16
+ * bytes): pool index + 1, or 0. Every entry of the fold's key is checked
+ * against its input address, so a collision never matches another
+ * target. */
+static uint32_t find6(const bt_engine *e, uint16_t fi, const uint8_t *dst)
+{
+	const bt_table *tb = &e->targets;
+	uint64_t key = bt_fkey(1, fi, bt_fold6(dst));
+	for (size_t i = bt_table_home(tb, key);; i = (i + 1) & tb->mask) {
+		uint32_t v = tb->vals[i];
+		if (v == 0)
+			return 0;
+		if (target_key(e, v) == key && memcmp(input6(e, &e->tg[v - 1]), dst, 16) == 0)
+			return v;
+	}
+}
+
 static int insert(bt_engine *e, const target *t)
 {
+	if (__builtin_expect(t->v6, 0)) {
+		if (find6(e, t_flow(e, t), input6(e, t)) != 0)
+			return -1;
+		bt_table_add(&e->targets, tkey(e, t), tidx(e, t) + 1);
+		return 0;
+	}
 	return bt_table_insert(&e->targets, tkey(e, t), tidx(e, t) + 1, target_key, e);
 }
 
@@ -155,14 +188,15 @@ static void unlink_target(bt_engine *e, const target *t)
 	bt_table_remove(&e->targets, tkey(e, t), tidx(e, t) + 1, target_key, e);
 }
 
-/* ---- stop set (split TTL): (ttl, addr) -> input entry + 1 ---- */
+/* ---- stop set (split TTL): (family, ttl, addr) -> input entry + 1; an
+ * IPv6 addr is its intern handle, exact ---- */
 
 /* The input entry + 1 of the trace that first saw addr at ttl; 0: none. */
-static uint32_t stop_find(const bt_engine *e, uint8_t ttl, bt_faddr addr)
+static uint32_t stop_find(const bt_engine *e, unsigned v6, uint8_t ttl, bt_faddr addr)
 {
 	if (e->stop.vals == NULL)
 		return 0;
-	uint64_t key = bt_faddr_key(ttl, addr);
+	uint64_t key = bt_fkey(v6, ttl, addr);
 	return bt_table_find(&e->stop, key, bt_table_home(&e->stop, key), NULL, NULL);
 }
 
@@ -187,11 +221,11 @@ static int stop_grow(bt_engine *e)
 
 /* Records that the trace of input entry in saw addr at ttl. Out of memory
  * only means less redundancy removed: not an error. */
-static void stop_add(bt_engine *e, uint8_t ttl, bt_faddr addr, uint32_t in)
+static void stop_add(bt_engine *e, unsigned v6, uint8_t ttl, bt_faddr addr, uint32_t in)
 {
 	if ((e->stop.vals == NULL || bt_table_full(&e->stop)) && stop_grow(e) != 0)
 		return;
-	(void)bt_table_insert(&e->stop, bt_faddr_key(ttl, addr), in + 1, NULL, NULL);
+	(void)bt_table_insert(&e->stop, bt_fkey(v6, ttl, addr), in + 1, NULL, NULL);
 }
 
 /* ---- per-target progress ---- */
@@ -369,6 +403,19 @@ static void note_sent(bt_engine *e, target *t, int idx, uint8_t attempt)
 		t->back--;
 }
 
+/* An IPv6 probe: the destination from the input, the source from its
+ * handle. No IPv6 here: EAFNOSUPPORT, the target ends as an error. */
+static __attribute__((noinline)) int emit6(bt_engine *e, const target *t, uint8_t hlim, uint8_t attempt,
+					   char *err, size_t errlen)
+{
+	const uint8_t *src = bt_intern6_addr(&e->intern, t->src);
+	if (e->pb6 == NULL || src == NULL) {
+		errno = EAFNOSUPPORT;
+		return -1;
+	}
+	return bt_probe6_emit(e->pb6, &e->flows[t_flow(e, t)], src, input6(e, t), hlim, attempt, err, errlen);
+}
+
 static int send_probe(bt_engine *e, target *t, int idx)
 {
 	uint8_t ttl = (uint8_t)(e->o.first_ttl + idx);
@@ -381,8 +428,13 @@ static int send_probe(bt_engine *e, target *t, int idx)
 		t->started = 1;
 	}
 	errno = 0;
-	if (bt_fam_emit(e->fam, e->pb, &e->flows[t_flow(e, t)], t->src, t->dst, ttl, attempt, err,
-			sizeof(err)) < 0) {
+	int rc;
+	if (__builtin_expect(t->v6, 0))
+		rc = emit6(e, t, ttl, attempt, err, sizeof(err));
+	else
+		rc = bt_fam_emit(e->fam, e->pb, &e->flows[t_flow(e, t)], t->src, t->dst, ttl, attempt, err,
+				 sizeof(err));
+	if (rc < 0) {
 		e->st.send_errors++;
 		if (errno == ENOBUFS || errno == EAGAIN || errno == EINTR)
 			return -1; /* queue full, or a signal: again later, nothing recorded */
@@ -440,9 +492,9 @@ static bool reply_fits(bt_engine *e, const bt_match *m, const target *t, int idx
  * trace's to offer. */
 static void on_backward(bt_engine *e, target *t, int idx, uint8_t ttl, bt_faddr addr)
 {
-	uint32_t owner = stop_find(e, ttl, addr);
+	uint32_t owner = stop_find(e, t->v6, ttl, addr);
 	if (owner == 0) {
-		stop_add(e, ttl, addr, t->in);
+		stop_add(e, t->v6, ttl, addr, t->in);
 	} else if (owner != t->in + 1 && t->fill == 0 && !replied_below(e, t, idx)) {
 		/* Only once, and only above every hop this trace has itself
 		 * (replies can come out of order with a window): so every
@@ -502,6 +554,66 @@ static void flush_replies(bt_engine *e)
 	b->n = 0;
 }
 
+/* Whether a captured packet carries IPv6 (for which parser's status to
+ * count when neither takes it). */
+static bool is_ip6(const uint8_t *pkt, size_t caplen, int dlt)
+{
+	size_t off = 0;
+	uint16_t et = 0;
+	if (bt_reply_link(pkt, caplen, dlt, 0, &off, &et) != BT_REPLY_OK)
+		return false;
+	if (et == 0)
+		return off < caplen && pkt[off] >> 4 == 6;
+	return et == BT_ETHERTYPE_IPV6;
+}
+
+/* An IPv6 reply as the family-blind part of the engine takes it: its
+ * source as a handle (0 when out of memory), the hop limits as TTLs. */
+static void reply_from6(bt_reply *r, const bt_reply6 *r6, bt_faddr src)
+{
+	memset(r, 0, sizeof(*r));
+	r->src = src;
+	r->ttl = r6->hlim;
+	r->ip_len = r6->plen > UINT16_MAX - 40 ? UINT16_MAX : (uint16_t)(r6->plen + 40);
+	r->proto = r6->proto;
+	r->icmp_type = r6->icmp_type;
+	r->icmp_code = r6->icmp_code;
+	r->quoted = r6->quoted;
+	r->q_ttl = r6->q_hlim;
+	r->tcp_flags = r6->tcp_flags;
+	r->mpls_count = r6->mpls_count;
+	memcpy(r->mpls, r6->mpls, sizeof(r->mpls));
+}
+
+/* A packet the IPv4 parser did not take (status s4), as IPv6: handled at
+ * once (no batch: IPv6 lookups confirm the address, find6), BT_REPLY_OK;
+ * else the status to count. */
+static __attribute__((noinline)) bt_reply_status on_packet6(bt_engine *e, const uint8_t *pkt, size_t caplen,
+							    bt_reply_status s4)
+{
+	bt_reply6 r6;
+	bt_match6 m6;
+	bt_reply_status s = bt_reply6_parse(pkt, caplen, e->cap_.dlt, &r6);
+	if (s != BT_REPLY_OK)
+		return is_ip6(pkt, caplen, e->cap_.dlt) ? s : s4;
+	if (bt_probe6_match_flows(&e->flow, e->o.nflows, &r6, &m6) != 0)
+		return BT_REPLY_OTHER;
+	int idx = (int)m6.hlim - e->o.first_ttl;
+	if (idx < 0 || idx >= e->nslots || m6.attempt > e->o.attempts)
+		return BT_REPLY_OTHER; /* passes the check but names no probe of this run */
+	uint32_t v = find6(e, (uint16_t)(m6.flow - e->flow.flow), m6.dst);
+	target *t = v ? &e->tg[v - 1] : NULL;
+	bt_faddr src = BT_FADDR_NONE;
+	if (t != NULL && t->live && (src = bt_intern6_get(&e->intern, &e->acct, r6.src)) == BT_FADDR_NONE)
+		t = NULL; /* out of memory for the address: as if late */
+	bt_reply r;
+	reply_from6(&r, &r6, src);
+	bt_match m = { .kind = m6.kind, .flow = m6.flow, .dst = t ? t->dst : 0, .ttl = m6.hlim,
+		       .attempt = m6.attempt };
+	on_reply(e, &r, &m, t);
+	return BT_REPLY_OK;
+}
+
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
 	bt_engine *e = (bt_engine *)user;
@@ -509,6 +621,10 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 	bt_reply_status s = bt_fam_parse_match(e->fam, bytes, h->caplen, e->cap_.dlt, &e->flow, e->o.nflows,
 					       &p->r, &p->m);
 	if (s != BT_REPLY_OK) {
+		/* not an IPv4 reply of ours: IPv6 is tried only now, so
+		 * that IPv4 costs nothing more */
+		if (e->pb6 != NULL && (s = on_packet6(e, bytes, h->caplen, s)) == BT_REPLY_OK)
+			return;
 		if (s == BT_REPLY_OTHER)
 			e->st.foreign++;
 		else
@@ -525,6 +641,24 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 		flush_replies(e);
 }
 
+/* The source of target t (input address a): 0, or -1 when there is none
+ * (no route, no IPv6 here, out of memory for its handle). */
+static int pick_source(bt_engine *e, target *t, const bt_addr *a)
+{
+	int why = 0;
+	bt_addr sa;
+	if (!t->v6) {
+		if (bt_source_for(&e->source, a, &sa, &why) != 0)
+			return -1;
+		t->src = bt_addr_v4(&sa);
+		return 0;
+	}
+	if (e->pb6 == NULL || bt_source_for(&e->source6, a, &sa, &why) != 0)
+		return -1;
+	t->src = bt_intern6_get(&e->intern, &e->acct, sa.bytes);
+	return t->src != BT_FADDR_NONE ? 0 : -1;
+}
+
 /* Fills free pool entries from the input, in order. A target without a
  * route ends at once as an error. Returns -1 on a duplicate target. */
 static int activate(bt_engine *e, char *err, size_t errlen)
@@ -536,8 +670,10 @@ static int activate(bt_engine *e, char *err, size_t errlen)
 		target *t = &e->tg[idx];
 		memset(t, 0, sizeof(*t));
 		memset(e->arena + (size_t)idx * e->stride, 0, e->stride);
+		const bt_addr *a = &e->input[in / nf];
 		t->in = (uint32_t)in;
-		t->dst = e->fam->from_addr(&e->input[in / nf]);
+		t->v6 = a->family == AF_INET6;
+		t->dst = __builtin_expect(t->v6, 0) ? bt_fold6(a->bytes) : e->fam->from_addr(a);
 		t->stop_idx = NONE;
 		t->next = t->frontier = (uint8_t)e->split_idx;
 		t->back = (int16_t)(e->split_idx - 1);
@@ -550,8 +686,7 @@ static int activate(bt_engine *e, char *err, size_t errlen)
 			return -1;
 		}
 		e->nactive++;
-		int why = 0;
-		if (bt_source_for(&e->source, t->dst, &t->src, &why) != 0) {
+		if (pick_source(e, t, a) != 0) {
 			t->src = BT_FADDR_NONE;
 			finish(e, t, BT_STOP_ERROR, 0); /* frees the entry */
 			continue;
@@ -751,6 +886,7 @@ int bt_engine_run(bt_engine *e, const bt_addr *targets, size_t ntargets,
 	bt_spool_run run = {
 		.o = &e->o, .fam = e->fam, .flows = e->flows, .input = e->input, .ninput = e->ninput,
 		.cb = e->cb, .cbarg = e->cbarg, .cb_failed = &e->cb_failed, .acct = &e->acct,
+		.intern = &e->intern,
 	};
 	if ((result == 0 || (result == 1 && !e->o.skip_partial)) &&
 	    bt_spool_assemble(&e->spool, &run, err, errlen) != 0)
@@ -790,4 +926,16 @@ void bt_engine_wb_advance(bt_engine *e, target *t)
 void bt_engine_wb_timers(bt_engine *e)
 {
 	timers_run(e);
+}
+
+uint32_t bt_engine_wb_find6(const bt_engine *e, uint16_t fi, const uint8_t *dst)
+{
+	return find6(e, fi, dst);
+}
+
+void bt_engine_wb_packet(bt_engine *e, const uint8_t *pkt, size_t caplen)
+{
+	struct pcap_pkthdr h = { .caplen = (bpf_u_int32)caplen, .len = (bpf_u_int32)caplen };
+	on_packet((u_char *)e, &h, pkt);
+	flush_replies(e);
 }

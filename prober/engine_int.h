@@ -16,6 +16,7 @@
 #include "acct.h"
 #include "capture.h"
 #include "family.h"
+#include "intern6.h"
 #include "source.h"
 #include "spool.h"
 #include "table.h"
@@ -35,7 +36,7 @@ enum { SLOT_UNSENT = 0, SLOT_INFLIGHT, SLOT_RETRY, SLOT_REPLIED, SLOT_GAP };
  * spool). */
 typedef struct target {
 	uint32_t in;            /* input entry: e->input[in / nflows], flow in % nflows */
-	bt_faddr dst, src;
+	bt_faddr dst, src;      /* IPv6: bt_fold6 of the input address, an intern handle */
 	uint32_t start_ms;      /* ms after the run's start, first probe (49 days) */
 	uint32_t fill;          /* split: input entry + 1 the hops below back_stop come from */
 	uint16_t probes;
@@ -49,16 +50,19 @@ typedef struct target {
 	uint8_t live : 1, fwd_done : 1;
 	uint8_t queued : 1;     /* in the ready queue (at most once) */
 	uint8_t started : 1;    /* start_ms is set */
+	uint8_t v6 : 1;         /* an IPv6 target (family.h) */
 	int16_t back;           /* split: next backward index to send; -1 none left */
 } target;
 _Static_assert(sizeof(target) <= 32, "the pool header stays small");
 
 struct bt_engine {
 	bt_engine_opts o;
-	const bt_family *fam;
+	const bt_family *fam;   /* IPv4 */
 	bt_flow flow;           /* the first flow; matching derives the others */
 	bt_flow *flows;         /* nflows of them */
 	bt_probe_builder *pb;
+	bt_probe_builder *pb6;  /* NULL: no IPv6 here (v6err says why) */
+	char v6err[160];
 	bt_capture cap_;
 	bt_engine_stats st;
 	bt_engine_progress_cb pcb;
@@ -79,12 +83,15 @@ struct bt_engine {
 	bt_wheel wheel;         /* per pool index: the earliest probe deadline */
 	uint64_t last_timers;   /* when the timers last ran (mono µs) */
 	bool stale;             /* the loop stalled: 16-bit send ages may wrap */
-	bt_table targets;       /* (flow, dst) -> pool index + 1, keys from the pool */
+	bt_table targets;       /* (family, flow, dst) -> pool index + 1, keys from
+				   the pool; IPv6 confirmed against the input */
 	uint16_t nslots;
 	uint16_t split_idx;     /* 0: no split */
-	bt_table stop;          /* split: (ttl, addr) -> input entry + 1 of the first trace that saw it */
+	bt_table stop;          /* split: (family, ttl, addr) -> input entry + 1 of the first trace that saw it */
 	bt_spool spool;
 	bt_source source;
+	bt_source source6;
+	bt_intern6 intern;      /* IPv6 reply sources and sources -> handles (a run's) */
 	uint64_t now;
 	unsigned tshift;        /* send times: units of 2^tshift µs, 16 bits */
 	uint32_t wait_units;
@@ -159,5 +166,11 @@ void bt_engine_wb_sent(bt_engine *e, target *t, int idx, uint8_t attempt);
 int bt_engine_wb_next_slot(const bt_engine *e, const target *t);
 void bt_engine_wb_advance(bt_engine *e, target *t);
 void bt_engine_wb_timers(bt_engine *e);
+/* The target in progress for an IPv6 reply to flow index fi and
+ * destination dst (16 bytes): pool index + 1, or 0. */
+uint32_t bt_engine_wb_find6(const bt_engine *e, uint16_t fi, const uint8_t *dst);
+/* One captured packet through the engine's reply path (as pcap would
+ * deliver it, dlt of the capture); the batch is flushed after it. */
+void bt_engine_wb_packet(bt_engine *e, const uint8_t *pkt, size_t caplen);
 
 #endif

@@ -60,6 +60,8 @@ static int check_opts(const bt_engine_opts *o, const bt_family *fam, char *err, 
 		snprintf(err, errlen, "flows must lie in 0..%d", BT_PROBE_MAX_FLOW);
 	else if (bt_addr_is_set(&o->src) && o->src.family != fam->af)
 		snprintf(err, errlen, "source address must be %s", fam->name);
+	else if (bt_addr_is_set(&o->src6) && o->src6.family != AF_INET6)
+		snprintf(err, errlen, "IPv6 source address must be IPv6");
 	else
 		return 0;
 	return -1;
@@ -81,7 +83,62 @@ static int init_flows(bt_engine *e)
 	return 0;
 }
 
-/* The raw socket (bound to the device if any), the source check and the
+static int bind_device(bt_probe_builder *pb, const char *device, char *err, size_t errlen)
+{
+	if (device == NULL)
+		return 0;
+	int fd = bt_probe_builder_fd(pb);
+	if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, device, (socklen_t)strlen(device)) != 0) {
+		snprintf(err, errlen, "interface %s: %s", device, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The IPv6 raw socket, as o->ipv6 asks: 0 (e->pb6 NULL and e->v6err set
+ * when the host has no IPv6 and it was only tried), or -1 with a message. */
+static int open_v6(bt_engine *e, char *err, size_t errlen)
+{
+	const bt_engine_opts *o = &e->o;
+	char why[256] = "";
+	if (o->ipv6 == BT_ENGINE_V6_OFF) {
+		snprintf(e->v6err, sizeof(e->v6err), "IPv6 was not asked for");
+		return 0;
+	}
+	e->pb6 = bt_probe_builder_open(bt_family_v6.injection, o->device, why, sizeof(why));
+	if (e->pb6 == NULL && o->ipv6 == BT_ENGINE_V6_TRY) {
+		snprintf(e->v6err, sizeof(e->v6err), "no IPv6 on this host (raw IPv6 socket: %s)", why);
+		return 0;
+	}
+	if (e->pb6 == NULL) {
+		snprintf(err, errlen, "raw IPv6 socket: %s", why);
+		return -1;
+	}
+	if (bind_device(e->pb6, o->device, err, errlen) != 0)
+		return -1;
+	if (bt_addr_is_set(&o->src6) && bt_source_check(&bt_family_v6, &o->src6, err, errlen) != 0)
+		return -1;
+	return 0;
+}
+
+/* The capture filter: IPv4's, or IPv6's too. 0, or -1 if too long. */
+static int make_filter(const bt_engine *e, char *buf, size_t len)
+{
+	const bt_engine_opts *o = &e->o;
+	char f4[512], f6[512];
+	if (e->fam->filter(f4, sizeof(f4), o->method, &e->flow, o->nflows) != 0)
+		return -1;
+	if (e->pb6 == NULL) {
+		int n = snprintf(buf, len, "%s", f4);
+		return n < 0 || (size_t)n >= len ? -1 : 0;
+	}
+	if (bt_family_v6.filter(f6, sizeof(f6), o->method, &e->flow, o->nflows) != 0)
+		return -1;
+	int n = snprintf(buf, len, "(%s) or (%s)", f4, f6);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+/* The raw sockets (bound to the device if any), the source checks and the
  * capture. */
 static int open_sockets(bt_engine *e, char *err, size_t errlen, bool *eperm)
 {
@@ -89,27 +146,35 @@ static int open_sockets(bt_engine *e, char *err, size_t errlen, bool *eperm)
 	e->pb = bt_probe_builder_open(e->fam->injection, o->device, err, errlen);
 	if (e->pb == NULL)
 		return -1;
-	if (o->device != NULL) {
-		int fd = bt_probe_builder_fd(e->pb);
-		if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, o->device, (socklen_t)strlen(o->device)) != 0) {
-			snprintf(err, errlen, "interface %s: %s", o->device, strerror(errno));
-			return -1;
-		}
-	}
+	if (bind_device(e->pb, o->device, err, errlen) != 0)
+		return -1;
 	if (bt_addr_is_set(&o->src) && bt_source_check(e->fam, &o->src, err, errlen) != 0)
 		return -1;
-	char filter[512];
-	if (e->fam->filter(filter, sizeof(filter), o->method, &e->flow, o->nflows) != 0) {
+	if (open_v6(e, err, errlen) != 0)
+		return -1;
+	char filter[1024];
+	if (make_filter(e, filter, sizeof(filter)) != 0) {
 		snprintf(err, errlen, "capture filter too long");
 		return -1;
 	}
 	return bt_capture_open(&e->cap_, o->device, filter, err, errlen, eperm);
 }
 
+const char *bt_engine_ipv6_error(const bt_engine *e)
+{
+	return e->pb6 == NULL ? e->v6err : NULL;
+}
+
 bt_engine *bt_engine_open(const bt_engine_opts *o, char *err, size_t errlen, bool *eperm)
 {
 	*eperm = false;
 	const bt_family *fam = bt_family_for(AF_INET);
+	bt_engine_opts oo = *o;
+	if (oo.src.family == AF_INET6 && !bt_addr_is_set(&oo.src6)) {
+		oo.src6 = oo.src; /* one source given, and it is IPv6 */
+		memset(&oo.src, 0, sizeof(oo.src));
+	}
+	o = &oo;
 	if (check_opts(o, fam, err, errlen) != 0)
 		return NULL;
 	/* Probe for the privilege first so the message can say exactly that. */
@@ -128,6 +193,7 @@ bt_engine *bt_engine_open(const bt_engine_opts *o, char *err, size_t errlen, boo
 	e->cap_.fd = -1;
 	e->spool.fd = -1;
 	bt_source_init(&e->source, fam, o->device, &o->src);
+	bt_source_init(&e->source6, &bt_family_v6, o->device, &o->src6);
 	if (init_flows(e) != 0) {
 		snprintf(err, errlen, "out of memory");
 		free(e);
@@ -146,7 +212,9 @@ void bt_engine_close(bt_engine *e)
 		return;
 	bt_capture_close(&e->cap_);
 	bt_probe_builder_close(e->pb);
+	bt_probe_builder_close(e->pb6);
 	bt_source_close(&e->source);
+	bt_source_close(&e->source6);
 	free(e->flows);
 	free(e);
 }
@@ -198,6 +266,7 @@ void bt_engine_free_run(bt_engine *e)
 {
 	bt_engine_free_probing(e);
 	bt_spool_close(&e->spool, &e->acct);
+	bt_intern6_free(&e->intern, &e->acct);
 }
 
 /* Sizes of the run: pool entries, slots, the units of send times. */
@@ -205,9 +274,9 @@ static int size_run(bt_engine *e, const bt_addr *targets, size_t n, char *err, s
 {
 	char a[BT_ADDR_STRLEN];
 	for (size_t i = 0; i < n; i++)
-		if (targets[i].family != e->fam->af) {
-			snprintf(err, errlen, "target %s: only %s is supported so far",
-				 bt_addr_format(&targets[i], a, sizeof(a)), e->fam->name);
+		if (targets[i].family != AF_INET && targets[i].family != AF_INET6) {
+			snprintf(err, errlen, "target %s: neither IPv4 nor IPv6",
+				 bt_addr_format(&targets[i], a, sizeof(a)));
 			return -1;
 		}
 	if (n > UINT32_MAX / 2 / e->o.nflows) {
@@ -258,5 +327,6 @@ int bt_engine_setup_run(bt_engine *e, const bt_addr *targets, size_t n, char *er
 	if (e->cap > e->st.active_max)
 		e->st.active_max = e->cap;
 	bt_source_reset(&e->source);
+	bt_source_reset(&e->source6);
 	return 0;
 }

@@ -25,7 +25,7 @@ void bt_source_init(bt_source *s, const bt_family *fam, const char *device, cons
 	s->fd = -1;
 	s->has_fixed = bt_addr_is_set(src);
 	if (s->has_fixed)
-		s->fixed = fam->from_addr(src);
+		s->fixed = *src;
 }
 
 void bt_source_reset(bt_source *s)
@@ -42,14 +42,14 @@ void bt_source_close(bt_source *s)
 
 /* A connected datagram socket does the route lookup without sending
  * anything. */
-int bt_source_for(bt_source *s, bt_faddr dst, bt_faddr *src, int *why)
+int bt_source_for(bt_source *s, const bt_addr *dst, bt_addr *src, int *why)
 {
 	if (s->has_fixed) {
 		*src = s->fixed;
 		return 0;
 	}
-	uint32_t net = s->fam->route_prefix(dst);
-	unsigned c = net & (BT_SOURCE_CACHE - 1);
+	uint64_t net = s->fam->route_prefix(dst);
+	unsigned c = (unsigned)(net ^ net >> 16) & (BT_SOURCE_CACHE - 1);
 	if (s->ok[c] && s->net[c] == net) {
 		*src = s->src[c];
 		*why = ENETUNREACH;
@@ -64,12 +64,12 @@ int bt_source_for(bt_source *s, bt_faddr dst, bt_faddr *src, int *why)
 		if (s->device)
 			(void)setsockopt(s->fd, SOL_SOCKET, SO_BINDTODEVICE, s->device, (socklen_t)strlen(s->device));
 	}
-	bt_faddr found = BT_FADDR_NONE;
+	bt_addr found = { 0 };
 	int rc = s->fam->route(s->fd, dst, &found);
 	*why = errno;
 	s->net[c] = net;
 	s->ok[c] = rc == 0 ? 1 : 2;
-	s->src[c] = rc == 0 ? found : BT_FADDR_NONE;
+	s->src[c] = found;
 	if (rc != 0) {
 		/* a failed connect may leave the socket in an odd state: start over */
 		close(s->fd);

@@ -167,6 +167,23 @@ static void id_copy(char dst[BT_ID_MAX], const char *src)
 	dst[n] = '\0';
 }
 
+/* A spool address (set) of the trace of input entry in as a bt_addr: IPv4
+ * itself, IPv6 through the run's intern table (an unknown handle, only in
+ * a corrupted spool file: no address). */
+static void asm_addr(const bt_spool_run *run, uint32_t in, bt_faddr x, bt_addr *a)
+{
+	if (run->input[in / run->o->nflows].family != AF_INET6) {
+		run->fam->to_addr(a, x);
+		return;
+	}
+	const uint8_t *b = run->intern ? bt_intern6_addr(run->intern, x) : NULL;
+	memset(a, 0, sizeof(*a));
+	if (b != NULL) {
+		a->family = AF_INET6;
+		memcpy(a->bytes, b, 16);
+	}
+}
+
 static void asm_hops(const asm_ctx *c, uint32_t in, const bt_rec *end, bt_trace *tr)
 {
 	const bt_spool_run *run = c->run;
@@ -179,7 +196,7 @@ static void asm_hops(const asm_ctx *c, uint32_t in, const bt_rec *end, bt_trace 
 		h->attempt = ch.attempt;
 		if (!bt_faddr_is_set(ch.addr))
 			continue;
-		run->fam->to_addr(&h->addr, ch.addr);
+		asm_addr(run, in, ch.addr, &h->addr);
 		h->rtt_us = ch.rtt_us;
 		h->reply_ttl = ch.reply_ttl;
 		h->reply_size = ch.size;
@@ -220,7 +237,7 @@ static int asm_trace(const asm_ctx *c, uint32_t in, const bt_rec *end)
 	id_copy(tr->round, o->round);
 	tr->method = o->method;
 	if (bt_faddr_is_set(end->u.end.src))
-		run->fam->to_addr(&tr->src, end->u.end.src);
+		asm_addr(run, in, end->u.end.src, &tr->src);
 	tr->dst = run->input[in / o->nflows];
 	tr->flow = f->flow;
 	tr->sport = f->sport;

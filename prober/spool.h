@@ -16,6 +16,7 @@
 
 #include "acct.h"
 #include "family.h"
+#include "intern6.h"
 #include "bordertrace/engine.h"
 #include "bordertrace/probe.h"
 #include "bordertrace/reply.h"
@@ -23,7 +24,7 @@
 
 /* A reply as the spool keeps it: 16 bytes instead of a bt_hop. */
 typedef struct bt_chop {
-	bt_faddr addr;          /* BT_FADDR_NONE: none */
+	bt_faddr addr;          /* BT_FADDR_NONE: none; IPv6: an intern handle */
 	uint32_t rtt_us;
 	uint16_t size;
 	uint8_t reply_ttl;
@@ -129,6 +130,7 @@ typedef struct bt_spool_run {
 	void *cbarg;
 	int *cb_failed;         /* set when cb returned non-zero: no more calls */
 	bt_acct *acct;
+	const bt_intern6 *intern; /* IPv6 handles of the run (hops, sources) */
 } bt_spool_run;
 
 /* Builds every finished trace from the spool and delivers it, in input

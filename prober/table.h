@@ -96,6 +96,20 @@ BT_TABLE_INLINE int bt_table_insert(bt_table *t, uint64_t key, uint32_t val, bt_
 	}
 }
 
+/* Adds key -> val (non-zero) without looking for key first: for a table
+ * whose keys may collide (IPv6 folds), the caller having told the entries
+ * of one key apart itself. The caller keeps the table at most half full. */
+BT_TABLE_INLINE void bt_table_add(bt_table *t, uint64_t key, uint32_t val)
+{
+	size_t i = bt_table_home(t, key);
+	while (t->vals[i] != 0)
+		i = (i + 1) & t->mask;
+	t->vals[i] = val;
+	if (t->keys != NULL)
+		t->keys[i] = key;
+	t->count++;
+}
+
 /* Removes the entry of value val, whose key is key (nothing if absent).
  * Each entry after it in the cluster moves back into the hole unless its
  * home lies cyclically in (hole, its slot]. */

@@ -1,7 +1,7 @@
 /* bordertrace — the probe engine: traces many targets at once.
  *
  * One event loop: paced sends under a global packets-per-second limit
- * (libnet raw socket), replies from one libpcap handle filtered to our
+ * (libnet raw sockets, IPv4 and IPv6 targets mixed in one run), replies from one libpcap handle filtered to our
  * replies, matched statelessly (bordertrace/probe.h), per-target progress
  * and timeouts. The privileged part is bt_engine_open (sockets, capture);
  * everything after it works on descriptors already open. */
@@ -34,13 +34,20 @@ typedef struct bt_engine_opts {
 	uint32_t wait_us;      /* per-probe wait, 1 s */
 	uint32_t rate_pps;     /* global limit, 100 */
 	const char *device;    /* NULL: capture on all interfaces */
-	bt_addr src;           /* unset: the kernel's route choice per target */
+	bt_addr src;           /* IPv4 source; unset: the kernel's route choice per target */
+	bt_addr src6;          /* IPv6 source, likewise (an IPv6 src counts as src6) */
+	uint8_t ipv6;          /* BT_ENGINE_V6_*: whether to open the IPv6 socket */
 	const char *vp, *campaign, *round;
 	const char *spool_dir; /* where replies wait until the traces are built
 				  (an unnamed file); NULL: $TMPDIR, else /tmp */
 	bool skip_partial;     /* stopped: build no traces at all (the caller
 				  throws the run away; exit within the 2 s) */
 } bt_engine_opts;
+
+/* bt_engine_opts.ipv6. TRY: open it if the host has IPv6, else IPv6
+ * targets end as errors (bt_engine_ipv6_error says why); NEED: fail to
+ * open without it; OFF: IPv4 only (IPv6 targets end as errors). */
+enum { BT_ENGINE_V6_TRY = 0, BT_ENGINE_V6_NEED, BT_ENGINE_V6_OFF };
 
 void bt_engine_opts_default(bt_engine_opts *o);
 
@@ -91,7 +98,11 @@ bt_engine *bt_engine_open(const bt_engine_opts *o, char *err, size_t errlen, boo
  * return stops the delivery (e.g. the output failed). */
 typedef int (*bt_engine_trace_cb)(bt_trace *t, void *arg);
 
-/* Traces every target (IPv4). Returns 0 when all finished, 1 when stopped by
+/* Why this engine probes no IPv6 (its IPv6 targets end as errors), or
+ * NULL when it does. */
+const char *bt_engine_ipv6_error(const bt_engine *e);
+
+/* Traces every target, IPv4 and IPv6 mixed. Returns 0 when all finished, 1 when stopped by
  * *stop becoming non-zero or by the callback, -1 on error (message in err).
  * Traces unfinished when stopped are not delivered; finished ones are. */
 int bt_engine_run(bt_engine *e, const bt_addr *targets, size_t ntargets,

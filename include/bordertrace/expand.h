@@ -10,7 +10,7 @@
  * opt-out blocklist, and the IANA special-purpose ranges) are applied after
  * expansion. Parsing is pure, over buffers; errors name the source and line.
  * Both families are expanded and filtered; which ones are probed is the
- * caller's business (the engine is IPv4-only so far). */
+ * caller's business (the engine probes both). */
 #ifndef BORDERTRACE_EXPAND_H
 #define BORDERTRACE_EXPAND_H
 

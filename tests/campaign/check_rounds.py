@@ -26,6 +26,8 @@ def main():
     ap.add_argument("--campaign")
     ap.add_argument("--vp")
     ap.add_argument("--hops", action="store_true")
+    ap.add_argument("--v6-errors", type=int, default=0,
+                    help="besides, N IPv6 targets whose traces are errors (no IPv6 route)")
     a = ap.parse_args()
     bad = []
     for name in sorted(os.listdir(a.dir)):
@@ -41,7 +43,7 @@ def main():
             continue
         lines = data.decode().splitlines()
         want = a.targets * a.flows
-        if len(lines) != want:
+        if len(lines) != want + a.v6_errors * a.flows:
             bad.append(f"{name}: {len(lines)} records, want {want}")
             continue
         rid = name[:-len(".jsonl")]
@@ -51,6 +53,11 @@ def main():
             if r["round"] != rid or (a.campaign and r["campaign"] != a.campaign) or (a.vp and r["vp"] != a.vp):
                 bad.append(f"{name}: record ids {r['campaign']}/{r['vp']}/{r['round']}")
                 break
+            if ":" in r["dst"]:
+                if r["stop"] != "error" or r["hops"]:
+                    bad.append(f"{name}: {r['dst']}: {r['stop']}, {len(r['hops'])} hops (want an error)")
+                    break
+                continue
             seen.add((r["dst"], r["flow"]))
             if a.hops:
                 addrs = [h["addr"] for h in r["hops"]]

@@ -79,6 +79,15 @@ static void test_parse_good(void **state)
 	assert_int_equal(c.v6_max_per_prefix, 65536);
 	assert_null(c.eng.vp);
 	assert_string_equal(c.target_files[0], "t");
+	assert_false(bt_addr_is_set(&c.eng.src));
+	bt_campaign_free(&c);
+
+	/* one source per family */
+	const char *two = "name=\"x\"; targets=\"t\"; output=\"/o\"; schedule={interval=60;};"
+			  "source=[\"2001:db8::2\", \"198.18.0.2\"];";
+	assert_int_equal(bt_campaign_parse(&c, two, strlen(two), "m", NULL, err, sizeof(err)), 0);
+	assert_int_equal(c.eng.src.family, AF_INET);
+	assert_int_equal(c.eng.src6.family, AF_INET6);
 	bt_campaign_free(&c);
 }
 
@@ -111,7 +120,10 @@ static void test_parse_errors(void **state)
 		{ "name=\"x\"; targets=(); output=\"/o\"; schedule={interval=1;};", "field 'targets': the list is empty" },
 		{ "%s\nschedule={interval=60;};\nsplit_ttl=40;\n", "f.campaign:3: field 'split_ttl'" },
 		{ "%s\nschedule={interval=60;};\nfirst_ttl=9;\nmax_ttl=8;\n", "field 'first_ttl': 9 is above max_ttl 8" },
-		{ "%s\nschedule={interval=60;};\nsource=\"2001:db8::1\";\n", "f.campaign:3: field 'source'" },
+		{ "%s\nschedule={interval=60;};\nsource=\"2001:db8::1/64\";\n", "f.campaign:3: field 'source'" },
+		{ "%s\nschedule={interval=60;};\nsource=[\"198.18.0.1\", \"198.18.0.2\"];\n", "f.campaign:3: field 'source': two IPv4 addresses" },
+		{ "%s\nschedule={interval=60;};\nsource=[];\n", "f.campaign:3: field 'source': expected an address" },
+		{ "%s\nschedule={interval=60;};\nsource=[\"198.18.0.1\", \"2001:db8::1\", \"::2\"];\n", "f.campaign:3: field 'source'" },
 		{ "%s\nschedule={interval=60;};\nlab=1;\n", "f.campaign:3: field 'lab': expected true or false" },
 		{ "%s\nschedule={interval=60;};\nflow=4000;\nflows=200;\n", "field 'flows': flow + flows" },
 		{ "%s\nschedule={interval=60;};\nv6_max_per_prefix=0;\n", "f.campaign:3: field 'v6_max_per_prefix': expected an integer 1..16777216, got 0" },

@@ -53,27 +53,25 @@ expect 2 "--vp: '=1+1' starts with a formula character" -- run --vp '=1+1' "$T/c
 expect 2 "--vp: '.x' starts with '.'" -- run --vp .x "$T/c.campaign"
 expect 2 "(try 'bordertrace-probe run --help')" -- run --vp .x "$T/c.campaign"
 # IPv6 and mixed lists (doc/campaign.md, "IPv6 targets"): --check reports
-# each list and each family; IPv6 targets are expanded and filtered but not
-# probed yet, and a campaign with nothing else is refused before any socket
+# each list and each family; IPv6 targets are expanded, filtered and probed
+# with the IPv4 ones (probing is tests/campaign/test_run.sh's, in the lab)
 printf '2001:db8::/47\n2001:db8:5::/56\nfe80::1\n2001:db8:9::9\n2001:db8::1\n2606:4700::/48\n' >"$T/t6.txt"
 printf '2001:db8:9::/48\n' >"$T/x6.txt"
 mixed='name = "c"; vp = "v"; targets = ["t.txt", "p.txt", "t6.txt"]; exclude = "x6.txt"; lab = true; output = "out"; schedule = { interval = 60; };'
 for i in $(seq 1 9); do echo "198.18.200.$i"; done >"$T/t.txt"
 echo "$mixed" >"$T/mixed.campaign"
-expect 0 "campaign c, vp v: 13 targets (4 special-purpose or outside the test ranges, 1 excluded, 1 duplicates dropped), 3 IPv6 targets not probed (the engine does not probe IPv6 yet)" -- run --check "$T/mixed.campaign"
+expect 0 "campaign c, vp v: 16 targets (4 special-purpose or outside the test ranges, 1 excluded, 1 duplicates dropped) (3 IPv6)," -- run --check "$T/mixed.campaign"
 for line in "list $T/t.txt: 9 IPv4, 0 IPv6 targets" "list $T/t6.txt: 0 IPv4, 7 IPv6 targets" \
 	"IPv4: 15 from the lists, 13 kept; dropped: 2 special-purpose or outside the test ranges (public 1, private 1), 0 on the exclusion lists, 0 duplicates" \
-	"IPv6: 7 from the lists, 3 kept (not probed: the engine does not probe IPv6 yet); dropped: 2 special-purpose or outside the test ranges (public 1, link-local 1), 1 on the exclusion lists, 1 duplicates"; do
+	"IPv6: 7 from the lists, 3 kept; dropped: 2 special-purpose or outside the test ranges (public 1, link-local 1), 1 on the exclusion lists, 1 duplicates"; do
 	if grep -qF -- "$line" "$T/err"; then echo "ok: --check says '$line'"; else echo "FAIL: --check does not say '$line':"; sed 's/^/  /' "$T/err"; fail=1; fi
 done
 # without the lab switch the documentation prefixes are special-purpose
 echo "${mixed/lab = true; /}" >"$T/mixedpub.campaign"
-expect 0 "IPv6: 7 from the lists, 1 kept (not probed: the engine does not probe IPv6 yet); dropped: 5 special-purpose (link-local 1, documentation 4), 0 on the exclusion lists, 1 duplicates" -- run --check "$T/mixedpub.campaign"
+expect 0 "IPv6: 7 from the lists, 1 kept; dropped: 5 special-purpose (link-local 1, documentation 4), 0 on the exclusion lists, 1 duplicates" -- run --check "$T/mixedpub.campaign"
 v6only=${mixed/\"t.txt\", \"p.txt\", /}
 echo "${v6only/\"out\"/\"v6out\"}" >"$T/v6only.campaign"
-expect 1 "v6only.campaign: IPv6 targets (3): the engine does not probe IPv6 yet, and no IPv4 target is left to probe" -- run --check "$T/v6only.campaign"
-expect 1 "IPv6 targets (3): the engine does not probe IPv6 yet" -- run --rounds 1 "$T/v6only.campaign"
-[[ -e $T/v6out ]] && { echo "FAIL: run with IPv6 targets only made its output directory"; fail=1; }
+expect 0 "campaign c, vp v: 3 targets (2 special-purpose or outside the test ranges, 1 excluded, 1 duplicates dropped) (3 IPv6)," -- run --check "$T/v6only.campaign"
 echo "${mixed/lab = true; /lab = true; v6_max_per_prefix = 1; }" >"$T/cap.campaign"
 expect 1 "t6.txt:1: '2001:db8::/47': 2 targets (one per /48) is more than v6_max_per_prefix = 1" -- run --check "$T/cap.campaign"
 # bad lines: LIST|CONTENT (printf format)|what the error says
