@@ -604,7 +604,9 @@ static __attribute__((noinline)) bt_reply_status on_packet6(bt_engine *e, const 
 	uint32_t v = find6(e, (uint16_t)(m6.flow - e->flow.flow), m6.dst);
 	target *t = v ? &e->tg[v - 1] : NULL;
 	bt_faddr src = BT_FADDR_NONE;
-	if (t != NULL && t->live && (src = bt_intern6_get(&e->intern, &e->acct, r6.src)) == BT_FADDR_NONE)
+	if (t != NULL && t->live && m6.kind != BT_MATCH_HOP && memcmp(r6.src, input6(e, t), 16) == 0)
+		src = BT_INTERN6_DST; /* the destination itself: no table entry */
+	else if (t != NULL && t->live && (src = bt_intern6_get(&e->intern, &e->acct, r6.src)) == BT_FADDR_NONE)
 		t = NULL; /* out of memory for the address: as if late */
 	bt_reply r;
 	reply_from6(&r, &r6, src);

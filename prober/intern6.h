@@ -25,6 +25,14 @@ typedef struct bt_intern6 {
 uint32_t bt_intern6_get(bt_intern6 *t, bt_acct *ac, const uint8_t *a);
 /* The handle of a if it is there, else 0 (nothing added). */
 uint32_t bt_intern6_find(const bt_intern6 *t, const uint8_t *a);
+/* A handle that is no entry: "the trace's own destination". A destination
+ * answers from the address the engine already has in its input, so its
+ * replies need no table entry (the table then holds routers only: a few
+ * hundred in the simulator's 65,536-target round, instead of every
+ * responsive target). Never a key of the stop set (destinations end a trace
+ * there, they do not stop it backward). */
+#define BT_INTERN6_DST UINT32_MAX
+
 /* The address of handle h, or NULL when h is 0 or not one of t's. */
 static inline const uint8_t *bt_intern6_addr(const bt_intern6 *t, uint32_t h)
 {

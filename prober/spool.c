@@ -168,12 +168,17 @@ static void id_copy(char dst[BT_ID_MAX], const char *src)
 }
 
 /* A spool address (set) of the trace of input entry in as a bt_addr: IPv4
- * itself, IPv6 through the run's intern table (an unknown handle, only in
- * a corrupted spool file: no address). */
+ * itself, IPv6 through the run's intern table (BT_INTERN6_DST: the trace's
+ * destination; an unknown handle, only in a corrupted spool file: no
+ * address). */
 static void asm_addr(const bt_spool_run *run, uint32_t in, bt_faddr x, bt_addr *a)
 {
 	if (run->input[in / run->o->nflows].family != AF_INET6) {
 		run->fam->to_addr(a, x);
+		return;
+	}
+	if (x == BT_INTERN6_DST) {
+		*a = run->input[in / run->o->nflows];
 		return;
 	}
 	const uint8_t *b = run->intern ? bt_intern6_addr(run->intern, x) : NULL;

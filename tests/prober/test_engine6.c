@@ -267,6 +267,14 @@ static void test_replies_and_traces(void **state)
 	/* the spool: B6's hop and end, the IPv4 target's end; the traces
 	 * built from it carry the addresses back */
 	bt_rec *r = bt_spool_next(&e->spool);
+	/* a destination's answer at hop limit 2 is kept as BT_INTERN6_DST, no
+	 * table entry: the trace gets its own destination back */
+	r->in = 1;
+	r->kind = BT_REC_HOP;
+	r->slot = 1;
+	r->u.hop.addr = BT_INTERN6_DST;
+	r->u.hop.attempt = 1;
+	r = bt_spool_next(&e->spool);
 	r->in = 1;
 	r->kind = BT_REC_END;
 	r->a = BT_STOP_GAPLIMIT;
@@ -296,7 +304,8 @@ static void test_replies_and_traces(void **state)
 	assert_memory_equal(b->hops[0].addr.bytes, f.rtr6, 16);
 	assert_int_equal(b->hops[0].icmp_type, 3);
 	assert_int_equal(b->hops[0].reply_ttl, 60);
-	assert_int_equal(b->hops[1].addr.family, 0);
+	assert_int_equal(b->hops[1].addr.family, AF_INET6);
+	assert_memory_equal(b->hops[1].addr.bytes, f.in[1].bytes, 16);
 	assert_int_equal(v4->src.family, AF_INET);
 	assert_int_equal(bt_addr_v4(&v4->src), htonl(0xc6120002));
 	fixture_close(&f);
