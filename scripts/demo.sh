@@ -2,8 +2,9 @@
 # The main job on the built-in lab: set up, build, bring up the founding-story
 # lab (two VPs, a transit with per-flow ECMP, target AS131279 "KP" behind
 # AS4837 "CN"; tests/lab/topo/kp-border.topo), probe two rounds with the real
-# prober, move one KP prefix to AS20485 "RU" in between, then run the
-# analysis: the border route events, and the CSV exports' paths.
+# prober (IPv4 and IPv6 targets in one run), move one KP prefix per family to
+# AS20485 "RU" in between, then run the analysis: the border route events (one
+# per family), and the CSV exports' paths.
 # The lab is always torn down, whatever happens.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,4 +19,4 @@ ninja -C build >/dev/null
 
 OUT=${OUT:-$PWD/demo-out}
 tests/scenario/kp_scenario.sh build "$OUT"
-echo "== round files (JSON Lines, one trace per line): $OUT/rounds/<vp>/<round>.jsonl"
+echo "== round files (JSON Lines, one trace per line, IPv4 and IPv6): $OUT/rounds/<vp>/<round>.jsonl"

@@ -5,7 +5,9 @@
 #   kp_scenario.sh BUILD_DIR OUT_DIR
 #
 # Brings up tests/lab/topo/kp-border.topo, probes two rounds from two VPs with
-# bordertrace-probe (icmp-paris, flows 0 and 1), applies the routing change
+# bordertrace-probe (icmp-paris, flows 0 and 1; the three KP targets over IPv4
+# and over IPv6 in one `trace` run, so each round file holds both families),
+# applies the routing change
 # between them, builds the test MMDBs from the address plan, and runs
 # `bordertrace diff` and `bordertrace export` over the round files. The lab is
 # torn down whatever happens (lab.sh run traps it).
@@ -33,12 +35,13 @@ probe_round() { # ROUND
 	for vp in vp1 vp2; do
 		ip netns exec "${LAB_PREFIX}$vp" "$PROBE" trace --vp "$vp" --campaign kp-border \
 			--round "$1" --flows 2 -w 0.3 -r 500 \
-			-o "$OUT/rounds/$vp/$1.jsonl" 198.18.176.1 198.18.177.1 198.18.178.1
+			-o "$OUT/rounds/$vp/$1.jsonl" 198.18.176.1 198.18.177.1 198.18.178.1 \
+			2001:db8:176::1 2001:db8:177::1 2001:db8:178::1
 	done
 }
 echo "== round 1 ($R1): KP reached through CN only"
 probe_round "$R1"
-echo "== routing change: 198.18.178.0/24 now via RU (AS20485); transit re-routes internally"
+echo "== routing change: 198.18.178.0/24 and 2001:db8:178::/48 now via RU (AS20485); transit re-routes internally"
 "$HERE/../lab/lab.sh" apply-change "$LAB_TOPO" ru-transit
 echo "== round 2 ($R2)"
 probe_round "$R2"
