@@ -554,37 +554,6 @@ static void flush_replies(bt_engine *e)
 	b->n = 0;
 }
 
-/* Whether a captured packet carries IPv6 (for which parser's status to
- * count when neither takes it). */
-static bool is_ip6(const uint8_t *pkt, size_t caplen, int dlt)
-{
-	size_t off = 0;
-	uint16_t et = 0;
-	if (bt_reply_link(pkt, caplen, dlt, 0, &off, &et) != BT_REPLY_OK)
-		return false;
-	if (et == 0)
-		return off < caplen && pkt[off] >> 4 == 6;
-	return et == BT_ETHERTYPE_IPV6;
-}
-
-/* An IPv6 reply as the family-blind part of the engine takes it: its
- * source as a handle (0 when out of memory), the hop limits as TTLs. */
-static void reply_from6(bt_reply *r, const bt_reply6 *r6, bt_faddr src)
-{
-	memset(r, 0, sizeof(*r));
-	r->src = src;
-	r->ttl = r6->hlim;
-	r->ip_len = r6->plen > UINT16_MAX - 40 ? UINT16_MAX : (uint16_t)(r6->plen + 40);
-	r->proto = r6->proto;
-	r->icmp_type = r6->icmp_type;
-	r->icmp_code = r6->icmp_code;
-	r->quoted = r6->quoted;
-	r->q_ttl = r6->q_hlim;
-	r->tcp_flags = r6->tcp_flags;
-	r->mpls_count = r6->mpls_count;
-	memcpy(r->mpls, r6->mpls, sizeof(r->mpls));
-}
-
 /* A packet the IPv4 parser did not take (status s4), as IPv6: handled at
  * once (no batch: IPv6 lookups confirm the address, find6), BT_REPLY_OK;
  * else the status to count. */
@@ -595,7 +564,7 @@ static __attribute__((noinline)) bt_reply_status on_packet6(bt_engine *e, const 
 	bt_match6 m6;
 	bt_reply_status s = bt_reply6_parse(pkt, caplen, e->cap_.dlt, &r6);
 	if (s != BT_REPLY_OK)
-		return is_ip6(pkt, caplen, e->cap_.dlt) ? s : s4;
+		return bt_family_v6_is_ip6(pkt, caplen, e->cap_.dlt) ? s : s4;
 	if (bt_probe6_match_flows(&e->flow, e->o.nflows, &r6, &m6) != 0)
 		return BT_REPLY_OTHER;
 	int idx = (int)m6.hlim - e->o.first_ttl;
@@ -609,7 +578,7 @@ static __attribute__((noinline)) bt_reply_status on_packet6(bt_engine *e, const 
 	else if (t != NULL && t->live && (src = bt_intern6_get(&e->intern, &e->acct, r6.src)) == BT_FADDR_NONE)
 		t = NULL; /* out of memory for the address: as if late */
 	bt_reply r;
-	reply_from6(&r, &r6, src);
+	bt_family_v6_reply(&r, &r6, src);
 	bt_match m = { .kind = m6.kind, .flow = m6.flow, .dst = t ? t->dst : 0, .ttl = m6.hlim,
 		       .attempt = m6.attempt };
 	on_reply(e, &r, &m, t);

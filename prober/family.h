@@ -72,6 +72,14 @@ typedef struct bt_family {
 extern const bt_family bt_family_v4;
 extern const bt_family bt_family_v6;
 
+/* The engine's IPv6 reply path (prober/family_v6.c): whether a captured
+ * packet carries IPv6 (to count the right parser's status when neither
+ * takes it), and an IPv6 reply as the family-blind engine takes it (its
+ * source as the handle src, hop limits as TTLs). */
+struct bt_reply6;
+bool bt_family_v6_is_ip6(const uint8_t *pkt, size_t caplen, int dlt);
+void bt_family_v6_reply(bt_reply *r, const struct bt_reply6 *r6, bt_faddr src);
+
 /* The family for af (AF_INET, AF_INET6), or NULL when the engine has none
  * for it. */
 const bt_family *bt_family_for(int af);

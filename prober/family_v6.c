@@ -4,6 +4,8 @@
  * to_addr are left out: the engine and the spool convert through the run's
  * intern table. */
 #include "family.h"
+#include "reply_int.h"
+#include "bordertrace/reply6.h"
 
 #include <libnet.h>
 #include <netinet/in.h>
@@ -72,3 +74,34 @@ const bt_family bt_family_v6 = {
 	.route_prefix = v6_route_prefix,
 	.filter = v6_filter,
 };
+
+/* Whether a captured packet carries IPv6 (for which parser's status to
+ * count when neither takes it). */
+bool bt_family_v6_is_ip6(const uint8_t *pkt, size_t caplen, int dlt)
+{
+	size_t off = 0;
+	uint16_t et = 0;
+	if (bt_reply_link(pkt, caplen, dlt, 0, &off, &et) != BT_REPLY_OK)
+		return false;
+	if (et == 0)
+		return off < caplen && pkt[off] >> 4 == 6;
+	return et == BT_ETHERTYPE_IPV6;
+}
+
+/* An IPv6 reply as the family-blind part of the engine takes it: its
+ * source as a handle (0 when out of memory), the hop limits as TTLs. */
+void bt_family_v6_reply(bt_reply *r, const bt_reply6 *r6, bt_faddr src)
+{
+	memset(r, 0, sizeof(*r));
+	r->src = src;
+	r->ttl = r6->hlim;
+	r->ip_len = r6->plen > UINT16_MAX - 40 ? UINT16_MAX : (uint16_t)(r6->plen + 40);
+	r->proto = r6->proto;
+	r->icmp_type = r6->icmp_type;
+	r->icmp_code = r6->icmp_code;
+	r->quoted = r6->quoted;
+	r->q_ttl = r6->q_hlim;
+	r->tcp_flags = r6->tcp_flags;
+	r->mpls_count = r6->mpls_count;
+	memcpy(r->mpls, r6->mpls, sizeof(r->mpls));
+}
