@@ -508,11 +508,9 @@ static void on_backward(bt_engine *e, target *t, int idx, uint8_t ttl, bt_faddr 
 }
 
 /* A reply matched to target t (NULL: none in progress): its effect. */
-static void on_reply(bt_engine *e, const bt_reply *r, const bt_match *m, target *t)
+/* A reply that fits target t's probe at slot idx (reply_fits): its effect. */
+static inline void on_fitting_reply(bt_engine *e, const bt_reply *r, const bt_match *m, target *t, int idx)
 {
-	int idx = (int)m->ttl - e->o.first_ttl;
-	if (!reply_fits(e, m, t, idx))
-		return;
 	uint8_t *slot = t_slot(e, t);
 	uint8_t att = S_ATT(slot[idx]);
 	e->st.replies++;
@@ -537,6 +535,13 @@ static void on_reply(bt_engine *e, const bt_reply *r, const bt_match *m, target 
 	}
 	advance(e, t);
 	make_ready(e, t);
+}
+
+static void on_reply(bt_engine *e, const bt_reply *r, const bt_match *m, target *t)
+{
+	int idx = (int)m->ttl - e->o.first_ttl;
+	if (reply_fits(e, m, t, idx))
+		on_fitting_reply(e, r, m, t, idx);
 }
 
 /* ---- replies (capture.h) ---- */
@@ -572,16 +577,22 @@ static __attribute__((noinline)) bt_reply_status on_packet6(bt_engine *e, const 
 		return BT_REPLY_OTHER; /* passes the check but names no probe of this run */
 	uint32_t v = find6(e, (uint16_t)(m6.flow - e->flow.flow), m6.dst);
 	target *t = v ? &e->tg[v - 1] : NULL;
-	bt_faddr src = BT_FADDR_NONE;
-	if (t != NULL && t->live && m6.kind != BT_MATCH_HOP && memcmp(r6.src, input6(e, t), 16) == 0)
-		src = BT_INTERN6_DST; /* the destination itself: no table entry */
-	else if (t != NULL && t->live && (src = bt_intern6_get(&e->intern, &e->acct, r6.src)) == BT_FADDR_NONE)
-		t = NULL; /* out of memory for the address: as if late */
-	bt_reply r;
-	bt_family_v6_reply(&r, &r6, src);
 	bt_match m = { .kind = m6.kind, .flow = m6.flow, .dst = t ? t->dst : 0, .ttl = m6.hlim,
 		       .attempt = m6.attempt };
-	on_reply(e, &r, &m, t);
+	/* the source is kept only for a reply that is used: late, duplicate or
+	 * forged-but-quoting replies never grow the address table */
+	if (!reply_fits(e, &m, t, idx))
+		return BT_REPLY_OK;
+	bt_faddr src;
+	if (m6.kind != BT_MATCH_HOP && memcmp(r6.src, input6(e, t), 16) == 0) {
+		src = BT_INTERN6_DST; /* the destination itself: no table entry */
+	} else if ((src = bt_intern6_get(&e->intern, &e->acct, r6.src)) == BT_FADDR_NONE) {
+		e->st.late++; /* out of memory for the address: as if late */
+		return BT_REPLY_OK;
+	}
+	bt_reply r;
+	bt_family_v6_reply(&r, &r6, src);
+	on_fitting_reply(e, &r, &m, t, idx);
 	return BT_REPLY_OK;
 }
 

@@ -135,8 +135,12 @@ static const bt_rec *asm_end(const asm_ctx *c, uint32_t in)
  * ends; see on_reply in engine.c). A gap otherwise, and also when that
  * trace ended at or below the stop (its destination or unreachable hop
  * would land in the middle of this path). */
-static bt_chop asm_hop(const asm_ctx *c, uint32_t in, unsigned slot)
+/* The hop at slot of the trace of input entry in, following split-TTL
+ * fills; *from receives the entry whose record it is (its handles resolve
+ * against that trace: BT_INTERN6_DST is the owner's destination). */
+static bt_chop asm_hop(const asm_ctx *c, uint32_t in, unsigned slot, uint32_t *from)
 {
+	*from = in;
 	bt_chop none = { .attempt = c->run->o->attempts };
 	for (int depth = 0; depth < 256; depth++) {
 		const bt_rec *end = asm_end(c, in);
@@ -148,6 +152,7 @@ static bt_chop asm_hop(const asm_ctx *c, uint32_t in, unsigned slot)
 			if (oend != NULL && oend->b <= end->slot)
 				return none;
 			in = owner;
+			*from = in;
 			continue;
 		}
 		for (uint32_t i = c->start[in]; i < c->start[in + 1]; i++)
@@ -195,13 +200,14 @@ static void asm_hops(const asm_ctx *c, uint32_t in, const bt_rec *end, bt_trace 
 	size_t nhops = end->b;
 	for (size_t i = 0; i < nhops; i++) {
 		bt_hop *h = &tr->hops[i];
-		bt_chop ch = asm_hop(c, in, (unsigned)i);
+		uint32_t from;
+		bt_chop ch = asm_hop(c, in, (unsigned)i, &from);
 		memset(h, 0, sizeof(*h));
 		h->probe_ttl = (uint8_t)(run->o->first_ttl + i);
 		h->attempt = ch.attempt;
 		if (!bt_faddr_is_set(ch.addr))
 			continue;
-		asm_addr(run, in, ch.addr, &h->addr);
+		asm_addr(run, from, ch.addr, &h->addr);
 		h->rtt_us = ch.rtt_us;
 		h->reply_ttl = ch.reply_ttl;
 		h->reply_size = ch.size;
