@@ -5,7 +5,9 @@
  * must be the same for addresses at and around every network of the
  * tables, IPv4 written in its IPv6 forms (::a.b.c.d, ::ffff:a.b.c.d,
  * 2002:aabb:ccdd::, the places an IPv6 tree aliases its IPv4 part), and
- * random addresses. */
+ * random addresses. The addresses (real public ones among them, e.g.
+ * 175.45.176.0, 8.8.8.0, 2001:4860::) are database lookup data only:
+ * nothing here opens a socket or sends a packet. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

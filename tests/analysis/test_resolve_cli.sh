@@ -2,6 +2,9 @@
 # bordertrace tests — the `bordertrace resolve` CLI: output columns, input
 # from arguments and stdin, exit statuses, and the errors a user sees for bad
 # addresses, bad tables (file:line) and bad databases.
+# The addresses (real public and private ones: 175.45.176.1, 8.8.8.8,
+# 1.1.1.1, 10.1.1.1, ...) are data only: `bordertrace resolve` looks them up
+# in test databases and never sends a packet (the analysis opens no socket).
 # usage: test_resolve_cli.sh PATH/TO/bordertrace   (BT_TEST_DB_DIR, BT_TEST_DATA_DIR set)
 set -u
 BT=$1

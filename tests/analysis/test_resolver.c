@@ -1,6 +1,8 @@
 /* bordertrace tests — the resolver (analysis/resolver.c, analysis/mmdb.c)
  * over MMDBs built at test time from data/truth.txt by mkmmdb.pl, one per
- * layout (BT_TEST_DB_DIR), and the text tables in BT_TEST_DATA_DIR. */
+ * layout (BT_TEST_DB_DIR), and the text tables in BT_TEST_DATA_DIR.
+ * The addresses (real public ones among them) are lookup data only: nothing
+ * here opens a socket or sends a packet. */
 #include <arpa/inet.h>
 #include <setjmp.h>
 #include <stdarg.h>

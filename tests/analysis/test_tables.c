@@ -1,6 +1,8 @@
 /* bordertrace tests — prefix tables and IXP lists (analysis/pfx2as.c,
  * analysis/ixp.c): both formats, MOAS, headers, quoting, every malformed
- * line with its file and line number in the error, conflicts, gzip input. */
+ * line with its file and line number in the error, conflicts, gzip input.
+ * The prefixes (real public ones among them) are table data only: nothing
+ * here sends a packet. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

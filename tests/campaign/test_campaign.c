@@ -1,6 +1,8 @@
 /* Unit tests: campaign files (libconfig) with their errors, the /24 and
  * /48 expansion rules, exclusion lists and the special-purpose filter, for
- * IPv4, IPv6 and lists mixing both. */
+ * IPv4, IPv6 and lists mixing both. The addresses outside the test ranges
+ * (8.8.8.8, 10.1.2.3, 2606:4700::1, ...) are data only: they show that the
+ * filter drops them; nothing here opens a socket or sends a packet. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

@@ -1,6 +1,8 @@
 #!/bin/bash
 # bordertrace-probe run: refusals and --check, which send nothing (the
 # campaign is loaded and described, no socket is opened). No privileges.
+# Addresses outside the test ranges in the lists below are data only (the
+# filter must drop or refuse them); nothing here sends a packet.
 set -u
 PROBE=$1
 EX=$2 # examples/ directory
