@@ -18,7 +18,6 @@ The stop reason is checked too: "completed" when the truth's last hop is the tar
 import argparse
 import ipaddress
 import json
-import re
 import os
 import signal
 import struct
@@ -185,16 +184,6 @@ class Tools:
                         "flow": {k: rec.get(k) for k in ("sport", "dport", "icmp_sum")}})
         return out, None
 
-    def probes_ipv6(self, target):
-        """Whether our prober takes IPv6 targets: only a refusal that names the
-        family counts as "no", so that any other failure still shows up in the
-        checks instead of turning them into skips."""
-        cmd = ["ip", "netns", "exec", self.lab.vp_ns, self.prober, "trace", "-m", "1",
-               "-q", "1", "-w", "0.2", "--json", target]
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
-        return not (p.returncode != 0 and
-                    re.search(r"IPv6[^\n]*not supported|only IPv4", p.stderr))
-
     # -- scamper -----------------------------------------------------------
     @staticmethod
     def default_flow(method, flow):
@@ -240,18 +229,15 @@ def flow_mismatch(method, want, got):
 
 
 class Checks:
-    def __init__(self, lab, tools, tap, have_prober, methods, have_prober6=False):
+    def __init__(self, lab, tools, tap, have_prober, methods):
         self.lab, self.tools, self.tap = lab, tools, tap
         self.have_prober, self.methods = have_prober, methods
-        self.have_prober6 = have_prober6
         self.v6 = False         # the family of the targets being checked
 
     def prober_skip(self):
         """Why our prober's checks are skipped for these targets, or None."""
         if not self.have_prober:
             return "prober not built"
-        if self.v6 and not self.have_prober6:
-            return "the prober does not probe IPv6 yet"
         return None
 
     def scamper_skip(self, method):
@@ -577,13 +563,7 @@ def main():
         tap.note(f"{msg}: checking the lab against scamper only")
     methods = [m for m in args.methods.split(",") if m]
     tools = Tools(lab, args.prober, args.scamper)
-    have_prober6 = False
-    v6_targets = sorted(t for t in lab.truth() if is_v6(t))
-    if have_prober and v6_targets:
-        have_prober6 = tools.probes_ipv6(v6_targets[0])
-        if not have_prober6:
-            tap.note("the prober refuses IPv6 targets: its IPv6 checks are skipped")
-    checks = Checks(lab, tools, tap, have_prober, methods, have_prober6)
+    checks = Checks(lab, tools, tap, have_prober, methods)
     tap.note(f"topology {lab.name}: VP {lab.vp_addr} in {lab.vp_ns}")
 
     def run_phase(truth, label, flows):
@@ -596,7 +576,6 @@ def main():
                 checks.v6 = is6
                 run_family(fam_truth, fam_label, flows)
         if v4 and v6 and label == lab.name:
-            checks.v6 = True  # skipped like the IPv6 checks when the prober refuses IPv6
             checks.mixed(truth, label)
 
     def run_family(truth, label, flows):
