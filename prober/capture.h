@@ -25,10 +25,11 @@ typedef struct bt_capture {
 } bt_capture;
 
 /* Opens a capture on device (NULL: all interfaces) with filter: immediate
- * delivery, a 32 MiB buffer, inbound only, non-blocking. 0, or -1 with a
- * message and *eperm set when privilege was missing. */
-int bt_capture_open(bt_capture *c, const char *device, const char *filter, char *err, size_t errlen,
-		    bool *eperm);
+ * delivery, a buffer sized for rate_pps (2 to 32 MiB), inbound only,
+ * non-blocking. 0, or -1 with a message and *eperm set when privilege was
+ * missing. */
+int bt_capture_open(bt_capture *c, const char *device, const char *filter, uint32_t rate_pps, char *err,
+		    size_t errlen, bool *eperm);
 void bt_capture_close(bt_capture *c);
 /* Copies libpcap's counters into st (nothing when not open). */
 void bt_capture_stats(bt_capture *c, bt_engine_stats *st);
@@ -43,6 +44,7 @@ typedef struct bt_pending {
 	uint64_t key;           /* its target's key in the target table ... */
 	size_t h;               /* ... and home slot there */
 	uint32_t v;             /* the value found: pool index + 1; 0 none */
+	uint64_t at;            /* when it arrived (the engine's clock, µs) */
 } bt_pending;
 
 typedef struct bt_rbatch {

@@ -62,6 +62,27 @@ static int64_t wall_at(const bt_engine *e, uint64_t mono)
 	return e->wall0 + (int64_t)(mono - e->mono0);
 }
 
+/* When a reply arrived (run's clock), from its capture timestamp: the loop
+ * may handle replies up to a sleep quantum after they came (the idle loop
+ * below), so RTTs are measured from the kernel's timestamp, not from when
+ * the loop got to them. Never later than now. */
+static inline uint64_t arrival(const bt_engine *e, const struct timeval *ts)
+{
+	int64_t wall = (int64_t)ts->tv_sec * 1000000 + ts->tv_usec;
+	uint64_t at = (uint64_t)(wall + e->wall_to_mono);
+	return at < e->now ? at : e->now;
+}
+
+/* The RTT of a reply that came at `at` to a probe sent at 16-bit units
+ * `sent`: never more than the time since the send as the loop sees it now
+ * (a wall-clock step between the send and the reply cannot make it wrap). */
+static inline uint32_t rtt_us(const bt_engine *e, uint16_t sent, uint64_t at)
+{
+	uint16_t upto_now = (uint16_t)(units_now(e) - sent);
+	uint16_t upto_at = (uint16_t)((uint16_t)(rel32(e, at) >> e->tshift) - sent);
+	return (uint32_t)(upto_at < upto_now ? upto_at : upto_now) << e->tshift;
+}
+
 /* ---- timers (wheel.h) ---- */
 
 static void expire(bt_engine *e, target *t);
@@ -509,14 +530,15 @@ static void on_backward(bt_engine *e, target *t, int idx, uint8_t ttl, bt_faddr 
 
 /* A reply matched to target t (NULL: none in progress): its effect. */
 /* A reply that fits target t's probe at slot idx (reply_fits): its effect. */
-static inline void on_fitting_reply(bt_engine *e, const bt_reply *r, const bt_match *m, target *t, int idx)
+static inline void on_fitting_reply(bt_engine *e, const bt_reply *r, const bt_match *m, target *t, int idx,
+				    uint64_t at)
 {
 	uint8_t *slot = t_slot(e, t);
 	uint8_t att = S_ATT(slot[idx]);
 	e->st.replies++;
 	t->outstanding--;
 	slot[idx] = S_MAKE(SLOT_REPLIED, att);
-	uint32_t rtt = (uint32_t)(uint16_t)(units_now(e) - t_sent(e, t)[idx]) << e->tshift;
+	uint32_t rtt = rtt_us(e, t_sent(e, t)[idx], at);
 	bt_spool_hop(&e->spool, t->in, idx, r, m->attempt, rtt);
 
 	if (m->kind != BT_MATCH_HOP && (t->stop_idx == NONE || idx < t->stop_idx)) {
@@ -537,11 +559,11 @@ static inline void on_fitting_reply(bt_engine *e, const bt_reply *r, const bt_ma
 	make_ready(e, t);
 }
 
-static void on_reply(bt_engine *e, const bt_reply *r, const bt_match *m, target *t)
+static void on_reply(bt_engine *e, const bt_reply *r, const bt_match *m, target *t, uint64_t at)
 {
 	int idx = (int)m->ttl - e->o.first_ttl;
 	if (reply_fits(e, m, t, idx))
-		on_fitting_reply(e, r, m, t, idx);
+		on_fitting_reply(e, r, m, t, idx, at);
 }
 
 /* ---- replies (capture.h) ---- */
@@ -554,7 +576,7 @@ static void flush_replies(bt_engine *e)
 	bt_rbatch_resolve(b, &e->targets, target_key, e, target_fetch);
 	for (unsigned i = 0; i < b->n; i++) {
 		bt_pending *p = &b->p[i];
-		on_reply(e, &p->r, &p->m, p->v ? &e->tg[p->v - 1] : NULL);
+		on_reply(e, &p->r, &p->m, p->v ? &e->tg[p->v - 1] : NULL, p->at);
 	}
 	b->n = 0;
 }
@@ -563,7 +585,7 @@ static void flush_replies(bt_engine *e)
  * once (no batch: IPv6 lookups confirm the address, find6), BT_REPLY_OK;
  * else the status to count. */
 static __attribute__((noinline)) bt_reply_status on_packet6(bt_engine *e, const uint8_t *pkt, size_t caplen,
-							    bt_reply_status s4)
+							    bt_reply_status s4, uint64_t at)
 {
 	bt_reply6 r6;
 	bt_match6 m6;
@@ -592,7 +614,7 @@ static __attribute__((noinline)) bt_reply_status on_packet6(bt_engine *e, const 
 	}
 	bt_reply r;
 	bt_family_v6_reply(&r, &r6, src);
-	on_fitting_reply(e, &r, &m, t, idx);
+	on_fitting_reply(e, &r, &m, t, idx, at);
 	return BT_REPLY_OK;
 }
 
@@ -600,12 +622,13 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 {
 	bt_engine *e = (bt_engine *)user;
 	bt_pending *p = bt_rbatch_slot(&e->rb);
+	uint64_t at = arrival(e, &h->ts);
 	bt_reply_status s = bt_fam_parse_match(e->fam, bytes, h->caplen, e->cap_.dlt, &e->flow, e->o.nflows,
 					       &p->r, &p->m);
 	if (s != BT_REPLY_OK) {
 		/* not an IPv4 reply of ours: IPv6 is tried only now, so
 		 * that IPv4 costs nothing more */
-		if (e->pb6 != NULL && (s = on_packet6(e, bytes, h->caplen, s)) == BT_REPLY_OK)
+		if (e->pb6 != NULL && (s = on_packet6(e, bytes, h->caplen, s, at)) == BT_REPLY_OK)
 			return;
 		if (s == BT_REPLY_OTHER)
 			e->st.foreign++;
@@ -619,6 +642,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 		return;
 	}
 	uint64_t key = bt_faddr_key((uint16_t)(p->m.flow - e->flow.flow), bt_fam_match_dst(&p->m));
+	p->at = at;
 	if (bt_rbatch_add(&e->rb, &e->targets, key))
 		flush_replies(e);
 }
@@ -693,12 +717,45 @@ static void report(bt_engine *e, uint64_t t0)
 	e->pcb(&p, e->pcbarg);
 }
 
-/* Token bucket: at most one millisecond's worth of probes at once, so sends
- * stay paced even at high rates. */
+/* Pacing and sleeping.
+ *
+ * A token bucket paces the sends: it fills at the rate and holds at most a
+ * millisecond's worth of probes, or a quantum's (below), whichever is more.
+ *
+ * The loop never spins. When it has something to send but no token, it
+ * sleeps until a quantum of tokens is there: 16 probes' time (at 1,000
+ * probes/s, 16 ms), at most 50 ms; it does not wake for replies then (they
+ * wait in the capture ring, and their RTTs come from the capture timestamp).
+ * When nothing can be sent until a reply or a timeout, it waits for the
+ * capture descriptor or the next timer, but never wakes sooner than a
+ * quantum after its last wake-up. So at a low rate a wake-up sends a batch of
+ * probes and reads the replies of the last quantum at once, and the CPU a
+ * probe costs does not grow as the rate falls; at a high rate the quantum is
+ * a few microseconds and the loop behaves as a busy sender would. */
+#define QUANTUM_PROBES 16
+#define QUANTUM_MAX_US 50000
+
 typedef struct pacer {
 	double rate, burst, tokens;
 	uint64_t last;
+	double batch;           /* tokens a sleeping loop waits for */
+	uint64_t quantum_us;    /* the shortest time between two wake-ups */
+	uint64_t woke;          /* the last wake-up */
 } pacer;
+
+static void pacer_init(pacer *pc, double rate, uint64_t now)
+{
+	double q = QUANTUM_PROBES * 1e6 / rate;
+	if (q > QUANTUM_MAX_US)
+		q = QUANTUM_MAX_US;
+	pc->rate = rate;
+	pc->quantum_us = (uint64_t)q;
+	pc->batch = rate * q / 1e6 < 1.0 ? 1.0 : rate * q / 1e6;
+	pc->burst = rate / 1000.0 > pc->batch ? rate / 1000.0 : pc->batch;
+	pc->tokens = 1.0;
+	pc->last = now;
+	pc->woke = now;
+}
 
 static void pacer_fill(pacer *pc, uint64_t now)
 {
@@ -740,45 +797,69 @@ static bool send_burst(bt_engine *e, pacer *pc)
 	return false;
 }
 
-/* How long the loop may sleep: until the next token while there is
- * something to send, else until the next timer (at most 50 ms). */
-static int sleep_ms(const bt_engine *e, const pacer *pc, bool blocked)
+/* What the loop waits for next: until when (run's clock, µs), and whether a
+ * reply should wake it sooner. */
+typedef struct nap {
+	uint64_t until;
+	bool on_replies;
+} nap;
+
+static nap plan_nap(const bt_engine *e, const pacer *pc, bool blocked, uint64_t now)
 {
-	int timeout_ms;
-	if (e->ready.count > 0 && !blocked) { /* only the next token is awaited */
-		double need = pc->tokens >= 1.0 ? 0.0 : (1.0 - pc->tokens) * 1e6 / pc->rate;
-		timeout_ms = (int)(need / 1000.0);
-	} else if (e->ready.count > 0) {
-		timeout_ms = 1; /* ENOBUFS: let the queue drain */
-	} else if (e->wheel.ntimers > 0) {
-		int64_t d = bt_wheel_next_us(&e->wheel, rel32(e, mono_us()));
-		timeout_ms = (int)((d + 999) / 1000);
+	nap n = { .until = now + QUANTUM_MAX_US, .on_replies = false };
+	if (blocked) {
+		n.until = now + 1000; /* ENOBUFS: let the queue drain */
+	} else if (e->ready.count > 0) { /* a batch of tokens is awaited */
+		double need = pc->tokens >= pc->batch ? 0.0 : (pc->batch - pc->tokens) * 1e6 / pc->rate;
+		n.until = now + (uint64_t)need;
 	} else {
-		timeout_ms = 50;
+		/* only a reply or a timeout makes something to send */
+		n.on_replies = true;
+		if (e->wheel.ntimers > 0) {
+			int64_t d = bt_wheel_next_us(&e->wheel, rel32(e, now));
+			if (d < QUANTUM_MAX_US)
+				n.until = now + (uint64_t)(d > 0 ? d : 0);
+		}
 	}
-	return timeout_ms > 50 ? 50 : timeout_ms;
+	uint64_t earliest = pc->woke + pc->quantum_us;
+	if (n.until < earliest)
+		n.until = earliest;
+	return n;
 }
 
-/* Waits for replies (or the next send or timer) and handles them. 0, or
- * -1 with a message. */
-static int wait_replies(bt_engine *e, int timeout_ms, char *err, size_t errlen)
+/* Reads every reply the capture holds and handles it. 0, or -1 with a
+ * message. */
+static int read_replies(bt_engine *e, char *err, size_t errlen)
 {
-	struct pollfd pfd = { .fd = e->cap_.fd, .events = POLLIN };
-	int pr = poll(&pfd, 1, timeout_ms);
-	if (pr < 0 && errno != EINTR) {
-		snprintf(err, errlen, "poll: %s", strerror(errno));
+	e->now = mono_us();
+	e->wall_to_mono = (int64_t)e->now - wall_us();
+	int n = pcap_dispatch(e->cap_.pcap, -1, on_packet, (u_char *)e);
+	flush_replies(e);
+	if (n == PCAP_ERROR) {
+		snprintf(err, errlen, "capture: %s", pcap_geterr(e->cap_.pcap));
 		return -1;
 	}
-	if (pr > 0) {
-		e->now = mono_us();
-		int n = pcap_dispatch(e->cap_.pcap, -1, on_packet, (u_char *)e);
-		flush_replies(e);
-		if (n == PCAP_ERROR) {
-			snprintf(err, errlen, "capture: %s", pcap_geterr(e->cap_.pcap));
+	return 0;
+}
+
+/* Sleeps as planned (waking for a reply if n says so), then reads the
+ * replies that came. 0, or -1 with a message. */
+static int nap_then_read(bt_engine *e, pacer *pc, nap n, char *err, size_t errlen)
+{
+	uint64_t now = mono_us();
+	if (n.until > now) {
+		uint64_t d = n.until - now;
+		struct timespec ts = { .tv_sec = (time_t)(d / 1000000u), .tv_nsec = (long)(d % 1000000u) * 1000 };
+		struct pollfd pfd = { .fd = e->cap_.fd, .events = POLLIN };
+		int pr = ppoll(&pfd, n.on_replies ? 1 : 0, &ts, NULL);
+		if (pr < 0 && errno != EINTR) {
+			snprintf(err, errlen, "poll: %s", strerror(errno));
 			return -1;
 		}
 	}
-	return 0;
+	int rc = read_replies(e, err, errlen);
+	pc->woke = e->now;
+	return rc;
 }
 
 /* The steady part of the run ends here (see bt_engine_stats). */
@@ -793,9 +874,8 @@ static void mark_steady(bt_engine *e, uint64_t now, uint64_t t0, uint64_t probes
 static int probe_loop(bt_engine *e, volatile sig_atomic_t *stop, uint64_t t0, char *err, size_t errlen)
 {
 	uint64_t probes0 = e->st.probes_sent, next_report = e->now + e->pinterval;
-	double rate = e->o.rate_pps;
-	pacer pc = { .rate = rate, .burst = rate / 1000.0 < 1.0 ? 1.0 : rate / 1000.0, .tokens = 1.0,
-		     .last = e->now };
+	pacer pc;
+	pacer_init(&pc, e->o.rate_pps, e->now);
 	while (e->nactive > 0 || e->next_input < e->ninput) {
 		if ((stop && *stop) || e->cb_failed) {
 			/* stopped before the input ran out: all of it was steady */
@@ -823,7 +903,7 @@ static int probe_loop(bt_engine *e, volatile sig_atomic_t *stop, uint64_t t0, ch
 		}
 		if (e->nactive == 0 && e->next_input >= e->ninput)
 			break;
-		if (wait_replies(e, sleep_ms(e, &pc, blocked), err, errlen) != 0)
+		if (nap_then_read(e, &pc, plan_nap(e, &pc, blocked, mono_us()), err, errlen) != 0)
 			return -1;
 	}
 	return 0;

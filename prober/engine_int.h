@@ -97,6 +97,7 @@ struct bt_engine {
 	uint32_t wait_units;
 	uint64_t mono0;         /* the run's start, both clocks */
 	int64_t wall0;
+	int64_t wall_to_mono;   /* monotonic minus wall clock, at the last capture read */
 	bt_acct acct;
 	bt_engine_trace_cb cb;
 	void *cbarg;

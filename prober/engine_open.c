@@ -157,7 +157,7 @@ static int open_sockets(bt_engine *e, char *err, size_t errlen, bool *eperm)
 		snprintf(err, errlen, "capture filter too long");
 		return -1;
 	}
-	return bt_capture_open(&e->cap_, o->device, filter, err, errlen, eperm);
+	return bt_capture_open(&e->cap_, o->device, filter, o->rate_pps, err, errlen, eperm);
 }
 
 const char *bt_engine_ipv6_error(const bt_engine *e)
