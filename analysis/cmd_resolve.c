@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "bordertrace/cli.h"
+#include "bordertrace/csv.h"
 #include "bordertrace/resolver.h"
 #include "commands.h"
 
@@ -65,30 +66,13 @@ static void resolve_usage(FILE *f)
 		"exit status: 0 ok, 1 bad address or database/table error, 2 usage error\n");
 }
 
-static void csv_field(const char *s)
-{
-	bool quote = strpbrk(s, ",\"\r\n") != NULL ||
-		     (s[0] != '\0' && (s[0] == ' ' || s[strlen(s) - 1] == ' '));
-	if (!quote) {
-		fputs(s, stdout);
-		return;
-	}
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"')
-			putchar('"');
-		putchar(*s);
-	}
-	putchar('"');
-}
-
 static int emit_row(struct out *o, char *const cols[NCOLS])
 {
 	if (!o->table) {
 		for (int i = 0; i < NCOLS; i++) {
 			if (i)
 				putchar(',');
-			csv_field(cols[i]);
+			bt_csv_fput(stdout, cols[i]);
 		}
 		putchar('\n');
 		return 0;

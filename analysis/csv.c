@@ -1,5 +1,6 @@
 /* bordertrace — CSV output (see include/bordertrace/csv.h). RFC 4180: fields
- * holding a comma, a double quote, CR or LF are quoted, quotes doubled. */
+ * holding a comma, a double quote, CR or LF are quoted, quotes doubled; a
+ * field a spreadsheet would run as a formula gets a leading ' (doc/csv.md). */
 #include "bordertrace/csv.h"
 
 #include <errno.h>
@@ -97,28 +98,63 @@ int bt_csv_open(bt_csv *c, const char *dir, const char *name, const char *const 
 	return 0;
 }
 
+/* A whole cell that reads as a number: [+-]digits[.digits][e[+-]digits]. */
+static bool is_number(const char *s)
+{
+	const char *p = s + (*s == '+' || *s == '-');
+	size_t d = strspn(p, "0123456789");
+	if (d == 0)
+		return false;
+	p += d;
+	if (*p == '.') {
+		d = strspn(++p, "0123456789");
+		if (d == 0)
+			return false;
+		p += d;
+	}
+	if (*p == 'e' || *p == 'E') {
+		p += 1 + (p[1] == '+' || p[1] == '-');
+		d = strspn(p, "0123456789");
+		if (d == 0)
+			return false;
+		p += d;
+	}
+	return *p == '\0';
+}
+
+int bt_csv_cell_kind(const char *s)
+{
+	int k = 0;
+	if (s == NULL || *s == '\0')
+		return 0;
+	if (strchr("=+-@\t\r", *s) != NULL && !is_number(s))
+		k |= BT_CSV_GUARD | BT_CSV_QUOTE;
+	size_t n = strcspn(s, ",\"\r\n");
+	/* leading or trailing spaces too: some readers trim unquoted cells */
+	if (s[n] != '\0' || s[0] == ' ' || s[n - 1] == ' ')
+		k |= BT_CSV_QUOTE;
+	return k;
+}
+
 void bt_csv_str(bt_csv *c, const char *s)
 {
 	sep(c);
 	if (s == NULL)
 		return;
-	/* One pass: copy while looking for the characters that need quoting. */
-	size_t n = 0;
-	for (;; n++) {
-		char ch = s[n];
-		if (ch == '\0') {
-			put(c, s, n);
-			return;
-		}
-		if (ch == ',' || ch == '"' || ch == '\r' || ch == '\n')
-			break;
+	int k = bt_csv_cell_kind(s);
+	if (k == 0) {
+		put(c, s, strlen(s));
+		return;
 	}
-	put(c, "\"", 1);
-	for (const char *p = s; *p; p++) {
-		if (*p == '"')
+	put(c, k & BT_CSV_GUARD ? "\"'" : "\"", k & BT_CSV_GUARD ? 2 : 1);
+	for (const char *p = s; *p;) {
+		size_t n = strcspn(p, "\"");
+		put(c, p, n);
+		p += n;
+		if (*p == '"') {
 			put(c, "\"\"", 2);
-		else
-			put(c, p, 1);
+			p++;
+		}
 	}
 	put(c, "\"", 1);
 }
@@ -132,13 +168,15 @@ void bt_csv_raw(bt_csv *c, const char *fields, size_t n)
 size_t bt_csv_format(char *dst, size_t cap, const char *s)
 {
 	size_t n = 0;
-	bool quote = s != NULL && s[strcspn(s, ",\"\r\n")] != '\0';
+	int k = bt_csv_cell_kind(s);
 	if (cap == 0)
 		return 0;
 	if (s == NULL)
 		s = "";
-	if (quote)
+	if (k & BT_CSV_QUOTE)
 		dst[n++] = '"';
+	if ((k & BT_CSV_GUARD) && n + 1 < cap)
+		dst[n++] = '\'';
 	for (; *s && n + 3 < cap; s++) {
 		if (*s == '"')
 			dst[n++] = '"';
@@ -148,10 +186,26 @@ size_t bt_csv_format(char *dst, size_t cap, const char *s)
 		dst[0] = '\0';
 		return 0;
 	}
-	if (quote)
+	if (k & BT_CSV_QUOTE)
 		dst[n++] = '"';
 	dst[n] = '\0';
 	return n;
+}
+
+void bt_csv_fput(FILE *f, const char *s)
+{
+	int k = bt_csv_cell_kind(s);
+	if (k == 0) {
+		fputs(s ? s : "", f);
+		return;
+	}
+	fputs(k & BT_CSV_GUARD ? "\"'" : "\"", f);
+	for (; *s; s++) {
+		if (*s == '"')
+			putc('"', f);
+		putc(*s, f);
+	}
+	putc('"', f);
 }
 
 void bt_csv_u64(bt_csv *c, uint64_t v)

@@ -41,6 +41,15 @@ void bt_csv_raw(bt_csv *c, const char *fields, size_t n);
 /* Formats one field (quoted when needed) into dst, NUL-terminated; returns its
  * length, or 0 with dst = "" when it does not fit. */
 size_t bt_csv_format(char *dst, size_t cap, const char *s);
+/* How a cell must be written (OWASP, CSV injection): BT_CSV_QUOTE in double
+ * quotes (a comma, quote, CR or LF in it, or a space
+ * at either end); BT_CSV_GUARD also behind a ' (it
+ * starts with =, +, -, @, tab or CR and is not a plain number such as -1 or
+ * +1.5e3, so a spreadsheet would run it as a formula). */
+enum { BT_CSV_QUOTE = 1, BT_CSV_GUARD = 2 };
+int bt_csv_cell_kind(const char *s);
+/* Writes one cell to f by the same rule (for writers with their own rows). */
+void bt_csv_fput(FILE *f, const char *s);
 /* Flush, fsync, rename to the final name. 0, or -1 with a message. */
 int bt_csv_commit(bt_csv *c, char *err, size_t errlen);
 /* Removes the temporary file (if any) and frees; safe after commit too. */
