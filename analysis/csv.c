@@ -4,6 +4,7 @@
 #include "bordertrace/csv.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -272,10 +273,25 @@ void bt_csv_end(bt_csv *c)
 	c->first = true;
 }
 
-int bt_csv_commit(bt_csv *c, char *err, size_t errlen)
+/* Drains, flushes, fsyncs and closes a file opened by bt_csv_open: its data
+ * is on disk under the temporary name. 0, or the errno of the first failure. */
+static int csv_close(bt_csv *c)
 {
 	drain(c);
+	if (fflush(c->f) != 0 && !c->failed)
+		c->failed = errno;
+	if (!c->failed && fsync(fileno(c->f)) != 0)
+		c->failed = errno;
+	if (fclose(c->f) != 0 && !c->failed)
+		c->failed = errno;
+	c->f = NULL;
+	return c->failed;
+}
+
+int bt_csv_commit(bt_csv *c, char *err, size_t errlen)
+{
 	if (c->tmp == NULL) {
+		drain(c);
 		int rc = 0;
 		if (fflush(c->f) != 0 || c->failed) {
 			snprintf(err, errlen, "write failed: %s", strerror(c->failed ? c->failed : errno));
@@ -285,25 +301,71 @@ int bt_csv_commit(bt_csv *c, char *err, size_t errlen)
 		c->buf = NULL;
 		return rc;
 	}
-	int rc = 0;
-	if (fflush(c->f) != 0 && !c->failed)
-		c->failed = errno;
-	if (!c->failed && fsync(fileno(c->f)) != 0)
-		c->failed = errno;
-	if (fclose(c->f) != 0 && !c->failed)
-		c->failed = errno;
-	c->f = NULL;
-	if (c->failed) {
-		snprintf(err, errlen, "%s: write failed: %s", c->path, strerror(c->failed));
-		rc = -1;
-	} else if (rename(c->tmp, c->path) != 0) {
-		snprintf(err, errlen, "%s: %s", c->path, strerror(errno));
-		rc = -1;
-	} else {
-		free(c->tmp);
-		c->tmp = NULL;
+	return bt_csv_commit_set(c, 1, NULL, err, errlen);
+}
+
+/* The names of files [from, to) of the set, for a message. */
+static void names(char *dst, size_t cap, const bt_csv *c, size_t from, size_t to)
+{
+	size_t o = 0;
+	dst[0] = '\0';
+	for (size_t i = from; i < to && o < cap; i++) {
+		const char *slash = strrchr(c[i].path, '/');
+		o += (size_t)snprintf(dst + o, cap - o, "%s%s", i > from ? ", " : "", slash ? slash + 1 : c[i].path);
 	}
-	bt_csv_abort(c);
+}
+
+/* Renames the set's files into place, then syncs the directory. */
+static int publish(bt_csv *c, size_t n, const char *dir, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (rename(c[i].tmp, c[i].path) == 0) {
+			free(c[i].tmp);
+			c[i].tmp = NULL;
+			continue;
+		}
+		int e = errno;
+		char done[256], left[256];
+		names(done, sizeof(done), c, 0, i);
+		names(left, sizeof(left), c, i, n);
+		snprintf(err, errlen, "%s: rename failed: %s; %s now holds a MIXED export: new %s, "
+			 "previous (or none) %s: run the export again", c[i].path, strerror(e),
+			 dir, i ? done : "none", left);
+		return -1;
+	}
+	int fd = open(dir, O_RDONLY | O_DIRECTORY);
+	if (fd < 0 || fsync(fd) != 0) {
+		snprintf(err, errlen, "%s: syncing the directory failed: %s; the new files are in place "
+			 "but may not survive a crash", dir, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+int bt_csv_commit_set(bt_csv *c, size_t n, const char *dir, char *err, size_t errlen)
+{
+	char d[4096];
+	if (dir == NULL) { /* one file: its directory */
+		const char *slash = strrchr(c[0].path, '/');
+		snprintf(d, sizeof(d), "%.*s", slash ? (int)(slash - c[0].path) : 1, slash ? c[0].path : ".");
+		dir = d;
+	}
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		int e = csv_close(&c[i]);
+		if (e != 0) {
+			snprintf(err, errlen, "%s: write failed: %s; no file in %s was replaced (it holds "
+				 "the previous export, if there was one)", c[i].path, strerror(e), dir);
+			rc = -1;
+		}
+	}
+	if (rc == 0)
+		rc = publish(c, n, dir, err, errlen);
+	for (size_t i = 0; i < n; i++)
+		bt_csv_abort(&c[i]);
 	return rc;
 }
 
