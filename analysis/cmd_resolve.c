@@ -14,6 +14,7 @@
 #include "bordertrace/cli.h"
 #include "bordertrace/csv.h"
 #include "bordertrace/resolver.h"
+#include "bordertrace/show.h"
 #include "commands.h"
 
 #define NCOLS 10
@@ -23,11 +24,20 @@ static const char *const header[NCOLS] = {"address", "class",   "prefix",      "
 					  "origins", "as_org",  "country",     "reg_country",
 					  "ixp",     "source"};
 
+/* Table mode streams: the column widths come from the first TABLE_PROBE
+ * rows (kept until then), each at most its cap; later rows are printed as
+ * they come, in those widths. Cells are escaped (control characters as \xHH,
+ * bordertrace/show.h) and a cell longer than its cap is cut with "...".
+ * An address is never cut (its cap holds any IPv6 address). */
+#define TABLE_PROBE 1000
+static const size_t cap_of[NCOLS] = {39, 16, 43, 10, 32, 40, 7, 11, 32, 8};
+
 struct out {
 	bool table;
-	/* table mode keeps rows to align them; it is meant for a terminal */
-	char **cells;
-	size_t nrows, cap;
+	bool streaming;         /* widths fixed, header printed */
+	size_t w[NCOLS];
+	char *cells[TABLE_PROBE][NCOLS];
+	size_t nrows;
 };
 
 static void resolve_usage(FILE *f)
@@ -66,6 +76,43 @@ static void resolve_usage(FILE *f)
 		"exit status: 0 ok, 1 bad address or database/table error, 2 usage error\n");
 }
 
+/* Display width: UTF-8 continuation bytes take no column. */
+static size_t columns(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
+static void print_row(const struct out *o, const char *const cells[NCOLS])
+{
+	for (int i = 0; i < NCOLS; i++) {
+		const char *c = cells[i][0] ? cells[i] : "-";
+		size_t n = columns(c);
+		fputs(c, stdout);
+		if (i == NCOLS - 1)
+			putchar('\n');
+		else
+			printf("%*s", (int)(o->w[i] > n ? o->w[i] - n : 0) + 2, "");
+	}
+}
+
+/* Prints the header and the rows kept, frees them; from now on rows stream. */
+static void flush_table(struct out *o)
+{
+	if (o->streaming)
+		return;
+	print_row(o, header);
+	for (size_t r = 0; r < o->nrows; r++) {
+		print_row(o, (const char *const *)o->cells[r]);
+		for (int i = 0; i < NCOLS; i++)
+			free(o->cells[r][i]);
+	}
+	o->nrows = 0;
+	o->streaming = true;
+}
+
 static int emit_row(struct out *o, char *const cols[NCOLS])
 {
 	if (!o->table) {
@@ -77,49 +124,24 @@ static int emit_row(struct out *o, char *const cols[NCOLS])
 		putchar('\n');
 		return 0;
 	}
-	if ((o->nrows + 1) * NCOLS > o->cap) {
-		size_t cap = o->cap ? o->cap * 2 : 64 * NCOLS;
-		char **c = realloc(o->cells, cap * sizeof(*c));
-		if (c == NULL)
-			return -1;
-		o->cells = c;
-		o->cap = cap;
+	char shown[NCOLS][4 * 43 + 8];
+	const char *row[NCOLS];
+	for (int i = 0; i < NCOLS; i++)
+		row[i] = bt_show_str(shown[i], cap_of[i] + 1, cols[i]);
+	if (o->streaming) {
+		print_row(o, row);
+		return 0;
 	}
 	for (int i = 0; i < NCOLS; i++) {
-		char *d = strdup(cols[i]);
-		if (d == NULL)
+		size_t n = columns(row[i]);
+		if (o->w[i] < n)
+			o->w[i] = n;
+		if ((o->cells[o->nrows][i] = strdup(row[i])) == NULL)
 			return -1;
-		o->cells[o->nrows * NCOLS + (size_t)i] = d;
 	}
-	o->nrows++;
+	if (++o->nrows == TABLE_PROBE)
+		flush_table(o);
 	return 0;
-}
-
-static void flush_table(struct out *o)
-{
-	size_t w[NCOLS];
-	for (int i = 0; i < NCOLS; i++)
-		w[i] = strlen(header[i]);
-	for (size_t r = 0; r < o->nrows; r++)
-		for (int i = 0; i < NCOLS; i++) {
-			size_t l = strlen(o->cells[r * NCOLS + (size_t)i]);
-			if (l > w[i])
-				w[i] = l;
-		}
-	for (int i = 0; i < NCOLS; i++)
-		printf("%-*s%s", i == NCOLS - 1 ? 0 : (int)w[i], header[i],
-		       i == NCOLS - 1 ? "\n" : "  ");
-	for (size_t r = 0; r < o->nrows; r++) {
-		for (int i = 0; i < NCOLS; i++) {
-			const char *c = o->cells[r * NCOLS + (size_t)i];
-			printf("%-*s%s", i == NCOLS - 1 ? 0 : (int)w[i], c[0] ? c : "-",
-			       i == NCOLS - 1 ? "\n" : "  ");
-			free(o->cells[r * NCOLS + (size_t)i]);
-		}
-	}
-	free(o->cells);
-	o->cells = NULL;
-	o->nrows = o->cap = 0;
 }
 
 struct run {
@@ -133,8 +155,9 @@ static void resolve_one(struct run *run, const char *text, const char *where)
 {
 	bt_addr a;
 	if (bt_addr_parse(text, &a) != 0) {
+		char sh[BT_SHOW_BUF];
 		fprintf(stderr, "bordertrace resolve: %s: '%s' is not an IP address\n", where,
-			text);
+			bt_show_str(sh, sizeof(sh), text));
 		run->status = BT_EXIT_DATA;
 		return;
 	}
@@ -309,6 +332,8 @@ static int execute(struct resolve_args *a, char **args, int nargs)
 	if (a->verbose)
 		describe_sources(run.r);
 	run.out.table = a->format == 1 || (a->format == -1 && isatty(STDOUT_FILENO));
+	for (int i = 0; i < NCOLS; i++)
+		run.out.w[i] = strlen(header[i]);
 	if (!run.out.table) {
 		for (int i = 0; i < NCOLS; i++)
 			printf("%s%s", i ? "," : "", header[i]);
