@@ -53,19 +53,33 @@ static size_t piece(const unsigned char *s, size_t n, char tmp[5], const char **
 	return 1;
 }
 
+/* Whether s[0..n) escaped takes at most room bytes. */
+static bool fits(const unsigned char *s, size_t n, size_t room)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n && o <= room;) {
+		char tmp[5];
+		const char *out;
+		size_t len;
+		i += piece(s + i, n - i, tmp, &out, &len);
+		o += len;
+	}
+	return o <= room;
+}
+
 const char *bt_show(char *dst, size_t cap, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t o = 0, i = 0;
 	if (cap == 0)
 		return dst;
+	/* whole if it fits; else as many pieces as leave room for "..." */
+	bool whole = fits(p, n, cap - 1);
 	while (i < n) {
 		char tmp[5];
 		const char *out;
 		size_t len, used = piece(p + i, n - i, tmp, &out, &len);
-		/* the piece, and "..." if more follows, must fit before the NUL */
-		bool last = i + used == n;
-		if (o + len + (last ? 0 : 3) + 1 > cap) {
+		if (o + len + (whole ? 0 : 3) + 1 > cap) {
 			if (o + 4 <= cap) {
 				memcpy(dst + o, "...", 3);
 				o += 3;
