@@ -220,12 +220,13 @@ static const char *loaded(const bt_mmdb *db)
 static void describe_sources(const bt_resolver *r)
 {
 	const bt_mmdb *db;
+	char sh[BT_SHOW_BUF]; /* the type is the file's text */
 	if ((db = bt_resolver_asn_db(r)) != NULL)
 		fprintf(stderr, "asn-db: %s: layout %s, type '%s', %s\n", bt_mmdb_path(db),
-			bt_mmdb_describe(db), bt_mmdb_database_type(db), loaded(db));
+			bt_mmdb_describe(db), bt_show_str(sh, sizeof(sh), bt_mmdb_database_type(db)), loaded(db));
 	if ((db = bt_resolver_country_db(r)) != NULL)
 		fprintf(stderr, "country-db: %s: layout %s, type '%s', %s\n", bt_mmdb_path(db),
-			bt_mmdb_describe(db), bt_mmdb_database_type(db), loaded(db));
+			bt_mmdb_describe(db), bt_show_str(sh, sizeof(sh), bt_mmdb_database_type(db)), loaded(db));
 	if (bt_resolver_pfx2as_count(r))
 		fprintf(stderr, "pfx2as: %zu entries\n", bt_resolver_pfx2as_count(r));
 	if (bt_resolver_ixp_count(r))
