@@ -124,7 +124,7 @@ static int emit_row(struct out *o, char *const cols[NCOLS])
 		putchar('\n');
 		return 0;
 	}
-	char shown[NCOLS][4 * 43 + 8];
+	char shown[NCOLS][48]; /* every cap_of + 1 fits */
 	const char *row[NCOLS];
 	for (int i = 0; i < NCOLS; i++)
 		row[i] = bt_show_str(shown[i], cap_of[i] + 1, cols[i]);
