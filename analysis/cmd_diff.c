@@ -5,7 +5,7 @@
  * resolve hops with the same database options as `resolve`, and run the
  * pipeline (include/bordertrace/pipeline.h). `diff` prints the events;
  * `export -o DIR` writes hops.csv, traces.csv, borders.csv, events.csv and
- * diversity.csv into DIR, each replaced atomically (doc/csv.md). */
+ * diversity.csv into DIR, all five replaced together or none (doc/csv.md). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -84,7 +84,7 @@ static void usage(FILE *f, const char *cmd)
 		"exit status: 0 ok, 1 bad input or database, 2 usage error\n",
 		cmd, exp ? " -o DIR" : "",
 		exp ? "Writes hops.csv, traces.csv, borders.csv, events.csv and diversity.csv\n"
-		      "into DIR (columns: doc/csv.md), each replaced only when complete.\n\n"
+		      "into DIR (columns: doc/csv.md): all five replaced together, or none.\n\n"
 		    : "Prints when target networks gained or lost a border route, with evidence.\n\n",
 		exp ? "  -o, --output DIR        where the CSV files go (made if missing)\n"
 		    : "  --format table|csv      default: table on a terminal, CSV otherwise\n");

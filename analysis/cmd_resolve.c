@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 #include "bordertrace/cli.h"
+#include "bordertrace/csv.h"
 #include "bordertrace/resolver.h"
+#include "bordertrace/show.h"
 #include "commands.h"
 
 #define NCOLS 10
@@ -22,11 +24,20 @@ static const char *const header[NCOLS] = {"address", "class",   "prefix",      "
 					  "origins", "as_org",  "country",     "reg_country",
 					  "ixp",     "source"};
 
+/* Table mode streams: the column widths come from the first TABLE_PROBE
+ * rows (kept until then), each at most its cap; later rows are printed as
+ * they come, in those widths. Cells are escaped (control characters as \xHH,
+ * bordertrace/show.h) and a cell longer than its cap is cut with "...".
+ * An address is never cut (its cap holds any IPv6 address). */
+#define TABLE_PROBE 1000
+static const size_t cap_of[NCOLS] = {39, 16, 43, 10, 32, 40, 7, 11, 32, 8};
+
 struct out {
 	bool table;
-	/* table mode keeps rows to align them; it is meant for a terminal */
-	char **cells;
-	size_t nrows, cap;
+	bool streaming;         /* widths fixed, header printed */
+	size_t w[NCOLS];
+	char *cells[TABLE_PROBE][NCOLS];
+	size_t nrows;
 };
 
 static void resolve_usage(FILE *f)
@@ -65,21 +76,41 @@ static void resolve_usage(FILE *f)
 		"exit status: 0 ok, 1 bad address or database/table error, 2 usage error\n");
 }
 
-static void csv_field(const char *s)
+/* Display width: UTF-8 continuation bytes take no column. */
+static size_t columns(const char *s)
 {
-	bool quote = strpbrk(s, ",\"\r\n") != NULL ||
-		     (s[0] != '\0' && (s[0] == ' ' || s[strlen(s) - 1] == ' '));
-	if (!quote) {
-		fputs(s, stdout);
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
+static void print_row(const struct out *o, const char *const cells[NCOLS])
+{
+	for (int i = 0; i < NCOLS; i++) {
+		const char *c = cells[i][0] ? cells[i] : "-";
+		size_t n = columns(c);
+		fputs(c, stdout);
+		if (i == NCOLS - 1)
+			putchar('\n');
+		else
+			printf("%*s", (int)(o->w[i] > n ? o->w[i] - n : 0) + 2, "");
+	}
+}
+
+/* Prints the header and the rows kept, frees them; from now on rows stream. */
+static void flush_table(struct out *o)
+{
+	if (o->streaming)
 		return;
+	print_row(o, header);
+	for (size_t r = 0; r < o->nrows; r++) {
+		print_row(o, (const char *const *)o->cells[r]);
+		for (int i = 0; i < NCOLS; i++)
+			free(o->cells[r][i]);
 	}
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"')
-			putchar('"');
-		putchar(*s);
-	}
-	putchar('"');
+	o->nrows = 0;
+	o->streaming = true;
 }
 
 static int emit_row(struct out *o, char *const cols[NCOLS])
@@ -88,54 +119,29 @@ static int emit_row(struct out *o, char *const cols[NCOLS])
 		for (int i = 0; i < NCOLS; i++) {
 			if (i)
 				putchar(',');
-			csv_field(cols[i]);
+			bt_csv_fput(stdout, cols[i]);
 		}
 		putchar('\n');
 		return 0;
 	}
-	if ((o->nrows + 1) * NCOLS > o->cap) {
-		size_t cap = o->cap ? o->cap * 2 : 64 * NCOLS;
-		char **c = realloc(o->cells, cap * sizeof(*c));
-		if (c == NULL)
-			return -1;
-		o->cells = c;
-		o->cap = cap;
+	char shown[NCOLS][48]; /* every cap_of + 1 fits */
+	const char *row[NCOLS];
+	for (int i = 0; i < NCOLS; i++)
+		row[i] = bt_show_str(shown[i], cap_of[i] + 1, cols[i]);
+	if (o->streaming) {
+		print_row(o, row);
+		return 0;
 	}
 	for (int i = 0; i < NCOLS; i++) {
-		char *d = strdup(cols[i]);
-		if (d == NULL)
+		size_t n = columns(row[i]);
+		if (o->w[i] < n)
+			o->w[i] = n;
+		if ((o->cells[o->nrows][i] = strdup(row[i])) == NULL)
 			return -1;
-		o->cells[o->nrows * NCOLS + (size_t)i] = d;
 	}
-	o->nrows++;
+	if (++o->nrows == TABLE_PROBE)
+		flush_table(o);
 	return 0;
-}
-
-static void flush_table(struct out *o)
-{
-	size_t w[NCOLS];
-	for (int i = 0; i < NCOLS; i++)
-		w[i] = strlen(header[i]);
-	for (size_t r = 0; r < o->nrows; r++)
-		for (int i = 0; i < NCOLS; i++) {
-			size_t l = strlen(o->cells[r * NCOLS + (size_t)i]);
-			if (l > w[i])
-				w[i] = l;
-		}
-	for (int i = 0; i < NCOLS; i++)
-		printf("%-*s%s", i == NCOLS - 1 ? 0 : (int)w[i], header[i],
-		       i == NCOLS - 1 ? "\n" : "  ");
-	for (size_t r = 0; r < o->nrows; r++) {
-		for (int i = 0; i < NCOLS; i++) {
-			const char *c = o->cells[r * NCOLS + (size_t)i];
-			printf("%-*s%s", i == NCOLS - 1 ? 0 : (int)w[i], c[0] ? c : "-",
-			       i == NCOLS - 1 ? "\n" : "  ");
-			free(o->cells[r * NCOLS + (size_t)i]);
-		}
-	}
-	free(o->cells);
-	o->cells = NULL;
-	o->nrows = o->cap = 0;
 }
 
 struct run {
@@ -149,8 +155,9 @@ static void resolve_one(struct run *run, const char *text, const char *where)
 {
 	bt_addr a;
 	if (bt_addr_parse(text, &a) != 0) {
+		char sh[BT_SHOW_BUF];
 		fprintf(stderr, "bordertrace resolve: %s: '%s' is not an IP address\n", where,
-			text);
+			bt_show_str(sh, sizeof(sh), text));
 		run->status = BT_EXIT_DATA;
 		return;
 	}
@@ -213,12 +220,13 @@ static const char *loaded(const bt_mmdb *db)
 static void describe_sources(const bt_resolver *r)
 {
 	const bt_mmdb *db;
+	char sh[BT_SHOW_BUF]; /* the type is the file's text */
 	if ((db = bt_resolver_asn_db(r)) != NULL)
 		fprintf(stderr, "asn-db: %s: layout %s, type '%s', %s\n", bt_mmdb_path(db),
-			bt_mmdb_describe(db), bt_mmdb_database_type(db), loaded(db));
+			bt_mmdb_describe(db), bt_show_str(sh, sizeof(sh), bt_mmdb_database_type(db)), loaded(db));
 	if ((db = bt_resolver_country_db(r)) != NULL)
 		fprintf(stderr, "country-db: %s: layout %s, type '%s', %s\n", bt_mmdb_path(db),
-			bt_mmdb_describe(db), bt_mmdb_database_type(db), loaded(db));
+			bt_mmdb_describe(db), bt_show_str(sh, sizeof(sh), bt_mmdb_database_type(db)), loaded(db));
 	if (bt_resolver_pfx2as_count(r))
 		fprintf(stderr, "pfx2as: %zu entries\n", bt_resolver_pfx2as_count(r));
 	if (bt_resolver_ixp_count(r))
@@ -325,6 +333,8 @@ static int execute(struct resolve_args *a, char **args, int nargs)
 	if (a->verbose)
 		describe_sources(run.r);
 	run.out.table = a->format == 1 || (a->format == -1 && isatty(STDOUT_FILENO));
+	for (int i = 0; i < NCOLS; i++)
+		run.out.w[i] = strlen(header[i]);
 	if (!run.out.table) {
 		for (int i = 0; i < NCOLS; i++)
 			printf("%s%s", i ? "," : "", header[i]);

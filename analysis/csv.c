@@ -1,8 +1,10 @@
 /* bordertrace — CSV output (see include/bordertrace/csv.h). RFC 4180: fields
- * holding a comma, a double quote, CR or LF are quoted, quotes doubled. */
+ * holding a comma, a double quote, CR or LF are quoted, quotes doubled; a
+ * field a spreadsheet would run as a formula gets a leading ' (doc/csv.md). */
 #include "bordertrace/csv.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -97,28 +99,63 @@ int bt_csv_open(bt_csv *c, const char *dir, const char *name, const char *const 
 	return 0;
 }
 
+/* A whole cell that reads as a number: [+-]digits[.digits][e[+-]digits]. */
+static bool is_number(const char *s)
+{
+	const char *p = s + (*s == '+' || *s == '-');
+	size_t d = strspn(p, "0123456789");
+	if (d == 0)
+		return false;
+	p += d;
+	if (*p == '.') {
+		d = strspn(++p, "0123456789");
+		if (d == 0)
+			return false;
+		p += d;
+	}
+	if (*p == 'e' || *p == 'E') {
+		p += 1 + (p[1] == '+' || p[1] == '-');
+		d = strspn(p, "0123456789");
+		if (d == 0)
+			return false;
+		p += d;
+	}
+	return *p == '\0';
+}
+
+int bt_csv_cell_kind(const char *s)
+{
+	int k = 0;
+	if (s == NULL || *s == '\0')
+		return 0;
+	if (strchr("=+-@\t\r", *s) != NULL && !is_number(s))
+		k |= BT_CSV_GUARD | BT_CSV_QUOTE;
+	size_t n = strcspn(s, ",\"\r\n");
+	/* leading or trailing spaces too: some readers trim unquoted cells */
+	if (s[n] != '\0' || s[0] == ' ' || s[n - 1] == ' ')
+		k |= BT_CSV_QUOTE;
+	return k;
+}
+
 void bt_csv_str(bt_csv *c, const char *s)
 {
 	sep(c);
 	if (s == NULL)
 		return;
-	/* One pass: copy while looking for the characters that need quoting. */
-	size_t n = 0;
-	for (;; n++) {
-		char ch = s[n];
-		if (ch == '\0') {
-			put(c, s, n);
-			return;
-		}
-		if (ch == ',' || ch == '"' || ch == '\r' || ch == '\n')
-			break;
+	int k = bt_csv_cell_kind(s);
+	if (k == 0) {
+		put(c, s, strlen(s));
+		return;
 	}
-	put(c, "\"", 1);
-	for (const char *p = s; *p; p++) {
-		if (*p == '"')
+	put(c, k & BT_CSV_GUARD ? "\"'" : "\"", k & BT_CSV_GUARD ? 2 : 1);
+	for (const char *p = s; *p;) {
+		size_t n = strcspn(p, "\"");
+		put(c, p, n);
+		p += n;
+		if (*p == '"') {
 			put(c, "\"\"", 2);
-		else
-			put(c, p, 1);
+			p++;
+		}
 	}
 	put(c, "\"", 1);
 }
@@ -132,13 +169,15 @@ void bt_csv_raw(bt_csv *c, const char *fields, size_t n)
 size_t bt_csv_format(char *dst, size_t cap, const char *s)
 {
 	size_t n = 0;
-	bool quote = s != NULL && s[strcspn(s, ",\"\r\n")] != '\0';
+	int k = bt_csv_cell_kind(s);
 	if (cap == 0)
 		return 0;
 	if (s == NULL)
 		s = "";
-	if (quote)
+	if (k & BT_CSV_QUOTE)
 		dst[n++] = '"';
+	if ((k & BT_CSV_GUARD) && n + 1 < cap)
+		dst[n++] = '\'';
 	for (; *s && n + 3 < cap; s++) {
 		if (*s == '"')
 			dst[n++] = '"';
@@ -148,10 +187,26 @@ size_t bt_csv_format(char *dst, size_t cap, const char *s)
 		dst[0] = '\0';
 		return 0;
 	}
-	if (quote)
+	if (k & BT_CSV_QUOTE)
 		dst[n++] = '"';
 	dst[n] = '\0';
 	return n;
+}
+
+void bt_csv_fput(FILE *f, const char *s)
+{
+	int k = bt_csv_cell_kind(s);
+	if (k == 0) {
+		fputs(s ? s : "", f);
+		return;
+	}
+	fputs(k & BT_CSV_GUARD ? "\"'" : "\"", f);
+	for (; *s; s++) {
+		if (*s == '"')
+			putc('"', f);
+		putc(*s, f);
+	}
+	putc('"', f);
 }
 
 void bt_csv_u64(bt_csv *c, uint64_t v)
@@ -218,10 +273,25 @@ void bt_csv_end(bt_csv *c)
 	c->first = true;
 }
 
-int bt_csv_commit(bt_csv *c, char *err, size_t errlen)
+/* Drains, flushes, fsyncs and closes a file opened by bt_csv_open: its data
+ * is on disk under the temporary name. 0, or the errno of the first failure. */
+static int csv_close(bt_csv *c)
 {
 	drain(c);
+	if (fflush(c->f) != 0 && !c->failed)
+		c->failed = errno;
+	if (!c->failed && fsync(fileno(c->f)) != 0)
+		c->failed = errno;
+	if (fclose(c->f) != 0 && !c->failed)
+		c->failed = errno;
+	c->f = NULL;
+	return c->failed;
+}
+
+int bt_csv_commit(bt_csv *c, char *err, size_t errlen)
+{
 	if (c->tmp == NULL) {
+		drain(c);
 		int rc = 0;
 		if (fflush(c->f) != 0 || c->failed) {
 			snprintf(err, errlen, "write failed: %s", strerror(c->failed ? c->failed : errno));
@@ -231,25 +301,71 @@ int bt_csv_commit(bt_csv *c, char *err, size_t errlen)
 		c->buf = NULL;
 		return rc;
 	}
-	int rc = 0;
-	if (fflush(c->f) != 0 && !c->failed)
-		c->failed = errno;
-	if (!c->failed && fsync(fileno(c->f)) != 0)
-		c->failed = errno;
-	if (fclose(c->f) != 0 && !c->failed)
-		c->failed = errno;
-	c->f = NULL;
-	if (c->failed) {
-		snprintf(err, errlen, "%s: write failed: %s", c->path, strerror(c->failed));
-		rc = -1;
-	} else if (rename(c->tmp, c->path) != 0) {
-		snprintf(err, errlen, "%s: %s", c->path, strerror(errno));
-		rc = -1;
-	} else {
-		free(c->tmp);
-		c->tmp = NULL;
+	return bt_csv_commit_set(c, 1, NULL, err, errlen);
+}
+
+/* The names of files [from, to) of the set, for a message. */
+static void names(char *dst, size_t cap, const bt_csv *c, size_t from, size_t to)
+{
+	size_t o = 0;
+	dst[0] = '\0';
+	for (size_t i = from; i < to && o < cap; i++) {
+		const char *slash = strrchr(c[i].path, '/');
+		o += (size_t)snprintf(dst + o, cap - o, "%s%s", i > from ? ", " : "", slash ? slash + 1 : c[i].path);
 	}
-	bt_csv_abort(c);
+}
+
+/* Renames the set's files into place, then syncs the directory. */
+static int publish(bt_csv *c, size_t n, const char *dir, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (rename(c[i].tmp, c[i].path) == 0) {
+			free(c[i].tmp);
+			c[i].tmp = NULL;
+			continue;
+		}
+		int e = errno;
+		char done[256], left[256];
+		names(done, sizeof(done), c, 0, i);
+		names(left, sizeof(left), c, i, n);
+		snprintf(err, errlen, "%s: rename failed: %s; %s now holds a MIXED export: new %s, "
+			 "previous (or none) %s: run the export again", c[i].path, strerror(e),
+			 dir, i ? done : "none", left);
+		return -1;
+	}
+	int fd = open(dir, O_RDONLY | O_DIRECTORY);
+	if (fd < 0 || fsync(fd) != 0) {
+		snprintf(err, errlen, "%s: syncing the directory failed: %s; the new files are in place "
+			 "but may not survive a crash", dir, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+int bt_csv_commit_set(bt_csv *c, size_t n, const char *dir, char *err, size_t errlen)
+{
+	char d[4096];
+	if (dir == NULL) { /* one file: its directory */
+		const char *slash = strrchr(c[0].path, '/');
+		snprintf(d, sizeof(d), "%.*s", slash ? (int)(slash - c[0].path) : 1, slash ? c[0].path : ".");
+		dir = d;
+	}
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		int e = csv_close(&c[i]);
+		if (e != 0) {
+			snprintf(err, errlen, "%s: write failed: %s; no file in %s was replaced (it holds "
+				 "the previous export, if there was one)", c[i].path, strerror(e), dir);
+			rc = -1;
+		}
+	}
+	if (rc == 0)
+		rc = publish(c, n, dir, err, errlen);
+	for (size_t i = 0; i < n; i++)
+		bt_csv_abort(&c[i]);
 	return rc;
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bordertrace/lpm.h"
+#include "bordertrace/show.h"
 #include "fields.h"
 
 struct entry {
@@ -116,8 +117,9 @@ int bt_ixp_load_buffer(bt_ixp *t, const char *fname, const char *buf, size_t len
 		char name[BT_IXP_NAME_MAX];
 		int r = bt_ixp_parse_line(s, n, maybe_header, &p, &plen, name, &why);
 		if (r < 0) {
-			snprintf(err, errlen, "%s:%u: %s: '%.*s'", fname, lines.lineno, why,
-				 (int)(n > 80 ? 80 : n), s);
+			char sh[BT_SHOW_BUF];
+			snprintf(err, errlen, "%s:%u: %s: '%s'", fname, lines.lineno, why,
+				 bt_show(sh, sizeof(sh), s, n));
 			return -1;
 		}
 		const char *ts = s;

@@ -32,6 +32,7 @@
 
 #include "bordertrace/hash.h"
 #include "bordertrace/lpm.h"
+#include "bordertrace/show.h"
 #include "fields.h"
 
 enum asn_style { ASN_NONE, ASN_MAXMIND, ASN_IPINFO };
@@ -223,7 +224,9 @@ static void keyset_format(const struct keyset *ks, char *buf, size_t buflen)
 	size_t o = 0;
 	buf[0] = '\0';
 	for (unsigned i = 0; i < ks->n && o + 1 < buflen; i++) {
-		int w = snprintf(buf + o, buflen - o, "%s%s", i ? ", " : "", ks->keys[i]);
+		char sh[BT_SHOW_BUF];
+		int w = snprintf(buf + o, buflen - o, "%s%s", i ? ", " : "",
+				 bt_show_str(sh, sizeof(sh), ks->keys[i]));
 		if (w < 0)
 			break;
 		o += (size_t)w;
@@ -369,7 +372,8 @@ int bt_mmdb_open_flags(const char *path, bt_mmdb_layout force, unsigned flags,
 		snprintf(err, errlen, "%s: corrupt MaxMind DB: %s", path, MMDB_strerror(status));
 		goto fail;
 	}
-	const char *dbtype = m->db.metadata.database_type ? m->db.metadata.database_type : "";
+	char dbtype[BT_SHOW_BUF];
+	bt_show_str(dbtype, sizeof(dbtype), m->db.metadata.database_type);
 	char keys[512];
 	keyset_format(&ks, keys, sizeof(keys));
 	if (force != BT_MMDB_AUTO) {

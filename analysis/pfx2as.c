@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include "bordertrace/lpm.h"
+#include "bordertrace/show.h"
 #include "fields.h"
 
 #define NO_ORG UINT32_MAX
@@ -321,8 +322,9 @@ int bt_pfx2as_load_buffer(bt_pfx2as *t, const char *name, const char *buf,
 		const char *why = "";
 		int r = bt_pfx2as_parse_line(s, n, maybe_header, l, &why);
 		if (r < 0) {
-			snprintf(err, errlen, "%s:%u: %s: '%.*s'", name, lines.lineno, why,
-				 (int)(n > 80 ? 80 : n), s);
+			char sh[BT_SHOW_BUF];
+			snprintf(err, errlen, "%s:%u: %s: '%s'", name, lines.lineno, why,
+				 bt_show(sh, sizeof(sh), s, n));
 			free(l);
 			return -1;
 		}

@@ -638,19 +638,10 @@ int bt_pipeline_finish(bt_pipeline *p, char *err, size_t errlen)
 		bt_csv_u64(w, v->upstreams);
 		bt_csv_end(w);
 	}
-	/* All five appear together or not at all (as far as renames allow). */
-	for (int i = 0; i < F_COUNT; i++) {
-		if (p->csv[i].failed) {
-			snprintf(err, errlen, "%s: write failed: %s", p->csv[i].path, strerror(p->csv[i].failed));
-			return -1;
-		}
-	}
-	for (int i = 0; i < F_COUNT; i++) {
-		if (bt_csv_commit(&p->csv[i], err, errlen) != 0)
-			return -1;
+	/* All five appear together or not at all (doc/csv.md). */
+	for (int i = 0; i < F_COUNT; i++)
 		p->open[i] = false;
-	}
-	return 0;
+	return bt_csv_commit_set(p->csv, F_COUNT, p->o.outdir, err, errlen);
 }
 
 const bt_diff *bt_pipeline_diff(const bt_pipeline *p) { return p->diff; }

@@ -11,6 +11,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "bordertrace/id.h"
+#include "bordertrace/show.h"
+
 bt_trace *bt_trace_alloc(size_t nhops)
 {
 	bt_trace *t = calloc(1, sizeof(*t));
@@ -261,43 +264,8 @@ static int check_fail(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
-/* Strict UTF-8 (no overlong forms, no surrogates, <= U+10FFFF): the JSON
- * library refuses anything else, so the check must too. */
-static bool utf8_valid(const unsigned char *s, size_t n)
-{
-	size_t i = 0;
-	while (i < n) {
-		unsigned c = s[i];
-		size_t len;
-		uint32_t cp, min;
-		if (c < 0x80) {
-			i++;
-			continue;
-		} else if ((c & 0xE0) == 0xC0) {
-			len = 2, cp = c & 0x1F, min = 0x80;
-		} else if ((c & 0xF0) == 0xE0) {
-			len = 3, cp = c & 0x0F, min = 0x800;
-		} else if ((c & 0xF8) == 0xF0) {
-			len = 4, cp = c & 0x07, min = 0x10000;
-		} else {
-			return false;
-		}
-		if (n - i < len)
-			return false;
-		for (size_t k = 1; k < len; k++) {
-			if ((s[i + k] & 0xC0) != 0x80)
-				return false;
-			cp = (cp << 6) | (s[i + k] & 0x3F);
-		}
-		if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-			return false;
-		i += len;
-	}
-	return true;
-}
-
-/* Deliberately looser than the one id rule (bordertrace/id.h), which checks
- * ids where a user gives them: records from files may carry UTF-8 ids. */
+/* The one id rule (bordertrace/id.h), as where a user gives an id, but an
+ * empty id is allowed: `trace` without --vp writes "vp":"". */
 static int check_id(const char *id, const char *name, char *err, size_t errlen)
 {
 	size_t n = strnlen(id, BT_ID_MAX);
@@ -305,9 +273,12 @@ static int check_id(const char *id, const char *name, char *err, size_t errlen)
 		return check_fail(err, errlen,
 				  "field '%s': not NUL-terminated within %d bytes",
 				  name, BT_ID_MAX);
-	if (!utf8_valid((const unsigned char *)id, n))
-		return check_fail(err, errlen, "field '%s': not valid UTF-8",
-				  name);
+	const char *why = n ? bt_id_problem(id) : NULL;
+	if (why != NULL) {
+		char sh[BT_SHOW_BUF];
+		return check_fail(err, errlen, "field '%s': '%s' %s (an id is " BT_ID_RULE ")",
+				  name, bt_show(sh, sizeof(sh), id, n), why);
+	}
 	return 0;
 }
 

@@ -7,6 +7,7 @@
  * not know are ignored, so that a newer writer's additions do not break it;
  * a version ("v") it does not know is refused. */
 #include "bordertrace/trace.h"
+#include "bordertrace/show.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -451,17 +452,6 @@ static const char *type_name(const json_t *v)
 }
 
 /* A short, printable copy of an input string for an error message. */
-static const char *show(const char *s, char *buf, size_t buflen)
-{
-	size_t i = 0;
-	for (; s[i] != '\0' && i + 4 < buflen; i++)
-		buf[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-	if (s[i] != '\0')
-		buf[i++] = '.', buf[i++] = '.', buf[i++] = '.';
-	buf[i] = '\0';
-	return buf;
-}
-
 /* Getters: 1 when the field is present and valid, 0 when it is absent and
  * optional, -1 (message written) otherwise. */
 
@@ -518,7 +508,7 @@ static int get_id(struct pctx *c, json_t *o, const char *key, char *out)
 static int get_addr(struct pctx *c, json_t *o, const char *pre, const char *key,
 		    bool allow_null, bt_addr *out)
 {
-	char sh[48];
+	char sh[BT_SHOW_BUF];
 	json_t *v = json_object_get(o, key);
 	if (v == NULL)
 		return fail(c, pre, key, "required field missing");
@@ -531,20 +521,20 @@ static int get_addr(struct pctx *c, json_t *o, const char *pre, const char *key,
 			    allow_null ? " or null" : "", type_name(v));
 	if (bt_addr_parse(json_string_value(v), out) != 0)
 		return fail(c, pre, key, "not an IP address: \"%s\"",
-			    show(json_string_value(v), sh, sizeof(sh)));
+			    bt_show_str(sh, sizeof(sh), json_string_value(v)));
 	return 1;
 }
 
 static int get_time(struct pctx *c, json_t *o, const char *key, int64_t *out)
 {
 	const char *s;
-	char sh[48];
+	char sh[BT_SHOW_BUF];
 	if (get_str(c, o, "", key, &s) < 0)
 		return -1;
 	if (bt_time_parse(s, out) != 0)
 		return fail(c, "", key,
 			    "expected UTC time like \"2017-10-01T09:07:51.000000Z\", got \"%s\"",
-			    show(s, sh, sizeof(sh)));
+			    bt_show_str(sh, sizeof(sh), s));
 	return 1;
 }
 
@@ -672,12 +662,12 @@ static int parse_hop(struct pctx *c, json_t *o, size_t i, const bt_trace *t,
 static int parse_format(struct pctx *c, json_t *o)
 {
 	const char *s;
-	char sh[48];
+	char sh[BT_SHOW_BUF];
 	if (get_str(c, o, "", "format", &s) < 0)
 		return -1;
 	if (strcmp(s, BT_TRACE_FORMAT_NAME) != 0)
 		return fail(c, "", "format", "expected \"%s\", got \"%s\"",
-			    BT_TRACE_FORMAT_NAME, show(s, sh, sizeof(sh)));
+			    BT_TRACE_FORMAT_NAME, bt_show_str(sh, sizeof(sh), s));
 	json_t *jv = json_object_get(o, "v");
 	if (jv == NULL)
 		return fail(c, "", "v", "required field missing");
@@ -696,7 +686,7 @@ static int parse_format(struct pctx *c, json_t *o)
 static int parse_probe_fields(struct pctx *c, json_t *o, bt_trace *t)
 {
 	const char *s;
-	char sh[48];
+	char sh[BT_SHOW_BUF];
 	json_int_t v;
 	if (get_id(c, o, "vp", t->vp) < 0 ||
 	    get_id(c, o, "campaign", t->campaign) < 0 ||
@@ -707,7 +697,7 @@ static int parse_probe_fields(struct pctx *c, json_t *o, bt_trace *t)
 	if (bt_method_parse(s, &t->method) != 0)
 		return fail(c, "", "method",
 			    "unknown method \"%s\" (expected icmp-paris, udp-paris or tcp-syn)",
-			    show(s, sh, sizeof(sh)));
+			    bt_show_str(sh, sizeof(sh), s));
 	if (get_addr(c, o, "", "src", true, &t->src) < 0 ||
 	    get_addr(c, o, "", "dst", false, &t->dst) < 0)
 		return -1;
@@ -730,7 +720,7 @@ static int parse_probe_fields(struct pctx *c, json_t *o, bt_trace *t)
 static int parse_outcome(struct pctx *c, json_t *o, bt_trace *t)
 {
 	const char *s;
-	char sh[48];
+	char sh[BT_SHOW_BUF];
 	json_int_t v;
 	if (get_time(c, o, "start", &t->start_us) < 0 ||
 	    get_time(c, o, "end", &t->end_us) < 0)
@@ -742,7 +732,7 @@ static int parse_outcome(struct pctx *c, json_t *o, bt_trace *t)
 		return fail(c, "", "stop",
 			    "unknown stop reason \"%s\" (expected completed, unreachable, "
 			    "gaplimit, maxttl or error)",
-			    show(s, sh, sizeof(sh)));
+			    bt_show_str(sh, sizeof(sh), s));
 	if (get_int(c, o, "", "stop_ttl", true, 0, TTL_MAX, &v) < 0)
 		return -1;
 	t->stop_ttl = (uint8_t)v;
@@ -847,7 +837,8 @@ bt_trace *bt_trace_from_json_general(const char *line, size_t len, char *err,
 	json_t *root = json_loadb(line, len,
 				  JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
 	if (root == NULL) {
-		msg(&c, "not JSON: %s (column %d)", je.text, je.column);
+		char jt[2 * JSON_ERROR_TEXT_LENGTH];
+		msg(&c, "not JSON: %s (column %d)", bt_show_str(jt, sizeof(jt), je.text), je.column);
 		return NULL;
 	}
 	bt_trace *t = NULL;

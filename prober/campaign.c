@@ -16,6 +16,7 @@
 #include "bordertrace/id.h"
 #include "bordertrace/probe.h"
 #include "bordertrace/textfile.h"
+#include "bordertrace/show.h"
 
 void bt_campaign_init(bt_campaign *c)
 {
@@ -132,6 +133,7 @@ static int get_str(const ctx *c, const config_setting_t *grp, const char *key, c
 
 static int get_id(const ctx *c, const config_setting_t *grp, const char *key, bool required, char *dst)
 {
+	char sh[BT_SHOW_BUF];
 	const char *v;
 	int rc = get_str(c, grp, key, key, required, &v);
 	if (rc <= 0)
@@ -139,8 +141,8 @@ static int get_id(const ctx *c, const config_setting_t *grp, const char *key, bo
 	/* the one id rule (bordertrace/id.h): ids go into records, paths, CSV */
 	const char *why = bt_id_problem(v);
 	if (why != NULL)
-		return fail(c, config_setting_get_member(grp, key), key, "'%.*s' %s; an id is %s",
-			    BT_ID_MAX, v, why, BT_ID_RULE);
+		return fail(c, config_setting_get_member(grp, key), key, "'%s' %s; an id is %s",
+			    bt_show_str(sh, sizeof(sh), v), why, BT_ID_RULE);
 	snprintf(dst, BT_ID_MAX, "%s", v);
 	return 1;
 }
@@ -218,6 +220,7 @@ static int parse_what(bt_campaign *cp, const ctx *c, const config_setting_t *roo
 {
 	long long v;
 	const char *s;
+	char sh[BT_SHOW_BUF];
 	int rc;
 
 	if (get_id(c, root, "name", true, cp->name) < 0 || get_id(c, root, "vp", false, cp->vp) < 0)
@@ -244,7 +247,7 @@ static int parse_what(bt_campaign *cp, const ctx *c, const config_setting_t *roo
 		return -1;
 	if (rc && bt_method_parse(s, &cp->eng.method) != 0)
 		return fail(c, config_setting_get_member(root, "method"), "method",
-			    "'%s' is not one of icmp-paris, udp-paris, tcp-syn", s);
+			    "'%s' is not one of icmp-paris, udp-paris, tcp-syn", bt_show_str(sh, sizeof(sh), s));
 	return 0;
 }
 
@@ -299,6 +302,7 @@ static int parse_how(bt_campaign *cp, const ctx *c, const config_setting_t *root
 static int parse_source(bt_campaign *cp, const ctx *c, const config_setting_t *root)
 {
 	config_setting_t *s = config_setting_get_member(root, "source");
+	char sh[BT_SHOW_BUF];
 	if (s == NULL)
 		return 0;
 	int type = config_setting_type(s);
@@ -311,11 +315,12 @@ static int parse_source(bt_campaign *cp, const ctx *c, const config_setting_t *r
 		const char *v = config_setting_type(x) == CONFIG_TYPE_STRING ? config_setting_get_string(x) : NULL;
 		bt_addr a;
 		if (v == NULL || bt_addr_parse(v, &a) != 0)
-			return fail(c, s, "source", "'%s' is not an IPv4 or IPv6 address", v ? v : "(not a string)");
+			return fail(c, s, "source", "'%s' is not an IPv4 or IPv6 address",
+				    v ? bt_show_str(sh, sizeof(sh), v) : "(not a string)");
 		bt_addr *slot = a.family == AF_INET6 ? &cp->eng.src6 : &cp->eng.src;
 		if (bt_addr_is_set(slot))
 			return fail(c, s, "source", "two %s addresses ('%s' is the second): one per family",
-				    a.family == AF_INET6 ? "IPv6" : "IPv4", v);
+				    a.family == AF_INET6 ? "IPv6" : "IPv4", bt_show_str(sh, sizeof(sh), v));
 		*slot = a;
 	}
 	return 0;
@@ -324,6 +329,7 @@ static int parse_source(bt_campaign *cp, const ctx *c, const config_setting_t *r
 /* Where from and where to: source addresses, interface, output directory. */
 static int parse_where(bt_campaign *cp, const ctx *c, const config_setting_t *root)
 {
+	char sh[BT_SHOW_BUF];
 	const char *s;
 	int rc;
 
@@ -334,7 +340,7 @@ static int parse_where(bt_campaign *cp, const ctx *c, const config_setting_t *ro
 	if (rc) {
 		if (*s == '\0' || strlen(s) >= 16 || strchr(s, '/'))
 			return fail(c, config_setting_get_member(root, "interface"), "interface",
-				    "'%s' is not an interface name", s);
+				    "'%s' is not an interface name", bt_show_str(sh, sizeof(sh), s));
 		cp->device = strdup(s);
 	}
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "bordertrace/id.h"
+#include "bordertrace/show.h"
 
 void bt_cli_usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -48,12 +49,9 @@ const char *bt_cli_id(const char *cmd, const char *opt, const char *s)
 	if (why == NULL)
 		return s;
 	/* the value is shown with its control characters escaped */
-	char shown[4 * 64 + 8];
-	size_t n = 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p && n + 8 < sizeof(shown); p++)
-		n += (size_t)snprintf(shown + n, sizeof(shown) - n, *p < ' ' || *p > '~' ? "\\x%02x" : "%c", *p);
-	shown[n] = '\0';
-	bt_cli_usage_error(cmd, "%s: '%s' %s (an id is " BT_ID_RULE ")", opt, shown, why);
+	char shown[BT_SHOW_BUF];
+	bt_cli_usage_error(cmd, "%s: '%s' %s (an id is " BT_ID_RULE ")", opt,
+			   bt_show_str(shown, sizeof(shown), s), why);
 }
 
 const char *bt_cli_user(const char *cmd, const char *s)

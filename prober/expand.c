@@ -11,6 +11,7 @@
 
 #include "bordertrace/addrclass.h"
 #include "bordertrace/hash.h"
+#include "bordertrace/show.h"
 
 /* The documented name of the /24 rule's hash (doc/campaign.md, tests):
  * the project's 32-bit mixer, so its values never change. */
@@ -151,7 +152,8 @@ __attribute__((format(printf, 4, 5))) static int line_error(const struct parse_c
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	snprintf(c->err, c->errlen, "%s:%zu: '%s': %s", c->name, lineno, tok, why);
+	char sh[BT_SHOW_BUF];
+	snprintf(c->err, c->errlen, "%s:%zu: '%s': %s", c->name, lineno, bt_show_str(sh, sizeof(sh), tok), why);
 	return -1;
 }
 

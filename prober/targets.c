@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bordertrace/textfile.h"
+#include "bordertrace/show.h"
 
 void bt_targets_init(bt_targets *t)
 {
@@ -90,7 +91,9 @@ static int parse_line(const char *tok, size_t lineno, void *arg)
 		return -1;
 	}
 	if (bt_targets_add_string(c->t, tok, why, sizeof(why)) != 0) {
-		snprintf(c->err, c->errlen, "%s:%zu: '%s': %s", c->name, lineno, tok, why);
+		char sh[BT_SHOW_BUF];
+		snprintf(c->err, c->errlen, "%s:%zu: '%s': %s", c->name, lineno,
+			 bt_show_str(sh, sizeof(sh), tok), why);
 		return -1;
 	}
 	return 0;

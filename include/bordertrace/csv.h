@@ -2,8 +2,9 @@
  * and files that appear under their final name only when complete.
  *
  * Each file is written to a temporary name in the same directory, then
- * flushed, fsynced and renamed by bt_csv_commit; bt_csv_abort removes it.
- * A reader therefore never sees a half-written export. */
+ * flushed, fsynced and renamed by bt_csv_commit (bt_csv_commit_set: several
+ * files, renamed only once all are on disk); bt_csv_abort removes it. A
+ * reader therefore never sees a half-written file. */
 #ifndef BORDERTRACE_CSV_H
 #define BORDERTRACE_CSV_H
 
@@ -41,8 +42,25 @@ void bt_csv_raw(bt_csv *c, const char *fields, size_t n);
 /* Formats one field (quoted when needed) into dst, NUL-terminated; returns its
  * length, or 0 with dst = "" when it does not fit. */
 size_t bt_csv_format(char *dst, size_t cap, const char *s);
-/* Flush, fsync, rename to the final name. 0, or -1 with a message. */
+/* How a cell must be written (OWASP, CSV injection): BT_CSV_QUOTE in double
+ * quotes (a comma, quote, CR or LF in it, or a space
+ * at either end); BT_CSV_GUARD also behind a ' (it
+ * starts with =, +, -, @, tab or CR and is not a plain number such as -1 or
+ * +1.5e3, so a spreadsheet would run it as a formula). */
+enum { BT_CSV_QUOTE = 1, BT_CSV_GUARD = 2 };
+int bt_csv_cell_kind(const char *s);
+/* Writes one cell to f by the same rule (for writers with their own rows). */
+void bt_csv_fput(FILE *f, const char *s);
+/* Flush, fsync, rename to the final name, sync the directory. 0, or -1 with
+ * a message. Releases the file either way (bt_csv_abort stays safe). */
 int bt_csv_commit(bt_csv *c, char *err, size_t errlen);
+/* All-or-nothing for n files of one directory dir (an export): every file
+ * is written out and fsynced under its temporary name first; only when all
+ * are, they are renamed into place and dir is synced. On a write failure
+ * nothing is renamed (the message says dir holds what it held); only a
+ * failing rename can leave some files new and others not, and the message
+ * then names which. Releases every file either way. */
+int bt_csv_commit_set(bt_csv *c, size_t n, const char *dir, char *err, size_t errlen);
 /* Removes the temporary file (if any) and frees; safe after commit too. */
 void bt_csv_abort(bt_csv *c);
 

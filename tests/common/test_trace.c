@@ -348,16 +348,27 @@ static void test_check(void **state)
 	memset(t->vp, 'a', BT_ID_MAX);
 	check_refused(t, "field 'vp': not NUL-terminated");
 
+	/* the one id rule (bordertrace/id.h): the readers apply it too */
 	t = valid_trace();
-	strcpy(t->campaign, "caf\xc3"); /* cut UTF-8 sequence */
-	check_refused(t, "field 'campaign': not valid UTF-8");
+	strcpy(t->campaign, "caf\xc3\xa9");
+	check_refused(t, "field 'campaign': 'caf\xc3\xa9' contains a space, a control or a non-ASCII");
 
 	t = valid_trace();
-	strcpy(t->round, "\xed\xa0\x80"); /* a surrogate */
-	check_refused(t, "field 'round': not valid UTF-8");
+	strcpy(t->round, "\xed\xa0\x80"); /* a surrogate: shown escaped */
+	check_refused(t, "field 'round': '\\xed\\xa0\\x80' contains");
 
 	t = valid_trace();
-	strcpy(t->round, "r\xc3\xa9sum\xc3\xa9-\xe2\x82\xac-\xf0\x9f\x98\x80");
+	strcpy(t->vp, "a/b");
+	check_refused(t, "field 'vp': 'a/b' contains '/'");
+
+	t = valid_trace();
+	strcpy(t->vp, "=1+1");
+	check_refused(t, "field 'vp': '=1+1' starts with a formula character");
+
+	t = valid_trace();
+	strcpy(t->round, "2026-11-27T06:08:00Z");
+	t->vp[0] = '\0'; /* empty ids: `trace` without --vp */
+	t->campaign[0] = '\0';
 	assert_int_equal(bt_trace_check(t, err, sizeof(err)), 0);
 	bt_trace_free(t);
 

@@ -112,7 +112,7 @@ static bt_trace *sample_v6_tcp(void)
 	bt_trace *t = bt_trace_alloc(1);
 	assert_non_null(t);
 	t->version = BT_TRACE_FORMAT_VERSION;
-	strcpy(t->vp, "vp-\xc3\xa9t\xc3\xa9 \"quoted\" \\ back");
+	strcpy(t->vp, "vp_~!#$%&'()*,:;<>?[]^`{|}"); /* every odd character the id rule allows */
 	t->method = BT_METHOD_TCP_SYN;
 	set_addr(&t->src, "2001:db8::2");
 	set_addr(&t->dst, "2001:db8:3::2");
@@ -588,6 +588,13 @@ static const struct {
 	 "field 'filled_below_ttl': expected first_ttl + 1 .. first_ttl + hop count (2..5), got 6"},
 	{"\"size\":84}]}", "\"size\":84}],\"filled_below_ttl\":3,\"filled_below_ttl\":3}",
 	 "not JSON: duplicate object key"},
+	/* the one id rule (bordertrace/id.h), readers included (issue 13) */
+	{"\"vp\":\"vp-01\"", "\"vp\":\"a/b\"", "field 'vp': 'a/b' contains '/'"},
+	{"\"vp\":\"vp-01\"", "\"vp\":\"=1+1\"", "field 'vp': '=1+1' starts with a formula character"},
+	{"\"campaign\":\"nk-border\"", "\"campaign\":\"-2+3\"", "field 'campaign': '-2+3' starts with a formula"},
+	{"\"round\":\"r0001\"", "\"round\":\"@SUM(1)\"", "field 'round': '@SUM(1)' starts with a formula"},
+	{"\"vp\":\"vp-01\"", "\"vp\":\"x\\u001b[2J\"", "field 'vp': 'x\\x1b[2J' contains a space, a control"},
+	{"\"vp\":\"vp-01\"", "\"vp\":\"vp-\\u00e9\"", "field 'vp': 'vp-\u00e9' contains a space, a control or a non-ASCII"},
 	/* JSON itself */
 	{"\"flow\":0", "\"flow\":0,\"flow\":1", "not JSON: duplicate object key"},
 	{"]}", "]", "not JSON"},
