@@ -104,5 +104,10 @@ fi
 expect_rc 0 "$BT" diff "$TMP/bom.jsonl"
 has "$TMP/err" "1 traces"
 
+# a trace that ends before it started: file, line and field
+line r1 2017-10-01T08:00:00.000000Z | sed 's/"end":"2017-10-01T08:00:00/"end":"2017-10-01T07:59:59/' >"$TMP/backwards.jsonl"
+expect_rc 1 "$BT" diff "$TMP/backwards.jsonl"
+has "$TMP/err" "backwards.jsonl:1: field 'end': 2017-10-01T07:59:59.000000Z is before start 2017-10-01T08:00:00.000000Z"
+
 [ "$fails" -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
 echo "all round-file input checks passed"
