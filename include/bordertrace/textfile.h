@@ -55,12 +55,21 @@ void bt_linereader_close(bt_linereader *r);
  * at the start of the buffer is skipped. */
 typedef struct bt_lines {
 	const char *p, *end;
-	uint32_t lineno; /* 1-based number of the line last returned */
+	uint32_t lineno; /* 1-based number of the (first) line last returned */
+	uint32_t pending; /* line ends inside the CSV record last returned */
 } bt_lines;
 
 void bt_lines_init(bt_lines *l, const char *buf, size_t len);
 /* Returns 1 and the line in *line / *len, or 0 at the end. */
 int bt_lines_next(bt_lines *l, const char **line, size_t *len);
+
+/* The same for CSV tables (RFC 4180): a field that opens with '"' may hold
+ * line ends up to its closing quote, within BT_CSV_RECORD_MAX bytes of the
+ * record's start; the record comes without its final line end, lineno is
+ * its first line. A quote still open past that bound is left to the
+ * parser, which names the line ("unterminated quote"). */
+#define BT_CSV_RECORD_MAX 4096u
+int bt_lines_next_csv(bt_lines *l, const char **line, size_t *len);
 
 /* Trims ASCII blanks (space, tab) at both ends of [*s, *s + *n). */
 void bt_trim(const char **s, size_t *n);
