@@ -10,7 +10,6 @@
 #include "bordertrace/textfile.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
