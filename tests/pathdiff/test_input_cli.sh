@@ -12,32 +12,12 @@ TMP=$(mktemp -d /tmp/bt-input-cli.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 fails=0
 
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-# expect_rc WANT CMD... : runs CMD (memory capped at 1 GiB, 60 s at most),
-# stdout to $TMP/out, stderr to $TMP/err
-expect_rc() {
-	want=$1; shift
-	(ulimit -v 1048576; timeout 60 "$@") >"$TMP/out" 2>"$TMP/err"
-	rc=$?
-	if [ "$rc" -ne "$want" ]; then
-		fail "exit $rc (want $want): $*: $(head -c 300 "$TMP/err")"
-	else
-		echo "ok: exit $rc: ${*#"$BT" }: $(head -1 "$TMP/err")"
-	fi
-}
-has() { grep -qF -- "$2" "$1" || fail "$1 lacks: $2 (got: $(head -c 300 "$1"))"; }
+# fail, expect_rc, has, empty_dir; line ROUND START [HOP2]: a round record
+. "$(dirname "$0")/cli_lib.sh"
 lacks() { ! grep -qF -- "$2" "$1" || fail "$1 has: $2"; }
+# capped CMD...: CMD with memory capped at 1 GiB, for 60 s at most
+capped() { (ulimit -v 1048576; exec timeout 60 "$@"); }
 
-line() { # ROUND START [HOP2]
-	printf '{"format":"bordertrace-trace","v":1,"vp":"vp-01","campaign":"kp","round":"%s",' "$1"
-	printf '"method":"icmp-paris","src":"198.18.0.2","dst":"198.18.3.2","flow":0,"sport":0,'
-	printf '"dport":0,"icmp_sum":4096,"start":"%s","end":"%s","stop":"completed",' "$2" "$2"
-	printf '"stop_ttl":2,"first_ttl":1,"max_ttl":32,"probes_sent":2,"hops":['
-	printf '{"ttl":1,"attempt":1,"addr":"198.18.1.1","rtt_ms":0.1,"reply_ttl":64,"icmp_type":11,'
-	printf '"icmp_code":0,"quoted_ttl":1,"size":56},'
-	printf '{"ttl":2,"attempt":1,"addr":"%s","rtt_ms":0.2,"reply_ttl":63,"icmp_type":0,' "${3:-198.18.3.2}"
-	printf '"icmp_code":0,"size":84}]}\n'
-}
 mkdir -p "$TMP/rounds/vp-01"
 line r1 2017-10-01T08:00:00.000000Z >"$TMP/rounds/vp-01/r1.jsonl"
 line r2 2017-10-01T09:00:00.000000Z >"$TMP/rounds/vp-01/r2.jsonl"
@@ -74,15 +54,15 @@ expect_rc 1 "$BT" diff - <"$TMP/self.jsonl"
 has "$TMP/err" "<stdin>:2: trace vp-01/r1/198.18.3.2/icmp-paris/0 was read before, with other contents, at <stdin> ("
 
 # --- endless input: the line cap, memory bounded (ulimit above)
-expect_rc 1 "$BT" diff /dev/zero
+expect_rc 1 capped "$BT" diff /dev/zero
 has "$TMP/err" "/dev/zero:1: line longer than 4194304 bytes (the cap on a line)"
-expect_rc 1 "$BT" diff - </dev/zero
+expect_rc 1 capped "$BT" diff - </dev/zero
 has "$TMP/err" "<stdin>:1: line longer than 4194304 bytes"
-expect_rc 1 "$BT" resolve - </dev/zero
+expect_rc 1 capped "$BT" resolve - </dev/zero
 has "$TMP/err" "stdin:1: line longer than 4194304 bytes"
 # a line just under the cap is only bad JSON
 { printf '{"x":"'; head -c 4000000 /dev/zero | tr '\0' a; printf '"}\n'; } >"$TMP/long.jsonl"
-expect_rc 1 "$BT" diff "$TMP/long.jsonl"
+expect_rc 1 capped "$BT" diff "$TMP/long.jsonl"
 has "$TMP/err" "long.jsonl:1: field 'format': required field missing"
 
 # --- compressed round files: gzip read as the tables are; a stream named
