@@ -294,9 +294,13 @@ static int report(diff_args *a, bt_pipeline *p)
 				 a->format < 0 ? isatty(STDOUT_FILENO) : a->format == 1)) {
 		return BT_EXIT_DATA;
 	}
-	fprintf(stderr, "bordertrace %s: %llu traces, %llu hops, %zu round(s), %zu event(s)\n", a->cmd,
+	char dups[96] = "";
+	if (bt_pipeline_duplicates(p))
+		snprintf(dups, sizeof(dups), ", %llu duplicate trace(s) read again and counted once",
+			 (unsigned long long)bt_pipeline_duplicates(p));
+	fprintf(stderr, "bordertrace %s: %llu traces, %llu hops, %zu round(s), %zu event(s)%s\n", a->cmd,
 		(unsigned long long)bt_pipeline_traces(p), (unsigned long long)bt_pipeline_hops(p),
-		bt_diff_nrounds(d), nev);
+		bt_diff_nrounds(d), nev, dups);
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 #include "bordertrace/csv.h"
 #include "bordertrace/resolver.h"
 #include "bordertrace/show.h"
+#include "bordertrace/textfile.h"
 #include "commands.h"
 
 #define NCOLS 10
@@ -296,28 +297,39 @@ static int parse_args(int argc, char **argv, struct resolve_args *a)
 	return bt_cmd_sources_check("resolve", &a->src) ? BT_EXIT_USAGE : -1;
 }
 
-/* Addresses from standard input, one per line, '#' comments. */
+/* Addresses from standard input, one per line, '#' comments; lines are
+ * capped (textfile.h), and a line over the cap ends the reading. */
 static void resolve_stdin(struct run *run)
 {
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	unsigned long lineno = 0;
-	while ((n = getline(&line, &cap, stdin)) != -1) {
-		lineno++;
-		char *s = line, *e = line + n;
-		while (s < e && (*s == ' ' || *s == '\t'))
-			s++;
-		while (e > s && (e[-1] == '\n' || e[-1] == '\r' || e[-1] == ' ' || e[-1] == '\t'))
-			e--;
-		*e = '\0';
-		if (*s == '\0' || *s == '#')
-			continue;
-		char where[48];
-		snprintf(where, sizeof(where), "stdin line %lu", lineno);
-		resolve_one(run, s, where);
+	char err[512];
+	const char *s;
+	size_t n;
+	int rc;
+	bt_linereader *lr = bt_linereader_fdopen(stdin, "stdin");
+	if (lr == NULL) {
+		fprintf(stderr, "bordertrace resolve: out of memory\n");
+		exit(BT_EXIT_DATA);
 	}
-	free(line);
+	while ((rc = bt_linereader_next(lr, &s, &n, err, sizeof(err))) == 1) {
+		bt_trim(&s, &n);
+		if (n == 0 || *s == '#')
+			continue;
+		/* no address is this long: a bounded copy still reads as bad */
+		char text[132], where[48];
+		size_t k = n < 128 ? n : 128;
+		memcpy(text, s, k);
+		for (size_t i = 0; i < k; i++)
+			if (text[i] == '\0')
+				text[i] = '?';
+		strcpy(text + k, n > k ? "..." : "");
+		snprintf(where, sizeof(where), "stdin line %lu", bt_linereader_lineno(lr));
+		resolve_one(run, text, where);
+	}
+	if (rc < 0) {
+		fprintf(stderr, "bordertrace resolve: %s\n", err);
+		run->status = BT_EXIT_DATA;
+	}
+	bt_linereader_close(lr);
 }
 
 /* Resolves every address given; the exit status. */

@@ -36,29 +36,22 @@ int bt_asn_parse(const char *s, size_t n, uint32_t *asn)
 int bt_unquote(const char *s, size_t n, char *buf, size_t buflen)
 {
 	if (n == 0 || s[0] != '"')
-		return bt_field_copy(buf, buflen, s, n);
+		return bt_field_copy(buf, buflen, s, n) == 0 ? 0 : BT_UNQUOTE_LONG;
 	size_t o = 0, i = 1;
 	for (;;) {
 		if (i >= n)
-			return -1; /* no closing quote */
-		if (s[i] == '"') {
-			if (i + 1 < n && s[i + 1] == '"') {
-				i += 2;
-				if (o + 1 >= buflen)
-					return -1;
-				buf[o++] = '"';
-				continue;
-			}
+			return BT_UNQUOTE_OPEN;
+		if (s[i] == '"' && i + 1 < n && s[i + 1] == '"')
 			i++;
+		else if (s[i] == '"')
 			break;
-		}
 		if (o + 1 >= buflen)
-			return -1;
+			return BT_UNQUOTE_LONG;
 		buf[o++] = s[i++];
 	}
-	for (; i < n; i++)
+	for (i++; i < n; i++)
 		if (s[i] != ' ' && s[i] != '\t')
-			return -1;
+			return BT_UNQUOTE_AFTER;
 	buf[o] = '\0';
 	return 0;
 }

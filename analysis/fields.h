@@ -19,8 +19,12 @@ int bt_field_copy(char *buf, size_t buflen, const char *s, size_t n);
 int bt_asn_parse(const char *s, size_t n, uint32_t *asn);
 
 /* Copies a possibly double-quoted CSV value ("" inside quotes is one quote)
- * to buf; an unquoted value is copied as is. Returns -1 on an unterminated
- * quote, text after the closing quote, or when it does not fit. */
+ * to buf; an unquoted value is copied as is. Returns 0 or one of these. */
+enum {
+	BT_UNQUOTE_OPEN = -1,  /* no closing quote */
+	BT_UNQUOTE_AFTER = -2, /* text after the closing quote */
+	BT_UNQUOTE_LONG = -3,  /* does not fit in buf */
+};
 int bt_unquote(const char *s, size_t n, char *buf, size_t buflen);
 
 /* Append-only string pool: strings are referred to by offset, so the pool

@@ -51,8 +51,13 @@ int bt_ixp_parse_line(const char *line, size_t len, bool maybe_header, bt_addr *
 		*why = "missing IXP name";
 		return -1;
 	}
-	if (bt_unquote(s, n, name, BT_IXP_NAME_MAX) != 0) {
-		*why = "bad or too long IXP name";
+	static const char *const bad_name[] = {
+		"", "IXP name: unterminated quote (a quoted field may span lines, within 4096 bytes)",
+		"IXP name: text after the closing quote", "IXP name: longer than 255 bytes",
+	};
+	int u = bt_unquote(s, n, name, BT_IXP_NAME_MAX);
+	if (u != 0) {
+		*why = bad_name[-u];
 		return -1;
 	}
 	if (name[0] == '\0') {
@@ -110,7 +115,7 @@ int bt_ixp_load_buffer(bt_ixp *t, const char *fname, const char *buf, size_t len
 	size_t n;
 	bool maybe_header = true;
 	bt_lines_init(&lines, buf, len);
-	while (bt_lines_next(&lines, &s, &n)) {
+	while (bt_lines_next_csv(&lines, &s, &n)) {
 		const char *why = "";
 		bt_addr p;
 		unsigned plen;

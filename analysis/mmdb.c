@@ -546,6 +546,10 @@ static int get(struct ctx *c, MMDB_entry_s *e, MMDB_entry_data_s *d, const char 
 	return d->has_data ? 1 : 0;
 }
 
+/* A NUL inside a string would cut it short unseen (names are C strings
+ * from here on): refused rather than escaped, as corrupt data. */
+#define NUL_INSIDE "holds a NUL byte (refused: the name would be cut short)"
+
 static int get_country(struct ctx *c, MMDB_entry_s *e, const char *field,
 		       const char *const *path, char out[3])
 {
@@ -557,6 +561,8 @@ static int get_country(struct ctx *c, MMDB_entry_s *e, const char *field,
 		return field_error(c, field, "is not a string");
 	if (d.data_size == 0)
 		return 0;
+	if (memchr(d.utf8_string, '\0', d.data_size) != NULL)
+		return field_error(c, field, NUL_INSIDE);
 	if (d.data_size != 2)
 		return field_error(c, field, "is not a two-letter country code");
 	out[0] = d.utf8_string[0];
@@ -576,6 +582,8 @@ static int get_string(struct ctx *c, MMDB_entry_s *e, const char *field,
 		return field_error(c, field, "is not a string");
 	if (d.data_size == 0)
 		return 0;
+	if (memchr(d.utf8_string, '\0', d.data_size) != NULL)
+		return field_error(c, field, NUL_INSIDE);
 	*out = arena_copy(c->m, d.utf8_string, d.data_size);
 	if (*out == NULL)
 		return field_error(c, field, "could not be stored (out of memory)");

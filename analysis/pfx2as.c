@@ -133,8 +133,15 @@ static int parse_range_csv(const char *s, size_t n, bool maybe_header,
 	const char *o = p;
 	size_t ol = (size_t)(end - p);
 	bt_trim(&o, &ol);
-	if (bt_unquote(o, ol, out->org, sizeof(out->org)) != 0) {
-		*why = "bad or too long organisation field";
+	static const char *const bad_org[] = {
+		"", "organisation field: unterminated quote (a quoted field may span lines, "
+		    "within 4096 bytes)",
+		"organisation field: text after the closing quote",
+		"organisation field: longer than 255 bytes",
+	};
+	int u = bt_unquote(o, ol, out->org, sizeof(out->org));
+	if (u != 0) {
+		*why = bad_org[-u];
 		return -1;
 	}
 	return 1;
@@ -318,7 +325,7 @@ int bt_pfx2as_load_buffer(bt_pfx2as *t, const char *name, const char *buf,
 		return -1;
 	}
 	bt_lines_init(&lines, buf, len);
-	while (bt_lines_next(&lines, &s, &n)) {
+	while (bt_lines_next_csv(&lines, &s, &n)) {
 		const char *why = "";
 		int r = bt_pfx2as_parse_line(s, n, maybe_header, l, &why);
 		if (r < 0) {

@@ -11,6 +11,7 @@
 
 #include "bordertrace/csv.h"
 #include "bordertrace/trace.h"
+#include "seen.h"
 
 enum { F_HOPS, F_TRACES, F_BORDERS, F_EVENTS, F_DIV, F_COUNT };
 
@@ -49,6 +50,9 @@ struct bt_pipeline {
 	size_t cmask, cn;
 	uint64_t traces, hops;
 	size_t files;           /* round files read */
+	char **names;           /* their names, for a duplicate's first place */
+	bt_seen *seen;          /* trace ids read so far */
+	uint64_t duplicates;    /* traces read again, counted once */
 	bool finished;
 };
 
@@ -85,7 +89,8 @@ bt_pipeline *bt_pipeline_new(const bt_pipeline_opts *o, char *err, size_t errlen
 	p->diff = bt_diff_new(&o->diff);
 	p->cmask = (1u << 16) - 1;
 	p->cache = calloc(p->cmask + 1, sizeof(*p->cache));
-	if (p->diff == NULL || p->cache == NULL) {
+	p->seen = bt_seen_new();
+	if (p->diff == NULL || p->cache == NULL || p->seen == NULL) {
 		snprintf(err, errlen, "out of memory");
 		bt_pipeline_free(p);
 		return NULL;
@@ -125,6 +130,10 @@ void bt_pipeline_free(bt_pipeline *p)
 			bt_csv_abort(&p->csv[i]);
 	bt_diff_free(p->diff);
 	free(p->cache);
+	bt_seen_free(p->seen);
+	for (size_t i = 0; i < p->files; i++)
+		free(p->names[i]);
+	free(p->names);
 	free(p);
 }
 
@@ -418,12 +427,24 @@ static void write_trace_row(bt_pipeline *p, const bt_trace *t, const bt_hopres *
 	bt_csv_end(w);
 }
 
-static int add_trace(bt_pipeline *p, const bt_trace *t, char *err, size_t errlen)
+#define ID_LEN (3 * BT_ID_MAX + 96)
+
+/* The trace id the exports and the evidence name a trace by
+ * (vp/round/target/method/flow); a is the target as text. */
+static void trace_id(const bt_trace *t, char *id, char a[BT_ADDR_STRLEN])
+{
+	bt_addr_format(&t->dst, a, BT_ADDR_STRLEN);
+	snprintf(id, ID_LEN, "%s/%s/%s/%s/%u", t->vp[0] ? t->vp : "-", t->round[0] ? t->round : "-", a,
+		 bt_method_name(t->method), t->flow);
+}
+
+static int add_trace(bt_pipeline *p, const bt_trace *t, const char *id, const char *a, char *err,
+		     size_t errlen)
 {
 	bt_hopinfo info[256];
 	const bt_hopres *res[256];
 	const bt_hopres *dres;
-	char a[BT_ADDR_STRLEN], id[3 * BT_ID_MAX + 96], key[BT_ID_MAX + 80];
+	char key[BT_ID_MAX + 80];
 	size_t n = t->hop_count < 256 ? t->hop_count : 256;
 	static const bt_hopres silent; /* zero: BT_HOP_SILENT */
 
@@ -445,9 +466,6 @@ static int add_trace(bt_pipeline *p, const bt_trace *t, char *err, size_t errlen
 	bt_path path;
 	bt_path_build(t, info, &dres->info, &path);
 
-	bt_addr_format(&t->dst, a, sizeof(a));
-	snprintf(id, sizeof(id), "%s/%s/%s/%s/%u", t->vp[0] ? t->vp : "-", t->round[0] ? t->round : "-", a,
-		 bt_method_name(t->method), t->flow);
 	target_key(p, t, dres, &path, a, key, sizeof(key));
 	if (observe(p, t, info, dres, &path, id, key, err, errlen) != 0)
 		return -1;
@@ -463,9 +481,64 @@ static int add_trace(bt_pipeline *p, const bt_trace *t, char *err, size_t errlen
 	return 0;
 }
 
+/* The line of file path that holds the trace id (an error path: the file
+ * is read again); 0 when it cannot be found (standard input). */
+static unsigned long line_of(const char *path, const char *id)
+{
+	char err[256], tid[ID_LEN], a[BT_ADDR_STRLEN];
+	unsigned long line = 0;
+	bt_trace_reader *r = strcmp(path, "-") == 0 ? NULL : bt_trace_reader_open(path, err, sizeof(err));
+	bt_trace *t;
+	while (r != NULL && line == 0 && bt_trace_reader_next(r, &t, err, sizeof(err)) == 1) {
+		trace_id(t, tid, a);
+		if (strcmp(tid, id) == 0)
+			line = bt_trace_reader_lineno(r);
+		bt_trace_free(t);
+	}
+	bt_trace_reader_close(r);
+	return line;
+}
+
+/* Whether t is new (0), a duplicate to skip (1) or a conflict (-1, message
+ * naming both places). */
+static int check_seen(bt_pipeline *p, const bt_trace_reader *r, const bt_trace *t, const char *id,
+		      char *err, size_t errlen)
+{
+	uint32_t first = 0;
+	switch (bt_seen_add(p->seen, id, t, (uint32_t)(p->files - 1), &first)) {
+	case BT_SEEN_NEW:
+		return 0;
+	case BT_SEEN_SAME:
+		p->duplicates++;
+		return 1;
+	case BT_SEEN_NOMEM:
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	case BT_SEEN_CONFLICT:
+		break;
+	}
+	const char *fname = p->names[first];
+	unsigned long line = line_of(fname, id);
+	char where[64] = "";
+	if (line)
+		snprintf(where, sizeof(where), ":%lu", line);
+	snprintf(err, errlen, "%s:%lu: trace %s was read before, with other contents, at %s%s "
+		 "(two records of one trace id: which one is right?)",
+		 bt_trace_reader_name(r), bt_trace_reader_lineno(r), id,
+		 strcmp(fname, "-") == 0 ? "<stdin>" : fname, where);
+	return -1;
+}
+
 static int add_file(bt_pipeline *p, const char *path, char *err, size_t errlen)
 {
 	bt_trace_reader *r;
+	char **names = realloc(p->names, (p->files + 1) * sizeof(*names));
+	if (names != NULL)
+		p->names = names;
+	if (names == NULL || (names[p->files] = strdup(path)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	p->files++;
 	if (strcmp(path, "-") == 0)
 		r = bt_trace_reader_fdopen(stdin, "<stdin>");
@@ -478,10 +551,14 @@ static int add_file(bt_pipeline *p, const char *path, char *err, size_t errlen)
 	}
 	int rc;
 	bt_trace *t;
+	char id[ID_LEN], a[BT_ADDR_STRLEN];
 	while ((rc = bt_trace_reader_next(r, &t, err, errlen)) == 1) {
-		int arc = add_trace(p, t, err, errlen);
+		trace_id(t, id, a);
+		int arc = check_seen(p, r, t, id, err, errlen);
+		if (arc == 0)
+			arc = add_trace(p, t, id, a, err, errlen);
 		bt_trace_free(t);
-		if (arc != 0) {
+		if (arc < 0) {
 			rc = -1;
 			break;
 		}
@@ -647,3 +724,4 @@ int bt_pipeline_finish(bt_pipeline *p, char *err, size_t errlen)
 const bt_diff *bt_pipeline_diff(const bt_pipeline *p) { return p->diff; }
 uint64_t bt_pipeline_traces(const bt_pipeline *p) { return p->traces; }
 uint64_t bt_pipeline_hops(const bt_pipeline *p) { return p->hops; }
+uint64_t bt_pipeline_duplicates(const bt_pipeline *p) { return p->duplicates; }

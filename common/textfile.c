@@ -2,17 +2,60 @@
 #include "bordertrace/textfile.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
-/* Reads the rest of gz into a growing buffer; on a read error, errno (for
- * Z_ERRNO) or zlib's message goes into err. */
-static int read_all(gzFile gz, const char *path, char **out, size_t *outlen, char *err,
-		    size_t errlen)
+/* Where the line being read started, to refuse an endless one early: the
+ * lines in buf[from, len) are counted and the current line's start kept. */
+struct linecount {
+	size_t start;    /* offset of the current line */
+	uint32_t lineno; /* 1-based number of the current line */
+};
+
+static int count_lines(struct linecount *lc, const char *buf, size_t from, size_t len,
+		       const char *path, char *err, size_t errlen)
+{
+	const char *p = buf + from, *end = buf + len, *nl;
+	while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		if ((size_t)(nl - buf) - lc->start > BT_LINE_MAX)
+			break;
+		lc->start = (size_t)(nl - buf) + 1;
+		lc->lineno++;
+		p = nl + 1;
+	}
+	if ((nl ? (size_t)(nl - buf) : len) - lc->start > BT_LINE_MAX) {
+		snprintf(err, errlen, "%s:%u: line longer than %u bytes (the cap on a line)", path,
+			 lc->lineno, BT_LINE_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+/* "WHERE: read error: reason" after a failed gzread. */
+static void read_error(gzFile gz, const char *path, const char *where, char *err, size_t errlen)
+{
+	int saved = errno, zerr;
+	const char *msg = gzerror(gz, &zerr);
+	/* zlib's message starts with the path again: "PATH: reason" */
+	size_t pl = strlen(path);
+	if (strncmp(msg, path, pl) == 0 && strncmp(msg + pl, ": ", 2) == 0)
+		msg += pl + 2;
+	snprintf(err, errlen, "%s: read error: %s", where, zerr == Z_ERRNO ? strerror(saved) : msg);
+}
+
+/* Reads the rest of gz into a growing buffer, at most max bytes and no line
+ * longer than BT_LINE_MAX; on a read error, errno (for Z_ERRNO) or zlib's
+ * message goes into err. */
+static int read_all(gzFile gz, const char *path, size_t max, char **out, size_t *outlen,
+		    char *err, size_t errlen)
 {
 	size_t cap = 1 << 16, len = 0;
+	struct linecount lc = { 0, 1 };
 	char *buf = malloc(cap);
 	if (buf == NULL)
 		goto nomem;
@@ -24,24 +67,32 @@ static int read_all(gzFile gz, const char *path, char **out, size_t *outlen, cha
 			buf = p;
 			cap *= 2;
 		}
-		/* gzread takes an int's worth at most: ask for 1 GiB at a time */
+		/* gzread takes an int's worth at most: ask for 1 GiB at a time;
+		 * one byte past max tells a file of exactly max bytes from more */
 		size_t want = cap - len - 1;
-		int n = gzread(gz, buf + len, (unsigned)(want < (1u << 30) ? want : (1u << 30)));
+		if (want > (1u << 30))
+			want = 1u << 30;
+		if (want > max + 1 - len)
+			want = max + 1 - len;
+		int n = gzread(gz, buf + len, (unsigned)want);
 		if (n < 0) {
-			int saved = errno, zerr;
-			const char *msg = gzerror(gz, &zerr);
-			/* zlib's message starts with the path again: "PATH: reason" */
-			size_t pl = strlen(path);
-			if (strncmp(msg, path, pl) == 0 && strncmp(msg + pl, ": ", 2) == 0)
-				msg += pl + 2;
-			snprintf(err, errlen, "%s: read error: %s", path,
-				 zerr == Z_ERRNO ? strerror(saved) : msg);
+			read_error(gz, path, path, err, errlen);
 			free(buf);
 			return -1;
 		}
 		if (n == 0)
 			break;
+		if (count_lines(&lc, buf, len, len + (size_t)n, path, err, errlen) != 0) {
+			free(buf);
+			return -1;
+		}
 		len += (size_t)n;
+		if (len > max) {
+			snprintf(err, errlen, "%s: larger than %zu bytes (the cap on a file read whole)",
+				 path, max);
+			free(buf);
+			return -1;
+		}
 	}
 	buf[len] = '\0';
 	*out = buf;
@@ -53,7 +104,8 @@ nomem:
 	return -1;
 }
 
-int bt_textfile_read(const char *path, char **out, size_t *outlen, char *err, size_t errlen)
+int bt_textfile_read_max(const char *path, size_t max, char **out, size_t *outlen, char *err,
+			 size_t errlen)
 {
 	/* gzopen reads uncompressed files transparently, so one path serves
 	 * CAIDA's .gz downloads, gzipped target lists and hand-written files. */
@@ -63,16 +115,28 @@ int bt_textfile_read(const char *path, char **out, size_t *outlen, char *err, si
 		snprintf(err, errlen, "%s: %s", path, errno ? strerror(errno) : "out of memory");
 		return -1;
 	}
-	int rc = read_all(gz, path, out, outlen, err, errlen);
+	int rc = read_all(gz, path, max, out, outlen, err, errlen);
 	gzclose(gz);
 	return rc;
 }
 
+int bt_textfile_read(const char *path, char **out, size_t *outlen, char *err, size_t errlen)
+{
+	return bt_textfile_read_max(path, BT_TEXTFILE_MAX, out, outlen, err, errlen);
+}
+
 void bt_lines_init(bt_lines *l, const char *buf, size_t len)
 {
+	/* A UTF-8 byte order mark (spreadsheets write one) is no part of the
+	 * first line. */
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
+		buf += 3;
+		len -= 3;
+	}
 	l->p = buf;
 	l->end = buf + len;
 	l->lineno = 0;
+	l->pending = 0;
 }
 
 int bt_lines_next(bt_lines *l, const char **line, size_t *len)
@@ -85,9 +149,65 @@ int bt_lines_next(bt_lines *l, const char **line, size_t *len)
 	l->p = nl ? nl + 1 : l->end;
 	if (e > s && e[-1] == '\r')
 		e--;
-	l->lineno++;
+	l->lineno += 1 + l->pending;
+	l->pending = 0;
 	*line = s;
 	*len = (size_t)(e - s);
+	return 1;
+}
+
+/* Where the CSV record starting at s ends (its "\n", or end): a field that
+ * opens with a quote runs to its closing quote across line ends. NULL when
+ * such a field is still open BT_CSV_RECORD_MAX bytes on. */
+static const char *csv_record_end(const char *s, const char *end)
+{
+	const char *limit = (size_t)(end - s) > BT_CSV_RECORD_MAX ? s + BT_CSV_RECORD_MAX : end;
+	bool field_start = true;
+	for (const char *p = s; p < end; p++) {
+		if (*p == '\n')
+			return p;
+		if (field_start && *p == '"') {
+			for (p++;; p++) {
+				if (p >= limit)
+					return NULL;
+				if (*p == '"' && p + 1 < end && p[1] == '"')
+					p++;
+				else if (*p == '"')
+					break;
+			}
+			field_start = false;
+		} else if (*p == ',' || *p == '\t') {
+			field_start = true;
+		} else if (*p != ' ') {
+			field_start = false;
+		}
+	}
+	return end;
+}
+
+int bt_lines_next_csv(bt_lines *l, const char **line, size_t *len)
+{
+	const char *s = l->p;
+	if (s >= l->end)
+		return 0;
+	const char *nl = memchr(s, '\n', (size_t)(l->end - s));
+	const char *e = nl ? nl : l->end;
+	/* the common case, a line without a quote, at memchr's speed */
+	if (memchr(s, '"', (size_t)(e - s)) == NULL)
+		return bt_lines_next(l, line, len);
+	const char *r = csv_record_end(s, l->end);
+	if (r == NULL || r == e)
+		return bt_lines_next(l, line, len);
+	uint32_t inside = 0;
+	for (const char *p = s; (p = memchr(p, '\n', (size_t)(r - p))) != NULL; p++)
+		inside++;
+	l->lineno += 1 + l->pending;
+	l->pending = inside;
+	l->p = r < l->end ? r + 1 : l->end;
+	if (r > s && r[-1] == '\r')
+		r--;
+	*line = s;
+	*len = (size_t)(r - s);
 	return 1;
 }
 
@@ -99,4 +219,239 @@ void bt_trim(const char **s, size_t *n)
 	}
 	while (*n > 0 && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t'))
 		(*n)--;
+}
+
+/* ==== the line reader (files never held whole) ==== */
+
+#define LR_CHUNK (1u << 20)
+
+struct bt_linereader {
+	gzFile gz;       /* opened by path: plain or gzip */
+	FILE *f;         /* or a stream, read as it is */
+	char *name;
+	char *buf;
+	size_t cap, start, end; /* unread bytes: buf[start, end) */
+	unsigned long lineno;
+	bool eof, first, skip, dead;
+};
+
+static bt_linereader *lr_new(const char *name)
+{
+	bt_linereader *r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return NULL;
+	r->name = strdup(name != NULL ? name : "<stream>");
+	r->cap = LR_CHUNK;
+	r->buf = malloc(r->cap);
+	if (r->name == NULL || r->buf == NULL) {
+		bt_linereader_close(r);
+		return NULL;
+	}
+	r->first = true;
+	return r;
+}
+
+bt_linereader *bt_linereader_open(const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	/* Round files run to gigabytes: read them in large blocks. */
+	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	bt_linereader *r = lr_new(path);
+	gzFile gz = r != NULL ? gzdopen(fd, "rb") : NULL;
+	if (gz == NULL) {
+		close(fd);
+		bt_linereader_close(r);
+		snprintf(err, errlen, "%s: out of memory", path);
+		return NULL;
+	}
+	gzbuffer(gz, 1u << 18);
+	r->gz = gz;
+	return r;
+}
+
+bt_linereader *bt_linereader_fdopen(FILE *f, const char *name)
+{
+	bt_linereader *r = lr_new(name);
+	if (r != NULL)
+		r->f = f;
+	return r;
+}
+
+/* Reads from the stream: what is there (a pipe's data as it comes), or from
+ * the FILE's buffers when it has no descriptor (fmemopen). */
+static long lr_read_stream(bt_linereader *r, size_t want, char *err, size_t errlen)
+{
+	int fd = fileno(r->f);
+	if (fd < 0) {
+		size_t n = fread(r->buf + r->end, 1, want, r->f);
+		if (n == 0 && ferror(r->f)) {
+			clearerr(r->f);
+			snprintf(err, errlen, "%s:%lu: read error: %s", r->name, r->lineno + 1,
+				 strerror(EIO));
+			return -1;
+		}
+		return (long)n;
+	}
+	ssize_t n;
+	while ((n = read(fd, r->buf + r->end, want)) < 0 && errno == EINTR)
+		;
+	if (n < 0)
+		snprintf(err, errlen, "%s:%lu: read error: %s", r->name, r->lineno + 1,
+			 strerror(errno));
+	return (long)n;
+}
+
+/* Moves the unread bytes to the front, grows the buffer up to what a line
+ * at the cap needs, and reads more; 0 (eof set at the end) or -1. */
+static int lr_fill(bt_linereader *r, char *err, size_t errlen)
+{
+	if (r->start > 0) {
+		memmove(r->buf, r->buf + r->start, r->end - r->start);
+		r->end -= r->start;
+		r->start = 0;
+	}
+	if (r->cap - r->end < LR_CHUNK / 4 && r->cap < BT_LINE_MAX + LR_CHUNK) {
+		size_t ncap = r->cap * 2 < BT_LINE_MAX + LR_CHUNK ? r->cap * 2 : BT_LINE_MAX + LR_CHUNK;
+		char *p = realloc(r->buf, ncap);
+		if (p == NULL) {
+			snprintf(err, errlen, "%s:%lu: out of memory", r->name, r->lineno + 1);
+			return -1;
+		}
+		r->buf = p;
+		r->cap = ncap;
+	}
+	long n;
+	if (r->gz != NULL) {
+		n = gzread(r->gz, r->buf + r->end, (unsigned)(r->cap - r->end));
+		if (n < 0) {
+			char where[300];
+			snprintf(where, sizeof(where), "%s:%lu", r->name, r->lineno + 1);
+			read_error(r->gz, r->name, where, err, errlen);
+		}
+	} else {
+		n = lr_read_stream(r, r->cap - r->end, err, errlen);
+	}
+	if (n < 0)
+		return -1;
+	r->end += (size_t)n;
+	r->eof = n == 0;
+	return 0;
+}
+
+/* The start of the input: a compressed file this reader cannot read is
+ * named as such rather than parsed as text; a byte order mark is skipped. */
+static int lr_sniff(bt_linereader *r, char *err, size_t errlen)
+{
+	static const struct {
+		const char *magic;
+		size_t n;
+		const char *what;
+	} m[] = {
+		{ "\x1f\x8b", 2, "gzip" },
+		{ "\xfd" "7zXZ", 5, "xz" },
+		{ "\x28\xb5\x2f\xfd", 4, "zstd" },
+		{ "BZh", 3, "bzip2" },
+	};
+	const char *s = r->buf + r->start;
+	size_t n = r->end - r->start;
+	r->first = false;
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		if (n < m[i].n || memcmp(s, m[i].magic, m[i].n) != 0)
+			continue;
+		if (i == 0 && r->gz == NULL)
+			snprintf(err, errlen, "%s: looks gzip-compressed: a stream is read as plain "
+				 "text (name the file instead, or decompress it first)", r->name);
+		else
+			snprintf(err, errlen, "%s: looks %s-compressed: decompress it first (files "
+				 "are read plain or gzip-compressed)", r->name, m[i].what);
+		r->dead = true;
+		return -1;
+	}
+	if (n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
+		r->start += 3;
+	return 0;
+}
+
+/* The line buf[start, start + n) is the next: hands it out, or refuses it
+ * when it is over the cap. */
+static int lr_take(bt_linereader *r, size_t n, size_t next, const char **line, size_t *len,
+		   char *err, size_t errlen)
+{
+	const char *s = r->buf + r->start;
+	r->start = next;
+	r->lineno++;
+	if (n > BT_LINE_MAX) {
+		snprintf(err, errlen, "%s:%lu: line longer than %u bytes (the cap on a line)", r->name,
+			 r->lineno, BT_LINE_MAX);
+		return -1;
+	}
+	if (n > 0 && s[n - 1] == '\r')
+		n--;
+	*line = s;
+	*len = n;
+	return 1;
+}
+
+int bt_linereader_next(bt_linereader *r, const char **line, size_t *len, char *err,
+		       size_t errlen)
+{
+	for (;;) {
+		if (r->dead)
+			return 0;
+		if (r->first && r->end - r->start < 6 && !r->eof) {
+			if (lr_fill(r, err, errlen) != 0)
+				return -1;
+			continue;
+		}
+		if (r->first && lr_sniff(r, err, errlen) != 0)
+			return -1;
+		const char *s = r->buf + r->start;
+		const char *nl = memchr(s, '\n', r->end - r->start);
+		if (nl != NULL && r->skip) {
+			/* the rest of a line refused as too long */
+			r->skip = false;
+			r->start = (size_t)(nl - r->buf) + 1;
+			continue;
+		}
+		if (nl != NULL)
+			return lr_take(r, (size_t)(nl - s), (size_t)(nl - r->buf) + 1, line, len, err,
+				       errlen);
+		if (r->skip)
+			r->start = r->end;
+		else if (r->eof && r->end > r->start)
+			return lr_take(r, r->end - r->start, r->end, line, len, err, errlen);
+		else if (r->end - r->start > BT_LINE_MAX) {
+			r->skip = true;
+			return lr_take(r, r->end - r->start, r->end, line, len, err, errlen);
+		}
+		if (r->eof)
+			return 0;
+		if (lr_fill(r, err, errlen) != 0)
+			return -1;
+	}
+}
+
+const char *bt_linereader_name(const bt_linereader *r)
+{
+	return r->name;
+}
+
+unsigned long bt_linereader_lineno(const bt_linereader *r)
+{
+	return r->lineno;
+}
+
+void bt_linereader_close(bt_linereader *r)
+{
+	if (r == NULL)
+		return;
+	if (r->gz != NULL)
+		gzclose(r->gz);
+	free(r->buf);
+	free(r->name);
+	free(r);
 }

@@ -308,6 +308,12 @@ int bt_trace_check(const bt_trace *t, char *err, size_t errlen)
 		return check_fail(err, errlen, "field 'start': time out of range");
 	if (!time_in_range(t->end_us))
 		return check_fail(err, errlen, "field 'end': time out of range");
+	if (t->end_us < t->start_us) {
+		char e[BT_TIME_STRLEN], b[BT_TIME_STRLEN];
+		return check_fail(err, errlen, "field 'end': %s is before start %s",
+				  bt_time_format(t->end_us, e, sizeof(e)),
+				  bt_time_format(t->start_us, b, sizeof(b)));
+	}
 	if (t->stop == BT_STOP_NONE || bt_stop_name(t->stop) == NULL)
 		return check_fail(err, errlen,
 				  "field 'stop': not a finished stop reason (%d)",

@@ -8,9 +8,9 @@
  * a version ("v") it does not know is refused. */
 #include "bordertrace/trace.h"
 #include "bordertrace/show.h"
+#include "bordertrace/textfile.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -851,12 +851,7 @@ bt_trace *bt_trace_from_json_general(const char *line, size_t len, char *err,
 }
 
 struct bt_trace_reader {
-	FILE *f;
-	bool own;
-	char *name;
-	char *line;
-	size_t cap;
-	unsigned long lineno;
+	bt_linereader *lr;
 };
 
 bt_trace_reader *bt_trace_reader_fdopen(FILE *f, const char *name)
@@ -864,34 +859,28 @@ bt_trace_reader *bt_trace_reader_fdopen(FILE *f, const char *name)
 	bt_trace_reader *r = calloc(1, sizeof(*r));
 	if (r == NULL)
 		return NULL;
-	r->name = strdup(name != NULL ? name : "<stream>");
-	if (r->name == NULL) {
+	r->lr = bt_linereader_fdopen(f, name);
+	if (r->lr == NULL) {
 		free(r);
 		return NULL;
 	}
-	r->f = f;
 	return r;
 }
 
 bt_trace_reader *bt_trace_reader_open(const char *path, char *err,
 				      size_t errlen)
 {
-	struct pctx c = {err, errlen};
-	FILE *f = fopen(path, "r");
-	if (f == NULL) {
-		msg(&c, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	/* Round files run to gigabytes: read them in large blocks. */
-	setvbuf(f, NULL, _IOFBF, 1 << 20);
-	posix_fadvise(fileno(f), 0, 0, POSIX_FADV_SEQUENTIAL);
-	bt_trace_reader *r = bt_trace_reader_fdopen(f, path);
+	/* Plain or gzip-compressed, never held whole (textfile.h). */
+	bt_trace_reader *r = calloc(1, sizeof(*r));
 	if (r == NULL) {
-		msg(&c, "%s: out of memory", path);
-		fclose(f);
+		snprintf(err, errlen, "%s: out of memory", path);
 		return NULL;
 	}
-	r->own = true;
+	r->lr = bt_linereader_open(path, err, errlen);
+	if (r->lr == NULL) {
+		free(r);
+		return NULL;
+	}
 	return r;
 }
 
@@ -908,49 +897,40 @@ int bt_trace_reader_next(bt_trace_reader *r, bt_trace **out, char *err,
 {
 	struct pctx c = {err, errlen};
 	char why[512];
+	const char *line;
+	size_t len;
+	int rc;
 	*out = NULL;
-	for (;;) {
-		errno = 0;
-		ssize_t n = getline(&r->line, &r->cap, r->f);
-		if (n < 0) {
-			if (ferror(r->f)) {
-				msg(&c, "%s:%lu: read error: %s", r->name,
-				    r->lineno + 1, strerror(errno ? errno : EIO));
-				clearerr(r->f);
-				return -1;
-			}
-			if (errno == ENOMEM) {
-				msg(&c, "%s:%lu: out of memory", r->name,
-				    r->lineno + 1);
-				return -1;
-			}
-			return 0;
-		}
-		r->lineno++;
-		size_t len = (size_t)n;
-		/* Tolerate CRLF files: the \r is not part of the JSON. */
-		while (len > 0 && (r->line[len - 1] == '\n' || r->line[len - 1] == '\r'))
-			len--;
-		if (blank(r->line, len))
+	while ((rc = bt_linereader_next(r->lr, &line, &len, err, errlen)) == 1) {
+		if (blank(line, len))
 			continue;
-		bt_trace *t = bt_trace_from_json(r->line, len, why, sizeof(why));
+		bt_trace *t = bt_trace_from_json(line, len, why, sizeof(why));
 		if (t == NULL) {
-			msg(&c, "%s:%lu: %s", r->name, r->lineno, why);
+			msg(&c, "%s:%lu: %s", bt_trace_reader_name(r),
+			    bt_linereader_lineno(r->lr), why);
 			return -1;
 		}
 		*out = t;
 		return 1;
 	}
+	return rc;
+}
+
+const char *bt_trace_reader_name(const bt_trace_reader *r)
+{
+	return bt_linereader_name(r->lr);
+}
+
+unsigned long bt_trace_reader_lineno(const bt_trace_reader *r)
+{
+	return bt_linereader_lineno(r->lr);
 }
 
 void bt_trace_reader_close(bt_trace_reader *r)
 {
 	if (r == NULL)
 		return;
-	if (r->own)
-		fclose(r->f);
-	free(r->line);
-	free(r->name);
+	bt_linereader_close(r->lr);
 	free(r);
 }
 

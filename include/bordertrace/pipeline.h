@@ -58,6 +58,10 @@ int bt_pipeline_finish(bt_pipeline *p, char *err, size_t errlen);
 const bt_diff *bt_pipeline_diff(const bt_pipeline *p);
 uint64_t bt_pipeline_traces(const bt_pipeline *p);
 uint64_t bt_pipeline_hops(const bt_pipeline *p);
+/* Traces read again (the same trace id and record: a directory given twice,
+ * two copies of a round file), counted once and not in bt_pipeline_traces.
+ * The same id with another record is an error naming both places. */
+uint64_t bt_pipeline_duplicates(const bt_pipeline *p);
 /* Frees; an export not finished is removed (no partial file left). */
 void bt_pipeline_free(bt_pipeline *p);
 

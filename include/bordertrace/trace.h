@@ -151,8 +151,9 @@ bt_trace *bt_trace_from_json_fast(const char *line, size_t len);
 /* The general parser alone (jansson): any valid JSON, all the errors. */
 bt_trace *bt_trace_from_json_general(const char *line, size_t len, char *err, size_t errlen);
 
-/* Reads traces one by one from a file of JSON Lines. Blank lines are skipped.
- * Errors carry the path and line number. After a malformed line, the next
+/* Reads traces one by one from a file of JSON Lines (plain or gzip by path,
+ * plain on a stream; lines capped: bordertrace/textfile.h). Blank lines are
+ * skipped. Errors carry the path and line number. After a malformed line, the next
  * call goes on with the following line. fdopen does not take ownership of f
  * (close leaves it open); it returns NULL only on memory exhaustion. */
 typedef struct bt_trace_reader bt_trace_reader;
@@ -161,5 +162,8 @@ bt_trace_reader *bt_trace_reader_fdopen(FILE *f, const char *name);
 /* Returns 1 and a new trace in *out, 0 at end of file, -1 on error (message in err). */
 int bt_trace_reader_next(bt_trace_reader *r, bt_trace **out, char *err, size_t errlen);
 void bt_trace_reader_close(bt_trace_reader *r);
+/* The name given (or the path) and the line of the trace last returned. */
+const char *bt_trace_reader_name(const bt_trace_reader *r);
+unsigned long bt_trace_reader_lineno(const bt_trace_reader *r);
 
 #endif

@@ -18,6 +18,8 @@
 #   asn-as-string     autonomous_system_number stored as a numeric string
 #   bad-asn           autonomous_system_number "x123": malformed data
 #   bad-country       country a string where GeoLite2 has a map: malformed data
+#   nul-org           GeoLite2-ASN with a NUL byte inside each organisation name
+#   nul-country       GeoLite2-Country with a NUL byte in each iso_code ("U\0")
 use strict;
 use warnings;
 use Getopt::Long;
@@ -46,6 +48,8 @@ my %default_type = (
 	'asn-as-string'    => 'GeoLite2-ASN',
 	'bad-asn'          => 'GeoLite2-ASN',
 	'bad-country'      => 'GeoLite2-Country',
+	'nul-org'          => 'GeoLite2-ASN',
+	'nul-country'      => 'GeoLite2-Country',
 );
 die "mkmmdb.pl: unknown layout '$layout'\n" unless exists $default_type{$layout};
 $type //= $default_type{$layout};
@@ -83,6 +87,13 @@ sub record {
 	}
 	if ($layout eq 'bad-asn') {
 		$r{autonomous_system_number} = "x$asn" if defined $asn;
+	}
+	if ($layout eq 'nul-org') {
+		$r{autonomous_system_number} = $asn + 0 if defined $asn;
+		$r{autonomous_system_organization} = "$org\0 hidden" if defined $org;
+	}
+	if ($layout eq 'nul-country') {
+		$r{country} = { iso_code => substr($cc, 0, 1) . "\0" } if defined $cc;
 	}
 	if ($layout eq 'bad-country') {
 		$r{country} = $cc if defined $cc;

@@ -446,6 +446,17 @@ static void test_bad_record(void **state)
 	assert_non_null(strstr(err, "field 'country.iso_code' is inside something that is "
 				    "not a map"));
 	bt_resolver_close(r);
+
+	/* a NUL byte inside a string would cut it short unseen: refused */
+	r = open_dbs(db("nul-org"), NULL);
+	assert_int_equal(bt_resolver_lookup(r, &a, &o, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "test-nul-org.mmdb: record for 8.8.8.8 (network /24): "
+				    "field 'autonomous_system_organization' holds a NUL byte"));
+	bt_resolver_close(r);
+	r = open_dbs(NULL, db("nul-country"));
+	assert_int_equal(bt_resolver_lookup(r, &a, &o, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "field 'country.iso_code' holds a NUL byte"));
+	bt_resolver_close(r);
 }
 
 static void test_bad_address_family(void **state)

@@ -231,6 +231,66 @@ static void test_ixp(void **state)
 	bt_ixp_free(t);
 }
 
+/* CSV tables as spreadsheets and databases write them: a UTF-8 byte order
+ * mark before a data line (no header), an RFC 4180 quoted field holding a
+ * line end (the record keeps its first line's number, the next its own);
+ * an unterminated quote and an over-long name each named as such. */
+static void test_csv_as_written(void **state)
+{
+	(void)state;
+	char err[512] = "";
+	bt_pfx2as_match m;
+	bt_addr a;
+	unsigned b;
+	bt_pfx2as *t = bt_pfx2as_new();
+	const char *caida = "\xef\xbb\xbf" "1.0.0.0\t24\t13335\n";
+	if (bt_pfx2as_load_buffer(t, "bom.txt", caida, strlen(caida), err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	const char *csv = "\xef\xbb\xbf" "1.0.4.0,1.0.4.255,13335,\"Cloud\r\nflare, \"\"Inc.\"\"\"\r\n"
+			  "1.0.5.0,1.0.5.255,4134,CHINANET\r\n";
+	if (bt_pfx2as_load_buffer(t, "multi.csv", csv, strlen(csv), err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(bt_pfx2as_build(t, err, sizeof(err)), 0);
+	bt_addr_parse("1.0.0.1", &a);
+	assert_true(bt_pfx2as_lookup(t, &a, &m, &b));
+	assert_int_equal(m.asn, 13335);
+	bt_addr_parse("1.0.4.1", &a);
+	assert_true(bt_pfx2as_lookup(t, &a, &m, &b));
+	assert_string_equal(m.org, "Cloud\r\nflare, \"Inc.\"");
+	assert_int_equal(m.line, 1);
+	bt_addr_parse("1.0.5.1", &a);
+	assert_true(bt_pfx2as_lookup(t, &a, &m, &b));
+	assert_int_equal(m.line, 3);
+	bt_pfx2as_free(t);
+
+	t = bt_pfx2as_new();
+	const char *open = "1.0.0.0,1.0.0.255,1,A\n1.0.1.0,1.0.1.255,2,\"open\n1.0.2.0,1.0.2.255,3,B\n";
+	assert_int_equal(bt_pfx2as_load_buffer(t, "open.csv", open, strlen(open), err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "open.csv:2: organisation field: unterminated quote"));
+	bt_pfx2as_free(t);
+
+	char longer[400];
+	snprintf(longer, sizeof(longer), "1.0.0.0,1.0.0.255,1,\"%0300d\"\n", 0);
+	t = bt_pfx2as_new();
+	assert_int_equal(bt_pfx2as_load_buffer(t, "long.csv", longer, strlen(longer), err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "long.csv:1: organisation field: longer than 255 bytes"));
+	bt_pfx2as_free(t);
+
+	bt_ixp *x = bt_ixp_new();
+	const char *list = "\xef\xbb\xbf" "195.69.144.0/22,\"AMS-IX\nAmsterdam\"\n80.81.192.0/21,DE-CIX\n";
+	if (bt_ixp_load_buffer(x, "ixp.csv", list, strlen(list), err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(bt_ixp_build(x, err, sizeof(err)), 0);
+	bt_ixp_match im;
+	bt_addr_parse("195.69.144.1", &a);
+	assert_true(bt_ixp_lookup(x, &a, &im, &b));
+	assert_string_equal(im.name, "AMS-IX\nAmsterdam");
+	bt_addr_parse("80.81.192.1", &a);
+	assert_true(bt_ixp_lookup(x, &a, &im, &b));
+	assert_int_equal(im.line, 3);
+	bt_ixp_free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -241,6 +301,7 @@ int main(void)
 		cmocka_unit_test(test_load_errors),
 		cmocka_unit_test(test_gzip),
 		cmocka_unit_test(test_ixp),
+		cmocka_unit_test(test_csv_as_written),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -201,6 +201,163 @@ static void test_trim(void **state)
 	assert_int_equal(n, 0);
 }
 
+/* The caps (doc/bad-input.md): endless input stops at the line cap, with
+ * the line named; a line at the cap is read, one byte more is refused; a
+ * file read whole stops at its size cap (after decompression). */
+static void test_caps(void **state)
+{
+	(void)state;
+	char want[512];
+	expect_error("/dev/zero", "/dev/zero:1: line longer than 4194304 bytes (the cap on a line)");
+
+	size_t n = BT_LINE_MAX + 2;
+	char *big = malloc(n + 2);
+	assert_non_null(big);
+	big[0] = 'a';
+	big[1] = '\n';
+	memset(big + 2, 'x', BT_LINE_MAX);
+	big[n] = '\n';
+	write_plain(path_of("atcap.txt"), big, n + 1);
+	char err[512] = "", *buf = NULL;
+	size_t len;
+	if (bt_textfile_read(path_of("atcap.txt"), &buf, &len, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	free(buf);
+	big[n] = 'x';
+	big[n + 1] = '\n';
+	write_gzip(path_of("overcap.gz"), big, n + 2);
+	snprintf(want, sizeof(want), "%s:2: line longer than 4194304 bytes (the cap on a line)",
+		 path_of("overcap.gz"));
+	expect_error(path_of("overcap.gz"), want);
+	free(big);
+
+	write_gzip(path_of("six.gz"), "a\nb\nc\n", 6);
+	assert_int_equal(bt_textfile_read_max(path_of("six.gz"), 6, &buf, &len, err, sizeof(err)), 0);
+	assert_int_equal(len, 6);
+	free(buf);
+	assert_int_equal(bt_textfile_read_max(path_of("six.gz"), 5, &buf, &len, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s: larger than 5 bytes (the cap on a file read whole)",
+		 path_of("six.gz"));
+	assert_string_equal(err, want);
+}
+
+/* A UTF-8 byte order mark (a spreadsheet's) is no part of the first line;
+ * elsewhere it is left alone. */
+static void test_bom(void **state)
+{
+	(void)state;
+	bt_lines l;
+	const char *s;
+	size_t n;
+	bt_lines_init(&l, "\xef\xbb\xbf" "198.18.0.1\n\xef\xbb\xbfx", 18);
+	assert_int_equal(bt_lines_next(&l, &s, &n), 1);
+	assert_int_equal(n, 10);
+	assert_memory_equal(s, "198.18.0.1", 10);
+	assert_int_equal(l.lineno, 1);
+	assert_int_equal(bt_lines_next(&l, &s, &n), 1);
+	assert_int_equal(n, 4);
+}
+
+/* All the lines of a line reader, joined by "|", into out. */
+static int read_lines(bt_linereader *r, char *out, size_t outlen, char *err, size_t errlen)
+{
+	const char *s;
+	size_t n, o = 0;
+	int rc;
+	out[0] = '\0';
+	while ((rc = bt_linereader_next(r, &s, &n, err, errlen)) == 1) {
+		assert_true(o + n + 2 < outlen);
+		if (o)
+			out[o++] = '|';
+		memcpy(out + o, s, n); /* a NUL inside a line kept */
+		o += n;
+		out[o] = '\0';
+	}
+	return rc;
+}
+
+/* The line reader (round files, standard input): plain and gzip files
+ * alike, CRLF, a BOM skipped, no final newline; a stream read as it is,
+ * and a compressed stream or an xz file named as such. */
+static void test_linereader(void **state)
+{
+	(void)state;
+	static const char text[] = "\xef\xbb\xbf" "a\r\n\nb\0c\nlast";
+	char got[256], err[512] = "";
+	write_plain(path_of("lr.txt"), text, sizeof(text) - 1);
+	write_gzip(path_of("lr.gz"), text, sizeof(text) - 1);
+	const char *paths[] = { path_of("lr.txt"), NULL };
+	char gz[320];
+	snprintf(gz, sizeof(gz), "%s", path_of("lr.gz"));
+	paths[1] = gz;
+	for (int i = 0; i < 2; i++) {
+		bt_linereader *r = bt_linereader_open(paths[i], err, sizeof(err));
+		assert_non_null(r);
+		assert_int_equal(read_lines(r, got, sizeof(got), err, sizeof(err)), 0);
+		assert_memory_equal(got, "a||b\0c|last", 12);
+		assert_int_equal(bt_linereader_lineno(r), 4);
+		bt_linereader_close(r);
+	}
+	FILE *f = fopen(gz, "rb");
+	assert_non_null(f);
+	bt_linereader *r = bt_linereader_fdopen(f, "stdin");
+	assert_int_equal(read_lines(r, got, sizeof(got), err, sizeof(err)), -1);
+	assert_string_equal(err, "stdin: looks gzip-compressed: a stream is read as plain text "
+				 "(name the file instead, or decompress it first)");
+	assert_int_equal(read_lines(r, got, sizeof(got), err, sizeof(err)), 0);
+	bt_linereader_close(r);
+	fclose(f);
+
+	write_plain(path_of("x.xz"), "\xfd" "7zXZ\0\0\x04", 8);
+	r = bt_linereader_open(path_of("x.xz"), err, sizeof(err));
+	assert_non_null(r);
+	assert_int_equal(read_lines(r, got, sizeof(got), err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "x.xz: looks xz-compressed: decompress it first"));
+	bt_linereader_close(r);
+
+	assert_null(bt_linereader_open(path_of("none"), err, sizeof(err)));
+	assert_non_null(strstr(err, "none: No such file or directory"));
+}
+
+/* A line over the cap is refused with its number; the reader goes on with
+ * the next line, and an endless stream never grows the buffer past the cap. */
+static void test_linereader_cap(void **state)
+{
+	(void)state;
+	size_t n = BT_LINE_MAX + 1;
+	char *big = malloc(n + 16);
+	assert_non_null(big);
+	memcpy(big, "ok\n", 3);
+	memset(big + 3, 'x', n);
+	memcpy(big + 3 + n, "\nnext\n", 6);
+	write_plain(path_of("cap.txt"), big, n + 9);
+	free(big);
+	char err[512] = "", want[512];
+	const char *s;
+	size_t len;
+	bt_linereader *r = bt_linereader_open(path_of("cap.txt"), err, sizeof(err));
+	assert_non_null(r);
+	assert_int_equal(bt_linereader_next(r, &s, &len, err, sizeof(err)), 1);
+	assert_int_equal(bt_linereader_next(r, &s, &len, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s:2: line longer than 4194304 bytes (the cap on a line)",
+		 path_of("cap.txt"));
+	assert_string_equal(err, want);
+	assert_int_equal(bt_linereader_next(r, &s, &len, err, sizeof(err)), 1);
+	assert_int_equal(len, 4);
+	assert_memory_equal(s, "next", 4);
+	assert_int_equal(bt_linereader_lineno(r), 3);
+	assert_int_equal(bt_linereader_next(r, &s, &len, err, sizeof(err)), 0);
+	bt_linereader_close(r);
+
+	FILE *z = fopen("/dev/zero", "rb");
+	assert_non_null(z);
+	r = bt_linereader_fdopen(z, "stdin");
+	assert_int_equal(bt_linereader_next(r, &s, &len, err, sizeof(err)), -1);
+	assert_string_equal(err, "stdin:1: line longer than 4194304 bytes (the cap on a line)");
+	bt_linereader_close(r);
+	fclose(z);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -210,6 +367,10 @@ int main(void)
 		cmocka_unit_test(test_errors_name_the_file),
 		cmocka_unit_test(test_lines),
 		cmocka_unit_test(test_trim),
+		cmocka_unit_test(test_caps),
+		cmocka_unit_test(test_bom),
+		cmocka_unit_test(test_linereader),
+		cmocka_unit_test(test_linereader_cap),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -549,6 +549,9 @@ static const struct {
 	 "field 'start': expected UTC time like \"2017-10-01T09:07:51.000000Z\", "
 	 "got \"2026-11-27T05:40:00.123456\""},
 	{"\"end\":\"2026-11-27T05", "\"end\":\"2026-11-31T05", "field 'end': expected UTC time"},
+	/* a trace cannot end before it started (a clock or an editor gone wrong) */
+	{"\"end\":\"2026-11-27T05:40:00.223456Z\"", "\"end\":\"2026-11-27T05:40:00.123455Z\"",
+	 "field 'end': 2026-11-27T05:40:00.123455Z is before start 2026-11-27T05:40:00.123456Z"},
 	{"\"end\":\"2026-11-27T05:40:00.223456Z\"", "\"end\":1795758000223456",
 	 "field 'end': expected string, got integer"},
 	/* names */

@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char name[BT_IXP_NAME_MAX];
 
 	bt_lines_init(&lines, buf, size);
-	while (bt_lines_next(&lines, &s, &n)) {
+	while (bt_lines_next_csv(&lines, &s, &n)) {
 		for (int hdr = 0; hdr <= 1; hdr++) {
 			const char *why = NULL;
 			int r = bt_ixp_parse_line(s, n, hdr, &p, &plen, name, &why);
@@ -52,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			bt_lines_init(&lines, buf, size);
 			bool maybe_header = true;
 			unsigned checked = 0;
-			while (bt_lines_next(&lines, &s, &n) && checked < 256) {
+			while (bt_lines_next_csv(&lines, &s, &n) && checked < 256) {
 				const char *why;
 				int r = bt_ixp_parse_line(s, n, maybe_header, &p, &plen, name, &why);
 				const char *ts = s;

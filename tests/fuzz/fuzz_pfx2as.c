@@ -47,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *s;
 	size_t n;
 	bt_lines_init(&lines, buf, size);
-	while (bt_lines_next(&lines, &s, &n)) {
+	while (bt_lines_next_csv(&lines, &s, &n)) {
 		for (int hdr = 0; hdr <= 1; hdr++) {
 			const char *why = NULL;
 			int r = bt_pfx2as_parse_line(s, n, hdr, l, &why);
@@ -74,7 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			bt_lines_init(&lines, buf, size);
 			unsigned checked = 0;
 			bool maybe_header = true;
-			while (bt_lines_next(&lines, &s, &n) && checked < 256) {
+			while (bt_lines_next_csv(&lines, &s, &n) && checked < 256) {
 				const char *why;
 				int r = bt_pfx2as_parse_line(s, n, maybe_header, l, &why);
 				const char *ts = s;

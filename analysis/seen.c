@@ -1,0 +1,140 @@
+/* bordertrace — the traces already read (see seen.h). */
+#include "seen.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "bordertrace/hash.h"
+
+typedef struct slot {
+	uint64_t id;     /* 0: empty */
+	uint32_t digest;
+	uint32_t file;
+} slot;
+
+struct bt_seen {
+	slot *s;
+	size_t mask, n;
+};
+
+bt_seen *bt_seen_new(void)
+{
+	bt_seen *s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return NULL;
+	s->mask = (1u << 12) - 1;
+	s->s = calloc(s->mask + 1, sizeof(*s->s));
+	if (s->s == NULL) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void bt_seen_free(bt_seen *s)
+{
+	if (s == NULL)
+		return;
+	free(s->s);
+	free(s);
+}
+
+static uint64_t mix_in(uint64_t h, uint64_t v)
+{
+	return bt_mix64(h ^ v) + 0x9e3779b97f4a7c15ULL;
+}
+
+static uint64_t str_hash(uint64_t h, const char *str)
+{
+	/* FNV-1a over the bytes, the terminator included (so "ab","c" and
+	 * "a","bc" differ), then mixed in */
+	uint64_t f = 1469598103934665603ULL;
+	for (const unsigned char *p = (const unsigned char *)str;; p++) {
+		f = (f ^ *p) * 1099511628211ULL;
+		if (*p == '\0')
+			break;
+	}
+	return mix_in(h, f);
+}
+
+static uint64_t addr_word(uint64_t h, const bt_addr *a)
+{
+	uint64_t w[2];
+	memcpy(w, a->bytes, 16);
+	return mix_in(mix_in(mix_in(h, a->family), w[0]), w[1]);
+}
+
+static uint64_t hop_hash(uint64_t h, const bt_hop *p)
+{
+	h = addr_word(h, &p->addr);
+	h = mix_in(h, (uint64_t)p->probe_ttl | (uint64_t)p->attempt << 8 |
+			      (uint64_t)p->reply_ttl << 16 | (uint64_t)p->icmp_type << 24 |
+			      (uint64_t)p->icmp_code << 32 | (uint64_t)p->quoted_ttl << 40 |
+			      (uint64_t)p->tcp_flags << 48 | (uint64_t)p->mpls_count << 56);
+	h = mix_in(h, (uint64_t)p->rtt_us | (uint64_t)p->reply_size << 32);
+	for (unsigned k = 0; k < p->mpls_count && k < BT_MPLS_MAX; k++)
+		h = mix_in(h, (uint64_t)p->mpls[k].label | (uint64_t)p->mpls[k].tc << 20 |
+				      (uint64_t)p->mpls[k].s << 24 | (uint64_t)p->mpls[k].ttl << 32);
+	return h;
+}
+
+uint32_t bt_trace_digest(const bt_trace *t)
+{
+	uint64_t h = 0;
+	h = str_hash(str_hash(str_hash(h, t->vp), t->campaign), t->round);
+	h = addr_word(addr_word(h, &t->src), &t->dst);
+	h = mix_in(h, (uint64_t)t->method | (uint64_t)t->flow << 8 | (uint64_t)t->sport << 24 |
+			      (uint64_t)t->dport << 40);
+	h = mix_in(h, (uint64_t)t->icmp_sum | (uint64_t)t->stop << 16 | (uint64_t)t->stop_ttl << 24 |
+			      (uint64_t)t->first_ttl << 32 | (uint64_t)t->max_ttl << 40 |
+			      (uint64_t)t->filled_below_ttl << 48);
+	h = mix_in(mix_in(h, (uint64_t)t->start_us), (uint64_t)t->end_us);
+	h = mix_in(mix_in(h, t->probes_sent), t->hop_count);
+	for (size_t i = 0; i < t->hop_count; i++)
+		h = hop_hash(h, &t->hops[i]);
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+static int grow(bt_seen *s)
+{
+	size_t ncap = (s->mask + 1) * 2;
+	slot *ns = calloc(ncap, sizeof(*ns));
+	if (ns == NULL)
+		return -1;
+	for (size_t k = 0; k <= s->mask; k++) {
+		if (s->s[k].id == 0)
+			continue;
+		size_t j = bt_hash_slot(s->s[k].id, ncap - 1);
+		while (ns[j].id != 0)
+			j = (j + 1) & (ncap - 1);
+		ns[j] = s->s[k];
+	}
+	free(s->s);
+	s->s = ns;
+	s->mask = ncap - 1;
+	return 0;
+}
+
+bt_seen_result bt_seen_add(bt_seen *s, const char *id, const bt_trace *t, uint32_t file,
+			   uint32_t *first_file)
+{
+	/* at most 3/4 full */
+	if ((s->n + 1) * 4 > (s->mask + 1) * 3 && grow(s) != 0)
+		return BT_SEEN_NOMEM;
+	uint64_t key = bt_mix64(str_hash(0, id));
+	if (key == 0)
+		key = 1;
+	uint32_t digest = bt_trace_digest(t);
+	size_t j = bt_hash_slot(key, s->mask);
+	for (; s->s[j].id != 0; j = (j + 1) & s->mask) {
+		if (s->s[j].id != key)
+			continue;
+		if (s->s[j].digest == digest)
+			return BT_SEEN_SAME;
+		*first_file = s->s[j].file;
+		return BT_SEEN_CONFLICT;
+	}
+	s->s[j] = (slot){ key, digest, file };
+	s->n++;
+	return BT_SEEN_NEW;
+}
