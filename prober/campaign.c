@@ -211,7 +211,7 @@ static int check_keys(const ctx *c, const config_setting_t *grp, const char *pre
 static const char *const root_keys[] = {
 	"name", "vp", "targets", "exclude", "lab", "prefix_seed", "v6_max_per_prefix", "method", "flow", "flows",
 	"first_ttl", "split_ttl", "max_ttl", "attempts", "wait", "gap_limit", "window", "active",
-	"rate", "dport", "source", "interface", "schedule", "output", "progress", NULL,
+	"rate", "order", "dport", "source", "interface", "schedule", "output", "progress", NULL,
 };
 static const char *const sched_keys[] = { "interval", "jitter", "rounds", NULL };
 
@@ -248,6 +248,11 @@ static int parse_what(bt_campaign *cp, const ctx *c, const config_setting_t *roo
 	if (rc && bt_method_parse(s, &cp->eng.method) != 0)
 		return fail(c, config_setting_get_member(root, "method"), "method",
 			    "'%s' is not one of icmp-paris, udp-paris, tcp-syn", bt_show_str(sh, sizeof(sh), s));
+	if ((rc = get_str(c, root, "order", "order", false, &s)) < 0)
+		return -1;
+	if (rc && bt_order_parse(s, &cp->eng.order) != 0)
+		return fail(c, config_setting_get_member(root, "order"), "order",
+			    "'%s' is not one of spread, sweep", bt_show_str(sh, sizeof(sh), s));
 	return 0;
 }
 

@@ -55,6 +55,9 @@ static void usage(FILE *f)
 "      --active N       targets in progress at once (default: from rate and wait,\n"
 "                       at least 4096)\n"
 "  -r, --rate PPS       packets per second for the whole run (default 100)\n"
+"      --order ORDER    spread (default: targets start one after another, so\n"
+"                       each router's probes spread over the run) or sweep\n"
+"                       (all at once: every target's TTL 1, then TTL 2, ...)\n"
 "  -p, --dport PORT     UDP/TCP destination port (default 33435 / 80)\n"
 "  -s, --source ADDR    source address (must be this host's); once per family\n"
 "                       (default: the route's, per target)\n"
@@ -94,6 +97,7 @@ static const struct option lopts[] = {
 	{ "gap-limit", required_argument, NULL, 'g' },
 	{ "window", required_argument, NULL, 'W' },
 	{ "rate", required_argument, NULL, 'r' },
+	{ "order", required_argument, NULL, 'O' },
 	{ "dport", required_argument, NULL, 'p' },
 	{ "source", required_argument, NULL, 's' },
 	{ "interface", required_argument, NULL, 'i' },
@@ -167,6 +171,10 @@ static void set_option(trace_args *a, int c, const char *v)
 		if (strlen(v) >= 16 || *v == '\0')
 			USAGE_ERROR("--interface: '%s' is not an interface name", v);
 		o->device = v;
+		break;
+	case 'O':
+		if (bt_order_parse(v, &o->order) != 0)
+			USAGE_ERROR("--order: '%s' is not one of spread, sweep", v);
 		break;
 	case 'T': a->tfile = v; break;
 	case 'o': a->outpath = v; a->json = true; break;

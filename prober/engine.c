@@ -670,7 +670,10 @@ static int pick_source(bt_engine *e, target *t, const bt_addr *a)
 static int activate(bt_engine *e, char *err, size_t errlen)
 {
 	size_t nf = e->o.nflows;
-	while (e->nfree > 0 && e->next_input < e->ninput) {
+	uint32_t room = UINT32_MAX;
+	if (e->o.order == BT_ORDER_SPREAD)
+		room = e->ready_max > e->ready.count ? e->ready_max - e->ready.count : 0;
+	while (e->nfree > 0 && e->next_input < e->ninput && room-- > 0) {
 		size_t in = e->next_input++;
 		uint32_t idx = e->freelist[--e->nfree];
 		target *t = &e->tg[idx];
@@ -722,17 +725,19 @@ static void report(bt_engine *e, uint64_t t0)
  * A token bucket paces the sends: it fills at the rate and holds at most a
  * millisecond's worth of probes, or a quantum's (below), whichever is more.
  *
- * The loop never spins. When it has something to send but no token, it
- * sleeps until a quantum of tokens is there: 16 probes' time (at 1,000
- * probes/s, 16 ms), at most 50 ms; it does not wake for replies then (they
- * wait in the capture ring, and their RTTs come from the capture timestamp).
- * When nothing can be sent until a reply or a timeout, it waits for the
- * capture descriptor or the next timer, but never wakes sooner than a
- * quantum after its last wake-up. So at a low rate a wake-up sends a batch of
- * probes and reads the replies of the last quantum at once, and the CPU a
- * probe costs does not grow as the rate falls; at a high rate the quantum is
- * a few microseconds and the loop behaves as a busy sender would. */
-#define QUANTUM_PROBES 16
+ * The loop never spins. It wakes at most once a quantum: 5 ms, or one
+ * probe's time at rates below 200 probes/s (at most 50 ms). When it has
+ * something to send but no token, it sleeps until a quantum's worth of
+ * tokens is there (1 probe at 100 probes/s, 5 at 1,000, 500 at 100,000), and
+ * does not wake for replies meanwhile: they wait in the capture ring (RTTs
+ * come from the capture timestamp) and are read at the next wake-up. When
+ * nothing can be sent until a reply or a timeout, it waits for the capture
+ * descriptor or the next timer, still not sooner than a quantum after its
+ * last wake-up, so that a stream of replies does not wake it once each. A
+ * wake-up costs tens of microseconds in a VM: one per probe would be most
+ * of the CPU at 1,000 probes/s. Sends stay paced at 10 ms: no window of
+ * 10 ms holds more than 2 quanta's probes. */
+#define QUANTUM_MIN_US 5000
 #define QUANTUM_MAX_US 50000
 
 typedef struct pacer {
@@ -745,7 +750,9 @@ typedef struct pacer {
 
 static void pacer_init(pacer *pc, double rate, uint64_t now)
 {
-	double q = QUANTUM_PROBES * 1e6 / rate;
+	double q = 1e6 / rate;
+	if (q < QUANTUM_MIN_US)
+		q = QUANTUM_MIN_US;
 	if (q > QUANTUM_MAX_US)
 		q = QUANTUM_MAX_US;
 	pc->rate = rate;

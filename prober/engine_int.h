@@ -80,6 +80,7 @@ struct bt_engine {
 	uint32_t nfree;
 	uint32_t nactive;       /* live targets */
 	bt_ring ready;          /* pool indices with a probe to send */
+	uint32_t ready_max;     /* order "spread": take targets up only below this */
 	bt_wheel wheel;         /* per pool index: the earliest probe deadline */
 	uint64_t last_timers;   /* when the timers last ran (mono µs) */
 	bool stale;             /* the loop stalled: 16-bit send ages may wrap */

@@ -39,6 +39,22 @@ uint32_t bt_engine_active_default(const bt_engine_opts *o)
 	return (uint32_t)need;
 }
 
+int bt_order_parse(const char *s, uint8_t *out)
+{
+	if (strcmp(s, "spread") == 0)
+		*out = BT_ORDER_SPREAD;
+	else if (strcmp(s, "sweep") == 0)
+		*out = BT_ORDER_SWEEP;
+	else
+		return -1;
+	return 0;
+}
+
+const char *bt_order_name(uint8_t order)
+{
+	return order == BT_ORDER_SWEEP ? "sweep" : "spread";
+}
+
 static int check_opts(const bt_engine_opts *o, const bt_family *fam, char *err, size_t errlen)
 {
 	if (o->first_ttl < 1 || o->max_ttl < o->first_ttl)
@@ -52,6 +68,8 @@ static int check_opts(const bt_engine_opts *o, const bt_family *fam, char *err, 
 			 o->split_ttl, o->first_ttl, o->max_ttl);
 	else if (o->window < 1)
 		snprintf(err, errlen, "window must be at least 1");
+	else if (o->order > BT_ORDER_SWEEP)
+		snprintf(err, errlen, "unknown probe order %u", o->order);
 	else if (o->rate_pps < 1)
 		snprintf(err, errlen, "rate must be at least 1 packet per second");
 	else if (o->wait_us < 1000 || o->wait_us > 60000000)
@@ -311,6 +329,8 @@ int bt_engine_setup_run(bt_engine *e, const bt_addr *targets, size_t n, char *er
 	e->freelist = bt_acct_alloc(ac, (size_t)e->cap * sizeof(uint32_t));
 	size_t rsize = bt_ring_size(e->cap);
 	e->ready = (bt_ring){ .q = bt_acct_alloc(ac, rsize * sizeof(uint32_t)), .mask = (uint32_t)rsize - 1 };
+	uint64_t rmax = (uint64_t)e->o.rate_pps * BT_ORDER_READY_MS / 1000u;
+	e->ready_max = rmax < BT_ORDER_READY_MIN ? BT_ORDER_READY_MIN : rmax > e->cap ? e->cap : (uint32_t)rmax;
 	bt_tlink *links = bt_acct_alloc(ac, bt_wheel_bytes(e->cap));
 	uint32_t *hvals = bt_acct_alloc(ac, hcap * sizeof(uint32_t));
 	bt_table_init(&e->targets, hvals, NULL, hcap);

@@ -31,6 +31,7 @@ typedef struct bt_engine_opts {
 				  hop already seen at its TTL this run (Doubletree) */
 	uint32_t active;       /* targets in progress at once; 0: sized from rate,
 				  wait and window (bt_engine_active_default) */
+	uint8_t order;         /* BT_ORDER_SPREAD (default) or BT_ORDER_SWEEP */
 	uint32_t wait_us;      /* per-probe wait, 1 s */
 	uint32_t rate_pps;     /* global limit, 100 */
 	const char *device;    /* NULL: capture on all interfaces */
@@ -43,6 +44,21 @@ typedef struct bt_engine_opts {
 	bool skip_partial;     /* stopped: build no traces at all (the caller
 				  throws the run away; exit within the 2 s) */
 } bt_engine_opts;
+
+/* The order probes go out in (doc/probing.md, "Probe order").
+ * SPREAD: targets are taken up only as the ready queue runs short (at most
+ * BT_ORDER_READY_MS of probes queued), so targets start one after another
+ * and their TTLs are interleaved: every router sees its probes spread over
+ * the round. SWEEP (the order before): the whole active window is taken up
+ * at once, so the first sends of a round are every target's TTL 1, then
+ * every target's TTL 2, ...: the routers near the VP get the whole window's
+ * probes within a few milliseconds, and a rate-limiting one answers few. */
+enum { BT_ORDER_SPREAD = 0, BT_ORDER_SWEEP = 1 };
+#define BT_ORDER_READY_MS 5
+#define BT_ORDER_READY_MIN 64
+/* "spread" / "sweep" -> *out; 0, or -1 for another name. */
+int bt_order_parse(const char *s, uint8_t *out);
+const char *bt_order_name(uint8_t order);
 
 /* bt_engine_opts.ipv6. TRY: open it if the host has IPv6, else IPv6
  * targets end as errors (bt_engine_ipv6_error says why); NEED: fail to
