@@ -16,6 +16,7 @@
 #include "bordertrace/id.h"
 #include "bordertrace/probe.h"
 #include "bordertrace/textfile.h"
+#include "cfgint.h"
 
 void bt_campaign_init(bt_campaign *c)
 {
@@ -400,13 +401,9 @@ int bt_campaign_parse(bt_campaign *cp, const char *buf, size_t len, const char *
 		snprintf(err, errlen, "%s: contains a NUL byte: not a text file", name);
 		return -1;
 	}
-	char *text = malloc(len + 1);
-	if (text == NULL) {
-		snprintf(err, errlen, "%s: out of memory", name);
+	char *text = bt_cfgint_widen(buf, len, name, err, errlen);
+	if (text == NULL)
 		return -1;
-	}
-	memcpy(text, buf, len);
-	text[len] = '\0';
 
 	config_t cfg;
 	config_init(&cfg);

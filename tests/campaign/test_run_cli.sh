@@ -90,6 +90,14 @@ t6.txt|2001:db8::1/64\n|t6.txt:1: '2001:db8::1/64': host bits set
 t6.txt|2000::/15\n|t6.txt:1: '2000::/15': IPv6 prefixes shorter than /16 are refused
 x6.txt|fe80::/10\nff02::1%%lo\n|x6.txt:2: 'ff02::1%lo': a zone id
 EOF
+# integers past 32 bits: refused, not wrapped (libconfig 1.5 read 4294967496
+# as 200 and 4294967306 as 10); the whole prefix_seed range is taken
+printf 'name = "c"; vp = "v"; targets = "t.txt"; output = "o";\nschedule = { interval = 60; };\nrate = 4294967496;\n' >"$T/wrap.campaign"
+expect 1 "wrap.campaign:3: field 'rate': expected an integer 1..10000000, got 4294967496" -- run --check "$T/wrap.campaign"
+printf 'name = "c"; vp = "v"; targets = "t.txt"; output = "o";\nschedule = {\n interval = 4294967306; };\n' >"$T/wrap.campaign"
+expect 1 "wrap.campaign:3: field 'schedule.interval': expected an integer 1..31622400, got 4294967306" -- run --check "$T/wrap.campaign"
+printf 'name = "c"; vp = "v"; targets = "t.txt"; output = "o"; lab = true;\nschedule = { interval = 60; };\nprefix_seed = 4294967295;\n' >"$T/seed.campaign"
+expect 0 "campaign c, vp v:" -- run --check "$T/seed.campaign"
 # the example in the repository loads
 expect 0 "campaign lab-many" -- run --check "$EX/lab.campaign"
 exit $fail
