@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "bordertrace/id.h"
 #include "bordertrace/probe.h"
@@ -397,6 +398,11 @@ int bt_campaign_parse(bt_campaign *cp, const char *buf, size_t len, const char *
 {
 	bt_campaign_init(cp);
 	ctx c = { .name = name, .basedir = basedir, .err = err, .errlen = errlen };
+	if (len > BT_CAMPAIGN_MAX_BYTES) {
+		snprintf(err, errlen, "%s: %zu bytes: a campaign file is at most %u bytes", name, len,
+			 BT_CAMPAIGN_MAX_BYTES);
+		return -1;
+	}
 	if (memchr(buf, '\0', len) != NULL) {
 		snprintf(err, errlen, "%s: contains a NUL byte: not a text file", name);
 		return -1;
@@ -428,12 +434,32 @@ int bt_campaign_parse(bt_campaign *cp, const char *buf, size_t len, const char *
 	return 0;
 }
 
+/* Before reading: a device (/dev/zero) or a regular file past the cap is
+ * refused unread; a pipe or a gzip file is checked by its length once read. */
+static int check_size(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return 0; /* the reader says why */
+	if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file (a %s device): a campaign is read from a file",
+			 path, S_ISCHR(st.st_mode) ? "character" : "block");
+		return -1;
+	}
+	if (S_ISREG(st.st_mode) && st.st_size > (off_t)BT_CAMPAIGN_MAX_BYTES) {
+		snprintf(err, errlen, "%s: %lld bytes: a campaign file is at most %u bytes", path,
+			 (long long)st.st_size, BT_CAMPAIGN_MAX_BYTES);
+		return -1;
+	}
+	return 0;
+}
+
 int bt_campaign_load(bt_campaign *c, const char *path, char *err, size_t errlen)
 {
 	char *buf;
 	size_t len;
 	bt_campaign_init(c);
-	if (bt_textfile_read(path, &buf, &len, err, errlen) != 0)
+	if (check_size(path, err, errlen) != 0 || bt_textfile_read(path, &buf, &len, err, errlen) != 0)
 		return -1;
 	char *copy = strdup(path);
 	int rc = -1;

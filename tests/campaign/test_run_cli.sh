@@ -7,13 +7,14 @@ set -u
 PROBE=$1
 EX=$2 # examples/ directory
 fail=0
+WRAP= # a command run before the prober (capped, below)
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 
 expect() { # STATUS PATTERN -- ARGS...
 	local want=$1 pat=$2
 	shift 3
-	"$PROBE" "$@" >"$T/out" 2>"$T/err"
+	$WRAP "$PROBE" "$@" >"$T/out" 2>"$T/err"
 	local got=$?
 	if [[ $got -ne $want ]] || ! grep -q -- "$pat" "$T/err"; then
 		echo "FAIL: run $* -> $got (want $want, /$pat/):"; sed 's/^/  /' "$T/err"; fail=1
@@ -98,6 +99,17 @@ printf 'name = "c"; vp = "v"; targets = "t.txt"; output = "o";\nschedule = {\n i
 expect 1 "wrap.campaign:3: field 'schedule.interval': expected an integer 1..31622400, got 4294967306" -- run --check "$T/wrap.campaign"
 printf 'name = "c"; vp = "v"; targets = "t.txt"; output = "o"; lab = true;\nschedule = { interval = 60; };\nprefix_seed = 4294967295;\n' >"$T/seed.campaign"
 expect 0 "campaign c, vp v:" -- run --check "$T/seed.campaign"
+# endless or huge campaign files: refused before libconfig reads them (memory
+# and time bounded here so that a regression fails instead of eating the machine)
+capped() { (ulimit -v 1000000; exec timeout 20 "$@"); }
+WRAP=capped
+expect 1 "/dev/zero: not a regular file (a character device)" -- run --check /dev/zero
+{ echo "$good"; head -c 1100000 /dev/zero | tr '\0' '#'; echo; } >"$T/big.campaign"
+expect 1 "big.campaign: 1100" -- run --check "$T/big.campaign"
+grep -q "a campaign file is at most 1048576 bytes" "$T/err" || { echo "FAIL: the cap is not named"; fail=1; }
+{ echo "$good"; head -c 1100000 /dev/zero | tr '\0' '#'; echo; } | gzip >"$T/bigz.campaign"
+expect 1 "bigz.campaign: 1100" -- run --check "$T/bigz.campaign"
+WRAP=
 # the example in the repository loads
 expect 0 "campaign lab-many" -- run --check "$EX/lab.campaign"
 exit $fail
