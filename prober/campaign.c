@@ -513,3 +513,10 @@ int bt_campaign_targets_counted(const bt_campaign *c, bt_targets *out, bt_filter
 	bt_exclude_free(&x);
 	return rc;
 }
+
+uint64_t bt_campaign_round_probes_max(const bt_campaign *c, size_t ntargets)
+{
+	const bt_engine_opts *o = &c->eng;
+	uint64_t ttls = o->max_ttl >= o->first_ttl ? (uint64_t)(o->max_ttl - o->first_ttl + 1) : 0;
+	return (uint64_t)ntargets * o->nflows * ttls * o->attempts;
+}

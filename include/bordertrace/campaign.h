@@ -64,6 +64,11 @@ int bt_campaign_load(bt_campaign *c, const char *path, char *err, size_t errlen)
 int bt_campaign_targets(const bt_campaign *c, bt_targets *out, bt_filter_stats *st,
 			char *err, size_t errlen);
 
+/* The most probes a round of ntargets can send: every (target, flow) probed
+ * at every TTL from first_ttl to max_ttl, each to its last attempt (replies
+ * and the gap limit only lower it). */
+uint64_t bt_campaign_round_probes_max(const bt_campaign *c, size_t ntargets);
+
 /* What each target list expanded to, before filtering (for run --check). */
 typedef struct bt_campaign_list_counts {
 	size_t v4[BT_CAMPAIGN_MAX_LISTS], v6[BT_CAMPAIGN_MAX_LISTS];

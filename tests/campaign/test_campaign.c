@@ -68,6 +68,8 @@ static void test_parse_good(void **state)
 	assert_string_equal(c.output, "/etc/bt/rounds");
 	assert_string_equal(c.eng.campaign, "nk-border");
 	assert_string_equal(c.eng.vp, "vp-01");
+	/* the worst case of a round: 10 targets x 4 flows x 20 TTLs x 3 attempts */
+	assert_int_equal(bt_campaign_round_probes_max(&c, 10), 2400);
 	bt_campaign_free(&c);
 
 	/* the minimum, with defaults */

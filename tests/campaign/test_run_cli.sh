@@ -110,6 +110,31 @@ grep -q "a campaign file is at most 1048576 bytes" "$T/err" || { echo "FAIL: the
 { echo "$good"; head -c 1100000 /dev/zero | tr '\0' '#'; echo; } | gzip >"$T/bigz.campaign"
 expect 1 "bigz.campaign: 1100" -- run --check "$T/bigz.campaign"
 WRAP=
+# Errors found late (issue 13): what every round needs is checked at start.
+# --check (no privileges): the user, and a round that may not fit its interval
+for i in $(seq 1 9); do echo "198.18.200.$i"; done >"$T/t.txt"
+expect 1 "user 'no-such-user-bt' does not exist" -- run --check --user no-such-user-bt "$T/c.campaign"
+printf 'name = "c"; vp = "v"; targets = "t.txt"; output = "o"; lab = true; rate = 1;\nschedule = { interval = 60; };\n' >"$T/slow.campaign"
+expect 0 "warning: a round may not fit its interval: up to 576 probes (9 targets x 1 flows x 32 TTLs x 2 attempts, every TTL to its last attempt) take 576 s at rate 1/s; the interval is 60 s" -- run --check "$T/slow.campaign"
+expect 0 "campaign c" -- run --check "$T/c.campaign"
+if grep -q "may not fit" "$T/err"; then echo "FAIL: a round that fits is warned about"; fail=1; fi
+# run (root): refused at start, not when the first round comes; in a network
+# namespace of its own with nothing but a loopback down (nothing can be sent),
+# the current slot done already so that the first round is an hour away
+if [[ $(id -u) -eq 0 ]] && command -v unshare >/dev/null; then
+	printf 'name = "c"; vp = "v"; targets = "t.txt"; output = "late"; lab = true;\nschedule = { interval = 3600; };\n' >"$T/late.campaign"
+	mkdir -p "$T/late/c/v" && : >"$T/late/c/v/$(date -u +%Y-%m-%dT%H:00:00Z).jsonl"
+	WRAP="timeout 10 unshare -n"
+	expect 1 "user 'no-such-user-bt' does not exist" -- run --user no-such-user-bt "$T/late.campaign"
+	WRAP="env TMPDIR=/nonexistent-bt-spool timeout 10 unshare -n"
+	expect 1 "as user nobody: spool file in /nonexistent-bt-spool: No such file" -- run "$T/late.campaign"
+	grep -q "start-up check failed: nothing probed: a round could not run as user nobody" "$T/err" ||
+		{ echo "FAIL: the start-up check is not named"; fail=1; }
+	WRAP="timeout 10 unshare -n"
+	printf 'name = "c"; vp = "v"; targets = "t.txt"; output = "late"; lab = true; interface = "nosuch0";\nschedule = { interval = 3600; };\n' >"$T/late.campaign"
+	expect 1 "start-up check failed: nothing probed: interface nosuch0: No such device" -- run "$T/late.campaign"
+	WRAP=
+fi
 # the example in the repository loads
 expect 0 "campaign lab-many" -- run --check "$EX/lab.campaign"
 exit $fail
