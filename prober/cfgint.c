@@ -113,9 +113,9 @@ static void group(scan *s, char ch)
 static int too_wide(const scan *s, const char *tok, const char *end, const char *file, char *err,
 		    size_t errlen)
 {
-	char field[128] = "";
+	char field[(MAX_DEPTH + 1) * 42] = ""; /* each name cut to 40, and a '.' */
 	size_t n = 0;
-	for (int i = 0; i <= s->depth && s->name[i] != NULL; i++)
+	for (int i = 0; i <= s->depth && s->name[i] != NULL && n < sizeof(field); i++)
 		n += (size_t)snprintf(field + n, sizeof(field) - n, "%s%.*s", i ? "." : "",
 				      (int)(s->namelen[i] > 40 ? 40 : s->namelen[i]), s->name[i]);
 	int toklen = end - tok > 40 ? 40 : (int)(end - tok);
