@@ -232,9 +232,9 @@ static const char *refusal(const bt_addr *a, bool lab, char *why, size_t whylen)
 		snprintf(why, whylen, "target %s: outside the test ranges (--lab traces only 198.18.0.0/15, "
 			 "198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32 and loopback)", s);
 	else
-		snprintf(why, whylen, "target %s: a%s %s address (special-purpose): not traced "
-			 "(--lab traces the test ranges)", s, strchr("aeiou", bt_addrclass_name(c)[0]) ? "n" : "",
-			 bt_addrclass_name(c));
+		snprintf(why, whylen, "target %s: a%s %s address (special-purpose): not traced%s", s,
+			 strchr("aeiou", bt_addrclass_name(c)[0]) ? "n" : "", bt_addrclass_name(c),
+			 bt_expand_lab_ok(a) || c == BT_CLASS_LOOPBACK ? " (--lab traces the test ranges and loopback)" : "");
 	return why;
 }
 

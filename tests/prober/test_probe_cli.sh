@@ -85,14 +85,14 @@ expect_nopriv() { # STATUS PATTERN -- ARGS...
 }
 if [[ $(id -u) -ne 0 ]] || command -v setpriv >/dev/null; then
 	cp "$PROBE" "$tmp/probe" && chmod 755 "$tmp" "$tmp/probe"
-	expect_nopriv 2 "target 0.0.0.0: an unspecified address (special-purpose): not traced (--lab traces the test ranges)" -- trace 0.0.0.0
+	expect_nopriv 2 "target 0.0.0.0: an unspecified address (special-purpose): not traced$" -- trace 0.0.0.0
 	expect_nopriv 2 "no target left to trace" -- trace 0.0.0.0
 	expect_nopriv 2 "target 255.255.255.255: a broadcast address" -- trace 255.255.255.255
 	expect_nopriv 2 "target 224.0.0.1: a multicast address" -- trace 224.0.0.1
 	expect_nopriv 2 "target 10.1.2.3: a private address" -- trace 10.1.2.3
 	expect_nopriv 2 "target ff02::1: a multicast address" -- trace ff02::1
-	expect_nopriv 2 "target 127.0.0.1: a loopback address" -- trace 127.0.0.1
-	expect_nopriv 2 "target 198.18.0.1: a benchmarking address" -- trace 198.18.0.1
+	expect_nopriv 2 "target 127.0.0.1: a loopback address (special-purpose): not traced (--lab traces the test ranges and loopback)" -- trace 127.0.0.1
+	expect_nopriv 2 "target 198.18.0.1: a benchmarking address (special-purpose): not traced (--lab traces the test ranges and loopback)" -- trace 198.18.0.1
 	expect_nopriv 2 "target 2001:db8::1: a documentation address" -- trace 2001:db8::1
 	# lab mode: only the test ranges and loopback; public space is refused too
 	expect_nopriv 2 "target 192.0.2.1: outside the test ranges (--lab traces only 198.18.0.0/15" -- trace --lab 192.0.2.1
