@@ -144,6 +144,7 @@ static void test_parse_errors(void **state)
 		{ "%s\nschedule={interval=60;};\nrate=99999999999999999999;\n", "f.campaign:3: field 'rate': '99999999999999999999' does not fit in 64 bits" },
 		{ "%s\nschedule={interval=60;};\nrate=99999999999999999999L;\n", "f.campaign:3: field 'rate': '99999999999999999999L' does not fit in 64 bits" },
 		{ "%s\nschedule={interval=60;};\nrate=0x10000000000000000;\n", "f.campaign:3: field 'rate': '0x10000000000000000' does not fit in 64 bits" },
+		{ "%s\nschedule={\n interval=99999999999999999999;};\n", "f.campaign:3: field 'schedule.interval': '99999999999999999999' does not fit in 64 bits" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char txt[512], err[512] = "";
