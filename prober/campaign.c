@@ -12,11 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "bordertrace/id.h"
 #include "bordertrace/probe.h"
 #include "bordertrace/textfile.h"
 #include "bordertrace/show.h"
+#include "cfgint.h"
 
 void bt_campaign_init(bt_campaign *c)
 {
@@ -407,17 +409,18 @@ int bt_campaign_parse(bt_campaign *cp, const char *buf, size_t len, const char *
 {
 	bt_campaign_init(cp);
 	ctx c = { .name = name, .basedir = basedir, .err = err, .errlen = errlen };
+	if (len > BT_CAMPAIGN_MAX_BYTES) {
+		snprintf(err, errlen, "%s: %zu bytes: a campaign file is at most %u bytes", name, len,
+			 BT_CAMPAIGN_MAX_BYTES);
+		return -1;
+	}
 	if (memchr(buf, '\0', len) != NULL) {
 		snprintf(err, errlen, "%s: contains a NUL byte: not a text file", name);
 		return -1;
 	}
-	char *text = malloc(len + 1);
-	if (text == NULL) {
-		snprintf(err, errlen, "%s: out of memory", name);
+	char *text = bt_cfgint_widen(buf, len, name, err, errlen);
+	if (text == NULL)
 		return -1;
-	}
-	memcpy(text, buf, len);
-	text[len] = '\0';
 
 	config_t cfg;
 	config_init(&cfg);
@@ -442,12 +445,32 @@ int bt_campaign_parse(bt_campaign *cp, const char *buf, size_t len, const char *
 	return 0;
 }
 
+/* Before reading: a device (/dev/zero) or a regular file past the cap is
+ * refused unread; a pipe or a gzip file is checked by its length once read. */
+static int check_size(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return 0; /* the reader says why */
+	if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file (a %s device): a campaign is read from a file",
+			 path, S_ISCHR(st.st_mode) ? "character" : "block");
+		return -1;
+	}
+	if (S_ISREG(st.st_mode) && st.st_size > (off_t)BT_CAMPAIGN_MAX_BYTES) {
+		snprintf(err, errlen, "%s: %lld bytes: a campaign file is at most %u bytes", path,
+			 (long long)st.st_size, BT_CAMPAIGN_MAX_BYTES);
+		return -1;
+	}
+	return 0;
+}
+
 int bt_campaign_load(bt_campaign *c, const char *path, char *err, size_t errlen)
 {
 	char *buf;
 	size_t len;
 	bt_campaign_init(c);
-	if (bt_textfile_read(path, &buf, &len, err, errlen) != 0)
+	if (check_size(path, err, errlen) != 0 || bt_textfile_read(path, &buf, &len, err, errlen) != 0)
 		return -1;
 	char *copy = strdup(path);
 	int rc = -1;
@@ -500,4 +523,11 @@ int bt_campaign_targets_counted(const bt_campaign *c, bt_targets *out, bt_filter
 	}
 	bt_exclude_free(&x);
 	return rc;
+}
+
+uint64_t bt_campaign_round_probes_max(const bt_campaign *c, size_t ntargets)
+{
+	const bt_engine_opts *o = &c->eng;
+	uint64_t ttls = o->max_ttl >= o->first_ttl ? (uint64_t)(o->max_ttl - o->first_ttl + 1) : 0;
+	return (uint64_t)ntargets * o->nflows * ttls * o->attempts;
 }

@@ -74,7 +74,8 @@ static void usage(FILE *f)
 "      --rounds N     stop after N complete rounds in the output directory\n"
 "                     (overrides schedule.rounds; 0 = forever)\n"
 "      --check        load the campaign and its lists, print what a round\n"
-"                     would probe, and exit (needs no privileges)\n"
+"                     would probe (and whether it may overrun the interval),\n"
+"                     check --user, and exit (needs no privileges)\n"
 "      --user USER    each round probes as USER with no capabilities, once\n"
 "                     its sockets are open (default nobody; see doc/campaign.md)\n"
 "  -h, --help         this help\n"
@@ -164,6 +165,22 @@ static void describe_family(const char *fam, const bt_family_stats *f, bool lab,
 	       classes, f->excluded, f->duplicates);
 }
 
+/* A round that may overrun its interval delays the next and skips slots:
+ * said with the worst case (bt_campaign_round_probes_max) at the rate. */
+static void warn_fit(const campaign_state *s)
+{
+	const bt_campaign *c = &s->c;
+	uint64_t probes = bt_campaign_round_probes_max(c, s->targets.n);
+	double secs = (double)probes / c->eng.rate_pps;
+	if (secs <= c->interval_s)
+		return;
+	logmsg("warning: a round may not fit its interval: up to %llu probes (%zu targets x %u flows x "
+	       "%u TTLs x %u attempts, every TTL to its last attempt) take %.0f s at rate %u/s; the "
+	       "interval is %u s (an overrunning round delays the next, and slots are skipped)",
+	       (unsigned long long)probes, s->targets.n, c->eng.nflows,
+	       c->eng.max_ttl - c->eng.first_ttl + 1, c->eng.attempts, secs, c->eng.rate_pps, c->interval_s);
+}
+
 static void describe(const campaign_state *s, bool lists)
 {
 	const bt_campaign *c = &s->c;
@@ -183,6 +200,7 @@ static void describe(const campaign_state *s, bool lists)
 		describe_family("IPv4", &s->fs.v4, c->lab, "");
 	if (s->fs.v6.listed)
 		describe_family("IPv6", &s->fs.v6, c->lab, "");
+	warn_fit(s);
 }
 
 /* ---- one round ---- */
@@ -410,6 +428,41 @@ static int prepare_dir(campaign_state *s, size_t *complete)
 	return 0;
 }
 
+/* Before the first round, which may be hours away: a round of no targets
+ * (nothing is sent) through the same steps as a real one: the sockets with
+ * the campaign's interface and sources (CAP_NET_RAW), the drop to --user,
+ * the spool file as that user. 0, or -1 (logged). */
+static int preflight(campaign_state *s)
+{
+	char err[512];
+	bool eperm = false;
+	bt_engine_opts o = s->c.eng;
+	o.skip_partial = true;
+	bt_engine *e = bt_engine_open(&o, err, sizeof(err), &eperm);
+	if (e == NULL) {
+		logmsg("start-up check failed: nothing probed: %s%s", err,
+		       eperm ? " (sending probes needs CAP_NET_RAW)" : "");
+		return -1;
+	}
+	pid_t child = bt_privsep_fork(g_user, err, sizeof(err));
+	if (child == 0) {
+		if (s->lockfd >= 0)
+			close(s->lockfd); /* the parent's (probe_round says why) */
+		int rc = bt_engine_run(e, NULL, 0, NULL, NULL, &g_stop, err, sizeof(err));
+		if (rc < 0)
+			logmsg("as user %s: %s", g_user, err);
+		_exit(rc == 0 ? 0 : 2);
+	}
+	bt_engine_close(e);
+	int status = child < 0 ? -1 : bt_privsep_wait(child, (volatile int *)&g_stop);
+	if (status == 0)
+		return 0;
+	if (child < 0)
+		logmsg("%s", err);
+	logmsg("start-up check failed: nothing probed: a round could not run as user %s (above)", g_user);
+	return -1;
+}
+
 /* What the command line asked for. */
 typedef struct run_args {
 	const char *vp; /* --vp, or NULL */
@@ -591,13 +644,17 @@ int cmd_run(int argc, char **argv)
 	if (state_load(&s, a.path, a.vp, a.rounds, err, sizeof(err)) != 0)
 		return bt_cli_data_error("%s", err);
 	describe(&s, a.check);
+	if (bt_privdrop_check_user(g_user, err, sizeof(err)) != 0) {
+		state_free(&s);
+		return bt_cli_data_error("%s", err);
+	}
 	if (a.check) {
 		state_free(&s);
 		return BT_EXIT_OK;
 	}
 	bt_cli_signals(on_stop, on_hup);
 	size_t complete = 0;
-	if (prepare_dir(&s, &complete) != 0)
+	if (prepare_dir(&s, &complete) != 0 || preflight(&s) != 0)
 		status = BT_EXIT_DATA;
 	else
 		status = run_rounds(&s, &a, complete);

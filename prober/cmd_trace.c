@@ -16,8 +16,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bordertrace/addrclass.h"
 #include "bordertrace/cli.h"
 #include "bordertrace/engine.h"
+#include "bordertrace/expand.h"
 #include "bordertrace/privdrop.h"
 #include "bordertrace/probe.h"
 #include "bordertrace/targets.h"
@@ -63,6 +65,10 @@ static void usage(FILE *f)
 "                       (default: the route's, per target)\n"
 "  -i, --interface IF   send and capture on this interface only\n"
 "  -T, --targets FILE   read targets from FILE (one per line, # comments)\n"
+"      --lab            trace only the test ranges (198.18.0.0/15, 198.51.100.0/24,\n"
+"                       203.0.113.0/24, 2001:db8::/32) and loopback; without it\n"
+"                       special-purpose destinations (private, multicast, ...)\n"
+"                       are refused, as by a campaign's lab switch\n"
 "      --vp ID          vantage point id written into each record\n"
 "      --campaign ID    campaign id written into each record\n"
 "      --round ID       round id written into each record (e.g. its UTC start)\n"
@@ -85,6 +91,7 @@ typedef struct trace_args {
 	const char *outpath; /* -o: JSON Lines into this file */
 	const char *tfile;   /* -T */
 	bool json;
+	bool lab;            /* --lab: the test ranges and loopback only */
 } trace_args;
 
 static const struct option lopts[] = {
@@ -111,6 +118,7 @@ static const struct option lopts[] = {
 	{ "split-ttl", required_argument, NULL, 'S' },
 	{ "active", required_argument, NULL, 'A' },
 	{ "user", required_argument, NULL, 'U' },
+	{ "lab", no_argument, NULL, 'L' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -179,6 +187,7 @@ static void set_option(trace_args *a, int c, const char *v)
 	case 'T': a->tfile = v; break;
 	case 'o': a->outpath = v; a->json = true; break;
 	case 'J': a->json = true; break;
+	case 'L': a->lab = true; break;
 	case 'V': o->vp = bt_cli_id("trace", "--vp", v); break;
 	case 'C': o->campaign = bt_cli_id("trace", "--campaign", v); break;
 	case 'R': o->round = bt_cli_id("trace", "--round", v); break;
@@ -214,6 +223,53 @@ static int parse_args(int argc, char **argv, trace_args *a)
 	return -1;
 }
 
+/* Why a is not traced (into why), or NULL when it may be: without --lab
+ * only addresses of no special purpose, with it only the test ranges and
+ * loopback (a campaign's lab switch, doc/campaign.md; loopback never leaves
+ * the host). */
+static const char *refusal(const bt_addr *a, bool lab, char *why, size_t whylen)
+{
+	char s[BT_ADDR_STRLEN];
+	bt_addrclass c = bt_addrclass_of(a, NULL, NULL, NULL);
+	bt_addr_format(a, s, sizeof(s));
+	if (lab && (bt_expand_lab_ok(a) || c == BT_CLASS_LOOPBACK))
+		return NULL;
+	if (!lab && c == BT_CLASS_PUBLIC)
+		return NULL;
+	if (lab)
+		snprintf(why, whylen, "target %s: outside the test ranges (--lab traces only 198.18.0.0/15, "
+			 "198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32 and loopback)", s);
+	else
+		snprintf(why, whylen, "target %s: a%s %s address (special-purpose): not traced%s", s,
+			 strchr("aeiou", bt_addrclass_name(c)[0]) ? "n" : "", bt_addrclass_name(c),
+			 bt_expand_lab_ok(a) || c == BT_CLASS_LOOPBACK ? " (--lab traces the test ranges and loopback)" : "");
+	return why;
+}
+
+/* Drops the targets that may not be traced, each said on stderr (the first
+ * ten, then a count), before any socket is opened; 0, or the exit status
+ * when none is left (a usage error for command-line targets, bad data for
+ * a -T file). */
+static int refuse_special(const trace_args *a, bt_targets *tl)
+{
+	char why[256];
+	size_t w = 0, refused = 0;
+	for (size_t i = 0; i < tl->n; i++) {
+		if (refusal(&tl->a[i], a->lab, why, sizeof(why)) == NULL)
+			tl->a[w++] = tl->a[i];
+		else if (++refused <= 10)
+			fprintf(stderr, PROG ": %s\n", why);
+	}
+	tl->n = w;
+	if (refused > 10)
+		fprintf(stderr, PROG ": and %zu more special-purpose targets not traced\n", refused - 10);
+	if (w > 0)
+		return 0;
+	if (a->tfile)
+		return bt_cli_data_error("no target left to trace (%zu refused)", refused);
+	USAGE_ERROR("no target left to trace (%zu refused)", refused);
+}
+
 /* The targets from the arguments (usage errors) and from -T (data
  * errors), deduplicated; 0 or the exit status. */
 static int load_targets(const trace_args *a, char **args, int nargs, bt_targets *tl)
@@ -231,7 +287,7 @@ static int load_targets(const trace_args *a, char **args, int nargs, bt_targets 
 	size_t dups = bt_targets_dedup(tl);
 	if (dups)
 		fprintf(stderr, PROG ": %zu duplicate target(s) traced once\n", dups);
-	return 0;
+	return refuse_special(a, tl);
 }
 
 /* Where the traces go: stdout, or a temporary file beside -o FILE that
@@ -242,6 +298,7 @@ typedef struct out_ctx {
 	const char *path; /* -o FILE, or NULL */
 	char *tmp;
 	size_t ntraces;
+	size_t nerrors; /* traces that ended as errors (nothing could be sent) */
 	char *buf; /* the JSON writer's, kept from one record to the next */
 	size_t cap;
 } out_ctx;
@@ -280,6 +337,7 @@ static int on_trace(bt_trace *t, void *arg)
 	if (!o->json || o->f == stdout)
 		fflush(o->f);
 	o->ntraces++;
+	o->nerrors += t->stop == BT_STOP_ERROR;
 	bt_trace_free(t);
 	return rc != 0 || ferror(o->f) ? -1 : 0;
 }
@@ -336,6 +394,12 @@ static int child_run(bt_engine *e, const trace_args *a, const bt_targets *tl, ou
 	int status = BT_EXIT_OK;
 	if (rc < 0)
 		status = bt_cli_data_error("%s", err);
+	else if (rc == 0 && oc->nerrors > 0 && oc->nerrors == oc->ntraces)
+		status = bt_cli_data_error("no trace could run: every target ended as an error (%s)",
+					   st.first_error[0] ? st.first_error : "reason unknown");
+	else if (rc == 0 && oc->nerrors > 0)
+		fprintf(stderr, PROG ": %zu of %zu traces ended as errors (the first: %s)\n", oc->nerrors,
+			oc->ntraces, st.first_error[0] ? st.first_error : "reason unknown");
 	else if (rc > 0)
 		status = bt_cli_data_error("%s", g_stop ? "interrupted: unfinished traces not written" :
 							 "writing the output failed");

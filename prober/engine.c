@@ -437,12 +437,19 @@ static __attribute__((noinline)) int emit6(bt_engine *e, const target *t, uint8_
 	return bt_probe6_emit(e->pb6, &e->flows[t_flow(e, t)], src, input6(e, t), hlim, attempt, err, errlen);
 }
 
+/* Keeps the first reason a target ended as an error, for the caller. */
+static void note_error(bt_engine *e, const char *what, const char *why)
+{
+	if (e->st.first_error[0] == '\0')
+		snprintf(e->st.first_error, sizeof(e->st.first_error), "%s%.120s", what, why);
+}
+
 static int send_probe(bt_engine *e, target *t, int idx)
 {
 	uint8_t ttl = (uint8_t)(e->o.first_ttl + idx);
 	uint8_t *slot = t_slot(e, t);
 	uint8_t attempt = (uint8_t)(S_ATT(slot[idx]) + 1);
-	char err[256];
+	char err[256] = "";
 
 	if (!t->started) {
 		t->start_ms = (uint32_t)((e->now - e->mono0) / 1000u);
@@ -460,6 +467,7 @@ static int send_probe(bt_engine *e, target *t, int idx)
 		if (errno == ENOBUFS || errno == EAGAIN || errno == EINTR)
 			return -1; /* queue full, or a signal: again later, nothing recorded */
 		/* No route, or the kernel refused: this target cannot be traced. */
+		note_error(e, "sending: ", err[0] ? err : strerror(errno));
 		finish(e, t, BT_STOP_ERROR, 0);
 		return 0;
 	}
@@ -654,13 +662,17 @@ static int pick_source(bt_engine *e, target *t, const bt_addr *a)
 	int why = 0;
 	bt_addr sa;
 	if (!t->v6) {
-		if (bt_source_for(&e->source, a, &sa, &why) != 0)
+		if (bt_source_for(&e->source, a, &sa, &why) != 0) {
+			note_error(e, "no source address: ", strerror(why));
 			return -1;
+		}
 		t->src = bt_addr_v4(&sa);
 		return 0;
 	}
-	if (e->pb6 == NULL || bt_source_for(&e->source6, a, &sa, &why) != 0)
+	if (e->pb6 == NULL || bt_source_for(&e->source6, a, &sa, &why) != 0) {
+		note_error(e, "no source address: ", e->pb6 == NULL ? e->v6err : strerror(why));
 		return -1;
+	}
 	t->src = bt_intern6_get(&e->intern, &e->acct, sa.bytes);
 	return t->src != BT_FADDR_NONE ? 0 : -1;
 }

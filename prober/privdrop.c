@@ -27,6 +27,23 @@ static int clear_caps(char *err, size_t errlen)
 	return 0;
 }
 
+int bt_privdrop_check_user(const char *user, char *err, size_t errlen)
+{
+	if (user == NULL || *user == '\0')
+		user = BT_PRIVDROP_DEFAULT_USER;
+	errno = 0;
+	struct passwd *pw = getpwnam(user);
+	if (pw == NULL) {
+		snprintf(err, errlen, "user '%s' does not exist (choose one with --user)", user);
+		return -1;
+	}
+	if (pw->pw_uid == 0) {
+		snprintf(err, errlen, "user '%s' is root: choose an unprivileged user with --user", user);
+		return -1;
+	}
+	return 0;
+}
+
 int bt_privdrop(const char *user, char *err, size_t errlen)
 {
 	if (user == NULL || *user == '\0')
@@ -38,13 +55,11 @@ int bt_privdrop(const char *user, char *err, size_t errlen)
 	}
 	(void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 	if (geteuid() == 0 || getuid() == 0) {
+		if (bt_privdrop_check_user(user, err, errlen) != 0)
+			return -1;
 		struct passwd *pw = getpwnam(user);
 		if (pw == NULL) {
-			snprintf(err, errlen, "user '%s' does not exist (choose one with --user)", user);
-			return -1;
-		}
-		if (pw->pw_uid == 0) {
-			snprintf(err, errlen, "user '%s' is root: choose an unprivileged user with --user", user);
+			snprintf(err, errlen, "user '%s' has gone (choose one with --user)", user);
 			return -1;
 		}
 		/* The bounding set first: dropping from it needs CAP_SETPCAP,

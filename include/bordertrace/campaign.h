@@ -20,6 +20,9 @@
 
 #define BT_CAMPAIGN_MAX_LISTS 64
 #define BT_CAMPAIGN_MAX_INTERVAL (366u * 86400u)
+/* A campaign file is a few hundred bytes; anything past 1 MiB (after gzip)
+ * is refused before libconfig reads it. */
+#define BT_CAMPAIGN_MAX_BYTES (1024u * 1024u)
 
 typedef struct bt_campaign {
 	char name[BT_ID_MAX];
@@ -51,7 +54,8 @@ void bt_campaign_free(bt_campaign *c);
 int bt_campaign_parse(bt_campaign *c, const char *buf, size_t len, const char *name,
 		      const char *basedir, char *err, size_t errlen);
 
-/* Reads path and parses it (basedir = the file's directory). */
+/* Reads path and parses it (basedir = the file's directory). A device or a
+ * regular file past BT_CAMPAIGN_MAX_BYTES is refused before it is read. */
 int bt_campaign_load(bt_campaign *c, const char *path, char *err, size_t errlen);
 
 /* Loads the target and exclusion lists, expands prefixes, applies the
@@ -59,6 +63,11 @@ int bt_campaign_load(bt_campaign *c, const char *path, char *err, size_t errlen)
  * initialised; st receives the counts. 0, or -1 with "file:line: ..." in err. */
 int bt_campaign_targets(const bt_campaign *c, bt_targets *out, bt_filter_stats *st,
 			char *err, size_t errlen);
+
+/* The most probes a round of ntargets can send: every (target, flow) probed
+ * at every TTL from first_ttl to max_ttl, each to its last attempt (replies
+ * and the gap limit only lower it). */
+uint64_t bt_campaign_round_probes_max(const bt_campaign *c, size_t ntargets);
 
 /* What each target list expanded to, before filtering (for run --check). */
 typedef struct bt_campaign_list_counts {

@@ -87,6 +87,9 @@ typedef struct bt_engine_stats {
 	 * taken up (or the run was stopped before that), when every slot of
 	 * the active window had work; 0 when every target fit in the window */
 	uint64_t run_probing_us, run_steady_us, run_steady_probes;
+	/* why the first target that ended as an error did (a send the kernel
+	 * refused, no route, no IPv6); "" when none did */
+	char first_error[160];
 } bt_engine_stats;
 
 /* The active window for these options: enough targets in progress that the

@@ -26,6 +26,11 @@
  * result. 0, or -1 with a message. */
 int bt_privdrop(const char *user, char *err, size_t errlen);
 
+/* Whether bt_privdrop could become user as root: it exists and is not
+ * root. 0, or -1 with "user 'x' does not exist (choose one with --user)".
+ * Needs no privileges (a start-up check, before any round). */
+int bt_privdrop_check_user(const char *user, char *err, size_t errlen);
+
 /* Forks. In the child: drops privileges (exit status 3 with a message on
  * stderr if that fails) and returns 0. In the parent: returns the child's
  * pid, or -1 with a message. */

@@ -68,6 +68,8 @@ static void test_parse_good(void **state)
 	assert_string_equal(c.output, "/etc/bt/rounds");
 	assert_string_equal(c.eng.campaign, "nk-border");
 	assert_string_equal(c.eng.vp, "vp-01");
+	/* the worst case of a round: 10 targets x 4 flows x 20 TTLs x 3 attempts */
+	assert_int_equal(bt_campaign_round_probes_max(&c, 10), 2400);
 	bt_campaign_free(&c);
 
 	/* the minimum, with defaults */
@@ -131,6 +133,18 @@ static void test_parse_errors(void **state)
 		{ "%s\nschedule={interval=60;};\nv6_max_per_prefix=0;\n", "f.campaign:3: field 'v6_max_per_prefix': expected an integer 1..16777216, got 0" },
 		{ "%s\nschedule={interval=60;};\nv6_max_per_prefix=16777217;\n", "f.campaign:3: field 'v6_max_per_prefix'" },
 		{ "%s\nschedule={interval=60;};\nv6_max_per_prefix=\"all\";\n", "f.campaign:3: field 'v6_max_per_prefix': expected an integer" },
+		/* libconfig 1.5 reads integers in 32 bits and wraps them silently
+		 * (4294967496 was 200, 4294967306 was 10): refused, not wrapped */
+		{ "%s\nschedule={interval=60;};\nrate=4294967496;\n", "f.campaign:3: field 'rate': expected an integer 1..10000000, got 4294967496" },
+		{ "%s\nschedule={interval=60;};\nrate=0x1000000C8;\n", "f.campaign:3: field 'rate': expected an integer 1..10000000, got 4294967496" },
+		{ "%s\nschedule={\ninterval=4294967306;};\n", "f.campaign:3: field 'schedule.interval': expected an integer 1..31622400, got 4294967306" },
+		{ "%s\nschedule={interval=60;};\nmax_ttl=-4294967286;\n", "f.campaign:3: field 'max_ttl': expected an integer 1..255, got -4294967286" },
+		{ "%s\nschedule={interval=60;};\nprefix_seed=4294967296;\n", "f.campaign:3: field 'prefix_seed': expected an integer 0..4294967295, got 4294967296" },
+		/* past 64 bits: libconfig would clamp even with the L suffix */
+		{ "%s\nschedule={interval=60;};\nrate=99999999999999999999;\n", "f.campaign:3: field 'rate': '99999999999999999999' does not fit in 64 bits" },
+		{ "%s\nschedule={interval=60;};\nrate=99999999999999999999L;\n", "f.campaign:3: field 'rate': '99999999999999999999L' does not fit in 64 bits" },
+		{ "%s\nschedule={interval=60;};\nrate=0x10000000000000000;\n", "f.campaign:3: field 'rate': '0x10000000000000000' does not fit in 64 bits" },
+		{ "%s\nschedule={\n interval=99999999999999999999;};\n", "f.campaign:3: field 'schedule.interval': '99999999999999999999' does not fit in 64 bits" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char txt[512], err[512] = "";
@@ -146,6 +160,37 @@ static void test_parse_errors(void **state)
 	char err[256];
 	assert_int_equal(bt_campaign_parse(&c, "name=\"x\";\0", 10, "n.campaign", NULL, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "n.campaign"));
+}
+
+/* Integers past 2^31: the whole prefix_seed range, with or without libconfig's
+ * L suffix; numbers inside strings and comments, names with digits and
+ * floats are left alone. */
+static void test_parse_wide_ints(void **state)
+{
+	(void)state;
+	const struct { const char *txt; uint32_t seed; } cases[] = {
+		{ "prefix_seed = 4294967295;", 4294967295u },
+		{ "prefix_seed = 3000000000;", 3000000000u },
+		{ "prefix_seed = 2147483648L;", 2147483648u },
+		{ "prefix_seed = 0xFFFFFFFF;", 4294967295u },
+		{ "prefix_seed = 7; # 99999999999999999999 in a comment\n", 7 },
+		{ "prefix_seed = 7; /* 99999999999999999999 */ // 1e5 and 5\n", 7 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char txt[512], err[512] = "";
+		snprintf(txt, sizeof(txt),
+			 "name=\"x2\"; targets=\"t99999999999999999999.txt\"; output=\"/o\\\"1\";"
+			 " wait = .5; schedule={interval=60; jitter=1e1;};\n%s", cases[i].txt);
+		bt_campaign c;
+		if (bt_campaign_parse(&c, txt, strlen(txt), "w", NULL, err, sizeof(err)) != 0)
+			fail_msg("case %zu: %s", i, err);
+		assert_int_equal(c.prefix_seed, cases[i].seed);
+		assert_string_equal(c.target_files[0], "t99999999999999999999.txt");
+		assert_string_equal(c.output, "/o\"1");
+		assert_int_equal(c.eng.wait_us, 500000);
+		assert_int_equal(c.jitter_ms, 10000);
+		bt_campaign_free(&c);
+	}
 }
 
 static uint32_t v4(const char *s)
@@ -744,6 +789,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_good),
 		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_parse_wide_ints),
 		cmocka_unit_test(test_pick_rule),
 		cmocka_unit_test(test_expand),
 		cmocka_unit_test(test_exclude),

@@ -7,13 +7,14 @@ set -u
 PROBE=$1
 EX=$2 # examples/ directory
 fail=0
+WRAP= # a command run before the prober (capped, below)
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 
 expect() { # STATUS PATTERN -- ARGS...
 	local want=$1 pat=$2
 	shift 3
-	"$PROBE" "$@" >"$T/out" 2>"$T/err"
+	$WRAP "$PROBE" "$@" >"$T/out" 2>"$T/err"
 	local got=$?
 	if [[ $got -ne $want ]] || ! grep -q -- "$pat" "$T/err"; then
 		echo "FAIL: run $* -> $got (want $want, /$pat/):"; sed 's/^/  /' "$T/err"; fail=1
@@ -90,6 +91,58 @@ t6.txt|2001:db8::1/64\n|t6.txt:1: '2001:db8::1/64': host bits set
 t6.txt|2000::/15\n|t6.txt:1: '2000::/15': IPv6 prefixes shorter than /16 are refused
 x6.txt|fe80::/10\nff02::1%%lo\n|x6.txt:2: 'ff02::1%lo': a zone id
 EOF
+# integers past 32 bits: refused, not wrapped (libconfig 1.5 read 4294967496
+# as 200 and 4294967306 as 10); the whole prefix_seed range is taken.
+# STATUS|the file after its first line (printf format)|what the error says
+while IFS='|' read -r status content want; do
+	printf 'name = "c"; vp = "v"; targets = "t.txt"; output = "o"; lab = true;\n'"$content" >"$T/wrap.campaign"
+	expect "$status" "$want" -- run --check "$T/wrap.campaign"
+done <<'EOF'
+1|schedule = { interval = 60; };\nrate = 4294967496;\n|wrap.campaign:3: field 'rate': expected an integer 1..10000000, got 4294967496
+1|schedule = {\n interval = 4294967306; };\n|wrap.campaign:3: field 'schedule.interval': expected an integer 1..31622400, got 4294967306
+0|schedule = { interval = 60; };\nprefix_seed = 4294967295;\n|campaign c, vp v:
+EOF
+# endless or huge campaign files: refused before libconfig reads them (memory
+# and time bounded here so that a regression fails instead of eating the machine)
+# (no address-space limit under ASan, which reserves terabytes of shadow)
+if ldd "$PROBE" 2>/dev/null | grep -q libasan; then
+	capped() { timeout 20 "$@"; }
+else
+	capped() { (ulimit -v 1000000; exec timeout 20 "$@"); }
+fi
+WRAP=capped
+expect 1 "/dev/zero: not a regular file (a character device)" -- run --check /dev/zero
+{ echo "$good"; head -c 1100000 /dev/zero | tr '\0' '#'; echo; } >"$T/big.campaign"
+expect 1 "big.campaign: 1100" -- run --check "$T/big.campaign"
+grep -q "a campaign file is at most 1048576 bytes" "$T/err" || { echo "FAIL: the cap is not named"; fail=1; }
+{ echo "$good"; head -c 1100000 /dev/zero | tr '\0' '#'; echo; } | gzip >"$T/bigz.campaign"
+expect 1 "bigz.campaign: 1100" -- run --check "$T/bigz.campaign"
+WRAP=
+# Errors found late (issue 13): what every round needs is checked at start.
+# --check (no privileges): the user, and a round that may not fit its interval
+for i in $(seq 1 9); do echo "198.18.200.$i"; done >"$T/t.txt"
+expect 1 "user 'no-such-user-bt' does not exist" -- run --check --user no-such-user-bt "$T/c.campaign"
+printf 'name = "c"; vp = "v"; targets = "t.txt"; output = "o"; lab = true; rate = 1;\nschedule = { interval = 60; };\n' >"$T/slow.campaign"
+expect 0 "warning: a round may not fit its interval: up to 576 probes (9 targets x 1 flows x 32 TTLs x 2 attempts, every TTL to its last attempt) take 576 s at rate 1/s; the interval is 60 s" -- run --check "$T/slow.campaign"
+expect 0 "campaign c" -- run --check "$T/c.campaign"
+if grep -q "may not fit" "$T/err"; then echo "FAIL: a round that fits is warned about"; fail=1; fi
+# run (root): refused at start, not when the first round comes; in a network
+# namespace of its own with nothing but a loopback down (nothing can be sent),
+# the current slot done already so that the first round is an hour away
+if [[ $(id -u) -eq 0 ]] && command -v unshare >/dev/null; then
+	printf 'name = "c"; vp = "v"; targets = "t.txt"; output = "late"; lab = true;\nschedule = { interval = 3600; };\n' >"$T/late.campaign"
+	mkdir -p "$T/late/c/v" && : >"$T/late/c/v/$(date -u +%Y-%m-%dT%H:00:00Z).jsonl"
+	WRAP="timeout 10 unshare -n"
+	expect 1 "user 'no-such-user-bt' does not exist" -- run --user no-such-user-bt "$T/late.campaign"
+	WRAP="env TMPDIR=/nonexistent-bt-spool timeout 10 unshare -n"
+	expect 1 "as user nobody: spool file in /nonexistent-bt-spool: No such file" -- run "$T/late.campaign"
+	grep -q "start-up check failed: nothing probed: a round could not run as user nobody" "$T/err" ||
+		{ echo "FAIL: the start-up check is not named"; fail=1; }
+	WRAP="timeout 10 unshare -n"
+	printf 'name = "c"; vp = "v"; targets = "t.txt"; output = "late"; lab = true; interface = "nosuch0";\nschedule = { interval = 3600; };\n' >"$T/late.campaign"
+	expect 1 "start-up check failed: nothing probed: interface nosuch0: No such device" -- run "$T/late.campaign"
+	WRAP=
+fi
 # the example in the repository loads
 expect 0 "campaign lab-many" -- run --check "$EX/lab.campaign"
 exit $fail

@@ -151,7 +151,7 @@ class Tools:
 
     # -- ours --------------------------------------------------------------
     def prober_cmd(self, method, flow, targets, extra=()):
-        return ["ip", "netns", "exec", self.lab.vp_ns, self.prober, "trace",
+        return ["ip", "netns", "exec", self.lab.vp_ns, self.prober, "trace", "--lab",
                 "-P", method, "-F", str(flow), "-q", str(COMMON["attempts"]),
                 "-w", str(COMMON["wait"]), "-g", str(COMMON["gap"]),
                 "-m", str(COMMON["maxttl"]), *extra, "--json", *targets]

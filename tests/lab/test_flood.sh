@@ -21,7 +21,7 @@ vpaddr=$("$HERE/lab.sh" info "$LAB_TOPO" | awk "/^vp/{print \$4}")
 targets=$(seq -f "198.18.200.%g" 1 200)
 run() { # OUT: 200 targets at 400 pps, peak RSS into OUT.rss
 	ip netns exec "${LAB_PREFIX}vp" /usr/bin/time -f "%M" -o "$1.rss" \
-		"$PROBE" trace -r 400 -w 0.5 --json $targets >"$1" 2>"$1.err"
+		"$PROBE" trace --lab -r 400 -w 0.5 --json $targets >"$1" 2>"$1.err"
 }
 run "$T/quiet"
 ip netns exec "${LAB_PREFIX}r1" python3 "$HERE/forge_flood.py" "$vpaddr" 3 >"$T/sent" &

@@ -22,7 +22,7 @@ vp6=$("$HERE/lab.sh" info "$LAB_TOPO" | awk "/^vp6/{print \$2}")
 ip netns exec "${LAB_PREFIX}r1" python3 "$HERE/forge_flood6.py" "$vp6" 4 >"$T/sent" &
 fp=$!
 sleep 0.5
-ip netns exec "${LAB_PREFIX}vp" "$PROBE" trace -r 100 -w 0.5 --flows 32 --json \
+ip netns exec "${LAB_PREFIX}vp" "$PROBE" trace --lab -r 100 -w 0.5 --flows 32 --json \
 	198.18.3.2 2001:db8:0:3::2 >"$T/out" 2>"$T/err"
 rc=$?
 wait $fp

@@ -29,8 +29,8 @@ for l in open(sys.argv[1]):
 # the same flow from three tools at once, plus a ping flood
 vp ping -q -i 0.01 -c 300 "$dst" >/dev/null 2>&1 &
 "$HERE/scamper_trace.sh" -n "${LAB_PREFIX}vp" -P icmp-paris -S 4096 -q 3 -w 1 "$dst" >"$T/sc" 2>/dev/null &
-vp "$PROBE" trace -F 0 -q 3 -w 1 --json "$dst" >"$T/b" 2>/dev/null &
-for i in 1 2 3; do vp "$PROBE" trace -F 0 -q 3 -w 1 --json "$dst" >"$T/a$i" 2>"$T/e$i"; done
+vp "$PROBE" trace --lab -F 0 -q 3 -w 1 --json "$dst" >"$T/b" 2>/dev/null &
+for i in 1 2 3; do vp "$PROBE" trace --lab -F 0 -q 3 -w 1 --json "$dst" >"$T/a$i" 2>"$T/e$i"; done
 wait
 ours=$(hops "$T/a1"); other=$(hops "$T/b")
 check "our trace equals the truth while others probe the same flow ($ours)" "[[ \"$ours\" == \"$truth\" ]]"
@@ -42,14 +42,14 @@ check "replies to the other tools were counted as foreign ($foreign)" "[[ ${fore
 # -s and -i
 src=$("$HERE/lab.sh" info "$LAB_TOPO" | awk "/^vp/{print \$4}")
 ifc=$("$HERE/lab.sh" info "$LAB_TOPO" | awk "/^vp/{print \$5}")
-vp "$PROBE" trace -s "$src" -i "$ifc" -w 0.5 --json "$dst" >"$T/s" 2>/dev/null
+vp "$PROBE" trace --lab -s "$src" -i "$ifc" -w 0.5 --json "$dst" >"$T/s" 2>/dev/null
 check "-s $src -i $ifc: same path" "[[ \"$(hops $T/s)\" == \"$truth\" ]]"
 check "-s: the record names the source" "grep -q \"\\\"src\\\":\\\"$src\\\"\" $T/s"
-vp "$PROBE" trace -s 198.18.99.99 "$dst" >/dev/null 2>"$T/bad"; rc=$?
+vp "$PROBE" trace --lab -s 198.18.99.99 "$dst" >/dev/null 2>"$T/bad"; rc=$?
 check "a source address that is not ours: exit 2, says so" "[[ $rc -eq 2 ]] && grep -q \"198.18.99.99\" $T/bad"
-vp "$PROBE" trace -i nosuch0 "$dst" >/dev/null 2>"$T/bad"; rc=$?
+vp "$PROBE" trace --lab -i nosuch0 "$dst" >/dev/null 2>"$T/bad"; rc=$?
 check "an interface that does not exist: exit 2, says so" "[[ $rc -eq 2 ]] && grep -q nosuch0 $T/bad"
-TMPDIR=/nonexistent-bt-spool vp "$PROBE" trace -w 0.5 -o "$T/sp.jsonl" "$dst" >/dev/null 2>"$T/bad"; rc=$?
+TMPDIR=/nonexistent-bt-spool vp "$PROBE" trace --lab -w 0.5 -o "$T/sp.jsonl" "$dst" >/dev/null 2>"$T/bad"; rc=$?
 check "a spool directory that does not exist: non-zero exit, names it, no output" \
 	"[[ $rc -ne 0 ]] && grep -q \"spool file in /nonexistent-bt-spool\" $T/bad && [[ ! -e $T/sp.jsonl ]]"
 echo "1..$n"

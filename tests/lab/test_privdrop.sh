@@ -38,7 +38,7 @@ judge() { # WHAT STATUSFILE
 }
 
 # trace: the destination is silent, so it probes for a few seconds
-ip netns exec "${LAB_PREFIX}vp" "$PROBE" trace -w 0.5 -q 2 -o "$T/out.jsonl" "$dst" 2>/dev/null &
+ip netns exec "${LAB_PREFIX}vp" "$PROBE" trace --lab -w 0.5 -q 2 -o "$T/out.jsonl" "$dst" 2>/dev/null &
 pid=$!
 probe_status $pid "$T/trace.status"; got=$?
 wait $pid; rc=$?
@@ -72,7 +72,7 @@ check "run: the round was committed" "[[ $rc -eq 0 ]] && ls $T/c/out/privdrop/vp
 
 # the parent killed: the probing child must not go on alone (the kernel
 # clears the parent-death signal when the child changes its user)
-ip netns exec "${LAB_PREFIX}vp" "$PROBE" trace -w 2 -q 3 -o "$T/orphan.jsonl" "$dst" 2>/dev/null &
+ip netns exec "${LAB_PREFIX}vp" "$PROBE" trace --lab -w 2 -q 3 -o "$T/orphan.jsonl" "$dst" 2>/dev/null &
 pid=$!
 child=""
 for i in $(seq 1 50); do child=$(pgrep -P $pid | head -1); [[ -n $child ]] && break; sleep 0.05; done
@@ -84,7 +84,7 @@ for i in $(seq 1 20); do alive "$child" || { gone=0; break; }; sleep 0.05; done
 check "parent killed: the probing child ends with it" "[[ -n \"$child\" && $gone -eq 0 ]]"
 
 # an unknown user: refused, nothing probed
-ip netns exec "${LAB_PREFIX}vp" "$PROBE" trace --user no-such-user-bt "$dst" >/dev/null 2>"$T/err"; rc=$?
+ip netns exec "${LAB_PREFIX}vp" "$PROBE" trace --lab --user no-such-user-bt "$dst" >/dev/null 2>"$T/err"; rc=$?
 check "--user with an unknown user: non-zero exit, says so" "[[ $rc -ne 0 ]] && grep -q no-such-user-bt $T/err"
 echo "1..$n"
 exit $fail

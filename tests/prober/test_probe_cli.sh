@@ -1,10 +1,14 @@
 #!/bin/bash
 # The prober's answers to bad usage, and to a missing CAP_NET_RAW. Sends no
-# packet: every case here fails before a socket is opened, or runs as an
-# unprivileged user who cannot open one.
+# packet outside a namespace of its own: every case here fails before a socket
+# is opened, or runs as an unprivileged user who cannot open one, or runs in a
+# network namespace with nothing but a loopback (unshare -n). The addresses
+# outside the test ranges below (0.0.0.0, 224.0.0.1, 10.1.2.3, ...) are data
+# the prober must refuse before any socket: nothing is sent to them.
 set -u
 PROBE=$1
 fail=0
+WRAP= # a command the prober runs under (unshare -n, below)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -12,7 +16,7 @@ trap 'rm -rf "$tmp"' EXIT
 expect() {
 	local want=$1 pat=$2
 	shift 3
-	"$PROBE" "$@" >"$tmp/out" 2>"$tmp/err"
+	$WRAP "$PROBE" "$@" >"$tmp/out" 2>"$tmp/err"
 	local got=$?
 	if [[ $got -ne $want ]] || ! grep -q -- "$pat" "$tmp/err"; then
 		echo "FAIL: $* -> status $got (want $want), stderr:"; sed 's/^/  /' "$tmp/err"
@@ -56,18 +60,78 @@ printf '# nothing\n' >"$tmp/empty.txt"
 expect 1 "empty.txt: no target in the file" -- trace -T "$tmp/empty.txt"
 printf '2001:db8::1\n2001:db8::g\n' >"$tmp/v6.txt"
 expect 1 "v6.txt:2: '2001:db8::g'" -- trace -T "$tmp/v6.txt"
+# Special-purpose destinations (issue 13): refused with the reason before any
+# socket is opened, unless --lab (test ranges and loopback only, as a campaign's
+# lab = true). Run without CAP_NET_RAW (as nobody when this runs as root), so a
+# prober that stopped refusing them fails on its socket instead of sending.
+nopriv() { # ARGS...: the prober as an unprivileged user, or as this one
+	if [[ $(id -u) -eq 0 ]]; then
+		setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all "$tmp/probe" "$@"
+	else
+		"$tmp/probe" "$@"
+	fi
+}
+expect_nopriv() { # STATUS PATTERN -- ARGS...
+	local want=$1 pat=$2
+	shift 3
+	nopriv "$@" >"$tmp/out" 2>"$tmp/err"
+	local got=$?
+	if [[ $got -ne $want ]] || ! grep -q -- "$pat" "$tmp/err" || grep -q "CAP_NET_RAW" "$tmp/err"; then
+		echo "FAIL: $* -> status $got (want $want, refused before any socket), stderr:"; sed 's/^/  /' "$tmp/err"
+		fail=1
+	else
+		echo "ok: $* -> $got: $(head -1 "$tmp/err")"
+	fi
+}
+if [[ $(id -u) -ne 0 ]] || command -v setpriv >/dev/null; then
+	cp "$PROBE" "$tmp/probe" && chmod 755 "$tmp" "$tmp/probe"
+	expect_nopriv 2 "target 0.0.0.0: an unspecified address (special-purpose): not traced$" -- trace 0.0.0.0
+	expect_nopriv 2 "no target left to trace" -- trace 0.0.0.0
+	expect_nopriv 2 "target 255.255.255.255: a broadcast address" -- trace 255.255.255.255
+	expect_nopriv 2 "target 224.0.0.1: a multicast address" -- trace 224.0.0.1
+	expect_nopriv 2 "target 10.1.2.3: a private address" -- trace 10.1.2.3
+	expect_nopriv 2 "target ff02::1: a multicast address" -- trace ff02::1
+	expect_nopriv 2 "target 127.0.0.1: a loopback address (special-purpose): not traced (--lab traces the test ranges and loopback)" -- trace 127.0.0.1
+	expect_nopriv 2 "target 198.18.0.1: a benchmarking address (special-purpose): not traced (--lab traces the test ranges and loopback)" -- trace 198.18.0.1
+	expect_nopriv 2 "target 2001:db8::1: a documentation address" -- trace 2001:db8::1
+	# lab mode: only the test ranges and loopback; public space is refused too
+	expect_nopriv 2 "target 192.0.2.1: outside the test ranges (--lab traces only 198.18.0.0/15" -- trace --lab 192.0.2.1
+	expect_nopriv 2 "target 224.0.0.1: outside the test ranges" -- trace --lab 224.0.0.1 0.0.0.0
+	# from a file: data, exit 1; the count when there are many
+	{ echo 0.0.0.0; for i in $(seq 1 20); do echo "224.0.0.$i"; done; } >"$tmp/special.txt"
+	expect_nopriv 1 "and 11 more special-purpose targets not traced" -- trace -T "$tmp/special.txt"
+	expect_nopriv 1 "no target left to trace" -- trace -T "$tmp/special.txt"
+fi
+
+# No trace could run (no route: a network namespace of its own with only a
+# loopback, so nothing can leave it): the reason, exit 1 (was 'stop: error',
+# exit 0); some could: the count and the first reason, exit 0.
+if [[ $(id -u) -eq 0 ]] && command -v unshare >/dev/null; then
+	WRAP="unshare -n"
+	expect 1 "no trace could run: every target ended as an error (no source address: Network is unreachable)" -- \
+		trace --lab -w 0.2 198.18.0.1 2001:db8::1
+	WRAP=
+	unshare -n sh -c 'ip link set lo up && exec "$0" trace --lab -w 0.2 -m 2 198.18.0.1 127.0.0.1' "$PROBE" \
+		>"$tmp/out" 2>"$tmp/err"
+	got=$?
+	if [[ $got -ne 0 ]] || ! grep -q "1 of 2 traces ended as errors (the first: no source address" "$tmp/err"; then
+		echo "FAIL: one of two traces possible -> status $got:"; sed 's/^/  /' "$tmp/err"; fail=1
+	else
+		echo "ok: one of two traces possible -> $got: $(head -1 "$tmp/err")"
+	fi
+fi
+
 # An output file that cannot be created: refused before the first probe
 # (and the target is 127.0.0.1, the one address the host namespace may probe).
 if [[ $(id -u) -eq 0 ]]; then
 	expect 1 "cannot create a temporary file beside it: No such file" -- \
-		trace -o "$tmp/nodir/out.jsonl" 127.0.0.1
+		trace --lab -o "$tmp/nodir/out.jsonl" 127.0.0.1
 fi
 
 # Without CAP_NET_RAW: a clear message saying how to grant it, non-zero exit.
 if [[ $(id -u) -eq 0 ]] && command -v setpriv >/dev/null; then
-	cp "$PROBE" "$tmp/probe" && chmod 755 "$tmp" "$tmp/probe"
 	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all \
-		"$tmp/probe" trace 127.0.0.1 >"$tmp/out" 2>"$tmp/err"
+		"$tmp/probe" trace --lab 127.0.0.1 >"$tmp/out" 2>"$tmp/err"
 	got=$?
 	if [[ $got -eq 0 ]] || ! grep -q "CAP_NET_RAW" "$tmp/err" || ! grep -q "setcap cap_net_raw+ep" "$tmp/err"; then
 		echo "FAIL: unprivileged run -> status $got:"; sed 's/^/  /' "$tmp/err"; fail=1

@@ -33,7 +33,7 @@ R1=$(date -u -d "-2 minutes" +%Y-%m-%dT%H:%M:00Z)
 R2=$(date -u -d "-1 minutes" +%Y-%m-%dT%H:%M:00Z)
 probe_round() { # ROUND
 	for vp in vp1 vp2; do
-		ip netns exec "${LAB_PREFIX}$vp" "$PROBE" trace --vp "$vp" --campaign kp-border \
+		ip netns exec "${LAB_PREFIX}$vp" "$PROBE" trace --lab --vp "$vp" --campaign kp-border \
 			--round "$1" --flows 2 -w 0.3 -r 500 \
 			-o "$OUT/rounds/$vp/$1.jsonl" 198.18.176.1 198.18.177.1 198.18.178.1 \
 			2001:db8:176::1 2001:db8:177::1 2001:db8:178::1

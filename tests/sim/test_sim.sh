@@ -103,7 +103,7 @@ start_sim() {
 trace() {
     local ns=$PREFIX$1 out=$2 method=$3 targets=$4
     shift 4
-    ip netns exec "$ns" "$PROBER" trace --json -P "$method" --flows 2 -r 20000 -m 20 \
+    ip netns exec "$ns" "$PROBER" trace --lab --json -P "$method" --flows 2 -r 20000 -m 20 \
         -w 0.2 -q 2 -g 5 -T "$targets" "$@" >"$out" 2>"$out.err"
 }
 
