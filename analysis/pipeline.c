@@ -54,6 +54,9 @@ struct bt_pipeline {
 	bt_seen *seen;          /* trace ids read so far */
 	uint64_t duplicates;    /* traces read again, counted once */
 	bool finished;
+	/* per entry of the trace being added (BT_HOPS_MAX each) */
+	bt_hopinfo *info;
+	const bt_hopres **res;
 };
 
 const char *bt_agg_name(bt_agg a)
@@ -90,7 +93,10 @@ bt_pipeline *bt_pipeline_new(const bt_pipeline_opts *o, char *err, size_t errlen
 	p->cmask = (1u << 16) - 1;
 	p->cache = calloc(p->cmask + 1, sizeof(*p->cache));
 	p->seen = bt_seen_new();
-	if (p->diff == NULL || p->cache == NULL || p->seen == NULL) {
+	p->info = calloc(BT_HOPS_MAX, sizeof(*p->info));
+	p->res = calloc(BT_HOPS_MAX, sizeof(*p->res));
+	if (p->diff == NULL || p->cache == NULL || p->seen == NULL || p->info == NULL ||
+	    p->res == NULL) {
 		snprintf(err, errlen, "out of memory");
 		bt_pipeline_free(p);
 		return NULL;
@@ -130,6 +136,8 @@ void bt_pipeline_free(bt_pipeline *p)
 			bt_csv_abort(&p->csv[i]);
 	bt_diff_free(p->diff);
 	free(p->cache);
+	free(p->info);
+	free(p->res);
 	bt_seen_free(p->seen);
 	for (size_t i = 0; i < p->files; i++)
 		free(p->names[i]);
@@ -441,11 +449,11 @@ static void trace_id(const bt_trace *t, char *id, char a[BT_ADDR_STRLEN])
 static int add_trace(bt_pipeline *p, const bt_trace *t, const char *id, const char *a, char *err,
 		     size_t errlen)
 {
-	bt_hopinfo info[256];
-	const bt_hopres *res[256];
+	bt_hopinfo *info = p->info;
+	const bt_hopres **res = p->res;
 	const bt_hopres *dres;
 	char key[BT_ID_MAX + 80];
-	size_t n = t->hop_count < 256 ? t->hop_count : 256;
+	size_t n = t->hop_count < BT_HOPS_MAX ? t->hop_count : BT_HOPS_MAX;
 	static const bt_hopres silent; /* zero: BT_HOP_SILENT */
 
 	if (cache_reserve(p, n + 1) != 0) {
