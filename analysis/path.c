@@ -84,8 +84,9 @@ static void resolve_moas(const bt_trace *t, const bt_hopinfo *info, uint32_t *as
 }
 
 /* False loops: relabel every AS entry at a TTL strictly between the first
- * and the last appearance of an AS as that AS. Outermost first, so
- * A B A C A -> A. */
+ * and the last appearance of an AS, and where that AS is absent, as that
+ * AS. Outermost first, so A B A C A -> A. A TTL that holds the AS beside
+ * another (two branches side by side) is left as it is. */
 static void collapse_loops(const bt_trace *t, uint32_t *as, size_t lo, size_t n, bt_path *out)
 {
 	for (size_t i = lo; i < n; i++) {
@@ -95,15 +96,23 @@ static void collapse_loops(const bt_trace *t, uint32_t *as, size_t lo, size_t n,
 		for (size_t k = n; k-- > i + 1;)
 			if (as[k] == as[i]) { last = k; break; }
 		uint8_t t0 = t->hops[i].probe_ttl, t1 = t->hops[last].probe_ttl;
-		for (size_t k = i + 1; k < last; k++) {
+		for (size_t k = i + 1, ke; k < last; k = ke) {
+			ke = bt_trace_ttl_end(t, k);
 			uint8_t tk = t->hops[k].probe_ttl;
-			if (tk > t0 && tk < t1 && as[k] && as[k] != as[i]) {
-				as[k] = as[i];
-				out->loop_collapsed = true;
+			/* k starts the TTL here; the AS there: no loop at it */
+			if (tk <= t0 || tk >= t1 || in_range(as, k, ke, as[i]))
+				continue;
+			for (size_t m = k; m < ke; m++) {
+				if (as[m] && as[m] != as[i]) {
+					as[m] = as[i];
+					out->loop_collapsed = true;
+				}
 			}
 		}
+		/* the entries relabelled need no turn of their own; the others
+		 * of i's TTL do */
 		size_t gs = ttl_start(t, lo, last);
-		if (gs > i + 1)
+		if (gs > i + 1 && bt_trace_ttl_end(t, i) == i + 1)
 			i = gs - 1;
 	}
 }
