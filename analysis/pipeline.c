@@ -17,7 +17,7 @@ enum { F_HOPS, F_TRACES, F_BORDERS, F_EVENTS, F_DIV, F_COUNT };
 
 static const char *const HOPS_COLS[] = { "trace_id", "vp", "round", "target", "ttl", "addr", "rtt_ms",
 	"reply_ttl", "icmp_type", "icmp_code", "class", "prefix", "asn", "origins", "org", "country", "ixp",
-	"copied" };
+	"copied", "attempt", "flow" };
 static const char *const TRACES_COLS[] = { "trace_id", "vp", "campaign", "round", "method", "flow", "src",
 	"target", "target_prefix", "target_asn", "target_country", "start", "end", "stop", "stop_ttl",
 	"probes", "hops", "replies", "as_path", "country_path", "upstream_asn", "upstream_country",
@@ -349,9 +349,10 @@ static int observe(bt_pipeline *p, const bt_trace *t, const bt_hopinfo *info,
 	return 0;
 }
 
-/* hops.csv: the columns that depend on the trace and on the address are
- * formatted once (per trace, per address) and copied per hop. Returns the
- * replies to this trace (copied hops are another trace's). */
+/* hops.csv, one row per entry (several a TTL in format version 2): the
+ * columns that depend on the trace and on the address are formatted once
+ * (per trace, per address) and copied per row. Returns the replies to this
+ * trace (copied hops are another trace's). */
 static unsigned write_hops(bt_pipeline *p, const bt_trace *t, const bt_hopres *const *res,
 			   size_t n, const char *id, const char *addr)
 {
@@ -379,6 +380,8 @@ static unsigned write_hops(bt_pipeline *p, const bt_trace *t, const bt_hopres *c
 		if (!set) {
 			bt_csv_raw(w, ",,,,,,,,,,,", 11);
 			bt_csv_u64(w, i < copied);
+			bt_csv_u64(w, h->attempt);
+			bt_csv_u64(w, bt_hop_flow(t, h));
 			bt_csv_end(w);
 			continue;
 		}
@@ -393,6 +396,8 @@ static unsigned write_hops(bt_pipeline *p, const bt_trace *t, const bt_hopres *c
 		}
 		bt_csv_raw(w, r->csv_tail, r->csv_tail_len);
 		bt_csv_u64(w, i < copied);
+		bt_csv_u64(w, h->attempt);
+		bt_csv_u64(w, bt_hop_flow(t, h));
 		bt_csv_end(w);
 	}
 	return replies;

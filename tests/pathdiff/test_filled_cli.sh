@@ -94,8 +94,8 @@ is "$(col "$TMP/csv/borders.csv" trace_id "$id" near_addr)" "" \
 	"borders.csv: no crossing from copied hops"
 is "$(col "$TMP/csv/borders.csv" trace_id "vp-01/$R2/198.18.8.2/icmp-paris/0" kind near_addr far_addr)" \
 	"as:198.18.5.1:198.18.8.1" "borders.csv: the crossing between probed hops"
-is "$(head -1 "$TMP/csv/hops.csv" | tr -d '\r' | sed 's/.*,ixp,/ixp,/')" "ixp,copied" \
-	"hops.csv: copied is the last column"
+is "$(head -1 "$TMP/csv/hops.csv" | tr -d '\r' | sed 's/.*,ixp,/ixp,/')" "ixp,copied,attempt,flow" \
+	"hops.csv: copied, attempt and flow are the last columns"
 is "$(head -1 "$TMP/csv/traces.csv" | tr -d '\r' | sed 's/.*,moas_resolved,/moas_resolved,/')" \
 	"moas_resolved,filled_below_ttl" "traces.csv: filled_below_ttl is the last column"
 
