@@ -85,8 +85,8 @@ typedef struct bt_trace {
 	/* Split TTL (Doubletree): the hops with probe_ttl below this were not
 	 * probed by this trace but copied from another trace of its round that
 	 * saw the hop at this TTL too; the hop at this TTL and above are its
-	 * own. 0: none copied. Otherwise first_ttl < filled_below_ttl <=
-	 * first_ttl + hop_count (bt_trace_check). */
+	 * own. 0: none copied. Otherwise first_ttl < filled_below_ttl <= the
+	 * last entry's TTL + 1 (bt_trace_check). */
 	uint8_t filled_below_ttl;
 	/* Entries in (probe_ttl, attempt) order, both non-decreasing; every
 	 * TTL from first_ttl to the last entry's has at least one entry (a TTL
@@ -106,7 +106,8 @@ void bt_trace_free(bt_trace *t);
 int bt_trace_reserve(bt_trace *t, size_t n);
 
 /* Checks the invariants every written record keeps (stop set, dst set,
- * TTLs in order and contiguous, MPLS fields in range, ids NUL-terminated
+ * TTLs in order and contiguous, a TTL's attempts in order, at most
+ * BT_HOPS_MAX entries, MPLS fields in range, ids NUL-terminated
  * UTF-8, times printable, filled_below_ttl within the hops). Returns 0, or
  * -1 with a message naming the JSON field in err. The writer refuses
  * (EINVAL) what this refuses, so that everything written can be read back. */
