@@ -142,6 +142,19 @@ static bt_trace *sample(void)
 	return t;
 }
 
+/* The table bt_trace_print_text prints for t is want. */
+static void assert_table(const bt_trace *t, const char *want)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	assert_non_null(f);
+	bt_trace_print_text(f, t);
+	assert_int_equal(fclose(f), 0);
+	assert_string_equal(text, want);
+	free(text);
+}
+
 static void test_table(void **state)
 {
 	(void)state;
@@ -152,15 +165,8 @@ static void test_table(void **state)
 		"  3  198.18.2.1          3.234 ms  !X\n"
 		"  4  198.18.3.2          4.234 ms\n"
 		"stop: completed at TTL 4, 6 probes\n\n";
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	assert_non_null(f);
 	bt_trace *t = sample();
-	bt_trace_print_text(f, t);
-	assert_int_equal(fclose(f), 0);
-	assert_string_equal(text, want);
-	free(text);
+	assert_table(t, want);
 	bt_trace_free(t);
 }
 
@@ -193,14 +199,7 @@ static void test_table_multi(void **state)
 	char err[256];
 	if (bt_trace_check(t, err, sizeof(err)) != 0)
 		fail_msg("%s", err);
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	assert_non_null(f);
-	bt_trace_print_text(f, t);
-	assert_int_equal(fclose(f), 0);
-	assert_string_equal(text, want);
-	free(text);
+	assert_table(t, want);
 	bt_trace_free(t);
 }
 
