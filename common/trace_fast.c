@@ -1,6 +1,7 @@
 /* bordertrace — a fast path for reading trace records in the exact form
  * bordertrace itself writes (trace_json.c's writer: fixed key order, no
- * whitespace, no escapes).
+ * whitespace, no escapes), in format version 2 or 1 (the same form; version
+ * 1 with its one entry per TTL and no "flow" on a hop).
  *
  * Why: the analysis reads millions of records, and building a jansson tree
  * per record (hundreds of small allocations) costs most of the time. This
@@ -238,7 +239,7 @@ bt_trace *bt_trace_from_json_fast(const char *line, size_t len)
 		return NULL;
 	tmp.probes_sent = (uint32_t)v;
 
-	bt_trace *t = bt_trace_alloc(16);
+	bt_trace *t = bt_trace_alloc(32); /* most traces: grown past it */
 	if (t == NULL)
 		return NULL;
 	bt_hop *h = t->hops;
