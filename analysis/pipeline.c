@@ -17,7 +17,7 @@ enum { F_HOPS, F_TRACES, F_BORDERS, F_EVENTS, F_DIV, F_COUNT };
 
 static const char *const HOPS_COLS[] = { "trace_id", "vp", "round", "target", "ttl", "addr", "rtt_ms",
 	"reply_ttl", "icmp_type", "icmp_code", "class", "prefix", "asn", "origins", "org", "country", "ixp",
-	"copied" };
+	"copied", "attempt", "flow" };
 static const char *const TRACES_COLS[] = { "trace_id", "vp", "campaign", "round", "method", "flow", "src",
 	"target", "target_prefix", "target_asn", "target_country", "start", "end", "stop", "stop_ttl",
 	"probes", "hops", "replies", "as_path", "country_path", "upstream_asn", "upstream_country",
@@ -54,6 +54,9 @@ struct bt_pipeline {
 	bt_seen *seen;          /* trace ids read so far */
 	uint64_t duplicates;    /* traces read again, counted once */
 	bool finished;
+	/* per entry of the trace being added (BT_HOPS_MAX each) */
+	bt_hopinfo *info;
+	const bt_hopres **res;
 };
 
 const char *bt_agg_name(bt_agg a)
@@ -90,7 +93,10 @@ bt_pipeline *bt_pipeline_new(const bt_pipeline_opts *o, char *err, size_t errlen
 	p->cmask = (1u << 16) - 1;
 	p->cache = calloc(p->cmask + 1, sizeof(*p->cache));
 	p->seen = bt_seen_new();
-	if (p->diff == NULL || p->cache == NULL || p->seen == NULL) {
+	p->info = calloc(BT_HOPS_MAX, sizeof(*p->info));
+	p->res = calloc(BT_HOPS_MAX, sizeof(*p->res));
+	if (p->diff == NULL || p->cache == NULL || p->seen == NULL || p->info == NULL ||
+	    p->res == NULL) {
 		snprintf(err, errlen, "out of memory");
 		bt_pipeline_free(p);
 		return NULL;
@@ -130,6 +136,8 @@ void bt_pipeline_free(bt_pipeline *p)
 			bt_csv_abort(&p->csv[i]);
 	bt_diff_free(p->diff);
 	free(p->cache);
+	free(p->info);
+	free(p->res);
 	bt_seen_free(p->seen);
 	for (size_t i = 0; i < p->files; i++)
 		free(p->names[i]);
@@ -341,9 +349,10 @@ static int observe(bt_pipeline *p, const bt_trace *t, const bt_hopinfo *info,
 	return 0;
 }
 
-/* hops.csv: the columns that depend on the trace and on the address are
- * formatted once (per trace, per address) and copied per hop. Returns the
- * replies to this trace (copied hops are another trace's). */
+/* hops.csv, one row per entry (several a TTL in format version 2): the
+ * columns that depend on the trace and on the address are formatted once
+ * (per trace, per address) and copied per row. Returns the replies to this
+ * trace (copied hops are another trace's). */
 static unsigned write_hops(bt_pipeline *p, const bt_trace *t, const bt_hopres *const *res,
 			   size_t n, const char *id, const char *addr)
 {
@@ -371,6 +380,8 @@ static unsigned write_hops(bt_pipeline *p, const bt_trace *t, const bt_hopres *c
 		if (!set) {
 			bt_csv_raw(w, ",,,,,,,,,,,", 11);
 			bt_csv_u64(w, i < copied);
+			bt_csv_u64(w, h->attempt);
+			bt_csv_u64(w, bt_hop_flow(t, h));
 			bt_csv_end(w);
 			continue;
 		}
@@ -385,6 +396,8 @@ static unsigned write_hops(bt_pipeline *p, const bt_trace *t, const bt_hopres *c
 		}
 		bt_csv_raw(w, r->csv_tail, r->csv_tail_len);
 		bt_csv_u64(w, i < copied);
+		bt_csv_u64(w, h->attempt);
+		bt_csv_u64(w, bt_hop_flow(t, h));
 		bt_csv_end(w);
 	}
 	return replies;
@@ -441,11 +454,11 @@ static void trace_id(const bt_trace *t, char *id, char a[BT_ADDR_STRLEN])
 static int add_trace(bt_pipeline *p, const bt_trace *t, const char *id, const char *a, char *err,
 		     size_t errlen)
 {
-	bt_hopinfo info[256];
-	const bt_hopres *res[256];
+	bt_hopinfo *info = p->info;
+	const bt_hopres **res = p->res;
 	const bt_hopres *dres;
 	char key[BT_ID_MAX + 80];
-	size_t n = t->hop_count < 256 ? t->hop_count : 256;
+	size_t n = t->hop_count < BT_HOPS_MAX ? t->hop_count : BT_HOPS_MAX;
 	static const bt_hopres silent; /* zero: BT_HOP_SILENT */
 
 	if (cache_reserve(p, n + 1) != 0) {

@@ -64,9 +64,10 @@ static uint64_t addr_word(uint64_t h, const bt_addr *a)
 	return mix_in(mix_in(mix_in(h, a->family), w[0]), w[1]);
 }
 
-static uint64_t hop_hash(uint64_t h, const bt_hop *p)
+static uint64_t hop_hash(uint64_t h, const bt_hop *p, uint16_t flow)
 {
 	h = addr_word(h, &p->addr);
+	h = mix_in(h, flow);
 	h = mix_in(h, (uint64_t)p->probe_ttl | (uint64_t)p->attempt << 8 |
 			      (uint64_t)p->reply_ttl << 16 | (uint64_t)p->icmp_type << 24 |
 			      (uint64_t)p->icmp_code << 32 | (uint64_t)p->quoted_ttl << 40 |
@@ -91,7 +92,7 @@ uint32_t bt_trace_digest(const bt_trace *t)
 	h = mix_in(mix_in(h, (uint64_t)t->start_us), (uint64_t)t->end_us);
 	h = mix_in(mix_in(h, t->probes_sent), t->hop_count);
 	for (size_t i = 0; i < t->hop_count; i++)
-		h = hop_hash(h, &t->hops[i]);
+		h = hop_hash(h, &t->hops[i], bt_hop_flow(t, &t->hops[i]));
 	return (uint32_t)(h ^ (h >> 32));
 }
 

@@ -288,6 +288,49 @@ static bool family_ok(const bt_addr *a, bool allow_unset)
 	       (allow_unset && a->family == 0);
 }
 
+/* The copied entries are those below filled_below_ttl: the first TTL at
+ * least, all of them at most (the prober writes the hop at the TTL itself,
+ * its own, but a record cut short need not hold it). A trace without hops
+ * has none copied whatever the key says: the prober wrote the key on such
+ * error records before the field was checked, and those files must still
+ * read. */
+static int check_filled(const bt_trace *t, char *err, size_t errlen)
+{
+	unsigned top = t->hop_count > 0 ? t->hops[t->hop_count - 1].probe_ttl + 1u : 0;
+	if (t->filled_below_ttl == 0 || (t->filled_below_ttl > t->first_ttl &&
+					 (t->hop_count == 0 || t->filled_below_ttl <= top)))
+		return 0;
+	return check_fail(err, errlen,
+			  "field 'filled_below_ttl': expected first_ttl + 1 .. last hop's TTL + 1 "
+			  "(%u..%u), got %u",
+			  t->first_ttl + 1u, t->hop_count > 0 ? top : t->first_ttl + 1u,
+			  t->filled_below_ttl);
+}
+
+/* Entry i in order: TTLs from first_ttl up, none skipped, at most max_ttl;
+ * within a TTL, attempts non-decreasing. */
+static int check_order(const bt_trace *t, size_t i, char *err, size_t errlen)
+{
+	const bt_hop *h = &t->hops[i];
+	unsigned prev = i > 0 ? t->hops[i - 1].probe_ttl : 0;
+	if (i == 0 && h->probe_ttl != t->first_ttl)
+		return check_fail(err, errlen, "field 'hops[0].ttl': expected %u (first_ttl), got %u",
+				  t->first_ttl, h->probe_ttl);
+	if (i > 0 && h->probe_ttl != prev && h->probe_ttl != prev + 1)
+		return check_fail(err, errlen,
+				  "field 'hops[%zu].ttl': expected %u or %u (TTL order, none skipped), got %u",
+				  i, prev, prev + 1, h->probe_ttl);
+	if (h->probe_ttl > t->max_ttl)
+		return check_fail(err, errlen, "field 'hops[%zu].ttl': %u is above max_ttl %u", i,
+				  h->probe_ttl, t->max_ttl);
+	if (i > 0 && h->probe_ttl == prev && h->attempt < t->hops[i - 1].attempt)
+		return check_fail(err, errlen,
+				  "field 'hops[%zu].attempt': expected at least %u (a TTL's entries in "
+				  "attempt order), got %u",
+				  i, t->hops[i - 1].attempt, h->attempt);
+	return 0;
+}
+
 int bt_trace_check(const bt_trace *t, char *err, size_t errlen)
 {
 	if (check_id(t->vp, "vp", err, errlen) != 0 ||
@@ -327,30 +370,15 @@ int bt_trace_check(const bt_trace *t, char *err, size_t errlen)
 	if (t->hop_count > 0 && t->hops == NULL)
 		return check_fail(err, errlen, "field 'hops': hop_count %zu but no hops",
 				  t->hop_count);
-	if (t->hop_count > (size_t)(t->max_ttl - t->first_ttl + 1))
-		return check_fail(err, errlen,
-				  "field 'hops': %zu hops do not fit TTLs %u..%u",
-				  t->hop_count, t->first_ttl, t->max_ttl);
-	/* The copied hops are a prefix of the record's hops: the first at
-	 * least, all of them at most (the prober writes the hop at the TTL
-	 * itself, its own, but a record cut short need not hold it). A trace
-	 * without hops has none copied whatever the key says: the prober wrote
-	 * the key on such error records before the field was checked, and
-	 * those files must still read. */
-	if (t->filled_below_ttl != 0 &&
-	    (t->filled_below_ttl <= t->first_ttl ||
-	     (t->hop_count > 0 && t->filled_below_ttl > t->first_ttl + t->hop_count)))
-		return check_fail(err, errlen,
-				  "field 'filled_below_ttl': expected first_ttl + 1 .. first_ttl + "
-				  "hop count (%u..%zu), got %u",
-				  t->first_ttl + 1u, t->first_ttl + t->hop_count, t->filled_below_ttl);
+	if (t->hop_count > BT_HOPS_MAX)
+		return check_fail(err, errlen, "field 'hops': %zu entries, at most %d",
+				  t->hop_count, BT_HOPS_MAX);
+	if (check_filled(t, err, errlen) != 0)
+		return -1;
 	for (size_t i = 0; i < t->hop_count; i++) {
 		const bt_hop *h = &t->hops[i];
-		unsigned want = t->first_ttl + (unsigned)i;
-		if (h->probe_ttl != want)
-			return check_fail(err, errlen,
-					  "field 'hops[%zu].ttl': expected %u (first_ttl + %zu), got %u",
-					  i, want, i, h->probe_ttl);
+		if (check_order(t, i, err, errlen) != 0)
+			return -1;
 		if (!family_ok(&h->addr, true))
 			return check_fail(err, errlen,
 					  "field 'hops[%zu].addr': bad address family %u",

@@ -1,6 +1,7 @@
 /* bordertrace — a fast path for reading trace records in the exact form
  * bordertrace itself writes (trace_json.c's writer: fixed key order, no
- * whitespace, no escapes).
+ * whitespace, no escapes), in format version 2 or 1 (the same form; version
+ * 1 with its one entry per TTL and no "flow" on a hop).
  *
  * Why: the analysis reads millions of records, and building a jansson tree
  * per record (hundreds of small allocations) costs most of the time. This
@@ -121,17 +122,28 @@ static bool u8(cur *c, uint64_t lo, uint64_t hi, uint8_t *out)
 	return true;
 }
 
-static bool hop(cur *c, bt_trace *t, size_t i, bt_hop *h)
+/* Entry i; version 1: one per TTL (TTL first_ttl + i), no "flow" key;
+ * version 2: the order is left to bt_trace_check. */
+static bool hop(cur *c, const bt_trace *t, int version, size_t i, bt_hop *h)
 {
 	uint64_t v;
 	memset(h, 0, sizeof(*h));
-	if (!LIT(c, "{\"ttl\":") || !num(c, 255, &v) || v != t->first_ttl + i || v > t->max_ttl)
+	if (!LIT(c, "{\"ttl\":") || !num(c, 255, &v) || v < 1 || v > t->max_ttl ||
+	    (version == 1 && v != t->first_ttl + i))
 		return false;
 	h->probe_ttl = (uint8_t)v;
-	if (!LIT(c, ",\"attempt\":") || !num(c, 255, &v) || !LIT(c, ",\"addr\":") ||
-	    !addr(c, true, &h->addr))
+	if (!LIT(c, ",\"attempt\":") || !num(c, 255, &v))
 		return false;
 	h->attempt = (uint8_t)v;
+	if (version > 1 && LIT(c, ",\"flow\":")) {
+		if (!num(c, 65535, &v))
+			return false;
+		h->has_flow = true;
+		h->flow = (uint16_t)v;
+	}
+	if (!LIT(c, ",\"addr\":") || !addr(c, true, &h->addr))
+		return false;
+	v = h->attempt;
 	if (!bt_addr_is_set(&h->addr))
 		return LIT(c, "}");
 	if (v < 1 || !LIT(c, ",\"rtt_ms\":") || !rtt(c, &h->rtt_us) ||
@@ -168,6 +180,23 @@ static bool hop(cur *c, bt_trace *t, size_t i, bt_hop *h)
 	return LIT(c, "}");
 }
 
+/* The hops array's entries, appended to t (at most 255 in version 1, one
+ * per TTL; BT_HOPS_MAX in version 2), and its closing bracket. */
+static bool hops(cur *c, bt_trace *t, int version)
+{
+	size_t max = version == 1 ? 255 : BT_HOPS_MAX;
+	if (LIT(c, "]"))
+		return true;
+	do {
+		if (t->hop_count >= max ||
+		    (t->hop_count == t->hop_cap && bt_trace_reserve(t, 2 * t->hop_cap) != 0) ||
+		    !hop(c, t, version, t->hop_count, &t->hops[t->hop_count]))
+			return false;
+		t->hop_count++;
+	} while (LIT(c, ","));
+	return LIT(c, "]");
+}
+
 bt_trace *bt_trace_from_json_fast(const char *line, size_t len)
 {
 	cur c = { line, line + len };
@@ -177,8 +206,10 @@ bt_trace *bt_trace_from_json_fast(const char *line, size_t len)
 
 	memset(&tmp, 0, sizeof(tmp));
 	tmp.version = BT_TRACE_FORMAT_VERSION;
-	if (!LIT(&c, "{\"format\":\"" BT_TRACE_FORMAT_NAME "\",\"v\":1,\"vp\":") ||
-	    !str(&c, tmp.vp, sizeof(tmp.vp)) || !LIT(&c, ",\"campaign\":") ||
+	if (!LIT(&c, "{\"format\":\"" BT_TRACE_FORMAT_NAME "\",\"v\":"))
+		return NULL;
+	int version = LIT(&c, "1") ? 1 : LIT(&c, "2") ? 2 : 0;
+	if (version == 0 || !LIT(&c, ",\"vp\":") || !str(&c, tmp.vp, sizeof(tmp.vp)) || !LIT(&c, ",\"campaign\":") ||
 	    !str(&c, tmp.campaign, sizeof(tmp.campaign)) || !LIT(&c, ",\"round\":") ||
 	    !str(&c, tmp.round, sizeof(tmp.round)) || !LIT(&c, ",\"method\":") ||
 	    !str(&c, buf, sizeof(buf)) || bt_method_parse(buf, &tmp.method) != 0 ||
@@ -208,23 +239,7 @@ bt_trace *bt_trace_from_json_fast(const char *line, size_t len)
 		return NULL;
 	tmp.probes_sent = (uint32_t)v;
 
-	bt_hop hops[256];
-	size_t n = 0;
-	if (!LIT(&c, "]")) {
-		do {
-			if (n >= 255 || !hop(&c, &tmp, n, &hops[n]))
-				return NULL;
-			n++;
-		} while (LIT(&c, ","));
-		if (!LIT(&c, "]"))
-			return NULL;
-	}
-	if (LIT(&c, ",\"filled_below_ttl\":") && !u8(&c, 1, 255, &tmp.filled_below_ttl))
-		return NULL;
-	if (!LIT(&c, "}") || c.p != c.end)
-		return NULL;
-
-	bt_trace *t = bt_trace_alloc(n);
+	bt_trace *t = bt_trace_alloc(32); /* most traces: grown past it */
 	if (t == NULL)
 		return NULL;
 	bt_hop *h = t->hops;
@@ -232,9 +247,12 @@ bt_trace *bt_trace_from_json_fast(const char *line, size_t len)
 	*t = tmp;
 	t->hops = h;
 	t->hop_cap = cap;
-	if (n > 0) /* memcpy from NULL is undefined even for 0 bytes */
-		memcpy(t->hops, hops, n * sizeof(*hops));
-	t->hop_count = n;
+	if (!hops(&c, t, version) ||
+	    (LIT(&c, ",\"filled_below_ttl\":") && !u8(&c, 1, 255, &t->filled_below_ttl)) ||
+	    !LIT(&c, "}") || c.p != c.end) {
+		bt_trace_free(t);
+		return NULL;
+	}
 	char err[8];
 	if (bt_trace_check(t, err, sizeof(err)) != 0) {
 		bt_trace_free(t);

@@ -52,6 +52,8 @@ static json_t *hop_json(const bt_hop *h)
 
 	ok = ok && put(o, "ttl", json_integer(h->probe_ttl));
 	ok = ok && put(o, "attempt", json_integer(h->attempt));
+	if (h->has_flow)
+		ok = ok && put(o, "flow", json_integer(h->flow));
 	ok = ok && put(o, "addr", addr_json(&h->addr));
 	if (!bt_addr_is_set(&h->addr))
 		goto out; /* a gap: nothing else is known */
@@ -262,6 +264,10 @@ static void o_hop(out *o, const bt_hop *h)
 	o_uint(o, h->probe_ttl);
 	O_LIT(o, ",\"attempt\":");
 	o_uint(o, h->attempt);
+	if (h->has_flow) {
+		O_LIT(o, ",\"flow\":");
+		o_uint(o, h->flow);
+	}
 	O_LIT(o, ",\"addr\":");
 	o_addr(o, &h->addr);
 	if (bt_addr_is_set(&h->addr)) {
@@ -308,7 +314,7 @@ static void o_hop(out *o, const bt_hop *h)
 
 /* Upper bounds of one line's length, for the buffer. */
 #define HEAD_MAX (544 + 3 * BT_ID_MAX + 2 * BT_ADDR_STRLEN + 2 * BT_TIME_STRLEN)
-#define HOP_MAX (224 + BT_ADDR_STRLEN + BT_MPLS_MAX * 64)
+#define HOP_MAX (240 + BT_ADDR_STRLEN + BT_MPLS_MAX * 64)
 
 int bt_trace_to_json(const bt_trace *t, char **buf, size_t *len, size_t *cap)
 {
@@ -572,6 +578,35 @@ static const char *const reply_keys[] = {
 	"quoted_ttl", "size", "tcp_flags", "mpls",
 };
 
+/* The entry's TTL: version 1 holds one entry per TTL, in order, none
+ * skipped (position i is TTL first_ttl + i); version 2 may hold several,
+ * and its order is bt_trace_check's, once all are read. */
+static int parse_hop_ttl(struct pctx *c, json_t *o, const char *pre, size_t i,
+			 const bt_trace *t, bt_hop *h)
+{
+	json_int_t v;
+	if (get_int(c, o, pre, "ttl", true, 1, TTL_MAX, &v) < 0)
+		return -1;
+	unsigned want = t->first_ttl + (unsigned)i;
+	if (t->version == 1 && v != want)
+		return fail(c, pre, "ttl",
+			    "expected %u (first_ttl + %zu: hops in TTL order, "
+			    "one per TTL), got %" JSON_INTEGER_FORMAT,
+			    want, i, v);
+	if (v > t->max_ttl)
+		return fail(c, pre, "ttl", "%" JSON_INTEGER_FORMAT
+			    " is above max_ttl %u", v, t->max_ttl);
+	h->probe_ttl = (uint8_t)v;
+	if (t->version == 1)
+		return 0; /* a "flow" there is no key of version 1's: ignored */
+	int has = get_int(c, o, pre, "flow", false, 0, 65535, &v);
+	if (has < 0)
+		return -1;
+	h->has_flow = has > 0;
+	h->flow = has ? (uint16_t)v : 0;
+	return 0;
+}
+
 static int parse_hop(struct pctx *c, json_t *o, size_t i, const bt_trace *t,
 		     bt_hop *h)
 {
@@ -581,20 +616,8 @@ static int parse_hop(struct pctx *c, json_t *o, size_t i, const bt_trace *t,
 
 	if (!json_is_object(o))
 		return fail(c, pre, "", "expected object, got %s", type_name(o));
-	if (get_int(c, o, pre, "ttl", true, 1, TTL_MAX, &v) < 0)
+	if (parse_hop_ttl(c, o, pre, i, t, h) < 0)
 		return -1;
-	/* One entry per TTL, in order, none skipped: position i is TTL
-	 * first_ttl + i, so analyses can index hops by TTL. */
-	unsigned want = t->first_ttl + (unsigned)i;
-	if (v != want)
-		return fail(c, pre, "ttl",
-			    "expected %u (first_ttl + %zu: hops in TTL order, "
-			    "one per TTL), got %" JSON_INTEGER_FORMAT,
-			    want, i, v);
-	if (v > t->max_ttl)
-		return fail(c, pre, "ttl", "%" JSON_INTEGER_FORMAT
-			    " is above max_ttl %u", v, t->max_ttl);
-	h->probe_ttl = (uint8_t)v;
 	if (get_addr(c, o, pre, "addr", true, &h->addr) < 0)
 		return -1;
 	bool gap = !bt_addr_is_set(&h->addr);
@@ -659,7 +682,7 @@ static int parse_hop(struct pctx *c, json_t *o, size_t i, const bt_trace *t,
 
 /* format and version first: on a record we cannot read, say that rather
  * than complain about its fields. */
-static int parse_format(struct pctx *c, json_t *o)
+static int parse_format(struct pctx *c, json_t *o, int *version)
 {
 	const char *s;
 	char sh[BT_SHOW_BUF];
@@ -674,11 +697,12 @@ static int parse_format(struct pctx *c, json_t *o)
 	if (!json_is_integer(jv))
 		return fail(c, "", "v", "expected integer format version, got %s",
 			    type_name(jv));
-	if (json_integer_value(jv) != BT_TRACE_FORMAT_VERSION)
+	json_int_t v = json_integer_value(jv);
+	if (v != 1 && v != 2)
 		return fail(c, "", "v",
 			    "unsupported format version %" JSON_INTEGER_FORMAT
-			    " (this reader knows version %d)",
-			    json_integer_value(jv), BT_TRACE_FORMAT_VERSION);
+			    " (this reader knows versions 1 and 2)", v);
+	*version = (int)v;
 	return 0;
 }
 
@@ -770,9 +794,11 @@ static bt_trace *parse_hops(struct pctx *c, json_t *o, const bt_trace *head)
 		return NULL;
 	}
 	size_t n = json_array_size(hops);
-	/* Checked before allocating: at most one hop per TTL. */
-	if (n > TTL_MAX) {
-		fail(c, "", "hops", "%zu entries, at most %d", n, TTL_MAX);
+	/* Checked before allocating: version 1 holds at most one entry per
+	 * TTL, version 2 at most BT_HOPS_MAX. */
+	size_t max = head->version == 1 ? TTL_MAX : BT_HOPS_MAX;
+	if (n > max) {
+		fail(c, "", "hops", "%zu entries, at most %zu", n, max);
 		return NULL;
 	}
 	bt_trace *out = bt_trace_alloc(n);
@@ -799,14 +825,16 @@ static bt_trace *parse_trace(struct pctx *c, json_t *o)
 {
 	bt_trace head;
 	memset(&head, 0, sizeof(head));
-	if (parse_format(c, o) < 0)
+	if (parse_format(c, o, &head.version) < 0)
 		return NULL;
-	head.version = BT_TRACE_FORMAT_VERSION;
 	if (parse_probe_fields(c, o, &head) < 0 || parse_outcome(c, o, &head) < 0)
 		return NULL;
 	bt_trace *out = parse_hops(c, o, &head);
 	if (out == NULL)
 		return NULL;
+	/* A version-1 record reads as the version-2 record it is (one entry
+	 * per TTL): the C record is the current version's. */
+	out->version = BT_TRACE_FORMAT_VERSION;
 	/* Everything read can be written again. Every field is checked above
 	 * but one, filled_below_ttl against the hops: its error comes from here. */
 	if (bt_trace_check(out, c->err, c->errlen) != 0) {

@@ -56,14 +56,18 @@ const char *bt_hop_marker(const bt_trace *t, const bt_hop *h, char *buf, size_t 
 	return buf;
 }
 
-static void print_hop(FILE *f, const bt_trace *t, const bt_hop *h)
+/* One entry; the TTL on the first of its TTL only (format version 2: a
+ * TTL may hold several). */
+static void print_hop(FILE *f, const bt_trace *t, const bt_hop *h, bool first)
 {
-	char a[BT_ADDR_STRLEN], mark[BT_MARKER_LEN];
+	char a[BT_ADDR_STRLEN], mark[BT_MARKER_LEN], ttl[8] = "   ";
+	if (first)
+		snprintf(ttl, sizeof(ttl), "%3u", h->probe_ttl);
 	if (!bt_addr_is_set(&h->addr)) {
-		fprintf(f, "%3u  *\n", h->probe_ttl);
+		fprintf(f, "%s  *\n", ttl);
 		return;
 	}
-	fprintf(f, "%3u  %-15s  %8.3f ms", h->probe_ttl, bt_addr_format(&h->addr, a, sizeof(a)),
+	fprintf(f, "%s  %-15s  %8.3f ms", ttl, bt_addr_format(&h->addr, a, sizeof(a)),
 		h->rtt_us / 1000.0);
 	const char *m = bt_hop_marker(t, h, mark, sizeof(mark));
 	if (*m)
@@ -72,6 +76,8 @@ static void print_hop(FILE *f, const bt_trace *t, const bt_hop *h)
 		fprintf(f, "  [%s]", (h->tcp_flags & TH_RST) ? "RST" : "SYN-ACK");
 	for (unsigned k = 0; k < h->mpls_count; k++)
 		fprintf(f, "%s%u", k ? "," : "  MPLS ", h->mpls[k].label);
+	if (bt_hop_flow(t, h) != t->flow)
+		fprintf(f, "  flow %u", h->flow);
 	fputc('\n', f);
 }
 
@@ -85,7 +91,7 @@ void bt_trace_print_text(FILE *f, const bt_trace *t)
 	else
 		fprintf(f, " flow %u (ports %u -> %u)\n", t->flow, t->sport, t->dport);
 	for (size_t i = 0; i < t->hop_count; i++)
-		print_hop(f, t, &t->hops[i]);
+		print_hop(f, t, &t->hops[i], i == 0 || t->hops[i - 1].probe_ttl != t->hops[i].probe_ttl);
 	if (t->filled_below_ttl)
 		fprintf(f, "hops below TTL %u copied from another trace (split TTL)\n", t->filled_below_ttl);
 	fprintf(f, "stop: %s", bt_stop_name(t->stop));

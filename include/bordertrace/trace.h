@@ -14,10 +14,13 @@
 
 #include "bordertrace/addr.h"
 
-#define BT_TRACE_FORMAT_VERSION 1
+#define BT_TRACE_FORMAT_VERSION 2 /* written; version 1 is still read */
 #define BT_TRACE_FORMAT_NAME "bordertrace-trace" /* the "format" key */
 #define BT_MPLS_MAX 8
 #define BT_ID_MAX 64 /* vp, campaign and round ids, NUL included */
+/* Entries of a trace's hops array (replies and silent attempts, all TTLs):
+ * 16 a TTL on average over 255 TTLs. Bounds a record before it is read. */
+#define BT_HOPS_MAX 4096
 
 typedef enum bt_method {
 	BT_METHOD_ICMP_PARIS = 0,
@@ -42,11 +45,15 @@ typedef struct bt_mpls {
 	uint8_t ttl;
 } bt_mpls;
 
-/* One TTL of a trace. addr.family == 0 means no reply: an explicit gap. */
+/* One entry of a trace's hops: one reply, or (addr.family == 0) a silent
+ * attempt. A TTL may hold several (format version 2: several attempts,
+ * several addresses, several flows); see bt_trace for the order. */
 typedef struct bt_hop {
 	uint8_t probe_ttl;  /* TTL the probe was sent with */
-	uint8_t attempt;    /* 1-based attempt that drew the reply; attempts made if gap */
+	uint8_t attempt;    /* 1-based attempt that drew the reply; silent: that
+			       attempt's number (v1 gap: attempts made, 0..255) */
 	bt_addr addr;       /* reply source */
+	bool has_flow;      /* the entry answered flow, not the trace's flow */
 	uint32_t rtt_us;    /* round-trip time, microseconds */
 	uint8_t reply_ttl;  /* IP TTL of the reply as received */
 	uint8_t icmp_type;  /* for TCP replies: 0 and tcp_flags set */
@@ -55,6 +62,7 @@ typedef struct bt_hop {
 	uint16_t reply_size; /* IP length of the reply */
 	uint8_t tcp_flags;  /* TCP replies (RST / SYN-ACK) from the destination */
 	uint8_t mpls_count;
+	uint16_t flow;      /* when has_flow; read through bt_hop_flow() */
 	bt_mpls mpls[BT_MPLS_MAX];
 } bt_hop;
 
@@ -77,10 +85,14 @@ typedef struct bt_trace {
 	/* Split TTL (Doubletree): the hops with probe_ttl below this were not
 	 * probed by this trace but copied from another trace of its round that
 	 * saw the hop at this TTL too; the hop at this TTL and above are its
-	 * own. 0: none copied. Otherwise first_ttl < filled_below_ttl <=
-	 * first_ttl + hop_count (bt_trace_check). */
+	 * own. 0: none copied. Otherwise first_ttl < filled_below_ttl <= the
+	 * last entry's TTL + 1 (bt_trace_check). */
 	uint8_t filled_below_ttl;
-	size_t hop_count;       /* hops[i].probe_ttl == first_ttl + i */
+	/* Entries in (probe_ttl, attempt) order, both non-decreasing; every
+	 * TTL from first_ttl to the last entry's has at least one entry (a TTL
+	 * none of whose entries has an address is a gap). At most
+	 * BT_HOPS_MAX. A version-1 record has exactly one entry per TTL. */
+	size_t hop_count;
 	bt_hop *hops;
 	size_t hop_cap;         /* hops allocated; owned by alloc/reserve */
 } bt_trace;
@@ -94,20 +106,39 @@ void bt_trace_free(bt_trace *t);
 int bt_trace_reserve(bt_trace *t, size_t n);
 
 /* Checks the invariants every written record keeps (stop set, dst set,
- * TTLs in order and contiguous, MPLS fields in range, ids NUL-terminated
+ * TTLs in order and contiguous, a TTL's attempts in order, at most
+ * BT_HOPS_MAX entries, MPLS fields in range, ids NUL-terminated
  * UTF-8, times printable, filled_below_ttl within the hops). Returns 0, or
  * -1 with a message naming the JSON field in err. The writer refuses
  * (EINVAL) what this refuses, so that everything written can be read back. */
 int bt_trace_check(const bt_trace *t, char *err, size_t errlen);
 
-/* How many hops, from the first, were copied rather than probed
- * (filled_below_ttl - first_ttl, at most hop_count); 0 when none. */
+/* How many entries, from the first, were copied rather than probed (those
+ * with a TTL below filled_below_ttl); 0 when none. */
 static inline size_t bt_trace_copied_hops(const bt_trace *t)
 {
+	size_t n = 0;
 	if (t->filled_below_ttl <= t->first_ttl)
 		return 0;
-	size_t n = (size_t)(t->filled_below_ttl - t->first_ttl);
-	return n < t->hop_count ? n : t->hop_count;
+	while (n < t->hop_count && t->hops[n].probe_ttl < t->filled_below_ttl)
+		n++;
+	return n;
+}
+
+/* The flow the entry answered: its own (multipath) or the trace's. */
+static inline uint16_t bt_hop_flow(const bt_trace *t, const bt_hop *h)
+{
+	return h->has_flow ? h->flow : t->flow;
+}
+
+/* The end of the run of entries that share hops[i]'s TTL (the index of the
+ * first entry of the next TTL, or hop_count). */
+static inline size_t bt_trace_ttl_end(const bt_trace *t, size_t i)
+{
+	size_t e = i;
+	while (e < t->hop_count && t->hops[e].probe_ttl == t->hops[i].probe_ttl)
+		e++;
+	return e;
 }
 
 /* Names return NULL for a value outside the enum. */

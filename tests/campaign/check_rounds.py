@@ -60,7 +60,10 @@ def main():
                 continue
             seen.add((r["dst"], r["flow"]))
             if a.hops:
-                addrs = [h["addr"] for h in r["hops"]]
+                by_ttl = {}  # format 2: several entries a TTL may answer
+                for h in r["hops"]:
+                    by_ttl.setdefault(h["ttl"], set()).add(h["addr"])
+                addrs = ["|".join(sorted(x for x in by_ttl[k] if x)) or None for k in sorted(by_ttl)]
                 if addrs != ["198.18.0.1", "198.18.1.2", r["dst"]] or r["stop"] != "completed":
                     bad.append(f"{name}: {r['dst']} flow {r['flow']}: {addrs} {r['stop']}")
                     break

@@ -316,11 +316,23 @@ static void test_check(void **state)
 
 	t = valid_trace();
 	t->hops[2].probe_ttl = 5;
-	check_refused(t, "field 'hops[2].ttl': expected 4");
+	check_refused(t, "field 'hops[2].ttl': expected 3 or 4 (TTL order, none skipped), got 5");
+	/* several entries a TTL (format version 2), attempts in order */
+	t = valid_trace();
+	t->hops[2].probe_ttl = 3;
+	t->hops[1].attempt = 2;
+	t->hops[2].attempt = 2;
+	assert_int_equal(bt_trace_check(t, err, sizeof(err)), 0);
+	t->hops[2].attempt = 1;
+	check_refused(t, "field 'hops[2].attempt': expected at least 2 (a TTL's entries in attempt order), got 1");
+	t = valid_trace();
+	t->hops[0].probe_ttl = 3;
+	check_refused(t, "field 'hops[0].ttl': expected 2 (first_ttl), got 3");
+
 
 	t = valid_trace();
 	t->max_ttl = 3;
-	check_refused(t, "field 'hops': 3 hops do not fit TTLs 2..3");
+	check_refused(t, "field 'hops[2].ttl': 4 is above max_ttl 3");
 
 	t = valid_trace();
 	t->first_ttl = 0;
@@ -398,7 +410,7 @@ static void test_check_filled(void **state)
 	for (size_t i = 0; i < sizeof(bad); i++) {
 		char want[128];
 		snprintf(want, sizeof(want), "field 'filled_below_ttl': expected first_ttl + 1 .. "
-			 "first_ttl + hop count (3..5), got %u", bad[i]);
+			 "last hop's TTL + 1 (3..5), got %u", bad[i]);
 		bt_trace *t = valid_trace();
 		t->filled_below_ttl = bad[i];
 		check_refused(t, want);
@@ -412,7 +424,7 @@ static void test_check_filled(void **state)
 		fail_msg("filled_below_ttl on a trace without hops refused: %s", err);
 	assert_int_equal(bt_trace_copied_hops(t), 0);
 	t->filled_below_ttl = 2; /* still not at or below first_ttl */
-	check_refused(t, "field 'filled_below_ttl': expected first_ttl + 1 .. first_ttl + hop count (3..2), got 2");
+	check_refused(t, "field 'filled_below_ttl': expected first_ttl + 1 .. last hop's TTL + 1 (3..3), got 2");
 }
 
 int main(void)

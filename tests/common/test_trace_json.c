@@ -29,7 +29,7 @@
  * IPv4, rtt in ms with its decimals, the gap, MPLS, no quoted_ttl on the
  * destination's echo reply. */
 static const char golden[] =
-	"{\"format\":\"bordertrace-trace\",\"v\":1,\"vp\":\"vp-01\","
+	"{\"format\":\"bordertrace-trace\",\"v\":2,\"vp\":\"vp-01\","
 	"\"campaign\":\"nk-border\",\"round\":\"r0001\",\"method\":\"icmp-paris\","
 	"\"src\":\"198.18.0.2\",\"dst\":\"198.18.3.2\",\"flow\":0,\"sport\":0,"
 	"\"dport\":0,\"icmp_sum\":4096,\"start\":\"2026-11-27T05:40:00.123456Z\","
@@ -154,6 +154,8 @@ static void assert_hop_equal(const bt_hop *a, const bt_hop *b)
 	assert_int_equal(a->quoted_ttl, b->quoted_ttl);
 	assert_int_equal(a->reply_size, b->reply_size);
 	assert_int_equal(a->tcp_flags, b->tcp_flags);
+	assert_int_equal(a->has_flow, b->has_flow);
+	assert_int_equal(a->flow, b->flow);
 	assert_int_equal(a->mpls_count, b->mpls_count);
 	for (unsigned k = 0; k < a->mpls_count; k++) {
 		assert_int_equal(a->mpls[k].label, b->mpls[k].label);
@@ -322,7 +324,7 @@ static void test_round_trip_filled(void **state)
 	assert_non_null(plain);
 	assert_int_equal(plain->filled_below_ttl, 0);
 	bt_trace_free(plain);
-	char *moved = mutate("\"v\":1,", "\"v\":1,\"filled_below_ttl\":2,");
+	char *moved = mutate("\"v\":2,", "\"v\":2,\"filled_below_ttl\":2,");
 	bt_trace *m = bt_trace_from_json(moved, strlen(moved), err, sizeof(err));
 	if (m == NULL)
 		fail_msg("refused %s: %s", moved, err);
@@ -446,14 +448,14 @@ static const struct {
 	 "field 'format': required field missing"},
 	{"\"bordertrace-trace\"", "\"other-trace\"",
 	 "field 'format': expected \"bordertrace-trace\", got \"other-trace\""},
-	{"\"v\":1", "\"v\":2",
-	 "field 'v': unsupported format version 2 (this reader knows version 1)"},
-	{"\"v\":1", "\"v\":0", "field 'v': unsupported format version 0"},
-	{"\"v\":1", "\"v\":\"1\"", "field 'v': expected integer format version, got string"},
-	{"\"v\":1", "\"v\":1.0", "field 'v': expected integer format version, got real"},
-	{"\"v\":1,", "", "field 'v': required field missing"},
+	{"\"v\":2", "\"v\":3",
+	 "field 'v': unsupported format version 3 (this reader knows versions 1 and 2)"},
+	{"\"v\":2", "\"v\":0", "field 'v': unsupported format version 0"},
+	{"\"v\":2", "\"v\":\"1\"", "field 'v': expected integer format version, got string"},
+	{"\"v\":2", "\"v\":2.0", "field 'v': expected integer format version, got real"},
+	{"\"v\":2,", "", "field 'v': required field missing"},
 	/* a version we do not know wins over fields we do not understand */
-	{"\"v\":1,\"vp\":\"vp-01\"", "\"v\":2,\"vp\":5", "unsupported format version 2"},
+	{"\"v\":2,\"vp\":\"vp-01\"", "\"v\":3,\"vp\":5", "unsupported format version 3"},
 	/* missing required fields */
 	{"\"vp\":\"vp-01\",", "", "field 'vp': required field missing"},
 	{"\"dst\":\"198.18.3.2\",", "", "field 'dst': required field missing"},
@@ -524,11 +526,22 @@ static const struct {
 	{"{\"ttl\":1,", "{\"ttl\":0,", "field 'hops[0].ttl': expected integer 1..255, got 0"},
 	{"{\"ttl\":1,", "{\"ttl\":256,", "field 'hops[0].ttl': expected integer 1..255, got 256"},
 	{"{\"ttl\":1,", "{\"ttl\":\"1\",", "field 'hops[0].ttl': expected integer 1..255, got string"},
-	{"{\"ttl\":1,", "{\"ttl\":2,",
-	 "field 'hops[0].ttl': expected 1 (first_ttl + 0: hops in TTL order, one per TTL), got 2"},
-	{"{\"ttl\":3,", "{\"ttl\":4,", "field 'hops[2].ttl': expected 3 (first_ttl + 2"},
-	{"{\"ttl\":4,", "{\"ttl\":3,", "field 'hops[3].ttl': expected 4 (first_ttl + 3"},
-	{"{\"ttl\":4,", "{\"ttl\":5,", "field 'hops[3].ttl': expected 4"},
+	{"{\"ttl\":1,", "{\"ttl\":2,", "field 'hops[0].ttl': expected 1 (first_ttl), got 2"},
+	{"{\"ttl\":3,", "{\"ttl\":4,",
+	 "field 'hops[2].ttl': expected 2 or 3 (TTL order, none skipped), got 4"},
+	{"{\"ttl\":4,", "{\"ttl\":1,",
+	 "field 'hops[3].ttl': expected 3 or 4 (TTL order, none skipped), got 1"},
+	{"{\"ttl\":4,", "{\"ttl\":5,",
+	 "field 'hops[3].ttl': expected 3 or 4 (TTL order, none skipped), got 5"},
+	/* version 2: several entries a TTL, attempts in order, a flow each */
+	{"{\"ttl\":4,\"attempt\":1", "{\"ttl\":3,\"attempt\":0",
+	 "field 'hops[3].attempt': expected integer 1..255, got 0"},
+	{"{\"ttl\":3,\"attempt\":1", "{\"ttl\":2,\"attempt\":1",
+	 "field 'hops[2].attempt': expected at least 2 (a TTL's entries in attempt order), got 1"},
+	{"{\"ttl\":4,\"attempt\":1,", "{\"ttl\":4,\"attempt\":1,\"flow\":65536,",
+	 "field 'hops[3].flow': expected integer 0..65535, got 65536"},
+	{"{\"ttl\":2,\"attempt\":2,", "{\"ttl\":2,\"attempt\":2,\"flow\":\"7\",",
+	 "field 'hops[1].flow': expected integer 0..65535, got string"},
 	{"\"max_ttl\":32", "\"max_ttl\":3", "field 'hops[3].ttl': 4 is above max_ttl 3"},
 	/* addresses */
 	{"\"src\":\"198.18.0.2\"", "\"src\":\"198.18.0.300\"",
@@ -586,9 +599,9 @@ static const struct {
 	{"\"size\":84}]}", "\"size\":84}],\"filled_below_ttl\":256}",
 	 "field 'filled_below_ttl': expected integer 1..255, got 256"},
 	{"\"size\":84}]}", "\"size\":84}],\"filled_below_ttl\":1}",
-	 "field 'filled_below_ttl': expected first_ttl + 1 .. first_ttl + hop count (2..5), got 1"},
+	 "field 'filled_below_ttl': expected first_ttl + 1 .. last hop's TTL + 1 (2..5), got 1"},
 	{"\"size\":84}]}", "\"size\":84}],\"filled_below_ttl\":6}",
-	 "field 'filled_below_ttl': expected first_ttl + 1 .. first_ttl + hop count (2..5), got 6"},
+	 "field 'filled_below_ttl': expected first_ttl + 1 .. last hop's TTL + 1 (2..5), got 6"},
 	{"\"size\":84}]}", "\"size\":84}],\"filled_below_ttl\":3,\"filled_below_ttl\":3}",
 	 "not JSON: duplicate object key"},
 	/* the one id rule (bordertrace/id.h), readers included (issue 13) */
@@ -606,6 +619,134 @@ static const struct {
 	{"\"vp\":\"vp-01\"", "\"vp\":\"vp\\u0000\"", "not JSON"},
 	{"\"vp\":\"vp-01\"", "\"vp\":\"\xff\"", "not JSON"},
 };
+
+/* Format version 2: several entries a TTL (Atlas's three packets, warts's
+ * every reply, multipath's flows): two addresses at TTL 3, a silent attempt
+ * beside a reply, and a reply to another flow, which carries "flow". */
+static const char multi[] =
+	"{\"format\":\"bordertrace-trace\",\"v\":2,\"vp\":\"atlas-6001\",\"campaign\":\"\","
+	"\"round\":\"r0001\",\"method\":\"udp-paris\",\"src\":\"198.18.0.2\","
+	"\"dst\":\"198.18.3.2\",\"flow\":3,\"sport\":33437,\"dport\":33435,\"icmp_sum\":0,"
+	"\"start\":\"2026-11-27T05:40:00.000000Z\",\"end\":\"2026-11-27T05:40:01.000000Z\","
+	"\"stop\":\"completed\",\"stop_ttl\":4,\"first_ttl\":2,\"max_ttl\":32,"
+	"\"probes_sent\":9,\"hops\":["
+	"{\"ttl\":2,\"attempt\":1,\"addr\":null},"
+	"{\"ttl\":2,\"attempt\":2,\"addr\":\"198.18.1.1\",\"rtt_ms\":1.0,\"reply_ttl\":63,"
+	"\"icmp_type\":11,\"icmp_code\":0,\"quoted_ttl\":1,\"size\":56},"
+	"{\"ttl\":3,\"attempt\":1,\"addr\":\"198.18.2.1\",\"rtt_ms\":2.0,\"reply_ttl\":62,"
+	"\"icmp_type\":11,\"icmp_code\":0,\"quoted_ttl\":1,\"size\":56},"
+	"{\"ttl\":3,\"attempt\":1,\"flow\":7,\"addr\":\"198.18.2.5\",\"rtt_ms\":2.5,\"reply_ttl\":62,"
+	"\"icmp_type\":11,\"icmp_code\":0,\"quoted_ttl\":1,\"size\":56},"
+	"{\"ttl\":3,\"attempt\":2,\"addr\":\"198.18.2.5\",\"rtt_ms\":2.25,\"reply_ttl\":62,"
+	"\"icmp_type\":11,\"icmp_code\":0,\"quoted_ttl\":1,\"size\":56},"
+	"{\"ttl\":4,\"attempt\":1,\"flow\":3,\"addr\":null},"
+	"{\"ttl\":4,\"attempt\":3,\"addr\":\"198.18.3.2\",\"rtt_ms\":3.0,\"reply_ttl\":61,"
+	"\"icmp_type\":3,\"icmp_code\":3,\"quoted_ttl\":1,\"size\":56}"
+	"]}";
+
+static void test_multi_reply(void **state)
+{
+	(void)state;
+	char err[512] = "";
+	bt_trace *f = bt_trace_from_json_fast(multi, strlen(multi));
+	assert_non_null(f); /* the canonical form */
+	bt_trace *g = bt_trace_from_json_general(multi, strlen(multi), err, sizeof(err));
+	if (g == NULL)
+		fail_msg("refused: %s", err);
+	assert_trace_equal(f, g);
+	assert_int_equal(g->hop_count, 7);
+	assert_int_equal(bt_hop_flow(g, &g->hops[2]), 3);
+	assert_false(g->hops[2].has_flow);
+	assert_int_equal(bt_hop_flow(g, &g->hops[3]), 7);
+	/* a flow written equal to the trace's is kept as written */
+	assert_true(g->hops[5].has_flow);
+	assert_int_equal(bt_hop_flow(g, &g->hops[5]), 3);
+	assert_int_equal(bt_trace_ttl_end(g, 2), 5);
+	char *line = round_trip(g);
+	line[strlen(line) - 1] = '\0';
+	assert_string_equal(line, multi);
+	char *j = NULL;
+	size_t jl = 0, jc = 0;
+	assert_int_equal(bt_trace_to_json_general(g, &j, &jl, &jc), 0);
+	j[jl - 1] = '\0';
+	assert_string_equal(j, multi);
+	free(j);
+	free(line);
+	/* split TTL counts entries: two at TTL 2 copied */
+	g->filled_below_ttl = 3;
+	assert_int_equal(bt_trace_copied_hops(g), 2);
+	g->filled_below_ttl = 5; /* the last TTL + 1: all copied */
+	assert_int_equal(bt_trace_check(g, err, sizeof(err)), 0);
+	assert_int_equal(bt_trace_copied_hops(g), 7);
+	g->filled_below_ttl = 6;
+	assert_int_equal(bt_trace_check(g, err, sizeof(err)), -1);
+	assert_string_equal(err, "field 'filled_below_ttl': expected first_ttl + 1 .. last hop's "
+				 "TTL + 1 (3..5), got 6");
+	bt_trace_free(f);
+	bt_trace_free(g);
+}
+
+/* Version 1 still reads, as the version-2 record with one entry a TTL; its
+ * one rule that version 2 drops (one entry per TTL) still holds for it,
+ * and a "flow" on its hops is a key it never had: ignored. */
+static void test_version1(void **state)
+{
+	(void)state;
+	char err[512] = "";
+	char *v1 = mutate("\"v\":2,", "\"v\":1,");
+	bt_trace *want = bt_trace_from_json(golden, strlen(golden), err, sizeof(err));
+	assert_non_null(want);
+	bt_trace *f = bt_trace_from_json_fast(v1, strlen(v1));
+	assert_non_null(f);
+	assert_trace_equal(want, f);
+	bt_trace *g = bt_trace_from_json_general(v1, strlen(v1), err, sizeof(err));
+	assert_non_null(g);
+	assert_trace_equal(want, g);
+	assert_int_equal(g->version, BT_TRACE_FORMAT_VERSION);
+	char *line = round_trip(g); /* written as version 2 */
+	line[strlen(line) - 1] = '\0';
+	assert_string_equal(line, golden);
+	free(line);
+	bt_trace_free(f);
+	bt_trace_free(g);
+
+	char *two = mutate("{\"ttl\":4,\"attempt\":1", "{\"ttl\":3,\"attempt\":1");
+	char *two1 = strdup(two);
+	assert_non_null(two1);
+	memcpy(strstr(two1, "\"v\":2"), "\"v\":1", 5);
+	assert_null(bt_trace_from_json_fast(two1, strlen(two1)));
+	assert_null(bt_trace_from_json(two1, strlen(two1), err, sizeof(err)));
+	assert_string_equal(err, "field 'hops[3].ttl': expected 4 (first_ttl + 3: hops in TTL "
+				 "order, one per TTL), got 3");
+	/* the same entries are a valid version-2 record */
+	g = bt_trace_from_json(two, strlen(two), err, sizeof(err));
+	if (g == NULL)
+		fail_msg("refused: %s", err);
+	bt_trace_free(g);
+
+	char *flow1 = strdup(v1);
+	assert_non_null(flow1);
+	char *at = strstr(flow1, "{\"ttl\":4,\"attempt\":1,");
+	assert_non_null(at);
+	size_t fln = strlen(flow1) + 16;
+	char *fl = malloc(fln);
+	assert_non_null(fl);
+	snprintf(fl, fln, "%.*s{\"ttl\":4,\"attempt\":1,\"flow\":9,%s", (int)(at - flow1), flow1,
+		 at + strlen("{\"ttl\":4,\"attempt\":1,"));
+	assert_null(bt_trace_from_json_fast(fl, strlen(fl)));
+	g = bt_trace_from_json(fl, strlen(fl), err, sizeof(err));
+	if (g == NULL)
+		fail_msg("refused: %s", err);
+	assert_trace_equal(want, g);
+	assert_false(g->hops[3].has_flow);
+	bt_trace_free(g);
+	bt_trace_free(want);
+	free(fl);
+	free(flow1);
+	free(two1);
+	free(two);
+	free(v1);
+}
 
 static void test_malformed(void **state)
 {
@@ -667,7 +808,7 @@ static void test_unknown_keys(void **state)
 {
 	(void)state;
 	char err[256] = "";
-	char *a = mutate("\"v\":1,", "\"v\":1,\"future\":{\"x\":[1,null]},");
+	char *a = mutate("\"v\":2,", "\"v\":2,\"future\":{\"x\":[1,null]},");
 	char *b = mutate("\"size\":56}", "\"size\":56,\"asn\":4837}");
 	char *c = mutate("\"ttl\":1}]", "\"ttl\":1,\"ext\":true}]");
 	char *d = mutate("\"addr\":null}", "\"addr\":null,\"why\":\"filtered\"}");
@@ -782,7 +923,7 @@ static void test_reader_file(void **state)
 		fputc('p', f);
 	fprintf(f, "\",%s\n", golden + 1);
 	fprintf(f, "%.*s\n", (int)strlen(golden) - 2, golden); /* 7: cut short */
-	char *bad = mutate("{\"ttl\":4,", "{\"ttl\":5,");
+	char *bad = mutate("{\"ttl\":4,", "{\"ttl\":6,");
 	fprintf(f, "%s\n", bad);                     /* 8 */
 	free(bad);
 	fprintf(f, "%s", golden);                    /* 9: no final newline */
@@ -815,7 +956,7 @@ static void test_reader_file(void **state)
 
 	/* After a bad line, reading goes on with the next one. */
 	assert_int_equal(bt_trace_reader_next(r, &t, err, sizeof(err)), -1);
-	snprintf(want, sizeof(want), "%s:8: field 'hops[3].ttl': expected 4", path);
+	snprintf(want, sizeof(want), "%s:8: field 'hops[3].ttl': expected 3 or 4", path);
 	assert_contains(err, want);
 
 	assert_int_equal(bt_trace_reader_next(r, &t, err, sizeof(err)), 1);
@@ -868,7 +1009,7 @@ static void test_reader_line_number(void **state)
 	assert_string_equal(err, want);
 	assert_int_equal(bt_trace_reader_next(r, &t, err, sizeof(err)), -1);
 	snprintf(want, sizeof(want),
-		 "%s:13: field 'filled_below_ttl': expected first_ttl + 1 .. first_ttl + hop count "
+		 "%s:13: field 'filled_below_ttl': expected first_ttl + 1 .. last hop's TTL + 1 "
 		 "(2..5), got 9", path);
 	assert_string_equal(err, want);
 	assert_int_equal(bt_trace_reader_next(r, &t, err, sizeof(err)), 0);
@@ -938,6 +1079,8 @@ int main(void)
 		cmocka_unit_test(test_rtt_exact),
 		cmocka_unit_test(test_append),
 		cmocka_unit_test(test_writer_refuses),
+		cmocka_unit_test(test_multi_reply),
+		cmocka_unit_test(test_version1),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_not_json_or_object),
 		cmocka_unit_test(test_length_respected),

@@ -142,6 +142,19 @@ static bt_trace *sample(void)
 	return t;
 }
 
+/* The table bt_trace_print_text prints for t is want. */
+static void assert_table(const bt_trace *t, const char *want)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	assert_non_null(f);
+	bt_trace_print_text(f, t);
+	assert_int_equal(fclose(f), 0);
+	assert_string_equal(text, want);
+	free(text);
+}
+
 static void test_table(void **state)
 {
 	(void)state;
@@ -152,15 +165,41 @@ static void test_table(void **state)
 		"  3  198.18.2.1          3.234 ms  !X\n"
 		"  4  198.18.3.2          4.234 ms\n"
 		"stop: completed at TTL 4, 6 probes\n\n";
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	assert_non_null(f);
 	bt_trace *t = sample();
-	bt_trace_print_text(f, t);
-	assert_int_equal(fclose(f), 0);
-	assert_string_equal(text, want);
-	free(text);
+	assert_table(t, want);
+	bt_trace_free(t);
+}
+
+/* Format version 2: the TTL is printed on a TTL's first entry only, a
+ * reply to another flow than the trace's says which. */
+static void test_table_multi(void **state)
+{
+	(void)state;
+	static const char want[] =
+		"trace to 198.18.3.2 from 198.18.0.2, udp-paris flow 3 (ports 40003 -> 33435)\n"
+		"  1  198.18.1.1          1.234 ms  MPLS 16001\n"
+		"     198.18.1.5          1.500 ms  flow 7\n"
+		"  2  *\n"
+		"     *\n"
+		"  3  198.18.2.1          3.234 ms  !X\n"
+		"  4  198.18.3.2          4.234 ms\n"
+		"stop: completed at TTL 4, 6 probes\n\n";
+	bt_trace *t = sample();
+	assert_int_equal(bt_trace_reserve(t, 6), 0);
+	memmove(&t->hops[3], &t->hops[1], 3 * sizeof(bt_hop));
+	t->hops[1] = t->hops[0];
+	t->hops[1].mpls_count = 0;
+	t->hops[1].rtt_us = 1500;
+	t->hops[1].has_flow = true;
+	t->hops[1].flow = 7;
+	assert_int_equal(bt_addr_parse("198.18.1.5", &t->hops[1].addr), 0);
+	t->hops[2] = t->hops[3];
+	t->hops[2].attempt = 1;
+	t->hop_count = 6;
+	char err[256];
+	if (bt_trace_check(t, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_table(t, want);
 	bt_trace_free(t);
 }
 
@@ -200,6 +239,7 @@ int main(void)
 		cmocka_unit_test(test_markers_v6),
 		cmocka_unit_test(test_tcp_no_marker),
 		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_table_multi),
 		cmocka_unit_test(test_write_buf),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

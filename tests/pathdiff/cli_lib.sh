@@ -15,6 +15,31 @@ expect_rc() {
 }
 has() { grep -qF -- "$2" "$1" || fail "$1 lacks: $2 (got: $(head -c 2000 "$1"))"; }
 empty_dir() { [ -z "$(ls -A "$1")" ] || fail "$1 is not empty: $(ls -A "$1" | tr '\n' ' ')"; }
+# check WHAT CMD...: CMD must succeed
+check() {
+	local what=$1
+	shift
+	if "$@"; then echo "ok: $what"; else fail "$what"; fi
+}
+# is GOT WANT WHAT
+is() { check "$3: got '$1', want '$2'" [ "$1" = "$2" ]; }
+# col FILE KEY_COLUMN KEY COLUMN...: for each row whose KEY_COLUMN is KEY, its
+# COLUMNs joined by ':'; the rows joined by spaces
+col() {
+	python3 - "$@" <<'EOF'
+import csv, sys
+path, kc, key, *vcs = sys.argv[1:]
+rows = [r for r in csv.DictReader(open(path, newline="")) if r[kc] == key]
+print(" ".join(":".join(r.get(c, "?") for c in vcs) for r in rows))
+EOF
+}
+# The founding story's announced prefixes (CAIDA prefix2as style) into
+# $TMP/pfx2as.txt: the VP's AS, CN, RU, KP; DB the options that read them.
+kp_db() {
+	printf '198.18.1.0\t24\t64500\n198.18.2.0\t24\t4837\n198.18.5.0\t24\t20485\n' >"$TMP/pfx2as.txt"
+	printf '198.18.7.0\t24\t131279\n198.18.8.0\t24\t131279\n' >>"$TMP/pfx2as.txt"
+	DB=(--pfx2as "$TMP/pfx2as.txt" --prefer-pfx2as --lookup-test-ranges)
+}
 
 # One trace record of one VP (the record of doc/trace-format.md); HOP2 is
 # the second hop's address (the destination's by default).

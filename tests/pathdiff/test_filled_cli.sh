@@ -10,19 +10,9 @@ BT=$1
 TMP=$(mktemp -d /tmp/bt-filled-cli.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 fails=0
-# check WHAT CMD...: CMD must succeed
-check() {
-	local what=$1
-	shift
-	if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; fails=$((fails + 1)); fi
-}
-# is GOT WANT WHAT
-is() { check "$3: got '$1', want '$2'" [ "$1" = "$2" ]; }
-
-# Announced prefixes (CAIDA prefix2as style): the VP's AS, CN, RU, KP.
-printf '198.18.1.0\t24\t64500\n198.18.2.0\t24\t4837\n198.18.5.0\t24\t20485\n' >"$TMP/pfx2as.txt"
-printf '198.18.7.0\t24\t131279\n198.18.8.0\t24\t131279\n' >>"$TMP/pfx2as.txt"
-DB=(--pfx2as "$TMP/pfx2as.txt" --prefer-pfx2as --lookup-test-ranges)
+# shellcheck source=cli_lib.sh
+. "$(dirname "$0")/cli_lib.sh"
+kp_db
 
 # trace ROUND START DST FLOW FILLED HOP... : one record; FILLED 0 = no key.
 trace() {
@@ -71,16 +61,6 @@ check "a crossing between probed hops of a filled trace counts: new AS20485 -> A
 "$BT" export "${DB[@]}" -o "$TMP/csv" "$TMP/rounds" >"$TMP/out" 2>"$TMP/err"
 rc=$?
 check "bordertrace export: exit $rc: $(cat "$TMP/err")" [ $rc -eq 0 ]
-# col FILE KEY_COLUMN KEY COLUMN...: for each row whose KEY_COLUMN is KEY, its
-# COLUMNs joined by ':'; the rows joined by spaces
-col() {
-	python3 - "$@" <<'EOF'
-import csv, sys
-path, kc, key, *vcs = sys.argv[1:]
-rows = [r for r in csv.DictReader(open(path, newline="")) if r[kc] == key]
-print(" ".join(":".join(r.get(c, "?") for c in vcs) for r in rows))
-EOF
-}
 id=vp-01/$R2/198.18.7.2/icmp-paris/1
 is "$(col "$TMP/csv/hops.csv" trace_id "$id" ttl copied)" "1:1 2:1 3:0 4:0" \
 	"hops.csv marks the copied hops (ttl:copied)"
@@ -94,8 +74,8 @@ is "$(col "$TMP/csv/borders.csv" trace_id "$id" near_addr)" "" \
 	"borders.csv: no crossing from copied hops"
 is "$(col "$TMP/csv/borders.csv" trace_id "vp-01/$R2/198.18.8.2/icmp-paris/0" kind near_addr far_addr)" \
 	"as:198.18.5.1:198.18.8.1" "borders.csv: the crossing between probed hops"
-is "$(head -1 "$TMP/csv/hops.csv" | tr -d '\r' | sed 's/.*,ixp,/ixp,/')" "ixp,copied" \
-	"hops.csv: copied is the last column"
+is "$(head -1 "$TMP/csv/hops.csv" | tr -d '\r' | sed 's/.*,ixp,/ixp,/')" "ixp,copied,attempt,flow" \
+	"hops.csv: copied, attempt and flow are the last columns"
 is "$(head -1 "$TMP/csv/traces.csv" | tr -d '\r' | sed 's/.*,moas_resolved,/moas_resolved,/')" \
 	"moas_resolved,filled_below_ttl" "traces.csv: filled_below_ttl is the last column"
 

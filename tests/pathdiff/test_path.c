@@ -15,7 +15,8 @@
 #include "bordertrace/trace.h"
 
 /* A hop spec: "addr asn CC" | "*" (silent) | "? CC" (no AS) | "special" |
- * "ixp NAME" | "moas a,b,c CC". */
+ * "ixp NAME" | "moas a,b,c CC"; behind "+ ", an entry at the same TTL as
+ * the one before (format version 2: several replies a TTL). */
 static void build(const char **spec, size_t n, const char *dstspec, bt_trace **tp, bt_hopinfo *info,
 		  bt_hopinfo *dst)
 {
@@ -25,18 +26,25 @@ static void build(const char **spec, size_t n, const char *dstspec, bt_trace **t
 	t->first_ttl = 1;
 	bt_addr_parse("198.18.99.1", &t->dst);
 	memset(info, 0, n * sizeof(*info));
+	unsigned ttl = 0;
 	for (size_t i = 0; i < n; i++) {
 		char a[64], b[64], c[64];
 		bt_hop *h = &t->hops[i];
-		h->probe_ttl = (uint8_t)(i + 1);
+		const char *sp = spec[i];
+		if (strncmp(sp, "+ ", 2) == 0)
+			sp += 2;
+		else
+			ttl++;
+		h->probe_ttl = (uint8_t)ttl;
+		h->attempt = 1;
 		char addr[32];
 		snprintf(addr, sizeof(addr), "198.18.%zu.1", i + 1);
-		if (strcmp(spec[i], "*") == 0) {
+		if (strcmp(sp, "*") == 0) {
 			info[i].kind = BT_HOP_SILENT;
 			continue;
 		}
 		bt_addr_parse(addr, &h->addr);
-		int k = sscanf(spec[i], "%63s %63s %63s", a, b, c);
+		int k = sscanf(sp, "%63s %63s %63s", a, b, c);
 		if (strcmp(a, "special") == 0) {
 			info[i].kind = BT_HOP_SPECIAL;
 		} else if (strcmp(a, "ixp") == 0) {
@@ -184,6 +192,103 @@ static void test_moas(void **state)
 	const char *s3[] = { "64500 DE", "moas 9808,7018 CN", "131279 KP" };
 	path_of(s3, 3, "131279 KP", &p);
 	assert_string_equal(bt_path_as_string(&p, buf, sizeof(buf)), "64500 9808 131279");
+}
+
+/* Format version 2: a TTL that answered from two ASes is two observations.
+ * Each AS new at a TTL joins the path and crosses from every AS of the
+ * TTL before; the border route is the last crossing into the target. */
+static void test_two_ases_at_one_ttl(void **state)
+{
+	(void)state;
+	const char *s[] = { "64500 DE", "4837 CN", "+ 20485 RU", "131279 KP" };
+	bt_path p;
+	char buf[256];
+	path_of(s, 4, "131279 KP", &p);
+	assert_string_equal(bt_path_as_string(&p, buf, sizeof(buf)), "64500 4837 20485 131279");
+	assert_string_equal(bt_path_cc_string(&p, buf, sizeof(buf)), "DE CN RU KP");
+	assert_int_equal(p.nas_cross, 4);
+	static const uint32_t want[4][2] = { { 64500, 4837 }, { 64500, 20485 },
+					     { 4837, 131279 }, { 20485, 131279 } };
+	for (int k = 0; k < 4; k++) {
+		assert_int_equal(p.as_cross[k].near_asn, want[k][0]);
+		assert_int_equal(p.as_cross[k].far_asn, want[k][1]);
+	}
+	assert_int_equal(p.as_cross[1].near_ttl, 1);
+	assert_int_equal(p.as_cross[1].far_ttl, 2);
+	assert_int_equal(p.border_as, 3);
+	assert_int_equal(p.ncc_cross, 4);
+	assert_string_equal(p.cc_cross[3].near_cc, "RU");
+	assert_string_equal(p.cc_cross[3].far_cc, "KP");
+}
+
+/* Two branches side by side over several TTLs cross nothing between them:
+ * an AS already seen at the TTL before is no crossing. */
+static void test_parallel_branches(void **state)
+{
+	(void)state;
+	const char *s[] = { "4837 CN", "+ 20485 RU", "4837 CN", "+ 20485 RU", "20485 RU",
+			    "131279 KP" };
+	bt_path p;
+	char buf[256];
+	path_of(s, 6, "131279 KP", &p);
+	assert_string_equal(bt_path_as_string(&p, buf, sizeof(buf)), "4837 20485 131279");
+	assert_int_equal(p.nas_cross, 1);
+	assert_int_equal(p.as_cross[0].near_asn, 20485);
+	assert_false(p.loop_collapsed);
+}
+
+/* A false loop over a TTL of two ASes relabels both; a TTL holding the
+ * looping AS beside another is no loop. */
+static void test_false_loop_over_a_set(void **state)
+{
+	(void)state;
+	const char *s[] = { "64500 DE", "4837 CN", "9808 CN", "+ 9809 CN", "4837 CN", "131279 KP" };
+	bt_path p;
+	char buf[256];
+	path_of(s, 6, "131279 KP", &p);
+	assert_string_equal(bt_path_as_string(&p, buf, sizeof(buf)), "64500 4837 131279");
+	assert_true(p.loop_collapsed);
+	const char *q[] = { "4837 CN", "9808 CN", "+ 4837 CN", "4837 CN", "131279 KP" };
+	path_of(q, 5, "131279 KP", &p);
+	assert_false(p.loop_collapsed);
+	assert_string_equal(bt_path_as_string(&p, buf, sizeof(buf)), "4837 9808 131279");
+}
+
+/* A silent attempt beside a reply at one TTL leaves the TTL answered. */
+static void test_silent_attempt_beside_reply(void **state)
+{
+	(void)state;
+	const char *s[] = { "4837 CN", "*", "+ special", "131279 KP" };
+	bt_path p;
+	path_of(s, 4, "131279 KP", &p);
+	assert_int_equal(p.nas_cross, 1);
+	assert_false(p.as_cross[0].across_silent);
+	const char *q[] = { "4837 CN", "*", "+ *", "131279 KP" };
+	path_of(q, 4, "131279 KP", &p);
+	assert_true(p.as_cross[0].across_silent);
+}
+
+/* MOAS against a TTL of several ASes: any of them may be the neighbour. */
+static void test_moas_against_a_set(void **state)
+{
+	(void)state;
+	const char *s[] = { "4837 CN", "+ 20485 RU", "moas 9808,20485 RU", "131279 KP" };
+	bt_path p;
+	char buf[256];
+	path_of(s, 4, "131279 KP", &p);
+	assert_true(p.moas_resolved);
+	assert_string_equal(bt_path_as_string(&p, buf, sizeof(buf)), "4837 20485 131279");
+}
+
+/* Copied entries are counted by TTL: both replies at a copied TTL. */
+static void test_copied_ttl_with_two_entries(void **state)
+{
+	(void)state;
+	const char *s[] = { "4837 CN", "+ 20485 RU", "131279 KP" };
+	bt_path p;
+	filled_path_of(s, 3, "131279 KP", 2, &p);
+	assert_int_equal(p.nas_cross, 0);
+	assert_int_equal(p.nas, 1);
 }
 
 static void test_false_loop(void **state)
@@ -433,6 +538,12 @@ int main(void)
 		cmocka_unit_test(test_neighbour_numbered_border),
 		cmocka_unit_test(test_moas),
 		cmocka_unit_test(test_false_loop),
+		cmocka_unit_test(test_two_ases_at_one_ttl),
+		cmocka_unit_test(test_parallel_branches),
+		cmocka_unit_test(test_false_loop_over_a_set),
+		cmocka_unit_test(test_silent_attempt_beside_reply),
+		cmocka_unit_test(test_moas_against_a_set),
+		cmocka_unit_test(test_copied_ttl_with_two_entries),
 		cmocka_unit_test(test_not_reached),
 		cmocka_unit_test(test_copied_hops_make_no_crossing),
 		cmocka_unit_test(test_observed_crossing_counts_when_filled),

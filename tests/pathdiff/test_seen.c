@@ -54,6 +54,14 @@ static void test_same_and_conflict(void **state)
 	assert_int_not_equal(bt_trace_digest(a), bt_trace_digest(b));
 	b->campaign[0] = '\0';
 	assert_int_equal(bt_trace_digest(a), bt_trace_digest(b));
+	/* an entry's flow (format version 2) is part of it; a flow written
+	 * equal to the trace's is that flow */
+	b->hops[0].has_flow = true;
+	b->hops[0].flow = 5;
+	assert_int_not_equal(bt_trace_digest(a), bt_trace_digest(b));
+	b->hops[0].flow = b->flow;
+	assert_int_equal(bt_trace_digest(a), bt_trace_digest(b));
+	b->hops[0].has_flow = false;
 	/* unused hop slots and capacity are no part of the record */
 	assert_int_equal(bt_trace_reserve(b, 100), 0);
 	assert_int_equal(bt_trace_digest(a), bt_trace_digest(b));

@@ -76,6 +76,20 @@ def from_scamper(t):
             "stop": t.get("stop_reason", "?")}
 
 
+def from_record(t):
+    """Our record (format 1 or 2) with one hop per TTL: version 2 may hold
+    several entries a TTL (attempts, flows); the addresses that answered at a
+    TTL are joined as from_scamper joins them, silent attempts beside a
+    reply dropped."""
+    by_ttl = {}
+    for h in t.get("hops", []):
+        s = by_ttl.setdefault(int(h["ttl"]), set())
+        if h.get("addr"):
+            s.add(norm(h["addr"]))
+    t["hops"] = [{"addr": "|".join(sorted(by_ttl[ttl])) or None} for ttl in sorted(by_ttl)]
+    return t
+
+
 def read_ratelimited(path):
     rl = set()
     with open(path) as f:
@@ -108,6 +122,8 @@ def cmd_hops(a):
                 if t.get("type") != "trace":
                     continue
                 t = from_scamper(t)
+            else:
+                t = from_record(t)
             t["dst"] = norm(t["dst"])
             key = (t["dst"], t["flow"])
             if key not in truth:
