@@ -1,5 +1,6 @@
 /* bordertrace — the analysis pipeline (see include/bordertrace/pipeline.h). */
 #include "bordertrace/pipeline.h"
+#include "bordertrace/input.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -494,27 +495,31 @@ static int add_trace(bt_pipeline *p, const bt_trace *t, const char *id, const ch
 	return 0;
 }
 
-/* The line of file path that holds the trace id (an error path: the file
- * is read again); 0 when it cannot be found (standard input). */
-static unsigned long line_of(const char *path, const char *id)
+/* Where in file path the trace id is (an error path: the file is read
+ * again), into buf; "" when it cannot be found (standard input). */
+static const char *place_of(const bt_pipeline *p, const char *path, const char *id, char *buf, size_t buflen)
 {
 	char err[256], tid[ID_LEN], a[BT_ADDR_STRLEN];
-	unsigned long line = 0;
-	bt_trace_reader *r = strcmp(path, "-") == 0 ? NULL : bt_trace_reader_open(path, err, sizeof(err));
+	bt_input *in = strcmp(path, "-") == 0 ? NULL : bt_input_open(path, &p->o.input, err, sizeof(err));
 	bt_trace *t;
-	while (r != NULL && line == 0 && bt_trace_reader_next(r, &t, err, sizeof(err)) == 1) {
+	bool found = false;
+	while (in != NULL && !found && bt_input_next(in, &t, err, sizeof(err)) == 1) {
 		trace_id(t, tid, a);
-		if (strcmp(tid, id) == 0)
-			line = bt_trace_reader_lineno(r);
+		if (strcmp(tid, id) == 0) {
+			bt_input_where(in, buf, buflen);
+			found = true;
+		}
 		bt_trace_free(t);
 	}
-	bt_trace_reader_close(r);
-	return line;
+	bt_input_close(in);
+	if (!found)
+		snprintf(buf, buflen, "%s", strcmp(path, "-") == 0 ? "<stdin>" : path);
+	return buf;
 }
 
 /* Whether t is new (0), a duplicate to skip (1) or a conflict (-1, message
  * naming both places). */
-static int check_seen(bt_pipeline *p, const bt_trace_reader *r, const bt_trace *t, const char *id,
+static int check_seen(bt_pipeline *p, const bt_input *in, const bt_trace *t, const char *id,
 		      char *err, size_t errlen)
 {
 	uint32_t first = 0;
@@ -530,21 +535,15 @@ static int check_seen(bt_pipeline *p, const bt_trace_reader *r, const bt_trace *
 	case BT_SEEN_CONFLICT:
 		break;
 	}
-	const char *fname = p->names[first];
-	unsigned long line = line_of(fname, id);
-	char where[64] = "";
-	if (line)
-		snprintf(where, sizeof(where), ":%lu", line);
-	snprintf(err, errlen, "%s:%lu: trace %s was read before, with other contents, at %s%s "
+	char here[512], there[512];
+	snprintf(err, errlen, "%s: trace %s was read before, with other contents, at %s "
 		 "(two records of one trace id: which one is right?)",
-		 bt_trace_reader_name(r), bt_trace_reader_lineno(r), id,
-		 strcmp(fname, "-") == 0 ? "<stdin>" : fname, where);
+		 bt_input_where(in, here, sizeof(here)), id, place_of(p, p->names[first], id, there, sizeof(there)));
 	return -1;
 }
 
 static int add_file(bt_pipeline *p, const char *path, char *err, size_t errlen)
 {
-	bt_trace_reader *r;
 	char **names = realloc(p->names, (p->files + 1) * sizeof(*names));
 	if (names != NULL)
 		p->names = names;
@@ -553,21 +552,15 @@ static int add_file(bt_pipeline *p, const char *path, char *err, size_t errlen)
 		return -1;
 	}
 	p->files++;
-	if (strcmp(path, "-") == 0)
-		r = bt_trace_reader_fdopen(stdin, "<stdin>");
-	else
-		r = bt_trace_reader_open(path, err, errlen);
-	if (r == NULL) {
-		if (strcmp(path, "-") == 0)
-			snprintf(err, errlen, "out of memory");
+	bt_input *in = bt_input_open(path, &p->o.input, err, errlen);
+	if (in == NULL)
 		return -1;
-	}
 	int rc;
 	bt_trace *t;
 	char id[ID_LEN], a[BT_ADDR_STRLEN];
-	while ((rc = bt_trace_reader_next(r, &t, err, errlen)) == 1) {
+	while ((rc = bt_input_next(in, &t, err, errlen)) == 1) {
 		trace_id(t, id, a);
-		int arc = check_seen(p, r, t, id, err, errlen);
+		int arc = check_seen(p, in, t, id, err, errlen);
 		if (arc == 0)
 			arc = add_trace(p, t, id, a, err, errlen);
 		bt_trace_free(t);
@@ -576,7 +569,7 @@ static int add_file(bt_pipeline *p, const char *path, char *err, size_t errlen)
 			break;
 		}
 	}
-	bt_trace_reader_close(r);
+	bt_input_close(in);
 	return rc < 0 ? -1 : 0;
 }
 

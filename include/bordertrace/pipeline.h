@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bordertrace/input.h"
 #include "bordertrace/addr.h"
 #include "bordertrace/diff.h"
 #include "bordertrace/path.h"
@@ -45,6 +46,7 @@ typedef struct bt_pipeline_opts {
 	const char *outdir;    /* export the five CSVs here; NULL: none */
 	bt_resolve_fn resolve;
 	void *rctx;
+	bt_input_opts input;   /* how sources other than our round files are mapped */
 } bt_pipeline_opts;
 
 typedef struct bt_pipeline bt_pipeline;

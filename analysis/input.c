@@ -1,0 +1,140 @@
+/* bordertrace — trace sources told apart by content (see input.h). */
+#include "bordertrace/input.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#define PEEK_BYTES 4096
+
+struct bt_input {
+	const char *kind;
+	const bt_input_ops *ops;
+	void *st;
+};
+
+/* ---- our own JSON Lines: the reader in common/trace_json.c ---- */
+
+static int native_next(void *st, bt_trace **out, char *err, size_t errlen)
+{
+	return bt_trace_reader_next(st, out, err, errlen);
+}
+
+static const char *native_where(const void *st, char *buf, size_t buflen)
+{
+	snprintf(buf, buflen, "%s:%lu", bt_trace_reader_name(st), bt_trace_reader_lineno(st));
+	return buf;
+}
+
+static void native_close(void *st)
+{
+	bt_trace_reader_close(st);
+}
+
+static const bt_input_ops native_ops = { native_next, native_where, native_close };
+
+static void *native_open(const char *path, const bt_input_opts *o, const bt_input_ops **ops, char *err,
+			 size_t errlen)
+{
+	(void)o;
+	*ops = &native_ops;
+	return bt_trace_reader_open(path, err, errlen);
+}
+
+/* ---- the backends, in the order they are tried; our own format last:
+ * whatever no other backend claims is read as ours, so that a broken round
+ * file gets our reader's messages ---- */
+
+static const bt_input_backend backends[] = {
+	{ "bordertrace", NULL, native_open },
+};
+#define NBACKENDS (sizeof(backends) / sizeof(backends[0]))
+
+int bt_input_peek(const char *path, uint8_t *buf, size_t cap, size_t *n, char *err, size_t errlen)
+{
+	*n = 0;
+	gzFile gz = gzopen(path, "rb");
+	if (gz == NULL) {
+		snprintf(err, errlen, "%s: %s", path, errno ? strerror(errno) : "out of memory");
+		return -1;
+	}
+	int got = gzread(gz, buf, (unsigned)cap);
+	if (got < 0) {
+		int zerr;
+		const char *why = gzerror(gz, &zerr);
+		snprintf(err, errlen, "%s: read error: %s", path, zerr == Z_ERRNO ? strerror(errno) : why);
+		gzclose(gz);
+		return -1;
+	}
+	gzclose(gz);
+	*n = (size_t)got;
+	return 0;
+}
+
+static bt_input *input_new(const bt_input_backend *b, void *st, const bt_input_ops *ops, char *err,
+			   size_t errlen)
+{
+	bt_input *in = calloc(1, sizeof(*in));
+	if (in == NULL) {
+		ops->close(st);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	*in = (bt_input){ .kind = b->kind, .ops = ops, .st = st };
+	return in;
+}
+
+bt_input *bt_input_open(const char *path, const bt_input_opts *o, char *err, size_t errlen)
+{
+	static const bt_input_opts defaults = { 0 };
+	if (o == NULL)
+		o = &defaults;
+	if (strcmp(path, "-") == 0) {
+		bt_trace_reader *r = bt_trace_reader_fdopen(stdin, "<stdin>");
+		if (r == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return NULL;
+		}
+		return input_new(&backends[NBACKENDS - 1], r, &native_ops, err, errlen);
+	}
+	uint8_t head[PEEK_BYTES];
+	size_t n;
+	const bt_input_backend *b = &backends[NBACKENDS - 1];
+	if (bt_input_peek(path, head, sizeof(head), &n, err, errlen) != 0)
+		return NULL;
+	for (size_t i = 0; i + 1 < NBACKENDS; i++)
+		if (backends[i].sniff(head, n)) {
+			b = &backends[i];
+			break;
+		}
+	const bt_input_ops *ops = NULL;
+	void *st = b->open(path, o, &ops, err, errlen);
+	if (st == NULL)
+		return NULL;
+	return input_new(b, st, ops, err, errlen);
+}
+
+int bt_input_next(bt_input *in, bt_trace **out, char *err, size_t errlen)
+{
+	return in->ops->next(in->st, out, err, errlen);
+}
+
+const char *bt_input_where(const bt_input *in, char *buf, size_t buflen)
+{
+	return in->ops->where(in->st, buf, buflen);
+}
+
+const char *bt_input_kind(const bt_input *in)
+{
+	return in->kind;
+}
+
+void bt_input_close(bt_input *in)
+{
+	if (in == NULL)
+		return;
+	in->ops->close(in->st);
+	free(in);
+}
