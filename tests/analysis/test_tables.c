@@ -1,6 +1,9 @@
 /* bordertrace tests — prefix tables and IXP lists (analysis/pfx2as.c,
  * analysis/ixp.c): both formats, MOAS, headers, quoting, every malformed
- * line with its file and line number in the error, conflicts, gzip input.
+ * line with its file and line number in the error, files that are not
+ * tables, gzip input; repeated and overlapping rows settled by the rule of
+ * doc/resolver.md (public tables as downloaded, random rows against the
+ * rule applied naively, a generated table of 400,000 rows).
  * The prefixes (real public ones among them) are table data only: nothing
  * here sends a packet. */
 #include <setjmp.h>
@@ -521,6 +524,76 @@ static void test_large_generated(void **state)
 		fail_msg("400,000 rows took %.3f s, 100,000 took %.3f s", big, small);
 }
 
+/* The rule through the loader: random rows (ranges and CAIDA prefixes, many
+ * repeated or overlapping) in two files over a space of 64 IPv4 and 64 IPv6
+ * addresses; every address answers with the row the rule picks when applied
+ * naively to the rows in file and line order. */
+struct trow {
+	unsigned lo, hi, file, line;
+};
+
+static void put_row(char **p, bool v6, const struct trow *r, uint32_t asn)
+{
+	const char *base = v6 ? "2001:db8::" : "10.0.0.";
+	unsigned size = r->hi - r->lo + 1;
+	if ((size & (size - 1)) == 0 && r->lo % size == 0 && asn % 2) { /* a prefix */
+		unsigned len = (v6 ? 128 : 32) - (unsigned)__builtin_ctz(size);
+		*p += sprintf(*p, v6 ? "%s%x\t%u\t%u\n" : "%s%u\t%u\t%u\n", base, r->lo, len, asn);
+	} else {
+		*p += sprintf(*p, v6 ? "%s%x,%s%x,%u\n" : "%s%u,%s%u,%u\n", base, r->lo, base, r->hi, asn);
+	}
+}
+
+static void test_rule_through_loader(void **state)
+{
+	(void)state;
+	srand(45);
+	for (int trial = 0; trial < 400; trial++) {
+		bool v6 = trial & 1;
+		struct trow r[16];
+		size_t n = 2 + (size_t)rand() % 15;
+		char text[2][16 * 64], *p[2] = { text[0], text[1] };
+		unsigned lines[2] = { 0, 0 };
+		for (size_t i = 0; i < n; i++) {
+			r[i].file = i >= n / 2; /* rows are in file and line order */
+			r[i].line = ++lines[r[i].file];
+			if (i > 0 && rand() % 4 == 0) {
+				r[i].lo = r[i - 1 - (size_t)rand() % i].lo;
+				r[i].hi = r[i - 1].lo == r[i].lo ? r[i - 1].hi : r[i].lo + (unsigned)rand() % 8;
+			} else {
+				r[i].lo = (unsigned)rand() % 64;
+				r[i].hi = r[i].lo + (unsigned)rand() % (rand() % 2 ? 8 : 64);
+			}
+			r[i].hi = r[i].hi > 63 ? 63 : r[i].hi;
+			put_row(&p[r[i].file], v6, &r[i], 64500 + (uint32_t)i);
+		}
+		char err[512] = "";
+		bt_pfx2as *t = bt_pfx2as_new();
+		if (bt_pfx2as_load_buffer(t, "a", text[0], (size_t)(p[0] - text[0]), err, sizeof(err)) ||
+		    bt_pfx2as_load_buffer(t, "b", text[1], (size_t)(p[1] - text[1]), err, sizeof(err)) ||
+		    bt_pfx2as_build(t, err, sizeof(err)))
+			fail_msg("%s\n%s---\n%s", err, text[0], text[1]);
+		for (unsigned x = 0; x < 64; x++) {
+			size_t best = SIZE_MAX;
+			for (size_t i = 0; i < n; i++)
+				if (x >= r[i].lo && x <= r[i].hi &&
+				    (best == SIZE_MAX || r[i].hi - r[i].lo <= r[best].hi - r[best].lo))
+					best = i;
+			char addr[64];
+			snprintf(addr, sizeof(addr), v6 ? "2001:db8::%x" : "10.0.0.%u", x);
+			bt_addr a;
+			bt_pfx2as_match m;
+			assert_int_equal(bt_addr_parse(addr, &a), 0);
+			bool found = bt_pfx2as_lookup(t, &a, &m, NULL);
+			if (found != (best != SIZE_MAX) ||
+			    (found && (m.line != r[best].line || strcmp(m.file, best >= n / 2 ? "b" : "a") != 0)))
+				fail_msg("trial %d, %s: %s:%u, the rule says row %zu", trial, addr,
+					 found ? m.file : "-", found ? m.line : 0, best);
+		}
+		bt_pfx2as_free(t);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -534,6 +607,7 @@ int main(void)
 		cmocka_unit_test(test_csv_as_written),
 		cmocka_unit_test(test_public_tables),
 		cmocka_unit_test(test_not_a_table),
+		cmocka_unit_test(test_rule_through_loader),
 		cmocka_unit_test(test_large_generated),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
