@@ -24,8 +24,9 @@ struct entry {
 	uint32_t org;        /* offset into the org pool, or NO_ORG */
 };
 
-/* A row that repeats or partly overlaps another: entry b (the later) at
- * fault, entry a the other. */
+/* A row that repeats or partly overlaps another: entry b at fault (the
+ * later of two equal rows, or the one starting inside the other), entry a
+ * the other. */
 struct conflict {
 	uint32_t a, b;
 	bt_lpm_conflict kind;
@@ -432,10 +433,11 @@ static int record_conflict(void *ctx, bt_lpm_conflict kind, uint32_t other, uint
 		t->c = p;
 		t->ccap = cap;
 	}
-	/* Entries are numbered in file and line order: the later is at fault. */
+	/* Entries are numbered in file and line order; value is the range at
+	 * fault (so each row is counted at most once). */
 	struct conflict *c = &t->c[t->nc++];
-	c->a = other < value ? other : value;
-	c->b = other < value ? value : other;
+	c->a = other;
+	c->b = value;
 	c->kind = kind;
 	struct file *f = &t->files[t->e[c->b].file];
 	if (kind == BT_LPM_DUPLICATE)

@@ -590,6 +590,24 @@ static void test_rule_through_loader(void **state)
 				fail_msg("trial %d, %s: %s:%u, the rule says row %zu", trial, addr,
 					 found ? m.file : "-", found ? m.line : 0, best);
 		}
+		/* rows at fault, each once, in its own file: a repeat of an
+		 * earlier row, or a row starting inside one that starts before
+		 * it and ending past it */
+		size_t want[2] = { 0, 0 };
+		for (size_t j = 0; j < n; j++) {
+			bool bad = false;
+			for (size_t i = 0; i < n && !bad; i++)
+				bad = i != j && ((i < j && r[i].lo == r[j].lo && r[i].hi == r[j].hi) ||
+						 (r[i].lo < r[j].lo && r[j].lo <= r[i].hi && r[i].hi < r[j].hi));
+			want[r[j].file] += bad;
+		}
+		for (size_t f = 0; f < 2; f++) {
+			size_t rows, dups, over;
+			bt_pfx2as_file_stats(t, f, &rows, &dups, &over);
+			if (dups + over != want[f])
+				fail_msg("trial %d, file %zu: %zu + %zu rows at fault, want %zu", trial, f,
+					 dups, over, want[f]);
+		}
 		bt_pfx2as_free(t);
 	}
 }
