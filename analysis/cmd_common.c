@@ -1,9 +1,11 @@
 /* bordertrace — what the researcher CLI's commands share (commands.h): the
- * usage-error message of doc/cli.md and the resolver's source options. */
+ * usage-error message of doc/cli.md, the resolver's source options and what
+ * they loaded. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "bordertrace/pfx2as.h"
 #include "commands.h"
 
 int bt_cmd_usage_error(const char *cmd, const char *fmt, ...)
@@ -70,4 +72,39 @@ int bt_cmd_sources_check(const char *cmd, const bt_cmd_sources *s)
 	    (cfg->country_layout != BT_MMDB_AUTO && cfg->country_db == NULL))
 		return bt_cmd_usage_error(cmd, "a layout was given without its database");
 	return 0;
+}
+
+/* "1 repeats and 2 partly overlap": what the rows at fault did. */
+static void faults(char *buf, size_t len, size_t dups, size_t overlaps)
+{
+	char d[48] = "", o[48] = "";
+	if (dups)
+		snprintf(d, sizeof(d), "%zu repeat%s", dups, dups == 1 ? "s" : "");
+	if (overlaps)
+		snprintf(o, sizeof(o), "%zu partly overlap%s", overlaps, overlaps == 1 ? "s" : "");
+	snprintf(buf, len, "%s%s%s", d, dups && overlaps ? " and " : "", o);
+}
+
+void bt_cmd_report_tables(const char *cmd, const bt_resolver *r, bool verbose)
+{
+	const bt_pfx2as *t = bt_resolver_pfx2as(r);
+	if (t == NULL)
+		return;
+	for (size_t i = 0; i < bt_pfx2as_nfiles(t); i++) {
+		size_t rows, dups, overlaps;
+		const char *name = bt_pfx2as_file_stats(t, i, &rows, &dups, &overlaps);
+		char what[128];
+		faults(what, sizeof(what), dups, overlaps);
+		if (dups + overlaps > 0)
+			fprintf(stderr, "bordertrace %s: %s: %zu rows, of which %s another row: "
+				"accepted (where rows overlap, the smaller range wins, then the "
+				"later row; -v lists them)\n", cmd, name, rows, what);
+		else if (verbose)
+			fprintf(stderr, "bordertrace %s: %s: %zu rows\n", cmd, name, rows);
+	}
+	for (size_t i = 0; verbose && i < bt_pfx2as_nconflicts(t); i++) {
+		char line[2048];
+		bt_pfx2as_conflict_describe(t, i, line, sizeof(line));
+		fprintf(stderr, "bordertrace %s: %s\n", cmd, line);
+	}
 }

@@ -79,6 +79,8 @@ static void usage(FILE *f, const char *cmd)
 		"  --gone-after K          a route absent K observed rounds is gone (2)\n"
 		"  --evidence N            trace ids kept per route (20)\n"
 		"%s"
+		"  -v, --verbose           list the prefix-table rows that repeat or overlap\n"
+		"                          others (accepted: doc/resolver.md)\n"
 		"  -h, --help              this text\n"
 		"\n"
 		"exit status: 0 ok, 1 bad input or database, 2 usage error\n",
@@ -178,6 +180,7 @@ typedef struct diff_args {
 	bt_cmd_sources src;
 	bt_pipeline_opts po;
 	int format; /* -1 auto, 0 csv, 1 table */
+	bool verbose;
 } diff_args;
 
 /* diff's and export's own options with a value: true, or false after a
@@ -214,6 +217,7 @@ static bool set_option(diff_args *a, int c, const char *v)
 		a->format = strcmp(v, "table") == 0;
 		return true;
 	case 'o': po->outdir = v; return true;
+	case 'v': a->verbose = true; return true;
 	}
 	return true;
 }
@@ -233,13 +237,14 @@ static int parse_args(int argc, char **argv, diff_args *a)
 		{ "evidence", required_argument, NULL, OPT_EVIDENCE },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "output", required_argument, NULL, 'o' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char why[128];
 	int c, taken;
 	optind = 1;
-	while ((c = bt_cli_getopt(argc, argv, a->exporting ? "o:h" : "h", opts, why, sizeof(why))) != -1) {
+	while ((c = bt_cli_getopt(argc, argv, a->exporting ? "o:vh" : "vh", opts, why, sizeof(why))) != -1) {
 		if (c == 'h') {
 			usage(stdout, a->cmd);
 			return BT_EXIT_OK;
@@ -324,6 +329,7 @@ static int execute(diff_args *a, char **paths, int n)
 			bt_rmdirs_made(a->po.outdir, made);
 		return BT_EXIT_DATA;
 	}
+	bt_cmd_report_tables(a->cmd, r, a->verbose);
 	a->po.resolve = resolve_cb;
 	a->po.rctx = r;
 	p = bt_pipeline_new(&a->po, err, sizeof(err));

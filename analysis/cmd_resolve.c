@@ -71,7 +71,8 @@ static void resolve_usage(FILE *f)
 		"output:\n"
 		"  --format csv|table     default: table on a terminal, CSV otherwise\n"
 		"  --no-cache             resolve every address afresh\n"
-		"  -v, --verbose          describe the sources on stderr\n"
+		"  -v, --verbose          describe the sources on stderr, and list the prefix-\n"
+		"                         table rows that repeat or overlap others\n"
 		"  -h, --help             this text\n"
 		"\n"
 		"exit status: 0 ok, 1 bad address or database/table error, 2 usage error\n");
@@ -342,6 +343,7 @@ static int execute(struct resolve_args *a, char **args, int nargs)
 		fprintf(stderr, "bordertrace resolve: %s\n", err);
 		return BT_EXIT_DATA;
 	}
+	bt_cmd_report_tables("resolve", run.r, a->verbose);
 	if (a->verbose)
 		describe_sources(run.r);
 	run.out.table = a->format == 1 || (a->format == -1 && isatty(STDOUT_FILENO));

@@ -53,6 +53,11 @@ int bt_cmd_source_option(const char *cmd, bt_cmd_sources *s, int c, const char *
 /* After the options: 0, or BT_EXIT_USAGE for a layout without its database. */
 int bt_cmd_sources_check(const char *cmd, const bt_cmd_sources *s);
 
+/* After the resolver opened: one line on stderr per prefix-table file with
+ * rows that repeat or partly overlap others (accepted, doc/resolver.md),
+ * and with verbose a line per file and one per such row. */
+void bt_cmd_report_tables(const char *cmd, const bt_resolver *r, bool verbose);
+
 int bt_cmd_resolve(int argc, char **argv);
 int bt_cmd_diff(int argc, char **argv);
 int bt_cmd_export(int argc, char **argv);

@@ -35,6 +35,7 @@ __extension__ typedef unsigned __int128 u128;
 struct range {
 	u128 first, last;
 	uint32_t value;
+	uint32_t seq;     /* order of adding (past 2^32 ranges ties are arbitrary) */
 };
 
 struct fam {
@@ -206,6 +207,7 @@ int bt_lpm_add(bt_lpm *t, const bt_addr *first, const bt_addr *last, uint32_t va
 	f->in[f->n].first = a;
 	f->in[f->n].last = b;
 	f->in[f->n].value = value;
+	f->in[f->n].seq = (uint32_t)t->count;
 	f->n++;
 	t->count++;
 	return 0;
@@ -230,14 +232,132 @@ static int cmp_range(const void *pa, const void *pb)
 	const struct range *a = pa, *b = pb;
 	if (a->first != b->first)
 		return a->first < b->first ? -1 : 1;
-	/* Enclosing ranges first, so a parent is on the stack before its children. */
+	/* Enclosing ranges first, then the order of adding, so that of two
+	 * equal ranges the one added later is the repeat. */
 	if (a->last != b->last)
 		return a->last > b->last ? -1 : 1;
-	return 0;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* A binary heap of indices into f->in, ordered by `before`. */
+struct heap {
+	size_t *h, n;
+	const struct range *in;
+	bool (*before)(const struct range *, const struct range *);
+};
+
+static bool ends_first(const struct range *a, const struct range *b)
+{
+	return a->last < b->last;
+}
+
+/* The rule of bt_lpm_build_tolerant: the smaller range, then the later. */
+static bool wins(const struct range *a, const struct range *b)
+{
+	u128 sa = a->last - a->first, sb = b->last - b->first;
+	return sa != sb ? sa < sb : a->seq > b->seq;
+}
+
+static bool heap_less(const struct heap *q, size_t i, size_t j)
+{
+	return q->before(&q->in[q->h[i]], &q->in[q->h[j]]);
+}
+
+static void heap_swap(struct heap *q, size_t i, size_t j)
+{
+	size_t x = q->h[i];
+	q->h[i] = q->h[j];
+	q->h[j] = x;
+}
+
+/* (room for every range was allocated with the heap) */
+static void heap_push(struct heap *q, size_t v)
+{
+	size_t i = q->n++;
+	q->h[i] = v;
+	for (; i > 0 && heap_less(q, i, (i - 1) / 2); i = (i - 1) / 2)
+		heap_swap(q, i, (i - 1) / 2);
+}
+
+static void heap_pop(struct heap *q)
+{
+	q->h[0] = q->h[--q->n];
+	for (size_t i = 0;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < q->n && heap_less(q, l, m))
+			m = l;
+		if (r < q->n && heap_less(q, r, m))
+			m = r;
+		if (m == i)
+			break;
+		heap_swap(q, i, m);
+		i = m;
+	}
+}
+
+static const struct range *heap_top(const struct heap *q)
+{
+	return q->n ? &q->in[q->h[0]] : NULL;
+}
+
+static int heap_init(struct heap *q, const struct fam *f,
+		     bool (*before)(const struct range *, const struct range *))
+{
+	q->n = 0;
+	q->in = f->in;
+	q->before = before;
+	q->h = malloc((f->n + 1) * sizeof(*q->h));
+	return q->h == NULL ? -1 : 0;
+}
+
+/* How conflicts are handled: the first one refused (strict), or each
+ * reported to fn. */
+struct conflicts {
+	bt_lpm_conflict_fn fn; /* NULL: strict */
+	void *ctx;
+	uint32_t a, b;         /* strict: the first conflict's values */
+};
+
+/* Finds the ranges (sorted) that repeat or partly overlap an earlier one.
+ * A partial overlap of e is a range starting before it, reaching e's start
+ * and ending before e's end: among the ranges still open at e's start, the
+ * one ending first tells. */
+static bt_lpm_conflict find_conflicts(const struct fam *f, struct conflicts *c)
+{
+	struct heap q;
+	if (heap_init(&q, f, ends_first) != 0)
+		return BT_LPM_NOMEM;
+	bt_lpm_conflict kind = BT_LPM_OK;
+	for (size_t i = 0; i < f->n; i++) {
+		const struct range *e = &f->in[i], *other = NULL, *top;
+		bt_lpm_conflict k = BT_LPM_OK;
+		while ((top = heap_top(&q)) != NULL && top->last < e->first)
+			heap_pop(&q);
+		if (i > 0 && e->first == e[-1].first && e->last == e[-1].last) {
+			other = &e[-1];
+			k = BT_LPM_DUPLICATE;
+		} else if (top != NULL && top->last < e->last) {
+			other = top;
+			k = BT_LPM_OVERLAP;
+		}
+		heap_push(&q, i);
+		if (k == BT_LPM_OK)
+			continue;
+		if (c->fn == NULL || c->fn(c->ctx, k, other->value, e->value) != 0) {
+			c->a = other->value;
+			c->b = e->value;
+			kind = c->fn == NULL ? k : BT_LPM_NOMEM;
+			break;
+		}
+	}
+	free(q.h);
+	return kind;
 }
 
 static int emit(struct fam *f, u128 lo, uint32_t v, bool distinct)
 {
+	if (f->ni > 0 && f->start[f->ni - 1] == lo)
+		f->ni--; /* a winner ended just where this range starts: replaced */
 	if (f->ni > 0 && f->val[f->ni - 1] == v && (!distinct || v == BT_LPM_NONE))
 		return 0; /* same answer continues */
 	if (f->ni == f->icap) {
@@ -346,92 +466,128 @@ static int pair_up(struct fam *f)
 	return 0;
 }
 
-static bt_lpm_conflict build_fam(struct fam *f, bool distinct, uint32_t *ca, uint32_t *cb)
-{
-	u128 max = max_key(f->width);
-	size_t *stack = NULL;
-	size_t depth = 0;
-	u128 pos = 0;
-	bool done = false;
+/* The sweep's state: the ranges open at the current address in a heap by
+ * the rule, and the range the last interval emitted belongs to. */
+struct sweep {
+	struct fam *f;
+	struct heap q;
+	bool distinct;
+	size_t cur; /* index into f->in, NO_RANGE or UNSET */
+};
 
+#define NO_RANGE SIZE_MAX
+#define UNSET (SIZE_MAX - 1)
+
+/* From at on, the winner is the heap's top: a new interval if it changed. */
+static int sweep_set(struct sweep *w, u128 at)
+{
+	size_t top = w->q.n ? w->q.h[0] : NO_RANGE;
+	if (top == w->cur)
+		return 0;
+	w->cur = top;
+	return emit(w->f, at, top == NO_RANGE ? BT_LPM_NONE : w->f->in[top].value, w->distinct);
+}
+
+/* Closes the ranges that end before `before` (all of them when `all`),
+ * each winner's end starting the next interval. */
+static int sweep_close(struct sweep *w, u128 before, bool all)
+{
+	const struct range *top;
+	while ((top = heap_top(&w->q)) != NULL && (all || top->last < before)) {
+		u128 end = top->last;
+		if (end == max_key(w->f->width))
+			return 0; /* it wins to the end of the space */
+		while ((top = heap_top(&w->q)) != NULL && top->last <= end)
+			heap_pop(&w->q); /* (and the ranges that ended under it) */
+		if (sweep_set(w, end + 1) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The sorted ranges to disjoint intervals covering the space, each with the
+ * value of the range that wins it (with no conflicts: the most specific).
+ * A range's start or its end while it wins is where the answer changes;
+ * ranges that ended while another won leave the heap when they reach its
+ * top. */
+static int sweep(struct fam *f, bool distinct)
+{
+	struct sweep w = { .f = f, .distinct = distinct, .cur = UNSET };
+	if (heap_init(&w.q, f, wins) != 0)
+		return -1;
+	int rc = 0;
+	if (f->n == 0 || f->in[0].first > 0)
+		rc = sweep_set(&w, 0);
+	for (size_t i = 0; i < f->n && rc == 0;) {
+		u128 at = f->in[i].first;
+		rc = sweep_close(&w, at, false);
+		for (; i < f->n && f->in[i].first == at; i++)
+			heap_push(&w.q, i);
+		if (rc == 0)
+			rc = sweep_set(&w, at);
+	}
+	if (rc == 0)
+		rc = sweep_close(&w, 0, true);
+	free(w.q.h);
+	return rc;
+}
+
+static bt_lpm_conflict build_fam(struct fam *f, bool distinct, struct conflicts *c)
+{
 	f->ni = 0;
 	if (f->n > 1) /* f->in is NULL when empty: qsort(NULL) is undefined */
 		qsort(f->in, f->n, sizeof(*f->in), cmp_range);
-	/* Nesting depth is bounded by the address width (+1 for duplicates
-	 * caught below), but n bounds it too and is simpler to reason about. */
-	stack = malloc((f->n + 1) * sizeof(*stack));
-	if (stack == NULL)
+	bt_lpm_conflict k = find_conflicts(f, c);
+	if (k != BT_LPM_OK)
+		return k;
+	if (sweep(f, distinct) != 0)
 		return BT_LPM_NOMEM;
-
-	for (size_t i = 0; i < f->n; i++) {
-		const struct range *e = &f->in[i];
-		while (depth > 0 && f->in[stack[depth - 1]].last < e->first) {
-			const struct range *top = &f->in[stack[--depth]];
-			if (pos <= top->last && emit(f, pos, top->value, distinct))
-				goto nomem;
-			pos = top->last + 1;
-		}
-		if (depth > 0) {
-			const struct range *top = &f->in[stack[depth - 1]];
-			if (top->first == e->first && top->last == e->last) {
-				*ca = top->value;
-				*cb = e->value;
-				free(stack);
-				return BT_LPM_DUPLICATE;
-			}
-			if (e->last > top->last) {
-				*ca = top->value;
-				*cb = e->value;
-				free(stack);
-				return BT_LPM_OVERLAP;
-			}
-			if (pos < e->first && emit(f, pos, top->value, distinct))
-				goto nomem;
-		} else if (pos < e->first && emit(f, pos, BT_LPM_NONE, distinct)) {
-			goto nomem;
-		}
-		stack[depth++] = i;
-		pos = e->first;
-	}
-	while (depth > 0) {
-		const struct range *top = &f->in[stack[--depth]];
-		if (!done && pos <= top->last && emit(f, pos, top->value, distinct))
-			goto nomem;
-		if (top->last == max)
-			done = true;
-		else
-			pos = top->last + 1;
-	}
-	if (!done && emit(f, pos, BT_LPM_NONE, distinct))
-		goto nomem;
-	free(stack);
-
 	if (build_index(f) != 0 || pair_up(f) != 0) {
 		free(f->index); /* half built: lookups find nothing rather than garbage */
 		f->index = NULL;
 		return BT_LPM_NOMEM;
 	}
 	return BT_LPM_OK;
-nomem:
-	free(stack);
-	return BT_LPM_NOMEM;
+}
+
+static bt_lpm_conflict build(bt_lpm *t, struct conflicts *c)
+{
+	if (t->frozen)
+		return BT_LPM_NOMEM; /* nothing left to build from */
+	for (int i = 0; i < 2; i++) {
+		bt_lpm_conflict k = build_fam(&t->f[i], t->distinct, c);
+		if (k != BT_LPM_OK)
+			return k;
+	}
+	return BT_LPM_OK;
 }
 
 bt_lpm_conflict bt_lpm_build(bt_lpm *t, uint32_t *a, uint32_t *b)
 {
-	uint32_t dummy_a, dummy_b;
-	if (a == NULL)
-		a = &dummy_a;
-	if (b == NULL)
-		b = &dummy_b;
-	if (t->frozen)
-		return BT_LPM_NOMEM; /* nothing left to build from */
-	for (int i = 0; i < 2; i++) {
-		bt_lpm_conflict c = build_fam(&t->f[i], t->distinct, a, b);
-		if (c != BT_LPM_OK)
-			return c;
+	struct conflicts c = { NULL, NULL, 0, 0 };
+	bt_lpm_conflict k = build(t, &c);
+	if (k == BT_LPM_DUPLICATE || k == BT_LPM_OVERLAP) {
+		if (a)
+			*a = c.a;
+		if (b)
+			*b = c.b;
 	}
-	return BT_LPM_OK;
+	return k;
+}
+
+static int ignore_conflict(void *ctx, bt_lpm_conflict kind, uint32_t other, uint32_t value)
+{
+	(void)ctx;
+	(void)kind;
+	(void)other;
+	(void)value;
+	return 0;
+}
+
+bt_lpm_conflict bt_lpm_build_tolerant(bt_lpm *t, bt_lpm_conflict_fn fn, void *ctx)
+{
+	struct conflicts c = { fn ? fn : ignore_conflict, ctx, 0, 0 };
+	return build(t, &c);
 }
 
 /* The intervals that may hold key: from *lo, which starts at or before it,

@@ -24,14 +24,29 @@ struct entry {
 	uint32_t org;        /* offset into the org pool, or NO_ORG */
 };
 
+/* A row that repeats or partly overlaps another: entry b at fault (the
+ * later of two equal rows, or the one starting inside the other), entry a
+ * the other. */
+struct conflict {
+	uint32_t a, b;
+	bt_lpm_conflict kind;
+};
+
+struct file {
+	char *name;
+	size_t rows, dups, overlaps;
+};
+
 struct bt_pfx2as {
 	struct entry *e;
 	size_t n, cap;
 	uint32_t *orig;
 	size_t norig, origcap;
 	bt_pool orgs;
-	char **files;
+	struct file *files;
 	size_t nfiles;
+	struct conflict *c;
+	size_t nc, ccap;
 	bt_lpm *lpm;
 };
 
@@ -243,8 +258,9 @@ void bt_pfx2as_free(bt_pfx2as *t)
 	if (t == NULL)
 		return;
 	for (size_t i = 0; i < t->nfiles; i++)
-		free(t->files[i]);
+		free(t->files[i].name);
 	free(t->files);
+	free(t->c);
 	free(t->e);
 	free(t->orig);
 	bt_pool_free(&t->orgs);
@@ -305,8 +321,8 @@ int bt_pfx2as_load_buffer(bt_pfx2as *t, const char *name, const char *buf,
 		snprintf(err, errlen, "%s: too many files", name);
 		return -1;
 	}
-	char **files = realloc(t->files, (t->nfiles + 1) * sizeof(*files));
-	if (files == NULL || (files[t->nfiles] = strdup(name)) == NULL) {
+	struct file *files = realloc(t->files, (t->nfiles + 1) * sizeof(*files));
+	if (files == NULL || (files[t->nfiles].name = strdup(name)) == NULL) {
 		if (files)
 			t->files = files;
 		snprintf(err, errlen, "%s: out of memory", name);
@@ -314,6 +330,8 @@ int bt_pfx2as_load_buffer(bt_pfx2as *t, const char *name, const char *buf,
 	}
 	t->files = files;
 	uint16_t fileno = (uint16_t)t->nfiles++;
+	struct file *f = &files[fileno];
+	f->rows = f->dups = f->overlaps = 0;
 
 	bt_lines lines;
 	const char *s;
@@ -348,8 +366,15 @@ int bt_pfx2as_load_buffer(bt_pfx2as *t, const char *name, const char *buf,
 			free(l);
 			return -1;
 		}
+		f->rows++;
 	}
 	free(l);
+	/* A header, comments or a binary's first "line" alone: not a table. */
+	if (f->rows == 0) {
+		snprintf(err, errlen, "%s: no prefix or range in the file (expected CAIDA "
+			 "prefix2as or start,end,asn[,org] lines)", name);
+		return -1;
+	}
 	return 0;
 }
 
@@ -364,41 +389,123 @@ int bt_pfx2as_load(bt_pfx2as *t, const char *path, char *err, size_t errlen)
 	return r;
 }
 
+/* "FILE:LINE: range A-B (AS x_y)", or "prefix P/L", as the row said. */
 static void describe(const bt_pfx2as *t, const struct entry *e, char *buf, size_t buflen)
 {
-	char a[BT_ADDR_STRLEN], b[BT_ADDR_STRLEN];
+	char a[BT_ADDR_STRLEN], b[BT_ADDR_STRLEN], as[96] = "no AS";
 	bt_addr_format(&e->first, a, sizeof(a));
+	const uint32_t *o = e->n_origins > 1 ? t->orig + e->origins : &e->asn0;
+	size_t k = 0;
+	for (uint32_t i = 0; i < e->n_origins && k + 12 < sizeof(as); i++) {
+		int w = snprintf(as + k, sizeof(as) - k, "%s%u", i ? "_" : "AS ", o[i]);
+		k += w > 0 ? (size_t)w : 0;
+	}
 	if (e->is_range) {
 		bt_addr_format(&e->last, b, sizeof(b));
-		snprintf(buf, buflen, "%s:%u: range %s-%s", t->files[e->file], e->line, a, b);
+		snprintf(buf, buflen, "%s:%u: range %s-%s (%s)", t->files[e->file].name, e->line,
+			 a, b, as);
 	} else {
-		snprintf(buf, buflen, "%s:%u: prefix %s/%u", t->files[e->file], e->line, a,
-			 e->len);
+		snprintf(buf, buflen, "%s:%u: prefix %s/%u (%s)", t->files[e->file].name, e->line,
+			 a, e->len, as);
 	}
+}
+
+/* The number of addresses in e, less one, as 16 big-endian bytes (so that
+ * sizes compare with memcmp). */
+static void span(const struct entry *e, uint8_t out[16])
+{
+	unsigned borrow = 0;
+	for (int i = 15; i >= 0; i--) {
+		unsigned d = (unsigned)e->last.bytes[i] - e->first.bytes[i] - borrow;
+		out[i] = (uint8_t)d;
+		borrow = d > 255;
+	}
+}
+
+static int record_conflict(void *ctx, bt_lpm_conflict kind, uint32_t other, uint32_t value)
+{
+	bt_pfx2as *t = ctx;
+	if (t->nc == t->ccap) {
+		size_t cap = t->ccap ? t->ccap * 2 : 64;
+		struct conflict *p = realloc(t->c, cap * sizeof(*p));
+		if (p == NULL)
+			return -1;
+		t->c = p;
+		t->ccap = cap;
+	}
+	/* Entries are numbered in file and line order; value is the range at
+	 * fault (so each row is counted at most once). */
+	struct conflict *c = &t->c[t->nc++];
+	c->a = other;
+	c->b = value;
+	c->kind = kind;
+	struct file *f = &t->files[t->e[c->b].file];
+	if (kind == BT_LPM_DUPLICATE)
+		f->dups++;
+	else
+		f->overlaps++;
+	return 0;
+}
+
+static int by_row(const void *pa, const void *pb)
+{
+	const struct conflict *a = pa, *b = pb;
+	return a->b < b->b ? -1 : a->b > b->b;
 }
 
 int bt_pfx2as_build(bt_pfx2as *t, char *err, size_t errlen)
 {
-	uint32_t a = 0, b = 0;
-	bt_lpm_conflict c = bt_lpm_build(t->lpm, &a, &b);
-	if (c == BT_LPM_OK)
-		return 0;
-	if (c == BT_LPM_NOMEM) {
+	t->nc = 0;
+	for (size_t i = 0; i < t->nfiles; i++)
+		t->files[i].dups = t->files[i].overlaps = 0;
+	if (bt_lpm_build_tolerant(t->lpm, record_conflict, t) != BT_LPM_OK) {
 		snprintf(err, errlen, "prefix table: out of memory");
 		return -1;
 	}
-	/* Report the later line as the offender, the earlier as the reference. */
-	if (a < b) {
-		uint32_t x = a;
-		a = b;
-		b = x;
-	}
+	if (t->nc > 1)
+		qsort(t->c, t->nc, sizeof(*t->c), by_row);
+	return 0;
+}
+
+size_t bt_pfx2as_nfiles(const bt_pfx2as *t)
+{
+	return t->nfiles;
+}
+
+const char *bt_pfx2as_file_stats(const bt_pfx2as *t, size_t i, size_t *rows,
+				 size_t *dups, size_t *overlaps)
+{
+	const struct file *f = &t->files[i];
+	*rows = f->rows;
+	*dups = f->dups;
+	*overlaps = f->overlaps;
+	return f->name;
+}
+
+size_t bt_pfx2as_nconflicts(const bt_pfx2as *t)
+{
+	return t->nc;
+}
+
+void bt_pfx2as_conflict_describe(const bt_pfx2as *t, size_t i, char *buf, size_t buflen)
+{
+	const struct conflict *c = &t->c[i];
+	const struct entry *a = &t->e[c->a], *b = &t->e[c->b];
 	char da[600], db[600];
-	describe(t, &t->e[a], da, sizeof(da));
-	describe(t, &t->e[b], db, sizeof(db));
-	snprintf(err, errlen, "%s %s %s", da,
-		 c == BT_LPM_DUPLICATE ? "duplicates" : "partly overlaps", db);
-	return -1;
+	describe(t, a, da, sizeof(da));
+	describe(t, b, db, sizeof(db));
+	if (c->kind == BT_LPM_DUPLICATE) {
+		snprintf(buf, buflen, "%s duplicates %s; %s:%u wins (the later row)", db, da,
+			 t->files[b->file].name, b->line);
+		return;
+	}
+	uint8_t sa[16], sb[16];
+	span(a, sa);
+	span(b, sb);
+	int cmp = memcmp(sa, sb, 16);
+	const struct entry *w = cmp < 0 ? a : b;
+	snprintf(buf, buflen, "%s partly overlaps %s; %s:%u wins where both hold (%s)", db, da,
+		 t->files[w->file].name, w->line, cmp == 0 ? "the later row" : "the smaller range");
 }
 
 bool bt_pfx2as_lookup(const bt_pfx2as *t, const bt_addr *addr, bt_pfx2as_match *m,
@@ -418,7 +525,7 @@ bool bt_pfx2as_lookup(const bt_pfx2as *t, const bt_addr *addr, bt_pfx2as_match *
 	m->n_origins = e->n_origins;
 	m->origins = e->n_origins > 1 ? t->orig + e->origins : &e->asn0;
 	m->org = e->org == NO_ORG ? NULL : t->orgs.p + e->org;
-	m->file = t->files[e->file];
+	m->file = t->files[e->file].name;
 	m->line = e->line;
 	return true;
 }

@@ -212,6 +212,11 @@ size_t bt_resolver_pfx2as_count(const bt_resolver *r)
 	return r->pfx2as ? bt_pfx2as_count(r->pfx2as) : 0;
 }
 
+const bt_pfx2as *bt_resolver_pfx2as(const bt_resolver *r)
+{
+	return r->pfx2as;
+}
+
 size_t bt_resolver_ixp_count(const bt_resolver *r)
 {
 	return r->ixp ? bt_ixp_count(r->ixp) : 0;

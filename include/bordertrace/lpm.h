@@ -3,9 +3,12 @@
  * The structure behind the prefix tables (CAIDA prefix2as, range CSVs) and the
  * IXP peering-LAN lists. Entries are inclusive address ranges (a prefix is a
  * range), each with a caller-chosen 32-bit value. Properly nested entries are
- * allowed, the most specific one wins; duplicates and partial overlaps are
- * rejected at build time, naming both entries, because they mean the input
- * says two different things about the same addresses.
+ * allowed, the most specific one wins. Duplicates and partial overlaps mean
+ * the input says two different things about the same addresses:
+ * bt_lpm_build refuses them, naming both entries; bt_lpm_build_tolerant
+ * reports each to a callback and settles every address by one rule: the
+ * smallest range containing it wins, and of equal-sized ones the one added
+ * last (which also makes the most specific of nested ranges win).
  *
  * Build flattens the entries per family into sorted disjoint intervals; a
  * lookup is a direct index over the leading bits (sized to the table, and
@@ -50,7 +53,24 @@ int bt_lpm_add_prefix(bt_lpm *t, const bt_addr *p, unsigned len, uint32_t value)
  * involved in *a and *b (a added first in address order). */
 bt_lpm_conflict bt_lpm_build(bt_lpm *t, uint32_t *a, uint32_t *b);
 
-/* Looks addr up. Returns the value of the most specific range containing it,
+/* Called by bt_lpm_build_tolerant once per range that repeats (kind
+ * BT_LPM_DUPLICATE) or partly overlaps (BT_LPM_OVERLAP) a range that starts
+ * before it (or, for a duplicate, was added before it): `other` is that
+ * range's value, `value` this one's. At most one call per range (a
+ * duplicate is not also reported as an overlap), so the calls count the
+ * ranges at fault. Returns 0, or non-zero to stop the build (it then
+ * returns BT_LPM_NOMEM). */
+typedef int (*bt_lpm_conflict_fn)(void *ctx, bt_lpm_conflict kind, uint32_t other,
+				  uint32_t value);
+
+/* Builds like bt_lpm_build, but accepts duplicates and partial overlaps:
+ * each is reported to fn (may be NULL), and each address gets the value of
+ * the smallest range containing it, ties going to the range added last.
+ * Returns BT_LPM_OK or BT_LPM_NOMEM. O(n log n) in the ranges. */
+bt_lpm_conflict bt_lpm_build_tolerant(bt_lpm *t, bt_lpm_conflict_fn fn, void *ctx);
+
+/* Looks addr up. Returns the value of the most specific range containing it
+ * (after bt_lpm_build_tolerant: of the range that won it),
  * or BT_LPM_NONE. When block_len is non-NULL it gets the length of the
  * largest prefix around addr with the same answer. Only valid after build. */
 uint32_t bt_lpm_lookup(const bt_lpm *t, const bt_addr *addr, unsigned *block_len);

@@ -12,8 +12,14 @@
  * is skipped when it is the first non-comment line.
  *
  * Several files may be loaded into one table (CAIDA ships IPv4 and IPv6
- * separately); build then checks that no two entries cover the same range or
- * overlap partially, naming both files and lines. */
+ * separately). Public tables are not always clean (the ip-location-db ASN
+ * CSV merges RouteViews and RIR data, and some of its ranges overlap), so
+ * rows that repeat a range or partly overlap another are accepted, settled
+ * by one rule (where rows overlap, the smaller range wins, then the later
+ * row: a later file overrides an earlier one) and counted per file, each
+ * with both rows named (bt_pfx2as_conflict_describe). A line that does not
+ * parse is an error naming file and line, and so is a file without a single
+ * prefix or range (a JSON file, a binary): those are not prefix tables. */
 #ifndef BORDERTRACE_PFX2AS_H
 #define BORDERTRACE_PFX2AS_H
 
@@ -68,9 +74,23 @@ int bt_pfx2as_load(bt_pfx2as *t, const char *path, char *err, size_t errlen);
 int bt_pfx2as_load_buffer(bt_pfx2as *t, const char *name, const char *buf,
 			  size_t len, char *err, size_t errlen);
 
-/* Builds the lookup structure after loading; errors name both entries of a
- * duplicate or overlap. */
+/* Builds the lookup structure after loading, settling duplicates and
+ * partial overlaps by the rule above; fails only when out of memory. */
 int bt_pfx2as_build(bt_pfx2as *t, char *err, size_t errlen);
+
+/* The files loaded, in order: name, rows (entries) read from it, and its
+ * rows that repeat an earlier row's range (dups) or partly overlap a row
+ * that starts before them (overlaps), as found by the last build. Each row
+ * at fault is counted once, in its own file. */
+size_t bt_pfx2as_nfiles(const bt_pfx2as *t);
+const char *bt_pfx2as_file_stats(const bt_pfx2as *t, size_t i, size_t *rows,
+				 size_t *dups, size_t *overlaps);
+
+/* The rows at fault, in file and line order: conflict i as one line, e.g.
+ * "b.csv:7: range 1.0.0.128-1.0.1.255 (AS 2) partly overlaps a.csv:3:
+ * range 1.0.0.0-1.0.0.255 (AS 1); a.csv:3 wins where both hold (smaller)". */
+size_t bt_pfx2as_nconflicts(const bt_pfx2as *t);
+void bt_pfx2as_conflict_describe(const bt_pfx2as *t, size_t i, char *buf, size_t buflen);
 
 /* Returns true and fills m when an entry covers addr. block_len (may be NULL)
  * gets the length of the largest prefix around addr with the same answer. */

@@ -103,6 +103,9 @@ int bt_resolver_lookup(bt_resolver *r, const bt_addr *a, bt_resolution *out, cha
 const bt_mmdb *bt_resolver_asn_db(const bt_resolver *r);
 const bt_mmdb *bt_resolver_country_db(const bt_resolver *r);
 size_t bt_resolver_pfx2as_count(const bt_resolver *r);
+/* The prefix table (NULL when none), e.g. for the rows it settled
+ * (bt_pfx2as_nconflicts). */
+const struct bt_pfx2as *bt_resolver_pfx2as(const bt_resolver *r);
 size_t bt_resolver_ixp_count(const bt_resolver *r);
 
 /* Cache counters since open; lookups made while the cache is switched off

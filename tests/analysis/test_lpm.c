@@ -281,6 +281,230 @@ static void test_random_v6(void **state)
 	bt_lpm_free(t);
 }
 
+/* Tolerant builds against the rule applied naively to the rows: random
+ * ranges (many duplicates and partial overlaps) in a space of 256
+ * addresses, at the bottom, middle and top of IPv4 and IPv6; every address
+ * of the space is looked up and compared with "the smallest range holding
+ * it, then the one added last"; the block length is checked over the
+ * space; the conflicts reported are real and as many as the rows at
+ * fault. */
+struct row {
+	unsigned lo, hi; /* offsets in the space */
+	uint32_t value;
+};
+
+static uint32_t rule(const struct row *r, size_t n, unsigned x)
+{
+	size_t best = SIZE_MAX;
+	for (size_t i = 0; i < n; i++) {
+		if (x < r[i].lo || x > r[i].hi)
+			continue;
+		/* later rows win ties: >= */
+		if (best == SIZE_MAX || r[i].hi - r[i].lo <= r[best].hi - r[best].lo)
+			best = i;
+	}
+	return best == SIZE_MAX ? BT_LPM_NONE : r[best].value;
+}
+
+/* Rows at fault: a repeat of an earlier row, or a row starting inside
+ * another that starts before it and ending past it. */
+static size_t faults(const struct row *r, size_t n)
+{
+	size_t k = 0;
+	for (size_t j = 0; j < n; j++) {
+		bool bad = false;
+		for (size_t i = 0; i < n && !bad; i++) {
+			if (i == j)
+				continue;
+			bad = (i < j && r[i].lo == r[j].lo && r[i].hi == r[j].hi) ||
+			      (r[i].lo < r[j].lo && r[j].lo <= r[i].hi && r[i].hi < r[j].hi);
+		}
+		k += bad;
+	}
+	return k;
+}
+
+struct seen {
+	const struct row *r;
+	size_t n, calls;
+};
+
+static const struct row *row_of(const struct seen *s, uint32_t v)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->r[i].value == v)
+			return &s->r[i];
+	fail_msg("value %u reported, never added", v);
+	return NULL;
+}
+
+static int on_conflict(void *ctx, bt_lpm_conflict kind, uint32_t other, uint32_t value)
+{
+	struct seen *s = ctx;
+	const struct row *a = row_of(s, other), *b = row_of(s, value);
+	if (kind == BT_LPM_DUPLICATE)
+		assert_true(a->lo == b->lo && a->hi == b->hi && a < b);
+	else
+		assert_true(kind == BT_LPM_OVERLAP && a->lo < b->lo && b->lo <= a->hi && a->hi < b->hi);
+	s->calls++;
+	return 0;
+}
+
+/* The address at offset x of space `where` (0 bottom, 1 middle, 2 top). */
+static bt_addr at(bool v6, int where, unsigned x)
+{
+	static const char *const base[2][3] = {
+		{"0.0.0.0", "10.20.30.0", "255.255.255.0"},
+		{"::", "2001:db8:1:2:3:4:5:600", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ff00"},
+	};
+	bt_addr a = A(base[v6][where]);
+	a.bytes[v6 ? 15 : 3] = (uint8_t)x;
+	return a;
+}
+
+static void check_space(bt_lpm *t, const struct row *r, size_t n, bool v6, int where,
+			bool distinct)
+{
+	unsigned width = v6 ? 128 : 32;
+	uint32_t want[256];
+	for (unsigned x = 0; x < 256; x++)
+		want[x] = rule(r, n, x);
+	for (unsigned x = 0; x < 256; x++) {
+		bt_addr a = at(v6, where, x);
+		unsigned b;
+		uint32_t v = bt_lpm_lookup(t, &a, &b);
+		if (v != want[x])
+			fail_msg("offset %u: %u, the rule says %u", x, v, want[x]);
+		/* the block: the same answer all over it (inside the space) */
+		unsigned host = width - b > 8 ? 8 : width - b;
+		unsigned lo = x & ~((1u << host) - 1), hi = lo + (1u << host) - 1;
+		for (unsigned y = lo; y <= hi; y++)
+			assert_int_equal(want[y], v);
+		/* and the largest such: its parent holds another answer */
+		if (!distinct && b > width - 8) {
+			unsigned plo = x & ~((2u << host) - 1);
+			bool differs = false;
+			for (unsigned y = plo; y < plo + (2u << host); y++)
+				differs = differs || want[y] != v;
+			assert_true(differs);
+		}
+	}
+}
+
+static void test_tolerant_rule(void **state)
+{
+	(void)state;
+	srand(44);
+	for (int trial = 0; trial < 3000; trial++) {
+		bool v6 = trial & 1, distinct = trial % 7 == 0;
+		int where = (trial / 2) % 3;
+		size_t n = 1 + (size_t)rand() % 12;
+		struct row r[12];
+		for (size_t i = 0; i < n; i++) {
+			if (i > 0 && rand() % 4 == 0) {
+				r[i] = r[(size_t)rand() % i]; /* a repeat */
+			} else {
+				unsigned a = (unsigned)rand() % 256, b = (unsigned)rand() % 256;
+				if (rand() % 3 == 0) /* short ranges: more nesting */
+					b = a + (unsigned)rand() % 8;
+				b = b > 255 ? 255 : b;
+				r[i].lo = a < b ? a : b;
+				r[i].hi = a < b ? b : a;
+			}
+			/* few distinct values in some trials: equal neighbours merge */
+			r[i].value = trial % 3 == 0 ? (uint32_t)rand() % 3 + 100 : (uint32_t)i;
+		}
+		bt_lpm *t = bt_lpm_new();
+		bt_lpm_set_distinct(t, distinct);
+		for (size_t i = 0; i < n; i++) {
+			bt_addr f = at(v6, where, r[i].lo), l = at(v6, where, r[i].hi);
+			assert_int_equal(bt_lpm_add(t, &f, &l, r[i].value), 0);
+		}
+		struct seen s = { r, n, 0 };
+		if (trial % 3 != 0) /* (values must tell the rows apart) */
+			assert_int_equal(bt_lpm_build_tolerant(t, on_conflict, &s), BT_LPM_OK);
+		else
+			assert_int_equal(bt_lpm_build_tolerant(t, NULL, NULL), BT_LPM_OK);
+		if (trial % 3 != 0)
+			assert_int_equal(s.calls, faults(r, n));
+		check_space(t, r, n, v6, where, distinct);
+		bt_lpm_free(t);
+	}
+}
+
+/* The strict build still refuses what the tolerant one settles, and the
+ * tolerant one gives nested-only tables the same answers as the strict. */
+static void test_tolerant_vs_strict(void **state)
+{
+	(void)state;
+	unsigned b;
+	bt_lpm *t = bt_lpm_new();
+	bt_addr f = A("1.0.0.0"), l = A("1.0.0.255"), f2 = A("1.0.0.128"), l2 = A("1.0.1.255");
+	assert_int_equal(bt_lpm_add(t, &f, &l, 7), 0);
+	assert_int_equal(bt_lpm_add(t, &f2, &l2, 8), 0);
+	assert_int_equal(bt_lpm_build(t, NULL, NULL), BT_LPM_OVERLAP);
+	assert_int_equal(bt_lpm_build_tolerant(t, NULL, NULL), BT_LPM_OK);
+	assert_int_equal(look(t, "1.0.0.127", &b), 7);
+	assert_int_equal(b, 24);
+	assert_int_equal(look(t, "1.0.0.128", &b), 7); /* the smaller range */
+	assert_int_equal(b, 24);
+	assert_int_equal(look(t, "1.0.1.0", &b), 8);
+	assert_int_equal(b, 24);
+	bt_lpm_free(t);
+
+	t = bt_lpm_new();
+	add(t, "10.0.0.0/8", 1);
+	add(t, "10.1.0.0/16", 2);
+	add(t, "0.0.0.0/0", 4);
+	add(t, "::/0", 5);
+	add(t, "2001:db8::/32", 6);
+	add(t, "2001:db8::/32", 9); /* the later of the two wins */
+	assert_int_equal(bt_lpm_build_tolerant(t, NULL, NULL), BT_LPM_OK);
+	assert_int_equal(look(t, "10.1.2.3", &b), 2);
+	assert_int_equal(b, 16);
+	assert_int_equal(look(t, "10.2.0.0", &b), 1);
+	assert_int_equal(look(t, "255.255.255.255", &b), 4);
+	assert_int_equal(look(t, "2001:db8::1", &b), 9);
+	assert_int_equal(b, 32);
+	assert_int_equal(look(t, "ffff::1", &b), 5);
+	bt_lpm_free(t);
+}
+
+static int count_conflict(void *ctx, bt_lpm_conflict kind, uint32_t other, uint32_t value)
+{
+	(void)kind;
+	(void)other;
+	(void)value;
+	++*(size_t *)ctx;
+	return 0;
+}
+
+/* Loading stays O(n log n) when every range overlaps thousands of others
+ * (a sweep that compared pairs would take minutes): 400,000 ranges, each
+ * starting 256 addresses after the previous and 40,000 addresses long. */
+static void test_tolerant_many(void **state)
+{
+	(void)state;
+	enum { N = 400000 };
+	bt_lpm *t = bt_lpm_new();
+	for (uint32_t i = 0; i < N; i++) {
+		bt_addr f, l;
+		bt_addr_from_v4(&f, htonl(0x10000000u + i * 256));
+		bt_addr_from_v4(&l, htonl(0x10000000u + i * 256 + 40000));
+		assert_int_equal(bt_lpm_add(t, &f, &l, i), 0);
+	}
+	size_t count = 0;
+	assert_int_equal(bt_lpm_build_tolerant(t, count_conflict, &count), BT_LPM_OK);
+	assert_int_equal(count, N - 1);
+	/* equal sizes everywhere: the later (the one starting last) wins */
+	bt_addr a;
+	bt_addr_from_v4(&a, htonl(0x10000000u + 1000 * 256 + 5));
+	assert_int_equal(bt_lpm_lookup(t, &a, NULL), 1000);
+	bt_addr_from_v4(&a, htonl(0x10000000u + (N - 1) * 256 + 40000));
+	assert_int_equal(bt_lpm_lookup(t, &a, NULL), N - 1);
+	bt_lpm_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -291,6 +515,9 @@ int main(void)
 		cmocka_unit_test(test_distinct_and_freeze),
 		cmocka_unit_test(test_random_v4),
 		cmocka_unit_test(test_random_v6),
+		cmocka_unit_test(test_tolerant_rule),
+		cmocka_unit_test(test_tolerant_vs_strict),
+		cmocka_unit_test(test_tolerant_many),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

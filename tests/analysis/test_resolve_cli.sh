@@ -66,6 +66,32 @@ has "$TMP/out" '8.8.8.8,public,8.8.8.0/24,15169,15169,Google LLC,,,,asn-db'
 has "$TMP/out" '195.69.144.1,public,195.69.144.0/22,,,,,,AMS-IX,ixp'
 has "$TMP/out" '1.0.0.9,public,1.0.0.0/24,13335,13335,"Cloudflare, Inc.",,,,pfx2as'
 
+# public tables as downloaded (an ip-location-db ASN CSV: no header, CRLF,
+# unquoted orgs with commas, two ranges partly overlapping, one repeated):
+# accepted, each address by the rule (the smaller range, then the later
+# row), one summary line per file with conflicts on stderr, each conflict
+# with both rows under -v; a clean file says nothing
+printf '1.0.0.0,1.0.0.255,13335,Cloudflare, Inc.\r\n1.0.4.0,1.0.7.255,38803,Wireless\r\n' >"$TMP/asn-ipv4.csv"
+printf '1.0.6.0,1.0.11.255,4134,CHINANET\r\n1.0.16.0,1.0.16.255,2519,A\r\n1.0.16.0,1.0.16.255,2520,B\r\n' >>"$TMP/asn-ipv4.csv"
+expect_rc 0 "$BT" resolve --pfx2as "$DATA/pfx2as.txt" --pfx2as "$TMP/asn-ipv4.csv" 1.0.6.1 1.0.8.1 1.0.16.1
+has "$TMP/out" '1.0.6.1,public,1.0.4.0/22,38803,38803,Wireless,,,,pfx2as'
+has "$TMP/out" '1.0.8.1,public,1.0.8.0/22,4134,4134,CHINANET,,,,pfx2as'
+has "$TMP/out" '1.0.16.1,public,1.0.16.0/24,2520,2520,B,,,,pfx2as'
+has "$TMP/err" "bordertrace resolve: $TMP/asn-ipv4.csv: 5 rows, of which 1 repeats and 1 partly overlaps another row: accepted (where rows overlap, the smaller range wins, then the later row; -v lists them)"
+[ "$(wc -l <"$TMP/err")" -eq 1 ] || fail "not one summary line: $(cat "$TMP/err")"
+expect_rc 0 "$BT" resolve -v --pfx2as "$TMP/asn-ipv4.csv" 1.0.6.1
+has "$TMP/err" "bordertrace resolve: $TMP/asn-ipv4.csv:3: range 1.0.6.0-1.0.11.255 (AS 4134) partly overlaps $TMP/asn-ipv4.csv:2: range 1.0.4.0-1.0.7.255 (AS 38803); $TMP/asn-ipv4.csv:2 wins where both hold (the smaller range)"
+has "$TMP/err" "bordertrace resolve: $TMP/asn-ipv4.csv:5: range 1.0.16.0-1.0.16.255 (AS 2520) duplicates $TMP/asn-ipv4.csv:4: range 1.0.16.0-1.0.16.255 (AS 2519); $TMP/asn-ipv4.csv:5 wins (the later row)"
+expect_rc 0 "$BT" resolve --pfx2as "$DATA/pfx2as.txt" 1.0.6.1
+[ -s "$TMP/err" ] && fail "a clean table printed: $(cat "$TMP/err")"
+# not a table at all: still refused, the file named
+printf '{"start":"1.0.0.0","end":"1.0.0.255","asn":13335}\n' >"$TMP/asn.json"
+expect_rc 1 "$BT" resolve --pfx2as "$TMP/asn.json" 1.0.0.1
+has "$TMP/err" "asn.json:1: bad start address"
+printf 'start,end,asn,org\n' >"$TMP/header-only.csv"
+expect_rc 1 "$BT" resolve --pfx2as "$TMP/header-only.csv" 1.0.0.1
+has "$TMP/err" "header-only.csv: no prefix or range in the file"
+
 # stdin, with a bad line: the rest is still resolved, exit 1, line named
 printf '8.8.8.8\n# comment\n\nnot-an-address\n  10.0.0.1  \n' >"$TMP/in"
 expect_rc 1 "$BT" resolve --asn-db "$DB/test-geolite2-asn.mmdb" - <"$TMP/in"

@@ -4,9 +4,10 @@
  * Input: the file's bytes (after gzip, which zlib undoes before the parser
  * sees anything). Runs the loader (bt_pfx2as_load_buffer, which calls
  * bt_pfx2as_parse_line on every line) and the build. Properties: a refusal
- * names file and line; when the table builds, every entry's first and last
+ * names the file (and the line, for a bad line); when the table builds
+ * (repeated and overlapping rows included), every entry's first and last
  * address look up to an answer whose prefix contains them, with 1..64
- * origins when it names any. */
+ * origins when it names any, and every row it settled is described. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (strncmp(err, "fuzz.txt:", 9) != 0)
 				abort();
 		} else if (bt_pfx2as_build(t, err, sizeof(err)) == 0) {
+			for (size_t i = 0; i < bt_pfx2as_nconflicts(t); i++) {
+				char line[2048];
+				bt_pfx2as_conflict_describe(t, i, line, sizeof(line));
+				if (strncmp(line, "fuzz.txt:", 9) != 0)
+					abort();
+			}
 			/* Every entry's ends resolve (first 256 entries: keeps each
 			 * run quick). */
 			bt_lines_init(&lines, buf, size);

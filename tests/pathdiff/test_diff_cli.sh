@@ -115,6 +115,18 @@ empty_dir "$TMP/out2"
 printf '1.0.0.0\t24\t1\n1.0.0.0\t99\t2\n' >"$TMP/bad.pfx2as"
 expect_rc 1 "$BT" diff --pfx2as "$TMP/bad.pfx2as" "$TMP/rounds"
 has "$TMP/err" "bad.pfx2as:2:"
+# ... but a table whose rows overlap is used: counted on stderr, listed
+# with -v (diff and export alike), the export written
+printf '1.0.0.0\t24\t1\n1.0.0.0\t24\t2\n' >"$TMP/dup.pfx2as"
+for cmd in diff "export -o $TMP/out3"; do
+	# shellcheck disable=SC2086
+	expect_rc 0 "$BT" $cmd --pfx2as "$TMP/dup.pfx2as" "$TMP/rounds"
+	has "$TMP/err" "dup.pfx2as: 2 rows, of which 1 repeats another row: accepted"
+	# shellcheck disable=SC2086
+	expect_rc 0 "$BT" $cmd -v --pfx2as "$TMP/dup.pfx2as" "$TMP/rounds"
+	has "$TMP/err" "dup.pfx2as:2: prefix 1.0.0.0/24 (AS 2) duplicates $TMP/dup.pfx2as:1: prefix 1.0.0.0/24 (AS 1)"
+done
+[ -s "$TMP/out3/hops.csv" ] || fail "export with an overlapping table wrote nothing"
 
 # bad option values: exit 2 and the option named
 for a in "--baseline 0" "--baseline x" "--min-rounds 1000001" "--min-vps -1" \
