@@ -744,8 +744,10 @@ static void report(bt_engine *e, uint64_t t0)
  * does not wake for replies meanwhile: they wait in the capture ring (RTTs
  * come from the capture timestamp) and are read at the next wake-up. When
  * nothing can be sent until a reply or a timeout, it waits for the capture
- * descriptor or the next timer, still not sooner than a quantum after its
- * last wake-up, so that a stream of replies does not wake it once each. A
+ * descriptor or the next timer, still not sooner than a quantum (or 64
+ * probes' time, if shorter: at high rates a reply may free room in the
+ * active window at once) after its last wake-up, so that a stream of
+ * replies does not wake it once each. A
  * wake-up costs tens of microseconds in a VM: one per probe would be most
  * of the CPU at 1,000 probes/s. Sends stay paced at 10 ms: no window of
  * 10 ms holds more than 2 quanta's probes. */
@@ -756,7 +758,8 @@ typedef struct pacer {
 	double rate, burst, tokens;
 	uint64_t last;
 	double batch;           /* tokens a sleeping loop waits for */
-	uint64_t quantum_us;    /* the shortest time between two wake-ups */
+	uint64_t quantum_us;    /* the shortest time between two wake-ups ... */
+	uint64_t reply_gap_us;  /* ... when only replies can make work: 64 probes' time at most */
 	uint64_t woke;          /* the last wake-up */
 } pacer;
 
@@ -769,6 +772,7 @@ static void pacer_init(pacer *pc, double rate, uint64_t now)
 		q = QUANTUM_MAX_US;
 	pc->rate = rate;
 	pc->quantum_us = (uint64_t)q;
+	pc->reply_gap_us = 64e6 / rate < q ? (uint64_t)(64e6 / rate) : (uint64_t)q;
 	pc->batch = rate * q / 1e6 < 1.0 ? 1.0 : rate * q / 1e6;
 	pc->burst = rate / 1000.0 > pc->batch ? rate / 1000.0 : pc->batch;
 	pc->tokens = 1.0;
@@ -823,8 +827,9 @@ typedef struct nap {
 	bool on_replies;
 } nap;
 
-static nap plan_nap(const bt_engine *e, const pacer *pc, bool blocked, uint64_t now)
+static nap plan_nap(const bt_engine *e, pacer *pc, bool blocked, uint64_t now)
 {
+	pacer_fill(pc, now); /* the tokens that came while it sent */
 	nap n = { .until = now + QUANTUM_MAX_US, .on_replies = false };
 	if (blocked) {
 		n.until = now + 1000; /* ENOBUFS: let the queue drain */
@@ -840,7 +845,7 @@ static nap plan_nap(const bt_engine *e, const pacer *pc, bool blocked, uint64_t 
 				n.until = now + (uint64_t)(d > 0 ? d : 0);
 		}
 	}
-	uint64_t earliest = pc->woke + pc->quantum_us;
+	uint64_t earliest = pc->woke + (n.on_replies ? pc->reply_gap_us : pc->quantum_us);
 	if (n.until < earliest)
 		n.until = earliest;
 	return n;
