@@ -153,7 +153,9 @@ static int frame_next(wstate *st)
 }
 
 /* libscamperfile's read callback: len bytes, malloc'd, into *data; -2 at
- * the end of the file, -1 on error. */
+ * the end of the file. A framing error (fmsg) is also given as the end, so
+ * that the library does not print its own diagnostics about it: the caller
+ * looks at st->ferr. */
 static int warts_readfunc(void *param, uint8_t **data, size_t len)
 {
 	wstate *st = param;
@@ -167,11 +169,9 @@ static int warts_readfunc(void *param, uint8_t **data, size_t len)
 			int r = frame_next(st);
 			if (r <= 0) {
 				free(out);
-				if (r == 0 && done == 0)
-					return -2;
-				if (r == 0)
+				if (r == 0 && done > 0)
 					frame_fail(st, st->rec_off, "truncated warts object: it runs past the end");
-				return -1;
+				return -2;
 			}
 		}
 		size_t k = st->rec_len - st->rec_pos;
@@ -321,10 +321,10 @@ static const char *map_reply(const scamper_trace_hop_t *h, bt_hop *o)
 	memset(o, 0, sizeof(*o));
 	if (!map_addr(h->hop_addr, &o->addr) || !bt_addr_is_set(&o->addr))
 		return "a trace with a reply from a non-IP address";
-	if (h->hop_probe_id == 255)
-		return "a trace with a reply to attempt 256 or later";
+	if (h->hop_probe_id == 0)
+		return "a trace with a reply to attempt 0";
 	o->probe_ttl = h->hop_probe_ttl;
-	o->attempt = (uint8_t)(h->hop_probe_id + 1); /* scamper counts from 0 */
+	o->attempt = h->hop_probe_id; /* 1-based in warts (scamper_trace.h says 0: it is not) */
 	int64_t rtt = tv_us(&h->hop_rtt);
 	if (rtt < 0 || rtt > UINT32_MAX)
 		return "a trace with a reply RTT outside 0..4294.967295 s";
