@@ -180,8 +180,13 @@ static uint8_t *slurp(size_t *n)
 	return buf;
 }
 
-static void put(const char *path, const uint8_t *b, size_t n, bool gz)
+/* A new temporary file (its name into path, "/tmp/bt-warts-XXXXXX") holding
+ * b, gzip'd or not. */
+static void put(char *path, const uint8_t *b, size_t n, bool gz)
 {
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
 	if (gz) {
 		gzFile z = gzopen(path, "wb");
 		assert_non_null(z);
@@ -201,9 +206,6 @@ static void test_gzip(void **state)
 	size_t n;
 	uint8_t *b = slurp(&n);
 	char path[] = "/tmp/bt-warts-XXXXXX";
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
 	put(path, b, n, true);
 	got g;
 	read_all(path, &g);
@@ -216,9 +218,6 @@ static void test_gzip(void **state)
 static void damaged(const uint8_t *b, size_t n, const char *want_at, const char *want)
 {
 	char path[] = "/tmp/bt-warts-XXXXXX", msg[600];
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
 	put(path, b, n, false);
 	got g;
 	read_all(path, &g);
@@ -337,6 +336,18 @@ static scamper_cycle_t *cycle(scamper_list_t *l, uint32_t id, const char *host)
 	return c;
 }
 
+/* Writes the traces, reads them back into g, and frees the file, the
+ * cycle and the list. */
+static void read_written(scamper_list_t *l, scamper_cycle_t *c, scamper_trace_t **t, size_t n, got *g)
+{
+	char path[] = "/tmp/bt-warts-XXXXXX";
+	write_warts(path, c, t, n);
+	read_all(path, g);
+	unlink(path);
+	scamper_cycle_free(c);
+	scamper_list_free(l);
+}
+
 static void test_written(void **state)
 {
 	(void)state;
@@ -345,10 +356,8 @@ static void test_written(void **state)
 	scamper_trace_t *t[4] = { trace3(l, c, 3), trace3(l, c, 9), trace3(l, c, 0), trace3(l, c, 0) };
 	t[2]->type = SCAMPER_TRACE_TYPE_UDP; /* classic */
 	t[3]->hops[2]->hop_flags |= SCAMPER_TRACE_HOP_FLAG_UDP;
-	char path[] = "/tmp/bt-warts-XXXXXX";
-	write_warts(path, c, t, 4);
 	got g;
-	read_all(path, &g);
+	read_written(l, c, t, 4, &g);
 	assert_int_equal(g.rc, 0);
 	assert_int_equal(g.n, 1);
 	const bt_trace *b = g.t[0];
@@ -370,9 +379,6 @@ static void test_written(void **state)
 	assert_non_null(strstr(g.skip_what[1], "method udp (classic"));
 	assert_string_equal(g.skip_what[2], "a trace with a UDP reply (the record holds ICMP and TCP replies)");
 	got_free(&g);
-	unlink(path);
-	scamper_cycle_free(c);
-	scamper_list_free(l);
 }
 
 static void test_monitor(void **state)
@@ -381,33 +387,23 @@ static void test_monitor(void **state)
 	scamper_list_t *l = scamper_list_alloc(3, "team-1", NULL, "ams-nl");
 	scamper_cycle_t *c = cycle(l, 5432, "h");
 	scamper_trace_t *t[1] = { trace3(l, c, 0) };
-	char path[] = "/tmp/bt-warts-XXXXXX";
-	write_warts(path, c, t, 1);
 	got g;
-	read_all(path, &g);
+	read_written(l, c, t, 1, &g);
 	assert_int_equal(g.rc, 0);
 	assert_int_equal(g.n, 1);
 	assert_string_equal(g.t[0]->vp, "ams-nl");
 	assert_string_equal(g.t[0]->campaign, "team-1");
 	assert_string_equal(g.t[0]->round, "c0000005432");
 	got_free(&g);
-	unlink(path);
-	scamper_cycle_free(c);
-	scamper_list_free(l);
 
 	l = scamper_list_alloc(3, "team 1", NULL, "ams nl");
 	c = cycle(l, 1, NULL);
 	t[0] = trace3(l, c, 0);
-	char path2[] = "/tmp/bt-warts-XXXXXX";
-	write_warts(path2, c, t, 1);
-	read_all(path2, &g);
+	read_written(l, c, t, 1, &g);
 	assert_int_equal(g.rc, -1);
 	assert_int_equal(g.n, 0);
 	if (strstr(g.err, "the VP id from the list monitor 'ams nl': contains a space") == NULL)
 		fail_msg("%s", g.err);
-	unlink(path2);
-	scamper_cycle_free(c);
-	scamper_list_free(l);
 }
 
 static void test_sniff(void **state)
