@@ -62,7 +62,8 @@ static void usage(FILE *f, const char *cmd)
 		"usage: bordertrace %s [OPTIONS]%s ROUNDS...\n"
 		"\n"
 		"%s"
-		"ROUNDS are round files (JSON Lines traces), directories (every *.jsonl\n"
+		"ROUNDS are round files (JSON Lines traces), scamper warts files (plain or\n"
+		"gzip'd; doc/warts.md), directories (every *.jsonl, *.warts, *.warts.gz\n"
 		"below them) or '-' for standard input; any number of VPs and rounds.\n"
 		"\n"
 		"sources (as for 'bordertrace resolve'):\n"
@@ -80,7 +81,8 @@ static void usage(FILE *f, const char *cmd)
 		"  --evidence N            trace ids kept per route (20)\n"
 		"%s"
 		"  -v, --verbose           list the prefix-table rows that repeat or overlap\n"
-		"                          others (accepted: doc/resolver.md)\n"
+		"                          others (accepted: doc/resolver.md), and every\n"
+		"                          object of a source that was skipped\n"
 		"  -h, --help              this text\n"
 		"\n"
 		"exit status: 0 ok, 1 bad input or database, 2 usage error\n",
@@ -217,7 +219,7 @@ static bool set_option(diff_args *a, int c, const char *v)
 		a->format = strcmp(v, "table") == 0;
 		return true;
 	case 'o': po->outdir = v; return true;
-	case 'v': a->verbose = true; return true;
+	case 'v': a->verbose = po->input.verbose = true; return true;
 	}
 	return true;
 }
@@ -284,6 +286,21 @@ static int read_rounds(diff_args *a, bt_pipeline *p, char **paths, int n)
 	return 0;
 }
 
+/* What the sources read and did not map: one line per kind, with its
+ * places (the first ten; all under -v). */
+static void report_skips(const char *cmd, const bt_pipeline *p)
+{
+	for (size_t i = 0; i < bt_pipeline_nskips(p); i++) {
+		const bt_pipeline_skip *k = bt_pipeline_skip_at(p, i);
+		fprintf(stderr, "bordertrace %s: %llu skipped as %s:", cmd, (unsigned long long)k->count, k->what);
+		for (size_t j = 0; j < k->nplaces; j++)
+			fprintf(stderr, "%s %s", j ? "," : "", k->places[j]);
+		if (k->count > k->nplaces)
+			fprintf(stderr, ", and %llu more (-v lists all)", (unsigned long long)(k->count - k->nplaces));
+		fputc('\n', stderr);
+	}
+}
+
 /* The results: the export's file names, or the events. 0 or the status. */
 static int report(diff_args *a, bt_pipeline *p)
 {
@@ -306,6 +323,7 @@ static int report(diff_args *a, bt_pipeline *p)
 	fprintf(stderr, "bordertrace %s: %llu traces, %llu hops, %zu round(s), %zu event(s)%s\n", a->cmd,
 		(unsigned long long)bt_pipeline_traces(p), (unsigned long long)bt_pipeline_hops(p),
 		bt_diff_nrounds(d), nev, dups);
+	report_skips(a->cmd, p);
 	return 0;
 }
 

@@ -1,5 +1,6 @@
 /* bordertrace — trace sources told apart by content (see input.h). */
 #include "bordertrace/input.h"
+#include "bordertrace/warts.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -48,6 +49,7 @@ static void *native_open(const char *path, const bt_input_opts *o, const bt_inpu
  * file gets our reader's messages ---- */
 
 static const bt_input_backend backends[] = {
+	{ "warts", bt_warts_sniff, bt_warts_open },
 	{ "bordertrace", NULL, native_open },
 };
 #define NBACKENDS (sizeof(backends) / sizeof(backends[0]))

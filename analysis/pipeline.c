@@ -54,6 +54,9 @@ struct bt_pipeline {
 	char **names;           /* their names, for a duplicate's first place */
 	bt_seen *seen;          /* trace ids read so far */
 	uint64_t duplicates;    /* traces read again, counted once */
+	bt_pipeline_skip *skips; /* objects read but not mapped, by kind */
+	size_t nskips;
+	bool skip_nomem;
 	bool finished;
 	/* per entry of the trace being added (BT_HOPS_MAX each) */
 	bt_hopinfo *info;
@@ -80,6 +83,52 @@ int bt_agg_parse(const char *s, bt_agg *out)
 	return -1;
 }
 
+/* The sources' skip callback: counts by kind, keeps the first places (all
+ * of them under verbose). */
+static void on_skipped(void *ctx, const char *where, const char *what)
+{
+	bt_pipeline *p = ctx;
+	size_t i = 0;
+	while (i < p->nskips && strcmp(p->skips[i].what, what) != 0)
+		i++;
+	if (i == p->nskips) {
+		bt_pipeline_skip *ns = realloc(p->skips, (p->nskips + 1) * sizeof(*ns));
+		if (ns == NULL || (ns[i] = (bt_pipeline_skip){ .what = strdup(what) }).what == NULL) {
+			p->skips = ns ? ns : p->skips;
+			p->skip_nomem = true;
+			return;
+		}
+		p->skips = ns;
+		p->nskips++;
+	}
+	bt_pipeline_skip *k = &p->skips[i];
+	k->count++;
+	if (k->nplaces >= BT_PIPELINE_SKIP_PLACES && !p->o.input.verbose)
+		return;
+	char **pl = realloc(k->places, (k->nplaces + 1) * sizeof(*pl));
+	if (pl == NULL || (pl[k->nplaces] = strdup(where)) == NULL) {
+		k->places = pl ? pl : k->places;
+		p->skip_nomem = true;
+		return;
+	}
+	k->places = pl;
+	k->nplaces++;
+}
+
+size_t bt_pipeline_nskips(const bt_pipeline *p) { return p->nskips; }
+const bt_pipeline_skip *bt_pipeline_skip_at(const bt_pipeline *p, size_t i) { return &p->skips[i]; }
+
+static void free_skips(bt_pipeline *p)
+{
+	for (size_t i = 0; i < p->nskips; i++) {
+		for (size_t j = 0; j < p->skips[i].nplaces; j++)
+			free(p->skips[i].places[j]);
+		free(p->skips[i].places);
+		free(p->skips[i].what);
+	}
+	free(p->skips);
+}
+
 bt_pipeline *bt_pipeline_new(const bt_pipeline_opts *o, char *err, size_t errlen)
 {
 	bt_pipeline *p = calloc(1, sizeof(*p));
@@ -88,6 +137,10 @@ bt_pipeline *bt_pipeline_new(const bt_pipeline_opts *o, char *err, size_t errlen
 		return NULL;
 	}
 	p->o = *o;
+	if (p->o.input.skipped == NULL) {
+		p->o.input.skipped = on_skipped;
+		p->o.input.skipped_ctx = p;
+	}
 	if (p->o.levels == 0)
 		p->o.levels = 1;
 	p->diff = bt_diff_new(&o->diff);
@@ -140,6 +193,7 @@ void bt_pipeline_free(bt_pipeline *p)
 	free(p->info);
 	free(p->res);
 	bt_seen_free(p->seen);
+	free_skips(p);
 	for (size_t i = 0; i < p->files; i++)
 		free(p->names[i]);
 	free(p->names);
@@ -500,7 +554,9 @@ static int add_trace(bt_pipeline *p, const bt_trace *t, const char *id, const ch
 static const char *place_of(const bt_pipeline *p, const char *path, const char *id, char *buf, size_t buflen)
 {
 	char err[256], tid[ID_LEN], a[BT_ADDR_STRLEN];
-	bt_input *in = strcmp(path, "-") == 0 ? NULL : bt_input_open(path, &p->o.input, err, sizeof(err));
+	bt_input_opts quiet = p->o.input; /* what it skips was counted the first time */
+	quiet.skipped = NULL;
+	bt_input *in = strcmp(path, "-") == 0 ? NULL : bt_input_open(path, &quiet, err, sizeof(err));
 	bt_trace *t;
 	bool found = false;
 	while (in != NULL && !found && bt_input_next(in, &t, err, sizeof(err)) == 1) {
@@ -570,6 +626,10 @@ static int add_file(bt_pipeline *p, const char *path, char *err, size_t errlen)
 		}
 	}
 	bt_input_close(in);
+	if (rc >= 0 && p->skip_nomem) {
+		snprintf(err, errlen, "out of memory");
+		rc = -1;
+	}
 	return rc < 0 ? -1 : 0;
 }
 
@@ -578,11 +638,25 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static bool ends_with(const char *name, size_t n, const char *suffix)
+{
+	size_t k = strlen(suffix);
+	return n > k && strcmp(name + n - k, suffix) == 0;
+}
+
+/* The names a directory walk reads: our round files and scamper's warts,
+ * plain or gzip'd (what is inside is told by content: input.h). */
 static bool wanted(const char *name)
 {
+	static const char *const suffixes[] = { ".jsonl", ".warts", ".warts.gz" };
 	size_t n = strlen(name);
 	/* hidden names are files being written (".x.tmp.XXXX"); skip them */
-	return name[0] != '.' && n > 6 && strcmp(name + n - 6, ".jsonl") == 0;
+	if (name[0] == '.')
+		return false;
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++)
+		if (ends_with(name, n, suffixes[i]))
+			return true;
+	return false;
 }
 
 static int add_dir(bt_pipeline *p, const char *dir, int depth, char *err, size_t errlen)
@@ -665,7 +739,7 @@ int bt_pipeline_add_path(bt_pipeline *p, const char *path, char *err, size_t err
 		size_t before = p->files;
 		int rc = add_dir(p, path, 0, err, errlen);
 		if (rc == 0 && p->files == before) {
-			snprintf(err, errlen, "%s: no round files (*.jsonl) in it or below", path);
+			snprintf(err, errlen, "%s: no round files (*.jsonl, *.warts, *.warts.gz) in it or below", path);
 			return -1;
 		}
 		return rc;

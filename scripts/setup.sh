@@ -6,7 +6,8 @@ set -euo pipefail
 # build
 PACKAGES="build-essential meson ninja-build pkg-config libpcap-dev libnet1-dev
   libmaxminddb-dev libjansson-dev libcmocka-dev libcap-dev"
-# lab and reference peer
+# lab and reference peer; libscamperfile0-dev also builds the warts reader
+# (analysis/warts.c: no pkg-config file, meson finds the library itself)
 PACKAGES+=" iproute2 nftables tcpdump scamper libscamperfile0-dev procps util-linux python3"
 # resolver tests and benchmark
 PACKAGES+=" libmaxmind-db-writer-perl mmdb-bin python3-maxminddb time"

@@ -9,8 +9,10 @@
  * Each source is a backend: a sniff over the first bytes of the file (after
  * decompression) and an open that returns the backend's state and its
  * operations. Every backend yields bt_trace records (v2: several replies per
- * TTL), one at a time, never the whole file; a record it cannot map is an
- * error naming the file and where (line, or byte offset for binary files). */
+ * TTL), one at a time, never the whole file; malformed input is an error
+ * naming the file and where (line, or byte offset for binary files). What a
+ * backend reads but does not map (objects that are not traces, traces our
+ * record cannot hold) goes to the skip callback, never silently. */
 #ifndef BT_ANALYSIS_INPUT_H
 #define BT_ANALYSIS_INPUT_H
 
@@ -25,6 +27,11 @@
 typedef struct bt_input_opts {
 	uint32_t round_interval_s; /* Atlas: results bucketed into rounds of this many seconds; 0: 3600 */
 	bool verbose;              /* backends may count and report what they skip */
+	/* Called once per object read but not mapped: where ("FILE@OFFSET")
+	 * and what, a fixed phrase per kind ("a ping object (not a trace)")
+	 * so that callers can count by it. NULL: nothing reported. */
+	void (*skipped)(void *ctx, const char *where, const char *what);
+	void *skipped_ctx;
 } bt_input_opts;
 
 typedef struct bt_input_ops {

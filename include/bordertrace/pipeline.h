@@ -52,8 +52,9 @@ typedef struct bt_pipeline_opts {
 typedef struct bt_pipeline bt_pipeline;
 
 bt_pipeline *bt_pipeline_new(const bt_pipeline_opts *o, char *err, size_t errlen);
-/* A round file, a directory (every *.jsonl below it, in name order; hidden
- * and temporary files skipped) or "-" for standard input. 0 or -1. */
+/* A round file, a directory (every *.jsonl, *.warts and *.warts.gz below
+ * it, in name order; hidden and temporary files skipped) or "-" for
+ * standard input. 0 or -1. */
 int bt_pipeline_add_path(bt_pipeline *p, const char *path, char *err, size_t errlen);
 /* Computes events and diversity and, when exporting, commits the files. */
 int bt_pipeline_finish(bt_pipeline *p, char *err, size_t errlen);
@@ -64,6 +65,19 @@ uint64_t bt_pipeline_hops(const bt_pipeline *p);
  * two copies of a round file), counted once and not in bt_pipeline_traces.
  * The same id with another record is an error naming both places. */
 uint64_t bt_pipeline_duplicates(const bt_pipeline *p);
+/* What the sources read and did not map (objects that are not traces,
+ * traces the record cannot hold: bt_input_opts.skipped), by kind: the
+ * backend's phrase, how many, and where the first BT_PIPELINE_SKIP_PLACES
+ * were ("FILE@OFFSET"; every one with opts.input.verbose). */
+#define BT_PIPELINE_SKIP_PLACES 10
+typedef struct bt_pipeline_skip {
+	char *what;
+	uint64_t count;
+	char **places;
+	size_t nplaces;
+} bt_pipeline_skip;
+size_t bt_pipeline_nskips(const bt_pipeline *p);
+const bt_pipeline_skip *bt_pipeline_skip_at(const bt_pipeline *p, size_t i);
 /* Frees; an export not finished is removed (no partial file left). */
 void bt_pipeline_free(bt_pipeline *p);
 

@@ -41,9 +41,9 @@ expect_rc 1 "$BT" export -o "$TMP/out1" "$TMP/rounds" "$bad/r1.jsonl"
 diff -r "$TMP/out1" "$TMP/out1.before" >/dev/null || fail "a failed export changed $TMP/out1"
 # a directory without round files (a mistyped path) is an error, not a quiet week
 mkdir -p "$TMP/norounds/sub"
-touch "$TMP/norounds/notes.txt"
+touch "$TMP/norounds/notes.txt" "$TMP/norounds/.hidden.warts" "$TMP/norounds/x.warts.bz2"
 expect_rc 1 "$BT" diff "$TMP/norounds"
-has "$TMP/err" "$TMP/norounds: no round files (*.jsonl) in it or below"
+has "$TMP/err" "$TMP/norounds: no round files (*.jsonl, *.warts, *.warts.gz) in it or below"
 # not JSON at all (binary), a truncated last line, a record of another format
 printf 'garbage\0\377\n' >"$TMP/binary.jsonl"
 expect_rc 1 "$BT" diff "$TMP/binary.jsonl"

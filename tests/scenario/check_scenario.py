@@ -78,6 +78,21 @@ for fam, F in FAM.items():
     check(e["round"] == sorted(os.listdir(os.path.join(out, "rounds", "vp1")))[1][:-6],
           f"{fam}: dated to the second round", e["round"])
 
+# The same story from scamper's warts (kp_scenario.sh ran scamper beside the
+# prober, cycle = round, monitor = VP): the same events, rounds aside.
+if os.path.isdir(os.path.join(out, "warts")):
+    def same_event(e):
+        ev = sorted("/".join(x.split("/")[:1] + x.split("/")[2:]) for x in e["evidence"].split())
+        return tuple(e[k] for k in ("event", "level", "target_network", "upstream", "upstream_country",
+                                     "into", "rounds_seen", "traces", "vps")) + (tuple(ev),)
+    wev = list(csv.DictReader(open(os.path.join(out, "warts-prefix.csv"), newline="")))
+    check(sorted(map(same_event, wev)) == sorted(map(same_event, prefix)),
+          "warts from both VPs: the same border events as our rounds", (wev, prefix))
+    check([e["round"] for e in wev] == ["c0000000002"] * len(wev), "warts: dated to cycle 2",
+          [e["round"] for e in wev])
+else:
+    print("# no scamper: the warts comparison was not run")
+
 as_ev = list(csv.DictReader(open(os.path.join(out, "as.csv"), newline="")))
 check(len(as_ev) == 1 and as_ev[0]["target_network"] == "AS131279"
       and as_ev[0]["upstream"] == "AS20485", "per target AS (--min-vps 2): one event into AS131279", as_ev)

@@ -23,6 +23,7 @@ DB=(--asn-db "$OUT/db/asn.mmdb" --country-db "$OUT/db/country.mmdb"
 "$BT" diff "${DB[@]}" --format csv "$OUT/rounds" >"$OUT/prefix.csv" &&
 "$BT" diff "${DB[@]}" --format csv --by as --min-vps 2 "$OUT/rounds" >"$OUT/as.csv" &&
 "$BT" diff "${DB[@]}" --format csv --by as --level both "$OUT/rounds" >"$OUT/both.csv" &&
-"$BT" diff "${DB[@]}" --format csv --by as --per-vp "$OUT/rounds" >"$OUT/pervp.csv" || {
+"$BT" diff "${DB[@]}" --format csv --by as --per-vp "$OUT/rounds" >"$OUT/pervp.csv" &&
+{ [[ ! -d $OUT/warts ]] || "$BT" diff "${DB[@]}" --format csv "$OUT/warts" >"$OUT/warts-prefix.csv"; } || {
 	echo "not ok - bordertrace diff failed"; exit 1; }
 exec python3 "$HERE/check_scenario.py" "$OUT"
