@@ -52,7 +52,9 @@ probe_round() { # ROUND CYCLE
 			-o "$OUT/rounds/$vp/$1.jsonl" $TARGETS
 	done
 	# both VPs at once: scamper waits a whole second at the silent router
-	scamper_round vp1 "$2" & scamper_round vp2 "$2" & wait %1 && wait %2
+	scamper_round vp1 "$2" & local p1=$!
+	scamper_round vp2 "$2" & local p2=$!
+	wait "$p1" && wait "$p2"
 }
 echo "== round 1 ($R1): KP reached through CN only"
 probe_round "$R1" 1
