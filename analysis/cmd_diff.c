@@ -64,6 +64,9 @@ static void usage(FILE *f, const char *cmd)
 		"%s"
 		"ROUNDS are round files (JSON Lines traces), directories (every *.jsonl\n"
 		"below them) or '-' for standard input; any number of VPs and rounds.\n"
+		"A file of RIPE Atlas traceroute results (API JSON or daily-dump JSON\n"
+		"Lines) is read as well, told apart by content; files may be gzip-,\n"
+		"bzip2- or xz-compressed.\n"
 		"\n"
 		"sources (as for 'bordertrace resolve'):\n"
 		"  --asn-db FILE, --country-db FILE, --asn-layout L, --country-layout L,\n"
@@ -78,9 +81,13 @@ static void usage(FILE *f, const char *cmd)
 		"  --min-vps N             ... from N VPs before it is reported (1)\n"
 		"  --gone-after K          a route absent K observed rounds is gone (2)\n"
 		"  --evidence N            trace ids kept per route (20)\n"
+		"other sources (doc/atlas.md):\n"
+		"  --round-interval SECONDS  RIPE Atlas results fall into rounds of this\n"
+		"                          length, by their timestamp (3600)\n"
 		"%s"
 		"  -v, --verbose           list the prefix-table rows that repeat or overlap\n"
-		"                          others (accepted: doc/resolver.md)\n"
+		"                          others (accepted: doc/resolver.md) and every\n"
+		"                          result skipped as not mappable (doc/atlas.md)\n"
 		"  -h, --help              this text\n"
 		"\n"
 		"exit status: 0 ok, 1 bad input or database, 2 usage error\n",
@@ -94,7 +101,7 @@ static void usage(FILE *f, const char *cmd)
 
 enum {
 	OPT_BY = BT_OPT_NEXT, OPT_PER_VP, OPT_LEVEL, OPT_BASELINE, OPT_MIN_ROUNDS, OPT_MIN_VPS,
-	OPT_GONE_AFTER, OPT_EVIDENCE, OPT_FORMAT,
+	OPT_GONE_AFTER, OPT_EVIDENCE, OPT_FORMAT, OPT_ROUND_INTERVAL,
 };
 
 static bool parse_count(const char *cmd, const char *opt, const char *s, unsigned min, unsigned *out)
@@ -173,6 +180,76 @@ static bool print_events(const bt_diff *d, unsigned levels, const char *agg, boo
 	return true;
 }
 
+/* Results a source could not map (input.h: skipped): counted per file,
+ * the first few kept for the summary, every one printed under -v. */
+#define SKIP_SHOWN 3
+typedef struct skip_file {
+	char *file;
+	uint64_t n;
+	char *first[SKIP_SHOWN]; /* "FILE:LINE (why)" */
+} skip_file;
+
+typedef struct skip_log {
+	const char *cmd;
+	bool verbose;
+	uint64_t total;
+	skip_file *files;
+	size_t nfiles;
+} skip_log;
+
+static void on_skipped(void *ctx, const char *file, const char *where, const char *why)
+{
+	skip_log *l = ctx;
+	if (l->verbose)
+		fprintf(stderr, "bordertrace %s: %s: skipped: %s\n", l->cmd, where, why);
+	l->total++;
+	skip_file *f = l->nfiles ? &l->files[l->nfiles - 1] : NULL;
+	if (f == NULL || strcmp(f->file, file) != 0) {
+		skip_file *nf = realloc(l->files, (l->nfiles + 1) * sizeof(*nf));
+		if (nf == NULL)
+			return; /* counted in total; the file's line is lost */
+		l->files = nf;
+		f = &l->files[l->nfiles++];
+		*f = (skip_file){ .file = strdup(file) };
+		if (f->file == NULL) {
+			l->nfiles--;
+			return;
+		}
+	}
+	size_t fl = strlen(file);
+	if (strncmp(where, file, fl) == 0 && where[fl] == ':')
+		where += fl + 1; /* the line alone: the file starts the summary */
+	if (f->n < SKIP_SHOWN && asprintf(&f->first[f->n], "line %s (%s)", where, why) < 0)
+		f->first[f->n] = NULL;
+	f->n++;
+}
+
+/* One line per file with skipped results, naming the first few. */
+static void report_skipped(const skip_log *l)
+{
+	for (size_t i = 0; i < l->nfiles; i++) {
+		const skip_file *f = &l->files[i];
+		fprintf(stderr, "bordertrace %s: %s: %llu result(s) could not be mapped to a trace and "
+			"were skipped%s:", l->cmd, f->file, (unsigned long long)f->n,
+			l->verbose ? "" : " (-v lists them)");
+		for (uint64_t k = 0; k < f->n && k < SKIP_SHOWN; k++)
+			fprintf(stderr, "%s %s", k ? ";" : "", f->first[k] ? f->first[k] : "?");
+		if (f->n > SKIP_SHOWN)
+			fprintf(stderr, "; and %llu more", (unsigned long long)(f->n - SKIP_SHOWN));
+		fprintf(stderr, "\n");
+	}
+}
+
+static void skip_log_free(skip_log *l)
+{
+	for (size_t i = 0; i < l->nfiles; i++) {
+		for (int k = 0; k < SKIP_SHOWN; k++)
+			free(l->files[i].first[k]);
+		free(l->files[i].file);
+	}
+	free(l->files);
+}
+
 /* What the command line asked for. */
 typedef struct diff_args {
 	const char *cmd; /* "diff" or "export" */
@@ -181,6 +258,7 @@ typedef struct diff_args {
 	bt_pipeline_opts po;
 	int format; /* -1 auto, 0 csv, 1 table */
 	bool verbose;
+	skip_log skipped;
 } diff_args;
 
 /* diff's and export's own options with a value: true, or false after a
@@ -205,6 +283,8 @@ static bool set_option(diff_args *a, int c, const char *v)
 	case OPT_MIN_VPS: return parse_count(a->cmd, "--min-vps", v, 1, &po->diff.min_vps);
 	case OPT_GONE_AFTER: return parse_count(a->cmd, "--gone-after", v, 1, &po->diff.gone_after);
 	case OPT_EVIDENCE: return parse_count(a->cmd, "--evidence", v, 0, &po->diff.max_evidence);
+	case OPT_ROUND_INTERVAL:
+		return parse_count(a->cmd, "--round-interval", v, 1, &po->input.round_interval_s);
 	case OPT_FORMAT:
 		if (a->exporting) {
 			bt_cmd_usage_error(a->cmd, "--format: export always writes CSV files");
@@ -236,6 +316,7 @@ static int parse_args(int argc, char **argv, diff_args *a)
 		{ "gone-after", required_argument, NULL, OPT_GONE_AFTER },
 		{ "evidence", required_argument, NULL, OPT_EVIDENCE },
 		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "round-interval", required_argument, NULL, OPT_ROUND_INTERVAL },
 		{ "output", required_argument, NULL, 'o' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -299,10 +380,15 @@ static int report(diff_args *a, bt_pipeline *p)
 				 a->format < 0 ? isatty(STDOUT_FILENO) : a->format == 1)) {
 		return BT_EXIT_DATA;
 	}
-	char dups[96] = "";
+	char dups[192] = "";
 	if (bt_pipeline_duplicates(p))
 		snprintf(dups, sizeof(dups), ", %llu duplicate trace(s) read again and counted once",
 			 (unsigned long long)bt_pipeline_duplicates(p));
+	if (a->skipped.total)
+		snprintf(dups + strlen(dups), sizeof(dups) - strlen(dups),
+			 ", %llu result(s) skipped as not mappable",
+			 (unsigned long long)a->skipped.total);
+	report_skipped(&a->skipped);
 	fprintf(stderr, "bordertrace %s: %llu traces, %llu hops, %zu round(s), %zu event(s)%s\n", a->cmd,
 		(unsigned long long)bt_pipeline_traces(p), (unsigned long long)bt_pipeline_hops(p),
 		bt_diff_nrounds(d), nev, dups);
@@ -332,6 +418,10 @@ static int execute(diff_args *a, char **paths, int n)
 	bt_cmd_report_tables(a->cmd, r, a->verbose);
 	a->po.resolve = resolve_cb;
 	a->po.rctx = r;
+	a->skipped = (skip_log){ .cmd = a->cmd, .verbose = a->verbose };
+	a->po.input.verbose = a->verbose;
+	a->po.input.skipped = on_skipped;
+	a->po.input.skipped_ctx = &a->skipped;
 	p = bt_pipeline_new(&a->po, err, sizeof(err));
 	if (p == NULL)
 		fprintf(stderr, "bordertrace %s: %s\n", a->cmd, err);
@@ -339,6 +429,7 @@ static int execute(diff_args *a, char **paths, int n)
 		status = report(a, p);
 	bt_pipeline_free(p);
 	bt_resolver_close(r);
+	skip_log_free(&a->skipped);
 	if (status != 0 && a->exporting)
 		bt_rmdirs_made(a->po.outdir, made);
 	return status;

@@ -25,6 +25,13 @@
 typedef struct bt_input_opts {
 	uint32_t round_interval_s; /* Atlas: results bucketed into rounds of this many seconds; 0: 3600 */
 	bool verbose;              /* backends may count and report what they skip */
+	/* A record the backend read but cannot map to a trace (an Atlas ping
+	 * result, a traceroute without a destination address) is skipped,
+	 * never dropped unseen: the backend calls this with the file, the
+	 * place ("FILE:LINE", "FILE@OFFSET") and why; the caller counts and
+	 * reports. NULL: not reported. */
+	void (*skipped)(void *ctx, const char *file, const char *where, const char *why);
+	void *skipped_ctx;
 } bt_input_opts;
 
 typedef struct bt_input_ops {
@@ -58,7 +65,7 @@ const char *bt_input_where(const bt_input *in, char *buf, size_t buflen);
 const char *bt_input_kind(const bt_input *in);
 void bt_input_close(bt_input *in);
 
-/* The first bytes of path after gzip decompression (plain files as they
+/* The first bytes of path after decompression (gzip, bzip2, xz; plain files as they
  * are): at most cap bytes into buf, their number in *n. 0, or -1 with a
  * message. Exposed for the backends' tests. */
 int bt_input_peek(const char *path, uint8_t *buf, size_t cap, size_t *n, char *err, size_t errlen);
