@@ -44,14 +44,8 @@ gen "$N" "$WORK/big.jsonl"
 gen $((N / 10)) "$WORK/small.jsonl"
 sync
 
-# measure NAME CMD... : wall seconds and peak RSS (KB) into $SECS / $PEAK
-measure() {
-	local out=$WORK/time.$1
-	shift
-	/usr/bin/time -f "%e %M" -o "$out" taskset -c "$CORE" "$@" >/dev/null 2>"$WORK/stderr" || {
-		cat "$WORK/stderr" >&2; exit 1; }
-	read -r SECS PEAK <"$out"
-}
+# measure NAME CMD...: bench/measure.sh
+. bench/measure.sh
 cat >"$WORK/ref.py" <<'PY'
 import json, sys
 n = 0
