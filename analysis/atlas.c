@@ -427,7 +427,10 @@ bool bt_atlas_sniff(const uint8_t *head, size_t n)
 	size_t left = (size_t)(e - s);
 	const char *nl = memchr(s, '\n', left);
 	size_t line = nl ? (size_t)(nl - s) : left;
-	return (memmem(s, left, "\"prb_id\"", 8) != NULL || memmem(s, left, "\"msm_id\"", 8) != NULL) &&
+	/* the dumps write prb_id and msm_id after the hop list, which can
+	 * outrun the head; fw comes first there */
+	return (memmem(s, left, "\"prb_id\"", 8) != NULL || memmem(s, left, "\"msm_id\"", 8) != NULL ||
+		memmem(s, left, "\"fw\"", 4) != NULL) &&
 	       memmem(s, line, "\"" BT_TRACE_FORMAT_NAME "\"", sizeof(BT_TRACE_FORMAT_NAME) + 1) == NULL;
 }
 

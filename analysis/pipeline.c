@@ -500,7 +500,9 @@ static int add_trace(bt_pipeline *p, const bt_trace *t, const char *id, const ch
 static const char *place_of(const bt_pipeline *p, const char *path, const char *id, char *buf, size_t buflen)
 {
 	char err[256], tid[ID_LEN], a[BT_ADDR_STRLEN];
-	bt_input *in = strcmp(path, "-") == 0 ? NULL : bt_input_open(path, &p->o.input, err, sizeof(err));
+	bt_input_opts quiet = p->o.input;
+	quiet.skipped = NULL; /* reported on the first reading */
+	bt_input *in = strcmp(path, "-") == 0 ? NULL : bt_input_open(path, &quiet, err, sizeof(err));
 	bt_trace *t;
 	bool found = false;
 	while (in != NULL && !found && bt_input_next(in, &t, err, sizeof(err)) == 1) {

@@ -20,8 +20,8 @@
 #define BT_ATLAS_ROUND_DEFAULT 3600 /* --round-interval when none is given */
 
 /* Whether the first n bytes look like Atlas results: a JSON array of
- * objects, or an object with Atlas's keys (prb_id, msm_id) and without
- * our format's name. */
+ * objects, or an object with Atlas's keys (fw, prb_id, msm_id) and
+ * without our format's name. */
 bool bt_atlas_sniff(const uint8_t *head, size_t n);
 
 /* The input backend (input.h). */

@@ -134,6 +134,21 @@ head -c 300 "$TMP/z/d.jsonl.bz2" >"$TMP/z/cut.bz2"
 expect_rc 1 "$BT" diff "$TMP/z/cut.bz2"
 has "$TMP/err" "cut.bz2: read error: bzip2 stream truncated (unexpected end of file)"
 
+# --- a dump line longer than the sniffed head, prb_id after the hop list
+python3 - "$TMP/long.jsonl" <<'EOF'
+import json, sys
+hops = [{"hop": h, "result": [{"from": "198.18.%d.1" % h, "rtt": 1.0, "size": 76, "ttl": 250}] * 3}
+        for h in range(1, 40)]
+hops.append({"hop": 40, "result": [{"from": "198.18.9.99", "rtt": 9.0, "size": 48, "ttl": 50}] * 3})
+r = {"fw": 5080, "mver": "2.6.2", "lts": 5, "endtime": 1506844810, "dst_name": "198.18.9.99",
+     "dst_addr": "198.18.9.99", "src_addr": "198.18.0.9", "proto": "UDP", "af": 4, "size": 48,
+     "paris_id": 5, "result": hops, "msm_id": 5008, "prb_id": 6099, "timestamp": 1506844805}
+open(sys.argv[1], "w").write(json.dumps(r) + "\n")
+EOF
+[ "$(head -c 4096 "$TMP/long.jsonl" | grep -c prb_id)" -eq 0 ] || fail "long.jsonl: prb_id within the first 4096 bytes"
+expect_rc 0 "$BT" diff "$TMP/long.jsonl"
+has "$TMP/err" "1 traces, 120 hops"
+
 # --- not mappable: counted, named by file:line, listed under -v
 expect_rc 0 "$BT" diff --format csv "$DATA/skipped.jsonl"
 has "$TMP/err" "skipped.jsonl: 5 result(s) could not be mapped to a trace and were skipped (-v lists them): line 1 (a 'ping' result, not a traceroute); line 2 (no 'dst_addr'"
