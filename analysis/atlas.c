@@ -30,6 +30,8 @@ typedef struct hopstate {
 	bool reply_last;     /* the last TTL holds a reply */
 } hopstate;
 
+/* The reason a result cannot be mapped, into err; the value is 0, what the
+ * mapping functions return for "skip it". */
 #define SKIP(...) (snprintf(err, errlen, __VA_ARGS__), 0)
 
 static bool get_int(const json_t *o, const char *k, int64_t lo, int64_t hi, int64_t *v)
@@ -97,8 +99,11 @@ static int map_mpls(const json_t *ext, bt_hop *h, char *err, size_t errlen)
 		json_array_foreach(json_object_get(obj, "mpls"), k, e) {
 			int64_t label, exp, s, ttl;
 			if (!get_int(e, "label", 0, 0xFFFFF, &label) || !get_int(e, "exp", 0, 7, &exp) ||
-			    !get_int(e, "s", 0, 1, &s) || !get_int(e, "ttl", 0, 255, &ttl))
-				return SKIP("icmpext: an MPLS entry without label 0..1048575, exp 0..7, s 0..1, ttl 0..255") - 1;
+			    !get_int(e, "s", 0, 1, &s) || !get_int(e, "ttl", 0, 255, &ttl)) {
+				snprintf(err, errlen, "icmpext: an MPLS entry without label 0..1048575, "
+					 "exp 0..7, s 0..1, ttl 0..255");
+				return -1;
+			}
 			if (h->mpls_count < BT_MPLS_MAX)
 				h->mpls[h->mpls_count++] = (bt_mpls){ (uint32_t)label, (uint8_t)exp, (uint8_t)s, (uint8_t)ttl };
 		}
@@ -108,7 +113,8 @@ static int map_mpls(const json_t *ext, bt_hop *h, char *err, size_t errlen)
 
 /* The ICMP type and code (or TCP flags) of a reply, which Atlas does not
  * write: an err is an unreachable; else the destination's answer to the
- * protocol, or a time exceeded from a router. */
+ * protocol, or a time exceeded from a router. 1: the destination's answer
+ * (the trace completed), 0: another reply, -1: not mappable (why in err). */
 static int reply_kind(const json_t *rep, const bt_trace *t, bt_hop *h, bool from_dst, hopstate *hs,
 		      char *err, size_t errlen)
 {
@@ -116,8 +122,11 @@ static int reply_kind(const json_t *rep, const bt_trace *t, bt_hop *h, bool from
 	const json_t *e = json_object_get(rep, "err");
 	if (e != NULL) {
 		int code = err_code(e, v6);
-		if (code < 0)
-			return SKIP("err: unknown unreachable code (not N H P p A h, another letter traceroute prints, or a number)") - 1;
+		if (code < 0) {
+			snprintf(err, errlen, "err: unknown unreachable code (not N H P p A h, another "
+				 "letter traceroute prints, or a number)");
+			return -1;
+		}
 		h->icmp_type = v6 ? 1 : 3;
 		h->icmp_code = (uint8_t)code;
 		bool port = code == (v6 ? 4 : 3);
