@@ -17,6 +17,7 @@
 
 #include "bordertrace/textfile.h"
 #include "bordertrace/zfile.h"
+#include "atlas_json.h"
 
 /* ==== the mapper ==== */
 
@@ -34,15 +35,6 @@ typedef struct hopstate {
  * mapping functions return for "skip it". */
 #define SKIP(...) (snprintf(err, errlen, __VA_ARGS__), 0)
 
-static bool get_int(const json_t *o, const char *k, int64_t lo, int64_t hi, int64_t *v)
-{
-	const json_t *j = json_object_get(o, k);
-	if (!json_is_integer(j) || json_integer_value(j) < lo || json_integer_value(j) > hi)
-		return false;
-	*v = json_integer_value(j);
-	return true;
-}
-
 void bt_atlas_round(int64_t ts, uint32_t interval_s, char *buf, size_t buflen)
 {
 	if (interval_s == 0)
@@ -59,11 +51,12 @@ void bt_atlas_round(int64_t ts, uint32_t interval_s, char *buf, size_t buflen)
  * letter's place is the code; Atlas's A (administratively prohibited) is
  * taken as code 13, the filter's. IPv6 (ICMPv6 type 1): N A h H p, codes
  * 0..4. */
-static int err_code(const json_t *e, bool v6)
+static int err_code(const jv *e, bool v6)
 {
-	if (json_is_integer(e))
-		return json_integer_value(e) >= 0 && json_integer_value(e) <= 255 ? (int)json_integer_value(e) : -1;
-	const char *s = json_string_value(e);
+	if (jv_is(e, JV_INT))
+		return e->u.i >= 0 && e->u.i <= 255 ? (int)e->u.i : -1;
+	char buf[4];
+	const char *s = jv_cstr(e, buf, sizeof(buf));
 	if (s == NULL || strlen(s) != 1)
 		return -1;
 	static const char v4[] = "NHPpFSUWIAZQTXVC", v6l[] = "NAhHp";
@@ -73,10 +66,11 @@ static int err_code(const json_t *e, bool v6)
 	return !v6 && s[0] == 'A' ? 13 : (int)(at - tab);
 }
 
-static uint8_t tcp_flags_of(const json_t *f)
+static uint8_t tcp_flags_of(const jv *f)
 {
 	static const char letters[] = "FSRPAU"; /* bits 0..5 */
-	const char *s = json_string_value(f);
+	char buf[16];
+	const char *s = jv_cstr(f, buf, sizeof(buf));
 	uint8_t v = 0;
 	for (; s != NULL && *s; s++) {
 		const char *at = strchr(letters, *s);
@@ -88,18 +82,18 @@ static uint8_t tcp_flags_of(const json_t *f)
 
 /* icmpext's MPLS objects (class 1, type 1: RFC 4950) into h; 0, or -1
  * with a reason. The first BT_MPLS_MAX entries are kept. */
-static int map_mpls(const json_t *ext, bt_hop *h, char *err, size_t errlen)
+static int map_mpls(const jv *ext, bt_hop *h, char *err, size_t errlen)
 {
-	size_t i, k;
-	const json_t *obj, *e;
-	json_array_foreach(json_object_get(ext, "obj"), i, obj) {
+	const jv *list = jv_get(ext, "obj");
+	for (const jv *obj = list && list->kind == JV_ARR ? list->u.first : NULL; obj; obj = obj->next) {
 		int64_t cl, ty;
-		if (!get_int(obj, "class", 0, 255, &cl) || !get_int(obj, "type", 0, 255, &ty) || cl != 1 || ty != 1)
+		if (!jv_int(obj, "class", 0, 255, &cl) || !jv_int(obj, "type", 0, 255, &ty) || cl != 1 || ty != 1)
 			continue;
-		json_array_foreach(json_object_get(obj, "mpls"), k, e) {
+		const jv *stack = jv_get(obj, "mpls");
+		for (const jv *e = stack && stack->kind == JV_ARR ? stack->u.first : NULL; e; e = e->next) {
 			int64_t label, exp, s, ttl;
-			if (!get_int(e, "label", 0, 0xFFFFF, &label) || !get_int(e, "exp", 0, 7, &exp) ||
-			    !get_int(e, "s", 0, 1, &s) || !get_int(e, "ttl", 0, 255, &ttl)) {
+			if (!jv_int(e, "label", 0, 0xFFFFF, &label) || !jv_int(e, "exp", 0, 7, &exp) ||
+			    !jv_int(e, "s", 0, 1, &s) || !jv_int(e, "ttl", 0, 255, &ttl)) {
 				snprintf(err, errlen, "icmpext: an MPLS entry without label 0..1048575, "
 					 "exp 0..7, s 0..1, ttl 0..255");
 				return -1;
@@ -115,11 +109,11 @@ static int map_mpls(const json_t *ext, bt_hop *h, char *err, size_t errlen)
  * write: an err is an unreachable; else the destination's answer to the
  * protocol, or a time exceeded from a router. 1: the destination's answer
  * (the trace completed), 0: another reply, -1: not mappable (why in err). */
-static int reply_kind(const json_t *rep, const bt_trace *t, bt_hop *h, bool from_dst, hopstate *hs,
+static int reply_kind(const jv *rep, const bt_trace *t, bt_hop *h, bool from_dst, hopstate *hs,
 		      char *err, size_t errlen)
 {
 	bool v6 = t->dst.family == AF_INET6;
-	const json_t *e = json_object_get(rep, "err");
+	const jv *e = jv_get(rep, "err");
 	if (e != NULL) {
 		int code = err_code(e, v6);
 		if (code < 0) {
@@ -140,7 +134,7 @@ static int reply_kind(const json_t *rep, const bt_trace *t, bt_hop *h, bool from
 		return 0;
 	}
 	if (t->method == BT_METHOD_TCP_SYN)
-		h->tcp_flags = tcp_flags_of(json_object_get(rep, "flags"));
+		h->tcp_flags = tcp_flags_of(jv_get(rep, "flags"));
 	else if (t->method == BT_METHOD_ICMP_PARIS)
 		h->icmp_type = v6 ? 129 : 0;
 	else
@@ -164,11 +158,12 @@ static bt_hop *add_entry(bt_trace *t, int ttl, int attempt, char *err, size_t er
 
 /* One reply ("from" set) at ttl into t; 1, or 0 with the reason the
  * result cannot be mapped. */
-static int map_reply(const json_t *rep, bt_trace *t, int ttl, int attempt, hopstate *hs, char *err,
+static int map_reply(const jv *rep, bt_trace *t, int ttl, int attempt, hopstate *hs, char *err,
 		     size_t errlen)
 {
 	bt_addr a;
-	const char *from = json_string_value(json_object_get(rep, "from"));
+	char fb[64];
+	const char *from = jv_cstr(jv_get(rep, "from"), fb, sizeof(fb));
 	if (from == NULL || bt_addr_parse(from, &a) != 0)
 		return SKIP("'from': not an IP address");
 	int64_t v;
@@ -176,14 +171,14 @@ static int map_reply(const json_t *rep, bt_trace *t, int ttl, int attempt, hopst
 	if (h == NULL)
 		return 0;
 	h->addr = a;
-	const json_t *rtt = json_object_get(rep, "rtt");
-	if (json_is_number(rtt) && json_number_value(rtt) >= 0 && json_number_value(rtt) < 4294967.0)
-		h->rtt_us = (uint32_t)(json_number_value(rtt) * 1000.0 + 0.5);
-	else if (rtt != NULL || json_object_get(rep, "late") == NULL)
+	const jv *rtt = jv_get(rep, "rtt");
+	if (jv_is_number(rtt) && jv_number(rtt) >= 0 && jv_number(rtt) < 4294967.0)
+		h->rtt_us = (uint32_t)(jv_number(rtt) * 1000.0 + 0.5);
+	else if (rtt != NULL || jv_get(rep, "late") == NULL)
 		return SKIP("'rtt': expected a number of milliseconds (absent only on a late reply)");
-	if (get_int(rep, "ttl", 0, 255, &v))
+	if (jv_int(rep, "ttl", 0, 255, &v))
 		h->reply_ttl = (uint8_t)v;
-	if (get_int(rep, "size", 0, 65535, &v))
+	if (jv_int(rep, "size", 0, 65535, &v))
 		h->reply_size = (uint16_t)v;
 	bool from_dst = bt_addr_eq(&a, &t->dst);
 	int k = reply_kind(rep, t, h, from_dst, hs, err, errlen);
@@ -193,8 +188,8 @@ static int map_reply(const json_t *rep, bt_trace *t, int ttl, int attempt, hopst
 		hs->done_ttl = ttl;
 	/* an ICMP error quotes the probe: its TTL, which Atlas leaves out when 1 */
 	if (h->tcp_flags == 0 && h->icmp_type != 0 && h->icmp_type != 129)
-		h->quoted_ttl = get_int(rep, "ittl", 0, 255, &v) ? (uint8_t)v : 1;
-	const json_t *ext = json_object_get(rep, "icmpext");
+		h->quoted_ttl = jv_int(rep, "ittl", 0, 255, &v) ? (uint8_t)v : 1;
+	const jv *ext = jv_get(rep, "icmpext");
 	if (ext != NULL && map_mpls(ext, h, err, errlen) != 0)
 		return 0;
 	hs->reply_last = true;
@@ -205,25 +200,25 @@ static int map_reply(const json_t *rep, bt_trace *t, int ttl, int attempt, hopst
  * ({"error":...}) or an empty object (some firmware); 1 mapped, 0 with
  * the reason it cannot be. *att counts the packets (a duplicate or late
  * reply answers one already counted). */
-static int map_element(const json_t *rep, bt_trace *t, int ttl, int *att, hopstate *hs, char *err,
+static int map_element(const jv *rep, bt_trace *t, int ttl, int *att, hopstate *hs, char *err,
 		       size_t errlen)
 {
-	if (!json_is_object(rep))
+	if (!jv_is(rep, JV_OBJ))
 		return SKIP("a reply that is not an object");
-	bool again = json_object_get(rep, "dup") != NULL || json_object_get(rep, "late") != NULL;
+	bool again = jv_get(rep, "dup") != NULL || jv_get(rep, "late") != NULL;
 	if (!again || *att == 0)
 		(*att)++;
-	if (json_object_get(rep, "from") != NULL) {
+	if (jv_get(rep, "from") != NULL) {
 		if (!again)
 			t->probes_sent++;
 		return map_reply(rep, t, ttl, *att, hs, err, errlen);
 	}
-	if (json_object_size(rep) == 0) {
+	if (rep->len == 0) {
 		(*att)--; /* nothing: not a packet */
 		return 1;
 	}
-	bool x = json_is_string(json_object_get(rep, "x"));
-	if (!x && !json_is_string(json_object_get(rep, "error")))
+	bool x = jv_is(jv_get(rep, "x"), JV_STR);
+	if (!x && !jv_is(jv_get(rep, "error"), JV_STR))
 		return SKIP("a reply with none of 'from', 'x' and 'error'");
 	t->probes_sent += x;
 	return add_entry(t, ttl, *att, err, errlen) != NULL;
@@ -231,10 +226,10 @@ static int map_element(const json_t *rep, bt_trace *t, int ttl, int *att, hopsta
 
 /* One element of "result": {"hop":N,"result":[...]} or {"hop":N,"error":
  * "..."} (a hop whose packets could not be sent). 1, or 0 and a reason. */
-static int map_hop(const json_t *hop, bt_trace *t, hopstate *hs, char *err, size_t errlen)
+static int map_hop(const jv *hop, bt_trace *t, hopstate *hs, char *err, size_t errlen)
 {
 	int64_t ttl;
-	if (!get_int(hop, "hop", 1, 255, &ttl))
+	if (!jv_int(hop, "hop", 1, 255, &ttl))
 		return SKIP("'result[].hop': expected an integer 1..255");
 	if (ttl == 255 && hs->last_ttl > 0 && hs->last_ttl < 254) {
 		/* the probe's last try after too many silent hops: our record
@@ -248,27 +243,25 @@ static int map_hop(const json_t *hop, bt_trace *t, hopstate *hs, char *err, size
 		t->first_ttl = (uint8_t)ttl;
 	hs->last_ttl = (int)ttl;
 	hs->unreach_last = hs->reply_last = false;
-	const json_t *list = json_object_get(hop, "result"), *rep;
-	if (!json_is_array(list) || json_array_size(list) == 0) {
-		if (!json_is_string(json_object_get(hop, "error")))
+	const jv *list = jv_get(hop, "result"), *rep;
+	if (jv_first(list) == NULL) {
+		if (!jv_is(jv_get(hop, "error"), JV_STR))
 			return SKIP("hop %d: neither a 'result' list nor an 'error'", (int)ttl);
 		hs->senderr_last = true;
 		return add_entry(t, (int)ttl, 0, err, errlen) != NULL;
 	}
-	size_t i;
 	int att = 0;
 	size_t before = t->hop_count;
-	json_array_foreach(list, i, rep) {
+	for (rep = jv_first(list); rep != NULL; rep = rep->next)
 		if (!map_element(rep, t, (int)ttl, &att, hs, err, errlen))
 			return 0;
-	}
 	if (t->hop_count == before && add_entry(t, (int)ttl, 0, err, errlen) == NULL)
 		return 0; /* a list of empty objects: no attempt we know of */
 	/* packets that could not be sent, and no answer nor timeout beside */
 	bool errs = false, other = hs->reply_last;
-	json_array_foreach(list, i, rep) {
-		errs |= json_object_get(rep, "error") != NULL;
-		other |= json_object_get(rep, "x") != NULL;
+	for (rep = jv_first(list); rep != NULL; rep = rep->next) {
+		errs |= jv_get(rep, "error") != NULL;
+		other |= jv_get(rep, "x") != NULL;
 	}
 	hs->senderr_last = errs && !other;
 	return 1;
@@ -276,48 +269,55 @@ static int map_hop(const json_t *hop, bt_trace *t, hopstate *hs, char *err, size
 
 /* The result's kind and firmware: 1 for a traceroute we map, else 0 and
  * why. */
-static int check_kind(const json_t *r, char *err, size_t errlen)
+static int check_kind(const jv *r, char *err, size_t errlen)
 {
-	const char *type = json_string_value(json_object_get(r, "type"));
+	char tb[48];
+	const jv *tv = jv_get(r, "type");
+	const char *type = jv_cstr(tv, tb, sizeof(tb));
+	if (tv != NULL && type == NULL)
+		return SKIP("'type': not a short string");
 	int64_t fw;
 	if (type != NULL && strcmp(type, "traceroute") != 0)
 		return SKIP("a '%.40s' result, not a traceroute", type);
-	if (!get_int(r, "fw", 0, INT32_MAX, &fw))
+	if (!jv_int(r, "fw", 0, INT32_MAX, &fw))
 		return SKIP("'fw': no firmware version (not an Atlas result?)");
-	if (fw < 4400 || !json_is_array(json_object_get(r, "result")))
-		return SKIP("firmware %" PRId64 " result without a hop list (text output of firmware 1; "
-			    "mapped from 4400 on)", fw);
+	if (fw < 4400)
+		return SKIP("firmware %" PRId64 " result (before 4400 the hops are traceroute's text "
+			    "output: not mapped)", fw);
+	if (!jv_is(jv_get(r, "result"), JV_ARR))
+		return SKIP("'result': not a list of hops");
 	return 1;
 }
 
 /* Ids, method, addresses, times and flow; 1, or 0 and why. */
-static int map_head(const json_t *r, uint32_t interval, bt_trace *t, char *err, size_t errlen)
+static int map_head(const jv *r, uint32_t interval, bt_trace *t, char *err, size_t errlen)
 {
 	int64_t prb, msm, ts, end, paris = 0;
-	if (!get_int(r, "prb_id", 0, INT64_C(999999999999), &prb))
+	if (!jv_int(r, "prb_id", 0, INT64_C(999999999999), &prb))
 		return SKIP("'prb_id': expected a probe number");
-	if (!get_int(r, "msm_id", 0, INT64_C(999999999999), &msm))
+	if (!jv_int(r, "msm_id", 0, INT64_C(999999999999), &msm))
 		return SKIP("'msm_id': expected a measurement number");
-	if (!get_int(r, "timestamp", 0, INT64_C(253402300799), &ts))
+	if (!jv_int(r, "timestamp", 0, INT64_C(253402300799), &ts))
 		return SKIP("'timestamp': expected unix seconds (years 1970..9999)");
-	if (!get_int(r, "endtime", ts, INT64_C(253402300799), &end))
+	if (!jv_int(r, "endtime", ts, INT64_C(253402300799), &end))
 		end = ts; /* absent, or before the start: the start (doc/atlas.md) */
-	const char *dst = json_string_value(json_object_get(r, "dst_addr"));
+	char db[64], nb[64], pb[8], sb[64], fb[64];
+	const char *dst = jv_cstr(jv_get(r, "dst_addr"), db, sizeof(db));
 	if (dst == NULL || dst[0] == '\0')
 		return SKIP("no 'dst_addr' (the name '%.60s' did not resolve?)",
-			    json_string_value(json_object_get(r, "dst_name")) ? json_string_value(json_object_get(r, "dst_name")) : "");
+			    jv_cstr(jv_get(r, "dst_name"), nb, sizeof(nb)) ? nb : "");
 	if (bt_addr_parse(dst, &t->dst) != 0)
 		return SKIP("'dst_addr': not an IP address");
-	const char *proto = json_string_value(json_object_get(r, "proto"));
+	const char *proto = jv_cstr(jv_get(r, "proto"), pb, sizeof(pb));
 	if (proto == NULL || bt_method_parse(strcmp(proto, "ICMP") == 0 ? "icmp-paris" : strcmp(proto, "UDP") == 0 ? "udp-paris" :
 					     strcmp(proto, "TCP") == 0 ? "tcp-syn" : "", &t->method) != 0)
 		return SKIP("'proto': expected ICMP, UDP or TCP");
-	const char *src = json_string_value(json_object_get(r, "src_addr"));
-	const char *from = json_string_value(json_object_get(r, "from"));
+	const char *src = jv_cstr(jv_get(r, "src_addr"), sb, sizeof(sb));
+	const char *from = jv_cstr(jv_get(r, "from"), fb, sizeof(fb));
 	if (src == NULL || bt_addr_parse(src, &t->src) != 0)
 		if (from == NULL || bt_addr_parse(from, &t->src) != 0)
 			memset(&t->src, 0, sizeof(t->src));
-	if (json_object_get(r, "paris_id") != NULL && !get_int(r, "paris_id", 0, 65535, &paris))
+	if (jv_get(r, "paris_id") != NULL && !jv_int(r, "paris_id", 0, 65535, &paris))
 		return SKIP("'paris_id': expected 0..65535");
 	t->flow = (uint16_t)paris;
 	snprintf(t->vp, sizeof(t->vp), "atlas-%" PRId64, prb);
@@ -350,15 +350,14 @@ static void set_stop(bt_trace *t, const hopstate *hs)
 	t->max_ttl = hs->had_255 ? 255 : (uint8_t)(hs->last_ttl > t->first_ttl ? hs->last_ttl : t->first_ttl);
 }
 
-static int map_object(const json_t *r, uint32_t interval, bt_trace *t, char *err, size_t errlen)
+static int map_object(const jv *r, uint32_t interval, bt_trace *t, char *err, size_t errlen)
 {
 	if (!check_kind(r, err, errlen) || !map_head(r, interval, t, err, errlen))
 		return 0;
 	hopstate hs = { 0 };
-	size_t i;
-	const json_t *hop;
-	json_array_foreach(json_object_get(r, "result"), i, hop) {
-		if (!json_is_object(hop))
+	size_t i = 0;
+	for (const jv *hop = jv_first(jv_get(r, "result")); hop != NULL; hop = hop->next, i++) {
+		if (!jv_is(hop, JV_OBJ))
 			return SKIP("'result[%zu]': not an object", i);
 		if (!map_hop(hop, t, &hs, err, errlen))
 			return 0;
@@ -370,11 +369,20 @@ static int map_object(const json_t *r, uint32_t interval, bt_trace *t, char *err
 	return 1;
 }
 
-int bt_atlas_map(const char *json, size_t len, uint32_t round_interval_s, bt_trace **out,
+/* The tree of one result's text: by the fast parser, or through jansson,
+ * which also words every error. 1 and *out (*keep: jansson's tree, which
+ * the strings point into, for the caller to release), or -1 and why. */
+static int parse(jv_arena *a, const char *json, size_t len, const jv **out, json_t **keep,
 		 char *err, size_t errlen)
 {
+	jv *v;
+	*keep = NULL;
+	int rc = jv_parse_fast(a, json, len, &v);
+	if (rc != 0) {
+		*out = v;
+		return rc > 0 ? 1 : (snprintf(err, errlen, "out of memory"), -1);
+	}
 	json_error_t je;
-	*out = NULL;
 	json_t *r = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
 	if (r == NULL) {
 		if (je.line > 1)
@@ -384,21 +392,52 @@ int bt_atlas_map(const char *json, size_t len, uint32_t round_interval_s, bt_tra
 			snprintf(err, errlen, "not JSON: %s (column %d)", je.text, je.column);
 		return -1;
 	}
-	bt_trace *t = NULL;
-	int rc = -1;
-	if (!json_is_object(r))
-		snprintf(err, errlen, "not JSON object: each result is an object");
-	else if ((t = bt_trace_alloc(32)) == NULL)
-		snprintf(err, errlen, "out of memory");
-	else {
-		t->version = BT_TRACE_FORMAT_VERSION;
-		rc = map_object(r, round_interval_s, t, err, errlen);
+	if (!json_is_object(r) || (v = jv_from_jansson(a, r)) == NULL) {
+		snprintf(err, errlen, json_is_object(r) ? "out of memory" : "not JSON object: each result is an object");
+		json_decref(r);
+		return -1;
 	}
-	json_decref(r);
+	*keep = r;
+	*out = v;
+	return 1;
+}
+
+/* bt_atlas_map with the reader's arena. */
+static int map_text(jv_arena *a, const char *json, size_t len, uint32_t interval, bt_trace **out,
+		    char *err, size_t errlen)
+{
+	const jv *r;
+	json_t *keep;
+	*out = NULL;
+	if (parse(a, json, len, &r, &keep, err, errlen) != 1)
+		return -1;
+	bt_trace *t = bt_trace_alloc(32);
+	int rc = -1;
+	if (t == NULL) {
+		snprintf(err, errlen, "out of memory");
+	} else {
+		t->version = BT_TRACE_FORMAT_VERSION;
+		rc = map_object(r, interval, t, err, errlen);
+	}
+	json_decref(keep);
 	if (rc == 1)
 		*out = t;
 	else
 		bt_trace_free(t);
+	return rc;
+}
+
+int bt_atlas_map(const char *json, size_t len, uint32_t round_interval_s, bt_trace **out,
+		 char *err, size_t errlen)
+{
+	jv_arena *a = jv_arena_new();
+	*out = NULL;
+	if (a == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	int rc = map_text(a, json, len, round_interval_s, out, err, errlen);
+	jv_arena_free(a);
 	return rc;
 }
 
@@ -410,6 +449,7 @@ typedef struct atlas_reader {
 	bt_zfile *z;
 	char *path;
 	bt_input_opts o;
+	jv_arena *arena;        /* the tree of the result being mapped */
 	char *buf;
 	size_t cap, start, end; /* unread bytes: buf[start, end) */
 	size_t scan;            /* bytes of the current object scanned */
@@ -519,10 +559,18 @@ static int skip_between(atlas_reader *r, char *err, size_t errlen)
  * brackets count depth; whether it is valid JSON is jansson's to say. */
 static int scan_object(atlas_reader *r, size_t *len)
 {
-	const char *b = r->buf + r->start;
+	/* the bytes that change the scanner's state; all others are skipped
+	 * in a tight loop (results are mostly addresses and numbers) */
+	static const bool special[256] = { ['"'] = 1, ['\\'] = 1, ['{'] = 1, ['}'] = 1,
+					   ['['] = 1, [']'] = 1, ['\n'] = 1 };
+	const unsigned char *b = (const unsigned char *)r->buf + r->start;
 	size_t n = r->end - r->start, i = r->scan;
 	for (; i < n; i++) {
-		char c = b[i];
+		while (i < n && !r->esc && !special[b[i]])
+			i++;
+		if (i == n)
+			break;
+		unsigned char c = b[i];
 		if (c == '\n')
 			r->lineno++;
 		if (r->in_str) {
@@ -597,7 +645,7 @@ static int atlas_next(void *st, bt_trace **out, char *err, size_t errlen)
 	int rc;
 	while ((rc = next_object(r, &obj, &len, err, errlen)) == 1) {
 		char why[512];
-		int m = bt_atlas_map(obj, len, r->o.round_interval_s, out, why, sizeof(why));
+		int m = map_text(r->arena, obj, len, r->o.round_interval_s, out, why, sizeof(why));
 		if (m == 1)
 			return 1;
 		if (m < 0) {
@@ -627,6 +675,7 @@ static void atlas_close(void *st)
 	if (r == NULL)
 		return;
 	bt_zfile_close(r->z);
+	jv_arena_free(r->arena);
 	free(r->buf);
 	free(r->path);
 	free(r);
@@ -638,7 +687,8 @@ void *bt_atlas_open(const char *path, const bt_input_opts *o, const bt_input_ops
 		    size_t errlen)
 {
 	atlas_reader *r = calloc(1, sizeof(*r));
-	if (r == NULL || (r->path = strdup(path)) == NULL || (r->buf = malloc(CHUNK)) == NULL) {
+	if (r == NULL || (r->path = strdup(path)) == NULL || (r->buf = malloc(CHUNK)) == NULL ||
+	    (r->arena = jv_arena_new()) == NULL) {
 		atlas_close(r);
 		snprintf(err, errlen, "%s: out of memory", path);
 		return NULL;

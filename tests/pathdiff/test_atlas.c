@@ -96,7 +96,7 @@ static void test_not_mapped(void **state)
 		const char *json, *why;
 	} c[] = {
 		{ "{\"fw\":4790,\"type\":\"dns\"}", "a 'dns' result, not a traceroute" },
-		{ "{\"fw\":1,\"result\":\"traceroute to ...\"}", "firmware 1 result" },
+		{ "{\"fw\":1,\"result\":\"traceroute to ...\"}", "firmware 1 result (before 4400" },
 		{ "{\"type\":\"traceroute\",\"result\":[]}", "'fw': no firmware version" },
 		{ HEAD "\"proto\":\"GRE\",\"result\":[]}", "'proto': expected ICMP, UDP or TCP" },
 		{ HEAD "\"proto\":\"ICMP\",\"paris_id\":-1,\"result\":[]}", "'paris_id': expected 0..65535" },

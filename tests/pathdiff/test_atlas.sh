@@ -89,7 +89,7 @@ for iv in 3600 900; do
 	check "hops of every fixture as the Python reader reads them (--round-interval $iv)" \
 		differ "$iv" "$TMP/x$iv/hops.csv" "${paths[@]}"
 done
-has "$TMP/err" "24 traces, 134 hops, 3 round(s), 0 event(s), 5 result(s) skipped as not mappable"
+has "$TMP/err" "25 traces, 138 hops, 3 round(s), 0 event(s), 5 result(s) skipped as not mappable"
 
 # --- the mapping, trace by trace (traces.csv)
 T="$TMP/x3600/traces.csv"
@@ -155,7 +155,7 @@ has "$TMP/err" "skipped.jsonl: 5 result(s) could not be mapped to a trace and we
 has "$TMP/err" "and 2 more"
 has "$TMP/err" "1 traces, 2 hops, 1 round(s), 0 event(s), 5 result(s) skipped as not mappable"
 expect_rc 0 "$BT" diff --format csv -v "$DATA/skipped.jsonl"
-has "$TMP/err" "skipped.jsonl:3: skipped: firmware 1 result without a hop list"
+has "$TMP/err" "skipped.jsonl:3: skipped: firmware 1 result (before 4400"
 has "$TMP/err" "skipped.jsonl:4: skipped: err: unknown unreachable code"
 has "$TMP/err" "skipped.jsonl:5: skipped: 'result[].hop': 3 after 1 (hops out of order or skipped)"
 
