@@ -97,6 +97,36 @@ static const char *digits(const char *p, const char *end)
 	return p;
 }
 
+/* A number of at most 15 digits, with no exponent, without strtod: the
+ * digits as an integer, divided by a power of ten; both exact in a double,
+ * so the one rounding of the division gives what strtod gives (Clinger's
+ * fast path). false: leave it to strtoll/strtod. */
+static bool fast_number(const char *b, const char *e, bool real, jv *v)
+{
+	static const double p10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+				      1e12, 1e13, 1e14, 1e15 };
+	bool neg = *b == '-';
+	int64_t m = 0;
+	int nd = 0, frac = -1;
+	for (const char *p = b + neg; p < e; p++) {
+		if (*p == '.') {
+			frac = 0;
+			continue;
+		}
+		if (*p < '0' || *p > '9' || ++nd > 15)
+			return false; /* an exponent, or too many digits */
+		m = m * 10 + (*p - '0');
+		frac += frac >= 0;
+	}
+	if (!real) {
+		v->u.i = neg ? -m : m;
+		return true;
+	}
+	double d = (double)m / p10[frac];
+	v->u.d = neg ? -d : d;
+	return true;
+}
+
 /* JSON's number grammar; integers that fit 64 bits, finite reals. */
 static int number(parser *ps, jv *v)
 {
@@ -122,6 +152,10 @@ static int number(parser *ps, jv *v)
 			return 0;
 		real = true;
 	}
+	ps->p = p;
+	v->kind = real ? JV_REAL : JV_INT;
+	if (fast_number(b, p, real, v))
+		return 1;
 	char tmp[64];
 	if (p - b >= (long)sizeof(tmp))
 		return 0;
@@ -129,15 +163,11 @@ static int number(parser *ps, jv *v)
 	tmp[p - b] = '\0';
 	char *stop;
 	errno = 0;
-	v->kind = real ? JV_REAL : JV_INT;
 	if (real)
 		v->u.d = strtod(tmp, &stop);
 	else
 		v->u.i = strtoll(tmp, &stop, 10);
-	if (errno != 0 || *stop != '\0')
-		return 0; /* out of range: jansson says how */
-	ps->p = p;
-	return 1;
+	return errno == 0 && *stop == '\0'; /* out of range: jansson says how */
 }
 
 static int value(parser *ps, jv *v);
@@ -297,26 +327,6 @@ jv *jv_from_jansson(jv_arena *a, const json_t *j)
 }
 
 /* ---- reading the tree ---- */
-
-const jv *jv_get(const jv *o, const char *k)
-{
-	if (o == NULL || o->kind != JV_OBJ)
-		return NULL;
-	size_t n = strlen(k);
-	for (const jv *m = o->u.first; m != NULL; m = m->next)
-		if (m->keylen == n && m->key[0] == k[0] && memcmp(m->key, k, n) == 0)
-			return m;
-	return NULL;
-}
-
-bool jv_int(const jv *o, const char *k, int64_t lo, int64_t hi, int64_t *v)
-{
-	const jv *j = jv_get(o, k);
-	if (j == NULL || j->kind != JV_INT || j->u.i < lo || j->u.i > hi)
-		return false;
-	*v = j->u.i;
-	return true;
-}
 
 const char *jv_cstr(const jv *v, char *buf, size_t cap)
 {

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef enum jv_kind { JV_NULL, JV_BOOL, JV_INT, JV_REAL, JV_STR, JV_ARR, JV_OBJ } jv_kind;
 
@@ -40,13 +41,32 @@ int jv_parse_fast(jv_arena *a, const char *text, size_t len, jv **out);
 /* The same tree from jansson's; NULL out of memory. Strings point into j. */
 jv *jv_from_jansson(jv_arena *a, const json_t *j);
 
-/* The member k of object o (NULL when o is not an object or lacks it). */
-const jv *jv_get(const jv *o, const char *k);
-/* o's member k as an integer in lo..hi. */
-bool jv_int(const jv *o, const char *k, int64_t lo, int64_t hi, int64_t *v);
 /* A string value as a C string in buf (NULL if v is no string, or one
  * that does not fit, or one holding a NUL). */
 const char *jv_cstr(const jv *v, char *buf, size_t cap);
+
+/* The member k of object o (NULL when o is not an object or lacks it).
+ * Inline, so that a literal key's length is known when compiling. */
+static inline const jv *jv_get(const jv *o, const char *k)
+{
+	if (o == NULL || o->kind != JV_OBJ)
+		return NULL;
+	size_t n = strlen(k);
+	for (const jv *m = o->u.first; m != NULL; m = m->next)
+		if (m->keylen == n && m->key[0] == k[0] && memcmp(m->key, k, n) == 0)
+			return m;
+	return NULL;
+}
+
+/* o's member k as an integer in lo..hi. */
+static inline bool jv_int(const jv *o, const char *k, int64_t lo, int64_t hi, int64_t *v)
+{
+	const jv *j = jv_get(o, k);
+	if (j == NULL || j->kind != JV_INT || j->u.i < lo || j->u.i > hi)
+		return false;
+	*v = j->u.i;
+	return true;
+}
 
 static inline bool jv_is(const jv *v, jv_kind k)
 {
