@@ -462,12 +462,14 @@ typedef struct atlas_reader {
 bool bt_atlas_sniff(const uint8_t *head, size_t n)
 {
 	const char *s = (const char *)head, *e = s + n;
+	if (head == NULL || n == 0)
+		return false;
 	if (n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
 		s += 3;
-	while (s < e && strchr(" \t\r\n", *s) != NULL && *s)
+	while (s < e && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n'))
 		s++;
 	if (s < e && *s == '[') {
-		for (s++; s < e && strchr(" \t\r\n", *s) != NULL && *s; s++)
+		for (s++; s < e && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n'); s++)
 			;
 		return s == e || *s == '{' || *s == ']';
 	}
