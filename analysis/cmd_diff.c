@@ -84,6 +84,7 @@ static void usage(FILE *f, const char *cmd)
 		"other sources (doc/atlas.md):\n"
 		"  --round-interval SECONDS  RIPE Atlas results fall into rounds of this\n"
 		"                          length, by their timestamp (3600)\n"
+		"output:\n"
 		"%s"
 		"  -v, --verbose           list the prefix-table rows that repeat or overlap\n"
 		"                          others (accepted: doc/resolver.md) and every\n"
