@@ -205,7 +205,10 @@ static int map_element(const jv *rep, bt_trace *t, int ttl, int *att, hopstate *
 {
 	if (!jv_is(rep, JV_OBJ))
 		return SKIP("a reply that is not an object");
-	bool again = jv_get(rep, "dup") != NULL || jv_get(rep, "late") != NULL;
+	const jv *dup = jv_get(rep, "dup"), *late = jv_get(rep, "late");
+	/* "dup": true (any value but false), "late": how many packets late */
+	bool again = (dup != NULL && !(jv_is(dup, JV_BOOL) && dup->u.i == 0)) ||
+		     (late != NULL && !(jv_is(late, JV_INT) && late->u.i == 0));
 	if (!again || *att == 0)
 		(*att)++;
 	if (jv_get(rep, "from") != NULL) {

@@ -36,7 +36,8 @@ static void test_reply_fields(void **state)
 		"\"icmpext\":{\"version\":2,\"rfc4884\":1,\"obj\":[{\"class\":2,\"type\":1},{\"class\":1,\"type\":1,\"mpls\":["
 		"{\"exp\":0,\"label\":24001,\"s\":0,\"ttl\":1},{\"exp\":5,\"label\":16,\"s\":1,\"ttl\":2}]}]}},"
 		"{\"from\":\"198.18.2.1\",\"rtt\":5.2,\"size\":140,\"ttl\":253,\"dup\":true},"
-		"{\"x\":\"*\"},{\"from\":\"198.18.2.9\",\"late\":1,\"size\":76,\"ttl\":253},{}]},"
+		"{\"x\":\"*\"},{\"from\":\"198.18.2.9\",\"late\":1,\"size\":76,\"ttl\":253},{},"
+		"{\"from\":\"198.18.2.1\",\"rtt\":5.3,\"size\":140,\"ttl\":253,\"dup\":false}]},"
 		"{\"hop\":2,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":7,\"size\":48,\"ttl\":60}]}]}");
 	assert_string_equal(t->vp, "atlas-6001");
 	assert_string_equal(t->campaign, "atlas-5001");
@@ -44,7 +45,7 @@ static void test_reply_fields(void **state)
 	assert_int_equal(t->flow, 3);
 	assert_int_equal(t->start_us, INT64_C(1506844805000000));
 	assert_int_equal(t->end_us, INT64_C(1506844810000000));
-	assert_int_equal(t->hop_count, 5);
+	assert_int_equal(t->hop_count, 6);
 	const bt_hop *h = &t->hops[0];
 	assert_int_equal(h->rtt_us, 5124);
 	assert_int_equal(h->reply_size, 140);
@@ -56,16 +57,18 @@ static void test_reply_fields(void **state)
 	assert_int_equal(h->mpls[1].tc, 5);
 	assert_int_equal(h->mpls[1].s, 1);
 	assert_int_equal(h->mpls[1].ttl, 2);
-	/* attempts: 1, the dup 1, the timeout 2, the late reply 2, {} nothing */
+	/* attempts: 1, the dup 1, the timeout 2, the late reply 2, {} nothing,
+	 * "dup": false 3 */
 	assert_int_equal(t->hops[1].attempt, 1);
 	assert_int_equal(t->hops[2].attempt, 2);
 	assert_false(bt_addr_is_set(&t->hops[2].addr));
 	assert_int_equal(t->hops[3].attempt, 2);
 	assert_int_equal(t->hops[3].rtt_us, 0);
 	assert_int_equal(t->hops[3].quoted_ttl, 1); /* ittl left out: 1 */
-	assert_int_equal(t->hops[4].icmp_type, 0);
-	assert_int_equal(t->hops[4].quoted_ttl, 0);
-	assert_int_equal(t->probes_sent, 3);
+	assert_int_equal(t->hops[4].attempt, 3); /* "dup": false is a packet of its own */
+	assert_int_equal(t->hops[5].icmp_type, 0);
+	assert_int_equal(t->hops[5].quoted_ttl, 0);
+	assert_int_equal(t->probes_sent, 4);
 	assert_int_equal(t->stop, BT_STOP_COMPLETED);
 	assert_int_equal(t->stop_ttl, 2);
 	bt_trace_free(t);
