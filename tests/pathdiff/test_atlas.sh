@@ -84,11 +84,13 @@ EOF
 # --- every fixture: the hops against the Python reader, two intervals
 paths=()
 for f in "${GOOD[@]}"; do paths+=("$DATA/$f"); done
+# (--round-interval 900 in the Python reader too: other round ids)
 for iv in 3600 900; do
 	expect_rc 0 "$BT" export --round-interval "$iv" -o "$TMP/x$iv" "${paths[@]}"
-	check "hops of every fixture as the Python reader reads them (--round-interval $iv)" \
-		differ "$iv" "$TMP/x$iv/hops.csv" "${paths[@]}"
 done
+check "hops of every fixture as the Python reader reads them (--round-interval 3600, 900)" \
+	differ 3600 "$TMP/x3600/hops.csv" "${paths[@]}"
+check "... and with --round-interval 900" differ 900 "$TMP/x900/hops.csv" "${paths[@]}"
 has "$TMP/err" "25 traces, 138 hops, 3 round(s), 0 event(s), 5 result(s) skipped as not mappable"
 
 # --- the mapping, trace by trace (traces.csv)
@@ -148,6 +150,23 @@ EOF
 [ "$(head -c 4096 "$TMP/long.jsonl" | grep -c prb_id)" -eq 0 ] || fail "long.jsonl: prb_id within the first 4096 bytes"
 expect_rc 0 "$BT" diff "$TMP/long.jsonl"
 has "$TMP/err" "1 traces, 120 hops"
+
+# --- an API array on one line, longer than the 4 MiB cap on a line: read
+# result by result (the cap is on one result)
+python3 - "$TMP/wide.json" <<'EOF'
+import json, sys
+rs = []
+for i in range(2000):
+    hops = [{"hop": h, "result": [{"from": "198.18.%d.%d" % (h, i % 250 + 1), "rtt": 1.25, "size": 76, "ttl": 250}] * 3}
+            for h in range(1, 12)]
+    rs.append({"fw": 5080, "type": "traceroute", "af": 4, "proto": "ICMP", "prb_id": 8000 + i, "msm_id": 5010,
+               "timestamp": 1506844805, "endtime": 1506844810, "dst_addr": "198.18.9.200",
+               "src_addr": "198.18.0.9", "paris_id": 1, "result": hops})
+open(sys.argv[1], "w").write(json.dumps(rs, separators=(",", ":")))
+EOF
+[ "$(wc -c <"$TMP/wide.json")" -gt 4194304 ] || fail "wide.json is not over the line cap"
+expect_rc 0 "$BT" diff "$TMP/wide.json"
+has "$TMP/err" "2000 traces, 66000 hops"
 
 # --- not mappable: counted, named by file:line, listed under -v
 expect_rc 0 "$BT" diff --format csv "$DATA/skipped.jsonl"
