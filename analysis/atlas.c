@@ -405,6 +405,25 @@ static int parse(jv_arena *a, const char *json, size_t len, const jv **out, json
 	return 1;
 }
 
+/* One result's tree to a new trace (bt_atlas_map's values). */
+static int map_tree(const jv *r, uint32_t interval, bt_trace **out, char *err, size_t errlen)
+{
+	bt_trace *t = bt_trace_alloc(32);
+	int rc = -1;
+	*out = NULL;
+	if (t == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	t->version = BT_TRACE_FORMAT_VERSION;
+	rc = map_object(r, interval, t, err, errlen);
+	if (rc == 1)
+		*out = t;
+	else
+		bt_trace_free(t);
+	return rc;
+}
+
 /* bt_atlas_map with the reader's arena. */
 static int map_text(jv_arena *a, const char *json, size_t len, uint32_t interval, bt_trace **out,
 		    char *err, size_t errlen)
@@ -414,19 +433,8 @@ static int map_text(jv_arena *a, const char *json, size_t len, uint32_t interval
 	*out = NULL;
 	if (parse(a, json, len, &r, &keep, err, errlen) != 1)
 		return -1;
-	bt_trace *t = bt_trace_alloc(32);
-	int rc = -1;
-	if (t == NULL) {
-		snprintf(err, errlen, "out of memory");
-	} else {
-		t->version = BT_TRACE_FORMAT_VERSION;
-		rc = map_object(r, interval, t, err, errlen);
-	}
+	int rc = map_tree(r, interval, out, err, errlen);
 	json_decref(keep);
-	if (rc == 1)
-		*out = t;
-	else
-		bt_trace_free(t);
 	return rc;
 }
 
@@ -453,6 +461,7 @@ typedef struct atlas_reader {
 	char *path;
 	bt_input_opts o;
 	jv_arena *arena;        /* the tree of the result being mapped */
+	const jv *tree;         /* the next result's, when read in one go */
 	char *buf;
 	size_t cap, start, end; /* unread bytes: buf[start, end) */
 	size_t scan;            /* bytes of the current object scanned */
@@ -608,6 +617,32 @@ static int scan_object(atlas_reader *r, size_t *len)
 	return 0;
 }
 
+/* The object at start parsed in one go by the fast parser (the common
+ * case: no scan, no second parse): true, its length in *len and its tree
+ * in r->tree. False when the parser cannot vouch for it or the buffer ends
+ * inside it: the scanner finds its end. */
+static bool take_whole(atlas_reader *r, size_t *len)
+{
+	jv *tree;
+	const char *b = r->buf + r->start;
+	if (jv_parse_prefix(r->arena, b, r->end - r->start, &tree, len) != 1)
+		return false;
+	for (const char *p = b; (p = memchr(p, '\n', (size_t)(b + *len - p))) != NULL; p++)
+		r->lineno++;
+	r->tree = tree;
+	return true;
+}
+
+static int done_object(atlas_reader *r, const char **obj, size_t len)
+{
+	*obj = r->buf + r->start;
+	r->start += len;
+	r->in_obj = false;
+	r->seen_obj = true;
+	r->want_comma = r->array == 1;
+	return 1;
+}
+
 /* The next result's text: 1 (valid until the next call), 0 at the end,
  * -1 with a message. */
 static int next_object(atlas_reader *r, const char **obj, size_t *len, char *err, size_t errlen)
@@ -617,14 +652,10 @@ static int next_object(atlas_reader *r, const char **obj, size_t *len, char *err
 			return 0;
 		if (!r->in_obj && skip_between(r, err, errlen) < 0)
 			return -1;
-		if (r->in_obj && scan_object(r, len)) {
-			*obj = r->buf + r->start;
-			r->start += *len;
-			r->in_obj = false;
-			r->seen_obj = true;
-			r->want_comma = r->array == 1;
-			return 1;
-		}
+		if (r->in_obj && r->scan == 0 && take_whole(r, len))
+			return done_object(r, obj, *len);
+		if (r->in_obj && scan_object(r, len))
+			return done_object(r, obj, *len);
 		if (r->in_obj && r->end - r->start > BT_LINE_MAX) {
 			r->lineno = r->obj_line;
 			return fail(r, err, errlen, "a result longer than 4194304 bytes (the cap on a result)");
@@ -650,7 +681,9 @@ static int atlas_next(void *st, bt_trace **out, char *err, size_t errlen)
 	int rc;
 	while ((rc = next_object(r, &obj, &len, err, errlen)) == 1) {
 		char why[512];
-		int m = map_text(r->arena, obj, len, r->o.round_interval_s, out, why, sizeof(why));
+		int m = r->tree != NULL ? map_tree(r->tree, r->o.round_interval_s, out, why, sizeof(why))
+					: map_text(r->arena, obj, len, r->o.round_interval_s, out, why, sizeof(why));
+		r->tree = NULL;
 		if (m == 1)
 			return 1;
 		if (m < 0) {

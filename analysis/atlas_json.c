@@ -252,22 +252,32 @@ static int value(parser *ps, jv *v)
 	}
 }
 
-int jv_parse_fast(jv_arena *a, const char *text, size_t len, jv **out)
+int jv_parse_prefix(jv_arena *a, const char *text, size_t len, jv **out, size_t *used)
 {
 	reset(a);
 	parser ps = { text, text + len, a, 0 };
-	ws(&ps);
-	if (ps.p >= ps.end || *ps.p != '{')
+	if (len == 0 || *text != '{')
 		return 0;
 	jv *v = new_node(a, JV_NULL);
 	if (v == NULL)
 		return -1;
 	int rc = value(&ps, v);
-	ws(&ps);
-	if (rc == 1 && ps.p != ps.end)
-		return 0;
 	*out = v;
+	*used = (size_t)(ps.p - text);
 	return rc;
+}
+
+int jv_parse_fast(jv_arena *a, const char *text, size_t len, jv **out)
+{
+	parser ps = { text, text + len, a, 0 };
+	ws(&ps);
+	size_t used;
+	int rc = jv_parse_prefix(a, ps.p, (size_t)(ps.end - ps.p), out, &used);
+	if (rc != 1)
+		return rc;
+	ps.p += used;
+	ws(&ps);
+	return ps.p == ps.end;
 }
 
 /* ---- from jansson's tree ---- */

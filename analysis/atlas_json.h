@@ -38,6 +38,9 @@ void jv_arena_free(jv_arena *a);
  * vouch for the text (then ask jansson); -1 out of memory. Nodes live
  * until the next parse or conversion on the arena. */
 int jv_parse_fast(jv_arena *a, const char *text, size_t len, jv **out);
+/* The same for the object at the start of text, which may go on after it:
+ * *used is its length. 0 also when text ends inside it. */
+int jv_parse_prefix(jv_arena *a, const char *text, size_t len, jv **out, size_t *used);
 /* The same tree from jansson's; NULL out of memory. Strings point into j. */
 jv *jv_from_jansson(jv_arena *a, const json_t *j);
 

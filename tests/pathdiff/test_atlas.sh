@@ -95,18 +95,18 @@ has "$TMP/err" "25 traces, 138 hops, 3 round(s), 0 event(s), 5 result(s) skipped
 
 # --- the mapping, trace by trace (traces.csv)
 T="$TMP/x3600/traces.csv"
-tr() { col "$T" vp "$1" stop stop_ttl probes campaign src; }
-is "$(tr atlas-6001)" "completed:4:11:atlas-5001:198.18.0.10" "ICMP, three packets a hop, two addresses at TTL 2, dup and late"
-is "$(tr atlas-6002)" "completed:3:9:atlas-5002:2001:db8:0:1::10" "IPv6 UDP completed at the destination"
-is "$(tr atlas-6004)" "completed:2:6:atlas-5004:198.18.0.40" "firmware 4420: no type, no paris_id (flow 0)"
+trow() { col "$T" vp "$1" stop stop_ttl probes campaign src; }
+is "$(trow atlas-6001)" "completed:4:11:atlas-5001:198.18.0.10" "ICMP, three packets a hop, two addresses at TTL 2, dup and late"
+is "$(trow atlas-6002)" "completed:3:9:atlas-5002:2001:db8:0:1::10" "IPv6 UDP completed at the destination"
+is "$(trow atlas-6004)" "completed:2:6:atlas-5004:198.18.0.40" "firmware 4420: no type, no paris_id (flow 0)"
 is "$(col "$T" vp atlas-6004 flow)" "0" "paris_id missing: flow 0"
-is "$(tr atlas-6005)" "completed:3:9:atlas-5004:198.18.0.50" "firmware 4570, top-level from empty"
-is "$(tr atlas-6006)" "completed:2:6:atlas-5004:198.18.0.60" "firmware 5080 TCP"
+is "$(trow atlas-6005)" "completed:3:9:atlas-5004:198.18.0.50" "firmware 4570, top-level from empty"
+is "$(trow atlas-6006)" "completed:2:6:atlas-5004:198.18.0.60" "firmware 5080 TCP"
 for n in 1 2 3 4 5 6 7; do
 	is "$(col "$T" vp "atlas-70$(printf %02d $n)" stop stop_ttl)" "unreachable:2" "err case $n: unreachable at TTL 2"
 done
-is "$(tr atlas-7008 | cut -d: -f1,2)" "unreachable:1" "IPv6 err h (beyond scope)"
-is "$(tr atlas-7010 | cut -d: -f1,2)" "completed:2" "UDP: err p from the destination is its answer"
+is "$(trow atlas-7008 | cut -d: -f1,2)" "unreachable:1" "IPv6 err h (beyond scope)"
+is "$(trow atlas-7010 | cut -d: -f1,2)" "completed:2" "UDP: err p from the destination is its answer"
 is "$(col "$T" vp atlas-7101 stop stop_ttl)" "gaplimit:0" "hop 255 after silent hops: gaplimit"
 is "$(col "$T" vp atlas-7102 stop stop_ttl)" "gaplimit:0" "hop 255 answered by the destination: still gaplimit"
 is "$(col "$T" vp atlas-7103 stop)" "maxttl" "no destination, no unreachable, no hop 255: maxttl"
@@ -177,6 +177,20 @@ expect_rc 0 "$BT" diff --format csv -v "$DATA/skipped.jsonl"
 has "$TMP/err" "skipped.jsonl:3: skipped: firmware 1 result (before 4400"
 has "$TMP/err" "skipped.jsonl:4: skipped: err: unknown unreachable code"
 has "$TMP/err" "skipped.jsonl:5: skipped: 'result[].hop': 3 after 1 (hops out of order or skipped)"
+
+# the same results pretty-printed in an array: each named by the line its
+# object starts on
+python3 - "$DATA/skipped.jsonl" "$TMP/pretty.json" "$TMP/pretty.lines" <<'EOF'
+import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1])]
+text = json.dumps(rs, indent=2)
+open(sys.argv[2], "w").write(text)
+starts = [i + 1 for i, l in enumerate(text.split("\n")) if l == "  {"]
+open(sys.argv[3], "w").write(" ".join(map(str, starts[:5])))
+EOF
+expect_rc 0 "$BT" diff --format csv -v "$TMP/pretty.json"
+is "$(sed -n 's/.*pretty\.json:\([0-9]*\): skipped:.*/\1/p' "$TMP/err" | tr '\n' ' ' | sed 's/ $//')" \
+	"$(cat "$TMP/pretty.lines")" "skipped results in a pretty-printed array named by their first line"
 
 # --- malformed JSON: FILE:LINE, exit 1, nothing written
 expect_rc 1 "$BT" export -o "$TMP/bad" "$DATA/dump.jsonl" "$DATA/truncated.json"
