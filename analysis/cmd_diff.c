@@ -65,6 +65,9 @@ static void usage(FILE *f, const char *cmd)
 		"ROUNDS are round files (JSON Lines traces), scamper warts files (plain or\n"
 		"gzip'd; doc/warts.md), directories (every *.jsonl, *.warts, *.warts.gz\n"
 		"below them) or '-' for standard input; any number of VPs and rounds.\n"
+		"A file of RIPE Atlas traceroute results (API JSON or daily-dump JSON\n"
+		"Lines) is read as well, told apart by content; files may be gzip-,\n"
+		"bzip2- or xz-compressed.\n"
 		"\n"
 		"sources (as for 'bordertrace resolve'):\n"
 		"  --asn-db FILE, --country-db FILE, --asn-layout L, --country-layout L,\n"
@@ -79,10 +82,15 @@ static void usage(FILE *f, const char *cmd)
 		"  --min-vps N             ... from N VPs before it is reported (1)\n"
 		"  --gone-after K          a route absent K observed rounds is gone (2)\n"
 		"  --evidence N            trace ids kept per route (20)\n"
+		"other sources (doc/atlas.md):\n"
+		"  --round-interval SECONDS  RIPE Atlas results fall into rounds of this\n"
+		"                          length, by their timestamp (3600)\n"
+		"output:\n"
 		"%s"
 		"  -v, --verbose           list the prefix-table rows that repeat or overlap\n"
 		"                          others (accepted: doc/resolver.md), and every\n"
-		"                          object of a source that was skipped\n"
+		"                          object of a source that was skipped (doc/atlas.md,\n"
+		"                          doc/warts.md)\n"
 		"  -h, --help              this text\n"
 		"\n"
 		"exit status: 0 ok, 1 bad input or database, 2 usage error\n",
@@ -96,7 +104,7 @@ static void usage(FILE *f, const char *cmd)
 
 enum {
 	OPT_BY = BT_OPT_NEXT, OPT_PER_VP, OPT_LEVEL, OPT_BASELINE, OPT_MIN_ROUNDS, OPT_MIN_VPS,
-	OPT_GONE_AFTER, OPT_EVIDENCE, OPT_FORMAT,
+	OPT_GONE_AFTER, OPT_EVIDENCE, OPT_FORMAT, OPT_ROUND_INTERVAL,
 };
 
 static bool parse_count(const char *cmd, const char *opt, const char *s, unsigned min, unsigned *out)
@@ -207,6 +215,8 @@ static bool set_option(diff_args *a, int c, const char *v)
 	case OPT_MIN_VPS: return parse_count(a->cmd, "--min-vps", v, 1, &po->diff.min_vps);
 	case OPT_GONE_AFTER: return parse_count(a->cmd, "--gone-after", v, 1, &po->diff.gone_after);
 	case OPT_EVIDENCE: return parse_count(a->cmd, "--evidence", v, 0, &po->diff.max_evidence);
+	case OPT_ROUND_INTERVAL:
+		return parse_count(a->cmd, "--round-interval", v, 1, &po->input.round_interval_s);
 	case OPT_FORMAT:
 		if (a->exporting) {
 			bt_cmd_usage_error(a->cmd, "--format: export always writes CSV files");
@@ -238,6 +248,7 @@ static int parse_args(int argc, char **argv, diff_args *a)
 		{ "gone-after", required_argument, NULL, OPT_GONE_AFTER },
 		{ "evidence", required_argument, NULL, OPT_EVIDENCE },
 		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "round-interval", required_argument, NULL, OPT_ROUND_INTERVAL },
 		{ "output", required_argument, NULL, 'o' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -316,10 +327,16 @@ static int report(diff_args *a, bt_pipeline *p)
 				 a->format < 0 ? isatty(STDOUT_FILENO) : a->format == 1)) {
 		return BT_EXIT_DATA;
 	}
-	char dups[96] = "";
+	char dups[192] = "";
 	if (bt_pipeline_duplicates(p))
 		snprintf(dups, sizeof(dups), ", %llu duplicate trace(s) read again and counted once",
 			 (unsigned long long)bt_pipeline_duplicates(p));
+	uint64_t skipped = 0;
+	for (size_t i = 0; i < bt_pipeline_nskips(p); i++)
+		skipped += bt_pipeline_skip_at(p, i)->count;
+	if (skipped)
+		snprintf(dups + strlen(dups), sizeof(dups) - strlen(dups),
+			 ", %llu result(s) skipped as not mappable", (unsigned long long)skipped);
 	fprintf(stderr, "bordertrace %s: %llu traces, %llu hops, %zu round(s), %zu event(s)%s\n", a->cmd,
 		(unsigned long long)bt_pipeline_traces(p), (unsigned long long)bt_pipeline_hops(p),
 		bt_diff_nrounds(d), nev, dups);
@@ -350,6 +367,7 @@ static int execute(diff_args *a, char **paths, int n)
 	bt_cmd_report_tables(a->cmd, r, a->verbose);
 	a->po.resolve = resolve_cb;
 	a->po.rctx = r;
+	a->po.input.verbose = a->verbose;
 	p = bt_pipeline_new(&a->po, err, sizeof(err));
 	if (p == NULL)
 		fprintf(stderr, "bordertrace %s: %s\n", a->cmd, err);

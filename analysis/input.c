@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
+
+#include "bordertrace/atlas.h"
+#include "bordertrace/zfile.h"
 
 #define PEEK_BYTES 4096
 
@@ -50,6 +52,7 @@ static void *native_open(const char *path, const bt_input_opts *o, const bt_inpu
 
 static const bt_input_backend backends[] = {
 	{ "warts", bt_warts_sniff, bt_warts_open },
+	{ "atlas", bt_atlas_sniff, bt_atlas_open },
 	{ "bordertrace", NULL, native_open },
 };
 #define NBACKENDS (sizeof(backends) / sizeof(backends[0]))
@@ -57,22 +60,15 @@ static const bt_input_backend backends[] = {
 int bt_input_peek(const char *path, uint8_t *buf, size_t cap, size_t *n, char *err, size_t errlen)
 {
 	*n = 0;
-	gzFile gz = gzopen(path, "rb");
-	if (gz == NULL) {
-		snprintf(err, errlen, "%s: %s", path, errno ? strerror(errno) : "out of memory");
+	bt_zfile *z = bt_zfile_open(path, err, errlen);
+	if (z == NULL)
 		return -1;
-	}
-	int got = gzread(gz, buf, (unsigned)cap);
-	if (got < 0) {
-		int zerr;
-		const char *why = gzerror(gz, &zerr);
-		snprintf(err, errlen, "%s: read error: %s", path, zerr == Z_ERRNO ? strerror(errno) : why);
-		gzclose(gz);
-		return -1;
-	}
-	gzclose(gz);
-	*n = (size_t)got;
-	return 0;
+	/* a short read is not the end of a compressed stream: fill buf */
+	long got = 1;
+	while (*n < cap && (got = bt_zfile_read(z, buf + *n, cap - *n, path, err, errlen)) > 0)
+		*n += (size_t)got;
+	bt_zfile_close(z);
+	return got < 0 ? -1 : 0;
 }
 
 static bt_input *input_new(const bt_input_backend *b, void *st, const bt_input_ops *ops, char *err,

@@ -592,9 +592,13 @@ static int check_seen(bt_pipeline *p, const bt_input *in, const bt_trace *t, con
 		break;
 	}
 	char here[512], there[512];
+	bool atlas = strcmp(bt_input_kind(in), "atlas") == 0;
 	snprintf(err, errlen, "%s: trace %s was read before, with other contents, at %s "
-		 "(two records of one trace id: which one is right?)",
-		 bt_input_where(in, here, sizeof(here)), id, place_of(p, p->names[first], id, there, sizeof(there)));
+		 "(two records of one trace id: which one is right?%s)",
+		 bt_input_where(in, here, sizeof(here)), id, place_of(p, p->names[first], id, there, sizeof(there)),
+		 atlas ? " For RIPE Atlas results: two results of one probe, destination and paris_id "
+			 "fell into one round; give a --round-interval no longer than the measurement's "
+			 "interval" : "");
 	return -1;
 }
 

@@ -26,14 +26,8 @@ perl tests/scenario/plan2mmdb.pl "$WORK/d/plan.tsv" "$WORK/d"
 DB=(--asn-db "$WORK/d/asn.mmdb" --country-db "$WORK/d/country.mmdb" --lookup-test-ranges --by as)
 sync
 
-# measure NAME CMD... : wall seconds and peak RSS (KB) into $SECS / $PEAK
-measure() {
-	local out=$WORK/time.$1
-	shift
-	/usr/bin/time -f "%e %M" -o "$out" taskset -c "$CORE" "$@" >/dev/null 2>"$WORK/stderr" || {
-		cat "$WORK/stderr" >&2; exit 1; }
-	read -r SECS PEAK <"$out"
-}
+# measure NAME CMD...: bench/measure.sh
+. bench/measure.sh
 rate() { python3 -c "print(f'{$1/$2:,.0f}')"; }
 
 cat >"$WORK/ref.py" <<'PY'

@@ -2,13 +2,13 @@
 #include "bordertrace/textfile.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
+
+#include "bordertrace/zfile.h"
 
 /* Where the line being read started, to refuse an endless one early: the
  * lines in buf[from, len) are counted and the current line's start kept. */
@@ -36,22 +36,9 @@ static int count_lines(struct linecount *lc, const char *buf, size_t from, size_
 	return 0;
 }
 
-/* "WHERE: read error: reason" after a failed gzread. */
-static void read_error(gzFile gz, const char *path, const char *where, char *err, size_t errlen)
-{
-	int saved = errno, zerr;
-	const char *msg = gzerror(gz, &zerr);
-	/* zlib's message starts with the path again: "PATH: reason" */
-	size_t pl = strlen(path);
-	if (strncmp(msg, path, pl) == 0 && strncmp(msg + pl, ": ", 2) == 0)
-		msg += pl + 2;
-	snprintf(err, errlen, "%s: read error: %s", where, zerr == Z_ERRNO ? strerror(saved) : msg);
-}
-
-/* Reads the rest of gz into a growing buffer, at most max bytes and no line
- * longer than BT_LINE_MAX; on a read error, errno (for Z_ERRNO) or zlib's
- * message goes into err. */
-static int read_all(gzFile gz, const char *path, size_t max, char **out, size_t *outlen,
+/* Reads the rest of z into a growing buffer, at most max bytes and no line
+ * longer than BT_LINE_MAX; on a read error, the reason goes into err. */
+static int read_all(bt_zfile *z, const char *path, size_t max, char **out, size_t *outlen,
 		    char *err, size_t errlen)
 {
 	size_t cap = 1 << 16, len = 0;
@@ -67,16 +54,15 @@ static int read_all(gzFile gz, const char *path, size_t max, char **out, size_t 
 			buf = p;
 			cap *= 2;
 		}
-		/* gzread takes an int's worth at most: ask for 1 GiB at a time;
-		 * one byte past max tells a file of exactly max bytes from more */
+		/* ask for 1 GiB at a time at most; one byte past max tells a
+		 * file of exactly max bytes from more */
 		size_t want = cap - len - 1;
 		if (want > (1u << 30))
 			want = 1u << 30;
 		if (want > max + 1 - len)
 			want = max + 1 - len;
-		int n = gzread(gz, buf + len, (unsigned)want);
+		long n = bt_zfile_read(z, buf + len, want, path, err, errlen);
 		if (n < 0) {
-			read_error(gz, path, path, err, errlen);
 			free(buf);
 			return -1;
 		}
@@ -107,16 +93,13 @@ nomem:
 int bt_textfile_read_max(const char *path, size_t max, char **out, size_t *outlen, char *err,
 			 size_t errlen)
 {
-	/* gzopen reads uncompressed files transparently, so one path serves
-	 * CAIDA's .gz downloads, gzipped target lists and hand-written files. */
-	errno = 0;
-	gzFile gz = gzopen(path, "rb");
-	if (gz == NULL) {
-		snprintf(err, errlen, "%s: %s", path, errno ? strerror(errno) : "out of memory");
+	/* compressed or plain, by content: one path serves CAIDA's .gz
+	 * downloads, compressed target lists and hand-written files */
+	bt_zfile *z = bt_zfile_open(path, err, errlen);
+	if (z == NULL)
 		return -1;
-	}
-	int rc = read_all(gz, path, max, out, outlen, err, errlen);
-	gzclose(gz);
+	int rc = read_all(z, path, max, out, outlen, err, errlen);
+	bt_zfile_close(z);
 	return rc;
 }
 
@@ -226,7 +209,7 @@ void bt_trim(const char **s, size_t *n)
 #define LR_CHUNK (1u << 20)
 
 struct bt_linereader {
-	gzFile gz;       /* opened by path: plain or gzip */
+	bt_zfile *z;     /* opened by path: plain or compressed */
 	FILE *f;         /* or a stream, read as it is */
 	char *name;
 	char *buf;
@@ -253,23 +236,16 @@ static bt_linereader *lr_new(const char *name)
 
 bt_linereader *bt_linereader_open(const char *path, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	bt_zfile *z = bt_zfile_open(path, err, errlen);
+	if (z == NULL)
 		return NULL;
-	}
-	/* Round files run to gigabytes: read them in large blocks. */
-	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	bt_linereader *r = lr_new(path);
-	gzFile gz = r != NULL ? gzdopen(fd, "rb") : NULL;
-	if (gz == NULL) {
-		close(fd);
-		bt_linereader_close(r);
+	if (r == NULL) {
+		bt_zfile_close(z);
 		snprintf(err, errlen, "%s: out of memory", path);
 		return NULL;
 	}
-	gzbuffer(gz, 1u << 18);
-	r->gz = gz;
+	r->z = z;
 	return r;
 }
 
@@ -325,13 +301,10 @@ static int lr_fill(bt_linereader *r, char *err, size_t errlen)
 		r->cap = ncap;
 	}
 	long n;
-	if (r->gz != NULL) {
-		n = gzread(r->gz, r->buf + r->end, (unsigned)(r->cap - r->end));
-		if (n < 0) {
-			char where[300];
-			snprintf(where, sizeof(where), "%s:%lu", r->name, r->lineno + 1);
-			read_error(r->gz, r->name, where, err, errlen);
-		}
+	if (r->z != NULL) {
+		char where[300];
+		snprintf(where, sizeof(where), "%s:%lu", r->name, r->lineno + 1);
+		n = bt_zfile_read(r->z, r->buf + r->end, r->cap - r->end, where, err, errlen);
 	} else {
 		n = lr_read_stream(r, r->cap - r->end, err, errlen);
 	}
@@ -362,12 +335,13 @@ static int lr_sniff(bt_linereader *r, char *err, size_t errlen)
 	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
 		if (n < m[i].n || memcmp(s, m[i].magic, m[i].n) != 0)
 			continue;
-		if (i == 0 && r->gz == NULL)
-			snprintf(err, errlen, "%s: looks gzip-compressed: a stream is read as plain "
-				 "text (name the file instead, or decompress it first)", r->name);
+		if (r->z == NULL)
+			snprintf(err, errlen, "%s: looks %s-compressed: a stream is read as plain "
+				 "text (name the file instead, or decompress it first)", r->name,
+				 m[i].what);
 		else
 			snprintf(err, errlen, "%s: looks %s-compressed: decompress it first (files "
-				 "are read plain or gzip-compressed)", r->name, m[i].what);
+				 "are read plain or gzip-, bzip2- or xz-compressed)", r->name, m[i].what);
 		r->dead = true;
 		return -1;
 	}
@@ -449,8 +423,7 @@ void bt_linereader_close(bt_linereader *r)
 {
 	if (r == NULL)
 		return;
-	if (r->gz != NULL)
-		gzclose(r->gz);
+	bt_zfile_close(r->z);
 	free(r->buf);
 	free(r->name);
 	free(r);

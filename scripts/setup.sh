@@ -14,6 +14,8 @@ PACKAGES+=" libmaxmind-db-writer-perl mmdb-bin python3-maxminddb time"
 # --- text inputs (common/textfile.c reads gzip or plain files through zlib:
 # prefix2as tables, target and exclusion lists) ---
 PACKAGES+=" zlib1g-dev"
+# bzip2 and xz too (common/zfile.c): RIPE Atlas dumps are .bz2
+PACKAGES+=" libbz2-dev liblzma-dev"
 # --- end resolver ---
 # --- campaigns (prober/campaign.c parses campaign files with libconfig) ---
 PACKAGES+=" libconfig-dev"

@@ -65,7 +65,7 @@ const char *bt_input_where(const bt_input *in, char *buf, size_t buflen);
 const char *bt_input_kind(const bt_input *in);
 void bt_input_close(bt_input *in);
 
-/* The first bytes of path after gzip decompression (plain files as they
+/* The first bytes of path after decompression (gzip, bzip2, xz; plain files as they
  * are): at most cap bytes into buf, their number in *n. 0, or -1 with a
  * message. Exposed for the backends' tests. */
 int bt_input_peek(const char *path, uint8_t *buf, size_t cap, size_t *n, char *err, size_t errlen);

@@ -1,9 +1,9 @@
 /* bordertrace — text inputs, read whole: target lists, exclusion lists and
  * campaign files (prober), prefix tables and IXP lists (analysis).
  *
- * A file is read whole into memory, gzip-compressed or plain (zlib reads
- * plain files as they are; CAIDA ships prefix2as gzipped, and a large
- * target list may come gzipped too), and then parsed by pure functions over
+ * A file is read whole into memory, plain or compressed (gzip, bzip2, xz:
+ * bordertrace/zfile.h; CAIDA ships prefix2as gzipped, and a large target
+ * list may come compressed too), and then parsed by pure functions over
  * the buffer, line by line, so that the parsers are tested on strings. */
 #ifndef BORDERTRACE_TEXTFILE_H
 #define BORDERTRACE_TEXTFILE_H
@@ -17,12 +17,12 @@
 #define BT_LINE_MAX (4u << 20)              /* 4 MiB */
 #define BT_TEXTFILE_MAX ((size_t)1 << 30)   /* 1 GiB, after decompression */
 
-/* Reads path (gzip-compressed or not) into a NUL-terminated malloc'ed
+/* Reads path (compressed or not) into a NUL-terminated malloc'ed
  * buffer; *len does not count the terminator, and NUL bytes inside the file
  * are kept (the parsers refuse them). Returns 0, or -1 with a message that
  * starts with the path: "PATH: No such file or directory",
- * "PATH: read error: Is a directory", "PATH: read error: <zlib's reason>"
- * for a damaged gzip stream, "PATH: out of memory", and for the caps
+ * "PATH: read error: Is a directory", "PATH: read error: <the reason>"
+ * for a damaged compressed stream, "PATH: out of memory", and for the caps
  * "PATH:LINE: line longer than 4194304 bytes (the cap on a line)" or
  * "PATH: larger than 1073741824 bytes (the cap on a file read whole)". */
 int bt_textfile_read(const char *path, char **buf, size_t *len, char *err, size_t errlen);
@@ -31,7 +31,7 @@ int bt_textfile_read_max(const char *path, size_t max, char **buf, size_t *len, 
 			 size_t errlen);
 
 /* A file read line by line, never whole (round files, standard input):
- * plain or gzip-compressed when opened by path; a stream is read as it is,
+ * plain or compressed (zfile.h) when opened by path; a stream is read as it is,
  * and one that starts like a compressed file is refused as such. Lines are
  * capped at BT_LINE_MAX bytes; a UTF-8 byte order mark before the first
  * line is skipped. */

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <bzlib.h>
+#include <lzma.h>
 #include <zlib.h>
 
 #include <cmocka.h>
@@ -308,15 +310,64 @@ static void test_linereader(void **state)
 	bt_linereader_close(r);
 	fclose(f);
 
-	write_plain(path_of("x.xz"), "\xfd" "7zXZ\0\0\x04", 8);
-	r = bt_linereader_open(path_of("x.xz"), err, sizeof(err));
+	write_plain(path_of("x.zst"), "\x28\xb5\x2f\xfd\0\0", 6);
+	r = bt_linereader_open(path_of("x.zst"), err, sizeof(err));
 	assert_non_null(r);
 	assert_int_equal(read_lines(r, got, sizeof(got), err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "x.xz: looks xz-compressed: decompress it first"));
+	assert_non_null(strstr(err, "x.zst: looks zstd-compressed: decompress it first"));
 	bt_linereader_close(r);
 
 	assert_null(bt_linereader_open(path_of("none"), err, sizeof(err)));
 	assert_non_null(strstr(err, "none: No such file or directory"));
+}
+
+/* bzip2 and xz (RIPE Atlas dumps are .bz2) read as plain and gzip files,
+ * two concatenated streams through (pbzip2); a damaged or cut stream is a
+ * read error naming the file and line, never a short file. */
+static void test_bzip2_and_xz(void **state)
+{
+	(void)state;
+	static const char text[] = "\xef\xbb\xbf" "a\r\n\nb\0c\nlast";
+	char z[4096], got[256], err[512] = "";
+	unsigned zn = sizeof(z);
+	assert_int_equal(BZ2_bzBuffToBuffCompress(z, &zn, (char *)text, sizeof(text) - 1, 9, 0, 0), BZ_OK);
+	char two[8192];
+	memcpy(two, z, zn);
+	memcpy(two + zn, z, zn);
+	write_plain(path_of("lr.bz2"), two, 2 * zn);
+	write_plain(path_of("cut.bz2"), z, zn - 5);
+	size_t xn = 0;
+	assert_int_equal(lzma_easy_buffer_encode(6, LZMA_CHECK_CRC64, NULL, (const uint8_t *)text,
+						 sizeof(text) - 1, (uint8_t *)z, &xn, sizeof(z)), LZMA_OK);
+	write_plain(path_of("lr.xz"), z, xn);
+	z[xn / 2] ^= 0x55;
+	write_plain(path_of("bad.xz"), z, xn);
+
+	bt_linereader *r = bt_linereader_open(path_of("lr.bz2"), err, sizeof(err));
+	assert_non_null(r);
+	assert_int_equal(read_lines(r, got, sizeof(got), err, sizeof(err)), 0);
+	/* the second stream's BOM is text: only a file's first is skipped */
+	assert_memory_equal(got, "a||b\0c|last\xef\xbb\xbf" "a||b\0c|last", 27);
+	bt_linereader_close(r);
+	r = bt_linereader_open(path_of("lr.xz"), err, sizeof(err));
+	assert_int_equal(read_lines(r, got, sizeof(got), err, sizeof(err)), 0);
+	assert_memory_equal(got, "a||b\0c|last", 12);
+	bt_linereader_close(r);
+	const char *bad[] = { "cut.bz2", "bad.xz" };
+	const char *why[] = { "cut.bz2:4: read error: bzip2 stream truncated", "bad.xz:1: read error: xz data corrupt" };
+	for (int i = 0; i < 2; i++) {
+		r = bt_linereader_open(path_of(bad[i]), err, sizeof(err));
+		assert_non_null(r);
+		assert_int_equal(read_lines(r, got, sizeof(got), err, sizeof(err)), -1);
+		if (strstr(err, why[i]) == NULL)
+			fail_msg("%s", err);
+		bt_linereader_close(r);
+	}
+	char *buf;
+	size_t len;
+	assert_int_equal(bt_textfile_read(path_of("lr.xz"), &buf, &len, err, sizeof(err)), 0);
+	assert_int_equal(len, sizeof(text) - 1);
+	free(buf);
 }
 
 /* A line over the cap is refused with its number; the reader goes on with
@@ -371,6 +422,7 @@ int main(void)
 		cmocka_unit_test(test_bom),
 		cmocka_unit_test(test_linereader),
 		cmocka_unit_test(test_linereader_cap),
+		cmocka_unit_test(test_bzip2_and_xz),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

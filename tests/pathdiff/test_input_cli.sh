@@ -4,7 +4,7 @@
 # is reported), two records of one trace id are an error naming both
 # places; endless input (/dev/zero) stops at the line cap with bounded
 # memory, on files and standard input (`resolve -` too); a gzipped round
-# file is read, a gzipped stream named as such.
+# file is read (bzip2 and xz too), a compressed stream named as such.
 # usage: test_input_cli.sh PATH/TO/bordertrace
 set -u
 BT=$1
@@ -76,11 +76,21 @@ expect_rc 0 "$BT" diff "$TMP/rounds/vp-01/r1.jsonl" "$TMP/gz"
 has "$TMP/err" "2 traces"
 expect_rc 1 "$BT" diff - <"$TMP/r2.jsonl.gz"
 has "$TMP/err" "<stdin>: looks gzip-compressed: a stream is read as plain text"
+# bzip2 and xz files are read as gzip ones (RIPE Atlas dumps are .bz2); on
+# standard input each is named as such
+bzip2 -c "$TMP/rounds/vp-01/r2.jsonl" >"$TMP/r2.jsonl.bz2"
+expect_rc 0 "$BT" diff "$TMP/rounds/vp-01/r1.jsonl" "$TMP/r2.jsonl.bz2"
+has "$TMP/err" "2 traces"
+expect_rc 1 "$BT" diff - <"$TMP/r2.jsonl.bz2"
+has "$TMP/err" "<stdin>: looks bzip2-compressed: a stream is read as plain text"
 if command -v xz >/dev/null; then
 	xz -c "$TMP/rounds/vp-01/r2.jsonl" >"$TMP/r2.jsonl.xz"
-	expect_rc 1 "$BT" diff "$TMP/r2.jsonl.xz"
-	has "$TMP/err" "r2.jsonl.xz: looks xz-compressed: decompress it first"
+	expect_rc 0 "$BT" diff "$TMP/rounds/vp-01/r1.jsonl" "$TMP/r2.jsonl.xz"
+	has "$TMP/err" "2 traces"
 fi
+printf '\x28\xb5\x2f\xfd\x00\x00' >"$TMP/r.jsonl.zst"
+expect_rc 1 "$BT" diff "$TMP/r.jsonl.zst"
+has "$TMP/err" "r.jsonl.zst: looks zstd-compressed: decompress it first (files are read plain or gzip-, bzip2- or xz-compressed)"
 # a byte order mark before the first record (an editor's) is no error
 { printf '\357\273\277'; cat "$TMP/rounds/vp-01/r1.jsonl"; } >"$TMP/bom.jsonl"
 expect_rc 0 "$BT" diff "$TMP/bom.jsonl"

@@ -1,0 +1,746 @@
+/* bordertrace — RIPE Atlas traceroute results as trace records (atlas.h;
+ * the mapping and its reasons: doc/atlas.md).
+ *
+ * Two parts: the mapper, a pure function from one result's JSON text to a
+ * bt_trace (jansson), and the reader, which cuts a stream of results (a
+ * JSON array or JSON Lines, either possibly pretty-printed) into objects
+ * without holding more than one, and counts lines for the messages. */
+#include "bordertrace/atlas.h"
+
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "bordertrace/textfile.h"
+#include "bordertrace/zfile.h"
+#include "atlas_json.h"
+
+/* ==== the mapper ==== */
+
+/* What one result's hops came to, for the stop reason. */
+typedef struct hopstate {
+	int last_ttl;        /* the last TTL in hops; 0 before the first */
+	int done_ttl;        /* TTL where the destination answered; 0 if none */
+	bool unreach_last;   /* the last TTL holds an unreachable */
+	bool senderr_last;   /* the last TTL holds only send errors and silence */
+	bool had_255;        /* the probe's last try at hop 255 after silent hops */
+	bool reply_last;     /* the last TTL holds a reply */
+} hopstate;
+
+/* The reason a result cannot be mapped, into err; the value is 0, what the
+ * mapping functions return for "skip it". */
+#define SKIP(...) (snprintf(err, errlen, __VA_ARGS__), 0)
+
+void bt_atlas_round(int64_t ts, uint32_t interval_s, char *buf, size_t buflen)
+{
+	if (interval_s == 0)
+		interval_s = BT_ATLAS_ROUND_DEFAULT;
+	time_t b = (time_t)(ts - (((ts % interval_s) + interval_s) % interval_s));
+	struct tm tm;
+	gmtime_r(&b, &tm);
+	strftime(buf, buflen, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* The ICMP unreachable code of an Atlas err (a letter, or the code as a
+ * number); -1 for a letter that is none of these. IPv4: Atlas's N H P p A,
+ * and the other letters BSD traceroute prints (doc/cli.md), where the
+ * letter's place is the code; Atlas's A (administratively prohibited) is
+ * taken as code 13, the filter's. IPv6 (ICMPv6 type 1): N A h H p, codes
+ * 0..4. */
+static int err_code(const jv *e, bool v6)
+{
+	if (jv_is(e, JV_INT))
+		return e->u.i >= 0 && e->u.i <= 255 ? (int)e->u.i : -1;
+	char buf[4];
+	const char *s = jv_cstr(e, buf, sizeof(buf));
+	if (s == NULL || strlen(s) != 1)
+		return -1;
+	static const char v4[] = "NHPpFSUWIAZQTXVC", v6l[] = "NAhHp";
+	const char *tab = v6 ? v6l : v4, *at = strchr(tab, s[0]);
+	if (at == NULL)
+		return -1;
+	return !v6 && s[0] == 'A' ? 13 : (int)(at - tab);
+}
+
+static uint8_t tcp_flags_of(const jv *f)
+{
+	static const char letters[] = "FSRPAU"; /* bits 0..5 */
+	char buf[16];
+	const char *s = jv_cstr(f, buf, sizeof(buf));
+	uint8_t v = 0;
+	for (; s != NULL && *s; s++) {
+		const char *at = strchr(letters, *s);
+		if (at != NULL)
+			v |= (uint8_t)(1u << (at - letters));
+	}
+	return v != 0 ? v : 0x14; /* no flags written (fw < 4600): RST+ACK */
+}
+
+/* icmpext's MPLS objects (class 1, type 1: RFC 4950) into h; 0, or -1
+ * with a reason. The first BT_MPLS_MAX entries are kept. */
+static int map_mpls(const jv *ext, bt_hop *h, char *err, size_t errlen)
+{
+	const jv *list = jv_get(ext, "obj");
+	for (const jv *obj = list && list->kind == JV_ARR ? list->u.first : NULL; obj; obj = obj->next) {
+		int64_t cl, ty;
+		if (!jv_int(obj, "class", 0, 255, &cl) || !jv_int(obj, "type", 0, 255, &ty) || cl != 1 || ty != 1)
+			continue;
+		const jv *stack = jv_get(obj, "mpls");
+		for (const jv *e = stack && stack->kind == JV_ARR ? stack->u.first : NULL; e; e = e->next) {
+			int64_t label, exp, s, ttl;
+			if (!jv_int(e, "label", 0, 0xFFFFF, &label) || !jv_int(e, "exp", 0, 7, &exp) ||
+			    !jv_int(e, "s", 0, 1, &s) || !jv_int(e, "ttl", 0, 255, &ttl)) {
+				snprintf(err, errlen, "icmpext: an MPLS entry without label 0..1048575, "
+					 "exp 0..7, s 0..1, ttl 0..255");
+				return -1;
+			}
+			if (h->mpls_count < BT_MPLS_MAX)
+				h->mpls[h->mpls_count++] = (bt_mpls){ (uint32_t)label, (uint8_t)exp, (uint8_t)s, (uint8_t)ttl };
+		}
+	}
+	return 0;
+}
+
+/* The ICMP type and code (or TCP flags) of a reply, which Atlas does not
+ * write: an err is an unreachable; else the destination's answer to the
+ * protocol, or a time exceeded from a router. 1: the destination's answer
+ * (the trace completed), 0: another reply, -1: not mappable (why in err). */
+static int reply_kind(const jv *rep, const bt_trace *t, bt_hop *h, bool from_dst, hopstate *hs,
+		      char *err, size_t errlen)
+{
+	bool v6 = t->dst.family == AF_INET6;
+	const jv *e = jv_get(rep, "err");
+	if (e != NULL) {
+		int code = err_code(e, v6);
+		if (code < 0) {
+			snprintf(err, errlen, "err: unknown unreachable code (not N H P p A h, another "
+				 "letter traceroute prints, or a number)");
+			return -1;
+		}
+		h->icmp_type = v6 ? 1 : 3;
+		h->icmp_code = (uint8_t)code;
+		bool port = code == (v6 ? 4 : 3);
+		if (from_dst && port && t->method == BT_METHOD_UDP_PARIS)
+			return 1; /* the answer a UDP trace wants */
+		hs->unreach_last = true;
+		return 0;
+	}
+	if (!from_dst) {
+		h->icmp_type = v6 ? 3 : 11;
+		return 0;
+	}
+	if (t->method == BT_METHOD_TCP_SYN)
+		h->tcp_flags = tcp_flags_of(jv_get(rep, "flags"));
+	else if (t->method == BT_METHOD_ICMP_PARIS)
+		h->icmp_type = v6 ? 129 : 0;
+	else
+		h->icmp_type = v6 ? 1 : 3, h->icmp_code = v6 ? 4 : 3;
+	return 1;
+}
+
+/* A new entry at the end of t's hops; NULL past BT_HOPS_MAX. */
+static bt_hop *add_entry(bt_trace *t, int ttl, int attempt, char *err, size_t errlen)
+{
+	if (t->hop_count >= BT_HOPS_MAX || bt_trace_reserve(t, t->hop_count + 1) != 0) {
+		snprintf(err, errlen, "result: more than %d replies and silent attempts", BT_HOPS_MAX);
+		return NULL;
+	}
+	bt_hop *h = &t->hops[t->hop_count++];
+	memset(h, 0, sizeof(*h));
+	h->probe_ttl = (uint8_t)ttl;
+	h->attempt = (uint8_t)(attempt > 255 ? 255 : attempt);
+	return h;
+}
+
+/* One reply ("from" set) at ttl into t; 1, or 0 with the reason the
+ * result cannot be mapped. */
+static int map_reply(const jv *rep, bt_trace *t, int ttl, int attempt, hopstate *hs, char *err,
+		     size_t errlen)
+{
+	bt_addr a;
+	char fb[64];
+	const char *from = jv_cstr(jv_get(rep, "from"), fb, sizeof(fb));
+	if (from == NULL || bt_addr_parse(from, &a) != 0)
+		return SKIP("'from': not an IP address");
+	int64_t v;
+	bt_hop *h = add_entry(t, ttl, attempt, err, errlen);
+	if (h == NULL)
+		return 0;
+	h->addr = a;
+	const jv *rtt = jv_get(rep, "rtt");
+	if (jv_is_number(rtt) && jv_number(rtt) >= 0 && jv_number(rtt) < 4294967.0)
+		h->rtt_us = (uint32_t)(jv_number(rtt) * 1000.0 + 0.5);
+	else if (rtt != NULL || jv_get(rep, "late") == NULL)
+		return SKIP("'rtt': expected a number of milliseconds (absent only on a late reply)");
+	if (jv_int(rep, "ttl", 0, 255, &v))
+		h->reply_ttl = (uint8_t)v;
+	if (jv_int(rep, "size", 0, 65535, &v))
+		h->reply_size = (uint16_t)v;
+	bool from_dst = bt_addr_eq(&a, &t->dst);
+	int k = reply_kind(rep, t, h, from_dst, hs, err, errlen);
+	if (k < 0)
+		return 0;
+	if (k == 1 && hs->done_ttl == 0)
+		hs->done_ttl = ttl;
+	/* an ICMP error quotes the probe: its TTL, which Atlas leaves out when 1 */
+	if (h->tcp_flags == 0 && h->icmp_type != 0 && h->icmp_type != 129)
+		h->quoted_ttl = jv_int(rep, "ittl", 0, 255, &v) ? (uint8_t)v : 1;
+	const jv *ext = jv_get(rep, "icmpext");
+	if (ext != NULL && map_mpls(ext, h, err, errlen) != 0)
+		return 0;
+	hs->reply_last = true;
+	return 1;
+}
+
+/* One element of a hop's list: a reply, a timeout ("x":"*"), a send error
+ * ({"error":...}) or an empty object (some firmware); 1 mapped, 0 with
+ * the reason it cannot be. *att counts the packets (a duplicate or late
+ * reply answers one already counted). */
+static int map_element(const jv *rep, bt_trace *t, int ttl, int *att, hopstate *hs, char *err,
+		       size_t errlen)
+{
+	if (!jv_is(rep, JV_OBJ))
+		return SKIP("a reply that is not an object");
+	const jv *dup = jv_get(rep, "dup"), *late = jv_get(rep, "late");
+	/* "dup": true (any value but false), "late": how many packets late */
+	bool again = (dup != NULL && !(jv_is(dup, JV_BOOL) && dup->u.i == 0)) ||
+		     (late != NULL && !(jv_is(late, JV_INT) && late->u.i == 0));
+	if (!again || *att == 0)
+		(*att)++;
+	if (jv_get(rep, "from") != NULL) {
+		if (!again)
+			t->probes_sent++;
+		return map_reply(rep, t, ttl, *att, hs, err, errlen);
+	}
+	if (rep->len == 0) {
+		(*att)--; /* nothing: not a packet */
+		return 1;
+	}
+	bool x = jv_is(jv_get(rep, "x"), JV_STR);
+	if (!x && !jv_is(jv_get(rep, "error"), JV_STR))
+		return SKIP("a reply with none of 'from', 'x' and 'error'");
+	t->probes_sent += x;
+	return add_entry(t, ttl, *att, err, errlen) != NULL;
+}
+
+/* One element of "result": {"hop":N,"result":[...]} or {"hop":N,"error":
+ * "..."} (a hop whose packets could not be sent). 1, or 0 and a reason. */
+static int map_hop(const jv *hop, bt_trace *t, hopstate *hs, char *err, size_t errlen)
+{
+	int64_t ttl;
+	if (!jv_int(hop, "hop", 1, 255, &ttl))
+		return SKIP("'result[].hop': expected an integer 1..255");
+	if (ttl == 255 && hs->last_ttl > 0 && hs->last_ttl < 254) {
+		/* the probe's last try after too many silent hops: our record
+		 * holds TTLs without holes, so it goes into the stop reason */
+		hs->had_255 = true;
+		return 1;
+	}
+	if (hs->had_255 || (hs->last_ttl > 0 && ttl != hs->last_ttl + 1))
+		return SKIP("'result[].hop': %d after %d (hops out of order or skipped)", (int)ttl, hs->last_ttl);
+	if (hs->last_ttl == 0)
+		t->first_ttl = (uint8_t)ttl;
+	hs->last_ttl = (int)ttl;
+	hs->unreach_last = hs->reply_last = false;
+	const jv *list = jv_get(hop, "result"), *rep;
+	if (jv_first(list) == NULL) {
+		if (!jv_is(jv_get(hop, "error"), JV_STR))
+			return SKIP("hop %d: neither a 'result' list nor an 'error'", (int)ttl);
+		hs->senderr_last = true;
+		return add_entry(t, (int)ttl, 0, err, errlen) != NULL;
+	}
+	int att = 0;
+	size_t before = t->hop_count;
+	for (rep = jv_first(list); rep != NULL; rep = rep->next)
+		if (!map_element(rep, t, (int)ttl, &att, hs, err, errlen))
+			return 0;
+	if (t->hop_count == before && add_entry(t, (int)ttl, 0, err, errlen) == NULL)
+		return 0; /* a list of empty objects: no attempt we know of */
+	/* packets that could not be sent, and no answer nor timeout beside */
+	bool errs = false, other = hs->reply_last;
+	for (rep = jv_first(list); rep != NULL; rep = rep->next) {
+		errs |= jv_get(rep, "error") != NULL;
+		other |= jv_get(rep, "x") != NULL;
+	}
+	hs->senderr_last = errs && !other;
+	return 1;
+}
+
+/* The result's kind and firmware: 1 for a traceroute we map, else 0 and
+ * why. */
+static int check_kind(const jv *r, char *err, size_t errlen)
+{
+	char tb[48];
+	const jv *tv = jv_get(r, "type");
+	const char *type = jv_cstr(tv, tb, sizeof(tb));
+	if (tv != NULL && type == NULL)
+		return SKIP("'type': not a short string");
+	int64_t fw;
+	if (type != NULL && strcmp(type, "traceroute") != 0)
+		return SKIP("a '%.40s' result, not a traceroute", type);
+	if (!jv_int(r, "fw", 0, INT32_MAX, &fw))
+		return SKIP("'fw': no firmware version (not an Atlas result?)");
+	if (fw < 4400)
+		return SKIP("firmware %" PRId64 " result (before 4400 the hops are traceroute's text "
+			    "output: not mapped)", fw);
+	if (!jv_is(jv_get(r, "result"), JV_ARR))
+		return SKIP("'result': not a list of hops");
+	return 1;
+}
+
+/* Ids, method, addresses, times and flow; 1, or 0 and why. */
+static int map_head(const jv *r, uint32_t interval, bt_trace *t, char *err, size_t errlen)
+{
+	int64_t prb, msm, ts, end, paris = 0;
+	if (!jv_int(r, "prb_id", 0, INT64_C(999999999999), &prb))
+		return SKIP("'prb_id': expected a probe number");
+	if (!jv_int(r, "msm_id", 0, INT64_C(999999999999), &msm))
+		return SKIP("'msm_id': expected a measurement number");
+	if (!jv_int(r, "timestamp", 0, INT64_C(253402300799), &ts))
+		return SKIP("'timestamp': expected unix seconds (years 1970..9999)");
+	if (!jv_int(r, "endtime", ts, INT64_C(253402300799), &end))
+		end = ts; /* absent, or before the start: the start (doc/atlas.md) */
+	char db[64], nb[64], pb[8], sb[64], fb[64];
+	const char *dst = jv_cstr(jv_get(r, "dst_addr"), db, sizeof(db));
+	if (dst == NULL || dst[0] == '\0')
+		return SKIP("no 'dst_addr' (the name '%.60s' did not resolve?)",
+			    jv_cstr(jv_get(r, "dst_name"), nb, sizeof(nb)) ? nb : "");
+	if (bt_addr_parse(dst, &t->dst) != 0)
+		return SKIP("'dst_addr': not an IP address");
+	const char *proto = jv_cstr(jv_get(r, "proto"), pb, sizeof(pb));
+	if (proto == NULL || bt_method_parse(strcmp(proto, "ICMP") == 0 ? "icmp-paris" : strcmp(proto, "UDP") == 0 ? "udp-paris" :
+					     strcmp(proto, "TCP") == 0 ? "tcp-syn" : "", &t->method) != 0)
+		return SKIP("'proto': expected ICMP, UDP or TCP");
+	const char *src = jv_cstr(jv_get(r, "src_addr"), sb, sizeof(sb));
+	const char *from = jv_cstr(jv_get(r, "from"), fb, sizeof(fb));
+	if (src == NULL || bt_addr_parse(src, &t->src) != 0)
+		if (from == NULL || bt_addr_parse(from, &t->src) != 0)
+			memset(&t->src, 0, sizeof(t->src));
+	if (jv_get(r, "paris_id") != NULL && !jv_int(r, "paris_id", 0, 65535, &paris))
+		return SKIP("'paris_id': expected 0..65535");
+	t->flow = (uint16_t)paris;
+	snprintf(t->vp, sizeof(t->vp), "atlas-%" PRId64, prb);
+	snprintf(t->campaign, sizeof(t->campaign), "atlas-%" PRId64, msm);
+	bt_atlas_round(ts, interval, t->round, sizeof(t->round));
+	t->start_us = ts * 1000000;
+	t->end_us = end * 1000000;
+	return 1;
+}
+
+/* The stop reason from what the hops came to. */
+static void set_stop(bt_trace *t, const hopstate *hs)
+{
+	t->stop_ttl = 0;
+	if (hs->done_ttl) {
+		t->stop = BT_STOP_COMPLETED;
+		t->stop_ttl = (uint8_t)hs->done_ttl;
+	} else if (hs->had_255) {
+		t->stop = BT_STOP_GAPLIMIT;
+	} else if (hs->unreach_last) {
+		t->stop = BT_STOP_UNREACHABLE;
+		t->stop_ttl = (uint8_t)hs->last_ttl;
+	} else if (hs->senderr_last || hs->last_ttl == 0) {
+		t->stop = BT_STOP_ERROR;
+	} else {
+		t->stop = BT_STOP_MAXTTL;
+	}
+	if (t->first_ttl == 0)
+		t->first_ttl = 1;
+	t->max_ttl = hs->had_255 ? 255 : (uint8_t)(hs->last_ttl > t->first_ttl ? hs->last_ttl : t->first_ttl);
+}
+
+static int map_object(const jv *r, uint32_t interval, bt_trace *t, char *err, size_t errlen)
+{
+	if (!check_kind(r, err, errlen) || !map_head(r, interval, t, err, errlen))
+		return 0;
+	hopstate hs = { 0 };
+	size_t i = 0;
+	for (const jv *hop = jv_first(jv_get(r, "result")); hop != NULL; hop = hop->next, i++) {
+		if (!jv_is(hop, JV_OBJ))
+			return SKIP("'result[%zu]': not an object", i);
+		if (!map_hop(hop, t, &hs, err, errlen))
+			return 0;
+	}
+	set_stop(t, &hs);
+	char why[256];
+	if (bt_trace_check(t, why, sizeof(why)) != 0)
+		return SKIP("mapped to a record that is not valid: %s", why);
+	return 1;
+}
+
+/* The tree of one result's text: by the fast parser, or through jansson,
+ * which also words every error. 1 and *out (*keep: jansson's tree, which
+ * the strings point into, for the caller to release), or -1 and why. */
+static int parse(jv_arena *a, const char *json, size_t len, const jv **out, json_t **keep,
+		 char *err, size_t errlen)
+{
+	jv *v;
+	*keep = NULL;
+	int rc = jv_parse_fast(a, json, len, &v);
+	if (rc != 0) {
+		*out = v;
+		return rc > 0 ? 1 : (snprintf(err, errlen, "out of memory"), -1);
+	}
+	json_error_t je;
+	json_t *r = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
+	if (r == NULL) {
+		if (je.line > 1)
+			snprintf(err, errlen, "not JSON: %s (line %d of the result, column %d)", je.text,
+				 je.line, je.column);
+		else
+			snprintf(err, errlen, "not JSON: %s (column %d)", je.text, je.column);
+		return -1;
+	}
+	if (!json_is_object(r) || (v = jv_from_jansson(a, r)) == NULL) {
+		snprintf(err, errlen, json_is_object(r) ? "out of memory" : "not JSON object: each result is an object");
+		json_decref(r);
+		return -1;
+	}
+	*keep = r;
+	*out = v;
+	return 1;
+}
+
+/* One result's tree to a new trace (bt_atlas_map's values). */
+static int map_tree(const jv *r, uint32_t interval, bt_trace **out, char *err, size_t errlen)
+{
+	bt_trace *t = bt_trace_alloc(32);
+	int rc = -1;
+	*out = NULL;
+	if (t == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	t->version = BT_TRACE_FORMAT_VERSION;
+	rc = map_object(r, interval, t, err, errlen);
+	if (rc == 1)
+		*out = t;
+	else
+		bt_trace_free(t);
+	return rc;
+}
+
+/* bt_atlas_map with the reader's arena. */
+static int map_text(jv_arena *a, const char *json, size_t len, uint32_t interval, bt_trace **out,
+		    char *err, size_t errlen)
+{
+	const jv *r;
+	json_t *keep;
+	*out = NULL;
+	if (parse(a, json, len, &r, &keep, err, errlen) != 1)
+		return -1;
+	int rc = map_tree(r, interval, out, err, errlen);
+	json_decref(keep);
+	return rc;
+}
+
+int bt_atlas_map(const char *json, size_t len, uint32_t round_interval_s, bt_trace **out,
+		 char *err, size_t errlen)
+{
+	jv_arena *a = jv_arena_new();
+	*out = NULL;
+	if (a == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	int rc = map_text(a, json, len, round_interval_s, out, err, errlen);
+	jv_arena_free(a);
+	return rc;
+}
+
+/* ==== the reader: results cut out of the stream one at a time ==== */
+
+#define CHUNK (1u << 20)
+
+typedef struct atlas_reader {
+	bt_zfile *z;
+	char *path;
+	bt_input_opts o;
+	jv_arena *arena;        /* the tree of the result being mapped */
+	const jv *tree;         /* the next result's, when read in one go */
+	char *buf;
+	size_t cap, start, end; /* unread bytes: buf[start, end) */
+	size_t scan;            /* bytes of the current object scanned */
+	int depth, array;       /* array: 0 none seen, 1 open, 2 closed */
+	uint64_t kinds[16];     /* per depth: 1 for '[', 0 for '{' (1024 levels) */
+	bool in_obj, in_str, esc, want_comma, seen_obj, eof, dead;
+	unsigned long lineno, obj_line; /* line at the scan; where the last object began */
+} atlas_reader;
+
+bool bt_atlas_sniff(const uint8_t *head, size_t n)
+{
+	const char *s = (const char *)head, *e = s + n;
+	if (head == NULL || n == 0)
+		return false;
+	if (n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
+		s += 3;
+	while (s < e && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n'))
+		s++;
+	if (s < e && *s == '[') {
+		for (s++; s < e && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n'); s++)
+			;
+		return s == e || *s == '{' || *s == ']';
+	}
+	if (s >= e || *s != '{')
+		return false;
+	size_t left = (size_t)(e - s);
+	const char *nl = memchr(s, '\n', left);
+	size_t line = nl ? (size_t)(nl - s) : left;
+	/* the dumps write prb_id and msm_id after the hop list, which can
+	 * outrun the head; fw comes first there */
+	return (memmem(s, left, "\"prb_id\"", 8) != NULL || memmem(s, left, "\"msm_id\"", 8) != NULL ||
+		memmem(s, left, "\"fw\"", 4) != NULL) &&
+	       memmem(s, line, "\"" BT_TRACE_FORMAT_NAME "\"", sizeof(BT_TRACE_FORMAT_NAME) + 1) == NULL;
+}
+
+static int fail(atlas_reader *r, char *err, size_t errlen, const char *why)
+{
+	snprintf(err, errlen, "%s:%lu: %s", r->path, r->lineno, why);
+	r->dead = true;
+	return -1;
+}
+
+/* More bytes: the unread ones to the front, the buffer grown to what a
+ * result at the cap needs. 0 (eof set at the end) or -1. */
+static int fill(atlas_reader *r, char *err, size_t errlen)
+{
+	if (r->start > 0) {
+		memmove(r->buf, r->buf + r->start, r->end - r->start);
+		r->end -= r->start;
+		r->start = 0;
+	}
+	if (r->cap - r->end < CHUNK / 4) {
+		char *p = realloc(r->buf, r->cap * 2);
+		if (p == NULL)
+			return fail(r, err, errlen, "out of memory");
+		r->buf = p;
+		r->cap *= 2;
+	}
+	char where[300];
+	snprintf(where, sizeof(where), "%s:%lu", r->path, r->lineno);
+	long n = bt_zfile_read(r->z, r->buf + r->end, r->cap - r->end, where, err, errlen);
+	if (n < 0) {
+		r->dead = true;
+		return -1;
+	}
+	r->end += (size_t)n;
+	r->eof = n == 0;
+	return 0;
+}
+
+/* Skips what stands between results (blanks, the array's brackets and
+ * commas) up to the next object; 1 at an object, 0 out of bytes, -1 on
+ * anything else. */
+static int skip_between(atlas_reader *r, char *err, size_t errlen)
+{
+	while (r->start < r->end) {
+		char c = r->buf[r->start];
+		bool in_array = r->array == 1;
+		if (c == '\n')
+			r->lineno++;
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+			r->start++;
+		} else if (c == '[' && r->array == 0 && !r->seen_obj) {
+			r->array = 1, r->start++;
+		} else if (c == ',' && in_array && r->want_comma) {
+			r->want_comma = false, r->start++;
+		} else if (c == ']' && in_array && (r->want_comma || !r->seen_obj)) {
+			r->array = 2, r->start++;
+		} else if (c == '{' && r->array != 2 && !(in_array && r->want_comma)) {
+			r->in_obj = true;
+			r->scan = 0;
+			r->depth = 0;
+			r->obj_line = r->lineno;
+			return 1;
+		} else {
+			char why[160];
+			snprintf(why, sizeof(why), "not JSON: unexpected '%c' between results (%s)",
+				 (c >= 0x20 && c < 0x7f) ? c : '?',
+				 r->array == 2 ? "after the array's closing ']'" :
+				 in_array && r->want_comma ? "expected ',' or ']'" : "expected a result object");
+			return fail(r, err, errlen, why);
+		}
+	}
+	return 0;
+}
+
+/* Scans the object at start: 1 when it is complete (its length in *len),
+ * 0 when more bytes are needed. Strings are skipped with their escapes;
+ * brackets count depth; whether it is valid JSON is jansson's to say. */
+static int scan_object(atlas_reader *r, size_t *len)
+{
+	/* the bytes that change the scanner's state; all others are skipped
+	 * in a tight loop (results are mostly addresses and numbers) */
+	static const bool special[256] = { ['"'] = 1, ['\\'] = 1, ['{'] = 1, ['}'] = 1,
+					   ['['] = 1, [']'] = 1, ['\n'] = 1 };
+	const unsigned char *b = (const unsigned char *)r->buf + r->start;
+	size_t n = r->end - r->start, i = r->scan;
+	for (; i < n; i++) {
+		while (i < n && !r->esc && !special[b[i]])
+			i++;
+		if (i == n)
+			break;
+		unsigned char c = b[i];
+		if (c == '\n')
+			r->lineno++;
+		if (r->in_str) {
+			if (r->esc)
+				r->esc = false;
+			else if (c == '\\')
+				r->esc = true;
+			else if (c == '"')
+				r->in_str = false;
+		} else if (c == '"') {
+			r->in_str = true;
+		} else if (c == '{' || c == '[') {
+			if (r->depth >= 1024)
+				break; /* past jansson's depth: its error */
+			uint64_t bit = UINT64_C(1) << (r->depth % 64);
+			r->kinds[r->depth / 64] = c == '[' ? r->kinds[r->depth / 64] | bit : r->kinds[r->depth / 64] & ~bit;
+			r->depth++;
+		} else if (c == '}' || c == ']') {
+			r->depth--;
+			bool sq = (r->kinds[r->depth / 64] >> (r->depth % 64)) & 1;
+			if (r->depth == 0 || sq != (c == ']'))
+				break; /* the end, or a mismatch: jansson says which */
+		}
+	}
+	if (i < n) {
+		*len = i + 1;
+		return 1;
+	}
+	r->scan = i;
+	return 0;
+}
+
+/* The object at start parsed in one go by the fast parser (the common
+ * case: no scan, no second parse): true, its length in *len and its tree
+ * in r->tree. False when the parser cannot vouch for it or the buffer ends
+ * inside it: the scanner finds its end. */
+static bool take_whole(atlas_reader *r, size_t *len)
+{
+	jv *tree;
+	const char *b = r->buf + r->start;
+	if (jv_parse_prefix(r->arena, b, r->end - r->start, &tree, len) != 1)
+		return false;
+	for (const char *p = b; (p = memchr(p, '\n', (size_t)(b + *len - p))) != NULL; p++)
+		r->lineno++;
+	r->tree = tree;
+	return true;
+}
+
+static int done_object(atlas_reader *r, const char **obj, size_t len)
+{
+	*obj = r->buf + r->start;
+	r->start += len;
+	r->in_obj = false;
+	r->seen_obj = true;
+	r->want_comma = r->array == 1;
+	return 1;
+}
+
+/* The next result's text: 1 (valid until the next call), 0 at the end,
+ * -1 with a message. */
+static int next_object(atlas_reader *r, const char **obj, size_t *len, char *err, size_t errlen)
+{
+	for (;;) {
+		if (r->dead)
+			return 0;
+		if (!r->in_obj && skip_between(r, err, errlen) < 0)
+			return -1;
+		if (r->in_obj && r->scan == 0 && take_whole(r, len))
+			return done_object(r, obj, *len);
+		if (r->in_obj && scan_object(r, len))
+			return done_object(r, obj, *len);
+		if (r->in_obj && r->end - r->start > BT_LINE_MAX) {
+			r->lineno = r->obj_line;
+			return fail(r, err, errlen, "a result longer than 4194304 bytes (the cap on a result)");
+		}
+		if (r->eof && r->in_obj) {
+			r->lineno = r->obj_line;
+			return fail(r, err, errlen, "not JSON: the file ends inside the result that starts here (truncated?)");
+		}
+		if (r->eof && r->array == 1)
+			return fail(r, err, errlen, "not JSON: the file ends before the array's closing ']' (truncated?)");
+		if (r->eof)
+			return 0;
+		if (fill(r, err, errlen) != 0)
+			return -1;
+	}
+}
+
+static int atlas_next(void *st, bt_trace **out, char *err, size_t errlen)
+{
+	atlas_reader *r = st;
+	const char *obj;
+	size_t len;
+	int rc;
+	while ((rc = next_object(r, &obj, &len, err, errlen)) == 1) {
+		char why[512];
+		int m = r->tree != NULL ? map_tree(r->tree, r->o.round_interval_s, out, why, sizeof(why))
+					: map_text(r->arena, obj, len, r->o.round_interval_s, out, why, sizeof(why));
+		r->tree = NULL;
+		if (m == 1)
+			return 1;
+		if (m < 0) {
+			snprintf(err, errlen, "%s:%lu: %s", r->path, r->obj_line, why);
+			r->dead = true;
+			return -1;
+		}
+		if (r->o.skipped != NULL) {
+			char where[300];
+			snprintf(where, sizeof(where), "%s:%lu", r->path, r->obj_line);
+			r->o.skipped(r->o.skipped_ctx, where, why);
+		}
+	}
+	return rc;
+}
+
+static const char *atlas_where(const void *st, char *buf, size_t buflen)
+{
+	const atlas_reader *r = st;
+	snprintf(buf, buflen, "%s:%lu", r->path, r->obj_line);
+	return buf;
+}
+
+static void atlas_close(void *st)
+{
+	atlas_reader *r = st;
+	if (r == NULL)
+		return;
+	bt_zfile_close(r->z);
+	jv_arena_free(r->arena);
+	free(r->buf);
+	free(r->path);
+	free(r);
+}
+
+static const bt_input_ops atlas_ops = { atlas_next, atlas_where, atlas_close };
+
+void *bt_atlas_open(const char *path, const bt_input_opts *o, const bt_input_ops **ops, char *err,
+		    size_t errlen)
+{
+	atlas_reader *r = calloc(1, sizeof(*r));
+	if (r == NULL || (r->path = strdup(path)) == NULL || (r->buf = malloc(CHUNK)) == NULL ||
+	    (r->arena = jv_arena_new()) == NULL) {
+		atlas_close(r);
+		snprintf(err, errlen, "%s: out of memory", path);
+		return NULL;
+	}
+	r->cap = CHUNK;
+	r->lineno = 1;
+	if (o != NULL)
+		r->o = *o;
+	if ((r->z = bt_zfile_open(path, err, errlen)) == NULL || fill(r, err, errlen) != 0) {
+		atlas_close(r);
+		return NULL;
+	}
+	if (r->end >= 3 && memcmp(r->buf, "\xef\xbb\xbf", 3) == 0)
+		r->start = 3;
+	*ops = &atlas_ops;
+	return r;
+}

@@ -1,0 +1,348 @@
+/* bordertrace — the Atlas mapper's JSON tree (see atlas_json.h). */
+#include "atlas_json.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BLOCK 1024
+#define DEPTH_MAX 64
+
+typedef struct block {
+	struct block *next;
+	jv n[BLOCK];
+} block;
+
+struct jv_arena {
+	block *first, *cur; /* nodes are taken from cur, then its successors */
+	size_t used;        /* in cur */
+};
+
+jv_arena *jv_arena_new(void)
+{
+	jv_arena *a = calloc(1, sizeof(*a));
+	if (a != NULL && (a->first = a->cur = calloc(1, sizeof(block))) == NULL) {
+		free(a);
+		a = NULL;
+	}
+	return a;
+}
+
+void jv_arena_free(jv_arena *a)
+{
+	if (a == NULL)
+		return;
+	for (block *b = a->first, *nb; b != NULL; b = nb) {
+		nb = b->next;
+		free(b);
+	}
+	free(a);
+}
+
+static void reset(jv_arena *a)
+{
+	a->cur = a->first;
+	a->used = 0;
+}
+
+static jv *new_node(jv_arena *a, jv_kind k)
+{
+	if (a->used == BLOCK) {
+		if (a->cur->next == NULL && (a->cur->next = calloc(1, sizeof(block))) == NULL)
+			return NULL;
+		a->cur = a->cur->next;
+		a->used = 0;
+	}
+	jv *v = &a->cur->n[a->used++];
+	memset(v, 0, sizeof(*v));
+	v->kind = k;
+	return v;
+}
+
+/* ---- the fast parser: 1 parsed, 0 not vouched for, -1 out of memory ---- */
+
+typedef struct parser {
+	const char *p, *end;
+	jv_arena *a;
+	int depth;
+} parser;
+
+static void ws(parser *ps)
+{
+	while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\n' || *ps->p == '\t' || *ps->p == '\r'))
+		ps->p++;
+}
+
+/* A string of printable ASCII without escapes: its bytes in *s, *n. */
+static int str(parser *ps, const char **s, uint32_t *n)
+{
+	const char *b = ++ps->p; /* past the quote */
+	while (ps->p < ps->end && *ps->p != '"') {
+		unsigned char c = (unsigned char)*ps->p;
+		if (c < 0x20 || c > 0x7e || c == '\\')
+			return 0;
+		ps->p++;
+	}
+	if (ps->p >= ps->end)
+		return 0;
+	*s = b;
+	*n = (uint32_t)(ps->p++ - b);
+	return 1;
+}
+
+static const char *digits(const char *p, const char *end)
+{
+	while (p < end && *p >= '0' && *p <= '9')
+		p++;
+	return p;
+}
+
+/* A number of at most 15 digits, with no exponent, without strtod: the
+ * digits as an integer, divided by a power of ten; both exact in a double,
+ * so the one rounding of the division gives what strtod gives (Clinger's
+ * fast path). false: leave it to strtoll/strtod. */
+static bool fast_number(const char *b, const char *e, bool real, jv *v)
+{
+	static const double p10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+				      1e12, 1e13, 1e14, 1e15 };
+	bool neg = *b == '-';
+	int64_t m = 0;
+	int nd = 0, frac = -1;
+	for (const char *p = b + neg; p < e; p++) {
+		if (*p == '.') {
+			frac = 0;
+			continue;
+		}
+		if (*p < '0' || *p > '9' || ++nd > 15)
+			return false; /* an exponent, or too many digits */
+		m = m * 10 + (*p - '0');
+		frac += frac >= 0;
+	}
+	if (!real) {
+		v->u.i = neg ? -m : m;
+		return true;
+	}
+	double d = (double)m / p10[frac];
+	v->u.d = neg ? -d : d;
+	return true;
+}
+
+/* JSON's number grammar; integers that fit 64 bits, finite reals. */
+static int number(parser *ps, jv *v)
+{
+	const char *b = ps->p, *p = b, *e = ps->end;
+	if (p < e && *p == '-')
+		p++;
+	const char *d = p;
+	p = digits(p, e);
+	if (p == d || (*d == '0' && p - d > 1))
+		return 0;
+	bool real = false;
+	if (p < e && *p == '.') {
+		const char *f = ++p;
+		if ((p = digits(p, e)) == f)
+			return 0;
+		real = true;
+	}
+	if (p < e && (*p == 'e' || *p == 'E')) {
+		if (++p < e && (*p == '+' || *p == '-'))
+			p++;
+		const char *x = p;
+		if ((p = digits(p, e)) == x)
+			return 0;
+		real = true;
+	}
+	ps->p = p;
+	v->kind = real ? JV_REAL : JV_INT;
+	if (fast_number(b, p, real, v))
+		return 1;
+	char tmp[64];
+	if (p - b >= (long)sizeof(tmp))
+		return 0;
+	memcpy(tmp, b, (size_t)(p - b));
+	tmp[p - b] = '\0';
+	char *stop;
+	errno = 0;
+	if (real)
+		v->u.d = strtod(tmp, &stop);
+	else
+		v->u.i = strtoll(tmp, &stop, 10);
+	return errno == 0 && *stop == '\0'; /* out of range: jansson says how */
+}
+
+static int value(parser *ps, jv *v);
+
+/* The members of an object or array after its opening bracket. */
+static int members(parser *ps, jv *v, bool obj)
+{
+	char close = obj ? '}' : ']';
+	jv **tail = &v->u.first;
+	ws(ps);
+	if (ps->p < ps->end && *ps->p == close) {
+		ps->p++;
+		return 1;
+	}
+	for (;;) {
+		jv *m = new_node(ps->a, JV_NULL);
+		if (m == NULL)
+			return -1;
+		if (obj) {
+			if (ps->p >= ps->end || *ps->p != '"' || str(ps, &m->key, &m->keylen) != 1)
+				return 0;
+			for (const jv *o = v->u.first; o != NULL; o = o->next)
+				if (o->keylen == m->keylen && (m->keylen == 0 || o->key[0] == m->key[0]) &&
+				    memcmp(o->key, m->key, m->keylen) == 0)
+					return 0; /* a duplicate key: jansson's error */
+			ws(ps);
+			if (ps->p >= ps->end || *ps->p++ != ':')
+				return 0;
+		}
+		int rc = value(ps, m);
+		if (rc != 1)
+			return rc;
+		*tail = m;
+		tail = &m->next;
+		v->len++;
+		ws(ps);
+		if (ps->p < ps->end && *ps->p == ',') {
+			ps->p++;
+			ws(ps);
+			continue;
+		}
+		if (ps->p < ps->end && *ps->p++ == close)
+			return 1;
+		return 0;
+	}
+}
+
+static int literal(parser *ps, const char *word, jv_kind k, int64_t i, jv *v)
+{
+	size_t n = strlen(word);
+	if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, word, n) != 0)
+		return 0;
+	ps->p += n;
+	v->kind = k;
+	v->u.i = i;
+	return 1;
+}
+
+static int value(parser *ps, jv *v)
+{
+	ws(ps);
+	if (ps->p >= ps->end)
+		return 0;
+	switch (*ps->p) {
+	case '{':
+	case '[': {
+		bool obj = *ps->p++ == '{';
+		if (++ps->depth > DEPTH_MAX)
+			return 0;
+		v->kind = obj ? JV_OBJ : JV_ARR;
+		int rc = members(ps, v, obj);
+		ps->depth--;
+		return rc;
+	}
+	case '"':
+		v->kind = JV_STR;
+		return str(ps, &v->u.s, &v->len);
+	case 't': return literal(ps, "true", JV_BOOL, 1, v);
+	case 'f': return literal(ps, "false", JV_BOOL, 0, v);
+	case 'n': return literal(ps, "null", JV_NULL, 0, v);
+	default: return number(ps, v);
+	}
+}
+
+int jv_parse_prefix(jv_arena *a, const char *text, size_t len, jv **out, size_t *used)
+{
+	reset(a);
+	parser ps = { text, text + len, a, 0 };
+	if (len == 0 || *text != '{')
+		return 0;
+	jv *v = new_node(a, JV_NULL);
+	if (v == NULL)
+		return -1;
+	int rc = value(&ps, v);
+	*out = v;
+	*used = (size_t)(ps.p - text);
+	return rc;
+}
+
+int jv_parse_fast(jv_arena *a, const char *text, size_t len, jv **out)
+{
+	parser ps = { text, text + len, a, 0 };
+	ws(&ps);
+	size_t used;
+	int rc = jv_parse_prefix(a, ps.p, (size_t)(ps.end - ps.p), out, &used);
+	if (rc != 1)
+		return rc;
+	ps.p += used;
+	ws(&ps);
+	return ps.p == ps.end;
+}
+
+/* ---- from jansson's tree ---- */
+
+static jv *convert(jv_arena *a, const json_t *j)
+{
+	jv *v = new_node(a, JV_NULL);
+	if (v == NULL)
+		return NULL;
+	jv **tail = &v->u.first;
+	size_t i;
+	const char *k;
+	const json_t *m;
+	switch (json_typeof(j)) {
+	case JSON_OBJECT:
+		v->kind = JV_OBJ;
+		json_object_foreach((json_t *)j, k, m) {
+			jv *c = convert(a, m);
+			if (c == NULL)
+				return NULL;
+			c->key = k;
+			c->keylen = (uint32_t)strlen(k);
+			*tail = c;
+			tail = &c->next;
+			v->len++;
+		}
+		break;
+	case JSON_ARRAY:
+		v->kind = JV_ARR;
+		json_array_foreach(j, i, m) {
+			jv *c = convert(a, m);
+			if (c == NULL)
+				return NULL;
+			*tail = c;
+			tail = &c->next;
+			v->len++;
+		}
+		break;
+	case JSON_STRING:
+		v->kind = JV_STR;
+		v->u.s = json_string_value(j);
+		v->len = (uint32_t)json_string_length(j);
+		break;
+	case JSON_INTEGER: v->kind = JV_INT, v->u.i = json_integer_value(j); break;
+	case JSON_REAL: v->kind = JV_REAL, v->u.d = json_real_value(j); break;
+	case JSON_TRUE: v->kind = JV_BOOL, v->u.i = 1; break;
+	case JSON_FALSE: v->kind = JV_BOOL; break;
+	default: break;
+	}
+	return v;
+}
+
+jv *jv_from_jansson(jv_arena *a, const json_t *j)
+{
+	reset(a);
+	return convert(a, j);
+}
+
+/* ---- reading the tree ---- */
+
+const char *jv_cstr(const jv *v, char *buf, size_t cap)
+{
+	if (v == NULL || v->kind != JV_STR || v->len >= cap || memchr(v->u.s, '\0', v->len) != NULL)
+		return NULL;
+	memcpy(buf, v->u.s, v->len);
+	buf[v->len] = '\0';
+	return buf;
+}

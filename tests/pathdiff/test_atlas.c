@@ -1,0 +1,199 @@
+/* bordertrace tests — the RIPE Atlas mapper, field by field (doc/atlas.md):
+ * what hops.csv does not show (MPLS, quoted TTL, RTT in microseconds,
+ * reply size, TCP flags, attempts of duplicate and late replies), the
+ * round buckets, the sniffing, and the results that cannot be mapped. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "atlas_json.h"
+#include "bordertrace/atlas.h"
+
+static bt_trace *map_ok(const char *json)
+{
+	bt_trace *t = NULL;
+	char err[512] = "";
+	int rc = bt_atlas_map(json, strlen(json), 0, &t, err, sizeof(err));
+	if (rc != 1)
+		fail_msg("not mapped (%d): %s", rc, err);
+	return t;
+}
+
+#define HEAD "{\"fw\":4790,\"type\":\"traceroute\",\"af\":4,\"prb_id\":6001,\"msm_id\":5001," \
+	"\"timestamp\":1506844805,\"endtime\":1506844810,\"dst_addr\":\"198.18.9.1\",\"src_addr\":\"198.18.0.10\","
+
+static void test_reply_fields(void **state)
+{
+	(void)state;
+	bt_trace *t = map_ok(HEAD "\"proto\":\"ICMP\",\"paris_id\":3,\"result\":["
+		"{\"hop\":1,\"result\":[{\"from\":\"198.18.2.1\",\"rtt\":5.1236,\"size\":140,\"ttl\":253,\"ittl\":2,"
+		"\"icmpext\":{\"version\":2,\"rfc4884\":1,\"obj\":[{\"class\":2,\"type\":1},{\"class\":1,\"type\":1,\"mpls\":["
+		"{\"exp\":0,\"label\":24001,\"s\":0,\"ttl\":1},{\"exp\":5,\"label\":16,\"s\":1,\"ttl\":2}]}]}},"
+		"{\"from\":\"198.18.2.1\",\"rtt\":5.2,\"size\":140,\"ttl\":253,\"dup\":true},"
+		"{\"x\":\"*\"},{\"from\":\"198.18.2.9\",\"late\":1,\"size\":76,\"ttl\":253},{},"
+		"{\"from\":\"198.18.2.1\",\"rtt\":5.3,\"size\":140,\"ttl\":253,\"dup\":false}]},"
+		"{\"hop\":2,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":7,\"size\":48,\"ttl\":60}]}]}");
+	assert_string_equal(t->vp, "atlas-6001");
+	assert_string_equal(t->campaign, "atlas-5001");
+	assert_string_equal(t->round, "2017-10-01T08:00:00Z");
+	assert_int_equal(t->flow, 3);
+	assert_int_equal(t->start_us, INT64_C(1506844805000000));
+	assert_int_equal(t->end_us, INT64_C(1506844810000000));
+	assert_int_equal(t->hop_count, 6);
+	const bt_hop *h = &t->hops[0];
+	assert_int_equal(h->rtt_us, 5124);
+	assert_int_equal(h->reply_size, 140);
+	assert_int_equal(h->reply_ttl, 253);
+	assert_int_equal(h->quoted_ttl, 2);
+	assert_int_equal(h->icmp_type, 11);
+	assert_int_equal(h->mpls_count, 2);
+	assert_int_equal(h->mpls[0].label, 24001);
+	assert_int_equal(h->mpls[1].tc, 5);
+	assert_int_equal(h->mpls[1].s, 1);
+	assert_int_equal(h->mpls[1].ttl, 2);
+	/* attempts: 1, the dup 1, the timeout 2, the late reply 2, {} nothing,
+	 * "dup": false 3 */
+	assert_int_equal(t->hops[1].attempt, 1);
+	assert_int_equal(t->hops[2].attempt, 2);
+	assert_false(bt_addr_is_set(&t->hops[2].addr));
+	assert_int_equal(t->hops[3].attempt, 2);
+	assert_int_equal(t->hops[3].rtt_us, 0);
+	assert_int_equal(t->hops[3].quoted_ttl, 1); /* ittl left out: 1 */
+	assert_int_equal(t->hops[4].attempt, 3); /* "dup": false is a packet of its own */
+	assert_int_equal(t->hops[5].icmp_type, 0);
+	assert_int_equal(t->hops[5].quoted_ttl, 0);
+	assert_int_equal(t->probes_sent, 4);
+	assert_int_equal(t->stop, BT_STOP_COMPLETED);
+	assert_int_equal(t->stop_ttl, 2);
+	bt_trace_free(t);
+}
+
+static void test_tcp_and_gaplimit(void **state)
+{
+	(void)state;
+	bt_trace *t = map_ok(HEAD "\"proto\":\"TCP\",\"result\":[{\"hop\":1,\"result\":["
+		"{\"from\":\"198.18.9.1\",\"rtt\":1,\"size\":40,\"ttl\":63,\"flags\":\"SA\"},"
+		"{\"from\":\"198.18.9.1\",\"rtt\":1,\"size\":40,\"ttl\":63}]}]}");
+	assert_int_equal(t->method, BT_METHOD_TCP_SYN);
+	assert_int_equal(t->flow, 0); /* no paris_id */
+	assert_int_equal(t->hops[0].tcp_flags, 0x12);
+	assert_int_equal(t->hops[1].tcp_flags, 0x14);
+	bt_trace_free(t);
+	t = map_ok(HEAD "\"proto\":\"UDP\",\"paris_id\":1,\"result\":[{\"hop\":2,\"result\":[{\"x\":\"*\"}]},"
+		   "{\"hop\":255,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":1,\"size\":40,\"ttl\":63}]}]}");
+	assert_int_equal(t->stop, BT_STOP_GAPLIMIT);
+	assert_int_equal(t->first_ttl, 2);
+	assert_int_equal(t->max_ttl, 255);
+	assert_int_equal(t->hop_count, 1);
+	bt_trace_free(t);
+}
+
+static void test_not_mapped(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *json, *why;
+	} c[] = {
+		{ "{\"fw\":4790,\"type\":\"dns\"}", "a 'dns' result, not a traceroute" },
+		{ "{\"fw\":1,\"result\":\"traceroute to ...\"}", "firmware 1 result (before 4400" },
+		{ "{\"type\":\"traceroute\",\"result\":[]}", "'fw': no firmware version" },
+		{ HEAD "\"proto\":\"GRE\",\"result\":[]}", "'proto': expected ICMP, UDP or TCP" },
+		{ HEAD "\"proto\":\"ICMP\",\"paris_id\":-1,\"result\":[]}", "'paris_id': expected 0..65535" },
+		{ HEAD "\"proto\":\"ICMP\",\"result\":[{\"hop\":1,\"result\":[{\"from\":\"nowhere\",\"rtt\":1}]}]}",
+		  "'from': not an IP address" },
+		{ HEAD "\"proto\":\"ICMP\",\"result\":[{\"hop\":1,\"result\":[{\"from\":\"198.18.0.1\"}]}]}",
+		  "'rtt': expected a number" },
+		{ HEAD "\"proto\":\"ICMP\",\"result\":[{\"hop\":2},{\"hop\":1}]}", "hop 2: neither" },
+		{ "{\"fw\":4790,\"type\":\"traceroute\",\"prb_id\":1,\"msm_id\":2,\"timestamp\":1,\"result\":[]}",
+		  "no 'dst_addr'" },
+	};
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		bt_trace *t = (bt_trace *)1;
+		char err[512] = "";
+		assert_int_equal(bt_atlas_map(c[i].json, strlen(c[i].json), 0, &t, err, sizeof(err)), 0);
+		assert_null(t);
+		if (strstr(err, c[i].why) == NULL)
+			fail_msg("case %zu: %s", i, err);
+	}
+	bt_trace *t;
+	char err[256];
+	assert_int_equal(bt_atlas_map("[1]", 3, 0, &t, err, sizeof(err)), -1);
+	assert_int_equal(bt_atlas_map("{\"a\":1,\"a\":2}", 13, 0, &t, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "not JSON: duplicate object key"));
+}
+
+static void test_rounds_and_sniff(void **state)
+{
+	(void)state;
+	char r[32];
+	bt_atlas_round(1506844805, 900, r, sizeof(r));
+	assert_string_equal(r, "2017-10-01T08:00:00Z");
+	bt_atlas_round(1506845940, 900, r, sizeof(r));
+	assert_string_equal(r, "2017-10-01T08:15:00Z");
+	bt_atlas_round(1506845940, 86400, r, sizeof(r));
+	assert_string_equal(r, "2017-10-01T00:00:00Z");
+	static const char *yes[] = { "[", " \n[\n  {\"fw\":1", "[]", "{\"fw\":4790,\"prb_id\":1",
+				     "\xef\xbb\xbf{\"msm_id\":1}" };
+	static const char *no[] = { "", "{\"format\":\"bordertrace-trace\",\"prb_id\":1}", "[1,2]",
+				    "{\"vp\":\"x\"}", "BZh9" };
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		assert_true(bt_atlas_sniff((const uint8_t *)yes[i], strlen(yes[i])));
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		assert_false(bt_atlas_sniff((const uint8_t *)no[i], strlen(no[i])));
+}
+
+/* The fast parser's numbers are strtod's, bit for bit: hand-picked and
+ * 100,000 pseudo-random decimals of 1 to 15 digits. */
+static void test_fast_numbers(void **state)
+{
+	(void)state;
+	jv_arena *a = jv_arena_new();
+	assert_non_null(a);
+	static const char *nums[] = { "0.1", "20.25", "-0.5", "123456.789012345", "0.000000000000001",
+				      "1e-3", "4294967.295", "999999999999999", "-0", "1.7976931348623157e308" };
+	char text[96], num[40];
+	uint64_t x = 88172645463325252u;
+	for (int i = 0; i < 100000 + 10; i++) {
+		if (i < 10) {
+			snprintf(num, sizeof(num), "%s", nums[i]);
+		} else {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			/* DIGITS digits, a point after the first POINT + 1 of them */
+			int digits = 2 + (int)(x % 14), point = (int)((x >> 8) % (uint64_t)(digits - 1));
+			uint64_t m = (x >> 16) % 1000000000000000u;
+			snprintf(num, sizeof(num), "%015llu", (unsigned long long)m);
+			num[digits] = '\0';
+			if (point > 0 && num[0] == '0')
+				num[0] = (char)('1' + x % 9); /* no leading zero */
+			memmove(num + point + 2, num + point + 1, (size_t)(digits - point));
+			num[point + 1] = '.';
+		}
+		snprintf(text, sizeof(text), "{\"n\":%s}", num);
+		jv *v;
+		assert_int_equal(jv_parse_fast(a, text, strlen(text), &v), 1);
+		const jv *n = jv_get(v, "n");
+		double want = strtod(num, NULL);
+		double got = n->kind == JV_INT ? (double)n->u.i : n->u.d;
+		if (memcmp(&want, &got, sizeof(got)) != 0 && !(want == 0 && got == 0))
+			fail_msg("%s: fast %.17g, strtod %.17g", num, got, want);
+	}
+	jv_arena_free(a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_reply_fields),
+		cmocka_unit_test(test_tcp_and_gaplimit),
+		cmocka_unit_test(test_not_mapped),
+		cmocka_unit_test(test_rounds_and_sniff),
+		cmocka_unit_test(test_fast_numbers),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
