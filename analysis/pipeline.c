@@ -539,6 +539,12 @@ static int add_trace(bt_pipeline *p, const bt_trace *t, const char *id, const ch
 		return -1;
 	p->traces++;
 	p->hops += n;
+	if (p->o.on_trace) {
+		bt_pipeline_trace pt = { .t = t, .id = id, .key = key, .res = res, .n = n, .dres = dres,
+					 .path = &path };
+		if (p->o.on_trace(p->o.hook_ctx, &pt, err, errlen) != 0)
+			return -1;
+	}
 	if (!p->o.outdir)
 		return 0;
 

@@ -38,6 +38,20 @@ typedef struct bt_hopres {
 /* Returns 0, or -1 with a message (a database error: fatal). */
 typedef int (*bt_resolve_fn)(void *ctx, const bt_addr *a, bt_hopres *out, char *err, size_t errlen);
 
+/* One trace as the pipeline saw it, for a hook (the report): valid only
+ * during the call. res[i] describes t->hops[i] (i < n). */
+typedef struct bt_pipeline_trace {
+	const bt_trace *t;
+	const char *id;           /* the trace id (doc/csv.md) */
+	const char *key;          /* its target network */
+	const bt_hopres *const *res;
+	size_t n;
+	const bt_hopres *dres;    /* the destination */
+	const bt_path *path;
+} bt_pipeline_trace;
+/* Returns 0, or -1 with a message (fatal). */
+typedef int (*bt_trace_hook)(void *ctx, const bt_pipeline_trace *pt, char *err, size_t errlen);
+
 typedef struct bt_pipeline_opts {
 	bt_agg agg;            /* what a "target network" is */
 	bool per_vp;           /* one target network per VP as well */
@@ -47,6 +61,8 @@ typedef struct bt_pipeline_opts {
 	bt_resolve_fn resolve;
 	void *rctx;
 	bt_input_opts input;   /* how sources other than our round files are mapped */
+	bt_trace_hook on_trace; /* called for every trace after the path-diff; NULL: none */
+	void *hook_ctx;
 } bt_pipeline_opts;
 
 typedef struct bt_pipeline bt_pipeline;

@@ -1,0 +1,143 @@
+/* bordertrace — the report's AS graph: the routes into one target network
+ * (VPs -> transits -> border upstream -> target) laid out by Graphviz's dot
+ * (libgvc, libcgraph) and rendered to SVG, and PNG through its cairo
+ * plugin, in memory (doc/report.md). */
+#include <graphviz/gvc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report_int.h"
+
+/* Colours from the report's Okabe-Ito palette, each with a text label. */
+#define C_VP "#999999"
+#define C_TRANSIT "#56B4E9"
+#define C_UPSTREAM "#E69F00"
+#define C_TARGET "#009E73"
+#define C_NEW "#D55E00"
+
+static size_t round_index(const bt_report_net *n, const char *round)
+{
+	for (size_t k = 0; k < n->nrounds; k++)
+		if (strcmp(n->rounds[k], round) == 0)
+			return k;
+	return 0;
+}
+
+/* The node of name id, made with a transit's look when new. */
+static Agnode_t *node(const bt_report *r, Agraph_t *g, uint32_t id, bool vp)
+{
+	const char *name = bt_strtab_get(r->names, id);
+	Agnode_t *a = agnode(g, (char *)name, 0);
+	if (a)
+		return a;
+	a = agnode(g, (char *)name, 1);
+	char label[512];
+	const char *org = id < r->norg && r->org[id] ? r->org[id] : "";
+	snprintf(label, sizeof(label), "%s%s%s%s", vp ? "VP " : "", name, org[0] ? "\n" : "", org);
+	agsafeset(a, "label", label, "");
+	agsafeset(a, "shape", vp ? "box" : "ellipse", "");
+	agsafeset(a, "style", "filled", "");
+	agsafeset(a, "fillcolor", vp ? C_VP : C_TRANSIT, "");
+	return a;
+}
+
+/* The border route's two ends get their roles' colours and a text label. */
+static void role(const bt_report *r, Agnode_t *a, uint32_t id, const char *what, const char *fill)
+{
+	char label[512];
+	const char *org = id < r->norg && r->org[id] ? r->org[id] : "";
+	snprintf(label, sizeof(label), "%s%s%s\n(%s)", bt_strtab_get(r->names, id), org[0] ? "\n" : "", org, what);
+	agsafeset(a, "label", label, "");
+	agsafeset(a, "fillcolor", (char *)fill, "");
+}
+
+static void edge_style(const bt_report_net *n, Agedge_t *e, const char *round, bool isnew, unsigned traces)
+{
+	char label[160];
+	if (isnew)
+		snprintf(label, sizeof(label), "NEW in R%zu: %u trace%s", round_index(n, round) + 1, traces,
+			 traces == 1 ? "" : "s");
+	else
+		snprintf(label, sizeof(label), "%u trace%s", traces, traces == 1 ? "" : "s");
+	agsafeset(e, "label", label, "");
+	agsafeset(e, "class", isnew ? "newedge" : "oldedge", "");
+	agsafeset(e, "color", isnew ? C_NEW : "#000000", "");
+	agsafeset(e, "fontcolor", isnew ? C_NEW : "#000000", "");
+	agsafeset(e, "penwidth", isnew ? "3" : "1", "");
+	agsafeset(e, "style", isnew ? "bold,dashed" : "solid", "");
+}
+
+/* Nodes and edges of n's routes into g. */
+static void build(const bt_report *r, const bt_report_net *n, Agraph_t *g, uint32_t tid)
+{
+	uint32_t first = UINT32_MAX; /* the target's first round (name id) */
+	for (size_t i = 0; i < r->ne; i++)
+		if (r->e[i].target == tid && (first == UINT32_MAX ||
+		    strcmp(bt_strtab_get(r->names, r->e[i].first_round), bt_strtab_get(r->names, first)) < 0))
+			first = r->e[i].first_round;
+	for (size_t i = 0; i < r->ne; i++) {
+		const bt_report_edge *x = &r->e[i];
+		if (x->target != tid)
+			continue;
+		Agedge_t *e = agedge(g, node(r, g, x->from, x->from_vp), node(r, g, x->to, false), NULL, 1);
+		edge_style(n, e, bt_strtab_get(r->names, x->first_round), x->first_round != first, x->traces);
+	}
+	for (size_t i = 0; i < r->ne; i++) {
+		const bt_report_edge *x = &r->e[i];
+		if (x->target != tid || !x->border)
+			continue;
+		role(r, node(r, g, x->from, false), x->from, "upstream", C_UPSTREAM);
+		role(r, node(r, g, x->to, false), x->to, "target", C_TARGET);
+	}
+}
+
+static int render(GVC_t *gvc, Agraph_t *g, const char *fmt, bt_report_buf *out, bool from_svg_tag)
+{
+	char *data = NULL;
+	unsigned int len = 0;
+	if (gvRenderData(gvc, g, fmt, &data, &len) != 0 || data == NULL)
+		return -1;
+	const char *s = data;
+	if (from_svg_tag) { /* inline: no XML declaration, doctype or comments */
+		const char *t = strstr(data, "<svg");
+		if (t)
+			s = t;
+	}
+	bt_rb_put(out, s, len - (size_t)(s - data));
+	gvFreeRenderData(data);
+	return 0;
+}
+
+int bt_report_graph(const bt_report *r, const bt_report_net *n, bt_report_buf *svg, bt_report_buf *png,
+		    char *err, size_t errlen)
+{
+	uint32_t tid = bt_strtab_find(r->names, n->key, strlen(n->key));
+	GVC_t *gvc = r->gvc;
+	Agraph_t *g = agopen("routes", Agdirected, NULL);
+	if (g == NULL || gvc == NULL) {
+		snprintf(err, errlen, "Graphviz: cannot make a graph (out of memory)");
+		if (g)
+			agclose(g);
+		return -1;
+	}
+	agattr(g, AGRAPH, "rankdir", "LR");
+	agattr(g, AGRAPH, "bgcolor", "white");
+	agattr(g, AGRAPH, "fontname", "sans-serif");
+	agattr(g, AGNODE, "fontname", "sans-serif");
+	agattr(g, AGEDGE, "fontname", "sans-serif");
+	agattr(g, AGNODE, "fontsize", "11");
+	agattr(g, AGEDGE, "fontsize", "10");
+	if (tid != UINT32_MAX)
+		build(r, n, g, tid);
+	int rc = gvLayout(gvc, g, "dot");
+	if (rc == 0)
+		rc = render(gvc, g, "svg", svg, true);
+	if (rc == 0 && png)
+		rc = render(gvc, g, "png", png, false);
+	if (rc != 0)
+		snprintf(err, errlen, "Graphviz: layout or rendering of %s failed", n->key);
+	gvFreeLayout(gvc, g);
+	agclose(g);
+	return rc;
+}
