@@ -268,7 +268,8 @@ static int parse_args(int argc, char **argv, diff_args *a)
 	optind = 1;
 	while ((c = bt_cli_getopt(argc, argv, a->exporting ? "o:vh" : "vh", opts, why, sizeof(why))) != -1) {
 		if (!a->reporting && (c == OPT_TOP || c == OPT_SHOW || c == OPT_NO_PNG))
-			return bt_cmd_usage_error(a->cmd, "%s: only for report", argv[optind - 1]);
+			return bt_cmd_usage_error(a->cmd, "%s: only for report",
+						  c == OPT_TOP ? "--top" : c == OPT_SHOW ? "--show" : "--no-png");
 		if (c == 'h') {
 			usage(stdout, a->cmd);
 			return BT_EXIT_OK;
