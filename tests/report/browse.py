@@ -16,8 +16,10 @@ elements go to OUTDIR/NAME.png.
 import base64
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 
@@ -138,7 +140,8 @@ def main():
     exe, page, outdir, checks_file = sys.argv[1:5]
     checks = json.load(open(checks_file))
     url = "file://" + os.path.abspath(page)
-    b = Browser(exe, os.path.join(outdir, "chromium-profile"))
+    profile = tempfile.mkdtemp(prefix="bt-chromium.")
+    b = Browser(exe, os.path.join(profile, "p"))
     fails = []
     try:
         target = b.call("Target.createTarget", {"url": "about:blank"})["targetId"]
@@ -156,8 +159,11 @@ def main():
             print("screenshot: %s (%s)" % (path, sel))
         b.call("Runtime.evaluate", {"expression": "1"}, session)  # drain late events
         fails += problems(b.events, url)
+    except Exception as e:  # the browser died or did not answer: say what it logged
+        fails.append("%s: %s\n%s" % (type(e).__name__, e, open(os.path.join(profile, "p.log")).read()[-2000:]))
     finally:
         b.close()
+        shutil.rmtree(profile, ignore_errors=True)
     for f in fails:
         print("FAIL: " + f)
     return 1 if fails else 0
