@@ -226,7 +226,8 @@ static bool set_option(diff_args *a, int c, const char *v)
 				   c == OPT_TOP ? &a->ro.top : &a->ro.evidence);
 	case OPT_FORMAT:
 		if (a->exporting) {
-			bt_cmd_usage_error(a->cmd, "--format: %s always writes files", a->cmd);
+			bt_cmd_usage_error(a->cmd, "--format: %s always writes %s", a->cmd,
+					   a->reporting ? "HTML, SVG and PNG files" : "CSV files");
 			return false;
 		}
 		if (strcmp(v, "csv") != 0 && strcmp(v, "table") != 0) {
