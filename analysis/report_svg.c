@@ -19,15 +19,16 @@ static const char *const INK[] = { "#000", "#000", "#000", "#000", "#fff", "#000
 const char *bt_report_colour(size_t i) { return PALETTE[i % NPAL]; }
 const char *bt_report_ink(size_t i) { return INK[i % NPAL]; }
 
-/* The upstream's index among ups (added when new); SIZE_MAX when full. */
-static size_t upstream_index(const char **ups, size_t *nups, size_t cap, const char *up)
+/* The upstream's index among ups (its first row, added when new);
+ * SIZE_MAX when full. */
+static size_t upstream_index(const bt_diff_div **ups, size_t *nups, size_t cap, const bt_diff_div *v)
 {
 	for (size_t i = 0; i < *nups; i++)
-		if (strcmp(ups[i], up) == 0)
+		if (strcmp(ups[i]->upstream, v->upstream) == 0)
 			return i;
 	if (*nups == cap)
 		return (size_t)-1;
-	ups[*nups] = up;
+	ups[*nups] = v;
 	return (*nups)++;
 }
 
@@ -53,7 +54,7 @@ static void axes(bt_report_buf *b, const geom *g, const bt_report_net *n)
 
 /* One round's stacked bar. */
 static void bar(bt_report_buf *b, const geom *g, const bt_report_net *n, int level, size_t k,
-		const char **ups, size_t *nups)
+		const bt_diff_div **ups, size_t *nups)
 {
 	double base = 0;
 	int x = g->left + g->step * (int)k;
@@ -61,7 +62,7 @@ static void bar(bt_report_buf *b, const geom *g, const bt_report_net *n, int lev
 		const bt_diff_div *v = n->div[i];
 		if ((int)v->level != level || n->round_of[i] != k)
 			continue;
-		size_t c = upstream_index(ups, nups, BT_REPORT_MAX_UPS, v->upstream);
+		size_t c = upstream_index(ups, nups, BT_REPORT_MAX_UPS, v);
 		int y0 = g->top + g->plot_h - (int)(g->plot_h * (base + v->share) + 0.5);
 		int h = (int)(g->plot_h * v->share + 0.5);
 		base += v->share;
@@ -103,14 +104,19 @@ static void marks(bt_report_buf *b, const geom *g, const bt_report_net *n, int l
 	}
 }
 
-static void legend(bt_report_buf *b, int x, int y, const char **ups, size_t nups)
+static void legend(bt_report_buf *b, int x, int y, const bt_diff_div **ups, size_t nups)
 {
 	for (size_t i = 0; i < nups; i++) {
 		int yy = y + 16 * (int)i;
 		bt_rb_printf(b, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\" "
 			     "stroke=\"currentColor\" stroke-width=\"0.5\"/><text x=\"%d\" y=\"%d\" "
 			     "fill=\"currentColor\">", x, yy, bt_report_colour(i), x + 16, yy + 10);
-		bt_rb_esc(b, ups[i]);
+		bt_rb_esc(b, ups[i]->upstream);
+		if (ups[i]->level == BT_LEVEL_AS && ups[i]->note && ups[i]->note[0]) {
+			bt_rb_printf(b, " (");
+			bt_rb_esc(b, ups[i]->note);
+			bt_rb_printf(b, ")");
+		}
 		bt_rb_printf(b, "</text>");
 	}
 }
@@ -121,7 +127,7 @@ void bt_report_timeline(bt_report_buf *b, const bt_report_net *n, int level)
 	g.bar_w = n->nrounds ? 720 / (int)n->nrounds : 60;
 	g.bar_w = g.bar_w > 90 ? 90 : g.bar_w < 4 ? 4 : g.bar_w;
 	g.step = g.bar_w + (g.bar_w >= 20 ? 10 : 1);
-	const char *ups[BT_REPORT_MAX_UPS];
+	const bt_diff_div *ups[BT_REPORT_MAX_UPS];
 	size_t nups = 0;
 	bt_report_buf body = { 0 };
 	for (size_t k = 0; k < n->nrounds; k++)

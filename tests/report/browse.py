@@ -6,7 +6,8 @@ pipe (--remote-debugging-pipe: JSON messages separated by NUL on fds 3 and
     browse.py CHROMIUM PAGE OUTDIR CHECKS.json
 
 CHECKS.json: {"expect": [[CSS selector, text it must contain or ""], ...],
-              "shots": [[name, CSS selector], ...]}
+              "shots": [[name, CSS selector], ...],
+              "dark_shots": [[name, CSS selector], ...]}  (prefers-color-scheme: dark)
 Fails (exit 1) on any console message of level error or warning, any
 uncaught exception, any log entry of level error (a refused fetch under
 the page's Content-Security-Policy is one), any request for anything but
@@ -157,6 +158,13 @@ def main():
             path = os.path.join(outdir, name + ".png")
             shoot(b, session, sel, path)
             print("screenshot: %s (%s)" % (path, sel))
+        # the same page as a reader with a dark setting sees it
+        b.call("Emulation.setEmulatedMedia",
+               {"features": [{"name": "prefers-color-scheme", "value": "dark"}]}, session)
+        for name, sel in checks.get("dark_shots", []):
+            path = os.path.join(outdir, name + ".png")
+            shoot(b, session, sel, path)
+            print("screenshot (dark): %s (%s)" % (path, sel))
         b.call("Runtime.evaluate", {"expression": "1"}, session)  # drain late events
         fails += problems(b.events, url)
     except Exception as e:  # the browser died or did not answer: say what it logged
