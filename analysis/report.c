@@ -175,7 +175,7 @@ static uint32_t name_id(bt_report *r, const char *s)
 static int note_org(bt_report *r, uint32_t id, const bt_hopres *h)
 {
 	if (id >= r->norg) {
-		size_t n = id + 1024;
+		size_t n = (size_t)id * 2 + 1024;
 		char **no = realloc(r->org, n * sizeof(*no));
 		if (no == NULL)
 			return -1;
