@@ -375,6 +375,7 @@ static int run_report(diff_args *a, char **paths, int n)
 		fprintf(stderr, "bordertrace report: %s\n", rep ? err : "out of memory");
 	} else if ((status = read_rounds(a, p, paths, n)) == 0) {
 		status = BT_EXIT_DATA;
+		a->po.hook_only = true;
 		if (bt_report_want_evidence(rep, bt_pipeline_diff(p), a->po.levels) != 0)
 			fprintf(stderr, "bordertrace report: out of memory\n");
 		else if ((p2 = bt_pipeline_new(&a->po, err, sizeof(err))) == NULL)

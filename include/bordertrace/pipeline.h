@@ -63,6 +63,8 @@ typedef struct bt_pipeline_opts {
 	bt_input_opts input;   /* how sources other than our round files are mapped */
 	bt_trace_hook on_trace; /* called for every trace after the path-diff; NULL: none */
 	void *hook_ctx;
+	bool hook_only;        /* a second pass over rounds read before: only the
+				  hook, no path-diff, no duplicate check */
 } bt_pipeline_opts;
 
 typedef struct bt_pipeline bt_pipeline;
@@ -72,7 +74,9 @@ bt_pipeline *bt_pipeline_new(const bt_pipeline_opts *o, char *err, size_t errlen
  * it, in name order; hidden and temporary files skipped) or "-" for
  * standard input. 0 or -1. */
 int bt_pipeline_add_path(bt_pipeline *p, const char *path, char *err, size_t errlen);
-/* Computes events and diversity and, when exporting, commits the files. */
+/* Computes events and diversity and, when exporting, commits the files.
+ * Frees what reading needed (the address cache, the trace ids seen): no
+ * path can be added after it. */
 int bt_pipeline_finish(bt_pipeline *p, char *err, size_t errlen);
 const bt_diff *bt_pipeline_diff(const bt_pipeline *p);
 uint64_t bt_pipeline_traces(const bt_pipeline *p);
