@@ -197,9 +197,11 @@ static int note_org(bt_report *r, uint32_t id, const bt_hopres *h)
 static int count_edges(bt_report *r, const bt_pipeline_trace *pt)
 {
 	const bt_path *p = pt->path;
-	char a[16], b[16];
+	char a[16], b[16], vp[BT_ID_MAX + 4];
+	/* "VP x": a VP named like an AS stays a node of its own */
+	snprintf(vp, sizeof(vp), "VP %s", pt->t->vp[0] ? pt->t->vp : "-");
 	uint32_t t = name_id(r, pt->key), round = name_id(r, pt->t->round[0] ? pt->t->round : "-");
-	uint32_t prev = name_id(r, pt->t->vp[0] ? pt->t->vp : "-");
+	uint32_t prev = name_id(r, vp);
 	const bt_crossing *bx = p->border_as >= 0 ? &p->as_cross[p->border_as] : NULL;
 	if (t == UINT32_MAX || round == UINT32_MAX || prev == UINT32_MAX)
 		return -1;

@@ -24,17 +24,33 @@ static size_t round_index(const bt_report_net *n, const char *round)
 	return 0;
 }
 
-/* The node of name id, made with a transit's look when new. */
-static Agnode_t *node(const bt_report *r, Agraph_t *g, uint32_t id, bool vp)
+/* s into dst for a Graphviz label: its escapes (\\N, \\G, \\l, ...) start
+ * with a backslash, so an organisation's backslashes are doubled. */
+static void gv_text(char *dst, size_t cap, const char *s)
+{
+	size_t o = 0;
+	for (; *s && o + 3 < cap; s++) {
+		if (*s == '\\')
+			dst[o++] = '\\';
+		dst[o++] = *s;
+	}
+	dst[o] = '\0';
+}
+
+/* The node of name id ("AS4837", "VP vp-01"), made with a transit's (or a
+ * VP's) look when new; ids numbered within the page by net and count. */
+static Agnode_t *node(const bt_report *r, const bt_report_net *n, Agraph_t *g, uint32_t id, bool vp)
 {
 	const char *name = bt_strtab_get(r->names, id);
 	Agnode_t *a = agnode(g, (char *)name, 0);
 	if (a)
 		return a;
 	a = agnode(g, (char *)name, 1);
-	char label[512];
-	const char *org = id < r->norg && r->org[id] ? r->org[id] : "";
-	snprintf(label, sizeof(label), "%s%s%s%s", vp ? "VP " : "", name, org[0] ? "\n" : "", org);
+	char label[512], org[300], nid[48];
+	gv_text(org, sizeof(org), id < r->norg && r->org[id] ? r->org[id] : "");
+	snprintf(label, sizeof(label), "%s%s%s", name, org[0] ? "\n" : "", org);
+	snprintf(nid, sizeof(nid), "net%zu-node%d", n->rank, agnnodes(g));
+	agsafeset(a, "id", nid, "");
 	agsafeset(a, "label", label, "");
 	agsafeset(a, "shape", vp ? "box" : "ellipse", "");
 	agsafeset(a, "style", "filled", "");
@@ -45,16 +61,19 @@ static Agnode_t *node(const bt_report *r, Agraph_t *g, uint32_t id, bool vp)
 /* The border route's two ends get their roles' colours and a text label. */
 static void role(const bt_report *r, Agnode_t *a, uint32_t id, const char *what, const char *fill)
 {
-	char label[512];
-	const char *org = id < r->norg && r->org[id] ? r->org[id] : "";
+	char label[512], org[300];
+	gv_text(org, sizeof(org), id < r->norg && r->org[id] ? r->org[id] : "");
 	snprintf(label, sizeof(label), "%s%s%s\n(%s)", bt_strtab_get(r->names, id), org[0] ? "\n" : "", org, what);
 	agsafeset(a, "label", label, "");
 	agsafeset(a, "fillcolor", (char *)fill, "");
 }
 
-static void edge_style(const bt_report_net *n, Agedge_t *e, const char *round, bool isnew, unsigned traces)
+static void edge_style(const bt_report_net *n, Agedge_t *e, const char *round, bool isnew, unsigned traces,
+		       size_t k)
 {
-	char label[160];
+	char label[160], eid[48];
+	snprintf(eid, sizeof(eid), "net%zu-edge%zu", n->rank, k);
+	agsafeset(e, "id", eid, "");
 	if (isnew)
 		snprintf(label, sizeof(label), "NEW in R%zu: %u trace%s", round_index(n, round) + 1, traces,
 			 traces == 1 ? "" : "s");
@@ -80,15 +99,15 @@ static void build(const bt_report *r, const bt_report_net *n, Agraph_t *g, uint3
 		const bt_report_edge *x = &r->e[i];
 		if (x->target != tid)
 			continue;
-		Agedge_t *e = agedge(g, node(r, g, x->from, x->from_vp), node(r, g, x->to, false), NULL, 1);
-		edge_style(n, e, bt_strtab_get(r->names, x->first_round), x->first_round != first, x->traces);
+		Agedge_t *e = agedge(g, node(r, n, g, x->from, x->from_vp), node(r, n, g, x->to, false), NULL, 1);
+		edge_style(n, e, bt_strtab_get(r->names, x->first_round), x->first_round != first, x->traces, i);
 	}
 	for (size_t i = 0; i < r->ne; i++) {
 		const bt_report_edge *x = &r->e[i];
 		if (x->target != tid || !x->border)
 			continue;
-		role(r, node(r, g, x->from, false), x->from, "upstream", C_UPSTREAM);
-		role(r, node(r, g, x->to, false), x->to, "target", C_TARGET);
+		role(r, node(r, n, g, x->from, false), x->from, "upstream", C_UPSTREAM);
+		role(r, node(r, n, g, x->to, false), x->to, "target", C_TARGET);
 	}
 }
 
@@ -121,6 +140,9 @@ int bt_report_graph(const bt_report *r, const bt_report_net *n, bt_report_buf *s
 			agclose(g);
 		return -1;
 	}
+	char gid[32];
+	snprintf(gid, sizeof(gid), "net%zu-graph", n->rank);
+	agattr(g, AGRAPH, "id", gid);
 	agattr(g, AGRAPH, "rankdir", "LR");
 	agattr(g, AGRAPH, "bgcolor", "white");
 	agattr(g, AGRAPH, "fontname", "sans-serif");
