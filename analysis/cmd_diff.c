@@ -1,5 +1,6 @@
-/* bordertrace diff / export — border route changes over rounds, and the CSV
- * exports researchers load into pandas, R, DuckDB or Spark.
+/* bordertrace diff / export / report — border route changes over rounds, the
+ * CSV exports researchers load into pandas, R, DuckDB or Spark, and the
+ * HTML report with its figures (doc/report.md).
  *
  * Both read round files (JSON Lines traces; files, directories, or '-'),
  * resolve hops with the same database options as `resolve`, and run the
@@ -187,7 +188,7 @@ static bool print_events(const bt_diff *d, unsigned levels, const char *agg, boo
 
 /* What the command line asked for. */
 typedef struct diff_args {
-	const char *cmd; /* "diff" or "export" */
+	const char *cmd; /* "diff", "export" or "report" */
 	bool exporting;  /* export or report: -o DIR */
 	bool reporting;
 	bt_report_opts ro;

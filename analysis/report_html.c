@@ -96,8 +96,16 @@ static void event(bt_report_buf *b, const bt_report *r, const bt_diff_event *e)
 	for (const char *s = e->evidence; *s && k < r->o.evidence; k++) {
 		size_t l = strcspn(s, " ");
 		uint32_t w = r->want ? bt_strtab_find(r->want, s, l) : UINT32_MAX;
-		if (w != UINT32_MAX && r->evid[w].html)
+		if (w != UINT32_MAX && r->evid[w].html) {
 			bt_rb_put(b, r->evid[w].html, strlen(r->evid[w].html));
+		} else { /* the rounds changed between the two passes */
+			bt_rb_printf(b, "<p>trace <code>");
+			bt_report_buf id = { 0 };
+			bt_rb_put(&id, s, l);
+			bt_rb_esc(b, id.s);
+			free(id.s);
+			bt_rb_printf(b, "</code>: not found when the rounds were read again</p>\n");
+		}
 		s += l;
 		s += *s == ' ';
 	}
