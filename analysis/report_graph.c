@@ -87,28 +87,67 @@ static void edge_style(const bt_report_net *n, Agedge_t *e, const char *round, b
 	agsafeset(e, "style", isnew ? "bold,dashed" : "solid", "");
 }
 
-/* Nodes and edges of n's routes into g. */
-static void build(const bt_report *r, const bt_report_net *n, Agraph_t *g, uint32_t tid)
+#define GRAPH_EDGES 120 /* edges drawn at most: dot's time grows fast past that */
+
+typedef struct pick {
+	const bt_report_edge *e;
+	bool keep;              /* new or the border route: always drawn */
+} pick;
+
+static int cmp_picks(const void *a, const void *b)
+{
+	const pick *x = a, *y = b;
+	if (x->keep != y->keep)
+		return x->keep ? -1 : 1;
+	return x->e->traces > y->e->traces ? -1 : x->e->traces < y->e->traces;
+}
+
+/* n's edges (tid), the heaviest GRAPH_EDGES when there are more (new and
+ * border edges first); their number into *np, the rest into *left. */
+static pick *choose(const bt_report *r, uint32_t tid, uint32_t first, size_t *np, size_t *left)
+{
+	size_t n = 0, k = 0;
+	for (size_t i = 0; i < r->ne; i++)
+		n += r->e[i].target == tid;
+	pick *p = malloc((n + 1) * sizeof(*p));
+	if (p == NULL)
+		return NULL;
+	for (size_t i = 0; i < r->ne; i++)
+		if (r->e[i].target == tid)
+			p[k++] = (pick){ &r->e[i], r->e[i].border || r->e[i].first_round != first };
+	if (n > GRAPH_EDGES)
+		qsort(p, n, sizeof(*p), cmp_picks);
+	*np = n > GRAPH_EDGES ? GRAPH_EDGES : n;
+	*left = n - *np;
+	return p;
+}
+
+/* Nodes and edges of n's routes into g; -1 when out of memory. */
+static int build(const bt_report *r, const bt_report_net *n, Agraph_t *g, uint32_t tid, size_t *left)
 {
 	uint32_t first = UINT32_MAX; /* the target's first round (name id) */
 	for (size_t i = 0; i < r->ne; i++)
 		if (r->e[i].target == tid && (first == UINT32_MAX ||
 		    strcmp(bt_strtab_get(r->names, r->e[i].first_round), bt_strtab_get(r->names, first)) < 0))
 			first = r->e[i].first_round;
-	for (size_t i = 0; i < r->ne; i++) {
-		const bt_report_edge *x = &r->e[i];
-		if (x->target != tid)
-			continue;
+	size_t np;
+	pick *p = choose(r, tid, first, &np, left);
+	if (p == NULL)
+		return -1;
+	for (size_t i = 0; i < np; i++) {
+		const bt_report_edge *x = p[i].e;
 		Agedge_t *e = agedge(g, node(r, n, g, x->from, x->from_vp), node(r, n, g, x->to, false), NULL, 1);
 		edge_style(n, e, bt_strtab_get(r->names, x->first_round), x->first_round != first, x->traces, i);
 	}
-	for (size_t i = 0; i < r->ne; i++) {
-		const bt_report_edge *x = &r->e[i];
-		if (x->target != tid || !x->border)
+	for (size_t i = 0; i < np; i++) {
+		const bt_report_edge *x = p[i].e;
+		if (!x->border)
 			continue;
 		role(r, node(r, n, g, x->from, false), x->from, "upstream", C_UPSTREAM);
 		role(r, node(r, n, g, x->to, false), x->to, "target", C_TARGET);
 	}
+	free(p);
+	return 0;
 }
 
 static int render(GVC_t *gvc, Agraph_t *g, const char *fmt, bt_report_buf *out, bool from_svg_tag)
@@ -129,7 +168,7 @@ static int render(GVC_t *gvc, Agraph_t *g, const char *fmt, bt_report_buf *out, 
 }
 
 int bt_report_graph(const bt_report *r, const bt_report_net *n, bt_report_buf *svg, bt_report_buf *png,
-		    char *err, size_t errlen)
+		    size_t *left, char *err, size_t errlen)
 {
 	uint32_t tid = bt_strtab_find(r->names, n->key, strlen(n->key));
 	GVC_t *gvc = r->gvc;
@@ -150,8 +189,12 @@ int bt_report_graph(const bt_report *r, const bt_report_net *n, bt_report_buf *s
 	agattr(g, AGEDGE, "fontname", "sans-serif");
 	agattr(g, AGNODE, "fontsize", "11");
 	agattr(g, AGEDGE, "fontsize", "10");
-	if (tid != UINT32_MAX)
-		build(r, n, g, tid);
+	*left = 0;
+	if (tid != UINT32_MAX && build(r, n, g, tid, left) != 0) {
+		snprintf(err, errlen, "out of memory");
+		agclose(g);
+		return -1;
+	}
 	int rc = gvLayout(gvc, g, "dot");
 	if (rc == 0)
 		rc = render(gvc, g, "svg", svg, true);

@@ -149,7 +149,8 @@ static int graph(bt_report *r, bt_report_buf *b, const bt_report_net *n, bt_csv 
 	char name[64], pname[64];
 	snprintf(name, sizeof(name), "net-%03zu-graph.svg", n->rank);
 	snprintf(pname, sizeof(pname), "net-%03zu-graph.png", n->rank);
-	int rc = bt_report_graph(r, n, &svg, r->o.png ? &png : NULL, err, errlen);
+	size_t left = 0;
+	int rc = bt_report_graph(r, n, &svg, r->o.png ? &png : NULL, &left, err, errlen);
 	if (rc == 0 && (svg.nomem || png.nomem)) {
 		snprintf(err, errlen, "out of memory");
 		rc = -1;
@@ -160,9 +161,12 @@ static int graph(bt_report *r, bt_report_buf *b, const bt_report_net *n, bt_csv 
 		bt_rb_put(b, svg.s, svg.len);
 		bt_rb_printf(b, "<figcaption>VPs (grey boxes) \xe2\x86\x92 transit ASes (blue) \xe2\x86\x92 border "
 			     "upstream (orange) \xe2\x86\x92 target (green); edges: traces; NEW (red, dashed, "
-			     "bold): first seen after the first round. Also <code>%s</code>%s%s%s.</figcaption>"
-			     "</figure>\n", name, r->o.png ? ", <code>" : "", r->o.png ? pname : "",
-			     r->o.png ? "</code>" : "");
+			     "bold): first seen after the first round. Also <code>%s</code>%s%s%s.", name,
+			     r->o.png ? ", <code>" : "", r->o.png ? pname : "", r->o.png ? "</code>" : "");
+		if (left)
+			bt_rb_printf(b, " %zu lighter edge(s) left out (new and border edges are drawn first).",
+				     left);
+		bt_rb_printf(b, "</figcaption></figure>\n");
 		rc = figure_file(figs, nf, dir, name, &svg, err, errlen);
 	}
 	if (rc == 0 && r->o.png)

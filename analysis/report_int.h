@@ -70,8 +70,9 @@ void bt_report_nets_free(bt_report_nets *ns);
 
 void bt_report_timeline(bt_report_buf *b, const bt_report_net *n, int level);
 /* The AS graph laid out by Graphviz (dot) as SVG into svg, and as PNG into
- * png when png is not NULL. 0, or -1 with a message. */
+ * png when png is not NULL; the edges left out (past the most drawn) into
+ * *left. 0, or -1 with a message. */
 int bt_report_graph(const bt_report *r, const bt_report_net *n, bt_report_buf *svg,
-		    bt_report_buf *png, char *err, size_t errlen);
+		    bt_report_buf *png, size_t *left, char *err, size_t errlen);
 
 #endif

@@ -8,6 +8,9 @@ come through TransTeleCom (AS20485, RU). One round-2 trace has its first
 hop copied from another trace (split TTL, filled_below_ttl 2).
 
     mkrounds.py OUTDIR   writes OUTDIR/vp-de/rN.jsonl and OUTDIR/vp-jp/rN.jsonl
+    mkrounds.py --wide OUTDIR   150 VPs, each through an AS of its own and one
+                                of 40 upstreams into 198.18.250.0/24 (more
+                                edges than a graph draws), and OUTDIR/pfx2as.txt
 """
 import json
 import os
@@ -42,7 +45,24 @@ def record(vp, rnd, dst, hops, filled=0):
     return json.dumps(r, separators=(",", ":"))
 
 
+def wide(out):
+    os.makedirs(out, exist_ok=True)
+    lines, plan = [], ["198.18.250.0\t24\t65000"]
+    for v in range(150):
+        plan += ["198.18.%d.0\t24\t%d" % (v, 64600 + v), "198.19.%d.0\t24\t%d" % (v, 64900 + v % 40)]
+        SRC["vp%03d" % v] = "198.18.%d.2" % v
+        for rnd in range(2):
+            lines.append(record("vp%03d" % v, rnd, "198.18.250.9", ["198.18.%d.1" % v, "198.19.%d.1" % v,
+                                                                    "198.18.250.1"]))
+    with open(os.path.join(out, "pfx2as.txt"), "w") as f:
+        f.write("\n".join(plan) + "\n")
+    with open(os.path.join(out, "wide.jsonl"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
 def main():
+    if sys.argv[1] == "--wide":
+        return wide(sys.argv[2])
     out = sys.argv[1]
     for vp in ("vp-de", "vp-jp"):
         os.makedirs(os.path.join(out, vp), exist_ok=True)

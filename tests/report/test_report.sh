@@ -93,5 +93,12 @@ expect_rc 0 "$BT" report --asn-db "$TMP/evil/asn.mmdb" --country-db "$TMP/evil/c
 has "$TMP/evil-out/report.html" "&lt;img src=x onerror=alert(1)&gt;KDDI"
 check "no raw markup from the database" bash -c "! grep -q '<img' '$TMP/evil-out/report.html'"
 
+# a graph of more edges than dot should lay out: the heaviest drawn, the rest counted
+python3 "$HERE/mkrounds.py" --wide "$TMP/wide" || exit 1
+expect_rc 0 "$BT" report --pfx2as "$TMP/wide/pfx2as.txt" --lookup-test-ranges --by as --no-png \
+	-o "$TMP/wide-out" "$TMP/wide/wide.jsonl"
+has "$TMP/wide-out/report.html" "220 lighter edge(s) left out"
+check "no PNG with --no-png" [ ! -e "$TMP/wide-out/net-001-graph.png" ]
+
 [ "$fails" -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
 echo "all report checks passed"
