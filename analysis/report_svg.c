@@ -57,7 +57,7 @@ static void bar(bt_report_buf *b, const geom *g, const bt_report_net *n, int lev
 		const bt_diff_div **ups, size_t *nups)
 {
 	double base = 0;
-	int x = g->left + g->step * (int)k;
+	int x = g->left + g->step * (int)k, drawn = 0;
 	for (size_t i = 0; i < n->ndiv; i++) {
 		const bt_diff_div *v = n->div[i];
 		if ((int)v->level != level || n->round_of[i] != k)
@@ -66,6 +66,7 @@ static void bar(bt_report_buf *b, const geom *g, const bt_report_net *n, int lev
 		int y0 = g->top + g->plot_h - (int)(g->plot_h * (base + v->share) + 0.5);
 		int h = (int)(g->plot_h * v->share + 0.5);
 		base += v->share;
+		drawn++;
 		bt_rb_printf(b, "<rect class=\"seg\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\" "
 			     "stroke=\"currentColor\" stroke-width=\"0.5\"><title>", x, y0, g->bar_w, h,
 			     c == (size_t)-1 ? "#bbbbbb" : bt_report_colour(c));
@@ -80,6 +81,9 @@ static void bar(bt_report_buf *b, const geom *g, const bt_report_net *n, int lev
 			bt_rb_printf(b, " %.0f%%</text>", v->share * 100);
 		}
 	}
+	if (drawn == 0) /* no trace of the round entered the network (or none ran) */
+		bt_rb_printf(b, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" fill=\"currentColor\" "
+			     "font-size=\"10\">no route in</text>", x + g->bar_w / 2, g->top + g->plot_h - 4);
 }
 
 /* The events of the level above their rounds' bars. */

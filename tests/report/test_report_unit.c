@@ -106,12 +106,38 @@ static void test_timeline(void **state)
 	bt_diff_free(d);
 }
 
+/* A round in which no trace entered the network says so, in text. */
+static void test_timeline_no_route(void **state)
+{
+	(void)state;
+	bt_diff_opts o;
+	bt_diff_opts_default(&o);
+	bt_diff *d = bt_diff_new(&o);
+	assert_non_null(d);
+	add(d, "198.18.1.0/24", "r1", "AS1", 1);
+	add(d, "198.18.2.0/24", "r2", "AS1", 1); /* r2 exists, 198.18.1.0/24 has no route in it */
+	assert_int_equal(bt_diff_finish(d), 0);
+	bt_report_nets ns;
+	assert_int_equal(bt_report_nets_make(&ns, d, 1), 0);
+	/* 198.18.2.0/24 ranks first: its route is new in r2, after the baseline */
+	assert_string_equal(ns.v[0].key, "198.18.2.0/24");
+	assert_string_equal(ns.v[1].key, "198.18.1.0/24");
+	bt_report_buf b = { 0 };
+	bt_report_timeline(&b, &ns.v[1], BT_LEVEL_AS);
+	assert_non_null(strstr(b.s, ">no route in</text>"));
+	assert_non_null(strstr(b.s, ">AS1 100%</text>"));
+	free(b.s);
+	bt_report_nets_free(&ns);
+	bt_diff_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_rank),
 		cmocka_unit_test(test_timeline),
+		cmocka_unit_test(test_timeline_no_route),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
