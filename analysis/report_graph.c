@@ -150,6 +150,19 @@ static int build(const bt_report *r, const bt_report_net *n, Agraph_t *g, uint32
 	return 0;
 }
 
+/* Graphviz's own messages (a missing font, a plugin it cannot load) would
+ * go to stderr in its format: the last one is kept for our error instead. */
+static char gv_last[256];
+
+static int gv_message(char *msg)
+{
+	size_t n = strlen(msg);
+	while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		n--;
+	snprintf(gv_last, sizeof(gv_last), "%.*s", (int)n, msg);
+	return 0;
+}
+
 static int render(GVC_t *gvc, Agraph_t *g, const char *fmt, bt_report_buf *out, bool from_svg_tag)
 {
 	char *data = NULL;
@@ -195,13 +208,18 @@ int bt_report_graph(const bt_report *r, const bt_report_net *n, bt_report_buf *s
 		agclose(g);
 		return -1;
 	}
+	gv_last[0] = '\0';
+	agseterrf(gv_message);
 	int rc = gvLayout(gvc, g, "dot");
-	if (rc == 0)
-		rc = render(gvc, g, "svg", svg, true);
-	if (rc == 0 && png)
+	const char *what = rc ? "laying it out" : "rendering it as SVG", *hint = "";
+	if (rc == 0 && (rc = render(gvc, g, "svg", svg, true)) == 0 && png) {
+		what = "rendering it as PNG";
+		hint = " (PNG needs Graphviz's cairo plugin, libgvplugin_pango; --no-png writes SVG only)";
 		rc = render(gvc, g, "png", png, false);
+	}
 	if (rc != 0)
-		snprintf(err, errlen, "Graphviz: layout or rendering of %s failed", n->key);
+		snprintf(err, errlen, "the AS graph of %s: %s failed%s%s%s", n->key, what,
+			 gv_last[0] ? ": Graphviz: " : "", gv_last, hint);
 	gvFreeLayout(gvc, g);
 	agclose(g);
 	return rc;

@@ -93,6 +93,19 @@ expect_rc 0 "$BT" report --asn-db "$TMP/evil/asn.mmdb" --country-db "$TMP/evil/c
 has "$TMP/evil-out/report.html" "&lt;img src=x onerror=alert(1)&gt;KDDI"
 check "no raw markup from the database" bash -c "! grep -q '<img' '$TMP/evil-out/report.html'"
 
+# Graphviz without its cairo plugin: no PNG, said so, nothing written; --no-png works
+G=/usr/lib/x86_64-linux-gnu/graphviz
+if [ -f "$G/config6a" ] && [ -e "$G/libgvplugin_dot_layout.so.6" ]; then
+	mkdir -p "$TMP/gv"
+	sed '/^libgvplugin_gd\.so/,$d' "$G/config6a" >"$TMP/gv/config6a"
+	ln -s "$G/libgvplugin_core.so.6" "$G/libgvplugin_dot_layout.so.6" "$TMP/gv/"
+	GVBINDIR=$TMP/gv expect_rc 1 "$BT" report "${DB[@]}" -o "$TMP/nopng" "$TMP/rounds"
+	has "$TMP/err" "rendering it as PNG failed: Graphviz: renderer for png is unavailable"
+	has "$TMP/err" "--no-png writes SVG only"
+	check "nothing written without the PNG renderer" [ ! -e "$TMP/nopng" ]
+	GVBINDIR=$TMP/gv expect_rc 0 "$BT" report "${DB[@]}" --no-png -o "$TMP/nopng" "$TMP/rounds"
+fi
+
 # a graph of more edges than dot should lay out: the heaviest drawn, the rest counted
 python3 "$HERE/mkrounds.py" --wide "$TMP/wide" || exit 1
 expect_rc 0 "$BT" report --pfx2as "$TMP/wide/pfx2as.txt" --lookup-test-ranges --by as --no-png \
