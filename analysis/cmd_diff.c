@@ -1,5 +1,6 @@
-/* bordertrace diff / export — border route changes over rounds, and the CSV
- * exports researchers load into pandas, R, DuckDB or Spark.
+/* bordertrace diff / export / report — border route changes over rounds, the
+ * CSV exports researchers load into pandas, R, DuckDB or Spark, and the
+ * HTML report with its figures (doc/report.md).
  *
  * Both read round files (JSON Lines traces; files, directories, or '-'),
  * resolve hops with the same database options as `resolve`, and run the
@@ -17,6 +18,7 @@
 #include "bordertrace/csv.h"
 #include "bordertrace/dirs.h"
 #include "bordertrace/pipeline.h"
+#include "bordertrace/report.h"
 #include "bordertrace/resolver.h"
 #include "bordertrace/trace.h"
 #include "commands.h"
@@ -57,7 +59,8 @@ static int resolve_cb(void *ctx, const bt_addr *a, bt_hopres *out, char *err, si
 
 static void usage(FILE *f, const char *cmd)
 {
-	bool exp = strcmp(cmd, "export") == 0;
+	bool rep = strcmp(cmd, "report") == 0;
+	bool exp = strcmp(cmd, "export") == 0 || rep;
 	fprintf(f,
 		"usage: bordertrace %s [OPTIONS]%s ROUNDS...\n"
 		"\n"
@@ -95,16 +98,24 @@ static void usage(FILE *f, const char *cmd)
 		"\n"
 		"exit status: 0 ok, 1 bad input or database, 2 usage error\n",
 		cmd, exp ? " -o DIR" : "",
-		exp ? "Writes hops.csv, traces.csv, borders.csv, events.csv and diversity.csv\n"
+		rep ? "Writes DIR/report.html (one self-contained page: overview, per target\n"
+		      "network timelines, AS graph, events with their traceroutes) and its figures\n"
+		      "as SVG and PNG files (doc/report.md); all replaced together, or none. Reads\n"
+		      "the rounds twice, so not from standard input.\n\n"
+		: exp ? "Writes hops.csv, traces.csv, borders.csv, events.csv and diversity.csv\n"
 		      "into DIR (columns: doc/csv.md): all five replaced together, or none.\n\n"
 		    : "Prints when target networks gained or lost a border route, with evidence.\n\n",
-		exp ? "  -o, --output DIR        where the CSV files go (made if missing)\n"
+		rep ? "  -o, --output DIR        where the report goes (made if missing)\n"
+		      "  --top N                 target networks with a section (50)\n"
+		      "  --show N                traceroutes shown per event (3)\n"
+		      "  --no-png                SVG figures only\n"
+		: exp ? "  -o, --output DIR        where the CSV files go (made if missing)\n"
 		    : "  --format table|csv      default: table on a terminal, CSV otherwise\n");
 }
 
 enum {
 	OPT_BY = BT_OPT_NEXT, OPT_PER_VP, OPT_LEVEL, OPT_BASELINE, OPT_MIN_ROUNDS, OPT_MIN_VPS,
-	OPT_GONE_AFTER, OPT_EVIDENCE, OPT_FORMAT, OPT_ROUND_INTERVAL,
+	OPT_GONE_AFTER, OPT_EVIDENCE, OPT_FORMAT, OPT_ROUND_INTERVAL, OPT_TOP, OPT_SHOW, OPT_NO_PNG,
 };
 
 static bool parse_count(const char *cmd, const char *opt, const char *s, unsigned min, unsigned *out)
@@ -185,8 +196,11 @@ static bool print_events(const bt_diff *d, unsigned levels, const char *agg, boo
 
 /* What the command line asked for. */
 typedef struct diff_args {
-	const char *cmd; /* "diff" or "export" */
-	bool exporting;
+	const char *cmd; /* "diff", "export" or "report" */
+	bool exporting;  /* export or report: -o DIR */
+	bool reporting;
+	bt_report_opts ro;
+	const char *outdir;
 	bt_cmd_sources src;
 	bt_pipeline_opts po;
 	int format; /* -1 auto, 0 csv, 1 table */
@@ -217,9 +231,14 @@ static bool set_option(diff_args *a, int c, const char *v)
 	case OPT_EVIDENCE: return parse_count(a->cmd, "--evidence", v, 0, &po->diff.max_evidence);
 	case OPT_ROUND_INTERVAL:
 		return parse_count(a->cmd, "--round-interval", v, 1, &po->input.round_interval_s);
+	case OPT_TOP:
+	case OPT_SHOW:
+		return parse_count(a->cmd, c == OPT_TOP ? "--top" : "--show", v, c == OPT_TOP ? 1 : 0,
+				   c == OPT_TOP ? &a->ro.top : &a->ro.evidence);
 	case OPT_FORMAT:
 		if (a->exporting) {
-			bt_cmd_usage_error(a->cmd, "--format: export always writes CSV files");
+			bt_cmd_usage_error(a->cmd, "--format: %s always writes %s", a->cmd,
+					   a->reporting ? "HTML, SVG and PNG files" : "CSV files");
 			return false;
 		}
 		if (strcmp(v, "csv") != 0 && strcmp(v, "table") != 0) {
@@ -228,7 +247,7 @@ static bool set_option(diff_args *a, int c, const char *v)
 		}
 		a->format = strcmp(v, "table") == 0;
 		return true;
-	case 'o': po->outdir = v; return true;
+	case 'o': a->outdir = v; return true;
 	case 'v': a->verbose = po->input.verbose = true; return true;
 	}
 	return true;
@@ -250,6 +269,9 @@ static int parse_args(int argc, char **argv, diff_args *a)
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "round-interval", required_argument, NULL, OPT_ROUND_INTERVAL },
 		{ "output", required_argument, NULL, 'o' },
+		{ "top", required_argument, NULL, OPT_TOP },
+		{ "show", required_argument, NULL, OPT_SHOW },
+		{ "no-png", no_argument, NULL, OPT_NO_PNG },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -258,6 +280,9 @@ static int parse_args(int argc, char **argv, diff_args *a)
 	int c, taken;
 	optind = 1;
 	while ((c = bt_cli_getopt(argc, argv, a->exporting ? "o:vh" : "vh", opts, why, sizeof(why))) != -1) {
+		if (!a->reporting && (c == OPT_TOP || c == OPT_SHOW || c == OPT_NO_PNG))
+			return bt_cmd_usage_error(a->cmd, "%s: only for report",
+						  c == OPT_TOP ? "--top" : c == OPT_SHOW ? "--show" : "--no-png");
 		if (c == 'h') {
 			usage(stdout, a->cmd);
 			return BT_EXIT_OK;
@@ -268,13 +293,20 @@ static int parse_args(int argc, char **argv, diff_args *a)
 			return BT_EXIT_USAGE;
 		if (c == OPT_PER_VP)
 			a->po.per_vp = true;
+		else if (c == OPT_NO_PNG)
+			a->ro.png = false;
 		else if (!taken && !set_option(a, c, optarg))
 			return BT_EXIT_USAGE;
 	}
 	if (optind >= argc)
 		return bt_cmd_usage_error(a->cmd, "no round files given");
-	if (a->exporting && a->po.outdir == NULL)
+	if (a->exporting && a->outdir == NULL)
 		return bt_cmd_usage_error(a->cmd, "-o DIR is required");
+	for (int i = optind; a->reporting && i < argc; i++)
+		if (strcmp(argv[i], "-") == 0)
+			return bt_cmd_usage_error(a->cmd, "'-': report reads its rounds twice; give files or directories");
+	if (!a->reporting)
+		a->po.outdir = a->outdir;
 	return bt_cmd_sources_check(a->cmd, &a->src) ? BT_EXIT_USAGE : -1;
 }
 
@@ -286,7 +318,7 @@ static int read_rounds(diff_args *a, bt_pipeline *p, char **paths, int n)
 		if (bt_pipeline_add_path(p, paths[i], err, sizeof(err)) != 0) {
 			fprintf(stderr, "bordertrace %s: %s\n", a->cmd, err);
 			if (a->exporting)
-				fprintf(stderr, "bordertrace export: nothing written to %s\n", a->po.outdir);
+				fprintf(stderr, "bordertrace %s: nothing written to %s\n", a->cmd, a->outdir);
 			return BT_EXIT_DATA;
 		}
 	}
@@ -319,10 +351,12 @@ static int report(diff_args *a, bt_pipeline *p)
 	size_t nev = 0;
 	for (size_t i = 0; i < bt_diff_nevents(d); i++)
 		nev += (a->po.levels >> bt_diff_event_at(d, i)->level) & 1;
-	if (a->exporting) {
+	if (a->reporting) {
+		printf("%s/report.html\n", a->outdir);
+	} else if (a->exporting) {
 		static const char *const names[] = { "hops.csv", "traces.csv", "borders.csv", "events.csv", "diversity.csv" };
 		for (size_t i = 0; i < 5; i++)
-			printf("%s/%s\n", a->po.outdir, names[i]);
+			printf("%s/%s\n", a->outdir, names[i]);
 	} else if (!print_events(d, a->po.levels, bt_agg_name(a->po.agg),
 				 a->format < 0 ? isatty(STDOUT_FILENO) : a->format == 1)) {
 		return BT_EXIT_DATA;
@@ -344,6 +378,40 @@ static int report(diff_args *a, bt_pipeline *p)
 	return 0;
 }
 
+/* report: a first pass (the path-diff, the AS edges), a second for the
+ * events' evidence traces, then the page and figures. 0 or the status. */
+static int run_report(diff_args *a, char **paths, int n)
+{
+	char err[2048];
+	bt_report *rep = bt_report_new(&a->ro);
+	bt_pipeline *p = NULL, *p2 = NULL;
+	int status = BT_EXIT_DATA;
+	size_t nfiles = 0;
+	a->po.on_trace = bt_report_trace;
+	a->po.hook_ctx = rep;
+	if (rep == NULL || (p = bt_pipeline_new(&a->po, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "bordertrace report: %s\n", rep ? err : "out of memory");
+	} else if ((status = read_rounds(a, p, paths, n)) == 0) {
+		status = BT_EXIT_DATA;
+		a->po.hook_only = true;
+		if (bt_report_want_evidence(rep, bt_pipeline_diff(p), a->po.levels) != 0)
+			fprintf(stderr, "bordertrace report: out of memory\n");
+		else if ((p2 = bt_pipeline_new(&a->po, err, sizeof(err))) == NULL)
+			fprintf(stderr, "bordertrace report: %s\n", err);
+		else if (read_rounds(a, p2, paths, n) != 0)
+			;
+		else if (bt_report_write(rep, bt_pipeline_diff(p), a->po.levels, a->outdir, &nfiles, err,
+					 sizeof(err)) != 0)
+			fprintf(stderr, "bordertrace report: %s\n", err);
+		else
+			status = report(a, p);
+	}
+	bt_pipeline_free(p2);
+	bt_pipeline_free(p);
+	bt_report_free(rep);
+	return status;
+}
+
 /* Opens the sources, runs the pipeline over the rounds, reports. */
 static int execute(diff_args *a, char **paths, int n)
 {
@@ -354,42 +422,51 @@ static int execute(diff_args *a, char **paths, int n)
 	size_t made = 0;
 	/* export -o DIR makes DIR, as mkdir -p (and removes it again if the
 	 * export fails: a failed command leaves nothing behind) */
-	if (a->exporting && bt_mkdirs(a->po.outdir, 0777, &made, err, sizeof(err)) != 0) {
-		fprintf(stderr, "bordertrace export: -o: %s\n", err);
+	if (a->exporting && bt_mkdirs(a->outdir, 0777, &made, err, sizeof(err)) != 0) {
+		fprintf(stderr, "bordertrace %s: -o: %s\n", a->cmd, err);
 		return BT_EXIT_DATA;
 	}
 	if (bt_resolver_open(&a->src.cfg, &r, err, sizeof(err)) != 0) {
 		fprintf(stderr, "bordertrace %s: %s\n", a->cmd, err);
 		if (a->exporting)
-			bt_rmdirs_made(a->po.outdir, made);
+			bt_rmdirs_made(a->outdir, made);
 		return BT_EXIT_DATA;
 	}
 	bt_cmd_report_tables(a->cmd, r, a->verbose);
 	a->po.resolve = resolve_cb;
 	a->po.rctx = r;
 	a->po.input.verbose = a->verbose;
-	p = bt_pipeline_new(&a->po, err, sizeof(err));
-	if (p == NULL)
-		fprintf(stderr, "bordertrace %s: %s\n", a->cmd, err);
-	else if ((status = read_rounds(a, p, paths, n)) == 0)
-		status = report(a, p);
-	bt_pipeline_free(p);
+	if (a->reporting) {
+		status = run_report(a, paths, n);
+	} else {
+		p = bt_pipeline_new(&a->po, err, sizeof(err));
+		if (p == NULL)
+			fprintf(stderr, "bordertrace %s: %s\n", a->cmd, err);
+		else if ((status = read_rounds(a, p, paths, n)) == 0)
+			status = report(a, p);
+		bt_pipeline_free(p);
+	}
 	bt_resolver_close(r);
 	if (status != 0 && a->exporting)
-		bt_rmdirs_made(a->po.outdir, made);
+		bt_rmdirs_made(a->outdir, made);
 	return status;
 }
 
-static int run(int argc, char **argv, bool exporting)
+/* mode: 0 diff, 1 export, 2 report */
+static int run(int argc, char **argv, int mode)
 {
-	diff_args a = { .cmd = exporting ? "export" : "diff", .exporting = exporting, .format = -1 };
+	diff_args a = { .cmd = mode == 2 ? "report" : mode == 1 ? "export" : "diff", .exporting = mode > 0,
+			.reporting = mode == 2, .format = -1,
+			.ro = { .top = 50, .evidence = 3, .png = true } };
 	int status = bt_cmd_sources_init(a.cmd, &a.src, argc);
 	if (status != 0)
 		return status;
 	a.po.agg = BT_AGG_PREFIX;
 	a.po.levels = 1;
 	bt_diff_opts_default(&a.po.diff);
+	a.ro.agg = "prefix";
 	status = parse_args(argc, argv, &a);
+	a.ro.agg = bt_agg_name(a.po.agg);
 	if (status < 0)
 		status = execute(&a, argv + optind, argc - optind);
 	bt_cmd_sources_free(&a.src);
@@ -398,10 +475,15 @@ static int run(int argc, char **argv, bool exporting)
 
 int bt_cmd_diff(int argc, char **argv)
 {
-	return run(argc, argv, false);
+	return run(argc, argv, 0);
 }
 
 int bt_cmd_export(int argc, char **argv)
 {
-	return run(argc, argv, true);
+	return run(argc, argv, 1);
+}
+
+int bt_cmd_report(int argc, char **argv)
+{
+	return run(argc, argv, 2);
 }

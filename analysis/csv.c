@@ -95,7 +95,8 @@ int bt_csv_open(bt_csv *c, const char *dir, const char *name, const char *const 
 		bt_csv_abort(c);
 		return -1;
 	}
-	bt_csv_header(c, header, ncols);
+	if (header != NULL)
+		bt_csv_header(c, header, ncols);
 	return 0;
 }
 
@@ -158,6 +159,11 @@ void bt_csv_str(bt_csv *c, const char *s)
 		}
 	}
 	put(c, "\"", 1);
+}
+
+void bt_csv_bytes(bt_csv *c, const void *data, size_t n)
+{
+	put(c, data, n);
 }
 
 void bt_csv_raw(bt_csv *c, const char *fields, size_t n)

@@ -20,6 +20,8 @@ static const struct command commands[] = {
 	 "border routes into target networks over rounds: new, gone, returned"},
 	{"export", bt_cmd_export,
 	 "hops, traces, borders, events and diversity as CSV files"},
+	{"report", bt_cmd_report,
+	 "one offline HTML page with timelines, AS graphs and evidence, and its figures"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

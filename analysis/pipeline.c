@@ -535,10 +535,16 @@ static int add_trace(bt_pipeline *p, const bt_trace *t, const char *id, const ch
 	bt_path_build(t, info, &dres->info, &path);
 
 	target_key(p, t, dres, &path, a, key, sizeof(key));
-	if (observe(p, t, info, dres, &path, id, key, err, errlen) != 0)
+	if (!p->o.hook_only && observe(p, t, info, dres, &path, id, key, err, errlen) != 0)
 		return -1;
 	p->traces++;
 	p->hops += n;
+	if (p->o.on_trace) {
+		bt_pipeline_trace pt = { .t = t, .id = id, .key = key, .res = res, .n = n, .dres = dres,
+					 .path = &path };
+		if (p->o.on_trace(p->o.hook_ctx, &pt, err, errlen) != 0)
+			return -1;
+	}
 	if (!p->o.outdir)
 		return 0;
 
@@ -604,6 +610,10 @@ static int check_seen(bt_pipeline *p, const bt_input *in, const bt_trace *t, con
 
 static int add_file(bt_pipeline *p, const char *path, char *err, size_t errlen)
 {
+	if (p->finished) { /* its cache and seen set are gone */
+		snprintf(err, errlen, "%s: the pipeline is finished: no more rounds", path);
+		return -1;
+	}
 	char **names = realloc(p->names, (p->files + 1) * sizeof(*names));
 	if (names != NULL)
 		p->names = names;
@@ -620,7 +630,7 @@ static int add_file(bt_pipeline *p, const char *path, char *err, size_t errlen)
 	char id[ID_LEN], a[BT_ADDR_STRLEN];
 	while ((rc = bt_input_next(in, &t, err, errlen)) == 1) {
 		trace_id(t, id, a);
-		int arc = check_seen(p, in, t, id, err, errlen);
+		int arc = p->o.hook_only ? 0 : check_seen(p, in, t, id, err, errlen);
 		if (arc == 0)
 			arc = add_trace(p, t, id, a, err, errlen);
 		bt_trace_free(t);
@@ -758,6 +768,12 @@ int bt_pipeline_finish(bt_pipeline *p, char *err, size_t errlen)
 		return -1;
 	}
 	p->finished = true;
+	/* what only reading needed: the largest parts of a pipeline (a report
+	 * reads the rounds again through another one while this diff lives) */
+	free(p->cache);
+	p->cache = NULL;
+	bt_seen_free(p->seen);
+	p->seen = NULL;
 	if (!p->o.outdir)
 		return 0;
 	const char *agg = bt_agg_name(p->o.agg);

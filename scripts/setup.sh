@@ -20,6 +20,10 @@ PACKAGES+=" libbz2-dev liblzma-dev"
 # --- campaigns (prober/campaign.c parses campaign files with libconfig) ---
 PACKAGES+=" libconfig-dev"
 # --- end campaigns ---
+# --- report (analysis/report_graph.c lays out AS graphs with Graphviz's
+# libgvc/libcgraph; tests/report opens the page in headless Chromium) ---
+PACKAGES+=" libgraphviz-dev chromium"
+# --- end report ---
 # fuzzing and sanitizers
 PACKAGES+=" clang libclang-rt-14-dev"
 

@@ -23,7 +23,8 @@ typedef struct bt_csv {
 	size_t len;
 } bt_csv;
 
-/* Opens dir/name for writing (through a temporary file) and writes the header. */
+/* Opens dir/name for writing (through a temporary file) and writes the
+ * header (none when header is NULL: a file that is not CSV, see bt_csv_bytes). */
 int bt_csv_open(bt_csv *c, const char *dir, const char *name, const char *const *header,
 		size_t ncols, char *err, size_t errlen);
 /* Opens an already open stream (stdout): no temporary file, commit only
@@ -37,6 +38,9 @@ void bt_csv_fixed(bt_csv *c, double v, int decimals);
 void bt_csv_ms(bt_csv *c, uint32_t us);            /* microseconds as ms.mmm */
 void bt_csv_time(bt_csv *c, int64_t us);           /* UTC ISO-8601 with Z; empty if 0 */
 void bt_csv_end(bt_csv *c);                        /* ends the row */
+/* Appends bytes as they are (no separator, no quoting): the same atomic
+ * file for other formats (the report's HTML, SVG and PNG files). */
+void bt_csv_bytes(bt_csv *c, const void *data, size_t n);
 /* Appends fields already formatted (by bt_csv_format), commas included. */
 void bt_csv_raw(bt_csv *c, const char *fields, size_t n);
 /* Formats one field (quoted when needed) into dst, NUL-terminated; returns its

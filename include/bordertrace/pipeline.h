@@ -38,6 +38,20 @@ typedef struct bt_hopres {
 /* Returns 0, or -1 with a message (a database error: fatal). */
 typedef int (*bt_resolve_fn)(void *ctx, const bt_addr *a, bt_hopres *out, char *err, size_t errlen);
 
+/* One trace as the pipeline saw it, for a hook (the report): valid only
+ * during the call. res[i] describes t->hops[i] (i < n). */
+typedef struct bt_pipeline_trace {
+	const bt_trace *t;
+	const char *id;           /* the trace id (doc/csv.md) */
+	const char *key;          /* its target network */
+	const bt_hopres *const *res;
+	size_t n;
+	const bt_hopres *dres;    /* the destination */
+	const bt_path *path;
+} bt_pipeline_trace;
+/* Returns 0, or -1 with a message (fatal). */
+typedef int (*bt_trace_hook)(void *ctx, const bt_pipeline_trace *pt, char *err, size_t errlen);
+
 typedef struct bt_pipeline_opts {
 	bt_agg agg;            /* what a "target network" is */
 	bool per_vp;           /* one target network per VP as well */
@@ -47,6 +61,10 @@ typedef struct bt_pipeline_opts {
 	bt_resolve_fn resolve;
 	void *rctx;
 	bt_input_opts input;   /* how sources other than our round files are mapped */
+	bt_trace_hook on_trace; /* called for every trace after the path-diff; NULL: none */
+	void *hook_ctx;
+	bool hook_only;        /* a second pass over rounds read before: only the
+				  hook, no path-diff, no duplicate check */
 } bt_pipeline_opts;
 
 typedef struct bt_pipeline bt_pipeline;
@@ -56,7 +74,9 @@ bt_pipeline *bt_pipeline_new(const bt_pipeline_opts *o, char *err, size_t errlen
  * it, in name order; hidden and temporary files skipped) or "-" for
  * standard input. 0 or -1. */
 int bt_pipeline_add_path(bt_pipeline *p, const char *path, char *err, size_t errlen);
-/* Computes events and diversity and, when exporting, commits the files. */
+/* Computes events and diversity and, when exporting, commits the files.
+ * Frees what reading needed (the address cache, the trace ids seen): no
+ * path can be added after it. */
 int bt_pipeline_finish(bt_pipeline *p, char *err, size_t errlen);
 const bt_diff *bt_pipeline_diff(const bt_pipeline *p);
 uint64_t bt_pipeline_traces(const bt_pipeline *p);

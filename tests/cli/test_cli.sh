@@ -60,7 +60,7 @@ for cmd in trace run; do
 	ok_stdout "$PROBE" $cmd --help
 	check 2 "$P: unknown option '--bogus'" "(try '$P $cmd --help')" -- "$PROBE" $cmd --bogus x
 done
-for cmd in resolve diff export; do
+for cmd in resolve diff export report; do
 	ok_stdout "$BT" $cmd --help
 	check 2 "bordertrace $cmd: unknown option '--bogus'" "(try 'bordertrace $cmd --help')" -- "$BT" $cmd --bogus x
 done
@@ -87,6 +87,7 @@ done
 check 2 "bordertrace diff: --baseline: 'x' is not a whole number in 1..1000000" "(try 'bordertrace diff --help')" -- "$BT" diff --baseline x r.jsonl
 check 2 "bordertrace diff: option '--baseline' needs a value" "(try 'bordertrace diff --help')" -- "$BT" diff r.jsonl --baseline
 check 2 "bordertrace export: -o DIR is required" "(try 'bordertrace export --help')" -- "$BT" export r.jsonl
+check 2 "bordertrace report: -o DIR is required" "(try 'bordertrace report --help')" -- "$BT" report r.jsonl
 check 2 "bordertrace resolve: no addresses" "(try 'bordertrace resolve --help')" -- "$BT" resolve
 check 2 "bordertrace resolve: --format: 'xml' is not csv or table" "(try 'bordertrace resolve --help')" -- "$BT" resolve --format xml 198.18.0.1
 
@@ -106,6 +107,8 @@ check 1 "bordertrace export: $T/bad.jsonl:1: " "" -- "$BT" export -o "$T/exp" "$
 check 1 "bordertrace resolve: $T/none.mmdb" "" -- "$BT" resolve --asn-db "$T/none.mmdb" 198.18.0.1
 touch "$T/file"
 check 1 "bordertrace export: -o: $T/file/sub: Not a directory" "" -- "$BT" export -o "$T/file/sub/dir" "$T/bad.jsonl"
+check 1 "bordertrace report: $T/bad.jsonl:1: " "" -- "$BT" report -o "$T/rep" "$T/bad.jsonl"
+check 1 "bordertrace report: -o: $T/file/sub: Not a directory" "" -- "$BT" report -o "$T/file/sub/dir" "$T/bad.jsonl"
 
 [ "$fails" -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
 echo "all ok"

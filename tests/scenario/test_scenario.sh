@@ -26,4 +26,18 @@ DB=(--asn-db "$OUT/db/asn.mmdb" --country-db "$OUT/db/country.mmdb"
 "$BT" diff "${DB[@]}" --format csv --by as --per-vp "$OUT/rounds" >"$OUT/pervp.csv" &&
 { [[ ! -d $OUT/warts ]] || "$BT" diff "${DB[@]}" --format csv "$OUT/warts" >"$OUT/warts-prefix.csv"; } || {
 	echo "not ok - bordertrace diff failed"; exit 1; }
+# the report of the probed rounds, opened in headless Chromium (tests/report)
+SHOTS=$BUILD/tests/scenario/report-shots
+if ! "$BT" report "${DB[@]}" -o "$OUT/report" "$OUT/rounds"; then
+	echo "not ok - bordertrace report failed"; exit 1
+fi
+if command -v chromium >/dev/null; then
+	rm -rf "$SHOTS" && mkdir -p "$SHOTS"
+	if ! timeout 60 python3 "$HERE/../report/browse.py" chromium "$OUT/report/report.html" "$SHOTS" \
+		"$HERE/report-checks.json"; then
+		echo "not ok - the scenario's report in chromium"; exit 1
+	fi
+	cp "$OUT/report/report.html" "$SHOTS/"
+	echo "ok - the scenario's report opens in chromium; screenshots in $SHOTS"
+fi
 exec python3 "$HERE/check_scenario.py" "$OUT"
