@@ -61,5 +61,7 @@ void bt_cmd_report_tables(const char *cmd, const bt_resolver *r, bool verbose);
 int bt_cmd_resolve(int argc, char **argv);
 int bt_cmd_diff(int argc, char **argv);
 int bt_cmd_export(int argc, char **argv);
+int bt_cmd_db(int argc, char **argv);
+int bt_cmd_push(int argc, char **argv);
 
 #endif

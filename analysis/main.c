@@ -20,6 +20,10 @@ static const struct command commands[] = {
 	 "border routes into target networks over rounds: new, gone, returned"},
 	{"export", bt_cmd_export,
 	 "hops, traces, borders, events and diversity as CSV files"},
+	{"db", bt_cmd_db,
+	 "set up (init) or update (migrate) the PostgreSQL store's schema"},
+	{"push", bt_cmd_push,
+	 "upload a VP's completed rounds into the PostgreSQL store"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

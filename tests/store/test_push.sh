@@ -1,0 +1,145 @@
+#!/bin/bash
+# bordertrace db / push against a real PostgreSQL 15 started here
+# (doc/store.md): schema init and migrate, push twice (the second a no-op),
+# a changed round refused, VP roles kept to their own rows, hostile ids and
+# file names taken as data, and kill -9 of the server in the middle of a
+# push: every round stored exactly once, none partial.
+# usage: test_push.sh BORDERTRACE
+set -u
+BT=$1
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/pg.sh"
+pg_skip_unless_possible
+
+T=$(mktemp -d)
+chmod 755 "$T"
+trap 'pg_stop; rm -rf "$T"' EXIT
+fail() { echo "FAIL: $*" >&2; [[ -f $T/err ]] && sed 's/^/  stderr: /' "$T/err" >&2; exit 1; }
+# expect STATUS TEXT -- CMD...: the exit status and a piece of stderr
+expect() {
+	local want=$1 text=$2; shift 3
+	"$@" >"$T/out" 2>"$T/err"
+	local rc=$?
+	[[ $rc -eq $want ]] || fail "$* exited $rc, expected $want"
+	[[ -z $text ]] || grep -qF -- "$text" "$T/err" || fail "$*: no '$text' on stderr"
+}
+
+pg_init "$T" || fail "initdb"
+pg_start || { cat "$PGDIR/log"; fail "pg_ctl start"; }
+sql "$PGADMIN" <<<"CREATE DATABASE bt" || fail "create database"
+ADMIN="host=$PGDIR user=postgres dbname=bt"
+
+# --- schema ---
+expect 2 "a password in the connection string" -- "$BT" db init "$ADMIN password=x"
+expect 1 "no bordertrace schema in this database (run 'bordertrace db init' first)" -- "$BT" db migrate "$ADMIN"
+expect 0 "schema at version 1" -- "$BT" db init "$ADMIN"
+expect 1 "already exists (the store is set up" -- "$BT" db init "$ADMIN"
+expect 0 "schema already at version 1" -- "$BT" db migrate "$ADMIN"
+
+# --- a fleet: VP a with an id made of SQL, VP b, an analyst ---
+VPA="o'hara;DROP_TABLE_bt.rounds;--"
+VPB="vp-b"
+pg_add_role "vp a'role" bt_vp || fail "role a"
+pg_add_role vp_b bt_vp || fail "role b"
+pg_add_role analyst bt_analyst || fail "role analyst"
+sql "$ADMIN" <<EOF2 || fail "register VPs"
+\set vpa '$(sed "s/'/''/g" <<<"$VPA")'
+INSERT INTO bt.vps (id, role) VALUES (:'vpa', 'vp a''role'), ('$VPB', 'vp_b');
+EOF2
+A="host=$PGDIR dbname=bt user='vp a\\'role'"
+B="host=$PGDIR dbname=bt user=vp_b"
+AN="host=$PGDIR dbname=bt user=analyst"
+count() { sql "$AN" <<<"SELECT count(*) FROM bt.rounds ${1:-}"; }
+
+# VP a's rounds under a directory and file names holding quotes, a
+# backslash and SQL; a hidden round being written is not pushed
+DA="$T/a'; DROP TABLE bt.rounds; --\\x"
+python3 "$HERE/mkrounds.py" "$DA" "$VPA" "camp'\$\$;--" 4 3 "r'\\" || fail "mkrounds a"
+python3 "$HERE/mkrounds.py" "$T/b" "$VPB" "camp" 2 3 || fail "mkrounds b"
+cp "$T/b/2026-12-01T00:00:00Z.jsonl" "$DA/.2026-12-01T09:00:00Z.jsonl.tmp.abcdef"
+
+# --- push twice: the second is a no-op ---
+expect 0 "4 added, 0 already in the store, 0 refused" -- "$BT" push --db "$A" "$DA"
+expect 0 "0 added, 4 already in the store" -- "$BT" push --db "$A" "$DA"
+[[ $(count) -eq 4 ]] || fail "4 rounds expected, got $(count)"
+[[ $(sql "$AN" <<<"SELECT count(*) FROM bt.rounds WHERE vp = \$\$$VPA\$\$ AND campaign = \$\$camp'\$\$ || '\$\$;--' AND file LIKE '%r''\\\\%' AND traces = 3") -eq 4 ]] ||
+	fail "ids and file names not stored as they are"
+expect 0 "2 added" -- "$BT" push --db "$B" "$T/b"
+
+# --- a changed round with a stored id: refused, the store unchanged ---
+before=$(sql "$AN" <<<"SELECT string_agg(encode(sha256, 'hex'), ',' ORDER BY round) FROM bt.rounds")
+F=$(ls "$DA"/*00:01:00Z.jsonl)
+head -1 "$F" >>"$F"
+expect 1 "is in the store with other content" -- "$BT" push --db "$A" "$DA"
+grep -qF "0 added, 3 already in the store, 1 refused" "$T/err" || fail "summary after a refusal"
+[[ $(sql "$AN" <<<"SELECT string_agg(encode(sha256, 'hex'), ',' ORDER BY round) FROM bt.rounds") == "$before" ]] ||
+	fail "a refused round changed the store"
+
+# --- least privilege (psql exits 3 for a refused statement) ---
+expect 1 "new row violates row-level security policy" -- "$BT" push --db "$A" "$T/b"
+expect 3 "new row violates row-level security policy" -- sql "$A" <<<"INSERT INTO bt.rounds (campaign, vp, round, file, first_start, last_end, traces, raw_bytes, sha256, gz) VALUES ('camp', 'vp-b', 'x', 'f', now(), now(), 1, 1, sha256(''), '')"
+[[ $(sql "$A" <<<"SELECT count(*) FROM bt.rounds WHERE vp = 'vp-b'") -eq 0 ]] || fail "VP a reads VP b's rounds"
+[[ $(sql "$A" <<<"SELECT count(*) FROM bt.rounds") -eq 4 ]] || fail "VP a does not see its own 4 rounds"
+[[ $(sql "$A" <<<"SELECT count(*) FROM bt.vps") -eq 1 ]] || fail "VP a sees the other VPs"
+expect 3 "permission denied" -- sql "$A" <<<"SELECT gz FROM bt.rounds"
+expect 3 "permission denied" -- sql "$A" <<<"UPDATE bt.rounds SET traces = 1"
+expect 3 "permission denied" -- sql "$A" <<<"DELETE FROM bt.rounds"
+expect 3 "permission denied" -- sql "$A" <<<"UPDATE bt.vps SET role = 'vp_b'"
+expect 3 "permission denied" -- sql "$AN" <<<"INSERT INTO bt.campaigns (id) VALUES ('x')"
+expect 3 "permission denied" -- sql "$AN" <<<"DELETE FROM bt.rounds"
+[[ $(count) -eq 6 ]] || fail "6 rounds expected after the refusals, got $(count)"
+
+# --- a malformed round: named, the others still pushed ---
+python3 "$HERE/mkrounds.py" "$T/b2" "$VPB" "camp3" 3 2 || fail "mkrounds b2"
+echo '{"format":"bordertrace-trace","v":2}' >>"$T/b2/2026-12-01T00:01:00Z.jsonl"
+expect 1 "2026-12-01T00:01:00Z.jsonl:3: " -- "$BT" push --db "$B" "$T/b2"
+grep -qF "2 added, 0 already in the store, 1 refused or unreadable" "$T/err" || fail "summary after a bad file"
+
+# --- kill -9 of the server in the middle of a push ---
+# Each insert sleeps 50 ms (a trigger of this test), so the push is in
+# the middle of its 40 rounds when the server dies.
+sql "$ADMIN" <<'EOF2' || fail "slow trigger"
+CREATE FUNCTION public.slow() RETURNS trigger LANGUAGE plpgsql AS
+  $$ BEGIN PERFORM pg_sleep(0.05); RETURN NEW; END $$;
+CREATE TRIGGER slow BEFORE INSERT ON bt.rounds FOR EACH ROW EXECUTE FUNCTION public.slow();
+EOF2
+python3 "$HERE/mkrounds.py" "$T/b3" "$VPB" "camp2" 40 5 || fail "mkrounds b3"
+"$BT" push -v --db "$B" --retry-for 20 "$T/b3" >"$T/push.out" 2>"$T/push.err" &
+pusher=$!
+for _ in $(seq 200); do
+	[[ $(count "WHERE campaign = 'camp2'") -ge 5 ]] && break
+	sleep 0.05
+done
+kill -0 "$pusher" 2>/dev/null || fail "the push ended before the server was killed"
+pg_kill9
+sleep 1
+pg_start || { cat "$PGDIR/log"; fail "restart"; }
+wait "$pusher"
+rc=$?
+[[ $rc -eq 0 ]] || { cat "$T/push.err"; fail "push across the crash exited $rc"; }
+grep -q "40 added, 0 already" "$T/push.err" || fail "push across the crash: $(tail -2 "$T/push.err")"
+grep -q "connection to the store was lost and made again 1 time" "$T/push.err" ||
+	fail "the push did not see the crash: $(tail -2 "$T/push.err")"
+expect 0 "0 added, 40 already in the store" -- "$BT" push --db "$B" "$T/b3"
+[[ $(count "WHERE campaign = 'camp2'") -eq 40 ]] || fail "40 rounds expected"
+# every stored round whole: its blob gunzips to the local file, byte for byte
+sql "$AN" <<<"SELECT file, encode(gz, 'hex'), encode(sha256, 'hex') FROM bt.rounds" |
+	python3 -c '
+import gzip, hashlib, sys
+n = 0
+for line in sys.stdin:
+    f, gz, sha = line.rstrip("\n").split("|")
+    raw = gzip.decompress(bytes.fromhex(gz))
+    assert raw == open(f, "rb").read() or "00:01:00Z" in f, f
+    assert hashlib.sha256(raw).hexdigest() == sha, f
+    n += 1
+print(n)' >"$T/n" || fail "a stored round differs from its file"
+[[ $(cat "$T/n") -eq 48 ]] || fail "48 rounds expected, $(cat "$T/n") checked"
+
+# --- the server away: back-off, then exit 1, nothing deleted ---
+pg_stop
+start=$(date +%s)
+expect 1 "nothing pushed; 40 round files stay here" -- "$BT" push --db "$B" --retry-for 2 "$T/b3"
+(( $(date +%s) - start <= 6 )) || fail "gave up too late"
+[[ $(ls "$T/b3" | wc -l) -eq 40 ]] || fail "local files deleted"
+echo "ok"
