@@ -60,7 +60,7 @@ for cmd in trace run; do
 	ok_stdout "$PROBE" $cmd --help
 	check 2 "$P: unknown option '--bogus'" "(try '$P $cmd --help')" -- "$PROBE" $cmd --bogus x
 done
-for cmd in resolve diff export; do
+for cmd in resolve diff export db push; do
 	ok_stdout "$BT" $cmd --help
 	check 2 "bordertrace $cmd: unknown option '--bogus'" "(try 'bordertrace $cmd --help')" -- "$BT" $cmd --bogus x
 done
@@ -88,6 +88,13 @@ check 2 "bordertrace diff: --baseline: 'x' is not a whole number in 1..1000000" 
 check 2 "bordertrace diff: option '--baseline' needs a value" "(try 'bordertrace diff --help')" -- "$BT" diff r.jsonl --baseline
 check 2 "bordertrace export: -o DIR is required" "(try 'bordertrace export --help')" -- "$BT" export r.jsonl
 check 2 "bordertrace resolve: no addresses" "(try 'bordertrace resolve --help')" -- "$BT" resolve
+check 2 "bordertrace db: unknown action 'drop' \(init or migrate\)" "(try 'bordertrace db --help')" -- "$BT" db drop host=/x
+check 2 "bordertrace db: expected init\|migrate and URL" "(try 'bordertrace db --help')" -- "$BT" db init
+check 2 "bordertrace db: URL: a password in the connection string" "(try 'bordertrace db --help')" -- "$BT" db init postgresql://u:pw@h/bt
+check 2 "bordertrace push: no --db URL" "(try 'bordertrace push --help')" -- "$BT" push d
+check 2 "bordertrace push: --db: a password in the connection string" "(try 'bordertrace push --help')" -- "$BT" push --db "host=/x password=pw" d
+check 2 "bordertrace push: --db: invalid connection option" "(try 'bordertrace push --help')" -- "$BT" push --db "hots=/x" d
+check 2 "bordertrace push: --retry-for: expected seconds 0..86400, got 'x'" "(try 'bordertrace push --help')" -- "$BT" push --db host=/x --retry-for x d
 check 2 "bordertrace resolve: --format: 'xml' is not csv or table" "(try 'bordertrace resolve --help')" -- "$BT" resolve --format xml 198.18.0.1
 
 # data errors: missing files, malformed lines with FILE:LINE, exit 1, no try line
@@ -104,6 +111,7 @@ printf '{"format":"bordertrace-trace","v":1}\n\n{"format":"bordertrace-trace","v
 check 1 "bordertrace diff: $T/bad.jsonl:1: " "" -- "$BT" diff "$T/bad.jsonl"
 check 1 "bordertrace export: $T/bad.jsonl:1: " "" -- "$BT" export -o "$T/exp" "$T/bad.jsonl"
 check 1 "bordertrace resolve: $T/none.mmdb" "" -- "$BT" resolve --asn-db "$T/none.mmdb" 198.18.0.1
+check 1 "bordertrace push: $T/none: No such file or directory" "" -- "$BT" push --db host=/x "$T/none"
 touch "$T/file"
 check 1 "bordertrace export: -o: $T/file/sub: Not a directory" "" -- "$BT" export -o "$T/file/sub/dir" "$T/bad.jsonl"
 
