@@ -210,9 +210,10 @@ int bt_cmd_push(int argc, char **argv)
 	rc = collect(&f, a.dir, 0, err, sizeof(err));
 	if (rc != 0)
 		fprintf(stderr, "bordertrace push: %s\n", err);
-	else if (f.n == 0)
+	else if (f.n == 0) {
 		fprintf(stderr, "bordertrace push: %s: no round files (*.jsonl) in it or below\n", a.dir);
-	else
+		rc = BT_EXIT_DATA;
+	} else
 		rc = push_all(&f, &a);
 	for (size_t i = 0; i < f.n; i++)
 		free(f.v[i]);

@@ -18,6 +18,11 @@ PACKAGES+=" zlib1g-dev"
 # --- campaigns (prober/campaign.c parses campaign files with libconfig) ---
 PACKAGES+=" libconfig-dev"
 # --- end campaigns ---
+# --- the central store (analysis/store*.c, doc/store.md): libpq and
+# libcrypto to build; PostgreSQL 15 for the tests, which start their own
+# server (tests/store/) ---
+PACKAGES+=" libpq-dev libssl-dev postgresql-15 postgresql-client-15"
+# --- end store ---
 # fuzzing and sanitizers
 PACKAGES+=" clang libclang-rt-14-dev"
 

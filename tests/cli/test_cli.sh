@@ -112,6 +112,8 @@ check 1 "bordertrace diff: $T/bad.jsonl:1: " "" -- "$BT" diff "$T/bad.jsonl"
 check 1 "bordertrace export: $T/bad.jsonl:1: " "" -- "$BT" export -o "$T/exp" "$T/bad.jsonl"
 check 1 "bordertrace resolve: $T/none.mmdb" "" -- "$BT" resolve --asn-db "$T/none.mmdb" 198.18.0.1
 check 1 "bordertrace push: $T/none: No such file or directory" "" -- "$BT" push --db host=/x "$T/none"
+mkdir -p "$T/norounds/.hidden" && touch "$T/norounds/.hidden/r.jsonl" "$T/norounds/.r.jsonl" "$T/norounds/r.txt"
+check 1 "bordertrace push: $T/norounds: no round files \(\*\.jsonl\) in it or below" "" -- "$BT" push --db host=/x "$T/norounds"
 touch "$T/file"
 check 1 "bordertrace export: -o: $T/file/sub: Not a directory" "" -- "$BT" export -o "$T/file/sub/dir" "$T/bad.jsonl"
 
