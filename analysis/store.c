@@ -59,6 +59,16 @@ void bt_store_pq_message(char *err, size_t errlen, const char *what, const char 
 			*p = ' ';
 }
 
+/* Whether a server answers at all. With sslmode=prefer: a certificate that
+ * fails verify-full is our refusal, not the server being away, and must not
+ * be waited out (the ping sends no password, only the startup packet). */
+static PGPing ping_server(const char *conninfo)
+{
+	const char *const keys[] = { "dbname", "sslmode", NULL };
+	const char *const vals[] = { conninfo, "prefer", NULL };
+	return PQpingParams(keys, vals, 1);
+}
+
 /* Connects, waiting with back-off while the server does not answer or is
  * starting up (after a crash it replays its log first); a refusal
  * (authentication, no such database) is not waited out. */
@@ -77,7 +87,7 @@ int bt_store_reconnect(bt_store *st, char *err, size_t errlen)
 		}
 		bt_store_pq_message(err, errlen, "cannot connect to the store: ", PQerrorMessage(c));
 		PQfinish(c);
-		PGPing ping = PQping(st->conninfo);
+		PGPing ping = ping_server(st->conninfo);
 		if (ping != PQPING_NO_RESPONSE && ping != PQPING_REJECT)
 			return -1;
 		if (now_s() + wait > deadline)

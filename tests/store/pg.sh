@@ -35,9 +35,40 @@ pg_init() {
 	PGADMIN="host=$PGDIR user=postgres dbname=postgres"
 }
 
+# pg_tls: a test CA (ca.pem) and another (other-ca.pem) in $T, a server
+# certificate for 127.0.0.1 from the first; the server then also listens on
+# 127.0.0.1:$PGPORT, TLS only (hostssl), beside its unix socket.
+pg_tls() {
+	local d=$PGDIR ext
+	ext=$(mktemp "$d/ext.XXXXXX")
+	printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' >"$ext"
+	for ca in ca other-ca; do
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+			-keyout "$d/$ca.key" -out "$d/$ca.pem" -subj "/CN=bordertrace test $ca" 2>/dev/null || return 1
+	done
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=127.0.0.1 \
+		-keyout "$d/server.key" -out "$d/server.csr" 2>/dev/null &&
+	openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
+		-days 2 -extfile "$ext" -out "$d/server.pem" 2>/dev/null || return 1
+	rm -f "$d/ca.key" "$d/other-ca.key" "$ext"
+	chmod 600 "$d/server.key"
+	[[ $(id -u) -eq 0 ]] && chown nobody "$d/server.key" "$d/server.pem"
+	# first, before initdb's "host ... reject" lines (rewritten in place:
+	# the file stays the server user's)
+	local hba; hba=$(cat "$d/data/pg_hba.conf")
+	printf 'hostssl all all 127.0.0.1/32 scram-sha-256\n%s\n' "$hba" >"$d/data/pg_hba.conf"
+	PGTLS="-c listen_addresses=127.0.0.1 -c ssl=on -c ssl_cert_file=$d/server.pem -c ssl_key_file=$d/server.key"
+}
+
+# A port of our own: the unix socket's name carries it too, so every
+# connection of the test (libpq reads PGPORT) uses it.
+pg_port() {
+	export PGPORT=$(( 20000 + RANDOM % 30000 ))
+}
+
 pg_start() {
 	as_pg "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/log" -w -t 20 \
-		-o "-k $PGDIR -c listen_addresses='' -c fsync=off" start >"$PGDIR/ctl.log" 2>&1
+		-o "-k $PGDIR -p $PGPORT ${PGTLS:--c listen_addresses=''} -c fsync=off" start >"$PGDIR/ctl.log" 2>&1
 }
 
 pg_stop() {

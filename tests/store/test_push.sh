@@ -2,7 +2,8 @@
 # bordertrace db / push against a real PostgreSQL 15 started here
 # (doc/store.md): schema init and migrate, push twice (the second a no-op),
 # a changed round refused, VP roles kept to their own rows, hostile ids and
-# file names taken as data, and kill -9 of the server in the middle of a
+# file names taken as data, TLS with sslmode=verify-full against a test CA
+# made here, and kill -9 of the server in the middle of a
 # push: every round stored exactly once, none partial.
 # usage: test_push.sh BORDERTRACE
 set -u
@@ -25,6 +26,8 @@ expect() {
 }
 
 pg_init "$T" || fail "initdb"
+pg_port
+pg_tls || fail "test CA"
 pg_start || { cat "$PGDIR/log"; fail "pg_ctl start"; }
 sql "$PGADMIN" <<<"CREATE DATABASE bt" || fail "create database"
 ADMIN="host=$PGDIR user=postgres dbname=bt"
@@ -66,6 +69,17 @@ expect 0 "0 added, 4 already in the store" -- "$BT" push --db "$A" "$DA"
 	fail "ids and file names not stored as they are"
 expect 0 "2 added" -- "$BT" push --db "$B" "$T/b"
 
+# --- TLS, sslmode=verify-full against the test CA; another CA is refused
+TLS="host=127.0.0.1 dbname=bt user=vp_b sslmode=verify-full"
+python3 "$HERE/mkrounds.py" "$T/b4" "$VPB" "camp4" 1 2 || fail "mkrounds b4"
+# (a refusal, not a server away: not waited out)
+start=$EPOCHREALTIME
+expect 1 "certificate verify failed" -- "$BT" push --retry-for 5 --db "$TLS sslrootcert=$PGDIR/other-ca.pem" "$T/b4"
+ms() { local a=${1/./} b=${2/./}; echo $(( (10#$b - 10#$a) / 1000 )); }
+(( $(ms "$start" "$EPOCHREALTIME") < 2000 )) || fail "a bad certificate was retried"
+expect 1 "no encryption" -- "$BT" push --retry-for 0 --db "host=127.0.0.1 dbname=bt user=vp_b sslmode=disable" "$T/b4"
+expect 0 "1 added" -- "$BT" push --db "$TLS sslrootcert=$PGDIR/ca.pem" "$T/b4"
+
 # --- a changed round with a stored id: refused, the store unchanged ---
 before=$(sql "$AN" <<<"SELECT string_agg(encode(sha256, 'hex'), ',' ORDER BY round) FROM bt.rounds")
 F=$(ls "$DA"/*00:01:00Z.jsonl)
@@ -87,7 +101,7 @@ expect 3 "permission denied" -- sql "$A" <<<"DELETE FROM bt.rounds"
 expect 3 "permission denied" -- sql "$A" <<<"UPDATE bt.vps SET role = 'vp_b'"
 expect 3 "permission denied" -- sql "$AN" <<<"INSERT INTO bt.campaigns (id) VALUES ('x')"
 expect 3 "permission denied" -- sql "$AN" <<<"DELETE FROM bt.rounds"
-[[ $(count) -eq 6 ]] || fail "6 rounds expected after the refusals, got $(count)"
+[[ $(count) -eq 7 ]] || fail "7 rounds expected after the refusals, got $(count)"
 
 # --- a malformed round: named, the others still pushed ---
 python3 "$HERE/mkrounds.py" "$T/b2" "$VPB" "camp3" 3 2 || fail "mkrounds b2"
@@ -134,12 +148,13 @@ for line in sys.stdin:
     assert hashlib.sha256(raw).hexdigest() == sha, f
     n += 1
 print(n)' >"$T/n" || fail "a stored round differs from its file"
-[[ $(cat "$T/n") -eq 48 ]] || fail "48 rounds expected, $(cat "$T/n") checked"
+[[ $(cat "$T/n") -eq 49 ]] || fail "49 rounds expected, $(cat "$T/n") checked"
 
 # --- the server away: back-off, then exit 1, nothing deleted ---
 pg_stop
-start=$(date +%s)
+start=$EPOCHREALTIME
 expect 1 "nothing pushed; 40 round files stay here" -- "$BT" push --db "$B" --retry-for 2 "$T/b3"
-(( $(date +%s) - start <= 6 )) || fail "gave up too late"
+took=$(ms "$start" "$EPOCHREALTIME")
+(( took >= 1400 && took <= 6000 )) || fail "gave up after $took ms (back-off 0.5 + 1 s expected)"
 [[ $(ls "$T/b3" | wc -l) -eq 40 ]] || fail "local files deleted"
 echo "ok"
