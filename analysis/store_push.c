@@ -134,9 +134,12 @@ enum bt_push_result bt_store_push(bt_store *st, const char *file, const bt_round
 			}
 			return BT_PUSH_REFUSED;
 		}
-		if (e == STEP_AWAY && bt_store_reconnect(st, err, errlen) != 0)
-			return BT_PUSH_AWAY;
-		st->lost++;
+		if (e == STEP_AWAY) {
+			if (bt_store_reconnect(st, err, errlen) != 0)
+				return BT_PUSH_AWAY;
+			st->lost++;
+		}
+		/* STEP_RACE: another push committed the round; the next try finds it */
 	}
 	snprintf(err, errlen, "%s: gave up after 20 tries (the connection kept breaking)", file);
 	return BT_PUSH_AWAY;

@@ -3,8 +3,8 @@
 # (doc/store.md): schema init and migrate, push twice (the second a no-op),
 # a changed round refused, VP roles kept to their own rows, hostile ids and
 # file names taken as data, TLS with sslmode=verify-full against a test CA
-# made here, and kill -9 of the server in the middle of a
-# push: every round stored exactly once, none partial.
+# made here, and kill -9 of the server in the middle of three concurrent
+# pushes: every round stored exactly once, none partial.
 # usage: test_push.sh BORDERTRACE
 set -u
 BT=$1
@@ -109,46 +109,56 @@ echo '{"format":"bordertrace-trace","v":2}' >>"$T/b2/2026-12-01T00:01:00Z.jsonl"
 expect 1 "2026-12-01T00:01:00Z.jsonl:3: " -- "$BT" push --db "$B" "$T/b2"
 grep -qF "2 added, 0 already in the store, 1 refused or unreadable" "$T/err" || fail "summary after a bad file"
 
-# --- kill -9 of the server in the middle of a push ---
-# Each insert sleeps 50 ms (a trigger of this test), so the push is in
-# the middle of its 40 rounds when the server dies.
+# --- kill -9 of the server in the middle of concurrent pushes ---
+# Each insert sleeps 50 ms (a trigger of this test), so the pushes are in
+# the middle of their rounds when the server dies: VP a's 30 rounds, and VP
+# b's 40 pushed by two processes at once (one finds the other's round).
 sql "$ADMIN" <<'EOF2' || fail "slow trigger"
 CREATE FUNCTION public.slow() RETURNS trigger LANGUAGE plpgsql AS
   $$ BEGIN PERFORM pg_sleep(0.05); RETURN NEW; END $$;
 CREATE TRIGGER slow BEFORE INSERT ON bt.rounds FOR EACH ROW EXECUTE FUNCTION public.slow();
 EOF2
 python3 "$HERE/mkrounds.py" "$T/b3" "$VPB" "camp2" 40 5 || fail "mkrounds b3"
-"$BT" push -v --db "$B" --retry-for 20 "$T/b3" >"$T/push.out" 2>"$T/push.err" &
-pusher=$!
+python3 "$HERE/mkrounds.py" "$T/a3" "$VPA" "camp2" 30 5 || fail "mkrounds a3"
+pids=()
+for p in b1:B:b3 b2:B:b3 a1:A:a3; do
+	IFS=: read -r name who dir <<<"$p"
+	"$BT" push --db "${!who}" --retry-for 20 "$T/$dir" >"$T/$name.out" 2>"$T/$name.err" &
+	pids+=($!)
+done
 for _ in $(seq 200); do
-	[[ $(count "WHERE campaign = 'camp2'") -ge 5 ]] && break
+	[[ $(count "WHERE campaign = 'camp2'") -ge 6 ]] && break
 	sleep 0.05
 done
-kill -0 "$pusher" 2>/dev/null || fail "the push ended before the server was killed"
+for pid in "${pids[@]}"; do
+	kill -0 "$pid" 2>/dev/null || fail "a push ended before the server was killed"
+done
 pg_kill9
 sleep 1
 pg_start || { cat "$PGDIR/log"; fail "restart"; }
-wait "$pusher"
-rc=$?
-[[ $rc -eq 0 ]] || { cat "$T/push.err"; fail "push across the crash exited $rc"; }
-grep -q "40 added, 0 already" "$T/push.err" || fail "push across the crash: $(tail -2 "$T/push.err")"
-grep -q "connection to the store was lost and made again 1 time" "$T/push.err" ||
-	fail "the push did not see the crash: $(tail -2 "$T/push.err")"
+for i in 0 1 2; do
+	wait "${pids[$i]}" || { cat "$T"/[ab][12].err; fail "push $i across the crash failed"; }
+done
+cat "$T"/[ab][12].err >"$T/all.err"
+[[ $(grep -c "connection to the store was lost and made again 1 time" "$T/all.err") -eq 3 ]] ||
+	fail "the pushes did not all see the crash: $(cat "$T/all.err")"
 expect 0 "0 added, 40 already in the store" -- "$BT" push --db "$B" "$T/b3"
-[[ $(count "WHERE campaign = 'camp2'") -eq 40 ]] || fail "40 rounds expected"
+expect 0 "0 added, 30 already in the store" -- "$BT" push --db "$A" "$T/a3"
+[[ $(count "WHERE campaign = 'camp2'") -eq 70 ]] || fail "70 rounds expected"
 # every stored round whole: its blob gunzips to the local file, byte for byte
 sql "$AN" <<<"SELECT file, encode(gz, 'hex'), encode(sha256, 'hex') FROM bt.rounds" |
-	python3 -c '
-import gzip, hashlib, sys
+	CHANGED=$F python3 -c '
+import gzip, hashlib, os, sys
 n = 0
 for line in sys.stdin:
     f, gz, sha = line.rstrip("\n").split("|")
     raw = gzip.decompress(bytes.fromhex(gz))
-    assert raw == open(f, "rb").read() or "00:01:00Z" in f, f
+    # the file changed after it was stored (refused above) differs
+    assert (raw == open(f, "rb").read()) != (f == os.environ["CHANGED"]), f
     assert hashlib.sha256(raw).hexdigest() == sha, f
     n += 1
 print(n)' >"$T/n" || fail "a stored round differs from its file"
-[[ $(cat "$T/n") -eq 49 ]] || fail "49 rounds expected, $(cat "$T/n") checked"
+[[ $(cat "$T/n") -eq 79 ]] || fail "79 rounds expected, $(cat "$T/n") checked"
 
 # --- the server away: back-off, then exit 1, nothing deleted ---
 pg_stop
