@@ -108,31 +108,56 @@ static int not_hidden(const struct dirent *de)
 	return de->d_name[0] != '.';
 }
 
+static bool round_name(const char *name)
+{
+	size_t l = strlen(name);
+	return l > 6 && strcmp(name + l - 6, ".jsonl") == 0;
+}
+
+static int collect(struct files *f, const char *dir, int depth, char *err, size_t errlen);
+
+/* One entry of a directory: a directory is walked, a round file kept. */
+static int collect_entry(struct files *f, const char *dir, const char *name, int depth, char *err,
+			 size_t errlen)
+{
+	char *p = NULL;
+	struct stat sb;
+	int rc = 0;
+	if (asprintf(&p, "%s/%s", dir, name) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (stat(p, &sb) != 0) {
+		snprintf(err, errlen, "%s: %s", p, strerror(errno));
+		rc = -1;
+	} else if (S_ISDIR(sb.st_mode)) {
+		rc = collect(f, p, depth + 1, err, errlen);
+	} else if (S_ISREG(sb.st_mode) && round_name(name) && add_name(f, dir, name) != 0) {
+		snprintf(err, errlen, "out of memory");
+		rc = -1;
+	}
+	free(p);
+	return rc;
+}
+
 /* The completed round files under dir, in name order: hidden names are
  * rounds being written (prober/round.c) or anything else not ours. */
 static int collect(struct files *f, const char *dir, int depth, char *err, size_t errlen)
 {
+	if (depth > DEPTH_MAX) {
+		snprintf(err, errlen, "%s: directories nested too deep", dir);
+		return -1;
+	}
 	struct dirent **de;
-	int n = depth > DEPTH_MAX ? -2 : scandir(dir, &de, not_hidden, alphasort);
+	int n = scandir(dir, &de, not_hidden, alphasort);
 	if (n < 0) {
-		snprintf(err, errlen, "%s: %s", dir, n == -2 ? "directories nested too deep" : strerror(errno));
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
 		return -1;
 	}
 	int rc = 0;
 	for (int i = 0; i < n; i++) {
-		char *p = NULL;
-		struct stat sb;
-		size_t l = strlen(de[i]->d_name);
-		if (rc == 0 && asprintf(&p, "%s/%s", dir, de[i]->d_name) < 0)
-			rc = -1, snprintf(err, errlen, "out of memory");
-		else if (rc == 0 && stat(p, &sb) != 0)
-			rc = -1, snprintf(err, errlen, "%s: %s", p, strerror(errno));
-		else if (rc == 0 && S_ISDIR(sb.st_mode))
-			rc = collect(f, p, depth + 1, err, errlen);
-		else if (rc == 0 && S_ISREG(sb.st_mode) && l > 6 && strcmp(de[i]->d_name + l - 6, ".jsonl") == 0 &&
-			 add_name(f, dir, de[i]->d_name) != 0)
-			rc = -1, snprintf(err, errlen, "out of memory");
-		free(p);
+		if (rc == 0)
+			rc = collect_entry(f, dir, de[i]->d_name, depth, err, errlen);
 		free(de[i]);
 	}
 	free(de);
