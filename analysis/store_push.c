@@ -141,7 +141,7 @@ enum bt_push_result bt_store_push(bt_store *st, const char *file, const bt_round
 		}
 		/* STEP_RACE: another push committed the round; the next try finds it */
 	}
-	snprintf(err, errlen, "%s: gave up after 20 tries (the connection kept breaking)", file);
+	snprintf(err, errlen, "%s: gave up after 20 tries (the connection kept breaking, or another push kept taking the round)", file);
 	return BT_PUSH_AWAY;
 }
 
