@@ -24,6 +24,8 @@ static const struct command commands[] = {
 	 "set up (init) or update (migrate) the PostgreSQL store's schema"},
 	{"push", bt_cmd_push,
 	 "upload a VP's completed rounds into the PostgreSQL store"},
+	{"derive", bt_cmd_derive,
+	 "border observations of the store's new rounds into its derived table"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -56,7 +56,30 @@ static const char m1[] =
 	"GRANT SELECT (campaign, vp, round, sha256), INSERT ON bt.rounds TO bt_vp;\n"
 	"GRANT SELECT ON bt.schema_version, bt.campaigns, bt.vps, bt.rounds TO bt_analyst;\n";
 
-static const char *const migrations[] = { m1 };
+/* 2: the derived tables: which rounds were derived, and their border
+ * observations (border_obs.h), dated by the round's start for time ranges
+ * without a join. */
+static const char m2[] =
+	"CREATE TABLE bt.derived (\n"
+	"  campaign text NOT NULL, vp text NOT NULL, round text NOT NULL,\n"
+	"  derived timestamptz NOT NULL DEFAULT now(),\n"
+	"  PRIMARY KEY (campaign, vp, round),\n"
+	"  FOREIGN KEY (campaign, vp, round) REFERENCES bt.rounds);\n"
+	"CREATE TABLE bt.border_obs (\n"
+	"  campaign text NOT NULL, vp text NOT NULL, round text NOT NULL,\n"
+	"  round_start timestamptz NOT NULL,\n"
+	"  level text NOT NULL CHECK (level IN ('as', 'country')),\n"
+	"  target_network text NOT NULL,\n"
+	"  upstream_as bigint NOT NULL, upstream_country text NOT NULL,\n"
+	"  into_as bigint NOT NULL, into_country text NOT NULL,\n"
+	"  traces integer NOT NULL CHECK (traces > 0),\n"
+	"  flows integer NOT NULL CHECK (flows > 0),\n"
+	"  FOREIGN KEY (campaign, vp, round) REFERENCES bt.derived);\n"
+	"CREATE INDEX border_obs_target ON bt.border_obs (target_network, round_start);\n"
+	"CREATE INDEX border_obs_round ON bt.border_obs (campaign, vp, round);\n"
+	"GRANT SELECT ON bt.derived, bt.border_obs TO bt_analyst;\n";
+
+static const char *const migrations[] = { m1, m2 };
 
 int bt_store_schema_version(void)
 {

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bordertrace/pipeline.h"
 #include "bordertrace/trace.h"
 
 typedef struct bt_round_summary {
@@ -62,5 +63,12 @@ enum bt_push_result {
  * bt_store_connect) when the server goes away in the middle. */
 enum bt_push_result bt_store_push(bt_store *st, const char *file, const bt_round_summary *s,
 				  char *err, size_t errlen);
+
+/* Fills the derived tables (bt.derived, bt.border_obs) for every round not
+ * derived yet, oldest first, a transaction a round; resolve (pipeline.h)
+ * says what a hop is. 0, or -1 with the reason ("round C/V/R: ...");
+ * the rounds derived before an error stay. */
+int bt_store_derive(bt_store *st, bt_resolve_fn resolve, void *ctx, size_t *rounds, size_t *rows,
+		    char *err, size_t errlen);
 
 #endif

@@ -60,7 +60,7 @@ for cmd in trace run; do
 	ok_stdout "$PROBE" $cmd --help
 	check 2 "$P: unknown option '--bogus'" "(try '$P $cmd --help')" -- "$PROBE" $cmd --bogus x
 done
-for cmd in resolve diff export db push; do
+for cmd in resolve diff export db push derive; do
 	ok_stdout "$BT" $cmd --help
 	check 2 "bordertrace $cmd: unknown option '--bogus'" "(try 'bordertrace $cmd --help')" -- "$BT" $cmd --bogus x
 done
@@ -92,6 +92,9 @@ check 2 "bordertrace db: unknown action 'drop' \(init or migrate\)" "(try 'borde
 check 2 "bordertrace db: expected init\|migrate and URL" "(try 'bordertrace db --help')" -- "$BT" db init
 check 2 "bordertrace db: URL: a password in the connection string" "(try 'bordertrace db --help')" -- "$BT" db init postgresql://u:pw@h/bt
 check 2 "bordertrace push: no --db URL" "(try 'bordertrace push --help')" -- "$BT" push d
+check 2 "bordertrace derive: no --db URL" "(try 'bordertrace derive --help')" -- "$BT" derive
+check 2 "bordertrace derive: unexpected argument 'x'" "(try 'bordertrace derive --help')" -- "$BT" derive --db host=/x x
+check 2 "bordertrace derive: --db: a password in the connection string" "(try 'bordertrace derive --help')" -- "$BT" derive --db postgresql://u:pw@h/bt
 check 2 "bordertrace push: --db: a password in the connection string" "(try 'bordertrace push --help')" -- "$BT" push --db "host=/x password=pw" d
 check 2 "bordertrace push: --db: invalid connection option" "(try 'bordertrace push --help')" -- "$BT" push --db "hots=/x" d
 check 2 "bordertrace push: --retry-for: expected seconds 0..86400, got 'x'" "(try 'bordertrace push --help')" -- "$BT" push --db host=/x --retry-for x d

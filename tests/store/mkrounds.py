@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
 """Writes N round files of K traces each for the store's tests:
-mkrounds.py DIR VP CAMPAIGN N K [PREFIX]. Addresses are in 198.18.0.0/15."""
+mkrounds.py DIR VP CAMPAIGN N K [PREFIX]. Addresses are in 198.18.0.0/15.
+With MK_HOPS=3 each trace reaches its destination at TTL 3 through
+198.18.1.1 and 198.18.2.1 (a border route for the derived tables)."""
 import json
 import os
 import sys
+
+three = os.environ.get("MK_HOPS") == "3"
 
 d, vp, campaign, n, k = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
 prefix = sys.argv[6] if len(sys.argv) > 6 else ""
@@ -25,4 +29,14 @@ for r in range(n):
                             {"ttl": 2, "attempt": 1, "addr": "198.18.2.%d" % (1 + r % 2),
                              "rtt_ms": 0.25, "reply_ttl": 63, "icmp_type": 0,
                              "icmp_code": 0, "size": 84}]}
+            if three:
+                dst = rec["dst"]
+                rec["hops"] = [dict(rec["hops"][0]),
+                               {"ttl": 2, "attempt": 1, "addr": "198.18.2.1", "rtt_ms": 0.2,
+                                "reply_ttl": 63, "icmp_type": 11, "icmp_code": 0,
+                                "quoted_ttl": 1, "size": 56},
+                               {"ttl": 3, "attempt": 1, "addr": dst, "rtt_ms": 0.25,
+                                "reply_ttl": 62, "icmp_type": 0, "icmp_code": 0, "size": 84}]
+                rec["stop_ttl"] = 3
+                rec["probes_sent"] = 3
             f.write(json.dumps(rec, separators=(",", ":")) + "\n")

@@ -35,9 +35,19 @@ ADMIN="host=$PGDIR user=postgres dbname=bt"
 # --- schema ---
 expect 2 "a password in the connection string" -- "$BT" db init "$ADMIN password=x"
 expect 1 "no bordertrace schema in this database (run 'bordertrace db init' first)" -- "$BT" db migrate "$ADMIN"
-expect 0 "schema at version 1" -- "$BT" db init "$ADMIN"
+expect 0 "schema at version 2" -- "$BT" db init "$ADMIN"
 expect 1 "already exists (the store is set up" -- "$BT" db init "$ADMIN"
-expect 0 "schema already at version 1" -- "$BT" db migrate "$ADMIN"
+expect 0 "schema already at version 2" -- "$BT" db migrate "$ADMIN"
+# a store at version 1 (as one made before migration 2) is brought to 2
+sql "$PGADMIN" <<<"CREATE DATABASE bt_v1" || fail "create database bt_v1"
+V1="host=$PGDIR user=postgres dbname=bt_v1"
+expect 0 "schema at version 2" -- "$BT" db init "$V1"
+sql "$V1" <<<"DROP TABLE bt.border_obs, bt.derived; DELETE FROM bt.schema_version WHERE version = 2" || fail "back to v1"
+expect 0 "bordertrace db migrate: schema at version 2" -- "$BT" db migrate "$V1"
+[[ $(sql "$V1" <<<"SELECT string_agg(version::text, ',' ORDER BY version) FROM bt.schema_version") == "1,2" ]] ||
+	fail "versions after migrate"
+sql "$V1" <<<"INSERT INTO bt.schema_version (version) VALUES (3)" || fail "to v3"
+expect 1 "the schema is at version 3, newer than this program's 2" -- "$BT" db migrate "$V1"
 
 # --- a fleet: VP a with an id made of SQL, VP b, an analyst ---
 VPA="o'hara;DROP_TABLE_bt.rounds;--"
@@ -159,6 +169,21 @@ for line in sys.stdin:
     n += 1
 print(n)' >"$T/n" || fail "a stored round differs from its file"
 [[ $(cat "$T/n") -eq 79 ]] || fail "79 rounds expected, $(cat "$T/n") checked"
+
+# --- derived border observations (run by the owner; not by VPs or analysts) ---
+MK_HOPS=3 python3 "$HERE/mkrounds.py" "$T/b5" "$VPB" "camp5" 2 4 || fail "mkrounds b5"
+expect 0 "2 added" -- "$BT" push --db "$B" "$T/b5"
+printf '198.18.1.0,198.18.1.255,64501,Near\n198.18.2.0,198.18.2.255,64502,Up\n198.18.3.0,198.18.3.255,64503,Target\n' >"$T/p.csv"
+SRC=(--pfx2as "$T/p.csv" --lookup-test-ranges)
+expect 1 "permission denied for table derived" -- "$BT" derive --db "$AN" "${SRC[@]}"
+expect 0 "81 round(s) derived, 2 border observation(s)" -- "$BT" derive --db "$ADMIN" "${SRC[@]}"
+expect 0 "0 round(s) derived, 0 border observation(s)" -- "$BT" derive --db "$ADMIN" "${SRC[@]}"
+got=$(sql "$AN" <<<"SELECT round, level, target_network, upstream_as, upstream_country, into_as, into_country, traces, flows FROM bt.border_obs ORDER BY round")
+want="2026-12-01T00:00:00Z|as|AS64503|64502||64503||4|1
+2026-12-01T00:01:00Z|as|AS64503|64502||64503||4|1"
+[[ $got == "$want" ]] || fail "border observations: $got"
+[[ $(sql "$AN" <<<"SELECT count(*) FROM bt.derived") -eq 81 ]] || fail "81 rounds marked derived"
+expect 3 "permission denied" -- sql "$A" <<<"SELECT * FROM bt.border_obs"
 
 # --- the server away: back-off, then exit 1, nothing deleted ---
 pg_stop
