@@ -61,8 +61,11 @@ static int next_round(bt_store *st, struct round_key *k, char **raw, size_t *len
 		snprintf(k->round, sizeof(k->round), "%s", PQgetvalue(r, 0, 2));
 		snprintf(k->start, sizeof(k->start), "%s", PQgetvalue(r, 0, 3));
 		*len = strtoull(PQgetvalue(r, 0, 4), NULL, 10);
+		char why[256];
 		rc = gunzip((const unsigned char *)PQgetvalue(r, 0, 5), (size_t)PQgetlength(r, 0, 5), *len, raw,
-			    err, errlen) == 0 ? 1 : -1;
+			    why, sizeof(why)) == 0 ? 1 : -1;
+		if (rc < 0)
+			snprintf(err, errlen, "round %s/%s/%s: %s", k->campaign, k->vp, k->round, why);
 	}
 	PQclear(r);
 	return rc;

@@ -176,7 +176,20 @@ expect 0 "2 added" -- "$BT" push --db "$B" "$T/b5"
 printf '198.18.1.0,198.18.1.255,64501,Near\n198.18.2.0,198.18.2.255,64502,Up\n198.18.3.0,198.18.3.255,64503,Target\n' >"$T/p.csv"
 SRC=(--pfx2as "$T/p.csv" --lookup-test-ranges)
 expect 1 "permission denied for table derived" -- "$BT" derive --db "$AN" "${SRC[@]}"
-expect 0 "81 round(s) derived, 2 border observation(s)" -- "$BT" derive --db "$ADMIN" "${SRC[@]}"
+# a blob that does not gunzip, derived last (the latest first_start): the
+# rounds before it are derived, it is not
+bad_round() { # ROUND HEX_GZ RAW_BYTES
+	sql "$ADMIN" <<<"DELETE FROM bt.rounds WHERE round LIKE 'bad%';
+INSERT INTO bt.rounds (campaign, vp, round, file, first_start, last_end, traces, raw_bytes, sha256, gz)
+VALUES ('camp', 'vp-b', '$1', 'f', '2030-01-01', '2030-01-01', 1, $3, sha256(''), decode('$2', 'hex'))"
+}
+bad_round bad1 00ff 10 || fail "bad round 1"
+expect 1 "round camp/vp-b/bad1: the stored blob does not gunzip to its 10 bytes" -- "$BT" derive --db "$ADMIN" "${SRC[@]}"
+grep -qF "81 round(s) derived, 2 border observation(s)" "$T/err" || fail "derive before the bad round"
+bad_round bad2 "$(printf 'not json\n' | gzip | od -An -tx1 | tr -d ' \n')" 9 || fail "bad round 2"
+expect 1 "round camp/vp-b/bad2:1: not JSON" -- "$BT" derive --db "$ADMIN" "${SRC[@]}"
+grep -qF "0 round(s) derived" "$T/err" || fail "derive of a bad round"
+sql "$ADMIN" <<<"DELETE FROM bt.rounds WHERE round LIKE 'bad%'" || fail "delete bad rounds"
 expect 0 "0 round(s) derived, 0 border observation(s)" -- "$BT" derive --db "$ADMIN" "${SRC[@]}"
 got=$(sql "$AN" <<<"SELECT round, level, target_network, upstream_as, upstream_country, into_as, into_country, traces, flows FROM bt.border_obs ORDER BY round")
 want="2026-12-01T00:00:00Z|as|AS64503|64502||64503||4|1
