@@ -2,7 +2,7 @@
  * path (path.h), and its border route into the target AS and country
  * counted by route. */
 #include "bordertrace/border_obs.h"
-#include "bordertrace/textfile.h"
+#include "bordertrace/roundbuf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,28 +95,23 @@ oom:
 	return -1;
 }
 
+struct walk {
+	bt_obs_set *s;
+	bt_resolve_fn resolve;
+	void *ctx;
+};
+
+static const char *walk_trace(void *ctx, const bt_trace *t, char *err, size_t errlen)
+{
+	struct walk *w = ctx;
+	return add_trace(w->s, t, w->resolve, w->ctx, err, errlen) == 0 ? NULL : BT_ROUNDBUF_FAILED;
+}
+
 int bt_obs_from_round(bt_obs_set *s, const char *name, const char *buf, size_t len,
 		      bt_resolve_fn resolve, void *ctx, char *err, size_t errlen)
 {
-	bt_lines l;
-	const char *line;
-	size_t n;
-	char why[256];
-	bt_lines_init(&l, buf, len);
-	while (bt_lines_next(&l, &line, &n)) {
-		if (n == 0)
-			continue;
-		bt_trace *t = bt_trace_from_json(line, n, why, sizeof(why));
-		if (t == NULL) {
-			snprintf(err, errlen, "%s:%u: %s", name, l.lineno, why);
-			return -1;
-		}
-		int rc = add_trace(s, t, resolve, ctx, err, errlen);
-		bt_trace_free(t);
-		if (rc != 0)
-			return -1;
-	}
-	return 0;
+	struct walk w = { s, resolve, ctx };
+	return bt_roundbuf_each(name, buf, len, walk_trace, &w, err, errlen);
 }
 
 void bt_obs_set_free(bt_obs_set *s)

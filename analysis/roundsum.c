@@ -2,7 +2,7 @@
  * times and counts, a SHA-256 of its bytes and the bytes gzip'd. Pure: a
  * buffer in, a summary out. */
 #include "bordertrace/store.h"
-#include "bordertrace/textfile.h"
+#include "bordertrace/roundbuf.h"
 
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -59,36 +59,27 @@ static const char *same_ids(bt_round_summary *s, const bt_trace *t)
 	return NULL;
 }
 
+static const char *summarize_trace(void *ctx, const bt_trace *t, char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	bt_round_summary *s = ctx;
+	const char *bad = same_ids(s, t);
+	if (bad != NULL)
+		return bad;
+	if (s->traces == 0 || t->start_us < s->first_start_us)
+		s->first_start_us = t->start_us;
+	if (s->traces == 0 || t->end_us > s->last_end_us)
+		s->last_end_us = t->end_us;
+	s->traces++;
+	return NULL;
+}
+
 static int summarize_lines(const char *name, const char *buf, size_t len, bt_round_summary *s,
 			   char *err, size_t errlen)
 {
-	bt_lines l;
-	const char *line;
-	size_t n;
-	char why[256];
-	bt_lines_init(&l, buf, len);
-	while (bt_lines_next(&l, &line, &n)) {
-		if (n == 0)
-			continue;
-		bt_trace *t = bt_trace_from_json(line, n, why, sizeof(why));
-		if (t == NULL) {
-			snprintf(err, errlen, "%s:%u: %s", name, l.lineno, why);
-			return -1;
-		}
-		const char *bad = same_ids(s, t);
-		if (bad == NULL) {
-			if (s->traces == 0 || t->start_us < s->first_start_us)
-				s->first_start_us = t->start_us;
-			if (s->traces == 0 || t->end_us > s->last_end_us)
-				s->last_end_us = t->end_us;
-			s->traces++;
-		}
-		bt_trace_free(t);
-		if (bad != NULL) {
-			snprintf(err, errlen, "%s:%u: %s", name, l.lineno, bad);
-			return -1;
-		}
-	}
+	if (bt_roundbuf_each(name, buf, len, summarize_trace, s, err, errlen) != 0)
+		return -1;
 	if (s->traces == 0) {
 		snprintf(err, errlen, "%s: no trace in the file (an empty round is not stored)", name);
 		return -1;
