@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "bordertrace/border_obs.h"
 #include "bordertrace/store.h"
 
 static const char *line(char *buf, size_t len, const char *vp, const char *round, const char *start)
@@ -99,12 +100,88 @@ static void test_conninfo(void **state)
 	assert_non_null(bt_store_conninfo_problem("nosuchkey=1", buf, sizeof(buf)));
 }
 
+/* 198.18.N.x is AS N; countries by AS: 1 NL, 2 DE, 3 KP, 4 RU. */
+static int fake_resolve(void *ctx, const bt_addr *a, bt_hopres *out, char *err, size_t errlen)
+{
+	(void)ctx;
+	(void)err;
+	(void)errlen;
+	static const char *const cc[] = { "", "NL", "DE", "KP", "RU" };
+	unsigned n = a->bytes[2];
+	memset(out, 0, sizeof(*out));
+	out->info.kind = BT_HOP_AS;
+	out->info.asn = n;
+	out->info.norigins = 1;
+	out->info.origins[0] = n;
+	memcpy(out->info.country, cc[n < 5 ? n : 0], 3);
+	return 0;
+}
+
+static void obs_line(char *buf, size_t len, unsigned flow, unsigned via)
+{
+	snprintf(buf, len,
+		 "{\"format\":\"bordertrace-trace\",\"v\":2,\"vp\":\"v\",\"campaign\":\"c\","
+		 "\"round\":\"r\",\"method\":\"udp-paris\",\"src\":\"198.18.0.2\",\"dst\":\"198.18.3.2\","
+		 "\"flow\":%u,\"sport\":%u,\"dport\":33435,\"icmp_sum\":0,"
+		 "\"start\":\"2026-11-27T05:40:00.000000Z\",\"end\":\"2026-11-27T05:40:01.000000Z\","
+		 "\"stop\":\"completed\",\"stop_ttl\":3,\"first_ttl\":1,\"max_ttl\":32,\"probes_sent\":3,"
+		 "\"hops\":[{\"ttl\":1,\"attempt\":1,\"addr\":\"198.18.1.1\",\"rtt_ms\":0.1,\"reply_ttl\":64,"
+		 "\"icmp_type\":11,\"icmp_code\":0,\"quoted_ttl\":1,\"size\":56},"
+		 "{\"ttl\":2,\"attempt\":1,\"addr\":\"198.18.%u.1\",\"rtt_ms\":0.2,\"reply_ttl\":63,"
+		 "\"icmp_type\":11,\"icmp_code\":0,\"quoted_ttl\":1,\"size\":56},"
+		 "{\"ttl\":3,\"attempt\":1,\"addr\":\"198.18.3.2\",\"rtt_ms\":0.3,\"reply_ttl\":62,"
+		 "\"icmp_type\":3,\"icmp_code\":3,\"size\":56}]}\n",
+		 flow, 33434 + flow, via);
+}
+
+static const bt_obs *find_obs(const bt_obs_set *s, bool country, uint32_t up)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].country == country && s->v[i].up_asn == up)
+			return &s->v[i];
+	return NULL;
+}
+
+/* Border routes counted by route, traces and distinct flows. */
+static void test_border_obs(void **state)
+{
+	(void)state;
+	static const unsigned flows[] = { 0, 1, 1, 7 }, via[] = { 2, 2, 2, 4 };
+	char file[8000] = "", l[1000], err[256];
+	for (size_t i = 0; i < 4; i++) {
+		obs_line(l, sizeof(l), flows[i], via[i]);
+		strcat(file, l);
+	}
+	bt_obs_set s = { 0 };
+	assert_int_equal(bt_obs_from_round(&s, "r", file, strlen(file), fake_resolve, NULL, err, sizeof(err)), 0);
+	assert_int_equal(s.n, 4);
+	const bt_obs *o = find_obs(&s, false, 2);
+	assert_non_null(o);
+	assert_string_equal(o->target, "AS3");
+	assert_int_equal(o->into_asn, 3);
+	assert_string_equal(o->up_cc, "DE");
+	assert_int_equal(o->traces, 3);
+	assert_int_equal(o->flows, 2);
+	o = find_obs(&s, true, 4);
+	assert_non_null(o);
+	assert_string_equal(o->target, "KP");
+	assert_string_equal(o->up_cc, "RU");
+	assert_string_equal(o->into_cc, "KP");
+	assert_int_equal(o->traces, 1);
+	assert_int_equal(o->flows, 1);
+	bt_obs_set_free(&s);
+	assert_int_equal(bt_obs_from_round(&s, "r", "{}\n", 3, fake_resolve, NULL, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "r:1: "));
+	bt_obs_set_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_summary),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_conninfo),
+		cmocka_unit_test(test_border_obs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
