@@ -37,7 +37,7 @@ static int parse_args(int argc, char **argv, bt_cmd_sources *src, const char **u
 		{NULL, 0, NULL, 0},
 	};
 	char why[1024];
-	int c, taken;
+	int c;
 	optind = 1;
 	while ((c = bt_cli_getopt(argc, argv, "h", opts, why, sizeof(why))) != -1) {
 		if (c == 'h') {
@@ -50,7 +50,8 @@ static int parse_args(int argc, char **argv, bt_cmd_sources *src, const char **u
 		}
 		if (c == '?')
 			return bt_cmd_usage_error("derive", "%s", why);
-		if ((taken = bt_cmd_source_option("derive", src, c, optarg)) < 0)
+		/* every other option getopt returns is a source option */
+		if (bt_cmd_source_option("derive", src, c, optarg) < 0)
 			return BT_EXIT_USAGE;
 	}
 	if (*url == NULL)
