@@ -1,11 +1,14 @@
 /* bordertrace push — uploads a VP's completed round files into the store,
- * one transaction a round (doc/store.md). Never deletes a local file. */
+ * one transaction a round (doc/store.md). Deletes a local file only with
+ * --prune-after, once the store holds it. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "bordertrace/cli.h"
 #include "bordertrace/store.h"
@@ -17,11 +20,12 @@
 struct push_args {
 	const char *url, *dir;
 	double retry_s;
+	long prune_days; /* --prune-after; -1: never */
 	bool verbose;
 };
 
 struct counts {
-	size_t added, present, failed, left;
+	size_t added, present, failed, left, pruned;
 };
 
 static void push_usage(FILE *f)
@@ -32,12 +36,15 @@ static void push_usage(FILE *f)
 		"Uploads every completed round file under DIR (*.jsonl, not hidden) that\n"
 		"the store does not hold yet, one transaction a round. A round stored with\n"
 		"the same content is skipped; with other content it is refused, never\n"
-		"replaced. Local files are never deleted.\n"
+		"replaced. Local files are deleted only with --prune-after.\n"
 		"\n"
 		"  --db URL            libpq connection string or URI, without a password\n"
 		"                      (~/.pgpass, PGPASSFILE or a service file: doc/store.md)\n"
 		"  --retry-for SECONDS how long to wait for a server that is away, with\n"
 		"                      back-off from 0.5 s to 30 s (default 300)\n"
+		"  --prune-after DAYS  delete a round file older than DAYS days (by its\n"
+		"                      modification time) once the store holds it with the\n"
+		"                      same content; default: never delete\n"
 		"  -v, --verbose       a line per round added\n"
 		"  -h, --help          this text\n"
 		"\n"
@@ -50,6 +57,7 @@ static int parse_args(int argc, char **argv, struct push_args *a)
 	static const struct option opts[] = {
 		{"db", required_argument, NULL, 'd'},
 		{"retry-for", required_argument, NULL, 'r'},
+		{"prune-after", required_argument, NULL, 'p'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -67,6 +75,12 @@ static int parse_args(int argc, char **argv, struct push_args *a)
 			a->retry_s = strtod(optarg, &end);
 			if (errno || end == optarg || *end || !(a->retry_s >= 0 && a->retry_s <= 86400))
 				return bt_cmd_usage_error("push", "--retry-for: expected seconds 0..86400, got '%s'", optarg);
+			break;
+		case 'p':
+			errno = 0;
+			a->prune_days = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || a->prune_days < 0 || a->prune_days > 36500)
+				return bt_cmd_usage_error("push", "--prune-after: expected days 0..36500, got '%s'", optarg);
 			break;
 		default: return bt_cmd_usage_error("push", "%s", why);
 		}
@@ -164,12 +178,39 @@ static int collect(struct files *f, const char *dir, int depth, char *err, size_
 	return rc;
 }
 
+/* Deletes a round file the store confirmed (added or found with the same
+ * hash) once it is older than --prune-after, and only if it is still the
+ * file that was read: same inode, size and modification time. */
+static void prune(const char *path, const struct stat *read, const struct push_args *a, struct counts *c)
+{
+	struct stat now;
+	if (a->prune_days < 0 || read->st_mtime > time(NULL) - (time_t)a->prune_days * 86400)
+		return;
+	if (stat(path, &now) != 0 || now.st_ino != read->st_ino || now.st_dev != read->st_dev ||
+	    now.st_size != read->st_size || now.st_mtim.tv_sec != read->st_mtim.tv_sec ||
+	    now.st_mtim.tv_nsec != read->st_mtim.tv_nsec) {
+		fprintf(stderr, "bordertrace push: %s: changed since it was read: not pruned\n", path);
+		c->failed++;
+	} else if (unlink(path) != 0) {
+		fprintf(stderr, "bordertrace push: %s: not pruned: %s\n", path, strerror(errno));
+		c->failed++;
+	} else {
+		c->pruned++;
+	}
+}
+
 /* One file: read, summarized, pushed. 0 go on, -1 the server stayed away. */
 static int push_file(bt_store *st, const char *path, const struct push_args *a, struct counts *c)
 {
 	char err[1024], *buf = NULL;
 	size_t len;
 	bt_round_summary s;
+	struct stat read;
+	if (stat(path, &read) != 0) {
+		fprintf(stderr, "bordertrace push: %s: %s (not pushed)\n", path, strerror(errno));
+		c->failed++;
+		return 0;
+	}
 	if (bt_textfile_read(path, &buf, &len, err, sizeof(err)) != 0 ||
 	    bt_round_summarize(path, buf, len, &s, err, sizeof(err)) != 0) {
 		free(buf);
@@ -185,8 +226,12 @@ static int push_file(bt_store *st, const char *path, const struct push_args *a, 
 		c->added++;
 		if (a->verbose)
 			fprintf(stderr, "bordertrace push: %s: added\n", path);
+		prune(path, &read, a, c);
 		return 0;
-	case BT_PUSH_PRESENT: c->present++; return 0;
+	case BT_PUSH_PRESENT:
+		c->present++;
+		prune(path, &read, a, c);
+		return 0;
 	case BT_PUSH_REFUSED:
 		fprintf(stderr, "bordertrace push: %s\n", err);
 		c->failed++;
@@ -220,13 +265,15 @@ static int push_all(const struct files *f, const struct push_args *a)
 		c.added, c.present, c.failed);
 	if (c.left)
 		fprintf(stderr, ", %zu not tried (they stay here for the next push)", c.left);
+	if (a->prune_days >= 0)
+		fprintf(stderr, ", %zu pruned (stored, older than %ld days)", c.pruned, a->prune_days);
 	fprintf(stderr, "\n");
 	return c.failed || c.left ? BT_EXIT_DATA : BT_EXIT_OK;
 }
 
 int bt_cmd_push(int argc, char **argv)
 {
-	struct push_args a = { .retry_s = 300 };
+	struct push_args a = { .retry_s = 300, .prune_days = -1 };
 	int rc = parse_args(argc, argv, &a);
 	if (rc >= 0)
 		return rc;

@@ -198,10 +198,25 @@ want="2026-12-01T00:00:00Z|as|AS64503|64502||64503||4|1
 [[ $(sql "$AN" <<<"SELECT count(*) FROM bt.derived") -eq 81 ]] || fail "81 rounds marked derived"
 expect 3 "permission denied" -- sql "$A" <<<"SELECT * FROM bt.border_obs"
 
+# --- pruning: only rounds the store holds with the same content, only past
+# the age; a refused round never ---
+python3 "$HERE/mkrounds.py" "$T/b6" "$VPB" "camp6" 3 2 || fail "mkrounds b6"
+touch -d '3 days ago' "$T/b6/2026-12-01T00:00:00Z.jsonl" "$T/b6/2026-12-01T00:01:00Z.jsonl"
+expect 2 "--prune-after: expected days 0..36500, got '-1'" -- "$BT" push --db "$B" --prune-after -1 "$T/b6"
+expect 0 "3 added, 0 already in the store, 0 refused or unreadable, 2 pruned (stored, older than 2 days)" -- \
+	"$BT" push --db "$B" --prune-after 2 "$T/b6"
+[[ $(ls "$T/b6") == "2026-12-01T00:02:00Z.jsonl" ]] || fail "pruned: $(ls "$T/b6")"
+OLD=$(ls "$DA"/*00:00:00Z.jsonl)
+touch -d '3 days ago' "$F" "$OLD"
+expect 1 "is in the store with other content" -- "$BT" push --db "$A" --prune-after 2 "$DA"
+grep -qF "0 added, 3 already in the store, 1 refused or unreadable, 1 pruned" "$T/err" || fail "prune with a refusal"
+[[ -e $F && ! -e $OLD ]] || fail "the refused round was pruned, or the stored old one kept"
+
 # --- the server away: back-off, then exit 1, nothing deleted ---
 pg_stop
 start=$EPOCHREALTIME
-expect 1 "nothing pushed; 40 round files stay here" -- "$BT" push --db "$B" --retry-for 2 "$T/b3"
+touch -d '3 days ago' "$T"/b3/*.jsonl
+expect 1 "nothing pushed; 40 round files stay here" -- "$BT" push --db "$B" --retry-for 2 --prune-after 0 "$T/b3"
 took=$(ms "$start" "$EPOCHREALTIME")
 (( took >= 1400 && took <= 6000 )) || fail "gave up after $took ms (back-off 0.5 + 1 s expected)"
 [[ $(ls "$T/b3" | wc -l) -eq 40 ]] || fail "local files deleted"
