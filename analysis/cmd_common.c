@@ -4,7 +4,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "bordertrace/addrclass.h"
 #include "bordertrace/pfx2as.h"
 #include "commands.h"
 
@@ -107,4 +109,37 @@ void bt_cmd_report_tables(const char *cmd, const bt_resolver *r, bool verbose)
 		bt_pfx2as_conflict_describe(t, i, line, sizeof(line));
 		fprintf(stderr, "bordertrace %s: %s\n", cmd, line);
 	}
+}
+
+int bt_cmd_resolve_hop(void *ctx, const bt_addr *a, bt_hopres *out, char *err, size_t errlen)
+{
+	bt_resolution res;
+	if (bt_resolver_lookup(ctx, a, &res, err, errlen) != 0)
+		return -1;
+	memset(out, 0, sizeof(*out));
+	snprintf(out->cls, sizeof(out->cls), "%s", bt_addrclass_name(res.cls));
+	if (res.prefix.family != 0) {
+		char p[BT_ADDR_STRLEN];
+		snprintf(out->prefix, sizeof(out->prefix), "%s/%u", bt_addr_format(&res.prefix, p, sizeof(p)),
+			 res.prefix_len);
+	}
+	snprintf(out->org, sizeof(out->org), "%s", res.org ? res.org : "");
+	memcpy(out->info.country, res.country, 3);
+	if (res.ixp) {
+		out->info.kind = BT_HOP_IXP;
+		snprintf(out->ixp, sizeof(out->ixp), "%s", res.ixp);
+		out->info.ixp = out->ixp;
+	} else if (res.source == BT_SOURCE_CLASS) {
+		out->info.kind = BT_HOP_SPECIAL;
+	} else if (res.asn) {
+		out->info.kind = BT_HOP_AS;
+		out->info.asn = res.asn;
+		for (uint32_t i = 0; i < res.n_origins && i < BT_HOPINFO_ORIGINS; i++)
+			out->info.origins[out->info.norigins++] = res.origins[i];
+		if (out->info.norigins == 0)
+			out->info.origins[out->info.norigins++] = res.asn;
+	} else {
+		out->info.kind = BT_HOP_UNKNOWN;
+	}
+	return 0;
 }

@@ -23,40 +23,6 @@
 #include "bordertrace/trace.h"
 #include "commands.h"
 
-/* The resolver behind the pipeline's callback. */
-static int resolve_cb(void *ctx, const bt_addr *a, bt_hopres *out, char *err, size_t errlen)
-{
-	bt_resolution res;
-	if (bt_resolver_lookup(ctx, a, &res, err, errlen) != 0)
-		return -1;
-	memset(out, 0, sizeof(*out));
-	snprintf(out->cls, sizeof(out->cls), "%s", bt_addrclass_name(res.cls));
-	if (res.prefix.family != 0) {
-		char p[BT_ADDR_STRLEN];
-		snprintf(out->prefix, sizeof(out->prefix), "%s/%u", bt_addr_format(&res.prefix, p, sizeof(p)),
-			 res.prefix_len);
-	}
-	snprintf(out->org, sizeof(out->org), "%s", res.org ? res.org : "");
-	memcpy(out->info.country, res.country, 3);
-	if (res.ixp) {
-		out->info.kind = BT_HOP_IXP;
-		snprintf(out->ixp, sizeof(out->ixp), "%s", res.ixp);
-		out->info.ixp = out->ixp;
-	} else if (res.source == BT_SOURCE_CLASS) {
-		out->info.kind = BT_HOP_SPECIAL;
-	} else if (res.asn) {
-		out->info.kind = BT_HOP_AS;
-		out->info.asn = res.asn;
-		for (uint32_t i = 0; i < res.n_origins && i < BT_HOPINFO_ORIGINS; i++)
-			out->info.origins[out->info.norigins++] = res.origins[i];
-		if (out->info.norigins == 0)
-			out->info.origins[out->info.norigins++] = res.asn;
-	} else {
-		out->info.kind = BT_HOP_UNKNOWN;
-	}
-	return 0;
-}
-
 static void usage(FILE *f, const char *cmd)
 {
 	bool rep = strcmp(cmd, "report") == 0;
@@ -433,7 +399,7 @@ static int execute(diff_args *a, char **paths, int n)
 		return BT_EXIT_DATA;
 	}
 	bt_cmd_report_tables(a->cmd, r, a->verbose);
-	a->po.resolve = resolve_cb;
+	a->po.resolve = bt_cmd_resolve_hop;
 	a->po.rctx = r;
 	a->po.input.verbose = a->verbose;
 	if (a->reporting) {

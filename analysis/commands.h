@@ -9,6 +9,7 @@
 
 #include <getopt.h>
 
+#include "bordertrace/pipeline.h"
 #include "bordertrace/resolver.h"
 
 #define BT_EXIT_OK 0
@@ -58,9 +59,16 @@ int bt_cmd_sources_check(const char *cmd, const bt_cmd_sources *s);
  * and with verbose a line per file and one per such row. */
 void bt_cmd_report_tables(const char *cmd, const bt_resolver *r, bool verbose);
 
+/* The pipeline's resolver callback (pipeline.h) over a bt_resolver (ctx):
+ * what resolve, diff, export and derive take a hop to be. */
+int bt_cmd_resolve_hop(void *ctx, const bt_addr *a, bt_hopres *out, char *err, size_t errlen);
+
 int bt_cmd_resolve(int argc, char **argv);
 int bt_cmd_diff(int argc, char **argv);
 int bt_cmd_export(int argc, char **argv);
 int bt_cmd_report(int argc, char **argv);
+int bt_cmd_db(int argc, char **argv);
+int bt_cmd_push(int argc, char **argv);
+int bt_cmd_derive(int argc, char **argv);
 
 #endif

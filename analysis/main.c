@@ -22,6 +22,12 @@ static const struct command commands[] = {
 	 "hops, traces, borders, events and diversity as CSV files"},
 	{"report", bt_cmd_report,
 	 "one offline HTML page with timelines, AS graphs and evidence, and its figures"},
+	{"db", bt_cmd_db,
+	 "set up (init) or update (migrate) the PostgreSQL store's schema"},
+	{"push", bt_cmd_push,
+	 "upload a VP's completed rounds into the PostgreSQL store"},
+	{"derive", bt_cmd_derive,
+	 "border observations of the store's new rounds into its derived table"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

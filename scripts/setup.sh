@@ -24,6 +24,11 @@ PACKAGES+=" libconfig-dev"
 # libgvc/libcgraph; tests/report opens the page in headless Chromium) ---
 PACKAGES+=" libgraphviz-dev chromium"
 # --- end report ---
+# --- the central store (analysis/store*.c, doc/store.md): libpq and
+# libcrypto to build; PostgreSQL 15 for the tests, which start their own
+# server (tests/store/) ---
+PACKAGES+=" libpq-dev libssl-dev postgresql-15 postgresql-client-15"
+# --- end store ---
 # fuzzing and sanitizers
 PACKAGES+=" clang libclang-rt-14-dev"
 

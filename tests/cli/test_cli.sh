@@ -60,7 +60,7 @@ for cmd in trace run; do
 	ok_stdout "$PROBE" $cmd --help
 	check 2 "$P: unknown option '--bogus'" "(try '$P $cmd --help')" -- "$PROBE" $cmd --bogus x
 done
-for cmd in resolve diff export report; do
+for cmd in resolve diff export report db push derive; do
 	ok_stdout "$BT" $cmd --help
 	check 2 "bordertrace $cmd: unknown option '--bogus'" "(try 'bordertrace $cmd --help')" -- "$BT" $cmd --bogus x
 done
@@ -89,6 +89,16 @@ check 2 "bordertrace diff: option '--baseline' needs a value" "(try 'bordertrace
 check 2 "bordertrace export: -o DIR is required" "(try 'bordertrace export --help')" -- "$BT" export r.jsonl
 check 2 "bordertrace report: -o DIR is required" "(try 'bordertrace report --help')" -- "$BT" report r.jsonl
 check 2 "bordertrace resolve: no addresses" "(try 'bordertrace resolve --help')" -- "$BT" resolve
+check 2 "bordertrace db: unknown action 'drop' \(init or migrate\)" "(try 'bordertrace db --help')" -- "$BT" db drop host=/x
+check 2 "bordertrace db: expected init\|migrate and URL" "(try 'bordertrace db --help')" -- "$BT" db init
+check 2 "bordertrace db: URL: a password in the connection string" "(try 'bordertrace db --help')" -- "$BT" db init postgresql://u:pw@h/bt
+check 2 "bordertrace push: no --db URL" "(try 'bordertrace push --help')" -- "$BT" push d
+check 2 "bordertrace derive: no --db URL" "(try 'bordertrace derive --help')" -- "$BT" derive
+check 2 "bordertrace derive: unexpected argument 'x'" "(try 'bordertrace derive --help')" -- "$BT" derive --db host=/x x
+check 2 "bordertrace derive: --db: a password in the connection string" "(try 'bordertrace derive --help')" -- "$BT" derive --db postgresql://u:pw@h/bt
+check 2 "bordertrace push: --db: a password in the connection string" "(try 'bordertrace push --help')" -- "$BT" push --db "host=/x password=pw" d
+check 2 "bordertrace push: --db: invalid connection option" "(try 'bordertrace push --help')" -- "$BT" push --db "hots=/x" d
+check 2 "bordertrace push: --retry-for: expected seconds 0..86400, got 'x'" "(try 'bordertrace push --help')" -- "$BT" push --db host=/x --retry-for x d
 check 2 "bordertrace resolve: --format: 'xml' is not csv or table" "(try 'bordertrace resolve --help')" -- "$BT" resolve --format xml 198.18.0.1
 
 # data errors: missing files, malformed lines with FILE:LINE, exit 1, no try line
@@ -105,6 +115,9 @@ printf '{"format":"bordertrace-trace","v":1}\n\n{"format":"bordertrace-trace","v
 check 1 "bordertrace diff: $T/bad.jsonl:1: " "" -- "$BT" diff "$T/bad.jsonl"
 check 1 "bordertrace export: $T/bad.jsonl:1: " "" -- "$BT" export -o "$T/exp" "$T/bad.jsonl"
 check 1 "bordertrace resolve: $T/none.mmdb" "" -- "$BT" resolve --asn-db "$T/none.mmdb" 198.18.0.1
+check 1 "bordertrace push: $T/none: No such file or directory" "" -- "$BT" push --db host=/x "$T/none"
+mkdir -p "$T/norounds/.hidden" && touch "$T/norounds/.hidden/r.jsonl" "$T/norounds/.r.jsonl" "$T/norounds/r.txt"
+check 1 "bordertrace push: $T/norounds: no round files \(\*\.jsonl\) in it or below" "" -- "$BT" push --db host=/x "$T/norounds"
 touch "$T/file"
 check 1 "bordertrace export: -o: $T/file/sub: Not a directory" "" -- "$BT" export -o "$T/file/sub/dir" "$T/bad.jsonl"
 check 1 "bordertrace report: $T/bad.jsonl:1: " "" -- "$BT" report -o "$T/rep" "$T/bad.jsonl"

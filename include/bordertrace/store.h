@@ -1,0 +1,74 @@
+/* bordertrace — the central PostgreSQL store of a fleet's rounds
+ * (doc/store.md): the schema's migrations, and the upload of one round.
+ *
+ * A round goes in as one row of bt.rounds: its ids, times and counts, the
+ * SHA-256 of the file's bytes and the file gzip'd. bt_round_summarize is
+ * pure (a buffer in, a summary out); bt_store_* talk to the server. */
+#ifndef BORDERTRACE_STORE_H
+#define BORDERTRACE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bordertrace/pipeline.h"
+#include "bordertrace/trace.h"
+
+typedef struct bt_round_summary {
+	char vp[BT_ID_MAX], campaign[BT_ID_MAX], round[BT_ID_MAX];
+	int64_t first_start_us, last_end_us;
+	uint32_t traces;
+	size_t raw_bytes;
+	unsigned char sha256[32];
+	unsigned char *gz; /* the bytes gzip'd (malloc'ed) */
+	size_t gz_len;
+} bt_round_summary;
+
+/* Reads a round file's bytes: every line a trace of one vp, campaign and
+ * round. 0, or -1 with "NAME:LINE: reason" / "NAME: reason" in err. */
+int bt_round_summarize(const char *name, const char *buf, size_t len, bt_round_summary *s,
+		       char *err, size_t errlen);
+void bt_round_summary_free(bt_round_summary *s);
+
+/* The schema version this program writes and reads. */
+int bt_store_schema_version(void);
+
+/* A connection string may not hold a password (doc/store.md: libpq's
+ * password or service file holds it). NULL if conninfo is usable, else
+ * the reason. */
+const char *bt_store_conninfo_problem(const char *conninfo, char *buf, size_t len);
+
+typedef struct bt_store bt_store;
+
+/* Connects, retrying with back-off (0.5 s doubling to 30 s) while the
+ * server is away, for at most retry_s seconds. NULL with the reason. */
+bt_store *bt_store_connect(const char *conninfo, double retry_s, char *err, size_t errlen);
+void bt_store_close(bt_store *st);
+/* How often a connection was lost during bt_store_push and made again. */
+unsigned bt_store_reconnects(const bt_store *st);
+
+/* db init (the schema must not exist yet) and db migrate (it must). Each
+ * migration is one transaction. from and to: the versions before and after. */
+int bt_store_init(bt_store *st, int *to, char *err, size_t errlen);
+int bt_store_migrate(bt_store *st, int *from, int *to, char *err, size_t errlen);
+
+enum bt_push_result {
+	BT_PUSH_ADDED,   /* the round is stored now */
+	BT_PUSH_PRESENT, /* it was, with the same hash */
+	BT_PUSH_REFUSED, /* a different hash, or the server refused: err says */
+	BT_PUSH_AWAY,    /* the connection was lost and not back in time */
+};
+
+/* One round in one transaction; reconnects (within the retry time of
+ * bt_store_connect) when the server goes away in the middle. */
+enum bt_push_result bt_store_push(bt_store *st, const char *file, const bt_round_summary *s,
+				  char *err, size_t errlen);
+
+/* Fills the derived tables (bt.derived, bt.border_obs) for every round not
+ * derived yet, oldest first, a transaction a round; resolve (pipeline.h)
+ * says what a hop is. 0, or -1 with the reason ("round C/V/R: ...");
+ * the rounds derived before an error stay. */
+int bt_store_derive(bt_store *st, bt_resolve_fn resolve, void *ctx, size_t *rounds, size_t *rows,
+		    char *err, size_t errlen);
+
+#endif
