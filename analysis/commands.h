@@ -70,5 +70,6 @@ int bt_cmd_report(int argc, char **argv);
 int bt_cmd_db(int argc, char **argv);
 int bt_cmd_push(int argc, char **argv);
 int bt_cmd_derive(int argc, char **argv);
+int bt_cmd_convert(int argc, char **argv);
 
 #endif

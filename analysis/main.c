@@ -28,6 +28,8 @@ static const struct command commands[] = {
 	 "upload a VP's completed rounds into the PostgreSQL store"},
 	{"derive", bt_cmd_derive,
 	 "border observations of the store's new rounds into its derived table"},
+	{"convert", bt_cmd_convert,
+	 "traces from round files, warts or Atlas results as JSON Lines or warts"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
