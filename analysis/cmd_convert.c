@@ -107,7 +107,7 @@ static int parse_args(int argc, char **argv, conv_args *a)
 
 /* What the sources read and did not map, by kind (the backend's phrase). */
 struct skip_kind {
-	const char *what;
+	char *what; /* a copy: the backend's phrase may live in a buffer of its own */
 	unsigned long long count;
 	char **places;
 	size_t nplaces;
@@ -127,8 +127,12 @@ static void on_skip(void *ctx, const char *where, const char *what)
 	if (i == s->n) {
 		if (s->n == sizeof(s->k) / sizeof(s->k[0]))
 			i--; /* phrases are fixed per kind: never this many */
-		else
-			s->k[s->n++] = (struct skip_kind){ .what = what };
+		else {
+			char *w = strdup(what);
+			if (w == NULL)
+				return; /* out of memory: the count is lost, not the run */
+			s->k[s->n++] = (struct skip_kind){ .what = w };
+		}
 	}
 	struct skip_kind *k = &s->k[i];
 	k->count++;
@@ -154,6 +158,7 @@ static void skips_print_free(struct skips *s)
 			fprintf(stderr, ", and %llu more (-v lists all)", k->count - k->nplaces);
 		fputc('\n', stderr);
 		free(k->places);
+		free(k->what);
 	}
 }
 
