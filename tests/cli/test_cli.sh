@@ -60,7 +60,7 @@ for cmd in trace run; do
 	ok_stdout "$PROBE" $cmd --help
 	check 2 "$P: unknown option '--bogus'" "(try '$P $cmd --help')" -- "$PROBE" $cmd --bogus x
 done
-for cmd in resolve diff export report db push derive; do
+for cmd in resolve diff export report convert db push derive; do
 	ok_stdout "$BT" $cmd --help
 	check 2 "bordertrace $cmd: unknown option '--bogus'" "(try 'bordertrace $cmd --help')" -- "$BT" $cmd --bogus x
 done
@@ -88,6 +88,8 @@ check 2 "bordertrace diff: --baseline: 'x' is not a whole number in 1..1000000" 
 check 2 "bordertrace diff: option '--baseline' needs a value" "(try 'bordertrace diff --help')" -- "$BT" diff r.jsonl --baseline
 check 2 "bordertrace export: -o DIR is required" "(try 'bordertrace export --help')" -- "$BT" export r.jsonl
 check 2 "bordertrace report: -o DIR is required" "(try 'bordertrace report --help')" -- "$BT" report r.jsonl
+check 2 "bordertrace convert: --round-interval: '0' is not a number of seconds" "(try 'bordertrace convert --help')" -- "$BT" convert --round-interval 0 -o x r.jsonl
+check 2 "bordertrace convert: option '--to' needs a value" "(try 'bordertrace convert --help')" -- "$BT" convert -o x r.jsonl --to
 check 2 "bordertrace resolve: no addresses" "(try 'bordertrace resolve --help')" -- "$BT" resolve
 check 2 "bordertrace db: unknown action 'drop' \(init or migrate\)" "(try 'bordertrace db --help')" -- "$BT" db drop host=/x
 check 2 "bordertrace db: expected init\|migrate and URL" "(try 'bordertrace db --help')" -- "$BT" db init
