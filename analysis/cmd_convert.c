@@ -24,9 +24,10 @@ static void convert_usage(FILE *f)
 	fprintf(f,
 		"usage: bordertrace convert [--to jsonl|warts] -o OUT [OPTIONS] INPUT...\n"
 		"\n"
-		"Reads every trace of the inputs (our round files, scamper warts, RIPE Atlas\n"
-		"results: told apart by content) and writes them to OUT, replaced only when\n"
-		"everything was read and written (doc/warts.md says what warts cannot hold).\n"
+		"Reads every trace of the input files (our round files, scamper warts, RIPE\n"
+		"Atlas results: told apart by content; '-' our JSON Lines on stdin) and\n"
+		"writes them to OUT, replaced only when everything was read and written\n"
+		"(doc/warts.md says what warts cannot hold).\n"
 		"\n"
 		"  --to FORMAT             jsonl (our JSON Lines, record v2) or warts;\n"
 		"                          default: warts when OUT ends in .warts, else jsonl\n"
@@ -95,6 +96,8 @@ static int parse_args(int argc, char **argv, conv_args *a)
 	}
 	if (a->out == NULL)
 		return bt_cmd_usage_error(CMD, "no output file (-o OUT)");
+	if (strcmp(a->out, "-") == 0)
+		return bt_cmd_usage_error(CMD, "-o -: the output is replaced atomically, so it is a file: name one");
 	if (optind >= argc)
 		return bt_cmd_usage_error(CMD, "no input file");
 	size_t n = strlen(a->out);

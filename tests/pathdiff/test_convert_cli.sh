@@ -117,6 +117,16 @@ has <(sc_warts2json "$TMP/ark.warts") '"type":"cycle-start", "list_name":"kp", "
 expect_rc 0 "$BT" convert -o "$TMP/ark.jsonl2" "$TMP/ark.warts"
 has "$TMP/ark.jsonl2" '"round":"c0000005432"'
 
+# other round ids become cycles 1, 2, ... (read back as c0000000001); no VP: scamper's
+sed 's/"round":"[^"]*"/"round":"r0001"/; s/"vp":"vp-01"/"vp":""/' "$TMP/r1.jsonl" >"$TMP/other.jsonl"
+expect_rc 0 "$BT" convert -o "$TMP/other.warts" "$TMP/other.jsonl"
+expect_rc 0 "$BT" convert -o "$TMP/other2.jsonl" "$TMP/other.warts"
+is "$(grep -o '"vp":"[^"]*","campaign":"[^"]*","round":"[^"]*"' "$TMP/other2.jsonl" | sort -u)" \
+	'"vp":"scamper","campaign":"kp","round":"c0000000001"' "round r0001 and no VP through warts"
+# standard input: our JSON Lines
+expect_rc 0 "$BT" convert -o "$TMP/stdin.jsonl" - <"$TMP/r1.jsonl"
+check "stdin -> jsonl: the same records" cmp "$TMP/stdin.jsonl" "$TMP/r1.jsonl"
+
 # RIPE Atlas -> jsonl: export over it gives the Atlas file's CSV
 expect_rc 0 "$BT" convert -o "$TMP/atlas.jsonl" "$ATLAS"
 expect_rc 0 "$BT" export -o "$TMP/ea" --lookup-test-ranges "$ATLAS"
@@ -140,6 +150,10 @@ expect_rc 1 "$BT" convert -o "$TMP/nodir/x.jsonl" "$TMP/r1.jsonl"
 expect_rc 2 "$BT" convert --to csv -o "$TMP/x" "$TMP/r1.jsonl"
 expect_rc 2 "$BT" convert "$TMP/r1.jsonl"
 expect_rc 2 "$BT" convert -o "$TMP/x"
+expect_rc 2 "$BT" convert -o - "$TMP/r1.jsonl"
+mkdir "$TMP/d"
+expect_rc 1 "$BT" convert -o "$TMP/x" "$TMP/d"   # files only: no directory walk
+has "$TMP/err" "$TMP/d: read error: Is a directory"
 
 [ "$fails" -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
 echo "all ok"
