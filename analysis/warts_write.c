@@ -1,8 +1,10 @@
 /* bordertrace — our records written as scamper warts (warts_write.h,
  * doc/warts.md "Writing warts"). */
 #include "bordertrace/warts_write.h"
+#include "bordertrace/strtab.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,19 +20,18 @@
 #include <scamper_list.h>
 #include <scamper_trace.h>
 
-/* One cycle: a round of a list (a VP and campaign). */
-struct wcycle {
-	char vp[BT_ID_MAX], campaign[BT_ID_MAX], round[BT_ID_MAX];
-	scamper_cycle_t *c;
-};
-
+/* Cycles are kept by the id their (VP, campaign, round) key gets in cyk,
+ * lists by that of their (VP, campaign) in lik: ids are dense, in order of
+ * appearance, so that Atlas's interleaved probes cost one lookup a trace. */
 struct bt_warts_writer {
 	scamper_file_t *sf;
 	int fd;
 	char name[256];
-	struct wcycle *cy;
-	size_t ncy, cap, last;
-	uint32_t nlists, nother; /* list ids given; cycle ids given to rounds of no known form */
+	bt_strtab *cyk, *lik;
+	scamper_cycle_t **cy;
+	scamper_list_t **li;
+	size_t ncy, cycap, nli, licap;
+	uint32_t nother; /* cycle ids given to rounds of no known form */
 };
 
 bt_wcycle_kind bt_warts_round_cycle(const char *round, uint32_t *id, uint32_t *start)
@@ -69,8 +70,20 @@ bt_warts_writer *bt_warts_writer_open(int fd, const char *name, char *err, size_
 	}
 	snprintf(w->name, sizeof(w->name), "%s", name);
 	w->fd = fd;
+	w->cyk = bt_strtab_new();
+	w->lik = bt_strtab_new();
+	if (w->cyk == NULL || w->lik == NULL) {
+		snprintf(err, errlen, "out of memory");
+		close(fd);
+		bt_strtab_free(w->cyk);
+		bt_strtab_free(w->lik);
+		free(w);
+		return NULL;
+	}
 	w->sf = scamper_file_openfd(fd, w->name, 'w', (char *)"warts");
 	if (w->sf == NULL) {
+		bt_strtab_free(w->cyk);
+		bt_strtab_free(w->lik);
 		snprintf(err, errlen, "%s: libscamperfile cannot write warts there", name);
 		close(fd);
 		free(w);
@@ -79,50 +92,66 @@ bt_warts_writer *bt_warts_writer_open(int fd, const char *name, char *err, size_
 	return w;
 }
 
-static struct wcycle *find_cycle(bt_warts_writer *w, const bt_trace *t)
+/* "VP\0CAMPAIGN" (with_round: "\0ROUND" too) into key; its length. */
+static size_t key_of(char *key, const bt_trace *t, bool with_round)
 {
-	if (w->last < w->ncy) {
-		struct wcycle *y = &w->cy[w->last];
-		if (!strcmp(y->vp, t->vp) && !strcmp(y->campaign, t->campaign) && !strcmp(y->round, t->round))
-			return y;
-	}
-	for (size_t i = 0; i < w->ncy; i++) {
-		struct wcycle *y = &w->cy[i];
-		if (!strcmp(y->vp, t->vp) && !strcmp(y->campaign, t->campaign) && !strcmp(y->round, t->round)) {
-			w->last = i;
-			return y;
-		}
-	}
-	return NULL;
+	size_t a = strlen(t->vp), b = strlen(t->campaign), c = strlen(t->round);
+	memcpy(key, t->vp, a + 1);
+	memcpy(key + a + 1, t->campaign, b + 1);
+	if (!with_round)
+		return a + 1 + b;
+	memcpy(key + a + b + 2, t->round, c + 1);
+	return a + b + c + 2;
 }
 
-/* The list of t's VP and campaign: that of an earlier cycle, or a new one. */
+/* Grows *arr (of elements of size sz) so that index n fits. 0 or -1. */
+static int grow(void *arr, size_t *cap, size_t n, size_t sz)
+{
+	if (n < *cap)
+		return 0;
+	size_t c = *cap ? 2 * *cap : 16;
+	void *p = realloc(*(void **)arr, c * sz);
+	if (p == NULL)
+		return -1;
+	*(void **)arr = p;
+	*cap = c;
+	return 0;
+}
+
+/* The list of t's VP and campaign: an earlier one, or a new one. */
 static scamper_list_t *list_of(bt_warts_writer *w, const bt_trace *t)
 {
-	for (size_t i = 0; i < w->ncy; i++)
-		if (!strcmp(w->cy[i].vp, t->vp) && !strcmp(w->cy[i].campaign, t->campaign))
-			return scamper_list_use(w->cy[i].c->list);
-	return scamper_list_alloc(++w->nlists, t->campaign[0] ? t->campaign : "default", NULL,
-				  t->vp[0] ? t->vp : NULL);
+	char key[3 * BT_ID_MAX];
+	size_t n = key_of(key, t, false);
+	uint32_t id = bt_strtab_find(w->lik, key, n);
+	if (id != UINT32_MAX)
+		return w->li[id];
+	if (grow(&w->li, &w->licap, w->nli, sizeof(*w->li)) != 0)
+		return NULL;
+	scamper_list_t *l = scamper_list_alloc((uint32_t)w->nli + 1, t->campaign[0] ? t->campaign : "default",
+					       NULL, t->vp[0] ? t->vp : NULL);
+	if (l == NULL || bt_strtab_intern(w->lik, key, n) != w->nli) {
+		if (l != NULL)
+			scamper_list_free(l);
+		return NULL;
+	}
+	return w->li[w->nli++] = l;
 }
 
-/* A new cycle for t's round, its start record written. NULL on error. */
-static struct wcycle *new_cycle(bt_warts_writer *w, const bt_trace *t, char *err, size_t errlen)
+/* A new cycle for t's round (its key interned as id ncy), its start record
+ * written. NULL on error. */
+static scamper_cycle_t *new_cycle(bt_warts_writer *w, const bt_trace *t, const char *key, size_t n,
+				  char *err, size_t errlen)
 {
-	if (w->ncy == w->cap) {
-		size_t cap = w->cap ? 2 * w->cap : 16;
-		struct wcycle *cy = realloc(w->cy, cap * sizeof(*cy));
-		if (cy == NULL)
-			goto oom;
-		w->cy = cy;
-		w->cap = cap;
-	}
 	scamper_list_t *l = list_of(w, t);
 	scamper_cycle_t *c = l ? scamper_cycle_alloc(l) : NULL;
-	if (l != NULL)
-		scamper_list_free(l); /* the cycle holds its own reference */
-	if (c == NULL)
-		goto oom;
+	if (c == NULL || grow(&w->cy, &w->cycap, w->ncy, sizeof(*w->cy)) != 0 ||
+	    bt_strtab_intern(w->cyk, key, n) != w->ncy) {
+		if (c != NULL)
+			scamper_cycle_free(c);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
 	uint32_t id = 0, start = (uint32_t)(t->start_us / 1000000);
 	if (bt_warts_round_cycle(t->round, &id, &start) == BT_WCYCLE_OTHER)
 		id = ++w->nother; /* read back as "c" and the id (doc/warts.md) */
@@ -130,21 +159,23 @@ static struct wcycle *new_cycle(bt_warts_writer *w, const bt_trace *t, char *err
 	c->start_time = start;
 	c->stop_time = start;
 	c->hostname = t->vp[0] ? strdup(t->vp) : NULL;
-	struct wcycle *y = &w->cy[w->ncy];
-	memcpy(y->vp, t->vp, BT_ID_MAX);
-	memcpy(y->campaign, t->campaign, BT_ID_MAX);
-	memcpy(y->round, t->round, BT_ID_MAX);
-	y->c = c;
+	w->cy[w->ncy++] = c;
 	if (scamper_file_write_cycle_start(w->sf, c) != 0) {
 		snprintf(err, errlen, "%s: cannot write a cycle: %s", w->name, strerror(errno));
-		scamper_cycle_free(c);
 		return NULL;
 	}
-	w->last = w->ncy++;
-	return y;
-oom:
-	snprintf(err, errlen, "out of memory");
-	return NULL;
+	return c;
+}
+
+/* The cycle of t's round: an earlier one, or a new one. */
+static scamper_cycle_t *cycle_of(bt_warts_writer *w, const bt_trace *t, char *err, size_t errlen)
+{
+	char key[3 * BT_ID_MAX];
+	size_t n = key_of(key, t, true);
+	uint32_t id = bt_strtab_find(w->cyk, key, n);
+	if (id != UINT32_MAX)
+		return w->cy[id];
+	return new_cycle(w, t, key, n, err, errlen);
 }
 
 static scamper_addr_t *saddr(const bt_addr *a)
@@ -269,7 +300,7 @@ static int hops(scamper_trace_t *s, const bt_trace *t, uint16_t flow)
 	return 0;
 }
 
-static int put_flow(bt_warts_writer *w, struct wcycle *y, const bt_trace *t, uint16_t flow,
+static int put_flow(bt_warts_writer *w, scamper_cycle_t *c, const bt_trace *t, uint16_t flow,
 		    char *err, size_t errlen)
 {
 	scamper_trace_t *s = scamper_trace_alloc();
@@ -277,8 +308,8 @@ static int put_flow(bt_warts_writer *w, struct wcycle *y, const bt_trace *t, uin
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	s->list = scamper_list_use(y->c->list);
-	s->cycle = scamper_cycle_use(y->c);
+	s->list = scamper_list_use(c->list);
+	s->cycle = scamper_cycle_use(c);
 	header(s, t, flow);
 	int rc = -1;
 	if ((t->src.family && (s->src = saddr(&t->src)) == NULL) || (s->dst = saddr(&t->dst)) == NULL ||
@@ -290,17 +321,17 @@ static int put_flow(bt_warts_writer *w, struct wcycle *y, const bt_trace *t, uin
 		rc = 0;
 	scamper_trace_free(s);
 	uint32_t end = (uint32_t)(t->end_us / 1000000);
-	if (end > y->c->stop_time)
-		y->c->stop_time = end;
+	if (end > c->stop_time)
+		c->stop_time = end;
 	return rc;
 }
 
 int bt_warts_writer_put(bt_warts_writer *w, const bt_trace *t, char *err, size_t errlen)
 {
-	struct wcycle *y = find_cycle(w, t);
-	if (y == NULL && (y = new_cycle(w, t, err, errlen)) == NULL)
+	scamper_cycle_t *c = cycle_of(w, t, err, errlen);
+	if (c == NULL)
 		return -1;
-	if (put_flow(w, y, t, t->flow, err, errlen) != 0)
+	if (put_flow(w, c, t, t->flow, err, errlen) != 0)
 		return -1;
 	/* every other flow once, in the order of its first entry */
 	for (size_t i = 0; i < t->hop_count; i++) {
@@ -308,7 +339,7 @@ int bt_warts_writer_put(bt_warts_writer *w, const bt_trace *t, char *err, size_t
 		size_t j = 0;
 		while (j < i && bt_hop_flow(t, &t->hops[j]) != f)
 			j++;
-		if (f != t->flow && j == i && put_flow(w, y, t, f, err, errlen) != 0)
+		if (f != t->flow && j == i && put_flow(w, c, t, f, err, errlen) != 0)
 			return -1;
 	}
 	return 0;
@@ -317,15 +348,20 @@ int bt_warts_writer_put(bt_warts_writer *w, const bt_trace *t, char *err, size_t
 static void free_cycles(bt_warts_writer *w)
 {
 	for (size_t i = 0; i < w->ncy; i++)
-		scamper_cycle_free(w->cy[i].c);
+		scamper_cycle_free(w->cy[i]);
+	for (size_t i = 0; i < w->nli; i++)
+		scamper_list_free(w->li[i]);
 	free(w->cy);
+	free(w->li);
+	bt_strtab_free(w->cyk);
+	bt_strtab_free(w->lik);
 }
 
 int bt_warts_writer_close(bt_warts_writer *w, char *err, size_t errlen)
 {
 	int rc = 0;
 	for (size_t i = 0; i < w->ncy && rc == 0; i++)
-		if (scamper_file_write_cycle_stop(w->sf, w->cy[i].c) != 0) {
+		if (scamper_file_write_cycle_stop(w->sf, w->cy[i]) != 0) {
 			snprintf(err, errlen, "%s: cannot write a cycle: %s", w->name, strerror(errno));
 			rc = -1;
 		}
