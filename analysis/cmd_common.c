@@ -143,3 +143,13 @@ int bt_cmd_resolve_hop(void *ctx, const bt_addr *a, bt_hopres *out, char *err, s
 	}
 	return 0;
 }
+
+void bt_cmd_print_skip(const char *cmd, const bt_pipeline_skip *k)
+{
+	fprintf(stderr, "bordertrace %s: %llu skipped as %s:", cmd, (unsigned long long)k->count, k->what);
+	for (size_t j = 0; j < k->nplaces; j++)
+		fprintf(stderr, "%s %s", j ? "," : "", k->places[j]);
+	if (k->count > k->nplaces)
+		fprintf(stderr, ", and %llu more (-v lists all)", (unsigned long long)(k->count - k->nplaces));
+	fputc('\n', stderr);
+}

@@ -17,7 +17,7 @@
 #include "commands.h"
 
 #define CMD "convert"
-#define PLACES 10
+#define PLACES BT_PIPELINE_SKIP_PLACES
 
 static void convert_usage(FILE *f)
 {
@@ -108,15 +108,10 @@ static int parse_args(int argc, char **argv, conv_args *a)
 	return -1;
 }
 
-/* What the sources read and did not map, by kind (the backend's phrase). */
-struct skip_kind {
-	char *what; /* a copy: the backend's phrase may live in a buffer of its own */
-	unsigned long long count;
-	char **places;
-	size_t nplaces;
-};
+/* What the sources read and did not map, by kind (the backend's phrase,
+ * copied: it may live in a buffer of the backend's own). */
 struct skips {
-	struct skip_kind k[32];
+	bt_pipeline_skip k[32];
 	size_t n;
 	bool all;
 };
@@ -134,10 +129,10 @@ static void on_skip(void *ctx, const char *where, const char *what)
 			char *w = strdup(what);
 			if (w == NULL)
 				return; /* out of memory: the count is lost, not the run */
-			s->k[s->n++] = (struct skip_kind){ .what = w };
+			s->k[s->n++] = (bt_pipeline_skip){ .what = w };
 		}
 	}
-	struct skip_kind *k = &s->k[i];
+	bt_pipeline_skip *k = &s->k[i];
 	k->count++;
 	if (k->nplaces >= PLACES && !s->all)
 		return;
@@ -151,15 +146,10 @@ static void on_skip(void *ctx, const char *where, const char *what)
 static void skips_print_free(struct skips *s)
 {
 	for (size_t i = 0; i < s->n; i++) {
-		struct skip_kind *k = &s->k[i];
-		fprintf(stderr, "bordertrace " CMD ": %llu skipped as %s:", k->count, k->what);
-		for (size_t j = 0; j < k->nplaces; j++) {
-			fprintf(stderr, "%s %s", j ? "," : "", k->places[j]);
+		bt_pipeline_skip *k = &s->k[i];
+		bt_cmd_print_skip(CMD, k);
+		for (size_t j = 0; j < k->nplaces; j++)
 			free(k->places[j]);
-		}
-		if (k->count > k->nplaces)
-			fprintf(stderr, ", and %llu more (-v lists all)", k->count - k->nplaces);
-		fputc('\n', stderr);
 		free(k->places);
 		free(k->what);
 	}

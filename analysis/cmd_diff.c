@@ -299,15 +299,8 @@ static int read_rounds(diff_args *a, bt_pipeline *p, char **paths, int n)
  * places (the first ten; all under -v). */
 static void report_skips(const char *cmd, const bt_pipeline *p)
 {
-	for (size_t i = 0; i < bt_pipeline_nskips(p); i++) {
-		const bt_pipeline_skip *k = bt_pipeline_skip_at(p, i);
-		fprintf(stderr, "bordertrace %s: %llu skipped as %s:", cmd, (unsigned long long)k->count, k->what);
-		for (size_t j = 0; j < k->nplaces; j++)
-			fprintf(stderr, "%s %s", j ? "," : "", k->places[j]);
-		if (k->count > k->nplaces)
-			fprintf(stderr, ", and %llu more (-v lists all)", (unsigned long long)(k->count - k->nplaces));
-		fputc('\n', stderr);
-	}
+	for (size_t i = 0; i < bt_pipeline_nskips(p); i++)
+		bt_cmd_print_skip(cmd, bt_pipeline_skip_at(p, i));
 }
 
 /* The results: the export's file names, or the events. 0 or the status. */

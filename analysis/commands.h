@@ -63,6 +63,10 @@ void bt_cmd_report_tables(const char *cmd, const bt_resolver *r, bool verbose);
  * what resolve, diff, export and derive take a hop to be. */
 int bt_cmd_resolve_hop(void *ctx, const bt_addr *a, bt_hopres *out, char *err, size_t errlen);
 
+/* One kind of object the sources read and did not map, as doc/cli.md
+ * writes it: "bordertrace CMD: N skipped as WHAT: PLACE, ..." on stderr. */
+void bt_cmd_print_skip(const char *cmd, const bt_pipeline_skip *k);
+
 int bt_cmd_resolve(int argc, char **argv);
 int bt_cmd_diff(int argc, char **argv);
 int bt_cmd_export(int argc, char **argv);

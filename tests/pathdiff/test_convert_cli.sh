@@ -132,6 +132,11 @@ expect_rc 0 "$BT" convert -o "$TMP/atlas.jsonl" "$ATLAS"
 expect_rc 0 "$BT" export -o "$TMP/ea" --lookup-test-ranges "$ATLAS"
 expect_rc 0 "$BT" export -o "$TMP/ej" --lookup-test-ranges "$TMP/atlas.jsonl"
 check "Atlas -> jsonl: the same export" diff -r "$TMP/ea" "$TMP/ej"
+# what a source does not map: one line per kind after the summary, exit 0
+SKIPPED=$(dirname "$ATLAS")/skipped.jsonl
+expect_rc 0 "$BT" convert -o "$TMP/atlas2.warts" "$ATLAS" "$SKIPPED"
+has "$TMP/err" "1 skipped as a 'ping' result, not a traceroute: $SKIPPED:1"
+check "Atlas -> warts: sc_analysis_dump reads it" sc_analysis_dump "$TMP/atlas2.warts" >/dev/null
 
 # bad input: an error naming the place, exit 1, the output as it was, no temporary file left
 mkdir "$TMP/o"
