@@ -21,6 +21,7 @@ int bt_store_gunzip(const unsigned char *gz, size_t len, size_t raw, char **out,
 	*out = raw <= BT_STORE_RAW_MAX ? malloc(raw + 1) : NULL;
 	if (*out == NULL || inflateInit2(&z, 15 + 16) != Z_OK) {
 		free(*out);
+		*out = NULL;
 		snprintf(err, errlen, "out of memory (a round of %zu bytes)", raw);
 		return -1;
 	}
@@ -33,6 +34,7 @@ int bt_store_gunzip(const unsigned char *gz, size_t len, size_t raw, char **out,
 	inflateEnd(&z);
 	if (rc != Z_STREAM_END || got != raw) {
 		free(*out);
+		*out = NULL;
 		snprintf(err, errlen, "the stored blob does not gunzip to its %zu bytes", raw);
 		return -1;
 	}

@@ -25,7 +25,7 @@ const char *bt_store_migration(int version);
 #define BT_STORE_RAW_MAX (1u << 30) /* the cap on a round file read whole */
 
 /* A round's blob gunzipped to its raw bytes (malloc'ed, NUL-terminated):
- * 0, or -1 with the reason. */
+ * 0, or -1 with the reason and *out NULL. */
 int bt_store_gunzip(const unsigned char *gz, size_t len, size_t raw, char **out, char *err, size_t errlen);
 
 #endif
