@@ -2,7 +2,8 @@
  * CSV exports researchers load into pandas, R, DuckDB or Spark, and the
  * HTML report with its figures (doc/report.md).
  *
- * Both read round files (JSON Lines traces; files, directories, or '-'),
+ * All read round files (JSON Lines traces; files, directories, or '-'), or the
+ * rounds of the store with --db URL (cmd_dbread.c, doc/store.md),
  * resolve hops with the same database options as `resolve`, and run the
  * pipeline (include/bordertrace/pipeline.h). `diff` prints the events;
  * `export -o DIR` writes hops.csv, traces.csv, borders.csv, events.csv and
