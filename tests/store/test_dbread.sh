@@ -10,20 +10,7 @@ set -u
 BT=$1
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/pg.sh"
-pg_skip_unless_possible
-
-T=$(mktemp -d)
-chmod 755 "$T"
-trap 'pg_stop; rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*" >&2; [[ -f $T/err ]] && sed 's/^/  stderr: /' "$T/err" >&2; exit 1; }
-# expect STATUS TEXT -- CMD...: the exit status and a piece of stderr
-expect() {
-	local want=$1 text=$2; shift 3
-	"$@" >"$T/out" 2>"$T/err"
-	local rc=$?
-	[[ $rc -eq $want ]] || fail "$* exited $rc, expected $want"
-	[[ -z $text ]] || grep -qF -- "$text" "$T/err" || fail "$*: no '$text' on stderr"
-}
+pg_test_begin
 
 pg_init "$T" || fail "initdb"
 pg_port
@@ -107,15 +94,11 @@ expect 1 "store: cannot connect to the store:" -- "$BT" diff --db "host=$T/nowhe
 [[ -e $T/x ]] && fail "export made its directory with the store away"
 
 # a bad blob: named by its round and line; export writes nothing
-bad_round() { # ROUND HEX_GZ RAW_BYTES
-	sql "$ADMIN" <<<"DELETE FROM bt.rounds WHERE round LIKE 'bad%';
-INSERT INTO bt.rounds (campaign, vp, round, file, first_start, last_end, traces, raw_bytes, sha256, gz)
-VALUES ('camp', 'vp-b', '$1', 'zz', '2030-01-01', '2030-01-01', 1, $3, sha256(''), decode('$2', 'hex'))"
-}
-bad_round bad1 00ff 10 || fail "bad round 1"
+pg_bad_round bad1 00ff 10 || fail "bad round 1"
 expect 1 "round camp/vp-b/bad1: the stored blob does not gunzip to its 10 bytes" -- "$BT" diff --db "$AN"
-bad_round bad2 "$(printf '{"format":"bordertrace-trace"}\nnot json\n' | gzip | od -An -tx1 | tr -d ' \n')" 40 || fail "bad round 2"
-expect 1 "round camp/vp-b/bad2:1: " -- "$BT" export -o "$T/x" --db "$AN"
+{ sed -n '1s/"round":"[^"]*"/"round":"bad2"/p' "$O/other/vp-b/2026-12-02T00:00:00Z.jsonl"; echo 'not json'; } >"$T/bad2"
+pg_bad_round bad2 "$(gzip <"$T/bad2" | od -An -tx1 | tr -d ' \n')" "$(wc -c <"$T/bad2")" || fail "bad round 2"
+expect 1 "round camp/vp-b/bad2:2: not JSON" -- "$BT" export -o "$T/x" --db "$AN"
 grep -qF "nothing written to $T/x" "$T/err" || fail "export with a bad round: $(cat "$T/err")"
 [[ -e $T/x ]] && fail "export left its directory behind"
 sql "$ADMIN" <<<"DELETE FROM bt.rounds WHERE round LIKE 'bad%'" || fail "delete bad rounds"
