@@ -10,12 +10,15 @@ pg_skip_unless_possible() {
 }
 
 # pg_test_begin: skips (77) without PostgreSQL 15; else a temporary
-# directory $T, removed (and the server stopped) on exit.
+# directory $T (removed, and the server stopped, on exit) with a cluster
+# (pg_init) and a port (pg_port).
 pg_test_begin() {
 	pg_skip_unless_possible
 	T=$(mktemp -d)
 	chmod 755 "$T"
 	trap 'pg_stop; rm -rf "$T"' EXIT
+	pg_init "$T" || fail "initdb"
+	pg_port
 }
 
 fail() { echo "FAIL: $*" >&2; [[ -f $T/err ]] && sed 's/^/  stderr: /' "$T/err" >&2; exit 1; }

@@ -11,9 +11,6 @@ BT=$1
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/pg.sh"
 pg_test_begin
-
-pg_init "$T" || fail "initdb"
-pg_port
 pg_start || { cat "$PGDIR/log"; fail "pg_ctl start"; }
 sql "$PGADMIN" <<<"CREATE DATABASE bt" || fail "create database"
 ADMIN="host=$PGDIR user=postgres dbname=bt"
