@@ -17,18 +17,23 @@ ADMIN="host=$PGDIR user=postgres dbname=bt"
 expect 0 "" -- "$BT" db init "$ADMIN"
 pg_add_role vp_a bt_vp || fail "role a"
 pg_add_role vp_b bt_vp || fail "role b"
+pg_add_role vp_c bt_vp || fail "role c"
 pg_add_role analyst bt_analyst || fail "role analyst"
-sql "$ADMIN" <<<"INSERT INTO bt.vps (id, role) VALUES ('vp-a', 'vp_a'), ('vp-b', 'vp_b')" || fail "VPs"
+sql "$ADMIN" <<<"INSERT INTO bt.vps (id, role) VALUES ('vp-a', 'vp_a'), ('vp-b', 'vp_b'), ('vp-a.2', 'vp_c')" || fail "VPs"
 A="host=$PGDIR dbname=bt user=vp_a"
 B="host=$PGDIR dbname=bt user=vp_b"
+C="host=$PGDIR dbname=bt user=vp_c"
 AN="host=$PGDIR dbname=bt user=analyst"
 
 # Two VPs, campaign camp: 4 rounds each of 3-hop traces through AS64502;
 # from round 2 VP a's go through AS64504 (a new border route). Campaign
-# other: 1 round of VP b, a day later.
+# other: 1 round of VP b, a day later. VP a.2: 1 round of camp, in a
+# directory a walk reads after vp-a/ (a plain sort of the paths would not:
+# '.' < '/').
 O=$T/rounds
 MK_HOPS=3 python3 "$HERE/mkrounds.py" "$O/camp/vp-a" vp-a camp 4 5 || fail "mkrounds a"
 MK_HOPS=3 python3 "$HERE/mkrounds.py" "$O/camp/vp-b" vp-b camp 4 5 || fail "mkrounds b"
+MK_HOPS=3 python3 "$HERE/mkrounds.py" "$O/camp/vp-a.2" vp-a.2 camp 1 2 || fail "mkrounds a.2"
 MK_HOPS=3 python3 "$HERE/mkrounds.py" "$O/other/vp-b" vp-b other 1 2 || fail "mkrounds other"
 sed 's/2026-12-01T/2026-12-02T/g' "$O/other/vp-b/2026-12-01T00:00:00Z.jsonl" >"$O/other/vp-b/2026-12-02T00:00:00Z.jsonl"
 rm "$O/other/vp-b/2026-12-01T00:00:00Z.jsonl"
@@ -38,6 +43,7 @@ done
 expect 0 "4 added" -- "$BT" push --db "$A" "$O/camp/vp-a"
 expect 0 "4 added" -- "$BT" push --db "$B" "$O/camp/vp-b"
 expect 0 "1 added" -- "$BT" push --db "$B" "$O/other/vp-b"
+expect 0 "1 added" -- "$BT" push --db "$C" "$O/camp/vp-a.2"
 printf '198.18.1.0,198.18.1.255,64501,Near\n198.18.2.0,198.18.2.255,64502,Up\n198.18.3.0,198.18.3.255,64503,Target\n198.18.4.0,198.18.4.255,64504,New\n' >"$T/p.csv"
 SRC=(--pfx2as "$T/p.csv" --lookup-test-ranges --by as --format table)
 
@@ -57,9 +63,9 @@ same_diff() {
 same_diff all "$O" --
 grep -q "^NEW as border route into AS64503: AS64504" "$T/out" || fail "no NEW event: $(cat "$T/out")"
 same_diff campaign "$O/camp" -- --campaign camp
-grep -qF "40 traces, 120 hops, 4 round(s)" "$T/err" || fail "--campaign camp: $(tail -1 "$T/err")"
+grep -qF "42 traces, 126 hops, 4 round(s)" "$T/err" || fail "--campaign camp: $(tail -1 "$T/err")"
 same_diff vp "$O/camp/vp-b" "$O/other/vp-b" -- --vp vp-b
-same_diff vps "$O/camp" -- --vp vp-b --vp vp-a --campaign camp
+same_diff vps "$O/camp" -- --vp vp-b --vp vp-a.2 --vp vp-a --campaign camp
 same_diff time "$O"/camp/vp-{a,b}/2026-12-01T00:0{1,2}:00Z.jsonl -- --since 2026-12-01T00:01:00Z --until 2026-12-01T00:02:00.5Z
 grep -qF "20 traces, 60 hops, 2 round(s)" "$T/err" || fail "--since/--until: $(tail -1 "$T/err")"
 expect 1 "store: no rounds that --campaign, --vp, --since and --until select" -- \
