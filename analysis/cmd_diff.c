@@ -288,18 +288,19 @@ static int parse_args(int argc, char **argv, diff_args *a)
 	return bt_cmd_sources_check(a->cmd, &a->src) ? BT_EXIT_USAGE : -1;
 }
 
-/* Reads the rounds into the pipeline; 0 or the exit status. */
+/* Reads the rounds (the files, or those of the store) into the pipeline;
+ * 0 or the exit status. */
 static int read_rounds(diff_args *a, bt_pipeline *p, char **paths, int n)
 {
 	char err[2048];
-	for (int i = 0; i < n || (i == 0 && a->db.url); i++) {
-		if (a->db.url ? bt_cmd_dbsrc_feed(&a->db, p, err, sizeof(err)) != 0
-			      : bt_pipeline_add_path(p, paths[i], err, sizeof(err)) != 0) {
-			fprintf(stderr, "bordertrace %s: %s\n", a->cmd, err);
-			if (a->exporting)
-				fprintf(stderr, "bordertrace %s: nothing written to %s\n", a->cmd, a->outdir);
-			return BT_EXIT_DATA;
-		}
+	int rc = a->db.url ? bt_cmd_dbsrc_feed(&a->db, p, err, sizeof(err)) : 0;
+	for (int i = 0; i < n && rc == 0; i++)
+		rc = bt_pipeline_add_path(p, paths[i], err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "bordertrace %s: %s\n", a->cmd, err);
+		if (a->exporting)
+			fprintf(stderr, "bordertrace %s: nothing written to %s\n", a->cmd, a->outdir);
+		return BT_EXIT_DATA;
 	}
 	if (bt_pipeline_finish(p, err, sizeof(err)) != 0) {
 		fprintf(stderr, "bordertrace %s: %s\n", a->cmd, err);
