@@ -2,7 +2,8 @@
  * CSV exports researchers load into pandas, R, DuckDB or Spark, and the
  * HTML report with its figures (doc/report.md).
  *
- * Both read round files (JSON Lines traces; files, directories, or '-'),
+ * All read round files (JSON Lines traces; files, directories, or '-'), or the
+ * rounds of the store with --db URL (cmd_dbread.c, doc/store.md),
  * resolve hops with the same database options as `resolve`, and run the
  * pipeline (include/bordertrace/pipeline.h). `diff` prints the events;
  * `export -o DIR` writes hops.csv, traces.csv, borders.csv, events.csv and
@@ -29,6 +30,8 @@ static void usage(FILE *f, const char *cmd)
 	bool exp = strcmp(cmd, "export") == 0 || rep;
 	fprintf(f,
 		"usage: bordertrace %s [OPTIONS]%s ROUNDS...\n"
+		"       bordertrace %s [OPTIONS]%s --db URL [--campaign ID] [--vp ID]...\n"
+		"                  [--since TIME] [--until TIME]\n"
 		"\n"
 		"%s"
 		"ROUNDS are round files (JSON Lines traces), scamper warts files (plain or\n"
@@ -37,6 +40,12 @@ static void usage(FILE *f, const char *cmd)
 		"A file of RIPE Atlas traceroute results (API JSON or daily-dump JSON\n"
 		"Lines) is read as well, told apart by content; files may be gzip-,\n"
 		"bzip2- or xz-compressed.\n"
+		"\n"
+		"the rounds from the central store (doc/store.md), as a role in bt_analyst:\n"
+		"  --db URL                libpq connection string or URI, without a password\n"
+		"  --campaign ID, --vp ID  rounds of this campaign, of these VPs (repeatable)\n"
+		"  --since TIME, --until TIME  rounds that started at or after SINCE, before\n"
+		"                          UNTIL (UTC, 2026-12-01T00:00:00Z)\n"
 		"\n"
 		"sources (as for 'bordertrace resolve'):\n"
 		"  --asn-db FILE, --country-db FILE, --asn-layout L, --country-layout L,\n"
@@ -63,7 +72,7 @@ static void usage(FILE *f, const char *cmd)
 		"  -h, --help              this text\n"
 		"\n"
 		"exit status: 0 ok, 1 bad input or database, 2 usage error\n",
-		cmd, exp ? " -o DIR" : "",
+		cmd, exp ? " -o DIR" : "", cmd, exp ? " -o DIR" : "",
 		rep ? "Writes DIR/report.html (one self-contained page: overview, per target\n"
 		      "network timelines, AS graph, events with their traceroutes) and its figures\n"
 		      "as SVG and PNG files (doc/report.md); all replaced together, or none. Reads\n"
@@ -168,6 +177,7 @@ typedef struct diff_args {
 	bt_report_opts ro;
 	const char *outdir;
 	bt_cmd_sources src;
+	bt_cmd_dbsrc db;
 	bt_pipeline_opts po;
 	int format; /* -1 auto, 0 csv, 1 table */
 	bool verbose;
@@ -224,6 +234,7 @@ static int parse_args(int argc, char **argv, diff_args *a)
 {
 	static const struct option opts[] = {
 		BT_CMD_SOURCE_OPTIONS,
+		BT_CMD_DB_OPTIONS,
 		{ "by", required_argument, NULL, OPT_BY },
 		{ "per-vp", no_argument, NULL, OPT_PER_VP },
 		{ "level", required_argument, NULL, OPT_LEVEL },
@@ -255,7 +266,8 @@ static int parse_args(int argc, char **argv, diff_args *a)
 		}
 		if (c == '?')
 			return bt_cmd_usage_error(a->cmd, "%s", why);
-		if ((taken = bt_cmd_source_option(a->cmd, &a->src, c, optarg)) < 0)
+		if ((taken = bt_cmd_source_option(a->cmd, &a->src, c, optarg)) < 0 ||
+		    (!taken && (taken = bt_cmd_dbsrc_option(a->cmd, &a->db, c, optarg, argc)) < 0))
 			return BT_EXIT_USAGE;
 		if (c == OPT_PER_VP)
 			a->po.per_vp = true;
@@ -264,8 +276,8 @@ static int parse_args(int argc, char **argv, diff_args *a)
 		else if (!taken && !set_option(a, c, optarg))
 			return BT_EXIT_USAGE;
 	}
-	if (optind >= argc)
-		return bt_cmd_usage_error(a->cmd, "no round files given");
+	if ((taken = bt_cmd_dbsrc_check(a->cmd, &a->db, argc - optind)) >= 0)
+		return taken;
 	if (a->exporting && a->outdir == NULL)
 		return bt_cmd_usage_error(a->cmd, "-o DIR is required");
 	for (int i = optind; a->reporting && i < argc; i++)
@@ -276,17 +288,19 @@ static int parse_args(int argc, char **argv, diff_args *a)
 	return bt_cmd_sources_check(a->cmd, &a->src) ? BT_EXIT_USAGE : -1;
 }
 
-/* Reads the rounds into the pipeline; 0 or the exit status. */
+/* Reads the rounds (the files, or those of the store) into the pipeline;
+ * 0 or the exit status. */
 static int read_rounds(diff_args *a, bt_pipeline *p, char **paths, int n)
 {
 	char err[2048];
-	for (int i = 0; i < n; i++) {
-		if (bt_pipeline_add_path(p, paths[i], err, sizeof(err)) != 0) {
-			fprintf(stderr, "bordertrace %s: %s\n", a->cmd, err);
-			if (a->exporting)
-				fprintf(stderr, "bordertrace %s: nothing written to %s\n", a->cmd, a->outdir);
-			return BT_EXIT_DATA;
-		}
+	int rc = a->db.url ? bt_cmd_dbsrc_feed(&a->db, p, err, sizeof(err)) : 0;
+	for (int i = 0; i < n && rc == 0; i++)
+		rc = bt_pipeline_add_path(p, paths[i], err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "bordertrace %s: %s\n", a->cmd, err);
+		if (a->exporting)
+			fprintf(stderr, "bordertrace %s: nothing written to %s\n", a->cmd, a->outdir);
+		return BT_EXIT_DATA;
 	}
 	if (bt_pipeline_finish(p, err, sizeof(err)) != 0) {
 		fprintf(stderr, "bordertrace %s: %s\n", a->cmd, err);
@@ -379,6 +393,9 @@ static int execute(diff_args *a, char **paths, int n)
 	bt_pipeline *p = NULL;
 	int status = BT_EXIT_DATA;
 	size_t made = 0;
+	if (a->db.url && (status = bt_cmd_dbsrc_open(a->cmd, &a->db)) != 0)
+		return status;
+	status = BT_EXIT_DATA;
 	/* export -o DIR makes DIR, as mkdir -p (and removes it again if the
 	 * export fails: a failed command leaves nothing behind) */
 	if (a->exporting && bt_mkdirs(a->outdir, 0777, &made, err, sizeof(err)) != 0) {
@@ -428,6 +445,7 @@ static int run(int argc, char **argv, int mode)
 	a.ro.agg = bt_agg_name(a.po.agg);
 	if (status < 0)
 		status = execute(&a, argv + optind, argc - optind);
+	bt_cmd_dbsrc_close(&a.db);
 	bt_cmd_sources_free(&a.src);
 	return status;
 }

@@ -11,6 +11,8 @@
 
 #include "bordertrace/pipeline.h"
 #include "bordertrace/resolver.h"
+#include "bordertrace/store.h"
+#include "bordertrace/trace.h"
 
 #define BT_EXIT_OK 0
 #define BT_EXIT_DATA 1
@@ -75,5 +77,36 @@ int bt_cmd_db(int argc, char **argv);
 int bt_cmd_push(int argc, char **argv);
 int bt_cmd_derive(int argc, char **argv);
 int bt_cmd_convert(int argc, char **argv);
+
+/* diff, export and report --db URL (cmd_dbread.c): the rounds read from
+ * the store (doc/store.md), as the analyst role, read-only. */
+enum { BT_OPT_DB = 400, BT_OPT_CAMPAIGN, BT_OPT_VP, BT_OPT_SINCE, BT_OPT_UNTIL };
+#define BT_CMD_DB_OPTIONS \
+	{ "db", required_argument, NULL, BT_OPT_DB }, \
+	{ "campaign", required_argument, NULL, BT_OPT_CAMPAIGN }, \
+	{ "vp", required_argument, NULL, BT_OPT_VP }, \
+	{ "since", required_argument, NULL, BT_OPT_SINCE }, \
+	{ "until", required_argument, NULL, BT_OPT_UNTIL }
+typedef struct bt_cmd_dbsrc {
+	const char *url;      /* NULL: rounds from files */
+	bt_store_filter f;
+	const char **vps;
+	char since[BT_TIME_STRLEN], until[BT_TIME_STRLEN];
+	bt_store *st;
+	bt_store_round_ref *refs;
+	size_t nrefs;
+} bt_cmd_dbsrc;
+/* 1 if c was one of BT_CMD_DB_OPTIONS (taken), 0 if not, -1 after a usage
+ * error. argc: the most --vp there can be. */
+int bt_cmd_dbsrc_option(const char *cmd, bt_cmd_dbsrc *d, int c, const char *v, int argc);
+/* After the options: filters need --db, --db takes no ROUNDS. -1 or the
+ * usage exit status. */
+int bt_cmd_dbsrc_check(const char *cmd, const bt_cmd_dbsrc *d, int nrounds);
+/* Connects, checks the schema, lists the rounds: 0, or prints and returns
+ * the exit status. */
+int bt_cmd_dbsrc_open(const char *cmd, bt_cmd_dbsrc *d);
+/* Every round listed into p, in order: 0 or -1 with the reason. */
+int bt_cmd_dbsrc_feed(bt_cmd_dbsrc *d, bt_pipeline *p, char *err, size_t errlen);
+void bt_cmd_dbsrc_close(bt_cmd_dbsrc *d);
 
 #endif

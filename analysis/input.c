@@ -46,6 +46,33 @@ static void *native_open(const char *path, const bt_input_opts *o, const bt_inpu
 	return bt_trace_reader_open(path, err, errlen);
 }
 
+/* ---- our own JSON Lines from a buffer (a round read from the store) ---- */
+
+struct mem_state {
+	FILE *f;
+	bt_trace_reader *r;
+};
+
+static int mem_next(void *st, bt_trace **out, char *err, size_t errlen)
+{
+	return bt_trace_reader_next(((struct mem_state *)st)->r, out, err, errlen);
+}
+
+static const char *mem_where(const void *st, char *buf, size_t buflen)
+{
+	return native_where(((const struct mem_state *)st)->r, buf, buflen);
+}
+
+static void mem_close(void *st)
+{
+	struct mem_state *m = st;
+	bt_trace_reader_close(m->r);
+	fclose(m->f);
+	free(m);
+}
+
+static const bt_input_ops mem_ops = { mem_next, mem_where, mem_close };
+
 /* ---- the backends, in the order they are tried; our own format last:
  * whatever no other backend claims is read as ours, so that a broken round
  * file gets our reader's messages ---- */
@@ -112,6 +139,22 @@ bt_input *bt_input_open(const char *path, const bt_input_opts *o, char *err, siz
 	if (st == NULL)
 		return NULL;
 	return input_new(b, st, ops, err, errlen);
+}
+
+bt_input *bt_input_open_buffer(const char *name, const char *buf, size_t len, char *err, size_t errlen)
+{
+	static const char nothing[] = "\n";
+	struct mem_state *m = calloc(1, sizeof(*m));
+	/* fmemopen may refuse an empty buffer: a blank line reads as nothing */
+	if (m == NULL || (m->f = fmemopen((void *)(len ? buf : nothing), len ? len : 1, "r")) == NULL ||
+	    (m->r = bt_trace_reader_fdopen(m->f, name)) == NULL) {
+		if (m != NULL && m->f != NULL)
+			fclose(m->f);
+		free(m);
+		snprintf(err, errlen, "%s: out of memory", name);
+		return NULL;
+	}
+	return input_new(&backends[NBACKENDS - 1], m, &mem_ops, err, errlen);
 }
 
 int bt_input_next(bt_input *in, bt_trace **out, char *err, size_t errlen)

@@ -608,23 +608,27 @@ static int check_seen(bt_pipeline *p, const bt_input *in, const bt_trace *t, con
 	return -1;
 }
 
-static int add_file(bt_pipeline *p, const char *path, char *err, size_t errlen)
+/* Registers a source's name (for the places of duplicates); 0 or -1. */
+static int add_name(bt_pipeline *p, const char *name, char *err, size_t errlen)
 {
 	if (p->finished) { /* its cache and seen set are gone */
-		snprintf(err, errlen, "%s: the pipeline is finished: no more rounds", path);
+		snprintf(err, errlen, "%s: the pipeline is finished: no more rounds", name);
 		return -1;
 	}
 	char **names = realloc(p->names, (p->files + 1) * sizeof(*names));
 	if (names != NULL)
 		p->names = names;
-	if (names == NULL || (names[p->files] = strdup(path)) == NULL) {
+	if (names == NULL || (names[p->files] = strdup(name)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	p->files++;
-	bt_input *in = bt_input_open(path, &p->o.input, err, errlen);
-	if (in == NULL)
-		return -1;
+	return 0;
+}
+
+/* Every trace of in into the pipeline; closes in. 0 or -1. */
+static int add_input(bt_pipeline *p, bt_input *in, char *err, size_t errlen)
+{
 	int rc;
 	bt_trace *t;
 	char id[ID_LEN], a[BT_ADDR_STRLEN];
@@ -645,6 +649,23 @@ static int add_file(bt_pipeline *p, const char *path, char *err, size_t errlen)
 		rc = -1;
 	}
 	return rc < 0 ? -1 : 0;
+}
+
+static int add_file(bt_pipeline *p, const char *path, char *err, size_t errlen)
+{
+	if (add_name(p, path, err, errlen) != 0)
+		return -1;
+	bt_input *in = bt_input_open(path, &p->o.input, err, errlen);
+	return in == NULL ? -1 : add_input(p, in, err, errlen);
+}
+
+int bt_pipeline_add_buffer(bt_pipeline *p, const char *name, const char *buf, size_t len, char *err,
+			   size_t errlen)
+{
+	if (add_name(p, name, err, errlen) != 0)
+		return -1;
+	bt_input *in = bt_input_open_buffer(name, buf, len, err, errlen);
+	return in == NULL ? -1 : add_input(p, in, err, errlen);
 }
 
 static int cmp_names(const void *a, const void *b)

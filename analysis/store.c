@@ -161,6 +161,20 @@ static int schema_version(bt_store *st, char *err, size_t errlen)
 	return v;
 }
 
+int bt_store_check_schema(bt_store *st, char *err, size_t errlen)
+{
+	int v = schema_version(st, err, errlen), want = bt_store_schema_version();
+	if (v == NO_SCHEMA)
+		snprintf(err, errlen, "no bordertrace schema in this database (run 'bordertrace db init' first)");
+	else if (v >= 0 && v < want)
+		snprintf(err, errlen, "the schema is at version %d, older than this program's %d: "
+			 "the store's owner runs 'bordertrace db migrate'", v, want);
+	else if (v > want)
+		snprintf(err, errlen, "the schema is at version %d, newer than this program's %d: "
+			 "use a newer bordertrace", v, want);
+	return v == want ? 0 : -1;
+}
+
 /* Migration n in its own transaction, unless another migrate did it. */
 static int apply(bt_store *st, int n, char *err, size_t errlen)
 {

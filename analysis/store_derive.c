@@ -10,19 +10,18 @@
 #include <string.h>
 #include <zlib.h>
 
-#define RAW_MAX (1u << 30) /* the cap on a round file read whole */
-
 struct round_key {
 	char campaign[BT_ID_MAX], vp[BT_ID_MAX], round[BT_ID_MAX], start[40];
 };
 
-static int gunzip(const unsigned char *gz, size_t len, size_t raw, char **out, char *err, size_t errlen)
+int bt_store_gunzip(const unsigned char *gz, size_t len, size_t raw, char **out, char *err, size_t errlen)
 {
 	z_stream z;
 	memset(&z, 0, sizeof(z));
-	*out = raw <= RAW_MAX ? malloc(raw + 1) : NULL;
+	*out = raw <= BT_STORE_RAW_MAX ? malloc(raw + 1) : NULL;
 	if (*out == NULL || inflateInit2(&z, 15 + 16) != Z_OK) {
 		free(*out);
+		*out = NULL;
 		snprintf(err, errlen, "out of memory (a round of %zu bytes)", raw);
 		return -1;
 	}
@@ -35,6 +34,7 @@ static int gunzip(const unsigned char *gz, size_t len, size_t raw, char **out, c
 	inflateEnd(&z);
 	if (rc != Z_STREAM_END || got != raw) {
 		free(*out);
+		*out = NULL;
 		snprintf(err, errlen, "the stored blob does not gunzip to its %zu bytes", raw);
 		return -1;
 	}
@@ -62,7 +62,7 @@ static int next_round(bt_store *st, struct round_key *k, char **raw, size_t *len
 		snprintf(k->start, sizeof(k->start), "%s", PQgetvalue(r, 0, 3));
 		*len = strtoull(PQgetvalue(r, 0, 4), NULL, 10);
 		char why[256];
-		rc = gunzip((const unsigned char *)PQgetvalue(r, 0, 5), (size_t)PQgetlength(r, 0, 5), *len, raw,
+		rc = bt_store_gunzip((const unsigned char *)PQgetvalue(r, 0, 5), (size_t)PQgetlength(r, 0, 5), *len, raw,
 			    why, sizeof(why)) == 0 ? 1 : -1;
 		if (rc < 0)
 			snprintf(err, errlen, "round %s/%s/%s: %s", k->campaign, k->vp, k->round, why);

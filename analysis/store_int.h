@@ -22,4 +22,10 @@ void bt_store_pq_message(char *err, size_t errlen, const char *what, const char 
 /* The SQL of migration version (1..bt_store_schema_version()), or NULL. */
 const char *bt_store_migration(int version);
 
+#define BT_STORE_RAW_MAX (1u << 30) /* the cap on a round file read whole */
+
+/* A round's blob gunzipped to its raw bytes (malloc'ed, NUL-terminated):
+ * 0, or -1 with the reason and *out NULL. */
+int bt_store_gunzip(const unsigned char *gz, size_t len, size_t raw, char **out, char *err, size_t errlen);
+
 #endif

@@ -58,6 +58,9 @@ typedef struct bt_input bt_input;
 /* Opens path ("-": standard input, read as our JSON Lines only: a stream
  * cannot be sniffed and read again). NULL with a message on error. */
 bt_input *bt_input_open(const char *path, const bt_input_opts *o, char *err, size_t errlen);
+/* len bytes of our JSON Lines (a round read from the store), named name in
+ * places and messages ("NAME:LINE"); buf must outlive the input. */
+bt_input *bt_input_open_buffer(const char *name, const char *buf, size_t len, char *err, size_t errlen);
 int bt_input_next(bt_input *in, bt_trace **out, char *err, size_t errlen);
 /* Where the trace last returned came from ("FILE:LINE", "FILE@OFFSET"). */
 const char *bt_input_where(const bt_input *in, char *buf, size_t buflen);

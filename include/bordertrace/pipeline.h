@@ -74,6 +74,11 @@ bt_pipeline *bt_pipeline_new(const bt_pipeline_opts *o, char *err, size_t errlen
  * it, in name order; hidden and temporary files skipped) or "-" for
  * standard input. 0 or -1. */
 int bt_pipeline_add_path(bt_pipeline *p, const char *path, char *err, size_t errlen);
+/* len bytes of our JSON Lines read from elsewhere (a round of the store),
+ * named name in messages ("NAME:LINE: reason"), read as a round file of
+ * that name would be. 0 or -1. */
+int bt_pipeline_add_buffer(bt_pipeline *p, const char *name, const char *buf, size_t len, char *err,
+			   size_t errlen);
 /* Computes events and diversity and, when exporting, commits the files.
  * Frees what reading needed (the address cache, the trace ids seen): no
  * path can be added after it. */

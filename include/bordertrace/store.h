@@ -71,4 +71,38 @@ enum bt_push_result bt_store_push(bt_store *st, const char *file, const bt_round
 int bt_store_derive(bt_store *st, bt_resolve_fn resolve, void *ctx, size_t *rounds, size_t *rows,
 		    char *err, size_t errlen);
 
+/* ---- reading rounds back (diff, export, report --db) ---- */
+
+/* Which rounds: each field unset (NULL, 0) selects all. */
+typedef struct bt_store_filter {
+	const char *campaign;
+	const char *const *vps; /* any of these */
+	size_t nvps;
+	const char *since, *until; /* ISO UTC times: first_start >= since, < until */
+} bt_store_filter;
+
+/* A round of the store: its ids and the path a push recorded. */
+typedef struct bt_store_round_ref {
+	char campaign[BT_ID_MAX], vp[BT_ID_MAX], round[BT_ID_MAX];
+	char *file;
+} bt_store_round_ref;
+
+/* Makes the session read-only (what reads rounds writes nothing). 0 or -1. */
+int bt_store_read_only(bt_store *st, char *err, size_t errlen);
+/* Reading needs the schema at this program's version: 0, or -1 with the
+ * reason (none, older: db migrate; newer: a newer bordertrace). */
+int bt_store_check_schema(bt_store *st, char *err, size_t errlen);
+/* The rounds the filter selects, in the order a directory walk over the
+ * paths push recorded would read them (path components in name order;
+ * then campaign, vp, round). 0, or -1 with the server's reason. */
+int bt_store_list_rounds(bt_store *st, const bt_store_filter *f, bt_store_round_ref **out, size_t *n,
+			 char *err, size_t errlen);
+void bt_store_round_refs_free(bt_store_round_ref *v, size_t n);
+/* One round's file, gunzipped, NUL-terminated (malloc'ed): 0, or -1 with
+ * "round C/V/R: reason". */
+int bt_store_fetch_round(bt_store *st, const bt_store_round_ref *r, char **raw, size_t *len, char *err,
+			 size_t errlen);
+/* "round C/V/R", the name its errors and places go by. */
+void bt_store_round_name(const bt_store_round_ref *r, char *buf, size_t len);
+
 #endif

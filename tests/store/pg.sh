@@ -9,6 +9,36 @@ pg_skip_unless_possible() {
 	command -v psql >/dev/null || { echo "SKIP: no psql"; exit 77; }
 }
 
+# pg_test_begin: skips (77) without PostgreSQL 15; else a temporary
+# directory $T (removed, and the server stopped, on exit) with a cluster
+# (pg_init) and a port (pg_port).
+pg_test_begin() {
+	pg_skip_unless_possible
+	T=$(mktemp -d)
+	chmod 755 "$T"
+	trap 'pg_stop; rm -rf "$T"' EXIT
+	pg_init "$T" || fail "initdb"
+	pg_port
+}
+
+fail() { echo "FAIL: $*" >&2; [[ -f $T/err ]] && sed 's/^/  stderr: /' "$T/err" >&2; exit 1; }
+# expect STATUS TEXT -- CMD...: the exit status and a piece of stderr
+expect() {
+	local want=$1 text=$2; shift 3
+	"$@" >"$T/out" 2>"$T/err"
+	local rc=$?
+	[[ $rc -eq $want ]] || fail "$* exited $rc, expected $want"
+	[[ -z $text ]] || grep -qF -- "$text" "$T/err" || fail "$*: no '$text' on stderr"
+}
+
+# pg_bad_round ROUND HEX_GZ RAW_BYTES: a round of camp/vp-b with that blob
+# (the only 'bad%' round), added as the owner ($ADMIN) past every other
+pg_bad_round() {
+	sql "$ADMIN" <<<"DELETE FROM bt.rounds WHERE round LIKE 'bad%';
+INSERT INTO bt.rounds (campaign, vp, round, file, first_start, last_end, traces, raw_bytes, sha256, gz)
+VALUES ('camp', 'vp-b', '$1', 'f', '2030-01-01', '2030-01-01', 1, $3, sha256(''), decode('$2', 'hex'))"
+}
+
 as_pg() {
 	if [[ $(id -u) -eq 0 ]]; then runuser -u nobody -- "$@"; else "$@"; fi
 }

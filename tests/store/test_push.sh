@@ -10,23 +10,7 @@ set -u
 BT=$1
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/pg.sh"
-pg_skip_unless_possible
-
-T=$(mktemp -d)
-chmod 755 "$T"
-trap 'pg_stop; rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*" >&2; [[ -f $T/err ]] && sed 's/^/  stderr: /' "$T/err" >&2; exit 1; }
-# expect STATUS TEXT -- CMD...: the exit status and a piece of stderr
-expect() {
-	local want=$1 text=$2; shift 3
-	"$@" >"$T/out" 2>"$T/err"
-	local rc=$?
-	[[ $rc -eq $want ]] || fail "$* exited $rc, expected $want"
-	[[ -z $text ]] || grep -qF -- "$text" "$T/err" || fail "$*: no '$text' on stderr"
-}
-
-pg_init "$T" || fail "initdb"
-pg_port
+pg_test_begin
 pg_tls || fail "test CA"
 pg_start || { cat "$PGDIR/log"; fail "pg_ctl start"; }
 sql "$PGADMIN" <<<"CREATE DATABASE bt" || fail "create database"
@@ -178,15 +162,10 @@ SRC=(--pfx2as "$T/p.csv" --lookup-test-ranges)
 expect 1 "permission denied for table derived" -- "$BT" derive --db "$AN" "${SRC[@]}"
 # a blob that does not gunzip, derived last (the latest first_start): the
 # rounds before it are derived, it is not
-bad_round() { # ROUND HEX_GZ RAW_BYTES
-	sql "$ADMIN" <<<"DELETE FROM bt.rounds WHERE round LIKE 'bad%';
-INSERT INTO bt.rounds (campaign, vp, round, file, first_start, last_end, traces, raw_bytes, sha256, gz)
-VALUES ('camp', 'vp-b', '$1', 'f', '2030-01-01', '2030-01-01', 1, $3, sha256(''), decode('$2', 'hex'))"
-}
-bad_round bad1 00ff 10 || fail "bad round 1"
+pg_bad_round bad1 00ff 10 || fail "bad round 1"
 expect 1 "round camp/vp-b/bad1: the stored blob does not gunzip to its 10 bytes" -- "$BT" derive --db "$ADMIN" "${SRC[@]}"
 grep -qF "81 round(s) derived, 2 border observation(s)" "$T/err" || fail "derive before the bad round"
-bad_round bad2 "$(printf 'not json\n' | gzip | od -An -tx1 | tr -d ' \n')" 9 || fail "bad round 2"
+pg_bad_round bad2 "$(printf 'not json\n' | gzip | od -An -tx1 | tr -d ' \n')" 9 || fail "bad round 2"
 expect 1 "round camp/vp-b/bad2:1: not JSON" -- "$BT" derive --db "$ADMIN" "${SRC[@]}"
 grep -qF "0 round(s) derived" "$T/err" || fail "derive of a bad round"
 sql "$ADMIN" <<<"DELETE FROM bt.rounds WHERE round LIKE 'bad%'" || fail "delete bad rounds"
