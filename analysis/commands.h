@@ -77,6 +77,7 @@ int bt_cmd_db(int argc, char **argv);
 int bt_cmd_push(int argc, char **argv);
 int bt_cmd_derive(int argc, char **argv);
 int bt_cmd_convert(int argc, char **argv);
+int bt_cmd_watch(int argc, char **argv);
 
 /* diff, export and report --db URL (cmd_dbread.c): the rounds read from
  * the store (doc/store.md), as the analyst role, read-only. */

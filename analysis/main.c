@@ -28,6 +28,8 @@ static const struct command commands[] = {
 	 "upload a VP's completed rounds into the PostgreSQL store"},
 	{"derive", bt_cmd_derive,
 	 "border observations of the store's new rounds into its derived table"},
+	{"watch", bt_cmd_watch,
+	 "a service: runs a command for each new border route event in the store"},
 	{"convert", bt_cmd_convert,
 	 "traces from round files, warts or Atlas results as JSON Lines or warts"},
 };

@@ -79,7 +79,33 @@ static const char m2[] =
 	"CREATE INDEX border_obs_round ON bt.border_obs (campaign, vp, round);\n"
 	"GRANT SELECT ON bt.derived, bt.border_obs TO bt_analyst;\n";
 
-static const char *const migrations[] = { m1, m2 };
+/* 3: watch (doc/store.md): a NOTIFY on channel bt_rounds for each round
+ * added (its payload "campaign/vp/round"), and per watch name the rounds
+ * taken into account and the events whose command succeeded. */
+static const char m3[] =
+	"CREATE FUNCTION bt.rounds_notify() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+	"BEGIN\n"
+	"  PERFORM pg_notify('bt_rounds', NEW.campaign || '/' || NEW.vp || '/' || NEW.round);\n"
+	"  RETURN NULL;\n"
+	"END $$;\n"
+	"CREATE TRIGGER rounds_notify AFTER INSERT ON bt.rounds\n"
+	"  FOR EACH ROW EXECUTE FUNCTION bt.rounds_notify();\n"
+	"CREATE TABLE bt.watch_rounds (\n"
+	"  name text NOT NULL, campaign text NOT NULL, vp text NOT NULL, round text NOT NULL,\n"
+	"  seen timestamptz NOT NULL DEFAULT now(),\n"
+	"  PRIMARY KEY (name, campaign, vp, round),\n"
+	"  FOREIGN KEY (campaign, vp, round) REFERENCES bt.rounds);\n"
+	"CREATE TABLE bt.watch_fired (\n"
+	"  name text NOT NULL,\n"
+	"  level text NOT NULL CHECK (level IN ('as', 'country')),\n"
+	"  target_network text NOT NULL, upstream text NOT NULL, into_net text NOT NULL,\n"
+	"  kind text NOT NULL CHECK (kind IN ('new', 'gone', 'returned')),\n"
+	"  round text NOT NULL,\n"
+	"  fired timestamptz NOT NULL DEFAULT now(),\n"
+	"  PRIMARY KEY (name, level, target_network, upstream, into_net, kind, round));\n"
+	"GRANT SELECT ON bt.watch_rounds, bt.watch_fired TO bt_analyst;\n";
+
+static const char *const migrations[] = { m1, m2, m3 };
 
 int bt_store_schema_version(void)
 {

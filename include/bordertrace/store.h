@@ -105,4 +105,29 @@ int bt_store_fetch_round(bt_store *st, const bt_store_round_ref *r, char **raw, 
 /* "round C/V/R", the name its errors and places go by. */
 void bt_store_round_name(const bt_store_round_ref *r, char *buf, size_t len);
 
+/* ---- watch (doc/store.md) ---- */
+
+/* Whether the connection is up; bt_store_reopen makes it again, waiting
+ * with back-off as bt_store_connect does. */
+bool bt_store_connected(const bt_store *st);
+int bt_store_reopen(bt_store *st, char *err, size_t errlen);
+/* LISTEN on bt_rounds (a notification each round added). 0 or -1. */
+int bt_store_listen(bt_store *st, char *err, size_t errlen);
+/* Waits on the connection's socket up to timeout_ms (-1: no limit) for
+ * notifications, consuming them: 1 some came, 0 none, -1 the connection
+ * is lost (err says). */
+int bt_store_wait_notify(bt_store *st, int timeout_ms, char *err, size_t errlen);
+/* An event of a watch, as bt.watch_fired keys it. */
+typedef struct bt_watch_key {
+	const char *name, *level, *target, *upstream, *into, *kind, *round;
+} bt_watch_key;
+/* Whether k is recorded as fired: 0 (and *fired), or -1. */
+int bt_store_watch_fired(bt_store *st, const bt_watch_key *k, bool *fired, char *err, size_t errlen);
+/* Records k as fired (its own transaction): 0 or -1. */
+int bt_store_watch_record(bt_store *st, const bt_watch_key *k, char *err, size_t errlen);
+/* Records the rounds as taken into account by watch name, one
+ * transaction: 0 or -1. */
+int bt_store_watch_rounds(bt_store *st, const char *name, const bt_store_round_ref *refs, size_t n,
+			  char *err, size_t errlen);
+
 #endif

@@ -1,0 +1,343 @@
+/* bordertrace watch --db URL — a long-running service (doc/store.md): it
+ * LISTENs for rounds added to the store, and at start-up and after each
+ * notification runs the path-diff over the store's rounds as `diff --db`
+ * does; each new, gone or returned border event not yet recorded as fired
+ * for this watch's name goes to the journal (a line on stderr) and, as one
+ * JSON object, to the standard input of --exec CMD (/bin/sh -c). The event
+ * is recorded as fired once the command exited 0; a failed command is
+ * logged and run again at the next pass (at-least-once). */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "bordertrace/cli.h"
+#include "bordertrace/id.h"
+#include "commands.h"
+
+#define RETRY_MS 30000 /* a pass with a failed command is run again after this */
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: bordertrace watch --db URL [--name NAME] [--exec CMD] [OPTIONS]\n"
+		"\n"
+		"Waits for rounds pushed into the central store (LISTEN/NOTIFY) and, for\n"
+		"each new, gone or returned border route event not fired before by this\n"
+		"watch, writes a line to stderr (the journal) and runs CMD with /bin/sh -c,\n"
+		"the event as one JSON object on its stdin. An event is recorded as fired\n"
+		"in the store once CMD exited 0; otherwise it is tried again (doc/store.md).\n"
+		"Run it as the store's owner. Runs until killed.\n"
+		"\n"
+		"  --db URL                libpq connection string or URI, without a password\n"
+		"  --campaign ID, --vp ID  watch only rounds of this campaign, of these VPs\n"
+		"  --name NAME             the watch's name in the store (default)\n"
+		"  --exec CMD              the command run for each event (none: journal only)\n"
+		"  --by prefix|as|country  what a target network is (as)\n"
+		"  --level as|country|both events at AS level, country level or both (as)\n"
+		"sources (as for 'bordertrace resolve'):\n"
+		"  --asn-db FILE, --country-db FILE, --asn-layout L, --country-layout L,\n"
+		"  --pfx2as FILE, --ixp FILE, --prefer-pfx2as, --lookup-test-ranges\n"
+		"  -h, --help              this text\n"
+		"\n"
+		"exit status: 1 the store refused us or a database failed, 2 usage error\n");
+}
+
+enum { OPT_NAME = BT_OPT_NEXT, OPT_EXEC, OPT_BY, OPT_LEVEL };
+
+typedef struct watch {
+	const char *name, *exec;
+	bt_cmd_sources src;
+	bt_cmd_dbsrc db;
+	bt_pipeline_opts po;
+} watch;
+
+static int set_option(watch *w, int c, const char *v)
+{
+	const char *why;
+	switch (c) {
+	case OPT_NAME:
+		if ((why = bt_id_problem(v)) != NULL)
+			return bt_cmd_usage_error("watch", "--name: '%s' is not an id: %s", v, why);
+		w->name = v;
+		return 0;
+	case OPT_EXEC: w->exec = v; return 0;
+	case OPT_BY:
+		if (bt_agg_parse(v, &w->po.agg) != 0)
+			return bt_cmd_usage_error("watch", "--by: '%s' is not prefix, as or country", v);
+		return 0;
+	case OPT_LEVEL:
+		w->po.levels = strcmp(v, "as") == 0 ? 1 : strcmp(v, "country") == 0 ? 2 : strcmp(v, "both") == 0 ? 3 : 0;
+		if (w->po.levels == 0)
+			return bt_cmd_usage_error("watch", "--level: '%s' is not as, country or both", v);
+		return 0;
+	}
+	return bt_cmd_usage_error("watch", "unexpected option");
+}
+
+/* -1 to go on, or the exit status. */
+static int parse_args(int argc, char **argv, watch *w)
+{
+	static const struct option opts[] = {
+		BT_CMD_SOURCE_OPTIONS,
+		BT_CMD_DB_OPTIONS,
+		{ "name", required_argument, NULL, OPT_NAME },
+		{ "exec", required_argument, NULL, OPT_EXEC },
+		{ "by", required_argument, NULL, OPT_BY },
+		{ "level", required_argument, NULL, OPT_LEVEL },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char why[128];
+	int c, taken;
+	optind = 1;
+	while ((c = bt_cli_getopt(argc, argv, "h", opts, why, sizeof(why))) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			return BT_EXIT_OK;
+		}
+		if (c == '?')
+			return bt_cmd_usage_error("watch", "%s", why);
+		if (c == BT_OPT_SINCE || c == BT_OPT_UNTIL)
+			return bt_cmd_usage_error("watch", "--since/--until: not for watch (every round counts)");
+		if ((taken = bt_cmd_source_option("watch", &w->src, c, optarg)) < 0 ||
+		    (!taken && (taken = bt_cmd_dbsrc_option("watch", &w->db, c, optarg, argc)) < 0))
+			return BT_EXIT_USAGE;
+		if (!taken && set_option(w, c, optarg) != 0)
+			return BT_EXIT_USAGE;
+	}
+	if (optind < argc)
+		return bt_cmd_usage_error("watch", "unexpected argument '%s'", argv[optind]);
+	if (w->db.url == NULL)
+		return bt_cmd_usage_error("watch", "--db URL is required");
+	return bt_cmd_sources_check("watch", &w->src) ? BT_EXIT_USAGE : -1;
+}
+
+static json_t *time_json(int64_t us)
+{
+	char buf[BT_TIME_STRLEN];
+	return json_string(bt_time_format(us, buf, sizeof(buf)));
+}
+
+/* The event as one line of JSON (malloc'ed), or NULL. */
+static char *event_json(const watch *w, const bt_diff_event *e)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+			      "watch", w->name, "event", bt_diff_event_name(e->kind),
+			      "level", bt_diff_level_name(e->level), "aggregate", bt_agg_name(w->po.agg),
+			      "target_network", e->target, "upstream", e->upstream,
+			      "upstream_country", e->level == BT_LEVEL_AS ? e->note : e->upstream, "into", e->into);
+	if (o == NULL)
+		return NULL;
+	json_object_set_new(o, "round", json_string(e->round));
+	json_object_set_new(o, "first_seen", time_json(e->first_seen_us));
+	json_object_set_new(o, "last_seen", time_json(e->last_seen_us));
+	json_object_set_new(o, "rounds_seen", json_integer(e->rounds_seen));
+	json_object_set_new(o, "traces", json_integer(e->traces));
+	json_object_set_new(o, "vps", json_string(e->vps));
+	json_object_set_new(o, "evidence", json_string(e->evidence));
+	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	return s;
+}
+
+/* Runs --exec with the JSON on its stdin: its exit status, or -1 (said). */
+static int run_command(const char *cmd, const char *json)
+{
+	int fd[2];
+	if (pipe(fd) != 0) {
+		fprintf(stderr, "bordertrace watch: pipe: %s\n", strerror(errno));
+		return -1;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "bordertrace watch: fork: %s\n", strerror(errno));
+		close(fd[0]);
+		close(fd[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		signal(SIGPIPE, SIG_DFL);
+		close(fd[1]);
+		if (dup2(fd[0], STDIN_FILENO) < 0)
+			_exit(126);
+		close(fd[0]);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	close(fd[0]);
+	size_t len = strlen(json), off = 0;
+	while (off < len) { /* a command that does not read its stdin gets EPIPE: fine */
+		ssize_t n = write(fd[1], json + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	if (off == len)
+		(void)!write(fd[1], "\n", 1);
+	close(fd[1]);
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* One event: fired before (0), or to the journal and the command, and
+ * recorded once it exited 0. 0, 1 the command failed, -1 a store error (said). */
+static int fire(watch *w, const bt_diff_event *e)
+{
+	char err[1024];
+	bt_watch_key k = { w->name, bt_diff_level_name(e->level), e->target, e->upstream, e->into,
+			   bt_diff_event_name(e->kind), e->round };
+	bool fired = false;
+	if (bt_store_watch_fired(w->db.st, &k, &fired, err, sizeof(err)) != 0) {
+		fprintf(stderr, "bordertrace watch: store: %s\n", err);
+		return -1;
+	}
+	if (fired)
+		return 0;
+	char *js = event_json(w, e);
+	if (js == NULL) {
+		fprintf(stderr, "bordertrace watch: out of memory\n");
+		return -1;
+	}
+	fprintf(stderr, "bordertrace watch: event: %s\n", js);
+	int rc = w->exec ? run_command(w->exec, js) : 0;
+	free(js);
+	if (rc != 0) {
+		fprintf(stderr, "bordertrace watch: --exec failed (status %d) for %s %s %s -> %s round %s: "
+			"not recorded, tried again at the next pass\n", rc, k.kind, k.target, k.upstream, k.into, k.round);
+		return 1;
+	}
+	if (bt_store_watch_record(w->db.st, &k, err, sizeof(err)) != 0) {
+		fprintf(stderr, "bordertrace watch: store: recording a fired event: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* The events of the pipeline's diff, each fired unless it was. */
+static int fire_all(watch *w, const bt_diff *d)
+{
+	int worst = 0;
+	for (size_t i = 0; i < bt_diff_nevents(d); i++) {
+		const bt_diff_event *e = bt_diff_event_at(d, i);
+		if (!(w->po.levels & (1u << e->level)))
+			continue;
+		int rc = fire(w, e);
+		if (rc < 0)
+			return -1;
+		if (rc > worst)
+			worst = rc;
+	}
+	return worst;
+}
+
+/* The path-diff over the store's rounds, then its events: 0, 1 a command
+ * failed, -1 an error (said). */
+static int pass(watch *w)
+{
+	char err[2048];
+	bt_store_round_refs_free(w->db.refs, w->db.nrefs);
+	w->db.refs = NULL;
+	w->db.nrefs = 0;
+	if (bt_store_list_rounds(w->db.st, &w->db.f, &w->db.refs, &w->db.nrefs, err, sizeof(err)) != 0) {
+		fprintf(stderr, "bordertrace watch: store: %s\n", err);
+		return -1;
+	}
+	if (w->db.nrefs == 0)
+		return 0;
+	bt_pipeline *p = bt_pipeline_new(&w->po, err, sizeof(err));
+	int rc = -1;
+	if (p == NULL || bt_cmd_dbsrc_feed(&w->db, p, err, sizeof(err)) != 0 ||
+	    bt_pipeline_finish(p, err, sizeof(err)) != 0)
+		fprintf(stderr, "bordertrace watch: %s\n", err);
+	else if ((rc = fire_all(w, bt_pipeline_diff(p))) == 0 &&
+		 bt_store_watch_rounds(w->db.st, w->name, w->db.refs, w->db.nrefs, err, sizeof(err)) != 0) {
+		fprintf(stderr, "bordertrace watch: store: %s\n", err);
+		rc = -1;
+	}
+	bt_pipeline_free(p);
+	return rc;
+}
+
+/* Connected and listening (waiting for the store with back-off as long
+ * as it does not answer): 0, or 1 the store refused us (said). */
+static int attach(watch *w)
+{
+	char err[2048];
+	for (;;) {
+		if (!bt_store_connected(w->db.st) && bt_store_reopen(w->db.st, err, sizeof(err)) != 0) {
+			fprintf(stderr, "bordertrace watch: store: %s\n", err);
+			return 1;
+		}
+		if (bt_store_check_schema(w->db.st, err, sizeof(err)) == 0 &&
+		    bt_store_listen(w->db.st, err, sizeof(err)) == 0)
+			return 0;
+		if (bt_store_connected(w->db.st)) {
+			fprintf(stderr, "bordertrace watch: store: %s\n", err);
+			return 1;
+		}
+	}
+}
+
+/* Passes at start-up and after notifications, until a refusal. */
+static int serve(watch *w)
+{
+	char err[2048];
+	if ((w->db.st = bt_store_connect(w->db.url, 1e9, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "bordertrace watch: store: %s\n", err);
+		return BT_EXIT_DATA;
+	}
+	if (attach(w) != 0)
+		return BT_EXIT_DATA;
+	fprintf(stderr, "bordertrace watch: %s: listening for rounds\n", w->name);
+	for (;;) {
+		int rc = pass(w), got = 0;
+		while (bt_store_connected(w->db.st) &&
+		       (got = bt_store_wait_notify(w->db.st, rc != 0 ? RETRY_MS : -1, err, sizeof(err))) == 0 && rc == 0)
+			;
+		if (got >= 0 && bt_store_connected(w->db.st))
+			continue;
+		fprintf(stderr, "bordertrace watch: store away, reconnecting (back-off up to 30 s)\n");
+		if (attach(w) != 0)
+			return BT_EXIT_DATA;
+	}
+}
+
+int bt_cmd_watch(int argc, char **argv)
+{
+	watch w = { .name = "default" };
+	int status = bt_cmd_sources_init("watch", &w.src, argc);
+	if (status != 0)
+		return status;
+	w.po.agg = BT_AGG_AS;
+	w.po.levels = 1;
+	bt_diff_opts_default(&w.po.diff);
+	if ((status = parse_args(argc, argv, &w)) < 0) {
+		char err[2048];
+		bt_resolver *r = NULL;
+		signal(SIGPIPE, SIG_IGN);
+		if (bt_resolver_open(&w.src.cfg, &r, err, sizeof(err)) != 0) {
+			fprintf(stderr, "bordertrace watch: %s\n", err);
+			status = BT_EXIT_DATA;
+		} else {
+			w.po.resolve = bt_cmd_resolve_hop;
+			w.po.rctx = r;
+			status = serve(&w);
+			bt_resolver_close(r);
+		}
+	}
+	bt_cmd_dbsrc_close(&w.db);
+	bt_cmd_sources_free(&w.src);
+	return status;
+}
