@@ -19,19 +19,20 @@ ADMIN="host=$PGDIR user=postgres dbname=bt"
 # --- schema ---
 expect 2 "a password in the connection string" -- "$BT" db init "$ADMIN password=x"
 expect 1 "no bordertrace schema in this database (run 'bordertrace db init' first)" -- "$BT" db migrate "$ADMIN"
-expect 0 "schema at version 2" -- "$BT" db init "$ADMIN"
+expect 0 "schema at version 3" -- "$BT" db init "$ADMIN"
 expect 1 "already exists (the store is set up" -- "$BT" db init "$ADMIN"
-expect 0 "schema already at version 2" -- "$BT" db migrate "$ADMIN"
-# a store at version 1 (as one made before migration 2) is brought to 2
+expect 0 "schema already at version 3" -- "$BT" db migrate "$ADMIN"
+# a store at version 1 (as one made before migrations 2 and 3) is brought to 3
 sql "$PGADMIN" <<<"CREATE DATABASE bt_v1" || fail "create database bt_v1"
 V1="host=$PGDIR user=postgres dbname=bt_v1"
-expect 0 "schema at version 2" -- "$BT" db init "$V1"
-sql "$V1" <<<"DROP TABLE bt.border_obs, bt.derived; DELETE FROM bt.schema_version WHERE version = 2" || fail "back to v1"
-expect 0 "bordertrace db migrate: schema at version 2" -- "$BT" db migrate "$V1"
-[[ $(sql "$V1" <<<"SELECT string_agg(version::text, ',' ORDER BY version) FROM bt.schema_version") == "1,2" ]] ||
+expect 0 "schema at version 3" -- "$BT" db init "$V1"
+sql "$V1" <<<"DROP TABLE bt.border_obs, bt.derived, bt.watch_rounds, bt.watch_fired; DROP TRIGGER rounds_notify ON bt.rounds;
+DROP FUNCTION bt.rounds_notify(); DELETE FROM bt.schema_version WHERE version >= 2" || fail "back to v1"
+expect 0 "bordertrace db migrate: schema at version 3" -- "$BT" db migrate "$V1"
+[[ $(sql "$V1" <<<"SELECT string_agg(version::text, ',' ORDER BY version) FROM bt.schema_version") == "1,2,3" ]] ||
 	fail "versions after migrate"
-sql "$V1" <<<"INSERT INTO bt.schema_version (version) VALUES (3)" || fail "to v3"
-expect 1 "the schema is at version 3, newer than this program's 2" -- "$BT" db migrate "$V1"
+sql "$V1" <<<"INSERT INTO bt.schema_version (version) VALUES (4)" || fail "to v4"
+expect 1 "the schema is at version 4, newer than this program's 3" -- "$BT" db migrate "$V1"
 
 # --- a fleet: VP a with an id made of SQL, VP b, an analyst ---
 VPA="o'hara;DROP_TABLE_bt.rounds;--"

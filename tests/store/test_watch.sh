@@ -1,0 +1,93 @@
+#!/bin/bash
+# bordertrace watch against a real PostgreSQL 15 started here
+# (doc/store.md): round 1 (upstream AS64502 only) is in the store when watch
+# starts; round 2 (AS64504 appears) fires --exec once within seconds; after
+# watch's kill -9 and a restart it is not fired again; round 3 (no change)
+# fires nothing; a command that fails is not recorded, and runs again.
+# usage: test_watch.sh BORDERTRACE
+set -u
+BT=$1
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/pg.sh"
+pg_test_begin
+WPID=
+trap '[[ -n $WPID ]] && kill -9 $WPID 2>/dev/null; pg_stop; rm -rf "$T"' EXIT
+pg_start || { cat "$PGDIR/log"; fail "pg_ctl start"; }
+sql "$PGADMIN" <<<"CREATE DATABASE bt" || fail "create database"
+ADMIN="host=$PGDIR user=postgres dbname=bt"
+expect 0 "" -- "$BT" db init "$ADMIN"
+pg_add_role vp_a bt_vp || fail "role a"
+sql "$ADMIN" <<<"INSERT INTO bt.vps (id, role) VALUES ('vp-a', 'vp_a')" || fail "VPs"
+A="host=$PGDIR dbname=bt user=vp_a"
+
+# 3 rounds of 4 traces through AS64502 into AS64503; in rounds 2 and 3 the
+# first trace comes in from AS64504 instead
+MK_HOPS=3 python3 "$HERE/mkrounds.py" "$T/all" vp-a camp 3 4 || fail "mkrounds"
+for r in 1 2 3; do
+	mkdir -p "$T/r$r"
+	mv "$T/all/2026-12-01T00:0$((r - 1)):00Z.jsonl" "$T/r$r/"
+	[[ $r -gt 1 ]] && sed -i '1s/"198\.18\.2\.1"/"198.18.4.1"/g' "$T/r$r/"*.jsonl
+done
+printf '198.18.1.0,198.18.1.255,64501,Near\n198.18.2.0,198.18.2.255,64502,Up\n198.18.3.0,198.18.3.255,64503,Target\n198.18.4.0,198.18.4.255,64504,New\n' >"$T/p.csv"
+
+# wait_for SECONDS CMD...: until CMD succeeds
+wait_for() {
+	local n=$(( $1 * 10 )); shift
+	while ! "$@"; do
+		(( n-- > 0 )) || return 1
+		sleep 0.1
+	done
+}
+lines() { [[ -f $T/fired ]] && wc -l <"$T/fired" || echo 0; }
+rounds_seen() { [[ $(sql "$ADMIN" <<<"SELECT count(*) FROM bt.watch_rounds WHERE name = '$1'") == "$2" ]]; }
+# start_watch NAME CMD: in the background, until it listens
+start_watch() {
+	: >"$T/watch.log"
+	"$BT" watch --db "$ADMIN" --name "$1" --exec "$2" --pfx2as "$T/p.csv" --lookup-test-ranges \
+		2>"$T/watch.log" &
+	WPID=$!
+	wait_for 5 grep -q "listening for rounds" "$T/watch.log" || { cat "$T/watch.log"; fail "watch did not start"; }
+}
+
+expect 0 "1 added" -- "$BT" push --db "$A" "$T/r1"
+start_watch w "cat >>$T/fired"
+wait_for 5 rounds_seen w 1 || { cat "$T/watch.log"; fail "round 1 not taken into account"; }
+[[ $(lines) -eq 0 ]] || fail "round 1 alone fired: $(cat "$T/fired")"
+
+expect 0 "1 added" -- "$BT" push --db "$A" "$T/r2"
+wait_for 5 rounds_seen w 2 || { cat "$T/watch.log"; fail "round 2 not taken into account"; }
+[[ $(lines) -eq 1 ]] || fail "round 2: $(lines) events fired, expected 1"
+grep -q '"event":"new","level":"as","aggregate":"as","target_network":"AS64503","upstream":"AS64504"' "$T/fired" ||
+	fail "not the new route: $(cat "$T/fired")"
+grep -q '"round":"2026-12-01T00:01:00Z"' "$T/fired" || fail "not dated round 2: $(cat "$T/fired")"
+grep -q 'bordertrace watch: event: {"watch":"w","event":"new"' "$T/watch.log" || fail "not in the journal: $(cat "$T/watch.log")"
+
+# kill -9 and again: nothing fired twice
+kill -9 $WPID; wait $WPID 2>/dev/null
+start_watch w "cat >>$T/fired"
+sleep 1
+[[ $(lines) -eq 1 ]] || fail "fired again after a restart: $(cat "$T/fired")"
+
+# round 3, no change: nothing
+expect 0 "1 added" -- "$BT" push --db "$A" "$T/r3"
+wait_for 5 rounds_seen w 3 || { cat "$T/watch.log"; fail "round 3 not taken into account"; }
+[[ $(lines) -eq 1 ]] || fail "round 3 fired: $(cat "$T/fired")"
+kill -9 $WPID; wait $WPID 2>/dev/null
+
+# another watch name, its command failing: logged, not recorded; then one
+# that succeeds fires it (once)
+start_watch other "cat >/dev/null; exit 3"
+wait_for 5 grep -q -- "--exec failed (status 3) for new AS64503 AS64504 -> AS64503 round 2026-12-01T00:01:00Z" \
+	"$T/watch.log" || { cat "$T/watch.log"; fail "a failing command not logged"; }
+kill -9 $WPID; wait $WPID 2>/dev/null
+[[ $(sql "$ADMIN" <<<"SELECT count(*) FROM bt.watch_fired WHERE name = 'other'") == 0 ]] || fail "failed event recorded"
+start_watch other "cat >>$T/fired2"
+wait_for 5 rounds_seen other 3 || { cat "$T/watch.log"; fail "other: rounds not taken into account"; }
+[[ $(wc -l <"$T/fired2") -eq 1 ]] || fail "other: $(cat "$T/fired2")"
+kill -9 $WPID; wait $WPID 2>/dev/null
+WPID=
+
+# usage
+expect 2 "--db URL is required" -- "$BT" watch
+expect 2 "--name: '' is not an id" -- "$BT" watch --db "$ADMIN" --name ''
+echo ok
