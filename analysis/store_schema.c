@@ -81,8 +81,13 @@ static const char m2[] =
 
 /* 3: watch (doc/store.md): a NOTIFY on channel bt_rounds for each round
  * added (its payload "campaign/vp/round"), and per watch name the rounds
- * taken into account and the events whose command succeeded. */
+ * taken into account and the events whose command succeeded; the group
+ * role bt_watch reads every round and writes only those two tables. */
 static const char m3[] =
+	"DO $$ BEGIN\n"
+	"  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'bt_watch') THEN\n"
+	"    CREATE ROLE bt_watch NOLOGIN; END IF;\n"
+	"END $$;\n"
 	"CREATE FUNCTION bt.rounds_notify() RETURNS trigger LANGUAGE plpgsql AS $$\n"
 	"BEGIN\n"
 	"  PERFORM pg_notify('bt_rounds', NEW.campaign || '/' || NEW.vp || '/' || NEW.round);\n"
@@ -103,6 +108,11 @@ static const char m3[] =
 	"  round text NOT NULL,\n"
 	"  fired timestamptz NOT NULL DEFAULT now(),\n"
 	"  PRIMARY KEY (name, level, target_network, upstream, into_net, kind, round));\n"
+	"CREATE POLICY watch_vps ON bt.vps FOR SELECT TO bt_watch USING (true);\n"
+	"CREATE POLICY watch_rounds ON bt.rounds FOR SELECT TO bt_watch USING (true);\n"
+	"GRANT USAGE ON SCHEMA bt TO bt_watch;\n"
+	"GRANT SELECT ON bt.schema_version, bt.campaigns, bt.vps, bt.rounds TO bt_watch;\n"
+	"GRANT SELECT, INSERT ON bt.watch_rounds, bt.watch_fired TO bt_watch;\n"
 	"GRANT SELECT ON bt.watch_rounds, bt.watch_fired TO bt_analyst;\n";
 
 static const char *const migrations[] = { m1, m2, m3 };

@@ -113,3 +113,16 @@ int bt_store_watch_rounds(bt_store *st, const char *name, const bt_store_round_r
 	}
 	return run(st, "COMMIT", 0, NULL, NULL, err, errlen);
 }
+
+int bt_store_watch_check(bt_store *st, char *err, size_t errlen)
+{
+	bool ok = false;
+	if (run(st, "SELECT 1 WHERE has_table_privilege('bt.watch_fired', 'INSERT') "
+		    "AND has_table_privilege('bt.watch_rounds', 'INSERT') "
+		    "AND has_table_privilege('bt.rounds', 'SELECT')", 0, NULL, &ok, err, errlen) != 0)
+		return -1;
+	if (!ok)
+		snprintf(err, errlen, "permission denied for table watch_fired (watch takes a role in bt_watch: "
+			 "doc/store.md)");
+	return ok ? 0 : -1;
+}

@@ -117,6 +117,9 @@ int bt_store_listen(bt_store *st, char *err, size_t errlen);
  * notifications, consuming them: 1 some came, 0 none, -1 the connection
  * is lost (err says). */
 int bt_store_wait_notify(bt_store *st, int timeout_ms, char *err, size_t errlen);
+/* Whether this role may read rounds and record events (bt_watch): 0, or
+ * -1 with the reason. */
+int bt_store_watch_check(bt_store *st, char *err, size_t errlen);
 /* An event of a watch, as bt.watch_fired keys it. */
 typedef struct bt_watch_key {
 	const char *name, *level, *target, *upstream, *into, *kind, *round;

@@ -3,7 +3,7 @@
 # (doc/store.md): round 1 (upstream AS64502 only) is in the store when watch
 # starts; round 2 (AS64504 appears) fires --exec once within seconds; after
 # watch's kill -9 and a restart it is not fired again; round 3 (no change)
-# fires nothing; a command that fails is not recorded, and runs again.
+# fires nothing; the server's kill -9 and restart is waited out; a command that fails is not recorded, and runs again.
 # usage: test_watch.sh BORDERTRACE
 set -u
 BT=$1
@@ -18,12 +18,15 @@ ADMIN="host=$PGDIR user=postgres dbname=bt"
 expect 0 "" -- "$BT" db init "$ADMIN"
 pg_add_role vp_a bt_vp || fail "role a"
 sql "$ADMIN" <<<"INSERT INTO bt.vps (id, role) VALUES ('vp-a', 'vp_a')" || fail "VPs"
+pg_add_role watcher bt_watch || fail "role watcher"
+pg_add_role analyst bt_analyst || fail "role analyst"
 A="host=$PGDIR dbname=bt user=vp_a"
+W="host=$PGDIR dbname=bt user=watcher"
 
-# 3 rounds of 4 traces through AS64502 into AS64503; in rounds 2 and 3 the
+# 4 rounds of 4 traces through AS64502 into AS64503; from round 2 on the
 # first trace comes in from AS64504 instead
-MK_HOPS=3 python3 "$HERE/mkrounds.py" "$T/all" vp-a camp 3 4 || fail "mkrounds"
-for r in 1 2 3; do
+MK_HOPS=3 python3 "$HERE/mkrounds.py" "$T/all" vp-a camp 4 4 || fail "mkrounds"
+for r in 1 2 3 4; do
 	mkdir -p "$T/r$r"
 	mv "$T/all/2026-12-01T00:0$((r - 1)):00Z.jsonl" "$T/r$r/"
 	[[ $r -gt 1 ]] && sed -i '1s/"198\.18\.2\.1"/"198.18.4.1"/g' "$T/r$r/"*.jsonl
@@ -40,10 +43,10 @@ wait_for() {
 }
 lines() { [[ -f $T/fired ]] && wc -l <"$T/fired" || echo 0; }
 rounds_seen() { [[ $(sql "$ADMIN" <<<"SELECT count(*) FROM bt.watch_rounds WHERE name = '$1'") == "$2" ]]; }
-# start_watch NAME CMD: in the background, until it listens
+# start_watch NAME CMD [URL]: as the watcher role (or URL), in the background, until it listens
 start_watch() {
 	: >"$T/watch.log"
-	"$BT" watch --db "$ADMIN" --name "$1" --exec "$2" --pfx2as "$T/p.csv" --lookup-test-ranges \
+	"$BT" watch --db "${3:-$W}" --name "$1" --exec "$2" --pfx2as "$T/p.csv" --lookup-test-ranges \
 		2>"$T/watch.log" &
 	WPID=$!
 	wait_for 5 grep -q "listening for rounds" "$T/watch.log" || { cat "$T/watch.log"; fail "watch did not start"; }
@@ -72,6 +75,14 @@ sleep 1
 expect 0 "1 added" -- "$BT" push --db "$A" "$T/r3"
 wait_for 5 rounds_seen w 3 || { cat "$T/watch.log"; fail "round 3 not taken into account"; }
 [[ $(lines) -eq 1 ]] || fail "round 3 fired: $(cat "$T/fired")"
+
+# the server killed and restarted: watch waits for it and listens again
+pg_kill9
+pg_start || { cat "$PGDIR/log"; fail "pg_ctl restart"; }
+expect 0 "1 added" -- "$BT" push --db "$A" "$T/r4"
+wait_for 10 rounds_seen w 4 || { cat "$T/watch.log"; fail "round 4 after the server's restart not taken into account"; }
+grep -q "store away, reconnecting" "$T/watch.log" || fail "no reconnection: $(cat "$T/watch.log")"
+[[ $(lines) -eq 1 ]] || fail "round 4 fired: $(cat "$T/fired")"
 kill -9 $WPID; wait $WPID 2>/dev/null
 
 # another watch name, its command failing: logged, not recorded; then one
@@ -82,10 +93,16 @@ wait_for 5 grep -q -- "--exec failed (status 3) for new AS64503 AS64504 -> AS645
 kill -9 $WPID; wait $WPID 2>/dev/null
 [[ $(sql "$ADMIN" <<<"SELECT count(*) FROM bt.watch_fired WHERE name = 'other'") == 0 ]] || fail "failed event recorded"
 start_watch other "cat >>$T/fired2"
-wait_for 5 rounds_seen other 3 || { cat "$T/watch.log"; fail "other: rounds not taken into account"; }
+wait_for 5 rounds_seen other 4 || { cat "$T/watch.log"; fail "other: rounds not taken into account"; }
 [[ $(wc -l <"$T/fired2") -eq 1 ]] || fail "other: $(cat "$T/fired2")"
 kill -9 $WPID; wait $WPID 2>/dev/null
 WPID=
+
+# an analyst may not record events: a refusal, exit 1
+timeout 10 "$BT" watch --db "host=$PGDIR dbname=bt user=analyst" --name an --pfx2as "$T/p.csv" --lookup-test-ranges \
+	2>"$T/err"
+[[ $? -eq 1 ]] || fail "watch as an analyst: not exit 1"
+grep -qF "store: permission denied for table watch_fired (watch takes a role in bt_watch" "$T/err" || fail "watch as an analyst: $(cat "$T/err")"
 
 # usage
 expect 2 "--db URL is required" -- "$BT" watch
