@@ -60,7 +60,7 @@ for cmd in trace run; do
 	ok_stdout "$PROBE" $cmd --help
 	check 2 "$P: unknown option '--bogus'" "(try '$P $cmd --help')" -- "$PROBE" $cmd --bogus x
 done
-for cmd in resolve diff export report convert db push derive; do
+for cmd in resolve diff export report convert db push derive watch; do
 	ok_stdout "$BT" $cmd --help
 	check 2 "bordertrace $cmd: unknown option '--bogus'" "(try 'bordertrace $cmd --help')" -- "$BT" $cmd --bogus x
 done
@@ -98,6 +98,10 @@ check 2 "bordertrace push: no --db URL" "(try 'bordertrace push --help')" -- "$B
 check 2 "bordertrace derive: no --db URL" "(try 'bordertrace derive --help')" -- "$BT" derive
 check 2 "bordertrace derive: unexpected argument 'x'" "(try 'bordertrace derive --help')" -- "$BT" derive --db host=/x x
 check 2 "bordertrace derive: --db: a password in the connection string" "(try 'bordertrace derive --help')" -- "$BT" derive --db postgresql://u:pw@h/bt
+check 2 "bordertrace watch: --db URL is required" "(try 'bordertrace watch --help')" -- "$BT" watch --exec true
+check 2 "bordertrace watch: --db: a password in the connection string" "(try 'bordertrace watch --help')" -- "$BT" watch --db postgresql://u:pw@h/bt
+check 2 "bordertrace watch: --since/--until: not for watch" "(try 'bordertrace watch --help')" -- "$BT" watch --db host=/x --since 2026-12-01T00:00:00Z
+check 2 "bordertrace watch: unexpected argument 'x'" "(try 'bordertrace watch --help')" -- "$BT" watch --db host=/x x
 check 2 "bordertrace push: --db: a password in the connection string" "(try 'bordertrace push --help')" -- "$BT" push --db "host=/x password=pw" d
 check 2 "bordertrace push: --db: invalid connection option" "(try 'bordertrace push --help')" -- "$BT" push --db "hots=/x" d
 check 2 "bordertrace push: --retry-for: expected seconds 0..86400, got 'x'" "(try 'bordertrace push --help')" -- "$BT" push --db host=/x --retry-for x d
