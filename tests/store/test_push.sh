@@ -27,7 +27,8 @@ sql "$PGADMIN" <<<"CREATE DATABASE bt_v1" || fail "create database bt_v1"
 V1="host=$PGDIR user=postgres dbname=bt_v1"
 expect 0 "schema at version 3" -- "$BT" db init "$V1"
 sql "$V1" <<<"DROP TABLE bt.border_obs, bt.derived, bt.watch_rounds, bt.watch_fired; DROP TRIGGER rounds_notify ON bt.rounds;
-DROP FUNCTION bt.rounds_notify(); DELETE FROM bt.schema_version WHERE version >= 2" || fail "back to v1"
+DROP FUNCTION bt.rounds_notify(); DROP POLICY watch_vps ON bt.vps; DROP POLICY watch_rounds ON bt.rounds;
+DELETE FROM bt.schema_version WHERE version >= 2" || fail "back to v1"
 expect 0 "bordertrace db migrate: schema at version 3" -- "$BT" db migrate "$V1"
 [[ $(sql "$V1" <<<"SELECT string_agg(version::text, ',' ORDER BY version) FROM bt.schema_version") == "1,2,3" ]] ||
 	fail "versions after migrate"
