@@ -310,14 +310,21 @@ static scamper_trace_t *trace3(scamper_list_t *l, scamper_cycle_t *c, int labels
 	return t;
 }
 
-/* Writes the traces (and their cycle) to a new warts file; its path. */
-static void write_warts(char *path, scamper_cycle_t *c, scamper_trace_t **t, size_t n)
+/* A new warts file (path: a mkstemp template), open for writing. */
+static scamper_file_t *new_warts(char *path)
 {
 	int fd = mkstemp(path);
 	assert_true(fd >= 0);
 	close(fd);
 	scamper_file_t *sf = scamper_file_open(path, 'w', (char *)"warts");
 	assert_non_null(sf);
+	return sf;
+}
+
+/* Writes the traces (and their cycle) to a new warts file; its path. */
+static void write_warts(char *path, scamper_cycle_t *c, scamper_trace_t **t, size_t n)
+{
+	scamper_file_t *sf = new_warts(path);
 	assert_int_equal(scamper_file_write_cycle_start(sf, c), 0);
 	for (size_t i = 0; i < n; i++) {
 		assert_int_equal(scamper_file_write_trace(sf, t[i]), 0);
@@ -416,11 +423,7 @@ static void test_cycles(void **state)
 	scamper_cycle_t *c[3] = { cycle(l, 0, "vp"), cycle(l, 0, "vp"), cycle(l, 7, "vp") };
 	c[1]->start_time += 3600;
 	char path[] = "/tmp/bt-warts-XXXXXX";
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
-	scamper_file_t *sf = scamper_file_open(path, 'w', (char *)"warts");
-	assert_non_null(sf);
+	scamper_file_t *sf = new_warts(path);
 	for (int i = 0; i < 3; i++) {
 		assert_int_equal(scamper_file_write_cycle_start(sf, c[i]), 0);
 		scamper_trace_t *t = trace3(l, c[i], 0);
