@@ -43,12 +43,18 @@ typedef struct wstate {
 	bt_input_opts o;
 	/* the record being handed to libscamperfile: header and body */
 	uint8_t *rec;
-	size_t rec_len, rec_pos;
+	size_t rec_len, rec_pos, rec_cap; /* rec_cap: its allocation, reused */
 	uint64_t off;       /* decompressed offset of the next record */
 	uint64_t rec_off;   /* offset of the record being handed over */
 	uint64_t where_off; /* offset of the trace last returned */
 	bool ferr;          /* a framing error; message in fmsg */
 	char fmsg[256];
+	/* the round id last made, and the cycle (id, start) it was made from:
+	 * a file's traces come cycle after cycle */
+	bool round_set;
+	uint32_t round_cid;
+	time_t round_start;
+	char round[BT_ID_MAX];
 } wstate;
 
 bool bt_warts_sniff(const uint8_t *head, size_t n)
@@ -103,6 +109,20 @@ static long read_full(wstate *st, uint8_t *buf, size_t n)
 	return (long)got;
 }
 
+/* st->rec holds at least n bytes (grown, never shrunk: records repeat
+ * their sizes). 0, or -1 out of memory. */
+static int rec_room(wstate *st, size_t n)
+{
+	if (n <= st->rec_cap)
+		return 0;
+	uint8_t *r = realloc(st->rec, n);
+	if (r == NULL)
+		return -1;
+	st->rec = r;
+	st->rec_cap = n;
+	return 0;
+}
+
 /* The next record libscamperfile knows into st->rec, checking the framing
  * (magic, length cap, complete body) that the library would assert on or
  * take for the end of the file. Records of types it does not know are
@@ -127,24 +147,19 @@ static int frame_next(wstate *st)
 					  BT_WARTS_RECORD_MAX);
 		if (type == SCAMPER_FILE_OBJ_ADDR && len < 3)
 			return frame_fail(st, st->off, "warts address record of %u bytes (at least 3)", (unsigned)len);
-		uint8_t *r = malloc(WARTS_HDR + (size_t)len);
-		if (r == NULL)
+		if (rec_room(st, WARTS_HDR + (size_t)len) != 0)
 			return frame_fail(st, st->off, "out of memory (a record of %u bytes)", (unsigned)len);
-		memcpy(r, h, WARTS_HDR);
-		if ((got = read_full(st, r + WARTS_HDR, len)) < 0 || (uint32_t)got < len) {
-			free(r);
+		st->rec_len = st->rec_pos = 0; /* consumed, even if what follows fails */
+		memcpy(st->rec, h, WARTS_HDR);
+		if ((got = read_full(st, st->rec + WARTS_HDR, len)) < 0 || (uint32_t)got < len)
 			return got < 0 ? -1 : frame_fail(st, st->off, "truncated warts record: %ld of its %llu bytes",
 							  got + WARTS_HDR, (unsigned long long)len + WARTS_HDR);
-		}
 		uint64_t at = st->off;
 		st->off += WARTS_HDR + (uint64_t)len;
 		if (type == 0 || type > TYPE_MAX) {
-			free(r);
 			skip_note(st, at, "an object of a type libscamperfile 20211212 does not know");
 			continue;
 		}
-		free(st->rec);
-		st->rec = r;
 		st->rec_len = WARTS_HDR + (size_t)len;
 		st->rec_pos = 0;
 		st->rec_off = at;
@@ -260,9 +275,9 @@ static int map_vp(const wstate *st, const scamper_trace_t *t, bt_trace *bt, char
 			 why, BT_ID_RULE);
 		return -1;
 	}
-	snprintf(bt->vp, sizeof(bt->vp), "%s", vp);
+	memcpy(bt->vp, vp, strlen(vp) + 1); /* the id rule: shorter than BT_ID_MAX */
 	if (t->list && t->list->name && bt_id_valid(t->list->name))
-		snprintf(bt->campaign, sizeof(bt->campaign), "%s", t->list->name);
+		memcpy(bt->campaign, t->list->name, strlen(t->list->name) + 1);
 	return 0;
 }
 
@@ -270,7 +285,7 @@ static int map_vp(const wstate *st, const scamper_trace_t *t, bt_trace *bt, char
  * order and every monitor's cycle N is one round); scamper outside Ark
  * numbers every cycle 0, so then the cycle's start time, as our rounds are
  * named ("2026-11-27T05:40:00Z"). No cycle: "". */
-static void map_round(const scamper_cycle_t *c, char *out, size_t n)
+static void make_round(const scamper_cycle_t *c, char *out, size_t n)
 {
 	out[0] = '\0';
 	if (c == NULL)
@@ -283,6 +298,22 @@ static void map_round(const scamper_cycle_t *c, char *out, size_t n)
 	struct tm tm;
 	if (gmtime_r(&s, &tm) != NULL)
 		strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* make_round, once a cycle (strftime for every trace showed in profiles). */
+static void map_round(wstate *st, const scamper_cycle_t *c, char *out)
+{
+	if (c == NULL) {
+		out[0] = '\0';
+		return;
+	}
+	if (!st->round_set || st->round_cid != c->id || st->round_start != (time_t)c->start_time) {
+		make_round(c, st->round, sizeof(st->round));
+		st->round_set = true;
+		st->round_cid = c->id;
+		st->round_start = (time_t)c->start_time;
+	}
+	memcpy(out, st->round, sizeof(st->round));
 }
 
 /* Method, flow, addresses, times, stop and TTLs. NULL, or a skip phrase. */
@@ -427,7 +458,7 @@ static int map_trace(wstate *st, const scamper_trace_t *t, bt_trace **out, char 
 		bt_trace_free(bt);
 		return -1;
 	}
-	map_round(t->cycle, bt->round, sizeof(bt->round));
+	map_round(st, t->cycle, bt->round);
 	const char *why = map_head(t, bt);
 	if (why == NULL)
 		why = map_hops(t, bt);

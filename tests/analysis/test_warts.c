@@ -310,14 +310,21 @@ static scamper_trace_t *trace3(scamper_list_t *l, scamper_cycle_t *c, int labels
 	return t;
 }
 
-/* Writes the traces (and their cycle) to a new warts file; its path. */
-static void write_warts(char *path, scamper_cycle_t *c, scamper_trace_t **t, size_t n)
+/* A new warts file (path: a mkstemp template), open for writing. */
+static scamper_file_t *new_warts(char *path)
 {
 	int fd = mkstemp(path);
 	assert_true(fd >= 0);
 	close(fd);
 	scamper_file_t *sf = scamper_file_open(path, 'w', (char *)"warts");
 	assert_non_null(sf);
+	return sf;
+}
+
+/* Writes the traces (and their cycle) to a new warts file; its path. */
+static void write_warts(char *path, scamper_cycle_t *c, scamper_trace_t **t, size_t n)
+{
+	scamper_file_t *sf = new_warts(path);
 	assert_int_equal(scamper_file_write_cycle_start(sf, c), 0);
 	for (size_t i = 0; i < n; i++) {
 		assert_int_equal(scamper_file_write_trace(sf, t[i]), 0);
@@ -406,6 +413,38 @@ static void test_monitor(void **state)
 		fail_msg("%s", g.err);
 }
 
+/* One scamper's cycles in one file: cycle 0 started at two times, then
+ * cycle 7: three rounds, each trace its own cycle's (the reader keeps the
+ * last round id it made: it must follow the cycle). */
+static void test_cycles(void **state)
+{
+	(void)state;
+	scamper_list_t *l = scamper_list_alloc(1, "default", NULL, NULL);
+	scamper_cycle_t *c[3] = { cycle(l, 0, "vp"), cycle(l, 0, "vp"), cycle(l, 7, "vp") };
+	c[1]->start_time += 3600;
+	char path[] = "/tmp/bt-warts-XXXXXX";
+	scamper_file_t *sf = new_warts(path);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(scamper_file_write_cycle_start(sf, c[i]), 0);
+		scamper_trace_t *t = trace3(l, c[i], 0);
+		assert_int_equal(scamper_file_write_trace(sf, t), 0);
+		scamper_trace_free(t);
+	}
+	scamper_file_close(sf);
+	got g;
+	read_all(path, &g);
+	unlink(path);
+	for (int i = 0; i < 3; i++)
+		scamper_cycle_free(c[i]);
+	scamper_list_free(l);
+	assert_int_equal(g.rc, 0);
+	assert_int_equal(g.n, 3);
+	assert_string_equal(g.t[0]->round, "2017-10-01T09:00:00Z");
+	assert_string_equal(g.t[1]->round, "2017-10-01T10:00:00Z");
+	assert_string_equal(g.t[2]->round, "c0000000007");
+	got_free(&g);
+}
+
 static void test_sniff(void **state)
 {
 	(void)state;
@@ -426,6 +465,7 @@ int main(void)
 		cmocka_unit_test(test_damaged),
 		cmocka_unit_test(test_written),
 		cmocka_unit_test(test_monitor),
+		cmocka_unit_test(test_cycles),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
