@@ -14,8 +14,8 @@
 #     router; the accuracy is printed;
 #   - SIGUSR1 switches phase: the moved /24's truth changes, and its traces
 #     equal the phase-1 truth.
-#   - IPv6, with Debian's scamper as the reference prober (ours has no IPv6
-#     probes yet): icmp-paris traces of 30 IPv6 targets, two flows each, equal
+#   - IPv6, with Debian's scamper as the reference prober (this part checks the
+#     simulator against scamper; bench/campaign.sh -6 scores ours): icmp-paris traces of 30 IPv6 targets, two flows each, equal
 #     `bt-sim truth --family 6`, in phase 0 and, for the moved /24, in phase 1;
 #     plain UDP traces equal it where the model has no ECMP (--ecmp 1: scamper's
 #     udp-paris sends nothing over IPv6 in this version); every IPv6 reply
