@@ -268,17 +268,19 @@ static int resolve(bt_pipeline *p, const bt_addr *a, const bt_hopres **out, char
 		if (v->info.kind == BT_HOP_AS)
 			snprintf(asn, sizeof(asn), "%u", v->info.asn);
 		size_t off = 0;
-		for (int k = 0; k < 7; k++) {
+		bool fits = true;
+		for (int k = 0; k < 7 && fits; k++) {
 			size_t l = bt_csv_format(f[k], sizeof(f[k]), cols[k]);
-			if (off + l + 2 > sizeof(v->csv_tail))
-				l = 0;
+			/* a cell that does not fit its buffer or the tail: the row
+			 * is written cell by cell instead (write_hop_tail) */
+			fits = (l > 0 || cols[k][0] == '\0') && off + l + 2 <= sizeof(v->csv_tail);
 			if (k)
 				v->csv_tail[off++] = ',';
-			memcpy(v->csv_tail + off, f[k], l);
-			off += l;
+			memcpy(v->csv_tail + off, f[k], fits ? l : 0);
+			off += fits ? l : 0;
 		}
 		v->csv_tail[off] = '\0';
-		v->csv_tail_len = (uint16_t)off;
+		v->csv_tail_len = fits ? (uint16_t)off : UINT16_MAX;
 		bt_addr_format(a, v->csv_addr, sizeof(v->csv_addr));
 		v->csv_addr_len = (uint16_t)strlen(v->csv_addr);
 	}
@@ -404,6 +406,19 @@ static int observe(bt_pipeline *p, const bt_trace *t, const bt_hopinfo *info,
 	return 0;
 }
 
+/* The columns class..ixp of an address whose cells did not fit the cached
+ * tail (a long organisation or IXP name full of quotes): cell by cell. */
+static void write_hop_tail(bt_csv *w, const bt_hopres *r)
+{
+	char asn[12] = "";
+	if (r->info.kind == BT_HOP_AS)
+		snprintf(asn, sizeof(asn), "%u", r->info.asn);
+	const char *cols[7] = { r->cls, r->prefix, asn, r->origins, r->org, r->info.country,
+				r->info.kind == BT_HOP_IXP ? r->ixp : "" };
+	for (int k = 0; k < 7; k++)
+		bt_csv_str(w, cols[k]);
+}
+
 /* hops.csv, one row per entry (several a TTL in format version 2): the
  * columns that depend on the trace and on the address are formatted once
  * (per trace, per address) and copied per row. Returns the replies to this
@@ -413,7 +428,7 @@ static unsigned write_hops(bt_pipeline *p, const bt_trace *t, const bt_hopres *c
 {
 	bt_csv *w = &p->csv[F_HOPS];
 	unsigned replies = 0;
-	char head[1024], f[4][160];
+	char head[2048], f[4][512]; /* an id of ~200 bytes, all quotes: 403 escaped */
 	const char *hcols[4] = { id, t->vp, t->round, addr };
 	size_t hl = 0;
 	for (int k = 0; k < 4; k++) {
@@ -449,7 +464,10 @@ static unsigned write_hops(bt_pipeline *p, const bt_trace *t, const bt_hopres *c
 			bt_csv_u64(w, h->icmp_type);
 			bt_csv_u64(w, h->icmp_code);
 		}
-		bt_csv_raw(w, r->csv_tail, r->csv_tail_len);
+		if (r->csv_tail_len != UINT16_MAX)
+			bt_csv_raw(w, r->csv_tail, r->csv_tail_len);
+		else
+			write_hop_tail(w, r);
 		bt_csv_u64(w, i < copied);
 		bt_csv_u64(w, h->attempt);
 		bt_csv_u64(w, bt_hop_flow(t, h));

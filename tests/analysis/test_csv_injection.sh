@@ -31,6 +31,9 @@ start,end,asn,org
 198.18.5.0,198.18.5.255,64505,-12
 198.18.6.0,198.18.6.255,64506,+2+3
 T
+# an organisation of 120 bytes, half of them quotes: 243 bytes escaped, past
+# the pipeline's cached cell (it used to be written as an empty cell)
+python3 -c 'print("198.18.8.0,198.18.8.255,64508,\"" + "A\"\"" * 60 + "\"")' >>"$TMP/ranges.csv"
 printf 'prefix,name\n198.18.2.0/24,-2+3 IXP\n198.18.7.0/24,"@IXP, cmd"\n' >"$TMP/ixp.csv"
 printf '198.18.4.0/24 | 64504 | =cmd /C calc!A0 | - | -\n' >"$TMP/truth.txt"
 perl "$MKMMDB" --layout geolite2-asn "$TMP/truth.txt" "$TMP/asn.mmdb" || fail "mkmmdb"
@@ -59,7 +62,13 @@ line() { # ROUND VP DST HOP1 HOP2
 mkdir -p "$TMP/rounds"
 { line r1 vp1 198.18.3.2 198.18.1.1 198.18.2.1; line r1 "" 198.18.6.2 198.18.4.1 198.18.7.1; } >"$TMP/rounds/r1.jsonl"
 { line r2 vp1 198.18.3.2 198.18.4.1 198.18.2.1; line r2 "" 198.18.6.2 198.18.1.1 198.18.7.1; } >"$TMP/rounds/r2.jsonl"
+line r2 vp2 198.18.8.2 198.18.8.1 198.18.2.1 >>"$TMP/rounds/r2.jsonl"
 expect_rc 0 "$BT" export -o "$TMP/x" $SRC --asn-db "$TMP/asn.mmdb" "$TMP/rounds"
+python3 - "$TMP/x/hops.csv" <<'PY' || fail "hops.csv: the long organisation of 198.18.8.1 is not written whole"
+import csv, sys
+rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["addr"] == "198.18.8.1"]
+sys.exit(0 if rows and all(r["org"] == 'A"' * 60 for r in rows) else 1)
+PY
 has "$TMP/x/hops.csv" ',"'"'"'=HYPERLINK(""http://evil.example/"",""click"")",'
 has "$TMP/x/hops.csv" ",\"'=cmd /C calc!A0\","
 has "$TMP/x/hops.csv" ",\"'-2+3 IXP\","
