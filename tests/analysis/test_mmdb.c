@@ -1,4 +1,6 @@
-/* bordertrace tests — MMDB lookups through the networks loaded at open
+/* bordertrace tests (data only: the addresses here, real public ones among
+ * them, are database lookup data; nothing here sends a packet) — MMDB
+ * lookups through the networks loaded at open
  * (analysis/mmdb.c) against libmaxminddb's own tree walk
  * (BT_MMDB_TREE_LOOKUPS), over every test database: the found flag, the
  * block length, the record and, for malformed records, the error message
