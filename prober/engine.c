@@ -449,7 +449,8 @@ static int send_probe(bt_engine *e, target *t, int idx)
 	uint8_t ttl = (uint8_t)(e->o.first_ttl + idx);
 	uint8_t *slot = t_slot(e, t);
 	uint8_t attempt = (uint8_t)(S_ATT(slot[idx]) + 1);
-	char err[256] = "";
+	char err[256];
+	err[0] = '\0'; /* not "= \"\"": that zeroes all 256 bytes at every probe */
 
 	if (!t->started) {
 		t->start_ms = (uint32_t)((e->now - e->mono0) / 1000u);
@@ -732,32 +733,30 @@ static void report(bt_engine *e, uint64_t t0)
 	e->pcb(&p, e->pcbarg);
 }
 
-/* Pacing and sleeping.
+/* Pacing and sleeping (doc/probing.md, "Pacing and sleeping").
  *
  * A token bucket paces the sends: it fills at the rate and holds at most a
- * millisecond's worth of probes, or a quantum's (below), whichever is more.
- *
- * The loop never spins. It wakes at most once a quantum: 5 ms, or one
- * probe's time at rates below 200 probes/s (at most 50 ms). When it has
- * something to send but no token, it sleeps until a quantum's worth of
- * tokens is there (1 probe at 100 probes/s, 5 at 1,000, 500 at 100,000), and
- * does not wake for replies meanwhile: they wait in the capture ring (RTTs
- * come from the capture timestamp) and are read at the next wake-up. When
- * nothing can be sent until a reply or a timeout, it waits for the capture
- * descriptor or the next timer, still not sooner than a quantum (or 64
- * probes' time, if shorter: at high rates a reply may free room in the
- * active window at once) after its last wake-up, so that a stream of
- * replies does not wake it once each. A
- * wake-up costs tens of microseconds in a VM: one per probe would be most
- * of the CPU at 1,000 probes/s. Sends stay paced at 10 ms: no window of
- * 10 ms holds more than 2 quanta's probes. */
+ * quantum's worth of probes. The loop never spins. It wakes at most once a
+ * quantum: 5 ms, or one probe's time at rates below 200 probes/s (at most
+ * 50 ms). When it has something to send but no token, it sleeps until a
+ * quantum's worth of tokens is there (1 probe at 100 probes/s, 5 at 1,000,
+ * 500 at 100,000), and does not wake for replies meanwhile: they wait in the
+ * capture ring (RTTs come from the capture timestamp) and are read at the
+ * next wake-up. When nothing can be sent until a reply or a timeout, it
+ * waits for the capture descriptor or the next timer, still not sooner than
+ * a quantum (or 64 probes' time, if shorter: at high rates a reply may free
+ * room in the active window at once) after its last wake-up, so that a
+ * stream of replies does not wake it once each. A wake-up costs tens of
+ * microseconds in a VM: one per probe would be most of the CPU at 1,000
+ * probes/s. No window of 10 ms holds more than the rate's 10 ms of probes
+ * plus one quantum's. */
 #define QUANTUM_MIN_US 5000
 #define QUANTUM_MAX_US 50000
 
 typedef struct pacer {
-	double rate, burst, tokens;
+	double rate, tokens;
+	double burst;           /* the bucket's size: a quantum's worth, what a sleeping loop waits for */
 	uint64_t last;
-	double batch;           /* tokens a sleeping loop waits for */
 	uint64_t quantum_us;    /* the shortest time between two wake-ups ... */
 	uint64_t reply_gap_us;  /* ... when only replies can make work: 64 probes' time at most */
 	uint64_t woke;          /* the last wake-up */
@@ -773,8 +772,7 @@ static void pacer_init(pacer *pc, double rate, uint64_t now)
 	pc->rate = rate;
 	pc->quantum_us = (uint64_t)q;
 	pc->reply_gap_us = 64e6 / rate < q ? (uint64_t)(64e6 / rate) : (uint64_t)q;
-	pc->batch = rate * q / 1e6 < 1.0 ? 1.0 : rate * q / 1e6;
-	pc->burst = rate / 1000.0 > pc->batch ? rate / 1000.0 : pc->batch;
+	pc->burst = rate * q / 1e6 < 1.0 ? 1.0 : rate * q / 1e6;
 	pc->tokens = 1.0;
 	pc->last = now;
 	pc->woke = now;
@@ -834,7 +832,7 @@ static nap plan_nap(const bt_engine *e, pacer *pc, bool blocked, uint64_t now)
 	if (blocked) {
 		n.until = now + 1000; /* ENOBUFS: let the queue drain */
 	} else if (e->ready.count > 0) { /* a batch of tokens is awaited */
-		double need = pc->tokens >= pc->batch ? 0.0 : (pc->batch - pc->tokens) * 1e6 / pc->rate;
+		double need = pc->tokens >= pc->burst ? 0.0 : (pc->burst - pc->tokens) * 1e6 / pc->rate;
 		n.until = now + (uint64_t)need;
 	} else {
 		/* only a reply or a timeout makes something to send */
