@@ -46,15 +46,17 @@ static uint64_t mix_in(uint64_t h, uint64_t v)
 
 static uint64_t str_hash(uint64_t h, const char *str)
 {
-	/* FNV-1a over the bytes, the terminator included (so "ab","c" and
-	 * "a","bc" differ), then mixed in */
-	uint64_t f = 1469598103934665603ULL;
-	for (const unsigned char *p = (const unsigned char *)str;; p++) {
-		f = (f ^ *p) * 1099511628211ULL;
-		if (*p == '\0')
-			break;
+	/* eight bytes at a time (the last word zero-padded), then the length,
+	 * so that "ab","c" and "a","bc" differ; in memory only, never stored */
+	size_t n = strlen(str), i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, str + i, 8);
+		h = mix_in(h, w);
 	}
-	return mix_in(h, f);
+	uint64_t w = 0;
+	memcpy(&w, str + i, n - i);
+	return mix_in(mix_in(h, w), n);
 }
 
 static uint64_t addr_word(uint64_t h, const bt_addr *a)
