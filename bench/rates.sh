@@ -16,7 +16,11 @@
 #   bench/rates.sh [-b BUILDDIR] [-d SECONDS] [--rates "100 1000 full"]
 #                  [--no-scamper] [--no-order]
 #
-# KEEP=1 keeps the work directory (round files, scamper's warts, truths).
+# KEEP=1 keeps the work directory (round files, scamper's warts, truths);
+# ORDER_RATES="30000 full" are the rates of part 2. Full speed is rate
+# 1,000,000, above any sendto ceiling here (as bench/campaign.sh). CPU comes
+# from getrusage of each prober and its children (bench/cputime.py: to the
+# microsecond; /usr/bin/time rounds to 10 ms, most of a 100 probes/s round).
 # -d: about how long each rate's round lasts (targets = rate x SECONDS / 12,
 # at least 100, at most 65,536; full speed: all 65,536). Each rate gets its own
 # namespace and bt-sim, so no router's ICMP budget carries over.
@@ -114,7 +118,7 @@ ours() {
         echo "rate = $pps; window = 20; active = 32768;"
         for kv in "$@"; do echo "$kv;"; done
     } >"$T/$tag/c.campaign"
-    ip netns exec "$NS" "${PIN_SEND[@]}" /usr/bin/time -f 'time %e %U %S' \
+    ip netns exec "$NS" "${PIN_SEND[@]}" /usr/bin/python3 "$HERE/cputime.py" \
         "$PROBER" run "$T/$tag/c.campaign" 2>"$T/$tag/run.log"
     local sum
     sum=$(grep 'round .*: [0-9]* targets' "$T/$tag/run.log" | tail -1)
@@ -130,10 +134,10 @@ scamper_run() {
     pps=$([[ $rate == full ]] && echo 10000 || echo "$rate")
     ((pps > 10000)) && pps=10000
     S_PPS=$pps
-    ip netns exec "$NS" "${PIN_SEND[@]}" /usr/bin/time -f 'time %e %U %S' -o "$T/$tag.sctime" \
+    ip netns exec "$NS" "${PIN_SEND[@]}" /usr/bin/python3 "$HERE/cputime.py" \
         scamper -p "$pps" -O warts -o "$T/$tag.warts" \
         -c "trace -P icmp-paris -d 4096 -q 2 -w 1 -g 5 -m 20" -f "$targets" 2>"$T/$tag.sclog" || true
-    read -r S_WALL S_USER S_SYS <<<"$(sed -n 's/^time //p' "$T/$tag.sctime")"
+    read -r S_WALL S_USER S_SYS <<<"$(sed -n 's/^time //p' "$T/$tag.sclog" | tail -1)"
     sc_warts2json "$T/$tag.warts" | grep '"type":"trace"' >"$T/$tag.sc.json" || true
     S_PROBES=$(python3 -c '
 import json, sys
