@@ -8,6 +8,14 @@
 #      round; scamper's at the same rate (-p, at most 10,000: its own limit),
 #      and both hop accuracies against bt-sim's truth (tests/sim/score.py:
 #      "right alone" and "right or a gap at a rate-limiting router");
+#      and the paced floor: bench/sendto_loop -r RATE, a bare raw-socket
+#      loop that sends the same number of packets at the same rate with the
+#      engine's pacing quantum and sleeps between bursts (nothing read, no
+#      state), in the same namespace on the same core: what sending at that
+#      rate costs on this machine at the least. On a VM a wake-up from sleep
+#      costs tens of microseconds, so at low rates the floor itself is far
+#      above the full-speed cost per probe; "ours/floor" says how much of our
+#      cost is the prober's own;
 #   2. hop accuracy "right alone" at 30,000 probes/s and at full speed over
 #      every simulator target, for the router-friendly probe order (the
 #      default, `order = "spread"`) and the order before it
@@ -56,9 +64,10 @@ while (($#)); do
     esac
 done
 SIM=$BUILD/tests/sim/bt-sim
+SENDER=$BUILD/tests/sim/sendto_loop
 PROBER=$BUILD/prober/bordertrace-probe
 SCORE=$HERE/../tests/sim/score.py
-for x in "$SIM" "$PROBER"; do
+for x in "$SIM" "$PROBER" "$SENDER"; do
     [[ -x $x ]] || { echo "$0: missing $x: build first (ninja -C $BUILD)" >&2; exit 2; }
 done
 ((EUID == 0)) || { echo "$0: needs root (namespace, TUN, raw sockets)" >&2; exit 2; }
@@ -159,12 +168,24 @@ score() {
         if (h[2] > 0) printf "%.2f %.2f\n", 100 * h[1] / h[2], 100 * (h[1] + x) / h[2]; else print "- -" }'
 }
 
+# floor RATE PROBES TARGETS: the paced floor's ms of CPU per 1,000 packets,
+# over as many seconds as PROBES take at RATE (at least 5)
+floor() {
+    local secs=$(($2 / $1)) out u s n
+    ((secs < 5)) && secs=5
+    out=$(ip netns exec "$NS" "${PIN_SEND[@]}" /usr/bin/python3 "$HERE/cputime.py" \
+        "$SENDER" -r "$1" -t "$secs" -n "$3" -m 20 2>&1)
+    read -r _ u s <<<"$(sed -n 's/^time //p' <<<"$out")"
+    n=$(sed -nE 's/.*sent ([0-9]+) .*/\1/p' <<<"$out")
+    per_k "$u" "$s" "$n"
+}
+
 per_k() { awk -v u="$1" -v s="$2" -v n="$3" 'BEGIN { if (n > 0) printf "%.1f", 1e6 * (u + s) / n; else print "-" }'; }
 share() { awk -v u="$1" -v s="$2" -v w="$3" 'BEGIN { if (w > 0) printf "%.1f", 100 * (u + s) / w; else print "-" }'; }
 
 echo "== CPU per probe at the rates a VP runs (ms of CPU, user + system, per 1,000 probes; % of one core) =="
-printf '%-9s %7s | %8s %8s %7s %8s %8s | %6s %8s %8s %7s %8s %8s | %s\n' rate targets \
-    probes ms/1k core right expl "sc-pps" probes ms/1k core right expl "drop rule (ours)"
+printf '%-9s %7s | %8s %8s %7s %8s %8s | %7s %6s | %6s %8s %8s %7s %8s %8s | %s\n' rate targets \
+    probes ms/1k core right expl floor "/floor" "sc-pps" probes ms/1k core right expl "drop rule (ours)"
 for rate in $RATES; do
     n=$(ntargets "$rate")
     head -n "$n" "$T/all.txt" >"$T/t.$rate.txt"
@@ -174,6 +195,11 @@ for rate in $RATES; do
     ours "$rate" "$T/t.$rate.txt" "r$rate"
     o_pk=$(per_k "$R_USER" "$R_SYS" "$R_PROBES") o_sh=$(share "$R_USER" "$R_SYS" "$R_WALL")
     read -r o_right o_expl <<<"$R_SCORE"
+    fl=- fr=-
+    if [[ $rate != full ]]; then
+        fl=$(floor "$rate" "$R_PROBES" "$n")
+        fr=$(awk -v a="$o_pk" -v b="$fl" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
+    fi
     sc="-       -        -       -        -        -"
     if ((SCAMPER)); then
         ns_up off
@@ -182,10 +208,10 @@ for rate in $RATES; do
         sc=$(printf '%6s %8s %8s %7s %8s %8s' "$S_PPS" "$S_PROBES" "$(per_k "$S_USER" "$S_SYS" "$S_PROBES")" \
             "$(share "$S_USER" "$S_SYS" "$S_WALL")%" "$s_right" "$s_expl")
     fi
-    printf '%-9s %7s | %8s %8s %7s %8s %8s | %s | %s\n' "$rate" "$n" "$R_PROBES" "$o_pk" "$o_sh%" \
-        "$o_right" "$o_expl" "$sc" "$rule"
+    printf '%-9s %7s | %8s %8s %7s %8s %8s | %7s %6s | %s | %s\n' "$rate" "$n" "$R_PROBES" "$o_pk" "$o_sh%" \
+        "$o_right" "$o_expl" "$fl" "$fr" "$sc" "$rule"
 done
-echo "(right = hops equal to the truth; expl = right, or a gap at a rate-limiting router; targets: at 1,000 probes/s under 3% of one core; ms/1k at low rates within 2x of the high rates; never above scamper)"
+echo "(right = hops equal to the truth; expl = right, or a gap at a rate-limiting router; targets: at 1,000 probes/s under 3% of one core; ms/1k at low rates within 2x of the high rates; never above scamper; floor = bench/sendto_loop -r RATE's ms/1k, the same packets paced the same way by a bare loop)"
 
 if ((ORDER)); then
     echo

@@ -4,7 +4,15 @@
  * a ratio to this figure measured in the same run (design.md, "What this
  * class of machine can do").
  *
- *   sendto_loop [-6] [-t SECONDS] [-n TARGETS] [-m MAXTTL]
+ *   sendto_loop [-6] [-t SECONDS] [-n TARGETS] [-m MAXTTL] [-r RATE]
+ *
+ * -r RATE: the paced floor instead of the ceiling. The same packets at RATE
+ * per second, sent as the prober paces (doc/probing.md, "Pacing and
+ * sleeping"): a burst each quantum (5 ms, or one packet's time below 200
+ * packets/s, at most 50 ms), asleep in clock_nanosleep between bursts. Run
+ * under bench/cputime.py, its CPU per packet is what sending at that rate
+ * costs on this machine with nothing else done: no reply read, no state
+ * (bench/rates.sh prints the prober's CPU against it).
  *
  * Destinations are 198.18.0.0 + (i mod TARGETS), TARGETS <= 131072, so every
  * packet is addressed inside 198.18.0.0/15 (RFC 2544) by construction; TTLs
@@ -141,18 +149,63 @@ static void fill(sender *s, unsigned long i, uint32_t dst, uint8_t ttl)
 	}
 }
 
+/* The engine's quantum rule (prober/engine.c, plan_nap), in nanoseconds. */
+static long quantum_ns(unsigned long rate)
+{
+	long q = 5000000;
+	if (rate < 200)
+		q = 1000000000L / (long)rate;
+	return q > 50000000 ? 50000000 : q;
+}
+
+static void add_ns(struct timespec *t, long ns)
+{
+	t->tv_nsec += ns;
+	while (t->tv_nsec >= 1000000000L) {
+		t->tv_nsec -= 1000000000L;
+		t->tv_sec++;
+	}
+}
+
+/* The paced floor: asleep until each quantum's end, then that quantum's
+ * packets (fractions carried over), until SECONDS have passed. */
+static unsigned long paced(sender *sd, const struct sockaddr *sa, socklen_t salen, unsigned long rate,
+			   unsigned long seconds, unsigned long targets, unsigned long maxttl, unsigned long *errors)
+{
+	long q = quantum_ns(rate);
+	unsigned long quanta = (unsigned long)((double)seconds * 1e9 / (double)q), sent = 0, i = 0;
+	double owed = 0;
+	struct timespec at;
+	clock_gettime(CLOCK_MONOTONIC, &at);
+	for (unsigned long k = 0; k < quanta; k++) {
+		add_ns(&at, q);
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, NULL) == EINTR)
+			;
+		owed += (double)rate * (double)q / 1e9;
+		for (; owed >= 1; owed -= 1, i++) {
+			fill(sd, i, 0xC6120000u + (uint32_t)(i % targets), (uint8_t)(1 + (i / targets) % maxttl));
+			if (sendto(sd->fd, sd->pkt, sd->len, 0, sa, salen) < 0)
+				(*errors)++;
+			else
+				sent++;
+		}
+	}
+	return sent;
+}
+
 int main(int argc, char **argv)
 {
-	unsigned long seconds = 5, targets = 65536, maxttl = 16;
+	unsigned long seconds = 5, targets = 65536, maxttl = 16, rate = 0;
 	int o, v6 = 0;
-	while ((o = getopt(argc, argv, "6t:n:m:h")) != -1) {
+	while ((o = getopt(argc, argv, "6t:n:m:r:h")) != -1) {
 		switch (o) {
 		case '6': v6 = 1; break;
 		case 't': seconds = arg(optarg, 1, 600, "-t SECONDS"); break;
 		case 'n': targets = arg(optarg, 1, 131072, "-n TARGETS"); break;
 		case 'm': maxttl = arg(optarg, 1, 255, "-m MAXTTL"); break;
+		case 'r': rate = arg(optarg, 1, 10000000, "-r RATE"); break;
 		default:
-			fprintf(stderr, "usage: sendto_loop [-6] [-t SECONDS] [-n TARGETS] [-m MAXTTL]\n");
+			fprintf(stderr, "usage: sendto_loop [-6] [-t SECONDS] [-n TARGETS] [-m MAXTTL] [-r RATE]\n");
 			return o == 'h' ? 0 : 2;
 		}
 	}
@@ -168,6 +221,11 @@ int main(int argc, char **argv)
 
 	unsigned long sent = 0, errors = 0, i = 0;
 	double t0 = mono(), stop = t0 + (double)seconds, t = t0;
+	if (rate) {
+		sent = paced(&sd, sa, salen, rate, seconds, targets, maxttl, &errors);
+		stop = t0; /* the ceiling's loop below does not run */
+		t = mono();
+	}
 	while (t < stop) {
 		for (unsigned b = 0; b < 1024; b++, i++) {
 			fill(&sd, i, 0xC6120000u + (uint32_t)(i % targets), (uint8_t)(1 + (i / targets) % maxttl));
