@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "bordertrace/bytes.h"
 #include "bordertrace/hash.h"
@@ -95,17 +96,49 @@ void bt_probe_fields_make(const bt_flow *f, uint32_t src, uint32_t dst, uint8_t 
 	}
 }
 
+/* The raw socket of a LIBNET_RAW4 or LIBNET_RAW6 builder, opened here and
+ * not by libnet. libnet 1.1.6 raises a new raw socket's SO_SNDBUF 128 bytes
+ * at a time up to 1 MiB, about 6,500 setsockopt calls a socket; Linux clamps
+ * each request to net.core.wmem_max and never fails, so the loop ends where
+ * one request for 1 MiB does. That one request is made here: the same
+ * buffer, and ~8 ms less CPU a run (most of a 100-probes/s round's own
+ * work). IPPROTO_RAW means the header is ours (IP_HDRINCL, and IPv6's
+ * equivalent), as in libnet's raw modes. */
+static int raw_socket(int injection, char *err, size_t errlen)
+{
+	int v6 = injection == LIBNET_RAW6;
+	int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	if (fd < 0) {
+		snprintf(err, errlen, "raw IPv%d socket: %s", v6 ? 6 : 4, strerror(errno));
+		return -1;
+	}
+	int n = 1048576;
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &n, sizeof(n)); /* clamped, as libnet's */
+	return fd;
+}
+
 bt_probe_builder *bt_probe_builder_open(int injection, const char *device, char *err, size_t errlen)
 {
+	(void)device; /* the caller binds the socket (bt_probe_builder_fd) */
 	char ebuf[LIBNET_ERRBUF_SIZE] = "";
 	bt_probe_builder *b = calloc(1, sizeof(*b));
 	if (b == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	b->l = libnet_init(injection, device, ebuf);
+	b->fd = -1;
+	if (injection == LIBNET_RAW4 || injection == LIBNET_RAW6) {
+		b->fd = raw_socket(injection, err, errlen);
+		if (b->fd < 0) {
+			free(b);
+			return NULL;
+		}
+	}
+	b->l = libnet_init(LIBNET_NONE, NULL, ebuf);
 	if (b->l == NULL) {
 		snprintf(err, errlen, "%s", ebuf);
+		if (b->fd >= 0)
+			close(b->fd);
 		free(b);
 		return NULL;
 	}
@@ -120,12 +153,14 @@ void bt_probe_builder_close(bt_probe_builder *b)
 	if (b == NULL)
 		return;
 	libnet_destroy(b->l);
+	if (b->fd >= 0)
+		close(b->fd);
 	free(b);
 }
 
 int bt_probe_builder_fd(bt_probe_builder *b)
 {
-	return libnet_getfd(b->l);
+	return b->fd;
 }
 
 int bt_probe_build(bt_probe_builder *b, const bt_flow *f, uint32_t src, uint32_t dst,
@@ -177,14 +212,6 @@ int bt_probe_build(bt_probe_builder *b, const bt_flow *f, uint32_t src, uint32_t
 fail:
 	snprintf(err, errlen, "building probe: %s", libnet_geterror(b->l));
 	return -1;
-}
-
-int bt_probe_send(bt_probe_builder *b, char *err, size_t errlen)
-{
-	int n = libnet_write(b->l);
-	if (n == -1)
-		snprintf(err, errlen, "%s", libnet_geterror(b->l));
-	return n;
 }
 
 int bt_probe_copy(bt_probe_builder *b, uint8_t *buf, size_t buflen)
@@ -262,7 +289,7 @@ int bt_probe_emit(bt_probe_builder *b, const bt_flow *f, uint32_t src, uint32_t 
 	if (n < 0)
 		return -1;
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr.s_addr = dst };
-	return bt_probe_sendto(libnet_getfd(b->l), pkt, n, (const struct sockaddr *)&to, sizeof(to), err, errlen);
+	return bt_probe_sendto(b->fd, pkt, n, (const struct sockaddr *)&to, sizeof(to), err, errlen);
 }
 
 /* ---- matching ---- */

@@ -196,7 +196,7 @@ int bt_probe6_emit(bt_probe_builder *b, const bt_flow *f, const uint8_t *src, co
 	 * it is (hop limit, flow label); sin6_port must be 0 or the protocol. */
 	struct sockaddr_in6 to = { .sin6_family = AF_INET6 };
 	memcpy(&to.sin6_addr, dst, 16);
-	return bt_probe_sendto(libnet_getfd(b->l), pkt, n, (const struct sockaddr *)&to, sizeof(to), err, errlen);
+	return bt_probe_sendto(b->fd, pkt, n, (const struct sockaddr *)&to, sizeof(to), err, errlen);
 }
 
 /* ---- matching ---- */

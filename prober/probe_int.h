@@ -22,7 +22,8 @@
 #define BT_PROBE_V6_TAG 0x100
 
 struct bt_probe_builder {
-	libnet_t *l;
+	libnet_t *l;      /* builds only (LIBNET_NONE): the socket is fd */
+	int fd;           /* the raw socket (LIBNET_RAW4/RAW6 asked), or -1 */
 	libnet_ptag_t l4_tag, ip_tag;
 	int method;       /* of the l4 block built (| BT_PROBE_V6_TAG), to rebuild when it changes */
 	bool have_l4;

@@ -70,8 +70,10 @@ void bt_probe_fields_make(const bt_flow *f, uint32_t src, uint32_t dst, uint8_t 
  * (ptags reused), as libnet's documentation advises for repeated sends. */
 typedef struct bt_probe_builder bt_probe_builder;
 
-/* injection: LIBNET_RAW4 to send, LIBNET_NONE to build only (tests). device
- * may be NULL. On error returns NULL with libnet's message in err. */
+/* injection: LIBNET_RAW4 or LIBNET_RAW6 to send (the raw socket is opened
+ * here, libnet only builds), LIBNET_NONE to build only (tests). device is
+ * not used: bind the socket through bt_probe_builder_fd. On error returns
+ * NULL with the reason in err. */
 bt_probe_builder *bt_probe_builder_open(int injection, const char *device, char *err, size_t errlen);
 void bt_probe_builder_close(bt_probe_builder *b);
 /* The raw socket's descriptor (to bind to a device), or -1. */
@@ -80,8 +82,6 @@ int bt_probe_builder_fd(bt_probe_builder *b);
 /* Builds (in place) the probe for (dst, ttl, attempt) from src. 0 or -1. */
 int bt_probe_build(bt_probe_builder *b, const bt_flow *f, uint32_t src, uint32_t dst,
 		   uint8_t ttl, uint8_t attempt, char *err, size_t errlen);
-/* Sends the built probe (LIBNET_RAW4). Returns bytes written or -1. */
-int bt_probe_send(bt_probe_builder *b, char *err, size_t errlen);
 /* Copies the built packet (IP header first) into buf; returns its length, or
  * -1 if it does not fit or cannot be assembled. For tests and fuzz seeds. */
 int bt_probe_copy(bt_probe_builder *b, uint8_t *buf, size_t buflen);
