@@ -213,7 +213,7 @@ static int check_keys(const ctx *c, const config_setting_t *grp, const char *pre
 static const char *const root_keys[] = {
 	"name", "vp", "targets", "exclude", "lab", "prefix_seed", "v6_max_per_prefix", "method", "flow", "flows",
 	"first_ttl", "split_ttl", "max_ttl", "attempts", "wait", "gap_limit", "window", "active",
-	"rate", "order", "dport", "source", "interface", "schedule", "output", "progress", NULL,
+	"rate", "order", "rate_limits", "dport", "source", "interface", "schedule", "output", "progress", NULL,
 };
 static const char *const sched_keys[] = { "interval", "jitter", "rounds", NULL };
 
@@ -255,6 +255,11 @@ static int parse_what(bt_campaign *cp, const ctx *c, const config_setting_t *roo
 	if (rc && bt_order_parse(s, &cp->eng.order) != 0)
 		return fail(c, config_setting_get_member(root, "order"), "order",
 			    "'%s' is not one of spread, sweep", bt_show_str(sh, sizeof(sh), s));
+	if ((rc = get_str(c, root, "rate_limits", "rate_limits", false, &s)) < 0)
+		return -1;
+	if (rc && bt_rate_limits_parse(s, &cp->eng.ignore_rate_limits) != 0)
+		return fail(c, config_setting_get_member(root, "rate_limits"), "rate_limits",
+			    "'%s' is not one of learn, ignore", bt_show_str(sh, sizeof(sh), s));
 	return 0;
 }
 

@@ -311,6 +311,11 @@ static int probe_round(campaign_state *s, bt_targets *order, const char *id, rou
 	char path[BT_ROUND_ID_LEN + 8];
 	snprintf(path, sizeof(path), "%s.jsonl", id);
 	double per = st.targets_total ? (double)st.state_bytes_peak / (double)st.targets_total : 0;
+	char rl[128] = "";
+	if (st.meters_on)
+		snprintf(rl, sizeof(rl), ", rate limits: %llu TTL meters (at most %llu at once, %llu targets waiting)",
+			 (unsigned long long)st.meters_on, (unsigned long long)st.meters_peak,
+			 (unsigned long long)st.parked_peak);
 	char steady[64] = "none (every target fit in the window at once)";
 	if (st.run_steady_us > 0)
 		snprintf(steady, sizeof(steady), "%.0f probes/s over %.1f s",
@@ -318,7 +323,7 @@ static int probe_round(campaign_state *s, bt_targets *order, const char *id, rou
 	logmsg("round %s: %zu targets, %zu traces, %llu probes, %llu replies, %llu foreign replies ignored, "
 	       "%llu late, %llu pcap drops, %llu probes saved (%llu traces filled), %.1f s, %.0f probes/s, "
 	       "steady %s, probing %.1f s, "
-	       "engine state %.1f B/target (peak %.1f KiB, window %llu, spool %.1f MiB)%s -> %s/%s",
+	       "engine state %.1f B/target (peak %.1f KiB, window %llu, spool %.1f MiB)%s%s -> %s/%s",
 	       id, order->n, r->ntraces, (unsigned long long)st.probes_sent, (unsigned long long)st.replies,
 	       (unsigned long long)st.foreign, (unsigned long long)st.late,
 	       (unsigned long long)(st.pcap_dropped + st.pcap_ifdropped),
@@ -326,7 +331,7 @@ static int probe_round(campaign_state *s, bt_targets *order, const char *id, rou
 	       secs > 0 ? (double)st.probes_sent / secs : 0.0,
 	       steady, (double)st.run_probing_us / 1e6,
 	       per, (double)st.state_bytes_peak / 1024.0,
-	       (unsigned long long)st.active_max, (double)st.spool_bytes / 1048576.0, v6, s->dir, path);
+	       (unsigned long long)st.active_max, (double)st.spool_bytes / 1048576.0, rl, v6, s->dir, path);
 	return 0;
 }
 

@@ -60,6 +60,8 @@ static void usage(FILE *f)
 "      --order ORDER    spread (default: targets start one after another, so\n"
 "                       each router's probes spread over the run) or sweep\n"
 "                       (all at once: every target's TTL 1, then TTL 2, ...)\n"
+"      --rate-limits R  learn (default: a TTL whose replies a rate limit cuts\n"
+"                       is probed more slowly) or ignore\n"
 "  -p, --dport PORT     UDP/TCP destination port (default 33435 / 80)\n"
 "  -s, --source ADDR    source address (must be this host's); once per family\n"
 "                       (default: the route's, per target)\n"
@@ -105,6 +107,7 @@ static const struct option lopts[] = {
 	{ "window", required_argument, NULL, 'W' },
 	{ "rate", required_argument, NULL, 'r' },
 	{ "order", required_argument, NULL, 'O' },
+	{ "rate-limits", required_argument, NULL, 'K' },
 	{ "dport", required_argument, NULL, 'p' },
 	{ "source", required_argument, NULL, 's' },
 	{ "interface", required_argument, NULL, 'i' },
@@ -183,6 +186,10 @@ static void set_option(trace_args *a, int c, const char *v)
 	case 'O':
 		if (bt_order_parse(v, &o->order) != 0)
 			USAGE_ERROR("--order: '%s' is not one of spread, sweep", v);
+		break;
+	case 'K':
+		if (bt_rate_limits_parse(v, &o->ignore_rate_limits) != 0)
+			USAGE_ERROR("--rate-limits: '%s' is not one of learn, ignore", v);
 		break;
 	case 'T': a->tfile = v; break;
 	case 'o': a->outpath = v; a->json = true; break;
@@ -372,6 +379,10 @@ static void print_stats(const out_ctx *oc, const bt_engine_stats *st, double sec
 		(unsigned long long)st->foreign, (unsigned long long)st->late,
 		(unsigned long long)st->malformed, (unsigned long long)st->send_errors,
 		(unsigned long long)(st->pcap_dropped + st->pcap_ifdropped), secs);
+	if (st->meters_on)
+		fprintf(stderr, PROG ": rate limits: %llu TTL meters (at most %llu at once, %llu targets waiting)\n",
+			(unsigned long long)st->meters_on, (unsigned long long)st->meters_peak,
+			(unsigned long long)st->parked_peak);
 	if (split_ttl)
 		fprintf(stderr, PROG ": split TTL %u: %llu probes saved, %llu traces filled below it\n",
 			split_ttl, (unsigned long long)st->probes_saved, (unsigned long long)st->traces_filled);

@@ -118,6 +118,7 @@ static void timers_run(bt_engine *e)
 /* ---- the ready queue: targets that may have a probe to send ---- */
 
 static int next_slot(const bt_engine *e, const target *t);
+static void park(bt_engine *e, target *t);
 
 static void enqueue(bt_engine *e, target *t)
 {
@@ -127,8 +128,12 @@ static void enqueue(bt_engine *e, target *t)
 
 static void make_ready(bt_engine *e, target *t)
 {
-	if (t->live && !t->queued && next_slot(e, t) >= 0)
+	if (!t->live || t->queued)
+		return;
+	if (next_slot(e, t) >= 0)
 		enqueue(e, t);
+	else if (e->meters.nmetered > 0)
+		park(e, t);
 }
 
 /* After a send: back in the queue while the window allows another probe;
@@ -147,7 +152,7 @@ static void retire(bt_engine *e, target *t)
 	uint32_t idx = tidx(e, t);
 	bt_wheel_clear(&e->wheel, idx);
 	e->nactive--;
-	if (!t->queued)
+	if (!t->queued && !t->parked)
 		e->freelist[e->nfree++] = idx;
 }
 
@@ -367,6 +372,7 @@ static void expire(bt_engine *e, target *t)
 		if (age >= e->wait_units || e->stale) {
 			t->outstanding--;
 			uint8_t att = S_ATT(slot[i]);
+			bt_meters_lost(&e->meters, i, att);
 			slot[i] = S_MAKE(att < e->o.attempts ? SLOT_RETRY : SLOT_GAP, att);
 		} else if (e->wait_units - age < next) {
 			next = e->wait_units - age;
@@ -393,7 +399,7 @@ static int next_slot(const bt_engine *e, const target *t)
 	unsigned limit = t->stop_idx != NONE ? t->stop_idx : e->nslots;
 	if (!t->fwd_done) {
 		for (unsigned i = t->frontier; i < t->next && i < limit; i++)
-			if (S_STATE(slot[i]) == SLOT_RETRY)
+			if (S_STATE(slot[i]) == SLOT_RETRY && bt_meters_ready(&e->meters, i))
 				return (int)i;
 		if (t->next < limit)
 			return t->next;
@@ -401,7 +407,8 @@ static int next_slot(const bt_engine *e, const target *t)
 	if (e->split_idx) {
 		int top = (int)(e->split_idx < limit ? e->split_idx : limit);
 		for (int i = t->back + 1; i < top; i++)
-			if (i >= t->back_stop && S_STATE(slot[i]) == SLOT_RETRY)
+			if (i >= t->back_stop && S_STATE(slot[i]) == SLOT_RETRY &&
+			    bt_meters_ready(&e->meters, (unsigned)i))
 				return i;
 		if (t->back >= (int)t->back_stop && t->back < top)
 			return t->back;
@@ -413,6 +420,7 @@ static int next_slot(const bt_engine *e, const target *t)
  * armed, the forward or backward cursor moved past it. */
 static void note_sent(bt_engine *e, target *t, int idx, uint8_t attempt)
 {
+	bt_meters_sent(&e->meters, (unsigned)idx, attempt);
 	t_sent(e, t)[idx] = units_now(e);
 	t_slot(e, t)[idx] = S_MAKE(SLOT_INFLIGHT, attempt);
 	t->outstanding++;
@@ -422,6 +430,88 @@ static void note_sent(bt_engine *e, target *t, int idx, uint8_t attempt)
 		t->next++;
 	else if (idx == t->back)
 		t->back--;
+}
+
+/* ---- rate-limited TTLs (meter.h; doc/probing.md, "Rate-limited hops") ----
+ *
+ * A slot whose TTL's meter has no token is put off: a never-sent one
+ * becomes a retry of attempt 0 (the cursor moves past it, so the target
+ * goes on with its other TTLs), a retry stays one; next_slot passes over
+ * retries whose meter is empty. A target left with nothing but such slots
+ * waits in the parked ring of the lowest one's TTL, and is taken out as
+ * that meter's tokens come. */
+
+/* Puts off slot idx (its meter had no token); false when it cannot be. */
+static bool put_off(const bt_engine *e, target *t, int idx)
+{
+	uint8_t *slot = t_slot(e, t);
+	if (S_STATE(slot[idx]) != SLOT_UNSENT)
+		return false;
+	slot[idx] = S_MAKE(SLOT_RETRY, 0);
+	if (idx == t->next)
+		t->next++;
+	else if (idx == t->back)
+		t->back--;
+	else
+		return false;
+	return true;
+}
+
+/* The lowest slot of t waiting for an empty meter, or -1. */
+static int waiting_slot(const bt_engine *e, const target *t)
+{
+	const uint8_t *slot = t_slot(e, t);
+	unsigned limit = t->stop_idx != NONE ? t->stop_idx : e->nslots;
+	for (unsigned i = t->back_stop; i < limit; i++)
+		if (S_STATE(slot[i]) == SLOT_RETRY && !bt_meters_ready(&e->meters, i))
+			return (int)i;
+	return -1;
+}
+
+static void park(bt_engine *e, target *t)
+{
+	int i = t->parked ? -1 : waiting_slot(e, t);
+	if (i < 0)
+		return;
+	bt_ring *r = &e->parked[i];
+	if (r->q == NULL) {
+		size_t n = bt_ring_size(e->cap);
+		r->q = bt_acct_alloc(&e->acct, n * sizeof(uint32_t));
+		if (r->q == NULL)
+			return; /* no memory: it waits for its timer or a reply instead */
+		r->mask = (uint32_t)n - 1;
+	}
+	t->parked = 1;
+	bt_ring_push(r, tidx(e, t));
+	if (++e->nparked > e->st.parked_peak)
+		e->st.parked_peak = e->nparked;
+}
+
+/* Takes out of each parked ring as many targets as its meter has tokens
+ * (all of them once the meter is off). */
+static void unpark(bt_engine *e)
+{
+	for (unsigned i = 0; i < e->nslots && e->nparked > 0; i++) {
+		bt_ring *r = &e->parked[i];
+		const bt_meter *m = &e->meters.m[i];
+		uint32_t n = r->count;
+		if (n == 0 || !bt_meters_ready(&e->meters, i))
+			continue;
+		if (m->on && m->tokens < (double)n)
+			n = (uint32_t)m->tokens;
+		while (n-- > 0) {
+			uint32_t idx = bt_ring_pop(r);
+			target *t = &e->tg[idx];
+			e->nparked--;
+			t->parked = 0;
+			if (!t->live) {
+				if (!t->queued)
+					e->freelist[e->nfree++] = idx; /* finished while parked */
+			} else {
+				make_ready(e, t);
+			}
+		}
+	}
 }
 
 /* An IPv6 probe: the destination from the input, the source from its
@@ -547,6 +637,7 @@ static inline void on_fitting_reply(bt_engine *e, const bt_reply *r, const bt_ma
 	e->st.replies++;
 	t->outstanding--;
 	slot[idx] = S_MAKE(SLOT_REPLIED, att);
+	bt_meters_answered(&e->meters, (unsigned)idx, m->attempt);
 	uint32_t rtt = rtt_us(e, t_sent(e, t)[idx], at);
 	bt_spool_hop(&e->spool, t->in, idx, r, m->attempt, rtt);
 
@@ -802,12 +893,18 @@ static bool send_burst(bt_engine *e, pacer *pc)
 		target *t = &e->tg[idx];
 		t->queued = 0;
 		if (!t->live) {
-			e->freelist[e->nfree++] = idx; /* finished while queued */
+			if (!t->parked)
+				e->freelist[e->nfree++] = idx; /* finished while queued */
 			continue;
 		}
 		int slot = next_slot(e, t);
-		if (slot < 0)
+		while (slot >= 0 && !bt_meters_take(&e->meters, (unsigned)slot))
+			slot = put_off(e, t, slot) ? next_slot(e, t) : -1;
+		if (slot < 0) {
+			if (e->meters.nmetered > 0)
+				park(e, t);
 			continue;
+		}
 		if (send_probe(e, t, slot) != 0) {
 			make_ready(e, t); /* the queue is full: again, later */
 			return true;
@@ -834,6 +931,9 @@ static nap plan_nap(const bt_engine *e, pacer *pc, bool blocked, uint64_t now)
 	} else if (e->ready.count > 0) { /* a batch of tokens is awaited */
 		double need = pc->tokens >= pc->burst ? 0.0 : (pc->burst - pc->tokens) * 1e6 / pc->rate;
 		n.until = now + (uint64_t)need;
+	} else if (e->nparked > 0) { /* a meter's token, or a reply */
+		n.on_replies = true;
+		n.until = now + pc->quantum_us;
 	} else {
 		/* only a reply or a timeout makes something to send */
 		n.on_replies = true;
@@ -916,6 +1016,9 @@ static int probe_loop(bt_engine *e, volatile sig_atomic_t *stop, uint64_t t0, ch
 			next_report = e->now + e->pinterval;
 		}
 		timers_run(e); /* timeouts become retries or gaps */
+		bt_meters_tick(&e->meters, e->now);
+		if (e->nparked > 0)
+			unpark(e);
 		bool blocked = send_burst(e, &pc);
 		if (e->nfree > 0 && e->next_input < e->ninput && !e->cb_failed) {
 			if (activate(e, err, errlen) != 0)
@@ -936,6 +1039,7 @@ static void start_clock(bt_engine *e)
 	e->now = mono_us();
 	e->mono0 = e->now;
 	e->last_timers = e->now;
+	e->meters.period_start = e->meters.last_fill = e->now;
 	e->stale = false;
 	e->wall0 = wall_us();
 	e->st.run_steady_us = e->st.run_steady_probes = 0;

@@ -21,6 +21,7 @@
 #include "spool.h"
 #include "table.h"
 #include "wheel.h"
+#include "meter.h"
 #include "bordertrace/engine.h"
 #include "bordertrace/probe.h"
 
@@ -51,6 +52,7 @@ typedef struct target {
 	uint8_t queued : 1;     /* in the ready queue (at most once) */
 	uint8_t started : 1;    /* start_ms is set */
 	uint8_t v6 : 1;         /* an IPv6 target (family.h) */
+	uint8_t parked : 1;     /* in a metered TTL's parked ring (at most once) */
 	int16_t back;           /* split: next backward index to send; -1 none left */
 } target;
 _Static_assert(sizeof(target) <= 32, "the pool header stays small");
@@ -80,6 +82,10 @@ struct bt_engine {
 	uint32_t nfree;
 	uint32_t nactive;       /* live targets */
 	bt_ring ready;          /* pool indices with a probe to send */
+	bt_meters meters;       /* per slot index: rate-limit learning (meter.h) */
+	bt_ring *parked;        /* per slot index: targets waiting only for that
+				   TTL's meter (rings allocated when first used) */
+	uint32_t nparked;
 	uint32_t ready_max;     /* order "spread": take targets up only below this */
 	bt_wheel wheel;         /* per pool index: the earliest probe deadline */
 	uint64_t last_timers;   /* when the timers last ran (mono µs) */

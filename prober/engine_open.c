@@ -50,6 +50,17 @@ int bt_order_parse(const char *s, uint8_t *out)
 	return 0;
 }
 
+int bt_rate_limits_parse(const char *s, bool *ignore)
+{
+	if (strcmp(s, "learn") == 0)
+		*ignore = false;
+	else if (strcmp(s, "ignore") == 0)
+		*ignore = true;
+	else
+		return -1;
+	return 0;
+}
+
 const char *bt_order_name(uint8_t order)
 {
 	return order == BT_ORDER_SWEEP ? "sweep" : "spread";
@@ -270,6 +281,19 @@ void bt_engine_free_probing(bt_engine *e)
 	bt_acct_free(a, e->ready.q, ((size_t)e->ready.mask + 1) * sizeof(uint32_t));
 	bt_acct_free(a, e->wheel.l, bt_wheel_bytes(e->cap));
 	bt_acct_free(a, e->targets.vals, (e->targets.mask + 1) * sizeof(uint32_t));
+	if (e->parked != NULL) {
+		for (unsigned i = 0; i < e->nslots; i++)
+			bt_acct_free(a, e->parked[i].q, e->parked[i].q ? ((size_t)e->parked[i].mask + 1) * sizeof(uint32_t) : 0);
+		bt_acct_free(a, e->parked, (size_t)e->nslots * sizeof(bt_ring));
+		e->parked = NULL;
+	}
+	e->nparked = 0;
+	if (e->meters.m != NULL) {
+		e->st.meters_on = e->meters.turned_on;
+		e->st.meters_peak = e->meters.peak_metered;
+		bt_acct_free(a, e->meters.m, bt_meters_bytes(&e->meters));
+		e->meters.m = NULL;
+	}
 	stop_free(e);
 	e->tg = NULL;
 	e->arena = NULL;
@@ -316,6 +340,23 @@ static int size_run(bt_engine *e, const bt_addr *targets, size_t n, char *err, s
 	return 0;
 }
 
+/* The meters of a run (meter.h), weighed every quarter of a wait (at
+ * least 100 ms): a loss is known only a wait after its probe, so a meter
+ * comes on a wait and a period after the loss began; the shorter the
+ * period, the fewer probes go at the unmetered rate meanwhile. The clock
+ * starts with the run (start_clock). */
+static int meters_open(bt_engine *e)
+{
+	uint64_t period = e->o.wait_us / 4 < 100000 ? 100000 : e->o.wait_us / 4;
+	if (bt_meters_init(&e->meters, e->nslots, !e->o.ignore_rate_limits, period,
+			   (uint32_t)(e->o.wait_us / period), 0) != 0)
+		return -1;
+	e->acct.bytes += bt_meters_bytes(&e->meters); /* counted as the pool is; freed through bt_acct_free */
+	if (e->acct.bytes > e->acct.peak)
+		e->acct.peak = e->acct.bytes;
+	return 0;
+}
+
 int bt_engine_setup_run(bt_engine *e, const bt_addr *targets, size_t n, char *err, size_t errlen)
 {
 	if (size_run(e, targets, n, err, errlen) != 0)
@@ -331,6 +372,11 @@ int bt_engine_setup_run(bt_engine *e, const bt_addr *targets, size_t n, char *er
 	e->ready = (bt_ring){ .q = bt_acct_alloc(ac, rsize * sizeof(uint32_t)), .mask = (uint32_t)rsize - 1 };
 	uint64_t rmax = (uint64_t)e->o.rate_pps * BT_ORDER_READY_MS / 1000u;
 	e->ready_max = rmax < BT_ORDER_READY_MIN ? BT_ORDER_READY_MIN : rmax > e->cap ? e->cap : (uint32_t)rmax;
+	e->parked = bt_acct_alloc(ac, (size_t)e->nslots * sizeof(bt_ring));
+	if (meters_open(e) != 0 || e->parked == NULL) {
+		snprintf(err, errlen, "out of memory for the rate-limit meters");
+		return -1;
+	}
 	bt_tlink *links = bt_acct_alloc(ac, bt_wheel_bytes(e->cap));
 	uint32_t *hvals = bt_acct_alloc(ac, hcap * sizeof(uint32_t));
 	bt_table_init(&e->targets, hvals, NULL, hcap);

@@ -32,6 +32,9 @@ typedef struct bt_engine_opts {
 	uint32_t active;       /* targets in progress at once; 0: sized from rate,
 				  wait and window (bt_engine_active_default) */
 	uint8_t order;         /* BT_ORDER_SPREAD (default) or BT_ORDER_SWEEP */
+	bool ignore_rate_limits; /* false (default): learn per-TTL rate limits and
+				  probe a TTL that loses replies to one more slowly
+				  (doc/probing.md, "Rate-limited hops") */
 	uint32_t wait_us;      /* per-probe wait, 1 s */
 	uint32_t rate_pps;     /* global limit, 100 */
 	const char *device;    /* NULL: capture on all interfaces */
@@ -59,6 +62,8 @@ enum { BT_ORDER_SPREAD = 0, BT_ORDER_SWEEP = 1 };
 /* "spread" / "sweep" -> *out; 0, or -1 for another name. */
 int bt_order_parse(const char *s, uint8_t *out);
 const char *bt_order_name(uint8_t order);
+/* "learn" (false) / "ignore" (true) -> *ignore; 0, or -1 for another name. */
+int bt_rate_limits_parse(const char *s, bool *ignore);
 
 /* bt_engine_opts.ipv6. TRY: open it if the host has IPv6, else IPv6
  * targets end as errors (bt_engine_ipv6_error says why); NEED: fail to
@@ -82,6 +87,9 @@ typedef struct bt_engine_stats {
 	uint64_t state_bytes_peak; /* most bytes of per-run engine state at once */
 	uint64_t active_max;     /* the active window used (targets in progress at once) */
 	uint64_t spool_bytes;    /* replies and trace ends written to the spool file */
+	uint64_t meters_on;      /* times a TTL's rate-limit meter came on (last run) */
+	uint64_t meters_peak;    /* most TTLs metered at once (last run) */
+	uint64_t parked_peak;    /* most targets waiting only for a meter at once */
 	/* the last run: probing time (then the traces are built), and the
 	 * steady part of it, from the first probe until the last target was
 	 * taken up (or the run was stopped before that), when every slot of
