@@ -102,6 +102,14 @@ has "$TMP/out" "NEW as border route into 198.18.7.0/24: AS20485 -> AS131279"
 has "$TMP/out" "  flows: 3 of the 10 that entered AS131279 in round r2 (30.0%): seen on some flows only"
 has "$TMP/out" "  flows: 1 of the 3 that entered AS131279 in round r2 (33.3%): seen on some flows only"
 
+# the report: the event's share of flows, each route's crossing in the hop
+# table with its flows, the timeline's bars as shares of flows
+expect_rc 0 "$BT" report "${DB[@]}" --no-png -o "$TMP/report" "$TMP/rounds"
+has "$TMP/report/report.html" "seen on 3 of the 10 flows that entered in round r2 (30%)"
+has "$TMP/report/report.html" "AS131279 (3 of the trace's 10 flows that entered)"
+has "$TMP/report/report.html" "AS131279 (7 of the trace's 10 flows that entered)"
+has "$TMP/report/report.html" "AS20485 round r2: 3 of 10 flows that entered (30%), in 1 of 1 routed traces"
+
 # a route on one flow of ten still counts as present: not gone until no flow
 # shows it (the gone event gives the flows of the last round that saw it)
 mkdir -p "$TMP/gone/vp-01"
