@@ -1,6 +1,6 @@
 /* bordertrace — a round's border observations (border_obs.h): each trace's
- * path (path.h), and its border route into the target AS and country
- * counted by route. */
+ * border routes into the target AS and country (one per flow of a
+ * multipath record: routes.h), counted by route. */
 #include "bordertrace/border_obs.h"
 #include "bordertrace/roundbuf.h"
 
@@ -36,18 +36,23 @@ static bt_obs *find_or_add(bt_obs_set *s, const bt_obs *k)
 	return o;
 }
 
-/* The route over crossing c into target, at one level. */
-static int count(bt_obs_set *s, bool country, const char *target, const bt_crossing *c, uint16_t flow)
+/* Route k of r at one level into target: the trace, and each of its flows
+ * that showed it. */
+static int count(bt_obs_set *s, bool country, const char *target, const bt_routes *r, size_t idx)
 {
-	bt_obs k = { .country = country, .up_asn = c->near_asn, .into_asn = c->far_asn };
-	snprintf(k.target, sizeof(k.target), "%s", target);
-	memcpy(k.up_cc, c->near_cc, 3);
-	memcpy(k.into_cc, c->far_cc, 3);
-	bt_obs *o = find_or_add(s, &k);
+	const bt_crossing *c = &r->r[country][idx].c;
+	bt_obs key = { .country = country, .up_asn = c->near_asn, .into_asn = c->far_asn };
+	snprintf(key.target, sizeof(key.target), "%s", target);
+	memcpy(key.up_cc, c->near_cc, 3);
+	memcpy(key.into_cc, c->far_cc, 3);
+	bt_obs *o = find_or_add(s, &key);
 	if (o == NULL)
 		return -1;
 	o->traces++;
-	if (!(o->flow_seen[flow / 8] & (1u << (flow % 8)))) {
+	for (size_t i = 0; i < r->nflows; i++) {
+		uint16_t flow = r->flow[i];
+		if (r->route[country][i] != (int16_t)idx || (o->flow_seen[flow / 8] & (1u << (flow % 8))))
+			continue;
 		o->flow_seen[flow / 8] |= (uint8_t)(1u << (flow % 8));
 		o->flows++;
 	}
@@ -68,6 +73,10 @@ static int add_trace(bt_obs_set *s, const bt_trace *t, bt_resolve_fn resolve, vo
 	bt_hopinfo *info = calloc(n + 1, sizeof(*info));
 	if (info == NULL)
 		goto oom;
+	if (s->routes == NULL && (s->routes = bt_routes_new()) == NULL) {
+		free(info);
+		goto oom;
+	}
 	int rc = 0;
 	for (size_t i = 0; i <= n && rc == 0; i++) {
 		const bt_addr *a = i < n ? &t->hops[i].addr : &t->dst;
@@ -79,12 +88,13 @@ static int add_trace(bt_obs_set *s, const bt_trace *t, bt_resolve_fn resolve, vo
 	bt_path p;
 	if (rc == 0) {
 		bt_path_build(t, info, &info[n], &p);
+		bt_routes_build(s->routes, t, info, &info[n], &p);
 		char as[16];
 		snprintf(as, sizeof(as), "AS%u", p.target_asn);
-		if (p.border_as >= 0 && p.target_asn != 0)
-			rc = count(s, false, as, &p.as_cross[p.border_as], t->flow);
-		if (rc == 0 && p.border_cc >= 0 && p.target_cc[0] != '\0')
-			rc = count(s, true, p.target_cc, &p.cc_cross[p.border_cc], t->flow);
+		for (size_t k = 0; k < s->routes->n[0] && rc == 0 && p.target_asn != 0; k++)
+			rc = count(s, false, as, s->routes, k);
+		for (size_t k = 0; k < s->routes->n[1] && rc == 0 && p.target_cc[0] != '\0'; k++)
+			rc = count(s, true, p.target_cc, s->routes, k);
 		if (rc != 0)
 			snprintf(err, errlen, "out of memory");
 	}
@@ -120,5 +130,6 @@ void bt_obs_set_free(bt_obs_set *s)
 		free(s->v[i].flow_seen);
 	free(s->v);
 	free(s->res);
+	bt_routes_free(s->routes);
 	memset(s, 0, sizeof(*s));
 }

@@ -110,9 +110,6 @@ static bool parse_count(const char *cmd, const char *opt, const char *s, unsigne
  * pipe): the events are the command's result, so that is a failure. */
 static bool print_events(const bt_diff *d, unsigned levels, const char *agg, bool table)
 {
-	static const char *const cols[] = { "event", "level", "aggregate", "target_network", "upstream",
-		"upstream_country", "into", "round", "first_seen", "last_seen", "rounds_seen", "traces",
-		"vps", "evidence" };
 	size_t shown = 0;
 	if (table) {
 		for (size_t i = 0; i < bt_diff_nevents(d); i++) {
@@ -127,6 +124,11 @@ static bool print_events(const bt_diff *d, unsigned levels, const char *agg, boo
 			printf("  round %s; first seen %s, last seen %s; %u round(s), %u trace(s)\n", e->round,
 			       bt_time_format(e->first_seen_us, f, sizeof(f)), bt_time_format(e->last_seen_us, l, sizeof(l)),
 			       e->rounds_seen, e->traces);
+			/* a multipath round: say when only some of its flows showed the route */
+			if (e->multiflow && e->flows < e->flows_routed)
+				printf("  flows: %u of the %u that entered %s in round %s (%.1f%%): seen on some "
+				       "flows only\n", e->flows, e->flows_routed, e->into, e->flow_round,
+				       100.0 * e->flow_share);
 			printf("  VPs: %s\n  evidence: %s\n", e->vps, e->evidence);
 			shown++;
 		}
@@ -140,26 +142,11 @@ static bool print_events(const bt_diff *d, unsigned levels, const char *agg, boo
 	}
 	bt_csv w;
 	bt_csv_wrap(&w, stdout);
-	bt_csv_header(&w, cols, sizeof(cols) / sizeof(cols[0]));
+	bt_csv_header(&w, bt_events_cols, BT_EVENTS_NCOLS);
 	for (size_t i = 0; i < bt_diff_nevents(d); i++) {
 		const bt_diff_event *e = bt_diff_event_at(d, i);
-		if (!(levels & (1u << e->level)))
-			continue;
-		bt_csv_str(&w, bt_diff_event_name(e->kind));
-		bt_csv_str(&w, bt_diff_level_name(e->level));
-		bt_csv_str(&w, agg);
-		bt_csv_str(&w, e->target);
-		bt_csv_str(&w, e->upstream);
-		bt_csv_str(&w, e->level == BT_LEVEL_AS ? e->note : e->upstream);
-		bt_csv_str(&w, e->into);
-		bt_csv_str(&w, e->round);
-		bt_csv_time(&w, e->first_seen_us);
-		bt_csv_time(&w, e->last_seen_us);
-		bt_csv_u64(&w, e->rounds_seen);
-		bt_csv_u64(&w, e->traces);
-		bt_csv_str(&w, e->vps);
-		bt_csv_str(&w, e->evidence);
-		bt_csv_end(&w);
+		if (levels & (1u << e->level))
+			bt_event_row(&w, e, agg);
 	}
 	char err[256];
 	if (bt_csv_commit(&w, err, sizeof(err)) != 0) {

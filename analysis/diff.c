@@ -15,6 +15,7 @@
 
 typedef struct seen {
 	uint32_t round, vp, count;
+	uint32_t flows; /* flows through the route (count, for traces of one flow) */
 } seen;
 
 typedef struct route {
@@ -34,6 +35,7 @@ typedef struct tround {
 	uint32_t target, round;
 	uint32_t observed;
 	uint32_t routed[2];
+	uint32_t flows[2]; /* flows that entered (routed, for traces of one flow) */
 } tround;
 
 /* u64 -> u32 index map, open addressing. */
@@ -262,10 +264,10 @@ static int add_maybe(bt_diff *d, const bt_diff_obs *o, int level, uint32_t targe
 	return 0;
 }
 
-static int add_route(bt_diff *d, const bt_diff_obs *o, int level, uint32_t target, uint32_t round,
-		     uint32_t vp)
+static int add_route(bt_diff *d, const bt_diff_obs *o, const bt_diff_route *x, int level,
+		     uint32_t target, uint32_t round, uint32_t vp)
 {
-	route *r = route_get(d, o->up[level], o->into[level], o->note[level], level, target);
+	route *r = route_get(d, x->up, x->into, x->note, level, target);
 	if (r == NULL)
 		return -1;
 	r->traces++;
@@ -279,6 +281,7 @@ static int add_route(bt_diff *d, const bt_diff_obs *o, int level, uint32_t targe
 		i--;
 	if (i > 0) {
 		r->s[i - 1].count++;
+		r->s[i - 1].flows += x->flows;
 	} else {
 		if (r->ns == r->cs) {
 			uint32_t nc = r->cs ? r->cs * 2 : 4;
@@ -288,7 +291,7 @@ static int add_route(bt_diff *d, const bt_diff_obs *o, int level, uint32_t targe
 			r->s = ns;
 			r->cs = nc;
 		}
-		r->s[r->ns++] = (seen){ round, vp, 1 };
+		r->s[r->ns++] = (seen){ round, vp, 1, x->flows };
 	}
 	if (r->nev < d->o.max_evidence && o->trace_id) {
 		uint32_t id = bt_strtab_intern(d->ids, o->trace_id, strlen(o->trace_id));
@@ -310,7 +313,7 @@ int bt_diff_add(bt_diff *d, const bt_diff_obs *o)
 	if (*slot == 0) {
 		if (grow((void **)&d->t, d->nt, &d->ct, sizeof(*d->t), 256) != 0)
 			return -1;
-		d->t[d->nt] = (tround){ target, round, 0, { 0, 0 } };
+		d->t[d->nt] = (tround){ target, round, 0, { 0, 0 }, { 0, 0 } };
 		*slot = (uint32_t)++d->nt;
 		d->tmap.n++;
 	}
@@ -323,8 +326,14 @@ int bt_diff_add(bt_diff *d, const bt_diff_obs *o)
 			continue;
 		}
 		t->routed[level]++;
-		if (add_route(d, o, level, target, round, vp) != 0)
-			return -1;
+		bt_diff_route first = { o->up[level], o->into[level], o->note[level],
+					o->flows[level] ? o->flows[level] : 1 };
+		for (size_t k = 0; k <= o->nmore[level]; k++) {
+			const bt_diff_route *x = k ? &o->more[level][k - 1] : &first;
+			t->flows[level] += x->flows;
+			if (add_route(d, o, x, level, target, round, vp) != 0)
+				return -1;
+		}
 	}
 	return 0;
 }
@@ -452,8 +461,26 @@ static char *evidence_list(const bt_diff *d, const route *r)
 	return s;
 }
 
+/* A target's rounds at one level, by rank: traces and flows that entered it. */
+typedef struct trounds {
+	const uint32_t *routed, *flows, *round_of_rank;
+	size_t nrounds;
+} trounds;
+
+/* The event's flow counts: route r in the round of rank fk. */
+static void event_flows(const bt_diff *d, bt_diff_event *e, const route *r, const trounds *tr, uint32_t fk)
+{
+	for (uint32_t i = 0; i < r->ns; i++)
+		if (d->rank[r->s[i].round] == fk)
+			e->flows += r->s[i].flows;
+	e->flow_round = bt_strtab_get(d->names, tr->round_of_rank[fk]);
+	e->flows_routed = tr->flows[fk];
+	e->flow_share = tr->flows[fk] ? (double)e->flows / tr->flows[fk] : 0.0;
+	e->multiflow = tr->flows[fk] > tr->routed[fk];
+}
+
 static int push_event(bt_diff *d, bt_diff_event_kind k, const route *r, uint32_t round_name,
-		      uint32_t upto_rank, unsigned rounds_seen)
+		      uint32_t upto_rank, unsigned rounds_seen, const trounds *tr, uint32_t fk)
 {
 	if (grow((void **)&d->ev, d->nev, &d->cev, sizeof(*d->ev), 16) != 0)
 		return -1;
@@ -472,6 +499,7 @@ static int push_event(bt_diff *d, bt_diff_event_kind k, const route *r, uint32_t
 	e->traces = r->traces;
 	e->vps = keep(d, vp_list(d, r, upto_rank));
 	e->evidence = keep(d, evidence_list(d, r));
+	event_flows(d, e, r, tr, fk);
 	if (e->vps == NULL || e->evidence == NULL)
 		return -1;
 	d->nev++;
@@ -486,10 +514,52 @@ static int push_div(bt_diff *d, const bt_diff_div *v)
 	return 0;
 }
 
-/* Events for one target at one level: routes r[0..nr), rounds by rank. */
-static int target_events(bt_diff *d, route *r, size_t nr, const uint32_t *observed,
-			 const uint32_t *round_of_rank, size_t nrounds)
+/* Diversity rows of target round t at one level: routes r[0..nr). */
+static int round_div(bt_diff *d, const tround *t, int level, const route *r, size_t nr)
 {
+	uint32_t *cnt = calloc(2 * nr + 1, sizeof(*cnt)), *fl = cnt + nr;
+	if (cnt == NULL)
+		return -1;
+	unsigned ups = 0;
+	for (size_t x = 0; x < nr; x++) {
+		for (uint32_t s = 0; s < r[x].ns; s++)
+			if (r[x].s[s].round == t->round) {
+				cnt[x] += r[x].s[s].count;
+				fl[x] += r[x].s[s].flows;
+			}
+		ups += cnt[x] > 0;
+	}
+	int rc = 0;
+	for (size_t x = 0; x < nr && rc == 0; x++) {
+		if (!cnt[x])
+			continue;
+		bt_diff_div v = {
+			.target = bt_strtab_get(d->names, t->target),
+			.round = bt_strtab_get(d->names, t->round),
+			.level = (bt_diff_level)level,
+			.upstream = bt_strtab_get(d->names, r[x].up),
+			.into = bt_strtab_get(d->names, r[x].into),
+			.note = bt_strtab_get(d->names, r[x].note),
+			.traces = cnt[x],
+			.routed = t->routed[level],
+			.observed = t->observed,
+			.upstreams = ups,
+			.share = t->routed[level] ? (double)cnt[x] / t->routed[level] : 0.0,
+			.flows = fl[x],
+			.flows_routed = t->flows[level],
+			.flow_share = t->flows[level] ? (double)fl[x] / t->flows[level] : 0.0,
+		};
+		rc = push_div(d, &v);
+	}
+	free(cnt);
+	return rc;
+}
+
+/* Events for one target at one level: routes r[0..nr), rounds by rank. */
+static int target_events(bt_diff *d, route *r, size_t nr, const trounds *tr)
+{
+	const uint32_t *observed = tr->routed, *round_of_rank = tr->round_of_rank;
+	size_t nrounds = tr->nrounds;
 	enum { UNSEEN, ACTIVE, GONE };
 	enum { MAYBE = 2 }; /* present[]: 1 seen, MAYBE only in copied hops */
 	uint32_t B = d->o.baseline_rounds;
@@ -509,10 +579,12 @@ static int target_events(bt_diff *d, route *r, size_t nr, const uint32_t *observ
 			if (present[k] == 1)
 				state = ACTIVE;
 		unsigned seen_rounds = 0, absent = 0;
-		uint32_t first_absent = 0;
+		uint32_t first_absent = 0, last_seen = 0;
 		for (uint32_t k = 0; k < nrounds; k++)
-			if (k < B && present[k] == 1)
+			if (k < B && present[k] == 1) {
 				seen_rounds++;
+				last_seen = k;
+			}
 		int rc = 0;
 		for (uint32_t k = B; k < nrounds && rc == 0; k++) {
 			if (present[k] == MAYBE) {
@@ -520,12 +592,13 @@ static int target_events(bt_diff *d, route *r, size_t nr, const uint32_t *observ
 			} else if (present[k]) {
 				seen_rounds++;
 				absent = 0;
+				last_seen = k;
 				if (state == UNSEEN && seen_rounds >= d->o.min_rounds &&
 				    count_vps(d, x, k) >= d->o.min_vps) {
-					rc = push_event(d, BT_EVENT_NEW, x, round_of_rank[k], k, seen_rounds);
+					rc = push_event(d, BT_EVENT_NEW, x, round_of_rank[k], k, seen_rounds, tr, k);
 					state = ACTIVE;
 				} else if (state == GONE) {
-					rc = push_event(d, BT_EVENT_RETURNED, x, round_of_rank[k], k, seen_rounds);
+					rc = push_event(d, BT_EVENT_RETURNED, x, round_of_rank[k], k, seen_rounds, tr, k);
 					state = ACTIVE;
 				}
 			} else if (state == ACTIVE && observed[k]) {
@@ -533,7 +606,8 @@ static int target_events(bt_diff *d, route *r, size_t nr, const uint32_t *observ
 				if (absent == 0)
 					first_absent = k;
 				if (++absent == d->o.gone_after) {
-					rc = push_event(d, BT_EVENT_GONE, x, round_of_rank[first_absent], k, seen_rounds);
+					rc = push_event(d, BT_EVENT_GONE, x, round_of_rank[first_absent], k, seen_rounds,
+							tr, last_seen);
 					state = GONE;
 				}
 			}
@@ -578,8 +652,8 @@ int bt_diff_finish(bt_diff *d)
 	/* the maps now point at moved entries: they are not used after this */
 
 	uint32_t *observed = calloc(nrounds ? nrounds : 1, sizeof(*observed));
-	uint32_t *cnt = NULL;
-	int rc = observed ? 0 : -1;
+	uint32_t *flows_in = calloc(nrounds ? nrounds : 1, sizeof(*flows_in));
+	int rc = observed && flows_in ? 0 : -1;
 	size_t ti = 0, ri = 0;
 	while (rc == 0 && ti < d->nt) {
 		uint32_t target = d->t[ti].target;
@@ -591,55 +665,27 @@ int bt_diff_finish(bt_diff *d)
 			rend++;
 		for (int level = 0; level < 2 && rc == 0; level++) {
 			memset(observed, 0, nrounds * sizeof(*observed));
-			for (size_t k = ti; k < tend; k++)
+			memset(flows_in, 0, nrounds * sizeof(*flows_in));
+			for (size_t k = ti; k < tend; k++) {
 				observed[d->rank[d->t[k].round]] = d->t[k].routed[level];
+				flows_in[d->rank[d->t[k].round]] = d->t[k].flows[level];
+			}
 			size_t lb = ri, le;
 			while (lb < rend && d->r[lb].level != level)
 				lb++;
 			le = lb;
 			while (le < rend && d->r[le].level == level)
 				le++;
-			rc = target_events(d, d->r + lb, le - lb, observed, rounds, nrounds);
+			trounds tr = { observed, flows_in, rounds, nrounds };
+			rc = target_events(d, d->r + lb, le - lb, &tr);
 			/* diversity: per round of this target, per route */
-			for (size_t k = ti; k < tend && rc == 0; k++) {
-				const tround *t = &d->t[k];
-				unsigned ups = 0;
-				free(cnt);
-				cnt = calloc(le - lb + 1, sizeof(*cnt));
-				if (cnt == NULL) {
-					rc = -1;
-					break;
-				}
-				for (size_t x = lb; x < le; x++) {
-					for (uint32_t s = 0; s < d->r[x].ns; s++)
-						if (d->r[x].s[s].round == t->round)
-							cnt[x - lb] += d->r[x].s[s].count;
-					ups += cnt[x - lb] > 0;
-				}
-				for (size_t x = lb; x < le && rc == 0; x++) {
-					if (!cnt[x - lb])
-						continue;
-					bt_diff_div v = {
-						.target = bt_strtab_get(d->names, target),
-						.round = bt_strtab_get(d->names, t->round),
-						.level = (bt_diff_level)level,
-						.upstream = bt_strtab_get(d->names, d->r[x].up),
-						.into = bt_strtab_get(d->names, d->r[x].into),
-						.note = bt_strtab_get(d->names, d->r[x].note),
-						.traces = cnt[x - lb],
-						.routed = t->routed[level],
-						.observed = t->observed,
-						.upstreams = ups,
-						.share = t->routed[level] ? (double)cnt[x - lb] / t->routed[level] : 0.0,
-					};
-					rc = push_div(d, &v);
-				}
-			}
+			for (size_t k = ti; k < tend && rc == 0; k++)
+				rc = round_div(d, &d->t[k], level, d->r + lb, le - lb);
 		}
 		ti = tend;
 		ri = rend;
 	}
-	free(cnt);
+	free(flows_in);
 	free(observed);
 	free(rounds);
 	return rc;

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "bordertrace/csv.h"
+#include "bordertrace/routes.h"
 #include "bordertrace/trace.h"
 #include "seen.h"
 
@@ -25,12 +26,13 @@ static const char *const TRACES_COLS[] = { "trace_id", "vp", "campaign", "round"
 	"reached_target_as", "loop_collapsed", "moas_resolved", "filled_below_ttl" };
 static const char *const BORDERS_COLS[] = { "trace_id", "vp", "round", "target", "kind", "index",
 	"near_ttl", "near_addr", "near_asn", "near_country", "far_ttl", "far_addr", "far_asn",
-	"far_country", "across_silent", "ixp", "into_target" };
-static const char *const EVENTS_COLS[] = { "event", "level", "aggregate", "target_network", "upstream",
+	"far_country", "across_silent", "ixp", "into_target", "flows" };
+const char *const bt_events_cols[] = { "event", "level", "aggregate", "target_network", "upstream",
 	"upstream_country", "into", "round", "first_seen", "last_seen", "rounds_seen", "traces", "vps",
-	"evidence" };
+	"evidence", "flows", "flows_routed", "flow_share" };
 static const char *const DIV_COLS[] = { "aggregate", "target_network", "round", "level", "upstream",
-	"upstream_country", "into", "traces", "routed", "observed", "share", "upstreams" };
+	"upstream_country", "into", "traces", "routed", "observed", "share", "upstreams", "flows",
+	"flows_routed", "flow_share" };
 
 #define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -61,6 +63,7 @@ struct bt_pipeline {
 	/* per entry of the trace being added (BT_HOPS_MAX each) */
 	bt_hopinfo *info;
 	const bt_hopres **res;
+	bt_routes *routes;      /* its border routes over its flows */
 };
 
 const char *bt_agg_name(bt_agg a)
@@ -149,8 +152,9 @@ bt_pipeline *bt_pipeline_new(const bt_pipeline_opts *o, char *err, size_t errlen
 	p->seen = bt_seen_new();
 	p->info = calloc(BT_HOPS_MAX, sizeof(*p->info));
 	p->res = calloc(BT_HOPS_MAX, sizeof(*p->res));
+	p->routes = bt_routes_new();
 	if (p->diff == NULL || p->cache == NULL || p->seen == NULL || p->info == NULL ||
-	    p->res == NULL) {
+	    p->res == NULL || p->routes == NULL) {
 		snprintf(err, errlen, "out of memory");
 		bt_pipeline_free(p);
 		return NULL;
@@ -166,7 +170,7 @@ bt_pipeline *bt_pipeline_new(const bt_pipeline_opts *o, char *err, size_t errlen
 			{ "hops.csv", HOPS_COLS, NCOLS(HOPS_COLS) },
 			{ "traces.csv", TRACES_COLS, NCOLS(TRACES_COLS) },
 			{ "borders.csv", BORDERS_COLS, NCOLS(BORDERS_COLS) },
-			{ "events.csv", EVENTS_COLS, NCOLS(EVENTS_COLS) },
+			{ "events.csv", bt_events_cols, BT_EVENTS_NCOLS },
 			{ "diversity.csv", DIV_COLS, NCOLS(DIV_COLS) },
 		};
 		for (int i = 0; i < F_COUNT; i++) {
@@ -192,6 +196,7 @@ void bt_pipeline_free(bt_pipeline *p)
 	free(p->cache);
 	free(p->info);
 	free(p->res);
+	bt_routes_free(p->routes);
 	bt_seen_free(p->seen);
 	free_skips(p);
 	for (size_t i = 0; i < p->files; i++)
@@ -299,31 +304,55 @@ static void asn_str(char *buf, size_t len, uint32_t asn)
 		snprintf(buf, len, "unknown");
 }
 
-static void write_crossings(bt_pipeline *p, const char *id, const bt_trace *t, const char *target,
-			    const bt_crossing *c, size_t n, const char *kind, int border)
+static void crossing_row(bt_csv *w, const char *id, const bt_trace *t, const char *target,
+			 const char *kind, size_t i, const bt_crossing *c, uint32_t flows)
 {
-	bt_csv *w = &p->csv[F_BORDERS];
 	char a[BT_ADDR_STRLEN];
-	for (size_t i = 0; i < n; i++) {
-		bt_csv_str(w, id);
-		bt_csv_str(w, t->vp);
-		bt_csv_str(w, t->round);
-		bt_csv_str(w, target);
-		bt_csv_str(w, kind);
-		bt_csv_u64(w, i);
-		bt_csv_u64(w, c[i].near_ttl);
-		bt_csv_str(w, bt_addr_format(&c[i].near_addr, a, sizeof(a)));
-		if (c[i].near_asn) bt_csv_u64(w, c[i].near_asn); else bt_csv_str(w, "");
-		bt_csv_str(w, c[i].near_cc);
-		bt_csv_u64(w, c[i].far_ttl);
-		bt_csv_str(w, bt_addr_format(&c[i].far_addr, a, sizeof(a)));
-		if (c[i].far_asn) bt_csv_u64(w, c[i].far_asn); else bt_csv_str(w, "");
-		bt_csv_str(w, c[i].far_cc);
-		bt_csv_u64(w, c[i].across_silent);
-		bt_csv_str(w, c[i].ixp);
-		bt_csv_u64(w, (int)i == border);
-		bt_csv_end(w);
-	}
+	bt_csv_str(w, id);
+	bt_csv_str(w, t->vp);
+	bt_csv_str(w, t->round);
+	bt_csv_str(w, target);
+	bt_csv_str(w, kind);
+	bt_csv_u64(w, i);
+	bt_csv_u64(w, c->near_ttl);
+	bt_csv_str(w, bt_addr_format(&c->near_addr, a, sizeof(a)));
+	if (c->near_asn) bt_csv_u64(w, c->near_asn); else bt_csv_str(w, "");
+	bt_csv_str(w, c->near_cc);
+	bt_csv_u64(w, c->far_ttl);
+	bt_csv_str(w, bt_addr_format(&c->far_addr, a, sizeof(a)));
+	if (c->far_asn) bt_csv_u64(w, c->far_asn); else bt_csv_str(w, "");
+	bt_csv_str(w, c->far_cc);
+	bt_csv_u64(w, c->across_silent);
+	bt_csv_str(w, c->ixp);
+	bt_csv_u64(w, flows > 0);
+	bt_csv_u64(w, flows);
+	bt_csv_end(w);
+}
+
+/* borders.csv: the trace's crossings at one level; each of its border
+ * routes marks the last crossing of its two ASes (countries) with the
+ * flows that showed it, and a route no crossing of the whole trace shows
+ * (one flow's link the per-TTL sets do not make) gets a row of its own. */
+static void write_crossings(bt_pipeline *p, const char *id, const bt_trace *t, const char *target,
+			    const bt_path *path, const bt_routes *r, int level)
+{
+	const bt_crossing *c = level ? path->cc_cross : path->as_cross;
+	size_t n = level ? path->ncc_cross : path->nas_cross;
+	const char *kind = level ? "country" : "as";
+	uint32_t flows[BT_PATH_MAX] = { 0 };
+	bool shown[BT_ROUTES_MAX] = { false };
+	for (size_t k = 0; k < r->n[level]; k++)
+		for (size_t i = n; i-- > 0 && !shown[k];)
+			if (bt_route_same(level, &c[i], &r->r[level][k].c)) {
+				flows[i] += r->r[level][k].flows;
+				shown[k] = true;
+			}
+	for (size_t i = 0; i < n; i++)
+		crossing_row(&p->csv[F_BORDERS], id, t, target, kind, i, &c[i], flows[i]);
+	for (size_t k = 0; k < r->n[level]; k++)
+		if (!shown[k])
+			crossing_row(&p->csv[F_BORDERS], id, t, target, kind, n++, &r->r[level][k].c,
+				     r->r[level][k].flows);
 }
 
 /* The target network this trace counts for (by prefix, AS or country; per
@@ -361,13 +390,32 @@ static const bt_crossing *border_cc(const bt_path *path)
 	return path->border_cc >= 0 ? &path->cc_cross[path->border_cc] : NULL;
 }
 
-/* Hands the trace's border crossing (AS and country) to the path-diff. */
+/* The routes of a trace of several flows beyond the first, at one level,
+ * for the path-diff; as holds the AS names ("AS4837"). */
+static size_t more_routes(const bt_routes *r, int level, bt_diff_route *more, char (*as)[2][16])
+{
+	size_t m = 0;
+	for (size_t k = 1; k < r->n[level]; k++, m++) {
+		const bt_route *x = &r->r[level][k];
+		if (level == 0) {
+			asn_str(as[m][0], sizeof(as[m][0]), x->c.near_asn);
+			asn_str(as[m][1], sizeof(as[m][1]), x->c.far_asn);
+			more[m] = (bt_diff_route){ as[m][0], as[m][1], x->c.near_cc, x->flows };
+		} else {
+			more[m] = (bt_diff_route){ x->c.near_cc, x->c.far_cc, NULL, x->flows };
+		}
+	}
+	return m;
+}
+
+/* Hands the trace's border routes (AS and country) to the path-diff: one
+ * for a trace of one flow, each of its flows' for several (routes.h). */
 static int observe(bt_pipeline *p, const bt_trace *t, const bt_hopinfo *info,
-		   const bt_hopres *dres, const bt_path *path, const char *id, const char *key,
+		   const bt_hopres *dres, const bt_routes *r, const char *id, const char *key,
 		   char *err, size_t errlen)
 {
 	char up_as[16] = "", into_as[16] = "";
-	const bt_crossing *bx = border_as(path), *bc = border_cc(path);
+	const bt_crossing *bx = r->n[0] ? &r->r[0][0].c : NULL, *bc = r->n[1] ? &r->r[1][0].c : NULL;
 	if (bx) {
 		asn_str(up_as, sizeof(up_as), bx->near_asn);
 		asn_str(into_as, sizeof(into_as), bx->far_asn);
@@ -390,6 +438,8 @@ static int observe(bt_pipeline *p, const bt_trace *t, const bt_hopinfo *info,
 		if (!bc && whole.border_cc >= 0)
 			mc = &whole.cc_cross[whole.border_cc];
 	}
+	bt_diff_route more[2][BT_ROUTES_MAX];
+	char more_as[BT_ROUTES_MAX][2][16];
 	bt_diff_obs o = {
 		.target = key, .vp = t->vp, .round = t->round, .trace_id = id, .time_us = t->start_us,
 		.up = { bx ? up_as : NULL, bc ? bc->near_cc : NULL },
@@ -398,6 +448,9 @@ static int observe(bt_pipeline *p, const bt_trace *t, const bt_hopinfo *info,
 		.maybe_up = { mx ? mup_as : NULL, mc ? mc->near_cc : NULL },
 		.maybe_into = { mx ? minto_as : NULL, mc ? mc->far_cc : NULL },
 		.maybe_note = { mx ? mx->near_cc : NULL, NULL },
+		.flows = { bx ? r->r[0][0].flows : 0, bc ? r->r[1][0].flows : 0 },
+		.more = { more[0], more[1] },
+		.nmore = { more_routes(r, 0, more[0], more_as), more_routes(r, 1, more[1], NULL) },
 	};
 	if (bt_diff_add(p->diff, &o) != 0) {
 		snprintf(err, errlen, "out of memory");
@@ -551,15 +604,16 @@ static int add_trace(bt_pipeline *p, const bt_trace *t, const char *id, const ch
 		return -1;
 	bt_path path;
 	bt_path_build(t, info, &dres->info, &path);
+	bt_routes_build(p->routes, t, info, &dres->info, &path);
 
 	target_key(p, t, dres, &path, a, key, sizeof(key));
-	if (!p->o.hook_only && observe(p, t, info, dres, &path, id, key, err, errlen) != 0)
+	if (!p->o.hook_only && observe(p, t, info, dres, p->routes, id, key, err, errlen) != 0)
 		return -1;
 	p->traces++;
 	p->hops += n;
 	if (p->o.on_trace) {
 		bt_pipeline_trace pt = { .t = t, .id = id, .key = key, .res = res, .n = n, .dres = dres,
-					 .path = &path };
+					 .path = &path, .routes = p->routes };
 		if (p->o.on_trace(p->o.hook_ctx, &pt, err, errlen) != 0)
 			return -1;
 	}
@@ -568,9 +622,31 @@ static int add_trace(bt_pipeline *p, const bt_trace *t, const char *id, const ch
 
 	unsigned replies = write_hops(p, t, res, n, id, a);
 	write_trace_row(p, t, dres, &path, id, a, n, replies);
-	write_crossings(p, id, t, a, path.as_cross, path.nas_cross, "as", path.border_as);
-	write_crossings(p, id, t, a, path.cc_cross, path.ncc_cross, "country", path.border_cc);
+	write_crossings(p, id, t, a, &path, p->routes, 0);
+	write_crossings(p, id, t, a, &path, p->routes, 1);
 	return 0;
+}
+
+void bt_event_row(bt_csv *w, const bt_diff_event *e, const char *agg)
+{
+	bt_csv_str(w, bt_diff_event_name(e->kind));
+	bt_csv_str(w, bt_diff_level_name(e->level));
+	bt_csv_str(w, agg);
+	bt_csv_str(w, e->target);
+	bt_csv_str(w, e->upstream);
+	bt_csv_str(w, e->level == BT_LEVEL_AS ? e->note : e->upstream);
+	bt_csv_str(w, e->into);
+	bt_csv_str(w, e->round);
+	bt_csv_time(w, e->first_seen_us);
+	bt_csv_time(w, e->last_seen_us);
+	bt_csv_u64(w, e->rounds_seen);
+	bt_csv_u64(w, e->traces);
+	bt_csv_str(w, e->vps);
+	bt_csv_str(w, e->evidence);
+	bt_csv_u64(w, e->flows);
+	bt_csv_u64(w, e->flows_routed);
+	bt_csv_fixed(w, e->flow_share, 4);
+	bt_csv_end(w);
 }
 
 /* Where in file path the trace id is (an error path: the file is read
@@ -821,21 +897,7 @@ int bt_pipeline_finish(bt_pipeline *p, char *err, size_t errlen)
 		const bt_diff_event *e = bt_diff_event_at(p->diff, i);
 		if (!(p->o.levels & (1u << e->level)))
 			continue;
-		bt_csv_str(w, bt_diff_event_name(e->kind));
-		bt_csv_str(w, bt_diff_level_name(e->level));
-		bt_csv_str(w, agg);
-		bt_csv_str(w, e->target);
-		bt_csv_str(w, e->upstream);
-		bt_csv_str(w, e->level == BT_LEVEL_AS ? e->note : e->upstream);
-		bt_csv_str(w, e->into);
-		bt_csv_str(w, e->round);
-		bt_csv_time(w, e->first_seen_us);
-		bt_csv_time(w, e->last_seen_us);
-		bt_csv_u64(w, e->rounds_seen);
-		bt_csv_u64(w, e->traces);
-		bt_csv_str(w, e->vps);
-		bt_csv_str(w, e->evidence);
-		bt_csv_end(w);
+		bt_event_row(w, e, agg);
 	}
 	w = &p->csv[F_DIV];
 	for (size_t i = 0; i < bt_diff_ndiv(p->diff); i++) {
@@ -852,6 +914,9 @@ int bt_pipeline_finish(bt_pipeline *p, char *err, size_t errlen)
 		bt_csv_u64(w, v->observed);
 		bt_csv_fixed(w, v->share, 4);
 		bt_csv_u64(w, v->upstreams);
+		bt_csv_u64(w, v->flows);
+		bt_csv_u64(w, v->flows_routed);
+		bt_csv_fixed(w, v->flow_share, 4);
 		bt_csv_end(w);
 	}
 	/* All five appear together or not at all (doc/csv.md). */

@@ -8,6 +8,7 @@
 
 #include <graphviz/gvc.h>
 
+#include "bordertrace/routes.h"
 #include "bordertrace/trace.h"
 #include "report_int.h"
 
@@ -193,16 +194,41 @@ static int note_org(bt_report *r, uint32_t id, const bt_hopres *h)
 	return 0;
 }
 
+/* Whether from -> to is one of the trace's border routes (each flow's, routes.h). */
+static bool is_border(const bt_routes *rs, uint32_t from, uint32_t to)
+{
+	for (size_t k = 0; k < rs->n[0]; k++)
+		if (rs->r[0][k].c.near_asn == from && rs->r[0][k].c.far_asn == to)
+			return true;
+	return false;
+}
+
+/* A border route's edge when its two ASes are not neighbours on the path. */
+static int route_edge(bt_report *r, const bt_path *p, const bt_crossing *bx, uint32_t t, uint32_t round)
+{
+	char a[16], b[16];
+	if (!bx->near_asn || !bx->far_asn || p->nas < 2)
+		return 0;
+	/* already counted with the path when the two are neighbours on it */
+	for (size_t i = 1; i < p->nas; i++)
+		if (p->as_path[i - 1] == bx->near_asn && p->as_path[i] == bx->far_asn)
+			return 0;
+	snprintf(a, sizeof(a), "AS%u", bx->near_asn);
+	snprintf(b, sizeof(b), "AS%u", bx->far_asn);
+	uint32_t x = name_id(r, a), y = name_id(r, b);
+	return x == UINT32_MAX || y == UINT32_MAX ? -1 : add_edge(r, t, x, y, round, false, true);
+}
+
 /* First pass: the trace's AS path as edges, from its VP. */
 static int count_edges(bt_report *r, const bt_pipeline_trace *pt)
 {
 	const bt_path *p = pt->path;
-	char a[16], b[16], vp[BT_ID_MAX + 4];
+	const bt_routes *rs = pt->routes;
+	char a[16], vp[BT_ID_MAX + 4];
 	/* "VP x": a VP named like an AS stays a node of its own */
 	snprintf(vp, sizeof(vp), "VP %s", pt->t->vp[0] ? pt->t->vp : "-");
 	uint32_t t = name_id(r, pt->key), round = name_id(r, pt->t->round[0] ? pt->t->round : "-");
 	uint32_t prev = name_id(r, vp);
-	const bt_crossing *bx = p->border_as >= 0 ? &p->as_cross[p->border_as] : NULL;
 	if (t == UINT32_MAX || round == UINT32_MAX || prev == UINT32_MAX)
 		return -1;
 	for (size_t i = 0; i < pt->n; i++)
@@ -215,7 +241,7 @@ static int count_edges(bt_report *r, const bt_pipeline_trace *pt)
 	for (size_t i = 0; i < p->nas; i++) {
 		snprintf(a, sizeof(a), "AS%u", p->as_path[i]);
 		uint32_t id = name_id(r, a);
-		bool border = bx && i > 0 && p->as_path[i - 1] == bx->near_asn && p->as_path[i] == bx->far_asn;
+		bool border = i > 0 && is_border(rs, p->as_path[i - 1], p->as_path[i]);
 		/* a trace with copied hops (split TTL) starts its own path further
 		 * in: it says nothing about the link from its VP */
 		if (id == UINT32_MAX ||
@@ -223,27 +249,48 @@ static int count_edges(bt_report *r, const bt_pipeline_trace *pt)
 			return -1;
 		prev = id;
 	}
-	if (bx && bx->near_asn && bx->far_asn && p->nas >= 2) {
-		snprintf(a, sizeof(a), "AS%u", bx->near_asn);
-		snprintf(b, sizeof(b), "AS%u", bx->far_asn);
-		uint32_t x = name_id(r, a), y = name_id(r, b);
-		/* already counted above when the two are neighbours on the path */
-		for (size_t i = 1; i < p->nas; i++)
-			if (p->as_path[i - 1] == bx->near_asn && p->as_path[i] == bx->far_asn)
-				return 0;
-		if (x == UINT32_MAX || y == UINT32_MAX || add_edge(r, t, x, y, round, false, true) != 0)
+	for (size_t k = 0; k < rs->n[0]; k++)
+		if (route_edge(r, p, &rs->r[0][k].c, t, round) != 0)
 			return -1;
-	}
 	return 0;
 }
 
-static void hop_row(bt_report_buf *b, const bt_pipeline_trace *pt, size_t i, const bt_crossing *bx)
+static bool hop_of(const bt_crossing *c, const bt_hop *h, bool far)
+{
+	return h->probe_ttl == (far ? c->far_ttl : c->near_ttl) &&
+	       bt_addr_eq(&h->addr, far ? &c->far_addr : &c->near_addr);
+}
+
+/* The route whose far (near) hop entry h of t is, or NULL: the route of
+ * h's own flow first (several routes may share the hop in the target). */
+static const bt_route *route_at(const bt_routes *rs, const bt_trace *t, const bt_hop *h, bool far)
+{
+	size_t lo = 0, hi = rs->nflows;
+	uint16_t f = bt_hop_flow(t, h);
+	while (lo < hi) { /* rs->flow is ascending */
+		size_t mid = (lo + hi) / 2;
+		if (rs->flow[mid] < f)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	int16_t own = lo < rs->nflows && rs->flow[lo] == f ? rs->route[0][lo] : -1;
+	if (own >= 0 && hop_of(&rs->r[0][own].c, h, far))
+		return &rs->r[0][own];
+	for (size_t k = 0; k < rs->n[0]; k++)
+		if (hop_of(&rs->r[0][k].c, h, far))
+			return &rs->r[0][k];
+	return NULL;
+}
+
+static void hop_row(bt_report_buf *b, const bt_pipeline_trace *pt, size_t i)
 {
 	const bt_hop *h = &pt->t->hops[i];
 	const bt_hopres *res = pt->res[i];
+	const bt_routes *rs = pt->routes;
 	bool copied = i < bt_trace_copied_hops(pt->t), set = bt_addr_is_set(&h->addr);
-	bool far = bx && set && h->probe_ttl == bx->far_ttl && bt_addr_eq(&h->addr, &bx->far_addr);
-	bool near = bx && set && h->probe_ttl == bx->near_ttl && bt_addr_eq(&h->addr, &bx->near_addr);
+	const bt_route *far = set ? route_at(rs, pt->t, h, true) : NULL;
+	bool near = set && route_at(rs, pt->t, h, false);
 	char a[BT_ADDR_STRLEN] = "*", asn[16] = "";
 	if (set)
 		bt_addr_format(&h->addr, a, sizeof(a));
@@ -265,7 +312,10 @@ static void hop_row(bt_report_buf *b, const bt_pipeline_trace *pt, size_t i, con
 	if (near)
 		bt_rb_printf(b, "last hop before the border ");
 	if (far)
-		bt_rb_printf(b, "\xe2\x96\xb6 border crossing: AS%u \xe2\x86\x92 AS%u", bx->near_asn, bx->far_asn);
+		bt_rb_printf(b, "\xe2\x96\xb6 border crossing: AS%u \xe2\x86\x92 AS%u", far->c.near_asn,
+			     far->c.far_asn);
+	if (far && rs->multi)
+		bt_rb_printf(b, " (%u of the trace's %u flows that entered)", far->flows, rs->routed[0]);
 	bt_rb_printf(b, "</td></tr>\n");
 }
 
@@ -275,8 +325,6 @@ static int keep_evidence(bt_report *r, const bt_pipeline_trace *pt)
 	uint32_t w = bt_strtab_find(r->want, pt->id, strlen(pt->id));
 	if (w == UINT32_MAX || r->evid[w].html)
 		return 0;
-	const bt_path *p = pt->path;
-	const bt_crossing *bx = p->border_as >= 0 ? &p->as_cross[p->border_as] : NULL;
 	bt_report_buf b = { 0 };
 	char tb[BT_TIME_STRLEN];
 	bt_rb_printf(&b, "<table class=\"evidence\"><caption>trace <code>");
@@ -285,7 +333,7 @@ static int keep_evidence(bt_report *r, const bt_pipeline_trace *pt)
 		     "<th>country</th><th>organisation</th><th>RTT ms</th><th>note</th></tr></thead>\n<tbody>",
 		     bt_time_format(pt->t->start_us, tb, sizeof(tb)));
 	for (size_t i = 0; i < pt->n; i++)
-		hop_row(&b, pt, i, bx);
+		hop_row(&b, pt, i);
 	bt_rb_printf(&b, "</tbody></table>\n");
 	if (b.nomem) {
 		free(b.s);

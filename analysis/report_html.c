@@ -89,7 +89,13 @@ static void event(bt_report_buf *b, const bt_report *r, const bt_diff_event *e)
 	bt_rb_esc(b, e->into);
 	bt_rb_printf(b, ", round ");
 	bt_rb_esc(b, e->round);
-	bt_rb_printf(b, "; %u round(s), %u trace(s); VPs: ", e->rounds_seen, e->traces);
+	bt_rb_printf(b, "; %u round(s), %u trace(s)", e->rounds_seen, e->traces);
+	if (e->multiflow && e->flows < e->flows_routed) {
+		bt_rb_printf(b, "; seen on %u of the %u flows that entered in round ", e->flows, e->flows_routed);
+		bt_rb_esc(b, e->flow_round);
+		bt_rb_printf(b, " (%.0f%%)", e->flow_share * 100);
+	}
+	bt_rb_printf(b, "; VPs: ");
 	bt_rb_esc(b, e->vps);
 	bt_rb_printf(b, "</p>\n");
 	unsigned k = 0;
@@ -132,9 +138,13 @@ static int timeline(bt_report_buf *b, const bt_report_net *n, int level, bt_csv 
 	bt_rb_printf(b, "<h3 id=\"net-%zu-timeline-%s\">Share of traces per upstream %s, round by round</h3>\n"
 		     "<figure>", n->rank, level ? "country" : "as", level ? "country" : "AS");
 	bt_rb_put(b, t.s ? t.s : "", t.len);
+	bool multi = false;
+	for (size_t i = 0; i < n->ndiv; i++)
+		multi |= (int)n->div[i]->level == level && n->div[i]->flows_routed > n->div[i]->routed;
 	bt_rb_printf(b, "<figcaption>Bars: share of the round's traces that entered the target network, "
-		     "by the upstream they came from (hover for counts); marks: events. Also "
-		     "<code>%s</code>.</figcaption></figure>\n", name);
+		     "by the upstream they came from (hover for counts); marks: events.%s Also "
+		     "<code>%s</code>.</figcaption></figure>\n", multi ? " In rounds of multipath traces, "
+		     "the share of their flows that entered (each flow has one route in)." : "", name);
 	int rc = t.nomem ? -1 : figure_file(figs, nf, dir, name, &t, err, errlen);
 	if (t.nomem)
 		snprintf(err, errlen, "out of memory");

@@ -63,22 +63,31 @@ static void bar(bt_report_buf *b, const geom *g, const bt_report_net *n, int lev
 		if ((int)v->level != level || n->round_of[i] != k)
 			continue;
 		size_t c = upstream_index(ups, nups, BT_REPORT_MAX_UPS, v);
-		int y0 = g->top + g->plot_h - (int)(g->plot_h * (base + v->share) + 0.5);
-		int h = (int)(g->plot_h * v->share + 0.5);
-		base += v->share;
+		/* shares of flows: each flow has one route in, so a round's
+		 * segments add up to one even when a multipath trace showed
+		 * several routes (for traces of one flow, the share of traces) */
+		double share = v->flow_share;
+		int y0 = g->top + g->plot_h - (int)(g->plot_h * (base + share) + 0.5);
+		int h = (int)(g->plot_h * share + 0.5);
+		base += share;
 		drawn++;
 		bt_rb_printf(b, "<rect class=\"seg\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\" "
 			     "stroke=\"currentColor\" stroke-width=\"0.5\"><title>", x, y0, g->bar_w, h,
 			     c == (size_t)-1 ? "#bbbbbb" : bt_report_colour(c));
 		bt_rb_esc(b, v->upstream);
-		bt_rb_printf(b, " round %s: %u of %u routed traces (%.0f%%)</title></rect>", v->round,
-			     v->traces, v->routed, v->share * 100);
+		if (v->flows_routed > v->routed)
+			bt_rb_printf(b, " round %s: %u of %u flows that entered (%.0f%%), in %u of %u routed "
+				     "traces</title></rect>", v->round, v->flows, v->flows_routed, share * 100,
+				     v->traces, v->routed);
+		else
+			bt_rb_printf(b, " round %s: %u of %u routed traces (%.0f%%)</title></rect>", v->round,
+				     v->traces, v->routed, share * 100);
 		if (h >= 14 && g->bar_w >= 44) {
 			bt_rb_printf(b, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" fill=\"%s\" "
 				     "font-size=\"10\">", x + g->bar_w / 2, y0 + h / 2 + 4,
 				     c == (size_t)-1 ? "#000" : bt_report_ink(c));
 			bt_rb_esc(b, v->upstream);
-			bt_rb_printf(b, " %.0f%%</text>", v->share * 100);
+			bt_rb_printf(b, " %.0f%%</text>", share * 100);
 		}
 	}
 	if (drawn == 0) /* no trace of the round entered the network (or none ran) */

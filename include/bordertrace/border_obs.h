@@ -1,7 +1,8 @@
 /* bordertrace — border observations of one round, as the store's derived
  * table bt.border_obs holds them (doc/store.md): per level (AS, country),
  * target network and border route into it (upstream AS and country -> the
- * AS and country entered), how many traces and distinct flows took it.
+ * AS and country entered), how many traces and distinct flows took it
+ * (every flow of a multipath record that showed the route: routes.h).
  * Pure but for the resolver behind the callback. */
 #ifndef BORDERTRACE_BORDER_OBS_H
 #define BORDERTRACE_BORDER_OBS_H
@@ -11,6 +12,7 @@
 #include <stdint.h>
 
 #include "bordertrace/pipeline.h"
+#include "bordertrace/routes.h"
 
 typedef struct bt_obs {
 	bool country;          /* level: the route into the target country */
@@ -26,6 +28,7 @@ typedef struct bt_obs_set {
 	size_t n, cap;
 	bt_hopres *res;        /* scratch: a trace's resolved hops */
 	size_t res_cap;
+	bt_routes *routes;     /* scratch: a trace's routes over its flows */
 } bt_obs_set;
 
 /* Every trace of a round file's bytes (JSON Lines) into s. 0, or -1 with

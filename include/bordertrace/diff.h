@@ -28,9 +28,17 @@ typedef struct bt_diff_opts {
 
 void bt_diff_opts_default(bt_diff_opts *o);
 
+/* A further route of a trace of several flows (multipath), at one level. */
+typedef struct bt_diff_route {
+	const char *up, *into, *note;
+	uint32_t flows;        /* the trace's flows that showed it */
+} bt_diff_route;
+
 /* One trace's contribution. A route is "upstream -> target": ASNs printed as
  * "AS4837", countries as "CN". up == NULL: the trace did not show a route in
- * at that level (it still counts as an observation of the target). */
+ * at that level (it still counts as an observation of the target). A trace
+ * of several flows may show several routes at a level (routes.h): up[] is
+ * the first, more[] the others, each flow counted under its one route. */
 typedef struct bt_diff_obs {
 	const char *target;    /* the target network key: "198.18.7.0/24", "AS131279", "KP" */
 	const char *vp;
@@ -46,6 +54,11 @@ typedef struct bt_diff_obs {
 	 * sighting (never a new route, no diversity count), but the route is
 	 * not absent in this round either (no false "gone") */
 	const char *maybe_up[2], *maybe_into[2], *maybe_note[2];
+	/* per level: the flows through up[level]; 0 is taken as 1 (one flow) */
+	uint32_t flows[2];
+	/* per level: the routes the trace's other flows showed (nmore[level]) */
+	const bt_diff_route *more[2];
+	size_t nmore[2];
 } bt_diff_obs;
 
 typedef struct bt_diff bt_diff;
@@ -67,6 +80,15 @@ typedef struct bt_diff_event {
 	unsigned traces;          /* traces through the route, all rounds */
 	const char *vps;          /* space-separated */
 	const char *evidence;     /* space-separated trace ids (capped) */
+	/* Flows through the route in flow_round (the event's round for new and
+	 * returned; for gone the last round that saw it before): flows of the
+	 * target network's traces that showed the route, of flows_routed, the
+	 * flows of its traces that entered the target at the level. */
+	const char *flow_round;
+	unsigned flows, flows_routed;
+	double flow_share;        /* flows / flows_routed */
+	bool multiflow;           /* some trace of that round held several flows
+				     that entered (flows_routed > routed traces) */
 } bt_diff_event;
 
 typedef struct bt_diff_div {
@@ -80,6 +102,10 @@ typedef struct bt_diff_div {
 	unsigned observed;        /* all traces of the target in the round */
 	unsigned upstreams;       /* distinct upstreams in the round */
 	double share;             /* traces / routed */
+	unsigned flows;           /* flows through this upstream in the round */
+	unsigned flows_routed;    /* flows of the target's traces in the round
+				     that entered it (one per trace of one flow) */
+	double flow_share;        /* flows / flows_routed */
 } bt_diff_div;
 
 /* Computes events and diversity rows; valid until bt_diff_free. 0 or -1. */

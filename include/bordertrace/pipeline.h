@@ -48,6 +48,7 @@ typedef struct bt_pipeline_trace {
 	size_t n;
 	const bt_hopres *dres;    /* the destination */
 	const bt_path *path;
+	const struct bt_routes *routes; /* its border routes over its flows (routes.h) */
 } bt_pipeline_trace;
 /* Returns 0, or -1 with a message (fatal). */
 typedef int (*bt_trace_hook)(void *ctx, const bt_pipeline_trace *pt, char *err, size_t errlen);
@@ -105,6 +106,13 @@ size_t bt_pipeline_nskips(const bt_pipeline *p);
 const bt_pipeline_skip *bt_pipeline_skip_at(const bt_pipeline *p, size_t i);
 /* Frees; an export not finished is removed (no partial file left). */
 void bt_pipeline_free(bt_pipeline *p);
+
+/* events.csv (and `diff --format csv`): the header's columns and one row
+ * (doc/csv.md); agg is bt_agg_name of the aggregation. */
+#define BT_EVENTS_NCOLS 17
+extern const char *const bt_events_cols[BT_EVENTS_NCOLS];
+struct bt_csv;
+void bt_event_row(struct bt_csv *w, const bt_diff_event *e, const char *agg);
 
 const char *bt_agg_name(bt_agg a);
 int bt_agg_parse(const char *s, bt_agg *out);

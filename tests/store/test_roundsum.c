@@ -175,6 +175,46 @@ static void test_border_obs(void **state)
 	bt_obs_set_free(&s);
 }
 
+/* A multipath record: flows 0, 3 and 5 of one trace, flow 3 through AS 4
+ * (RU), the others through AS 2 (DE); flow 5 also answered from AS 2 at
+ * TTL 1 twice (per-packet): each flow counts once, under its own route. */
+static void test_border_obs_flows(void **state)
+{
+	(void)state;
+#define REPLY(ttl, att, flow, addr) \
+	"{\"ttl\":" #ttl ",\"attempt\":" #att "," flow "\"addr\":\"" addr "\",\"rtt_ms\":0.1," \
+	"\"reply_ttl\":64,\"icmp_type\":11,\"icmp_code\":0,\"quoted_ttl\":1,\"size\":56}"
+	static const char file[] =
+		"{\"format\":\"bordertrace-trace\",\"v\":2,\"vp\":\"v\",\"campaign\":\"c\","
+		"\"round\":\"r\",\"method\":\"udp-paris\",\"src\":\"198.18.0.2\",\"dst\":\"198.18.3.2\","
+		"\"flow\":0,\"sport\":33434,\"dport\":33435,\"icmp_sum\":0,"
+		"\"start\":\"2026-11-27T05:40:00.000000Z\",\"end\":\"2026-11-27T05:40:01.000000Z\","
+		"\"stop\":\"completed\",\"stop_ttl\":3,\"first_ttl\":1,\"max_ttl\":32,\"probes_sent\":9,"
+		"\"hops\":[" REPLY(1, 1, "", "198.18.1.1") "," REPLY(1, 1, "\"flow\":3,", "198.18.1.1") ","
+		REPLY(1, 1, "\"flow\":5,", "198.18.1.1") "," REPLY(2, 1, "", "198.18.2.1") ","
+		REPLY(2, 1, "\"flow\":3,", "198.18.4.1") "," REPLY(2, 1, "\"flow\":5,", "198.18.2.1") ","
+		REPLY(2, 2, "\"flow\":5,", "198.18.2.9") "," REPLY(3, 1, "", "198.18.3.2") ","
+		REPLY(3, 1, "\"flow\":3,", "198.18.3.2") "," REPLY(3, 1, "\"flow\":5,", "198.18.3.2") "]}\n";
+#undef REPLY
+	char err[256];
+	bt_obs_set s = { 0 };
+	assert_int_equal(bt_obs_from_round(&s, "r", file, strlen(file), fake_resolve, NULL, err, sizeof(err)), 0);
+	assert_int_equal(s.n, 4);
+	const bt_obs *o = find_obs(&s, false, 2);
+	assert_non_null(o);
+	assert_int_equal(o->traces, 1);
+	assert_int_equal(o->flows, 2);
+	o = find_obs(&s, false, 4);
+	assert_non_null(o);
+	assert_int_equal(o->traces, 1);
+	assert_int_equal(o->flows, 1);
+	o = find_obs(&s, true, 4);
+	assert_non_null(o);
+	assert_string_equal(o->up_cc, "RU");
+	assert_int_equal(o->flows, 1);
+	bt_obs_set_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -182,6 +222,7 @@ int main(void)
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_conninfo),
 		cmocka_unit_test(test_border_obs),
+		cmocka_unit_test(test_border_obs_flows),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
