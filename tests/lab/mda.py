@@ -265,7 +265,8 @@ def table(dirs, methods):
                     return f"{len(x.ifaces & t.ifaces)}/{len(x.links & t.links)}" + \
                         ("+" if (x.ifaces - t.ifaces) or (x.links - t.links) else "")
                 ratio = f"{o.probes / g.probes:.2f}" if g and o and g.probes else "-"
-                print(f"{name:<16} {m:<11} {len(t.ifaces):>3}/{len(t.links):<3} {found(g):>9} "
+                truth_n = f"{len(t.ifaces)}/{len(t.links)}"
+                print(f"{name:<16} {m:<11} {truth_n:>7} {found(g):>9} "
                       f"{found(o):>9} {g.probes if g else '-':>9} {o.probes if o else '-':>6} {ratio:>6}")
     print("# truth/tracelb/ours: interfaces/links (found and true; '+': something false too);"
           " ratio = our probes / tracelb's")

@@ -44,6 +44,7 @@ done
 # Our side needs the multipath mode (issue 15); say so plainly when it is missing.
 if [[ -n $ours ]]; then
     why=""
+    [[ $ours == /* || ! -e $ours ]] || ours=$(cd "$(dirname "$ours")" && pwd)/$(basename "$ours")
     if [[ ! -x $ours ]]; then
         why="no prober at '$ours' (build it first)"
     elif ! "$ours" trace --help 2>&1 | grep -q -- '--multipath'; then
