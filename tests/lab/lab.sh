@@ -59,7 +59,7 @@ declare -A IFACES=()    # "node/ifname" -> 1, to refuse duplicate interface name
 declare -A CHANGES=()   # change name -> 1
 declare -A ECMP_N=()    # router -> largest number of ECMP next hops it ever gets
 declare -A ECMP_DST=()  # router -> its base ECMP routes' destinations (for 'perpacket')
-declare -A PERPKT=()    # router -> 1: 'perpacket', balances every packet round-robin
+declare -A PERPKT=()    # router -> line of its 'perpacket': balances every packet round-robin
 declare -A SEED=()      # ECMP router -> its hash seed: 1, 2, ... in declaration order
 NODES=()
 CHANGE_ORDER=()
@@ -177,7 +177,7 @@ parse() {
             [[ -z $phase ]] || perr $n "'perpacket' is not allowed inside a change block"
             need_node $n "${w[1]}"
             [[ ${KIND[${w[1]}]} == router ]] || perr $n "'perpacket' needs a router, not a host"
-            PERPKT[${w[1]}]=1
+            PERPKT[${w[1]}]=$n
             ;;
         silent | noanswer)
             ((nw == 2 || nw == 3)) || perr $n "usage: ${w[0]} NODE [on|off]"
@@ -234,9 +234,9 @@ parse() {
     [[ -n $VP_ADDR ]] || perr $n "the vp '$VP' has no link"
     local r k=0
     for r in "${!PERPKT[@]}"; do
-        [[ -n ${ECMP_DST[$r]:-} ]] || perr $n "perpacket router '$r' has no ECMP route (a route with several gateways)"
+        [[ -n ${ECMP_DST[$r]:-} ]] || perr "${PERPKT[$r]}" "perpacket router '$r' has no ECMP route (a route with several gateways)"
         [[ " ${ECMP_DST[$r]} " != *" default "* ]] ||
-            perr $n "perpacket router '$r': a default ECMP route cannot be told from the replies; give the prefix"
+            perr "${PERPKT[$r]}" "perpacket router '$r': a default ECMP route cannot be told from the replies; give the prefix"
     done
     # Each ECMP router hashes with a seed of its own: with one seed everywhere, a
     # router behind another (nested or meshed diamonds) would choose as its upstream

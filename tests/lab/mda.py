@@ -176,10 +176,11 @@ class Tap:
     def __init__(self):
         self.n = self.failed = 0
 
-    def ok(self, cond, what, detail=""):
+    def ok(self, cond, what, detail="", todo=""):
+        """todo: a known limitation; a failure is shown (TAP TODO) but does not count."""
         self.n += 1
-        self.failed += not cond
-        print(f"{'ok' if cond else 'not ok'} {self.n} - {what}")
+        self.failed += not cond and not todo
+        print(f"{'ok' if cond else 'not ok'} {self.n} - {what}" + (f" # TODO {todo}" if todo else ""))
         if not cond and detail:
             print("  # " + detail.replace("\n", "\n  # "))
 
@@ -223,6 +224,29 @@ def test_oneflow(tap, name, path, truth):
                    f"{path}:{n}: answered by {sorted(got)}, interfaces {sorted(want)}")
 
 
+def meshed(g):
+    """Whether some interface has two predecessors one of which has two successors."""
+    succ, pred = defaultdict(set), defaultdict(set)
+    for a, b in g.links:
+        succ[a].add(b)
+        pred[b].add(a)
+    return any(len(pred[b]) > 1 and any(len(succ[a]) > 1 for a in pred[b]) for b in pred)
+
+
+MESH_TODO = ("tracelb probes the interfaces of a hop as one set, not each one's successors: "
+             "in a meshed diamond it can miss a link")
+
+
+def tracelb_check(tap, tag, size, t, g):
+    """tracelb == truth; only links missing in a meshed truth is its known limitation."""
+    if g is None:
+        return tap.ok(False, f"{tag}: tracelb finds the truth's {size}", "no tracelb record")
+    d = diff(t, g)
+    only_links = d and t.ifaces == g.ifaces and g.links < t.links
+    tap.ok(not d, f"{tag}: tracelb finds the truth's {size}", d,
+           todo=MESH_TODO if only_links and meshed(t) else "")
+
+
 def test_topology(tap, d, methods, want_ours):
     name = os.path.basename(d.rstrip("/"))
     truth, lb, ours = load(d, methods)
@@ -233,8 +257,7 @@ def test_topology(tap, d, methods, want_ours):
             tag = f"{name} {target} {m}"
             g = lb.get((target, m))
             size = f"{len(t.ifaces)} interfaces, {len(t.links)} links"
-            tap.ok(g is not None and not diff(t, g), f"{tag}: tracelb finds the truth's {size}",
-                   "no tracelb record" if g is None else diff(t, g))
+            tracelb_check(tap, tag, size, t, g)
             if not want_ours:
                 continue
             o = ours.get((target, m))
@@ -242,7 +265,12 @@ def test_topology(tap, d, methods, want_ours):
                    "no record of ours" if o is None else diff(t, o))
             if o is None or g is None:
                 continue
-            tap.ok(not diff(g, o), f"{tag}: multipath finds what tracelb finds", diff(g, o))
+            more = len(o.links - g.links)
+            tap.ok(g.ifaces <= o.ifaces and g.links <= o.links,
+                   f"{tag}: multipath finds what tracelb finds" +
+                   (f" and {more} link{'s' * (more > 1)} more" if more else ""),
+                   f"tracelb only: interfaces {sorted(g.ifaces - o.ifaces)}, "
+                   f"links {sorted(g.links - o.links)}")
             ratio = o.probes / g.probes if g.probes else float("inf")
             tap.ok(o.probes < g.probes,
                    f"{tag}: multipath spends fewer probes: {o.probes} vs tracelb {g.probes} "

@@ -37,7 +37,7 @@ if ((EUID != 0)); then
     echo "1..0 # SKIP the lab needs root (network namespaces, raw sockets)"
     exit 77
 fi
-for tool in ip nft scamper sc_warts2json python3; do
+for tool in ip nft scamper sc_warts2json python3 unshare; do
     command -v "$tool" >/dev/null || { echo "1..0 # SKIP $tool is not installed"; exit 77; }
 done
 
@@ -78,10 +78,13 @@ probe_method() { # NS METHOD DIR
     local ns=$1 m=$2 d=$3 lbm
     case $m in
     icmp-paris) lbm="-P icmp-echo" ;;
-    udp-paris) lbm="-P udp-dport -s 40000" ;;   # fixed sport: the same flows every run
+    udp-paris) lbm="-P udp-dport" ;;
     *) echo "unknown method $m (icmp-paris, udp-paris)" >&2; return 1 ;;
     esac
-    ip netns exec "$ns" scamper -p 1000 -O warts -o "$d/tracelb-$m.warts" \
+    # Debian's scamper (20211212) ignores tracelb's -s and takes the source port from
+    # its pid; as pid 1 of a PID namespace of its own it always uses 32769, so its
+    # UDP flows, and the branches they take, are the same every run.
+    ip netns exec "$ns" unshare --pid --fork scamper -p 1000 -O warts -o "$d/tracelb-$m.warts" \
         -c "tracelb $lbm -c 95 -q 2 -w 1 -W 15" -f "$d/targets" || return 1
     sc_warts2json "$d/tracelb-$m.warts" >"$d/tracelb-$m.json" || return 1
     [[ -z $ours ]] || ip netns exec "$ns" "$ours" trace --lab --multipath --confidence 95 \

@@ -7,7 +7,8 @@ data/mda/{border,meshed}: `lab.sh truth` and sc_warts2json of scamper's tracelb
 inner links come from the flows). Our side is written here in trace format v2, one
 flow per branch of the truth, as the multipath mode will write it, and read back
 by `bordertrace export` (the analysis's reader) to prove the format.
-Then: everything agrees; a truth with one more interface and link, an entry of ours
+Then: everything agrees; a meshed truth with one more link only is tracelb's known
+limitation (TAP TODO); a truth with one more interface and link, an entry of ours
 dropped, ours spending as many probes as tracelb, and a line that is not JSON must
 each fail, naming what differs.
     test_mda_score.py BORDERTRACE
@@ -108,8 +109,14 @@ def main():
         check(rc == 0 and "meshed" in out and " 8/10 " in out and "0.57" in out,
               "the table: interfaces/links found and the ratio (meshed: 8/10, 20/35)", out)
 
-        with open(os.path.join(dirs[1], "truth"), "a") as f:
-            f.write("198.18.9.2 x 198.18.0.1 198.18.2.2 198.18.5.2 198.18.7.2 198.18.9.2\n")
+        truth = os.path.join(dirs[1], "truth")
+        orig = open(truth).read()
+        open(truth, "w").write(orig + "198.18.9.2 y 198.18.0.1 198.18.1.2 198.18.4.2 198.18.7.2 198.18.9.2\n")
+        rc, out = run("test", dirs[1])
+        check(rc == 0 and out.count("# TODO tracelb probes the interfaces of a hop as one set") == 2 and
+              "missing links: [('198.18.4.2', '198.18.7.2')]" in out,
+              "a meshed truth with one more link only: tracelb's known limitation (TAP TODO)", out)
+        open(truth, "w").write(orig + "198.18.9.2 x 198.18.0.1 198.18.2.2 198.18.5.2 198.18.7.2 198.18.9.2\n")
         rc, out = run("test", dirs[1])
         check(rc == 1 and "missing interfaces: [(3, '198.18.5.2')]" in out and
               "('198.18.2.2', '198.18.5.2')" in out,
