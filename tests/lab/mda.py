@@ -219,7 +219,7 @@ def test_oneflow(tap, name, path, truth):
             ttl = o.get("firsthop", 1)
             got = {norm(h["addr"]) for h in hops if h.get("probe_ttl") == ttl}
             want = {a for t, a in truth[norm(o["dst"])].ifaces if t == ttl}
-            tap.ok(got == want, f"{name} {o['dst']}: one flow sent {o.get('attempts')} times at "
+            tap.ok(got == want, f"{name} {o['dst']} {o.get('method')}: one flow sent {o.get('attempts')} times at "
                    f"TTL {ttl} is answered by all {len(want)} interfaces (per packet)",
                    f"{path}:{n}: answered by {sorted(got)}, interfaces {sorted(want)}")
 

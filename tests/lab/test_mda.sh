@@ -112,12 +112,16 @@ probe_lab() { # TOPO PREFIX DIR
     cat "$d"/tracelb-*.json >"$d/scamper.json"
     # Per packet: one flow sent several times at the first TTL with more than one
     # interface must be answered by all of them (mda.py checks oneflow.json).
+    # One method after the other, as above.
     if [[ -n $perpkt ]]; then
         read -r ttl width < <(python3 "$HERE/mda.py" widest "$d")
-        ip netns exec "$ns" scamper -p 1000 -O warts -o "$d/oneflow.warts" \
-            -c "trace -P icmp-paris -d 4096 -Q -q $((2 * width > 10 ? 10 : 2 * width)) -f $ttl -m $ttl -w 1" \
-            -f "$d/targets" || rc=1
-        sc_warts2json "$d/oneflow.warts" | grep '"type":"trace"' >"$d/oneflow.json"
+        : >"$d/oneflow.json"
+        for m in "-P icmp-paris -d 4096" "-P udp-paris -s 40000 -d 33435"; do
+            ip netns exec "$ns" scamper -p 1000 -O warts -o "$d/oneflow.warts" \
+                -c "trace $m -Q -q $((2 * width > 10 ? 10 : 2 * width)) -f $ttl -m $ttl -w 1" \
+                -f "$d/targets" || rc=1
+            sc_warts2json "$d/oneflow.warts" | grep '"type":"trace"' >>"$d/oneflow.json"
+        done
     fi
     return $rc
 }
