@@ -101,13 +101,15 @@ def main():
             check(p.returncode == 0, "our side's records read by bordertrace export (trace format v2)",
                   p.stderr)
         rc, out = run("test", "--ours", *dirs)
-        check(rc == 0 and "not ok" not in out and out.count("\nok ") + out.startswith("ok ") == 16,
-              "recorded tracelb and our records agree with the truth (16 checks)", out)
-        check("multipath spends fewer probes: 20 vs tracelb 52 (ratio 0.38)" in out,
-              "the probe ratio is printed", out)
+        check(rc == 0 and "not ok" not in out and out.count("\nok ") + out.startswith("ok ") == 13,
+              "recorded tracelb and our records agree with the truth (13 checks)", out)
+        check("# border 198.19.1.2 icmp-paris: probes 20, tracelb 52 (ratio 0.38)" in out and
+              "ok 13 - multipath spends fewer probes in total: 80 vs tracelb 174 (ratio 0.46)" in out,
+              "the probe ratios are printed, per lab and in total", out)
         rc, out = run("table", "--ours", *dirs)
-        check(rc == 0 and "meshed" in out and " 8/10 " in out and "0.57" in out,
-              "the table: interfaces/links found and the ratio (meshed: 8/10, 20/35)", out)
+        check(rc == 0 and "meshed" in out and " 8/10 " in out and "0.57" in out and
+              "174     80   0.46" in out,
+              "the table: interfaces/links found and the ratio (meshed: 8/10, 20/35; total)", out)
 
         truth = os.path.join(dirs[1], "truth")
         orig = open(truth).read()
@@ -136,8 +138,9 @@ def main():
 
         write_ours(d, 52)
         rc, out = run("test", "--ours", d)
-        check(rc == 1 and "not ok" in out and "52 vs tracelb 52 (ratio 1.00)" in out,
-              "as many probes as tracelb is not fewer", out)
+        check(rc == 1 and "not ok 7 - multipath spends fewer probes in total: "
+              "104 vs tracelb 104 (ratio 1.00)" in out,
+              "as many probes as tracelb in total is not fewer", out)
 
         with open(os.path.join(d, "ours-icmp-paris.jsonl"), "a") as f:
             f.write("{not json\n")
