@@ -58,6 +58,9 @@ declare -A KIND=()      # node -> router|host
 declare -A IFACES=()    # "node/ifname" -> 1, to refuse duplicate interface names
 declare -A CHANGES=()   # change name -> 1
 declare -A ECMP_N=()    # router -> largest number of ECMP next hops it ever gets
+declare -A ECMP_DST=()  # router -> its base ECMP routes' destinations (for 'perpacket')
+declare -A PERPKT=()    # router -> line of its 'perpacket': balances every packet round-robin
+declare -A SEED=()      # ECMP router -> its hash seed: 1, 2, ... in declaration order
 NODES=()
 CHANGE_ORDER=()
 STMTS=()
@@ -166,7 +169,15 @@ parse() {
                 [[ ${KIND[${w[1]}]} == router ]] || perr $n "ECMP (several gateways) only on a router"
                 ((nw - 4 > ${ECMP_N[${w[1]}]:-0})) && ECMP_N[${w[1]}]=$((nw - 4))
                 ((nw - 4 <= 8)) || perr $n "at most 8 ECMP next hops"
+                [[ -n $phase ]] || ECMP_DST[${w[1]}]+=" ${w[2]}"
             fi
+            ;;
+        perpacket)
+            ((nw == 2)) || perr $n "usage: perpacket ROUTER"
+            [[ -z $phase ]] || perr $n "'perpacket' is not allowed inside a change block"
+            need_node $n "${w[1]}"
+            [[ ${KIND[${w[1]}]} == router ]] || perr $n "'perpacket' needs a router, not a host"
+            PERPKT[${w[1]}]=$n
             ;;
         silent | noanswer)
             ((nw == 2 || nw == 3)) || perr $n "usage: ${w[0]} NODE [on|off]"
@@ -221,6 +232,16 @@ parse() {
         fi
     done
     [[ -n $VP_ADDR ]] || perr $n "the vp '$VP' has no link"
+    local r k=0
+    for r in "${!PERPKT[@]}"; do
+        [[ -n ${ECMP_DST[$r]:-} ]] || perr "${PERPKT[$r]}" "perpacket router '$r' has no ECMP route (a route with several gateways)"
+        [[ " ${ECMP_DST[$r]} " != *" default "* ]] ||
+            perr "${PERPKT[$r]}" "perpacket router '$r': a default ECMP route cannot be told from the replies; give the prefix"
+    done
+    # Each ECMP router hashes with a seed of its own: with one seed everywhere, a
+    # router behind another (nested or meshed diamonds) would choose as its upstream
+    # did, and some of its next hops would never see a flow.
+    for r in "${NODES[@]}"; do [[ -z ${ECMP_N[$r]:-} ]] || SEED[$r]=$((++k)); done
     VP_IF=${w[3]}; [[ ${w[1]} == "$VP" ]] || VP_IF=${w[1]}   # named after the peer
     # Its IPv6 source, if the topology is dual-stack: the first IPv6 address it gets.
     local a
@@ -269,7 +290,7 @@ setup_node() {
         # Per-flow ECMP on the 5-tuple, for both families; a fixed seed makes
         # flow->branch reproducible (IPv6 uses the same seed sysctl).
         nsx "$n" sysctl -qw net.ipv4.fib_multipath_hash_policy=1 net.ipv6.fib_multipath_hash_policy=1
-        nsx "$n" sysctl -qw net.ipv4.fib_multipath_hash_seed=1 2>/dev/null || true
+        nsx "$n" sysctl -qw net.ipv4.fib_multipath_hash_seed="${SEED[$n]:-1}" 2>/dev/null || true
         # Time-exceeded comes from the interface the probe arrived on, as on most
         # real routers, so the hop address names the branch a probe took even when
         # the reply goes back another way.
@@ -321,25 +342,53 @@ do_addr() { # NODE IFNAME SPEC...
 # 'ip rule fwmark K' sends it to table 100+K, which holds the K-th next hop only.
 # UDP and TCP keep using the kernel's own per-flow ECMP.
 setup_icmp_ecmp() { # ROUTER N
-    local n=$1 k=$2 i
+    local n=$1 k=$2 i seed=${SEED[$1]}
     nsx "$n" nft -f - <<EOF
 table ip labecmp {
     chain pre {
         type filter hook prerouting priority mangle; policy accept;
-        ip protocol icmp icmp type echo-request meta mark set jhash ip saddr . ip daddr . @th,0,32 mod $k seed 0x1 offset 1
+        ip protocol icmp icmp type echo-request meta mark set jhash ip saddr . ip daddr . @th,0,32 mod $k seed $seed offset 1
     }
 }
 table ip6 labecmp {
     chain pre {
         type filter hook prerouting priority mangle; policy accept;
-        meta l4proto ipv6-icmp icmpv6 type echo-request meta mark set jhash ip6 saddr . ip6 daddr . @th,0,32 mod $k seed 0x1 offset 1
+        meta l4proto ipv6-icmp icmpv6 type echo-request meta mark set jhash ip6 saddr . ip6 daddr . @th,0,32 mod $k seed $seed offset 1
     }
 }
 EOF
+    mark_rules "$n" "$k"
+}
+
+mark_rules() { # ROUTER N: fwmark K -> table 100+K (the K-th next hop), both families
+    local n=$1 k=$2 i
     for ((i = 1; i <= k; i++)); do
         ip -n "$(ns "$n")" rule add fwmark $i lookup $((100 + i)) pref $((1000 + i))
         ip -n "$(ns "$n")" -6 rule add fwmark $i lookup $((100 + i)) pref $((1000 + i))
     done
+}
+
+# Per-packet load balancing ('perpacket ROUTER'). Linux routes no longer spread
+# packets one by one, so every packet toward one of the router's base ECMP
+# destinations, whatever its protocol and flow, gets the next mark of a round-robin
+# counter (numgen inc: 1, 2, ..., N, 1, ...) and goes to that mark's next hop. Only
+# those destinations count, so the replies crossing the router back do not move
+# the counter; one flow sent twice takes two next hops.
+setup_perpacket() { # ROUTER N
+    local n=$1 k=$2 d v4="" v6=""
+    for d in ${ECMP_DST[$n]}; do
+        if [[ $d == *:* ]]; then v6+="${v6:+, }$d"; else v4+="${v4:+, }$d"; fi
+    done
+    {
+        echo "table inet labecmp {"
+        echo "  chain pre {"
+        echo "    type filter hook prerouting priority mangle; policy accept;"
+        [[ -z $v4 ]] || echo "    ip daddr { $v4 } meta mark set numgen inc mod $k offset 1"
+        [[ -z $v6 ]] || echo "    ip6 daddr { $v6 } meta mark set numgen inc mod $k offset 1"
+        echo "  }"
+        echo "}"
+    } | nsx "$n" nft -f -
+    mark_rules "$n" "$k"
 }
 
 do_route() { # NODE DEST GW...
@@ -416,8 +465,11 @@ cmd_up() {
     done
     # LAB_KERNEL_ICMP_ECMP=1 leaves ICMP to the kernel's hash (to show why we don't).
     if [[ -z ${LAB_KERNEL_ICMP_ECMP:-} ]]; then
-        for n in "${!ECMP_N[@]}"; do setup_icmp_ecmp "$n" "${ECMP_N[$n]}"; done
+        for n in "${!ECMP_N[@]}"; do
+            [[ -n ${PERPKT[$n]:-} ]] || setup_icmp_ecmp "$n" "${ECMP_N[$n]}"
+        done
     fi
+    for n in "${!PERPKT[@]}"; do setup_perpacket "$n" "${ECMP_N[$n]}"; done
     apply_phase ""
     UP_DONE=1
 }
