@@ -1,0 +1,450 @@
+/* bordertrace — interface owners from the round's graph (see
+ * include/bordertrace/owner.h and doc/path-diff.md, "Interface owners"). */
+#include "bordertrace/owner.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "bordertrace/hash.h"
+
+#define NDST 4          /* destination ASes kept per node; more: "many" */
+#define EDGE_ROUTER 1u  /* the successor was a router hop of some trace */
+#define EDGE_DEST 2u    /* ... the trace's destination answering itself */
+#define UNANNOUNCED_PASSES 16 /* chains of unannounced interfaces, at most */
+
+typedef struct node {
+	bt_addr addr;
+	uint8_t kind;       /* bt_hopkind of the address */
+	uint8_t moas;       /* several origins: path.c's MOAS rule decides */
+	uint8_t ndst;       /* destination ASes in dst; NDST + 1: more */
+	uint8_t why;        /* the heuristic that set owner */
+	uint32_t origin;    /* primary origin (BT_HOP_AS), else 0 */
+	uint32_t owner;     /* inferred operator, 0: none */
+	uint32_t dst[NDST];
+} node;
+
+typedef struct edge {
+	uint32_t from, to;
+	uint32_t flags;
+} edge;
+
+struct bt_owner {
+	unsigned on;
+	node *nodes;
+	size_t nn, ncap;
+	uint32_t *nslot;    /* node index + 1, 0 empty; nmask + 1 slots */
+	size_t nmask;
+	edge *edges;
+	size_t ne, ecap;
+	uint32_t *eslot;
+	size_t emask;
+	/* adjacency, built by bt_owner_infer: edge indices by from / by to */
+	uint32_t *out_off, *out, *in_off, *in;
+	size_t overrides;
+};
+
+static const struct { const char *name; unsigned bit; } NAMES[] = {
+	{ "neighbour", BT_OWNER_NEIGHBOUR }, { "third-party", BT_OWNER_THIRD_PARTY },
+	{ "ixp", BT_OWNER_IXP }, { "unannounced", BT_OWNER_UNANNOUNCED },
+	{ "last-hop", BT_OWNER_LAST_HOP }, { "all", BT_OWNER_ALL },
+};
+
+unsigned bt_owner_heuristic_parse(const char *name)
+{
+	for (size_t i = 0; i < sizeof(NAMES) / sizeof(NAMES[0]); i++)
+		if (strcmp(name, NAMES[i].name) == 0)
+			return NAMES[i].bit;
+	return 0;
+}
+
+const char *bt_owner_heuristic_name(unsigned bit)
+{
+	for (size_t i = 0; i < sizeof(NAMES) / sizeof(NAMES[0]); i++)
+		if (NAMES[i].bit == bit)
+			return NAMES[i].name;
+	return "?";
+}
+
+bt_owner *bt_owner_new(unsigned heuristics)
+{
+	bt_owner *o = calloc(1, sizeof(*o));
+	if (o != NULL)
+		o->on = heuristics & BT_OWNER_ALL;
+	return o;
+}
+
+static void free_adjacency(bt_owner *o)
+{
+	free(o->out_off);
+	free(o->out);
+	free(o->in_off);
+	free(o->in);
+	o->out_off = o->out = o->in_off = o->in = NULL;
+}
+
+void bt_owner_reset(bt_owner *o)
+{
+	free_adjacency(o);
+	free(o->nodes);
+	free(o->nslot);
+	free(o->edges);
+	free(o->eslot);
+	unsigned on = o->on;
+	memset(o, 0, sizeof(*o));
+	o->on = on;
+}
+
+void bt_owner_free(bt_owner *o)
+{
+	if (o == NULL)
+		return;
+	bt_owner_reset(o);
+	free(o);
+}
+
+static uint64_t addr_hash(const bt_addr *a)
+{
+	uint64_t x, y;
+	memcpy(&x, a->bytes, 8);
+	memcpy(&y, a->bytes + 8, 8);
+	return bt_mix64(x ^ bt_mix64(y ^ a->family));
+}
+
+static uint64_t edge_hash(uint32_t from, uint32_t to)
+{
+	return bt_mix64((uint64_t)from << 32 | to);
+}
+
+/* Doubles a slot table of index + 1 values when it is half full; rehash(k)
+ * gives the hash of entry k. 0 or -1. */
+static int grow_slots(uint32_t **slots, size_t *mask, size_t used, const bt_owner *o,
+		      uint64_t (*rehash)(const bt_owner *, uint32_t))
+{
+	if (*slots != NULL && (used + 1) * 2 <= *mask + 1)
+		return 0;
+	size_t cap = *slots ? (*mask + 1) * 2 : 1024;
+	uint32_t *ns = calloc(cap, sizeof(*ns));
+	if (ns == NULL)
+		return -1;
+	for (uint32_t k = 0; k < used; k++) {
+		size_t j = rehash(o, k) & (cap - 1);
+		while (ns[j])
+			j = (j + 1) & (cap - 1);
+		ns[j] = k + 1;
+	}
+	free(*slots);
+	*slots = ns;
+	*mask = cap - 1;
+	return 0;
+}
+
+static uint64_t node_rehash(const bt_owner *o, uint32_t k) { return addr_hash(&o->nodes[k].addr); }
+static uint64_t edge_rehash(const bt_owner *o, uint32_t k)
+{
+	return edge_hash(o->edges[k].from, o->edges[k].to);
+}
+
+/* Makes room for one more element in an array of *cap; 0 or -1. */
+static int room(void **arr, size_t *cap, size_t n, size_t size)
+{
+	if (n < *cap)
+		return 0;
+	size_t nc = *cap ? *cap * 2 : 1024;
+	void *na = realloc(*arr, nc * size);
+	if (na == NULL)
+		return -1;
+	*arr = na;
+	*cap = nc;
+	return 0;
+}
+
+/* The node of address a (added, described by h, if new): its index, or
+ * UINT32_MAX on memory exhaustion. */
+static uint32_t node_get(bt_owner *o, const bt_addr *a, const bt_hopinfo *h)
+{
+	if (grow_slots(&o->nslot, &o->nmask, o->nn, o, node_rehash) != 0)
+		return UINT32_MAX;
+	size_t j = addr_hash(a) & o->nmask;
+	for (; o->nslot[j]; j = (j + 1) & o->nmask)
+		if (bt_addr_eq(&o->nodes[o->nslot[j] - 1].addr, a))
+			return o->nslot[j] - 1;
+	if (o->nn >= UINT32_MAX - 1 || room((void **)&o->nodes, &o->ncap, o->nn, sizeof(node)) != 0)
+		return UINT32_MAX;
+	node *m = &o->nodes[o->nn];
+	memset(m, 0, sizeof(*m));
+	m->addr = *a;
+	m->kind = (uint8_t)h->kind;
+	m->moas = h->norigins > 1;
+	m->origin = h->kind == BT_HOP_AS ? h->asn : 0;
+	o->nslot[j] = (uint32_t)++o->nn;
+	return (uint32_t)(o->nn - 1);
+}
+
+static void add_dst(node *m, uint32_t asn)
+{
+	if (asn == 0 || m->ndst > NDST)
+		return;
+	for (unsigned i = 0; i < m->ndst; i++)
+		if (m->dst[i] == asn)
+			return;
+	if (m->ndst < NDST)
+		m->dst[m->ndst] = asn;
+	m->ndst++;
+}
+
+static int edge_add(bt_owner *o, uint32_t from, uint32_t to, uint32_t flag)
+{
+	if (grow_slots(&o->eslot, &o->emask, o->ne, o, edge_rehash) != 0)
+		return -1;
+	size_t j = edge_hash(from, to) & o->emask;
+	for (; o->eslot[j]; j = (j + 1) & o->emask) {
+		edge *e = &o->edges[o->eslot[j] - 1];
+		if (e->from == from && e->to == to) {
+			e->flags |= flag;
+			return 0;
+		}
+	}
+	if (o->ne >= UINT32_MAX - 1 || room((void **)&o->edges, &o->ecap, o->ne, sizeof(edge)) != 0)
+		return -1;
+	o->edges[o->ne] = (edge){ from, to, flag };
+	o->eslot[j] = (uint32_t)++o->ne;
+	return 0;
+}
+
+/* Entries that are interfaces of the graph: answers with an address that
+ * means something outside its own network. */
+static bool graphed(const bt_hop *h, const bt_hopinfo *i)
+{
+	return bt_addr_is_set(&h->addr) &&
+	       (i->kind == BT_HOP_AS || i->kind == BT_HOP_UNKNOWN || i->kind == BT_HOP_IXP);
+}
+
+int bt_owner_add(bt_owner *o, const bt_trace *t, const bt_hopinfo *info, const bt_hopinfo *dst)
+{
+	size_t n = t->hop_count < BT_HOPS_MAX ? t->hop_count : BT_HOPS_MAX;
+	size_t lo = bt_trace_copied_hops(t); /* copies are another trace's edges */
+	uint32_t idx[BT_HOPS_MAX];
+	uint32_t dst_as = dst->kind == BT_HOP_AS ? dst->asn : 0;
+	free_adjacency(o); /* a graph that grows is inferred again */
+	for (size_t i = lo; i < n; i++) {
+		idx[i] = UINT32_MAX;
+		if (!graphed(&t->hops[i], &info[i]))
+			continue;
+		if ((idx[i] = node_get(o, &t->hops[i].addr, &info[i])) == UINT32_MAX)
+			return -1;
+		add_dst(&o->nodes[idx[i]], dst_as);
+	}
+	/* edges between the entries of consecutive TTLs only: across a
+	 * silent TTL two replies need not be neighbours */
+	for (size_t b = lo, e; b < n; b = e) {
+		e = bt_trace_ttl_end(t, b);
+		size_t e2 = e < n ? bt_trace_ttl_end(t, e) : e;
+		if (e >= n || t->hops[e].probe_ttl != t->hops[b].probe_ttl + 1)
+			continue;
+		for (size_t p = b; p < e && p < n; p++)
+			for (size_t s = e; s < e2 && s < n; s++) {
+				if (idx[p] == UINT32_MAX || idx[s] == UINT32_MAX || idx[p] == idx[s])
+					continue;
+				uint32_t flag = bt_addr_eq(&t->hops[s].addr, &t->dst) ? EDGE_DEST : EDGE_ROUTER;
+				if (edge_add(o, idx[p], idx[s], flag) != 0)
+					return -1;
+			}
+	}
+	return 0;
+}
+
+/* Edge indices grouped by from (by to): off[k]..off[k+1] in list. */
+static int group_edges(const bt_owner *o, bool by_to, uint32_t **off, uint32_t **list)
+{
+	*off = calloc(o->nn + 1, sizeof(**off));
+	*list = malloc((o->ne ? o->ne : 1) * sizeof(**list));
+	if (*off == NULL || *list == NULL)
+		return -1;
+	for (size_t k = 0; k < o->ne; k++)
+		(*off)[(by_to ? o->edges[k].to : o->edges[k].from) + 1]++;
+	for (size_t k = 0; k < o->nn; k++)
+		(*off)[k + 1] += (*off)[k];
+	uint32_t *fill = malloc((o->nn ? o->nn : 1) * sizeof(*fill));
+	if (fill == NULL)
+		return -1;
+	memcpy(fill, *off, o->nn * sizeof(*fill));
+	for (size_t k = 0; k < o->ne; k++)
+		(*list)[fill[by_to ? o->edges[k].to : o->edges[k].from]++] = (uint32_t)k;
+	free(fill);
+	return 0;
+}
+
+/* What a set of neighbours says: the one AS they all have (0: none had
+ * one, or they disagree). */
+typedef struct vote {
+	uint32_t as;
+	bool any, split;
+} vote;
+
+static void vote_add(vote *v, uint32_t as)
+{
+	if (as == 0)
+		return;
+	if (!v->any)
+		v->as = as;
+	v->split |= v->any && v->as != as;
+	v->any = true;
+}
+
+static uint32_t vote_one(const vote *v)
+{
+	return v->any && !v->split ? v->as : 0;
+}
+
+/* What node k counts as in its neighbours' votes: the origin of an
+ * announced address; with inferred, also the owner found for an
+ * unannounced one. Never an owner inferred for an announced address or
+ * an IXP's: one inference does not feed the next (no cascade along a
+ * path). */
+static uint32_t label(const bt_owner *o, uint32_t k, bool inferred)
+{
+	const node *m = &o->nodes[k];
+	if (m->kind == BT_HOP_AS)
+		return m->origin;
+	return inferred && m->kind == BT_HOP_UNKNOWN ? m->owner : 0;
+}
+
+/* The votes around node k. */
+typedef struct votes {
+	vote pred, succ;
+	size_t routers;  /* successors that were router hops */
+	size_t out;      /* successors at all */
+} votes;
+
+static void count_votes(const bt_owner *o, uint32_t k, bool inferred, votes *v)
+{
+	memset(v, 0, sizeof(*v));
+	for (uint32_t j = o->in_off[k]; j < o->in_off[k + 1]; j++)
+		vote_add(&v->pred, label(o, o->edges[o->in[j]].from, inferred));
+	for (uint32_t j = o->out_off[k]; j < o->out_off[k + 1]; j++) {
+		const edge *e = &o->edges[o->out[j]];
+		vote_add(&v->succ, label(o, e->to, inferred));
+		v->routers += (e->flags & EDGE_ROUTER) != 0;
+		v->out++;
+	}
+}
+
+/* Last hop: only the targets' own replies ever follow k, all in one AS D,
+ * and every trace through k went to D: k is the router in front of D's
+ * hosts, D's. An announced k must not be the only hop of its own AS
+ * there (its predecessors, if any, are of that AS). */
+static uint32_t last_hop(const bt_owner *o, const node *m, const votes *v)
+{
+	uint32_t d = vote_one(&v->succ);
+	if (!(o->on & BT_OWNER_LAST_HOP) || v->routers || !d || d == m->origin)
+		return 0;
+	if (m->ndst != 1 || m->dst[0] != d)
+		return 0;
+	if (m->kind == BT_HOP_AS && v->pred.any && vote_one(&v->pred) != m->origin)
+		return 0;
+	return d;
+}
+
+/* The rules for an announced address (origin A) and an IXP's; sets
+ * m->owner and m->why. */
+static void infer_fixed(const bt_owner *o, node *m, const votes *v)
+{
+	uint32_t s = vote_one(&v->succ), p = vote_one(&v->pred), a = m->origin;
+	uint32_t d = last_hop(o, m, v);
+	if (m->kind == BT_HOP_IXP) {
+		if ((o->on & BT_OWNER_IXP) && v->routers && s) {
+			m->owner = s;
+			m->why = BT_OWNER_IXP;
+		} else if (d) {
+			m->owner = d;
+			m->why = BT_OWNER_LAST_HOP;
+		}
+		return;
+	}
+	if (v->routers && s && s != a && p == a && (o->on & BT_OWNER_NEIGHBOUR)) {
+		m->owner = s;
+		m->why = BT_OWNER_NEIGHBOUR;
+	} else if (v->routers && s && s != a && p == s && (o->on & BT_OWNER_THIRD_PARTY)) {
+		m->owner = s;
+		m->why = BT_OWNER_THIRD_PARTY;
+	} else if (d) {
+		m->owner = d;
+		m->why = BT_OWNER_LAST_HOP;
+	}
+}
+
+/* Unannounced addresses: the AS their successors agree on, or with no
+ * successor at all the one their predecessors agree on; counted with the
+ * owners found so far for their unannounced neighbours, until nothing
+ * changes. True when something changed. */
+static bool infer_unannounced(bt_owner *o)
+{
+	bool changed = false;
+	for (uint32_t k = 0; k < o->nn; k++) {
+		node *m = &o->nodes[k];
+		if (m->kind != BT_HOP_UNKNOWN)
+			continue;
+		votes v;
+		count_votes(o, k, true, &v);
+		uint32_t own = 0, why = 0, d = last_hop(o, m, &v);
+		if ((o->on & BT_OWNER_UNANNOUNCED) && v.routers && vote_one(&v.succ))
+			own = vote_one(&v.succ), why = BT_OWNER_UNANNOUNCED;
+		else if ((o->on & BT_OWNER_UNANNOUNCED) && v.out == 0 && vote_one(&v.pred))
+			own = vote_one(&v.pred), why = BT_OWNER_UNANNOUNCED;
+		else if (d)
+			own = d, why = BT_OWNER_LAST_HOP;
+		changed |= own != m->owner;
+		m->owner = own;
+		m->why = (uint8_t)why;
+	}
+	return changed;
+}
+
+int bt_owner_infer(bt_owner *o)
+{
+	free_adjacency(o);
+	if (group_edges(o, false, &o->out_off, &o->out) != 0 || group_edges(o, true, &o->in_off, &o->in) != 0) {
+		free_adjacency(o);
+		return -1;
+	}
+	for (uint32_t k = 0; k < o->nn; k++) {
+		node *m = &o->nodes[k];
+		m->owner = 0;
+		m->why = 0;
+		if (o->on == 0 || m->moas || m->kind == BT_HOP_UNKNOWN)
+			continue;
+		votes v;
+		count_votes(o, k, false, &v);
+		infer_fixed(o, m, &v);
+	}
+	for (int pass = 0; o->on && pass < UNANNOUNCED_PASSES && infer_unannounced(o); pass++)
+		;
+	o->overrides = 0;
+	for (uint32_t k = 0; k < o->nn; k++)
+		o->overrides += o->nodes[k].owner != 0;
+	return 0;
+}
+
+unsigned bt_owner_apply(const bt_owner *o, const bt_addr *a, bt_hopinfo *h)
+{
+	if (o->nslot == NULL || o->out_off == NULL || !bt_addr_is_set(a))
+		return 0;
+	size_t j = addr_hash(a) & o->nmask;
+	for (; o->nslot[j]; j = (j + 1) & o->nmask) {
+		const node *m = &o->nodes[o->nslot[j] - 1];
+		if (!bt_addr_eq(&m->addr, a))
+			continue;
+		if (m->owner == 0 || (h->kind == BT_HOP_AS && h->asn == m->owner))
+			return 0;
+		h->kind = BT_HOP_AS;
+		h->asn = m->owner;
+		h->norigins = 1;
+		h->origins[0] = m->owner;
+		return m->why;
+	}
+	return 0;
+}
+
+size_t bt_owner_nodes(const bt_owner *o) { return o->nn; }
+size_t bt_owner_edges(const bt_owner *o) { return o->ne; }
+size_t bt_owner_overrides(const bt_owner *o) { return o->overrides; }
