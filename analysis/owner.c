@@ -158,26 +158,61 @@ static int room(void **arr, size_t *cap, size_t n, size_t size)
 	return 0;
 }
 
-/* The node of address a (added, described by h, if new): its index, or
- * UINT32_MAX on memory exhaustion. */
-static uint32_t node_get(bt_owner *o, const bt_addr *a, const bt_hopinfo *h)
+static inline bool same_addr(const bt_addr *a, const bt_addr *b)
+{
+	uint64_t a0, a1, b0, b1;
+	memcpy(&a0, a->bytes, 8);
+	memcpy(&a1, a->bytes + 8, 8);
+	memcpy(&b0, b->bytes, 8);
+	memcpy(&b1, b->bytes + 8, 8);
+	return ((a0 ^ b0) | (a1 ^ b1)) == 0 && a->family == b->family;
+}
+
+/* The slot of address a: its node's, or the empty one it would take. */
+static size_t node_slot(const bt_owner *o, const bt_addr *a)
+{
+	size_t j = addr_hash(a) & o->nmask;
+	while (o->nslot[j] && !same_addr(&o->nodes[o->nslot[j] - 1].addr, a))
+		j = (j + 1) & o->nmask;
+	return j;
+}
+
+/* Entries that are interfaces of the graph: answers with an address that
+ * means something outside its own network. */
+static bool graphed(const bt_hopinfo *i)
+{
+	return i->kind == BT_HOP_AS || i->kind == BT_HOP_UNKNOWN || i->kind == BT_HOP_IXP;
+}
+
+/* The node of address a, added (described by info) if new: its index;
+ * NOT_GRAPHED for an address that is no interface of the graph;
+ * UINT32_MAX on failure. */
+#define NOT_GRAPHED (UINT32_MAX - 1)
+static uint32_t node_get(bt_owner *o, const bt_addr *a, bt_owner_info_fn info, void *ctx,
+			 bool *failed)
 {
 	if (grow_slots(&o->nslot, &o->nmask, o->nn, o, node_rehash) != 0)
 		return UINT32_MAX;
-	size_t j = addr_hash(a) & o->nmask;
-	for (; o->nslot[j]; j = (j + 1) & o->nmask)
-		if (bt_addr_eq(&o->nodes[o->nslot[j] - 1].addr, a))
-			return o->nslot[j] - 1;
-	if (o->nn >= UINT32_MAX - 1 || room((void **)&o->nodes, &o->ncap, o->nn, sizeof(node)) != 0)
+	size_t j = node_slot(o, a);
+	if (o->nslot[j])
+		return o->nodes[o->nslot[j] - 1].kind == BT_HOP_SILENT ? NOT_GRAPHED : o->nslot[j] - 1;
+	const bt_hopinfo *h = info(ctx, a);
+	if (h == NULL) {
+		*failed = true;
+		return UINT32_MAX;
+	}
+	if (o->nn >= UINT32_MAX - 2 || room((void **)&o->nodes, &o->ncap, o->nn, sizeof(node)) != 0)
 		return UINT32_MAX;
 	node *m = &o->nodes[o->nn];
 	memset(m, 0, sizeof(*m));
 	m->addr = *a;
-	m->kind = (uint8_t)h->kind;
+	/* an address that is no interface (special-purpose) is kept as
+	 * BT_HOP_SILENT: the resolver is asked once */
+	m->kind = (uint8_t)(graphed(h) ? h->kind : BT_HOP_SILENT);
 	m->moas = h->norigins > 1;
 	m->origin = h->kind == BT_HOP_AS ? h->asn : 0;
 	o->nslot[j] = (uint32_t)++o->nn;
-	return (uint32_t)(o->nn - 1);
+	return m->kind == BT_HOP_SILENT ? NOT_GRAPHED : (uint32_t)(o->nn - 1);
 }
 
 static void add_dst(node *m, uint32_t asn)
@@ -211,28 +246,21 @@ static int edge_add(bt_owner *o, uint32_t from, uint32_t to, uint32_t flag)
 	return 0;
 }
 
-/* Entries that are interfaces of the graph: answers with an address that
- * means something outside its own network. */
-static bool graphed(const bt_hop *h, const bt_hopinfo *i)
-{
-	return bt_addr_is_set(&h->addr) &&
-	       (i->kind == BT_HOP_AS || i->kind == BT_HOP_UNKNOWN || i->kind == BT_HOP_IXP);
-}
-
-int bt_owner_add(bt_owner *o, const bt_trace *t, const bt_hopinfo *info, const bt_hopinfo *dst)
+int bt_owner_add(bt_owner *o, const bt_trace *t, uint32_t dst_as, bt_owner_info_fn info, void *ctx,
+		 bool *failed)
 {
 	size_t n = t->hop_count < BT_HOPS_MAX ? t->hop_count : BT_HOPS_MAX;
 	size_t lo = bt_trace_copied_hops(t); /* copies are another trace's edges */
 	uint32_t idx[BT_HOPS_MAX];
-	uint32_t dst_as = dst->kind == BT_HOP_AS ? dst->asn : 0;
 	free_adjacency(o); /* a graph that grows is inferred again */
 	for (size_t i = lo; i < n; i++) {
-		idx[i] = UINT32_MAX;
-		if (!graphed(&t->hops[i], &info[i]))
+		idx[i] = NOT_GRAPHED;
+		if (!bt_addr_is_set(&t->hops[i].addr))
 			continue;
-		if ((idx[i] = node_get(o, &t->hops[i].addr, &info[i])) == UINT32_MAX)
+		if ((idx[i] = node_get(o, &t->hops[i].addr, info, ctx, failed)) == UINT32_MAX)
 			return -1;
-		add_dst(&o->nodes[idx[i]], dst_as);
+		if (idx[i] != NOT_GRAPHED)
+			add_dst(&o->nodes[idx[i]], dst_as);
 	}
 	/* edges between the entries of consecutive TTLs only: across a
 	 * silent TTL two replies need not be neighbours */
@@ -243,9 +271,9 @@ int bt_owner_add(bt_owner *o, const bt_trace *t, const bt_hopinfo *info, const b
 			continue;
 		for (size_t p = b; p < e && p < n; p++)
 			for (size_t s = e; s < e2 && s < n; s++) {
-				if (idx[p] == UINT32_MAX || idx[s] == UINT32_MAX || idx[p] == idx[s])
+				if (idx[p] == NOT_GRAPHED || idx[s] == NOT_GRAPHED || idx[p] == idx[s])
 					continue;
-				uint32_t flag = bt_addr_eq(&t->hops[s].addr, &t->dst) ? EDGE_DEST : EDGE_ROUTER;
+				uint32_t flag = same_addr(&t->hops[s].addr, &t->dst) ? EDGE_DEST : EDGE_ROUTER;
 				if (edge_add(o, idx[p], idx[s], flag) != 0)
 					return -1;
 			}
@@ -411,7 +439,7 @@ int bt_owner_infer(bt_owner *o)
 		node *m = &o->nodes[k];
 		m->owner = 0;
 		m->why = 0;
-		if (o->on == 0 || m->moas || m->kind == BT_HOP_UNKNOWN)
+		if (o->on == 0 || m->moas || (m->kind != BT_HOP_AS && m->kind != BT_HOP_IXP))
 			continue;
 		votes v;
 		count_votes(o, k, false, &v);
@@ -427,22 +455,19 @@ int bt_owner_infer(bt_owner *o)
 
 unsigned bt_owner_apply(const bt_owner *o, const bt_addr *a, bt_hopinfo *h)
 {
-	if (o->nslot == NULL || o->out_off == NULL || !bt_addr_is_set(a))
+	if (o->nslot == NULL || o->out_off == NULL || o->overrides == 0 || !bt_addr_is_set(a))
 		return 0;
-	size_t j = addr_hash(a) & o->nmask;
-	for (; o->nslot[j]; j = (j + 1) & o->nmask) {
-		const node *m = &o->nodes[o->nslot[j] - 1];
-		if (!bt_addr_eq(&m->addr, a))
-			continue;
-		if (m->owner == 0 || (h->kind == BT_HOP_AS && h->asn == m->owner))
-			return 0;
-		h->kind = BT_HOP_AS;
-		h->asn = m->owner;
-		h->norigins = 1;
-		h->origins[0] = m->owner;
-		return m->why;
-	}
-	return 0;
+	size_t j = node_slot(o, a);
+	if (!o->nslot[j])
+		return 0;
+	const node *m = &o->nodes[o->nslot[j] - 1];
+	if (m->owner == 0 || (h->kind == BT_HOP_AS && h->asn == m->owner))
+		return 0;
+	h->kind = BT_HOP_AS;
+	h->asn = m->owner;
+	h->norigins = 1;
+	h->origins[0] = m->owner;
+	return m->why;
 }
 
 size_t bt_owner_nodes(const bt_owner *o) { return o->nn; }

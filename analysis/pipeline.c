@@ -726,18 +726,40 @@ static int add_file(bt_pipeline *p, const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+/* The graph's question (an address it meets for the first time in the
+ * round): the resolver's answer, through the cache. */
+typedef struct scan_ctx {
+	bt_pipeline *p;
+	char *err;
+	size_t errlen;
+} scan_ctx;
+
+static const bt_hopinfo *scan_info(void *ctx, const bt_addr *a)
+{
+	scan_ctx *c = ctx;
+	const bt_hopres *r;
+	if (cache_reserve(c->p, 1) != 0) {
+		snprintf(c->err, c->errlen, "out of memory");
+		return NULL;
+	}
+	return resolve(c->p, a, &r, c->err, c->errlen) == 0 ? &r->info : NULL;
+}
+
 /* Every trace of in into the round's interface graph (the first of the
  * two reads, owners on); closes in. 0 or -1. */
 static int scan_input(bt_pipeline *p, bt_input *in, char *err, size_t errlen)
 {
 	int rc;
 	bt_trace *t;
-	const bt_hopres *dres;
+	scan_ctx c = { p, err, errlen };
 	while ((rc = bt_input_next(in, &t, err, errlen)) == 1) {
-		size_t n = t->hop_count < BT_HOPS_MAX ? t->hop_count : BT_HOPS_MAX;
-		rc = resolve_hops(p, t, n, &dres, err, errlen);
-		if (rc == 0 && bt_owner_add(p->owner, t, p->info, &dres->info) != 0) {
-			snprintf(err, errlen, "out of memory");
+		const bt_hopinfo *d = scan_info(&c, &t->dst);
+		bool failed = false;
+		rc = d == NULL ? -1 : 0;
+		if (rc == 0 && bt_owner_add(p->owner, t, d->kind == BT_HOP_AS ? d->asn : 0, scan_info, &c,
+					    &failed) != 0) {
+			if (!failed)
+				snprintf(err, errlen, "out of memory");
 			rc = -1;
 		}
 		bt_trace_free(t);

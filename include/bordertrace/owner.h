@@ -48,9 +48,15 @@ void bt_owner_free(bt_owner *o);
 /* Forgets the round read so far (the next round starts empty). */
 void bt_owner_reset(bt_owner *o);
 
-/* One trace into the graph; info[i] describes t->hops[i], dst t->dst (as
- * for bt_path_build). 0, or -1 on memory exhaustion. */
-int bt_owner_add(bt_owner *o, const bt_trace *t, const bt_hopinfo *info, const bt_hopinfo *dst);
+/* What the resolver says about an address the graph has not met yet
+ * (each is asked once a round); NULL stops bt_owner_add (the callback keeps
+ * its reason). */
+typedef const bt_hopinfo *(*bt_owner_info_fn)(void *ctx, const bt_addr *a);
+
+/* One trace into the graph; dst_as is the AS of t->dst (0: none). 0, or
+ * -1 on memory exhaustion or when info failed (*failed set). */
+int bt_owner_add(bt_owner *o, const bt_trace *t, uint32_t dst_as, bt_owner_info_fn info, void *ctx,
+		 bool *failed);
 /* Runs the heuristics over the graph read so far. 0, or -1 (memory). */
 int bt_owner_infer(bt_owner *o);
 
