@@ -41,6 +41,9 @@ struct bt_owner {
 	/* adjacency, built by bt_owner_infer: edge indices by from / by to */
 	uint32_t *out_off, *out, *in_off, *in;
 	size_t overrides;
+	uint32_t *oslot;    /* the nodes with an owner only (bt_owner_apply):
+			       small, so the lookup of every hop stays in cache */
+	size_t omask;
 };
 
 static const struct { const char *name; unsigned bit; } NAMES[] = {
@@ -79,7 +82,8 @@ static void free_adjacency(bt_owner *o)
 	free(o->out);
 	free(o->in_off);
 	free(o->in);
-	o->out_off = o->out = o->in_off = o->in = NULL;
+	free(o->oslot);
+	o->out_off = o->out = o->in_off = o->in = o->oslot = NULL;
 }
 
 void bt_owner_reset(bt_owner *o)
@@ -428,6 +432,29 @@ static bool infer_unannounced(bt_owner *o)
 	return changed;
 }
 
+/* The table bt_owner_apply looks in: the nodes with an owner. 0 or -1. */
+static int index_overrides(bt_owner *o)
+{
+	o->overrides = 0;
+	for (uint32_t k = 0; k < o->nn; k++)
+		o->overrides += o->nodes[k].owner != 0;
+	size_t cap = 16;
+	while (cap < o->overrides * 2)
+		cap *= 2;
+	if ((o->oslot = calloc(cap, sizeof(*o->oslot))) == NULL)
+		return -1;
+	o->omask = cap - 1;
+	for (uint32_t k = 0; k < o->nn; k++) {
+		if (o->nodes[k].owner == 0)
+			continue;
+		size_t j = addr_hash(&o->nodes[k].addr) & o->omask;
+		while (o->oslot[j])
+			j = (j + 1) & o->omask;
+		o->oslot[j] = k + 1;
+	}
+	return 0;
+}
+
 int bt_owner_infer(bt_owner *o)
 {
 	free_adjacency(o);
@@ -447,21 +474,20 @@ int bt_owner_infer(bt_owner *o)
 	}
 	for (int pass = 0; o->on && pass < UNANNOUNCED_PASSES && infer_unannounced(o); pass++)
 		;
-	o->overrides = 0;
-	for (uint32_t k = 0; k < o->nn; k++)
-		o->overrides += o->nodes[k].owner != 0;
-	return 0;
+	return index_overrides(o);
 }
 
 unsigned bt_owner_apply(const bt_owner *o, const bt_addr *a, bt_hopinfo *h)
 {
-	if (o->nslot == NULL || o->out_off == NULL || o->overrides == 0 || !bt_addr_is_set(a))
+	if (o->oslot == NULL || o->overrides == 0 || !bt_addr_is_set(a))
 		return 0;
-	size_t j = node_slot(o, a);
-	if (!o->nslot[j])
+	size_t j = addr_hash(a) & o->omask;
+	while (o->oslot[j] && !same_addr(&o->nodes[o->oslot[j] - 1].addr, a))
+		j = (j + 1) & o->omask;
+	if (!o->oslot[j])
 		return 0;
-	const node *m = &o->nodes[o->nslot[j] - 1];
-	if (m->owner == 0 || (h->kind == BT_HOP_AS && h->asn == m->owner))
+	const node *m = &o->nodes[o->oslot[j] - 1];
+	if (h->kind == BT_HOP_AS && h->asn == m->owner)
 		return 0;
 	h->kind = BT_HOP_AS;
 	h->asn = m->owner;

@@ -65,6 +65,7 @@ struct bt_pipeline {
 	bt_owner *owner;        /* the round's interface owners (opts.owners) */
 	struct pending *pending; /* files waiting for their round (owners on) */
 	size_t npending;
+	int round_state;        /* buffers: 0 none begun, 1 being scanned, 2 inferred */
 };
 
 typedef struct pending {
@@ -787,22 +788,51 @@ static int infer(bt_pipeline *p, char *err, size_t errlen)
 	return -1;
 }
 
+bool bt_pipeline_owners_on(const bt_pipeline *p) { return p->owner != NULL; }
+
+void bt_pipeline_begin_round(bt_pipeline *p)
+{
+	if (p->owner)
+		bt_owner_reset(p->owner);
+	p->round_state = 1;
+}
+
+void bt_pipeline_end_round(bt_pipeline *p)
+{
+	if (p->owner)
+		bt_owner_reset(p->owner);
+	p->round_state = 0;
+}
+
+int bt_pipeline_scan_buffer(bt_pipeline *p, const char *name, const char *buf, size_t len, char *err,
+			    size_t errlen)
+{
+	if (p->owner == NULL)
+		return 0;
+	bt_input *in = bt_input_open_buffer(name, buf, len, err, errlen);
+	return in == NULL ? -1 : scan_input(p, in, err, errlen);
+}
+
 int bt_pipeline_add_buffer(bt_pipeline *p, const char *name, const char *buf, size_t len, char *err,
 			   size_t errlen)
 {
 	if (add_name(p, name, err, errlen) != 0)
 		return -1;
-	bt_input *in;
-	if (p->owner) {
-		bt_owner_reset(p->owner);
-		if ((in = bt_input_open_buffer(name, buf, len, err, errlen)) == NULL ||
-		    scan_input(p, in, err, errlen) != 0 || infer(p, err, errlen) != 0)
+	bool alone = p->owner && p->round_state == 0;
+	if (alone) {
+		bt_pipeline_begin_round(p);
+		if (bt_pipeline_scan_buffer(p, name, buf, len, err, errlen) != 0)
 			return -1;
 	}
-	in = bt_input_open_buffer(name, buf, len, err, errlen);
+	if (p->owner && p->round_state == 1) {
+		if (infer(p, err, errlen) != 0)
+			return -1;
+		p->round_state = 2;
+	}
+	bt_input *in = bt_input_open_buffer(name, buf, len, err, errlen);
 	int rc = in == NULL ? -1 : add_input(p, in, err, errlen);
-	if (p->owner)
-		bt_owner_reset(p->owner);
+	if (alone)
+		bt_pipeline_end_round(p);
 	return rc;
 }
 

@@ -89,6 +89,15 @@ int bt_pipeline_add_buffer(bt_pipeline *p, const char *name, const char *buf, si
  * owners inferred from it. Standard input is read once, as it comes,
  * without owners; a buffer is a round of its own. 0 or -1. */
 int bt_pipeline_flush(bt_pipeline *p, char *err, size_t errlen);
+/* Buffers of one round from several VPs (the store's rounds), owners on:
+ * begin, every buffer of the round through scan_buffer (the graph), then
+ * through add_buffer (the path-diff, owners inferred at the first), end.
+ * Without begin, add_buffer makes a buffer a round of its own. */
+bool bt_pipeline_owners_on(const bt_pipeline *p);
+void bt_pipeline_begin_round(bt_pipeline *p);
+int bt_pipeline_scan_buffer(bt_pipeline *p, const char *name, const char *buf, size_t len, char *err,
+			    size_t errlen);
+void bt_pipeline_end_round(bt_pipeline *p);
 /* Computes events and diversity and, when exporting, commits the files.
  * Frees what reading needed (the address cache, the trace ids seen): no
  * path can be added after it. */
