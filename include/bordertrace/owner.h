@@ -13,8 +13,8 @@
  * address -> the AS operating it, where that differs from what the
  * resolver said. Pure: no I/O.
  *
- * Cost: ~64 bytes a node and ~40 an edge while a round is read (the
- * tables at half load), freed by bt_owner_reset. */
+ * Cost while a round is read: 64 to 72 bytes an interface, 28 to 36 an
+ * edge (doc/path-diff.md, "Interface owners"); freed by bt_owner_reset. */
 #ifndef BORDERTRACE_OWNER_H
 #define BORDERTRACE_OWNER_H
 
