@@ -707,8 +707,12 @@ static int read_file(bt_pipeline *p, const char *path, char *err, size_t errlen)
 /* With owners on, a file waits for the rest of its round (flush). */
 static int add_file(bt_pipeline *p, const char *path, char *err, size_t errlen)
 {
-	if (p->owner == NULL || strcmp(path, "-") == 0)
+	if (p->owner == NULL)
 		return read_file(p, path, err, errlen);
+	/* standard input cannot be read twice: once, in its place, without
+	 * owners (the files given before it are read first) */
+	if (strcmp(path, "-") == 0)
+		return bt_pipeline_flush(p, err, errlen) == 0 ? read_file(p, path, err, errlen) : -1;
 	if (p->finished) {
 		snprintf(err, errlen, "%s: the pipeline is finished: no more rounds", path);
 		return -1;

@@ -170,6 +170,12 @@ is "$(upstream off vp-01 198.18.7.10) $(upstream off vp-01 198.18.7.30) $(upstre
 	":0:64500 4837 64501:1:64500 4837 64501 131279 :0:64500 4837" "all off: the origins' view"
 # the hops keep what the databases say (hops.csv's asn is the origin's)
 is "$(col "$TMP/on/hops.csv" addr 198.18.2.9 asn | tr ' ' '\n' | sort -u)" "4837" "hops.csv: the origin"
+# standard input cannot be read twice: read once, in its place, without
+# owners (vp-02's file, given before it, is a round with owners of its own)
+expect_rc 0 "$BT" export "${DB[@]}" -o "$TMP/stdin" "$TMP/rounds/vp-02" - <"$TMP/rounds/vp-01/r1.jsonl"
+is "$(upstream stdin vp-01 198.18.7.10)" ":0:64500 4837" "standard input: no owners"
+is "$(border stdin vp-02 198.18.12.20)" "198.18.2.1:4837:198.18.11.5:64502:0:TEST-IX" \
+	"the files before standard input: owners from their own round"
 expect_rc 2 "$BT" diff "${DB[@]}" --no-heuristic bogus "$TMP/rounds"
 has "$TMP/err" "--no-heuristic: 'bogus' is not"
 
