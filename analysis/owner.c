@@ -307,7 +307,10 @@ static int group_edges(const bt_owner *o, bool by_to, uint32_t **off, uint32_t *
 }
 
 /* What a set of neighbours says: the one AS they all have (0: none had
- * one, or they disagree). */
+ * one, or they disagree). A neighbour with no AS of its own (an IXP's, an
+ * unannounced address not inferred) votes OTHER, which agrees with
+ * nothing: a router leading to an exchange and to B is not B's. */
+#define OTHER UINT32_MAX
 typedef struct vote {
 	uint32_t as;
 	bool any, split;
@@ -325,7 +328,7 @@ static void vote_add(vote *v, uint32_t as)
 
 static uint32_t vote_one(const vote *v)
 {
-	return v->any && !v->split ? v->as : 0;
+	return v->any && !v->split && v->as != OTHER ? v->as : 0;
 }
 
 /* What node k counts as in its neighbours' votes: the origin of an
@@ -338,7 +341,7 @@ static uint32_t label(const bt_owner *o, uint32_t k, bool inferred)
 	const node *m = &o->nodes[k];
 	if (m->kind == BT_HOP_AS)
 		return m->origin;
-	return inferred && m->kind == BT_HOP_UNKNOWN ? m->owner : 0;
+	return inferred && m->kind == BT_HOP_UNKNOWN && m->owner ? m->owner : OTHER;
 }
 
 /* The votes around node k. */

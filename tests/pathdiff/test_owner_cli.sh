@@ -74,6 +74,9 @@ mkdir -p "$TMP/rounds/vp-01" "$TMP/rounds/vp-02"
 	trace 198.18.7.50 198.18.1.1 198.18.2.1 198.18.2.40 198.18.7.50
 	# ... a router in front of hosts of T and of D
 	trace 198.18.7.60 198.18.1.1 198.18.2.1 198.18.2.41 198.18.7.60
+	# neighbour must not fire: U's router 198.18.2.50 leads into T here
+	# and onto the IXP on vp-02's trace
+	trace 198.18.7.70 198.18.1.1 198.18.2.1 198.18.2.50 198.18.7.3 198.18.7.70
 } >"$TMP/rounds/vp-01/r1.jsonl"
 {
 	VP=vp-02
@@ -89,6 +92,7 @@ mkdir -p "$TMP/rounds/vp-01" "$TMP/rounds/vp-02"
 	# the target of the last-hop case dark here
 	trace 198.18.7.52 198.18.1.2 198.18.2.1 198.18.2.40 '*'
 	trace 198.18.9.90 198.18.1.2 198.18.2.1 198.18.2.41 198.18.9.90
+	trace 198.18.12.40 198.18.1.2 198.18.2.1 198.18.2.50 198.18.11.7 198.18.12.3 198.18.12.40
 } >"$TMP/rounds/vp-02/r1.jsonl"
 
 # export NAME [--no-heuristic H]...: into $TMP/NAME
@@ -128,6 +132,8 @@ is "$(border on vp-02 198.18.7.20)" "198.18.2.1:4837:198.18.2.9:131279:0:" \
 	"neighbour: the crossing one hop earlier, at T's border router"
 is "$(border on vp-01 198.18.8.10)" "198.18.2.20:4837:198.18.8.1:131279:0:" \
 	"neighbour must not fire: U's router leads into two networks"
+is "$(border on vp-01 198.18.7.70)" "198.18.2.50:4837:198.18.7.3:131279:0:" \
+	"neighbour must not fire: U's router leads into T and onto an IXP"
 export_as no-neighbour --no-heuristic neighbour
 is "$(upstream no-neighbour vp-01 198.18.7.10)" ":0:64500 4837" "neighbour off: the origins' view"
 is "$(border no-neighbour vp-02 198.18.7.20)" "198.18.2.9:4837:198.18.7.1:131279:0:" "neighbour off: the crossing"
