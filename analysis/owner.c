@@ -332,16 +332,15 @@ static uint32_t vote_one(const vote *v)
 }
 
 /* What node k counts as in its neighbours' votes: the origin of an
- * announced address; with inferred, also the owner found for an
- * unannounced one. Never an owner inferred for an announced address or
- * an IXP's: one inference does not feed the next (no cascade along a
- * path). */
-static uint32_t label(const bt_owner *o, uint32_t k, bool inferred)
+ * announced address, the owner found so far for an unannounced one, else
+ * OTHER. Never an owner inferred for an announced address or an IXP's:
+ * those rules run last and feed nothing (no cascade along a path). */
+static uint32_t label(const bt_owner *o, uint32_t k)
 {
 	const node *m = &o->nodes[k];
 	if (m->kind == BT_HOP_AS)
 		return m->origin;
-	return inferred && m->kind == BT_HOP_UNKNOWN && m->owner ? m->owner : OTHER;
+	return m->kind == BT_HOP_UNKNOWN && m->owner ? m->owner : OTHER;
 }
 
 /* The votes around node k. */
@@ -351,14 +350,14 @@ typedef struct votes {
 	size_t out;      /* successors at all */
 } votes;
 
-static void count_votes(const bt_owner *o, uint32_t k, bool inferred, votes *v)
+static void count_votes(const bt_owner *o, uint32_t k, votes *v)
 {
 	memset(v, 0, sizeof(*v));
 	for (uint32_t j = o->in_off[k]; j < o->in_off[k + 1]; j++)
-		vote_add(&v->pred, label(o, o->edges[o->in[j]].from, inferred));
+		vote_add(&v->pred, label(o, o->edges[o->in[j]].from));
 	for (uint32_t j = o->out_off[k]; j < o->out_off[k + 1]; j++) {
 		const edge *e = &o->edges[o->out[j]];
-		vote_add(&v->succ, label(o, e->to, inferred));
+		vote_add(&v->succ, label(o, e->to));
 		v->routers += (e->flags & EDGE_ROUTER) != 0;
 		v->out++;
 	}
@@ -420,7 +419,7 @@ static bool infer_unannounced(bt_owner *o)
 		if (m->kind != BT_HOP_UNKNOWN)
 			continue;
 		votes v;
-		count_votes(o, k, true, &v);
+		count_votes(o, k, &v);
 		uint32_t own = 0, why = 0, d = last_hop(o, m, &v);
 		if ((o->on & BT_OWNER_UNANNOUNCED) && v.routers && vote_one(&v.succ))
 			own = vote_one(&v.succ), why = BT_OWNER_UNANNOUNCED;
@@ -465,18 +464,20 @@ int bt_owner_infer(bt_owner *o)
 		free_adjacency(o);
 		return -1;
 	}
+	for (uint32_t k = 0; k < o->nn; k++)
+		o->nodes[k].owner = o->nodes[k].why = 0;
+	/* unannounced addresses first: their owners vote in the rules of the
+	 * others (a border followed by the neighbour's unannounced routers) */
+	for (int pass = 0; o->on && pass < UNANNOUNCED_PASSES && infer_unannounced(o); pass++)
+		;
 	for (uint32_t k = 0; k < o->nn; k++) {
 		node *m = &o->nodes[k];
-		m->owner = 0;
-		m->why = 0;
 		if (o->on == 0 || m->moas || (m->kind != BT_HOP_AS && m->kind != BT_HOP_IXP))
 			continue;
 		votes v;
-		count_votes(o, k, false, &v);
+		count_votes(o, k, &v);
 		infer_fixed(o, m, &v);
 	}
-	for (int pass = 0; o->on && pass < UNANNOUNCED_PASSES && infer_unannounced(o); pass++)
-		;
 	return index_overrides(o);
 }
 
