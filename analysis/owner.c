@@ -44,6 +44,8 @@ struct bt_owner {
 	uint32_t *oslot;    /* the nodes with an owner only (bt_owner_apply):
 			       small, so the lookup of every hop stays in cache */
 	size_t omask;
+	uint32_t *dset;     /* the destination ASes of the round (0: empty) */
+	size_t dmask, dn;
 };
 
 static const struct { const char *name; unsigned bit; } NAMES[] = {
@@ -93,6 +95,7 @@ void bt_owner_reset(bt_owner *o)
 	free(o->nslot);
 	free(o->edges);
 	free(o->eslot);
+	free(o->dset);
 	unsigned on = o->on;
 	memset(o, 0, sizeof(*o));
 	o->on = on;
@@ -250,6 +253,42 @@ static int edge_add(bt_owner *o, uint32_t from, uint32_t to, uint32_t flag)
 	return 0;
 }
 
+static size_t dst_slot(const bt_owner *o, uint32_t asn)
+{
+	size_t j = bt_hash32(asn) & o->dmask;
+	while (o->dset[j] && o->dset[j] != asn)
+		j = (j + 1) & o->dmask;
+	return j;
+}
+
+static bool is_dst_as(const bt_owner *o, uint32_t asn)
+{
+	return o->dset != NULL && asn != 0 && o->dset[dst_slot(o, asn)] == asn;
+}
+
+/* asn into the round's destination ASes. 0 or -1. */
+static int add_dst_as(bt_owner *o, uint32_t asn)
+{
+	if (asn == 0 || is_dst_as(o, asn))
+		return 0;
+	if (o->dset == NULL || (o->dn + 1) * 2 > o->dmask + 1) {
+		size_t cap = o->dset ? (o->dmask + 1) * 2 : 256;
+		uint32_t *old = o->dset, *ns = calloc(cap, sizeof(*ns));
+		size_t omask = o->dmask;
+		if (ns == NULL)
+			return -1;
+		o->dset = ns;
+		o->dmask = cap - 1;
+		for (size_t k = 0; old && k <= omask; k++)
+			if (old[k])
+				o->dset[dst_slot(o, old[k])] = old[k];
+		free(old);
+	}
+	o->dset[dst_slot(o, asn)] = asn;
+	o->dn++;
+	return 0;
+}
+
 int bt_owner_add(bt_owner *o, const bt_trace *t, uint32_t dst_as, bt_owner_info_fn info, void *ctx,
 		 bool *failed)
 {
@@ -257,6 +296,8 @@ int bt_owner_add(bt_owner *o, const bt_trace *t, uint32_t dst_as, bt_owner_info_
 	size_t lo = bt_trace_copied_hops(t); /* copies are another trace's edges */
 	uint32_t idx[BT_HOPS_MAX];
 	free_adjacency(o); /* a graph that grows is inferred again */
+	if (add_dst_as(o, dst_as) != 0)
+		return -1;
 	for (size_t i = lo; i < n; i++) {
 		idx[i] = NOT_GRAPHED;
 		if (!bt_addr_is_set(&t->hops[i].addr))
@@ -348,6 +389,7 @@ typedef struct votes {
 	vote pred, succ;
 	size_t routers;  /* successors that were router hops */
 	size_t out;      /* successors at all */
+	size_t own;      /* successors of the node's own origin */
 } votes;
 
 static void count_votes(const bt_owner *o, uint32_t k, votes *v)
@@ -357,7 +399,9 @@ static void count_votes(const bt_owner *o, uint32_t k, votes *v)
 		vote_add(&v->pred, label(o, o->edges[o->in[j]].from));
 	for (uint32_t j = o->out_off[k]; j < o->out_off[k + 1]; j++) {
 		const edge *e = &o->edges[o->out[j]];
-		vote_add(&v->succ, label(o, e->to));
+		uint32_t l = label(o, e->to);
+		vote_add(&v->succ, l);
+		v->own += l == o->nodes[k].origin;
 		v->routers += (e->flags & EDGE_ROUTER) != 0;
 		v->out++;
 	}
@@ -379,6 +423,19 @@ static uint32_t last_hop(const bt_owner *o, const node *m, const votes *v)
 	return d;
 }
 
+/* Third-party: an address of C on a router of P, the AS its predecessors
+ * agree on. Nothing around it is C's, and its successors agree on P too
+ * (P X(C) P), or C is a destination AS of the round that X never leads
+ * into: a network traced as a destination whose one address on the path
+ * leads only out of it is not a transit there, its address is on a
+ * router of P (its link to P, or an interface toward a third network). */
+static bool third_party(const bt_owner *o, const node *m, const votes *v, uint32_t p, uint32_t s)
+{
+	if (!(o->on & BT_OWNER_THIRD_PARTY) || !v->routers || !p || p == m->origin || v->own)
+		return false;
+	return s == p || is_dst_as(o, m->origin);
+}
+
 /* The rules for an announced address (origin A) and an IXP's; sets
  * m->owner and m->why. */
 static void infer_fixed(const bt_owner *o, node *m, const votes *v)
@@ -398,8 +455,8 @@ static void infer_fixed(const bt_owner *o, node *m, const votes *v)
 	if (v->routers && s && s != a && p == a && (o->on & BT_OWNER_NEIGHBOUR)) {
 		m->owner = s;
 		m->why = BT_OWNER_NEIGHBOUR;
-	} else if (v->routers && s && s != a && p == s && (o->on & BT_OWNER_THIRD_PARTY)) {
-		m->owner = s;
+	} else if (third_party(o, m, v, p, s)) {
+		m->owner = p;
 		m->why = BT_OWNER_THIRD_PARTY;
 	} else if (d) {
 		m->owner = d;

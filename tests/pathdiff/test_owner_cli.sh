@@ -62,6 +62,12 @@ mkdir -p "$TMP/rounds/vp-01" "$TMP/rounds/vp-02"
 	trace 198.18.8.10 198.18.1.1 198.18.2.1 198.18.2.20 198.18.8.1 198.18.8.10
 	# third-party: U's router answers from D's space (198.18.9.50)
 	trace 198.18.7.30 198.18.1.1 198.18.2.1 198.18.9.50 '*' 198.18.7.1 198.18.7.30
+	# ... and between U and T (198.18.9.70): D is a destination of the
+	# round, and that address never leads into D
+	trace 198.18.8.70 198.18.1.1 198.18.2.1 198.18.9.70 198.18.8.4 198.18.8.70
+	# the single-router transit of vp-02's trace to 198.18.7.40 leads into
+	# its own network here
+	trace 198.18.9.65 198.18.1.1 198.18.2.1 198.18.9.60 198.18.9.61 198.18.9.65
 	# ixp: E's router on the IXP LAN, E dark behind it
 	trace 198.18.12.10 198.18.1.1 198.18.2.1 198.18.11.5 '*' '*'
 	# ... an IXP address followed by two networks
@@ -140,10 +146,13 @@ is "$(border no-neighbour vp-02 198.18.7.20)" "198.18.2.9:4837:198.18.7.1:131279
 
 # third-party
 is "$(upstream on vp-01 198.18.7.30)" "4837:1:64500 4837 131279" "third-party: D's address taken as U's router"
+is "$(upstream on vp-01 198.18.8.70)" "4837:1:64500 4837 131279" \
+	"third-party: a destination network's address between U and T taken as U's router"
 is "$(upstream on vp-02 198.18.7.40)" "64501:1:64500 4837 64501 131279" \
-	"third-party must not fire: a transit seen once, between two others"
+	"third-party must not fire: a transit between two others that leads into its own network"
 export_as no-third --no-heuristic third-party
 is "$(upstream no-third vp-01 198.18.7.30)" "64501:1:64500 4837 64501 131279" "third-party off: the origins' view"
+is "$(upstream no-third vp-01 198.18.8.70)" "64501:1:64500 4837 64501 131279" "third-party off: between U and T"
 
 # ixp
 is "$(upstream on vp-01 198.18.12.10)" "4837:1:64500 4837 64502" "ixp: the dark target entered at its IXP address"
