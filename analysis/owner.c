@@ -373,14 +373,15 @@ static uint32_t vote_one(const vote *v)
 }
 
 /* What node k counts as in its neighbours' votes: the origin of an
- * announced address, the owner found so far for an unannounced one, else
- * OTHER. Never an owner inferred for an announced address or an IXP's:
- * those rules run last and feed nothing (no cascade along a path). */
+ * announced address (its owner when it is a third-party address), the
+ * owner found so far for an unannounced one, else OTHER. The rules run in
+ * stages, each fed by the ones before only (unannounced, third-party, the
+ * rest), so nothing cascades along a path. */
 static uint32_t label(const bt_owner *o, uint32_t k)
 {
 	const node *m = &o->nodes[k];
 	if (m->kind == BT_HOP_AS)
-		return m->origin;
+		return m->why == BT_OWNER_THIRD_PARTY ? m->owner : m->origin;
 	return m->kind == BT_HOP_UNKNOWN && m->owner ? m->owner : OTHER;
 }
 
@@ -436,8 +437,8 @@ static bool third_party(const bt_owner *o, const node *m, const votes *v, uint32
 	return s == p || is_dst_as(o, m->origin);
 }
 
-/* The rules for an announced address (origin A) and an IXP's; sets
- * m->owner and m->why. */
+/* The rules for an announced address (origin A) and an IXP's, but the
+ * third-party one (a stage before); sets m->owner and m->why. */
 static void infer_fixed(const bt_owner *o, node *m, const votes *v)
 {
 	uint32_t s = vote_one(&v->succ), p = vote_one(&v->pred), a = m->origin;
@@ -455,9 +456,6 @@ static void infer_fixed(const bt_owner *o, node *m, const votes *v)
 	if (v->routers && s && s != a && p == a && (o->on & BT_OWNER_NEIGHBOUR)) {
 		m->owner = s;
 		m->why = BT_OWNER_NEIGHBOUR;
-	} else if (third_party(o, m, v, p, s)) {
-		m->owner = p;
-		m->why = BT_OWNER_THIRD_PARTY;
 	} else if (d) {
 		m->owner = d;
 		m->why = BT_OWNER_LAST_HOP;
@@ -527,13 +525,20 @@ int bt_owner_infer(bt_owner *o)
 	 * others (a border followed by the neighbour's unannounced routers) */
 	for (int pass = 0; o->on && pass < UNANNOUNCED_PASSES && infer_unannounced(o); pass++)
 		;
-	for (uint32_t k = 0; k < o->nn; k++) {
-		node *m = &o->nodes[k];
-		if (o->on == 0 || m->moas || (m->kind != BT_HOP_AS && m->kind != BT_HOP_IXP))
-			continue;
-		votes v;
-		count_votes(o, k, &v);
-		infer_fixed(o, m, &v);
+	for (int stage = 0; stage < 2; stage++) {
+		for (uint32_t k = 0; k < o->nn; k++) {
+			node *m = &o->nodes[k];
+			if (o->on == 0 || m->moas || (m->kind != BT_HOP_AS && m->kind != BT_HOP_IXP) ||
+			    (stage == 1 && m->why == BT_OWNER_THIRD_PARTY))
+				continue;
+			votes v;
+			count_votes(o, k, &v);
+			uint32_t p = vote_one(&v.pred);
+			if (stage == 1)
+				infer_fixed(o, m, &v);
+			else if (m->kind == BT_HOP_AS && third_party(o, m, &v, p, vote_one(&v.succ)))
+				m->owner = p, m->why = BT_OWNER_THIRD_PARTY;
+		}
 	}
 	return index_overrides(o);
 }

@@ -65,6 +65,9 @@ mkdir -p "$TMP/rounds/vp-01" "$TMP/rounds/vp-02"
 	# ... and between U and T (198.18.9.70): D is a destination of the
 	# round, and that address never leads into D
 	trace 198.18.8.70 198.18.1.1 198.18.2.1 198.18.9.70 198.18.8.4 198.18.8.70
+	# neighbour after third-party: T's border in U's space (198.18.2.60)
+	# behind U's router answering from D's space (198.18.9.75); T dark
+	trace 198.18.8.80 198.18.1.1 198.18.2.1 198.18.9.75 198.18.2.60 '*'
 	# the single-router transit of vp-02's trace to 198.18.7.40 leads into
 	# its own network here
 	trace 198.18.9.65 198.18.1.1 198.18.2.1 198.18.9.60 198.18.9.61 198.18.9.65
@@ -99,6 +102,7 @@ mkdir -p "$TMP/rounds/vp-01" "$TMP/rounds/vp-02"
 	trace 198.18.7.52 198.18.1.2 198.18.2.1 198.18.2.40 '*'
 	trace 198.18.9.90 198.18.1.2 198.18.2.1 198.18.2.41 198.18.9.90
 	trace 198.18.12.40 198.18.1.2 198.18.2.1 198.18.2.50 198.18.11.7 198.18.12.3 198.18.12.40
+	trace 198.18.8.81 198.18.1.2 198.18.2.1 198.18.9.75 198.18.2.60 198.18.8.5 198.18.8.81
 } >"$TMP/rounds/vp-02/r1.jsonl"
 
 # export NAME [--no-heuristic H]...: into $TMP/NAME
@@ -153,6 +157,10 @@ is "$(upstream on vp-02 198.18.7.40)" "64501:1:64500 4837 64501 131279" \
 export_as no-third --no-heuristic third-party
 is "$(upstream no-third vp-01 198.18.7.30)" "64501:1:64500 4837 64501 131279" "third-party off: the origins' view"
 is "$(upstream no-third vp-01 198.18.8.70)" "64501:1:64500 4837 64501 131279" "third-party off: between U and T"
+# the neighbour rule counts a third-party address by its owner
+is "$(upstream on vp-01 198.18.8.80)" "4837:1:64500 4837 131279" "neighbour after third-party: the dark target entered"
+is "$(upstream no-third vp-01 198.18.8.80)" ":0:64500 4837" "neighbour after third-party, third-party off"
+is "$(upstream no-neighbour vp-01 198.18.8.80)" ":0:64500 4837" "neighbour after third-party, neighbour off"
 
 # ixp
 is "$(upstream on vp-01 198.18.12.10)" "4837:1:64500 4837 64502" "ixp: the dark target entered at its IXP address"
