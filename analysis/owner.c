@@ -430,11 +430,12 @@ static uint32_t last_hop(const bt_owner *o, const node *m, const votes *v)
  * into: a network traced as a destination whose one address on the path
  * leads only out of it is not a transit there, its address is on a
  * router of P (its link to P, or an interface toward a third network). */
-static bool third_party(const bt_owner *o, const node *m, const votes *v, uint32_t p, uint32_t s)
+static bool third_party(const bt_owner *o, const node *m, const votes *v, bool between)
 {
+	uint32_t p = vote_one(&v->pred);
 	if (!(o->on & BT_OWNER_THIRD_PARTY) || !v->routers || !p || p == m->origin || v->own)
 		return false;
-	return s == p || is_dst_as(o, m->origin);
+	return between ? is_dst_as(o, m->origin) : vote_one(&v->succ) == p;
 }
 
 /* The rules for an announced address (origin A) and an IXP's, but the
@@ -512,6 +513,34 @@ static int index_overrides(bt_owner *o)
 	return 0;
 }
 
+/* The third-party stage, in two steps, each deciding every address at
+ * once (the order of the nodes does not matter): P X(C) P from the
+ * origins, then P X(C) B with the owners the first step found (U X(D)
+ * Y(U) T: X is U's, so Y, after a hop of its own AS, is no third-party
+ * address). 0 or -1. */
+static int infer_third_party(bt_owner *o)
+{
+	uint32_t *next = malloc((o->nn ? o->nn : 1) * sizeof(*next));
+	if (next == NULL)
+		return -1;
+	for (int between = 0; between < 2; between++) {
+		for (uint32_t k = 0; k < o->nn; k++) {
+			const node *m = &o->nodes[k];
+			votes v;
+			next[k] = 0;
+			if (m->moas || m->kind != BT_HOP_AS || m->why == BT_OWNER_THIRD_PARTY)
+				continue;
+			count_votes(o, k, &v);
+			next[k] = third_party(o, m, &v, between) ? vote_one(&v.pred) : 0;
+		}
+		for (uint32_t k = 0; k < o->nn; k++)
+			if (next[k])
+				o->nodes[k].owner = next[k], o->nodes[k].why = BT_OWNER_THIRD_PARTY;
+	}
+	free(next);
+	return 0;
+}
+
 int bt_owner_infer(bt_owner *o)
 {
 	free_adjacency(o);
@@ -525,20 +554,16 @@ int bt_owner_infer(bt_owner *o)
 	 * others (a border followed by the neighbour's unannounced routers) */
 	for (int pass = 0; o->on && pass < UNANNOUNCED_PASSES && infer_unannounced(o); pass++)
 		;
-	for (int stage = 0; stage < 2; stage++) {
-		for (uint32_t k = 0; k < o->nn; k++) {
-			node *m = &o->nodes[k];
-			if (o->on == 0 || m->moas || (m->kind != BT_HOP_AS && m->kind != BT_HOP_IXP) ||
-			    (stage == 1 && m->why == BT_OWNER_THIRD_PARTY))
-				continue;
-			votes v;
-			count_votes(o, k, &v);
-			uint32_t p = vote_one(&v.pred);
-			if (stage == 1)
-				infer_fixed(o, m, &v);
-			else if (m->kind == BT_HOP_AS && third_party(o, m, &v, p, vote_one(&v.succ)))
-				m->owner = p, m->why = BT_OWNER_THIRD_PARTY;
-		}
+	if (o->on && infer_third_party(o) != 0)
+		return -1;
+	for (uint32_t k = 0; k < o->nn; k++) {
+		node *m = &o->nodes[k];
+		if (o->on == 0 || m->moas || (m->kind != BT_HOP_AS && m->kind != BT_HOP_IXP) ||
+		    m->why == BT_OWNER_THIRD_PARTY)
+			continue;
+		votes v;
+		count_votes(o, k, &v);
+		infer_fixed(o, m, &v);
 	}
 	return index_overrides(o);
 }
