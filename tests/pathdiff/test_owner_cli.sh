@@ -105,33 +105,37 @@ mkdir -p "$TMP/rounds/vp-01" "$TMP/rounds/vp-02"
 	trace 198.18.8.81 198.18.1.2 198.18.2.1 198.18.9.75 198.18.2.60 198.18.8.5 198.18.8.81
 } >"$TMP/rounds/vp-02/r1.jsonl"
 
-# export NAME [--no-heuristic H]...: into $TMP/NAME
+# views NAME: the rows of the export in $TMP/NAME that the checks read,
+# into $TMP/NAME/views (one python run an export)
+views() {
+	python3 - "$TMP/$1" >"$TMP/$1/views" <<'EOF'
+import csv, sys
+d = sys.argv[1]
+for r in csv.DictReader(open(d + "/traces.csv", newline="")):
+    print("up", r["vp"], r["target"], f"{r['upstream_asn']}:{r['reached_target_as']}:{r['as_path']}")
+for r in csv.DictReader(open(d + "/borders.csv", newline="")):
+    if r["kind"] == "as" and r["into_target"] == "1":
+        print("border", r["vp"], r["target"], ":".join(r[c] for c in (
+            "near_addr", "near_asn", "far_addr", "far_asn", "across_silent", "ixp")))
+EOF
+}
+# export NAME [--no-heuristic H]...: into $TMP/NAME, and its views
 export_as() {
 	local name=$1
 	shift
 	expect_rc 0 "$BT" export "${DB[@]}" "$@" -o "$TMP/$name" "$TMP/rounds/vp-01" "$TMP/rounds/vp-02"
+	views "$name"
+}
+# view KIND NAME VP DST: the views of the trace's rows, space-joined
+view() {
+	awk -v k="$1" -v v="$3" -v t="$4" '$1 == k && $2 == v && $3 == t {
+		sub(/^[^ ]+ [^ ]+ [^ ]+ /, ""); printf "%s%s", s, $0; s = " " } END { print "" }' "$TMP/$2/views"
 }
 # upstream NAME VP DST: the trace's upstream_asn:reached_target_as:as_path
-upstream() {
-	python3 - "$TMP/$1/traces.csv" "$2" "$3" <<'EOF'
-import csv, sys
-path, vp, dst = sys.argv[1:]
-print(" ".join(f"{r['upstream_asn']}:{r['reached_target_as']}:{r['as_path']}"
-               for r in csv.DictReader(open(path, newline=""))
-               if r["vp"] == vp and r["target"] == dst))
-EOF
-}
+upstream() { view up "$@"; }
 # border NAME VP DST: the trace's AS crossing into its target:
 # near_addr:near_asn:far_addr:far_asn:across_silent:ixp
-border() {
-	python3 - "$TMP/$1/borders.csv" "$2" "$3" <<'EOF'
-import csv, sys
-path, vp, dst = sys.argv[1:]
-print(" ".join(":".join(r[c] for c in ("near_addr", "near_asn", "far_addr", "far_asn", "across_silent", "ixp"))
-               for r in csv.DictReader(open(path, newline=""))
-               if r["vp"] == vp and r["target"] == dst and r["kind"] == "as" and r["into_target"] == "1"))
-EOF
-}
+border() { view border "$@"; }
 
 export_as on
 export_as off --no-heuristic all
@@ -196,6 +200,7 @@ is "$(col "$TMP/on/hops.csv" addr 198.18.2.9 asn | tr ' ' '\n' | sort -u)" "4837
 # standard input cannot be read twice: read once, in its place, without
 # owners (vp-02's file, given before it, is a round with owners of its own)
 expect_rc 0 "$BT" export "${DB[@]}" -o "$TMP/stdin" "$TMP/rounds/vp-02" - <"$TMP/rounds/vp-01/r1.jsonl"
+views stdin
 is "$(upstream stdin vp-01 198.18.7.10)" ":0:64500 4837" "standard input: no owners"
 is "$(border stdin vp-02 198.18.12.20)" "198.18.2.1:4837:198.18.11.5:64502:0:TEST-IX" \
 	"the files before standard input: owners from their own round"
