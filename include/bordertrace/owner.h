@@ -8,8 +8,10 @@
  * replying interface, an edge from each entry at TTL t to each entry at
  * TTL t+1 of the same trace (copied hops left out), and per node the
  * destination ASes of the traces through it. The heuristics
- * (doc/path-diff.md, "Interface owners") vote with the origin ASes of a
- * node's neighbours; each may be switched off. The result is a lookup: an
+ * (doc/path-diff.md, "Interface owners") vote with what a node's
+ * neighbours are (their origins; the owners found in an earlier stage),
+ * in stages that feed only the later ones, so that nothing cascades down
+ * a path; each may be switched off. The result is a lookup: an
  * address -> the AS operating it, where that differs from what the
  * resolver said. Pure: no I/O.
  *
