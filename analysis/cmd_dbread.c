@@ -97,19 +97,62 @@ int bt_cmd_dbsrc_open(const char *cmd, bt_cmd_dbsrc *d)
 	return 0;
 }
 
+/* Round ref i into the pipeline: its graph (scan) or its traces. */
+static int feed_one(bt_cmd_dbsrc *d, size_t i, bool scan, bt_pipeline *p, char *err, size_t errlen)
+{
+	char *raw = NULL, name[3 * BT_ID_MAX + 16];
+	size_t len = 0;
+	bt_store_round_name(&d->refs[i], name, sizeof(name));
+	int rc = bt_store_fetch_round(d->st, &d->refs[i], &raw, &len, err, errlen);
+	if (rc == 0)
+		rc = scan ? bt_pipeline_scan_buffer(p, name, raw, len, err, errlen)
+			  : bt_pipeline_add_buffer(p, name, raw, len, err, errlen);
+	free(raw);
+	return rc;
+}
+
+/* The name of the file a round was pushed from, without directories: the
+ * files of one name are one round (bt_pipeline_flush). */
+static const char *base_of(const bt_store_round_ref *r)
+{
+	const char *f = r->file ? r->file : r->round, *slash = strrchr(f, '/');
+	return slash ? slash + 1 : f;
+}
+
+/* Owners on: the rounds as the files would be read (bt_pipeline_flush):
+ * each round's blobs, every VP's, fetched twice: once for the round's
+ * graph, once through the path-diff; the rounds in the order of their
+ * first blob. */
+static int feed_rounds(bt_cmd_dbsrc *d, bt_pipeline *p, char *err, size_t errlen)
+{
+	bool *done = calloc(d->nrefs ? d->nrefs : 1, sizeof(*done));
+	int rc = done == NULL ? -1 : 0;
+	if (done == NULL)
+		snprintf(err, errlen, "out of memory");
+	for (size_t g = 0; g < d->nrefs && rc == 0; g++) {
+		if (done[g])
+			continue;
+		const char *base = base_of(&d->refs[g]);
+		bt_pipeline_begin_round(p);
+		for (int pass = 0; pass < 2 && rc == 0; pass++)
+			for (size_t i = g; i < d->nrefs && rc == 0; i++)
+				if (!done[i] && strcmp(base_of(&d->refs[i]), base) == 0)
+					rc = feed_one(d, i, pass == 0, p, err, errlen);
+		for (size_t i = g; i < d->nrefs; i++)
+			done[i] |= strcmp(base_of(&d->refs[i]), base) == 0;
+		bt_pipeline_end_round(p);
+	}
+	free(done);
+	return rc;
+}
+
 int bt_cmd_dbsrc_feed(bt_cmd_dbsrc *d, bt_pipeline *p, char *err, size_t errlen)
 {
-	for (size_t i = 0; i < d->nrefs; i++) {
-		char *raw = NULL, name[3 * BT_ID_MAX + 16];
-		size_t len = 0;
-		bt_store_round_name(&d->refs[i], name, sizeof(name));
-		int rc = bt_store_fetch_round(d->st, &d->refs[i], &raw, &len, err, errlen);
-		if (rc == 0)
-			rc = bt_pipeline_add_buffer(p, name, raw, len, err, errlen);
-		free(raw);
-		if (rc != 0)
+	if (bt_pipeline_owners_on(p))
+		return feed_rounds(d, p, err, errlen);
+	for (size_t i = 0; i < d->nrefs; i++)
+		if (feed_one(d, i, false, p, err, errlen) != 0)
 			return -1;
-	}
 	return 0;
 }
 

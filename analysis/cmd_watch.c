@@ -19,6 +19,7 @@
 
 #include "bordertrace/cli.h"
 #include "bordertrace/id.h"
+#include "bordertrace/owner.h"
 #include "commands.h"
 
 #define RETRY_MS 30000 /* a pass with a failed command is run again after this */
@@ -323,6 +324,7 @@ int bt_cmd_watch(int argc, char **argv)
 		return status;
 	w.po.agg = BT_AGG_AS;
 	w.po.levels = 1;
+	w.po.owners = BT_OWNER_ALL; /* as diff --db computes it */
 	bt_diff_opts_default(&w.po.diff);
 	if ((status = parse_args(argc, argv, &w)) < 0) {
 		char err[2048];

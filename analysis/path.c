@@ -26,7 +26,9 @@ static void fill_cross(bt_crossing *c, const bt_trace *t, const bt_hopinfo *info
 	memcpy(c->near_cc, info[near].country, 3);
 	memcpy(c->far_cc, info[far].country, 3);
 	c->across_silent = silent;
-	c->ixp = ixp;
+	/* an IXP address taken as the AS behind it (owner.h) is the far hop
+	 * itself: the crossing is still over that IXP */
+	c->ixp = ixp ? ixp : info[far].kind == BT_HOP_AS ? info[far].ixp : NULL;
 }
 
 /* Whether some entry in [b, e) has key k. */

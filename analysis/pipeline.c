@@ -12,6 +12,7 @@
 
 #include "bordertrace/csv.h"
 #include "bordertrace/routes.h"
+#include "bordertrace/owner.h"
 #include "bordertrace/trace.h"
 #include "seen.h"
 
@@ -64,7 +65,18 @@ struct bt_pipeline {
 	bt_hopinfo *info;
 	const bt_hopres **res;
 	bt_routes *routes;      /* its border routes over its flows */
+	bt_owner *owner;        /* the round's interface owners (opts.owners) */
+	struct pending *pending; /* files waiting for their round (owners on) */
+	size_t npending;
+	int round_state;        /* buffers: 0 none begun, 1 being scanned, 2 inferred */
 };
+
+typedef struct pending {
+	char *path;
+	const char *base;       /* its name without directories: its round */
+	size_t seq;             /* the order it was given in */
+	size_t round;           /* the seq of its round's first file */
+} pending;
 
 const char *bt_agg_name(bt_agg a)
 {
@@ -153,8 +165,9 @@ bt_pipeline *bt_pipeline_new(const bt_pipeline_opts *o, char *err, size_t errlen
 	p->info = calloc(BT_HOPS_MAX, sizeof(*p->info));
 	p->res = calloc(BT_HOPS_MAX, sizeof(*p->res));
 	p->routes = bt_routes_new();
+	p->owner = o->owners ? bt_owner_new(o->owners) : NULL;
 	if (p->diff == NULL || p->cache == NULL || p->seen == NULL || p->info == NULL ||
-	    p->res == NULL || p->routes == NULL) {
+	    p->res == NULL || p->routes == NULL || (o->owners && p->owner == NULL)) {
 		snprintf(err, errlen, "out of memory");
 		bt_pipeline_free(p);
 		return NULL;
@@ -197,6 +210,10 @@ void bt_pipeline_free(bt_pipeline *p)
 	free(p->info);
 	free(p->res);
 	bt_routes_free(p->routes);
+	bt_owner_free(p->owner);
+	for (size_t i = 0; i < p->npending; i++)
+		free(p->pending[i].path);
+	free(p->pending);
 	bt_seen_free(p->seen);
 	free_skips(p);
 	for (size_t i = 0; i < p->files; i++)
@@ -577,6 +594,27 @@ static void trace_id(const bt_trace *t, char *id, char a[BT_ADDR_STRLEN])
 		 bt_method_name(t->method), t->flow);
 }
 
+/* Every entry of t and its destination through the resolver: p->res,
+ * p->info (the resolver's word) and *dres. 0 or -1. */
+static int resolve_hops(bt_pipeline *p, const bt_trace *t, size_t n, const bt_hopres **dres,
+			char *err, size_t errlen)
+{
+	static const bt_hopres silent; /* zero: BT_HOP_SILENT */
+	if (cache_reserve(p, n + 1) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!bt_addr_is_set(&t->hops[i].addr)) {
+			p->res[i] = &silent;
+		} else if (resolve(p, &t->hops[i].addr, &p->res[i], err, errlen) != 0) {
+			return -1;
+		}
+		p->info[i] = p->res[i]->info;
+	}
+	return resolve(p, &t->dst, dres, err, errlen);
+}
+
 static int add_trace(bt_pipeline *p, const bt_trace *t, const char *id, const char *a, char *err,
 		     size_t errlen)
 {
@@ -585,23 +623,12 @@ static int add_trace(bt_pipeline *p, const bt_trace *t, const char *id, const ch
 	const bt_hopres *dres;
 	char key[BT_ID_MAX + 80];
 	size_t n = t->hop_count < BT_HOPS_MAX ? t->hop_count : BT_HOPS_MAX;
-	static const bt_hopres silent; /* zero: BT_HOP_SILENT */
 
-	if (cache_reserve(p, n + 1) != 0) {
-		snprintf(err, errlen, "out of memory");
+	if (resolve_hops(p, t, n, &dres, err, errlen) != 0)
 		return -1;
-	}
-
-	for (size_t i = 0; i < n; i++) {
-		if (!bt_addr_is_set(&t->hops[i].addr)) {
-			res[i] = &silent;
-		} else if (resolve(p, &t->hops[i].addr, &res[i], err, errlen) != 0) {
-			return -1;
-		}
-		info[i] = res[i]->info;
-	}
-	if (resolve(p, &t->dst, &dres, err, errlen) != 0)
-		return -1;
+	/* the operator the round's graph found, where it is not the origin */
+	for (size_t i = 0; p->owner && i < n; i++)
+		bt_owner_apply(p->owner, &t->hops[i].addr, &info[i]);
 	bt_path path;
 	bt_path_build(t, info, &dres->info, &path);
 	bt_routes_build(p->routes, t, info, &dres->info, &path);
@@ -745,7 +772,7 @@ static int add_input(bt_pipeline *p, bt_input *in, char *err, size_t errlen)
 	return rc < 0 ? -1 : 0;
 }
 
-static int add_file(bt_pipeline *p, const char *path, char *err, size_t errlen)
+static int read_file(bt_pipeline *p, const char *path, char *err, size_t errlen)
 {
 	if (add_name(p, path, err, errlen) != 0)
 		return -1;
@@ -753,13 +780,204 @@ static int add_file(bt_pipeline *p, const char *path, char *err, size_t errlen)
 	return in == NULL ? -1 : add_input(p, in, err, errlen);
 }
 
+/* With owners on, a file waits for the rest of its round (flush). */
+static int add_file(bt_pipeline *p, const char *path, char *err, size_t errlen)
+{
+	if (p->owner == NULL)
+		return read_file(p, path, err, errlen);
+	/* standard input cannot be read twice: once, in its place, without
+	 * owners (the files given before it are read first) */
+	if (strcmp(path, "-") == 0)
+		return bt_pipeline_flush(p, err, errlen) == 0 ? read_file(p, path, err, errlen) : -1;
+	if (p->finished) {
+		snprintf(err, errlen, "%s: the pipeline is finished: no more rounds", path);
+		return -1;
+	}
+	pending *np = realloc(p->pending, (p->npending + 1) * sizeof(*np));
+	if (np != NULL)
+		p->pending = np;
+	char *dup = np ? strdup(path) : NULL;
+	if (dup == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	const char *slash = strrchr(dup, '/');
+	p->pending[p->npending] = (pending){ dup, slash ? slash + 1 : dup, p->npending, 0 };
+	p->npending++;
+	return 0;
+}
+
+/* The graph's question (an address it meets for the first time in the
+ * round): the resolver's answer, through the cache. */
+typedef struct scan_ctx {
+	bt_pipeline *p;
+	char *err;
+	size_t errlen;
+} scan_ctx;
+
+static const bt_hopinfo *scan_info(void *ctx, const bt_addr *a)
+{
+	scan_ctx *c = ctx;
+	const bt_hopres *r;
+	if (cache_reserve(c->p, 1) != 0) {
+		snprintf(c->err, c->errlen, "out of memory");
+		return NULL;
+	}
+	return resolve(c->p, a, &r, c->err, c->errlen) == 0 ? &r->info : NULL;
+}
+
+/* Every trace of in into the round's interface graph (the first of the
+ * two reads, owners on); closes in. 0 or -1. */
+static int scan_input(bt_pipeline *p, bt_input *in, char *err, size_t errlen)
+{
+	int rc;
+	bt_trace *t;
+	scan_ctx c = { p, err, errlen };
+	while ((rc = bt_input_next(in, &t, err, errlen)) == 1) {
+		const bt_hopinfo *d = scan_info(&c, &t->dst);
+		bool failed = false;
+		rc = d == NULL ? -1 : 0;
+		if (rc == 0 && bt_owner_add(p->owner, t, d->kind == BT_HOP_AS ? d->asn : 0, scan_info, &c,
+					    &failed) != 0) {
+			if (!failed)
+				snprintf(err, errlen, "out of memory");
+			rc = -1;
+		}
+		bt_trace_free(t);
+		if (rc != 0)
+			break;
+	}
+	bt_input_close(in);
+	return rc < 0 ? -1 : 0;
+}
+
+/* The first read of a file: what it skips is counted by the second. */
+static int scan_file(bt_pipeline *p, const char *path, char *err, size_t errlen)
+{
+	bt_input_opts quiet = p->o.input;
+	quiet.skipped = NULL;
+	bt_input *in = bt_input_open(path, &quiet, err, errlen);
+	return in == NULL ? -1 : scan_input(p, in, err, errlen);
+}
+
+static int infer(bt_pipeline *p, char *err, size_t errlen)
+{
+	if (bt_owner_infer(p->owner) == 0)
+		return 0;
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+bool bt_pipeline_owners_on(const bt_pipeline *p) { return p->owner != NULL; }
+
+void bt_pipeline_begin_round(bt_pipeline *p)
+{
+	if (p->owner)
+		bt_owner_reset(p->owner);
+	p->round_state = 1;
+}
+
+void bt_pipeline_end_round(bt_pipeline *p)
+{
+	if (p->owner)
+		bt_owner_reset(p->owner);
+	p->round_state = 0;
+}
+
+int bt_pipeline_scan_buffer(bt_pipeline *p, const char *name, const char *buf, size_t len, char *err,
+			    size_t errlen)
+{
+	if (p->owner == NULL)
+		return 0;
+	bt_input *in = bt_input_open_buffer(name, buf, len, err, errlen);
+	return in == NULL ? -1 : scan_input(p, in, err, errlen);
+}
+
 int bt_pipeline_add_buffer(bt_pipeline *p, const char *name, const char *buf, size_t len, char *err,
 			   size_t errlen)
 {
 	if (add_name(p, name, err, errlen) != 0)
 		return -1;
+	bool alone = p->owner && p->round_state == 0;
+	if (alone) {
+		bt_pipeline_begin_round(p);
+		if (bt_pipeline_scan_buffer(p, name, buf, len, err, errlen) != 0)
+			return -1;
+	}
+	if (p->owner && p->round_state == 1) {
+		if (infer(p, err, errlen) != 0)
+			return -1;
+		p->round_state = 2;
+	}
 	bt_input *in = bt_input_open_buffer(name, buf, len, err, errlen);
-	return in == NULL ? -1 : add_input(p, in, err, errlen);
+	int rc = in == NULL ? -1 : add_input(p, in, err, errlen);
+	if (alone)
+		bt_pipeline_end_round(p);
+	return rc;
+}
+
+static int cmp_by_name(const void *a, const void *b)
+{
+	const pending *x = a, *y = b;
+	int c = strcmp(x->base, y->base);
+	return c ? c : x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int cmp_by_round(const void *a, const void *b)
+{
+	const pending *x = a, *y = b;
+	if (x->round != y->round)
+		return x->round < y->round ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The files in rounds (one name, one round), the rounds in the order
+ * their first file was given, the files of a round in the order given:
+ * as given when no two files share a name. */
+static void order_pending(bt_pipeline *p)
+{
+	if (p->npending == 0)
+		return;
+	qsort(p->pending, p->npending, sizeof(*p->pending), cmp_by_name);
+	for (size_t i = 0; i < p->npending; i++)
+		p->pending[i].round = i && strcmp(p->pending[i].base, p->pending[i - 1].base) == 0
+					      ? p->pending[i - 1].round : p->pending[i].seq;
+	qsort(p->pending, p->npending, sizeof(*p->pending), cmp_by_round);
+}
+
+/* The files [g, e) of one round: read into the graph, inferred, read
+ * through the path-diff. 0 or -1. */
+static int read_round(bt_pipeline *p, size_t g, size_t e, char *err, size_t errlen)
+{
+	bt_owner_reset(p->owner);
+	for (size_t k = g; k < e; k++)
+		if (scan_file(p, p->pending[k].path, err, errlen) != 0)
+			return -1;
+	if (infer(p, err, errlen) != 0)
+		return -1;
+	for (size_t k = g; k < e; k++)
+		if (read_file(p, p->pending[k].path, err, errlen) != 0)
+			return -1;
+	return 0;
+}
+
+int bt_pipeline_flush(bt_pipeline *p, char *err, size_t errlen)
+{
+	int rc = 0;
+	order_pending(p);
+	for (size_t g = 0, e; g < p->npending && rc == 0; g = e) {
+		for (e = g + 1; e < p->npending && p->pending[e].round == p->pending[g].round; e++)
+			;
+		rc = read_round(p, g, e, err, errlen);
+	}
+	for (size_t i = 0; i < p->npending; i++)
+		free(p->pending[i].path);
+	free(p->pending);
+	p->pending = NULL;
+	p->npending = 0;
+	if (p->owner)
+		bt_owner_reset(p->owner);
+	return rc;
 }
 
 static int cmp_names(const void *a, const void *b)
@@ -865,9 +1083,9 @@ int bt_pipeline_add_path(bt_pipeline *p, const char *path, char *err, size_t err
 	if (S_ISDIR(st.st_mode)) {
 		/* A directory without a single round file is more likely a wrong
 		 * path than a quiet week: say so rather than report no events. */
-		size_t before = p->files;
+		size_t before = p->files + p->npending;
 		int rc = add_dir(p, path, 0, err, errlen);
-		if (rc == 0 && p->files == before) {
+		if (rc == 0 && p->files + p->npending == before) {
 			snprintf(err, errlen, "%s: no round files (*.jsonl, *.warts, *.warts.gz) in it or below", path);
 			return -1;
 		}
@@ -878,6 +1096,8 @@ int bt_pipeline_add_path(bt_pipeline *p, const char *path, char *err, size_t err
 
 int bt_pipeline_finish(bt_pipeline *p, char *err, size_t errlen)
 {
+	if (bt_pipeline_flush(p, err, errlen) != 0)
+		return -1;
 	if (bt_diff_finish(p->diff) != 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;

@@ -66,6 +66,9 @@ typedef struct bt_pipeline_opts {
 	void *hook_ctx;
 	bool hook_only;        /* a second pass over rounds read before: only the
 				  hook, no path-diff, no duplicate check */
+	unsigned owners;       /* BT_OWNER_* heuristics (owner.h) on: each hop's
+				  AS is the operator inferred from its round's
+				  graph; 0: the address's origin as it is */
 } bt_pipeline_opts;
 
 typedef struct bt_pipeline bt_pipeline;
@@ -80,6 +83,22 @@ int bt_pipeline_add_path(bt_pipeline *p, const char *path, char *err, size_t err
  * that name would be. 0 or -1. */
 int bt_pipeline_add_buffer(bt_pipeline *p, const char *name, const char *buf, size_t len, char *err,
 			   size_t errlen);
+/* With owners on, the files added are read here (bt_pipeline_finish calls
+ * it too), a round at a time: the files of one name (vp1/R.jsonl,
+ * vp2/R.jsonl: every VP's file of round R) are read once to build the
+ * round's interface graph, then again through the path-diff with the
+ * owners inferred from it. Standard input is read once, as it comes,
+ * without owners; a buffer is a round of its own. 0 or -1. */
+int bt_pipeline_flush(bt_pipeline *p, char *err, size_t errlen);
+/* Buffers of one round from several VPs (the store's rounds), owners on:
+ * begin, every buffer of the round through scan_buffer (the graph), then
+ * through add_buffer (the path-diff, owners inferred at the first), end.
+ * Without begin, add_buffer makes a buffer a round of its own. */
+bool bt_pipeline_owners_on(const bt_pipeline *p);
+void bt_pipeline_begin_round(bt_pipeline *p);
+int bt_pipeline_scan_buffer(bt_pipeline *p, const char *name, const char *buf, size_t len, char *err,
+			    size_t errlen);
+void bt_pipeline_end_round(bt_pipeline *p);
 /* Computes events and diversity and, when exporting, commits the files.
  * Frees what reading needed (the address cache, the trace ids seen): no
  * path can be added after it. */

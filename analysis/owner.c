@@ -1,0 +1,592 @@
+/* bordertrace — interface owners from the round's graph (see
+ * include/bordertrace/owner.h and doc/path-diff.md, "Interface owners"). */
+#include "bordertrace/owner.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "bordertrace/hash.h"
+
+#define NDST 4          /* destination ASes kept per node; more: "many" */
+#define EDGE_ROUTER 1u  /* the successor was a router hop of some trace */
+#define EDGE_DEST 2u    /* ... the trace's destination answering itself */
+#define UNANNOUNCED_PASSES 16 /* chains of unannounced interfaces, at most */
+
+typedef struct node {
+	bt_addr addr;
+	uint8_t kind;       /* bt_hopkind of the address */
+	uint8_t moas;       /* several origins: path.c's MOAS rule decides */
+	uint8_t ndst;       /* destination ASes in dst; NDST + 1: more */
+	uint8_t why;        /* the heuristic that set owner */
+	uint32_t origin;    /* primary origin (BT_HOP_AS), else 0 */
+	uint32_t owner;     /* inferred operator, 0: none */
+	uint32_t dst[NDST];
+} node;
+
+typedef struct edge {
+	uint32_t from, to;
+	uint32_t flags;
+} edge;
+
+struct bt_owner {
+	unsigned on;
+	node *nodes;
+	size_t nn, ncap;
+	uint32_t *nslot;    /* node index + 1, 0 empty; nmask + 1 slots */
+	size_t nmask;
+	edge *edges;
+	size_t ne, ecap;
+	uint32_t *eslot;
+	size_t emask;
+	/* adjacency, built by bt_owner_infer: edge indices by from / by to */
+	uint32_t *out_off, *out, *in_off, *in;
+	size_t overrides;
+	uint32_t *oslot;    /* the nodes with an owner only (bt_owner_apply):
+			       small, so the lookup of every hop stays in cache */
+	size_t omask;
+	uint32_t *dset;     /* the destination ASes of the round (0: empty) */
+	size_t dmask, dn;
+};
+
+static const struct { const char *name; unsigned bit; } NAMES[] = {
+	{ "neighbour", BT_OWNER_NEIGHBOUR }, { "third-party", BT_OWNER_THIRD_PARTY },
+	{ "ixp", BT_OWNER_IXP }, { "unannounced", BT_OWNER_UNANNOUNCED },
+	{ "last-hop", BT_OWNER_LAST_HOP }, { "all", BT_OWNER_ALL },
+};
+
+unsigned bt_owner_heuristic_parse(const char *name)
+{
+	for (size_t i = 0; i < sizeof(NAMES) / sizeof(NAMES[0]); i++)
+		if (strcmp(name, NAMES[i].name) == 0)
+			return NAMES[i].bit;
+	return 0;
+}
+
+const char *bt_owner_heuristic_name(unsigned bit)
+{
+	for (size_t i = 0; i < sizeof(NAMES) / sizeof(NAMES[0]); i++)
+		if (NAMES[i].bit == bit)
+			return NAMES[i].name;
+	return "?";
+}
+
+bt_owner *bt_owner_new(unsigned heuristics)
+{
+	bt_owner *o = calloc(1, sizeof(*o));
+	if (o != NULL)
+		o->on = heuristics & BT_OWNER_ALL;
+	return o;
+}
+
+static void free_adjacency(bt_owner *o)
+{
+	free(o->out_off);
+	free(o->out);
+	free(o->in_off);
+	free(o->in);
+	free(o->oslot);
+	o->out_off = o->out = o->in_off = o->in = o->oslot = NULL;
+}
+
+void bt_owner_reset(bt_owner *o)
+{
+	free_adjacency(o);
+	free(o->nodes);
+	free(o->nslot);
+	free(o->edges);
+	free(o->eslot);
+	free(o->dset);
+	unsigned on = o->on;
+	memset(o, 0, sizeof(*o));
+	o->on = on;
+}
+
+void bt_owner_free(bt_owner *o)
+{
+	if (o == NULL)
+		return;
+	bt_owner_reset(o);
+	free(o);
+}
+
+static uint64_t addr_hash(const bt_addr *a)
+{
+	uint64_t x, y;
+	memcpy(&x, a->bytes, 8);
+	memcpy(&y, a->bytes + 8, 8);
+	return bt_mix64(x ^ bt_mix64(y ^ a->family));
+}
+
+static uint64_t edge_hash(uint32_t from, uint32_t to)
+{
+	return bt_mix64((uint64_t)from << 32 | to);
+}
+
+/* Doubles a slot table of index + 1 values when it is half full; rehash(k)
+ * gives the hash of entry k. 0 or -1. */
+static int grow_slots(uint32_t **slots, size_t *mask, size_t used, const bt_owner *o,
+		      uint64_t (*rehash)(const bt_owner *, uint32_t))
+{
+	if (*slots != NULL && (used + 1) * 2 <= *mask + 1)
+		return 0;
+	size_t cap = *slots ? (*mask + 1) * 2 : 1024;
+	uint32_t *ns = calloc(cap, sizeof(*ns));
+	if (ns == NULL)
+		return -1;
+	for (uint32_t k = 0; k < used; k++) {
+		size_t j = rehash(o, k) & (cap - 1);
+		while (ns[j])
+			j = (j + 1) & (cap - 1);
+		ns[j] = k + 1;
+	}
+	free(*slots);
+	*slots = ns;
+	*mask = cap - 1;
+	return 0;
+}
+
+static uint64_t node_rehash(const bt_owner *o, uint32_t k) { return addr_hash(&o->nodes[k].addr); }
+static uint64_t edge_rehash(const bt_owner *o, uint32_t k)
+{
+	return edge_hash(o->edges[k].from, o->edges[k].to);
+}
+
+/* Makes room for one more element in an array of *cap; 0 or -1. */
+static int room(void **arr, size_t *cap, size_t n, size_t size)
+{
+	if (n < *cap)
+		return 0;
+	size_t nc = *cap ? *cap * 2 : 1024;
+	void *na = realloc(*arr, nc * size);
+	if (na == NULL)
+		return -1;
+	*arr = na;
+	*cap = nc;
+	return 0;
+}
+
+static inline bool same_addr(const bt_addr *a, const bt_addr *b)
+{
+	uint64_t a0, a1, b0, b1;
+	memcpy(&a0, a->bytes, 8);
+	memcpy(&a1, a->bytes + 8, 8);
+	memcpy(&b0, b->bytes, 8);
+	memcpy(&b1, b->bytes + 8, 8);
+	return ((a0 ^ b0) | (a1 ^ b1)) == 0 && a->family == b->family;
+}
+
+/* The slot of address a: its node's, or the empty one it would take. */
+static size_t node_slot(const bt_owner *o, const bt_addr *a)
+{
+	size_t j = addr_hash(a) & o->nmask;
+	while (o->nslot[j] && !same_addr(&o->nodes[o->nslot[j] - 1].addr, a))
+		j = (j + 1) & o->nmask;
+	return j;
+}
+
+/* Entries that are interfaces of the graph: answers with an address that
+ * means something outside its own network. */
+static bool graphed(const bt_hopinfo *i)
+{
+	return i->kind == BT_HOP_AS || i->kind == BT_HOP_UNKNOWN || i->kind == BT_HOP_IXP;
+}
+
+/* The node of address a, added (described by info) if new: its index;
+ * NOT_GRAPHED for an address that is no interface of the graph;
+ * UINT32_MAX on failure. */
+#define NOT_GRAPHED (UINT32_MAX - 1)
+static uint32_t node_get(bt_owner *o, const bt_addr *a, bt_owner_info_fn info, void *ctx,
+			 bool *failed)
+{
+	if (grow_slots(&o->nslot, &o->nmask, o->nn, o, node_rehash) != 0)
+		return UINT32_MAX;
+	size_t j = node_slot(o, a);
+	if (o->nslot[j])
+		return o->nodes[o->nslot[j] - 1].kind == BT_HOP_SILENT ? NOT_GRAPHED : o->nslot[j] - 1;
+	const bt_hopinfo *h = info(ctx, a);
+	if (h == NULL) {
+		*failed = true;
+		return UINT32_MAX;
+	}
+	if (o->nn >= UINT32_MAX - 2 || room((void **)&o->nodes, &o->ncap, o->nn, sizeof(node)) != 0)
+		return UINT32_MAX;
+	node *m = &o->nodes[o->nn];
+	memset(m, 0, sizeof(*m));
+	m->addr = *a;
+	/* an address that is no interface (special-purpose) is kept as
+	 * BT_HOP_SILENT: the resolver is asked once */
+	m->kind = (uint8_t)(graphed(h) ? h->kind : BT_HOP_SILENT);
+	m->moas = h->norigins > 1;
+	m->origin = h->kind == BT_HOP_AS ? h->asn : 0;
+	o->nslot[j] = (uint32_t)++o->nn;
+	return m->kind == BT_HOP_SILENT ? NOT_GRAPHED : (uint32_t)(o->nn - 1);
+}
+
+static void add_dst(node *m, uint32_t asn)
+{
+	if (asn == 0 || m->ndst > NDST)
+		return;
+	for (unsigned i = 0; i < m->ndst; i++)
+		if (m->dst[i] == asn)
+			return;
+	if (m->ndst < NDST)
+		m->dst[m->ndst] = asn;
+	m->ndst++;
+}
+
+static int edge_add(bt_owner *o, uint32_t from, uint32_t to, uint32_t flag)
+{
+	if (grow_slots(&o->eslot, &o->emask, o->ne, o, edge_rehash) != 0)
+		return -1;
+	size_t j = edge_hash(from, to) & o->emask;
+	for (; o->eslot[j]; j = (j + 1) & o->emask) {
+		edge *e = &o->edges[o->eslot[j] - 1];
+		if (e->from == from && e->to == to) {
+			e->flags |= flag;
+			return 0;
+		}
+	}
+	if (o->ne >= UINT32_MAX - 1 || room((void **)&o->edges, &o->ecap, o->ne, sizeof(edge)) != 0)
+		return -1;
+	o->edges[o->ne] = (edge){ from, to, flag };
+	o->eslot[j] = (uint32_t)++o->ne;
+	return 0;
+}
+
+static size_t dst_slot(const bt_owner *o, uint32_t asn)
+{
+	size_t j = bt_hash32(asn) & o->dmask;
+	while (o->dset[j] && o->dset[j] != asn)
+		j = (j + 1) & o->dmask;
+	return j;
+}
+
+static bool is_dst_as(const bt_owner *o, uint32_t asn)
+{
+	return o->dset != NULL && asn != 0 && o->dset[dst_slot(o, asn)] == asn;
+}
+
+/* asn into the round's destination ASes. 0 or -1. */
+static int add_dst_as(bt_owner *o, uint32_t asn)
+{
+	if (asn == 0 || is_dst_as(o, asn))
+		return 0;
+	if (o->dset == NULL || (o->dn + 1) * 2 > o->dmask + 1) {
+		size_t cap = o->dset ? (o->dmask + 1) * 2 : 256;
+		uint32_t *old = o->dset, *ns = calloc(cap, sizeof(*ns));
+		size_t omask = o->dmask;
+		if (ns == NULL)
+			return -1;
+		o->dset = ns;
+		o->dmask = cap - 1;
+		for (size_t k = 0; old && k <= omask; k++)
+			if (old[k])
+				o->dset[dst_slot(o, old[k])] = old[k];
+		free(old);
+	}
+	o->dset[dst_slot(o, asn)] = asn;
+	o->dn++;
+	return 0;
+}
+
+int bt_owner_add(bt_owner *o, const bt_trace *t, uint32_t dst_as, bt_owner_info_fn info, void *ctx,
+		 bool *failed)
+{
+	size_t n = t->hop_count < BT_HOPS_MAX ? t->hop_count : BT_HOPS_MAX;
+	size_t lo = bt_trace_copied_hops(t); /* copies are another trace's edges */
+	uint32_t idx[BT_HOPS_MAX];
+	free_adjacency(o); /* a graph that grows is inferred again */
+	if (add_dst_as(o, dst_as) != 0)
+		return -1;
+	for (size_t i = lo; i < n; i++) {
+		idx[i] = NOT_GRAPHED;
+		if (!bt_addr_is_set(&t->hops[i].addr))
+			continue;
+		if ((idx[i] = node_get(o, &t->hops[i].addr, info, ctx, failed)) == UINT32_MAX)
+			return -1;
+		if (idx[i] != NOT_GRAPHED)
+			add_dst(&o->nodes[idx[i]], dst_as);
+	}
+	/* edges between the entries of consecutive TTLs only: across a
+	 * silent TTL two replies need not be neighbours */
+	for (size_t b = lo, e; b < n; b = e) {
+		e = bt_trace_ttl_end(t, b);
+		size_t e2 = e < n ? bt_trace_ttl_end(t, e) : e;
+		if (e >= n || t->hops[e].probe_ttl != t->hops[b].probe_ttl + 1)
+			continue;
+		for (size_t p = b; p < e && p < n; p++)
+			for (size_t s = e; s < e2 && s < n; s++) {
+				if (idx[p] == NOT_GRAPHED || idx[s] == NOT_GRAPHED || idx[p] == idx[s])
+					continue;
+				uint32_t flag = same_addr(&t->hops[s].addr, &t->dst) ? EDGE_DEST : EDGE_ROUTER;
+				if (edge_add(o, idx[p], idx[s], flag) != 0)
+					return -1;
+			}
+	}
+	return 0;
+}
+
+/* Edge indices grouped by from (by to): off[k]..off[k+1] in list. */
+static int group_edges(const bt_owner *o, bool by_to, uint32_t **off, uint32_t **list)
+{
+	*off = calloc(o->nn + 1, sizeof(**off));
+	*list = malloc((o->ne ? o->ne : 1) * sizeof(**list));
+	if (*off == NULL || *list == NULL)
+		return -1;
+	for (size_t k = 0; k < o->ne; k++)
+		(*off)[(by_to ? o->edges[k].to : o->edges[k].from) + 1]++;
+	for (size_t k = 0; k < o->nn; k++)
+		(*off)[k + 1] += (*off)[k];
+	uint32_t *fill = malloc((o->nn ? o->nn : 1) * sizeof(*fill));
+	if (fill == NULL)
+		return -1;
+	memcpy(fill, *off, o->nn * sizeof(*fill));
+	for (size_t k = 0; k < o->ne; k++)
+		(*list)[fill[by_to ? o->edges[k].to : o->edges[k].from]++] = (uint32_t)k;
+	free(fill);
+	return 0;
+}
+
+/* What a set of neighbours says: the one AS they all have (0: none had
+ * one, or they disagree). A neighbour with no AS of its own (an IXP's, an
+ * unannounced address not inferred) votes OTHER, which agrees with
+ * nothing: a router leading to an exchange and to B is not B's. */
+#define OTHER UINT32_MAX
+typedef struct vote {
+	uint32_t as;
+	bool any, split;
+} vote;
+
+static void vote_add(vote *v, uint32_t as)
+{
+	if (as == 0)
+		return;
+	if (!v->any)
+		v->as = as;
+	v->split |= v->any && v->as != as;
+	v->any = true;
+}
+
+static uint32_t vote_one(const vote *v)
+{
+	return v->any && !v->split && v->as != OTHER ? v->as : 0;
+}
+
+/* What node k counts as in its neighbours' votes: the origin of an
+ * announced address (its owner when it is a third-party address), the
+ * owner found so far for an unannounced one, else OTHER. The rules run in
+ * stages, each fed by the ones before only (unannounced, third-party, the
+ * rest), so nothing cascades along a path. */
+static uint32_t label(const bt_owner *o, uint32_t k)
+{
+	const node *m = &o->nodes[k];
+	if (m->kind == BT_HOP_AS)
+		return m->why == BT_OWNER_THIRD_PARTY ? m->owner : m->origin;
+	return m->kind == BT_HOP_UNKNOWN && m->owner ? m->owner : OTHER;
+}
+
+/* The votes around node k. */
+typedef struct votes {
+	vote pred, succ;
+	size_t routers;  /* successors that were router hops */
+	size_t out;      /* successors at all */
+	size_t own;      /* successors of the node's own origin */
+} votes;
+
+static void count_votes(const bt_owner *o, uint32_t k, votes *v)
+{
+	memset(v, 0, sizeof(*v));
+	for (uint32_t j = o->in_off[k]; j < o->in_off[k + 1]; j++)
+		vote_add(&v->pred, label(o, o->edges[o->in[j]].from));
+	for (uint32_t j = o->out_off[k]; j < o->out_off[k + 1]; j++) {
+		const edge *e = &o->edges[o->out[j]];
+		uint32_t l = label(o, e->to);
+		vote_add(&v->succ, l);
+		v->own += l == o->nodes[k].origin;
+		v->routers += (e->flags & EDGE_ROUTER) != 0;
+		v->out++;
+	}
+}
+
+/* Last hop: only the targets' own replies ever follow k, all in one AS D,
+ * and every trace through k went to D: k is the router in front of D's
+ * hosts, D's. An announced k must not be the only hop of its own AS
+ * there (its predecessors, if any, are of that AS). */
+static uint32_t last_hop(const bt_owner *o, const node *m, const votes *v)
+{
+	uint32_t d = vote_one(&v->succ);
+	if (!(o->on & BT_OWNER_LAST_HOP) || v->routers || !d || d == m->origin)
+		return 0;
+	if (m->ndst != 1 || m->dst[0] != d)
+		return 0;
+	if (m->kind == BT_HOP_AS && v->pred.any && vote_one(&v->pred) != m->origin)
+		return 0;
+	return d;
+}
+
+/* Third-party: an address of C on a router of P, the AS its predecessors
+ * agree on. Nothing around it is C's, and its successors agree on P too
+ * (P X(C) P), or C is a destination AS of the round that X never leads
+ * into: a network traced as a destination whose one address on the path
+ * leads only out of it is not a transit there, its address is on a
+ * router of P (its link to P, or an interface toward a third network). */
+static bool third_party(const bt_owner *o, const node *m, const votes *v, bool between)
+{
+	uint32_t p = vote_one(&v->pred);
+	if (!(o->on & BT_OWNER_THIRD_PARTY) || !v->routers || !p || p == m->origin || v->own)
+		return false;
+	return between ? is_dst_as(o, m->origin) : vote_one(&v->succ) == p;
+}
+
+/* The rules for an announced address (origin A) and an IXP's, but the
+ * third-party one (a stage before); sets m->owner and m->why. */
+static void infer_fixed(const bt_owner *o, node *m, const votes *v)
+{
+	uint32_t s = vote_one(&v->succ), p = vote_one(&v->pred), a = m->origin;
+	uint32_t d = last_hop(o, m, v);
+	if (m->kind == BT_HOP_IXP) {
+		if ((o->on & BT_OWNER_IXP) && v->routers && s) {
+			m->owner = s;
+			m->why = BT_OWNER_IXP;
+		} else if (d) {
+			m->owner = d;
+			m->why = BT_OWNER_LAST_HOP;
+		}
+		return;
+	}
+	if (v->routers && s && s != a && p == a && (o->on & BT_OWNER_NEIGHBOUR)) {
+		m->owner = s;
+		m->why = BT_OWNER_NEIGHBOUR;
+	} else if (d) {
+		m->owner = d;
+		m->why = BT_OWNER_LAST_HOP;
+	}
+}
+
+/* Unannounced addresses: the AS their successors agree on, or with no
+ * successor at all the one their predecessors agree on; counted with the
+ * owners found so far for their unannounced neighbours, until nothing
+ * changes. True when something changed. */
+static bool infer_unannounced(bt_owner *o)
+{
+	bool changed = false;
+	for (uint32_t k = 0; k < o->nn; k++) {
+		node *m = &o->nodes[k];
+		if (m->kind != BT_HOP_UNKNOWN)
+			continue;
+		votes v;
+		count_votes(o, k, &v);
+		uint32_t own = 0, why = 0, d = last_hop(o, m, &v);
+		if ((o->on & BT_OWNER_UNANNOUNCED) && v.routers && vote_one(&v.succ))
+			own = vote_one(&v.succ), why = BT_OWNER_UNANNOUNCED;
+		else if ((o->on & BT_OWNER_UNANNOUNCED) && v.out == 0 && vote_one(&v.pred))
+			own = vote_one(&v.pred), why = BT_OWNER_UNANNOUNCED;
+		else if (d)
+			own = d, why = BT_OWNER_LAST_HOP;
+		changed |= own != m->owner;
+		m->owner = own;
+		m->why = (uint8_t)why;
+	}
+	return changed;
+}
+
+/* The table bt_owner_apply looks in: the nodes with an owner. 0 or -1. */
+static int index_overrides(bt_owner *o)
+{
+	o->overrides = 0;
+	for (uint32_t k = 0; k < o->nn; k++)
+		o->overrides += o->nodes[k].owner != 0;
+	size_t cap = 16;
+	while (cap < o->overrides * 2)
+		cap *= 2;
+	if ((o->oslot = calloc(cap, sizeof(*o->oslot))) == NULL)
+		return -1;
+	o->omask = cap - 1;
+	for (uint32_t k = 0; k < o->nn; k++) {
+		if (o->nodes[k].owner == 0)
+			continue;
+		size_t j = addr_hash(&o->nodes[k].addr) & o->omask;
+		while (o->oslot[j])
+			j = (j + 1) & o->omask;
+		o->oslot[j] = k + 1;
+	}
+	return 0;
+}
+
+/* The third-party stage, in two steps, each deciding every address at
+ * once (the order of the nodes does not matter): P X(C) P from the
+ * origins, then P X(C) B with the owners the first step found (U X(D)
+ * Y(U) T: X is U's, so Y, after a hop of its own AS, is no third-party
+ * address). 0 or -1. */
+static int infer_third_party(bt_owner *o)
+{
+	uint32_t *next = malloc((o->nn ? o->nn : 1) * sizeof(*next));
+	if (next == NULL)
+		return -1;
+	for (int between = 0; between < 2; between++) {
+		for (uint32_t k = 0; k < o->nn; k++) {
+			const node *m = &o->nodes[k];
+			votes v;
+			next[k] = 0;
+			if (m->moas || m->kind != BT_HOP_AS || m->why == BT_OWNER_THIRD_PARTY)
+				continue;
+			count_votes(o, k, &v);
+			next[k] = third_party(o, m, &v, between) ? vote_one(&v.pred) : 0;
+		}
+		for (uint32_t k = 0; k < o->nn; k++)
+			if (next[k])
+				o->nodes[k].owner = next[k], o->nodes[k].why = BT_OWNER_THIRD_PARTY;
+	}
+	free(next);
+	return 0;
+}
+
+int bt_owner_infer(bt_owner *o)
+{
+	free_adjacency(o);
+	if (group_edges(o, false, &o->out_off, &o->out) != 0 || group_edges(o, true, &o->in_off, &o->in) != 0) {
+		free_adjacency(o);
+		return -1;
+	}
+	for (uint32_t k = 0; k < o->nn; k++)
+		o->nodes[k].owner = o->nodes[k].why = 0;
+	/* unannounced addresses first: their owners vote in the rules of the
+	 * others (a border followed by the neighbour's unannounced routers) */
+	for (int pass = 0; o->on && pass < UNANNOUNCED_PASSES && infer_unannounced(o); pass++)
+		;
+	if (o->on && infer_third_party(o) != 0)
+		return -1;
+	for (uint32_t k = 0; k < o->nn; k++) {
+		node *m = &o->nodes[k];
+		if (o->on == 0 || m->moas || (m->kind != BT_HOP_AS && m->kind != BT_HOP_IXP) ||
+		    m->why == BT_OWNER_THIRD_PARTY)
+			continue;
+		votes v;
+		count_votes(o, k, &v);
+		infer_fixed(o, m, &v);
+	}
+	return index_overrides(o);
+}
+
+unsigned bt_owner_apply(const bt_owner *o, const bt_addr *a, bt_hopinfo *h)
+{
+	if (o->oslot == NULL || o->overrides == 0 || !bt_addr_is_set(a))
+		return 0;
+	size_t j = addr_hash(a) & o->omask;
+	while (o->oslot[j] && !same_addr(&o->nodes[o->oslot[j] - 1].addr, a))
+		j = (j + 1) & o->omask;
+	if (!o->oslot[j])
+		return 0;
+	const node *m = &o->nodes[o->oslot[j] - 1];
+	if (h->kind == BT_HOP_AS && h->asn == m->owner)
+		return 0;
+	h->kind = BT_HOP_AS;
+	h->asn = m->owner;
+	h->norigins = 1;
+	h->origins[0] = m->owner;
+	return m->why;
+}
+
+size_t bt_owner_nodes(const bt_owner *o) { return o->nn; }
+size_t bt_owner_edges(const bt_owner *o) { return o->ne; }
+size_t bt_owner_overrides(const bt_owner *o) { return o->overrides; }

@@ -1,0 +1,76 @@
+/* bordertrace — which AS operates each router interface, inferred from the
+ * whole round's graph (every trace of every VP), in the spirit of MAP-IT
+ * (Marder & Smith, IMC 2016) and bdrmapIT (Marder et al., IMC 2018).
+ *
+ * A traceroute reply names the interface the probe came in by; its address
+ * is numbered from whichever network numbered that link, and the address's
+ * origin AS is not always the router's operator. The graph: one node per
+ * replying interface, an edge from each entry at TTL t to each entry at
+ * TTL t+1 of the same trace (copied hops left out), and per node the
+ * destination ASes of the traces through it. The heuristics
+ * (doc/path-diff.md, "Interface owners") vote with what a node's
+ * neighbours are (their origins; the owners found in an earlier stage),
+ * in stages that feed only the later ones, so that nothing cascades down
+ * a path; each may be switched off. The result is a lookup: an
+ * address -> the AS operating it, where that differs from what the
+ * resolver said. Pure: no I/O.
+ *
+ * Cost while a round is read: 64 to 72 bytes an interface, 28 to 36 an
+ * edge (doc/path-diff.md, "Interface owners"); freed by bt_owner_reset. */
+#ifndef BORDERTRACE_OWNER_H
+#define BORDERTRACE_OWNER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bordertrace/addr.h"
+#include "bordertrace/path.h"
+#include "bordertrace/trace.h"
+
+enum {
+	BT_OWNER_NEIGHBOUR = 1u << 0,   /* "neighbour": numbered from the upstream's space */
+	BT_OWNER_THIRD_PARTY = 1u << 1, /* "third-party": an address of a third AS */
+	BT_OWNER_IXP = 1u << 2,         /* "ixp": an IXP peering LAN address */
+	BT_OWNER_UNANNOUNCED = 1u << 3, /* "unannounced": no origin at all */
+	BT_OWNER_LAST_HOP = 1u << 4,    /* "last-hop": right before the targets */
+	BT_OWNER_ALL = (1u << 5) - 1,
+};
+
+/* "neighbour", ..., or "all" -> its bits; 0 for an unknown name. */
+unsigned bt_owner_heuristic_parse(const char *name);
+/* The name of one bit, "?" for anything else. */
+const char *bt_owner_heuristic_name(unsigned bit);
+
+typedef struct bt_owner bt_owner;
+
+/* heuristics: the BT_OWNER_* bits switched on. NULL on memory exhaustion. */
+bt_owner *bt_owner_new(unsigned heuristics);
+void bt_owner_free(bt_owner *o);
+/* Forgets the round read so far (the next round starts empty). */
+void bt_owner_reset(bt_owner *o);
+
+/* What the resolver says about an address the graph has not met yet
+ * (each is asked once a round); NULL stops bt_owner_add (the callback keeps
+ * its reason). */
+typedef const bt_hopinfo *(*bt_owner_info_fn)(void *ctx, const bt_addr *a);
+
+/* One trace into the graph; dst_as is the AS of t->dst (0: none). 0, or
+ * -1 on memory exhaustion or when info failed (*failed set). */
+int bt_owner_add(bt_owner *o, const bt_trace *t, uint32_t dst_as, bt_owner_info_fn info, void *ctx,
+		 bool *failed);
+/* Runs the heuristics over the graph read so far. 0, or -1 (memory). */
+int bt_owner_infer(bt_owner *o);
+
+/* After bt_owner_infer: when the inference names an operator for a's
+ * interface other than what h says, h becomes an AS hop of that AS (its
+ * country and IXP name kept) and the heuristic's bit is returned; else 0
+ * and h is left as it is. */
+unsigned bt_owner_apply(const bt_owner *o, const bt_addr *a, bt_hopinfo *h);
+
+/* Interfaces and edges in the graph, and interfaces given another owner. */
+size_t bt_owner_nodes(const bt_owner *o);
+size_t bt_owner_edges(const bt_owner *o);
+size_t bt_owner_overrides(const bt_owner *o);
+
+#endif

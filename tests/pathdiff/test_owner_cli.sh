@@ -1,0 +1,211 @@
+#!/bin/bash
+# bordertrace tests — interface owners from the round's graph
+# (doc/path-diff.md, "Interface owners"): hand-written version-2 traces of one
+# round from two VPs, through `bordertrace export`. Each heuristic has a case
+# it exists for, where one VP's trace ends (the target dark) at an interface
+# that only the other VP's trace shows the operator of, and a case where it
+# must not fire. Each case is run with every heuristic on, then with that one
+# switched off (--no-heuristic NAME): the result must fall back to what the
+# address's origin says, so each check fails without its heuristic.
+# Addresses: 198.18.0.0/15 only; nothing is probed.
+# usage: test_owner_cli.sh PATH/TO/bordertrace
+set -u
+BT=$1
+TMP=$(mktemp -d /tmp/bt-owner-cli.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+fails=0
+# shellcheck source=cli_lib.sh
+. "$(dirname "$0")/cli_lib.sh"
+
+# A (the VPs' AS) 64500, U (the upstream) 4837, T (a target) 131279,
+# D 64501 (another target, a transit), E 64502 (a target behind an IXP);
+# 198.18.10.0/24 is announced by nobody; 198.18.11.0/24 is an IXP's LAN.
+printf '198.18.1.0\t24\t64500\n198.18.2.0\t24\t4837\n198.18.7.0\t24\t131279\n' >"$TMP/pfx2as.txt"
+printf '198.18.8.0\t24\t131279\n198.18.9.0\t24\t64501\n198.18.12.0\t24\t64502\n' >>"$TMP/pfx2as.txt"
+printf '198.18.11.0/24,TEST-IX\n' >"$TMP/ixp.csv"
+DB=(--pfx2as "$TMP/pfx2as.txt" --prefer-pfx2as --ixp "$TMP/ixp.csv" --lookup-test-ranges)
+
+# trace DST HOP...: one version-2 record of $VP, round r1; HOP is an address
+# or '*' (no reply). It completed when the last hop is DST.
+trace() {
+	local dst=$1 ttl=0 sep= last= stop=gaplimit
+	shift
+	for h in "$@"; do last=$h; done
+	[ "$last" = "$dst" ] && stop=completed
+	printf '{"format":"bordertrace-trace","v":2,"vp":"%s","campaign":"own","round":"r1",' "$VP"
+	printf '"method":"icmp-paris","src":"198.18.0.2","dst":"%s","flow":0,"sport":0,' "$dst"
+	printf '"dport":0,"icmp_sum":4096,"start":"2026-12-01T00:00:00.000000Z","end":"2026-12-01T00:00:01.000000Z",'
+	printf '"stop":"%s","stop_ttl":%s,"first_ttl":1,"max_ttl":32,"probes_sent":%s,"hops":[' "$stop" "$#" "$#"
+	for h in "$@"; do
+		ttl=$((ttl + 1))
+		if [ "$h" = '*' ]; then
+			printf '%s{"ttl":%s,"attempt":1,"addr":null}' "$sep" "$ttl"
+		else
+			local type=11
+			[ "$h" = "$dst" ] && type=0
+			printf '%s{"ttl":%s,"attempt":1,"addr":"%s","rtt_ms":0.1,"reply_ttl":60,' "$sep" "$ttl" "$h"
+			printf '"icmp_type":%s,"icmp_code":0,"quoted_ttl":1,"size":56}' "$type"
+		fi
+		sep=,
+	done
+	printf ']}\n'
+}
+
+mkdir -p "$TMP/rounds/vp-01" "$TMP/rounds/vp-02"
+{
+	VP=vp-01
+	# neighbour: T's border router answers from U's space (198.18.2.9);
+	# the target is dark behind it
+	trace 198.18.7.10 198.18.1.1 198.18.2.1 198.18.2.9 '*' '*'
+	# ... and a genuine border in the middle: U's router 198.18.2.20
+	# leads into T here and into D on vp-02's trace
+	trace 198.18.8.10 198.18.1.1 198.18.2.1 198.18.2.20 198.18.8.1 198.18.8.10
+	# third-party: U's router answers from D's space (198.18.9.50)
+	trace 198.18.7.30 198.18.1.1 198.18.2.1 198.18.9.50 '*' 198.18.7.1 198.18.7.30
+	# ... and between U and T (198.18.9.70): D is a destination of the
+	# round, and that address never leads into D
+	trace 198.18.8.70 198.18.1.1 198.18.2.1 198.18.9.70 198.18.8.4 198.18.8.70
+	# neighbour after third-party: T's border in U's space (198.18.2.60)
+	# behind U's router answering from D's space (198.18.9.75); T dark
+	trace 198.18.8.80 198.18.1.1 198.18.2.1 198.18.9.75 198.18.2.60 '*'
+	# the single-router transit of vp-02's trace to 198.18.7.40 leads into
+	# its own network here
+	trace 198.18.9.65 198.18.1.1 198.18.2.1 198.18.9.60 198.18.9.61 198.18.9.65
+	# ixp: E's router on the IXP LAN, E dark behind it
+	trace 198.18.12.10 198.18.1.1 198.18.2.1 198.18.11.5 '*' '*'
+	# ... an IXP address followed by two networks
+	trace 198.18.12.30 198.18.1.1 198.18.2.1 198.18.11.6 198.18.12.2 198.18.12.30
+	# unannounced: T's border router numbered from nobody's space
+	trace 198.18.8.40 198.18.1.1 198.18.2.1 198.18.10.5 '*' '*'
+	# ... an unannounced address followed by two networks
+	trace 198.18.8.60 198.18.1.1 198.18.2.1 198.18.10.6 198.18.8.3 198.18.8.60
+	# last-hop: the router in front of T's hosts, in U's space
+	trace 198.18.7.50 198.18.1.1 198.18.2.1 198.18.2.40 198.18.7.50
+	# ... a router in front of hosts of T and of D
+	trace 198.18.7.60 198.18.1.1 198.18.2.1 198.18.2.41 198.18.7.60
+	# neighbour must not fire: U's router 198.18.2.50 leads into T here
+	# and onto the IXP on vp-02's trace
+	trace 198.18.7.70 198.18.1.1 198.18.2.1 198.18.2.50 198.18.7.3 198.18.7.70
+} >"$TMP/rounds/vp-01/r1.jsonl"
+{
+	VP=vp-02
+	trace 198.18.7.20 198.18.1.2 198.18.2.1 198.18.2.9 198.18.7.1 198.18.7.20
+	trace 198.18.9.10 198.18.1.2 198.18.2.1 198.18.2.20 198.18.9.1 198.18.9.10
+	trace 198.18.2.77 198.18.1.2 198.18.2.1 198.18.9.50 198.18.2.31 198.18.2.77
+	# a single-router transit in the middle: D (198.18.9.60) must stay
+	trace 198.18.7.40 198.18.1.2 198.18.2.1 198.18.9.60 198.18.7.2 198.18.7.40
+	trace 198.18.12.20 198.18.1.2 198.18.2.1 198.18.11.5 198.18.12.1 198.18.12.20
+	trace 198.18.9.30 198.18.1.2 198.18.2.1 198.18.11.6 198.18.9.2 198.18.9.30
+	trace 198.18.8.50 198.18.1.2 198.18.2.1 198.18.10.5 198.18.8.2 198.18.8.50
+	trace 198.18.9.80 198.18.1.2 198.18.2.1 198.18.10.6 198.18.9.3 198.18.9.80
+	# the target of the last-hop case dark here
+	trace 198.18.7.52 198.18.1.2 198.18.2.1 198.18.2.40 '*'
+	trace 198.18.9.90 198.18.1.2 198.18.2.1 198.18.2.41 198.18.9.90
+	trace 198.18.12.40 198.18.1.2 198.18.2.1 198.18.2.50 198.18.11.7 198.18.12.3 198.18.12.40
+	trace 198.18.8.81 198.18.1.2 198.18.2.1 198.18.9.75 198.18.2.60 198.18.8.5 198.18.8.81
+} >"$TMP/rounds/vp-02/r1.jsonl"
+
+# views NAME: the rows of the export in $TMP/NAME that the checks read,
+# into $TMP/NAME/views (one python run an export)
+views() {
+	python3 - "$TMP/$1" >"$TMP/$1/views" <<'EOF'
+import csv, sys
+d = sys.argv[1]
+for r in csv.DictReader(open(d + "/traces.csv", newline="")):
+    print("up", r["vp"], r["target"], f"{r['upstream_asn']}:{r['reached_target_as']}:{r['as_path']}")
+for r in csv.DictReader(open(d + "/borders.csv", newline="")):
+    if r["kind"] == "as" and r["into_target"] == "1":
+        print("border", r["vp"], r["target"], ":".join(r[c] for c in (
+            "near_addr", "near_asn", "far_addr", "far_asn", "across_silent", "ixp")))
+EOF
+}
+# export NAME [--no-heuristic H]...: into $TMP/NAME, and its views
+export_as() {
+	local name=$1
+	shift
+	expect_rc 0 "$BT" export "${DB[@]}" "$@" -o "$TMP/$name" "$TMP/rounds/vp-01" "$TMP/rounds/vp-02"
+	views "$name"
+}
+# view KIND NAME VP DST: the views of the trace's rows, space-joined
+view() {
+	awk -v k="$1" -v v="$3" -v t="$4" '$1 == k && $2 == v && $3 == t {
+		sub(/^[^ ]+ [^ ]+ [^ ]+ /, ""); printf "%s%s", s, $0; s = " " } END { print "" }' "$TMP/$2/views"
+}
+# upstream NAME VP DST: the trace's upstream_asn:reached_target_as:as_path
+upstream() { view up "$@"; }
+# border NAME VP DST: the trace's AS crossing into its target:
+# near_addr:near_asn:far_addr:far_asn:across_silent:ixp
+border() { view border "$@"; }
+
+export_as on
+export_as off --no-heuristic all
+
+# neighbour
+is "$(upstream on vp-01 198.18.7.10)" "4837:1:64500 4837 131279" "neighbour: the dark target entered at its border"
+is "$(border on vp-02 198.18.7.20)" "198.18.2.1:4837:198.18.2.9:131279:0:" \
+	"neighbour: the crossing one hop earlier, at T's border router"
+is "$(border on vp-01 198.18.8.10)" "198.18.2.20:4837:198.18.8.1:131279:0:" \
+	"neighbour must not fire: U's router leads into two networks"
+is "$(border on vp-01 198.18.7.70)" "198.18.2.50:4837:198.18.7.3:131279:0:" \
+	"neighbour must not fire: U's router leads into T and onto an IXP"
+export_as no-neighbour --no-heuristic neighbour
+is "$(upstream no-neighbour vp-01 198.18.7.10)" ":0:64500 4837" "neighbour off: the origins' view"
+is "$(border no-neighbour vp-02 198.18.7.20)" "198.18.2.9:4837:198.18.7.1:131279:0:" "neighbour off: the crossing"
+
+# third-party
+is "$(upstream on vp-01 198.18.7.30)" "4837:1:64500 4837 131279" "third-party: D's address taken as U's router"
+is "$(upstream on vp-01 198.18.8.70)" "4837:1:64500 4837 131279" \
+	"third-party: a destination network's address between U and T taken as U's router"
+is "$(upstream on vp-02 198.18.7.40)" "64501:1:64500 4837 64501 131279" \
+	"third-party must not fire: a transit between two others that leads into its own network"
+export_as no-third --no-heuristic third-party
+is "$(upstream no-third vp-01 198.18.7.30)" "64501:1:64500 4837 64501 131279" "third-party off: the origins' view"
+is "$(upstream no-third vp-01 198.18.8.70)" "64501:1:64500 4837 64501 131279" "third-party off: between U and T"
+# the neighbour rule counts a third-party address by its owner
+is "$(upstream on vp-01 198.18.8.80)" "4837:1:64500 4837 131279" "neighbour after third-party: the dark target entered"
+is "$(upstream no-third vp-01 198.18.8.80)" ":0:64500 4837" "neighbour after third-party, third-party off"
+is "$(upstream no-neighbour vp-01 198.18.8.80)" ":0:64500 4837" "neighbour after third-party, neighbour off"
+
+# ixp
+is "$(upstream on vp-01 198.18.12.10)" "4837:1:64500 4837 64502" "ixp: the dark target entered at its IXP address"
+is "$(border on vp-01 198.18.12.10)" "198.18.2.1:4837:198.18.11.5:64502:0:TEST-IX" "ixp: the crossing keeps the IXP"
+is "$(border on vp-02 198.18.12.20)" "198.18.2.1:4837:198.18.11.5:64502:0:TEST-IX" "ixp: the crossing at E's IXP address"
+is "$(border on vp-01 198.18.12.30)" "198.18.2.1:4837:198.18.12.2:64502:0:TEST-IX" \
+	"ixp must not fire: an IXP address followed by two networks is passed over"
+export_as no-ixp --no-heuristic ixp
+is "$(upstream no-ixp vp-01 198.18.12.10)" ":0:64500 4837" "ixp off: the origins' view"
+is "$(border no-ixp vp-02 198.18.12.20)" "198.18.2.1:4837:198.18.12.1:64502:0:TEST-IX" "ixp off: the crossing"
+
+# unannounced
+is "$(upstream on vp-01 198.18.8.40)" "4837:1:64500 4837 131279" "unannounced: the dark target entered at its border"
+is "$(border on vp-01 198.18.8.60)" "198.18.2.1:4837:198.18.8.3:131279:1:" \
+	"unannounced must not fire: an address followed by two networks stays unknown"
+export_as no-unannounced --no-heuristic unannounced
+is "$(upstream no-unannounced vp-01 198.18.8.40)" ":0:64500 4837" "unannounced off: the origins' view"
+
+# last-hop
+is "$(upstream on vp-02 198.18.7.52)" "4837:1:64500 4837 131279" "last-hop: the dark host entered at its router"
+is "$(border on vp-01 198.18.7.50)" "198.18.2.1:4837:198.18.2.40:131279:0:" "last-hop: the crossing at T's router"
+is "$(border on vp-01 198.18.7.60)" "198.18.2.41:4837:198.18.7.60:131279:0:" \
+	"last-hop must not fire: a router in front of hosts of two networks"
+export_as no-last --no-heuristic last-hop
+is "$(upstream no-last vp-02 198.18.7.52)" ":0:64500 4837" "last-hop off: the origins' view"
+
+# Everything off is the origins' view of every trace: the per-case views
+# above, each with one heuristic off, agree with it.
+is "$(upstream off vp-01 198.18.7.10) $(upstream off vp-01 198.18.7.30) $(upstream off vp-01 198.18.12.10)" \
+	":0:64500 4837 64501:1:64500 4837 64501 131279 :0:64500 4837" "all off: the origins' view"
+# the hops keep what the databases say (hops.csv's asn is the origin's)
+is "$(col "$TMP/on/hops.csv" addr 198.18.2.9 asn | tr ' ' '\n' | sort -u)" "4837" "hops.csv: the origin"
+# standard input cannot be read twice: read once, in its place, without
+# owners (vp-02's file, given before it, is a round with owners of its own)
+expect_rc 0 "$BT" export "${DB[@]}" -o "$TMP/stdin" "$TMP/rounds/vp-02" - <"$TMP/rounds/vp-01/r1.jsonl"
+views stdin
+is "$(upstream stdin vp-01 198.18.7.10)" ":0:64500 4837" "standard input: no owners"
+is "$(border stdin vp-02 198.18.12.20)" "198.18.2.1:4837:198.18.11.5:64502:0:TEST-IX" \
+	"the files before standard input: owners from their own round"
+expect_rc 2 "$BT" diff "${DB[@]}" --no-heuristic bogus "$TMP/rounds"
+has "$TMP/err" "--no-heuristic: 'bogus' is not"
+
+[ "$fails" -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
+echo "all interface-owner checks passed"
