@@ -311,11 +311,12 @@ static int probe_round(campaign_state *s, bt_targets *order, const char *id, rou
 	char path[BT_ROUND_ID_LEN + 8];
 	snprintf(path, sizeof(path), "%s.jsonl", id);
 	double per = st.targets_total ? (double)st.state_bytes_peak / (double)st.targets_total : 0;
-	char rl[128] = "";
-	if (st.meters_on)
-		snprintf(rl, sizeof(rl), ", rate limits: %llu TTL meters (at most %llu at once, %llu targets waiting)",
+	char rl[160] = "";
+	if (st.meters_on || st.meters_given_up)
+		snprintf(rl, sizeof(rl),
+			 ", rate limits: %llu TTL meters (at most %llu at once, %llu targets waiting), %llu TTLs given up",
 			 (unsigned long long)st.meters_on, (unsigned long long)st.meters_peak,
-			 (unsigned long long)st.parked_peak);
+			 (unsigned long long)st.parked_peak, (unsigned long long)st.meters_given_up);
 	char steady[64] = "none (every target fit in the window at once)";
 	if (st.run_steady_us > 0)
 		snprintf(steady, sizeof(steady), "%.0f probes/s over %.1f s",

@@ -379,10 +379,11 @@ static void print_stats(const out_ctx *oc, const bt_engine_stats *st, double sec
 		(unsigned long long)st->foreign, (unsigned long long)st->late,
 		(unsigned long long)st->malformed, (unsigned long long)st->send_errors,
 		(unsigned long long)(st->pcap_dropped + st->pcap_ifdropped), secs);
-	if (st->meters_on)
-		fprintf(stderr, PROG ": rate limits: %llu TTL meters (at most %llu at once, %llu targets waiting)\n",
+	if (st->meters_on || st->meters_given_up)
+		fprintf(stderr, PROG ": rate limits: %llu TTL meters (at most %llu at once, %llu targets waiting), "
+			"%llu TTLs given up\n",
 			(unsigned long long)st->meters_on, (unsigned long long)st->meters_peak,
-			(unsigned long long)st->parked_peak);
+			(unsigned long long)st->parked_peak, (unsigned long long)st->meters_given_up);
 	if (split_ttl)
 		fprintf(stderr, PROG ": split TTL %u: %llu probes saved, %llu traces filled below it\n",
 			split_ttl, (unsigned long long)st->probes_saved, (unsigned long long)st->traces_filled);

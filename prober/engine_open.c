@@ -291,6 +291,7 @@ void bt_engine_free_probing(bt_engine *e)
 	if (e->meters.m != NULL) {
 		e->st.meters_on = e->meters.turned_on;
 		e->st.meters_peak = e->meters.peak_metered;
+		e->st.meters_given_up = e->meters.given_up;
 		bt_acct_free(a, e->meters.m, bt_meters_bytes(&e->meters));
 		e->meters.m = NULL;
 	}
@@ -348,7 +349,7 @@ static int size_run(bt_engine *e, const bt_addr *targets, size_t n, char *err, s
 static int meters_open(bt_engine *e)
 {
 	uint64_t period = e->o.wait_us / 4 < 100000 ? 100000 : e->o.wait_us / 4;
-	if (bt_meters_init(&e->meters, e->nslots, !e->o.ignore_rate_limits, period,
+	if (bt_meters_init(&e->meters, e->nslots, !e->o.ignore_rate_limits, (double)e->o.rate_pps, period,
 			   (uint32_t)(e->o.wait_us / period), 0) != 0)
 		return -1;
 	e->acct.bytes += bt_meters_bytes(&e->meters); /* counted as the pool is; freed through bt_acct_free */

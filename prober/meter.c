@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-int bt_meters_init(bt_meters *ms, unsigned n, bool learn, uint64_t period_us, uint32_t hold_periods,
-		   uint64_t now)
+int bt_meters_init(bt_meters *ms, unsigned n, bool learn, double run_rate, uint64_t period_us,
+		   uint32_t hold_periods, uint64_t now)
 {
 	memset(ms, 0, sizeof(*ms));
 	ms->m = calloc(n ? n : 1, sizeof(*ms->m));
@@ -15,6 +15,9 @@ int bt_meters_init(bt_meters *ms, unsigned n, bool learn, uint64_t period_us, ui
 	ms->learn = learn;
 	ms->period_us = period_us ? period_us : 1000000;
 	ms->hold_periods = hold_periods;
+	ms->floor = run_rate / BT_METER_MIN_SHARE;
+	if (ms->floor < BT_METER_MIN_RATE)
+		ms->floor = BT_METER_MIN_RATE;
 	ms->period_start = now;
 	ms->last_fill = now;
 	return 0;
@@ -33,9 +36,12 @@ static double depth(const bt_meter *m)
 	return d < 1.0 ? 1.0 : d;
 }
 
-/* Returns +1 when the meter came on, -1 when it went off, else 0. */
-static int decide(bt_meter *m, bool learn, double secs, uint32_t hold)
+/* Returns +1 when the meter came on, -1 when it went off, 2 (off) or -2
+ * (on) when the TTL is given up, else 0. */
+static int decide(bt_meter *m, bool learn, double secs, uint32_t hold, double floor)
 {
+	if (m->given_up)
+		return 0;
 	if (m->hold > 0) {
 		m->hold--;
 		return 0;
@@ -53,8 +59,13 @@ static int decide(bt_meter *m, bool learn, double secs, uint32_t hold)
 		 * a quarter at a time. */
 		double cut = 2.0 * share > 0.75 ? 0.75 : 2.0 * share;
 		double r = sent_rate * (1.0 - cut);
-		if (r < BT_METER_MIN_RATE)
-			r = BT_METER_MIN_RATE;
+		if (r < floor) {
+			m->given_up = true;
+			if (!m->on)
+				return 2;
+			m->on = false;
+			return -2;
+		}
 		m->calm = 0;
 		m->hold = hold;
 		if (!m->on) {
@@ -89,13 +100,15 @@ static void weigh_all(bt_meters *ms, uint64_t elapsed)
 		bt_meter *m = &ms->m[i];
 		if (m->sent == 0 && !m->on)
 			continue;
-		int d = decide(m, ms->learn, secs, ms->hold_periods);
-		if (d > 0) {
+		int d = decide(m, ms->learn, secs, ms->hold_periods, ms->floor);
+		if (d == 1) {
 			ms->nmetered++;
 			ms->turned_on++;
 		} else if (d < 0) {
 			ms->nmetered--;
 		}
+		if (d == 2 || d == -2)
+			ms->given_up++;
 		m->sent = m->sent1 = m->lost1 = m->got_late = m->lost_late = 0;
 	}
 	if (ms->nmetered > ms->peak_metered)

@@ -19,6 +19,15 @@
  * (first attempts and retries alike); the engine goes on with the target's
  * other TTLs meanwhile.
  *
+ * A meter never slows a TTL below BT_METER_MIN_SHARE-th of the run's rate
+ * (at least BT_METER_MIN_RATE): when the rate its answers call for is
+ * lower, the TTL is given up for the run (no meter, its gaps stay), since
+ * metering it at the floor would stretch the round without reaching the
+ * router's budget (measured at 1,000,000 probes/s: a round twice as long
+ * and no more hops right). So a full-speed run stays one, and learning is
+ * for the rates a VP spends its months at (at 30,000 probes/s the floor is
+ * 234/s, below what the simulator's hop 2 needs; at 1,000,000 it is 7,812/s).
+ *
  * Per TTL, not per router: the routers that every trace crosses are the
  * ones near the VP, where a TTL has one router or a few (an ECMP group
  * shares the meter, so the unlimited branches slow down too). Deeper TTLs
@@ -40,6 +49,7 @@ typedef struct bt_meter {
 	uint32_t hold;               /* periods left in which no loss cuts the rate:
 				        those losses are of probes sent before the last cut */
 	bool on;
+	bool given_up;               /* its rate limit is below the floor: never metered */
 	double rate;                 /* probes/s allowed while on */
 	double tokens;
 } bt_meter;
@@ -51,21 +61,24 @@ typedef struct bt_meters {
 	unsigned nmetered;           /* meters on now */
 	unsigned peak_metered;       /* most at once in the run */
 	uint64_t turned_on;          /* times a meter came on */
+	unsigned given_up;           /* TTLs given up (below the floor) */
 	uint64_t period_us, period_start, last_fill;
 	uint32_t hold_periods;       /* periods in a wait: a cut holds that long */
+	double floor;                /* the lowest rate a meter takes */
 } bt_meters;
 
 #define BT_METER_LOSS_ON 0.05  /* share of first attempts a retry recovers */
 #define BT_METER_LOSS_CALM 0.01
 #define BT_METER_CALM_PERIODS 2
 #define BT_METER_MIN_LOST 8    /* fewer losses in a period tell nothing */
-#define BT_METER_MIN_RATE 10.0 /* probes/s: a meter never goes below */
+#define BT_METER_MIN_RATE 10.0 /* probes/s: a meter never goes below, */
+#define BT_METER_MIN_SHARE 128 /* nor below the run's rate / 128 (bt_meters_init) */
 
 /* n slot indices; period: how often the counts are weighed (the engine
  * uses the wait, so that a period's losses and recoveries are of the
  * probes of about one period before). 0 or -1 (out of memory). */
-int bt_meters_init(bt_meters *ms, unsigned n, bool learn, uint64_t period_us, uint32_t hold_periods,
-		   uint64_t now);
+int bt_meters_init(bt_meters *ms, unsigned n, bool learn, double run_rate, uint64_t period_us,
+		   uint32_t hold_periods, uint64_t now);
 size_t bt_meters_bytes(const bt_meters *ms);
 
 static inline void bt_meters_sent(bt_meters *ms, unsigned i, uint8_t attempt)

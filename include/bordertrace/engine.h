@@ -89,6 +89,7 @@ typedef struct bt_engine_stats {
 	uint64_t spool_bytes;    /* replies and trace ends written to the spool file */
 	uint64_t meters_on;      /* times a TTL's rate-limit meter came on (last run) */
 	uint64_t meters_peak;    /* most TTLs metered at once (last run) */
+	uint64_t meters_given_up; /* TTLs whose rate limit was below rate / 128 (last run) */
 	uint64_t parked_peak;    /* most targets waiting only for a meter at once */
 	/* the last run: probing time (then the traces are built), and the
 	 * steady part of it, from the first probe until the last target was

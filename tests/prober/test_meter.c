@@ -37,7 +37,7 @@ static void silent_loss_is_not_metered(void **state)
 	(void)state;
 	bt_meters ms;
 	uint64_t now = 0;
-	assert_int_equal(bt_meters_init(&ms, 4, true, SEC, 0, now), 0);
+	assert_int_equal(bt_meters_init(&ms, 4, true, 100, SEC, 0, now), 0);
 	for (int k = 0; k < 5; k++)
 		period(&ms, &now, 1000, 300, 0, 300);
 	assert_false(ms.m[0].on);
@@ -52,7 +52,7 @@ static void rate_limit_loss_is_metered(void **state)
 	(void)state;
 	bt_meters ms;
 	uint64_t now = 0;
-	assert_int_equal(bt_meters_init(&ms, 4, true, SEC, 0, now), 0);
+	assert_int_equal(bt_meters_init(&ms, 4, true, 100, SEC, 0, now), 0);
 	period(&ms, &now, 1000, 600, 540, 60);
 	assert_true(ms.m[0].on);
 	assert_int_equal(ms.nmetered, 1);
@@ -62,7 +62,7 @@ static void rate_limit_loss_is_metered(void **state)
 	assert_true(ms.m[0].rate > 1600 * 0.25 - 1 && ms.m[0].rate < 1600 * 0.25 + 1);
 	free(ms.m);
 	/* a smaller loss: 1,000 + 100 sent, 100 lost, 90 recovered: 0.09 -> 0.18 off */
-	assert_int_equal(bt_meters_init(&ms, 4, true, SEC, 0, now), 0);
+	assert_int_equal(bt_meters_init(&ms, 4, true, 100, SEC, 0, now), 0);
 	period(&ms, &now, 1000, 100, 90, 10);
 	assert_true(ms.m[0].on);
 	assert_true(ms.m[0].rate > 1100 * 0.82 - 1 && ms.m[0].rate < 1100 * 0.82 + 1);
@@ -78,7 +78,7 @@ static void ignore_never_meters(void **state)
 	(void)state;
 	bt_meters ms;
 	uint64_t now = 0;
-	assert_int_equal(bt_meters_init(&ms, 4, false, SEC, 0, now), 0);
+	assert_int_equal(bt_meters_init(&ms, 4, false, 100, SEC, 0, now), 0);
 	period(&ms, &now, 1000, 600, 540, 60);
 	assert_false(ms.m[0].on);
 	free(ms.m);
@@ -90,7 +90,7 @@ static void few_losses_tell_nothing(void **state)
 	(void)state;
 	bt_meters ms;
 	uint64_t now = 0;
-	assert_int_equal(bt_meters_init(&ms, 1, true, SEC, 0, now), 0);
+	assert_int_equal(bt_meters_init(&ms, 1, true, 100, SEC, 0, now), 0);
 	period(&ms, &now, 20, BT_METER_MIN_LOST - 1, BT_METER_MIN_LOST - 1, 0);
 	assert_false(ms.m[0].on);
 	free(ms.m);
@@ -103,7 +103,7 @@ static void tokens_pace_the_ttl(void **state)
 	(void)state;
 	bt_meters ms;
 	uint64_t now = 0;
-	assert_int_equal(bt_meters_init(&ms, 1, true, SEC, 0, now), 0);
+	assert_int_equal(bt_meters_init(&ms, 1, true, 100, SEC, 0, now), 0);
 	period(&ms, &now, 1000, 100, 90, 10); /* on, ~902/s */
 	double rate = ms.m[0].rate;
 	assert_true(bt_meters_take(&ms, 0)); /* the one it starts with */
@@ -129,7 +129,7 @@ static void meter_comes_down_up_and_off(void **state)
 	(void)state;
 	bt_meters ms;
 	uint64_t now = 0;
-	assert_int_equal(bt_meters_init(&ms, 1, true, SEC, 0, now), 0);
+	assert_int_equal(bt_meters_init(&ms, 1, true, 100, SEC, 0, now), 0);
 	period(&ms, &now, 1000, 600, 540, 60);
 	double r0 = ms.m[0].rate;
 	period(&ms, &now, 400, 200, 180, 20); /* still losing: lower */
@@ -155,7 +155,7 @@ static void a_cut_holds_for_a_wait(void **state)
 	(void)state;
 	bt_meters ms;
 	uint64_t now = 0;
-	assert_int_equal(bt_meters_init(&ms, 1, true, SEC, 2, now), 0);
+	assert_int_equal(bt_meters_init(&ms, 1, true, 100, SEC, 2, now), 0);
 	period(&ms, &now, 1000, 100, 90, 10);
 	double r0 = ms.m[0].rate;
 	period(&ms, &now, 900, 100, 90, 10);
@@ -163,6 +163,36 @@ static void a_cut_holds_for_a_wait(void **state)
 	assert_true(ms.m[0].rate == r0); /* held two periods */
 	period(&ms, &now, 900, 100, 90, 10);
 	assert_true(ms.m[0].rate < r0);
+	free(ms.m);
+}
+
+/* No meter below the run's rate / 128 (at least 10/s): a TTL whose answers
+ * call for less is given up for the run; a full-speed run stays one. */
+static void below_the_floor_is_given_up(void **state)
+{
+	(void)state;
+	bt_meters ms;
+	uint64_t now = 0;
+	assert_int_equal(bt_meters_init(&ms, 2, true, 1000000, SEC, 0, now), 0);
+	period(&ms, &now, 1000, 600, 540, 60); /* would be 400/s < 7,812 */
+	assert_false(ms.m[0].on);
+	assert_true(ms.m[0].given_up);
+	assert_int_equal(ms.given_up, 1);
+	period(&ms, &now, 100000, 10000, 9000, 1000); /* 110,000 -> 90,200/s: above, but given up */
+	assert_false(ms.m[0].on);
+	free(ms.m);
+	assert_int_equal(bt_meters_init(&ms, 1, true, 100, SEC, 0, now), 0);
+	period(&ms, &now, 20, 18, 10, 0); /* would be 7.5/s < 10 */
+	assert_true(ms.m[0].given_up);
+	free(ms.m);
+	/* on, then a cut below the floor: off and given up */
+	assert_int_equal(bt_meters_init(&ms, 1, true, 12800, SEC, 0, now), 0); /* floor 100 */
+	period(&ms, &now, 1000, 100, 90, 10);
+	assert_true(ms.m[0].on);
+	period(&ms, &now, 100, 80, 72, 8); /* 180 sent, share 0.72: 45/s */
+	assert_false(ms.m[0].on);
+	assert_true(ms.m[0].given_up);
+	assert_int_equal(ms.nmetered, 0);
 	free(ms.m);
 }
 
@@ -176,6 +206,7 @@ int main(void)
 		cmocka_unit_test(tokens_pace_the_ttl),
 		cmocka_unit_test(meter_comes_down_up_and_off),
 		cmocka_unit_test(a_cut_holds_for_a_wait),
+		cmocka_unit_test(below_the_floor_is_given_up),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

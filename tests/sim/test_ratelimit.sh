@@ -2,13 +2,15 @@
 # test_ratelimit.sh — per-TTL rate-limit learning (prober/meter.c; doc/probing.md,
 # "Rate-limited hops") against the simulator: a small model whose access
 # router at hop 2, which half the traces cross, answers 100 time-exceeded
-# messages a second (seed 15). 1,024 targets at 10,000 probes/s, once with
+# messages a second (seed 15). 2,048 targets at 10,000 probes/s, once with
 # rate_limits = "ignore" and once with "learn" (the default), scored against
 # `bt-sim truth` by score.py. Checks (TAP):
 #   - both runs: every hop right or a gap at a rate-limiting router;
 #   - learn: the run reports its meters, ignore reports none;
-#   - learn leaves at most 70% of ignore's rate-limit gaps (measured: 460
-#     against 955; it probes hop 2 more slowly, and the round takes ~2x).
+#   - learn leaves at most half of ignore's rate-limit gaps (measured: 591
+#     against 2,321; it probes hop 2 more slowly, and the round takes ~2x).
+#     With fewer targets the round is over before the meters pay: a meter
+#     comes on a wait and a period after the losses begin.
 #
 #   test_ratelimit.sh --sim BT-SIM --prober BORDERTRACE-PROBE --score SCORE.PY
 #
@@ -59,7 +61,7 @@ python3 -c '
 import random
 t = [f"198.18.{j}.{i}" for j in range(8) for i in range(256)]
 random.Random(1).shuffle(t)
-print("\n".join(t[:1024]))' >"$T/targets.txt"
+print("\n".join(t[:2048]))' >"$T/targets.txt"
 "$SIM" truth "${MODEL[@]}" --method icmp-paris --flows 0 --src 198.51.100.1 --targets "$T/targets.txt" >"$T/truth.tsv"
 
 # run MODE: one round in a fresh namespace (no router's budget carries over);
@@ -99,9 +101,9 @@ G_LEARN=${GAPS:-0}
 if grep -q 'rate limits: [1-9][0-9]* TTL meters' "$T/learn/run.log"; then ok "learn: the round reports its meters"; else not_ok "learn: the round reports its meters"; fi
 if ! grep -q 'rate limits:' "$T/ignore/run.log"; then ok "ignore: no meter"; else not_ok "ignore: no meter"; fi
 echo "# rate-limit gaps: ignore $G_IGNORE, learn $G_LEARN"
-if ((G_IGNORE > 100 && G_LEARN * 10 <= G_IGNORE * 7)); then
-    ok "learn leaves at most 70% of the rate-limit gaps"
+if ((G_IGNORE > 100 && G_LEARN * 2 <= G_IGNORE)); then
+    ok "learn leaves at most half of the rate-limit gaps"
 else
-    not_ok "learn leaves at most 70% of the rate-limit gaps"
+    not_ok "learn leaves at most half of the rate-limit gaps"
 fi
 exit $((failed > 0))
