@@ -279,7 +279,7 @@ static void finish(bt_engine *e, target *t, bt_stop reason, size_t nhops)
 		       BT_DUR_MS | (uint32_t)(d / 1000 < BT_DUR_MS ? d / 1000 : BT_DUR_MS - 1);
 	r->u.end.probes = t->probes;
 	r->u.end.src = t->src;
-	r->u.end.fill = back_stop ? t->fill : 0;
+	r->u.end.fill = back_stop || e->o.multipath ? t->fill : 0; /* multipath: the range */
 }
 
 /* In-flight probes at indices the trace no longer needs stop holding the
@@ -305,7 +305,8 @@ static bool settled(uint8_t s)
  * part is done. */
 static bool advance_forward(bt_engine *e, target *t, const uint8_t *slot)
 {
-	unsigned limit = t->stop_idx != NONE ? t->stop_idx : e->nslots;
+	unsigned end = t_end(e, t);
+	unsigned limit = t->stop_idx != NONE ? t->stop_idx : end;
 	while (t->frontier < limit && settled(slot[t->frontier])) {
 		t->gap_run = S_STATE(slot[t->frontier]) == SLOT_GAP ? (uint8_t)(t->gap_run + 1) : 0;
 		t->frontier++;
@@ -319,7 +320,7 @@ static bool advance_forward(bt_engine *e, target *t, const uint8_t *slot)
 	}
 	if (!t->fwd_done && t->stop_idx != NONE && t->frontier >= t->stop_idx)
 		t->fwd_done = 1;
-	else if (!t->fwd_done && t->frontier >= e->nslots) {
+	else if (!t->fwd_done && t->frontier >= end) {
 		t->fwd_done = 1;
 		t->stop_reason = BT_STOP_MAXTTL;
 	}
@@ -336,7 +337,7 @@ static void advance(bt_engine *e, target *t)
 	if (!t->fwd_done && !advance_forward(e, t, slot))
 		return;
 	size_t nh = t->stop_reason == BT_STOP_GAPLIMIT ? t->frontier :
-		    t->stop_reason == BT_STOP_MAXTTL ? e->nslots : (size_t)t->stop_idx + 1;
+		    t->stop_reason == BT_STOP_MAXTTL ? t_end(e, t) : (size_t)t->stop_idx + 1;
 	if (e->split_idx) {
 		size_t top = nh < e->split_idx ? nh : e->split_idx;
 		if (t->back >= (int)t->back_stop && (size_t)t->back < top)
@@ -390,7 +391,7 @@ static int next_slot(const bt_engine *e, const target *t)
 	if (t->outstanding >= e->o.window)
 		return -1;
 	const uint8_t *slot = t_slot(e, t);
-	unsigned limit = t->stop_idx != NONE ? t->stop_idx : e->nslots;
+	unsigned limit = t->stop_idx != NONE ? t->stop_idx : t_end(e, t);
 	if (!t->fwd_done) {
 		for (unsigned i = t->frontier; i < t->next && i < limit; i++)
 			if (S_STATE(slot[i]) == SLOT_RETRY)
@@ -688,6 +689,11 @@ static int activate(bt_engine *e, char *err, size_t errlen)
 		room = e->ready_max > e->ready.count ? e->ready_max - e->ready.count : 0;
 	while (e->nfree > 0 && e->next_input < e->ninput && room-- > 0) {
 		size_t in = e->next_input++;
+		uint32_t range = 0;
+		if (__builtin_expect(e->o.multipath, 0)) {
+			range = e->mp[in].range;
+			in = e->mp[in].in;
+		}
 		uint32_t idx = e->freelist[--e->nfree];
 		target *t = &e->tg[idx];
 		memset(t, 0, sizeof(*t));
@@ -697,7 +703,8 @@ static int activate(bt_engine *e, char *err, size_t errlen)
 		t->v6 = a->family == AF_INET6;
 		t->dst = __builtin_expect(t->v6, 0) ? bt_fold6(a->bytes) : e->fam->from_addr(a);
 		t->stop_idx = NONE;
-		t->next = t->frontier = (uint8_t)e->split_idx;
+		t->next = t->frontier = (uint8_t)(range ? MP_LO(range) : e->split_idx);
+		t->fill = range;
 		t->back = (int16_t)(e->split_idx - 1);
 		t->live = 1;
 		if (insert(e, t) != 0) {
@@ -955,11 +962,23 @@ int bt_engine_run(bt_engine *e, const bt_addr *targets, size_t ntargets,
 	}
 	start_clock(e);
 	uint64_t t0 = e->now;
-	if (activate(e, err, errlen) != 0) {
+	if ((e->o.multipath && bt_mda_first(e, err, errlen) != 0) || activate(e, err, errlen) != 0) {
 		bt_engine_free_run(e);
 		return -1;
 	}
 	int result = probe_loop(e, stop, t0, err, errlen);
+	while (result == 0 && e->o.multipath) {
+		/* multipath: more flows where the stopping rule asks for them */
+		long more = bt_mda_next(e, err, errlen);
+		if (more <= 0) {
+			result = (int)more;
+			break;
+		}
+		e->ninput = (size_t)more;
+		e->next_input = 0;
+		e->st.targets_total += (uint64_t)more;
+		result = probe_loop(e, stop, t0, err, errlen);
+	}
 	if (e->pcb) {
 		e->now = mono_us();
 		report(e, t0);
@@ -973,7 +992,8 @@ int bt_engine_run(bt_engine *e, const bt_addr *targets, size_t ntargets,
 		.intern = &e->intern,
 	};
 	if ((result == 0 || (result == 1 && !e->o.skip_partial)) &&
-	    bt_spool_assemble(&e->spool, &run, err, errlen) != 0)
+	    (e->o.multipath ? bt_mda_assemble(&e->spool, &run, e->ntargets, err, errlen) :
+			      bt_spool_assemble(&e->spool, &run, err, errlen)) != 0)
 		result = -1;
 	e->st.spool_bytes += e->spool.recs * sizeof(bt_rec); /* written (assembly flushes the rest) */
 	if (result == 0 && e->cb_failed)
