@@ -135,7 +135,7 @@ static bool stop_found(unsigned stop)
 
 typedef struct ttl_stat {
 	uint8_t nif;            /* interfaces seen (at most BT_MDA_FLOWS kept) */
-	uint8_t probed;         /* flows that went through this TTL */
+	uint8_t probed;         /* flows answered here, or at the destination below */
 	uint8_t pp;             /* a flow answered from two addresses: per packet */
 	uint8_t replayed;       /* flows were sent again here */
 	bt_faddr ifs[BT_MDA_FLOWS];
@@ -159,10 +159,13 @@ static void scan_hop(mda_scan *sc, const bt_rec *r)
 	if (i == st->nif && st->nif < BT_MDA_FLOWS)
 		st->ifs[st->nif++] = a;
 	bt_faddr *f = &sc->first[(size_t)(r->in % BT_MDA_FLOWS) * sc->nslots + r->slot];
-	if (*f == BT_FADDR_NONE)
-		*f = a;
-	else if (*f != a)
+	if (*f == BT_FADDR_NONE) {
+		*f = a; /* a flow counts once a TTL, replayed or not */
+		if (st->probed < 255)
+			st->probed++;
+	} else if (*f != a) {
 		st->pp = 1;
+	}
 	if (r->slot > sc->last)
 		sc->last = r->slot;
 }
@@ -175,12 +178,10 @@ static void scan_end(mda_scan *sc, const bt_rec *r)
 	if (end > sc->nslots)
 		end = sc->nslots;
 	for (unsigned h = lo; h < end; h++) {
-		if (h >= nh && !stop_found(r->a))
-			break;
 		if (r->u.end.fill & MP_REPLAY)
 			sc->ttl[h].replayed = 1;
-		else if (sc->ttl[h].probed < 255)
-			sc->ttl[h].probed++;
+		else if (h >= nh && stop_found(r->a) && sc->ttl[h].probed < 255)
+			sc->ttl[h].probed++; /* the destination answered below: through */
 	}
 	if ((int)nh - 1 > sc->last)
 		sc->last = (int)nh - 1;

@@ -6,7 +6,8 @@
                [--min-recall R] [--min-moved R] [--max-ratio R] TRACES...
 
 TRACES are JSON Lines of bordertrace-probe (one record per target in
-multipath mode, or one per flow: records of one destination are merged).
+multipath mode, or one per flow: the consecutive records of one destination
+are merged).
 Prints, for the targets traced (key: value lines):
   probes per target, and plain MDA's bound for the truth (the sum over the
     TTLs of n_k, k the true interfaces at the TTL, even shares, 1 - conf
@@ -60,8 +61,9 @@ def read_interfaces(path):
 
 
 def read_traces(paths):
-    """dst -> {'probes': n, 'hops': [(ttl, flow, addr)]}"""
-    out = {}
+    """(dst, probes, [(ttl, flow, addr)]) per destination, streamed: the
+    records of one destination (one per flow) follow one another."""
+    cur = None
     for path in paths:
         with open(path) as f:
             for n, line in enumerate(f, 1):
@@ -71,69 +73,81 @@ def read_traces(paths):
                     r = json.loads(line)
                 except ValueError as e:
                     sys.exit(f'{path}:{n}: {e}')
-                t = out.setdefault(r['dst'], {'probes': 0, 'hops': []})
-                t['probes'] += r['probes_sent']
+                if cur is not None and cur[0] != r['dst']:
+                    yield cur
+                    cur = None
+                if cur is None:
+                    cur = (r['dst'], [0], [])
+                cur[1][0] += r['probes_sent']
                 for h in r['hops']:
                     if h['addr'] is not None:
-                        t['hops'].append((h['ttl'], h.get('flow', r['flow']), h['addr']))
-    return out
+                        cur[2].append((h['ttl'], h.get('flow', r['flow']), h['addr']))
+    if cur is not None:
+        yield cur
 
 
 def answers(flags):
     return not any(x in flags.split(',') for x in ('silent', 'ratelimited', 'dark'))
 
 
+def found_links(hops, seen):
+    """Links a record shows: one flow at consecutive TTLs, and a TTL of
+    one interface to every interface beside it (doc/trace-format.md)."""
+    by_flow = defaultdict(set)
+    for ttl, fl, a in hops:
+        by_flow[fl].add((ttl, a))
+    out = set()
+    for hs in by_flow.values():
+        for ttl, a in hs:
+            for ttl2, b in hs:
+                if ttl2 == ttl + 1:
+                    out.add((ttl, a, b))
+    at = defaultdict(set)
+    for ttl, a in seen:
+        at[ttl].add(a)
+    for ttl, s in at.items():
+        if len(s) == 1:
+            (a,) = s
+            for b in at.get(ttl + 1, ()):
+                out.add((ttl, a, b))
+            for b in at.get(ttl - 1, ()):
+                out.add((ttl - 1, b, a))
+    return out
+
+
+def score_target(args, res, truth, links, hops, moved, dst, asn):
+    width = defaultdict(int)
+    for (ttl, _a) in truth:
+        width[ttl] += 1
+    res['mda_bound'] += sum(n_needed(k, args.confidence, 0) for k in width.values())
+    res['rule_bound'] += sum(n_needed(k, args.confidence, args.min_share) for k in width.values())
+    seen = {(ttl, a) for ttl, _f, a in hops}
+    for key, flags in truth.items():
+        if answers(flags):
+            res['ifaces'] += 1
+            res['ifaces_found'] += key in seen
+    shown = found_links(hops, seen)
+    for ln in links:
+        if answers(truth.get((ln[0], ln[1]), '')) and answers(truth.get((ln[0] + 1, ln[2]), '')):
+            res['links'] += 1
+            res['links_found'] += ln in shown
+    dest_ok = any(f.startswith('dest') and answers(f) for f in truth.values())
+    if moved and dst.startswith(moved) and dest_ok:
+        res['moved'] += 1
+        res['moved_new'] += any(asn.get(a) == NEW_ASN for _t, _f, a in hops)
+
+
 def score(args):
     ifs, links = read_branches(args.branches)
     asn = read_interfaces(args.interfaces)
-    traces = read_traces(args.traces)
     moved = args.moved.rsplit('.', 1)[0] + '.' if args.moved else None
     res = defaultdict(int)
-    for dst, t in traces.items():
+    for dst, probes, hops in read_traces(args.traces):
         if dst not in ifs:
             sys.exit(f'{dst}: not in the branches file')
-        truth = ifs[dst]
-        width = defaultdict(int)
-        for (ttl, _a) in truth:
-            width[ttl] += 1
         res['targets'] += 1
-        res['probes'] += t['probes']
-        res['mda_bound'] += sum(n_needed(k, args.confidence, 0) for k in width.values())
-        res['rule_bound'] += sum(n_needed(k, args.confidence, args.min_share) for k in width.values())
-        seen = {(ttl, a) for ttl, _f, a in t['hops']}
-        for key, flags in truth.items():
-            if answers(flags):
-                res['ifaces'] += 1
-                res['ifaces_found'] += key in seen
-        by_flow = defaultdict(set)
-        for ttl, fl, a in t['hops']:
-            by_flow[fl].add((ttl, a))
-        found_links = set()
-        for hs in by_flow.values():
-            for ttl, a in hs:
-                for ttl2, b in hs:
-                    if ttl2 == ttl + 1:
-                        found_links.add((ttl, a, b))
-        # a TTL of one interface links to every interface beside it
-        # (doc/trace-format.md, implied links)
-        at = defaultdict(set)
-        for ttl, a in seen:
-            at[ttl].add(a)
-        for ttl, s in at.items():
-            if len(s) == 1:
-                (a,) = s
-                for b in at.get(ttl + 1, ()):
-                    found_links.add((ttl, a, b))
-                for b in at.get(ttl - 1, ()):
-                    found_links.add((ttl - 1, b, a))
-        for ln in links[dst]:
-            if answers(truth.get((ln[0], ln[1]), '')) and answers(truth.get((ln[0] + 1, ln[2]), '')):
-                res['links'] += 1
-                res['links_found'] += ln in found_links
-        dest_ok = any(f.startswith('dest') and answers(f) for f in truth.values())
-        if moved and dst.startswith(moved) and dest_ok:
-            res['moved'] += 1
-            res['moved_new'] += any(asn.get(a) == NEW_ASN for _t, _f, a in t['hops'])
+        res['probes'] += probes[0]
+        score_target(args, res, ifs[dst], links[dst], hops, moved, dst, asn)
     return res
 
 
