@@ -96,20 +96,13 @@ int bt_mda_first(bt_engine *e, char *err, size_t errlen)
 int bt_mda_view_open(mda_view *v, bt_spool *s, size_t ntargets, bt_acct *a, char *err, size_t errlen)
 {
 	memset(v, 0, sizeof(*v));
-	bt_spool_flush(s);
-	if (s->err != 0) {
-		snprintf(err, errlen, "spool file in %s: %s", s->where, strerror(s->err));
-		return -1;
-	}
-	if (s->recs == 0)
-		return 0;
-	v->len = s->recs * sizeof(bt_rec);
-	v->recs = mmap(NULL, v->len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, s->fd, 0);
+	v->recs = bt_spool_map(s, &v->len, err, errlen);
 	if (v->recs == MAP_FAILED) {
 		v->recs = NULL;
-		snprintf(err, errlen, "spool file in %s: %s", s->where, strerror(errno));
 		return -1;
 	}
+	if (v->recs == NULL)
+		return 0;
 	v->n = ntargets;
 	if (bt_spool_sort(v->recs, s->recs, ntargets, BT_MDA_FLOWS, a, &v->start) != 0) {
 		snprintf(err, errlen, "multipath: out of memory, or the spool file was changed");

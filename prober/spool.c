@@ -291,23 +291,31 @@ static int asm_trace(const asm_ctx *c, uint32_t in, const bt_rec *end)
 	return run->cb(tr, run->cbarg);
 }
 
-int bt_spool_assemble(bt_spool *s, const bt_spool_run *run, char *err, size_t errlen)
+bt_rec *bt_spool_map(bt_spool *s, size_t *len, char *err, size_t errlen)
 {
+	*len = 0;
 	bt_spool_flush(s);
 	if (s->err != 0) {
 		snprintf(err, errlen, "spool file in %s: %s", s->where, strerror(s->err));
-		return -1;
+		return MAP_FAILED;
 	}
 	if (s->recs == 0)
-		return 0;
-	size_t len = s->recs * sizeof(bt_rec);
-	asm_ctx c = { .run = run };
+		return NULL;
+	*len = s->recs * sizeof(bt_rec);
 	/* populated at once: the sort touches every page in random order */
-	c.recs = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, s->fd, 0);
-	if (c.recs == MAP_FAILED) {
+	bt_rec *recs = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, s->fd, 0);
+	if (recs == MAP_FAILED)
 		snprintf(err, errlen, "spool file in %s: %s", s->where, strerror(errno));
-		return -1;
-	}
+	return recs;
+}
+
+int bt_spool_assemble(bt_spool *s, const bt_spool_run *run, char *err, size_t errlen)
+{
+	size_t len;
+	asm_ctx c = { .run = run };
+	c.recs = bt_spool_map(s, &len, err, errlen);
+	if (c.recs == NULL || c.recs == MAP_FAILED)
+		return c.recs == NULL ? 0 : -1;
 	int rc = 0;
 	if (asm_sort(&c, s->recs) != 0) {
 		snprintf(err, errlen, "building %zu traces: out of memory, or the spool file was changed",

@@ -16,8 +16,8 @@
 #     targets (128 of them) a single multipath run sees AS20485.
 # Exit 0 passed, 1 failed, 77 skipped (not root, or a tool is missing).
 #
-# Safety: every packet stays inside namespaces named btmda<pid>-*, removed by
-# the trap; their only routes beyond lo are 198.18.0.0/15 and 2001:db8::/32
+# Safety: every packet stays inside the namespace btmda<pid>, removed by the
+# trap; their only routes beyond lo are 198.18.0.0/15 and 2001:db8::/32
 # into the TUN device.
 set -uo pipefail
 
@@ -36,22 +36,17 @@ if ((EUID != 0)); then
     echo "1..0 # SKIP the multipath test needs root (namespaces, TUN, raw sockets)"
     exit 77
 fi
-for tool in ip python3; do
+for tool in ip nft python3; do
     command -v "$tool" >/dev/null || { echo "1..0 # SKIP $tool is not installed"; exit 77; }
 done
 [[ -x $PROBER ]] || { echo "1..0 # SKIP no prober at $PROBER"; exit 77; }
 [[ -c /dev/net/tun ]] || { echo "1..0 # SKIP no /dev/net/tun"; exit 77; }
 . "$(dirname "${BASH_SOURCE[0]}")/../../bench/sim_ns.sh"
 
-PREFIX="btmda$$-"
+NS="btmda$$"
 TMP=$(mktemp -d /tmp/btmda.XXXXXX)
-NSES=()
-PIDS=()
 cleanup() {
-    local p n
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-    for n in "${NSES[@]}"; do ip netns del "$n" 2>/dev/null; done
+    sim_ns_down "$NS"
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -60,36 +55,20 @@ trap 'exit 1' INT TERM
 n=0 failed=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
-check() { # check DESCRIPTION COMMAND...: ok when COMMAND exits 0; its output as comments
+check() { # check DESCRIPTION COMMAND...: ok when COMMAND exits 0, its output as comments
     local desc=$1 out rc
     shift
     out=$("$@" 2>&1); rc=$?
     [[ -n $out ]] && sed 's/^/# /' <<<"$out"
-    if ((rc == 0)); then ok "$desc"; else not_ok "$desc"; fi
+    ((rc == 0)) && ok "$desc" || not_ok "$desc"
 }
 
-# start_sim NAME SIM-OPTIONS...: a namespace with bt-sim on tun "bts0".
-start_sim() {
-    local ns=$PREFIX$1 i
-    shift
-    ip netns add "$ns" || return 1
-    NSES+=("$ns")
-    ip -n "$ns" link set lo up
-    sim_ns_sysctl "$ns"
-    ip netns exec "$ns" "$SIM" serve --tun bts0 "$@" 2>"$TMP/$ns.log" &
-    PIDS+=("$!")
-    for i in $(seq 100); do
-        ip -n "$ns" link show bts0 >/dev/null 2>&1 && break
-        sleep 0.05
-    done
-    sim_ns_link "$ns"
-}
-
-# mda NS OUT TARGETS [prober options]: one multipath run.
+# mda OUT TARGETS [prober options]: one multipath run in the namespace
+# (bt-sim on its TUN device: bench/sim_ns.sh's sim_ns_up).
 mda() {
-    local ns=$PREFIX$1 out=$2 targets=$3
-    shift 3
-    ip netns exec "$ns" "$PROBER" trace --lab --multipath -r 30000 -m 20 -w 0.2 -q 2 -g 3 \
+    local out=$1 targets=$2
+    shift 2
+    ip netns exec "$NS" "$PROBER" trace --lab --multipath -r 30000 -m 20 -w 0.2 -q 2 -g 3 \
         -T "$targets" -o "$out" "$@" 2>"$out.err"
 }
 
@@ -103,7 +82,7 @@ if ((rc == 2)); then ok "--confidence 100: usage error"; else not_ok "--confiden
 
 # ---- A: 4-way ECMP, IPv4 and IPv6 ----
 A=(--prefixes 8 --ases 4 --ecmp 4 --rate-limited 0)
-start_sim a "${A[@]}" || { echo "Bail out! no namespace"; exit 1; }
+sim_ns_up "$NS" "$TMP/sim-a.log" "${A[@]}" || { echo "Bail out! no namespace"; exit 1; }
 x=4321
 for i in $(seq 100); do
     x=$(((x * 1103515245 + 12345) % 2147483648))
@@ -111,7 +90,7 @@ for i in $(seq 100); do
 done | sort -u >"$TMP/a.targets"
 "$SIM" branches "${A[@]}" --targets "$TMP/a.targets" >"$TMP/a.branches"
 "$SIM" interfaces "${A[@]}" >"$TMP/a.if"
-mda a "$TMP/a.jsonl" "$TMP/a.targets"
+mda "$TMP/a.jsonl" "$TMP/a.targets"
 sed 's/^/# /' "$TMP/a.jsonl.err"
 nt=$(wc -l <"$TMP/a.targets")
 if [[ $(wc -l <"$TMP/a.jsonl") -eq $nt ]]; then ok "one record per target ($nt)"; else not_ok "one record per target ($nt)"; fi
@@ -121,18 +100,19 @@ check "IPv4: interface recall >= 0.99, probes <= 1.3 x the rule's bound" python3
 head -20 "$TMP/a.targets" | awk -F. '{ printf "2001:db8:%s:%s::%s\n", $2, $3, $4 }' >"$TMP/a6.targets"
 "$SIM" branches "${A[@]}" --targets "$TMP/a6.targets" >"$TMP/a6.branches"
 "$SIM" interfaces "${A[@]}" --family 6 >"$TMP/a6.if"
-mda a "$TMP/a6.jsonl" "$TMP/a6.targets"
+mda "$TMP/a6.jsonl" "$TMP/a6.targets"
 check "IPv6: interface recall >= 0.98" python3 "$SCORE" \
     --branches "$TMP/a6.branches" --interfaces "$TMP/a6.if" --min-recall 0.98 --max-ratio 1.3 "$TMP/a6.jsonl"
 
 # ---- B: the founding story, 30% of the moved /24's flows through AS20485 ----
 B=(--change-share 30)
-start_sim b "${B[@]}" --phase 1 || { echo "Bail out! no namespace"; exit 1; }
+sim_ns_down "$NS"
+sim_ns_up "$NS" "$TMP/sim-b.log" "${B[@]}" --phase 1 || { echo "Bail out! no namespace"; exit 1; }
 MOVED=$("$SIM" info | awk -F'\t' '$1 == "moved prefix" { split($2, a, "/"); print a[1] }')
 for i in $(seq 0 2 255); do echo "${MOVED%.0}.$i"; done >"$TMP/b.targets"
 "$SIM" branches "${B[@]}" --phase 1 --targets "$TMP/b.targets" >"$TMP/b.branches"
 "$SIM" interfaces "${B[@]}" >"$TMP/b.if"
-mda b "$TMP/b.jsonl" "$TMP/b.targets"
+mda "$TMP/b.jsonl" "$TMP/b.targets"
 check "change share 30%: AS20485 seen in >= 95% of the moved /24's answering targets" python3 "$SCORE" \
     --branches "$TMP/b.branches" --interfaces "$TMP/b.if" --moved "$MOVED" --min-moved 0.95 "$TMP/b.jsonl"
 
