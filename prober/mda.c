@@ -129,6 +129,7 @@ static bool stop_found(unsigned stop)
 typedef struct ttl_stat {
 	uint8_t nif;            /* interfaces seen (at most BT_MDA_FLOWS kept) */
 	uint8_t probed;         /* flows answered here, or at the destination below */
+	uint8_t sent;           /* flows sent through here (answered or not) */
 	uint8_t pp;             /* a flow answered from two addresses: per packet */
 	uint8_t replayed;       /* flows were sent again here */
 	bt_faddr ifs[BT_MDA_FLOWS];
@@ -171,10 +172,14 @@ static void scan_end(mda_scan *sc, const bt_rec *r)
 	if (end > sc->nslots)
 		end = sc->nslots;
 	for (unsigned h = lo; h < end; h++) {
+		ttl_stat *st = &sc->ttl[h];
+		bool through = h < nh || stop_found(r->a);
 		if (r->u.end.fill & MP_REPLAY)
-			sc->ttl[h].replayed = 1;
-		else if (h >= nh && stop_found(r->a) && sc->ttl[h].probed < 255)
-			sc->ttl[h].probed++; /* the destination answered below: through */
+			st->replayed = 1;
+		else if (through && st->sent < 255)
+			st->sent++;
+		if (!(r->u.end.fill & MP_REPLAY) && h >= nh && stop_found(r->a) && st->probed < 255)
+			st->probed++; /* the destination answered below: through */
 	}
 	if ((int)nh - 1 > sc->last)
 		sc->last = (int)nh - 1;
@@ -183,7 +188,7 @@ static void scan_end(mda_scan *sc, const bt_rec *r)
 static void scan_target(mda_scan *sc, const bt_rec *r, size_t n)
 {
 	for (unsigned h = 0; h < sc->nslots; h++)
-		sc->ttl[h].nif = sc->ttl[h].probed = sc->ttl[h].pp = sc->ttl[h].replayed = 0;
+		sc->ttl[h].nif = sc->ttl[h].probed = sc->ttl[h].sent = sc->ttl[h].pp = sc->ttl[h].replayed = 0;
 	sc->last = -1;
 	sc->nextflow = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -204,11 +209,16 @@ static void scan_target(mda_scan *sc, const bt_rec *r, size_t n)
 #define SEG_GAP 1 /* needing TTLs this close share one segment */
 
 /* Whether TTL index h needs more flows (replay false), or has several
- * interfaces and was never replayed (replay true); *d: the flows it lacks. */
+ * interfaces and was never replayed (replay true); *d: the flows it lacks.
+ * n(k) counts answers (a lost reply asks for another flow), but a TTL is
+ * sent at most 2 n(k) flows: beyond, the losses are a rate-limiting or
+ * overloaded router's, and more flows only add to them. */
 static bool ttl_needs(const bt_engine *e, const ttl_stat *st, bool replay, unsigned *d)
 {
 	unsigned n = e->mp_need[st->nif];
 	*d = st->probed < n ? n - st->probed : 0;
+	if (st->sent + *d > 2 * n)
+		*d = st->sent < 2 * n ? 2 * n - st->sent : 0;
 	if (st->nif == 0 || st->pp)
 		return false;
 	return replay ? st->nif >= 2 && !st->replayed : *d > 0;
