@@ -992,7 +992,7 @@ int bt_engine_run(bt_engine *e, const bt_addr *targets, size_t ntargets,
 		.intern = &e->intern,
 	};
 	if ((result == 0 || (result == 1 && !e->o.skip_partial)) &&
-	    (e->o.multipath ? bt_mda_assemble(&e->spool, &run, e->ntargets, err, errlen) :
+	    (e->o.multipath ? bt_mda_assemble(&e->spool, &run, &e->mp_runs, err, errlen) :
 			      bt_spool_assemble(&e->spool, &run, err, errlen)) != 0)
 		result = -1;
 	e->st.spool_bytes += e->spool.recs * sizeof(bt_rec); /* written (assembly flushes the rest) */

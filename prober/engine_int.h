@@ -35,6 +35,32 @@ typedef struct bt_mp_entry {
 #define MP_REPLAY 0x20000u      /* a flow sent again to test per-packet balancing */
 #define MP_RANGE(lo, end) ((uint32_t)(lo) | (uint32_t)(end) << 8)
 
+/* The spool as runs sorted by target, one per round: run r's records of
+ * target t are recs[off[r] + start[r][t]] .. recs[off[r] + start[r][t + 1]]
+ * (a round's records are sorted once, after it: not the whole file again). */
+typedef struct mda_runs {
+	uint32_t *start[BT_MDA_ROUNDS + 2];
+	uint64_t off[BT_MDA_ROUNDS + 3];
+	unsigned n;
+	size_t ntargets;
+} mda_runs;
+/* The spool mapped, its records since the last run sorted into a new run;
+ * a target's records gathered from every run. */
+typedef struct mda_view {
+	bt_rec *recs;           /* NULL: an empty spool */
+	size_t len;
+	mda_runs *runs;
+	bt_rec *buf;            /* a target's records from several runs */
+	size_t cap;
+} mda_view;
+int bt_mda_view_open(mda_view *v, bt_spool *s, mda_runs *runs, bt_acct *a, char *err, size_t errlen);
+void bt_mda_view_close(mda_view *v);
+/* Target t's records (*n of them), or NULL when out of memory. */
+const bt_rec *bt_mda_view_target(mda_view *v, size_t t, size_t *n);
+/* Whether target t has records in the newest run (it probed last round). */
+bool bt_mda_view_touched(const mda_view *v, size_t t);
+void bt_mda_runs_free(mda_runs *r, bt_acct *a);
+
 /* A TTL slot: its state and the attempts sent (state | attempt << 3). */
 enum { SLOT_UNSENT = 0, SLOT_INFLIGHT, SLOT_RETRY, SLOT_REPLIED, SLOT_GAP };
 #define S_STATE(b) ((uint8_t)((b) & 7))
@@ -122,6 +148,7 @@ struct bt_engine {
 	unsigned mp_round;
 	uint8_t mp_need[BT_MDA_FLOWS + 1]; /* flows the rule needs at k interfaces */
 	uint8_t mp_replays;     /* flows sent again to test per-packet balancing */
+	mda_runs mp_runs;       /* the spool's sorted runs */
 };
 
 /* ---- the pool: per entry, slot states, then the latest send time of each
@@ -189,19 +216,9 @@ int bt_mda_first(bt_engine *e, char *err, size_t errlen);
 /* The next round's entries from the replies so far (the spool): how many
  * (0: the stopping rule holds everywhere), or -1 with a message. */
 long bt_mda_next(bt_engine *e, char *err, size_t errlen);
-/* The spool mapped and sorted by target (records of target t from
- * recs[start[t]] to recs[start[t + 1]]; recs NULL: an empty spool). */
-typedef struct mda_view {
-	bt_rec *recs;
-	size_t len;
-	uint32_t *start;
-	size_t n;
-} mda_view;
-int bt_mda_view_open(mda_view *v, bt_spool *s, size_t ntargets, bt_acct *a, char *err, size_t errlen);
-void bt_mda_view_close(mda_view *v, bt_acct *a);
 /* One record per target from every round's replies, in target order
  * (mda_record.c). */
-int bt_mda_assemble(bt_spool *s, const bt_spool_run *run, size_t ntargets, char *err, size_t errlen);
+int bt_mda_assemble(bt_spool *s, const bt_spool_run *run, mda_runs *runs, char *err, size_t errlen);
 void bt_mda_free(bt_engine *e);
 
 /* ---- white-box entry points (tests/prober/test_timeouts.c): the state

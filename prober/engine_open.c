@@ -278,7 +278,6 @@ void bt_engine_free_probing(bt_engine *e)
 	bt_acct_free(a, e->wheel.l, bt_wheel_bytes(e->cap));
 	bt_acct_free(a, e->targets.vals, (e->targets.mask + 1) * sizeof(uint32_t));
 	stop_free(e);
-	bt_mda_free(e);
 	e->tg = NULL;
 	e->arena = NULL;
 	e->freelist = NULL;
@@ -291,6 +290,7 @@ void bt_engine_free_probing(bt_engine *e)
 void bt_engine_free_run(bt_engine *e)
 {
 	bt_engine_free_probing(e);
+	bt_mda_free(e); /* its runs serve until the traces are built */
 	bt_spool_close(&e->spool, &e->acct);
 	bt_intern6_free(&e->intern, &e->acct);
 }

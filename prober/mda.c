@@ -72,12 +72,15 @@ void bt_mda_free(bt_engine *e)
 	bt_acct_free(&e->acct, e->mp, e->mp_cap * sizeof(*e->mp));
 	e->mp = NULL;
 	e->mp_cap = 0;
+	bt_mda_runs_free(&e->mp_runs, &e->acct);
 }
 
 int bt_mda_first(bt_engine *e, char *err, size_t errlen)
 {
 	mda_tables(e);
 	e->mp_round = 1;
+	bt_mda_runs_free(&e->mp_runs, &e->acct);
+	e->mp_runs.ntargets = e->ntargets;
 	unsigned n1 = 1; /* flow 0 finds the path's length; the others come in round 2 */
 	if (mp_reserve(e, 0, e->ntargets * n1) != 0) {
 		snprintf(err, errlen, "out of memory for %zu multipath entries", e->ntargets * n1);
@@ -93,30 +96,78 @@ int bt_mda_first(bt_engine *e, char *err, size_t errlen)
 
 /* ---- the spool, sorted by target ---- */
 
-int bt_mda_view_open(mda_view *v, bt_spool *s, size_t ntargets, bt_acct *a, char *err, size_t errlen)
+int bt_mda_view_open(mda_view *v, bt_spool *s, mda_runs *runs, bt_acct *a, char *err, size_t errlen)
 {
 	memset(v, 0, sizeof(*v));
+	v->runs = runs;
 	v->recs = bt_spool_map(s, &v->len, err, errlen);
 	if (v->recs == MAP_FAILED) {
 		v->recs = NULL;
 		return -1;
 	}
-	if (v->recs == NULL)
+	uint64_t done = runs->off[runs->n], nrec = v->len / sizeof(bt_rec);
+	if (v->recs == NULL || nrec == done)
 		return 0;
-	v->n = ntargets;
-	if (bt_spool_sort(v->recs, s->recs, ntargets, BT_MDA_FLOWS, a, &v->start) != 0) {
+	if (runs->n >= BT_MDA_ROUNDS + 2 || nrec < done ||
+	    bt_spool_sort(v->recs + done, nrec - done, runs->ntargets, BT_MDA_FLOWS, a, &runs->start[runs->n]) != 0) {
 		snprintf(err, errlen, "multipath: out of memory, or the spool file was changed");
 		return -1;
 	}
+	runs->off[++runs->n] = nrec;
 	return 0;
 }
 
-void bt_mda_view_close(mda_view *v, bt_acct *a)
+void bt_mda_view_close(mda_view *v)
 {
-	if (v->start)
-		bt_acct_free(a, v->start, (v->n + 1) * sizeof(uint32_t));
+	free(v->buf);
 	if (v->recs)
 		munmap(v->recs, v->len);
+	memset(v, 0, sizeof(*v));
+}
+
+void bt_mda_runs_free(mda_runs *r, bt_acct *a)
+{
+	for (unsigned i = 0; i < r->n; i++)
+		bt_acct_free(a, r->start[i], (r->ntargets + 1) * sizeof(uint32_t));
+	size_t nt = r->ntargets;
+	memset(r, 0, sizeof(*r));
+	r->ntargets = nt;
+}
+
+const bt_rec *bt_mda_view_target(mda_view *v, size_t t, size_t *n)
+{
+	const mda_runs *r = v->runs;
+	size_t total = 0, k = 0;
+	unsigned one = 0;
+	for (unsigned i = 0; i < r->n; i++)
+		if (r->start[i][t + 1] > r->start[i][t]) {
+			total += r->start[i][t + 1] - r->start[i][t];
+			one = i;
+			k++;
+		}
+	*n = total;
+	if (k <= 1) /* in one run: no copy */
+		return total ? v->recs + r->off[one] + r->start[one][t] : v->recs;
+	if (total > v->cap) {
+		bt_rec *nb = realloc(v->buf, total * sizeof(bt_rec));
+		if (nb == NULL)
+			return NULL;
+		v->buf = nb;
+		v->cap = total;
+	}
+	k = 0;
+	for (unsigned i = 0; i < r->n; i++) {
+		size_t m = r->start[i][t + 1] - r->start[i][t];
+		memcpy(v->buf + k, v->recs + r->off[i] + r->start[i][t], m * sizeof(bt_rec));
+		k += m;
+	}
+	return v->buf;
+}
+
+bool bt_mda_view_touched(const mda_view *v, size_t t)
+{
+	const mda_runs *r = v->runs;
+	return r->n > 0 && r->start[r->n - 1][t + 1] > r->start[r->n - 1][t];
 }
 
 static bool stop_found(unsigned stop)
@@ -307,9 +358,9 @@ long bt_mda_next(bt_engine *e, char *err, size_t errlen)
 	mda_view v;
 	mda_scan sc;
 	long rc = -1;
-	int vr = bt_mda_view_open(&v, &e->spool, e->ntargets, &e->acct, err, errlen);
+	int vr = bt_mda_view_open(&v, &e->spool, &e->mp_runs, &e->acct, err, errlen);
 	if (vr != 0 || v.recs == NULL) {
-		bt_mda_view_close(&v, &e->acct);
+		bt_mda_view_close(&v);
 		return vr != 0 ? -1 : 0;
 	}
 	size_t k = 0;
@@ -318,8 +369,11 @@ long bt_mda_next(bt_engine *e, char *err, size_t errlen)
 		goto out;
 	}
 	for (size_t t = 0; t < e->ntargets; t++) {
-		scan_target(&sc, v.recs + v.start[t], v.start[t + 1] - v.start[t]);
-		if (plan_target(e, &sc, t, &k) != 0) {
+		size_t n;
+		if (!bt_mda_view_touched(&v, t))
+			continue; /* nothing new since its last plan, which was none */
+		const bt_rec *r = bt_mda_view_target(&v, t, &n);
+		if (r == NULL || (scan_target(&sc, r, n), plan_target(e, &sc, t, &k)) != 0) {
 			snprintf(err, errlen, "multipath: out of memory for the next round");
 			goto out;
 		}
@@ -328,6 +382,6 @@ long bt_mda_next(bt_engine *e, char *err, size_t errlen)
 	rc = (long)k;
 out:
 	scan_free(&sc, &e->acct);
-	bt_mda_view_close(&v, &e->acct);
+	bt_mda_view_close(&v);
 	return rc;
 }

@@ -161,24 +161,26 @@ static int mda_trace(const bt_spool_run *run, uint32_t t, const bt_rec *r, size_
 	return run->cb(tr, run->cbarg);
 }
 
-int bt_mda_assemble(bt_spool *s, const bt_spool_run *run, size_t ntargets, char *err, size_t errlen)
+int bt_mda_assemble(bt_spool *s, const bt_spool_run *run, mda_runs *runs, char *err, size_t errlen)
 {
 	mda_view v;
-	if (bt_mda_view_open(&v, s, ntargets, run->acct, err, errlen) != 0) {
-		bt_mda_view_close(&v, run->acct);
+	if (bt_mda_view_open(&v, s, runs, run->acct, err, errlen) != 0) {
+		bt_mda_view_close(&v);
 		return -1;
 	}
 	int rc = 0;
-	for (uint32_t t = 0; v.recs != NULL && t < ntargets && !*run->cb_failed; t++) {
-		int r = mda_trace(run, t, v.recs + v.start[t], v.start[t + 1] - v.start[t]);
-		if (r == -2) {
+	for (uint32_t t = 0; v.recs != NULL && t < runs->ntargets && !*run->cb_failed; t++) {
+		size_t n;
+		const bt_rec *r = bt_mda_view_target(&v, t, &n);
+		int x = r == NULL ? -2 : mda_trace(run, t, r, n);
+		if (x == -2) {
 			snprintf(err, errlen, "out of memory building a trace");
 			rc = -1;
 			break;
 		}
-		if (r != 0 && r != 1)
+		if (x != 0 && x != 1)
 			*run->cb_failed = 1;
 	}
-	bt_mda_view_close(&v, run->acct);
+	bt_mda_view_close(&v);
 	return rc;
 }

@@ -133,7 +133,7 @@ static void test_rounds_and_record(void **state)
 	bt_spool_run run = { .o = &f.e.o, .fam = &bt_family_v4, .flows = f.flows, .input = f.input,
 			     .ninput = 1, .cb = collect, .cbarg = &f, .cb_failed = &f.cb_failed,
 			     .acct = &f.e.acct };
-	assert_int_equal(bt_mda_assemble(&f.e.spool, &run, 1, err, sizeof(err)), 0);
+	assert_int_equal(bt_mda_assemble(&f.e.spool, &run, &f.e.mp_runs, err, sizeof(err)), 0);
 	bt_trace *t = f.got;
 	assert_non_null(t);
 	assert_int_equal(bt_trace_check(t, err, sizeof(err)), 0);
