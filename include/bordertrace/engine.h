@@ -54,7 +54,7 @@ typedef struct bt_engine_opts {
 
 /* Multipath: flows per target at most, and the most rounds. */
 #define BT_MDA_FLOWS 64
-#define BT_MDA_ROUNDS 12
+#define BT_MDA_ROUNDS 6
 /* Flows the stopping rule needs at a TTL where k interfaces were seen
  * (k >= 1), at confidence conf and minimum share min_share (percent),
  * capped at BT_MDA_FLOWS; plain MDA's n_k when min_share is 0. */
