@@ -299,9 +299,9 @@ static bool next_segment(const bt_engine *e, const mda_scan *sc, bool replay, in
 }
 
 /* Appends target t's entries of the next round at e->mp[*k], per segment
- * of TTLs that need them: the flows missing, over the segment, the TTL
- * before it if it has several interfaces, the TTL after it unless it has
- * one (a link is one flow at two
+ * of TTLs that need them: the flows missing, over the segment and the TTL
+ * on each side unless it has exactly one interface (a silent one may have
+ * lost its replies) (a link is one flow at two
  * consecutive TTLs; beside a TTL of one interface the links are implied:
  * MDA-Lite), new flows for each segment; and flows of before sent again once over each segment of
  * TTLs with several interfaces (per-packet balancing). 0, or -1 when out of
@@ -313,7 +313,7 @@ static int plan_target(bt_engine *e, const mda_scan *sc, size_t t, size_t *k)
 	int lo, hi;
 	for (int h = 0; next < BT_MDA_FLOWS && next_segment(e, sc, false, &h, &lo, &hi, &deficit);) {
 		unsigned m = deficit < BT_MDA_FLOWS - next ? deficit : BT_MDA_FLOWS - next;
-		unsigned from = lo > 0 && sc->ttl[lo - 1].nif > 1 ? (unsigned)lo - 1 : (unsigned)lo;
+		unsigned from = lo > 0 && sc->ttl[lo - 1].nif != 1 ? (unsigned)lo - 1 : (unsigned)lo;
 		/* past the segment unless the next TTL is one interface: a
 		 * branch may be longer than the flows seen so far */
 		unsigned end = hi + 1 < (int)sc->nslots && (hi == sc->last || sc->ttl[hi + 1].nif != 1) ?
