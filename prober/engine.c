@@ -898,8 +898,14 @@ static void mark_steady(bt_engine *e, uint64_t now, uint64_t t0, uint64_t probes
 	e->st.run_steady_probes = e->st.probes_sent - probes0;
 }
 
-/* Probing: until every target is done, the caller stops it (1) or an error
- * (-1, message in err). */
+/* Multipath: how often the next rounds may be planned while entries of
+ * earlier ones are still in progress (each plan sorts the records since
+ * the last one). */
+#define MP_PLAN_EVERY_US 200000
+
+/* Probing: until every target is done, the caller stops it (1), an error
+ * (-1, message in err), or in multipath mode the input is taken up and
+ * nothing is to be sent until a reply or a timeout (2). */
 static int probe_loop(bt_engine *e, volatile sig_atomic_t *stop, uint64_t t0, char *err, size_t errlen)
 {
 	uint64_t probes0 = e->st.probes_sent, next_report = e->now + e->pinterval;
@@ -932,6 +938,9 @@ static int probe_loop(bt_engine *e, volatile sig_atomic_t *stop, uint64_t t0, ch
 		}
 		if (e->nactive == 0 && e->next_input >= e->ninput)
 			break;
+		if (e->o.multipath && e->next_input >= e->ninput && e->ready.count == 0 &&
+		    e->now - e->mp_planned >= MP_PLAN_EVERY_US)
+			return 2; /* only waits left: the targets done plan their next round */
 		if (nap_then_read(e, &pc, plan_nap(e, &pc, blocked, mono_us()), err, errlen) != 0)
 			return -1;
 	}
@@ -966,11 +975,14 @@ int bt_engine_run(bt_engine *e, const bt_addr *targets, size_t ntargets,
 		bt_engine_free_run(e);
 		return -1;
 	}
+	e->mp_planned = e->now;
 	int result = probe_loop(e, stop, t0, err, errlen);
-	while (result == 0 && e->o.multipath) {
-		/* multipath: more flows where the stopping rule asks for them */
+	while (e->o.multipath && (result == 0 || result == 2)) {
+		/* multipath: more flows where the stopping rule asks for them,
+		 * for the targets whose entries have all ended */
 		long more = bt_mda_next(e, err, errlen);
-		if (more <= 0) {
+		e->mp_planned = mono_us();
+		if (more < 0 || (more == 0 && result == 0)) {
 			result = (int)more;
 			break;
 		}

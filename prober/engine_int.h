@@ -39,8 +39,8 @@ typedef struct bt_mp_entry {
  * target t are recs[off[r] + start[r][t]] .. recs[off[r] + start[r][t + 1]]
  * (a round's records are sorted once, after it: not the whole file again). */
 typedef struct mda_runs {
-	uint32_t *start[BT_MDA_ROUNDS + 2];
-	uint64_t off[BT_MDA_ROUNDS + 3];
+	uint32_t *start[BT_MDA_PLANS + 2];
+	uint64_t off[BT_MDA_PLANS + 3];
 	unsigned n;
 	size_t ntargets;
 } mda_runs;
@@ -149,6 +149,9 @@ struct bt_engine {
 	uint8_t mp_need[BT_MDA_FLOWS + 1]; /* flows the rule needs at k interfaces */
 	uint8_t mp_replays;     /* flows sent again to test per-packet balancing */
 	mda_runs mp_runs;       /* the spool's sorted runs */
+	uint8_t *mp_tround;     /* per target: its rounds so far */
+	uint8_t *mp_busy;       /* per target, while planning: an entry in progress */
+	uint64_t mp_planned;    /* when the rounds were last planned (mono µs) */
 };
 
 /* ---- the pool: per entry, slot states, then the latest send time of each

@@ -73,23 +73,30 @@ void bt_mda_free(bt_engine *e)
 	e->mp = NULL;
 	e->mp_cap = 0;
 	bt_mda_runs_free(&e->mp_runs, &e->acct);
+	bt_acct_free(&e->acct, e->mp_tround, e->mp_runs.ntargets);
+	bt_acct_free(&e->acct, e->mp_busy, e->mp_runs.ntargets);
+	e->mp_tround = e->mp_busy = NULL;
 }
 
 int bt_mda_first(bt_engine *e, char *err, size_t errlen)
 {
 	mda_tables(e);
 	e->mp_round = 1;
-	bt_mda_runs_free(&e->mp_runs, &e->acct);
+	bt_mda_free(e);
 	e->mp_runs.ntargets = e->ntargets;
 	unsigned n1 = 1; /* flow 0 finds the path's length; the others come in round 2 */
-	if (mp_reserve(e, 0, e->ntargets * n1) != 0) {
+	e->mp_tround = bt_acct_alloc(&e->acct, e->ntargets);
+	e->mp_busy = bt_acct_alloc(&e->acct, e->ntargets);
+	if (e->mp_tround == NULL || e->mp_busy == NULL || mp_reserve(e, 0, e->ntargets * n1) != 0) {
 		snprintf(err, errlen, "out of memory for %zu multipath entries", e->ntargets * n1);
 		return -1;
 	}
 	size_t k = 0;
-	for (size_t t = 0; t < e->ntargets; t++)
+	for (size_t t = 0; t < e->ntargets; t++) {
 		for (unsigned f = 0; f < n1; f++)
 			e->mp[k++] = (bt_mp_entry){ (uint32_t)(t * BT_MDA_FLOWS + f), MP_RANGE(0, e->nslots) };
+		e->mp_tround[t] = 1;
+	}
 	e->ninput = k;
 	return 0;
 }
@@ -108,7 +115,7 @@ int bt_mda_view_open(mda_view *v, bt_spool *s, mda_runs *runs, bt_acct *a, char 
 	uint64_t done = runs->off[runs->n], nrec = v->len / sizeof(bt_rec);
 	if (v->recs == NULL || nrec == done)
 		return 0;
-	if (runs->n >= BT_MDA_ROUNDS + 2 || nrec < done ||
+	if (runs->n >= BT_MDA_PLANS + 2 || nrec < done ||
 	    bt_spool_sort(v->recs + done, nrec - done, runs->ntargets, BT_MDA_FLOWS, a, &runs->start[runs->n]) != 0) {
 		snprintf(err, errlen, "multipath: out of memory, or the spool file was changed");
 		return -1;
@@ -351,10 +358,20 @@ static void scan_free(mda_scan *sc, bt_acct *a)
 	bt_acct_free(a, sc->first, (size_t)sc->nslots * BT_MDA_FLOWS * sizeof(bt_faddr));
 }
 
+/* Marks the targets with an entry in progress (the pool). */
+static void mark_busy(bt_engine *e)
+{
+	memset(e->mp_busy, 0, e->ntargets);
+	for (uint32_t i = 0; e->tg != NULL && i < e->cap; i++)
+		if (e->tg[i].live)
+			e->mp_busy[e->tg[i].in / BT_MDA_FLOWS] = 1;
+}
+
 long bt_mda_next(bt_engine *e, char *err, size_t errlen)
 {
-	if (e->mp_round >= BT_MDA_ROUNDS)
+	if (e->mp_round >= BT_MDA_PLANS)
 		return 0;
+	mark_busy(e);
 	mda_view v;
 	mda_scan sc;
 	long rc = -1;
@@ -369,14 +386,17 @@ long bt_mda_next(bt_engine *e, char *err, size_t errlen)
 		goto out;
 	}
 	for (size_t t = 0; t < e->ntargets; t++) {
-		size_t n;
-		if (!bt_mda_view_touched(&v, t))
-			continue; /* nothing new since its last plan, which was none */
+		size_t n, k0 = k;
+		/* in progress: planned once its entries end; untouched: nothing
+		 * new since its last plan, which was none */
+		if (e->mp_busy[t] || e->mp_tround[t] >= BT_MDA_ROUNDS || !bt_mda_view_touched(&v, t))
+			continue;
 		const bt_rec *r = bt_mda_view_target(&v, t, &n);
 		if (r == NULL || (scan_target(&sc, r, n), plan_target(e, &sc, t, &k)) != 0) {
 			snprintf(err, errlen, "multipath: out of memory for the next round");
 			goto out;
 		}
+		e->mp_tround[t] += k > k0;
 	}
 	e->mp_round++;
 	rc = (long)k;
