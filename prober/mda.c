@@ -283,7 +283,8 @@ static bool ttl_needs(const bt_engine *e, const ttl_stat *st, bool replay, unsig
 }
 
 /* The next segment at or after *h: TTLs [*lo, *hi] that need (the gaps
- * between them at most SEG_GAP), and the most flows one of them lacks.
+ * between them at most SEG_GAP TTLs that answered, or silent ones), and
+ * the most flows one of them lacks.
  * False when none is left. */
 static bool next_segment(const bt_engine *e, const mda_scan *sc, bool replay, int *h, int *lo, int *hi,
 			 unsigned *deficit)
@@ -293,7 +294,9 @@ static bool next_segment(const bt_engine *e, const mda_scan *sc, bool replay, in
 	*deficit = 0;
 	for (; *h <= sc->last; (*h)++) {
 		if (!ttl_needs(e, &sc->ttl[*h], replay, &d)) {
-			if (*lo >= 0 && *h - *hi > SEG_GAP)
+			/* a silent TTL does not end a segment: its replies may
+			 * all have been lost, and the flows go through it anyway */
+			if (*lo >= 0 && *h - *hi > SEG_GAP && sc->ttl[*h].nif != 0)
 				break;
 			continue;
 		}
