@@ -53,7 +53,7 @@ typedef struct mda_view {
 	bt_rec *buf;            /* a target's records from several runs */
 	size_t cap;
 } mda_view;
-int bt_mda_view_open(mda_view *v, bt_spool *s, mda_runs *runs, bt_acct *a, char *err, size_t errlen);
+int bt_mda_view_open(mda_view *v, bt_spool *s, mda_runs *runs, bool all, bt_acct *a, char *err, size_t errlen);
 void bt_mda_view_close(mda_view *v);
 /* Target t's records (*n of them), or NULL when out of memory. */
 const bt_rec *bt_mda_view_target(mda_view *v, size_t t, size_t *n);

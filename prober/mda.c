@@ -103,11 +103,13 @@ int bt_mda_first(bt_engine *e, char *err, size_t errlen)
 
 /* ---- the spool, sorted by target ---- */
 
-int bt_mda_view_open(mda_view *v, bt_spool *s, mda_runs *runs, bt_acct *a, char *err, size_t errlen)
+int bt_mda_view_open(mda_view *v, bt_spool *s, mda_runs *runs, bool all, bt_acct *a, char *err, size_t errlen)
 {
 	memset(v, 0, sizeof(*v));
 	v->runs = runs;
-	v->recs = bt_spool_map(s, &v->len, err, errlen);
+	/* a plan reads the new records and the targets that probed; the build
+	 * reads everything */
+	v->recs = bt_spool_map(s, &v->len, all, err, errlen);
 	if (v->recs == MAP_FAILED) {
 		v->recs = NULL;
 		return -1;
@@ -378,7 +380,7 @@ long bt_mda_next(bt_engine *e, char *err, size_t errlen)
 	mda_view v;
 	mda_scan sc;
 	long rc = -1;
-	int vr = bt_mda_view_open(&v, &e->spool, &e->mp_runs, &e->acct, err, errlen);
+	int vr = bt_mda_view_open(&v, &e->spool, &e->mp_runs, false, &e->acct, err, errlen);
 	if (vr != 0 || v.recs == NULL) {
 		bt_mda_view_close(&v);
 		return vr != 0 ? -1 : 0;

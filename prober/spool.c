@@ -291,7 +291,7 @@ static int asm_trace(const asm_ctx *c, uint32_t in, const bt_rec *end)
 	return run->cb(tr, run->cbarg);
 }
 
-bt_rec *bt_spool_map(bt_spool *s, size_t *len, char *err, size_t errlen)
+bt_rec *bt_spool_map(bt_spool *s, size_t *len, bool populate, char *err, size_t errlen)
 {
 	*len = 0;
 	bt_spool_flush(s);
@@ -302,8 +302,8 @@ bt_rec *bt_spool_map(bt_spool *s, size_t *len, char *err, size_t errlen)
 	if (s->recs == 0)
 		return NULL;
 	*len = s->recs * sizeof(bt_rec);
-	/* populated at once: the sort touches every page in random order */
-	bt_rec *recs = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, s->fd, 0);
+	/* populated at once when the sort touches every page in random order */
+	bt_rec *recs = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_SHARED | (populate ? MAP_POPULATE : 0), s->fd, 0);
 	if (recs == MAP_FAILED)
 		snprintf(err, errlen, "spool file in %s: %s", s->where, strerror(errno));
 	return recs;
@@ -313,7 +313,7 @@ int bt_spool_assemble(bt_spool *s, const bt_spool_run *run, char *err, size_t er
 {
 	size_t len;
 	asm_ctx c = { .run = run };
-	c.recs = bt_spool_map(s, &len, err, errlen);
+	c.recs = bt_spool_map(s, &len, true, err, errlen);
 	if (c.recs == NULL || c.recs == MAP_FAILED)
 		return c.recs == NULL ? 0 : -1;
 	int rc = 0;

@@ -9,6 +9,7 @@
 #ifndef BT_PROBER_SPOOL_H
 #define BT_PROBER_SPOOL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <netinet/in.h>
@@ -133,10 +134,11 @@ typedef struct bt_spool_run {
 	const bt_intern6 *intern; /* IPv6 handles of the run (hops, sources) */
 } bt_spool_run;
 
-/* Every record written, mapped read-write (the buffer flushed first): the
- * mapping and *len bytes; NULL when there is none; MAP_FAILED with a message
- * (a write error of the spool, or mmap's). */
-bt_rec *bt_spool_map(bt_spool *s, size_t *len, char *err, size_t errlen);
+/* Every record written, mapped read-write (the buffer flushed first; its
+ * pages read in at once if populate): the mapping and *len bytes; NULL
+ * when there is none; MAP_FAILED with a message (a write error of the
+ * spool, or mmap's). */
+bt_rec *bt_spool_map(bt_spool *s, size_t *len, bool populate, char *err, size_t errlen);
 /* Sorts recs by bucket in / div in place; *start receives per bucket its
  * first record (n + 1 entries, from a; the caller frees them). 0, or -1
  * (out of memory, or a record beyond the buckets: a corrupted file). */
