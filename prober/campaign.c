@@ -213,9 +213,22 @@ static int check_keys(const ctx *c, const config_setting_t *grp, const char *pre
 static const char *const root_keys[] = {
 	"name", "vp", "targets", "exclude", "lab", "prefix_seed", "v6_max_per_prefix", "method", "flow", "flows",
 	"first_ttl", "split_ttl", "max_ttl", "attempts", "wait", "gap_limit", "window", "active",
-	"rate", "order", "rate_limits", "dport", "source", "interface", "schedule", "output", "progress", NULL,
+	"rate", "order", "rate_limits", "dport", "source", "interface", "schedule", "output", "progress",
+	"multipath", "confidence", "min_share", NULL,
 };
 static const char *const sched_keys[] = { "interval", "jitter", "rounds", NULL };
+
+/* A bool setting into *out when present: 0, or -1 (not a bool). */
+static int get_bool(const ctx *c, const config_setting_t *root, const char *key, bool *out)
+{
+	config_setting_t *x = config_setting_get_member(root, key);
+	if (x == NULL)
+		return 0;
+	if (config_setting_type(x) != CONFIG_TYPE_BOOL)
+		return fail(c, x, key, "expected true or false, got %s", type_name(x));
+	*out = config_setting_get_bool(x) != 0;
+	return 0;
+}
 
 /* What is probed: ids, lists, the lab switch, the /24 rule's seed, method. */
 static int parse_what(bt_campaign *cp, const ctx *c, const config_setting_t *root)
@@ -230,12 +243,8 @@ static int parse_what(bt_campaign *cp, const ctx *c, const config_setting_t *roo
 	if (get_paths(c, root, "targets", true, cp->target_files, &cp->ntarget_files) < 0 ||
 	    get_paths(c, root, "exclude", false, cp->exclude_files, &cp->nexclude_files) < 0)
 		return -1;
-	config_setting_t *lab = config_setting_get_member(root, "lab");
-	if (lab != NULL) {
-		if (config_setting_type(lab) != CONFIG_TYPE_BOOL)
-			return fail(c, lab, "lab", "expected true or false, got %s", type_name(lab));
-		cp->lab = config_setting_get_bool(lab) != 0;
-	}
+	if (get_bool(c, root, "lab", &cp->lab) < 0 || get_bool(c, root, "multipath", &cp->eng.multipath) < 0)
+		return -1;
 	if ((rc = get_int(c, root, "prefix_seed", "prefix_seed", 0, UINT32_MAX, false, &v)) < 0)
 		return -1;
 	if (rc)
@@ -290,6 +299,8 @@ static int parse_how(bt_campaign *cp, const ctx *c, const config_setting_t *root
 	INT_OPT("rate", 1, 10000000, o->rate_pps);
 	INT_OPT("dport", 1, 65535, o->dport);
 	INT_OPT("progress", 1, 86400, cp->progress_s);
+	INT_OPT("confidence", 50, 99, o->confidence);
+	INT_OPT("min_share", 0, 50, o->min_share);
 #undef INT_OPT
 	if ((rc = get_num(c, root, "wait", "wait", 0.001, 60.0, &d)) < 0)
 		return -1;
@@ -299,6 +310,13 @@ static int parse_how(bt_campaign *cp, const ctx *c, const config_setting_t *root
 	if (o->flow + o->nflows - 1 > BT_PROBE_MAX_FLOW)
 		return fail(c, config_setting_get_member(root, "flows"), "flows",
 			    "flow + flows must stay within 0..%d", BT_PROBE_MAX_FLOW);
+	if (o->multipath && (o->nflows != 1 || o->split_ttl != 0))
+		return fail(c, config_setting_get_member(root, o->nflows != 1 ? "flows" : "split_ttl"),
+			    o->nflows != 1 ? "flows" : "split_ttl",
+			    "multipath chooses its flows itself: leave flows at 1 and split_ttl at 0");
+	if (o->multipath && o->flow + BT_MDA_FLOWS - 1 > BT_PROBE_MAX_FLOW)
+		return fail(c, config_setting_get_member(root, "flow"), "flow",
+			    "multipath: flow + %d must stay within 0..%d", BT_MDA_FLOWS - 1, BT_PROBE_MAX_FLOW);
 	if (o->first_ttl > o->max_ttl)
 		return fail(c, config_setting_get_member(root, "first_ttl"), "first_ttl",
 			    "%u is above max_ttl %u", o->first_ttl, o->max_ttl);
@@ -534,5 +552,5 @@ uint64_t bt_campaign_round_probes_max(const bt_campaign *c, size_t ntargets)
 {
 	const bt_engine_opts *o = &c->eng;
 	uint64_t ttls = o->max_ttl >= o->first_ttl ? (uint64_t)(o->max_ttl - o->first_ttl + 1) : 0;
-	return (uint64_t)ntargets * o->nflows * ttls * o->attempts;
+	return (uint64_t)ntargets * (o->multipath ? BT_MDA_FLOWS : o->nflows) * ttls * o->attempts;
 }

@@ -177,20 +177,30 @@ static void warn_fit(const campaign_state *s)
 	logmsg("warning: a round may not fit its interval: up to %llu probes (%zu targets x %u flows x "
 	       "%u TTLs x %u attempts, every TTL to its last attempt) take %.0f s at rate %u/s; the "
 	       "interval is %u s (an overrunning round delays the next, and slots are skipped)",
-	       (unsigned long long)probes, s->targets.n, c->eng.nflows,
+	       (unsigned long long)probes, s->targets.n, c->eng.multipath ? BT_MDA_FLOWS : c->eng.nflows,
 	       c->eng.max_ttl - c->eng.first_ttl + 1, c->eng.attempts, secs, c->eng.rate_pps, c->interval_s);
+}
+
+/* "2 flow(s)", or "multipath at 95% (min share 25%)". */
+static const char *flows_text(const bt_campaign *c, char *buf, size_t len)
+{
+	if (c->eng.multipath)
+		snprintf(buf, len, "multipath at %u%% (min share %u%%)", c->eng.confidence, c->eng.min_share);
+	else
+		snprintf(buf, len, "%u flow(s)", c->eng.nflows);
+	return buf;
 }
 
 static void describe(const campaign_state *s, bool lists)
 {
 	const bt_campaign *c = &s->c;
-	char v6[64] = "";
+	char v6[64] = "", fl[64];
 	if (s->nv6)
 		snprintf(v6, sizeof(v6), " (%zu IPv6)", s->nv6);
 	logmsg("campaign %s, vp %s: %zu targets (%zu special-purpose%s, %zu excluded, %zu duplicates "
-	       "dropped)%s, %s, %u flow(s), rate %u/s, every %u s%s, %s rounds -> %s",
+	       "dropped)%s, %s, %s, rate %u/s, every %u s%s, %s rounds -> %s",
 	       c->name, c->vp, s->targets.n, s->fs.special, c->lab ? " or outside the test ranges" : "",
-	       s->fs.excluded, s->fs.duplicates, v6, bt_method_name(c->eng.method), c->eng.nflows,
+	       s->fs.excluded, s->fs.duplicates, v6, bt_method_name(c->eng.method), flows_text(c, fl, sizeof(fl)),
 	       c->eng.rate_pps, c->interval_s, c->jitter_ms ? " (jittered)" : "",
 	       c->rounds ? "finite" : "endless", s->dir);
 	for (size_t i = 0; lists && i < c->ntarget_files; i++)

@@ -46,6 +46,12 @@ static void usage(FILE *f)
 "  -F, --flow N         Paris flow number 0..%d (default 0): picks the ICMP\n"
 "                       checksum or the UDP/TCP source port that stays constant\n"
 "      --flows N        trace N flows per target, from --flow on (default 1)\n"
+"      --multipath      find every load-balanced path (MDA, doc/probing.md\n"
+"                       \"Multipath\"): up to %d flows per target from --flow on,\n"
+"                       one record per target with each reply's flow\n"
+"      --confidence PCT multipath: the stopping rule's confidence, 50..99 (95)\n"
+"      --min-share PCT  multipath: find a branch taking at least PCT%% of the\n"
+"                       flows at that confidence, 0..50 (25; 0: plain MDA)\n"
 "  -f, --first-ttl N    first TTL to probe (default 1)\n"
 "  -m, --max-ttl N      last TTL to probe (default 32)\n"
 "  -q, --attempts N     probes per hop before it counts as silent (default 2, max %d)\n"
@@ -83,7 +89,7 @@ static void usage(FILE *f)
 "The table's markers (!N, !H, !P, ...) are traceroute's: see doc/cli.md.\n"
 "Exit status: 0 ok, 1 bad target file or runtime failure, 2 usage error.\n"
 "Needs CAP_NET_RAW: run as root, or once: sudo setcap cap_net_raw+ep %s\n",
-		BT_PROBE_MAX_FLOW, BT_PROBE_MAX_ATTEMPTS, "$(command -v " PROG ")");
+		BT_PROBE_MAX_FLOW, BT_MDA_FLOWS, BT_PROBE_MAX_ATTEMPTS, "$(command -v " PROG ")");
 }
 
 /* What the command line asked for. */
@@ -122,6 +128,9 @@ static const struct option lopts[] = {
 	{ "active", required_argument, NULL, 'A' },
 	{ "user", required_argument, NULL, 'U' },
 	{ "lab", no_argument, NULL, 'L' },
+	{ "multipath", no_argument, NULL, 'M' },
+	{ "confidence", required_argument, NULL, 'c' },
+	{ "min-share", required_argument, NULL, 'x' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -155,6 +164,8 @@ static void set_number(trace_args *a, int c, const char *v)
 	case 'A': o->active = bt_cli_uint("trace", "--active", v, 1, 10000000); break;
 	case 'N': o->nflows = (uint16_t)bt_cli_uint("trace", "--flows", v, 1, BT_PROBE_MAX_FLOW + 1); break;
 	case 'w': o->wait_us = parse_wait(v); break;
+	case 'c': o->confidence = (uint8_t)bt_cli_uint("trace", "--confidence", v, 50, 99); break;
+	case 'x': o->min_share = (uint8_t)bt_cli_uint("trace", "--min-share", v, 0, 50); break;
 	}
 }
 
@@ -195,6 +206,7 @@ static void set_option(trace_args *a, int c, const char *v)
 	case 'o': a->outpath = v; a->json = true; break;
 	case 'J': a->json = true; break;
 	case 'L': a->lab = true; break;
+	case 'M': o->multipath = true; break;
 	case 'V': o->vp = bt_cli_id("trace", "--vp", v); break;
 	case 'C': o->campaign = bt_cli_id("trace", "--campaign", v); break;
 	case 'R': o->round = bt_cli_id("trace", "--round", v); break;
@@ -223,6 +235,10 @@ static int parse_args(int argc, char **argv, trace_args *a)
 	const bt_engine_opts *o = &a->o;
 	if (o->flow + o->nflows - 1 > BT_PROBE_MAX_FLOW)
 		USAGE_ERROR("--flow + --flows must stay within 0..%d", BT_PROBE_MAX_FLOW);
+	if (o->multipath && (o->nflows != 1 || o->split_ttl))
+		USAGE_ERROR("--multipath chooses its flows itself: no --flows or --split-ttl with it");
+	if (o->multipath && o->flow + BT_MDA_FLOWS - 1 > BT_PROBE_MAX_FLOW)
+		USAGE_ERROR("--multipath: --flow + %d must stay within 0..%d", BT_MDA_FLOWS - 1, BT_PROBE_MAX_FLOW);
 	if (o->first_ttl > o->max_ttl)
 		USAGE_ERROR("--first-ttl %u is above --max-ttl %u", o->first_ttl, o->max_ttl);
 	if (o->split_ttl && (o->split_ttl < o->first_ttl || o->split_ttl > o->max_ttl))

@@ -284,7 +284,7 @@ static void finish(bt_engine *e, target *t, bt_stop reason, size_t nhops)
 		       BT_DUR_MS | (uint32_t)(d / 1000 < BT_DUR_MS ? d / 1000 : BT_DUR_MS - 1);
 	r->u.end.probes = t->probes;
 	r->u.end.src = t->src;
-	r->u.end.fill = back_stop ? t->fill : 0;
+	r->u.end.fill = back_stop || e->o.multipath ? t->fill : 0; /* multipath: the range */
 }
 
 /* In-flight probes at indices the trace no longer needs stop holding the
@@ -310,7 +310,8 @@ static bool settled(uint8_t s)
  * part is done. */
 static bool advance_forward(bt_engine *e, target *t, const uint8_t *slot)
 {
-	unsigned limit = t->stop_idx != NONE ? t->stop_idx : e->nslots;
+	unsigned end = t_end(e, t);
+	unsigned limit = t->stop_idx != NONE ? t->stop_idx : end;
 	while (t->frontier < limit && settled(slot[t->frontier])) {
 		t->gap_run = S_STATE(slot[t->frontier]) == SLOT_GAP ? (uint8_t)(t->gap_run + 1) : 0;
 		t->frontier++;
@@ -324,7 +325,7 @@ static bool advance_forward(bt_engine *e, target *t, const uint8_t *slot)
 	}
 	if (!t->fwd_done && t->stop_idx != NONE && t->frontier >= t->stop_idx)
 		t->fwd_done = 1;
-	else if (!t->fwd_done && t->frontier >= e->nslots) {
+	else if (!t->fwd_done && t->frontier >= end) {
 		t->fwd_done = 1;
 		t->stop_reason = BT_STOP_MAXTTL;
 	}
@@ -341,7 +342,7 @@ static void advance(bt_engine *e, target *t)
 	if (!t->fwd_done && !advance_forward(e, t, slot))
 		return;
 	size_t nh = t->stop_reason == BT_STOP_GAPLIMIT ? t->frontier :
-		    t->stop_reason == BT_STOP_MAXTTL ? e->nslots : (size_t)t->stop_idx + 1;
+		    t->stop_reason == BT_STOP_MAXTTL ? t_end(e, t) : (size_t)t->stop_idx + 1;
 	if (e->split_idx) {
 		size_t top = nh < e->split_idx ? nh : e->split_idx;
 		if (t->back >= (int)t->back_stop && (size_t)t->back < top)
@@ -396,7 +397,7 @@ static int next_slot(const bt_engine *e, const target *t)
 	if (t->outstanding >= e->o.window)
 		return -1;
 	const uint8_t *slot = t_slot(e, t);
-	unsigned limit = t->stop_idx != NONE ? t->stop_idx : e->nslots;
+	unsigned limit = t->stop_idx != NONE ? t->stop_idx : t_end(e, t);
 	if (!t->fwd_done) {
 		for (unsigned i = t->frontier; i < t->next && i < limit; i++)
 			if (S_STATE(slot[i]) == SLOT_RETRY && bt_meters_ready(&e->meters, i))
@@ -779,6 +780,11 @@ static int activate(bt_engine *e, char *err, size_t errlen)
 		room = e->ready_max > e->ready.count ? e->ready_max - e->ready.count : 0;
 	while (e->nfree > 0 && e->next_input < e->ninput && room-- > 0) {
 		size_t in = e->next_input++;
+		uint32_t range = 0;
+		if (__builtin_expect(e->o.multipath, 0)) {
+			range = e->mp[in].range;
+			in = e->mp[in].in;
+		}
 		uint32_t idx = e->freelist[--e->nfree];
 		target *t = &e->tg[idx];
 		memset(t, 0, sizeof(*t));
@@ -788,7 +794,8 @@ static int activate(bt_engine *e, char *err, size_t errlen)
 		t->v6 = a->family == AF_INET6;
 		t->dst = __builtin_expect(t->v6, 0) ? bt_fold6(a->bytes) : e->fam->from_addr(a);
 		t->stop_idx = NONE;
-		t->next = t->frontier = (uint8_t)e->split_idx;
+		t->next = t->frontier = (uint8_t)(range ? MP_LO(range) : e->split_idx);
+		t->fill = range;
 		t->back = (int16_t)(e->split_idx - 1);
 		t->live = 1;
 		if (insert(e, t) != 0) {
@@ -991,8 +998,14 @@ static void mark_steady(bt_engine *e, uint64_t now, uint64_t t0, uint64_t probes
 	e->st.run_steady_probes = e->st.probes_sent - probes0;
 }
 
-/* Probing: until every target is done, the caller stops it (1) or an error
- * (-1, message in err). */
+/* Multipath: how often the next rounds may be planned while entries of
+ * earlier ones are still in progress (each plan sorts the records since
+ * the last one). */
+#define MP_PLAN_EVERY_US 200000
+
+/* Probing: until every target is done, the caller stops it (1), an error
+ * (-1, message in err), or in multipath mode the input is taken up and
+ * nothing is to be sent until a reply or a timeout (2). */
 static int probe_loop(bt_engine *e, volatile sig_atomic_t *stop, uint64_t t0, char *err, size_t errlen)
 {
 	uint64_t probes0 = e->st.probes_sent, next_report = e->now + e->pinterval;
@@ -1028,6 +1041,9 @@ static int probe_loop(bt_engine *e, volatile sig_atomic_t *stop, uint64_t t0, ch
 		}
 		if (e->nactive == 0 && e->next_input >= e->ninput)
 			break;
+		if (e->o.multipath && e->next_input >= e->ninput && e->ready.count == 0 &&
+		    e->now - e->mp_planned >= MP_PLAN_EVERY_US)
+			return 2; /* only waits left: the targets done plan their next round */
 		if (nap_then_read(e, &pc, plan_nap(e, &pc, blocked, mono_us()), err, errlen) != 0)
 			return -1;
 	}
@@ -1059,11 +1075,26 @@ int bt_engine_run(bt_engine *e, const bt_addr *targets, size_t ntargets,
 	}
 	start_clock(e);
 	uint64_t t0 = e->now;
-	if (activate(e, err, errlen) != 0) {
+	if ((e->o.multipath && bt_mda_first(e, err, errlen) != 0) || activate(e, err, errlen) != 0) {
 		bt_engine_free_run(e);
 		return -1;
 	}
+	e->mp_planned = e->now;
 	int result = probe_loop(e, stop, t0, err, errlen);
+	while (e->o.multipath && (result == 0 || result == 2)) {
+		/* multipath: more flows where the stopping rule asks for them,
+		 * for the targets whose entries have all ended */
+		long more = bt_mda_next(e, err, errlen);
+		e->mp_planned = mono_us();
+		if (more < 0 || (more == 0 && result == 0)) {
+			result = (int)more;
+			break;
+		}
+		e->ninput = (size_t)more;
+		e->next_input = 0;
+		e->st.targets_total += (uint64_t)more;
+		result = probe_loop(e, stop, t0, err, errlen);
+	}
 	if (e->pcb) {
 		e->now = mono_us();
 		report(e, t0);
@@ -1077,7 +1108,8 @@ int bt_engine_run(bt_engine *e, const bt_addr *targets, size_t ntargets,
 		.intern = &e->intern,
 	};
 	if ((result == 0 || (result == 1 && !e->o.skip_partial)) &&
-	    bt_spool_assemble(&e->spool, &run, err, errlen) != 0)
+	    (e->o.multipath ? bt_mda_assemble(&e->spool, &run, &e->mp_runs, err, errlen) :
+			      bt_spool_assemble(&e->spool, &run, err, errlen)) != 0)
 		result = -1;
 	e->st.spool_bytes += e->spool.recs * sizeof(bt_rec); /* written (assembly flushes the rest) */
 	if (result == 0 && e->cb_failed)

@@ -25,6 +25,43 @@
 #include "bordertrace/engine.h"
 #include "bordertrace/probe.h"
 
+/* Multipath (mda.c): an entry of a round, a flow of one target over a TTL
+ * index range; the pool entry keeps the range in `fill` (split TTL is off). */
+typedef struct bt_mp_entry {
+	uint32_t in;            /* target x BT_MDA_FLOWS + flow index */
+	uint32_t range;         /* MP_LO | MP_END << 8 | MP_REPLAY */
+} bt_mp_entry;
+#define MP_LO(r) ((unsigned)(r) & 0xffu)
+#define MP_END(r) (((unsigned)(r) >> 8) & 0x1ffu)
+#define MP_REPLAY 0x20000u      /* a flow sent again to test per-packet balancing */
+#define MP_RANGE(lo, end) ((uint32_t)(lo) | (uint32_t)(end) << 8)
+
+/* The spool as runs sorted by target, one per round: run r's records of
+ * target t are recs[off[r] + start[r][t]] .. recs[off[r] + start[r][t + 1]]
+ * (a round's records are sorted once, after it: not the whole file again). */
+typedef struct mda_runs {
+	uint32_t *start[BT_MDA_PLANS + 2];
+	uint64_t off[BT_MDA_PLANS + 3];
+	unsigned n;
+	size_t ntargets;
+} mda_runs;
+/* The spool mapped, its records since the last run sorted into a new run;
+ * a target's records gathered from every run. */
+typedef struct mda_view {
+	bt_rec *recs;           /* NULL: an empty spool */
+	size_t len;
+	mda_runs *runs;
+	bt_rec *buf;            /* a target's records from several runs */
+	size_t cap;
+} mda_view;
+int bt_mda_view_open(mda_view *v, bt_spool *s, mda_runs *runs, bool all, bt_acct *a, char *err, size_t errlen);
+void bt_mda_view_close(mda_view *v);
+/* Target t's records (*n of them), or NULL when out of memory. */
+const bt_rec *bt_mda_view_target(mda_view *v, size_t t, size_t *n);
+/* Whether target t has records in the newest run (it probed last round). */
+bool bt_mda_view_touched(const mda_view *v, size_t t);
+void bt_mda_runs_free(mda_runs *r, bt_acct *a);
+
 /* A TTL slot: its state and the attempts sent (state | attempt << 3). */
 enum { SLOT_UNSENT = 0, SLOT_INFLIGHT, SLOT_RETRY, SLOT_REPLIED, SLOT_GAP };
 #define S_STATE(b) ((uint8_t)((b) & 7))
@@ -110,6 +147,17 @@ struct bt_engine {
 	void *cbarg;
 	int cb_failed;
 	bt_rbatch rb;           /* replies of one capture block, matched */
+	/* multipath: this round's entries (input entry i is mp[i]) */
+	bt_mp_entry *mp;
+	size_t mp_cap;
+	size_t ntargets;
+	unsigned mp_round;
+	uint8_t mp_need[BT_MDA_FLOWS + 1]; /* flows the rule needs at k interfaces */
+	uint8_t mp_replays;     /* flows sent again to test per-packet balancing */
+	mda_runs mp_runs;       /* the spool's sorted runs */
+	uint8_t *mp_tround;     /* per target: its rounds so far */
+	uint8_t *mp_busy;       /* per target, while planning: an entry in progress */
+	uint64_t mp_planned;    /* when the rounds were last planned (mono µs) */
 };
 
 /* ---- the pool: per entry, slot states, then the latest send time of each
@@ -133,6 +181,11 @@ static inline uint16_t *t_sent(const bt_engine *e, const target *t)
 static inline uint16_t t_flow(const bt_engine *e, const target *t)
 {
 	return e->o.nflows == 1 ? 0 : (uint16_t)(t->in % e->o.nflows);
+}
+/* One past the last TTL index this pool entry probes. */
+static inline unsigned t_end(const bt_engine *e, const target *t)
+{
+	return __builtin_expect(e->o.multipath, 0) ? MP_END(t->fill) : e->nslots;
 }
 static inline uint32_t rel32(const bt_engine *e, uint64_t mono)
 {
@@ -163,6 +216,19 @@ int bt_engine_setup_run(bt_engine *e, const bt_addr *targets, size_t n, char *er
 void bt_engine_free_probing(bt_engine *e);
 /* Frees the rest: the spool. */
 void bt_engine_free_run(bt_engine *e);
+
+/* ---- multipath (mda.c) ---- */
+
+/* The first round's entries: every target with the flows the rule needs
+ * at one interface, over every TTL. 0, or -1 with a message. */
+int bt_mda_first(bt_engine *e, char *err, size_t errlen);
+/* The next round's entries from the replies so far (the spool): how many
+ * (0: the stopping rule holds everywhere), or -1 with a message. */
+long bt_mda_next(bt_engine *e, char *err, size_t errlen);
+/* One record per target from every round's replies, in target order
+ * (mda_record.c). */
+int bt_mda_assemble(bt_spool *s, const bt_spool_run *run, mda_runs *runs, char *err, size_t errlen);
+void bt_mda_free(bt_engine *e);
 
 /* ---- white-box entry points (tests/prober/test_timeouts.c): the state
  * machine's own functions, driven with a made-up clock and no socket ---- */

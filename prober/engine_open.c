@@ -27,6 +27,8 @@ void bt_engine_opts_default(bt_engine_opts *o)
 	o->nflows = 1;
 	o->wait_us = 1000000;
 	o->rate_pps = 100;
+	o->confidence = 95;
+	o->min_share = 25;
 }
 
 uint32_t bt_engine_active_default(const bt_engine_opts *o)
@@ -87,6 +89,9 @@ static int check_opts(const bt_engine_opts *o, const bt_family *fam, char *err, 
 		snprintf(err, errlen, "wait must be 1 ms..60 s");
 	else if (o->nflows < 1 || o->flow > BT_PROBE_MAX_FLOW || o->flow + o->nflows - 1 > BT_PROBE_MAX_FLOW)
 		snprintf(err, errlen, "flows must lie in 0..%d", BT_PROBE_MAX_FLOW);
+	else if (o->multipath && (o->split_ttl != 0 || o->confidence < 50 || o->confidence > 99 ||
+				  o->min_share > 50))
+		snprintf(err, errlen, "multipath: no split TTL, confidence 50..99, minimum share 0..50");
 	else if (bt_addr_is_set(&o->src) && o->src.family != fam->af)
 		snprintf(err, errlen, "source address must be %s", fam->name);
 	else if (bt_addr_is_set(&o->src6) && o->src6.family != AF_INET6)
@@ -199,6 +204,8 @@ bt_engine *bt_engine_open(const bt_engine_opts *o, char *err, size_t errlen, boo
 	*eperm = false;
 	const bt_family *fam = bt_family_for(AF_INET);
 	bt_engine_opts oo = *o;
+	if (oo.multipath)
+		oo.nflows = BT_MDA_FLOWS; /* the flows a round may use; matching takes all */
 	if (oo.src.family == AF_INET6 && !bt_addr_is_set(&oo.src6)) {
 		oo.src6 = oo.src; /* one source given, and it is IPv6 */
 		memset(&oo.src, 0, sizeof(oo.src));
@@ -308,6 +315,7 @@ void bt_engine_free_probing(bt_engine *e)
 void bt_engine_free_run(bt_engine *e)
 {
 	bt_engine_free_probing(e);
+	bt_mda_free(e); /* its runs serve until the traces are built */
 	bt_spool_close(&e->spool, &e->acct);
 	bt_intern6_free(&e->intern, &e->acct);
 }
@@ -327,6 +335,7 @@ static int size_run(bt_engine *e, const bt_addr *targets, size_t n, char *err, s
 		return -1;
 	}
 	e->input = targets;
+	e->ntargets = n;
 	e->ninput = n * e->o.nflows;
 	e->next_input = 0;
 	e->nslots = (uint16_t)(e->o.max_ttl - e->o.first_ttl + 1);

@@ -82,43 +82,48 @@ typedef struct asm_ctx {
 	uint32_t *start;        /* per input entry: its first record; ninput + 1 */
 } asm_ctx;
 
-/* Sorts the spool by input entry in place (a counting sort that swaps each
- * record into its bucket): 8 bytes per input entry besides the file. */
-static int asm_sort(asm_ctx *c, size_t nrec)
+/* Sorts recs by bucket (in / div) in place (a counting sort that swaps each
+ * record into its bucket): 8 bytes per bucket besides the file. */
+int bt_spool_sort(bt_rec *recs, size_t nrec, size_t n, uint32_t div, bt_acct *a, uint32_t **startp)
 {
-	size_t n = c->run->ninput;
-	bt_acct *a = c->run->acct;
-	c->start = bt_acct_alloc(a, (n + 1) * sizeof(uint32_t));
+	uint32_t *start = bt_acct_alloc(a, (n + 1) * sizeof(uint32_t));
 	uint32_t *next = bt_acct_alloc(a, (n + 1) * sizeof(uint32_t));
-	if (c->start == NULL || next == NULL) {
+	*startp = start;
+	if (start == NULL || next == NULL) {
 		bt_acct_free(a, next, (n + 1) * sizeof(uint32_t));
 		return -1;
 	}
 	for (size_t i = 0; i < nrec; i++) {
-		if (c->recs[i].in >= n) { /* only a corrupted spool file */
+		if (recs[i].in / div >= n) { /* only a corrupted spool file */
 			bt_acct_free(a, next, (n + 1) * sizeof(uint32_t));
 			return -1;
 		}
-		c->start[c->recs[i].in + 1]++;
+		start[recs[i].in / div + 1]++;
 	}
 	for (size_t b = 0; b < n; b++)
-		c->start[b + 1] += c->start[b];
-	memcpy(next, c->start, (n + 1) * sizeof(uint32_t));
+		start[b + 1] += start[b];
+	memcpy(next, start, (n + 1) * sizeof(uint32_t));
 	for (size_t b = 0; b < n; b++) {
-		while (next[b] < c->start[b + 1]) {
-			bt_rec *x = &c->recs[next[b]];
-			uint32_t k = x->in;
+		while (next[b] < start[b + 1]) {
+			bt_rec *x = &recs[next[b]];
+			uint32_t k = x->in / div;
 			if (k == b) {
 				next[b]++;
 				continue;
 			}
 			bt_rec tmp = *x;
-			*x = c->recs[next[k]];
-			c->recs[next[k]++] = tmp;
+			*x = recs[next[k]];
+			recs[next[k]++] = tmp;
 		}
 	}
 	bt_acct_free(a, next, (n + 1) * sizeof(uint32_t));
 	return 0;
+}
+
+/* Sorts the spool by input entry in place. */
+static int asm_sort(asm_ctx *c, size_t nrec)
+{
+	return bt_spool_sort(c->recs, nrec, c->run->ninput, 1, c->run->acct, &c->start);
 }
 
 static const bt_rec *asm_end(const asm_ctx *c, uint32_t in)
@@ -176,7 +181,7 @@ static void id_copy(char dst[BT_ID_MAX], const char *src)
  * itself, IPv6 through the run's intern table (BT_INTERN6_DST: the trace's
  * destination; an unknown handle, only in a corrupted spool file: no
  * address). */
-static void asm_addr(const bt_spool_run *run, uint32_t in, bt_faddr x, bt_addr *a)
+void bt_spool_addr(const bt_spool_run *run, uint32_t in, bt_faddr x, bt_addr *a)
 {
 	if (run->input[in / run->o->nflows].family != AF_INET6) {
 		run->fam->to_addr(a, x);
@@ -194,6 +199,25 @@ static void asm_addr(const bt_spool_run *run, uint32_t in, bt_faddr x, bt_addr *
 	}
 }
 
+void bt_spool_hop_fill(const bt_spool_run *run, uint32_t in, unsigned slot, const bt_chop *ch, bt_hop *h)
+{
+	h->probe_ttl = (uint8_t)(run->o->first_ttl + slot);
+	h->attempt = ch->attempt;
+	if (!bt_faddr_is_set(ch->addr))
+		return;
+	bt_spool_addr(run, in, ch->addr, &h->addr);
+	h->rtt_us = ch->rtt_us;
+	h->reply_ttl = ch->reply_ttl;
+	h->reply_size = ch->size;
+	if (ch->flags & BT_CH_TCP) {
+		h->tcp_flags = ch->type;
+	} else {
+		h->icmp_type = ch->type;
+		h->icmp_code = ch->code;
+	}
+	h->quoted_ttl = ch->qttl;
+}
+
 static void asm_hops(const asm_ctx *c, uint32_t in, const bt_rec *end, bt_trace *tr)
 {
 	const bt_spool_run *run = c->run;
@@ -203,21 +227,7 @@ static void asm_hops(const asm_ctx *c, uint32_t in, const bt_rec *end, bt_trace 
 		uint32_t from;
 		bt_chop ch = asm_hop(c, in, (unsigned)i, &from);
 		memset(h, 0, sizeof(*h));
-		h->probe_ttl = (uint8_t)(run->o->first_ttl + i);
-		h->attempt = ch.attempt;
-		if (!bt_faddr_is_set(ch.addr))
-			continue;
-		asm_addr(run, from, ch.addr, &h->addr);
-		h->rtt_us = ch.rtt_us;
-		h->reply_ttl = ch.reply_ttl;
-		h->reply_size = ch.size;
-		if (ch.flags & BT_CH_TCP) {
-			h->tcp_flags = ch.type;
-		} else {
-			h->icmp_type = ch.type;
-			h->icmp_code = ch.code;
-		}
-		h->quoted_ttl = ch.qttl;
+		bt_spool_hop_fill(run, from, (unsigned)i, &ch, h);
 	}
 	for (uint32_t k = c->start[in]; k < c->start[in + 1]; k++) {
 		const bt_rec *m = &c->recs[k];
@@ -231,6 +241,36 @@ static void asm_hops(const asm_ctx *c, uint32_t in, const bt_rec *end, bt_trace 
 	}
 }
 
+int64_t bt_spool_end_us(const bt_rec *end)
+{
+	uint32_t dur = end->u.end.dur;
+	return end->u.end.start_us + (dur & BT_DUR_MS ? (int64_t)(dur & ~BT_DUR_MS) * 1000 : (int64_t)dur);
+}
+
+void bt_spool_trace_head(const bt_spool_run *run, uint32_t in, const bt_rec *end, bt_trace *tr)
+{
+	const bt_engine_opts *o = run->o;
+	const bt_flow *f = &run->flows[in % o->nflows];
+	tr->version = BT_TRACE_FORMAT_VERSION;
+	id_copy(tr->vp, o->vp);
+	id_copy(tr->campaign, o->campaign);
+	id_copy(tr->round, o->round);
+	tr->method = o->method;
+	if (bt_faddr_is_set(end->u.end.src))
+		bt_spool_addr(run, in, end->u.end.src, &tr->src);
+	tr->dst = run->input[in / o->nflows];
+	tr->flow = f->flow;
+	tr->sport = f->sport;
+	tr->dport = f->dport;
+	tr->icmp_sum = f->icmp_sum;
+	tr->first_ttl = o->first_ttl;
+	tr->max_ttl = o->max_ttl;
+	tr->stop = (bt_stop)end->a;
+	tr->start_us = end->u.end.start_us;
+	tr->end_us = bt_spool_end_us(end);
+	tr->probes_sent = end->u.end.probes;
+}
+
 /* Builds the trace of input entry in and hands it to the callback: its
  * return, or -2 when out of memory. */
 static int asm_trace(const asm_ctx *c, uint32_t in, const bt_rec *end)
@@ -241,27 +281,7 @@ static int asm_trace(const asm_ctx *c, uint32_t in, const bt_rec *end)
 	bt_trace *tr = bt_trace_alloc(nhops);
 	if (tr == NULL)
 		return -2;
-	const bt_flow *f = &run->flows[in % o->nflows];
-	tr->version = BT_TRACE_FORMAT_VERSION;
-	id_copy(tr->vp, o->vp);
-	id_copy(tr->campaign, o->campaign);
-	id_copy(tr->round, o->round);
-	tr->method = o->method;
-	if (bt_faddr_is_set(end->u.end.src))
-		asm_addr(run, in, end->u.end.src, &tr->src);
-	tr->dst = run->input[in / o->nflows];
-	tr->flow = f->flow;
-	tr->sport = f->sport;
-	tr->dport = f->dport;
-	tr->icmp_sum = f->icmp_sum;
-	tr->first_ttl = o->first_ttl;
-	tr->max_ttl = o->max_ttl;
-	tr->stop = (bt_stop)end->a;
-	tr->start_us = end->u.end.start_us;
-	uint32_t dur = end->u.end.dur;
-	tr->end_us = end->u.end.start_us +
-		     (dur & BT_DUR_MS ? (int64_t)(dur & ~BT_DUR_MS) * 1000 : (int64_t)dur);
-	tr->probes_sent = end->u.end.probes;
+	bt_spool_trace_head(run, in, end, tr);
 	tr->hop_count = nhops;
 	asm_hops(c, in, end, tr);
 	if (tr->stop == BT_STOP_COMPLETED || tr->stop == BT_STOP_UNREACHABLE)
@@ -271,23 +291,31 @@ static int asm_trace(const asm_ctx *c, uint32_t in, const bt_rec *end)
 	return run->cb(tr, run->cbarg);
 }
 
-int bt_spool_assemble(bt_spool *s, const bt_spool_run *run, char *err, size_t errlen)
+bt_rec *bt_spool_map(bt_spool *s, size_t *len, bool populate, char *err, size_t errlen)
 {
+	*len = 0;
 	bt_spool_flush(s);
 	if (s->err != 0) {
 		snprintf(err, errlen, "spool file in %s: %s", s->where, strerror(s->err));
-		return -1;
+		return MAP_FAILED;
 	}
 	if (s->recs == 0)
-		return 0;
-	size_t len = s->recs * sizeof(bt_rec);
-	asm_ctx c = { .run = run };
-	/* populated at once: the sort touches every page in random order */
-	c.recs = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, s->fd, 0);
-	if (c.recs == MAP_FAILED) {
+		return NULL;
+	*len = s->recs * sizeof(bt_rec);
+	/* populated at once when the sort touches every page in random order */
+	bt_rec *recs = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_SHARED | (populate ? MAP_POPULATE : 0), s->fd, 0);
+	if (recs == MAP_FAILED)
 		snprintf(err, errlen, "spool file in %s: %s", s->where, strerror(errno));
-		return -1;
-	}
+	return recs;
+}
+
+int bt_spool_assemble(bt_spool *s, const bt_spool_run *run, char *err, size_t errlen)
+{
+	size_t len;
+	asm_ctx c = { .run = run };
+	c.recs = bt_spool_map(s, &len, true, err, errlen);
+	if (c.recs == NULL || c.recs == MAP_FAILED)
+		return c.recs == NULL ? 0 : -1;
 	int rc = 0;
 	if (asm_sort(&c, s->recs) != 0) {
 		snprintf(err, errlen, "building %zu traces: out of memory, or the spool file was changed",

@@ -9,6 +9,7 @@
 #ifndef BT_PROBER_SPOOL_H
 #define BT_PROBER_SPOOL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <netinet/in.h>
@@ -132,6 +133,25 @@ typedef struct bt_spool_run {
 	bt_acct *acct;
 	const bt_intern6 *intern; /* IPv6 handles of the run (hops, sources) */
 } bt_spool_run;
+
+/* Every record written, mapped read-write (the buffer flushed first; its
+ * pages read in at once if populate): the mapping and *len bytes; NULL
+ * when there is none; MAP_FAILED with a message (a write error of the
+ * spool, or mmap's). */
+bt_rec *bt_spool_map(bt_spool *s, size_t *len, bool populate, char *err, size_t errlen);
+/* Sorts recs by bucket in / div in place; *start receives per bucket its
+ * first record (n + 1 entries, from a; the caller frees them). 0, or -1
+ * (out of memory, or a record beyond the buckets: a corrupted file). */
+int bt_spool_sort(bt_rec *recs, size_t nrec, size_t n, uint32_t div, bt_acct *a, uint32_t **start);
+/* A spool address of the trace of input entry in as a bt_addr (IPv6
+ * handles resolved through the run's intern table). */
+void bt_spool_addr(const bt_spool_run *run, uint32_t in, bt_faddr x, bt_addr *a);
+/* An entry of input entry in at TTL index slot from its spool reply. */
+void bt_spool_hop_fill(const bt_spool_run *run, uint32_t in, unsigned slot, const bt_chop *ch, bt_hop *h);
+/* A trace's top-level fields from input entry in and its closing record. */
+void bt_spool_trace_head(const bt_spool_run *run, uint32_t in, const bt_rec *end, bt_trace *tr);
+/* When the trace of a closing record ended (UTC µs). */
+int64_t bt_spool_end_us(const bt_rec *end);
 
 /* Builds every finished trace from the spool and delivers it, in input
  * order. 0, or -1 with a message (a write error of the spool, out of

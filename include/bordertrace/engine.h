@@ -46,7 +46,25 @@ typedef struct bt_engine_opts {
 				  (an unnamed file); NULL: $TMPDIR, else /tmp */
 	bool skip_partial;     /* stopped: build no traces at all (the caller
 				  throws the run away; exit within the 2 s) */
+	bool multipath;        /* MDA (doc/probing.md, "Multipath"): flows
+				  flow .. flow + BT_MDA_FLOWS - 1 per target in
+				  rounds, one record per target; nflows and
+				  split_ttl must be left at 1 and 0 */
+	uint8_t confidence;    /* multipath: percent, 50..99 (95) */
+	uint8_t min_share;     /* multipath: percent, the smallest per-flow share
+				  of a branch found at that confidence, 0..50 (25) */
 } bt_engine_opts;
+
+/* Multipath: flows per target at most, the most rounds per target, and the
+ * most times the next rounds are planned in one run (rounds overlap: a
+ * target's next round is planned once its entries have ended). */
+#define BT_MDA_FLOWS 64
+#define BT_MDA_ROUNDS 6
+#define BT_MDA_PLANS 48
+/* Flows the stopping rule needs at a TTL where k interfaces were seen
+ * (k >= 1), at confidence conf and minimum share min_share (percent),
+ * capped at BT_MDA_FLOWS; plain MDA's n_k when min_share is 0. */
+unsigned bt_mda_flows_needed(unsigned k, unsigned conf, unsigned min_share);
 
 /* The order probes go out in (doc/probing.md, "Probe order").
  * SPREAD: targets are taken up only as the ready queue runs short (at most

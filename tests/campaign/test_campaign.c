@@ -99,6 +99,22 @@ static void test_parse_good(void **state)
 	assert_int_equal(c.eng.src.family, AF_INET);
 	assert_int_equal(c.eng.src6.family, AF_INET6);
 	bt_campaign_free(&c);
+
+	/* multipath: its switch and numbers; off, with 95% and 25%, by default */
+	assert_int_equal(bt_campaign_parse(&c, min, strlen(min), "m", NULL, err, sizeof(err)), 0);
+	assert_false(c.eng.multipath);
+	assert_int_equal(c.eng.confidence, 95);
+	assert_int_equal(c.eng.min_share, 25);
+	bt_campaign_free(&c);
+	const char *mp = "name=\"x\"; targets=\"t\"; output=\"/o\"; schedule={interval=60;};"
+			 "multipath=true; confidence=99; min_share=30; max_ttl=20; attempts=1;";
+	assert_int_equal(bt_campaign_parse(&c, mp, strlen(mp), "m", NULL, err, sizeof(err)), 0);
+	assert_true(c.eng.multipath);
+	assert_int_equal(c.eng.confidence, 99);
+	assert_int_equal(c.eng.min_share, 30);
+	/* the worst case: every flow multipath may use at every TTL */
+	assert_int_equal(bt_campaign_round_probes_max(&c, 10), 10 * BT_MDA_FLOWS * 20);
+	bt_campaign_free(&c);
 }
 
 static void test_parse_errors(void **state)
@@ -137,6 +153,11 @@ static void test_parse_errors(void **state)
 		{ "%s\nschedule={interval=60;};\nsource=[];\n", "f.campaign:3: field 'source': expected an address" },
 		{ "%s\nschedule={interval=60;};\nsource=[\"198.18.0.1\", \"2001:db8::1\", \"::2\"];\n", "f.campaign:3: field 'source'" },
 		{ "%s\nschedule={interval=60;};\nlab=1;\n", "f.campaign:3: field 'lab': expected true or false" },
+		{ "%s\nschedule={interval=60;};\nmultipath=1;\n", "f.campaign:3: field 'multipath': expected true or false" },
+		{ "%s\nschedule={interval=60;};\nmultipath=true;\nflows=2;\n", "f.campaign:4: field 'flows': multipath chooses" },
+		{ "%s\nschedule={interval=60;};\nmultipath=true;\nsplit_ttl=3;\n", "f.campaign:4: field 'split_ttl': multipath chooses" },
+		{ "%s\nschedule={interval=60;};\nconfidence=100;\n", "f.campaign:3: field 'confidence': expected an integer 50..99" },
+		{ "%s\nschedule={interval=60;};\nmin_share=51;\n", "f.campaign:3: field 'min_share'" },
 		{ "%s\nschedule={interval=60;};\nflow=4000;\nflows=200;\n", "field 'flows': flow + flows" },
 		{ "%s\nschedule={interval=60;};\nv6_max_per_prefix=0;\n", "f.campaign:3: field 'v6_max_per_prefix': expected an integer 1..16777216, got 0" },
 		{ "%s\nschedule={interval=60;};\nv6_max_per_prefix=16777217;\n", "f.campaign:3: field 'v6_max_per_prefix'" },

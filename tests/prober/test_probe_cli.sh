@@ -45,6 +45,11 @@ expect 2 "wait" -- trace -w 1x 198.18.0.1
 expect 2 "method" -- trace -P icmp 198.18.0.1
 expect 2 "--order: 'random' is not one of spread, sweep" -- trace --order random 198.18.0.1
 expect 2 "--rate-limits: 'maybe' is not one of learn, ignore" -- trace --rate-limits maybe 198.18.0.1
+expect 2 "multipath chooses its flows itself" -- trace --lab --multipath --flows 2 198.18.0.1
+expect 2 "multipath chooses its flows itself" -- trace --lab --multipath --split-ttl 3 198.18.0.1
+expect 2 "--multipath: --flow + 63" -- trace --lab --multipath --flow 4033 198.18.0.1
+expect 2 "confidence" -- trace --lab --multipath --confidence 100 198.18.0.1
+expect 2 "min-share" -- trace --lab --multipath --min-share 51 198.18.0.1
 expect 2 "flow" -- trace -F 99999 198.18.0.1
 expect 2 "rate" -- trace -r -5 198.18.0.1
 expect 2 "source" -- trace -s nowhere 198.18.0.1

@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sim_branches.h"
 #include "sim_model.h"
 #include "sim_packet.h"
 
@@ -47,6 +48,8 @@ static void usage(FILE *f)
 "                     [--family 4|6] [--flowlabel L]\n"
 "       " PROG " plan | interfaces [model options] [--family 4|6]\n"
 "       " PROG " info [model options]\n"
+"       " PROG " branches [model options] [--phase P] [--targets FILE] [--family 4|6]\n"
+"                     every interface and link over all ECMP branches\n"
 "\n"
 "model options (the same values give the same Internet):\n"
 "  --seed N            generator seed (default %llu)\n"
@@ -598,8 +601,10 @@ int main(int argc, char **argv)
 		rc = cmd_interfaces(m, &c);
 	else if (!strcmp(cmd, "info"))
 		rc = cmd_info(m, &c);
+	else if (!strcmp(cmd, "branches"))
+		rc = bt_sim_cmd_branches(m, c.phase, c.family, c.targets);
 	else {
-		fprintf(stderr, PROG ": unknown command '%s' (serve, truth, plan, interfaces, info)\n", cmd);
+		fprintf(stderr, PROG ": unknown command '%s' (serve, truth, plan, interfaces, info, branches)\n", cmd);
 		rc = 2;
 	}
 	if (fflush(stdout) != 0 && rc == 0)

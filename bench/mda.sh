@@ -1,0 +1,143 @@
+#!/bin/bash
+# mda.sh — multipath mode (MDA) over every simulator target, against the
+# simulator's truth over all ECMP branches and the sendto ceiling measured in
+# the same run.
+#
+#   bench/mda.sh [-b BUILDDIR] [-t SECONDS] [-r RATE] [-p PACED] [-- 'key = value' ...]
+#
+# One namespace with bt-sim serving the default model in phase 1 with
+# --change-share 30 (30% of the moved /24's flows through AS20485, the rest
+# through AS4837). Measured, in this order:
+#   - the sendto ceiling (bench/sendto_loop, -t seconds, default 3);
+#   - one campaign round in multipath mode (95%, minimum share 25%) over all
+#     65,536 targets at RATE (default: unlimited), keys of the campaign
+#     file overridable after --: the rate, and what the simulator dropped;
+#   - the ceiling again (the higher of the two is the reference);
+#   - the same round at PACED probes/s (default 100,000) over every fourth
+#     /24 and the moved one (16,640 targets): recall where bt-sim is not
+#     overloaded (at full speed its TUN queue drops probes in bursts, and a
+#     TTL all of whose flows lost their replies is a TTL not seen);
+#   - one Paris flow and two flows (`trace --flows 2`) over the moved /24.
+# Prints: probes per target against plain MDA's bound (the sum over the TTLs
+# of n_k for the true number of interfaces k, even shares) and against the
+# bound of the rule implemented (minimum share); the probing rate against the
+# ceiling (target >= 0.8); interface and link recall against `bt-sim
+# branches` (target >= 0.99 for interfaces); in how many of the moved /24's
+# answering targets AS20485 is seen, for one flow, two flows and multipath.
+# Needs root; run from anywhere. KEEP=1 keeps the files (round, truth) and
+# says where.
+#
+# Safety: packets exist only in namespace btmda<pid>, removed by the trap; its
+# only routes beyond lo are 198.18.0.0/15 and 2001:db8::/32 into the TUN
+# device.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+BUILD=$HERE/../build
+SECS=3
+RATE=1000000
+PACED=100000
+while (($#)); do
+    case $1 in
+    -b) BUILD=$2; shift 2 ;;
+    -t) SECS=$2; shift 2 ;;
+    -r) RATE=$2; shift 2 ;;
+    -p) PACED=$2; shift 2 ;;
+    --) shift; break ;;
+    *) echo "usage: $0 [-b BUILDDIR] [-t SECONDS] [-r RATE] [-p PACED] [-- 'key = value' ...]" >&2; exit 2 ;;
+    esac
+done
+EXTRA=("$@")
+SIM=$BUILD/tests/sim/bt-sim
+SENDER=$BUILD/tests/sim/sendto_loop
+PROBER=$BUILD/prober/bordertrace-probe
+SCORE=$HERE/../tests/sim/mda_score.py
+for x in "$SIM" "$SENDER" "$PROBER"; do
+    [[ -x $x ]] || { echo "$0: missing $x: build first (ninja -C $BUILD)" >&2; exit 2; }
+done
+((EUID == 0)) || { echo "$0: needs root (namespace, TUN, raw sockets)" >&2; exit 2; }
+
+MODEL=(--change-share 30)
+NS=btmda$$
+T=$(mktemp -d /tmp/btmda.XXXXXX)
+. "$HERE/sim_ns.sh"
+cleanup() {
+    sim_ns_down "$NS"
+    if [[ -n ${KEEP:-} ]]; then echo "kept $T" >&2; else rm -rf "$T"; fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+sim_ns_up "$NS" "$T/sim.log" "${MODEL[@]}" --phase 1
+
+ceiling() { ip netns exec "$NS" "${PIN_SEND[@]}" "$SENDER" -t "$SECS" | sed -E 's/.* pps ([0-9]+).*/\1/'; }
+CEIL1=$(ceiling)
+echo "sendto ceiling: $CEIL1 pps (bench/sendto_loop, ${SECS} s)"
+sleep 1
+
+python3 -c 'print("\n".join(f"198.18.{j}.{i}" for j in range(256) for i in range(256)))' >"$T/targets.txt"
+N=$(wc -l <"$T/targets.txt")
+MOVED=$("$SIM" info "${MODEL[@]}" | awk -F'\t' '$1 == "moved prefix" { split($2, a, "/"); print a[1] }')
+awk -F. -v m="${MOVED%.0}" '$3 % 4 == 0 || $1 "." $2 "." $3 == m' "$T/targets.txt" >"$T/paced.txt"
+declare -A SET=([method]='"icmp-paris"' [max_ttl]=20 [attempts]=2 [wait]=0.5 [gap_limit]=5
+    [rate]=$RATE [window]=20 [active]=32768 [progress]=10 [multipath]=true [confidence]=95 [min_share]=25)
+for kv in "${EXTRA[@]}"; do
+    k=${kv%%=*} k=${k// /}
+    SET[$k]=${kv#*=}
+done
+# campaign NAME TARGETS RATE: one round; its summary line on stdout
+campaign() {
+    local d=$T/$1
+    mkdir -p "$d"
+    cp "$2" "$d/targets.txt"
+    {
+        echo "name = \"$1\"; vp = \"sim\"; targets = \"targets.txt\"; lab = true; output = \"out\";"
+        echo 'schedule = { interval = 1; rounds = 1; };'
+        for k in "${!SET[@]}"; do [[ $k == rate ]] || echo "$k = ${SET[$k]};"; done
+        echo "rate = $3;"
+    } >"$d/c.campaign"
+    ip netns exec "$NS" "${PIN_SEND[@]}" "$PROBER" run "$d/c.campaign" 2>"$d/run.log"
+    grep 'round .*: [0-9]* targets' "$d/run.log" | tail -1
+}
+echo "campaign: $(printf '%s = %s; ' $(for k in "${!SET[@]}"; do echo "$k ${SET[$k]}"; done | sort))"
+drops() { sim_ns_counters "$T/sim.log" | sed -E 's/.*tun-dropped (-?[0-9]+).*/\1/'; }
+d0=$(drops)
+SUMMARY=$(campaign full "$T/targets.txt" "${SET[rate]}")
+d1=$(drops)
+sleep 1
+CEIL2=$(ceiling)
+echo "sendto ceiling again: $CEIL2 pps"
+CEIL=$((CEIL1 > CEIL2 ? CEIL1 : CEIL2))
+echo "prober: ${SUMMARY#*: round }"
+ROUND=$(ls "$T/full/out/full/sim/"*.jsonl)
+PROBES=$(sed -E 's/.* ([0-9]+) probes, .*/\1/' <<<"$SUMMARY")
+PROBING=$(sed -E 's/.*probing ([0-9.]+) s.*/\1/' <<<"$SUMMARY")
+PSUM=$(campaign paced "$T/paced.txt" "$PACED")
+echo "prober, paced: ${PSUM#*: round }"
+PROUND=$(ls "$T/paced/out/paced/sim/"*.jsonl)
+
+# the moved /24 with one flow and with two (trace --flows)
+grep "^${MOVED%.0}\." "$T/targets.txt" >"$T/moved.txt"
+for fl in 1 2; do
+    ip netns exec "$NS" "$PROBER" trace --lab --flows $fl -r 20000 -m 20 -w 0.5 -q 2 -g 5 \
+        -T "$T/moved.txt" -o "$T/moved.$fl.jsonl" 2>/dev/null
+done
+
+"$SIM" branches "${MODEL[@]}" --phase 1 >"$T/branches.tsv"
+"$SIM" interfaces "${MODEL[@]}" >"$T/interfaces.tsv"
+SC=(--branches "$T/branches.tsv" --interfaces "$T/interfaces.tsv" --moved "$MOVED")
+python3 "$SCORE" "${SC[@]}" --label multipath "$ROUND" | tee "$T/score.txt"
+python3 "$SCORE" "${SC[@]}" --label paced "$PROUND" | tee -a "$T/score.txt"
+for fl in 1 2; do
+    python3 "$SCORE" "${SC[@]}" --label "$fl flow(s)" "$T/moved.$fl.jsonl" | grep 'moved' | tee -a "$T/score.txt"
+done
+
+echo
+echo "== multipath (MDA) round over $N simulator targets, confidence ${SET[confidence]}%, minimum share ${SET[min_share]}% =="
+awk -v probes="$PROBES" -v secs="$PROBING" -v ceil="$CEIL" -v c1="$CEIL1" -v c2="$CEIL2" 'BEGIN {
+    printf "probing rate          %8d probes/s   (%.2f of the sendto ceiling %d, the higher of %d before and %d after; target >= 0.8): %d probes over %.1f s of probing, every round of the stopping rule and its tail\n", probes / secs, probes / secs / ceil, ceil, c1, c2, probes, secs
+}'
+echo "full speed ($N targets; bt-sim's TUN queue dropped $((d1 - d0)) probes):"
+sed -n 's/^multipath: /  /p' "$T/score.txt"
+echo "paced at $PACED probes/s ($(wc -l <"$T/paced.txt") targets):"
+sed -n 's/^paced: /  /p' "$T/score.txt"
+sed -n 's/^\([12] flow(s)\): moved/  \1: moved/p' "$T/score.txt"
