@@ -29,7 +29,53 @@ typedef struct hopstate {
 	bool senderr_last;   /* the last TTL holds only send errors and silence */
 	bool had_255;        /* the probe's last try at hop 255 after silent hops */
 	bool reply_last;     /* the last TTL holds a reply */
+	/* the last reply's "from" text and address: a TTL's packets mostly
+	 * answer from one address, parsed once */
+	const char *from_s;
+	uint32_t from_len;
+	bt_addr from;
 } hopstate;
+
+/* The members of one element of a hop's list that the mapper reads, found
+ * in one pass over it (NULL when absent). */
+typedef struct reply_f {
+	const jv *from, *rtt, *ttl, *size, *err, *ittl, *icmpext, *flags, *dup, *late, *x, *error;
+} reply_f;
+
+#define IS_KEY(m, k) ((m)->keylen == sizeof(k) - 1 && memcmp((m)->key, k, sizeof(k) - 1) == 0)
+
+static void reply_fields(const jv *rep, reply_f *f)
+{
+	memset(f, 0, sizeof(*f));
+	for (const jv *m = rep->u.first; m != NULL; m = m->next) {
+		const jv **slot = NULL;
+		switch (m->keylen) {
+		case 1: slot = IS_KEY(m, "x") ? &f->x : NULL; break;
+		case 3:
+			slot = IS_KEY(m, "rtt") ? &f->rtt : IS_KEY(m, "ttl") ? &f->ttl :
+			       IS_KEY(m, "err") ? &f->err : IS_KEY(m, "dup") ? &f->dup : NULL;
+			break;
+		case 4:
+			slot = IS_KEY(m, "from") ? &f->from : IS_KEY(m, "size") ? &f->size :
+			       IS_KEY(m, "ittl") ? &f->ittl : IS_KEY(m, "late") ? &f->late : NULL;
+			break;
+		case 5: slot = IS_KEY(m, "error") ? &f->error : IS_KEY(m, "flags") ? &f->flags : NULL; break;
+		case 7: slot = IS_KEY(m, "icmpext") ? &f->icmpext : NULL; break;
+		default: break;
+		}
+		if (slot != NULL && *slot == NULL) /* the first, as jv_get */
+			*slot = m;
+	}
+}
+
+/* v as an integer in lo..hi (jv_int on a member already found). */
+static bool int_in(const jv *v, int64_t lo, int64_t hi, int64_t *out)
+{
+	if (v == NULL || v->kind != JV_INT || v->u.i < lo || v->u.i > hi)
+		return false;
+	*out = v->u.i;
+	return true;
+}
 
 /* The reason a result cannot be mapped, into err; the value is 0, what the
  * mapping functions return for "skip it". */
@@ -109,11 +155,11 @@ static int map_mpls(const jv *ext, bt_hop *h, char *err, size_t errlen)
  * write: an err is an unreachable; else the destination's answer to the
  * protocol, or a time exceeded from a router. 1: the destination's answer
  * (the trace completed), 0: another reply, -1: not mappable (why in err). */
-static int reply_kind(const jv *rep, const bt_trace *t, bt_hop *h, bool from_dst, hopstate *hs,
+static int reply_kind(const reply_f *f, const bt_trace *t, bt_hop *h, bool from_dst, hopstate *hs,
 		      char *err, size_t errlen)
 {
 	bool v6 = t->dst.family == AF_INET6;
-	const jv *e = jv_get(rep, "err");
+	const jv *e = f->err;
 	if (e != NULL) {
 		int code = err_code(e, v6);
 		if (code < 0) {
@@ -134,7 +180,7 @@ static int reply_kind(const jv *rep, const bt_trace *t, bt_hop *h, bool from_dst
 		return 0;
 	}
 	if (t->method == BT_METHOD_TCP_SYN)
-		h->tcp_flags = tcp_flags_of(jv_get(rep, "flags"));
+		h->tcp_flags = tcp_flags_of(f->flags);
 	else if (t->method == BT_METHOD_ICMP_PARIS)
 		h->icmp_type = v6 ? 129 : 0;
 	else
@@ -156,41 +202,57 @@ static bt_hop *add_entry(bt_trace *t, int ttl, int attempt, char *err, size_t er
 	return h;
 }
 
+/* The address of a reply's "from" (parsed once for a run of equal
+ * texts); 0, or -1 when it is not an address. */
+static int from_addr(const jv *from, hopstate *hs, bt_addr *a)
+{
+	if (jv_is(from, JV_STR) && hs->from_s != NULL && from->len == hs->from_len &&
+	    memcmp(from->u.s, hs->from_s, from->len) == 0) {
+		*a = hs->from;
+		return 0;
+	}
+	char fb[64];
+	const char *s = jv_cstr(from, fb, sizeof(fb));
+	if (s == NULL || bt_addr_parse(s, a) != 0)
+		return -1;
+	hs->from_s = from->u.s;
+	hs->from_len = from->len;
+	hs->from = *a;
+	return 0;
+}
+
 /* One reply ("from" set) at ttl into t; 1, or 0 with the reason the
  * result cannot be mapped. */
-static int map_reply(const jv *rep, bt_trace *t, int ttl, int attempt, hopstate *hs, char *err,
+static int map_reply(const reply_f *f, bt_trace *t, int ttl, int attempt, hopstate *hs, char *err,
 		     size_t errlen)
 {
 	bt_addr a;
-	char fb[64];
-	const char *from = jv_cstr(jv_get(rep, "from"), fb, sizeof(fb));
-	if (from == NULL || bt_addr_parse(from, &a) != 0)
+	if (from_addr(f->from, hs, &a) != 0)
 		return SKIP("'from': not an IP address");
 	int64_t v;
 	bt_hop *h = add_entry(t, ttl, attempt, err, errlen);
 	if (h == NULL)
 		return 0;
 	h->addr = a;
-	const jv *rtt = jv_get(rep, "rtt");
+	const jv *rtt = f->rtt;
 	if (jv_is_number(rtt) && jv_number(rtt) >= 0 && jv_number(rtt) < 4294967.0)
 		h->rtt_us = (uint32_t)(jv_number(rtt) * 1000.0 + 0.5);
-	else if (rtt != NULL || jv_get(rep, "late") == NULL)
+	else if (rtt != NULL || f->late == NULL)
 		return SKIP("'rtt': expected a number of milliseconds (absent only on a late reply)");
-	if (jv_int(rep, "ttl", 0, 255, &v))
+	if (int_in(f->ttl, 0, 255, &v))
 		h->reply_ttl = (uint8_t)v;
-	if (jv_int(rep, "size", 0, 65535, &v))
+	if (int_in(f->size, 0, 65535, &v))
 		h->reply_size = (uint16_t)v;
 	bool from_dst = bt_addr_eq(&a, &t->dst);
-	int k = reply_kind(rep, t, h, from_dst, hs, err, errlen);
+	int k = reply_kind(f, t, h, from_dst, hs, err, errlen);
 	if (k < 0)
 		return 0;
 	if (k == 1 && hs->done_ttl == 0)
 		hs->done_ttl = ttl;
 	/* an ICMP error quotes the probe: its TTL, which Atlas leaves out when 1 */
 	if (h->tcp_flags == 0 && h->icmp_type != 0 && h->icmp_type != 129)
-		h->quoted_ttl = jv_int(rep, "ittl", 0, 255, &v) ? (uint8_t)v : 1;
-	const jv *ext = jv_get(rep, "icmpext");
-	if (ext != NULL && map_mpls(ext, h, err, errlen) != 0)
+		h->quoted_ttl = int_in(f->ittl, 0, 255, &v) ? (uint8_t)v : 1;
+	if (f->icmpext != NULL && map_mpls(f->icmpext, h, err, errlen) != 0)
 		return 0;
 	hs->reply_last = true;
 	return 1;
@@ -199,29 +261,34 @@ static int map_reply(const jv *rep, bt_trace *t, int ttl, int attempt, hopstate 
 /* One element of a hop's list: a reply, a timeout ("x":"*"), a send error
  * ({"error":...}) or an empty object (some firmware); 1 mapped, 0 with
  * the reason it cannot be. *att counts the packets (a duplicate or late
- * reply answers one already counted). */
-static int map_element(const jv *rep, bt_trace *t, int ttl, int *att, hopstate *hs, char *err,
-		       size_t errlen)
+ * reply answers one already counted); *errs and *other note send errors
+ * and timeouts (for the stop reason). */
+static int map_element(const jv *rep, bt_trace *t, int ttl, int *att, hopstate *hs, bool *errs,
+		       bool *other, char *err, size_t errlen)
 {
 	if (!jv_is(rep, JV_OBJ))
 		return SKIP("a reply that is not an object");
-	const jv *dup = jv_get(rep, "dup"), *late = jv_get(rep, "late");
+	reply_f f;
+	reply_fields(rep, &f);
+	*errs |= f.error != NULL;
+	*other |= f.x != NULL;
+	const jv *dup = f.dup, *late = f.late;
 	/* "dup": true (any value but false), "late": how many packets late */
 	bool again = (dup != NULL && !(jv_is(dup, JV_BOOL) && dup->u.i == 0)) ||
 		     (late != NULL && !(jv_is(late, JV_INT) && late->u.i == 0));
 	if (!again || *att == 0)
 		(*att)++;
-	if (jv_get(rep, "from") != NULL) {
+	if (f.from != NULL) {
 		if (!again)
 			t->probes_sent++;
-		return map_reply(rep, t, ttl, *att, hs, err, errlen);
+		return map_reply(&f, t, ttl, *att, hs, err, errlen);
 	}
 	if (rep->len == 0) {
 		(*att)--; /* nothing: not a packet */
 		return 1;
 	}
-	bool x = jv_is(jv_get(rep, "x"), JV_STR);
-	if (!x && !jv_is(jv_get(rep, "error"), JV_STR))
+	bool x = jv_is(f.x, JV_STR);
+	if (!x && !jv_is(f.error, JV_STR))
 		return SKIP("a reply with none of 'from', 'x' and 'error'");
 	t->probes_sent += x;
 	return add_entry(t, ttl, *att, err, errlen) != NULL;
@@ -255,18 +322,14 @@ static int map_hop(const jv *hop, bt_trace *t, hopstate *hs, char *err, size_t e
 	}
 	int att = 0;
 	size_t before = t->hop_count;
+	bool errs = false, other = false;
 	for (rep = jv_first(list); rep != NULL; rep = rep->next)
-		if (!map_element(rep, t, (int)ttl, &att, hs, err, errlen))
+		if (!map_element(rep, t, (int)ttl, &att, hs, &errs, &other, err, errlen))
 			return 0;
 	if (t->hop_count == before && add_entry(t, (int)ttl, 0, err, errlen) == NULL)
 		return 0; /* a list of empty objects: no attempt we know of */
 	/* packets that could not be sent, and no answer nor timeout beside */
-	bool errs = false, other = hs->reply_last;
-	for (rep = jv_first(list); rep != NULL; rep = rep->next) {
-		errs |= jv_get(rep, "error") != NULL;
-		other |= jv_get(rep, "x") != NULL;
-	}
-	hs->senderr_last = errs && !other;
+	hs->senderr_last = errs && !other && !hs->reply_last;
 	return 1;
 }
 
