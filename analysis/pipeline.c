@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "bordertrace/csv.h"
+#include "bordertrace/hash.h"
 #include "bordertrace/trace.h"
 #include "seen.h"
 
@@ -200,12 +201,18 @@ void bt_pipeline_free(bt_pipeline *p)
 	free(p);
 }
 
+/* Two words and a multiply-shift mix, not a byte loop: it runs for
+ * every hop that misses the previous hop's address. */
 static size_t addr_hash(const bt_addr *a)
 {
-	uint64_t h = 1469598103934665603ULL ^ a->family;
-	for (int i = 0; i < 16; i++)
-		h = (h ^ a->bytes[i]) * 1099511628211ULL;
-	return (size_t)(h ^ (h >> 29));
+	uint64_t w[2];
+	memcpy(w, a->bytes, 16);
+	return (size_t)bt_mix64(w[0] ^ bt_mix64(w[1] ^ a->family));
+}
+
+static inline bool same_addr(const bt_addr *a, const bt_addr *b)
+{
+	return a->family == b->family && memcmp(a->bytes, b->bytes, 16) == 0;
 }
 
 /* Makes room for `more` new entries so that pointers handed out while one
@@ -242,7 +249,7 @@ static int resolve(bt_pipeline *p, const bt_addr *a, const bt_hopres **out, char
 {
 	size_t i = addr_hash(a) & p->cmask;
 	while (p->cache[i].used) {
-		if (bt_addr_eq(&p->cache[i].key, a)) {
+		if (same_addr(&p->cache[i].key, a)) {
 			*out = &p->cache[i].val;
 			return 0;
 		}
@@ -539,11 +546,21 @@ static int add_trace(bt_pipeline *p, const bt_trace *t, const char *id, const ch
 		return -1;
 	}
 
+	/* a TTL's replies mostly come from one address (several a TTL in
+	 * format version 2): the last one resolved is reused without a lookup */
+	const bt_addr *last = NULL;
+	const bt_hopres *last_res = NULL;
 	for (size_t i = 0; i < n; i++) {
-		if (!bt_addr_is_set(&t->hops[i].addr)) {
+		const bt_addr *a = &t->hops[i].addr;
+		if (a->family == 0) {
 			res[i] = &silent;
-		} else if (resolve(p, &t->hops[i].addr, &res[i], err, errlen) != 0) {
+		} else if (last != NULL && same_addr(a, last)) {
+			res[i] = last_res;
+		} else if (resolve(p, a, &res[i], err, errlen) != 0) {
 			return -1;
+		} else {
+			last = a;
+			last_res = res[i];
 		}
 		info[i] = res[i]->info;
 	}
