@@ -36,19 +36,23 @@ static const char *const DIV_COLS[] = { "aggregate", "target_network", "round", 
 #define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Address -> resolution, so that the millions of repeated hop addresses
- * cost one database lookup each. */
-typedef struct centry {
+ * cost one database lookup each. The table holds the key and the index of
+ * its resolution in vals (about 1 KB each, in the order resolved): a hit
+ * reads one small slot and one dense value, not a slot a kilobyte wide
+ * in a table of tens of MB (a TLB miss a hop). */
+typedef struct cslot {
 	bt_addr key;
 	bool used;
-	bt_hopres val;
-} centry;
+	uint32_t val;
+} cslot;
 
 struct bt_pipeline {
 	bt_pipeline_opts o;
 	bt_diff *diff;
 	bt_csv csv[F_COUNT];
 	bool open[F_COUNT];
-	centry *cache;
+	cslot *cache;
+	bt_hopres *vals;        /* (cmask + 1) / 2 of them: at most half full */
 	size_t cmask, cn;
 	uint64_t traces, hops;
 	size_t files;           /* round files read */
@@ -147,10 +151,11 @@ bt_pipeline *bt_pipeline_new(const bt_pipeline_opts *o, char *err, size_t errlen
 	p->diff = bt_diff_new(&o->diff);
 	p->cmask = (1u << 16) - 1;
 	p->cache = calloc(p->cmask + 1, sizeof(*p->cache));
+	p->vals = malloc((p->cmask + 1) / 2 * sizeof(*p->vals));
 	p->seen = bt_seen_new();
 	p->info = calloc(BT_HOPS_MAX, sizeof(*p->info));
 	p->res = calloc(BT_HOPS_MAX, sizeof(*p->res));
-	if (p->diff == NULL || p->cache == NULL || p->seen == NULL || p->info == NULL ||
+	if (p->diff == NULL || p->cache == NULL || p->vals == NULL || p->seen == NULL || p->info == NULL ||
 	    p->res == NULL) {
 		snprintf(err, errlen, "out of memory");
 		bt_pipeline_free(p);
@@ -191,6 +196,7 @@ void bt_pipeline_free(bt_pipeline *p)
 			bt_csv_abort(&p->csv[i]);
 	bt_diff_free(p->diff);
 	free(p->cache);
+	free(p->vals);
 	free(p->info);
 	free(p->res);
 	bt_seen_free(p->seen);
@@ -223,12 +229,18 @@ static int cache_reserve(bt_pipeline *p, size_t more)
 	if ((p->cn + more) * 2 < p->cmask + 1)
 		return 0;
 	size_t ncap = (p->cmask + 1) * 2;
-	centry *nc = ncap <= (1u << 20) ? calloc(ncap, sizeof(*nc)) : NULL;
-	if (nc == NULL) {
+	cslot *nc = ncap <= (1u << 20) ? calloc(ncap, sizeof(*nc)) : NULL;
+	bt_hopres *nv = nc != NULL ? realloc(p->vals, ncap / 2 * sizeof(*nv)) : NULL;
+	if (nv == NULL) {
+		free(nc);
 		memset(p->cache, 0, (p->cmask + 1) * sizeof(*p->cache));
 		p->cn = 0;
 		return (more * 2 < p->cmask + 1) ? 0 : -1;
 	}
+	p->vals = nv;
+	for (size_t k = 0; k < p->cn; k++) /* moved: info.ixp points into its value */
+		if (nv[k].info.kind == BT_HOP_IXP)
+			nv[k].info.ixp = nv[k].ixp;
 	for (size_t k = 0; k <= p->cmask; k++) {
 		if (!p->cache[k].used)
 			continue;
@@ -236,8 +248,6 @@ static int cache_reserve(bt_pipeline *p, size_t more)
 		while (nc[j].used)
 			j = (j + 1) & (ncap - 1);
 		nc[j] = p->cache[k];
-		if (nc[j].val.info.kind == BT_HOP_IXP)
-			nc[j].val.info.ixp = nc[j].val.ixp;
 	}
 	free(p->cache);
 	p->cache = nc;
@@ -250,25 +260,26 @@ static int resolve(bt_pipeline *p, const bt_addr *a, const bt_hopres **out, char
 	size_t i = addr_hash(a) & p->cmask;
 	while (p->cache[i].used) {
 		if (same_addr(&p->cache[i].key, a)) {
-			*out = &p->cache[i].val;
+			*out = &p->vals[p->cache[i].val];
 			return 0;
 		}
 		i = (i + 1) & p->cmask;
 	}
-	centry *e = &p->cache[i];
-	memset(&e->val, 0, sizeof(e->val));
-	if (p->o.resolve(p->o.rctx, a, &e->val, err, errlen) != 0)
+	cslot *e = &p->cache[i];
+	bt_hopres *val = &p->vals[p->cn];
+	memset(val, 0, sizeof(*val));
+	if (p->o.resolve(p->o.rctx, a, val, err, errlen) != 0)
 		return -1;
-	if (e->val.info.kind == BT_HOP_IXP)
-		e->val.info.ixp = e->val.ixp;
+	if (val->info.kind == BT_HOP_IXP)
+		val->info.ixp = val->ixp;
 	/* the origins column, formatted once per address rather than per hop */
 	size_t off = 0;
-	for (unsigned k = 0; k < e->val.info.norigins && off + 12 < sizeof(e->val.origins); k++)
-		off += (size_t)snprintf(e->val.origins + off, sizeof(e->val.origins) - off, "%s%u", k ? " " : "",
-					e->val.info.origins[k]);
+	for (unsigned k = 0; k < val->info.norigins && off + 12 < sizeof(val->origins); k++)
+		off += (size_t)snprintf(val->origins + off, sizeof(val->origins) - off, "%s%u", k ? " " : "",
+					val->info.origins[k]);
 	/* hops.csv columns class..ixp, ready to copy */
 	{
-		bt_hopres *v = &e->val;
+		bt_hopres *v = val;
 		char asn[12] = "", f[7][160];
 		const char *cols[7] = { v->cls, v->prefix, asn, v->origins, v->org, v->info.country,
 					v->info.kind == BT_HOP_IXP ? v->ixp : "" };
@@ -293,8 +304,8 @@ static int resolve(bt_pipeline *p, const bt_addr *a, const bt_hopres **out, char
 	}
 	e->key = *a;
 	e->used = true;
-	p->cn++;
-	*out = &e->val;
+	e->val = (uint32_t)p->cn++;
+	*out = val;
 	return 0;
 }
 
@@ -828,6 +839,8 @@ int bt_pipeline_finish(bt_pipeline *p, char *err, size_t errlen)
 	 * reads the rounds again through another one while this diff lives) */
 	free(p->cache);
 	p->cache = NULL;
+	free(p->vals);
+	p->vals = NULL;
 	bt_seen_free(p->seen);
 	p->seen = NULL;
 	if (!p->o.outdir)
