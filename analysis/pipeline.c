@@ -53,6 +53,7 @@ struct bt_pipeline {
 	bool open[F_COUNT];
 	cslot *cache;
 	bt_hopres *vals;        /* (cmask + 1) / 2 of them: at most half full */
+	bt_hopinfo *infos;      /* vals[i].info, dense: what every hop reads */
 	size_t cmask, cn;
 	uint64_t traces, hops;
 	size_t files;           /* round files read */
@@ -152,10 +153,11 @@ bt_pipeline *bt_pipeline_new(const bt_pipeline_opts *o, char *err, size_t errlen
 	p->cmask = (1u << 16) - 1;
 	p->cache = calloc(p->cmask + 1, sizeof(*p->cache));
 	p->vals = malloc((p->cmask + 1) / 2 * sizeof(*p->vals));
+	p->infos = malloc((p->cmask + 1) / 2 * sizeof(*p->infos));
 	p->seen = bt_seen_new();
 	p->info = calloc(BT_HOPS_MAX, sizeof(*p->info));
 	p->res = calloc(BT_HOPS_MAX, sizeof(*p->res));
-	if (p->diff == NULL || p->cache == NULL || p->vals == NULL || p->seen == NULL || p->info == NULL ||
+	if (p->diff == NULL || p->cache == NULL || p->vals == NULL || p->infos == NULL || p->seen == NULL || p->info == NULL ||
 	    p->res == NULL) {
 		snprintf(err, errlen, "out of memory");
 		bt_pipeline_free(p);
@@ -197,6 +199,7 @@ void bt_pipeline_free(bt_pipeline *p)
 	bt_diff_free(p->diff);
 	free(p->cache);
 	free(p->vals);
+	free(p->infos);
 	free(p->info);
 	free(p->res);
 	bt_seen_free(p->seen);
@@ -231,16 +234,20 @@ static int cache_reserve(bt_pipeline *p, size_t more)
 	size_t ncap = (p->cmask + 1) * 2;
 	cslot *nc = ncap <= (1u << 20) ? calloc(ncap, sizeof(*nc)) : NULL;
 	bt_hopres *nv = nc != NULL ? realloc(p->vals, ncap / 2 * sizeof(*nv)) : NULL;
-	if (nv == NULL) {
+	if (nv != NULL)
+		p->vals = nv;
+	bt_hopinfo *ni = nv != NULL ? realloc(p->infos, ncap / 2 * sizeof(*ni)) : NULL;
+	if (ni != NULL)
+		p->infos = ni;
+	if (ni == NULL) {
 		free(nc);
 		memset(p->cache, 0, (p->cmask + 1) * sizeof(*p->cache));
 		p->cn = 0;
 		return (more * 2 < p->cmask + 1) ? 0 : -1;
 	}
-	p->vals = nv;
 	for (size_t k = 0; k < p->cn; k++) /* moved: info.ixp points into its value */
 		if (nv[k].info.kind == BT_HOP_IXP)
-			nv[k].info.ixp = nv[k].ixp;
+			ni[k].ixp = nv[k].info.ixp = nv[k].ixp;
 	for (size_t k = 0; k <= p->cmask; k++) {
 		if (!p->cache[k].used)
 			continue;
@@ -304,6 +311,7 @@ static int resolve(bt_pipeline *p, const bt_addr *a, const bt_hopres **out, char
 	}
 	e->key = *a;
 	e->used = true;
+	p->infos[p->cn] = val->info;
 	e->val = (uint32_t)p->cn++;
 	*out = val;
 	return 0;
@@ -560,20 +568,22 @@ static int add_trace(bt_pipeline *p, const bt_trace *t, const char *id, const ch
 	/* a TTL's replies mostly come from one address (several a TTL in
 	 * format version 2): the last one resolved is reused without a lookup */
 	const bt_addr *last = NULL;
-	const bt_hopres *last_res = NULL;
+	size_t li = 0; /* last's entry */
 	for (size_t i = 0; i < n; i++) {
 		const bt_addr *a = &t->hops[i].addr;
 		if (a->family == 0) {
 			res[i] = &silent;
+			info[i] = silent.info;
 		} else if (last != NULL && same_addr(a, last)) {
-			res[i] = last_res;
+			res[i] = res[li];
+			info[i] = info[li];
 		} else if (resolve(p, a, &res[i], err, errlen) != 0) {
 			return -1;
 		} else {
 			last = a;
-			last_res = res[i];
+			li = i;
+			info[i] = p->infos[res[i] - p->vals];
 		}
-		info[i] = res[i]->info;
 	}
 	if (resolve(p, &t->dst, &dres, err, errlen) != 0)
 		return -1;
@@ -841,6 +851,8 @@ int bt_pipeline_finish(bt_pipeline *p, char *err, size_t errlen)
 	p->cache = NULL;
 	free(p->vals);
 	p->vals = NULL;
+	free(p->infos);
+	p->infos = NULL;
 	bt_seen_free(p->seen);
 	p->seen = NULL;
 	if (!p->o.outdir)
