@@ -81,14 +81,44 @@ static bool int_in(const jv *v, int64_t lo, int64_t hi, int64_t *out)
  * mapping functions return for "skip it". */
 #define SKIP(...) (snprintf(err, errlen, __VA_ARGS__), 0)
 
-void bt_atlas_round(int64_t ts, uint32_t interval_s, char *buf, size_t buflen)
+/* The start of ts's round. */
+static int64_t round_start(int64_t ts, uint32_t interval_s)
 {
 	if (interval_s == 0)
 		interval_s = BT_ATLAS_ROUND_DEFAULT;
-	time_t b = (time_t)(ts - (((ts % interval_s) + interval_s) % interval_s));
+	return ts - (((ts % interval_s) + interval_s) % interval_s);
+}
+
+void bt_atlas_round(int64_t ts, uint32_t interval_s, char *buf, size_t buflen)
+{
+	time_t b = (time_t)round_start(ts, interval_s);
 	struct tm tm;
 	gmtime_r(&b, &tm);
 	strftime(buf, buflen, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* What mapping a result needs besides its text: the round interval, and
+ * the last round id made (a dump's results share a handful: strftime once
+ * for each, not for every result). */
+typedef struct mapctx {
+	uint32_t interval;
+	int64_t start;         /* the last round's start, when round[0] */
+	char round[BT_ID_MAX];
+} mapctx;
+
+/* "atlas-" and the decimal number n (0 <= n < 10^12) into buf[BT_ID_MAX],
+ * without printf (a result makes two). */
+static void atlas_id(char *buf, int64_t n)
+{
+	char d[24];
+	int k = 0;
+	do
+		d[k++] = (char)('0' + n % 10);
+	while ((n /= 10) > 0);
+	memcpy(buf, "atlas-", 6);
+	for (int i = 0; i < k; i++)
+		buf[6 + i] = d[k - 1 - i];
+	buf[6 + k] = '\0';
 }
 
 /* The ICMP unreachable code of an Atlas err (a letter, or the code as a
@@ -356,7 +386,7 @@ static int check_kind(const jv *r, char *err, size_t errlen)
 }
 
 /* Ids, method, addresses, times and flow; 1, or 0 and why. */
-static int map_head(const jv *r, uint32_t interval, bt_trace *t, char *err, size_t errlen)
+static int map_head(const jv *r, mapctx *c, bt_trace *t, char *err, size_t errlen)
 {
 	int64_t prb, msm, ts, end, paris = 0;
 	if (!jv_int(r, "prb_id", 0, INT64_C(999999999999), &prb))
@@ -386,9 +416,14 @@ static int map_head(const jv *r, uint32_t interval, bt_trace *t, char *err, size
 	if (jv_get(r, "paris_id") != NULL && !jv_int(r, "paris_id", 0, 65535, &paris))
 		return SKIP("'paris_id': expected 0..65535");
 	t->flow = (uint16_t)paris;
-	snprintf(t->vp, sizeof(t->vp), "atlas-%" PRId64, prb);
-	snprintf(t->campaign, sizeof(t->campaign), "atlas-%" PRId64, msm);
-	bt_atlas_round(ts, interval, t->round, sizeof(t->round));
+	atlas_id(t->vp, prb);
+	atlas_id(t->campaign, msm);
+	int64_t start = round_start(ts, c->interval);
+	if (c->round[0] == '\0' || c->start != start) {
+		bt_atlas_round(ts, c->interval, c->round, sizeof(c->round));
+		c->start = start;
+	}
+	memcpy(t->round, c->round, sizeof(t->round));
 	t->start_us = ts * 1000000;
 	t->end_us = end * 1000000;
 	return 1;
@@ -416,9 +451,9 @@ static void set_stop(bt_trace *t, const hopstate *hs)
 	t->max_ttl = hs->had_255 ? 255 : (uint8_t)(hs->last_ttl > t->first_ttl ? hs->last_ttl : t->first_ttl);
 }
 
-static int map_object(const jv *r, uint32_t interval, bt_trace *t, char *err, size_t errlen)
+static int map_object(const jv *r, mapctx *c, bt_trace *t, char *err, size_t errlen)
 {
-	if (!check_kind(r, err, errlen) || !map_head(r, interval, t, err, errlen))
+	if (!check_kind(r, err, errlen) || !map_head(r, c, t, err, errlen))
 		return 0;
 	hopstate hs = { 0 };
 	size_t i = 0;
@@ -469,7 +504,7 @@ static int parse(jv_arena *a, const char *json, size_t len, const jv **out, json
 }
 
 /* One result's tree to a new trace (bt_atlas_map's values). */
-static int map_tree(const jv *r, uint32_t interval, bt_trace **out, char *err, size_t errlen)
+static int map_tree(const jv *r, mapctx *c, bt_trace **out, char *err, size_t errlen)
 {
 	bt_trace *t = bt_trace_alloc(32);
 	int rc = -1;
@@ -479,7 +514,7 @@ static int map_tree(const jv *r, uint32_t interval, bt_trace **out, char *err, s
 		return -1;
 	}
 	t->version = BT_TRACE_FORMAT_VERSION;
-	rc = map_object(r, interval, t, err, errlen);
+	rc = map_object(r, c, t, err, errlen);
 	if (rc == 1)
 		*out = t;
 	else
@@ -488,7 +523,7 @@ static int map_tree(const jv *r, uint32_t interval, bt_trace **out, char *err, s
 }
 
 /* bt_atlas_map with the reader's arena. */
-static int map_text(jv_arena *a, const char *json, size_t len, uint32_t interval, bt_trace **out,
+static int map_text(jv_arena *a, const char *json, size_t len, mapctx *c, bt_trace **out,
 		    char *err, size_t errlen)
 {
 	const jv *r;
@@ -496,7 +531,7 @@ static int map_text(jv_arena *a, const char *json, size_t len, uint32_t interval
 	*out = NULL;
 	if (parse(a, json, len, &r, &keep, err, errlen) != 1)
 		return -1;
-	int rc = map_tree(r, interval, out, err, errlen);
+	int rc = map_tree(r, c, out, err, errlen);
 	json_decref(keep);
 	return rc;
 }
@@ -510,7 +545,8 @@ int bt_atlas_map(const char *json, size_t len, uint32_t round_interval_s, bt_tra
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	int rc = map_text(a, json, len, round_interval_s, out, err, errlen);
+	mapctx c = { .interval = round_interval_s };
+	int rc = map_text(a, json, len, &c, out, err, errlen);
 	jv_arena_free(a);
 	return rc;
 }
@@ -524,6 +560,7 @@ typedef struct atlas_reader {
 	char *path;
 	bt_input_opts o;
 	jv_arena *arena;        /* the tree of the result being mapped */
+	mapctx ctx;
 	const jv *tree;         /* the next result's, when read in one go */
 	char *buf;
 	size_t cap, start, end; /* unread bytes: buf[start, end) */
@@ -744,8 +781,8 @@ static int atlas_next(void *st, bt_trace **out, char *err, size_t errlen)
 	int rc;
 	while ((rc = next_object(r, &obj, &len, err, errlen)) == 1) {
 		char why[512];
-		int m = r->tree != NULL ? map_tree(r->tree, r->o.round_interval_s, out, why, sizeof(why))
-					: map_text(r->arena, obj, len, r->o.round_interval_s, out, why, sizeof(why));
+		int m = r->tree != NULL ? map_tree(r->tree, &r->ctx, out, why, sizeof(why))
+					: map_text(r->arena, obj, len, &r->ctx, out, why, sizeof(why));
 		r->tree = NULL;
 		if (m == 1)
 			return 1;
@@ -798,6 +835,7 @@ void *bt_atlas_open(const char *path, const bt_input_opts *o, const bt_input_ops
 	r->lineno = 1;
 	if (o != NULL)
 		r->o = *o;
+	r->ctx.interval = r->o.round_interval_s;
 	if ((r->z = bt_zfile_open(path, err, errlen)) == NULL || fill(r, err, errlen) != 0) {
 		atlas_close(r);
 		return NULL;
