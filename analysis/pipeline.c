@@ -543,11 +543,32 @@ static void write_trace_row(bt_pipeline *p, const bt_trace *t, const bt_hopres *
 
 /* The trace id the exports and the evidence name a trace by
  * (vp/round/target/method/flow); a is the target as text. */
+static char *put_part(char *o, const char *s)
+{
+	size_t n = strlen(s);
+	memcpy(o, s, n);
+	o[n] = '/';
+	return o + n + 1;
+}
+
 static void trace_id(const bt_trace *t, char *id, char a[BT_ADDR_STRLEN])
 {
+	/* once a trace: by hand, not snprintf (each part is shorter than
+	 * BT_ID_MAX or BT_ADDR_STRLEN, so ID_LEN holds them) */
+	const char *m = bt_method_name(t->method);
 	bt_addr_format(&t->dst, a, BT_ADDR_STRLEN);
-	snprintf(id, ID_LEN, "%s/%s/%s/%s/%u", t->vp[0] ? t->vp : "-", t->round[0] ? t->round : "-", a,
-		 bt_method_name(t->method), t->flow);
+	char *o = put_part(id, t->vp[0] ? t->vp : "-");
+	o = put_part(o, t->round[0] ? t->round : "-");
+	o = put_part(put_part(o, a), m ? m : "(null)");
+	char d[8];
+	int k = 0;
+	unsigned f = t->flow;
+	do
+		d[k++] = (char)('0' + f % 10);
+	while ((f /= 10) > 0);
+	while (k > 0)
+		*o++ = d[--k];
+	*o = '\0';
 }
 
 static int add_trace(bt_pipeline *p, const bt_trace *t, const char *id, const char *a, char *err,
