@@ -221,12 +221,16 @@ static int reply_kind(const reply_f *f, const bt_trace *t, bt_hop *h, bool from_
 /* A new entry at the end of t's hops; NULL past BT_HOPS_MAX. */
 static bt_hop *add_entry(bt_trace *t, int ttl, int attempt, char *err, size_t errlen)
 {
-	if (t->hop_count >= BT_HOPS_MAX || bt_trace_reserve(t, t->hop_count + 1) != 0) {
+	/* doubled when full (bt_trace_reserve grows to the size asked: one
+	 * entry at a time was a realloc and a memset for every entry past
+	 * the first 32) */
+	size_t want = t->hop_cap < 16 ? 32 : t->hop_cap * 2 < BT_HOPS_MAX ? t->hop_cap * 2 : BT_HOPS_MAX;
+	if (t->hop_count >= BT_HOPS_MAX ||
+	    (t->hop_count >= t->hop_cap && bt_trace_reserve(t, want) != 0)) {
 		snprintf(err, errlen, "result: more than %d replies and silent attempts", BT_HOPS_MAX);
 		return NULL;
 	}
-	bt_hop *h = &t->hops[t->hop_count++];
-	memset(h, 0, sizeof(*h));
+	bt_hop *h = &t->hops[t->hop_count++]; /* zeroed by bt_trace_reserve, never used before */
 	h->probe_ttl = (uint8_t)ttl;
 	h->attempt = (uint8_t)(attempt > 255 ? 255 : attempt);
 	return h;
