@@ -45,7 +45,7 @@ static void reset(jv_arena *a)
 	a->used = 0;
 }
 
-static jv *new_node(jv_arena *a, jv_kind k)
+static inline jv *new_node(jv_arena *a, jv_kind k)
 {
 	if (a->used == BLOCK) {
 		if (a->cur->next == NULL && (a->cur->next = calloc(1, sizeof(block))) == NULL)
@@ -218,7 +218,19 @@ static int members(parser *ps, jv *v, bool obj)
 			if (ps->p >= ps->end || *ps->p++ != ':')
 				return 0;
 		}
-		int rc = value(ps, m);
+		/* strings and numbers (most members) without the call and
+		 * switch of value() */
+		ws(ps);
+		int rc;
+		char c = ps->p < ps->end ? *ps->p : '\0';
+		if (c == '"') {
+			m->kind = JV_STR;
+			rc = str(ps, &m->u.s, &m->len);
+		} else if ((c >= '0' && c <= '9') || c == '-') {
+			rc = number(ps, m);
+		} else {
+			rc = value(ps, m);
+		}
 		if (rc != 1)
 			return rc;
 		*tail = m;
