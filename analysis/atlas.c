@@ -29,20 +29,96 @@ typedef struct hopstate {
 	bool senderr_last;   /* the last TTL holds only send errors and silence */
 	bool had_255;        /* the probe's last try at hop 255 after silent hops */
 	bool reply_last;     /* the last TTL holds a reply */
+	/* the last reply's "from" text and address: a TTL's packets mostly
+	 * answer from one address, parsed once */
+	const char *from_s;
+	uint32_t from_len;
+	bt_addr from;
 } hopstate;
+
+/* The members of one element of a hop's list that the mapper reads, found
+ * in one pass over it (NULL when absent). */
+typedef struct reply_f {
+	const jv *from, *rtt, *ttl, *size, *err, *ittl, *icmpext, *flags, *dup, *late, *x, *error;
+} reply_f;
+
+#define IS_KEY(m, k) ((m)->keylen == sizeof(k) - 1 && memcmp((m)->key, k, sizeof(k) - 1) == 0)
+
+static void reply_fields(const jv *rep, reply_f *f)
+{
+	memset(f, 0, sizeof(*f));
+	for (const jv *m = rep->u.first; m != NULL; m = m->next) {
+		const jv **slot = NULL;
+		switch (m->keylen) {
+		case 1: slot = IS_KEY(m, "x") ? &f->x : NULL; break;
+		case 3:
+			slot = IS_KEY(m, "rtt") ? &f->rtt : IS_KEY(m, "ttl") ? &f->ttl :
+			       IS_KEY(m, "err") ? &f->err : IS_KEY(m, "dup") ? &f->dup : NULL;
+			break;
+		case 4:
+			slot = IS_KEY(m, "from") ? &f->from : IS_KEY(m, "size") ? &f->size :
+			       IS_KEY(m, "ittl") ? &f->ittl : IS_KEY(m, "late") ? &f->late : NULL;
+			break;
+		case 5: slot = IS_KEY(m, "error") ? &f->error : IS_KEY(m, "flags") ? &f->flags : NULL; break;
+		case 7: slot = IS_KEY(m, "icmpext") ? &f->icmpext : NULL; break;
+		default: break;
+		}
+		if (slot != NULL && *slot == NULL) /* the first, as jv_get */
+			*slot = m;
+	}
+}
+
+/* v as an integer in lo..hi (jv_int on a member already found). */
+static bool int_in(const jv *v, int64_t lo, int64_t hi, int64_t *out)
+{
+	if (v == NULL || v->kind != JV_INT || v->u.i < lo || v->u.i > hi)
+		return false;
+	*out = v->u.i;
+	return true;
+}
 
 /* The reason a result cannot be mapped, into err; the value is 0, what the
  * mapping functions return for "skip it". */
 #define SKIP(...) (snprintf(err, errlen, __VA_ARGS__), 0)
 
-void bt_atlas_round(int64_t ts, uint32_t interval_s, char *buf, size_t buflen)
+/* The start of ts's round. */
+static int64_t round_start(int64_t ts, uint32_t interval_s)
 {
 	if (interval_s == 0)
 		interval_s = BT_ATLAS_ROUND_DEFAULT;
-	time_t b = (time_t)(ts - (((ts % interval_s) + interval_s) % interval_s));
+	return ts - (((ts % interval_s) + interval_s) % interval_s);
+}
+
+void bt_atlas_round(int64_t ts, uint32_t interval_s, char *buf, size_t buflen)
+{
+	time_t b = (time_t)round_start(ts, interval_s);
 	struct tm tm;
 	gmtime_r(&b, &tm);
 	strftime(buf, buflen, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* What mapping a result needs besides its text: the round interval, and
+ * the last round id made (a dump's results share a handful: strftime once
+ * for each, not for every result). */
+typedef struct mapctx {
+	uint32_t interval;
+	int64_t start;         /* the last round's start, when round[0] */
+	char round[BT_ID_MAX];
+} mapctx;
+
+/* "atlas-" and the decimal number n (0 <= n < 10^12) into buf[BT_ID_MAX],
+ * without printf (a result makes two). */
+static void atlas_id(char *buf, int64_t n)
+{
+	char d[24];
+	int k = 0;
+	do
+		d[k++] = (char)('0' + n % 10);
+	while ((n /= 10) > 0);
+	memcpy(buf, "atlas-", 6);
+	for (int i = 0; i < k; i++)
+		buf[6 + i] = d[k - 1 - i];
+	buf[6 + k] = '\0';
 }
 
 /* The ICMP unreachable code of an Atlas err (a letter, or the code as a
@@ -109,11 +185,11 @@ static int map_mpls(const jv *ext, bt_hop *h, char *err, size_t errlen)
  * write: an err is an unreachable; else the destination's answer to the
  * protocol, or a time exceeded from a router. 1: the destination's answer
  * (the trace completed), 0: another reply, -1: not mappable (why in err). */
-static int reply_kind(const jv *rep, const bt_trace *t, bt_hop *h, bool from_dst, hopstate *hs,
+static int reply_kind(const reply_f *f, const bt_trace *t, bt_hop *h, bool from_dst, hopstate *hs,
 		      char *err, size_t errlen)
 {
 	bool v6 = t->dst.family == AF_INET6;
-	const jv *e = jv_get(rep, "err");
+	const jv *e = f->err;
 	if (e != NULL) {
 		int code = err_code(e, v6);
 		if (code < 0) {
@@ -134,7 +210,7 @@ static int reply_kind(const jv *rep, const bt_trace *t, bt_hop *h, bool from_dst
 		return 0;
 	}
 	if (t->method == BT_METHOD_TCP_SYN)
-		h->tcp_flags = tcp_flags_of(jv_get(rep, "flags"));
+		h->tcp_flags = tcp_flags_of(f->flags);
 	else if (t->method == BT_METHOD_ICMP_PARIS)
 		h->icmp_type = v6 ? 129 : 0;
 	else
@@ -145,52 +221,72 @@ static int reply_kind(const jv *rep, const bt_trace *t, bt_hop *h, bool from_dst
 /* A new entry at the end of t's hops; NULL past BT_HOPS_MAX. */
 static bt_hop *add_entry(bt_trace *t, int ttl, int attempt, char *err, size_t errlen)
 {
-	if (t->hop_count >= BT_HOPS_MAX || bt_trace_reserve(t, t->hop_count + 1) != 0) {
+	/* doubled when full (bt_trace_reserve grows to the size asked: one
+	 * entry at a time was a realloc and a memset for every entry past
+	 * the first 32) */
+	size_t want = t->hop_cap < 16 ? 32 : t->hop_cap * 2 < BT_HOPS_MAX ? t->hop_cap * 2 : BT_HOPS_MAX;
+	if (t->hop_count >= BT_HOPS_MAX ||
+	    (t->hop_count >= t->hop_cap && bt_trace_reserve(t, want) != 0)) {
 		snprintf(err, errlen, "result: more than %d replies and silent attempts", BT_HOPS_MAX);
 		return NULL;
 	}
-	bt_hop *h = &t->hops[t->hop_count++];
-	memset(h, 0, sizeof(*h));
+	bt_hop *h = &t->hops[t->hop_count++]; /* zeroed by bt_trace_reserve, never used before */
 	h->probe_ttl = (uint8_t)ttl;
 	h->attempt = (uint8_t)(attempt > 255 ? 255 : attempt);
 	return h;
 }
 
+/* The address of a reply's "from" (parsed once for a run of equal
+ * texts); 0, or -1 when it is not an address. */
+static int from_addr(const jv *from, hopstate *hs, bt_addr *a)
+{
+	if (jv_is(from, JV_STR) && hs->from_s != NULL && from->len == hs->from_len &&
+	    memcmp(from->u.s, hs->from_s, from->len) == 0) {
+		*a = hs->from;
+		return 0;
+	}
+	char fb[64];
+	const char *s = jv_cstr(from, fb, sizeof(fb));
+	if (s == NULL || bt_addr_parse(s, a) != 0)
+		return -1;
+	hs->from_s = from->u.s;
+	hs->from_len = from->len;
+	hs->from = *a;
+	return 0;
+}
+
 /* One reply ("from" set) at ttl into t; 1, or 0 with the reason the
  * result cannot be mapped. */
-static int map_reply(const jv *rep, bt_trace *t, int ttl, int attempt, hopstate *hs, char *err,
+static int map_reply(const reply_f *f, bt_trace *t, int ttl, int attempt, hopstate *hs, char *err,
 		     size_t errlen)
 {
 	bt_addr a;
-	char fb[64];
-	const char *from = jv_cstr(jv_get(rep, "from"), fb, sizeof(fb));
-	if (from == NULL || bt_addr_parse(from, &a) != 0)
+	if (from_addr(f->from, hs, &a) != 0)
 		return SKIP("'from': not an IP address");
 	int64_t v;
 	bt_hop *h = add_entry(t, ttl, attempt, err, errlen);
 	if (h == NULL)
 		return 0;
 	h->addr = a;
-	const jv *rtt = jv_get(rep, "rtt");
+	const jv *rtt = f->rtt;
 	if (jv_is_number(rtt) && jv_number(rtt) >= 0 && jv_number(rtt) < 4294967.0)
 		h->rtt_us = (uint32_t)(jv_number(rtt) * 1000.0 + 0.5);
-	else if (rtt != NULL || jv_get(rep, "late") == NULL)
+	else if (rtt != NULL || f->late == NULL)
 		return SKIP("'rtt': expected a number of milliseconds (absent only on a late reply)");
-	if (jv_int(rep, "ttl", 0, 255, &v))
+	if (int_in(f->ttl, 0, 255, &v))
 		h->reply_ttl = (uint8_t)v;
-	if (jv_int(rep, "size", 0, 65535, &v))
+	if (int_in(f->size, 0, 65535, &v))
 		h->reply_size = (uint16_t)v;
 	bool from_dst = bt_addr_eq(&a, &t->dst);
-	int k = reply_kind(rep, t, h, from_dst, hs, err, errlen);
+	int k = reply_kind(f, t, h, from_dst, hs, err, errlen);
 	if (k < 0)
 		return 0;
 	if (k == 1 && hs->done_ttl == 0)
 		hs->done_ttl = ttl;
 	/* an ICMP error quotes the probe: its TTL, which Atlas leaves out when 1 */
 	if (h->tcp_flags == 0 && h->icmp_type != 0 && h->icmp_type != 129)
-		h->quoted_ttl = jv_int(rep, "ittl", 0, 255, &v) ? (uint8_t)v : 1;
-	const jv *ext = jv_get(rep, "icmpext");
-	if (ext != NULL && map_mpls(ext, h, err, errlen) != 0)
+		h->quoted_ttl = int_in(f->ittl, 0, 255, &v) ? (uint8_t)v : 1;
+	if (f->icmpext != NULL && map_mpls(f->icmpext, h, err, errlen) != 0)
 		return 0;
 	hs->reply_last = true;
 	return 1;
@@ -199,29 +295,34 @@ static int map_reply(const jv *rep, bt_trace *t, int ttl, int attempt, hopstate 
 /* One element of a hop's list: a reply, a timeout ("x":"*"), a send error
  * ({"error":...}) or an empty object (some firmware); 1 mapped, 0 with
  * the reason it cannot be. *att counts the packets (a duplicate or late
- * reply answers one already counted). */
-static int map_element(const jv *rep, bt_trace *t, int ttl, int *att, hopstate *hs, char *err,
-		       size_t errlen)
+ * reply answers one already counted); *errs and *other note send errors
+ * and timeouts (for the stop reason). */
+static int map_element(const jv *rep, bt_trace *t, int ttl, int *att, hopstate *hs, bool *errs,
+		       bool *other, char *err, size_t errlen)
 {
 	if (!jv_is(rep, JV_OBJ))
 		return SKIP("a reply that is not an object");
-	const jv *dup = jv_get(rep, "dup"), *late = jv_get(rep, "late");
+	reply_f f;
+	reply_fields(rep, &f);
+	*errs |= f.error != NULL;
+	*other |= f.x != NULL;
+	const jv *dup = f.dup, *late = f.late;
 	/* "dup": true (any value but false), "late": how many packets late */
 	bool again = (dup != NULL && !(jv_is(dup, JV_BOOL) && dup->u.i == 0)) ||
 		     (late != NULL && !(jv_is(late, JV_INT) && late->u.i == 0));
 	if (!again || *att == 0)
 		(*att)++;
-	if (jv_get(rep, "from") != NULL) {
+	if (f.from != NULL) {
 		if (!again)
 			t->probes_sent++;
-		return map_reply(rep, t, ttl, *att, hs, err, errlen);
+		return map_reply(&f, t, ttl, *att, hs, err, errlen);
 	}
 	if (rep->len == 0) {
 		(*att)--; /* nothing: not a packet */
 		return 1;
 	}
-	bool x = jv_is(jv_get(rep, "x"), JV_STR);
-	if (!x && !jv_is(jv_get(rep, "error"), JV_STR))
+	bool x = jv_is(f.x, JV_STR);
+	if (!x && !jv_is(f.error, JV_STR))
 		return SKIP("a reply with none of 'from', 'x' and 'error'");
 	t->probes_sent += x;
 	return add_entry(t, ttl, *att, err, errlen) != NULL;
@@ -255,18 +356,14 @@ static int map_hop(const jv *hop, bt_trace *t, hopstate *hs, char *err, size_t e
 	}
 	int att = 0;
 	size_t before = t->hop_count;
+	bool errs = false, other = false;
 	for (rep = jv_first(list); rep != NULL; rep = rep->next)
-		if (!map_element(rep, t, (int)ttl, &att, hs, err, errlen))
+		if (!map_element(rep, t, (int)ttl, &att, hs, &errs, &other, err, errlen))
 			return 0;
 	if (t->hop_count == before && add_entry(t, (int)ttl, 0, err, errlen) == NULL)
 		return 0; /* a list of empty objects: no attempt we know of */
 	/* packets that could not be sent, and no answer nor timeout beside */
-	bool errs = false, other = hs->reply_last;
-	for (rep = jv_first(list); rep != NULL; rep = rep->next) {
-		errs |= jv_get(rep, "error") != NULL;
-		other |= jv_get(rep, "x") != NULL;
-	}
-	hs->senderr_last = errs && !other;
+	hs->senderr_last = errs && !other && !hs->reply_last;
 	return 1;
 }
 
@@ -293,7 +390,7 @@ static int check_kind(const jv *r, char *err, size_t errlen)
 }
 
 /* Ids, method, addresses, times and flow; 1, or 0 and why. */
-static int map_head(const jv *r, uint32_t interval, bt_trace *t, char *err, size_t errlen)
+static int map_head(const jv *r, mapctx *c, bt_trace *t, char *err, size_t errlen)
 {
 	int64_t prb, msm, ts, end, paris = 0;
 	if (!jv_int(r, "prb_id", 0, INT64_C(999999999999), &prb))
@@ -323,9 +420,14 @@ static int map_head(const jv *r, uint32_t interval, bt_trace *t, char *err, size
 	if (jv_get(r, "paris_id") != NULL && !jv_int(r, "paris_id", 0, 65535, &paris))
 		return SKIP("'paris_id': expected 0..65535");
 	t->flow = (uint16_t)paris;
-	snprintf(t->vp, sizeof(t->vp), "atlas-%" PRId64, prb);
-	snprintf(t->campaign, sizeof(t->campaign), "atlas-%" PRId64, msm);
-	bt_atlas_round(ts, interval, t->round, sizeof(t->round));
+	atlas_id(t->vp, prb);
+	atlas_id(t->campaign, msm);
+	int64_t start = round_start(ts, c->interval);
+	if (c->round[0] == '\0' || c->start != start) {
+		bt_atlas_round(ts, c->interval, c->round, sizeof(c->round));
+		c->start = start;
+	}
+	memcpy(t->round, c->round, sizeof(t->round));
 	t->start_us = ts * 1000000;
 	t->end_us = end * 1000000;
 	return 1;
@@ -353,9 +455,9 @@ static void set_stop(bt_trace *t, const hopstate *hs)
 	t->max_ttl = hs->had_255 ? 255 : (uint8_t)(hs->last_ttl > t->first_ttl ? hs->last_ttl : t->first_ttl);
 }
 
-static int map_object(const jv *r, uint32_t interval, bt_trace *t, char *err, size_t errlen)
+static int map_object(const jv *r, mapctx *c, bt_trace *t, char *err, size_t errlen)
 {
-	if (!check_kind(r, err, errlen) || !map_head(r, interval, t, err, errlen))
+	if (!check_kind(r, err, errlen) || !map_head(r, c, t, err, errlen))
 		return 0;
 	hopstate hs = { 0 };
 	size_t i = 0;
@@ -406,7 +508,7 @@ static int parse(jv_arena *a, const char *json, size_t len, const jv **out, json
 }
 
 /* One result's tree to a new trace (bt_atlas_map's values). */
-static int map_tree(const jv *r, uint32_t interval, bt_trace **out, char *err, size_t errlen)
+static int map_tree(const jv *r, mapctx *c, bt_trace **out, char *err, size_t errlen)
 {
 	bt_trace *t = bt_trace_alloc(32);
 	int rc = -1;
@@ -416,7 +518,7 @@ static int map_tree(const jv *r, uint32_t interval, bt_trace **out, char *err, s
 		return -1;
 	}
 	t->version = BT_TRACE_FORMAT_VERSION;
-	rc = map_object(r, interval, t, err, errlen);
+	rc = map_object(r, c, t, err, errlen);
 	if (rc == 1)
 		*out = t;
 	else
@@ -425,7 +527,7 @@ static int map_tree(const jv *r, uint32_t interval, bt_trace **out, char *err, s
 }
 
 /* bt_atlas_map with the reader's arena. */
-static int map_text(jv_arena *a, const char *json, size_t len, uint32_t interval, bt_trace **out,
+static int map_text(jv_arena *a, const char *json, size_t len, mapctx *c, bt_trace **out,
 		    char *err, size_t errlen)
 {
 	const jv *r;
@@ -433,7 +535,7 @@ static int map_text(jv_arena *a, const char *json, size_t len, uint32_t interval
 	*out = NULL;
 	if (parse(a, json, len, &r, &keep, err, errlen) != 1)
 		return -1;
-	int rc = map_tree(r, interval, out, err, errlen);
+	int rc = map_tree(r, c, out, err, errlen);
 	json_decref(keep);
 	return rc;
 }
@@ -447,7 +549,8 @@ int bt_atlas_map(const char *json, size_t len, uint32_t round_interval_s, bt_tra
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	int rc = map_text(a, json, len, round_interval_s, out, err, errlen);
+	mapctx c = { .interval = round_interval_s };
+	int rc = map_text(a, json, len, &c, out, err, errlen);
 	jv_arena_free(a);
 	return rc;
 }
@@ -461,6 +564,7 @@ typedef struct atlas_reader {
 	char *path;
 	bt_input_opts o;
 	jv_arena *arena;        /* the tree of the result being mapped */
+	mapctx ctx;
 	const jv *tree;         /* the next result's, when read in one go */
 	char *buf;
 	size_t cap, start, end; /* unread bytes: buf[start, end) */
@@ -681,8 +785,8 @@ static int atlas_next(void *st, bt_trace **out, char *err, size_t errlen)
 	int rc;
 	while ((rc = next_object(r, &obj, &len, err, errlen)) == 1) {
 		char why[512];
-		int m = r->tree != NULL ? map_tree(r->tree, r->o.round_interval_s, out, why, sizeof(why))
-					: map_text(r->arena, obj, len, r->o.round_interval_s, out, why, sizeof(why));
+		int m = r->tree != NULL ? map_tree(r->tree, &r->ctx, out, why, sizeof(why))
+					: map_text(r->arena, obj, len, &r->ctx, out, why, sizeof(why));
 		r->tree = NULL;
 		if (m == 1)
 			return 1;
@@ -735,6 +839,7 @@ void *bt_atlas_open(const char *path, const bt_input_opts *o, const bt_input_ops
 	r->lineno = 1;
 	if (o != NULL)
 		r->o = *o;
+	r->ctx.interval = r->o.round_interval_s;
 	if ((r->z = bt_zfile_open(path, err, errlen)) == NULL || fill(r, err, errlen) != 0) {
 		atlas_close(r);
 		return NULL;

@@ -45,7 +45,7 @@ static void reset(jv_arena *a)
 	a->used = 0;
 }
 
-static jv *new_node(jv_arena *a, jv_kind k)
+static inline jv *new_node(jv_arena *a, jv_kind k)
 {
 	if (a->used == BLOCK) {
 		if (a->cur->next == NULL && (a->cur->next = calloc(1, sizeof(block))) == NULL)
@@ -73,20 +73,28 @@ static void ws(parser *ps)
 		ps->p++;
 }
 
+/* The bytes a string takes as they are: printable ASCII but the quote and
+ * the backslash (a table: one test a byte). */
+static const bool plain[256] = {
+	[0x20] = 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	[0x30] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	[0x40] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	[0x50] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+	[0x60] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	[0x70] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,
+};
+
 /* A string of printable ASCII without escapes: its bytes in *s, *n. */
 static int str(parser *ps, const char **s, uint32_t *n)
 {
-	const char *b = ++ps->p; /* past the quote */
-	while (ps->p < ps->end && *ps->p != '"') {
-		unsigned char c = (unsigned char)*ps->p;
-		if (c < 0x20 || c > 0x7e || c == '\\')
-			return 0;
-		ps->p++;
-	}
-	if (ps->p >= ps->end)
-		return 0;
+	const char *b = ++ps->p, *p = b, *e = ps->end; /* past the quote */
+	while (p < e && plain[(unsigned char)*p])
+		p++;
+	if (p >= e || *p != '"')
+		return 0; /* the end, a control or non-ASCII byte, an escape */
 	*s = b;
-	*n = (uint32_t)(ps->p++ - b);
+	*n = (uint32_t)(p - b);
+	ps->p = p + 1;
 	return 1;
 }
 
@@ -97,51 +105,56 @@ static const char *digits(const char *p, const char *end)
 	return p;
 }
 
-/* A number of at most 15 digits, with no exponent, without strtod: the
- * digits as an integer, divided by a power of ten; both exact in a double,
- * so the one rounding of the division gives what strtod gives (Clinger's
- * fast path). false: leave it to strtoll/strtod. */
-static bool fast_number(const char *b, const char *e, bool real, jv *v)
+/* Digits from p on, into *m (which wraps past 19 digits: used only for 15
+ * or fewer); the end. */
+static const char *digits_into(const char *p, const char *end, uint64_t *m)
+{
+	for (; p < end && *p >= '0' && *p <= '9'; p++)
+		*m = *m * 10 + (uint64_t)(*p - '0');
+	return p;
+}
+
+/* A number written with an exponent or more than 15 digits, by
+ * strtoll/strtod (out of range: jansson says how). */
+static int slow_number(const char *b, const char *e, bool real, jv *v)
+{
+	char tmp[64];
+	if (e - b >= (long)sizeof(tmp))
+		return 0;
+	memcpy(tmp, b, (size_t)(e - b));
+	tmp[e - b] = '\0';
+	char *stop;
+	errno = 0;
+	if (real)
+		v->u.d = strtod(tmp, &stop);
+	else
+		v->u.i = strtoll(tmp, &stop, 10);
+	return errno == 0 && *stop == '\0';
+}
+
+/* JSON's number grammar; integers that fit 64 bits, finite reals. At most
+ * 15 digits and no exponent (what Atlas writes) are read in the same pass
+ * without strtod: the digits as an integer, divided by a power of ten;
+ * both exact in a double, so the one rounding of the division gives what
+ * strtod gives (Clinger's fast path). */
+static int number(parser *ps, jv *v)
 {
 	static const double p10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
 				      1e12, 1e13, 1e14, 1e15 };
-	bool neg = *b == '-';
-	int64_t m = 0;
-	int nd = 0, frac = -1;
-	for (const char *p = b + neg; p < e; p++) {
-		if (*p == '.') {
-			frac = 0;
-			continue;
-		}
-		if (*p < '0' || *p > '9' || ++nd > 15)
-			return false; /* an exponent, or too many digits */
-		m = m * 10 + (*p - '0');
-		frac += frac >= 0;
-	}
-	if (!real) {
-		v->u.i = neg ? -m : m;
-		return true;
-	}
-	double d = (double)m / p10[frac];
-	v->u.d = neg ? -d : d;
-	return true;
-}
-
-/* JSON's number grammar; integers that fit 64 bits, finite reals. */
-static int number(parser *ps, jv *v)
-{
 	const char *b = ps->p, *p = b, *e = ps->end;
-	if (p < e && *p == '-')
-		p++;
-	const char *d = p;
-	p = digits(p, e);
-	if (p == d || (*d == '0' && p - d > 1))
+	bool neg = p < e && *p == '-';
+	const char *d = p + neg;
+	uint64_t m = 0;
+	p = digits_into(d, e, &m);
+	long nd = p - d, nfrac = 0;
+	if (nd == 0 || (*d == '0' && nd > 1))
 		return 0;
-	bool real = false;
+	bool real = false, expo = false;
 	if (p < e && *p == '.') {
 		const char *f = ++p;
-		if ((p = digits(p, e)) == f)
+		if ((p = digits_into(p, e, &m)) == f)
 			return 0;
+		nfrac = p - f;
 		real = true;
 	}
 	if (p < e && (*p == 'e' || *p == 'E')) {
@@ -150,33 +163,38 @@ static int number(parser *ps, jv *v)
 		const char *x = p;
 		if ((p = digits(p, e)) == x)
 			return 0;
-		real = true;
+		real = expo = true;
 	}
 	ps->p = p;
 	v->kind = real ? JV_REAL : JV_INT;
-	if (fast_number(b, p, real, v))
-		return 1;
-	char tmp[64];
-	if (p - b >= (long)sizeof(tmp))
-		return 0;
-	memcpy(tmp, b, (size_t)(p - b));
-	tmp[p - b] = '\0';
-	char *stop;
-	errno = 0;
-	if (real)
-		v->u.d = strtod(tmp, &stop);
-	else
-		v->u.i = strtoll(tmp, &stop, 10);
-	return errno == 0 && *stop == '\0'; /* out of range: jansson says how */
+	if (expo || nd + nfrac > 15)
+		return slow_number(b, p, real, v);
+	if (!real) {
+		v->u.i = neg ? -(int64_t)m : (int64_t)m;
+	} else {
+		double q = (double)m / p10[nfrac];
+		v->u.d = neg ? -q : q;
+	}
+	return 1;
 }
 
 static int value(parser *ps, jv *v);
+
+/* Whether one of the members from first on has m's key. */
+static bool duplicate(const jv *first, const jv *m)
+{
+	for (const jv *o = first; o != NULL; o = o->next)
+		if (o->keylen == m->keylen && memcmp(o->key, m->key, m->keylen) == 0)
+			return true;
+	return false;
+}
 
 /* The members of an object or array after its opening bracket. */
 static int members(parser *ps, jv *v, bool obj)
 {
 	char close = obj ? '}' : ']';
 	jv **tail = &v->u.first;
+	uint64_t keys = 0;
 	ws(ps);
 	if (ps->p < ps->end && *ps->p == close) {
 		ps->p++;
@@ -189,15 +207,30 @@ static int members(parser *ps, jv *v, bool obj)
 		if (obj) {
 			if (ps->p >= ps->end || *ps->p != '"' || str(ps, &m->key, &m->keylen) != 1)
 				return 0;
-			for (const jv *o = v->u.first; o != NULL; o = o->next)
-				if (o->keylen == m->keylen && (m->keylen == 0 || o->key[0] == m->key[0]) &&
-				    memcmp(o->key, m->key, m->keylen) == 0)
-					return 0; /* a duplicate key: jansson's error */
+			/* a duplicate key is jansson's error; the keys so far are
+			 * compared only when one of them shares this key's length
+			 * and first byte (a 64-bit filter of both) */
+			uint64_t bit = UINT64_C(1) << ((m->keylen * 7u + (m->keylen ? (unsigned char)m->key[0] : 0u)) & 63);
+			if ((keys & bit) != 0 && duplicate(v->u.first, m))
+				return 0;
+			keys |= bit;
 			ws(ps);
 			if (ps->p >= ps->end || *ps->p++ != ':')
 				return 0;
 		}
-		int rc = value(ps, m);
+		/* strings and numbers (most members) without the call and
+		 * switch of value() */
+		ws(ps);
+		int rc;
+		char c = ps->p < ps->end ? *ps->p : '\0';
+		if (c == '"') {
+			m->kind = JV_STR;
+			rc = str(ps, &m->u.s, &m->len);
+		} else if ((c >= '0' && c <= '9') || c == '-') {
+			rc = number(ps, m);
+		} else {
+			rc = value(ps, m);
+		}
 		if (rc != 1)
 			return rc;
 		*tail = m;

@@ -13,6 +13,7 @@
 #include "bordertrace/csv.h"
 #include "bordertrace/routes.h"
 #include "bordertrace/owner.h"
+#include "bordertrace/hash.h"
 #include "bordertrace/trace.h"
 #include "seen.h"
 
@@ -38,19 +39,24 @@ static const char *const DIV_COLS[] = { "aggregate", "target_network", "round", 
 #define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Address -> resolution, so that the millions of repeated hop addresses
- * cost one database lookup each. */
-typedef struct centry {
+ * cost one database lookup each. The table holds the key and the index of
+ * its resolution in vals (about 1 KB each, in the order resolved): a hit
+ * reads one small slot and one dense value, not a slot a kilobyte wide
+ * in a table of tens of MB (a TLB miss a hop). */
+typedef struct cslot {
 	bt_addr key;
 	bool used;
-	bt_hopres val;
-} centry;
+	uint32_t val;
+} cslot;
 
 struct bt_pipeline {
 	bt_pipeline_opts o;
 	bt_diff *diff;
 	bt_csv csv[F_COUNT];
 	bool open[F_COUNT];
-	centry *cache;
+	cslot *cache;
+	bt_hopres *vals;        /* (cmask + 1) / 2 of them: at most half full */
+	bt_hopinfo *infos;      /* vals[i].info, dense: what every hop reads */
 	size_t cmask, cn;
 	uint64_t traces, hops;
 	size_t files;           /* round files read */
@@ -161,13 +167,15 @@ bt_pipeline *bt_pipeline_new(const bt_pipeline_opts *o, char *err, size_t errlen
 	p->diff = bt_diff_new(&o->diff);
 	p->cmask = (1u << 16) - 1;
 	p->cache = calloc(p->cmask + 1, sizeof(*p->cache));
+	p->vals = malloc((p->cmask + 1) / 2 * sizeof(*p->vals));
+	p->infos = malloc((p->cmask + 1) / 2 * sizeof(*p->infos));
 	p->seen = bt_seen_new();
 	p->info = calloc(BT_HOPS_MAX, sizeof(*p->info));
 	p->res = calloc(BT_HOPS_MAX, sizeof(*p->res));
 	p->routes = bt_routes_new();
 	p->owner = o->owners ? bt_owner_new(o->owners) : NULL;
-	if (p->diff == NULL || p->cache == NULL || p->seen == NULL || p->info == NULL ||
-	    p->res == NULL || p->routes == NULL || (o->owners && p->owner == NULL)) {
+	if (p->diff == NULL || p->cache == NULL || p->vals == NULL || p->infos == NULL || p->seen == NULL ||
+	    p->info == NULL || p->res == NULL || p->routes == NULL || (o->owners && p->owner == NULL)) {
 		snprintf(err, errlen, "out of memory");
 		bt_pipeline_free(p);
 		return NULL;
@@ -207,6 +215,8 @@ void bt_pipeline_free(bt_pipeline *p)
 			bt_csv_abort(&p->csv[i]);
 	bt_diff_free(p->diff);
 	free(p->cache);
+	free(p->vals);
+	free(p->infos);
 	free(p->info);
 	free(p->res);
 	bt_routes_free(p->routes);
@@ -222,12 +232,18 @@ void bt_pipeline_free(bt_pipeline *p)
 	free(p);
 }
 
+/* Two words and a multiply-shift mix, not a byte loop: it runs for
+ * every hop that misses the previous hop's address. */
 static size_t addr_hash(const bt_addr *a)
 {
-	uint64_t h = 1469598103934665603ULL ^ a->family;
-	for (int i = 0; i < 16; i++)
-		h = (h ^ a->bytes[i]) * 1099511628211ULL;
-	return (size_t)(h ^ (h >> 29));
+	uint64_t w[2];
+	memcpy(w, a->bytes, 16);
+	return (size_t)bt_mix64(w[0] ^ bt_mix64(w[1] ^ a->family));
+}
+
+static inline bool same_addr(const bt_addr *a, const bt_addr *b)
+{
+	return a->family == b->family && memcmp(a->bytes, b->bytes, 16) == 0;
 }
 
 /* Makes room for `more` new entries so that pointers handed out while one
@@ -238,12 +254,22 @@ static int cache_reserve(bt_pipeline *p, size_t more)
 	if ((p->cn + more) * 2 < p->cmask + 1)
 		return 0;
 	size_t ncap = (p->cmask + 1) * 2;
-	centry *nc = ncap <= (1u << 20) ? calloc(ncap, sizeof(*nc)) : NULL;
-	if (nc == NULL) {
+	cslot *nc = ncap <= (1u << 20) ? calloc(ncap, sizeof(*nc)) : NULL;
+	bt_hopres *nv = nc != NULL ? realloc(p->vals, ncap / 2 * sizeof(*nv)) : NULL;
+	if (nv != NULL)
+		p->vals = nv;
+	bt_hopinfo *ni = nv != NULL ? realloc(p->infos, ncap / 2 * sizeof(*ni)) : NULL;
+	if (ni != NULL)
+		p->infos = ni;
+	if (ni == NULL) {
+		free(nc);
 		memset(p->cache, 0, (p->cmask + 1) * sizeof(*p->cache));
 		p->cn = 0;
 		return (more * 2 < p->cmask + 1) ? 0 : -1;
 	}
+	for (size_t k = 0; k < p->cn; k++) /* moved: info.ixp points into its value */
+		if (nv[k].info.kind == BT_HOP_IXP)
+			ni[k].ixp = nv[k].info.ixp = nv[k].ixp;
 	for (size_t k = 0; k <= p->cmask; k++) {
 		if (!p->cache[k].used)
 			continue;
@@ -251,8 +277,6 @@ static int cache_reserve(bt_pipeline *p, size_t more)
 		while (nc[j].used)
 			j = (j + 1) & (ncap - 1);
 		nc[j] = p->cache[k];
-		if (nc[j].val.info.kind == BT_HOP_IXP)
-			nc[j].val.info.ixp = nc[j].val.ixp;
 	}
 	free(p->cache);
 	p->cache = nc;
@@ -264,26 +288,27 @@ static int resolve(bt_pipeline *p, const bt_addr *a, const bt_hopres **out, char
 {
 	size_t i = addr_hash(a) & p->cmask;
 	while (p->cache[i].used) {
-		if (bt_addr_eq(&p->cache[i].key, a)) {
-			*out = &p->cache[i].val;
+		if (same_addr(&p->cache[i].key, a)) {
+			*out = &p->vals[p->cache[i].val];
 			return 0;
 		}
 		i = (i + 1) & p->cmask;
 	}
-	centry *e = &p->cache[i];
-	memset(&e->val, 0, sizeof(e->val));
-	if (p->o.resolve(p->o.rctx, a, &e->val, err, errlen) != 0)
+	cslot *e = &p->cache[i];
+	bt_hopres *val = &p->vals[p->cn];
+	memset(val, 0, sizeof(*val));
+	if (p->o.resolve(p->o.rctx, a, val, err, errlen) != 0)
 		return -1;
-	if (e->val.info.kind == BT_HOP_IXP)
-		e->val.info.ixp = e->val.ixp;
+	if (val->info.kind == BT_HOP_IXP)
+		val->info.ixp = val->ixp;
 	/* the origins column, formatted once per address rather than per hop */
 	size_t off = 0;
-	for (unsigned k = 0; k < e->val.info.norigins && off + 12 < sizeof(e->val.origins); k++)
-		off += (size_t)snprintf(e->val.origins + off, sizeof(e->val.origins) - off, "%s%u", k ? " " : "",
-					e->val.info.origins[k]);
+	for (unsigned k = 0; k < val->info.norigins && off + 12 < sizeof(val->origins); k++)
+		off += (size_t)snprintf(val->origins + off, sizeof(val->origins) - off, "%s%u", k ? " " : "",
+					val->info.origins[k]);
 	/* hops.csv columns class..ixp, ready to copy */
 	{
-		bt_hopres *v = &e->val;
+		bt_hopres *v = val;
 		char asn[12] = "", f[7][160];
 		const char *cols[7] = { v->cls, v->prefix, asn, v->origins, v->org, v->info.country,
 					v->info.kind == BT_HOP_IXP ? v->ixp : "" };
@@ -308,8 +333,9 @@ static int resolve(bt_pipeline *p, const bt_addr *a, const bt_hopres **out, char
 	}
 	e->key = *a;
 	e->used = true;
-	p->cn++;
-	*out = &e->val;
+	p->infos[p->cn] = val->info;
+	e->val = (uint32_t)p->cn++;
+	*out = val;
 	return 0;
 }
 
@@ -587,11 +613,32 @@ static void write_trace_row(bt_pipeline *p, const bt_trace *t, const bt_hopres *
 
 /* The trace id the exports and the evidence name a trace by
  * (vp/round/target/method/flow); a is the target as text. */
+static char *put_part(char *o, const char *s)
+{
+	size_t n = strlen(s);
+	memcpy(o, s, n);
+	o[n] = '/';
+	return o + n + 1;
+}
+
 static void trace_id(const bt_trace *t, char *id, char a[BT_ADDR_STRLEN])
 {
+	/* once a trace: by hand, not snprintf (each part is shorter than
+	 * BT_ID_MAX or BT_ADDR_STRLEN, so ID_LEN holds them) */
+	const char *m = bt_method_name(t->method);
 	bt_addr_format(&t->dst, a, BT_ADDR_STRLEN);
-	snprintf(id, ID_LEN, "%s/%s/%s/%s/%u", t->vp[0] ? t->vp : "-", t->round[0] ? t->round : "-", a,
-		 bt_method_name(t->method), t->flow);
+	char *o = put_part(id, t->vp[0] ? t->vp : "-");
+	o = put_part(o, t->round[0] ? t->round : "-");
+	o = put_part(put_part(o, a), m ? m : "(null)");
+	char d[8];
+	int k = 0;
+	unsigned f = t->flow;
+	do
+		d[k++] = (char)('0' + f % 10);
+	while ((f /= 10) > 0);
+	while (k > 0)
+		*o++ = d[--k];
+	*o = '\0';
 }
 
 /* Every entry of t and its destination through the resolver: p->res,
@@ -600,17 +647,31 @@ static int resolve_hops(bt_pipeline *p, const bt_trace *t, size_t n, const bt_ho
 			char *err, size_t errlen)
 {
 	static const bt_hopres silent; /* zero: BT_HOP_SILENT */
+	const bt_hopres **res = p->res;
+	bt_hopinfo *info = p->info;
 	if (cache_reserve(p, n + 1) != 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	/* a TTL's replies mostly come from one address (several a TTL in
+	 * format version 2): the last one resolved is reused without a lookup */
+	const bt_addr *last = NULL;
+	size_t li = 0; /* last's entry */
 	for (size_t i = 0; i < n; i++) {
-		if (!bt_addr_is_set(&t->hops[i].addr)) {
-			p->res[i] = &silent;
-		} else if (resolve(p, &t->hops[i].addr, &p->res[i], err, errlen) != 0) {
+		const bt_addr *a = &t->hops[i].addr;
+		if (a->family == 0) {
+			res[i] = &silent;
+			info[i] = silent.info;
+		} else if (last != NULL && same_addr(a, last)) {
+			res[i] = res[li];
+			info[i] = info[li];
+		} else if (resolve(p, a, &res[i], err, errlen) != 0) {
 			return -1;
+		} else {
+			last = a;
+			li = i;
+			info[i] = p->infos[res[i] - p->vals];
 		}
-		p->info[i] = p->res[i]->info;
 	}
 	return resolve(p, &t->dst, dres, err, errlen);
 }
@@ -1107,6 +1168,10 @@ int bt_pipeline_finish(bt_pipeline *p, char *err, size_t errlen)
 	 * reads the rounds again through another one while this diff lives) */
 	free(p->cache);
 	p->cache = NULL;
+	free(p->vals);
+	p->vals = NULL;
+	free(p->infos);
+	p->infos = NULL;
 	bt_seen_free(p->seen);
 	p->seen = NULL;
 	if (!p->o.outdir)

@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "bordertrace/hash.h"
 
@@ -66,19 +67,27 @@ static uint64_t addr_word(uint64_t h, const bt_addr *a)
 	return mix_in(mix_in(mix_in(h, a->family), w[0]), w[1]);
 }
 
-static uint64_t hop_hash(uint64_t h, const bt_hop *p, uint16_t flow)
+/* One entry as a word: its fields packed in four words, each times its
+ * own odd constant and summed (independent products, which the processor
+ * overlaps; a serial mix a field cost ~60 cycles an entry, the largest
+ * part of a digest). */
+static uint64_t hop_word(const bt_hop *p, uint16_t flow)
 {
-	h = addr_word(h, &p->addr);
-	h = mix_in(h, flow);
-	h = mix_in(h, (uint64_t)p->probe_ttl | (uint64_t)p->attempt << 8 |
-			      (uint64_t)p->reply_ttl << 16 | (uint64_t)p->icmp_type << 24 |
-			      (uint64_t)p->icmp_code << 32 | (uint64_t)p->quoted_ttl << 40 |
-			      (uint64_t)p->tcp_flags << 48 | (uint64_t)p->mpls_count << 56);
-	h = mix_in(h, (uint64_t)p->rtt_us | (uint64_t)p->reply_size << 32);
+	uint64_t w[2];
+	memcpy(w, p->addr.bytes, 16);
+	uint64_t meta = (uint64_t)p->addr.family | (uint64_t)p->probe_ttl << 8 | (uint64_t)p->attempt << 16 |
+			(uint64_t)p->reply_ttl << 24 | (uint64_t)p->icmp_type << 32 |
+			(uint64_t)p->icmp_code << 40 | (uint64_t)p->quoted_ttl << 48 | (uint64_t)p->tcp_flags << 56;
+	uint64_t more = (uint64_t)p->rtt_us | (uint64_t)p->reply_size << 32 | (uint64_t)flow << 48;
+	uint64_t v = w[0] * 0x9e3779b97f4a7c15ULL + w[1] * 0xc2b2ae3d27d4eb4fULL +
+		     meta * 0x165667b19e3779f9ULL + more * 0xd6e8feb86659fd93ULL;
+	if (p->mpls_count == 0)
+		return v;
+	v = mix_in(v, p->mpls_count);
 	for (unsigned k = 0; k < p->mpls_count && k < BT_MPLS_MAX; k++)
-		h = mix_in(h, (uint64_t)p->mpls[k].label | (uint64_t)p->mpls[k].tc << 20 |
+		v = mix_in(v, (uint64_t)p->mpls[k].label | (uint64_t)p->mpls[k].tc << 20 |
 				      (uint64_t)p->mpls[k].s << 24 | (uint64_t)p->mpls[k].ttl << 32);
-	return h;
+	return v;
 }
 
 uint32_t bt_trace_digest(const bt_trace *t)
@@ -93,15 +102,36 @@ uint32_t bt_trace_digest(const bt_trace *t)
 			      (uint64_t)t->filled_below_ttl << 48);
 	h = mix_in(mix_in(h, (uint64_t)t->start_us), (uint64_t)t->end_us);
 	h = mix_in(mix_in(h, t->probes_sent), t->hop_count);
+	/* entries chained by xor and an odd multiplier: a bijection of the
+	 * state for each entry, so that one entry changed changes the end */
+	uint64_t e = 0;
 	for (size_t i = 0; i < t->hop_count; i++)
-		h = hop_hash(h, &t->hops[i], bt_hop_flow(t, &t->hops[i]));
+		e = (e ^ hop_word(&t->hops[i], bt_hop_flow(t, &t->hops[i]))) * 0xff51afd7ed558ccdULL;
+	h = mix_in(h, e);
 	return (uint32_t)(h ^ (h >> 32));
+}
+
+/* A zeroed table of n slots. From 2 MB up in huge pages where the kernel
+ * gives them on request (transparent huge pages in "madvise" mode): every
+ * trace reads one random slot, and in 4 KB pages a table of tens of MB
+ * costs a TLB miss and a page walk besides the cache miss. */
+static slot *table_new(size_t n)
+{
+	size_t bytes = n * sizeof(slot), huge = (size_t)2 << 20;
+	void *p = NULL;
+	if (bytes < huge)
+		return calloc(n, sizeof(slot));
+	if (posix_memalign(&p, huge, bytes) != 0)
+		return NULL;
+	(void)madvise(p, bytes, MADV_HUGEPAGE); /* a hint: refused, 4 KB pages */
+	memset(p, 0, bytes);
+	return p;
 }
 
 static int grow(bt_seen *s)
 {
 	size_t ncap = (s->mask + 1) * 2;
-	slot *ns = calloc(ncap, sizeof(*ns));
+	slot *ns = table_new(ncap);
 	if (ns == NULL)
 		return -1;
 	for (size_t k = 0; k <= s->mask; k++) {

@@ -10,11 +10,14 @@ bench_start() {
 	trap 'rm -rf "$WORK"' EXIT
 	CORE=${CORE:-1}
 }
-# measure NAME CMD... : wall seconds and peak RSS (KB) into $SECS / $PEAK
+# measure NAME CMD... : wall seconds and peak RSS (KB) into $SECS / $PEAK,
+# CPU seconds (user + system, 10 ms steps) into $CPU: on a shared, loaded
+# core wall time stretches with the other load, CPU time much less
 measure() {
-	local out=$WORK/time.$1
+	local out=$WORK/time.$1 usr sys
 	shift
-	/usr/bin/time -f "%e %M" -o "$out" taskset -c "$CORE" "$@" >/dev/null 2>"$WORK/stderr" || {
+	/usr/bin/time -f "%e %M %U %S" -o "$out" taskset -c "$CORE" "$@" >/dev/null 2>"$WORK/stderr" || {
 		cat "$WORK/stderr" >&2; exit 1; }
-	read -r SECS PEAK <"$out"
+	read -r SECS PEAK usr sys <"$out"
+	CPU=$(awk -v u="$usr" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
 }
