@@ -399,7 +399,7 @@ static int observe(bt_pipeline *p, const bt_trace *t, const bt_hopinfo *info,
 		.maybe_into = { mx ? minto_as : NULL, mc ? mc->far_cc : NULL },
 		.maybe_note = { mx ? mx->near_cc : NULL, NULL },
 	};
-	if (bt_diff_add(p->diff, &o) != 0) {
+	if (bt_diff_add(p->diff, &o) != 0 || (p->o.on_obs && p->o.on_obs(p->o.obs_ctx, &o) != 0)) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}

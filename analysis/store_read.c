@@ -64,6 +64,7 @@ static int refs_from(PGresult *r, bt_store_round_ref **out, size_t *n, char *err
 		snprintf(v[i].campaign, sizeof(v[i].campaign), "%s", PQgetvalue(r, (int)i, 0));
 		snprintf(v[i].vp, sizeof(v[i].vp), "%s", PQgetvalue(r, (int)i, 1));
 		snprintf(v[i].round, sizeof(v[i].round), "%s", PQgetvalue(r, (int)i, 2));
+		v[i].watched = PQgetvalue(r, (int)i, 4)[0] == 't';
 		if ((v[i].file = strdup(PQgetvalue(r, (int)i, 3))) == NULL) {
 			bt_store_round_refs_free(v, i);
 			v = NULL;
@@ -89,14 +90,17 @@ int bt_store_list_rounds(bt_store *st, const bt_store_filter *f, bt_store_round_
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	const char *v[4] = { f->campaign, vps, f->since, f->until };
+	const char *v[6] = { f->campaign, vps, f->since, f->until, f->watch, f->after ? f->after : "" };
 	PGresult *r = PQexecParams(st->conn,
-		"SELECT campaign, vp, round, file FROM bt.rounds "
+		"SELECT campaign, vp, round, file, watched FROM (SELECT r.campaign, r.vp, r.round, r.file, $5::text IS NOT NULL AND EXISTS "
+		"(SELECT 1 FROM bt.watch_rounds w WHERE w.name = $5 AND w.campaign = r.campaign "
+		"AND w.vp = r.vp AND w.round = r.round) AS watched FROM bt.rounds r "
 		"WHERE ($1::text IS NULL OR campaign = $1) "
 		"AND ($2::text IS NULL OR vp = ANY (string_to_array($2, E'\\n'))) "
 		"AND ($3::timestamptz IS NULL OR first_start >= $3) "
-		"AND ($4::timestamptz IS NULL OR first_start < $4)",
-		4, NULL, v, NULL, NULL, 0);
+		"AND ($4::timestamptz IS NULL OR first_start < $4)) s "
+		"WHERE NOT watched OR round COLLATE \"C\" > $6",
+		6, NULL, v, NULL, NULL, 0);
 	int rc = -1;
 	if (PQresultStatus(r) != PGRES_TUPLES_OK)
 		bt_store_pq_message(err, errlen, "", PQresultErrorMessage(r));

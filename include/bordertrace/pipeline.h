@@ -65,6 +65,10 @@ typedef struct bt_pipeline_opts {
 	void *hook_ctx;
 	bool hook_only;        /* a second pass over rounds read before: only the
 				  hook, no path-diff, no duplicate check */
+	/* each trace's observation as the path-diff takes it (watch's
+	 * incremental diff); 0, or -1 when out of memory. NULL: none */
+	int (*on_obs)(void *ctx, const bt_diff_obs *o);
+	void *obs_ctx;
 } bt_pipeline_opts;
 
 typedef struct bt_pipeline bt_pipeline;

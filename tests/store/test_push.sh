@@ -19,21 +19,22 @@ ADMIN="host=$PGDIR user=postgres dbname=bt"
 # --- schema ---
 expect 2 "a password in the connection string" -- "$BT" db init "$ADMIN password=x"
 expect 1 "no bordertrace schema in this database (run 'bordertrace db init' first)" -- "$BT" db migrate "$ADMIN"
-expect 0 "schema at version 3" -- "$BT" db init "$ADMIN"
+expect 0 "schema at version 4" -- "$BT" db init "$ADMIN"
 expect 1 "already exists (the store is set up" -- "$BT" db init "$ADMIN"
-expect 0 "schema already at version 3" -- "$BT" db migrate "$ADMIN"
-# a store at version 1 (as one made before migrations 2 and 3) is brought to 3
+expect 0 "schema already at version 4" -- "$BT" db migrate "$ADMIN"
+# a store at version 1 (as one made before migrations 2 to 4) is brought to 4
 sql "$PGADMIN" <<<"CREATE DATABASE bt_v1" || fail "create database bt_v1"
 V1="host=$PGDIR user=postgres dbname=bt_v1"
-expect 0 "schema at version 3" -- "$BT" db init "$V1"
-sql "$V1" <<<"DROP TABLE bt.border_obs, bt.derived, bt.watch_rounds, bt.watch_fired; DROP TRIGGER rounds_notify ON bt.rounds;
+expect 0 "schema at version 4" -- "$BT" db init "$V1"
+sql "$V1" <<<"DROP TABLE bt.border_obs, bt.derived, bt.watch_rounds, bt.events, bt.watch_state, bt.watch_progress;
+DROP FUNCTION bt.border_obs_month(timestamptz); DROP TRIGGER rounds_notify ON bt.rounds;
 DROP FUNCTION bt.rounds_notify(); DROP POLICY watch_vps ON bt.vps; DROP POLICY watch_rounds ON bt.rounds;
 DELETE FROM bt.schema_version WHERE version >= 2" || fail "back to v1"
-expect 0 "bordertrace db migrate: schema at version 3" -- "$BT" db migrate "$V1"
-[[ $(sql "$V1" <<<"SELECT string_agg(version::text, ',' ORDER BY version) FROM bt.schema_version") == "1,2,3" ]] ||
+expect 0 "bordertrace db migrate: schema at version 4" -- "$BT" db migrate "$V1"
+[[ $(sql "$V1" <<<"SELECT string_agg(version::text, ',' ORDER BY version) FROM bt.schema_version") == "1,2,3,4" ]] ||
 	fail "versions after migrate"
-sql "$V1" <<<"INSERT INTO bt.schema_version (version) VALUES (4)" || fail "to v4"
-expect 1 "the schema is at version 4, newer than this program's 3" -- "$BT" db migrate "$V1"
+sql "$V1" <<<"INSERT INTO bt.schema_version (version) VALUES (5)" || fail "to v5"
+expect 1 "the schema is at version 5, newer than this program's 4" -- "$BT" db migrate "$V1"
 
 # --- a fleet: VP a with an id made of SQL, VP b, an analyst ---
 VPA="o'hara;DROP_TABLE_bt.rounds;--"
@@ -177,6 +178,9 @@ want="2026-12-01T00:00:00Z|as|AS64503|64502||64503||4|1
 2026-12-01T00:01:00Z|as|AS64503|64502||64503||4|1"
 [[ $got == "$want" ]] || fail "border observations: $got"
 [[ $(sql "$AN" <<<"SELECT count(*) FROM bt.derived") -eq 81 ]] || fail "81 rounds marked derived"
+# in the month's partition (migration 4), made by derive
+[[ $(sql "$ADMIN" <<<"SELECT string_agg(tableoid::regclass::text, ',') FROM bt.border_obs") == "bt.border_obs_202612,bt.border_obs_202612" ]] ||
+	fail "border_obs partitions: $(sql "$ADMIN" <<<"SELECT tableoid::regclass FROM bt.border_obs")"
 expect 3 "permission denied" -- sql "$A" <<<"SELECT * FROM bt.border_obs"
 
 # --- pruning: only rounds the store holds with the same content, only past
