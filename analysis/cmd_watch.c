@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -63,6 +64,7 @@ typedef struct watch {
 	bt_pipeline_opts po;
 	unsigned open_rounds; /* round ids kept open for VPs that push late */
 	bool verbose;
+	size_t nroutes; /* routes the pass loaded (for -v) */
 } watch;
 
 static int set_option(watch *w, int c, const char *v)
@@ -318,9 +320,7 @@ static int compute(watch *w, bt_wdiff *d, bool rebuild, unsigned nsettled)
 		snprintf(err, sizeof(err), "out of memory"), rc = -1;
 	if (rc != 0)
 		fprintf(stderr, "bordertrace watch: %s\n", err);
-	else if (w->verbose)
-		fprintf(stderr, "bordertrace watch: pass: %zu route(s) loaded, %zu round(s) read, %u round id(s) settled, "
-			"%zu event(s)\n", nroutes, w->db.nrefs, bt_wdiff_nsettled(d), bt_wdiff_nevents(d));
+	w->nroutes = nroutes;
 	return rc;
 }
 
@@ -340,6 +340,8 @@ static int pass(watch *w)
 		return -1;
 	if (w->db.nrefs == 0)
 		return 0;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	bt_wdiff *d = bt_wdiff_new(&w->po.diff, w->po.levels);
 	int rc = d == NULL ? -1 : compute(w, d, rebuild, nsettled);
 	if (d == NULL)
@@ -349,6 +351,11 @@ static int pass(watch *w)
 		fprintf(stderr, "bordertrace watch: store: %s\n", err);
 		rc = -1;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (rc == 0 && w->verbose)
+		fprintf(stderr, "bordertrace watch: pass: %zu route(s) loaded, %zu round(s) read, %u round id(s) settled, "
+			"%zu event(s), %.0f ms\n", w->nroutes, w->db.nrefs, bt_wdiff_nsettled(d), bt_wdiff_nevents(d),
+			(double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 	bt_wdiff_free(d);
 	return rc;
 }
