@@ -65,6 +65,8 @@ typedef struct watch {
 	unsigned open_rounds; /* round ids kept open for VPs that push late */
 	bool verbose;
 	size_t nroutes; /* routes the pass loaded (for -v) */
+	bt_store_notes notes; /* rounds notified since the last pass */
+	bool full; /* list every round not taken in: at start, after a reconnection or a failed pass */
 } watch;
 
 static int set_option(watch *w, int c, const char *v)
@@ -279,6 +281,7 @@ static int list_rounds(watch *w, const char *settled, bool *rebuild)
 	w->db.nrefs = 0;
 	w->db.f.watch = *rebuild ? NULL : w->name;
 	w->db.f.after = settled;
+	w->db.f.notified = w->full || w->notes.oom ? NULL : w->notes.buf ? w->notes.buf : "";
 	if (bt_store_list_rounds(w->db.st, &w->db.f, &w->db.refs, &w->db.nrefs, err, sizeof(err)) != 0) {
 		fprintf(stderr, "bordertrace watch: store: %s\n", err);
 		return -1;
@@ -336,7 +339,12 @@ static int pass(watch *w)
 		fprintf(stderr, "bordertrace watch: store: %s\n", err);
 		return -1;
 	}
-	if (list_rounds(w, settled, &rebuild) != 0)
+	int listed = list_rounds(w, settled, &rebuild);
+	w->notes.len = 0; /* taken: those that come from now on are the next pass's */
+	w->notes.oom = false;
+	if (w->notes.buf != NULL)
+		w->notes.buf[0] = '\0';
+	if (listed != 0)
 		return -1;
 	if (w->db.nrefs == 0)
 		return 0;
@@ -392,16 +400,20 @@ static int serve(watch *w)
 	if (attach(w) != 0)
 		return BT_EXIT_DATA;
 	fprintf(stderr, "bordertrace watch: %s: listening for rounds\n", w->name);
+	w->full = true;
 	for (;;) {
 		int rc = pass(w), got = 0;
+		w->full = rc != 0; /* the rounds of a failed pass were not taken in */
 		while (bt_store_connected(w->db.st) &&
-		       (got = bt_store_wait_notify(w->db.st, rc != 0 ? RETRY_MS : -1, err, sizeof(err))) == 0 && rc == 0)
+		       (got = bt_store_wait_notify(w->db.st, rc != 0 ? RETRY_MS : -1, &w->notes, err, sizeof(err))) == 0 &&
+		       rc == 0)
 			;
 		if (got >= 0 && bt_store_connected(w->db.st))
 			continue;
 		fprintf(stderr, "bordertrace watch: store away, reconnecting (back-off up to 30 s)\n");
 		if (attach(w) != 0)
 			return BT_EXIT_DATA;
+		w->full = true; /* notifications may have been missed */
 	}
 }
 
@@ -430,5 +442,6 @@ int bt_cmd_watch(int argc, char **argv)
 	}
 	bt_cmd_dbsrc_close(&w.db);
 	bt_cmd_sources_free(&w.src);
+	free(w.notes.buf);
 	return status;
 }

@@ -152,6 +152,7 @@ static const char m4[] =
 	"  traces bigint NOT NULL, first_us bigint NOT NULL, last_us bigint NOT NULL,\n"
 	"  vps text NOT NULL, vp_ranks text NOT NULL, evidence text NOT NULL,\n"
 	"  PRIMARY KEY (name, level, target_network, upstream, into_net));\n"
+	"CREATE INDEX watch_rounds_open ON bt.watch_rounds (name, round COLLATE \"C\");\n"
 	"GRANT SELECT, INSERT ON bt.events TO bt_watch;\n"
 	"GRANT SELECT, INSERT, UPDATE, DELETE ON bt.watch_progress, bt.watch_state TO bt_watch;\n"
 	"GRANT SELECT ON bt.events, bt.watch_progress, bt.watch_state TO bt_analyst;\n"

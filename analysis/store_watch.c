@@ -44,25 +44,41 @@ int bt_store_listen(bt_store *st, char *err, size_t errlen)
 	return run(st, "LISTEN bt_rounds", 0, NULL, NULL, err, errlen);
 }
 
-/* Every notification that arrived, consumed: how many. */
-static int drain(bt_store *st)
+/* Every notification that arrived, consumed into notes: how many. */
+static int drain(bt_store *st, bt_store_notes *notes)
 {
 	int n = 0;
 	PGnotify *nf;
 	while ((nf = PQnotifies(st->conn)) != NULL) {
+		size_t l = strlen(nf->extra);
+		while (!notes->oom && notes->len + l + 2 > notes->cap) {
+			size_t cap = notes->cap ? notes->cap * 2 : 4096;
+			char *b = realloc(notes->buf, cap);
+			notes->oom = b == NULL;
+			if (b != NULL) {
+				notes->buf = b;
+				notes->cap = cap;
+			}
+		}
+		if (!notes->oom) {
+			memcpy(notes->buf + notes->len, nf->extra, l);
+			notes->len += l;
+			notes->buf[notes->len++] = '\n';
+			notes->buf[notes->len] = '\0';
+		}
 		PQfreemem(nf);
 		n++;
 	}
 	return n;
 }
 
-int bt_store_wait_notify(bt_store *st, int timeout_ms, char *err, size_t errlen)
+int bt_store_wait_notify(bt_store *st, int timeout_ms, bt_store_notes *notes, char *err, size_t errlen)
 {
 	if (!PQconsumeInput(st->conn)) {
 		bt_store_pq_message(err, errlen, "connection to the store lost: ", PQerrorMessage(st->conn));
 		return -1;
 	}
-	if (drain(st) > 0)
+	if (drain(st, notes) > 0)
 		return 1;
 	struct pollfd p = { .fd = PQsocket(st->conn), .events = POLLIN };
 	if (p.fd < 0) {
@@ -80,7 +96,7 @@ int bt_store_wait_notify(bt_store *st, int timeout_ms, char *err, size_t errlen)
 		bt_store_pq_message(err, errlen, "connection to the store lost: ", PQerrorMessage(st->conn));
 		return -1;
 	}
-	return drain(st) > 0;
+	return drain(st, notes) > 0;
 }
 
 int bt_store_watch_fired(bt_store *st, const bt_watch_key *k, bool *fired, char *err, size_t errlen)

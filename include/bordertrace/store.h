@@ -80,9 +80,11 @@ typedef struct bt_store_filter {
 	const char *const *vps; /* any of these */
 	size_t nvps;
 	const char *since, *until; /* ISO UTC times: first_start >= since, < until */
-	/* watch: only the rounds not yet taken in by watch name `watch`, and
-	 * those it took in with a round id after `after` (its open rounds) */
-	const char *watch, *after;
+	/* watch: only the rounds not yet taken in by watch name `watch` (of
+	 * those, with `notified`, only the ones it names: "campaign/vp/round"
+	 * a line), and those it took in with a round id after `after` (its
+	 * open rounds) */
+	const char *watch, *after, *notified;
 } bt_store_filter;
 
 /* A round of the store: its ids and the path a push recorded. */
@@ -118,10 +120,17 @@ bool bt_store_connected(const bt_store *st);
 int bt_store_reopen(bt_store *st, char *err, size_t errlen);
 /* LISTEN on bt_rounds (a notification each round added). 0 or -1. */
 int bt_store_listen(bt_store *st, char *err, size_t errlen);
+/* The payloads of the notifications received, a line each (watch: the
+ * rounds added, "campaign/vp/round"); oom: some could not be kept. */
+typedef struct bt_store_notes {
+	char *buf;
+	size_t len, cap;
+	bool oom;
+} bt_store_notes;
 /* Waits on the connection's socket up to timeout_ms (-1: no limit) for
- * notifications, consuming them: 1 some came, 0 none, -1 the connection
- * is lost (err says). */
-int bt_store_wait_notify(bt_store *st, int timeout_ms, char *err, size_t errlen);
+ * notifications, consuming them into notes: 1 some came, 0 none, -1 the
+ * connection is lost (err says). */
+int bt_store_wait_notify(bt_store *st, int timeout_ms, bt_store_notes *notes, char *err, size_t errlen);
 /* Whether this role may read rounds and record events (bt_watch): 0, or
  * -1 with the reason. */
 int bt_store_watch_check(bt_store *st, char *err, size_t errlen);

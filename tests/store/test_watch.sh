@@ -165,4 +165,5 @@ grep -qF "store: permission denied for table events (watch takes a role in bt_wa
 # usage
 expect 2 "--db URL is required" -- "$BT" watch
 expect 2 "--name: '' is not an id" -- "$BT" watch --db "$ADMIN" --name ''
+expect 2 "--open-rounds: expected 0..1000, got 'x'" -- "$BT" watch --db "$ADMIN" --open-rounds x
 echo ok
