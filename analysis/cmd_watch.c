@@ -327,6 +327,11 @@ static int compute(watch *w, bt_wdiff *d, bool rebuild, unsigned nsettled)
 	return rc;
 }
 
+static double ms(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
+}
+
 /* A pass: the open and new rounds stepped from the stored state, their
  * events fired, then the state as of the settled round, and the rounds,
  * stored in one transaction. 0, 1 a command failed, -1 an error (said). */
@@ -348,8 +353,9 @@ static int pass(watch *w)
 		return -1;
 	if (w->db.nrefs == 0)
 		return 0;
-	struct timespec t0, t1;
+	struct timespec t0, t1, c0, c1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
 	bt_wdiff *d = bt_wdiff_new(&w->po.diff, w->po.levels);
 	int rc = d == NULL ? -1 : compute(w, d, rebuild, nsettled);
 	if (d == NULL)
@@ -360,10 +366,11 @@ static int pass(watch *w)
 		rc = -1;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
 	if (rc == 0 && w->verbose)
 		fprintf(stderr, "bordertrace watch: pass: %zu route(s) loaded, %zu round(s) read, %u round id(s) settled, "
-			"%zu event(s), %.0f ms\n", w->nroutes, w->db.nrefs, bt_wdiff_nsettled(d), bt_wdiff_nevents(d),
-			(double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+			"%zu event(s), %.0f ms (CPU %.0f ms)\n", w->nroutes, w->db.nrefs, bt_wdiff_nsettled(d),
+			bt_wdiff_nevents(d), ms(&t0, &t1), ms(&c0, &c1));
 	bt_wdiff_free(d);
 	return rc;
 }

@@ -17,6 +17,9 @@
 #     `diff --db` over rounds 1..k (what a pass cost before the state was
 #     kept).
 # The client is pinned to one core (CORE, default 1); the server is not.
+# Each figure has its wall time and the client's CPU time (user + system):
+# on a shared machine the wall time includes waiting for a core, so the
+# ratios are printed both ways.
 #
 #   bench/store.sh [BUILD_DIR] [N] [ROUNDS]    (default 1,000,000 traces, 10 rounds)
 set -uo pipefail
@@ -29,9 +32,20 @@ BT=$ROOT/$BUILD/analysis/bordertrace
 [[ -x $BT ]] || { echo "build first: ninja -C $BUILD" >&2; exit 1; }
 CORE=${CORE:-1}
 # pg_test_begin (T, the server stopped and T removed at exit), pg_start, sql,
-# pg_add_role: tests/store/pg.sh; measure NAME CMD...: bench/measure.sh
+# pg_add_role: tests/store/pg.sh
 . tests/store/pg.sh
-. bench/measure.sh
+# measure NAME CMD...: wall seconds, peak RSS (KB) and CPU seconds (user +
+# system; the machines here are shared: the wall time waits for the CPU)
+# into $SECS, $PEAK, $CPU
+measure() {
+	local out=$WORK/time.$1
+	shift
+	/usr/bin/time -f "%e %M %U %S" -o "$out" taskset -c "$CORE" "$@" >/dev/null 2>"$WORK/stderr" || {
+		cat "$WORK/stderr" >&2; exit 1; }
+	local u s
+	read -r SECS PEAK u s <"$out"
+	CPU=$(python3 -c "print($u + $s)")
+}
 pg_test_begin
 WORK=$T
 pg_start || { cat "$PGDIR/log"; fail "pg_ctl start"; }
@@ -59,14 +73,14 @@ sync
 cat >"$WORK/push.sh" <<EOF
 for v in $VPS; do "$BT" push --db "host=$PGDIR dbname=bt user=r_\$v" "$WORK/d/rounds/\$v" || exit 1; done
 EOF
-measure push bash "$WORK/push.sh"; PUSH=$SECS
+measure push bash "$WORK/push.sh"; PUSH=$SECS PUSH_CPU=$CPU
 STORED=$(sql "$ADMIN" <<<"VACUUM ANALYZE bt.rounds; SELECT pg_total_relation_size('bt.rounds')")
 TRACES=$(sql "$ADMIN" <<<"SELECT sum(traces) FROM bt.rounds")
 [[ $TRACES -eq $N ]] || fail "the store holds $TRACES traces, not $N"
 
 # --- diff --db against diff over the files ---
-measure files "$BT" diff "${DB[@]}" --format csv "$WORK/d/rounds"; FILES=$SECS; FILES_MEM=$PEAK
-measure db "$BT" diff "${DB[@]}" --format csv --db "host=$PGDIR dbname=bt user=analyst"; DBT=$SECS; DB_MEM=$PEAK
+measure files "$BT" diff "${DB[@]}" --format csv "$WORK/d/rounds"; FILES=$SECS FILES_MEM=$PEAK FILES_CPU=$CPU
+measure db "$BT" diff "${DB[@]}" --format csv --db "host=$PGDIR dbname=bt user=analyst"; DBT=$SECS DB_MEM=$PEAK DB_CPU=$CPU
 "$BT" diff "${DB[@]}" --format csv "$WORK/d/rounds" 2>/dev/null | sha256sum >"$WORK/a"
 "$BT" diff "${DB[@]}" --format csv --db "host=$PGDIR dbname=bt user=analyst" 2>/dev/null | sha256sum >"$WORK/b"
 cmp -s "$WORK/a" "$WORK/b" && SAME=yes || SAME=NO
@@ -91,28 +105,29 @@ for r in $RIDS; do
 	done
 	kill "$wp"; wait "$wp" 2>/dev/null
 	measure full "$BT" diff "${DB[@]}" --format csv --db "host=$PGDIR dbname=bt2 user=analyst"
-	echo "$k $(grep -o 'pass: .*' "$WORK/watch.log") | $SECS" >>"$WORK/passes"
+	echo "$k $(grep -o 'pass: .*' "$WORK/watch.log") | $SECS $CPU" >>"$WORK/passes"
 done
 
-python3 - "$N" "$PUSH" "$STORED" "$GZ" "$RAW" "$FILES" "$DBT" "$FILES_MEM" "$DB_MEM" "$SAME" "$WORK/passes" <<'PY'
+python3 - "$N" "$PUSH" "$STORED" "$GZ" "$RAW" "$FILES" "$DBT" "$FILES_MEM" "$DB_MEM" "$PUSH_CPU" "$FILES_CPU" \
+	"$DB_CPU" "$SAME" "$WORK/passes" <<'PY'
 import re, sys
-n, push, stored, gz, raw, files, db, fmem, dmem = map(float, sys.argv[1:10])
-same, passes = sys.argv[10], sys.argv[11]
+n, push, stored, gz, raw, files, db, fmem, dmem, pcpu, fcpu, dcpu = map(float, sys.argv[1:13])
+same, passes = sys.argv[13], sys.argv[14]
 print(f"{n:,.0f} traces, 10 VPs, client on one core:")
-print(f"  ingest (push, one VP after another)  {push:8.2f} s  {n / push:10,.0f} traces/s")
+print(f"  ingest (push, one VP after another)  {push:8.2f} s  {n / push:10,.0f} traces/s  (CPU {pcpu:.2f} s)")
 print(f"  stored (bt.rounds, all of it)        {stored / 2**20:8.1f} MB  {stored / n:6.1f} B/trace")
 print(f"  round files gzip -6                  {gz / 2**20:8.1f} MB  {gz / n:6.1f} B/trace  (raw {raw / 2**20:.0f} MB)")
 print(f"  stored / gzip'd JSON Lines           {stored / gz:8.2f}x   (target <= 1.2x)")
-print(f"  diff over the files                  {files:8.2f} s  peak {fmem / 1024:.0f} MB")
-print(f"  diff --db (same rounds)              {db:8.2f} s  peak {dmem / 1024:.0f} MB  same output: {same}")
-print(f"  diff --db speed / diff speed         {files / db:8.2f}x   (target >= 0.5x)")
+print(f"  diff over the files                  {files:8.2f} s  CPU {fcpu:6.2f} s  peak {fmem / 1024:.0f} MB")
+print(f"  diff --db (same rounds)              {db:8.2f} s  CPU {dcpu:6.2f} s  peak {dmem / 1024:.0f} MB  same output: {same}")
+print(f"  diff --db speed / diff speed         {files / db:8.2f}x wall, {fcpu / dcpu:.2f}x CPU   (target >= 0.5x)")
 print("watch: one pass after round id k arrived (every VP's) | diff --db over rounds 1..k:")
 for line in open(passes):
-    m = re.match(r"(\d+) pass: (\d+) route\(s\) loaded, (\d+) round\(s\) read, .*?, (\d+) event\(s\), (\d+) ms \| (\S+)", line)
+    m = re.match(r"(\d+) pass: (\d+) route\(s\) loaded, (\d+) round\(s\) read, .*?, (\d+) event\(s\), (\d+) ms \(CPU (\d+) ms\) \| (\S+)", line)
     if m:
-        k, routes, read, ev, ms, full = m.groups()
-        print(f"  k={int(k):3d}: pass {int(ms) / 1000:6.2f} s ({int(read):3d} round files read, {int(routes):6,d} routes"
-              f" loaded, {ev} events) | full diff --db {float(full):6.2f} s")
+        k, routes, read, ev, ms, cpu, full, fullcpu = m.groups() + tuple(line.split("|")[1].split()[1:2])
+        print(f"  k={int(k):3d}: pass {int(ms) / 1000:6.2f} s, CPU {int(cpu) / 1000:5.2f} s ({int(read):3d} round files read, {int(routes):6,d} routes"
+              f" loaded, {ev} events) | full diff --db {float(full):6.2f} s, CPU {float(fullcpu):5.2f} s")
     else:
         print("  " + line.strip())
 PY

@@ -143,7 +143,8 @@ fired_events() {
 }
 [[ $(events | wc -l) -eq 4 ]] || fail "diff --db: $(events)"
 [[ $(fired_events) == "$(events)" ]] || fail "inc fired: $(fired_events) | diff --db: $(events)"
-[[ $(sql "$ADMIN2" <<<"SELECT count(*) FROM bt.events WHERE name = 'inc' AND vps = 'vp-a' AND traces > 0") -eq 4 ]] ||
+# the analyst reads the events, with their details
+[[ $(sql "host=$PGDIR dbname=bt2 user=analyst" <<<"SELECT count(*) FROM bt.events WHERE name = 'inc' AND vps = 'vp-a' AND traces > 0 AND first_seen IS NOT NULL") -eq 4 ]] ||
 	fail "bt.events: $(sql "$ADMIN2" <<<"SELECT * FROM bt.events")"
 # a round of another VP for an id settled long ago: the state is rebuilt,
 # the diff's events fired once each
