@@ -387,6 +387,7 @@ static int attach(watch *w)
 		}
 		if (bt_store_check_schema(w->db.st, err, sizeof(err)) == 0 &&
 		    bt_store_watch_check(w->db.st, err, sizeof(err)) == 0 &&
+		    bt_store_watch_lock(w->db.st, w->name, err, sizeof(err)) == 0 &&
 		    bt_store_listen(w->db.st, err, sizeof(err)) == 0)
 			return 0;
 		if (bt_store_connected(w->db.st)) {

@@ -255,6 +255,18 @@ int bt_store_wstate_commit(bt_store *st, const char *name, bt_wdiff *w, bool reb
 	return run(st, "COMMIT", 0, NULL, NULL, err, errlen);
 }
 
+int bt_store_watch_lock(bt_store *st, const char *name, char *err, size_t errlen)
+{
+	bool got = false;
+	if (run(st, "SELECT 1 WHERE pg_try_advisory_lock(hashtext('bt.watch/' || $1))", 1, &name, &got, err,
+		errlen) != 0)
+		return -1;
+	if (!got)
+		snprintf(err, errlen, "another watch named '%s' is running on this store (one process a name: "
+			 "its state is its own)", name);
+	return got ? 0 : -1;
+}
+
 int bt_store_watch_check(bt_store *st, char *err, size_t errlen)
 {
 	bool ok = false;

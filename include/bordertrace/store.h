@@ -134,7 +134,10 @@ int bt_store_wait_notify(bt_store *st, int timeout_ms, bt_store_notes *notes, ch
 /* Whether this role may read rounds and record events (bt_watch): 0, or
  * -1 with the reason. */
 int bt_store_watch_check(bt_store *st, char *err, size_t errlen);
-/* An event of a watch, as bt.watch_fired keys it. */
+/* The session's lock on watch name (one process a name): 0, or -1 with
+ * the reason (another holds it). */
+int bt_store_watch_lock(bt_store *st, const char *name, char *err, size_t errlen);
+/* An event of a watch, as bt.events keys it. */
 typedef struct bt_watch_key {
 	const char *name, *level, *target, *upstream, *into, *kind, *round;
 } bt_watch_key;

@@ -54,6 +54,10 @@ start_watch() {
 
 expect 0 "1 added" -- "$BT" push --db "$A" "$T/r1"
 start_watch w "cat >>$T/fired"
+# a second process of the same name is refused (their states would mix)
+timeout 10 "$BT" watch --db "$W" --name w --pfx2as "$T/p.csv" --lookup-test-ranges 2>"$T/err"
+[[ $? -eq 1 ]] && grep -qF "another watch named 'w' is running on this store" "$T/err" ||
+	fail "a second watch named w: $(cat "$T/err")"
 wait_for 5 rounds_seen w 1 || { cat "$T/watch.log"; fail "round 1 not taken into account"; }
 [[ $(lines) -eq 0 ]] || fail "round 1 alone fired: $(cat "$T/fired")"
 
