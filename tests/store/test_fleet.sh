@@ -175,4 +175,6 @@ kill -9 "$WPID"; wait "$WPID" 2>/dev/null
 start_watch
 sleep 1
 [[ $(fired) -eq 1 ]] || fail "fired again after watch's kill -9: $(cat "$T/fired")"
+# the background service's own log: no sanitizer report (the ASan pass)
+! grep -l "AddressSanitizer\|runtime error:\|LeakSanitizer" "$T"/*.log 2>/dev/null || fail "a sanitizer report in watch's log"
 echo "ok: 12 rounds of 3 VPs across the server's kill -9, the event fired once $lag s after its round arrived ($((SECONDS - t0)) s)"

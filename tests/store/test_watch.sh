@@ -171,4 +171,6 @@ grep -qF "store: permission denied for table events (watch takes a role in bt_wa
 expect 2 "--db URL is required" -- "$BT" watch
 expect 2 "--name: '' is not an id" -- "$BT" watch --db "$ADMIN" --name ''
 expect 2 "--open-rounds: expected 0..1000, got 'x'" -- "$BT" watch --db "$ADMIN" --open-rounds x
+# the background service's own log: no sanitizer report (the ASan pass)
+! grep -l "AddressSanitizer\|runtime error:\|LeakSanitizer" "$T"/*.log 2>/dev/null || fail "a sanitizer report in watch's log"
 echo ok
