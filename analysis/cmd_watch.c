@@ -298,6 +298,15 @@ static int list_rounds(watch *w, const char *settled, bool *rebuild)
 	return 0;
 }
 
+static int cmp_round_ids(const void *pa, const void *pb)
+{
+	const bt_store_round_ref *a = pa, *b = pb;
+	int c = strcmp(a->round, b->round);
+	if (c == 0)
+		c = strcmp(a->campaign, b->campaign);
+	return c ? c : strcmp(a->vp, b->vp);
+}
+
 /* The state, the rounds of the pass read into it and stepped: 0 or -1 (said). */
 static int compute(watch *w, bt_wdiff *d, bool rebuild, unsigned nsettled)
 {
@@ -308,18 +317,23 @@ static int compute(watch *w, bt_wdiff *d, bool rebuild, unsigned nsettled)
 		fprintf(stderr, "bordertrace watch: store: %s\n", err);
 		return -1;
 	}
+	/* a round at a time in round order: wdiff steps each as the next begins */
+	if (w->db.nrefs > 1)
+		qsort(w->db.refs, w->db.nrefs, sizeof(*w->db.refs), cmp_round_ids);
+	int ok = 1;
 	for (size_t i = 0; i < w->db.nrefs; i++)
-		if (bt_wdiff_round(d, w->db.refs[i].round) != 0) {
-			fprintf(stderr, "bordertrace watch: out of memory\n");
-			return -1;
-		}
+		ok &= bt_wdiff_round(d, w->db.refs[i].round) == 0;
+	if (!ok || bt_wdiff_begin(d, w->open_rounds) != 0) {
+		fprintf(stderr, "bordertrace watch: out of memory\n");
+		return -1;
+	}
 	bt_pipeline_opts po = w->po;
 	po.on_obs = take_obs;
 	po.obs_ctx = d;
 	bt_pipeline *p = bt_pipeline_new(&po, err, sizeof(err));
 	int rc = p != NULL && bt_cmd_dbsrc_feed(&w->db, p, err, sizeof(err)) == 0 ? 0 : -1;
 	bt_pipeline_free(p);
-	if (rc == 0 && bt_wdiff_step(d, w->open_rounds) != 0)
+	if (rc == 0 && bt_wdiff_finish(d) != 0)
 		snprintf(err, sizeof(err), "out of memory"), rc = -1;
 	if (rc != 0)
 		fprintf(stderr, "bordertrace watch: %s\n", err);

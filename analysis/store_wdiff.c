@@ -47,8 +47,9 @@ typedef struct wtl {
 	uint32_t stamp, routed; /* traces with a route in, in round stamp */
 } wtl;
 
-typedef struct wob {
-	uint32_t seq, round, tl, up, into, note, vp, id;
+typedef struct wob { /* one trace at one level */
+	uint32_t tl, up, into, note, vp;
+	const char *id;
 	int64_t time;
 	bool maybe;
 } wob;
@@ -66,11 +67,14 @@ struct bt_wdiff {
 	size_t nr, cr;
 	wtl *t;
 	size_t nt, ct;
-	wob *ob;
-	size_t nob, cob;
+	size_t cur;    /* the open round being fed (index in open) */
+	size_t settle; /* how many open rounds settle in this pass */
+	bool begun;
+	uint32_t *touched; /* (target, level) pairs of the round being fed */
+	size_t ntouched, ctouched;
 	uint32_t *open; /* open round ids (name ids), then sorted */
 	size_t nopen, copen;
-	uint32_t *rank; /* name id -> rank, for open rounds */
+	uint32_t *rank; /* name id -> rank + 1 of an open round, 0 for others */
 	size_t nrank;
 	unsigned nsettled, settled_now;
 	wevent *we;
@@ -136,7 +140,7 @@ void bt_wdiff_free(bt_wdiff *w)
 	free(w->we);
 	free(w->r);
 	free(w->t);
-	free(w->ob);
+	free(w->touched);
 	free(w->open);
 	free(w->rank);
 	free(w->changed);
@@ -290,7 +294,8 @@ oom:
 	return -1;
 }
 
-/* Marks name id as an open round (rank holds 1 until bt_wdiff_step). */
+/* Marks name id as an open round (rank: 0 not open, else 1 until
+ * bt_wdiff_begin, then its rank + 1). */
 static int open_round(bt_wdiff *w, uint32_t id)
 {
 	if (id >= w->nrank) {
@@ -317,39 +322,6 @@ int bt_wdiff_round(bt_wdiff *w, const char *round)
 	return id == NONE ? -1 : open_round(w, id);
 }
 
-static int add_level(bt_wdiff *w, const bt_diff_obs *o, int level, uint32_t target, uint32_t round,
-		     uint32_t vp, uint32_t id)
-{
-	bool maybe = o->up[level] == NULL;
-	const char *up = maybe ? o->maybe_up[level] : o->up[level];
-	const char *into = maybe ? o->maybe_into[level] : o->into[level];
-	const char *note = maybe ? o->maybe_note[level] : o->note[level];
-	if (up == NULL)
-		return 0;
-	uint32_t tl = tl_get(w, target, level);
-	if (tl == NONE || grow((void **)&w->ob, w->nob, &w->cob, sizeof(*w->ob)) != 0)
-		return -1;
-	wob *b = &w->ob[w->nob];
-	*b = (wob){ .seq = (uint32_t)w->nob, .round = round, .tl = tl, .up = name(w, up), .into = name(w, into),
-		    .note = name(w, note), .vp = vp, .id = id, .time = o->time_us, .maybe = maybe };
-	if (b->up == NONE || b->into == NONE || b->note == NONE)
-		return -1;
-	w->nob++;
-	return 0;
-}
-
-int bt_wdiff_add(bt_wdiff *w, const bt_diff_obs *o)
-{
-	uint32_t target = name(w, o->target), round = name(w, o->round), vp = name(w, o->vp);
-	uint32_t id = o->trace_id ? bt_strtab_intern(w->ids, o->trace_id, strlen(o->trace_id)) : NONE;
-	if (target == NONE || round == NONE || vp == NONE || (o->trace_id && id == NONE) || open_round(w, round))
-		return -1;
-	for (int level = 0; level < 2; level++)
-		if ((w->levels & (1u << level)) && add_level(w, o, level, target, round, vp, id) != 0)
-			return -1;
-	return 0;
-}
-
 /* ---- stepping ---- */
 
 static int cmp_names(const void *a, const void *b, void *ctx)
@@ -358,37 +330,27 @@ static int cmp_names(const void *a, const void *b, void *ctx)
 	return strcmp(bt_strtab_get(w->names, *(const uint32_t *)a), bt_strtab_get(w->names, *(const uint32_t *)b));
 }
 
-static int cmp_obs(const void *a, const void *b, void *ctx)
-{
-	const bt_wdiff *w = ctx;
-	const wob *x = a, *y = b;
-	uint32_t rx = w->rank[x->round], ry = w->rank[y->round];
-	if (rx != ry)
-		return rx < ry ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-/* One observation of round rank k into its route (made for a sighting;
- * a trace whose route shows only across copied hops makes none). touched
- * collects the (target, level) pairs of the round. 0 or -1 (memory). */
-static int take(bt_wdiff *w, const wob *b, uint32_t k, uint32_t **touched, size_t *nt, size_t *ct)
+/* One trace at one level, of the round ranked k, into its route (made for
+ * a sighting; a trace whose route shows only across copied hops makes
+ * none); its (target, level) joins the round's touched ones. 0 or -1. */
+static int take(bt_wdiff *w, const wob *b, uint32_t k, bool maybe, int64_t time)
 {
 	if (w->t[b->tl].stamp != k) {
-		if (grow((void **)touched, *nt, ct, sizeof(**touched)) != 0)
+		if (grow((void **)&w->touched, w->ntouched, &w->ctouched, sizeof(*w->touched)) != 0)
 			return -1;
-		(*touched)[(*nt)++] = b->tl;
+		w->touched[w->ntouched++] = b->tl;
 		w->t[b->tl].stamp = k;
 		w->t[b->tl].routed = 0;
 	}
-	uint32_t i = route_get(w, b->tl, b->up, b->into, !b->maybe);
+	uint32_t i = route_get(w, b->tl, b->up, b->into, !maybe);
 	if (i == NONE)
-		return b->maybe ? 0 : -1;
+		return maybe ? 0 : -1;
 	wroute *x = &w->r[i];
 	if (x->stamp != k) {
 		x->stamp = k;
 		x->present = x->maybe = false;
 	}
-	if (b->maybe) {
+	if (maybe) {
 		x->maybe = true;
 		return 0;
 	}
@@ -397,11 +359,15 @@ static int take(bt_wdiff *w, const wob *b, uint32_t k, uint32_t **touched, size_
 	if (x->note == NONE)
 		x->note = b->note;
 	x->c.traces++;
-	if (b->time < x->c.first)
-		x->c.first = b->time;
-	if (b->time > x->c.last)
-		x->c.last = b->time;
-	return add_vp(x, b->vp, k) != 0 || add_evidence(w, x, b->id) != 0 ? -1 : 0;
+	if (time < x->c.first)
+		x->c.first = time;
+	if (time > x->c.last)
+		x->c.last = time;
+	uint32_t id = NONE;
+	if (b->id != NULL && x->c.nev < w->o.max_evidence &&
+	    (id = bt_strtab_intern(w->ids, b->id, strlen(b->id))) == NONE)
+		return -1;
+	return add_vp(x, b->vp, k) != 0 || add_evidence(w, x, id) != 0 ? -1 : 0;
 }
 
 static int event(bt_wdiff *w, bt_diff_event_kind kind, uint32_t route, uint32_t round, uint32_t k)
@@ -471,32 +437,67 @@ static int snapshot(bt_wdiff *w)
 
 static int materialize(bt_wdiff *w);
 
-int bt_wdiff_step(bt_wdiff *w, unsigned keep_open)
+int bt_wdiff_begin(bt_wdiff *w, unsigned keep_open)
 {
 	if (w->nopen > 1)
 		qsort_r(w->open, w->nopen, sizeof(*w->open), cmp_names, w);
 	for (size_t i = 0; i < w->nopen; i++)
-		w->rank[w->open[i]] = w->nsettled + (uint32_t)i;
-	if (w->nob > 1)
-		qsort_r(w->ob, w->nob, sizeof(*w->ob), cmp_obs, w);
-	size_t settle = w->nopen > keep_open ? w->nopen - keep_open : 0, bi = 0, nt = 0, ct = 0;
-	uint32_t *touched = NULL;
-	int rc = settle ? 0 : snapshot(w);
-	for (size_t i = 0; i < w->nopen && rc == 0; i++) {
-		uint32_t k = w->nsettled + (uint32_t)i;
-		nt = 0;
-		for (; bi < w->nob && rc == 0 && w->rank[w->ob[bi].round] == k; bi++)
-			rc = take(w, &w->ob[bi], k, &touched, &nt, &ct);
-		for (size_t j = 0; j < nt && rc == 0; j++)
-			rc = step_tl(w, &w->t[touched[j]], k, w->open[i], i < settle);
-		if (rc == 0 && i + 1 == settle)
-			rc = snapshot(w);
+		w->rank[w->open[i]] = w->nsettled + (uint32_t)i + 1;
+	w->settle = w->nopen > keep_open ? w->nopen - keep_open : 0;
+	w->cur = 0;
+	w->begun = true;
+	return w->settle ? 0 : snapshot(w);
+}
+
+/* Steps the open rounds before index upto (each once). 0 or -1. */
+static int advance(bt_wdiff *w, size_t upto)
+{
+	for (; w->cur < upto; w->cur++) {
+		uint32_t k = w->nsettled + (uint32_t)w->cur;
+		for (size_t j = 0; j < w->ntouched; j++)
+			if (step_tl(w, &w->t[w->touched[j]], k, w->open[w->cur], w->cur < w->settle) != 0)
+				return -1;
+		w->ntouched = 0;
+		if (w->cur + 1 == w->settle && snapshot(w) != 0)
+			return -1;
 	}
-	free(touched);
-	if (rc != 0)
+	return 0;
+}
+
+int bt_wdiff_add(bt_wdiff *w, const bt_diff_obs *o)
+{
+	uint32_t round = bt_strtab_find(w->names, o->round, strlen(o->round));
+	if (!w->begun || round == NONE || round >= w->nrank || !w->rank[round])
+		return -1; /* not an open round */
+	size_t at = w->rank[round] - 1 - w->nsettled;
+	if (at < w->cur || advance(w, at) != 0)
+		return -1; /* rounds are fed in order */
+	uint32_t target = name(w, o->target), vp = name(w, o->vp);
+	if (target == NONE || vp == NONE)
 		return -1;
-	w->settled_now = (unsigned)settle;
-	w->nsettled += (unsigned)settle;
+	for (int level = 0; level < 2; level++) {
+		bool maybe = o->up[level] == NULL;
+		const char *up = maybe ? o->maybe_up[level] : o->up[level];
+		if (!(w->levels & (1u << level)) || up == NULL)
+			continue;
+		wob b = { .tl = tl_get(w, target, level), .up = name(w, up),
+			  .into = name(w, maybe ? o->maybe_into[level] : o->into[level]),
+			  .note = name(w, maybe ? o->maybe_note[level] : o->note[level]), .vp = vp, .id = o->trace_id };
+		if (b.tl == NONE || b.up == NONE || b.into == NONE || b.note == NONE ||
+		    take(w, &b, (uint32_t)(w->nsettled + at), maybe, o->time_us) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int bt_wdiff_finish(bt_wdiff *w)
+{
+	if (!w->begun && bt_wdiff_begin(w, 0) != 0)
+		return -1;
+	if (advance(w, w->nopen) != 0)
+		return -1;
+	w->settled_now = (unsigned)w->settle;
+	w->nsettled += (unsigned)w->settle;
 	return materialize(w);
 }
 

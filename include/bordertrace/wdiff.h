@@ -12,7 +12,8 @@
  * Over the same rounds in order the events are those of bt_diff (kind,
  * level, target, route, round, rounds_seen, traces, first/last seen); the
  * VPs are listed in the order they first saw the route round by round and
- * the evidence is the route's first trace ids round by round, where
+ * the evidence is the route's first trace ids round by round (within a
+ * round, in the order the traces are fed), where
  * bt_diff follows the order rounds were read in. */
 #ifndef BORDERTRACE_WDIFF_H
 #define BORDERTRACE_WDIFF_H
@@ -47,12 +48,16 @@ int bt_wdiff_load(bt_wdiff *w, const bt_wroute_row *r, char *err, size_t errlen)
 
 /* An open round id (one with no observation counts too): 0 or -1 (memory). */
 int bt_wdiff_round(bt_wdiff *w, const char *round);
-/* One trace's observation (its round must be open): 0 or -1 (memory). */
+/* After the last bt_wdiff_round: the open rounds ordered, all but the
+ * newest `keep_open` to be settled. 0 or -1 (memory). */
+int bt_wdiff_begin(bt_wdiff *w, unsigned keep_open);
+/* One trace's observation, its round open, fed round after round (the
+ * traces of one round id together, rounds in id order): each round is
+ * stepped once the next one begins, so memory holds routes, not traces.
+ * 0, or -1 (memory, a round not open, a round already stepped). */
 int bt_wdiff_add(bt_wdiff *w, const bt_diff_obs *o);
-
-/* Steps the open rounds in order; all but the newest `keep_open` become
- * settled. 0 or -1 (memory). Then: */
-int bt_wdiff_step(bt_wdiff *w, unsigned keep_open);
+/* Steps the rounds left and makes the events. 0 or -1 (memory). Then: */
+int bt_wdiff_finish(bt_wdiff *w);
 size_t bt_wdiff_nevents(const bt_wdiff *w);
 const bt_diff_event *bt_wdiff_event_at(const bt_wdiff *w, size_t i);
 /* Round ids settled in all, and the newest of them (NULL: none yet). */
