@@ -1,11 +1,13 @@
 /* bordertrace watch --db URL — a long-running service (doc/store.md): it
  * LISTENs for rounds added to the store, and at start-up and after each
- * notification runs the path-diff over the store's rounds as `diff --db`
- * does; each new, gone or returned border event not yet recorded as fired
- * for this watch's name goes to the journal (a line on stderr) and, as one
- * JSON object, to the standard input of --exec CMD (/bin/sh -c). The event
- * is recorded as fired once the command exited 0; a failed command is
- * logged and run again at the next pass (at-least-once). */
+ * notification makes a pass: the path-diff carried on from the state the
+ * store keeps (wdiff.h) over the rounds not taken in yet and the open ones
+ * (the newest round ids, where a late VP may still add a round); each new,
+ * gone or returned border event not yet in bt.events for this watch's
+ * name goes to the journal (a line on stderr) and, as one JSON object, to
+ * the standard input of --exec CMD (/bin/sh -c). The event is recorded
+ * once the command exited 0; a failed command is logged and the pass made
+ * again (at-least-once); the state is stored once every event is. */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -13,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -34,7 +37,7 @@ static void usage(FILE *f)
 		"watch, writes a line to stderr (the journal) and runs CMD with /bin/sh -c,\n"
 		"the event as one JSON object on its stdin. An event is recorded as fired\n"
 		"in the store once CMD exited 0; otherwise it is tried again (doc/store.md).\n"
-		"Run it as the store's owner. Runs until killed.\n"
+		"Run it as a role in bt_watch. Runs until killed.\n"
 		"\n"
 		"  --db URL                libpq connection string or URI, without a password\n"
 		"  --campaign ID, --vp ID  watch only rounds of this campaign, of these VPs\n"
@@ -42,6 +45,9 @@ static void usage(FILE *f)
 		"  --exec CMD              the command run for each event (none: journal only)\n"
 		"  --by prefix|as|country  what a target network is (as)\n"
 		"  --level as|country|both events at AS level, country level or both (as)\n"
+		"  --open-rounds N         the newest N round ids stay open for VPs that push\n"
+		"                          late (2); a round older than those rebuilds the state\n"
+		"  -v, --verbose           a line per pass (routes loaded, rounds read, events)\n"
 		"sources (as for 'bordertrace resolve'):\n"
 		"  --asn-db FILE, --country-db FILE, --asn-layout L, --country-layout L,\n"
 		"  --pfx2as FILE, --ixp FILE, --prefer-pfx2as, --lookup-test-ranges\n"
@@ -50,13 +56,18 @@ static void usage(FILE *f)
 		"exit status: 1 the store refused us or a database failed, 2 usage error\n");
 }
 
-enum { OPT_NAME = BT_OPT_NEXT, OPT_EXEC, OPT_BY, OPT_LEVEL };
+enum { OPT_NAME = BT_OPT_NEXT, OPT_EXEC, OPT_BY, OPT_LEVEL, OPT_OPEN };
 
 typedef struct watch {
 	const char *name, *exec;
 	bt_cmd_sources src;
 	bt_cmd_dbsrc db;
 	bt_pipeline_opts po;
+	unsigned open_rounds; /* round ids kept open for VPs that push late */
+	bool verbose;
+	size_t nroutes; /* routes the pass loaded (for -v) */
+	bt_store_notes notes; /* rounds notified since the last pass */
+	bool full; /* list every round not taken in: at start, after a reconnection or a failed pass */
 } watch;
 
 static int set_option(watch *w, int c, const char *v)
@@ -69,6 +80,15 @@ static int set_option(watch *w, int c, const char *v)
 		w->name = v;
 		return 0;
 	case OPT_EXEC: w->exec = v; return 0;
+	case OPT_OPEN: {
+		char *end;
+		errno = 0;
+		unsigned long n = strtoul(v, &end, 10);
+		if (errno || end == v || *end || v[0] == '-' || n > 1000)
+			return bt_cmd_usage_error("watch", "--open-rounds: expected 0..1000, got '%s'", v);
+		w->open_rounds = (unsigned)n;
+		return 0;
+	}
 	case OPT_BY:
 		if (bt_agg_parse(v, &w->po.agg) != 0)
 			return bt_cmd_usage_error("watch", "--by: '%s' is not prefix, as or country", v);
@@ -92,16 +112,22 @@ static int parse_args(int argc, char **argv, watch *w)
 		{ "exec", required_argument, NULL, OPT_EXEC },
 		{ "by", required_argument, NULL, OPT_BY },
 		{ "level", required_argument, NULL, OPT_LEVEL },
+		{ "open-rounds", required_argument, NULL, OPT_OPEN },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char why[128];
 	int c, taken;
 	optind = 1;
-	while ((c = bt_cli_getopt(argc, argv, "h", opts, why, sizeof(why))) != -1) {
+	while ((c = bt_cli_getopt(argc, argv, "hv", opts, why, sizeof(why))) != -1) {
 		if (c == 'h') {
 			usage(stdout);
 			return BT_EXIT_OK;
+		}
+		if (c == 'v') {
+			w->verbose = true;
+			continue;
 		}
 		if (c == '?')
 			return bt_cmd_usage_error("watch", "%s", why);
@@ -219,22 +245,19 @@ static int fire(watch *w, const bt_diff_event *e)
 			"not recorded, tried again at the next pass\n", rc, k.kind, k.target, k.upstream, k.into, k.round);
 		return 1;
 	}
-	if (bt_store_watch_record(w->db.st, &k, err, sizeof(err)) != 0) {
+	if (bt_store_watch_record(w->db.st, &k, e, err, sizeof(err)) != 0) {
 		fprintf(stderr, "bordertrace watch: store: recording a fired event: %s\n", err);
 		return -1;
 	}
 	return 0;
 }
 
-/* The events of the pipeline's diff, each fired unless it was. */
-static int fire_all(watch *w, const bt_diff *d)
+/* The events of the pass, each fired unless it was. */
+static int fire_all(watch *w, const bt_wdiff *d)
 {
 	int worst = 0;
-	for (size_t i = 0; i < bt_diff_nevents(d); i++) {
-		const bt_diff_event *e = bt_diff_event_at(d, i);
-		if (!(w->po.levels & (1u << e->level)))
-			continue;
-		int rc = fire(w, e);
+	for (size_t i = 0; i < bt_wdiff_nevents(d); i++) {
+		int rc = fire(w, bt_wdiff_event_at(d, i));
 		if (rc < 0)
 			return -1;
 		if (rc > worst)
@@ -243,31 +266,127 @@ static int fire_all(watch *w, const bt_diff *d)
 	return worst;
 }
 
-/* The path-diff over the store's rounds, then its events: 0, 1 a command
- * failed, -1 an error (said). */
-static int pass(watch *w)
+static int take_obs(void *ctx, const bt_diff_obs *o)
+{
+	return bt_wdiff_add(ctx, o);
+}
+
+/* The rounds of the pass: those not taken in yet and the open ones (round
+ * ids after the settled one). A new round at or before the settled one
+ * came too late for the state: *rebuild, and every round. 0 or -1 (said). */
+static int list_rounds(watch *w, const char *settled, bool *rebuild)
 {
 	char err[2048];
 	bt_store_round_refs_free(w->db.refs, w->db.nrefs);
 	w->db.refs = NULL;
 	w->db.nrefs = 0;
+	w->db.f.watch = *rebuild ? NULL : w->name;
+	w->db.f.after = settled;
+	w->db.f.notified = w->full || w->notes.oom ? NULL : w->notes.buf ? w->notes.buf : "";
 	if (bt_store_list_rounds(w->db.st, &w->db.f, &w->db.refs, &w->db.nrefs, err, sizeof(err)) != 0) {
 		fprintf(stderr, "bordertrace watch: store: %s\n", err);
 		return -1;
 	}
+	for (size_t i = 0; !*rebuild && settled[0] && i < w->db.nrefs; i++) {
+		const bt_store_round_ref *r = &w->db.refs[i];
+		if (!r->watched && strcmp(r->round, settled) <= 0) {
+			fprintf(stderr, "bordertrace watch: round %s/%s/%s came after round %s was settled: "
+				"the state is rebuilt from every round\n", r->campaign, r->vp, r->round, settled);
+			*rebuild = true;
+			return list_rounds(w, settled, rebuild);
+		}
+	}
+	return 0;
+}
+
+static int cmp_round_ids(const void *pa, const void *pb)
+{
+	const bt_store_round_ref *a = pa, *b = pb;
+	int c = strcmp(a->round, b->round);
+	if (c == 0)
+		c = strcmp(a->campaign, b->campaign);
+	return c ? c : strcmp(a->vp, b->vp);
+}
+
+/* The state, the rounds of the pass read into it and stepped: 0 or -1 (said). */
+static int compute(watch *w, bt_wdiff *d, bool rebuild, unsigned nsettled)
+{
+	char err[2048];
+	size_t nroutes = 0;
+	bt_wdiff_set_settled(d, rebuild ? 0 : nsettled);
+	if (!rebuild && bt_store_wstate_load(w->db.st, w->name, d, &nroutes, err, sizeof(err)) != 0) {
+		fprintf(stderr, "bordertrace watch: store: %s\n", err);
+		return -1;
+	}
+	/* a round at a time in round order: wdiff steps each as the next begins */
+	if (w->db.nrefs > 1)
+		qsort(w->db.refs, w->db.nrefs, sizeof(*w->db.refs), cmp_round_ids);
+	int ok = 1;
+	for (size_t i = 0; i < w->db.nrefs; i++)
+		ok &= bt_wdiff_round(d, w->db.refs[i].round) == 0;
+	if (!ok || bt_wdiff_begin(d, w->open_rounds) != 0) {
+		fprintf(stderr, "bordertrace watch: out of memory\n");
+		return -1;
+	}
+	bt_pipeline_opts po = w->po;
+	po.on_obs = take_obs;
+	po.obs_ctx = d;
+	bt_pipeline *p = bt_pipeline_new(&po, err, sizeof(err));
+	int rc = p != NULL && bt_cmd_dbsrc_feed(&w->db, p, err, sizeof(err)) == 0 ? 0 : -1;
+	bt_pipeline_free(p);
+	if (rc == 0 && bt_wdiff_finish(d) != 0)
+		snprintf(err, sizeof(err), "out of memory"), rc = -1;
+	if (rc != 0)
+		fprintf(stderr, "bordertrace watch: %s\n", err);
+	w->nroutes = nroutes;
+	return rc;
+}
+
+static double ms(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
+}
+
+/* A pass: the open and new rounds stepped from the stored state, their
+ * events fired, then the state as of the settled round, and the rounds,
+ * stored in one transaction. 0, 1 a command failed, -1 an error (said). */
+static int pass(watch *w)
+{
+	char err[2048], settled[BT_ID_MAX];
+	unsigned nsettled = 0;
+	bool rebuild = false;
+	if (bt_store_wstate_progress(w->db.st, w->name, settled, sizeof(settled), &nsettled, err, sizeof(err)) != 0) {
+		fprintf(stderr, "bordertrace watch: store: %s\n", err);
+		return -1;
+	}
+	int listed = list_rounds(w, settled, &rebuild);
+	w->notes.len = 0; /* taken: those that come from now on are the next pass's */
+	w->notes.oom = false;
+	if (w->notes.buf != NULL)
+		w->notes.buf[0] = '\0';
+	if (listed != 0)
+		return -1;
 	if (w->db.nrefs == 0)
 		return 0;
-	bt_pipeline *p = bt_pipeline_new(&w->po, err, sizeof(err));
-	int rc = -1;
-	if (p == NULL || bt_cmd_dbsrc_feed(&w->db, p, err, sizeof(err)) != 0 ||
-	    bt_pipeline_finish(p, err, sizeof(err)) != 0)
-		fprintf(stderr, "bordertrace watch: %s\n", err);
-	else if ((rc = fire_all(w, bt_pipeline_diff(p))) == 0 &&
-		 bt_store_watch_rounds(w->db.st, w->name, w->db.refs, w->db.nrefs, err, sizeof(err)) != 0) {
+	struct timespec t0, t1, c0, c1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
+	bt_wdiff *d = bt_wdiff_new(&w->po.diff, w->po.levels);
+	int rc = d == NULL ? -1 : compute(w, d, rebuild, nsettled);
+	if (d == NULL)
+		fprintf(stderr, "bordertrace watch: out of memory\n");
+	if (rc == 0 && (rc = fire_all(w, d)) == 0 &&
+	    bt_store_wstate_commit(w->db.st, w->name, d, rebuild, w->db.refs, w->db.nrefs, err, sizeof(err)) != 0) {
 		fprintf(stderr, "bordertrace watch: store: %s\n", err);
 		rc = -1;
 	}
-	bt_pipeline_free(p);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+	if (rc == 0 && w->verbose)
+		fprintf(stderr, "bordertrace watch: pass: %zu route(s) loaded, %zu round(s) read, %u round id(s) settled, "
+			"%zu event(s), %.0f ms (CPU %.0f ms)\n", w->nroutes, w->db.nrefs, bt_wdiff_nsettled(d),
+			bt_wdiff_nevents(d), ms(&t0, &t1), ms(&c0, &c1));
+	bt_wdiff_free(d);
 	return rc;
 }
 
@@ -283,6 +402,7 @@ static int attach(watch *w)
 		}
 		if (bt_store_check_schema(w->db.st, err, sizeof(err)) == 0 &&
 		    bt_store_watch_check(w->db.st, err, sizeof(err)) == 0 &&
+		    bt_store_watch_lock(w->db.st, w->name, err, sizeof(err)) == 0 &&
 		    bt_store_listen(w->db.st, err, sizeof(err)) == 0)
 			return 0;
 		if (bt_store_connected(w->db.st)) {
@@ -303,22 +423,26 @@ static int serve(watch *w)
 	if (attach(w) != 0)
 		return BT_EXIT_DATA;
 	fprintf(stderr, "bordertrace watch: %s: listening for rounds\n", w->name);
+	w->full = true;
 	for (;;) {
 		int rc = pass(w), got = 0;
+		w->full = rc != 0; /* the rounds of a failed pass were not taken in */
 		while (bt_store_connected(w->db.st) &&
-		       (got = bt_store_wait_notify(w->db.st, rc != 0 ? RETRY_MS : -1, err, sizeof(err))) == 0 && rc == 0)
+		       (got = bt_store_wait_notify(w->db.st, rc != 0 ? RETRY_MS : -1, &w->notes, err, sizeof(err))) == 0 &&
+		       rc == 0)
 			;
 		if (got >= 0 && bt_store_connected(w->db.st))
 			continue;
 		fprintf(stderr, "bordertrace watch: store away, reconnecting (back-off up to 30 s)\n");
 		if (attach(w) != 0)
 			return BT_EXIT_DATA;
+		w->full = true; /* notifications may have been missed */
 	}
 }
 
 int bt_cmd_watch(int argc, char **argv)
 {
-	watch w = { .name = "default" };
+	watch w = { .name = "default", .open_rounds = 2 };
 	int status = bt_cmd_sources_init("watch", &w.src, argc);
 	if (status != 0)
 		return status;
@@ -342,5 +466,6 @@ int bt_cmd_watch(int argc, char **argv)
 	}
 	bt_cmd_dbsrc_close(&w.db);
 	bt_cmd_sources_free(&w.src);
+	free(w.notes.buf);
 	return status;
 }

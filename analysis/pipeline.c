@@ -495,7 +495,7 @@ static int observe(bt_pipeline *p, const bt_trace *t, const bt_hopinfo *info,
 		.more = { more[0], more[1] },
 		.nmore = { more_routes(r, 0, more[0], more_as), more_routes(r, 1, more[1], NULL) },
 	};
-	if (bt_diff_add(p->diff, &o) != 0) {
+	if (bt_diff_add(p->diff, &o) != 0 || (p->o.on_obs && p->o.on_obs(p->o.obs_ctx, &o) != 0)) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}

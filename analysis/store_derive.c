@@ -74,7 +74,8 @@ static int next_round(bt_store *st, struct round_key *k, char **raw, size_t *len
 static int exec_params(bt_store *st, const char *sql, int n, const char *const *v, char *err, size_t errlen)
 {
 	PGresult *r = PQexecParams(st->conn, sql, n, NULL, v, NULL, NULL, 0);
-	int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : -1;
+	ExecStatusType s = PQresultStatus(r);
+	int rc = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK ? 0 : -1;
 	if (rc != 0)
 		bt_store_pq_message(err, errlen, "", PQresultErrorMessage(r));
 	PQclear(r);
@@ -83,11 +84,13 @@ static int exec_params(bt_store *st, const char *sql, int n, const char *const *
 
 static int write_obs(bt_store *st, const struct round_key *k, const bt_obs_set *s, char *err, size_t errlen)
 {
-	const char *key[3] = { k->campaign, k->vp, k->round };
+	const char *key[4] = { k->campaign, k->vp, k->round, k->start };
 	int rc = exec_params(st, "BEGIN", 0, NULL, err, errlen);
 	if (rc == 0)
 		rc = exec_params(st, "INSERT INTO bt.derived (campaign, vp, round) VALUES ($1, $2, $3)", 3, key,
 				 err, errlen);
+	if (rc == 0 && s->n > 0) /* the month's partition of border_obs (migration 4) */
+		rc = exec_params(st, "SELECT bt.border_obs_month($1::timestamptz)", 1, key + 3, err, errlen);
 	for (size_t i = 0; i < s->n && rc == 0; i++) {
 		const bt_obs *o = &s->v[i];
 		char up[12], into[12], traces[12], flows[12];

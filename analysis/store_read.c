@@ -64,6 +64,7 @@ static int refs_from(PGresult *r, bt_store_round_ref **out, size_t *n, char *err
 		snprintf(v[i].campaign, sizeof(v[i].campaign), "%s", PQgetvalue(r, (int)i, 0));
 		snprintf(v[i].vp, sizeof(v[i].vp), "%s", PQgetvalue(r, (int)i, 1));
 		snprintf(v[i].round, sizeof(v[i].round), "%s", PQgetvalue(r, (int)i, 2));
+		v[i].watched = PQgetvalue(r, (int)i, 4)[0] == 't';
 		if ((v[i].file = strdup(PQgetvalue(r, (int)i, 3))) == NULL) {
 			bt_store_round_refs_free(v, i);
 			v = NULL;
@@ -79,6 +80,31 @@ static int refs_from(PGresult *r, bt_store_round_ref **out, size_t *n, char *err
 	return 0;
 }
 
+/* The filter's selection; with f->watch, of those the rounds that watch
+ * has not taken in (only the notified ones, with f->notified) and the open
+ * ones it took in (round id after f->after, by bytes as strcmp orders). */
+static const char list_sql[] =
+	"SELECT campaign, vp, round, file, false FROM bt.rounds "
+	"WHERE ($1::text IS NULL OR campaign = $1) "
+	"AND ($2::text IS NULL OR vp = ANY (string_to_array($2, E'\\n'))) "
+	"AND ($3::timestamptz IS NULL OR first_start >= $3) "
+	"AND ($4::timestamptz IS NULL OR first_start < $4)";
+static const char watch_sql[] =
+	"WITH k AS (SELECT split_part(l, '/', 1) c, split_part(l, '/', 2) v, split_part(l, '/', 3) r "
+	"  FROM unnest(string_to_array($7, E'\\n')) l WHERE l <> ''), "
+	"s AS (SELECT campaign, vp, round, r.file, r.first_start, true AS watched "
+	"  FROM bt.watch_rounds w JOIN bt.rounds r USING (campaign, vp, round) "
+	"  WHERE w.name = $5 AND w.round COLLATE \"C\" > $6 "
+	"  UNION ALL SELECT r.campaign, r.vp, r.round, r.file, r.first_start, false FROM bt.rounds r "
+	"  WHERE ($7::text IS NULL OR (r.campaign, r.vp, r.round) IN (SELECT c, v, r FROM k)) "
+	"  AND NOT EXISTS (SELECT 1 FROM bt.watch_rounds w WHERE w.name = $5 AND w.campaign = r.campaign "
+	"    AND w.vp = r.vp AND w.round = r.round)) "
+	"SELECT campaign, vp, round, file, watched FROM s "
+	"WHERE ($1::text IS NULL OR campaign = $1) "
+	"AND ($2::text IS NULL OR vp = ANY (string_to_array($2, E'\\n'))) "
+	"AND ($3::timestamptz IS NULL OR first_start >= $3) "
+	"AND ($4::timestamptz IS NULL OR first_start < $4)";
+
 int bt_store_list_rounds(bt_store *st, const bt_store_filter *f, bt_store_round_ref **out, size_t *n,
 			 char *err, size_t errlen)
 {
@@ -89,14 +115,9 @@ int bt_store_list_rounds(bt_store *st, const bt_store_filter *f, bt_store_round_
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	const char *v[4] = { f->campaign, vps, f->since, f->until };
-	PGresult *r = PQexecParams(st->conn,
-		"SELECT campaign, vp, round, file FROM bt.rounds "
-		"WHERE ($1::text IS NULL OR campaign = $1) "
-		"AND ($2::text IS NULL OR vp = ANY (string_to_array($2, E'\\n'))) "
-		"AND ($3::timestamptz IS NULL OR first_start >= $3) "
-		"AND ($4::timestamptz IS NULL OR first_start < $4)",
-		4, NULL, v, NULL, NULL, 0);
+	const char *v[7] = { f->campaign, vps, f->since, f->until, f->watch, f->after ? f->after : "", f->notified };
+	PGresult *r = PQexecParams(st->conn, f->watch ? watch_sql : list_sql, f->watch ? 7 : 4, NULL, v, NULL, NULL,
+				   0);
 	int rc = -1;
 	if (PQresultStatus(r) != PGRES_TUPLES_OK)
 		bt_store_pq_message(err, errlen, "", PQresultErrorMessage(r));

@@ -115,7 +115,70 @@ static const char m3[] =
 	"GRANT SELECT, INSERT ON bt.watch_rounds, bt.watch_fired TO bt_watch;\n"
 	"GRANT SELECT ON bt.watch_rounds, bt.watch_fired TO bt_analyst;\n";
 
-static const char *const migrations[] = { m1, m2, m3 };
+/* 4: events and watch's incremental state, and border_obs partitioned by
+ * month (doc/store.md, "Schema"). bt.events takes the place of
+ * bt.watch_fired (its rows move over) with the event's details, for the
+ * analyst as well; bt.watch_state holds per watch and route the
+ * path-diff's state as of the settled round bt.watch_progress names.
+ * bt.border_obs becomes a table partitioned by the month of round_start;
+ * bt.border_obs_month(t) makes t's partition (derive calls it first). */
+static const char m4[] =
+	"CREATE TABLE bt.events (\n"
+	"  name text NOT NULL,\n"
+	"  level text NOT NULL CHECK (level IN ('as', 'country')),\n"
+	"  target_network text NOT NULL, upstream text NOT NULL, into_net text NOT NULL,\n"
+	"  kind text NOT NULL CHECK (kind IN ('new', 'gone', 'returned')),\n"
+	"  round text NOT NULL,\n"
+	"  upstream_country text NOT NULL DEFAULT '',\n"
+	"  first_seen timestamptz, last_seen timestamptz,\n"
+	"  rounds_seen integer, traces bigint,\n"
+	"  vps text NOT NULL DEFAULT '', evidence text NOT NULL DEFAULT '',\n"
+	"  fired timestamptz NOT NULL DEFAULT now(),\n"
+	"  PRIMARY KEY (name, level, target_network, upstream, into_net, kind, round));\n"
+	"INSERT INTO bt.events (name, level, target_network, upstream, into_net, kind, round, fired)\n"
+	"  SELECT name, level, target_network, upstream, into_net, kind, round, fired FROM bt.watch_fired;\n"
+	"DROP TABLE bt.watch_fired;\n"
+	"CREATE INDEX events_target ON bt.events (target_network, round);\n"
+	"CREATE TABLE bt.watch_progress (\n"
+	"  name text PRIMARY KEY,\n"
+	"  settled text NOT NULL, settled_rounds integer NOT NULL CHECK (settled_rounds >= 0));\n"
+	"CREATE TABLE bt.watch_state (\n"
+	"  name text NOT NULL,\n"
+	"  level text NOT NULL CHECK (level IN ('as', 'country')),\n"
+	"  target_network text NOT NULL, upstream text NOT NULL, into_net text NOT NULL,\n"
+	"  note text NOT NULL,\n"
+	"  state smallint NOT NULL CHECK (state BETWEEN 0 AND 2),\n"
+	"  seen_rounds integer NOT NULL, absent integer NOT NULL, first_absent text NOT NULL,\n"
+	"  traces bigint NOT NULL, first_us bigint NOT NULL, last_us bigint NOT NULL,\n"
+	"  vps text NOT NULL, vp_ranks text NOT NULL, evidence text NOT NULL,\n"
+	"  PRIMARY KEY (name, level, target_network, upstream, into_net));\n"
+	"CREATE INDEX watch_rounds_open ON bt.watch_rounds (name, round COLLATE \"C\");\n"
+	"GRANT SELECT, INSERT ON bt.events TO bt_watch;\n"
+	"GRANT SELECT, INSERT, UPDATE, DELETE ON bt.watch_progress, bt.watch_state TO bt_watch;\n"
+	"GRANT SELECT ON bt.events, bt.watch_progress, bt.watch_state TO bt_analyst;\n"
+	"ALTER TABLE bt.border_obs RENAME TO border_obs_v3;\n"
+	"ALTER INDEX bt.border_obs_target RENAME TO border_obs_v3_target;\n"
+	"ALTER INDEX bt.border_obs_round RENAME TO border_obs_v3_round;\n"
+	"CREATE TABLE bt.border_obs (LIKE bt.border_obs_v3 INCLUDING CONSTRAINTS,\n"
+	"  FOREIGN KEY (campaign, vp, round) REFERENCES bt.derived) PARTITION BY RANGE (round_start);\n"
+	"CREATE INDEX border_obs_target ON bt.border_obs (target_network, round_start);\n"
+	"CREATE INDEX border_obs_round ON bt.border_obs (campaign, vp, round);\n"
+	"CREATE FUNCTION bt.border_obs_month(t timestamptz) RETURNS void LANGUAGE plpgsql AS $$\n"
+	"DECLARE m timestamp := date_trunc('month', t AT TIME ZONE 'UTC');\n"
+	"BEGIN\n"
+	"  PERFORM pg_advisory_xact_lock(hashtext('bt.border_obs'));\n"
+	"  EXECUTE format('CREATE TABLE IF NOT EXISTS bt.%I PARTITION OF bt.border_obs '\n"
+	"                 'FOR VALUES FROM (%L) TO (%L)', 'border_obs_' || to_char(m, 'YYYYMM'),\n"
+	"                 m AT TIME ZONE 'UTC', (m + interval '1 month') AT TIME ZONE 'UTC');\n"
+	"END $$;\n"
+	"SELECT bt.border_obs_month(t) FROM (SELECT DISTINCT date_trunc('month', round_start) t\n"
+	"  FROM bt.border_obs_v3) m;\n"
+	"INSERT INTO bt.border_obs SELECT * FROM bt.border_obs_v3;\n"
+	"DROP TABLE bt.border_obs_v3;\n"
+	"REVOKE ALL ON FUNCTION bt.border_obs_month(timestamptz) FROM PUBLIC;\n"
+	"GRANT SELECT ON bt.border_obs TO bt_analyst;\n";
+
+static const char *const migrations[] = { m1, m2, m3, m4 };
 
 int bt_store_schema_version(void)
 {

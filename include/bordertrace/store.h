@@ -13,6 +13,7 @@
 
 #include "bordertrace/pipeline.h"
 #include "bordertrace/trace.h"
+#include "bordertrace/wdiff.h"
 
 typedef struct bt_round_summary {
 	char vp[BT_ID_MAX], campaign[BT_ID_MAX], round[BT_ID_MAX];
@@ -79,12 +80,18 @@ typedef struct bt_store_filter {
 	const char *const *vps; /* any of these */
 	size_t nvps;
 	const char *since, *until; /* ISO UTC times: first_start >= since, < until */
+	/* watch: only the rounds not yet taken in by watch name `watch` (of
+	 * those, with `notified`, only the ones it names: "campaign/vp/round"
+	 * a line), and those it took in with a round id after `after` (its
+	 * open rounds) */
+	const char *watch, *after, *notified;
 } bt_store_filter;
 
 /* A round of the store: its ids and the path a push recorded. */
 typedef struct bt_store_round_ref {
 	char campaign[BT_ID_MAX], vp[BT_ID_MAX], round[BT_ID_MAX];
 	char *file;
+	bool watched; /* with bt_store_filter.watch: taken in by that watch */
 } bt_store_round_ref;
 
 /* Makes the session read-only (what reads rounds writes nothing). 0 or -1. */
@@ -113,24 +120,46 @@ bool bt_store_connected(const bt_store *st);
 int bt_store_reopen(bt_store *st, char *err, size_t errlen);
 /* LISTEN on bt_rounds (a notification each round added). 0 or -1. */
 int bt_store_listen(bt_store *st, char *err, size_t errlen);
+/* The payloads of the notifications received, a line each (watch: the
+ * rounds added, "campaign/vp/round"); oom: some could not be kept. */
+typedef struct bt_store_notes {
+	char *buf;
+	size_t len, cap;
+	bool oom;
+} bt_store_notes;
 /* Waits on the connection's socket up to timeout_ms (-1: no limit) for
- * notifications, consuming them: 1 some came, 0 none, -1 the connection
- * is lost (err says). */
-int bt_store_wait_notify(bt_store *st, int timeout_ms, char *err, size_t errlen);
+ * notifications, consuming them into notes: 1 some came, 0 none, -1 the
+ * connection is lost (err says). */
+int bt_store_wait_notify(bt_store *st, int timeout_ms, bt_store_notes *notes, char *err, size_t errlen);
 /* Whether this role may read rounds and record events (bt_watch): 0, or
  * -1 with the reason. */
 int bt_store_watch_check(bt_store *st, char *err, size_t errlen);
-/* An event of a watch, as bt.watch_fired keys it. */
+/* The session's lock on watch name (one process a name): 0, or -1 with
+ * the reason (another holds it). */
+int bt_store_watch_lock(bt_store *st, const char *name, char *err, size_t errlen);
+/* An event of a watch, as bt.events keys it. */
 typedef struct bt_watch_key {
 	const char *name, *level, *target, *upstream, *into, *kind, *round;
 } bt_watch_key;
-/* Whether k is recorded as fired: 0 (and *fired), or -1. */
+/* Whether k is in bt.events (fired): 0 (and *fired), or -1. */
 int bt_store_watch_fired(bt_store *st, const bt_watch_key *k, bool *fired, char *err, size_t errlen);
-/* Records k as fired (its own transaction): 0 or -1. */
-int bt_store_watch_record(bt_store *st, const bt_watch_key *k, char *err, size_t errlen);
+/* Records k, with e's details, in bt.events (its own transaction): 0 or -1. */
+int bt_store_watch_record(bt_store *st, const bt_watch_key *k, const bt_diff_event *e, char *err, size_t errlen);
 /* Records the rounds as taken into account by watch name, one
  * transaction: 0 or -1. */
 int bt_store_watch_rounds(bt_store *st, const char *name, const bt_store_round_ref *refs, size_t n,
 			  char *err, size_t errlen);
+
+/* Watch's incremental state (wdiff.h): the newest settled round id ("" none)
+ * and how many round ids are settled: 0 or -1. */
+int bt_store_wstate_progress(bt_store *st, const char *name, char *settled, size_t len, unsigned *nsettled,
+			     char *err, size_t errlen);
+/* Every route's state of watch name into w (*n of them): 0 or -1. */
+int bt_store_wstate_load(bt_store *st, const char *name, bt_wdiff *w, size_t *n, char *err, size_t errlen);
+/* One transaction: the routes w changed in the rounds it settled (rebuilt:
+ * in place of every route of name), the progress, and the rounds of refs
+ * not yet taken in. 0 or -1. */
+int bt_store_wstate_commit(bt_store *st, const char *name, bt_wdiff *w, bool rebuilt,
+			   const bt_store_round_ref *refs, size_t n, char *err, size_t errlen);
 
 #endif

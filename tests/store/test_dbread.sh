@@ -107,8 +107,8 @@ grep -qF "nothing written to $T/x" "$T/err" || fail "export with a bad round: $(
 sql "$ADMIN" <<<"DELETE FROM bt.rounds WHERE round LIKE 'bad%'" || fail "delete bad rounds"
 
 # a schema of another version
-sql "$ADMIN" <<<"INSERT INTO bt.schema_version (version) VALUES (4)" || fail "to v4"
-expect 1 "the schema is at version 4, newer than this program's 3" -- "$BT" diff --db "$AN"
+sql "$ADMIN" <<<"INSERT INTO bt.schema_version (version) VALUES (5)" || fail "to v5"
+expect 1 "the schema is at version 5, newer than this program's 4" -- "$BT" diff --db "$AN"
 sql "$ADMIN" <<<"DELETE FROM bt.schema_version WHERE version >= 2" || fail "to v1"
-expect 1 "the schema is at version 1, older than this program's 3: the store's owner runs 'bordertrace db migrate'" -- "$BT" diff --db "$AN"
+expect 1 "the schema is at version 1, older than this program's 4: the store's owner runs 'bordertrace db migrate'" -- "$BT" diff --db "$AN"
 echo "ok"

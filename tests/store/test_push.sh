@@ -19,21 +19,61 @@ ADMIN="host=$PGDIR user=postgres dbname=bt"
 # --- schema ---
 expect 2 "a password in the connection string" -- "$BT" db init "$ADMIN password=x"
 expect 1 "no bordertrace schema in this database (run 'bordertrace db init' first)" -- "$BT" db migrate "$ADMIN"
-expect 0 "schema at version 3" -- "$BT" db init "$ADMIN"
+expect 0 "schema at version 4" -- "$BT" db init "$ADMIN"
 expect 1 "already exists (the store is set up" -- "$BT" db init "$ADMIN"
-expect 0 "schema already at version 3" -- "$BT" db migrate "$ADMIN"
-# a store at version 1 (as one made before migrations 2 and 3) is brought to 3
+expect 0 "schema already at version 4" -- "$BT" db migrate "$ADMIN"
+# a store at version 1 (as one made before migrations 2 to 4) is brought to 4
 sql "$PGADMIN" <<<"CREATE DATABASE bt_v1" || fail "create database bt_v1"
 V1="host=$PGDIR user=postgres dbname=bt_v1"
-expect 0 "schema at version 3" -- "$BT" db init "$V1"
-sql "$V1" <<<"DROP TABLE bt.border_obs, bt.derived, bt.watch_rounds, bt.watch_fired; DROP TRIGGER rounds_notify ON bt.rounds;
+expect 0 "schema at version 4" -- "$BT" db init "$V1"
+sql "$V1" <<<"DROP TABLE bt.border_obs, bt.derived, bt.watch_rounds, bt.events, bt.watch_state, bt.watch_progress;
+DROP FUNCTION bt.border_obs_month(timestamptz); DROP TRIGGER rounds_notify ON bt.rounds;
 DROP FUNCTION bt.rounds_notify(); DROP POLICY watch_vps ON bt.vps; DROP POLICY watch_rounds ON bt.rounds;
 DELETE FROM bt.schema_version WHERE version >= 2" || fail "back to v1"
-expect 0 "bordertrace db migrate: schema at version 3" -- "$BT" db migrate "$V1"
-[[ $(sql "$V1" <<<"SELECT string_agg(version::text, ',' ORDER BY version) FROM bt.schema_version") == "1,2,3" ]] ||
+expect 0 "bordertrace db migrate: schema at version 4" -- "$BT" db migrate "$V1"
+[[ $(sql "$V1" <<<"SELECT string_agg(version::text, ',' ORDER BY version) FROM bt.schema_version") == "1,2,3,4" ]] ||
 	fail "versions after migrate"
-sql "$V1" <<<"INSERT INTO bt.schema_version (version) VALUES (4)" || fail "to v4"
-expect 1 "the schema is at version 4, newer than this program's 3" -- "$BT" db migrate "$V1"
+sql "$V1" <<<"INSERT INTO bt.schema_version (version) VALUES (5)" || fail "to v5"
+expect 1 "the schema is at version 5, newer than this program's 4" -- "$BT" db migrate "$V1"
+# a store at version 3 with rows in border_obs and watch_fired: migration 4
+# keeps them (border_obs into its month's partition, fired events into
+# bt.events). Version 3's two tables are made again here as migrations 2
+# and 3 made them.
+sql "$PGADMIN" <<<"CREATE DATABASE bt_v3" || fail "create database bt_v3"
+V3="host=$PGDIR user=postgres dbname=bt_v3"
+expect 0 "schema at version 4" -- "$BT" db init "$V3"
+sql "$V3" <<'EOF2' || fail "back to v3"
+DROP TABLE bt.border_obs, bt.events, bt.watch_state, bt.watch_progress;
+DROP FUNCTION bt.border_obs_month(timestamptz); DROP INDEX bt.watch_rounds_open;
+DELETE FROM bt.schema_version WHERE version = 4;
+CREATE TABLE bt.border_obs (campaign text NOT NULL, vp text NOT NULL, round text NOT NULL,
+  round_start timestamptz NOT NULL, level text NOT NULL CHECK (level IN ('as', 'country')),
+  target_network text NOT NULL, upstream_as bigint NOT NULL, upstream_country text NOT NULL,
+  into_as bigint NOT NULL, into_country text NOT NULL, traces integer NOT NULL CHECK (traces > 0),
+  flows integer NOT NULL CHECK (flows > 0), FOREIGN KEY (campaign, vp, round) REFERENCES bt.derived);
+CREATE INDEX border_obs_target ON bt.border_obs (target_network, round_start);
+CREATE INDEX border_obs_round ON bt.border_obs (campaign, vp, round);
+CREATE TABLE bt.watch_fired (name text NOT NULL, level text NOT NULL, target_network text NOT NULL,
+  upstream text NOT NULL, into_net text NOT NULL, kind text NOT NULL, round text NOT NULL,
+  fired timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (name, level, target_network, upstream, into_net, kind, round));
+INSERT INTO bt.campaigns (id) VALUES ('c');
+INSERT INTO bt.vps (id, role) VALUES ('v', 'nobody_here');
+INSERT INTO bt.rounds (campaign, vp, round, file, first_start, last_end, traces, raw_bytes, sha256, gz)
+  VALUES ('c', 'v', 'r1', 'f', '2026-11-30 23:59:59Z', '2026-12-01', 1, 1, sha256(''), ''),
+         ('c', 'v', 'r2', 'f', '2026-12-01 00:00:00Z', '2026-12-01', 1, 1, sha256(''), '');
+INSERT INTO bt.derived (campaign, vp, round) VALUES ('c', 'v', 'r1'), ('c', 'v', 'r2');
+INSERT INTO bt.border_obs VALUES ('c', 'v', 'r1', '2026-11-30 23:59:59Z', 'as', 'AS1', 2, 'CN', 1, 'KP', 3, 1),
+  ('c', 'v', 'r2', '2026-12-01 00:00:00Z', 'as', 'AS1', 2, 'CN', 1, 'KP', 4, 2);
+INSERT INTO bt.watch_fired (name, level, target_network, upstream, into_net, kind, round)
+  VALUES ('w', 'as', 'AS1', 'AS2', 'AS1', 'new', 'r2');
+EOF2
+expect 0 "bordertrace db migrate: schema at version 4" -- "$BT" db migrate "$V3"
+[[ $(sql "$V3" <<<"SELECT string_agg(tableoid::regclass || ':' || round || ':' || traces, ' ' ORDER BY round) FROM bt.border_obs") == \
+	"bt.border_obs_202611:r1:3 bt.border_obs_202612:r2:4" ]] || fail "border_obs after migration 4: $(sql "$V3" <<<"SELECT * FROM bt.border_obs")"
+[[ $(sql "$V3" <<<"SELECT name || kind || round FROM bt.events") == "wnewr2" ]] || fail "events after migration 4"
+[[ $(sql "$V3" <<<"SELECT count(*) FROM pg_tables WHERE schemaname = 'bt' AND tablename IN ('watch_fired', 'border_obs_v3')") == 0 ]] ||
+	fail "migration 4 left its old tables"
 
 # --- a fleet: VP a with an id made of SQL, VP b, an analyst ---
 VPA="o'hara;DROP_TABLE_bt.rounds;--"
@@ -177,6 +217,9 @@ want="2026-12-01T00:00:00Z|as|AS64503|64502||64503||4|1
 2026-12-01T00:01:00Z|as|AS64503|64502||64503||4|1"
 [[ $got == "$want" ]] || fail "border observations: $got"
 [[ $(sql "$AN" <<<"SELECT count(*) FROM bt.derived") -eq 81 ]] || fail "81 rounds marked derived"
+# in the month's partition (migration 4), made by derive
+[[ $(sql "$ADMIN" <<<"SELECT string_agg(tableoid::regclass::text, ',') FROM bt.border_obs") == "bt.border_obs_202612,bt.border_obs_202612" ]] ||
+	fail "border_obs partitions: $(sql "$ADMIN" <<<"SELECT tableoid::regclass FROM bt.border_obs")"
 expect 3 "permission denied" -- sql "$A" <<<"SELECT * FROM bt.border_obs"
 
 # --- pruning: only rounds the store holds with the same content, only past
