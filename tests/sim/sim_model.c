@@ -361,7 +361,7 @@ static void build_alt_routes(gen *g, unsigned d, unsigned want)
 	unsigned br = m->ifaces[a->route[0].border].router;
 	for (unsigned tries = 0; a->nroutes < want && tries < 32 && !g->failed; tries++) {
 		unsigned t = 2 + rng_below(&g->r, m->p.transits);
-		bool nbr = rng_unit(&g->r) < 0.5, dup = false;
+		bool nbr = rng_unit(&g->r) < m->p.nbr_numbered, dup = false;
 		for (unsigned i = 0; i < a->nroutes; i++)
 			dup |= bt_sim_route_upstream(m, &a->route[i]) == t;
 		if (dup)

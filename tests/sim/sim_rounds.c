@@ -35,9 +35,11 @@ static void print_change(const bt_sim_model *m, const bt_sim_change *c)
 		printf("AS%u\t-", m->ases[c->as].asn);
 		break;
 	default:
-		printf("%s\t%s (space %s%u)", bt_sim_fmt(m->base_addr[c->iface], 4, a), bt_sim_fmt(c->addr, 4, b),
-		       c->space == BT_SIM_NO_AS ? "none" : "AS",
-		       c->space == BT_SIM_NO_AS ? 0 : m->ases[c->space].asn);
+		printf("%s\t%s", bt_sim_fmt(m->base_addr[c->iface], 4, a), bt_sim_fmt(c->addr, 4, b));
+		if (c->space == BT_SIM_NO_AS)
+			printf(" (in no AS's space)");
+		else
+			printf(" (space of AS%u)", m->ases[c->space].asn);
 	}
 	putchar('\n');
 }
