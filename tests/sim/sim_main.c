@@ -9,6 +9,9 @@
  *   bt-sim interfaces [model options] [--family 4|6]   every router interface
  *   bt-sim info [model options]         sizes of the generated Internet
  *
+ *   bt-sim schedule | routes | changes | crossings | ixps   the changing
+ *                                       Internet's truth (sim_rounds.c)
+ *
  * serve never opens a socket: it only reads and writes the TUN device it is
  * given, so packets exist only in the namespace the caller put it in (the
  * test creates one and routes 198.18.0.0/15 and 2001:db8::/32 into the
@@ -43,12 +46,15 @@ static void usage(FILE *f)
 	bt_sim_params d;
 	bt_sim_params_default(&d);
 	fprintf(f,
-"usage: " PROG " serve --tun NAME [model options] [--phase P]\n"
-"       " PROG " truth [model options] [--phase P] [--method M] [--flows LIST]\n"
+"usage: " PROG " serve --tun NAME [model options] [--phase P] [--round R]\n"
+"       " PROG " truth [model options] [--phase P] [--round R] [--method M] [--flows LIST]\n"
 "                     [--src ADDR] [--dport PORT] [--targets FILE]\n"
 "                     [--family 4|6] [--flowlabel L]\n"
-"       " PROG " plan | interfaces [model options] [--family 4|6]\n"
-"       " PROG " info [model options]\n"
+"       " PROG " crossings [the options of truth]\n"
+"       " PROG " plan | interfaces [model options] [--family 4|6] (interfaces: [--round R])\n"
+"       " PROG " info | schedule | ixps [model options]\n"
+"       " PROG " routes [model options] [--by prefix|as]\n"
+"       " PROG " changes [model options] [--by prefix|as] [--per-vp] [--gone-after K]\n"
 "\n"
 "model options (the same values give the same Internet):\n"
 "  --seed N            generator seed (default %llu)\n"
@@ -66,6 +72,12 @@ static void usage(FILE *f)
 "                      neighbour's space (default %.2f)\n"
 "  --change-share PCT  phase 1: percent of the moved /24's flows on the new\n"
 "                      route (default %u)\n"
+"  --vps N             VPs 198.51.100.1..N, each in its own upstream (default 1)\n"
+"  --rounds N          rounds of the change schedule, 1..%d (default 1)\n"
+"  --changes N         border changes drawn into the schedule (default 0)\n"
+"  --noise N           other changes drawn into it (default 0)\n"
+"  --schedule-seed N   the schedule's seed (default 0: --seed)\n"
+"  --round R           the round whose state is served or written (default 0)\n"
 "serve:\n"
 "  --tun NAME          TUN device to create (or attach to) and answer on\n"
 "  --phase P           0 = base, 1 = the border route appeared (default 0)\n"
@@ -83,7 +95,7 @@ static void usage(FILE *f)
 "                      (default): the prober's, 0x10000 + flow\n",
 		(unsigned long long)d.seed, BT_SIM_MAX_PREFIXES, d.prefixes, d.ases, d.transits,
 		d.countries, d.ecmp, d.silent, d.ratelimited, d.rl_rate, d.rl_burst, d.dark,
-		d.nbr_numbered, d.change_share);
+		d.nbr_numbered, d.change_share, BT_SIM_MAX_ROUNDS);
 }
 
 static void die(const char *fmt, const char *a)
