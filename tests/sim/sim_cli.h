@@ -32,6 +32,11 @@ typedef struct bt_sim_cli {
 /* An address of the model in family 4, or its IPv6 twin (RFC 5952). */
 char *bt_sim_fmt(uint32_t a, int family, char *buf);
 
+/* The path of one prober flow as truth computes it (method, --src, --dport,
+ * the flow label over IPv6, --phase); returns the routers' count. */
+unsigned bt_sim_cli_path(const bt_sim_model *m, const bt_sim_cli *c, uint32_t dst, int family, unsigned flow,
+			 uint32_t path[BT_SIM_MAX_HOPS]);
+
 /* Calls fn for every (target, flow) truth asks for: all targets, or those of
  * --targets (each line in its own family); 0, or the exit status. */
 typedef void (*bt_sim_target_fn)(const bt_sim_model *m, const bt_sim_cli *c, uint32_t dst, int family,

@@ -308,16 +308,22 @@ char *bt_sim_fmt(uint32_t a, int family, char *buf)
  * plus the flow label, so only the spelling and the label differ; with the
  * prober's labels (non-zero) its IPv6 flows take other branches than its
  * IPv4 ones, with label 0 (scamper's) the same. */
-static void truth_line(const bt_sim_model *m, const cli *c, uint32_t dst, int family, unsigned flow, void *arg)
+unsigned bt_sim_cli_path(const bt_sim_model *m, const cli *c, uint32_t dst, int family, unsigned flow,
+			 uint32_t path[BT_SIM_MAX_HOPS])
 {
-	FILE *f = arg;
 	bt_sim_flowkey k;
-	uint32_t path[BT_SIM_MAX_HOPS];
-	char a[ADDR_BUF];
 	bt_sim_flowkey_prober(&k, c->method, c->src, dst, flow, c->dport);
 	if (family == 6)
 		k.label = c->label < 0 ? BT_SIM_PROBER_LABEL_BASE + flow : (uint32_t)c->label;
-	unsigned n = bt_sim_path(m, &k, c->phase, path);
+	return bt_sim_path(m, &k, c->phase, path);
+}
+
+static void truth_line(const bt_sim_model *m, const cli *c, uint32_t dst, int family, unsigned flow, void *arg)
+{
+	FILE *f = arg;
+	uint32_t path[BT_SIM_MAX_HOPS];
+	char a[ADDR_BUF];
+	unsigned n = bt_sim_cli_path(m, c, dst, family, flow, path);
 	fprintf(f, "%s\t%u\t", bt_sim_fmt(dst, family, a), flow);
 	for (unsigned i = 0; i < n; i++) {
 		const bt_sim_iface *x = &m->ifaces[path[i]];

@@ -223,13 +223,9 @@ static void crossing_line(const bt_sim_model *m, const bt_sim_cli *c, uint32_t d
 			  void *arg)
 {
 	(void)arg;
-	bt_sim_flowkey k;
 	uint32_t path[BT_SIM_MAX_HOPS];
 	char a[BT_SIM_ADDR_BUF];
-	bt_sim_flowkey_prober(&k, c->method, c->src, dst, flow, c->dport);
-	if (family == 6)
-		k.label = c->label < 0 ? BT_SIM_PROBER_LABEL_BASE + flow : (uint32_t)c->label;
-	unsigned n = bt_sim_path(m, &k, c->phase, path), d = m->pfx_as[(dst >> 8) & 0xff], i = 0;
+	unsigned n = bt_sim_cli_path(m, c, dst, family, flow, path), d = m->pfx_as[(dst >> 8) & 0xff], i = 0;
 	while (i < n && m->routers[m->ifaces[path[i]].router].as != d)
 		i++;
 	unsigned up = i ? m->routers[m->ifaces[path[i - 1]].router].as : 0;
