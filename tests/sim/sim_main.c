@@ -587,8 +587,8 @@ static int cmd_serve(bt_sim_model *m, const cli *c)
 		return 1;
 	}
 	unsigned phase = c->phase;
-	fprintf(stderr, PROG ": serving on %s, phase %u, %u targets, %u routers, %zu bytes of model\n",
-		ifr.ifr_name, phase, m->p.prefixes * 256, m->nrouters, m->bytes);
+	fprintf(stderr, PROG ": serving on %s, round %u, phase %u, %u targets, %u routers, %zu bytes of model\n",
+		ifr.ifr_name, m->round, phase, m->p.prefixes * 256, m->nrouters, m->bytes);
 
 	bt_sim_counters k;
 	memset(&k, 0, sizeof(k));
