@@ -125,7 +125,7 @@ PROBE_S=$(($(date +%s) - s0))
 DB=(--pfx2as "$T/pfx2as.txt" --country-db "$T/country.mmdb" --ixp "$T/ixps.csv" --lookup-test-ranges --by "$BY")
 a0=$(date +%s)
 "$BT" diff "${DB[@]}" --format csv "$T/rounds" >"$T/events.csv" 2>"$T/diff.log"
-"$BT" export "${DB[@]}" -o "$T/csv" "$T/rounds" 2>"$T/export.log"
+"$BT" export "${DB[@]}" -o "$T/csv" "$T/rounds" >"$T/export.out" 2>"$T/export.log"
 ANALYSIS_S=$(($(date +%s) - a0))
 
 echo
