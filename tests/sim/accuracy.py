@@ -26,6 +26,7 @@ Prints one line per figure; --misses FILE writes the unmatched events.
 Exit 0, or 2 on bad arguments / unreadable input (named).
 """
 import argparse
+import collections
 import csv
 import glob
 import ipaddress
@@ -221,10 +222,22 @@ def true_far(hops, truth, ops, dst):
     return None
 
 
+def verdict(got, want):
+    """right, or how a crossing is wrong."""
+    if got == want:
+        return "right"
+    if got is None:
+        return "none"
+    if got[:2] != want[:2]:
+        return "pair"
+    return "late" if got[2] > want[2] else "early"
+
+
 def score_crossings(a, rank, keep):
     plan = Plan(a.plan)
     borders = read_borders(a.borders, keep)
-    n = right = base = entered = 0
+    n = entered = 0
+    cat = {"analysis": collections.Counter(), "baseline": collections.Counter()}
     for vpdir in sorted(glob.glob(os.path.join(a.truth_dir, "vp*"))):
         vp = os.path.basename(vpdir)
         for rid, r in rank.items():
@@ -250,10 +263,10 @@ def score_crossings(a, rank, keep):
                     entered += 1
                     want = (t[1], t[0], far)
                     tid = f"{vp}/{rid}/{dst}/{rec['method']}/{rec.get('flow', 0)}"
-                    right += borders.get(tid) == want
-                    base += naive_crossing(hops, plan, t[0]) == want
-    return {"traces": n, "entered": entered, "right": right, "base": base,
-            "acc": ratio(right, entered), "base_acc": ratio(base, entered)}
+                    cat["analysis"][verdict(borders.get(tid), want)] += 1
+                    cat["baseline"][verdict(naive_crossing(hops, plan, t[0]), want)] += 1
+    return {"traces": n, "entered": entered, "cat": cat,
+            "acc": ratio(cat["analysis"]["right"], entered), "base_acc": ratio(cat["baseline"]["right"], entered)}
 
 
 def main():
@@ -296,6 +309,9 @@ def main():
         print(f"crossings       {c['acc']:.4f} right (analysis), {c['base_acc']:.4f} (naive baseline),"
               f" gain {100 * (c['acc'] - c['base_acc']):+.2f} points   ({c['entered']} traces that"
               f" answered from inside the destination, of {c['traces']} scored)")
+        for who, k in c["cat"].items():
+            print(f"  {who:<13} wrong: right pair but far hop late {k['late']}, early {k['early']};"
+                  f" wrong AS pair {k['pair']}; no crossing into the target {k['none']}")
     return 0
 
 
