@@ -116,7 +116,8 @@ for ((r = 0; r < ROUNDS; r++)); do
     done
     kill "$SIM_PID"; wait "$SIM_PID" 2>/dev/null || true; SIM_PID=
     "$SIM" interfaces --round "$r" "${SIMOPT[@]}" >"$T/truth/interfaces-$r.tsv"
-    echo "round $r ($id): $(sed -n 's/.*phase 0: \(in [0-9]*, replies [0-9]*\).*tun-dropped \(-\?[0-9]*\).*/\1, tun-dropped \2/p' "$T/sim-$r.log")"
+    # tun-dropped is the persistent device's counter: since the first round
+    echo "round $r ($id): $(sed -n 's/.*phase 0: \(in [0-9]*, replies [0-9]*\).*tun-dropped \(-\?[0-9]*\).*/\1, tun-dropped so far \2/p' "$T/sim-$r.log")"
 done
 PROBE_S=$(($(date +%s) - s0))
 
