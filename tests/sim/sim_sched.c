@@ -384,7 +384,10 @@ unsigned bt_sim_pfx_routes(const bt_sim_model *m, unsigned vp, unsigned pfx, uns
 		return 1;
 	up[1] = bt_sim_route_upstream(m, &a->route[pr->b]);
 	share[1] = pr->share;
-	return up[1] == up[0] ? (share[0] = 100, 1) : 2;
+	if (up[1] != up[0])
+		return 2;
+	share[0] = 100; /* two links into one upstream: one border route */
+	return 1;
 }
 
 void bt_sim_route_events(const uint8_t *present, unsigned n, unsigned gone_after, bt_sim_event_fn emit, void *arg)
