@@ -77,6 +77,7 @@ static void usage(FILE *f)
 "  --changes N         border changes drawn into the schedule (default 0)\n"
 "  --noise N           other changes drawn into it (default 0)\n"
 "  --schedule-seed N   the schedule's seed (default 0: --seed)\n"
+"  --noise-kinds LIST  only these kinds of noise, e.g. thirdparty,ixp (default all)\n"
 "  --round R           the round whose state is served or written (default 0)\n"
 "serve:\n"
 "  --tun NAME          TUN device to create (or attach to) and answer on\n"
@@ -153,12 +154,31 @@ static void parse_flows(const char *s, uint8_t *set)
 	}
 }
 
+/* --noise-kinds intra,ixp,...: a bit per change kind that is not a border change. */
+static uint32_t parse_kinds(const char *s)
+{
+	uint32_t set = 0;
+	char buf[256];
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		unsigned k = BT_SIM_CH_INTRA;
+		while (k < BT_SIM_CH_NKINDS && strcmp(t, bt_sim_change_name(k)))
+			k++;
+		if (k == BT_SIM_CH_NKINDS)
+			die("--noise-kinds: '%s' is not intra, rehash, renumber, nbrflip, thirdparty, ixp, unannounced, rlborder or dark", t);
+		set |= 1u << k;
+	}
+	if (!set)
+		die("--noise-kinds: '%s' names no kind", s);
+	return set;
+}
+
 static void parse_cli(int argc, char **argv, cli *c)
 {
 	enum { O_SEED = 256, O_PFX, O_ASES, O_TRANSITS, O_CC, O_ECMP, O_SILENT, O_RL, O_RLRATE,
 	       O_RLBURST, O_DARK, O_NBR, O_SHARE, O_TUN, O_PHASE, O_METHOD, O_FLOWS, O_SRC, O_DPORT,
 	       O_TARGETS, O_FAMILY, O_LABEL, O_VPS, O_ROUNDS, O_CHANGES, O_NOISE, O_SSEED, O_ROUND,
-	       O_BY, O_PERVP, O_GONE };
+	       O_BY, O_PERVP, O_GONE, O_NKINDS };
 	static const struct option lopts[] = {
 		{ "seed", required_argument, NULL, O_SEED },
 		{ "prefixes", required_argument, NULL, O_PFX },
@@ -191,6 +211,7 @@ static void parse_cli(int argc, char **argv, cli *c)
 		{ "by", required_argument, NULL, O_BY },
 		{ "per-vp", no_argument, NULL, O_PERVP },
 		{ "gone-after", required_argument, NULL, O_GONE },
+		{ "noise-kinds", required_argument, NULL, O_NKINDS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -264,6 +285,7 @@ static void parse_cli(int argc, char **argv, cli *c)
 		case O_ROUND: c->round = (int)parse_uint("--round", optarg, 100000); break;
 		case O_GONE: c->gone_after = parse_uint("--gone-after", optarg, 64); break;
 		case O_PERVP: c->per_vp = 1; break;
+		case O_NKINDS: c->p.noise_kinds = parse_kinds(optarg); break;
 		case O_BY:
 			if (strcmp(optarg, "prefix") && strcmp(optarg, "as"))
 				die("--by: '%s' is not prefix or as", optarg);

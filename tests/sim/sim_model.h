@@ -78,6 +78,7 @@ typedef struct bt_sim_params {
 	unsigned changes;     /* border changes to draw into the schedule */
 	unsigned noise;       /* changes that are not border changes */
 	uint64_t sched_seed;  /* the schedule's seed (default: --seed) */
+	uint32_t noise_kinds; /* bit k: noise of change kind k may be drawn; 0 = all */
 } bt_sim_params;
 
 void bt_sim_params_default(bt_sim_params *p);

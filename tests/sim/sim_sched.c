@@ -237,13 +237,16 @@ static void draw_noise_one(drawer *d, unsigned round, unsigned kind)
 }
 
 /* Noise: a quarter in round 0 (part of the baseline), the rest in rounds
- * 1..R-1; kinds drawn uniformly. */
+ * 1..R-1; kinds drawn uniformly from those --noise-kinds allows. */
 static void draw_noise(drawer *d)
 {
-	unsigned R = d->m->p.rounds, nk = BT_SIM_CH_NKINDS - BT_SIM_CH_INTRA;
-	for (unsigned i = 0; i < d->m->p.noise && !d->failed; i++) {
+	unsigned R = d->m->p.rounds, nk = 0, kinds[BT_SIM_CH_NKINDS];
+	for (unsigned k = BT_SIM_CH_INTRA; k < BT_SIM_CH_NKINDS; k++)
+		if (!d->m->p.noise_kinds || (d->m->p.noise_kinds >> k & 1))
+			kinds[nk++] = k;
+	for (unsigned i = 0; i < d->m->p.noise && nk && !d->failed; i++) {
 		unsigned round = s_unit(&d->r) < 0.25 ? 0 : 1 + s_below(&d->r, R - 1);
-		draw_noise_one(d, round, BT_SIM_CH_INTRA + s_below(&d->r, nk));
+		draw_noise_one(d, round, kinds[s_below(&d->r, nk)]);
 	}
 }
 

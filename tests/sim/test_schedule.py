@@ -5,6 +5,7 @@ and its ground truth is consistent (doc/sim.md, "Rounds"). No privileges.
 TAP on stdout. Checks:
   - the same options give the same schedule, routes, changes, interfaces and
     truth of a round, byte for byte; another --schedule-seed another schedule;
+    --noise-kinds draws only the kinds it names;
   - the changing Internet's parts leave the base Internet as it was: VP 1's
     truth of round 0 with 3 VPs and no changes equals the base model's;
   - `changes` equals the events this script derives from `routes` by its
@@ -53,6 +54,9 @@ for cmd in (["schedule"], ["routes"], ["changes"], ["interfaces", "--round", "5"
     a, b = sim(*cmd, *OPT), sim(*cmd, *OPT)
     ok(a == b and a, f"{cmd[0]} is the same for the same options")
 ok(sim("schedule", *OPT) != sim("schedule", *OPT, "--schedule-seed", "99"), "another schedule seed, another schedule")
+only = {r[1] for r in rows(sim("schedule", *OPT, "--noise-kinds", "thirdparty,ixp"))}
+ok(only == {"switch", "add", "drop", "return", "flap", "split0", "thirdparty", "ixp"},
+   "--noise-kinds thirdparty,ixp draws only those kinds of noise", only)
 ok(sim("truth", *BASE) == sim("truth", *BASE, "--vps", "3", "--rounds", "2", "--round", "0"),
    "with 3 VPs and no changes, VP 1's round 0 is the base Internet")
 
