@@ -9,6 +9,9 @@
  *   bt-sim interfaces [model options] [--family 4|6]   every router interface
  *   bt-sim info [model options]         sizes of the generated Internet
  *
+ *   bt-sim schedule | routes | changes | crossings | ixps   the changing
+ *                                       Internet's truth (sim_rounds.c)
+ *
  * serve never opens a socket: it only reads and writes the TUN device it is
  * given, so packets exist only in the namespace the caller put it in (the
  * test creates one and routes 198.18.0.0/15 and 2001:db8::/32 into the
@@ -32,8 +35,10 @@
 #include <unistd.h>
 
 #include "sim_branches.h"
+#include "sim_cli.h"
 #include "sim_model.h"
 #include "sim_packet.h"
+#include "sim_sched.h"
 
 #define PROG "bt-sim"
 
@@ -42,12 +47,15 @@ static void usage(FILE *f)
 	bt_sim_params d;
 	bt_sim_params_default(&d);
 	fprintf(f,
-"usage: " PROG " serve --tun NAME [model options] [--phase P]\n"
-"       " PROG " truth [model options] [--phase P] [--method M] [--flows LIST]\n"
+"usage: " PROG " serve --tun NAME [model options] [--phase P] [--round R]\n"
+"       " PROG " truth [model options] [--phase P] [--round R] [--method M] [--flows LIST]\n"
 "                     [--src ADDR] [--dport PORT] [--targets FILE]\n"
 "                     [--family 4|6] [--flowlabel L]\n"
-"       " PROG " plan | interfaces [model options] [--family 4|6]\n"
-"       " PROG " info [model options]\n"
+"       " PROG " crossings [the options of truth]\n"
+"       " PROG " plan | interfaces [model options] [--family 4|6] (interfaces: [--round R])\n"
+"       " PROG " info | schedule | ixps [model options]\n"
+"       " PROG " routes [model options] [--by prefix|as]\n"
+"       " PROG " changes [model options] [--by prefix|as] [--per-vp] [--gone-after K]\n"
 "       " PROG " branches [model options] [--phase P] [--targets FILE] [--family 4|6]\n"
 "                     every interface and link over all ECMP branches\n"
 "\n"
@@ -67,6 +75,13 @@ static void usage(FILE *f)
 "                      neighbour's space (default %.2f)\n"
 "  --change-share PCT  phase 1: percent of the moved /24's flows on the new\n"
 "                      route (default %u)\n"
+"  --vps N             VPs 198.51.100.1..N, each in its own upstream (default 1)\n"
+"  --rounds N          rounds of the change schedule, 1..%d (default 1)\n"
+"  --changes N         border changes drawn into the schedule (default 0)\n"
+"  --noise N           other changes drawn into it (default 0)\n"
+"  --schedule-seed N   the schedule's seed (default 0: --seed)\n"
+"  --noise-kinds LIST  only these kinds of noise, e.g. thirdparty,ixp (default all)\n"
+"  --round R           the round whose state is served or written (default 0)\n"
 "serve:\n"
 "  --tun NAME          TUN device to create (or attach to) and answer on\n"
 "  --phase P           0 = base, 1 = the border route appeared (default 0)\n"
@@ -84,7 +99,7 @@ static void usage(FILE *f)
 "                      (default): the prober's, 0x10000 + flow\n",
 		(unsigned long long)d.seed, BT_SIM_MAX_PREFIXES, d.prefixes, d.ases, d.transits,
 		d.countries, d.ecmp, d.silent, d.ratelimited, d.rl_rate, d.rl_burst, d.dark,
-		d.nbr_numbered, d.change_share);
+		d.nbr_numbered, d.change_share, BT_SIM_MAX_ROUNDS);
 }
 
 static void die(const char *fmt, const char *a)
@@ -113,20 +128,7 @@ static unsigned parse_uint(const char *opt, const char *s, unsigned max)
 	return (unsigned)v;
 }
 
-#define BT_SIM_FLOW_BYTES 512 /* 4096 prober flows, one bit each */
-
-/* Everything the command line can say. */
-typedef struct cli {
-	bt_sim_params p;
-	const char *tun, *targets;
-	unsigned phase;
-	int method;
-	uint16_t dport;
-	uint32_t src;     /* the key's source: IPv4, or an IPv6 source's key */
-	int family;       /* 0 = not given, 4, 6 */
-	int64_t label;    /* IPv6 flow label; -1 = the prober's (base + flow) */
-	uint8_t flows[BT_SIM_FLOW_BYTES];
-} cli;
+typedef bt_sim_cli cli;
 
 static void parse_flows(const char *s, uint8_t *set)
 {
@@ -155,11 +157,31 @@ static void parse_flows(const char *s, uint8_t *set)
 	}
 }
 
+/* --noise-kinds intra,ixp,...: a bit per change kind that is not a border change. */
+static uint32_t parse_kinds(const char *s)
+{
+	uint32_t set = 0;
+	char buf[256];
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		unsigned k = BT_SIM_CH_INTRA;
+		while (k < BT_SIM_CH_NKINDS && strcmp(t, bt_sim_change_name(k)))
+			k++;
+		if (k == BT_SIM_CH_NKINDS)
+			die("--noise-kinds: '%s' is not intra, rehash, renumber, nbrflip, thirdparty, ixp, unannounced, rlborder or dark", t);
+		set |= 1u << k;
+	}
+	if (!set)
+		die("--noise-kinds: '%s' names no kind", s);
+	return set;
+}
+
 static void parse_cli(int argc, char **argv, cli *c)
 {
 	enum { O_SEED = 256, O_PFX, O_ASES, O_TRANSITS, O_CC, O_ECMP, O_SILENT, O_RL, O_RLRATE,
 	       O_RLBURST, O_DARK, O_NBR, O_SHARE, O_TUN, O_PHASE, O_METHOD, O_FLOWS, O_SRC, O_DPORT,
-	       O_TARGETS, O_FAMILY, O_LABEL };
+	       O_TARGETS, O_FAMILY, O_LABEL, O_VPS, O_ROUNDS, O_CHANGES, O_NOISE, O_SSEED, O_ROUND,
+	       O_BY, O_PERVP, O_GONE, O_NKINDS };
 	static const struct option lopts[] = {
 		{ "seed", required_argument, NULL, O_SEED },
 		{ "prefixes", required_argument, NULL, O_PFX },
@@ -183,6 +205,16 @@ static void parse_cli(int argc, char **argv, cli *c)
 		{ "targets", required_argument, NULL, O_TARGETS },
 		{ "family", required_argument, NULL, O_FAMILY },
 		{ "flowlabel", required_argument, NULL, O_LABEL },
+		{ "vps", required_argument, NULL, O_VPS },
+		{ "rounds", required_argument, NULL, O_ROUNDS },
+		{ "changes", required_argument, NULL, O_CHANGES },
+		{ "noise", required_argument, NULL, O_NOISE },
+		{ "schedule-seed", required_argument, NULL, O_SSEED },
+		{ "round", required_argument, NULL, O_ROUND },
+		{ "by", required_argument, NULL, O_BY },
+		{ "per-vp", no_argument, NULL, O_PERVP },
+		{ "gone-after", required_argument, NULL, O_GONE },
+		{ "noise-kinds", required_argument, NULL, O_NKINDS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -190,6 +222,8 @@ static void parse_cli(int argc, char **argv, cli *c)
 	bt_sim_params_default(&c->p);
 	c->src = BT_SIM_VP_ADDR;
 	c->label = -1;
+	c->round = -1;
+	c->gone_after = 2;
 	c->flows[0] = 1;
 	int o;
 	struct in_addr ia;
@@ -246,6 +280,20 @@ static void parse_cli(int argc, char **argv, cli *c)
 		case O_LABEL:
 			c->label = strcmp(optarg, "prober") ? (int64_t)parse_uint("--flowlabel", optarg, 0xfffff) : -1;
 			break;
+		case O_VPS: c->p.vps = parse_uint("--vps", optarg, 100000); break;
+		case O_ROUNDS: c->p.rounds = parse_uint("--rounds", optarg, 100000); break;
+		case O_CHANGES: c->p.changes = parse_uint("--changes", optarg, 100000); break;
+		case O_NOISE: c->p.noise = parse_uint("--noise", optarg, 100000); break;
+		case O_SSEED: c->p.sched_seed = (uint64_t)parse_num("--schedule-seed", optarg, 0, 4294967295.0); break;
+		case O_ROUND: c->round = (int)parse_uint("--round", optarg, 100000); break;
+		case O_GONE: c->gone_after = parse_uint("--gone-after", optarg, 64); break;
+		case O_PERVP: c->per_vp = 1; break;
+		case O_NKINDS: c->p.noise_kinds = parse_kinds(optarg); break;
+		case O_BY:
+			if (strcmp(optarg, "prefix") && strcmp(optarg, "as"))
+				die("--by: '%s' is not prefix or as", optarg);
+			c->by_as = optarg[0] == 'a';
+			break;
 		case O_DPORT: c->dport = (uint16_t)parse_uint("--dport", optarg, 65535); break;
 		case O_TARGETS: c->targets = optarg; break;
 		case 'h': usage(stdout); exit(0);
@@ -258,6 +306,8 @@ static void parse_cli(int argc, char **argv, cli *c)
 		die("--src is an IPv6 address but --family is 4%s", "");
 	if (src6)
 		c->family = 6;
+	if (c->gone_after < 1)
+		die("--gone-after: '%s' must be at least 1", "0");
 }
 
 static char *fmt_addr(uint32_t a, char *buf)
@@ -268,8 +318,7 @@ static char *fmt_addr(uint32_t a, char *buf)
 
 #define ADDR_BUF INET6_ADDRSTRLEN
 
-/* An address of the model in family 4, or its IPv6 twin (RFC 5952 spelling). */
-static char *fmt_fam(uint32_t a, int family, char *buf)
+char *bt_sim_fmt(uint32_t a, int family, char *buf)
 {
 	if (family != 6)
 		return fmt_addr(a, buf);
@@ -284,38 +333,46 @@ static char *fmt_fam(uint32_t a, int family, char *buf)
  * plus the flow label, so only the spelling and the label differ; with the
  * prober's labels (non-zero) its IPv6 flows take other branches than its
  * IPv4 ones, with label 0 (scamper's) the same. */
-static void truth_line(const bt_sim_model *m, const cli *c, uint32_t dst, int family, unsigned flow, FILE *f)
+unsigned bt_sim_cli_path(const bt_sim_model *m, const cli *c, uint32_t dst, int family, unsigned flow,
+			 uint32_t path[BT_SIM_MAX_HOPS])
 {
 	bt_sim_flowkey k;
-	uint32_t path[BT_SIM_MAX_HOPS];
-	char a[ADDR_BUF];
 	bt_sim_flowkey_prober(&k, c->method, c->src, dst, flow, c->dport);
 	if (family == 6)
 		k.label = c->label < 0 ? BT_SIM_PROBER_LABEL_BASE + flow : (uint32_t)c->label;
-	unsigned n = bt_sim_path(m, &k, c->phase, path);
-	fprintf(f, "%s\t%u\t", fmt_fam(dst, family, a), flow);
+	return bt_sim_path(m, &k, c->phase, path);
+}
+
+static void truth_line(const bt_sim_model *m, const cli *c, uint32_t dst, int family, unsigned flow, void *arg)
+{
+	FILE *f = arg;
+	uint32_t path[BT_SIM_MAX_HOPS];
+	char a[ADDR_BUF];
+	unsigned n = bt_sim_cli_path(m, c, dst, family, flow, path);
+	fprintf(f, "%s\t%u\t", bt_sim_fmt(dst, family, a), flow);
 	for (unsigned i = 0; i < n; i++) {
 		const bt_sim_iface *x = &m->ifaces[path[i]];
 		fputs(i ? " " : "", f);
-		fputs(m->routers[x->router].flags & BT_SIM_SILENT ? "*" : fmt_fam(x->addr, family, a), f);
+		fputs(m->routers[x->router].flags & BT_SIM_SILENT ? "*" : bt_sim_fmt(x->addr, family, a), f);
 	}
 	if (n && bt_sim_target_answers(m, dst))
-		fprintf(f, " %s", fmt_fam(dst, family, a));
+		fprintf(f, " %s", bt_sim_fmt(dst, family, a));
 	fputc('\n', f);
 }
 
-static void truth_target(const bt_sim_model *m, const cli *c, uint32_t dst, int family, FILE *f)
+static void each_flow(const bt_sim_model *m, const cli *c, uint32_t dst, int family, bt_sim_target_fn fn,
+		      void *arg)
 {
 	for (unsigned fl = 0; fl < 4096; fl++)
 		if (c->flows[fl / 8] & (1u << (fl % 8)))
-			truth_line(m, c, dst, family, fl, f);
+			fn(m, c, dst, family, fl, arg);
 }
 
-static int cmd_truth(const bt_sim_model *m, const cli *c)
+int bt_sim_each_target(const bt_sim_model *m, const cli *c, bt_sim_target_fn fn, void *arg)
 {
 	if (!c->targets) {
 		for (uint32_t j = 0; j < m->p.prefixes * 256; j++)
-			truth_target(m, c, BT_SIM_TARGET_NET + j, c->family, stdout);
+			each_flow(m, c, BT_SIM_TARGET_NET + j, c->family, fn, arg);
 		return 0;
 	}
 	FILE *f = fopen(c->targets, "r");
@@ -352,10 +409,15 @@ static int cmd_truth(const bt_sim_model *m, const cli *c)
 			fclose(f);
 			return 2;
 		}
-		truth_target(m, c, dst, family, stdout);
+		each_flow(m, c, dst, family, fn, arg);
 	}
 	fclose(f);
 	return 0;
+}
+
+static int cmd_truth(bt_sim_model *m, const cli *c)
+{
+	return bt_sim_each_target(m, c, truth_line, stdout);
 }
 
 /* ---- plan, interfaces, info ---- */
@@ -369,11 +431,11 @@ static void plan_line(const bt_sim_as *a, const char *prefix)
 static void plan_prefix(const bt_sim_as *a, uint32_t net, int family)
 {
 	char pfx[ADDR_BUF + 4], s[ADDR_BUF];
-	snprintf(pfx, sizeof(pfx), "%s/%d", fmt_fam(net, family, s), family == 6 ? 64 : 24);
+	snprintf(pfx, sizeof(pfx), "%s/%d", bt_sim_fmt(net, family, s), family == 6 ? 64 : 24);
 	plan_line(a, pfx);
 }
 
-static int cmd_plan(const bt_sim_model *m, const cli *c)
+static int cmd_plan(bt_sim_model *m, const cli *c)
 {
 	for (unsigned j = 0; j < m->p.prefixes; j++)
 		plan_prefix(&m->ases[m->pfx_as[j]], BT_SIM_TARGET_NET | j << 8, c->family);
@@ -383,27 +445,36 @@ static int cmd_plan(const bt_sim_model *m, const cli *c)
 	return 0;
 }
 
-static int cmd_interfaces(const bt_sim_model *m, const cli *c)
+static int cmd_interfaces(bt_sim_model *m, const cli *c)
 {
 	char a[ADDR_BUF];
 	for (unsigned i = 0; i < m->niface; i++) {
 		const bt_sim_iface *f = &m->ifaces[i];
 		const bt_sim_router *r = &m->routers[f->router];
-		char flags[64] = "";
+		unsigned kind = m->if_kind ? m->if_kind[i] : 0;
+		char flags[128] = "";
 		if (r->flags & BT_SIM_SILENT)
 			strcat(flags, ",silent");
 		if (r->flags & BT_SIM_RATELIMITED)
 			strcat(flags, ",ratelimited");
-		if (f->space_as != r->as)
+		if (f->space_as != r->as && f->space_as != BT_SIM_NO_AS && !(kind & BT_SIM_IF_THIRDPARTY))
 			strcat(flags, ",nbr-numbered");
-		printf("%s\t%u\t%u\t%u\t%s\t%s\n", fmt_fam(f->addr, c->family, a), m->ases[r->as].asn,
-		       m->ases[f->space_as].asn, f->router, bt_sim_role_name(r->role),
-		       flags[0] ? flags + 1 : "-");
+		if (kind & BT_SIM_IF_RENUMBERED)
+			strcat(flags, ",renumbered");
+		if (kind & BT_SIM_IF_THIRDPARTY)
+			strcat(flags, ",third-party");
+		if (kind & BT_SIM_IF_IXP)
+			strcat(flags, ",ixp");
+		if (kind & BT_SIM_IF_UNANNOUNCED)
+			strcat(flags, ",unannounced");
+		printf("%s\t%u\t%u\t%u\t%s\t%s\n", bt_sim_fmt(f->addr, c->family, a), m->ases[r->as].asn,
+		       f->space_as == BT_SIM_NO_AS ? 0 : m->ases[f->space_as].asn, f->router,
+		       bt_sim_role_name(r->role), flags[0] ? flags + 1 : "-");
 	}
 	return 0;
 }
 
-static int cmd_info(const bt_sim_model *m, const cli *c)
+static int cmd_info(bt_sim_model *m, const cli *c)
 {
 	unsigned silent = 0, rl = 0, nbr = 0, hist[BT_SIM_MAX_HOPS + 1] = { 0 }, dark = 0;
 	for (unsigned i = 0; i < m->nrouters; i++) {
@@ -435,6 +506,17 @@ static int cmd_info(const bt_sim_model *m, const cli *c)
 	       fmt_addr(BT_SIM_TARGET_NET | m->moved_pfx << 8, a), kp->asn,
 	       m->ases[kp->route[0].transit[kp->route[0].ntransit - 1]].asn,
 	       m->ases[kp->route[1].transit[kp->route[1].ntransit - 1]].asn, m->p.change_share);
+	if (m->sched) {
+		unsigned kinds[BT_SIM_CH_NKINDS] = { 0 };
+		for (unsigned i = 0; i < m->sched->n; i++)
+			kinds[m->sched->c[i].kind]++;
+		printf("schedule\t%u rounds, %u VPs, %u border changes, %u other changes:", m->p.rounds, m->p.vps,
+		       m->sched->nborder, m->sched->n - m->sched->nborder);
+		for (unsigned k = 0; k < BT_SIM_CH_NKINDS; k++)
+			if (kinds[k])
+				printf(" %s %u", bt_sim_change_name(k), kinds[k]);
+		putchar('\n');
+	}
 	return 0;
 }
 
@@ -530,8 +612,8 @@ static int cmd_serve(bt_sim_model *m, const cli *c)
 		return 1;
 	}
 	unsigned phase = c->phase;
-	fprintf(stderr, PROG ": serving on %s, phase %u, %u targets, %u routers, %zu bytes of model\n",
-		ifr.ifr_name, phase, m->p.prefixes * 256, m->nrouters, m->bytes);
+	fprintf(stderr, PROG ": serving on %s, round %u, phase %u, %u targets, %u routers, %zu bytes of model\n",
+		ifr.ifr_name, m->round, phase, m->p.prefixes * 256, m->nrouters, m->bytes);
 
 	bt_sim_counters k;
 	memset(&k, 0, sizeof(k));
@@ -575,38 +657,63 @@ done:
 	return rc;
 }
 
+static int cmd_branches(bt_sim_model *m, const cli *c)
+{
+	return bt_sim_cmd_branches(m, c->phase, c->family, c->targets);
+}
+
+/* The command table. Other files add their commands here (a row each). */
+typedef struct command {
+	const char *name;
+	int (*fn)(bt_sim_model *m, const cli *c);
+	bool per_round; /* takes --round */
+} command;
+
+static const command k_commands[] = {
+	{ "serve", cmd_serve, true },
+	{ "truth", cmd_truth, true },
+	{ "plan", cmd_plan, false },
+	{ "interfaces", cmd_interfaces, true },
+	{ "info", cmd_info, false },
+	{ "schedule", bt_sim_cmd_schedule, false },
+	{ "routes", bt_sim_cmd_routes, false },
+	{ "changes", bt_sim_cmd_changes, false },
+	{ "crossings", bt_sim_cmd_crossings, true },
+	{ "ixps", bt_sim_cmd_ixps, false },
+	{ "branches", cmd_branches, false },
+};
+
 int main(int argc, char **argv)
 {
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
-	const char *cmd = argv[1];
+	const command *cmd = NULL;
+	for (size_t i = 0; i < sizeof(k_commands) / sizeof(k_commands[0]); i++)
+		if (!strcmp(argv[1], k_commands[i].name))
+			cmd = &k_commands[i];
+	if (!cmd) {
+		fprintf(stderr, PROG ": unknown command '%s' (try '" PROG " --help')\n", argv[1]);
+		return 2;
+	}
 	cli c;
 	parse_cli(argc - 1, argv + 1, &c);
+	if (c.round >= 0 && !cmd->per_round)
+		die("--round: '%s' takes no round (it covers them all or none)", cmd->name);
 	char err[256];
 	bt_sim_model *m = bt_sim_model_new(&c.p, err, sizeof(err));
 	if (!m) {
 		fprintf(stderr, PROG ": %s\n", err);
 		return 2;
 	}
-	int rc;
-	if (!strcmp(cmd, "serve"))
-		rc = cmd_serve(m, &c);
-	else if (!strcmp(cmd, "truth"))
-		rc = cmd_truth(m, &c);
-	else if (!strcmp(cmd, "plan"))
-		rc = cmd_plan(m, &c);
-	else if (!strcmp(cmd, "interfaces"))
-		rc = cmd_interfaces(m, &c);
-	else if (!strcmp(cmd, "info"))
-		rc = cmd_info(m, &c);
-	else if (!strcmp(cmd, "branches"))
-		rc = bt_sim_cmd_branches(m, c.phase, c.family, c.targets);
-	else {
-		fprintf(stderr, PROG ": unknown command '%s' (serve, truth, plan, interfaces, info, branches)\n", cmd);
-		rc = 2;
+	if (c.round >= 0 && bt_sim_set_round(m, (unsigned)c.round) != 0) {
+		fprintf(stderr, PROG ": --round %d: the schedule has rounds 0..%u (--rounds)\n", c.round,
+			m->p.rounds - 1);
+		bt_sim_model_free(m);
+		return 2;
 	}
+	int rc = cmd->fn(m, &c);
 	if (fflush(stdout) != 0 && rc == 0)
 		rc = 1;
 	bt_sim_model_free(m);

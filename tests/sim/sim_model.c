@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "bordertrace/hash.h"
+#include "sim_sched.h"
 
 /* splitmix64's increment: spreads the stage salts in pick(). */
 #define GOLDEN 0x9e3779b97f4a7c15ULL
@@ -70,6 +71,15 @@ void bt_sim_params_default(bt_sim_params *p)
 	p->dark = 0.20;
 	p->nbr_numbered = 0.30;
 	p->change_share = 100;
+	p->vps = 1;
+	p->rounds = 1;
+}
+
+/* Whether the model has the changing Internet's parts (extra VPs, alternative
+ * routes and paths, a schedule): without them it is the base Internet. */
+static bool extended(const bt_sim_params *p)
+{
+	return p->vps > 1 || p->rounds > 1 || p->changes || p->noise;
 }
 
 /* Most /24s one destination AS may hold: its router /24 also numbers its
@@ -99,6 +109,17 @@ int bt_sim_params_check(const bt_sim_params *p, char *err, size_t errlen)
 		snprintf(err, errlen, "rate limit must be > 0 per second with a burst >= 1");
 	else if (p->change_share > 100)
 		snprintf(err, errlen, "change share is a percentage, 0..100");
+	else if (p->vps < 1 || p->vps > BT_SIM_MAX_VPS)
+		snprintf(err, errlen, "vps must be 1..%d", BT_SIM_MAX_VPS);
+	else if (p->rounds < 1 || p->rounds > BT_SIM_MAX_ROUNDS)
+		snprintf(err, errlen, "rounds must be 1..%d", BT_SIM_MAX_ROUNDS);
+	else if ((p->changes || p->noise) && p->rounds < 2)
+		snprintf(err, errlen, "changes and noise need at least 2 rounds (round 0 is the baseline)");
+	else if (p->changes > 4 * p->prefixes || p->noise > 4096)
+		snprintf(err, errlen, "at most 4 changes per prefix and 4096 noise changes");
+	else if (extended(p) && 2 + p->transits + p->ases + 2 * (p->vps - 1) > BT_SIM_UNANN_FIRST)
+		snprintf(err, errlen, "too many ases for the schedule's address space (198.19.%u.0/24 and up are IXP LANs and unannounced space)",
+			 BT_SIM_UNANN_FIRST);
 	else
 		return 0;
 	return -1;
@@ -170,6 +191,7 @@ static unsigned new_stage(gen *g, unsigned as, bt_sim_role role, unsigned count,
 	bt_sim_stage *s = &m->stages[m->nstage];
 	s->first = m->niface;
 	s->count = (uint8_t)count;
+	s->epoch = 0;
 	for (unsigned i = 0; i < count; i++)
 		new_iface(g, new_router(g, as, role), space_as);
 	return m->nstage++;
@@ -284,6 +306,130 @@ static void assign_prefixes(gen *g, unsigned first_dest, unsigned kp_block)
 	free(size);
 }
 
+/* ---- the changing Internet's parts (doc/sim.md, "Rounds") ----
+ * Drawn from a stream of their own after the base Internet, so that a seed's
+ * base Internet stays what it was. */
+
+/* VP k+1 (k >= 1): its own network and upstream AS (ASNs of the
+ * documentation range 64496-64511), gateway, access ECMP group and core. */
+static void build_vps(gen *g, unsigned first_as)
+{
+	bt_sim_model *m = g->m;
+	char org[48];
+	for (unsigned k = 1; k < m->p.vps; k++) {
+		unsigned a = first_as + 2 * (k - 1);
+		snprintf(org, sizeof(org), "SIM-VP-%u vantage point network", k + 1);
+		set_as(&m->ases[a], 64496 + 2 * k, org, k_countries[rng_below(&g->r, NCOUNTRIES)], BT_SIM_AS_VP);
+		snprintf(org, sizeof(org), "SIM-UPSTREAM-%u access provider", k + 1);
+		set_as(&m->ases[a + 1], 64497 + 2 * k, org, k_countries[rng_below(&g->r, NCOUNTRIES)],
+		       BT_SIM_AS_UPSTREAM);
+		m->vp_as[k] = (uint16_t)a;
+		m->vp_stages[k] = new_stage(g, a, BT_SIM_ROLE_VPGW, 1, a);
+		new_stage(g, a + 1, BT_SIM_ROLE_ACCESS, m->p.ecmp, a + 1);
+		new_stage(g, a + 1, BT_SIM_ROLE_CORE, 1, a + 1);
+	}
+}
+
+/* A transit's alternative internal path: its ingress, then as many internal
+ * stages as the base path, on routers of their own. */
+static void build_alt_path(gen *g, unsigned t)
+{
+	bt_sim_model *m = g->m;
+	bt_sim_as *a = &m->ases[t];
+	if (g->failed || m->nstage >= g->cap_stages)
+		return;
+	a->base_first = a->stage_first;
+	a->alt_first = m->nstage;
+	m->stages[m->nstage++] = m->stages[a->stage_first]; /* the same ingress */
+	unsigned ecmp_level = rng_below(&g->r, a->nstages - 1u);
+	for (unsigned l = 0; l + 1 < a->nstages; l++)
+		new_stage(g, t, BT_SIM_ROLE_TRANSIT, l == ecmp_level ? m->p.ecmp : 1, t);
+}
+
+static bool has_room(const bt_sim_model *m, unsigned as)
+{
+	return m->ases[as].next_host <= 254;
+}
+
+/* Alternative border routes of destination AS d, each through another last
+ * transit, its border interface on d's border router numbered from either
+ * side: the routes the schedule moves prefixes onto. */
+static void build_alt_routes(gen *g, unsigned d, unsigned want)
+{
+	bt_sim_model *m = g->m;
+	bt_sim_as *a = &m->ases[d];
+	unsigned br = m->ifaces[a->route[0].border].router;
+	for (unsigned tries = 0; a->nroutes < want && tries < 32 && !g->failed; tries++) {
+		unsigned t = 2 + rng_below(&g->r, m->p.transits);
+		bool nbr = rng_unit(&g->r) < m->p.nbr_numbered, dup = false;
+		for (unsigned i = 0; i < a->nroutes; i++)
+			dup |= bt_sim_route_upstream(m, &a->route[i]) == t;
+		if (dup)
+			continue;
+		if (!has_room(m, nbr ? t : d))
+			nbr = !nbr;
+		if (!has_room(m, nbr ? t : d))
+			return;
+		make_route(g, d, t, br, nbr);
+	}
+}
+
+static void build_extensions(gen *g, unsigned d0, unsigned first_vp_as)
+{
+	bt_sim_model *m = g->m;
+	g->r.s = m->p.seed * GOLDEN ^ 0x6274736d65787431ULL; /* "btsmext1" */
+	build_vps(g, first_vp_as);
+	for (unsigned i = 0; i < m->p.transits; i++)
+		build_alt_path(g, 2 + i);
+	for (unsigned i = 0; i < m->p.ases; i++)
+		build_alt_routes(g, d0 + i, i == 0 ? 4 : 3);
+}
+
+unsigned bt_sim_route_upstream(const bt_sim_model *m, const bt_sim_route *rt)
+{
+	(void)m;
+	return rt->transit[rt->ntransit - 1];
+}
+
+unsigned bt_sim_vp_of(const bt_sim_model *m, uint32_t src)
+{
+	uint32_t k = src - BT_SIM_VP_ADDR;
+	return k < m->p.vps ? k : 0;
+}
+
+uint32_t bt_sim_alloc_addr(bt_sim_model *m, unsigned space_as, bool ixp)
+{
+	if (space_as != BT_SIM_NO_AS) {
+		bt_sim_as *sa = &m->ases[space_as];
+		return sa->next_host > 254 ? 0 : BT_SIM_ROUTER_NET | space_as << 8 | sa->next_host++;
+	}
+	uint16_t *next = ixp ? &m->ixp_next : &m->unann_next;
+	unsigned first = ixp ? BT_SIM_IXP_FIRST : BT_SIM_UNANN_FIRST, n = ixp ? 2 : 4;
+	if (*next >= n * 254)
+		return 0;
+	unsigned i = (*next)++;
+	return BT_SIM_ROUTER_NET | (first + i / 254) << 8 | (1 + i % 254);
+}
+
+/* The arrays of the current round and the base values changes apply over. */
+static int alloc_round_state(bt_sim_model *m)
+{
+	m->pfxr = calloc(m->p.vps, sizeof(*m->pfxr));
+	m->base_addr = calloc(m->niface, sizeof(*m->base_addr));
+	m->base_space = calloc(m->niface, sizeof(*m->base_space));
+	m->if_kind = calloc(m->niface, 1);
+	m->base_flags = calloc(m->nrouters ? m->nrouters : 1, 1);
+	if (!m->pfxr || !m->base_addr || !m->base_space || !m->if_kind || !m->base_flags)
+		return -1;
+	for (unsigned i = 0; i < m->niface; i++) {
+		m->base_addr[i] = m->ifaces[i].addr;
+		m->base_space[i] = m->ifaces[i].space_as;
+	}
+	for (unsigned i = 0; i < m->nrouters; i++)
+		m->base_flags[i] = m->routers[i].flags;
+	return 0;
+}
+
 bt_sim_model *bt_sim_model_new(const bt_sim_params *p, char *err, size_t errlen)
 {
 	if (bt_sim_params_check(p, err, errlen) != 0)
@@ -294,13 +440,19 @@ bt_sim_model *bt_sim_model_new(const bt_sim_params *p, char *err, size_t errlen)
 		return NULL;
 	}
 	m->p = *p;
-	m->nas = 2 + p->transits + p->ases;
+	bool ext = extended(p);
+	m->nas = 2 + p->transits + p->ases + 2 * (p->vps - 1);
 	gen g = { .m = m, .r = { p->seed * GOLDEN ^ 0x6274736d6f64656cULL }, .err = err, .errlen = errlen };
 	/* Upper bounds: every stage at full fan-out, two border links per AS. */
 	unsigned fan = p->ecmp;
 	g.cap_routers = 1 + fan + 1 + p->transits * (1 + 3 * fan) + p->ases * (1 + 2 * fan) + p->prefixes;
 	g.cap_ifaces = g.cap_routers + p->ases;
 	g.cap_stages = 3 + p->transits * 4 + p->ases * 2;
+	if (ext) { /* other VPs, alternative paths and border routes */
+		g.cap_routers += (p->vps - 1) * (2 + fan) + p->transits * 3 * fan;
+		g.cap_ifaces = g.cap_routers + p->ases * BT_SIM_MAX_ROUTES;
+		g.cap_stages += 3 * (p->vps - 1) + p->transits * 4;
+	}
 	m->ases = calloc(m->nas, sizeof(*m->ases));
 	m->routers = calloc(g.cap_routers, sizeof(*m->routers));
 	m->ifaces = calloc(g.cap_ifaces, sizeof(*m->ifaces));
@@ -358,6 +510,15 @@ bt_sim_model *bt_sim_model_new(const bt_sim_params *p, char *err, size_t errlen)
 		unsigned d = m->pfx_as[j];
 		m->pfx_gw[j] = new_iface(&g, new_router(&g, d, BT_SIM_ROLE_GATEWAY), d);
 	}
+	m->vp_stages[0] = m->vp_stage;
+	if (ext)
+		build_extensions(&g, d0, d0 + p->ases);
+	if (!g.failed && alloc_round_state(m) != 0) {
+		snprintf(err, errlen, "out of memory");
+		g.failed = true;
+	}
+	if (!g.failed && ext && bt_sim_sched_new(m, err, errlen) != 0)
+		g.failed = true;
 	if (g.failed) {
 		bt_sim_model_free(m);
 		return NULL;
@@ -375,6 +536,12 @@ void bt_sim_model_free(bt_sim_model *m)
 	free(m->routers);
 	free(m->ifaces);
 	free(m->stages);
+	free(m->pfxr);
+	free(m->base_addr);
+	free(m->base_space);
+	free(m->if_kind);
+	free(m->base_flags);
+	bt_sim_sched_free(m->sched);
 	free(m);
 }
 
@@ -465,7 +632,7 @@ static inline unsigned emit_stage(const bt_sim_model *m, uint64_t fh, uint32_t s
 	const bt_sim_stage *st = &m->stages[s];
 	uint32_t i = st->first;
 	if (st->count > 1)
-		i += (uint32_t)(pick(fh, s) % st->count);
+		i += (uint32_t)(pick(fh, s ^ (uint64_t)st->epoch << 40) % st->count);
 	if (n < BT_SIM_MAX_HOPS)
 		out[n++] = i;
 	return n;
@@ -482,11 +649,14 @@ unsigned bt_sim_path(const bt_sim_model *m, const bt_sim_flowkey *k, unsigned ph
 	 * leaves the IPv4 hash as it was. */
 	if (k->label)
 		fh = bt_mix64(fh ^ ((uint64_t)k->label + 1) * GOLDEN);
-	unsigned pfx = (k->dst >> 8) & 0xff, n = 0;
+	unsigned pfx = (k->dst >> 8) & 0xff, n = 0, vp = bt_sim_vp_of(m, k->src);
 	for (unsigned s = 0; s < 3; s++)
-		n = emit_stage(m, fh, m->vp_stage + s, out, n);
+		n = emit_stage(m, fh, m->vp_stages[vp] + s, out, n);
 	const bt_sim_as *a = &m->ases[m->pfx_as[pfx]];
-	const bt_sim_route *rt = &a->route[0];
+	const bt_sim_pfxroute *pr = &m->pfxr[vp][pfx];
+	const bt_sim_route *rt = &a->route[pr->a];
+	if (pr->share && pick(fh, ROUTE_SALT + 1) % 100 < pr->share)
+		rt = &a->route[pr->b];
 	if (phase == 1 && pfx == m->moved_pfx && a->nroutes > 1 &&
 	    pick(fh, ROUTE_SALT) % 100 < m->p.change_share)
 		rt = &a->route[1];
@@ -506,6 +676,8 @@ unsigned bt_sim_path(const bt_sim_model *m, const bt_sim_flowkey *k, unsigned ph
 
 bool bt_sim_target_answers(const bt_sim_model *m, uint32_t dst)
 {
+	if (m->pfx_dark[(dst >> 8) & 0xff])
+		return false;
 	uint64_t h = bt_mix64(m->p.seed * GOLDEN ^ 0x6461726bULL ^ (uint64_t)dst << 16);
 	return (double)(h >> 11) * (1.0 / 9007199254740992.0) >= m->p.dark;
 }

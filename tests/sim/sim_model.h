@@ -22,6 +22,9 @@
 #define BT_SIM_MAX_TRANSITS 32
 #define BT_SIM_MAX_ECMP 8
 #define BT_SIM_MAX_HOPS 16       /* routers on one path, at most */
+#define BT_SIM_MAX_VPS 8         /* VP k is 198.51.100.k, k = 1..8 */
+#define BT_SIM_MAX_ROUTES 4      /* border routes a destination AS can be reached by */
+#define BT_SIM_MAX_ROUNDS 64     /* rounds of a change schedule (sim_sched.c) */
 #define BT_SIM_QUOTE_MAX 548     /* 576 - IP - ICMP header, as Linux quotes */
 #define BT_SIM_QUOTE6_MAX 1232   /* 1280 - IPv6 - ICMPv6 header (RFC 4443 2.4(c)) */
 
@@ -67,6 +70,15 @@ typedef struct bt_sim_params {
 				 from the upstream neighbour's space */
 	unsigned change_share; /* phase 1: percent of the moved prefix's flows
 				  that take the new border route */
+	/* The changing Internet (doc/sim.md, "Rounds"): with the defaults (1 VP,
+	 * 1 round, no changes, no noise) the Internet is bit for bit the one
+	 * generated before these existed. */
+	unsigned vps;         /* VPs, each in its own VP network and upstream AS */
+	unsigned rounds;      /* rounds of the change schedule */
+	unsigned changes;     /* border changes to draw into the schedule */
+	unsigned noise;       /* changes that are not border changes */
+	uint64_t sched_seed;  /* the schedule's seed (default: --seed) */
+	uint32_t noise_kinds; /* bit k: noise of change kind k may be drawn; 0 = all */
 } bt_sim_params;
 
 void bt_sim_params_default(bt_sim_params *p);
@@ -108,6 +120,7 @@ typedef struct bt_sim_iface {
 typedef struct bt_sim_stage {
 	uint32_t first;    /* index into ifaces[] */
 	uint8_t count;
+	uint8_t epoch;     /* ECMP re-hashes so far (0: the base hash) */
 } bt_sim_stage;
 
 typedef enum bt_sim_as_kind {
@@ -130,10 +143,35 @@ typedef struct bt_sim_as {
 	uint16_t parent;       /* regional transits: the tier-1 they hang off */
 	uint32_t stage_first;  /* transits: their stages; dest: internal stages */
 	uint8_t nstages;
-	uint8_t nroutes;       /* dest: 1, or 2 for the AS whose route changes */
-	bt_sim_route route[2];
+	uint8_t nroutes;       /* dest: 1 (AS131279 2), then the schedule's
+				  alternates (at most BT_SIM_MAX_ROUTES) */
+	bt_sim_route route[BT_SIM_MAX_ROUTES];
 	uint16_t next_host;    /* address allocation in 198.19.<index>.0/24 */
+	uint32_t alt_first;    /* transits: an alternative internal path (the
+				  same number of stages), used from a schedule's
+				  'intra' change on; 0 = none */
+	uint32_t base_first;   /* transits: the base internal path */
 } bt_sim_as;
+
+/* Where a prefix's flows go, per VP, in the current round: route a, or a
+ * per-flow split with share percent on route b (BGP multipath). */
+typedef struct bt_sim_pfxroute {
+	uint8_t a, b, share;
+} bt_sim_pfxroute;
+
+/* Interface kinds beyond the base plan (flags of `bt-sim interfaces`). */
+#define BT_SIM_IF_RENUMBERED 0x01
+#define BT_SIM_IF_THIRDPARTY 0x02
+#define BT_SIM_IF_IXP 0x04
+#define BT_SIM_IF_UNANNOUNCED 0x08
+/* space_as of an address in no AS's space (IXP LANs, unannounced space) */
+#define BT_SIM_NO_AS 0xffff
+/* /24s of 198.19.0.0/16 above the ASes' router space: IXP peering LANs
+ * (in no plan, listed by `bt-sim ixps`) and unannounced router space. */
+#define BT_SIM_IXP_FIRST 254u      /* 198.19.254.0/24, 198.19.255.0/24 */
+#define BT_SIM_UNANN_FIRST 250u    /* 198.19.250.0/24 .. 198.19.253.0/24 */
+
+struct bt_sim_sched;
 
 typedef struct bt_sim_model {
 	bt_sim_params p;
@@ -145,7 +183,21 @@ typedef struct bt_sim_model {
 	bt_sim_stage *stages;
 	uint16_t pfx_as[BT_SIM_MAX_PREFIXES];      /* target /24 -> dest AS index */
 	uint32_t pfx_gw[BT_SIM_MAX_PREFIXES];      /* target /24 -> gateway iface */
-	uint32_t vp_stage;     /* the three VP-side stages, in order */
+	uint32_t vp_stage;     /* the three VP-side stages of VP 1, in order */
+	uint32_t vp_stages[BT_SIM_MAX_VPS]; /* VP k+1's three stages */
+	uint16_t vp_as[BT_SIM_MAX_VPS];     /* VP k+1's network (its upstream is +1) */
+	/* The current round (bt_sim_set_round): per VP and prefix where its
+	 * flows go, which /24s went dark, and the base values the schedule's
+	 * changes are applied over. */
+	unsigned round;
+	bt_sim_pfxroute (*pfxr)[BT_SIM_MAX_PREFIXES]; /* [vps][prefixes] */
+	uint8_t pfx_dark[BT_SIM_MAX_PREFIXES];
+	uint32_t *base_addr;   /* [niface] */
+	uint16_t *base_space;  /* [niface] */
+	uint8_t *base_flags;   /* [nrouters] */
+	uint8_t *if_kind;      /* [niface] BT_SIM_IF_* */
+	uint16_t ixp_next, unann_next; /* host allocation in those /24s */
+	struct bt_sim_sched *sched;
 	unsigned kp_as;        /* index of AS131279 */
 	unsigned moved_pfx;    /* the /24 whose route changes in phase 1 */
 	size_t bytes;          /* memory the model holds */
@@ -191,5 +243,16 @@ bool bt_sim_is_target(const bt_sim_model *m, uint32_t dst);
 bool bt_sim_ratelimit_pass(bt_sim_model *m, unsigned r, uint64_t now_ns);
 
 const char *bt_sim_role_name(unsigned role);
+
+/* The VP (0-based) a probe's source belongs to: 198.51.100.k is VP k - 1;
+ * any other source is VP 0, as with one VP. */
+unsigned bt_sim_vp_of(const bt_sim_model *m, uint32_t src);
+
+/* A new address in AS index space_as's router /24 (or, with BT_SIM_NO_AS and
+ * ixp true/false, an IXP LAN's or unannounced space); 0 when it is full. */
+uint32_t bt_sim_alloc_addr(bt_sim_model *m, unsigned space_as, bool ixp);
+
+/* The last transit (AS index) of a destination's route. */
+unsigned bt_sim_route_upstream(const bt_sim_model *m, const bt_sim_route *rt);
 
 #endif

@@ -23,6 +23,7 @@
 #include "bordertrace/reply.h"
 #include "sim_model.h"
 #include "sim_packet.h"
+#include "sim_sched.h"
 
 #define VP BT_SIM_VP_ADDR
 
@@ -191,6 +192,54 @@ static void test_replies_match_truth(void **state)
 		}
 	}
 	assert_true(seen_hop > 1000 && seen_dest > 100);
+	bt_sim_model_free(m);
+}
+
+/* A changing Internet (doc/sim.md, "Rounds"): in every round, replies come
+ * from the interfaces that round's truth names, renumbered, third-party, IXP
+ * and unannounced addresses included; a dark /24 stops answering. */
+static void test_rounds_replies(void **state)
+{
+	(void)state;
+	bt_sim_params p;
+	char err[256];
+	bt_sim_params_default(&p);
+	p.ratelimited = 0;
+	p.silent = 0;
+	p.prefixes = 32, p.ases = 12, p.vps = 3, p.rounds = 8, p.changes = 20, p.noise = 60;
+	bt_sim_model *m = bt_sim_model_new(&p, err, sizeof(err));
+	assert_non_null(m);
+	bt_sim_counters c;
+	memset(&c, 0, sizeof(c));
+	uint8_t buf[1500], rep[BT_SIM_REPLY_MAX];
+	unsigned changed = 0;
+	for (unsigned r = 0; r < p.rounds; r++) {
+		assert_int_equal(bt_sim_set_round(m, r), 0);
+		for (uint32_t dst = BT_SIM_TARGET_NET; dst < BT_SIM_TARGET_NET + 32 * 256; dst += 37) {
+			bt_sim_flowkey k;
+			uint32_t path[BT_SIM_MAX_HOPS];
+			bt_sim_flowkey_prober(&k, 0, VP, dst, 0, 0);
+			unsigned n = bt_sim_path(m, &k, 0, path);
+			for (unsigned ttl = 1; ttl <= n + 1; ttl++) {
+				bt_flow f;
+				size_t len = probe(BT_METHOD_ICMP_PARIS, 0, dst, (uint8_t)ttl, &f, buf);
+				size_t got = bt_sim_answer(m, 0, buf, len, 1, rep, &c);
+				if (ttl > n && !bt_sim_target_answers(m, dst)) {
+					assert_int_equal(got, 0);
+					continue;
+				}
+				if (ttl <= n && m->routers[m->ifaces[path[ttl - 1]].router].flags)
+					continue; /* a border router that started rate-limiting */
+				assert_true(got > 0);
+				bt_reply br;
+				assert_int_equal(bt_reply_parse_ip(rep, got, &br), BT_REPLY_OK);
+				assert_int_equal(ntohl(br.src), ttl <= n ? m->ifaces[path[ttl - 1]].addr : dst);
+				changed += ttl <= n && m->if_kind[path[ttl - 1]] != 0;
+			}
+		}
+	}
+	assert_true(changed > 0);
+	assert_int_equal(bt_sim_set_round(m, p.rounds), -1);
 	bt_sim_model_free(m);
 }
 
@@ -656,6 +705,7 @@ int main(void)
 		cmocka_unit_test(test_phase),
 		cmocka_unit_test(test_token_bucket),
 		cmocka_unit_test(test_replies_match_truth),
+		cmocka_unit_test(test_rounds_replies),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_addr6),
 		cmocka_unit_test(test_replies6_match_truth),
