@@ -21,27 +21,8 @@
 # into the TUN device.
 set -uo pipefail
 
-SIM= PROBER= SCORE=
-while (($#)); do
-    case $1 in
-    --sim) SIM=$2; shift 2 ;;
-    --prober) PROBER=$2; shift 2 ;;
-    --score) SCORE=$2; shift 2 ;;
-    *) echo "usage: $0 --sim BT-SIM --prober PROBER --score MDA_SCORE.PY" >&2; exit 2 ;;
-    esac
-done
-[[ -n $SIM && -n $PROBER && -n $SCORE ]] || { echo "usage: $0 --sim BT-SIM --prober PROBER --score MDA_SCORE.PY" >&2; exit 2; }
-
-if ((EUID != 0)); then
-    echo "1..0 # SKIP the multipath test needs root (namespaces, TUN, raw sockets)"
-    exit 77
-fi
-for tool in ip nft python3; do
-    command -v "$tool" >/dev/null || { echo "1..0 # SKIP $tool is not installed"; exit 77; }
-done
-[[ -x $PROBER ]] || { echo "1..0 # SKIP no prober at $PROBER"; exit 77; }
-[[ -c /dev/net/tun ]] || { echo "1..0 # SKIP no /dev/net/tun"; exit 77; }
-. "$(dirname "${BASH_SOURCE[0]}")/../../bench/sim_ns.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/sim_test_args.sh"
+sim_test_start "ip nft python3" "$@"
 
 NS="btmda$$"
 TMP=$(mktemp -d /tmp/btmda.XXXXXX)

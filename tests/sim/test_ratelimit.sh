@@ -19,22 +19,8 @@
 # lo are 198.18.0.0/15 and 2001:db8::/32 into the TUN device.
 set -uo pipefail
 
-SIM= PROBER= SCORE=
-while (($#)); do
-    case $1 in
-    --sim) SIM=$2; shift 2 ;;
-    --prober) PROBER=$2; shift 2 ;;
-    --score) SCORE=$2; shift 2 ;;
-    *) echo "usage: $0 --sim BT-SIM --prober PROBER --score SCORE.PY" >&2; exit 2 ;;
-    esac
-done
-[[ -n $SIM && -n $PROBER && -n $SCORE ]] || { echo "usage: $0 --sim BT-SIM --prober PROBER --score SCORE.PY" >&2; exit 2; }
-if ((EUID != 0)); then
-    echo "1..0 # SKIP needs root (namespaces, TUN, raw sockets)"
-    exit 77
-fi
-[[ -c /dev/net/tun ]] || { echo "1..0 # SKIP no /dev/net/tun"; exit 77; }
-. "$(dirname "${BASH_SOURCE[0]}")/../../bench/sim_ns.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/sim_test_args.sh"
+sim_test_start "ip nft python3" "$@"
 
 MODEL=(--seed 15 --prefixes 8 --ases 4 --transits 4 --rl-rate 100 --rl-burst 20)
 T=$(mktemp -d /tmp/btrl.XXXXXX)

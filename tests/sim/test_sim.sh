@@ -29,28 +29,8 @@
 # into the TUN device.
 set -uo pipefail
 
-SIM= PROBER= SCORE=
-while (($#)); do
-    case $1 in
-    --sim) SIM=$2; shift 2 ;;
-    --prober) PROBER=$2; shift 2 ;;
-    --score) SCORE=$2; shift 2 ;;
-    *) echo "usage: $0 --sim BT-SIM --prober PROBER --score SCORE.PY" >&2; exit 2 ;;
-    esac
-done
-[[ -n $SIM && -n $PROBER && -n $SCORE ]] || { echo "usage: $0 --sim BT-SIM --prober PROBER --score SCORE.PY" >&2; exit 2; }
-
-if ((EUID != 0)); then
-    echo "1..0 # SKIP the simulator test needs root (namespaces, TUN, raw sockets)"
-    exit 77
-fi
-for tool in ip tcpdump python3; do
-    command -v "$tool" >/dev/null || { echo "1..0 # SKIP $tool is not installed"; exit 77; }
-done
-[[ -x $PROBER ]] || { echo "1..0 # SKIP no prober at $PROBER"; exit 77; }
-[[ -c /dev/net/tun ]] || { echo "1..0 # SKIP no /dev/net/tun"; exit 77; }
-# The namespace setup shared with the benchmarks (sim_ns_sysctl, sim_ns_link).
-. "$(dirname "${BASH_SOURCE[0]}")/../../bench/sim_ns.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/sim_test_args.sh"
+sim_test_start "ip tcpdump python3" "$@"
 
 PREFIX="btsim$$-"
 TMP=$(mktemp -d /tmp/btsim.XXXXXX)
