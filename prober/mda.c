@@ -179,6 +179,20 @@ bool bt_mda_view_touched(const mda_view *v, size_t t)
 	return r->n > 0 && r->start[r->n - 1][t + 1] > r->start[r->n - 1][t];
 }
 
+/* The order flows are taken in: the flow indices bit-reversed (0, 32, 16,
+ * 48, ...), so that the first n of them spread over the 64 instead of being
+ * n adjacent checksums or ports, which a weak load-balancer hash can send
+ * down fewer branches than chance would (doc/probing.md, "Multipath").
+ * Its own inverse. */
+unsigned bt_mda_flow_at(unsigned i)
+{
+	_Static_assert((BT_MDA_FLOWS & (BT_MDA_FLOWS - 1)) == 0, "BT_MDA_FLOWS: a power of 2");
+	unsigned r = 0;
+	for (unsigned b = 1; b < BT_MDA_FLOWS; b <<= 1, i >>= 1)
+		r = (r << 1) | (i & 1);
+	return r;
+}
+
 static bool stop_found(unsigned stop)
 {
 	return stop == BT_STOP_COMPLETED || stop == BT_STOP_UNREACHABLE;
@@ -252,8 +266,8 @@ static void scan_target(mda_scan *sc, const bt_rec *r, size_t n)
 	sc->last = -1;
 	sc->nextflow = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (r[i].in % BT_MDA_FLOWS >= sc->nextflow)
-			sc->nextflow = r[i].in % BT_MDA_FLOWS + 1;
+		if (bt_mda_flow_at(r[i].in % BT_MDA_FLOWS) >= sc->nextflow)
+			sc->nextflow = bt_mda_flow_at(r[i].in % BT_MDA_FLOWS) + 1;
 		if (r[i].kind == BT_REC_HOP && r[i].slot < sc->nslots)
 			scan_hop(sc, &r[i]);
 		else if (r[i].kind == BT_REC_END)
@@ -333,7 +347,7 @@ static int plan_target(bt_engine *e, const mda_scan *sc, size_t t, size_t *k)
 		if (mp_reserve(e, *k, m) != 0)
 			return -1;
 		for (unsigned f = 0; f < m; f++)
-			e->mp[(*k)++] = (bt_mp_entry){ base + next++, MP_RANGE(from, end) };
+			e->mp[(*k)++] = (bt_mp_entry){ base + bt_mda_flow_at(next++), MP_RANGE(from, end) };
 	}
 	unsigned old = 0; /* replays take flows of before, each once a round */
 	for (int h = 0; old < sc->nextflow && next_segment(e, sc, true, &h, &lo, &hi, &deficit);) {
@@ -341,7 +355,7 @@ static int plan_target(bt_engine *e, const mda_scan *sc, size_t t, size_t *k)
 		if (mp_reserve(e, *k, r) != 0)
 			return -1;
 		for (unsigned f = 0; f < r; f++)
-			e->mp[(*k)++] = (bt_mp_entry){ base + old++, MP_RANGE(lo, hi + 1) | MP_REPLAY };
+			e->mp[(*k)++] = (bt_mp_entry){ base + bt_mda_flow_at(old++), MP_RANGE(lo, hi + 1) | MP_REPLAY };
 	}
 	return 0;
 }
