@@ -287,7 +287,7 @@ static void scan_target(mda_scan *sc, const bt_rec *r, size_t n)
  * n(k) counts answers (a lost reply asks for another flow), but a TTL is
  * sent at most 2 n(k) flows: beyond, the losses are a rate-limiting or
  * overloaded router's, and more flows only add to them. */
-static bool ttl_needs(const bt_engine *e, const ttl_stat *st, bool replay, unsigned *d)
+static bool ttl_needs(const bt_engine *e, const ttl_stat *st, unsigned prev_nif, bool replay, unsigned *d)
 {
 	unsigned n = e->mp_need[st->nif];
 	*d = st->probed < n ? n - st->probed : 0;
@@ -295,7 +295,10 @@ static bool ttl_needs(const bt_engine *e, const ttl_stat *st, bool replay, unsig
 		*d = st->sent < 2 * n ? 2 * n - st->sent : 0;
 	if (st->nif == 0 || st->pp)
 		return false;
-	return replay ? st->nif >= 2 && !st->replayed : *d > 0;
+	/* replays where the interfaces grow from the TTL before: a balancer
+	 * splits there (per-packet balancing further down a branch already
+	 * split is not looked for) */
+	return replay ? st->nif >= 2 && st->nif > prev_nif && !st->replayed : *d > 0;
 }
 
 /* The next segment at or after *h: TTLs [*lo, *hi] that need (the gaps
@@ -309,7 +312,7 @@ static bool next_segment(const bt_engine *e, const mda_scan *sc, bool replay, in
 	*lo = -1;
 	*deficit = 0;
 	for (; *h <= sc->last; (*h)++) {
-		if (!ttl_needs(e, &sc->ttl[*h], replay, &d)) {
+		if (!ttl_needs(e, &sc->ttl[*h], *h > 0 ? sc->ttl[*h - 1].nif : 1, replay, &d)) {
 			/* a silent TTL does not end a segment: its replies may
 			 * all have been lost, and the flows go through it anyway */
 			if (*lo >= 0 && *h - *hi > SEG_GAP && sc->ttl[*h].nif != 0)
