@@ -1,12 +1,13 @@
 /* bordertrace — multipath discovery (MDA) in the engine (doc/probing.md,
  * "Multipath"): a round-based stopping rule in the spirit of Diamond-Miner.
  *
- * Round 1 traces every target with n(1) flows over every TTL. After each
+ * Round 1 traces every target with flow 0 over every TTL. After each
  * round the replies so far (the spool, sorted by target) are counted per
  * target and TTL: k interfaces seen, f flows that went through the TTL.
  * Where f < n(k) the next round sends the missing flows, over the TTLs that
  * need them plus one on each side (links need one flow at consecutive
- * TTLs), and sends a few flows of round 1 again there once: a flow that
+ * TTLs), and sends a few flows of before again once where a TTL has more
+ * interfaces than the one before it: a flow that
  * answers from two addresses at one TTL is per-packet balancing, and that
  * TTL asks for no more flows. Matching stays stateless: each round is an
  * engine run over (target, flow, TTL range) entries, and what a target
