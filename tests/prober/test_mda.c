@@ -5,7 +5,9 @@
  * the minimum share's flows (11 at 25%) and capped at 64 flows; after a
  * round of flow 0 alone every answering TTL asks for the missing flows,
  * over the TTLs answered and one further; a TTL of two interfaces seen by
- * enough flows asks for no new flow but for replays there, once; a flow
+ * enough flows asks for no new flow but for replays there, once, and not
+ * at a TTL of as many interfaces as the one before; flows are taken in
+ * bit-reversed order; a flow
  * answering from two addresses at a TTL (per-packet) ends the rounds; the
  * record is one trace with every reply, its flow on entries of other flows,
  * in TTL then attempt then flow order, and passes bt_trace_check. */
@@ -165,11 +167,41 @@ static void test_rounds_and_record(void **state)
 	assert_int_equal(f.e.acct.bytes, 0);
 }
 
+/* A diamond of width 2 over TTLs 2 and 3 (slots 1, 2): A|B then C|D. The
+ * replays go where the interfaces grow (slot 1), not to slot 2, which only
+ * carries the same two branches on. */
+static void test_replays_where_interfaces_grow(void **state)
+{
+	(void)state;
+	fixture f;
+	char err[256];
+	fx_init(&f);
+	const uint32_t D = 0xc6130104u;
+	for (unsigned i = 0; i <= 10; i++) {
+		if (i == 1)
+			assert_int_equal(bt_mda_next(&f.e, err, sizeof(err)), 10);
+		uint32_t range = i ? MP_RANGE(0, 5) : MP_RANGE(0, SLOTS);
+		const uint32_t at[4] = { A, i % 2 ? B : A, i % 2 ? D : C, 0xc6120001u };
+		for (unsigned sl = 0; sl < 4; sl++)
+			hop(&f, F(i), (int)sl, at[sl]);
+		end(&f, F(i), BT_STOP_COMPLETED, 4, range);
+	}
+	assert_int_equal(bt_mda_next(&f.e, err, sizeof(err)), 5);
+	for (unsigned i = 0; i < 5; i++) {
+		assert_int_equal(f.e.mp[i].in, F(i));
+		assert_int_equal(f.e.mp[i].range, MP_RANGE(1, 2) | MP_REPLAY);
+	}
+	bt_mda_free(&f.e);
+	bt_spool_close(&f.e.spool, &f.e.acct);
+	assert_int_equal(f.e.acct.bytes, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_flows_needed),
 		cmocka_unit_test(test_rounds_and_record),
+		cmocka_unit_test(test_replays_where_interfaces_grow),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
