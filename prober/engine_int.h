@@ -35,6 +35,8 @@ typedef struct bt_mp_entry {
 #define MP_END(r) (((unsigned)(r) >> 8) & 0x1ffu)
 #define MP_REPLAY 0x20000u      /* a flow sent again to test per-packet balancing */
 #define MP_RANGE(lo, end) ((uint32_t)(lo) | (uint32_t)(end) << 8)
+/* The flow index a target's i-th flow takes (its own inverse; prober/mda.c). */
+unsigned bt_mda_flow_at(unsigned i);
 
 /* The spool as runs sorted by target, one per round: run r's records of
  * target t are recs[off[r] + start[r][t]] .. recs[off[r] + start[r][t + 1]]

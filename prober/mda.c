@@ -1,12 +1,13 @@
 /* bordertrace — multipath discovery (MDA) in the engine (doc/probing.md,
  * "Multipath"): a round-based stopping rule in the spirit of Diamond-Miner.
  *
- * Round 1 traces every target with n(1) flows over every TTL. After each
+ * Round 1 traces every target with flow 0 over every TTL. After each
  * round the replies so far (the spool, sorted by target) are counted per
  * target and TTL: k interfaces seen, f flows that went through the TTL.
  * Where f < n(k) the next round sends the missing flows, over the TTLs that
  * need them plus one on each side (links need one flow at consecutive
- * TTLs), and sends a few flows of round 1 again there once: a flow that
+ * TTLs), and sends a few flows of before again once where a TTL has more
+ * interfaces than the one before it: a flow that
  * answers from two addresses at one TTL is per-packet balancing, and that
  * TTL asks for no more flows. Matching stays stateless: each round is an
  * engine run over (target, flow, TTL range) entries, and what a target
@@ -179,6 +180,20 @@ bool bt_mda_view_touched(const mda_view *v, size_t t)
 	return r->n > 0 && r->start[r->n - 1][t + 1] > r->start[r->n - 1][t];
 }
 
+/* The order flows are taken in: the flow indices bit-reversed (0, 32, 16,
+ * 48, ...), so that the first n of them spread over the 64 instead of being
+ * n adjacent checksums or ports, which a weak load-balancer hash can send
+ * down fewer branches than chance would (doc/probing.md, "Multipath").
+ * Its own inverse. */
+unsigned bt_mda_flow_at(unsigned i)
+{
+	_Static_assert((BT_MDA_FLOWS & (BT_MDA_FLOWS - 1)) == 0, "BT_MDA_FLOWS: a power of 2");
+	unsigned r = 0;
+	for (unsigned b = 1; b < BT_MDA_FLOWS; b <<= 1, i >>= 1)
+		r = (r << 1) | (i & 1);
+	return r;
+}
+
 static bool stop_found(unsigned stop)
 {
 	return stop == BT_STOP_COMPLETED || stop == BT_STOP_UNREACHABLE;
@@ -252,8 +267,8 @@ static void scan_target(mda_scan *sc, const bt_rec *r, size_t n)
 	sc->last = -1;
 	sc->nextflow = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (r[i].in % BT_MDA_FLOWS >= sc->nextflow)
-			sc->nextflow = r[i].in % BT_MDA_FLOWS + 1;
+		if (bt_mda_flow_at(r[i].in % BT_MDA_FLOWS) >= sc->nextflow)
+			sc->nextflow = bt_mda_flow_at(r[i].in % BT_MDA_FLOWS) + 1;
 		if (r[i].kind == BT_REC_HOP && r[i].slot < sc->nslots)
 			scan_hop(sc, &r[i]);
 		else if (r[i].kind == BT_REC_END)
@@ -273,7 +288,7 @@ static void scan_target(mda_scan *sc, const bt_rec *r, size_t n)
  * n(k) counts answers (a lost reply asks for another flow), but a TTL is
  * sent at most 2 n(k) flows: beyond, the losses are a rate-limiting or
  * overloaded router's, and more flows only add to them. */
-static bool ttl_needs(const bt_engine *e, const ttl_stat *st, bool replay, unsigned *d)
+static bool ttl_needs(const bt_engine *e, const ttl_stat *st, unsigned prev_nif, bool replay, unsigned *d)
 {
 	unsigned n = e->mp_need[st->nif];
 	*d = st->probed < n ? n - st->probed : 0;
@@ -281,7 +296,10 @@ static bool ttl_needs(const bt_engine *e, const ttl_stat *st, bool replay, unsig
 		*d = st->sent < 2 * n ? 2 * n - st->sent : 0;
 	if (st->nif == 0 || st->pp)
 		return false;
-	return replay ? st->nif >= 2 && !st->replayed : *d > 0;
+	/* replays where the interfaces grow from the TTL before: a balancer
+	 * splits there (per-packet balancing further down a branch already
+	 * split is not looked for) */
+	return replay ? st->nif >= 2 && st->nif > prev_nif && !st->replayed : *d > 0;
 }
 
 /* The next segment at or after *h: TTLs [*lo, *hi] that need (the gaps
@@ -295,7 +313,7 @@ static bool next_segment(const bt_engine *e, const mda_scan *sc, bool replay, in
 	*lo = -1;
 	*deficit = 0;
 	for (; *h <= sc->last; (*h)++) {
-		if (!ttl_needs(e, &sc->ttl[*h], replay, &d)) {
+		if (!ttl_needs(e, &sc->ttl[*h], *h > 0 ? sc->ttl[*h - 1].nif : 1, replay, &d)) {
 			/* a silent TTL does not end a segment: its replies may
 			 * all have been lost, and the flows go through it anyway */
 			if (*lo >= 0 && *h - *hi > SEG_GAP && sc->ttl[*h].nif != 0)
@@ -333,7 +351,7 @@ static int plan_target(bt_engine *e, const mda_scan *sc, size_t t, size_t *k)
 		if (mp_reserve(e, *k, m) != 0)
 			return -1;
 		for (unsigned f = 0; f < m; f++)
-			e->mp[(*k)++] = (bt_mp_entry){ base + next++, MP_RANGE(from, end) };
+			e->mp[(*k)++] = (bt_mp_entry){ base + bt_mda_flow_at(next++), MP_RANGE(from, end) };
 	}
 	unsigned old = 0; /* replays take flows of before, each once a round */
 	for (int h = 0; old < sc->nextflow && next_segment(e, sc, true, &h, &lo, &hi, &deficit);) {
@@ -341,7 +359,7 @@ static int plan_target(bt_engine *e, const mda_scan *sc, size_t t, size_t *k)
 		if (mp_reserve(e, *k, r) != 0)
 			return -1;
 		for (unsigned f = 0; f < r; f++)
-			e->mp[(*k)++] = (bt_mp_entry){ base + old++, MP_RANGE(lo, hi + 1) | MP_REPLAY };
+			e->mp[(*k)++] = (bt_mp_entry){ base + bt_mda_flow_at(old++), MP_RANGE(lo, hi + 1) | MP_REPLAY };
 	}
 	return 0;
 }

@@ -54,13 +54,25 @@ class Graph:
         self.ifaces.add((ttl, addr))
         self._flows[flow][ttl].add(addr)
 
-    def finish(self):
-        """Links from the flows: every pair a flow reached at TTL t and t+1."""
+    def finish(self, implied=False):
+        """Links from the flows: every pair a flow reached at TTL t and t+1.
+        implied: also our record's implied links (doc/trace-format.md): a TTL
+        whose entries all come from one address links to every address of the
+        TTLs beside it (MDA-Lite; the prober spends no flow on them)."""
         for hops in self._flows.values():
             for ttl, here in hops.items():
                 for a in here:
                     for b in hops.get(ttl + 1, ()):
                         self.links.add((a, b))
+        if implied:
+            at = defaultdict(set)
+            for ttl, addr in self.ifaces:
+                at[ttl].add(addr)
+            for ttl, here in at.items():
+                if len(here) == 1:
+                    (one,) = here
+                    self.links.update((a, one) for a in at.get(ttl - 1, ()))
+                    self.links.update((one, b) for b in at.get(ttl + 1, ()))
         return self
 
 
@@ -158,7 +170,7 @@ def read_ours(path):
                 raise BadInput(f"{where}: not JSON ({e})")
             except (KeyError, TypeError, ValueError) as e:
                 raise BadInput(f"{where}: not a bordertrace trace record (field {e})")
-    return {k: g.finish() for k, g in graphs.items()}
+    return {k: g.finish(implied=True) for k, g in graphs.items()}
 
 
 def diff(want, got):

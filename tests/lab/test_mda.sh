@@ -66,29 +66,42 @@ W=$(mktemp -d)
 [[ -z $keep ]] || { mkdir -p "$keep" && W=$(cd "$keep" && pwd); }
 prefixes=()
 cleanup() {
-    local p
-    for p in "${prefixes[@]}"; do LAB_PREFIX=$p "$HERE/lab.sh" down >/dev/null 2>&1; done
+    local p n
+    # Killed (a timeout), a prober may still run in a lab: scamper as pid 1 of its
+    # PID namespace ignores SIGTERM, and unshare --fork waits on. End what runs in
+    # our own namespaces, then remove them.
+    for p in "${prefixes[@]}"; do
+        for n in $(ip netns list | awk -v p="$p" 'index($1, p) == 1 {print $1}'); do
+            ip netns pids "$n" | xargs -r kill -KILL 2>/dev/null
+        done
+        LAB_PREFIX=$p "$HERE/lab.sh" down >/dev/null 2>&1
+    done
     [[ -n $keep ]] || rm -rf "$W"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# One method in one lab: tracelb, then (with --ours) our multipath mode.
-probe_method() { # NS METHOD DIR
-    local ns=$1 m=$2 d=$3 lbm
+# One method in one lab: tracelb (WHO=tracelb) or our multipath mode (WHO=ours).
+probe_method() { # NS METHOD DIR WHO
+    local ns=$1 m=$2 d=$3 who=$4 lbm
     case $m in
     icmp-paris) lbm="-P icmp-echo" ;;
     udp-paris) lbm="-P udp-dport" ;;
     *) echo "unknown method $m (icmp-paris, udp-paris)" >&2; return 1 ;;
     esac
+    if [[ $who == ours ]]; then
+        ip netns exec "$ns" "$ours" trace --lab --multipath --confidence 95 \
+            --method "$m" -o "$d/ours-$m.jsonl" $(cat "$d/targets")
+        return
+    fi
     # Debian's scamper (20211212) ignores tracelb's -s and takes the source port from
     # its pid; as pid 1 of a PID namespace of its own it always uses 32769, so its
     # UDP flows, and the branches they take, are the same every run.
-    ip netns exec "$ns" unshare --pid --fork scamper -p 1000 -O warts -o "$d/tracelb-$m.warts" \
-        -c "tracelb $lbm -c 95 -q 2 -w 1 -W 15" -f "$d/targets" || return 1
-    sc_warts2json "$d/tracelb-$m.warts" >"$d/tracelb-$m.json" || return 1
-    [[ -z $ours ]] || ip netns exec "$ns" "$ours" trace --lab --multipath --confidence 95 \
-        --method "$m" -o "$d/ours-$m.jsonl" $(cat "$d/targets")
+    # Bounded all the same: a tracelb that hangs fails the test instead.
+    ip netns exec "$ns" timeout -s KILL 60 unshare --pid --fork --kill-child scamper -p 1000 -O warts \
+        -o "$d/tracelb-$m.warts" -c "tracelb $lbm -c 95 -q 2 -w 1 -W 15" -f "$d/targets" ||
+        { echo "scamper tracelb $lbm failed or did not end within 60 s" >&2; return 1; }
+    sc_warts2json "$d/tracelb-$m.warts" >"$d/tracelb-$m.json"
 }
 
 # Everything one lab runs, in its VP namespace: the methods side by side (per-flow
@@ -100,15 +113,23 @@ probe_lab() { # TOPO PREFIX DIR
     ns=$(LAB_PREFIX=$p "$HERE/lab.sh" info "$topo" | awk '$1 == "vp" {print $3}')
     awk '{print $1}' "$d/truth" | sort -u >"$d/targets"
     grep -q '^[[:space:]]*perpacket[[:space:]]' "$topo" && perpkt=1
-    for m in ${methods//,/ }; do
-        if [[ -n $perpkt ]]; then
-            probe_method "$ns" "$m" "$d" || rc=1
-        else
-            probe_method "$ns" "$m" "$d" &
-            jobs+=($!)
-        fi
+    # tracelb first, one method after the other, then our prober: with another
+    # prober beside it in the VP (ours, or the other tracelb: both scampers are pid
+    # 1, so their ICMP identifiers and UDP ports are alike), a tracelb now and then
+    # did not end for minutes (mda-diamond8, mda-border; alone each ends within
+    # 15 s). Our prober ignores replies that are not its own.
+    for who in tracelb ${ours:+ours}; do
+        jobs=()
+        for m in ${methods//,/ }; do
+            if [[ -n $perpkt || $who == tracelb ]]; then
+                probe_method "$ns" "$m" "$d" $who || rc=1
+            else
+                probe_method "$ns" "$m" "$d" $who &
+                jobs+=($!)
+            fi
+        done
+        for m in "${jobs[@]}"; do wait "$m" || rc=1; done
     done
-    for m in "${jobs[@]}"; do wait "$m" || rc=1; done
     cat "$d"/tracelb-*.json >"$d/scamper.json"
     # Per packet: one flow sent several times at the first TTL with more than one
     # interface must be answered by all of them (mda.py checks oneflow.json).
