@@ -74,13 +74,19 @@ static inline uint64_t arrival(const bt_engine *e, const struct timeval *ts)
 }
 
 /* The RTT of a reply that came at `at` to a probe sent at 16-bit units
- * `sent`: never more than the time since the send as the loop sees it now
- * (a wall-clock step between the send and the reply cannot make it wrap). */
+ * `sent`. `at` is never after now (arrival), so its distance from the send
+ * can pass the loop's only by wrapping: `at` fell before the send. That
+ * happens when the reply came within microseconds and the capture's wall
+ * clock, mapped to the monotonic one by two reads at the last capture read,
+ * puts it a hair early (across a unit's edge): the RTT is then 0, not the
+ * time until the loop read it (a whole quantum, 10 ms at 100 probes/s:
+ * lab-rtt saw it under load). A wall-clock step between the send and the
+ * reply cannot make it wrap either. */
 static inline uint32_t rtt_us(const bt_engine *e, uint16_t sent, uint64_t at)
 {
 	uint16_t upto_now = (uint16_t)(units_now(e) - sent);
 	uint16_t upto_at = (uint16_t)((uint16_t)(rel32(e, at) >> e->tshift) - sent);
-	return (uint32_t)(upto_at < upto_now ? upto_at : upto_now) << e->tshift;
+	return (uint32_t)(upto_at <= upto_now ? upto_at : 0) << e->tshift;
 }
 
 /* ---- timers (wheel.h) ---- */
