@@ -162,7 +162,8 @@ static unsigned net_of(const bt_sim_model *m, const bt_sim_cli *c, unsigned pfx)
 static void print_events(const bt_sim_model *m, const bt_sim_cli *c, evlist *l)
 {
 	static const char *const names[] = { "new", "gone", "returned" };
-	qsort(l->e, l->n, sizeof(*l->e), ev_cmp);
+	if (l->n > 0) /* no event: l->e may be NULL */
+		qsort(l->e, l->n, sizeof(*l->e), ev_cmp);
 	for (size_t i = 0; i < l->n; i++) {
 		const ev *e = &l->e[i];
 		char net[48], vp[8] = "";

@@ -275,7 +275,8 @@ int bt_sim_sched_new(bt_sim_model *m, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	qsort(s->c, s->n, sizeof(*s->c), by_round);
+	if (s->n > 0) /* no change drawn: s->c is NULL, which qsort may not take */
+		qsort(s->c, s->n, sizeof(*s->c), by_round);
 	return 0;
 }
 
