@@ -1,4 +1,6 @@
 /* bordertrace — fuzz target: MaxMind DB files (`--asn-db`, `--country-db`).
+ * Data only: the addresses below outside the test ranges (8.8.8.8,
+ * 175.45.176.1, 2001:4860::1, ...) are database lookup keys; nothing is sent.
  *
  * libmaxminddb opens files by path, so each input is written to a memfd and
  * opened through /proc/self/fd/N by the project's own bt_mmdb_open_flags

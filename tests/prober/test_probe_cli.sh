@@ -1,5 +1,6 @@
 #!/bin/bash
-# The prober's answers to bad usage, and to a missing CAP_NET_RAW. Sends no
+# The prober's answers to bad usage, and to a missing CAP_NET_RAW. Data only:
+# the addresses outside the test ranges here are refused, never probed. Sends no
 # packet outside a namespace of its own: every case here fails before a socket
 # is opened, or runs as an unprivileged user who cannot open one, or runs in a
 # network namespace with nothing but a loopback (unshare -n). The addresses

@@ -1,4 +1,6 @@
 /* bordertrace — Internet simulator, the model: generator and path lookup.
+ * Data only: real prefixes named in comments (175.45.176.0/22) are never
+ * addressed; the model's addresses are in 198.18.0.0/15 and 2001:db8::/32.
  *
  * The generator draws everything from one splitmix64 stream seeded by
  * --seed, in a fixed order, so a seed names one Internet. Per-flow choices
