@@ -184,7 +184,7 @@ static bool set_option(diff_args *a, int c, const char *v)
 		bt_cmd_usage_error(a->cmd, "--by: '%s' is not prefix, as or country", v);
 		return false;
 	case OPT_LEVEL:
-		po->levels = strcmp(v, "as") == 0 ? 1 : strcmp(v, "country") == 0 ? 2 : strcmp(v, "both") == 0 ? 3 : 0;
+		po->levels = bt_levels_parse(v);
 		if (po->levels)
 			return true;
 		bt_cmd_usage_error(a->cmd, "--level: '%s' is not as, country or both", v);

@@ -94,7 +94,7 @@ static int set_option(watch *w, int c, const char *v)
 			return bt_cmd_usage_error("watch", "--by: '%s' is not prefix, as or country", v);
 		return 0;
 	case OPT_LEVEL:
-		w->po.levels = strcmp(v, "as") == 0 ? 1 : strcmp(v, "country") == 0 ? 2 : strcmp(v, "both") == 0 ? 3 : 0;
+		w->po.levels = bt_levels_parse(v);
 		if (w->po.levels == 0)
 			return bt_cmd_usage_error("watch", "--level: '%s' is not as, country or both", v);
 		return 0;

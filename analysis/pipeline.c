@@ -104,6 +104,11 @@ int bt_agg_parse(const char *s, bt_agg *out)
 	return -1;
 }
 
+unsigned bt_levels_parse(const char *s)
+{
+	return strcmp(s, "as") == 0 ? 1 : strcmp(s, "country") == 0 ? 2 : strcmp(s, "both") == 0 ? 3 : 0;
+}
+
 /* The sources' skip callback: counts by kind, keeps the first places (all
  * of them under verbose). */
 static void on_skipped(void *ctx, const char *where, const char *what)

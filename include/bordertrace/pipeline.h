@@ -139,5 +139,8 @@ void bt_event_row(struct bt_csv *w, const bt_diff_event *e, const char *agg);
 
 const char *bt_agg_name(bt_agg a);
 int bt_agg_parse(const char *s, bt_agg *out);
+/* "as" / "country" / "both" -> 1 / 2 / 3 (bt_pipeline_opts.levels); 0
+ * for another name. */
+unsigned bt_levels_parse(const char *s);
 
 #endif
