@@ -935,6 +935,21 @@ typedef struct nap {
 	bool on_replies;
 } nap;
 
+/* Microseconds until a metered TTL with parked targets has a token (at
+ * most QUANTUM_MAX_US): a meter at 10/s need not wake the loop every
+ * quantum. */
+static uint64_t token_wait(const bt_engine *e)
+{
+	uint64_t w = QUANTUM_MAX_US;
+	for (unsigned i = 0; i < e->nslots; i++)
+		if (e->parked[i].count > 0) {
+			uint64_t d = bt_meters_wait_us(&e->meters, i);
+			if (d < w)
+				w = d;
+		}
+	return w;
+}
+
 static nap plan_nap(const bt_engine *e, pacer *pc, bool blocked, uint64_t now)
 {
 	pacer_fill(pc, now); /* the tokens that came while it sent */
@@ -944,9 +959,9 @@ static nap plan_nap(const bt_engine *e, pacer *pc, bool blocked, uint64_t now)
 	} else if (e->ready.count > 0) { /* a batch of tokens is awaited */
 		double need = pc->tokens >= pc->burst ? 0.0 : (pc->burst - pc->tokens) * 1e6 / pc->rate;
 		n.until = now + (uint64_t)need;
-	} else if (e->nparked > 0) { /* a meter's token, or a reply */
+	} else if (e->nparked > 0) { /* the first token a parked target waits for, or a reply */
 		n.on_replies = true;
-		n.until = now + pc->quantum_us;
+		n.until = now + token_wait(e);
 	} else {
 		/* only a reply or a timeout makes something to send */
 		n.on_replies = true;
