@@ -16,37 +16,61 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+
+/* The probability that n flows, each on one of k + 1 equally likely
+ * successors, miss at least one of them (inclusion-exclusion). */
+static double miss_some(unsigned k, unsigned n)
+{
+	double p = 0, c = 1; /* c: (k + 1) choose j */
+	for (unsigned j = 1; j <= k + 1; j++) {
+		c = c * (k + 2 - j) / j;
+		p += (j % 2 ? c : -c) * pow((double)(k + 1 - j) / (k + 1), n);
+	}
+	return p;
+}
 
 unsigned bt_mda_flows_needed(unsigned k, unsigned conf, unsigned min_share)
 {
 	double alpha = 1.0 - conf / 100.0;
 	if (k < 1)
 		k = 1;
-	/* k + 1 equally likely successors, n flows all on k of them: at most
-	 * (k + 1) (k / (k + 1))^n; below alpha from this n on */
-	double n = ceil(log(alpha / (k + 1)) / log((double)k / (k + 1)) - 1e-9);
+	/* k + 1 equally likely successors, n flows all on k of them: the
+	 * exact probability, not its union bound (k + 1)(k / (k + 1))^n, which
+	 * asks one flow more at k = 7 and 8 than the published tables */
+	unsigned n = 1;
+	while (n < BT_MDA_FLOWS && miss_some(k, n) > alpha)
+		n++;
 	if (min_share > 0) {
 		/* one branch of share p at least: missed by n flows with
 		 * probability (1 - p)^n at most */
 		double ns = ceil(log(alpha) / log(1.0 - min_share / 100.0) - 1e-9);
 		if (ns > n)
-			n = ns;
+			n = ns > BT_MDA_FLOWS ? BT_MDA_FLOWS : (unsigned)ns;
 	}
-	return n > BT_MDA_FLOWS ? BT_MDA_FLOWS : (unsigned)n;
+	return n;
 }
 
 static void mda_tables(bt_engine *e)
 {
+	/* plain MDA's n_k; the minimum share is counted apart (share_flows) */
 	for (unsigned k = 0; k <= BT_MDA_FLOWS; k++)
-		e->mp_need[k] = (uint8_t)bt_mda_flows_needed(k, e->o.confidence, e->o.min_share);
+		e->mp_need[k] = (uint8_t)bt_mda_flows_needed(k, e->o.confidence, 0);
 	/* r flows again, each on the same interface under per-packet
 	 * balancing over two with probability 1/2: 2^-r <= alpha */
 	double r = ceil(log2(100.0 / (100 - e->o.confidence)) - 1e-9);
 	e->mp_replays = (uint8_t)(r < 1 ? 1 : r > 16 ? 16 : r);
+}
+
+/* The flows that find a branch of the minimum share at the confidence; 0
+ * without a minimum share. */
+static unsigned share_flows(const bt_engine *e)
+{
+	return e->o.min_share ? bt_mda_flows_needed(1, e->o.confidence, e->o.min_share) : 0;
 }
 
 /* Room for n more entries in this round's list. */
@@ -201,32 +225,60 @@ static bool stop_found(unsigned stop)
 
 /* ---- what a target needs next ---- */
 
+/* Per interface of a TTL, what its flows showed beside it. */
+#define IF_PRED 1       /* one answered at the TTL before */
+#define IF_SUCC 2       /* one answered at the TTL after */
+#define IF_PRED_TRIED 4 /* one was sent at the TTL before, unanswered */
+#define IF_SUCC_TRIED 8 /* one was sent at the TTL after, unanswered */
+
 typedef struct ttl_stat {
 	uint8_t nif;            /* interfaces seen (at most BT_MDA_FLOWS kept) */
 	uint8_t probed;         /* flows answered here, or at the destination below */
 	uint8_t sent;           /* flows sent through here (answered or not) */
+	uint8_t near;           /* flows answered here or at the TTL after */
 	uint8_t pp;             /* a flow answered from two addresses: per packet */
 	uint8_t replayed;       /* flows were sent again here */
+	uint8_t mesh;           /* the links to the TTL after are meshed (scan_mesh) */
+	uint8_t both;           /* flows answered here and at the TTL after */
+	uint8_t x;              /* new flows planned here */
 	bt_faddr ifs[BT_MDA_FLOWS];
+	uint8_t ifl[BT_MDA_FLOWS];    /* IF_* */
+	uint8_t cand_p[BT_MDA_FLOWS]; /* a flow (index + 1) of it never sent at the TTL before */
+	uint8_t cand_s[BT_MDA_FLOWS]; /* ... at the TTL after */
 } ttl_stat;
 
 typedef struct mda_scan {
 	ttl_stat *ttl;          /* per TTL index */
 	bt_faddr *first;        /* per flow and TTL index: its first reply's address */
+	uint8_t *sent;          /* per flow and TTL index: sent there */
 	unsigned nslots;
 	int last;               /* the highest TTL index a flow reached */
+	int dst;                /* the lowest TTL index the destination answered at, or -1 */
+	int lo;                 /* the lowest TTL index tested (1: index 0 is the first hop) */
 	unsigned nextflow;      /* flows used so far */
+	unsigned share;         /* flows that find a branch of the minimum share; 0 */
+	uint16_t ext_lo[BT_MDA_FLOWS], ext_end[BT_MDA_FLOWS]; /* old flows sent again; end 0: not */
+	uint8_t ends[BT_MDA_FLOWS]; /* per flow index: hops when it reached the end, else 0 */
+	bt_faddr end;           /* the address that ended a flow (the destination), or none */
 } mda_scan;
+
+static unsigned if_index(const ttl_stat *st, bt_faddr a)
+{
+	unsigned i;
+	for (i = 0; i < st->nif && st->ifs[i] != a; i++)
+		;
+	return i;
+}
 
 static void scan_hop(mda_scan *sc, const bt_rec *r)
 {
 	ttl_stat *st = &sc->ttl[r->slot];
 	bt_faddr a = r->u.hop.addr;
-	unsigned i;
-	for (i = 0; i < st->nif && st->ifs[i] != a; i++)
-		;
-	if (i == st->nif && st->nif < BT_MDA_FLOWS)
-		st->ifs[st->nif++] = a;
+	if (if_index(st, a) == st->nif && st->nif < BT_MDA_FLOWS) {
+		unsigned i = st->nif++;
+		st->ifs[i] = a;
+		st->ifl[i] = st->cand_p[i] = st->cand_s[i] = 0;
+	}
 	bt_faddr *f = &sc->first[(size_t)(r->in % BT_MDA_FLOWS) * sc->nslots + r->slot];
 	if (*f == BT_FADDR_NONE) {
 		*f = a; /* a flow counts once a TTL, replayed or not */
@@ -246,9 +298,12 @@ static void scan_end(mda_scan *sc, const bt_rec *r)
 		return;
 	if (end > sc->nslots)
 		end = sc->nslots;
+	uint8_t *sent = &sc->sent[(size_t)(r->in % BT_MDA_FLOWS) * sc->nslots];
 	for (unsigned h = lo; h < end; h++) {
 		ttl_stat *st = &sc->ttl[h];
 		bool through = h < nh || stop_found(r->a);
+		if (h < nh)
+			sent[h] = 1;
 		if (r->u.end.fill & MP_REPLAY)
 			st->replayed = 1;
 		else if (through && st->sent < 255)
@@ -256,15 +311,131 @@ static void scan_end(mda_scan *sc, const bt_rec *r)
 		if (!(r->u.end.fill & MP_REPLAY) && h >= nh && stop_found(r->a) && st->probed < 255)
 			st->probed++; /* the destination answered below: through */
 	}
+	if (stop_found(r->a) && nh > 0 && nh <= sc->nslots)
+		sc->ends[r->in % BT_MDA_FLOWS] = (uint8_t)nh;
 	if ((int)nh - 1 > sc->last)
 		sc->last = (int)nh - 1;
 }
 
+/* One side of interface i of st as flow f shows it. */
+static void link_side(ttl_stat *st, unsigned i, unsigned f, bool answered, bool sent, unsigned side)
+{
+	uint8_t *cand = side == IF_PRED ? st->cand_p : st->cand_s;
+	if (answered)
+		st->ifl[i] |= (uint8_t)side;
+	else if (sent)
+		st->ifl[i] |= (uint8_t)(side << 2);
+	else if (cand[i] == 0)
+		cand[i] = (uint8_t)(f + 1);
+}
+
+/* Flow f at TTL index h (answered there), against its neighbours. */
+static void scan_link(mda_scan *sc, unsigned f, int h)
+{
+	const bt_faddr *fa = &sc->first[(size_t)f * sc->nslots];
+	const uint8_t *fs = &sc->sent[(size_t)f * sc->nslots];
+	ttl_stat *st = &sc->ttl[h];
+	unsigned i = if_index(st, fa[h]);
+	if (i == st->nif)
+		return;
+	if (h > 0)
+		link_side(st, i, f, fa[h - 1] != BT_FADDR_NONE, fs[h - 1], IF_PRED);
+	if (h + 1 < (int)sc->nslots)
+		link_side(st, i, f, fa[h + 1] != BT_FADDR_NONE, fs[h + 1], IF_SUCC);
+}
+
+/* The links from TTL index h to h + 1 the flows show: how many flows
+ * answered at both (ttl[h].both), and whether an interface there has two
+ * predecessors here one of which has two successors (ttl[h].mesh: a meshed
+ * diamond, or per-packet balancing, which looks the same). */
+static void scan_mesh(mda_scan *sc, int h)
+{
+	ttl_stat *st = &sc->ttl[h], *nx = &sc->ttl[h + 1];
+	uint8_t succ[BT_MDA_FLOWS] = { 0 }, pred[BT_MDA_FLOWS] = { 0 }, fan[BT_MDA_FLOWS] = { 0 };
+	unsigned li[BT_MDA_FLOWS], lj[BT_MDA_FLOWS], n = 0;
+	for (unsigned f = 0; f < BT_MDA_FLOWS; f++) {
+		const bt_faddr *fa = &sc->first[(size_t)f * sc->nslots];
+		if (fa[h] == BT_FADDR_NONE || fa[h + 1] == BT_FADDR_NONE)
+			continue;
+		unsigned i = if_index(st, fa[h]), j = if_index(nx, fa[h + 1]);
+		if (i == st->nif || j == nx->nif)
+			continue;
+		li[n] = i;
+		lj[n++] = j;
+		succ[i] = succ[i] == 0 || succ[i] == j + 1 ? (uint8_t)(j + 1) : 255; /* 255: two or more */
+		pred[j] = pred[j] == 0 || pred[j] == i + 1 ? (uint8_t)(i + 1) : 255;
+	}
+	st->both = (uint8_t)n;
+	for (unsigned l = 0; l < n; l++)
+		fan[lj[l]] |= succ[li[l]] == 255;
+	for (unsigned j = 0; j < nx->nif; j++)
+		st->mesh |= pred[j] == 255 && fan[j];
+}
+
+/* What the flows show beside each TTL: links, meshes, flows near. */
+static void scan_links(mda_scan *sc)
+{
+	for (unsigned f = 0; f < BT_MDA_FLOWS; f++) {
+		const bt_faddr *fa = &sc->first[(size_t)f * sc->nslots];
+		for (int h = 0; h <= sc->last; h++) {
+			bool next = h + 1 < (int)sc->nslots && fa[h + 1] != BT_FADDR_NONE;
+			if ((fa[h] != BT_FADDR_NONE || next) && sc->ttl[h].near < 255)
+				sc->ttl[h].near++;
+			if (fa[h] != BT_FADDR_NONE)
+				scan_link(sc, f, h);
+		}
+	}
+	for (int h = 0; h + 1 < (int)sc->nslots && h <= sc->last; h++)
+		scan_mesh(sc, h);
+}
+
+/* Whether the paths have several lengths: an address answered at two
+ * TTLs, or flows ended at two TTLs. */
+static bool uneven(const mda_scan *sc)
+{
+	unsigned end = 0;
+	for (unsigned f = 0; f < BT_MDA_FLOWS; f++) {
+		if (sc->ends[f] && end && sc->ends[f] != end)
+			return true;
+		end = sc->ends[f] ? sc->ends[f] : end;
+	}
+	for (int h = 0; h <= sc->last; h++)
+		for (unsigned i = 0; i < sc->ttl[h].nif; i++)
+			for (int g = h + 1; g <= sc->last; g++)
+				if (if_index(&sc->ttl[g], sc->ttl[h].ifs[i]) < sc->ttl[g].nif)
+					return true;
+	return false;
+}
+
+/* The destination's TTL index (sc->dst): the lowest from which every TTL
+ * up to the last answered from the address that ended a flow (the
+ * destination, or the router that said it is unreachable) and from no
+ * other; -1 when no flow ended so, or when the paths have several lengths
+ * (a longer branch goes on past the TTL where a shorter one ended). */
+static void scan_dst(mda_scan *sc)
+{
+	bt_faddr d = BT_FADDR_NONE;
+	for (unsigned f = 0; f < BT_MDA_FLOWS && d == BT_FADDR_NONE; f++)
+		if (sc->ends[f])
+			d = sc->first[(size_t)f * sc->nslots + sc->ends[f] - 1];
+	sc->dst = -1;
+	sc->end = d;
+	if (d == BT_FADDR_NONE || uneven(sc))
+		return;
+	for (int h = sc->last; h >= 0; h--) {
+		if (sc->ttl[h].nif != 1 || sc->ttl[h].ifs[0] != d)
+			break;
+		sc->dst = h;
+	}
+}
+
 static void scan_target(mda_scan *sc, const bt_rec *r, size_t n)
 {
-	for (unsigned h = 0; h < sc->nslots; h++)
-		sc->ttl[h].nif = sc->ttl[h].probed = sc->ttl[h].sent = sc->ttl[h].pp = sc->ttl[h].replayed = 0;
-	sc->last = -1;
+	for (unsigned h = 0; h < sc->nslots; h++) /* the counts; an interface's own when seen */
+		memset(&sc->ttl[h], 0, offsetof(ttl_stat, ifs));
+	memset(sc->ext_end, 0, sizeof(sc->ext_end));
+	memset(sc->ends, 0, sizeof(sc->ends));
+	sc->last = sc->dst = -1;
 	sc->nextflow = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (bt_mda_flow_at(r[i].in % BT_MDA_FLOWS) >= sc->nextflow)
@@ -274,46 +445,79 @@ static void scan_target(mda_scan *sc, const bt_rec *r, size_t n)
 		else if (r[i].kind == BT_REC_END)
 			scan_end(sc, &r[i]);
 	}
-	for (size_t i = 0; i < n; i++) /* clean for the next target */
-		if (r[i].kind == BT_REC_HOP && r[i].slot < sc->nslots)
-			sc->first[(size_t)(r[i].in % BT_MDA_FLOWS) * sc->nslots + r[i].slot] = BT_FADDR_NONE;
 	if (sc->last >= (int)sc->nslots)
 		sc->last = (int)sc->nslots - 1;
+	scan_dst(sc);
+	scan_links(sc);
+	for (size_t i = 0; i < n; i++) { /* clean for the next target */
+		size_t row = (size_t)(r[i].in % BT_MDA_FLOWS) * sc->nslots;
+		if (r[i].kind == BT_REC_HOP && r[i].slot < sc->nslots)
+			sc->first[row + r[i].slot] = BT_FADDR_NONE;
+		else if (r[i].kind == BT_REC_END)
+			memset(sc->sent + row, 0, sc->nslots);
+	}
 }
 
 #define SEG_GAP 1 /* needing TTLs this close share one segment */
 
-/* Whether TTL index h needs more flows (replay false), or has several
- * interfaces and was never replayed (replay true); *d: the flows it lacks.
- * n(k) counts answers (a lost reply asks for another flow), but a TTL is
- * sent at most 2 n(k) flows: beyond, the losses are a rate-limiting or
- * overloaded router's, and more flows only add to them. */
-static bool ttl_needs(const bt_engine *e, const ttl_stat *st, unsigned prev_nif, bool replay, unsigned *d)
+/* The TTL index of the last TTL tested: the one before the destination. */
+static int top_ttl(const mda_scan *sc)
 {
-	unsigned n = e->mp_need[st->nif];
-	*d = st->probed < n ? n - st->probed : 0;
-	if (st->sent + *d > 2 * n)
-		*d = st->sent < 2 * n ? 2 * n - st->sent : 0;
-	if (st->nif == 0 || st->pp)
-		return false;
-	/* replays where the interfaces grow from the TTL before: a balancer
-	 * splits there (per-packet balancing further down a branch already
-	 * split is not looked for) */
-	return replay ? st->nif >= 2 && st->nif > prev_nif && !st->replayed : *d > 0;
+	return sc->dst >= 0 && sc->dst - 1 < sc->last ? sc->dst - 1 : sc->last;
 }
 
-/* The next segment at or after *h: TTLs [*lo, *hi] that need (the gaps
- * between them at most SEG_GAP TTLs that answered, or silent ones), and
- * the most flows one of them lacks.
- * False when none is left. */
-static bool next_segment(const bt_engine *e, const mda_scan *sc, bool replay, int *h, int *lo, int *hi,
-			 unsigned *deficit)
+/* The flows still lacking toward n with have counted and sent so far: a
+ * TTL is sent at most 2 n flows; beyond, the losses are a rate-limiting or
+ * overloaded router's, and more flows only add to them. */
+static unsigned lack(unsigned n, unsigned have, unsigned sent)
 {
-	unsigned d;
+	unsigned d = have < n ? n - have : 0;
+	if (sent + d > 2 * n)
+		d = sent < 2 * n ? 2 * n - sent : 0;
+	return d;
+}
+
+/* The new flows TTL index h lacks: *even for plain MDA's n_k (answers
+ * here), *share for the minimum share (flows answered here or at the TTL
+ * after: a flow there crossed this TTL), *link for a meshed diamond's links
+ * to the TTL after (flows answered at both: n_k of the TTL after). None at
+ * the first hop, at or after the destination, at a silent or per-packet
+ * TTL; no minimum share at the TTL before the destination (a branch there
+ * ends one hop on). */
+static void ttl_lacks(const bt_engine *e, const mda_scan *sc, int h, unsigned *even, unsigned *share,
+		      unsigned *link)
+{
+	const ttl_stat *st = &sc->ttl[h];
+	*even = *share = *link = 0;
+	if (h < sc->lo || h > top_ttl(sc) || st->nif == 0 || st->pp)
+		return;
+	*even = lack(e->mp_need[st->nif], st->probed, st->sent);
+	if (sc->share && !(sc->dst >= 0 && h == sc->dst - 1))
+		*share = lack(sc->share, st->near, st->sent);
+	if (st->mesh && h + 1 <= top_ttl(sc) && !sc->ttl[h + 1].pp)
+		*link = lack(e->mp_need[sc->ttl[h + 1].nif], st->both, st->sent);
+}
+
+/* Whether TTL index h lacks flows of its own or for the links from the TTL
+ * before. */
+static bool ttl_lacking(const bt_engine *e, const mda_scan *sc, int h)
+{
+	unsigned even, share, link, e0, s0, l0 = 0;
+	ttl_lacks(e, sc, h, &even, &share, &link);
+	if (h > 0)
+		ttl_lacks(e, sc, h - 1, &e0, &s0, &l0);
+	return even || share || link || l0;
+}
+
+/* The next segment at or after *h: TTLs [*lo, *hi] that lack flows (the
+ * gaps between them at most SEG_GAP TTLs that answered, or silent ones).
+ * False when none is left. */
+static bool next_segment(const bt_engine *e, const mda_scan *sc, int *h, int *lo, int *hi)
+{
+	int top = top_ttl(sc);
 	*lo = -1;
-	*deficit = 0;
-	for (; *h <= sc->last; (*h)++) {
-		if (!ttl_needs(e, &sc->ttl[*h], *h > 0 ? sc->ttl[*h - 1].nif : 1, replay, &d)) {
+	for (; *h <= top; (*h)++) {
+		if (!ttl_lacking(e, sc, *h)) {
 			/* a silent TTL does not end a segment: its replies may
 			 * all have been lost, and the flows go through it anyway */
 			if (*lo >= 0 && *h - *hi > SEG_GAP && sc->ttl[*h].nif != 0)
@@ -323,62 +527,180 @@ static bool next_segment(const bt_engine *e, const mda_scan *sc, bool replay, in
 		if (*lo < 0)
 			*lo = *h;
 		*hi = *h;
-		*deficit = d > *deficit ? d : *deficit;
 	}
 	return *lo >= 0;
 }
 
-/* Appends target t's entries of the next round at e->mp[*k], per segment
- * of TTLs that need them: the flows missing, over the segment and the TTL
- * on each side unless it has exactly one interface (a silent one may have
- * lost its replies) (a link is one flow at two
- * consecutive TTLs; beside a TTL of one interface the links are implied:
- * MDA-Lite), new flows for each segment; and flows of before sent again once over each segment of
- * TTLs with several interfaces (per-packet balancing). 0, or -1 when out of
- * memory. */
-static int plan_target(bt_engine *e, const mda_scan *sc, size_t t, size_t *k)
+static void raise_x(ttl_stat *st, unsigned x)
 {
-	uint32_t base = (uint32_t)(t * BT_MDA_FLOWS);
-	unsigned next = sc->nextflow, deficit;
-	int lo, hi;
-	for (int h = 0; next < BT_MDA_FLOWS && next_segment(e, sc, false, &h, &lo, &hi, &deficit);) {
-		unsigned m = deficit < BT_MDA_FLOWS - next ? deficit : BT_MDA_FLOWS - next;
-		unsigned from = lo > 0 && sc->ttl[lo - 1].nif != 1 ? (unsigned)lo - 1 : (unsigned)lo;
-		/* past the segment unless the next TTL is one interface: a
-		 * branch may be longer than the flows seen so far */
-		unsigned end = hi + 1 < (int)sc->nslots && (hi == sc->last || sc->ttl[hi + 1].nif != 1) ?
-				       (unsigned)hi + 2 : (unsigned)hi + 1;
-		if (mp_reserve(e, *k, m) != 0)
-			return -1;
-		for (unsigned f = 0; f < m; f++)
-			e->mp[(*k)++] = (bt_mp_entry){ base + bt_mda_flow_at(next++), MP_RANGE(from, end) };
+	if (x > st->x)
+		st->x = (uint8_t)x;
+}
+
+/* New flows per TTL of segment [lo, hi] (ttl[].x): plain MDA's lack at
+ * each, a mesh's at both ends of its links; the minimum share's lack at h
+ * met at h + 1 where h + 1 lacks it too (one flow there serves both), else
+ * at h. The most of them. */
+static unsigned plan_x(const bt_engine *e, mda_scan *sc, int lo, int hi)
+{
+	unsigned even, share, link, e2, s2, l2, m = 0;
+	for (int h = lo; h <= hi; h++)
+		sc->ttl[h].x = 0;
+	for (int h = lo; h <= hi; h++) {
+		ttl_lacks(e, sc, h, &even, &share, &link);
+		raise_x(&sc->ttl[h], even > link ? even : link);
+		if (h < hi)
+			raise_x(&sc->ttl[h + 1], link);
 	}
-	unsigned old = 0; /* replays take flows of before, each once a round */
-	for (int h = 0; old < sc->nextflow && next_segment(e, sc, true, &h, &lo, &hi, &deficit);) {
-		unsigned r = e->mp_replays < sc->nextflow - old ? e->mp_replays : sc->nextflow - old;
-		if (mp_reserve(e, *k, r) != 0)
-			return -1;
-		for (unsigned f = 0; f < r; f++)
-			e->mp[(*k)++] = (bt_mp_entry){ base + bt_mda_flow_at(old++), MP_RANGE(lo, hi + 1) | MP_REPLAY };
+	for (int h = lo; h <= hi; h++) {
+		unsigned nx = h < hi ? sc->ttl[h + 1].x : 0;
+		ttl_lacks(e, sc, h, &even, &share, &link);
+		s2 = 0;
+		if (h < hi)
+			ttl_lacks(e, sc, h + 1, &e2, &s2, &l2);
+		if (share > sc->ttl[h].x && share > nx)
+			raise_x(&sc->ttl[s2 > 0 && !getenv("BT_NOPUSH") ? h + 1 : h], share);
+	}
+	for (int h = lo; h <= hi; h++)
+		m = sc->ttl[h].x > m ? sc->ttl[h].x : m;
+	return m;
+}
+
+/* Old flow index f sent again at TTL index h. */
+static void extend(mda_scan *sc, unsigned f, int h)
+{
+	if (sc->ext_end[f] == 0 || h < sc->ext_lo[f])
+		sc->ext_lo[f] = (uint16_t)h;
+	if (h + 1 > sc->ext_end[f])
+		sc->ext_end[f] = (uint16_t)(h + 1);
+}
+
+/* Whether interface i of TTL index h wants one of its flows at the TTL
+ * after: its flows were sent there (and answered or not) never; and the
+ * TTL after has several interfaces (else the link is implied), or h is
+ * the last TTL reached and the path is not known to end there (a branch
+ * longer than the flows so far). */
+static bool wants_succ(const mda_scan *sc, int h, unsigned i)
+{
+	const ttl_stat *st = &sc->ttl[h];
+	if ((st->ifl[i] & (IF_SUCC | IF_SUCC << 2)) || !st->cand_s[i] || h + 1 >= (int)sc->nslots)
+		return false;
+	if (h < top_ttl(sc))
+		return sc->ttl[h + 1].nif >= 2;
+	return sc->dst < 0 && st->ifs[i] != sc->end;
+}
+
+/* The links of an interface found by flows sent to its TTL alone: one of
+ * them again at the TTL before (not the first hop: one interface, its links
+ * implied) and at the TTL after (wants_succ); once (a flow sent there and
+ * unanswered counts). */
+static void plan_links(mda_scan *sc)
+{
+	for (int h = sc->lo; h <= top_ttl(sc); h++) {
+		const ttl_stat *st = &sc->ttl[h];
+		for (unsigned i = 0; i < st->nif && !st->pp; i++) {
+			if (h - 1 >= sc->lo && !(st->ifl[i] & (IF_PRED | IF_PRED << 2)) && st->cand_p[i])
+				extend(sc, st->cand_p[i] - 1u, h - 1);
+			if (wants_succ(sc, h, i))
+				extend(sc, st->cand_s[i] - 1u, h + 1);
+		}
+	}
+}
+
+/* Whether TTL index h needs replays: several interfaces here and at the
+ * TTL after, an interface there with two predecessors here (a mesh, or per
+ * packet balancing), never replayed. */
+static bool wants_replay(const mda_scan *sc, int h)
+{
+	const ttl_stat *st = &sc->ttl[h];
+	return h + 1 <= top_ttl(sc) && st->mesh && !st->pp && !st->replayed && st->nif >= 2 &&
+	       sc->ttl[h + 1].nif >= 2;
+}
+
+static int add_entry(bt_engine *e, size_t *k, uint32_t in, uint32_t range)
+{
+	if (mp_reserve(e, *k, 1) != 0)
+		return -1;
+	e->mp[(*k)++] = (bt_mp_entry){ in, range };
+	return 0;
+}
+
+/* The new flows of target t's next round: per segment of TTLs that lack
+ * flows, the j-th new flow over the TTLs that lack more than j (from the
+ * first to the last of them). */
+static int plan_new(bt_engine *e, mda_scan *sc, uint32_t base, size_t *k)
+{
+	int lo, hi;
+	for (int h = 0; sc->nextflow < BT_MDA_FLOWS && next_segment(e, sc, &h, &lo, &hi);) {
+		unsigned m = plan_x(e, sc, lo, hi);
+		for (unsigned j = 0; j < m && sc->nextflow < BT_MDA_FLOWS; j++) {
+			int a = hi, b = lo;
+			for (int g = lo; g <= hi; g++)
+				if (sc->ttl[g].x > j) {
+					a = g < a ? g : a;
+					b = g;
+				}
+			if (add_entry(e, k, base + bt_mda_flow_at(sc->nextflow++), MP_RANGE(a, b + 1)) != 0)
+				return -1;
+		}
 	}
 	return 0;
 }
 
-static int scan_alloc(mda_scan *sc, unsigned nslots, bt_acct *a)
+/* Appends target t's entries of the next round at e->mp[*k]: new flows
+ * where TTLs lack them, old flows sent again beside interfaces whose links
+ * are unseen, and old flows replayed over each run of TTLs that wants it
+ * (per-packet balancing). 0, or -1 when out of memory. */
+static int plan_target(bt_engine *e, mda_scan *sc, size_t t, size_t *k)
 {
+	uint32_t base = (uint32_t)(t * BT_MDA_FLOWS);
+	if (plan_new(e, sc, base, k) != 0)
+		return -1;
+	plan_links(sc);
+	for (unsigned f = 0; f < BT_MDA_FLOWS; f++)
+		if (sc->ext_end[f] && add_entry(e, k, base + f, MP_RANGE(sc->ext_lo[f], sc->ext_end[f])) != 0)
+			return -1;
+	unsigned old = 0; /* replays take flows of before, each once a round */
+	for (int h = sc->lo; h <= top_ttl(sc); h++) {
+		if (!wants_replay(sc, h))
+			continue;
+		int a = h;
+		while (h + 1 <= top_ttl(sc) && wants_replay(sc, h + 1))
+			h++;
+		for (unsigned r = 0; r < e->mp_replays && old < sc->nextflow; old++) {
+			unsigned f = bt_mda_flow_at(old);
+			if (sc->ext_end[f])
+				continue;
+			if (add_entry(e, k, base + f, MP_RANGE(a, h + 1) | MP_REPLAY) != 0)
+				return -1;
+			r++;
+		}
+	}
+	return 0;
+}
+
+static int scan_alloc(mda_scan *sc, const bt_engine *e, bt_acct *a)
+{
+	unsigned nslots = e->nslots;
 	memset(sc, 0, sizeof(*sc));
 	sc->nslots = nslots;
+	sc->lo = e->o.first_ttl == 1 ? 1 : 0;
+	sc->share = share_flows(e);
 	sc->ttl = bt_acct_alloc(a, nslots * sizeof(ttl_stat));
 	sc->first = bt_acct_alloc(a, (size_t)nslots * BT_MDA_FLOWS * sizeof(bt_faddr));
+	sc->sent = bt_acct_alloc(a, (size_t)nslots * BT_MDA_FLOWS);
 	if (sc->first)
 		memset(sc->first, 0, (size_t)nslots * BT_MDA_FLOWS * sizeof(bt_faddr));
-	return sc->ttl && sc->first ? 0 : -1;
+	if (sc->sent)
+		memset(sc->sent, 0, (size_t)nslots * BT_MDA_FLOWS);
+	return sc->ttl && sc->first && sc->sent ? 0 : -1;
 }
 
 static void scan_free(mda_scan *sc, bt_acct *a)
 {
 	bt_acct_free(a, sc->ttl, sc->nslots * sizeof(ttl_stat));
 	bt_acct_free(a, sc->first, (size_t)sc->nslots * BT_MDA_FLOWS * sizeof(bt_faddr));
+	bt_acct_free(a, sc->sent, (size_t)sc->nslots * BT_MDA_FLOWS);
 }
 
 /* Marks the targets with an entry in progress (the pool). */
@@ -404,7 +726,7 @@ long bt_mda_next(bt_engine *e, char *err, size_t errlen)
 		return vr != 0 ? -1 : 0;
 	}
 	size_t k = 0;
-	if (scan_alloc(&sc, e->nslots, &e->acct) != 0) {
+	if (scan_alloc(&sc, e, &e->acct) != 0) {
 		snprintf(err, errlen, "multipath: out of memory");
 		goto out;
 	}
