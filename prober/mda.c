@@ -241,6 +241,9 @@ typedef struct ttl_stat {
 	uint8_t mesh;           /* the links to the TTL after are meshed (scan_mesh) */
 	uint8_t both;           /* flows answered here and at the TTL after */
 	uint8_t x;              /* new flows planned here */
+	uint8_t reuse;          /* old flows planned here, never sent here before */
+	uint8_t reuse_up;       /* of them, answered at the TTL after */
+	uint8_t reuse_dn;       /* of them, answered at the TTL before */
 	bt_faddr ifs[BT_MDA_FLOWS];
 	uint8_t ifl[BT_MDA_FLOWS];    /* IF_* */
 	uint8_t cand_p[BT_MDA_FLOWS]; /* a flow (index + 1) of it never sent at the TTL before */
@@ -449,7 +452,12 @@ static void scan_target(mda_scan *sc, const bt_rec *r, size_t n)
 		sc->last = (int)sc->nslots - 1;
 	scan_dst(sc);
 	scan_links(sc);
-	for (size_t i = 0; i < n; i++) { /* clean for the next target */
+}
+
+/* Clean for the next target. */
+static void scan_clean(mda_scan *sc, const bt_rec *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
 		size_t row = (size_t)(r[i].in % BT_MDA_FLOWS) * sc->nslots;
 		if (r[i].kind == BT_REC_HOP && r[i].slot < sc->nslots)
 			sc->first[row + r[i].slot] = BT_FADDR_NONE;
@@ -491,11 +499,12 @@ static void ttl_lacks(const bt_engine *e, const mda_scan *sc, int h, unsigned *e
 	*even = *share = *link = 0;
 	if (h < sc->lo || h > top_ttl(sc) || st->nif == 0 || st->pp)
 		return;
-	*even = lack(e->mp_need[st->nif], st->probed, st->sent);
+	unsigned sent = st->sent + st->reuse;
+	*even = lack(e->mp_need[st->nif], st->probed + st->reuse, sent);
 	if (sc->share && !(sc->dst >= 0 && h == sc->dst - 1))
-		*share = lack(sc->share, st->near, st->sent);
+		*share = lack(sc->share, st->near, sent);
 	if (st->mesh && h + 1 <= top_ttl(sc) && !sc->ttl[h + 1].pp)
-		*link = lack(e->mp_need[sc->ttl[h + 1].nif], st->both, st->sent);
+		*link = lack(e->mp_need[sc->ttl[h + 1].nif], st->both + st->reuse_up + sc->ttl[h + 1].reuse_dn, sent);
 }
 
 /* Whether TTL index h lacks flows of its own or for the links from the TTL
@@ -559,7 +568,7 @@ static unsigned plan_x(const bt_engine *e, mda_scan *sc, int lo, int hi)
 		if (h < hi)
 			ttl_lacks(e, sc, h + 1, &e2, &s2, &l2);
 		if (share > sc->ttl[h].x && share > nx)
-			raise_x(&sc->ttl[s2 > 0 && !getenv("BT_NOPUSH") ? h + 1 : h], share);
+			raise_x(&sc->ttl[s2 > 0 ? h + 1 : h], share);
 	}
 	for (int h = lo; h <= hi; h++)
 		m = sc->ttl[h].x > m ? sc->ttl[h].x : m;
@@ -647,6 +656,52 @@ static int plan_new(bt_engine *e, mda_scan *sc, uint32_t base, size_t *k)
 	return 0;
 }
 
+static bool answered(const mda_scan *sc, unsigned f, int h)
+{
+	return h >= 0 && h < (int)sc->nslots && sc->first[(size_t)f * sc->nslots + h] != BT_FADDR_NONE;
+}
+
+/* Old flow index f planned at TTL index h where it was never sent: a new
+ * sample there, with its link to the TTL beside it where it answered. */
+static void credit(mda_scan *sc, unsigned f, int h)
+{
+	ttl_stat *st = &sc->ttl[h];
+	if (sc->sent[(size_t)f * sc->nslots + h] || st->reuse == 255)
+		return;
+	st->reuse++;
+	st->reuse_up += answered(sc, f, h + 1);
+	st->reuse_dn += answered(sc, f, h - 1);
+}
+
+/* Old flows sent again where TTLs lack flows (MDA-Lite's reuse): a flow
+ * that answered at the TTL before or after and was never sent at TTL h is
+ * a new sample at h, and brings its link to that TTL along, for one probe.
+ * The sends planned for links (plan_links) count first. */
+static void plan_reuse(const bt_engine *e, mda_scan *sc)
+{
+	unsigned even, share, link, e0, s0, l0;
+	for (unsigned f = 0; f < BT_MDA_FLOWS; f++)
+		for (int h = sc->ext_end[f] ? sc->ext_lo[f] : 0; h < sc->ext_end[f]; h++)
+			credit(sc, f, h);
+	for (int h = sc->lo; h <= top_ttl(sc); h++) {
+		for (unsigned i = 0; i < sc->nextflow; i++) {
+			unsigned f = bt_mda_flow_at(i);
+			ttl_lacks(e, sc, h, &even, &share, &link);
+			l0 = 0;
+			if (h > 0)
+				ttl_lacks(e, sc, h - 1, &e0, &s0, &l0);
+			bool up = answered(sc, f, h + 1), dn = answered(sc, f, h - 1);
+			if (even == 0 && link == 0 && l0 == 0)
+				break;
+			if (sc->ext_end[f] || sc->sent[(size_t)f * sc->nslots + h] ||
+			    !((even && (up || dn)) || (link && up) || (l0 && dn)))
+				continue;
+			extend(sc, f, h);
+			credit(sc, f, h);
+		}
+	}
+}
+
 /* Appends target t's entries of the next round at e->mp[*k]: new flows
  * where TTLs lack them, old flows sent again beside interfaces whose links
  * are unseen, and old flows replayed over each run of TTLs that wants it
@@ -654,9 +709,10 @@ static int plan_new(bt_engine *e, mda_scan *sc, uint32_t base, size_t *k)
 static int plan_target(bt_engine *e, mda_scan *sc, size_t t, size_t *k)
 {
 	uint32_t base = (uint32_t)(t * BT_MDA_FLOWS);
+	plan_links(sc);
+	plan_reuse(e, sc);
 	if (plan_new(e, sc, base, k) != 0)
 		return -1;
-	plan_links(sc);
 	for (unsigned f = 0; f < BT_MDA_FLOWS; f++)
 		if (sc->ext_end[f] && add_entry(e, k, base + f, MP_RANGE(sc->ext_lo[f], sc->ext_end[f])) != 0)
 			return -1;
@@ -737,7 +793,10 @@ long bt_mda_next(bt_engine *e, char *err, size_t errlen)
 		if (e->mp_busy[t] || e->mp_tround[t] >= BT_MDA_ROUNDS || !bt_mda_view_touched(&v, t))
 			continue;
 		const bt_rec *r = bt_mda_view_target(&v, t, &n);
-		if (r == NULL || (scan_target(&sc, r, n), plan_target(e, &sc, t, &k)) != 0) {
+		int pr = r == NULL ? -1 : (scan_target(&sc, r, n), plan_target(e, &sc, t, &k));
+		if (r != NULL)
+			scan_clean(&sc, r, n);
+		if (pr != 0) {
 			snprintf(err, errlen, "multipath: out of memory for the next round");
 			goto out;
 		}

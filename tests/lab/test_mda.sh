@@ -10,8 +10,9 @@
 #   test_mda.sh [--ours PROBER] [--table] [--keep DIR] [--methods LIST] TOPO...
 #
 #   --ours PROBER  also run PROBER trace --lab --multipath --confidence 95 and test
-#                  it (same interfaces and links as the truth and tracelb, at
-#                  most 1.7x tracelb's probes in total); a PROBER without --multipath fails the test, saying so
+#                  it (same interfaces and links as the truth and tracelb, fewer
+#                  probes than tracelb in total); a PROBER without --multipath
+#                  fails the test, saying so
 #   --table        print mda.py's table (bench/mda_lab.sh) instead of TAP; without
 #                  --multipath in PROBER, our columns stay '-'
 #   --keep DIR     keep the raw outputs (warts, JSON) in DIR

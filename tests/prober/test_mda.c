@@ -1,16 +1,17 @@
 /* Unit tests of multipath (prober/mda.c, mda_record.c): the stopping rule's
  * numbers, the rounds planned from a spool, and the record built from it.
  *
- * Checked: n_k is MDA's (6, 11, 16, 21, 27, 33, 39, 45 at 95%), raised to
- * the minimum share's flows (11 at 25%) and capped at 64 flows; after a
- * round of flow 0 alone every answering TTL asks for the missing flows,
- * over the TTLs answered and one further; a TTL of two interfaces seen by
- * enough flows asks for no new flow but for replays there, once, and not
- * at a TTL of as many interfaces as the one before; flows are taken in
- * bit-reversed order; a flow
- * answering from two addresses at a TTL (per-packet) ends the rounds; the
- * record is one trace with every reply, its flow on entries of other flows,
- * in TTL then attempt then flow order, and passes bt_trace_check. */
+ * Checked: n_k is the published tables' (6, 11, 16, 21, 27, 33, 38, 44 at
+ * 95%), raised to the minimum share's flows (11 at 25%) and capped at 64
+ * flows; after a round of flow 0 alone nothing is asked at the first hop or
+ * the destination, the minimum share at a TTL is met by flows at the next
+ * one where that one lacks it too, not asked before the destination;
+ * flows are taken in bit-reversed order; an old flow that stopped one TTL
+ * short is sent on rather than a new one; links one to one ask for no
+ * replays, meshed ones for 5, once; paths of two lengths make the
+ * destination's TTL one like the others; the record is one trace with every
+ * reply, its flow on entries of other flows, in TTL then attempt then flow
+ * order, and passes bt_trace_check. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,12 +25,15 @@
 #define A 0xc6130101u /* 198.19.1.1 */
 #define B 0xc6130102u
 #define C 0xc6130103u
+#define H1 0xc6130164u /* the first hop */
 #define F(i) bt_mda_flow_at(i) /* the i-th flow a target takes */
 
 static void test_flows_needed(void **state)
 {
 	(void)state;
-	const unsigned want[] = { 6, 11, 16, 21, 27, 33, 39, 45 };
+	/* the published tables (scamper's, Diamond-Miner's): exact, not the
+	 * union bound, which gives 39 and 45 at k = 7, 8 */
+	const unsigned want[] = { 6, 11, 16, 21, 27, 33, 38, 44 };
 	for (unsigned k = 1; k <= 8; k++)
 		assert_int_equal(bt_mda_flows_needed(k, 95, 0), want[k - 1]);
 	assert_int_equal(bt_mda_flows_needed(1, 95, 25), 11);
@@ -94,46 +98,57 @@ static void end(fixture *f, unsigned flow, bt_stop stop, int nhops, uint32_t ran
 	r->u.end.fill = range;
 }
 
-/* One path A, (A|B), C, destination at TTL 4 (slot 3). */
-static void path(fixture *f, unsigned flow, uint32_t mid, uint32_t range)
+#define DST 0xc6120001u /* the target */
+
+/* Flow flow's replies over its range: at[s] at slot s (0: silent), the
+ * path n slots long, its last the destination; the end record as the
+ * engine writes it (completed at the destination, else the range's end). */
+static void walk(fixture *f, unsigned flow, uint32_t range, const uint32_t *at, unsigned n)
 {
 	unsigned lo = MP_LO(range), hi = MP_END(range);
-	const uint32_t at[4] = { A, mid, C, 0xc6120001u };
-	for (unsigned s = lo; s < hi && s < 4; s++)
-		hop(f, flow, (int)s, at[s]);
-	end(f, flow, BT_STOP_COMPLETED, 4, range);
+	for (unsigned s = lo; s < hi && s < n; s++)
+		if (at[s])
+			hop(f, flow, (int)s, at[s]);
+	if (hi >= n)
+		end(f, flow, BT_STOP_COMPLETED, (int)n, range);
+	else
+		end(f, flow, BT_STOP_MAXTTL, (int)hi, range);
 }
 
+static void entry_is(const fixture *f, size_t i, unsigned flow, uint32_t range)
+{
+	assert_int_equal(f->e.mp[i].in, flow);
+	assert_int_equal(f->e.mp[i].range, range);
+}
+
+static void fx_done(fixture *f)
+{
+	bt_mda_free(&f->e);
+	bt_spool_close(&f->e.spool, &f->e.acct);
+	assert_int_equal(f->e.acct.bytes, 0);
+}
+
+/* A, (A|B), C, the destination at TTL 4 (slot 3). Round 2: nothing at the
+ * first hop or the destination; the minimum share's 11 flows at TTL 2,
+ * plain MDA's 6 at TTL 3 (the last before the destination): 5 new flows
+ * over TTLs 2-3, 5 at TTL 2 alone, in bit-reversed order. Then every TTL
+ * has its flows: no round 3 (no replays: the branches meet on C). */
 static void test_rounds_and_record(void **state)
 {
 	(void)state;
 	fixture f;
 	char err[256];
 	fx_init(&f);
-	path(&f, 0, A, MP_RANGE(0, SLOTS));
-	/* round 2: n(1) = 11 at every TTL answered: 10 new flows, over TTLs
-	 * 1..4 and the one after, taken in bit-reversed order (F) */
+	const uint32_t pa[4] = { H1, A, C, DST }, pb[4] = { H1, B, C, DST };
+	walk(&f, 0, MP_RANGE(0, SLOTS), pa, 4);
 	assert_int_equal(bt_mda_next(&f.e, err, sizeof(err)), 10);
-	for (unsigned i = 0; i < 10; i++) {
-		assert_int_equal(f.e.mp[i].in, F(i + 1));
-		assert_int_equal(f.e.mp[i].range, MP_RANGE(0, 5));
-	}
+	for (unsigned i = 0; i < 10; i++)
+		entry_is(&f, i, F(i + 1), i < 5 ? MP_RANGE(1, 3) : MP_RANGE(1, 2));
 	assert_int_equal(F(1), 32);
 	assert_int_equal(F(2), 16);
 	assert_int_equal(F(8), 4);
 	for (unsigned i = 1; i <= 10; i++)
-		path(&f, F(i), i % 2 ? B : A, MP_RANGE(0, 5));
-	/* round 3: slot 1 has two interfaces and 11 flows (n(2) = 11): no new
-	 * flow, 5 replays of the first 5 flows there */
-	long n = bt_mda_next(&f.e, err, sizeof(err));
-	assert_int_equal(n, 5);
-	for (unsigned i = 0; i < 5; i++) {
-		assert_int_equal(f.e.mp[i].in, F(i));
-		assert_int_equal(f.e.mp[i].range, MP_RANGE(1, 2) | MP_REPLAY);
-	}
-	/* flow F(1) now answers from A (it had B): per-packet, the rounds end */
-	hop(&f, F(1), 1, A);
-	end(&f, F(1), BT_STOP_MAXTTL, 2, MP_RANGE(1, 2) | MP_REPLAY);
+		walk(&f, F(i), i <= 5 ? MP_RANGE(1, 3) : MP_RANGE(1, 2), i % 2 ? pb : pa, 4);
 	assert_int_equal(bt_mda_next(&f.e, err, sizeof(err)), 0);
 
 	bt_spool_run run = { .o = &f.e.o, .fam = &bt_family_v4, .flows = f.flows, .input = f.input,
@@ -145,32 +160,55 @@ static void test_rounds_and_record(void **state)
 	assert_int_equal(bt_trace_check(t, err, sizeof(err)), 0);
 	assert_int_equal(t->stop, BT_STOP_COMPLETED);
 	assert_int_equal(t->stop_ttl, 4);
-	assert_int_equal(t->probes_sent, 12 * 5);
-	assert_int_equal(t->hop_count, 11 + 12 + 11 + 11);
+	assert_int_equal(t->probes_sent, 11 * 5);
+	assert_int_equal(t->hop_count, 1 + 11 + 6 + 1);
 	assert_int_equal(t->hops[0].probe_ttl, 1);
 	assert_false(t->hops[0].has_flow); /* flow 0 first, the trace's */
-	assert_true(t->hops[1].has_flow);
-	assert_int_equal(t->hops[1].flow, 4); /* then by flow: 4, 8, 16, 20, 24, 32, ... */
-	/* TTL 2: flows 0, 4, 8, 16, 20, 24 from A, 32 from B, then 32's replay
-	 * from A */
-	const bt_hop *h = &t->hops[11];
+	/* TTL 2: flows 0, 4, 8, 16, 20, 24, 32, ... by flow; 32 is F(1): B */
+	const bt_hop *h = &t->hops[1];
 	assert_int_equal(h[0].probe_ttl, 2);
 	assert_int_equal(ntohl(bt_addr_v4(&h[0].addr)), A);
-	assert_int_equal(ntohl(bt_addr_v4(&h[6].addr)), B);
 	assert_int_equal(bt_hop_flow(t, &h[6]), 32);
-	assert_int_equal(bt_hop_flow(t, &h[7]), 32); /* the replay: same flow, other address */
-	assert_int_equal(ntohl(bt_addr_v4(&h[7].addr)), A);
-	assert_int_equal(h[11].probe_ttl, 2);
+	assert_int_equal(ntohl(bt_addr_v4(&h[6].addr)), B);
+	assert_int_equal(h[10].probe_ttl, 2);
+	assert_int_equal(h[11].probe_ttl, 3);
 	bt_trace_free(t);
-	bt_mda_free(&f.e);
-	bt_spool_close(&f.e.spool, &f.e.acct);
-	assert_int_equal(f.e.acct.bytes, 0);
+	fx_done(&f);
 }
 
-/* A diamond of width 2 over TTLs 2 and 3 (slots 1, 2): A|B then C|D. The
- * replays go where the interfaces grow (slot 1), not to slot 2, which only
- * carries the same two branches on. */
-static void test_replays_where_interfaces_grow(void **state)
+/* Four TTLs of one interface before the destination (slots 1-4, the
+ * destination at slot 5). Round 2: the minimum share at slot 1 is met by
+ * flows at slot 2 (they crossed slot 1), slot 3's by its own, none at slot
+ * 4 (before the destination): 5 flows over slots 1-4, 5 over slots 2-3.
+ * Slot 4 then shows two interfaces among its 6 flows (n = 11): round 3
+ * sends the 5 flows that stopped at slot 3 one TTL on (their link to slot
+ * 3 comes with them), no new flow. */
+static void test_share_next_ttl_and_reuse(void **state)
+{
+	(void)state;
+	fixture f;
+	char err[256];
+	fx_init(&f);
+	const uint32_t E = 0xc6130105u, G = 0xc6130106u;
+	const uint32_t pe[6] = { H1, A, B, C, E, DST }, pg[6] = { H1, A, B, C, G, DST };
+	walk(&f, 0, MP_RANGE(0, SLOTS), pe, 6);
+	assert_int_equal(bt_mda_next(&f.e, err, sizeof(err)), 10);
+	for (unsigned i = 0; i < 10; i++)
+		entry_is(&f, i, F(i + 1), i < 5 ? MP_RANGE(1, 5) : MP_RANGE(2, 4));
+	for (unsigned i = 1; i <= 10; i++)
+		walk(&f, F(i), i <= 5 ? MP_RANGE(1, 5) : MP_RANGE(2, 4), i % 2 ? pg : pe, 6);
+	assert_int_equal(bt_mda_next(&f.e, err, sizeof(err)), 5);
+	const unsigned want[5] = { 4, 20, 24, 36, 56 }; /* F(6) .. F(10), in flow order */
+	for (unsigned i = 0; i < 5; i++)
+		entry_is(&f, i, want[i], MP_RANGE(4, 5));
+	fx_done(&f);
+}
+
+/* A width-2 diamond over slots 1 and 2, the destination at slot 3, after
+ * 11 flows over slots 1-2: links one to one (A-C, B-D) ask for nothing
+ * more; meshed links (A-C, A-D, B-C: or per-packet balancing, which looks
+ * the same) ask for 5 replays at slot 1, once. */
+static void diamond(void **state, bool meshed)
 {
 	(void)state;
 	fixture f;
@@ -180,20 +218,65 @@ static void test_replays_where_interfaces_grow(void **state)
 	for (unsigned i = 0; i <= 10; i++) {
 		if (i == 1)
 			assert_int_equal(bt_mda_next(&f.e, err, sizeof(err)), 10);
-		uint32_t range = i ? MP_RANGE(0, 5) : MP_RANGE(0, SLOTS);
-		const uint32_t at[4] = { A, i % 2 ? B : A, i % 2 ? D : C, 0xc6120001u };
-		for (unsigned sl = 0; sl < 4; sl++)
-			hop(&f, F(i), (int)sl, at[sl]);
-		end(&f, F(i), BT_STOP_COMPLETED, 4, range);
+		uint32_t range = i == 0 ? MP_RANGE(0, SLOTS) : i <= 5 ? MP_RANGE(1, 3) : MP_RANGE(1, 2);
+		uint32_t b = i % 2 ? B : A, c = b == A ? (meshed && i % 4 == 2 ? D : C) : meshed && i == 3 ? C : D;
+		const uint32_t at[4] = { H1, b, c, DST };
+		if (i > 5 && range == MP_RANGE(1, 2))
+			range = MP_RANGE(1, 3); /* every flow at both: the links are what differs */
+		walk(&f, F(i), range, at, 4);
 	}
-	assert_int_equal(bt_mda_next(&f.e, err, sizeof(err)), 5);
-	for (unsigned i = 0; i < 5; i++) {
-		assert_int_equal(f.e.mp[i].in, F(i));
-		assert_int_equal(f.e.mp[i].range, MP_RANGE(1, 2) | MP_REPLAY);
+	long n = bt_mda_next(&f.e, err, sizeof(err));
+	assert_int_equal(n, meshed ? 5 : 0);
+	for (long i = 0; i < n; i++)
+		entry_is(&f, (size_t)i, F(i), MP_RANGE(1, 2) | MP_REPLAY);
+	if (meshed) {
+		/* the replays answered as before: per flow; no more replays */
+		for (unsigned i = 0; i < 5; i++) {
+			hop(&f, F(i), 1, i % 2 ? B : A);
+			end(&f, F(i), BT_STOP_MAXTTL, 2, MP_RANGE(1, 2) | MP_REPLAY);
+		}
+		assert_int_equal(bt_mda_next(&f.e, err, sizeof(err)), 0);
 	}
-	bt_mda_free(&f.e);
-	bt_spool_close(&f.e.spool, &f.e.acct);
-	assert_int_equal(f.e.acct.bytes, 0);
+	fx_done(&f);
+}
+
+static void test_diamond_no_replays(void **state)
+{
+	diamond(state, false);
+}
+
+static void test_mesh_replays(void **state)
+{
+	diamond(state, true);
+}
+
+/* Paths of two lengths: the destination answers at slot 3 for flow 0 and
+ * at slot 4 for others (a longer branch through E): the destination's
+ * TTL is then no end, and the flows that stopped below it go on. */
+static void test_uneven_lengths(void **state)
+{
+	(void)state;
+	fixture f;
+	char err[256];
+	fx_init(&f);
+	const uint32_t E = 0xc6130105u;
+	const uint32_t pa[4] = { H1, A, B, DST }, pl[5] = { H1, A, B, E, DST };
+	walk(&f, 0, MP_RANGE(0, SLOTS), pa, 4);
+	assert_int_equal(bt_mda_next(&f.e, err, sizeof(err)), 10);
+	for (unsigned i = 1; i <= 10; i++) /* all 11 flows at slots 1-3 now */
+		walk(&f, F(i), MP_RANGE(1, 3), i % 2 ? pl : pa, i % 2 ? 5 : 4);
+	/* no address at two TTLs yet: slot 3 is the destination's, tested
+	 * no further */
+	assert_int_equal(bt_mda_next(&f.e, err, sizeof(err)), 0);
+	/* a flow of the longer branch reached the destination one TTL on */
+	walk(&f, F(11), MP_RANGE(1, 5), pl, 5);
+	long n = bt_mda_next(&f.e, err, sizeof(err));
+	assert_true(n > 0);
+	bool at3 = false;
+	for (long i = 0; i < n; i++)
+		at3 |= MP_LO(f.e.mp[i].range) <= 3 && MP_END(f.e.mp[i].range) > 3;
+	assert_true(at3); /* slot 3 is probed again: it has E and the destination */
+	fx_done(&f);
 }
 
 int main(void)
@@ -201,7 +284,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_flows_needed),
 		cmocka_unit_test(test_rounds_and_record),
-		cmocka_unit_test(test_replays_where_interfaces_grow),
+		cmocka_unit_test(test_share_next_ttl_and_reuse),
+		cmocka_unit_test(test_diamond_no_replays),
+		cmocka_unit_test(test_mesh_replays),
+		cmocka_unit_test(test_uneven_lengths),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
