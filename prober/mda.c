@@ -709,6 +709,7 @@ static void plan_reuse(const bt_engine *e, mda_scan *sc)
 static int plan_target(bt_engine *e, mda_scan *sc, size_t t, size_t *k)
 {
 	uint32_t base = (uint32_t)(t * BT_MDA_FLOWS);
+	unsigned used = sc->nextflow; /* the flows of before */
 	plan_links(sc);
 	plan_reuse(e, sc);
 	if (plan_new(e, sc, base, k) != 0)
@@ -723,7 +724,7 @@ static int plan_target(bt_engine *e, mda_scan *sc, size_t t, size_t *k)
 		int a = h;
 		while (h + 1 <= top_ttl(sc) && wants_replay(sc, h + 1))
 			h++;
-		for (unsigned r = 0; r < e->mp_replays && old < sc->nextflow; old++) {
+		for (unsigned r = 0; r < e->mp_replays && old < used; old++) {
 			unsigned f = bt_mda_flow_at(old);
 			if (sc->ext_end[f])
 				continue;
