@@ -486,7 +486,7 @@ static unsigned lack(unsigned n, unsigned have, unsigned sent)
 }
 
 /* The new flows TTL index h lacks: *even for plain MDA's n_k (answers
- * here), *share for the minimum share (flows answered here or at the TTL
+ * here; a silent TTL: n_1 sent), *share for the minimum share (flows answered here or at the TTL
  * after: a flow there crossed this TTL), *link for a meshed diamond's links
  * to the TTL after (flows answered at both: n_k of the TTL after). None at
  * the first hop, at or after the destination, at a silent or per-packet
@@ -496,10 +496,14 @@ static void ttl_lacks(const bt_engine *e, const mda_scan *sc, int h, unsigned *e
 		      unsigned *link)
 {
 	const ttl_stat *st = &sc->ttl[h];
-	*even = *share = *link = 0;
-	if (h < sc->lo || h > top_ttl(sc) || st->nif == 0 || st->pp)
-		return;
 	unsigned sent = st->sent + st->reuse;
+	*even = *share = *link = 0;
+	if (h < sc->lo || h > top_ttl(sc) || st->pp)
+		return;
+	if (st->nif == 0) { /* silent so far: n_1 flows sent, then taken as silent */
+		*even = sent < e->mp_need[1] ? e->mp_need[1] - sent : 0;
+		return;
+	}
 	*even = lack(e->mp_need[st->nif], st->probed + st->reuse, sent);
 	if (sc->share && !(sc->dst >= 0 && h == sc->dst - 1))
 		*share = lack(sc->share, st->near, sent);

@@ -279,6 +279,26 @@ static void test_uneven_lengths(void **state)
 	fx_done(&f);
 }
 
+/* TTL 2 silent for flow 0 (a rate-limited or lost reply): it is sent
+ * flows until n_1 = 6 went through it, as TTL 3 is (the last before the
+ * destination: plain MDA's 6). */
+static void test_silent_ttl_asked_again(void **state)
+{
+	(void)state;
+	fixture f;
+	char err[256];
+	fx_init(&f);
+	const uint32_t p[4] = { H1, 0, B, DST };
+	walk(&f, 0, MP_RANGE(0, SLOTS), p, 4);
+	assert_int_equal(bt_mda_next(&f.e, err, sizeof(err)), 5);
+	for (unsigned i = 0; i < 5; i++)
+		entry_is(&f, i, F(i + 1), MP_RANGE(1, 3));
+	for (unsigned i = 1; i <= 5; i++)
+		walk(&f, F(i), MP_RANGE(1, 3), p, 4);
+	assert_int_equal(bt_mda_next(&f.e, err, sizeof(err)), 0); /* 6 sent: silent */
+	fx_done(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -288,6 +308,7 @@ int main(void)
 		cmocka_unit_test(test_diamond_no_replays),
 		cmocka_unit_test(test_mesh_replays),
 		cmocka_unit_test(test_uneven_lengths),
+		cmocka_unit_test(test_silent_ttl_asked_again),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
