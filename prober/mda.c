@@ -3,15 +3,18 @@
  *
  * Round 1 traces every target with flow 0 over every TTL. After each
  * round the replies so far (the spool, sorted by target) are counted per
- * target and TTL: k interfaces seen, f flows that went through the TTL.
- * Where f < n(k) the next round sends the missing flows, over the TTLs that
- * need them plus one on each side (links need one flow at consecutive
- * TTLs), and sends a few flows of before again once where a TTL has more
- * interfaces than the one before it: a flow that
- * answers from two addresses at one TTL is per-packet balancing, and that
- * TTL asks for no more flows. Matching stays stateless: each round is an
- * engine run over (target, flow, TTL range) entries, and what a target
- * needs is recomputed from the spool, not kept. */
+ * target and TTL: k interfaces seen, f flows answered there, the links the
+ * flows show. Between the first hop and the destination's TTL (neither
+ * tested) a TTL lacks flows below plain MDA's n_k, below the minimum
+ * share's m counted with the next TTL's flows, or, where its links look
+ * meshed, below n_k flows at both. The next round sends old flows on where
+ * they were never sent (MDA-Lite's reuse), beside interfaces whose links
+ * are unseen, and new flows over the TTLs that still lack them; where links
+ * look meshed a few flows of before again once: a flow that answers from
+ * two addresses at one TTL is per-packet balancing, and that TTL asks for
+ * no more flows. Matching stays stateless: each round is an engine run
+ * over (target, flow, TTL range) entries, and what a target needs is
+ * recomputed from the spool, not kept. */
 #include "engine_int.h"
 
 #include <errno.h>
@@ -256,7 +259,7 @@ typedef struct mda_scan {
 	uint8_t *sent;          /* per flow and TTL index: sent there */
 	unsigned nslots;
 	int last;               /* the highest TTL index a flow reached */
-	int dst;                /* the lowest TTL index the destination answered at, or -1 */
+	int dst;                /* the destination's TTL index (scan_dst), or -1 */
 	int lo;                 /* the lowest TTL index tested (1: index 0 is the first hop) */
 	unsigned nextflow;      /* flows used so far */
 	unsigned share;         /* flows that find a branch of the minimum share; 0 */
@@ -327,7 +330,7 @@ static void link_side(ttl_stat *st, unsigned i, unsigned f, bool answered, bool 
 	if (answered)
 		st->ifl[i] |= (uint8_t)side;
 	else if (sent)
-		st->ifl[i] |= (uint8_t)(side << 2);
+		st->ifl[i] |= (uint8_t)(side == IF_PRED ? IF_PRED_TRIED : IF_SUCC_TRIED);
 	else if (cand[i] == 0)
 		cand[i] = (uint8_t)(f + 1);
 }
@@ -356,8 +359,8 @@ static void scan_mesh(mda_scan *sc, int h)
 	ttl_stat *st = &sc->ttl[h], *nx = &sc->ttl[h + 1];
 	uint8_t succ[BT_MDA_FLOWS] = { 0 }, pred[BT_MDA_FLOWS] = { 0 }, fan[BT_MDA_FLOWS] = { 0 };
 	unsigned li[BT_MDA_FLOWS], lj[BT_MDA_FLOWS], n = 0;
-	for (unsigned f = 0; f < BT_MDA_FLOWS; f++) {
-		const bt_faddr *fa = &sc->first[(size_t)f * sc->nslots];
+	for (unsigned u = 0; u < sc->nextflow; u++) { /* the flows used */
+		const bt_faddr *fa = &sc->first[(size_t)bt_mda_flow_at(u) * sc->nslots];
 		if (fa[h] == BT_FADDR_NONE || fa[h + 1] == BT_FADDR_NONE)
 			continue;
 		unsigned i = if_index(st, fa[h]), j = if_index(nx, fa[h + 1]);
@@ -378,7 +381,8 @@ static void scan_mesh(mda_scan *sc, int h)
 /* What the flows show beside each TTL: links, meshes, flows near. */
 static void scan_links(mda_scan *sc)
 {
-	for (unsigned f = 0; f < BT_MDA_FLOWS; f++) {
+	for (unsigned u = 0; u < sc->nextflow; u++) { /* the flows used */
+		unsigned f = bt_mda_flow_at(u);
 		const bt_faddr *fa = &sc->first[(size_t)f * sc->nslots];
 		for (int h = 0; h <= sc->last; h++) {
 			bool next = h + 1 < (int)sc->nslots && fa[h + 1] != BT_FADDR_NONE;
@@ -596,7 +600,7 @@ static void extend(mda_scan *sc, unsigned f, int h)
 static bool wants_succ(const mda_scan *sc, int h, unsigned i)
 {
 	const ttl_stat *st = &sc->ttl[h];
-	if ((st->ifl[i] & (IF_SUCC | IF_SUCC << 2)) || !st->cand_s[i] || h + 1 >= (int)sc->nslots)
+	if ((st->ifl[i] & (IF_SUCC | IF_SUCC_TRIED)) || !st->cand_s[i] || h + 1 >= (int)sc->nslots)
 		return false;
 	if (h < top_ttl(sc))
 		return sc->ttl[h + 1].nif >= 2;
@@ -612,7 +616,7 @@ static void plan_links(mda_scan *sc)
 	for (int h = sc->lo; h <= top_ttl(sc); h++) {
 		const ttl_stat *st = &sc->ttl[h];
 		for (unsigned i = 0; i < st->nif && !st->pp; i++) {
-			if (h - 1 >= sc->lo && !(st->ifl[i] & (IF_PRED | IF_PRED << 2)) && st->cand_p[i])
+			if (h - 1 >= sc->lo && !(st->ifl[i] & (IF_PRED | IF_PRED_TRIED)) && st->cand_p[i])
 				extend(sc, st->cand_p[i] - 1u, h - 1);
 			if (wants_succ(sc, h, i))
 				extend(sc, st->cand_s[i] - 1u, h + 1);
