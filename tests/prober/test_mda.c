@@ -204,6 +204,29 @@ static void test_share_next_ttl_and_reuse(void **state)
 	fx_done(&f);
 }
 
+/* As above, but slot 2 shows a second interface C to one flow only, F(6),
+ * which was not sent at slot 1: one interface of slot 1 (A) does not make
+ * A -> G sure (G's branch may leave from an A' unseen), so F(6) is sent at
+ * slot 1, once; nothing else is lacking. */
+static void test_link_of_a_new_interface(void **state)
+{
+	(void)state;
+	fixture f;
+	char err[256];
+	fx_init(&f);
+	const uint32_t E = 0xc6130105u, G = 0xc6130107u;
+	const uint32_t pb[6] = { H1, A, B, C, E, DST }, pc[6] = { H1, A, G, C, E, DST };
+	walk(&f, 0, MP_RANGE(0, SLOTS), pb, 6);
+	assert_int_equal(bt_mda_next(&f.e, err, sizeof(err)), 10);
+	for (unsigned i = 1; i <= 10; i++)
+		walk(&f, F(i), i <= 5 ? MP_RANGE(1, 5) : MP_RANGE(2, 4), i == 6 ? pc : pb, 6);
+	assert_int_equal(bt_mda_next(&f.e, err, sizeof(err)), 1);
+	entry_is(&f, 0, F(6), MP_RANGE(1, 2));
+	walk(&f, F(6), MP_RANGE(1, 2), pc, 6);
+	assert_int_equal(bt_mda_next(&f.e, err, sizeof(err)), 0);
+	fx_done(&f);
+}
+
 /* A width-2 diamond over slots 1 and 2, the destination at slot 3, after
  * 11 flows over slots 1-2: links one to one (A-C, B-D) ask for nothing
  * more; meshed links (A-C, A-D, B-C: or per-packet balancing, which looks
@@ -305,6 +328,7 @@ int main(void)
 		cmocka_unit_test(test_flows_needed),
 		cmocka_unit_test(test_rounds_and_record),
 		cmocka_unit_test(test_share_next_ttl_and_reuse),
+		cmocka_unit_test(test_link_of_a_new_interface),
 		cmocka_unit_test(test_diamond_no_replays),
 		cmocka_unit_test(test_mesh_replays),
 		cmocka_unit_test(test_uneven_lengths),
