@@ -204,7 +204,7 @@ static void test_share_next_ttl_and_reuse(void **state)
 	fx_done(&f);
 }
 
-/* As above, but slot 2 shows a second interface C to one flow only, F(6),
+/* As above, but slot 2 shows a second interface G to one flow only, F(6),
  * which was not sent at slot 1: one interface of slot 1 (A) does not make
  * A -> G sure (G's branch may leave from an A' unseen), so F(6) is sent at
  * slot 1, once; nothing else is lacking. */
