@@ -180,51 +180,60 @@ static void test_rounds_and_record(void **state)
  * destination at slot 5). Round 2: the minimum share at slot 1 is met by
  * flows at slot 2 (they crossed slot 1), slot 3's by its own, none at slot
  * 4 (before the destination): 5 flows over slots 1-4, 5 over slots 2-3.
- * Slot 4 then shows two interfaces among its 6 flows (n = 11): round 3
- * sends the 5 flows that stopped at slot 3 one TTL on (their link to slot
- * 3 comes with them), no new flow. */
-static void test_share_next_ttl_and_reuse(void **state)
+ * Rounds 1 and 2 over that path (p, 6 slots long): flow 0, then F(1) ..
+ * F(10) over the ranges the rule gives them, F(i) on q where bit i of
+ * on_q is set, on p elsewhere. */
+static void singles_two_rounds(fixture *f, const uint32_t *p, const uint32_t *q, unsigned on_q)
 {
-	(void)state;
-	fixture f;
 	char err[256];
-	fx_init(&f);
-	const uint32_t E = 0xc6130105u, G = 0xc6130106u;
-	const uint32_t pe[6] = { H1, A, B, C, E, DST }, pg[6] = { H1, A, B, C, G, DST };
-	walk(&f, 0, MP_RANGE(0, SLOTS), pe, 6);
-	assert_int_equal(bt_mda_next(&f.e, err, sizeof(err)), 10);
+	walk(f, 0, MP_RANGE(0, SLOTS), p, 6);
+	assert_int_equal(bt_mda_next(&f->e, err, sizeof(err)), 10);
 	for (unsigned i = 0; i < 10; i++)
-		entry_is(&f, i, F(i + 1), i < 5 ? MP_RANGE(1, 5) : MP_RANGE(2, 4));
+		entry_is(f, i, F(i + 1), i < 5 ? MP_RANGE(1, 5) : MP_RANGE(2, 4));
 	for (unsigned i = 1; i <= 10; i++)
-		walk(&f, F(i), i <= 5 ? MP_RANGE(1, 5) : MP_RANGE(2, 4), i % 2 ? pg : pe, 6);
-	assert_int_equal(bt_mda_next(&f.e, err, sizeof(err)), 5);
-	const unsigned want[5] = { 4, 20, 24, 36, 56 }; /* F(6) .. F(10), in flow order */
-	for (unsigned i = 0; i < 5; i++)
-		entry_is(&f, i, want[i], MP_RANGE(4, 5));
-	fx_done(&f);
+		walk(f, F(i), i <= 5 ? MP_RANGE(1, 5) : MP_RANGE(2, 4), on_q >> i & 1 ? q : p, 6);
 }
 
-/* As above, but slot 2 shows a second interface G to one flow only, F(6),
- * which was not sent at slot 1: one interface of slot 1 (A) does not make
- * A -> G sure (G's branch may leave from an A' unseen), so F(6) is sent at
- * slot 1, once; nothing else is lacking. */
-static void test_link_of_a_new_interface(void **state)
+/* Above: slot 4 shows a second interface G to the odd flows: round 3
+ * sends the 5 flows that stopped at slot 3 one TTL on (their link to slot
+ * 3 comes with them), no new flow. Or (new_if) slot 2 shows a second
+ * interface G to one flow only, F(6), which was not sent at slot 1: one
+ * interface of slot 1 (A) does not make A -> G sure (G's branch may leave
+ * from an A' unseen), so F(6) is sent at slot 1, once; nothing else is
+ * lacking. */
+static void singles(bool new_if)
 {
-	(void)state;
 	fixture f;
 	char err[256];
 	fx_init(&f);
 	const uint32_t E = 0xc6130105u, G = 0xc6130107u;
-	const uint32_t pb[6] = { H1, A, B, C, E, DST }, pc[6] = { H1, A, G, C, E, DST };
-	walk(&f, 0, MP_RANGE(0, SLOTS), pb, 6);
-	assert_int_equal(bt_mda_next(&f.e, err, sizeof(err)), 10);
-	for (unsigned i = 1; i <= 10; i++)
-		walk(&f, F(i), i <= 5 ? MP_RANGE(1, 5) : MP_RANGE(2, 4), i == 6 ? pc : pb, 6);
-	assert_int_equal(bt_mda_next(&f.e, err, sizeof(err)), 1);
-	entry_is(&f, 0, F(6), MP_RANGE(1, 2));
-	walk(&f, F(6), MP_RANGE(1, 2), pc, 6);
-	assert_int_equal(bt_mda_next(&f.e, err, sizeof(err)), 0);
+	const uint32_t p[6] = { H1, A, B, C, E, DST }, q4[6] = { H1, A, B, C, G, DST },
+		       q2[6] = { H1, A, G, C, E, DST };
+	singles_two_rounds(&f, p, new_if ? q2 : q4, new_if ? 1u << 6 : 0x2aa);
+	if (new_if) {
+		assert_int_equal(bt_mda_next(&f.e, err, sizeof(err)), 1);
+		entry_is(&f, 0, F(6), MP_RANGE(1, 2));
+		walk(&f, F(6), MP_RANGE(1, 2), q2, 6);
+		assert_int_equal(bt_mda_next(&f.e, err, sizeof(err)), 0);
+	} else {
+		assert_int_equal(bt_mda_next(&f.e, err, sizeof(err)), 5);
+		const unsigned want[5] = { 4, 20, 24, 36, 56 }; /* F(6) .. F(10), in flow order */
+		for (unsigned i = 0; i < 5; i++)
+			entry_is(&f, i, want[i], MP_RANGE(4, 5));
+	}
 	fx_done(&f);
+}
+
+static void test_share_next_ttl_and_reuse(void **state)
+{
+	(void)state;
+	singles(false);
+}
+
+static void test_link_of_a_new_interface(void **state)
+{
+	(void)state;
+	singles(true);
 }
 
 /* A width-2 diamond over slots 1 and 2, the destination at slot 3, after
