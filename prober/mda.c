@@ -490,12 +490,13 @@ static unsigned lack(unsigned n, unsigned have, unsigned sent)
 }
 
 /* The new flows TTL index h lacks: *even for plain MDA's n_k (answers
- * here; a silent TTL: n_1 sent), *share for the minimum share (flows answered here or at the TTL
- * after: a flow there crossed this TTL), *link for a meshed diamond's links
- * to the TTL after (flows answered at both: n_k of the TTL after). None at
- * the first hop, at or after the destination, at a silent or per-packet
- * TTL; no minimum share at the TTL before the destination (a branch there
- * ends one hop on). */
+ * here; a TTL silent so far: n_1 sent), *share for the minimum share
+ * (flows answered here or at the TTL after: a flow there crossed this
+ * TTL), *link for a meshed diamond's links to the TTL after (flows
+ * answered at both: n_k of the TTL after). None at the first hop, at or
+ * after the destination, at a per-packet TTL; no minimum share at the TTL
+ * before the destination (a branch there ends one hop on). Old flows
+ * planned here (reuse) count. */
 static void ttl_lacks(const bt_engine *e, const mda_scan *sc, int h, unsigned *even, unsigned *share,
 		      unsigned *link)
 {
@@ -512,7 +513,8 @@ static void ttl_lacks(const bt_engine *e, const mda_scan *sc, int h, unsigned *e
 	if (sc->share && !(sc->dst >= 0 && h == sc->dst - 1))
 		*share = lack(sc->share, st->near, sent);
 	if (st->mesh && h + 1 <= top_ttl(sc) && !sc->ttl[h + 1].pp)
-		*link = lack(e->mp_need[sc->ttl[h + 1].nif], st->both + st->reuse_up + sc->ttl[h + 1].reuse_dn, sent);
+		*link = lack(e->mp_need[sc->ttl[h + 1].nif],
+			     st->both + st->reuse_up + sc->ttl[h + 1].reuse_dn, sent);
 }
 
 /* Whether TTL index h lacks flows of its own or for the links from the TTL
@@ -625,8 +627,8 @@ static void plan_links(mda_scan *sc)
 }
 
 /* Whether TTL index h needs replays: several interfaces here and at the
- * TTL after, an interface there with two predecessors here (a mesh, or per
- * packet balancing), never replayed. */
+ * TTL after, the links between them meshed (scan_mesh: a meshed diamond,
+ * or per-packet balancing, which looks the same), never replayed. */
 static bool wants_replay(const mda_scan *sc, int h)
 {
 	const ttl_stat *st = &sc->ttl[h];
