@@ -23,7 +23,10 @@ typedef struct cur {
 	const char *p, *end;
 } cur;
 
-static bool lit(cur *c, const char *s, size_t n)
+/* Inlined: each call's n is a constant, and memcmp of a constant few bytes
+ * is then a compare or two rather than a call (the literals are half the
+ * bytes of a record). */
+static inline __attribute__((always_inline)) bool lit(cur *c, const char *s, size_t n)
 {
 	if ((size_t)(c->end - c->p) < n || memcmp(c->p, s, n) != 0)
 		return false;
@@ -259,4 +262,117 @@ bt_trace *bt_trace_from_json_fast(const char *line, size_t len)
 		return NULL;
 	}
 	return t;
+}
+
+/* ---- the light read: where a trace went, nothing else ---- */
+
+/* Skips a string without escapes (the canonical form has none). */
+static bool skip_str(cur *c)
+{
+	if (!LIT(c, "\""))
+		return false;
+	const char *q = memchr(c->p, '"', (size_t)(c->end - c->p));
+	if (q == NULL || memchr(c->p, '\\', (size_t)(q - c->p)) != NULL)
+		return false;
+	c->p = q + 1;
+	return true;
+}
+
+/* Skips the digits of a number. */
+static bool skip_num(cur *c)
+{
+	const char *p = c->p;
+	while (p < c->end && *p >= '0' && *p <= '9')
+		p++;
+	if (p == c->p)
+		return false;
+	c->p = p;
+	return true;
+}
+
+/* Skips the rest of a hop object after its "addr": numbers, keys and
+ * the "mpls" array of flat objects, to the hop's closing brace. */
+static bool skip_hop_rest(cur *c)
+{
+	int depth = 1;
+	while (c->p < c->end) {
+		char ch = *c->p;
+		if (ch == '"') {
+			if (!skip_str(c))
+				return false;
+			continue;
+		}
+		c->p++;
+		if (ch == '{' && ++depth > 2)
+			return false;
+		if (ch == '}' && --depth == 0)
+			return true;
+	}
+	return false;
+}
+
+/* One entry of the hops array: probe_ttl and addr only. */
+static bool scan_hop(cur *c, int version, bt_hop *h)
+{
+	uint64_t v;
+	if (!LIT(c, "{\"ttl\":") || !num(c, 255, &v) || !LIT(c, ",\"attempt\":") || !skip_num(c))
+		return false;
+	h->probe_ttl = (uint8_t)v;
+	if (version > 1 && LIT(c, ",\"flow\":") && !skip_num(c))
+		return false;
+	if (!LIT(c, ",\"addr\":") || !addr(c, true, &h->addr))
+		return false;
+	return LIT(c, "}") || (bt_addr_is_set(&h->addr) && LIT(c, ",") && skip_hop_rest(c));
+}
+
+/* The fields before "dst" are strings (src: or null), those after it up
+ * to "hops" numbers and strings, in the writer's order. */
+static bool scan_head(cur *c, bt_trace *t, int *version)
+{
+	static const char *const before[] = { ",\"vp\":", ",\"campaign\":", ",\"round\":", ",\"method\":",
+					      ",\"src\":" };
+	static const char *const after[] = { ",\"flow\":", ",\"sport\":", ",\"dport\":", ",\"icmp_sum\":",
+					     ",\"start\":", ",\"end\":", ",\"stop\":", ",\"stop_ttl\":" };
+	uint64_t v;
+	if (!LIT(c, "{\"format\":\"" BT_TRACE_FORMAT_NAME "\",\"v\":"))
+		return false;
+	*version = LIT(c, "1") ? 1 : LIT(c, "2") ? 2 : 0;
+	for (size_t i = 0; i < sizeof(before) / sizeof(before[0]) && *version; i++)
+		if (!lit(c, before[i], strlen(before[i])) || (!(i == 4 && LIT(c, "null")) && !skip_str(c)))
+			return false;
+	if (*version == 0 || !LIT(c, ",\"dst\":") || !addr(c, false, &t->dst))
+		return false;
+	for (size_t i = 0; i < sizeof(after) / sizeof(after[0]); i++)
+		if (!lit(c, after[i], strlen(after[i])) || !(c->p < c->end && *c->p == '"' ? skip_str(c) : skip_num(c)))
+			return false;
+	if (!LIT(c, ",\"first_ttl\":") || !num(c, 255, &v) || !LIT(c, ",\"max_ttl\":") || !skip_num(c) ||
+	    !LIT(c, ",\"probes_sent\":") || !skip_num(c) || !LIT(c, ",\"hops\":["))
+		return false;
+	t->first_ttl = (uint8_t)v;
+	return true;
+}
+
+bool bt_trace_scan_fast(const char *line, size_t len, bt_trace *t)
+{
+	cur c = { line, line + len };
+	int version;
+	uint64_t v = 0;
+	t->hop_count = 0;
+	t->filled_below_ttl = 0;
+	if (t->hop_cap < BT_HOPS_MAX || !scan_head(&c, t, &version))
+		return false;
+	size_t max = version == 1 ? 255 : BT_HOPS_MAX;
+	if (!LIT(&c, "]")) {
+		do {
+			if (t->hop_count >= max || !scan_hop(&c, version, &t->hops[t->hop_count]))
+				return false;
+			t->hop_count++;
+		} while (LIT(&c, ","));
+		if (!LIT(&c, "]"))
+			return false;
+	}
+	if (LIT(&c, ",\"filled_below_ttl\":") && !num(&c, 255, &v))
+		return false;
+	t->filled_below_ttl = (uint8_t)v;
+	return LIT(&c, "}") && c.p == c.end;
 }
