@@ -11,7 +11,7 @@
 #define EDGE_ROUTER 1u  /* the successor was a router hop of some trace */
 #define EDGE_DEST 2u    /* ... the trace's destination answering itself */
 #define UNANNOUNCED_PASSES 16 /* chains of unannounced interfaces, at most */
-#define MEMO 64         /* entries of the previous trace remembered */
+#define RECENT 1024     /* nodes and edges met lately, remembered (a power of two) */
 
 typedef struct node {
 	bt_addr addr;
@@ -47,16 +47,19 @@ struct bt_owner {
 	size_t omask;
 	uint32_t *dset;     /* the destination ASes of the round (0: empty) */
 	size_t dmask, dn;
-	/* The previous trace's first MEMO entries, their nodes and the edge
-	 * into each from the entry before: consecutive traces (one VP, nearby
-	 * targets) share most of their path, and a node or an edge met again
-	 * needs no lookup in the tables (nodes and edges are never removed
-	 * before bt_owner_reset, which forgets this too). */
-	size_t memo_n;      /* entries remembered (0: none) */
-	uint32_t memo_dst;  /* its destination AS */
-	bt_addr memo_addr[MEMO];
-	uint32_t memo_idx[MEMO];
-	edge memo_edge[MEMO]; /* from entry i - 1 to entry i; to == 0, from == 0: none */
+	/* The nodes and edges met lately, by their hash (a small table that
+	 * stays in the processor's cache; the big ones are megabytes): one
+	 * VP's traces to nearby targets share most of their path, and a node
+	 * or an edge met again needs no lookup in the big tables. Nodes and
+	 * edges are never removed before bt_owner_reset, which forgets these
+	 * too. */
+	struct recent_node {
+		bt_addr addr;   /* family 0: none */
+		uint32_t idx;   /* its node, or NOT_GRAPHED */
+		uint32_t dst;   /* a destination AS already added to it */
+	} rnode[RECENT];
+	edge redge[RECENT]; /* flags 0: none */
+	uint32_t last_dst;  /* a destination AS already in dset */
 };
 
 static const struct { const char *name; unsigned bit; } NAMES[] = {
@@ -300,58 +303,39 @@ static int add_dst_as(bt_owner *o, uint32_t asn)
 	return 0;
 }
 
-/* Entry i's node (NOT_GRAPHED, UINT32_MAX on failure), from the previous
- * trace's entry i when it had the same address; its destination AS added. */
-static uint32_t entry_node(bt_owner *o, const bt_trace *t, size_t i, uint32_t dst_as, bt_owner_info_fn info,
-			   void *ctx, bool *failed)
+/* The node of address a (NOT_GRAPHED, UINT32_MAX on failure) with dst_as
+ * added, through the nodes met lately. */
+static uint32_t entry_node(bt_owner *o, const bt_addr *a, uint32_t dst_as, bt_owner_info_fn info, void *ctx,
+			   bool *failed)
 {
-	const bt_addr *a = &t->hops[i].addr;
-	uint32_t k;
-	bool known = i < o->memo_n && same_addr(a, &o->memo_addr[i]);
-	if (known) {
-		k = o->memo_idx[i];
-		/* the same destination to the same node again: nothing to add */
-		if (k != NOT_GRAPHED && dst_as != o->memo_dst)
-			add_dst(&o->nodes[k], dst_as);
-		return k;
+	struct recent_node *r = &o->rnode[addr_hash(a) & (RECENT - 1)];
+	if (!same_addr(a, &r->addr)) {
+		uint32_t k = node_get(o, a, info, ctx, failed);
+		if (k == UINT32_MAX)
+			return k;
+		*r = (struct recent_node){ *a, k, 0 };
 	}
-	if ((k = node_get(o, a, info, ctx, failed)) == UINT32_MAX)
-		return k;
-	if (k != NOT_GRAPHED)
-		add_dst(&o->nodes[k], dst_as);
-	return k;
+	/* the same destination to the same node again: nothing to add */
+	if (r->idx != NOT_GRAPHED && r->dst != dst_as) {
+		add_dst(&o->nodes[r->idx], dst_as);
+		r->dst = dst_as;
+	}
+	return r->idx;
 }
 
-/* The edge p -> s of one trace, unless it is the edge the previous trace
- * had at the same entries (then it is in the table with that flag). */
-static int entry_edge(bt_owner *o, size_t p, size_t s, uint32_t from, uint32_t to, uint32_t flag)
+/* The edge from -> to, through the edges met lately: one met with this
+ * flag is in the table with it. 0 or -1. */
+static int entry_edge(bt_owner *o, uint32_t from, uint32_t to, uint32_t flag)
 {
-	if (s == p + 1 && s < MEMO) {
-		edge *m = &o->memo_edge[s];
-		if (m->from == from && m->to == to && m->flags == flag)
-			return 0;
-		if (edge_add(o, from, to, flag) != 0)
-			return -1;
-		*m = (edge){ from, to, flag };
+	edge *r = &o->redge[edge_hash(from, to) & (RECENT - 1)];
+	if (r->from == from && r->to == to && (r->flags & flag))
 		return 0;
-	}
-	return edge_add(o, from, to, flag);
-}
-
-/* Remembers the trace just added (entries lo..n) for the next one. */
-static void memo_keep(bt_owner *o, const bt_trace *t, size_t lo, size_t n, const uint32_t *idx,
-		      uint32_t dst_as)
-{
-	size_t m = n < MEMO ? n : MEMO;
-	for (size_t i = lo; i < m; i++) {
-		o->memo_addr[i] = t->hops[i].addr;
-		o->memo_idx[i] = bt_addr_is_set(&t->hops[i].addr) ? idx[i] : NOT_GRAPHED;
-	}
-	/* entries below lo (copies) were not added: never taken as known */
-	for (size_t i = 0; i < lo && i < m; i++)
-		memset(&o->memo_addr[i], 0xff, sizeof(o->memo_addr[i]));
-	o->memo_n = m;
-	o->memo_dst = dst_as;
+	if (edge_add(o, from, to, flag) != 0)
+		return -1;
+	if (r->from != from || r->to != to)
+		*r = (edge){ from, to, 0 };
+	r->flags |= flag;
+	return 0;
 }
 
 int bt_owner_add(bt_owner *o, const bt_trace *t, uint32_t dst_as, bt_owner_info_fn info, void *ctx,
@@ -362,16 +346,20 @@ int bt_owner_add(bt_owner *o, const bt_trace *t, uint32_t dst_as, bt_owner_info_
 	uint32_t idx[BT_HOPS_MAX];
 	if (o->out_off != NULL)
 		free_adjacency(o); /* a graph that grows is inferred again */
-	if (dst_as != o->memo_dst && add_dst_as(o, dst_as) != 0)
+	if (dst_as != o->last_dst && add_dst_as(o, dst_as) != 0)
 		return -1;
+	o->last_dst = dst_as;
+	/* the big table's slots of the first entries asked for all at once:
+	 * the lookups below then wait for memory in parallel */
+	for (size_t i = lo; o->nslot != NULL && i < n && i < lo + 32; i++)
+		if (bt_addr_is_set(&t->hops[i].addr))
+			__builtin_prefetch(&o->nslot[addr_hash(&t->hops[i].addr) & o->nmask]);
 	for (size_t i = lo; i < n; i++) {
 		idx[i] = NOT_GRAPHED;
 		if (!bt_addr_is_set(&t->hops[i].addr))
 			continue;
-		if ((idx[i] = entry_node(o, t, i, dst_as, info, ctx, failed)) == UINT32_MAX) {
-			o->memo_n = 0;
+		if ((idx[i] = entry_node(o, &t->hops[i].addr, dst_as, info, ctx, failed)) == UINT32_MAX)
 			return -1;
-		}
 	}
 	/* edges between the entries of consecutive TTLs only: across a
 	 * silent TTL two replies need not be neighbours */
@@ -385,13 +373,10 @@ int bt_owner_add(bt_owner *o, const bt_trace *t, uint32_t dst_as, bt_owner_info_
 				if (idx[p] == NOT_GRAPHED || idx[s] == NOT_GRAPHED || idx[p] == idx[s])
 					continue;
 				uint32_t flag = same_addr(&t->hops[s].addr, &t->dst) ? EDGE_DEST : EDGE_ROUTER;
-				if (entry_edge(o, p, s, idx[p], idx[s], flag) != 0) {
-					o->memo_n = 0;
+				if (entry_edge(o, idx[p], idx[s], flag) != 0)
 					return -1;
-				}
 			}
 	}
-	memo_keep(o, t, lo, n, idx, dst_as);
 	return 0;
 }
 

@@ -43,7 +43,7 @@ static const char *const DIV_COLS[] = { "aggregate", "target_network", "round", 
  * its resolution in vals (about 1 KB each, in the order resolved): a hit
  * reads one small slot and one dense value, not a slot a kilobyte wide
  * in a table of tens of MB (a TLB miss a hop). */
-#define HOP_MEMO 64     /* entries of the trace before remembered */
+#define RECENT 2048     /* addresses met lately, remembered (a power of two) */
 
 typedef struct cslot {
 	bt_addr key;
@@ -69,11 +69,10 @@ struct bt_pipeline {
 	bt_hopinfo *infos;      /* vals[i].info, dense: what every hop reads */
 	hopcsv *csvs;           /* vals[i]'s hops.csv cells (exporting only) */
 	unsigned cache_gen;     /* bumped when the cache starts afresh */
-	/* the cache's answer for entry i of the trace before (resolve_entry);
-	 * valid while memo_gen is cache_gen + 1 */
-	unsigned memo_gen;
-	bt_addr memo_addr[HOP_MEMO];
-	uint32_t memo_val[HOP_MEMO];
+	/* the addresses met lately and their values (resolve_recent); valid
+	 * while recent_gen is cache_gen + 1 */
+	unsigned recent_gen;
+	cslot recent[RECENT];
 	size_t cmask, cn;
 	uint64_t traces, hops;
 	size_t files;           /* round files read */
@@ -699,26 +698,24 @@ static void trace_id(const bt_trace *t, char *id, char a[BT_ADDR_STRLEN])
 	*o = '\0';
 }
 
-/* Address a, entry i of a trace, through the cache: the index of its
- * resolution (*k). Entry i of the trace before usually has the same
- * address (one VP's traces to nearby targets share their path): the
- * index it had is taken without a lookup in the table. 0 or -1. */
-static int resolve_entry(bt_pipeline *p, size_t i, const bt_addr *a, uint32_t *k, char *err, size_t errlen)
+/* Address a through the cache, by way of the addresses met lately (a
+ * small table by hash that stays in the processor's cache, where the big
+ * one is megabytes: one VP's traces to nearby targets share most of
+ * their path). 0 or -1. */
+static int resolve_recent(bt_pipeline *p, const bt_addr *a, uint32_t *k, char *err, size_t errlen)
 {
-	if (i >= HOP_MEMO)
-		return resolve_at(p, a, k, err, errlen);
-	if (p->memo_gen == p->cache_gen + 1 && same_addr(a, &p->memo_addr[i])) {
-		*k = p->memo_val[i];
-		return 0;
+	if (p->recent_gen != p->cache_gen + 1) { /* the cache started afresh */
+		memset(p->recent, 0, sizeof(p->recent));
+		p->recent_gen = p->cache_gen + 1;
 	}
-	if (p->memo_gen != p->cache_gen + 1) { /* the cache started afresh */
-		memset(p->memo_addr, 0, sizeof(p->memo_addr));
-		p->memo_gen = p->cache_gen + 1;
+	cslot *r = &p->recent[addr_hash(a) & (RECENT - 1)];
+	if (r->used && same_addr(a, &r->key)) {
+		*k = r->val;
+		return 0;
 	}
 	if (resolve_at(p, a, k, err, errlen) != 0)
 		return -1;
-	p->memo_addr[i] = *a;
-	p->memo_val[i] = *k;
+	*r = (cslot){ *a, true, *k };
 	return 0;
 }
 
@@ -734,6 +731,13 @@ static int resolve_hops(bt_pipeline *p, const bt_trace *t, size_t n, const bt_ho
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	/* the table's slots of the first entries and the destination asked
+	 * for all at once: the lookups below then wait for memory in parallel,
+	 * not one after the other */
+	for (size_t i = 0; i < n && i < 32; i++)
+		if (t->hops[i].addr.family != 0)
+			__builtin_prefetch(&p->cache[addr_hash(&t->hops[i].addr) & p->cmask]);
+	__builtin_prefetch(&p->cache[addr_hash(&t->dst) & p->cmask]);
 	/* a TTL's replies mostly come from one address (several a TTL in
 	 * format version 2): the last one resolved is reused without a lookup */
 	const bt_addr *last = NULL;
@@ -747,7 +751,7 @@ static int resolve_hops(bt_pipeline *p, const bt_trace *t, size_t n, const bt_ho
 		} else if (last != NULL && same_addr(a, last)) {
 			res[i] = res[li];
 			info[i] = info[li];
-		} else if (resolve_entry(p, i, a, &k, err, errlen) != 0) {
+		} else if (resolve_recent(p, a, &k, err, errlen) != 0) {
 			return -1;
 		} else {
 			last = a;
