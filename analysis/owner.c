@@ -338,6 +338,30 @@ static int entry_edge(bt_owner *o, uint32_t from, uint32_t to, uint32_t flag)
 	return 0;
 }
 
+/* BT_OWNER_DST_ASK: the AS of t->dst (entries lo..n) from its node when
+ * the graph has it (the destination answered, in this trace or another:
+ * a node is of the resolver's kind and primary origin), else from info.
+ * UINT32_MAX when info fails. Nodes are only looked up here: the order
+ * they are added in stays the order of the entries. */
+static uint32_t dst_as_of(bt_owner *o, const bt_trace *t, size_t lo, size_t n, bt_owner_info_fn info,
+			  void *ctx, bool *failed)
+{
+	if (n > lo && same_addr(&t->hops[n - 1].addr, &t->dst)) {
+		const struct recent_node *r = &o->rnode[addr_hash(&t->dst) & (RECENT - 1)];
+		if (same_addr(&r->addr, &t->dst))
+			return r->idx == NOT_GRAPHED ? 0 : o->nodes[r->idx].origin;
+		size_t j = o->nslot != NULL ? node_slot(o, &t->dst) : 0;
+		if (o->nslot != NULL && o->nslot[j])
+			return o->nodes[o->nslot[j] - 1].origin; /* 0 unless an AS hop */
+	}
+	const bt_hopinfo *h = info(ctx, &t->dst);
+	if (h == NULL) {
+		*failed = true;
+		return UINT32_MAX;
+	}
+	return h->kind == BT_HOP_AS ? h->asn : 0;
+}
+
 int bt_owner_add(bt_owner *o, const bt_trace *t, uint32_t dst_as, bt_owner_info_fn info, void *ctx,
 		 bool *failed)
 {
@@ -346,6 +370,8 @@ int bt_owner_add(bt_owner *o, const bt_trace *t, uint32_t dst_as, bt_owner_info_
 	uint32_t idx[BT_HOPS_MAX];
 	if (o->out_off != NULL)
 		free_adjacency(o); /* a graph that grows is inferred again */
+	if (dst_as == BT_OWNER_DST_ASK && (dst_as = dst_as_of(o, t, lo, n, info, ctx, failed)) == UINT32_MAX)
+		return -1;
 	if (dst_as != o->last_dst && add_dst_as(o, dst_as) != 0)
 		return -1;
 	o->last_dst = dst_as;

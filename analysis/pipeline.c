@@ -982,11 +982,8 @@ static const bt_hopinfo *scan_info(void *ctx, const bt_addr *a)
 /* One trace into the round's interface graph. 0 or -1. */
 static int scan_trace(bt_pipeline *p, scan_ctx *c, const bt_trace *t)
 {
-	const bt_hopinfo *d = scan_info(c, &t->dst);
 	bool failed = false;
-	if (d == NULL)
-		return -1;
-	if (bt_owner_add(p->owner, t, d->kind == BT_HOP_AS ? d->asn : 0, scan_info, c, &failed) != 0) {
+	if (bt_owner_add(p->owner, t, BT_OWNER_DST_ASK, scan_info, c, &failed) != 0) {
 		if (!failed)
 			snprintf(c->err, c->errlen, "out of memory");
 		return -1;
