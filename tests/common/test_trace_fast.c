@@ -178,6 +178,59 @@ static void test_mutations_agree(void **state)
 	assert_true(accepted > 100);
 }
 
+/* The light read (bt_trace_scan_fast) gives what the full one gives of
+ * the fields it reads: always for canonical lines, and for a mutated line
+ * whenever both read it (one it reads and the full read refuses is the
+ * full read's to report). */
+static void assert_scan_same(const bt_trace *s, const bt_trace *f)
+{
+	assert_memory_equal(&s->dst, &f->dst, sizeof(s->dst));
+	assert_int_equal(s->first_ttl, f->first_ttl);
+	assert_int_equal(s->filled_below_ttl, f->filled_below_ttl);
+	assert_int_equal(s->hop_count, f->hop_count);
+	for (size_t i = 0; i < s->hop_count; i++) {
+		assert_int_equal(s->hops[i].probe_ttl, f->hops[i].probe_ttl);
+		assert_memory_equal(&s->hops[i].addr, &f->hops[i].addr, sizeof(bt_addr));
+	}
+}
+
+static void test_scan_agrees(void **state)
+{
+	(void)state;
+	static const char alphabet[] = "0123456789.,:\"{}[]-eEnul \\a/Z";
+	bt_trace *s = bt_trace_alloc(BT_HOPS_MAX);
+	assert_non_null(s);
+	unsigned both = 0;
+	for (int i = 0; i < 20000; i++) {
+		bt_trace *t = random_trace();
+		char *buf = NULL, err[256];
+		size_t len = 0, cap = 0;
+		assert_int_equal(bt_trace_to_json(t, &buf, &len, &cap), 0);
+		bt_trace_free(t);
+		size_t n = len - 1;
+		bool mutate = i % 2 == 1;
+		for (int k = 0; mutate && k < 1 + (int)(rnd() % 3) && n > 0; k++) {
+			size_t pos = rnd() % n;
+			if (rnd() % 2)
+				buf[pos] = alphabet[rnd() % (sizeof(alphabet) - 1)];
+			else
+				memmove(buf + pos, buf + pos + 1, n-- - pos - 1);
+		}
+		bool scanned = bt_trace_scan_fast(buf, n, s);
+		bt_trace *g = bt_trace_from_json_general(buf, n, err, sizeof(err));
+		if (!mutate && !scanned)
+			fail_msg("light read refused a canonical line: %.*s", (int)n, buf);
+		if (scanned && g != NULL) {
+			assert_scan_same(s, g);
+			both++;
+		}
+		bt_trace_free(g);
+		free(buf);
+	}
+	assert_true(both > 10000);
+	bt_trace_free(s);
+}
+
 /* Ids that break the one id rule (bordertrace/id.h) in the canonical form:
  * the fast reader refuses them too (returns NULL: jansson then says why). */
 static void test_fast_refuses_bad_ids(void **state)
@@ -249,6 +302,7 @@ int main(void)
 		cmocka_unit_test(test_mutations_agree),
 		cmocka_unit_test(test_writers_agree),
 		cmocka_unit_test(test_fast_refuses_bad_ids),
+		cmocka_unit_test(test_scan_agrees),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
