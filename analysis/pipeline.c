@@ -51,6 +51,13 @@ typedef struct cslot {
 	uint32_t val;
 } cslot;
 
+/* An address met lately (resolve_recent): its slot and a copy of its
+ * info, so that a hit reads nothing of the big arrays. */
+typedef struct rslot {
+	cslot s;
+	bt_hopinfo info;
+} rslot;
+
 /* The hops.csv cells of an address that do not depend on the trace:
  * formatted once per address, only when exporting. */
 typedef struct hopcsv {
@@ -68,11 +75,12 @@ struct bt_pipeline {
 	bt_hopres *vals;        /* (cmask + 1) / 2 of them: at most half full */
 	bt_hopinfo *infos;      /* vals[i].info, dense: what every hop reads */
 	hopcsv *csvs;           /* vals[i]'s hops.csv cells (exporting only) */
-	unsigned cache_gen;     /* bumped when the cache starts afresh */
+	unsigned cache_gen;     /* bumped when the cache starts afresh or vals move */
 	/* the addresses met lately and their values (resolve_recent); valid
-	 * while recent_gen is cache_gen + 1 */
+	 * while recent_gen is cache_gen + 1 (their info.ixp points into vals) */
 	unsigned recent_gen;
-	cslot recent[RECENT];
+	rslot recent[RECENT];
+	bt_hopinfo dinfo;       /* the trace's destination's (resolve_hops) */
 	size_t cmask, cn;
 	uint64_t traces, hops;
 	size_t files;           /* round files read */
@@ -322,6 +330,7 @@ static int cache_reserve(bt_pipeline *p, size_t more)
 	free(p->cache);
 	p->cache = nc;
 	p->cmask = ncap - 1;
+	p->cache_gen++;
 	return 0;
 }
 
@@ -509,9 +518,8 @@ static size_t more_routes(const bt_routes *r, int level, bt_diff_route *more, ch
 
 /* Hands the trace's border routes (AS and country) to the path-diff: one
  * for a trace of one flow, each of its flows' for several (routes.h). */
-static int observe(bt_pipeline *p, const bt_trace *t, const bt_hopinfo *info,
-		   const bt_hopres *dres, const bt_routes *r, const char *id, const char *key,
-		   char *err, size_t errlen)
+static int observe(bt_pipeline *p, const bt_trace *t, const bt_hopinfo *info, const bt_routes *r,
+		   const char *id, const char *key, char *err, size_t errlen)
 {
 	char up_as[16] = "", into_as[16] = "";
 	const bt_crossing *bx = r->n[0] ? &r->r[0][0].c : NULL, *bc = r->n[1] ? &r->r[1][0].c : NULL;
@@ -528,7 +536,7 @@ static int observe(bt_pipeline *p, const bt_trace *t, const bt_hopinfo *info,
 	if (bt_trace_copied_hops(t) > 0 && (!bx || !bc)) {
 		bt_trace all = *t;
 		all.filled_below_ttl = 0;
-		bt_path_build(&all, info, &dres->info, &whole);
+		bt_path_build(&all, info, &p->dinfo, &whole);
 		if (!bx && whole.border_as >= 0) {
 			mx = &whole.as_cross[whole.border_as];
 			asn_str(mup_as, sizeof(mup_as), mx->near_asn);
@@ -702,25 +710,27 @@ static void trace_id(const bt_trace *t, char *id, char a[BT_ADDR_STRLEN])
  * small table by hash that stays in the processor's cache, where the big
  * one is megabytes: one VP's traces to nearby targets share most of
  * their path). 0 or -1. */
-static int resolve_recent(bt_pipeline *p, const bt_addr *a, uint32_t *k, char *err, size_t errlen)
+static int resolve_recent(bt_pipeline *p, const bt_addr *a, uint32_t *k, bt_hopinfo *info, char *err,
+			  size_t errlen)
 {
-	if (p->recent_gen != p->cache_gen + 1) { /* the cache started afresh */
+	if (p->recent_gen != p->cache_gen + 1) { /* the cache started afresh or moved */
 		memset(p->recent, 0, sizeof(p->recent));
 		p->recent_gen = p->cache_gen + 1;
 	}
-	cslot *r = &p->recent[addr_hash(a) & (RECENT - 1)];
-	if (r->used && same_addr(a, &r->key)) {
-		*k = r->val;
-		return 0;
+	rslot *r = &p->recent[addr_hash(a) & (RECENT - 1)];
+	if (!r->s.used || !same_addr(a, &r->s.key)) {
+		if (resolve_at(p, a, k, err, errlen) != 0)
+			return -1;
+		*r = (rslot){ { *a, true, *k }, p->infos[*k] };
 	}
-	if (resolve_at(p, a, k, err, errlen) != 0)
-		return -1;
-	*r = (cslot){ *a, true, *k };
+	*k = r->s.val;
+	*info = r->info;
 	return 0;
 }
 
 /* Every entry of t and its destination through the resolver: p->res,
- * p->info (the resolver's word) and *dres. 0 or -1. */
+ * p->info (the resolver's word), *dres and p->dinfo (a copy of
+ * (*dres)->info, without reading *dres). 0 or -1. */
 static int resolve_hops(bt_pipeline *p, const bt_trace *t, size_t n, const bt_hopres **dres,
 			char *err, size_t errlen)
 {
@@ -751,21 +761,25 @@ static int resolve_hops(bt_pipeline *p, const bt_trace *t, size_t n, const bt_ho
 		} else if (last != NULL && same_addr(a, last)) {
 			res[i] = res[li];
 			info[i] = info[li];
-		} else if (resolve_recent(p, a, &k, err, errlen) != 0) {
+		} else if (resolve_recent(p, a, &k, &info[i], err, errlen) != 0) {
 			return -1;
 		} else {
 			last = a;
 			li = i;
 			res[i] = &p->vals[k];
-			info[i] = p->infos[k];
 		}
 	}
 	/* the destination is mostly the last entry (it answered) */
 	if (last != NULL && same_addr(&t->dst, last)) {
 		*dres = res[li];
+		p->dinfo = info[li];
 		return 0;
 	}
-	return resolve(p, &t->dst, dres, err, errlen);
+	if (resolve_at(p, &t->dst, &k, err, errlen) != 0)
+		return -1;
+	*dres = &p->vals[k];
+	p->dinfo = p->infos[k];
+	return 0;
 }
 
 static int add_trace(bt_pipeline *p, const bt_trace *t, const char *id, const char *a, char *err,
@@ -783,11 +797,11 @@ static int add_trace(bt_pipeline *p, const bt_trace *t, const char *id, const ch
 	for (size_t i = 0; p->owner && i < n; i++)
 		bt_owner_apply(p->owner, &t->hops[i].addr, &info[i]);
 	bt_path path;
-	bt_path_build(t, info, &dres->info, &path);
-	bt_routes_build(p->routes, t, info, &dres->info, &path);
+	bt_path_build(t, info, &p->dinfo, &path);
+	bt_routes_build(p->routes, t, info, &p->dinfo, &path);
 
 	target_key(p, t, dres, &path, a, key, sizeof(key));
-	if (!p->o.hook_only && observe(p, t, info, dres, p->routes, id, key, err, errlen) != 0)
+	if (!p->o.hook_only && observe(p, t, info, p->routes, id, key, err, errlen) != 0)
 		return -1;
 	p->traces++;
 	p->hops += n;
