@@ -404,12 +404,25 @@ static int resolve(bt_pipeline *p, const bt_addr *a, const bt_hopres **out, char
 	return 0;
 }
 
+/* "AS4837", or "unknown" for 0, into buf (len >= 16): several a trace,
+ * by hand rather than snprintf. */
 static void asn_str(char *buf, size_t len, uint32_t asn)
 {
-	if (asn)
-		snprintf(buf, len, "AS%u", asn);
-	else
-		snprintf(buf, len, "unknown");
+	char d[10];
+	int k = 0;
+	(void)len;
+	if (asn == 0) {
+		memcpy(buf, "unknown", 8);
+		return;
+	}
+	do
+		d[k++] = (char)('0' + asn % 10);
+	while ((asn /= 10) > 0);
+	buf[0] = 'A';
+	buf[1] = 'S';
+	for (int i = 0; i < k; i++)
+		buf[2 + i] = d[k - 1 - i];
+	buf[2 + k] = '\0';
 }
 
 static void crossing_row(bt_csv *w, const char *id, const bt_trace *t, const char *target,
