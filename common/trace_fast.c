@@ -90,14 +90,22 @@ static bool str(cur *c, char *buf, size_t buflen)
 	return true;
 }
 
+/* An address in quotes, parsed where it is (at most BT_ADDR_STRLEN - 1
+ * bytes, as str would copy), or null. */
 static bool addr(cur *c, bool allow_null, bt_addr *out)
 {
-	char buf[BT_ADDR_STRLEN];
 	if (allow_null && LIT(c, "null")) {
 		memset(out, 0, sizeof(*out));
 		return true;
 	}
-	return str(c, buf, sizeof(buf)) && bt_addr_parse(buf, out) == 0;
+	if (!LIT(c, "\""))
+		return false;
+	size_t room = (size_t)(c->end - c->p) < BT_ADDR_STRLEN ? (size_t)(c->end - c->p) : BT_ADDR_STRLEN;
+	const char *q = memchr(c->p, '"', room);
+	if (q == NULL || bt_addr_parse_n(c->p, (size_t)(q - c->p), out) != 0)
+		return false;
+	c->p = q + 1;
+	return true;
 }
 
 static bool when(cur *c, int64_t *out)
