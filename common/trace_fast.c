@@ -319,6 +319,14 @@ static bool skip_num(cur *c)
  * the "mpls" array of flat objects, to the hop's closing brace. */
 static bool skip_hop_rest(cur *c)
 {
+	/* mostly numbers and keys up to the brace: found with memchr (a brace
+	 * inside a key of a line jansson accepts cannot be followed by what
+	 * this reader takes next) */
+	const char *q = memchr(c->p, '}', (size_t)(c->end - c->p));
+	if (q != NULL && memchr(c->p, '{', (size_t)(q - c->p)) == NULL) {
+		c->p = q + 1;
+		return true;
+	}
 	int depth = 1;
 	while (c->p < c->end) {
 		char ch = *c->p;
