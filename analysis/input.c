@@ -162,6 +162,16 @@ int bt_input_next(bt_input *in, bt_trace **out, char *err, size_t errlen)
 	return in->ops->next(in->st, out, err, errlen);
 }
 
+int bt_input_next_line(bt_input *in, const char **line, size_t *len, char *err, size_t errlen)
+{
+	if (in->ops == &native_ops)
+		return bt_trace_reader_line(in->st, line, len, err, errlen);
+	if (in->ops == &mem_ops)
+		return bt_trace_reader_line(((struct mem_state *)in->st)->r, line, len, err, errlen);
+	snprintf(err, errlen, "%s: not JSON Lines", in->kind);
+	return -1;
+}
+
 const char *bt_input_where(const bt_input *in, char *buf, size_t buflen)
 {
 	return in->ops->where(in->st, buf, buflen);

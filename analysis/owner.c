@@ -11,6 +11,7 @@
 #define EDGE_ROUTER 1u  /* the successor was a router hop of some trace */
 #define EDGE_DEST 2u    /* ... the trace's destination answering itself */
 #define UNANNOUNCED_PASSES 16 /* chains of unannounced interfaces, at most */
+#define RECENT 1024     /* nodes and edges met lately, remembered (a power of two) */
 
 typedef struct node {
 	bt_addr addr;
@@ -46,6 +47,19 @@ struct bt_owner {
 	size_t omask;
 	uint32_t *dset;     /* the destination ASes of the round (0: empty) */
 	size_t dmask, dn;
+	/* The nodes and edges met lately, by their hash (a small table that
+	 * stays in the processor's cache; the big ones are megabytes): one
+	 * VP's traces to nearby targets share most of their path, and a node
+	 * or an edge met again needs no lookup in the big tables. Nodes and
+	 * edges are never removed before bt_owner_reset, which forgets these
+	 * too. */
+	struct recent_node {
+		bt_addr addr;   /* family 0: none */
+		uint32_t idx;   /* its node, or NOT_GRAPHED */
+		uint32_t dst;   /* a destination AS already added to it */
+	} rnode[RECENT];
+	edge redge[RECENT]; /* flags 0: none */
+	uint32_t last_dst;  /* a destination AS already in dset */
 };
 
 static const struct { const char *name; unsigned bit; } NAMES[] = {
@@ -289,23 +303,89 @@ static int add_dst_as(bt_owner *o, uint32_t asn)
 	return 0;
 }
 
+/* The node of address a (NOT_GRAPHED, UINT32_MAX on failure) with dst_as
+ * added, through the nodes met lately. */
+static uint32_t entry_node(bt_owner *o, const bt_addr *a, uint32_t dst_as, bt_owner_info_fn info, void *ctx,
+			   bool *failed)
+{
+	struct recent_node *r = &o->rnode[addr_hash(a) & (RECENT - 1)];
+	if (!same_addr(a, &r->addr)) {
+		uint32_t k = node_get(o, a, info, ctx, failed);
+		if (k == UINT32_MAX)
+			return k;
+		*r = (struct recent_node){ *a, k, 0 };
+	}
+	/* the same destination to the same node again: nothing to add */
+	if (r->idx != NOT_GRAPHED && r->dst != dst_as) {
+		add_dst(&o->nodes[r->idx], dst_as);
+		r->dst = dst_as;
+	}
+	return r->idx;
+}
+
+/* The edge from -> to, through the edges met lately: one met with this
+ * flag is in the table with it. 0 or -1. */
+static int entry_edge(bt_owner *o, uint32_t from, uint32_t to, uint32_t flag)
+{
+	edge *r = &o->redge[edge_hash(from, to) & (RECENT - 1)];
+	if (r->from == from && r->to == to && (r->flags & flag))
+		return 0;
+	if (edge_add(o, from, to, flag) != 0)
+		return -1;
+	if (r->from != from || r->to != to)
+		*r = (edge){ from, to, 0 };
+	r->flags |= flag;
+	return 0;
+}
+
+/* BT_OWNER_DST_ASK: the AS of t->dst (entries lo..n) from its node when
+ * the graph has it (the destination answered, in this trace or another:
+ * a node is of the resolver's kind and primary origin), else from info.
+ * UINT32_MAX when info fails. Nodes are only looked up here: the order
+ * they are added in stays the order of the entries. */
+static uint32_t dst_as_of(bt_owner *o, const bt_trace *t, size_t lo, size_t n, bt_owner_info_fn info,
+			  void *ctx, bool *failed)
+{
+	if (n > lo && same_addr(&t->hops[n - 1].addr, &t->dst)) {
+		const struct recent_node *r = &o->rnode[addr_hash(&t->dst) & (RECENT - 1)];
+		if (same_addr(&r->addr, &t->dst))
+			return r->idx == NOT_GRAPHED ? 0 : o->nodes[r->idx].origin;
+		size_t j = o->nslot != NULL ? node_slot(o, &t->dst) : 0;
+		if (o->nslot != NULL && o->nslot[j])
+			return o->nodes[o->nslot[j] - 1].origin; /* 0 unless an AS hop */
+	}
+	const bt_hopinfo *h = info(ctx, &t->dst);
+	if (h == NULL) {
+		*failed = true;
+		return UINT32_MAX;
+	}
+	return h->kind == BT_HOP_AS ? h->asn : 0;
+}
+
 int bt_owner_add(bt_owner *o, const bt_trace *t, uint32_t dst_as, bt_owner_info_fn info, void *ctx,
 		 bool *failed)
 {
 	size_t n = t->hop_count < BT_HOPS_MAX ? t->hop_count : BT_HOPS_MAX;
 	size_t lo = bt_trace_copied_hops(t); /* copies are another trace's edges */
 	uint32_t idx[BT_HOPS_MAX];
-	free_adjacency(o); /* a graph that grows is inferred again */
-	if (add_dst_as(o, dst_as) != 0)
+	if (o->out_off != NULL)
+		free_adjacency(o); /* a graph that grows is inferred again */
+	if (dst_as == BT_OWNER_DST_ASK && (dst_as = dst_as_of(o, t, lo, n, info, ctx, failed)) == UINT32_MAX)
 		return -1;
+	if (dst_as != o->last_dst && add_dst_as(o, dst_as) != 0)
+		return -1;
+	o->last_dst = dst_as;
+	/* the big table's slots of the first entries asked for all at once:
+	 * the lookups below then wait for memory in parallel */
+	for (size_t i = lo; o->nslot != NULL && i < n && i < lo + 32; i++)
+		if (bt_addr_is_set(&t->hops[i].addr))
+			__builtin_prefetch(&o->nslot[addr_hash(&t->hops[i].addr) & o->nmask]);
 	for (size_t i = lo; i < n; i++) {
 		idx[i] = NOT_GRAPHED;
 		if (!bt_addr_is_set(&t->hops[i].addr))
 			continue;
-		if ((idx[i] = node_get(o, &t->hops[i].addr, info, ctx, failed)) == UINT32_MAX)
+		if ((idx[i] = entry_node(o, &t->hops[i].addr, dst_as, info, ctx, failed)) == UINT32_MAX)
 			return -1;
-		if (idx[i] != NOT_GRAPHED)
-			add_dst(&o->nodes[idx[i]], dst_as);
 	}
 	/* edges between the entries of consecutive TTLs only: across a
 	 * silent TTL two replies need not be neighbours */
@@ -319,7 +399,7 @@ int bt_owner_add(bt_owner *o, const bt_trace *t, uint32_t dst_as, bt_owner_info_
 				if (idx[p] == NOT_GRAPHED || idx[s] == NOT_GRAPHED || idx[p] == idx[s])
 					continue;
 				uint32_t flag = same_addr(&t->hops[s].addr, &t->dst) ? EDGE_DEST : EDGE_ROUTER;
-				if (edge_add(o, idx[p], idx[s], flag) != 0)
+				if (entry_edge(o, idx[p], idx[s], flag) != 0)
 					return -1;
 			}
 	}

@@ -43,11 +43,28 @@ static const char *const DIV_COLS[] = { "aggregate", "target_network", "round", 
  * its resolution in vals (about 1 KB each, in the order resolved): a hit
  * reads one small slot and one dense value, not a slot a kilobyte wide
  * in a table of tens of MB (a TLB miss a hop). */
+#define RECENT 2048     /* addresses met lately, remembered (a power of two) */
+
 typedef struct cslot {
 	bt_addr key;
 	bool used;
 	uint32_t val;
 } cslot;
+
+/* An address met lately (resolve_recent): its slot and a copy of its
+ * info, so that a hit reads nothing of the big arrays. */
+typedef struct rslot {
+	cslot s;
+	bt_hopinfo info;
+} rslot;
+
+/* The hops.csv cells of an address that do not depend on the trace:
+ * formatted once per address, only when exporting. */
+typedef struct hopcsv {
+	char addr[BT_ADDR_STRLEN];
+	char tail[512];
+	uint16_t addr_len, tail_len; /* tail_len UINT16_MAX: cell by cell (write_hop_tail) */
+} hopcsv;
 
 struct bt_pipeline {
 	bt_pipeline_opts o;
@@ -57,6 +74,13 @@ struct bt_pipeline {
 	cslot *cache;
 	bt_hopres *vals;        /* (cmask + 1) / 2 of them: at most half full */
 	bt_hopinfo *infos;      /* vals[i].info, dense: what every hop reads */
+	hopcsv *csvs;           /* vals[i]'s hops.csv cells (exporting only) */
+	unsigned cache_gen;     /* bumped when the cache starts afresh or vals move */
+	/* the addresses met lately and their values (resolve_recent); valid
+	 * while recent_gen is cache_gen + 1 (their info.ixp points into vals) */
+	unsigned recent_gen;
+	rslot recent[RECENT];
+	bt_hopinfo dinfo;       /* the trace's destination's (resolve_hops) */
 	size_t cmask, cn;
 	uint64_t traces, hops;
 	size_t files;           /* round files read */
@@ -72,6 +96,7 @@ struct bt_pipeline {
 	const bt_hopres **res;
 	bt_routes *routes;      /* its border routes over its flows */
 	bt_owner *owner;        /* the round's interface owners (opts.owners) */
+	bt_trace *scan;         /* the light read's trace (BT_HOPS_MAX entries) */
 	struct pending *pending; /* files waiting for their round (owners on) */
 	size_t npending;
 	int round_state;        /* buffers: 0 none begun, 1 being scanned, 2 inferred */
@@ -174,12 +199,14 @@ bt_pipeline *bt_pipeline_new(const bt_pipeline_opts *o, char *err, size_t errlen
 	p->cache = calloc(p->cmask + 1, sizeof(*p->cache));
 	p->vals = malloc((p->cmask + 1) / 2 * sizeof(*p->vals));
 	p->infos = malloc((p->cmask + 1) / 2 * sizeof(*p->infos));
+	p->csvs = o->outdir ? malloc((p->cmask + 1) / 2 * sizeof(*p->csvs)) : NULL;
 	p->seen = bt_seen_new();
 	p->info = calloc(BT_HOPS_MAX, sizeof(*p->info));
 	p->res = calloc(BT_HOPS_MAX, sizeof(*p->res));
 	p->routes = bt_routes_new();
 	p->owner = o->owners ? bt_owner_new(o->owners) : NULL;
-	if (p->diff == NULL || p->cache == NULL || p->vals == NULL || p->infos == NULL || p->seen == NULL ||
+	if (p->diff == NULL || p->cache == NULL || p->vals == NULL || p->infos == NULL || (o->outdir && p->csvs == NULL) ||
+	    p->seen == NULL ||
 	    p->info == NULL || p->res == NULL || p->routes == NULL || (o->owners && p->owner == NULL)) {
 		snprintf(err, errlen, "out of memory");
 		bt_pipeline_free(p);
@@ -222,10 +249,12 @@ void bt_pipeline_free(bt_pipeline *p)
 	free(p->cache);
 	free(p->vals);
 	free(p->infos);
+	free(p->csvs);
 	free(p->info);
 	free(p->res);
 	bt_routes_free(p->routes);
 	bt_owner_free(p->owner);
+	bt_trace_free(p->scan);
 	for (size_t i = 0; i < p->npending; i++)
 		free(p->pending[i].path);
 	free(p->pending);
@@ -251,6 +280,29 @@ static inline bool same_addr(const bt_addr *a, const bt_addr *b)
 	return a->family == b->family && memcmp(a->bytes, b->bytes, 16) == 0;
 }
 
+/* Grows vals, infos and (exporting) csvs to cap entries; 0 or -1. */
+static int grow_vals(bt_pipeline *p, size_t cap)
+{
+	bt_hopres *nv = realloc(p->vals, cap * sizeof(*nv));
+	if (nv == NULL)
+		return -1;
+	p->vals = nv;
+	for (size_t k = 0; k < p->cn; k++) /* moved: info.ixp points into its value */
+		if (nv[k].info.kind == BT_HOP_IXP)
+			p->infos[k].ixp = nv[k].info.ixp = nv[k].ixp;
+	bt_hopinfo *ni = realloc(p->infos, cap * sizeof(*ni));
+	if (ni == NULL)
+		return -1;
+	p->infos = ni;
+	if (p->o.outdir == NULL)
+		return 0;
+	hopcsv *ncsv = realloc(p->csvs, cap * sizeof(*ncsv));
+	if (ncsv == NULL)
+		return -1;
+	p->csvs = ncsv;
+	return 0;
+}
+
 /* Makes room for `more` new entries so that pointers handed out while one
  * trace is processed stay valid. Grows up to 1M entries; beyond that it
  * starts afresh, which bounds memory. */
@@ -260,21 +312,13 @@ static int cache_reserve(bt_pipeline *p, size_t more)
 		return 0;
 	size_t ncap = (p->cmask + 1) * 2;
 	cslot *nc = ncap <= (1u << 20) ? calloc(ncap, sizeof(*nc)) : NULL;
-	bt_hopres *nv = nc != NULL ? realloc(p->vals, ncap / 2 * sizeof(*nv)) : NULL;
-	if (nv != NULL)
-		p->vals = nv;
-	bt_hopinfo *ni = nv != NULL ? realloc(p->infos, ncap / 2 * sizeof(*ni)) : NULL;
-	if (ni != NULL)
-		p->infos = ni;
-	if (ni == NULL) {
+	if (nc == NULL || grow_vals(p, ncap / 2) != 0) {
 		free(nc);
 		memset(p->cache, 0, (p->cmask + 1) * sizeof(*p->cache));
 		p->cn = 0;
+		p->cache_gen++;
 		return (more * 2 < p->cmask + 1) ? 0 : -1;
 	}
-	for (size_t k = 0; k < p->cn; k++) /* moved: info.ixp points into its value */
-		if (nv[k].info.kind == BT_HOP_IXP)
-			ni[k].ixp = nv[k].info.ixp = nv[k].ixp;
 	for (size_t k = 0; k <= p->cmask; k++) {
 		if (!p->cache[k].used)
 			continue;
@@ -286,15 +330,45 @@ static int cache_reserve(bt_pipeline *p, size_t more)
 	free(p->cache);
 	p->cache = nc;
 	p->cmask = ncap - 1;
+	p->cache_gen++;
 	return 0;
 }
 
-static int resolve(bt_pipeline *p, const bt_addr *a, const bt_hopres **out, char *err, size_t errlen)
+/* hops.csv's address and columns class..ixp of v (address a), ready to
+ * copy into every row of it. */
+static void format_csv(const bt_addr *a, const bt_hopres *v, hopcsv *c)
+{
+	char asn[12] = "", f[7][160];
+	const char *cols[7] = { v->cls, v->prefix, asn, v->origins, v->org, v->info.country,
+				v->info.kind == BT_HOP_IXP ? v->ixp : "" };
+	if (v->info.kind == BT_HOP_AS)
+		snprintf(asn, sizeof(asn), "%u", v->info.asn);
+	size_t off = 0;
+	bool fits = true;
+	for (int k = 0; k < 7 && fits; k++) {
+		size_t l = bt_csv_format(f[k], sizeof(f[k]), cols[k]);
+		/* a cell that does not fit its buffer or the tail: the row
+		 * is written cell by cell instead (write_hop_tail) */
+		fits = (l > 0 || cols[k][0] == '\0') && off + l + 2 <= sizeof(c->tail);
+		if (k)
+			c->tail[off++] = ',';
+		memcpy(c->tail + off, f[k], fits ? l : 0);
+		off += fits ? l : 0;
+	}
+	c->tail[off] = '\0';
+	c->tail_len = fits ? (uint16_t)off : UINT16_MAX;
+	bt_addr_format(a, c->addr, sizeof(c->addr));
+	c->addr_len = (uint16_t)strlen(c->addr);
+}
+
+/* Address a through the cache: the index of its resolution in vals
+ * (*out). 0 or -1. */
+static int resolve_at(bt_pipeline *p, const bt_addr *a, uint32_t *out, char *err, size_t errlen)
 {
 	size_t i = addr_hash(a) & p->cmask;
 	while (p->cache[i].used) {
 		if (same_addr(&p->cache[i].key, a)) {
-			*out = &p->vals[p->cache[i].val];
+			*out = p->cache[i].val;
 			return 0;
 		}
 		i = (i + 1) & p->cmask;
@@ -311,45 +385,44 @@ static int resolve(bt_pipeline *p, const bt_addr *a, const bt_hopres **out, char
 	for (unsigned k = 0; k < val->info.norigins && off + 12 < sizeof(val->origins); k++)
 		off += (size_t)snprintf(val->origins + off, sizeof(val->origins) - off, "%s%u", k ? " " : "",
 					val->info.origins[k]);
-	/* hops.csv columns class..ixp, ready to copy */
-	{
-		bt_hopres *v = val;
-		char asn[12] = "", f[7][160];
-		const char *cols[7] = { v->cls, v->prefix, asn, v->origins, v->org, v->info.country,
-					v->info.kind == BT_HOP_IXP ? v->ixp : "" };
-		if (v->info.kind == BT_HOP_AS)
-			snprintf(asn, sizeof(asn), "%u", v->info.asn);
-		size_t off = 0;
-		bool fits = true;
-		for (int k = 0; k < 7 && fits; k++) {
-			size_t l = bt_csv_format(f[k], sizeof(f[k]), cols[k]);
-			/* a cell that does not fit its buffer or the tail: the row
-			 * is written cell by cell instead (write_hop_tail) */
-			fits = (l > 0 || cols[k][0] == '\0') && off + l + 2 <= sizeof(v->csv_tail);
-			if (k)
-				v->csv_tail[off++] = ',';
-			memcpy(v->csv_tail + off, f[k], fits ? l : 0);
-			off += fits ? l : 0;
-		}
-		v->csv_tail[off] = '\0';
-		v->csv_tail_len = fits ? (uint16_t)off : UINT16_MAX;
-		bt_addr_format(a, v->csv_addr, sizeof(v->csv_addr));
-		v->csv_addr_len = (uint16_t)strlen(v->csv_addr);
-	}
+	if (p->csvs != NULL)
+		format_csv(a, val, &p->csvs[p->cn]);
 	e->key = *a;
 	e->used = true;
 	p->infos[p->cn] = val->info;
 	e->val = (uint32_t)p->cn++;
-	*out = val;
+	*out = e->val;
 	return 0;
 }
 
+static int resolve(bt_pipeline *p, const bt_addr *a, const bt_hopres **out, char *err, size_t errlen)
+{
+	uint32_t k;
+	if (resolve_at(p, a, &k, err, errlen) != 0)
+		return -1;
+	*out = &p->vals[k];
+	return 0;
+}
+
+/* "AS4837", or "unknown" for 0, into buf (len >= 16): several a trace,
+ * by hand rather than snprintf. */
 static void asn_str(char *buf, size_t len, uint32_t asn)
 {
-	if (asn)
-		snprintf(buf, len, "AS%u", asn);
-	else
-		snprintf(buf, len, "unknown");
+	char d[10];
+	int k = 0;
+	(void)len;
+	if (asn == 0) {
+		memcpy(buf, "unknown", 8);
+		return;
+	}
+	do
+		d[k++] = (char)('0' + asn % 10);
+	while ((asn /= 10) > 0);
+	buf[0] = 'A';
+	buf[1] = 'S';
+	for (int i = 0; i < k; i++)
+		buf[2 + i] = d[k - 1 - i];
+	buf[2 + k] = '\0';
 }
 
 static void crossing_row(bt_csv *w, const char *id, const bt_trace *t, const char *target,
@@ -458,9 +531,8 @@ static size_t more_routes(const bt_routes *r, int level, bt_diff_route *more, ch
 
 /* Hands the trace's border routes (AS and country) to the path-diff: one
  * for a trace of one flow, each of its flows' for several (routes.h). */
-static int observe(bt_pipeline *p, const bt_trace *t, const bt_hopinfo *info,
-		   const bt_hopres *dres, const bt_routes *r, const char *id, const char *key,
-		   char *err, size_t errlen)
+static int observe(bt_pipeline *p, const bt_trace *t, const bt_hopinfo *info, const bt_routes *r,
+		   const char *id, const char *key, char *err, size_t errlen)
 {
 	char up_as[16] = "", into_as[16] = "";
 	const bt_crossing *bx = r->n[0] ? &r->r[0][0].c : NULL, *bc = r->n[1] ? &r->r[1][0].c : NULL;
@@ -477,7 +549,7 @@ static int observe(bt_pipeline *p, const bt_trace *t, const bt_hopinfo *info,
 	if (bt_trace_copied_hops(t) > 0 && (!bx || !bc)) {
 		bt_trace all = *t;
 		all.filled_below_ttl = 0;
-		bt_path_build(&all, info, &dres->info, &whole);
+		bt_path_build(&all, info, &p->dinfo, &whole);
 		if (!bx && whole.border_as >= 0) {
 			mx = &whole.as_cross[whole.border_as];
 			asn_str(mup_as, sizeof(mup_as), mx->near_asn);
@@ -556,7 +628,8 @@ static unsigned write_hops(bt_pipeline *p, const bt_trace *t, const bt_hopres *c
 			bt_csv_end(w);
 			continue;
 		}
-		bt_csv_raw(w, r->csv_addr, r->csv_addr_len);
+		const hopcsv *rc = &p->csvs[r - p->vals];
+		bt_csv_raw(w, rc->addr, rc->addr_len);
 		bt_csv_ms(w, h->rtt_us);
 		bt_csv_u64(w, h->reply_ttl);
 		if (h->tcp_flags) {
@@ -565,8 +638,8 @@ static unsigned write_hops(bt_pipeline *p, const bt_trace *t, const bt_hopres *c
 			bt_csv_u64(w, h->icmp_type);
 			bt_csv_u64(w, h->icmp_code);
 		}
-		if (r->csv_tail_len != UINT16_MAX)
-			bt_csv_raw(w, r->csv_tail, r->csv_tail_len);
+		if (rc->tail_len != UINT16_MAX)
+			bt_csv_raw(w, rc->tail, rc->tail_len);
 		else
 			write_hop_tail(w, r);
 		bt_csv_u64(w, i < copied);
@@ -646,8 +719,31 @@ static void trace_id(const bt_trace *t, char *id, char a[BT_ADDR_STRLEN])
 	*o = '\0';
 }
 
+/* Address a through the cache, by way of the addresses met lately (a
+ * small table by hash that stays in the processor's cache, where the big
+ * one is megabytes: one VP's traces to nearby targets share most of
+ * their path). 0 or -1. */
+static int resolve_recent(bt_pipeline *p, const bt_addr *a, uint32_t *k, bt_hopinfo *info, char *err,
+			  size_t errlen)
+{
+	if (p->recent_gen != p->cache_gen + 1) { /* the cache started afresh or moved */
+		memset(p->recent, 0, sizeof(p->recent));
+		p->recent_gen = p->cache_gen + 1;
+	}
+	rslot *r = &p->recent[addr_hash(a) & (RECENT - 1)];
+	if (!r->s.used || !same_addr(a, &r->s.key)) {
+		if (resolve_at(p, a, k, err, errlen) != 0)
+			return -1;
+		*r = (rslot){ { *a, true, *k }, p->infos[*k] };
+	}
+	*k = r->s.val;
+	*info = r->info;
+	return 0;
+}
+
 /* Every entry of t and its destination through the resolver: p->res,
- * p->info (the resolver's word) and *dres. 0 or -1. */
+ * p->info (the resolver's word), *dres and p->dinfo (a copy of
+ * (*dres)->info, without reading *dres). 0 or -1. */
 static int resolve_hops(bt_pipeline *p, const bt_trace *t, size_t n, const bt_hopres **dres,
 			char *err, size_t errlen)
 {
@@ -658,10 +754,18 @@ static int resolve_hops(bt_pipeline *p, const bt_trace *t, size_t n, const bt_ho
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	/* the table's slots of the first entries and the destination asked
+	 * for all at once: the lookups below then wait for memory in parallel,
+	 * not one after the other */
+	for (size_t i = 0; i < n && i < 32; i++)
+		if (t->hops[i].addr.family != 0)
+			__builtin_prefetch(&p->cache[addr_hash(&t->hops[i].addr) & p->cmask]);
+	__builtin_prefetch(&p->cache[addr_hash(&t->dst) & p->cmask]);
 	/* a TTL's replies mostly come from one address (several a TTL in
 	 * format version 2): the last one resolved is reused without a lookup */
 	const bt_addr *last = NULL;
 	size_t li = 0; /* last's entry */
+	uint32_t k;
 	for (size_t i = 0; i < n; i++) {
 		const bt_addr *a = &t->hops[i].addr;
 		if (a->family == 0) {
@@ -670,15 +774,25 @@ static int resolve_hops(bt_pipeline *p, const bt_trace *t, size_t n, const bt_ho
 		} else if (last != NULL && same_addr(a, last)) {
 			res[i] = res[li];
 			info[i] = info[li];
-		} else if (resolve(p, a, &res[i], err, errlen) != 0) {
+		} else if (resolve_recent(p, a, &k, &info[i], err, errlen) != 0) {
 			return -1;
 		} else {
 			last = a;
 			li = i;
-			info[i] = p->infos[res[i] - p->vals];
+			res[i] = &p->vals[k];
 		}
 	}
-	return resolve(p, &t->dst, dres, err, errlen);
+	/* the destination is mostly the last entry (it answered) */
+	if (last != NULL && same_addr(&t->dst, last)) {
+		*dres = res[li];
+		p->dinfo = info[li];
+		return 0;
+	}
+	if (resolve_at(p, &t->dst, &k, err, errlen) != 0)
+		return -1;
+	*dres = &p->vals[k];
+	p->dinfo = p->infos[k];
+	return 0;
 }
 
 static int add_trace(bt_pipeline *p, const bt_trace *t, const char *id, const char *a, char *err,
@@ -696,11 +810,11 @@ static int add_trace(bt_pipeline *p, const bt_trace *t, const char *id, const ch
 	for (size_t i = 0; p->owner && i < n; i++)
 		bt_owner_apply(p->owner, &t->hops[i].addr, &info[i]);
 	bt_path path;
-	bt_path_build(t, info, &dres->info, &path);
-	bt_routes_build(p->routes, t, info, &dres->info, &path);
+	bt_path_build(t, info, &p->dinfo, &path);
+	bt_routes_build(p->routes, t, info, &p->dinfo, &path);
 
 	target_key(p, t, dres, &path, a, key, sizeof(key));
-	if (!p->o.hook_only && observe(p, t, info, dres, p->routes, id, key, err, errlen) != 0)
+	if (!p->o.hook_only && observe(p, t, info, p->routes, id, key, err, errlen) != 0)
 		return -1;
 	p->traces++;
 	p->hops += n;
@@ -892,24 +1006,64 @@ static const bt_hopinfo *scan_info(void *ctx, const bt_addr *a)
 	return resolve(c->p, a, &r, c->err, c->errlen) == 0 ? &r->info : NULL;
 }
 
+/* One trace into the round's interface graph. 0 or -1. */
+static int scan_trace(bt_pipeline *p, scan_ctx *c, const bt_trace *t)
+{
+	bool failed = false;
+	if (bt_owner_add(p->owner, t, BT_OWNER_DST_ASK, scan_info, c, &failed) != 0) {
+		if (!failed)
+			snprintf(c->err, c->errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* The next trace of in for the graph, into *t: our JSON Lines through the
+ * light read into p->scan (what the graph needs only; a line in another
+ * form is read in full, into *full, which the caller frees), other
+ * sources as they come. A line the light read takes and the full one
+ * would refuse is reported by the second read. 1, 0 at the end, -1. */
+static int scan_next(bt_pipeline *p, bt_input *in, bool lines, bt_trace **full, const bt_trace **t,
+		     char *err, size_t errlen)
+{
+	const char *line;
+	size_t len;
+	char why[512], where[512];
+	*full = NULL;
+	int rc = lines ? bt_input_next_line(in, &line, &len, err, errlen) : bt_input_next(in, full, err, errlen);
+	if (rc != 1 || !lines) {
+		*t = *full;
+		return rc;
+	}
+	if (bt_trace_scan_fast(line, len, p->scan)) {
+		*t = p->scan;
+		return 1;
+	}
+	if ((*full = bt_trace_from_json(line, len, why, sizeof(why))) == NULL) {
+		snprintf(err, errlen, "%s: %s", bt_input_where(in, where, sizeof(where)), why);
+		return -1;
+	}
+	*t = *full;
+	return 1;
+}
+
 /* Every trace of in into the round's interface graph (the first of the
  * two reads, owners on); closes in. 0 or -1. */
 static int scan_input(bt_pipeline *p, bt_input *in, char *err, size_t errlen)
 {
 	int rc;
-	bt_trace *t;
+	bt_trace *full;
+	const bt_trace *t;
 	scan_ctx c = { p, err, errlen };
-	while ((rc = bt_input_next(in, &t, err, errlen)) == 1) {
-		const bt_hopinfo *d = scan_info(&c, &t->dst);
-		bool failed = false;
-		rc = d == NULL ? -1 : 0;
-		if (rc == 0 && bt_owner_add(p->owner, t, d->kind == BT_HOP_AS ? d->asn : 0, scan_info, &c,
-					    &failed) != 0) {
-			if (!failed)
-				snprintf(err, errlen, "out of memory");
-			rc = -1;
-		}
-		bt_trace_free(t);
+	bool lines = strcmp(bt_input_kind(in), "bordertrace") == 0;
+	if (lines && p->scan == NULL && (p->scan = bt_trace_alloc(BT_HOPS_MAX)) == NULL) {
+		bt_input_close(in);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	while ((rc = scan_next(p, in, lines, &full, &t, err, errlen)) == 1) {
+		rc = scan_trace(p, &c, t);
+		bt_trace_free(full);
 		if (rc != 0)
 			break;
 	}
@@ -1177,6 +1331,8 @@ int bt_pipeline_finish(bt_pipeline *p, char *err, size_t errlen)
 	p->vals = NULL;
 	free(p->infos);
 	p->infos = NULL;
+	free(p->csvs);
+	p->csvs = NULL;
 	bt_seen_free(p->seen);
 	p->seen = NULL;
 	if (!p->o.outdir)

@@ -290,6 +290,24 @@ int bt_addr_parse_portable(const char *s, bt_addr *out)
 	return parse_addr(s, out, false);
 }
 
+int bt_addr_parse_n(const char *s, size_t n, bt_addr *out)
+{
+	char buf[64];
+	memset(out, 0, sizeof(*out));
+	if (n == 0 || n >= sizeof(buf) || memchr(s, '\0', n) != NULL)
+		return -1;
+#ifdef HAVE_V4_SSSE3
+	/* parse_addr's first try, on the span itself (it reads s[n] at most) */
+	if (__builtin_cpu_supports("ssse3") && parse_v4_ssse3(s, n, out->bytes)) {
+		out->family = AF_INET;
+		return 0;
+	}
+#endif
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return parse_addr(buf, out, true);
+}
+
 int bt_prefix_parse(const char *s, bool strict, bt_addr *out, unsigned *len,
 		    const char **why)
 {

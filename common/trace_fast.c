@@ -23,9 +23,23 @@ typedef struct cur {
 	const char *p, *end;
 } cur;
 
-static bool lit(cur *c, const char *s, size_t n)
+/* Inlined: each call's n is a constant, and the compare then unrolls
+ * into a few word loads rather than a call to memcmp (the literals are
+ * half the bytes of a record). */
+static inline __attribute__((always_inline)) bool lit(cur *c, const char *s, size_t n)
 {
-	if ((size_t)(c->end - c->p) < n || memcmp(c->p, s, n) != 0)
+	if ((size_t)(c->end - c->p) < n)
+		return false;
+	uint64_t diff = 0, a, b;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&a, c->p + i, 8);
+		memcpy(&b, s + i, 8);
+		diff |= a ^ b;
+	}
+	for (; i < n; i++)
+		diff |= (uint8_t)(c->p[i] ^ s[i]);
+	if (diff != 0)
 		return false;
 	c->p += n;
 	return true;
@@ -53,31 +67,45 @@ static bool num(cur *c, uint64_t max, uint64_t *out)
 }
 
 /* A string of printable ASCII other than '"' and '\\' (no escapes to undo),
- * copied NUL-terminated into buf. */
+ * copied NUL-terminated into buf: its end found with memchr, its bytes
+ * checked in one pass without a branch each. */
 static bool str(cur *c, char *buf, size_t buflen)
 {
 	if (!LIT(c, "\""))
 		return false;
-	size_t n = 0;
-	while (c->p < c->end && *c->p != '"') {
-		unsigned char ch = (unsigned char)*c->p;
-		if (ch < 0x20 || ch > 0x7e || ch == '\\' || n + 1 >= buflen)
-			return false;
-		buf[n++] = (char)ch;
-		c->p++;
+	const char *q = memchr(c->p, '"', (size_t)(c->end - c->p));
+	size_t n = q ? (size_t)(q - c->p) : 0;
+	if (q == NULL || n + 1 > buflen)
+		return false;
+	unsigned bad = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)c->p[i];
+		bad |= (ch < 0x20) | (ch > 0x7e) | (ch == '\\');
 	}
+	if (bad)
+		return false;
+	memcpy(buf, c->p, n);
 	buf[n] = '\0';
-	return LIT(c, "\"");
+	c->p = q + 1;
+	return true;
 }
 
+/* An address in quotes, parsed where it is (at most BT_ADDR_STRLEN - 1
+ * bytes, as str would copy), or null. */
 static bool addr(cur *c, bool allow_null, bt_addr *out)
 {
-	char buf[BT_ADDR_STRLEN];
 	if (allow_null && LIT(c, "null")) {
 		memset(out, 0, sizeof(*out));
 		return true;
 	}
-	return str(c, buf, sizeof(buf)) && bt_addr_parse(buf, out) == 0;
+	if (!LIT(c, "\""))
+		return false;
+	size_t room = (size_t)(c->end - c->p) < BT_ADDR_STRLEN ? (size_t)(c->end - c->p) : BT_ADDR_STRLEN;
+	const char *q = memchr(c->p, '"', room);
+	if (q == NULL || bt_addr_parse_n(c->p, (size_t)(q - c->p), out) != 0)
+		return false;
+	c->p = q + 1;
+	return true;
 }
 
 static bool when(cur *c, int64_t *out)
@@ -259,4 +287,135 @@ bt_trace *bt_trace_from_json_fast(const char *line, size_t len)
 		return NULL;
 	}
 	return t;
+}
+
+/* ---- the light read: where a trace went, nothing else ---- */
+
+/* Skips a string without escapes (the canonical form has none). */
+static bool skip_str(cur *c)
+{
+	if (!LIT(c, "\""))
+		return false;
+	const char *q = memchr(c->p, '"', (size_t)(c->end - c->p));
+	if (q == NULL || memchr(c->p, '\\', (size_t)(q - c->p)) != NULL)
+		return false;
+	c->p = q + 1;
+	return true;
+}
+
+/* Skips the digits of a number. */
+static bool skip_num(cur *c)
+{
+	const char *p = c->p;
+	while (p < c->end && *p >= '0' && *p <= '9')
+		p++;
+	if (p == c->p)
+		return false;
+	c->p = p;
+	return true;
+}
+
+/* Skips the rest of a hop object after its "addr": numbers, keys and
+ * the "mpls" array of flat objects, to the hop's closing brace. */
+static bool skip_hop_rest(cur *c)
+{
+	/* mostly numbers and keys up to the brace: found with memchr (a brace
+	 * inside a key of a line jansson accepts cannot be followed by what
+	 * this reader takes next) */
+	const char *q = memchr(c->p, '}', (size_t)(c->end - c->p));
+	if (q != NULL && memchr(c->p, '{', (size_t)(q - c->p)) == NULL) {
+		c->p = q + 1;
+		return true;
+	}
+	int depth = 1;
+	while (c->p < c->end) {
+		char ch = *c->p;
+		if (ch == '"') {
+			if (!skip_str(c))
+				return false;
+			continue;
+		}
+		c->p++;
+		if (ch == '{' && ++depth > 2)
+			return false;
+		if (ch == '}' && --depth == 0)
+			return true;
+	}
+	return false;
+}
+
+/* One entry of the hops array: probe_ttl and addr only. */
+static bool scan_hop(cur *c, int version, bt_hop *h)
+{
+	uint64_t v;
+	if (!LIT(c, "{\"ttl\":") || !num(c, 255, &v) || !LIT(c, ",\"attempt\":") || !skip_num(c))
+		return false;
+	h->probe_ttl = (uint8_t)v;
+	if (version > 1 && LIT(c, ",\"flow\":") && !skip_num(c))
+		return false;
+	if (!LIT(c, ",\"addr\":") || !addr(c, true, &h->addr))
+		return false;
+	return LIT(c, "}") || (bt_addr_is_set(&h->addr) && LIT(c, ",") && skip_hop_rest(c));
+}
+
+/* A string, or null (src). */
+static bool skip_str_or_null(cur *c)
+{
+	return LIT(c, "null") || skip_str(c);
+}
+
+/* A number or a string (the fields between "dst" and "first_ttl"). */
+static bool skip_scalar(cur *c)
+{
+	return c->p < c->end && *c->p == '"' ? skip_str(c) : skip_num(c);
+}
+
+/* The fields before "dst" are strings (src: or null), those after it up
+ * to "hops" numbers and strings, in the writer's order (each key a
+ * constant: its compare is inlined). */
+static bool scan_head(cur *c, bt_trace *t, int *version)
+{
+	uint64_t v;
+	if (!LIT(c, "{\"format\":\"" BT_TRACE_FORMAT_NAME "\",\"v\":"))
+		return false;
+	*version = LIT(c, "1") ? 1 : LIT(c, "2") ? 2 : 0;
+	if (*version == 0 || !LIT(c, ",\"vp\":") || !skip_str(c) || !LIT(c, ",\"campaign\":") || !skip_str(c) ||
+	    !LIT(c, ",\"round\":") || !skip_str(c) || !LIT(c, ",\"method\":") || !skip_str(c) ||
+	    !LIT(c, ",\"src\":") || !skip_str_or_null(c) || !LIT(c, ",\"dst\":") || !addr(c, false, &t->dst))
+		return false;
+	if (!LIT(c, ",\"flow\":") || !skip_scalar(c) || !LIT(c, ",\"sport\":") || !skip_scalar(c) ||
+	    !LIT(c, ",\"dport\":") || !skip_scalar(c) || !LIT(c, ",\"icmp_sum\":") || !skip_scalar(c) ||
+	    !LIT(c, ",\"start\":") || !skip_scalar(c) || !LIT(c, ",\"end\":") || !skip_scalar(c) ||
+	    !LIT(c, ",\"stop\":") || !skip_scalar(c) || !LIT(c, ",\"stop_ttl\":") || !skip_scalar(c))
+		return false;
+	if (!LIT(c, ",\"first_ttl\":") || !num(c, 255, &v) || !LIT(c, ",\"max_ttl\":") || !skip_num(c) ||
+	    !LIT(c, ",\"probes_sent\":") || !skip_num(c) || !LIT(c, ",\"hops\":["))
+		return false;
+	t->first_ttl = (uint8_t)v;
+	return true;
+}
+
+bool bt_trace_scan_fast(const char *line, size_t len, bt_trace *t)
+{
+	cur c = { line, line + len };
+	int version;
+	uint64_t v = 0;
+	t->hop_count = 0;
+	t->filled_below_ttl = 0;
+	if (t->hop_cap < BT_HOPS_MAX || !scan_head(&c, t, &version))
+		return false;
+	size_t max = version == 1 ? 255 : BT_HOPS_MAX;
+	if (!LIT(&c, "]")) {
+		do {
+			if (t->hop_count >= max || !scan_hop(&c, version, &t->hops[t->hop_count]))
+				return false;
+			t->hop_count++;
+		} while (LIT(&c, ","));
+		if (!LIT(&c, "]"))
+			return false;
+	}
+	if (LIT(&c, ",\"filled_below_ttl\":") && !num(&c, 255, &v))
+		return false;
+	t->filled_below_ttl = (uint8_t)v;
+	return LIT(&c, "}") && c.p == c.end;
 }

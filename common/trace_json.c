@@ -920,6 +920,15 @@ static bool blank(const char *s, size_t n)
 	return true;
 }
 
+int bt_trace_reader_line(bt_trace_reader *r, const char **line, size_t *len, char *err, size_t errlen)
+{
+	int rc;
+	while ((rc = bt_linereader_next(r->lr, line, len, err, errlen)) == 1)
+		if (!blank(*line, *len))
+			return 1;
+	return rc;
+}
+
 int bt_trace_reader_next(bt_trace_reader *r, bt_trace **out, char *err,
 			 size_t errlen)
 {
@@ -929,19 +938,16 @@ int bt_trace_reader_next(bt_trace_reader *r, bt_trace **out, char *err,
 	size_t len;
 	int rc;
 	*out = NULL;
-	while ((rc = bt_linereader_next(r->lr, &line, &len, err, errlen)) == 1) {
-		if (blank(line, len))
-			continue;
-		bt_trace *t = bt_trace_from_json(line, len, why, sizeof(why));
-		if (t == NULL) {
-			msg(&c, "%s:%lu: %s", bt_trace_reader_name(r),
-			    bt_linereader_lineno(r->lr), why);
-			return -1;
-		}
-		*out = t;
-		return 1;
+	if ((rc = bt_trace_reader_line(r, &line, &len, err, errlen)) != 1)
+		return rc;
+	bt_trace *t = bt_trace_from_json(line, len, why, sizeof(why));
+	if (t == NULL) {
+		msg(&c, "%s:%lu: %s", bt_trace_reader_name(r),
+		    bt_linereader_lineno(r->lr), why);
+		return -1;
 	}
-	return rc;
+	*out = t;
+	return 1;
 }
 
 const char *bt_trace_reader_name(const bt_trace_reader *r)

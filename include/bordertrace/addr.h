@@ -23,6 +23,10 @@ int bt_addr_parse(const char *s, bt_addr *out);
 /* The same without the SSSE3 dotted-quad parser, which the machines that
  * have it would otherwise never run (for the tests). */
 int bt_addr_parse_portable(const char *s, bt_addr *out);
+/* bt_addr_parse of the n bytes at s, which need no NUL after them (a
+ * field inside a line: no copy in the common case); s[n] must be readable.
+ * A NUL among them is no address. */
+int bt_addr_parse_n(const char *s, size_t n, bt_addr *out);
 
 /* Parses "addr/len" (or a bare address, len = 32/128). Host bits must be zero
  * when strict is true. Returns 0, or -1 with a short reason in *why. */

@@ -55,8 +55,11 @@ void bt_owner_reset(bt_owner *o);
  * its reason). */
 typedef const bt_hopinfo *(*bt_owner_info_fn)(void *ctx, const bt_addr *a);
 
-/* One trace into the graph; dst_as is the AS of t->dst (0: none). 0, or
- * -1 on memory exhaustion or when info failed (*failed set). */
+/* One trace into the graph; dst_as is the AS of t->dst (0: none), or
+ * BT_OWNER_DST_ASK: the graph's word when t->dst is a node already (it
+ * answered), else info's (saves a lookup a trace). 0, or -1 on memory
+ * exhaustion or when info failed (*failed set). */
+#define BT_OWNER_DST_ASK UINT32_MAX
 int bt_owner_add(bt_owner *o, const bt_trace *t, uint32_t dst_as, bt_owner_info_fn info, void *ctx,
 		 bool *failed);
 /* Runs the heuristics over the graph read so far. 0, or -1 (memory). */

@@ -28,11 +28,6 @@ typedef struct bt_hopres {
 	char org[128];
 	char ixp[96];
 	char origins[BT_HOPINFO_ORIGINS * 11]; /* "4837 9808": filled by the pipeline */
-	/* filled by the pipeline: the hops.csv columns that depend only on the
-	 * address, formatted once per address */
-	char csv_addr[BT_ADDR_STRLEN];
-	char csv_tail[512];
-	uint16_t csv_addr_len, csv_tail_len;
 } bt_hopres;
 
 /* Returns 0, or -1 with a message (a database error: fatal). */

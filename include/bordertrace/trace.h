@@ -179,6 +179,15 @@ bt_trace *bt_trace_from_json(const char *line, size_t len, char *err, size_t err
  * module writes and returns NULL for anything else (no error: the caller
  * falls back to the general parser). */
 bt_trace *bt_trace_from_json_fast(const char *line, size_t len);
+/* A light read of the same form for a pass that needs only where a trace
+ * went (analysis/owner.c's graph): t->dst, first_ttl, filled_below_ttl,
+ * hop_count and each entry's probe_ttl and addr, into t, whose hop_cap
+ * must be BT_HOPS_MAX; nothing else of t is set, nothing else checked.
+ * False for anything else: read the line with bt_trace_from_json. A line
+ * that bt_trace_from_json accepts reads here as there (those fields); one
+ * it refuses may read here, so a caller must still read every line in
+ * full once (to report it). */
+bool bt_trace_scan_fast(const char *line, size_t len, bt_trace *t);
 /* The general parser alone (jansson): any valid JSON, all the errors. */
 bt_trace *bt_trace_from_json_general(const char *line, size_t len, char *err, size_t errlen);
 
@@ -192,6 +201,9 @@ bt_trace_reader *bt_trace_reader_open(const char *path, char *err, size_t errlen
 bt_trace_reader *bt_trace_reader_fdopen(FILE *f, const char *name);
 /* Returns 1 and a new trace in *out, 0 at end of file, -1 on error (message in err). */
 int bt_trace_reader_next(bt_trace_reader *r, bt_trace **out, char *err, size_t errlen);
+/* Or the next line that is not blank, as it is (valid until the next call),
+ * for a caller that parses it itself: 1, 0 at end of file, -1 on error. */
+int bt_trace_reader_line(bt_trace_reader *r, const char **line, size_t *len, char *err, size_t errlen);
 void bt_trace_reader_close(bt_trace_reader *r);
 /* The name given (or the path) and the line of the trace last returned. */
 const char *bt_trace_reader_name(const bt_trace_reader *r);

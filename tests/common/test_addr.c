@@ -249,6 +249,35 @@ static void test_parse_v4_matches_inet_pton(void **state)
 	assert_true(agree_ok > 100); /* the draw does reach valid addresses */
 }
 
+/* bt_addr_parse_n reads a span inside a longer text (a field of a line,
+ * the closing quote after it): it gives what bt_addr_parse gives of the
+ * span alone, whatever follows, and refuses a span holding a NUL. */
+static void test_parse_n_matches_parse(void **state)
+{
+	(void)state;
+	static const char *const spans[] = {
+		"198.51.100.7", "0.0.0.0", "255.255.255.255", "1.2.3.04", "1.2.3", "256.1.1.1",
+		"2001:db8::1", "::", "::ffff:198.18.0.1", "2001:db8::g", "", "1.2.3.4x", "x",
+		"203.0.113.255", "2001:0db8:0000:0000:0000:0000:0000:0001",
+	};
+	static const char *const after[] = { "\"", "9", ".5\"", ":1", "" };
+	for (size_t i = 0; i < sizeof(spans) / sizeof(*spans); i++)
+		for (size_t j = 0; j < sizeof(after) / sizeof(*after); j++) {
+			char text[128];
+			size_t n = strlen(spans[i]);
+			snprintf(text, sizeof(text), "%s%s", spans[i], after[j]);
+			bt_addr a, b;
+			int want = bt_addr_parse(spans[i], &a), got = bt_addr_parse_n(text, n, &b);
+			if (want != got || (want == 0 && memcmp(&a, &b, sizeof(a)) != 0))
+				fail_msg("'%s' followed by '%s': %d, bt_addr_parse %d", spans[i], after[j], got,
+					 want);
+		}
+	bt_addr a;
+	assert_int_equal(bt_addr_parse_n("1.2.3.4\0.5", 9, &a), -1);
+	assert_int_equal(bt_addr_parse_n("198.18.0.1", 10, &a), 0);
+	assert_int_equal(a.family, AF_INET);
+}
+
 /* Same for IPv6: strings of hex digits, colons and an occasional dot or
  * junk character, in short groups so that valid addresses come up. */
 static void test_parse_v6_matches_inet_pton(void **state)
@@ -299,6 +328,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_v4),
 		cmocka_unit_test(test_parse_v4_matches_inet_pton),
+		cmocka_unit_test(test_parse_n_matches_parse),
 		cmocka_unit_test(test_parse_v6_matches_inet_pton),
 		cmocka_unit_test(test_parse_v6),
 		cmocka_unit_test(test_parse_bad),

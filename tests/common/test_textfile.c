@@ -409,6 +409,42 @@ static void test_linereader_cap(void **state)
 	fclose(z);
 }
 
+/* A plain file is mapped, not read: one that another program cuts short
+ * while it is read is refused with its name and line, not a crash
+ * (SIGBUS), and the lines before the cut are as they were. */
+static void test_linereader_file_shrinks(void **state)
+{
+	(void)state;
+	size_t lines = 200000, n = lines * 16;
+	char *text = malloc(n + 1); /* snprintf ends each line with a NUL */
+	assert_non_null(text);
+	for (size_t i = 0; i < lines; i++)
+		snprintf(text + i * 16, 17, "line %010zu\n", i);
+	write_plain(path_of("shrinks.txt"), text, n);
+	free(text);
+	char err[512] = "", want[64];
+	const char *s;
+	size_t len;
+	bt_linereader *r = bt_linereader_open(path_of("shrinks.txt"), err, sizeof(err));
+	assert_non_null(r);
+	assert_int_equal(bt_linereader_next(r, &s, &len, err, sizeof(err)), 1);
+	assert_int_equal(truncate(path_of("shrinks.txt"), 100000), 0);
+	unsigned long good = 1;
+	int rc;
+	while ((rc = bt_linereader_next(r, &s, &len, err, sizeof(err))) == 1) {
+		snprintf(want, sizeof(want), "line %010lu", good++);
+		assert_int_equal(len, 15);
+		assert_memory_equal(s, want, 15);
+	}
+	assert_int_equal(rc, -1);
+	assert_non_null(strstr(err, "shrinks.txt:"));
+	assert_non_null(strstr(err, ": the file shrank while it was read"));
+	if (good < 6250 || good > 6251)
+		fail_msg("%lu lines before the cut (%s)", good, err);
+	assert_int_equal(bt_linereader_next(r, &s, &len, err, sizeof(err)), 0);
+	bt_linereader_close(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -418,6 +454,7 @@ int main(void)
 		cmocka_unit_test(test_errors_name_the_file),
 		cmocka_unit_test(test_lines),
 		cmocka_unit_test(test_trim),
+		cmocka_unit_test(test_linereader_file_shrinks),
 		cmocka_unit_test(test_caps),
 		cmocka_unit_test(test_bom),
 		cmocka_unit_test(test_linereader),

@@ -131,37 +131,51 @@ static void test_canonical_takes_fast_path(void **state)
 	}
 }
 
+/* A random trace as a line, without its newline (*n bytes; free it). */
+static char *random_line(size_t *n)
+{
+	bt_trace *t = random_trace();
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	assert_int_equal(bt_trace_to_json(t, &buf, &len, &cap), 0);
+	bt_trace_free(t);
+	*n = len - 1;
+	return buf;
+}
+
+/* One to three random edits of buf[0, *n): replace, delete, truncate. */
+static void mutate(char *buf, size_t *n)
+{
+	static const char alphabet[] = "0123456789.,:\"{}[]-eEnul \\a/Z";
+	int edits = 1 + (int)(rnd() % 3);
+	for (int k = 0; k < edits && *n > 0; k++) {
+		size_t pos = rnd() % *n;
+		switch (rnd() % 3) {
+		case 0:
+			buf[pos] = alphabet[rnd() % (sizeof(alphabet) - 1)];
+			break;
+		case 1:
+			memmove(buf + pos, buf + pos + 1, *n - pos - 1);
+			(*n)--;
+			break;
+		default:
+			*n = pos;
+		}
+	}
+}
+
 static void test_mutations_agree(void **state)
 {
 	(void)state;
-	static const char alphabet[] = "0123456789.,:\"{}[]-eEnul \\a/Z";
 	unsigned accepted = 0;
 	for (int i = 0; i < 40000; i++) {
-		bt_trace *t = random_trace();
-		char *buf = NULL, err[256];
-		size_t len = 0, cap = 0;
-		assert_int_equal(bt_trace_to_json(t, &buf, &len, &cap), 0);
-		bt_trace_free(t);
-		size_t n = len - 1;
+		char err[256];
+		size_t n;
+		char *buf = random_line(&n);
 		/* the same as a version-1 line: whatever its entries */
 		if (rnd() % 4 == 0)
 			memcpy(strstr(buf, "\"v\":2"), "\"v\":1", 5);
-		/* a few random edits: replace, delete, truncate */
-		int edits = 1 + (int)(rnd() % 3);
-		for (int k = 0; k < edits && n > 0; k++) {
-			size_t pos = rnd() % n;
-			switch (rnd() % 3) {
-			case 0:
-				buf[pos] = alphabet[rnd() % (sizeof(alphabet) - 1)];
-				break;
-			case 1:
-				memmove(buf + pos, buf + pos + 1, n - pos - 1);
-				n--;
-				break;
-			default:
-				n = pos;
-			}
-		}
+		mutate(buf, &n);
 		bt_trace *f = bt_trace_from_json_fast(buf, n);
 		if (f != NULL) {
 			accepted++;
@@ -176,6 +190,50 @@ static void test_mutations_agree(void **state)
 	}
 	/* some mutations are harmless (a digit for a digit): the check ran */
 	assert_true(accepted > 100);
+}
+
+/* The light read (bt_trace_scan_fast) gives what the full one gives of
+ * the fields it reads: always for canonical lines, and for a mutated line
+ * whenever both read it (one it reads and the full read refuses is the
+ * full read's to report). */
+static void assert_scan_same(const bt_trace *s, const bt_trace *f)
+{
+	assert_memory_equal(&s->dst, &f->dst, sizeof(s->dst));
+	assert_int_equal(s->first_ttl, f->first_ttl);
+	assert_int_equal(s->filled_below_ttl, f->filled_below_ttl);
+	assert_int_equal(s->hop_count, f->hop_count);
+	for (size_t i = 0; i < s->hop_count; i++) {
+		assert_int_equal(s->hops[i].probe_ttl, f->hops[i].probe_ttl);
+		assert_memory_equal(&s->hops[i].addr, &f->hops[i].addr, sizeof(bt_addr));
+	}
+}
+
+static void test_scan_agrees(void **state)
+{
+	(void)state;
+	bt_trace *s = bt_trace_alloc(BT_HOPS_MAX);
+	assert_non_null(s);
+	unsigned both = 0;
+	for (int i = 0; i < 20000; i++) {
+		char err[256];
+		size_t n;
+		char *buf = random_line(&n);
+		bool mutated = i % 2 == 1;
+		if (mutated)
+			mutate(buf, &n);
+		bool scanned = bt_trace_scan_fast(buf, n, s);
+		bt_trace *g = bt_trace_from_json_general(buf, n, err, sizeof(err));
+		if (!mutated && !scanned)
+			fail_msg("light read refused a canonical line: %.*s", (int)n, buf);
+		if (scanned && g != NULL) {
+			assert_scan_same(s, g);
+			both++;
+		}
+		bt_trace_free(g);
+		free(buf);
+	}
+	assert_true(both > 10000);
+	bt_trace_free(s);
 }
 
 /* Ids that break the one id rule (bordertrace/id.h) in the canonical form:
@@ -249,6 +307,7 @@ int main(void)
 		cmocka_unit_test(test_mutations_agree),
 		cmocka_unit_test(test_writers_agree),
 		cmocka_unit_test(test_fast_refuses_bad_ids),
+		cmocka_unit_test(test_scan_agrees),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
