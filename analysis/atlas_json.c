@@ -65,17 +65,16 @@ typedef struct parser {
 	const char *p, *end;
 	jv_arena *a;
 	int depth;
+	jv_hook hook;   /* the top level's members first, when set */
+	void *hctx;
 } parser;
 
 static void ws(parser *ps)
 {
-	while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\n' || *ps->p == '\t' || *ps->p == '\r'))
-		ps->p++;
+	ps->p = jv_ws(ps->p, ps->end);
 }
 
-/* The bytes a string takes as they are: printable ASCII but the quote and
- * the backslash (a table: one test a byte). */
-static const bool plain[256] = {
+const bool jv_plain[256] = {
 	[0x20] = 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 	[0x30] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 	[0x40] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
@@ -87,15 +86,7 @@ static const bool plain[256] = {
 /* A string of printable ASCII without escapes: its bytes in *s, *n. */
 static int str(parser *ps, const char **s, uint32_t *n)
 {
-	const char *b = ++ps->p, *p = b, *e = ps->end; /* past the quote */
-	while (p < e && plain[(unsigned char)*p])
-		p++;
-	if (p >= e || *p != '"')
-		return 0; /* the end, a control or non-ASCII byte, an escape */
-	*s = b;
-	*n = (uint32_t)(p - b);
-	ps->p = p + 1;
-	return 1;
+	return jv_str_at(&ps->p, ps->end, s, n);
 }
 
 static const char *digits(const char *p, const char *end)
@@ -137,10 +128,14 @@ static int slow_number(const char *b, const char *e, bool real, jv *v)
  * without strtod: the digits as an integer, divided by a power of ten;
  * both exact in a double, so the one rounding of the division gives what
  * strtod gives (Clinger's fast path). */
+const double jv_p10[16] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+			    1e12, 1e13, 1e14, 1e15 };
+
 static int number(parser *ps, jv *v)
 {
-	static const double p10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-				      1e12, 1e13, 1e14, 1e15 };
+	if (jv_num_short(&ps->p, ps->end, v))
+		return 1;
+	const double *p10 = jv_p10;
 	const char *b = ps->p, *p = b, *e = ps->end;
 	bool neg = p < e && *p == '-';
 	const char *d = p + neg;
@@ -221,9 +216,13 @@ static int members(parser *ps, jv *v, bool obj)
 		/* strings and numbers (most members) without the call and
 		 * switch of value() */
 		ws(ps);
-		int rc;
+		int rc = JV_HOOK_PASS;
+		if (obj && ps->hook != NULL && ps->depth == 1)
+			rc = ps->hook(ps->hctx, m->key, m->keylen, &ps->p, ps->end, m);
 		char c = ps->p < ps->end ? *ps->p : '\0';
-		if (c == '"') {
+		if (rc != JV_HOOK_PASS) {
+			/* the hook read the value (1), or cannot vouch for it (0, -1) */
+		} else if (c == '"') {
 			m->kind = JV_STR;
 			rc = str(ps, &m->u.s, &m->len);
 		} else if ((c >= '0' && c <= '9') || c == '-') {
@@ -287,8 +286,14 @@ static int value(parser *ps, jv *v)
 
 int jv_parse_prefix(jv_arena *a, const char *text, size_t len, jv **out, size_t *used)
 {
+	return jv_parse_hooked(a, text, len, out, used, NULL, NULL);
+}
+
+int jv_parse_hooked(jv_arena *a, const char *text, size_t len, jv **out, size_t *used, jv_hook hook,
+		    void *ctx)
+{
 	reset(a);
-	parser ps = { text, text + len, a, 0 };
+	parser ps = { text, text + len, a, 0, hook, ctx };
 	if (len == 0 || *text != '{')
 		return 0;
 	jv *v = new_node(a, JV_NULL);
@@ -302,7 +307,7 @@ int jv_parse_prefix(jv_arena *a, const char *text, size_t len, jv **out, size_t 
 
 int jv_parse_fast(jv_arena *a, const char *text, size_t len, jv **out)
 {
-	parser ps = { text, text + len, a, 0 };
+	parser ps = { text, text + len, a, 0, NULL, NULL };
 	ws(&ps);
 	size_t used;
 	int rc = jv_parse_prefix(a, ps.p, (size_t)(ps.end - ps.p), out, &used);
@@ -312,6 +317,8 @@ int jv_parse_fast(jv_arena *a, const char *text, size_t len, jv **out)
 	ws(&ps);
 	return ps.p == ps.end;
 }
+
+/* ---- lexing, for a hook ---- */
 
 /* ---- from jansson's tree ---- */
 
