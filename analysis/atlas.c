@@ -507,9 +507,11 @@ static int map_fast(const jv *r, mapctx *c, bt_trace *t, const atlas_fast *f, ch
  * a new trace (atlas_fast.h): 1, *tree, *used and f (f->t NULL when it
  * has no "result" member); 0 when the fast parser cannot vouch for it or
  * the text ends inside it; -1 out of memory. */
-static int parse_direct(jv_arena *a, const char *text, size_t len, jv **tree, size_t *used, atlas_fast *f)
+static int parse_direct(jv_arena *a, const char *text, size_t len, jv **tree, size_t *used, atlas_fast *f,
+			size_t hint)
 {
-	*f = (atlas_fast){ .t = bt_trace_alloc(64) };
+	/* room for as many entries as the last result had (doubled past it) */
+	*f = (atlas_fast){ .t = bt_trace_alloc(hint < 32 ? 32 : hint) };
 	if (f->t == NULL)
 		return -1;
 	f->t->version = BT_TRACE_FORMAT_VERSION;
@@ -541,7 +543,7 @@ int bt_atlas_map_direct(const char *json, size_t len, uint32_t round_interval_s,
 	jv *tree;
 	size_t used;
 	*out = NULL;
-	int rc = a == NULL ? -1 : parse_direct(a, json, len, &tree, &used, &f);
+	int rc = a == NULL ? -1 : parse_direct(a, json, len, &tree, &used, &f, 32);
 	if (rc == 1 && (f.t == NULL || jv_ws(json + used, json + len) != json + len)) {
 		bt_trace_free(f.t);
 		rc = 0; /* no hop list, or text after the object: bt_atlas_map */
@@ -649,6 +651,7 @@ typedef struct atlas_reader {
 	mapctx ctx;
 	const jv *tree;         /* the next result's, when read in one go */
 	atlas_fast fast;        /* its hops, when read straight (fast.t set) */
+	size_t hint;            /* the entries of the last result read so */
 	char *buf;
 	size_t cap, start, end; /* unread bytes: buf[start, end) */
 	size_t scan;            /* bytes of the current object scanned */
@@ -812,8 +815,9 @@ static bool take_whole(atlas_reader *r, size_t *len)
 {
 	jv *tree;
 	const char *b = r->buf + r->start;
-	if (parse_direct(r->arena, b, r->end - r->start, &tree, len, &r->fast) != 1)
+	if (parse_direct(r->arena, b, r->end - r->start, &tree, len, &r->fast, r->hint) != 1)
 		return false;
+	r->hint = r->fast.t != NULL ? r->fast.t->hop_count : r->hint;
 	for (const char *p = b; (p = memchr(p, '\n', (size_t)(b + *len - p))) != NULL; p++)
 		r->lineno++;
 	r->tree = tree;

@@ -38,6 +38,7 @@ struct bt_seen {
 	uint32_t at_file;   /* the file being read, and its traces so far */
 	uint64_t at_traces;
 	uint64_t added, reread, reopened;
+	table spare;        /* a closed round's table, for the next round */
 };
 
 bt_seen *bt_seen_new(void)
@@ -55,6 +56,7 @@ void bt_seen_free(bt_seen *s)
 	}
 	free(s->r);
 	free(s->pinned);
+	free(s->spare.s);
 	free(s);
 }
 
@@ -178,8 +180,18 @@ static slot *table_new(size_t n)
 	return p;
 }
 
-static int grow(table *s)
+/* Doubles table s (a new one: 4096 slots, or the spare a closed round
+ * left, cleared: the next round mostly needs as many, and its memory is
+ * already there). */
+static int grow(bt_seen *seen, table *s)
 {
+	if (s->s == NULL && seen->spare.s != NULL) {
+		*s = seen->spare;
+		seen->spare = (table){ 0 };
+		memset(s->s, 0, (s->mask + 1) * sizeof(slot));
+		s->n = 0;
+		return 0;
+	}
 	size_t ncap = s->s == NULL ? (size_t)1 << 12 : (s->mask + 1) * 2;
 	slot *ns = table_new(ncap);
 	if (ns == NULL)
@@ -200,10 +212,11 @@ static int grow(table *s)
 
 /* The trace key of id in table s: BT_SEEN_* (*first_file for a
  * conflict). */
-static bt_seen_result table_add(table *s, uint64_t key, uint32_t digest, uint32_t file, uint32_t *first_file)
+static bt_seen_result table_add(bt_seen *seen, table *s, uint64_t key, uint32_t digest, uint32_t file,
+				 uint32_t *first_file)
 {
 	/* at most 3/4 full */
-	if ((s->n + 1) * 4 > (s->mask + 1) * 3 && grow(s) != 0)
+	if ((s->s == NULL || (s->n + 1) * 4 > (s->mask + 1) * 3) && grow(seen, s) != 0)
 		return BT_SEEN_NOMEM;
 	size_t j = bt_hash_slot(key, s->mask);
 	for (; s->s[j].id != 0; j = (j + 1) & s->mask) {
@@ -271,7 +284,12 @@ static void close_others(bt_seen *s, const round_set *keep)
 		round_set *r = &s->r[i];
 		if (r == keep || r->pinned || r->t.s == NULL)
 			continue;
-		free(r->t.s);
+		if (s->spare.s == NULL || s->spare.mask < r->t.mask) {
+			free(s->spare.s);
+			s->spare = r->t;
+		} else {
+			free(r->t.s);
+		}
 		r->t = (table){ 0 };
 	}
 }
@@ -283,7 +301,7 @@ static bt_seen_result reopen(bt_seen *s, round_set *r, char *err, size_t errlen)
 	snprintf(name, sizeof(name), "%s", r->name); /* r moves if rounds are added */
 	size_t idx = (size_t)(r - s->r);
 	s->reopened++;
-	if (grow(&r->t) != 0) {
+	if (grow(s, &r->t) != 0) {
 		snprintf(err, errlen, "out of memory");
 		return BT_SEEN_NOMEM;
 	}
@@ -303,7 +321,7 @@ void bt_seen_rebuild(bt_seen *s, const char *id, const bt_trace *t, uint32_t fil
 	uint32_t first;
 	round_set *r = round_of(s, t->round);
 	if (r != NULL && r->t.s != NULL)
-		(void)table_add(&r->t, id_key(id), bt_trace_digest(t), file, &first);
+		(void)table_add(s, &r->t, id_key(id), bt_trace_digest(t), file, &first);
 }
 
 bt_seen_result bt_seen_add(bt_seen *s, const char *id, const bt_trace *t, uint32_t file,
@@ -329,7 +347,7 @@ bt_seen_result bt_seen_add(bt_seen *s, const char *id, const bt_trace *t, uint32
 		return BT_SEEN_NOMEM;
 	}
 	s->added++;
-	bt_seen_result rc = table_add(&r->t, id_key(id), bt_trace_digest(t), file, first_file);
+	bt_seen_result rc = table_add(s, &r->t, id_key(id), bt_trace_digest(t), file, first_file);
 	if (rc == BT_SEEN_NOMEM)
 		snprintf(err, errlen, "out of memory");
 	return rc;
