@@ -5,7 +5,17 @@
 
 #include <string.h>
 
-#define KEY(s, n, k) ((n) == sizeof(k) - 1 && memcmp((s), k, sizeof(k) - 1) == 0)
+/* Whether the n bytes at s are the literal k: a byte at a time, in line
+ * (gcc calls memcmp even for three bytes). */
+#define KEY(s, n, k) ((n) == sizeof(k) - 1 && same_lit((s), k, sizeof(k) - 1))
+
+static inline bool same_lit(const char *s, const char *k, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != k[i])
+			return false;
+	return true;
+}
 
 enum { F_FROM = 1, F_RTT = 2, F_TTL = 4, F_SIZE = 8, F_X = 16 };
 
@@ -38,8 +48,8 @@ static inline unsigned key(const char **p, const char *end)
 		return 0;
 	switch (n) {
 	case 1: return k[0] == 'x' ? F_X : 0;
-	case 3: return memcmp(k, "rtt", 3) == 0 ? F_RTT : memcmp(k, "ttl", 3) == 0 ? F_TTL : 0;
-	case 4: return memcmp(k, "from", 4) == 0 ? F_FROM : memcmp(k, "size", 4) == 0 ? F_SIZE : 0;
+	case 3: return same_lit(k, "rtt", 3) ? F_RTT : same_lit(k, "ttl", 3) ? F_TTL : 0;
+	case 4: return same_lit(k, "from", 4) ? F_FROM : same_lit(k, "size", 4) ? F_SIZE : 0;
 	default: return 0;
 	}
 }
@@ -74,10 +84,29 @@ static bt_hop *entry(bt_trace *t, int ttl, int attempt)
 	return h;
 }
 
+/* Whether a[0, n) and b[0, n) hold the same bytes: eight at a time, in
+ * line (memcmp of a length unknown when compiling is a call, for a text
+ * of about 12 bytes). */
+static inline bool same_text(const char *a, const char *b, uint32_t n)
+{
+	uint32_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x, y;
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			return false;
+	}
+	for (; i < n; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
+
 /* The address of a "from" (parsed once for a run of equal texts). */
 static bool from_addr(atlas_fast *f, const elem *e, bt_addr *a)
 {
-	if (f->from_s != NULL && e->from_len == f->from_len && memcmp(e->from, f->from_s, e->from_len) == 0) {
+	if (f->from_s != NULL && e->from_len == f->from_len && same_text(e->from, f->from_s, e->from_len)) {
 		*a = f->from;
 		return true;
 	}
@@ -94,21 +123,80 @@ static bool from_addr(atlas_fast *f, const elem *e, bt_addr *a)
 	return true;
 }
 
-/* One element of a hop's list into an entry: a reply or a timeout. */
-static int element(atlas_fast *f, int ttl, int *att, const char **p, const char *end)
+/* The literal k[0, n) (n <= 8) at *p: true and *p past it. One 8-byte
+ * load and compare where eight bytes are left (n is known when compiling:
+ * the literal and the mask are constants). */
+static inline bool lit(const char **p, const char *end, const char *k, size_t n)
 {
-	elem e = { 0 };
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if ((size_t)(end - *p) >= 8) {
+		uint64_t x, y = 0, mask = n >= 8 ? ~UINT64_C(0) : (UINT64_C(1) << (8 * n)) - 1;
+		memcpy(&x, *p, 8);
+		memcpy(&y, k, n);
+		if ((x & mask) != y)
+			return false;
+	} else
+#endif
+	if ((size_t)(end - *p) < n || !same_lit(*p, k, n)) {
+		return false;
+	}
+	*p += n;
+	return true;
+}
+
+/* An element as Atlas writes it, without blanks, its keys in its order:
+ * {"x":"*"} or {"from":...,"rtt":...[,"size":...][,"ttl":...]}. 1, or 0
+ * for any other text (then read member by member). */
+static inline int read_compact(elem *e, const char **p, const char *end)
+{
+	const char *s;
+	uint32_t n;
+	if (lit(p, end, "{\"x\":", 5)) {
+		e->have = F_X;
+		return jv_str_at(p, end, &s, &n) && lit(p, end, "}", 1);
+	}
+	if (!lit(p, end, "{\"from\":", 8) || !jv_str_at(p, end, &e->from, &e->from_len) ||
+	    !lit(p, end, ",\"rtt\":", 7) || !jv_num_short(p, end, &e->rtt))
+		return 0;
+	e->have = F_FROM | F_RTT;
+	if (lit(p, end, ",\"size\":", 8)) {
+		if (!jv_num_short(p, end, &e->size) || e->size.kind != JV_INT)
+			return 0;
+		e->have |= F_SIZE;
+	}
+	if (lit(p, end, ",\"ttl\":", 7)) {
+		if (!jv_num_short(p, end, &e->ttl) || e->ttl.kind != JV_INT)
+			return 0;
+		e->have |= F_TTL;
+	}
+	return lit(p, end, "}", 1);
+}
+
+/* An element's members, in any order and spacing. */
+static int read_members(elem *e, const char **p, const char *end)
+{
 	if (!expect(p, end, '{'))
 		return 0;
 	for (;;) {
 		*p = jv_ws(*p, end);
-		if (!member(&e, p, end))
+		if (!member(e, p, end))
 			return 0;
 		if (expect(p, end, ','))
 			continue;
-		if (expect(p, end, '}'))
-			break;
-		return 0;
+		return expect(p, end, '}');
+	}
+}
+
+/* One element of a hop's list into an entry: a reply or a timeout. */
+static int element(atlas_fast *f, int ttl, int *att, const char **p, const char *end)
+{
+	elem e = { 0 };
+	const char *at = *p;
+	if (!read_compact(&e, p, end)) {
+		e = (elem){ 0 };
+		*p = at;
+		if (!read_members(&e, p, end))
+			return 0;
 	}
 	(*att)++;
 	bt_trace *t = f->t;

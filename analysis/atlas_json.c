@@ -189,7 +189,7 @@ static int members(parser *ps, jv *v, bool obj)
 {
 	char close = obj ? '}' : ']';
 	jv **tail = &v->u.first;
-	uint64_t keys = 0;
+	uint64_t keys[2] = { 0, 0 };
 	ws(ps);
 	if (ps->p < ps->end && *ps->p == close) {
 		ps->p++;
@@ -203,12 +203,19 @@ static int members(parser *ps, jv *v, bool obj)
 			if (ps->p >= ps->end || *ps->p != '"' || str(ps, &m->key, &m->keylen) != 1)
 				return 0;
 			/* a duplicate key is jansson's error; the keys so far are
-			 * compared only when one of them shares this key's length
-			 * and first byte (a 64-bit filter of both) */
-			uint64_t bit = UINT64_C(1) << ((m->keylen * 7u + (m->keylen ? (unsigned char)m->key[0] : 0u)) & 63);
-			if ((keys & bit) != 0 && duplicate(v->u.first, m))
+			 * compared only when one of them may share this key: two
+			 * 64-bit filters, of its length and first byte and of its
+			 * last and middle bytes, both say so (one filter let
+			 * dst_addr and dst_name, msm_name and src_addr meet in
+			 * every result: a memcmp call each) */
+			uint32_t n = m->keylen;
+			unsigned k0 = n ? (unsigned char)m->key[0] : 0u, kl = n ? (unsigned char)m->key[n - 1] : 0u,
+				 km = n ? (unsigned char)m->key[n / 2] : 0u;
+			uint64_t b0 = UINT64_C(1) << ((n * 7u + k0) & 63), b1 = UINT64_C(1) << ((kl * 5u + km * 3u + n) & 63);
+			if ((keys[0] & b0) != 0 && (keys[1] & b1) != 0 && duplicate(v->u.first, m))
 				return 0;
-			keys |= bit;
+			keys[0] |= b0;
+			keys[1] |= b1;
 			ws(ps);
 			if (ps->p >= ps->end || *ps->p++ != ':')
 				return 0;
