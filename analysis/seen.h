@@ -11,7 +11,7 @@
  * and only the files its traces came from kept; a trace of a closed round
  * opens it again, its table rebuilt by reading those files again through
  * the reader. Memory then holds the round being read, not the run, when
- * rounds come one after another (doc/path-diff.md, "A trace read twice").
+ * rounds come one after another (doc/trace-format.md).
  * Rounds that come interleaved cost those second reads; once they have
  * cost as many traces as were read, no round is closed any more. */
 #ifndef BORDERTRACE_SEEN_H

@@ -15,7 +15,7 @@
 # more than CPU time (user + system) does, so both ratios are printed.
 # Also prints the peak memory at N and at N/2 results (twice the rounds,
 # the same probes and destinations): flat in the number of traces when the
-# ratio is near 1 (doc/path-diff.md, "A trace read twice").
+# ratio is near 1 (doc/trace-format.md).
 #
 #   bench/atlas.sh [BUILD_DIR] [N]        (default N = 1,000,000)
 set -euo pipefail
