@@ -4,6 +4,7 @@
 #include "atlas_fast.h"
 
 #include <string.h>
+#include <sys/socket.h>
 
 /* Whether the n bytes at s are the literal k: a byte at a time, in line
  * (gcc calls memcmp even for three bytes). */
@@ -103,6 +104,31 @@ static inline bool same_text(const char *a, const char *b, uint32_t n)
 	return true;
 }
 
+/* A dotted quad as Atlas writes it (four parts of 1 to 3 digits up to
+ * 255, no leading zero) into *a, in line: true. False for any other text,
+ * which bt_addr_parse reads (IPv6, or refuses). */
+static inline bool quad(const char *s, uint32_t n, bt_addr *a)
+{
+	const char *e = s + n;
+	uint8_t b[4];
+	for (int k = 0; k < 4; k++) {
+		unsigned v = 0, d = 0;
+		for (; s < e && *s >= '0' && *s <= '9' && d < 4; s++, d++)
+			v = v * 10 + (unsigned)(*s - '0');
+		if (d == 0 || d > 3 || v > 255 || (d > 1 && s[-(int)d] == '0'))
+			return false;
+		b[k] = (uint8_t)v;
+		if (k < 3 && (s >= e || *s++ != '.'))
+			return false;
+	}
+	if (s != e)
+		return false;
+	memset(a, 0, sizeof(*a));
+	a->family = AF_INET;
+	memcpy(a->bytes, b, 4);
+	return true;
+}
+
 /* The address of a "from" (parsed once for a run of equal texts). */
 static bool from_addr(atlas_fast *f, const elem *e, bt_addr *a)
 {
@@ -111,12 +137,14 @@ static bool from_addr(atlas_fast *f, const elem *e, bt_addr *a)
 		return true;
 	}
 	char buf[64];
-	if (e->from_len >= sizeof(buf))
-		return false;
-	memcpy(buf, e->from, e->from_len);
-	buf[e->from_len] = '\0';
-	if (bt_addr_parse(buf, a) != 0)
-		return false;
+	if (!quad(e->from, e->from_len, a)) {
+		if (e->from_len >= sizeof(buf))
+			return false;
+		memcpy(buf, e->from, e->from_len);
+		buf[e->from_len] = '\0';
+		if (bt_addr_parse(buf, a) != 0)
+			return false;
+	}
 	f->from_s = e->from;
 	f->from_len = e->from_len;
 	f->from = *a;

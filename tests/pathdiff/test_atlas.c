@@ -254,6 +254,27 @@ static void test_direct_read(void **state)
 			}
 		}
 	}
+	/* addresses: the in-line dotted quad against bt_addr_parse */
+	static const struct { const char *from; int taken; } addrs[] = {
+		{ "198.18.1.1", 1 }, { "0.0.0.0", 1 }, { "255.255.255.255", 1 }, { "198.18.9.1", 1 },
+		{ "2001:db8::1", 1 }, { "::ffff:198.18.1.1", 1 }, { "198.18.1.01", 0 }, { "198.18.1.256", 0 },
+		{ "198.18.1", 0 }, { "198.18.1.1.1", 0 }, { "198.18.1.1 ", 0 }, { "198.18..1", 0 },
+		{ "1234.1.1.1", 0 }, { "", 0 }, { "198.18.1.-1", 0 },
+	};
+	for (size_t i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
+		snprintf(json, sizeof(json), "{%s,\"prb_id\":1,\"msm_id\":2,\"timestamp\":1506844805,\"result\":"
+			 "[{\"hop\":1,\"result\":[{\"from\":\"%s\",\"rtt\":1}]}]}", heads[0], addrs[i].from);
+		bt_trace *a = NULL, *b = NULL;
+		char ea[512] = "", eb[512] = "";
+		int ra = bt_atlas_map(json, strlen(json), 0, &a, ea, sizeof(ea));
+		int rb = bt_atlas_map_direct(json, strlen(json), 0, &b, eb, sizeof(eb));
+		if (addrs[i].taken ? rb != 1 || ra != 1 || !bt_addr_eq(&a->hops[0].addr, &b->hops[0].addr) ||
+					     bt_trace_digest(a) != bt_trace_digest(b)
+				   : rb != 2)
+			fail_msg("from '%s': mapper %d '%s', direct %d '%s'", addrs[i].from, ra, ea, rb, eb);
+		bt_trace_free(a);
+		bt_trace_free(b);
+	}
 }
 
 int main(void)
