@@ -492,10 +492,10 @@ static int map_fast(const jv *r, mapctx *c, bt_trace *t, const atlas_fast *f, ch
 	hopstate hs = { .last_ttl = f->last_ttl };
 	for (size_t i = 0; i < t->hop_count; i++) {
 		bt_hop *h = &t->hops[i];
-		if (!bt_addr_is_set(&h->addr))
+		if (h->addr.family == 0) /* silent (bt_addr_is_set, in line) */
 			continue;
-		if (reply_kind(&none, t, h, bt_addr_eq(&h->addr, &t->dst), &hs, err, errlen) == 1 &&
-		    hs.done_ttl == 0)
+		bool from_dst = h->addr.family == t->dst.family && memcmp(h->addr.bytes, t->dst.bytes, 16) == 0;
+		if (reply_kind(&none, t, h, from_dst, &hs, err, errlen) == 1 && hs.done_ttl == 0)
 			hs.done_ttl = h->probe_ttl;
 		if (h->tcp_flags == 0 && h->icmp_type != 0 && h->icmp_type != 129)
 			h->quoted_ttl = 1; /* no ittl: 1 */
