@@ -17,6 +17,7 @@
 
 #include "bordertrace/textfile.h"
 #include "bordertrace/zfile.h"
+#include "atlas_fast.h"
 #include "atlas_json.h"
 
 /* ==== the mapper ==== */
@@ -455,6 +456,16 @@ static void set_stop(bt_trace *t, const hopstate *hs)
 	t->max_ttl = hs->had_255 ? 255 : (uint8_t)(hs->last_ttl > t->first_ttl ? hs->last_ttl : t->first_ttl);
 }
 
+/* The stop reason and the check every mapped trace passes; 1 or 0. */
+static int finish(bt_trace *t, const hopstate *hs, char *err, size_t errlen)
+{
+	set_stop(t, hs);
+	char why[256];
+	if (bt_trace_check(t, why, sizeof(why)) != 0)
+		return SKIP("mapped to a record that is not valid: %s", why);
+	return 1;
+}
+
 static int map_object(const jv *r, mapctx *c, bt_trace *t, char *err, size_t errlen)
 {
 	if (!check_kind(r, err, errlen) || !map_head(r, c, t, err, errlen))
@@ -467,11 +478,84 @@ static int map_object(const jv *r, mapctx *c, bt_trace *t, char *err, size_t err
 		if (!map_hop(hop, t, &hs, err, errlen))
 			return 0;
 	}
-	set_stop(t, &hs);
-	char why[256];
-	if (bt_trace_check(t, why, sizeof(why)) != 0)
-		return SKIP("mapped to a record that is not valid: %s", why);
-	return 1;
+	return finish(t, &hs, err, errlen);
+}
+
+/* map_object for a result whose hops atlas_fast read into t (replies and
+ * timeouts only, no err, ittl, flags): what needs the head added, the
+ * reply kinds and the stop, as map_reply and map_hop make them. */
+static int map_fast(const jv *r, mapctx *c, bt_trace *t, const atlas_fast *f, char *err, size_t errlen)
+{
+	if (!check_kind(r, err, errlen) || !map_head(r, c, t, err, errlen))
+		return 0;
+	static const reply_f none;
+	hopstate hs = { .last_ttl = f->last_ttl };
+	for (size_t i = 0; i < t->hop_count; i++) {
+		bt_hop *h = &t->hops[i];
+		if (h->addr.family == 0) /* silent (bt_addr_is_set, in line) */
+			continue;
+		bool from_dst = h->addr.family == t->dst.family && memcmp(h->addr.bytes, t->dst.bytes, 16) == 0;
+		if (reply_kind(&none, t, h, from_dst, &hs, err, errlen) == 1 && hs.done_ttl == 0)
+			hs.done_ttl = h->probe_ttl;
+		if (h->tcp_flags == 0 && h->icmp_type != 0 && h->icmp_type != 129)
+			h->quoted_ttl = 1; /* no ittl: 1 */
+	}
+	return finish(t, &hs, err, errlen);
+}
+
+/* The tree of the result at text[0, len) with its hops read straight into
+ * a new trace (atlas_fast.h): 1, *tree, *used and f (f->t NULL when it
+ * has no "result" member); 0 when the fast parser cannot vouch for it or
+ * the text ends inside it; -1 out of memory. */
+static int parse_direct(jv_arena *a, const char *text, size_t len, jv **tree, size_t *used, atlas_fast *f,
+			size_t hint)
+{
+	/* room for as many entries as the last result had (doubled past it) */
+	*f = (atlas_fast){ .t = bt_trace_alloc(hint < 32 ? 32 : hint) };
+	if (f->t == NULL)
+		return -1;
+	f->t->version = BT_TRACE_FORMAT_VERSION;
+	int rc = jv_parse_hooked(a, text, len, tree, used, atlas_fast_hook, f);
+	if (rc != 1 || !f->taken) {
+		bt_trace_free(f->t);
+		f->t = NULL;
+	}
+	return rc;
+}
+
+/* map_fast's outcome as bt_atlas_map's (the trace f->t taken over). */
+static int map_direct(const jv *r, mapctx *c, atlas_fast *f, bt_trace **out, char *err, size_t errlen)
+{
+	int rc = map_fast(r, c, f->t, f, err, errlen);
+	*out = rc == 1 ? f->t : NULL;
+	if (rc != 1)
+		bt_trace_free(f->t);
+	f->t = NULL;
+	return rc;
+}
+
+int bt_atlas_map_direct(const char *json, size_t len, uint32_t round_interval_s, bt_trace **out,
+			char *err, size_t errlen)
+{
+	jv_arena *a = jv_arena_new();
+	mapctx c = { .interval = round_interval_s };
+	atlas_fast f;
+	jv *tree;
+	size_t used;
+	*out = NULL;
+	int rc = a == NULL ? -1 : parse_direct(a, json, len, &tree, &used, &f, 32);
+	if (rc == 1 && (f.t == NULL || jv_ws(json + used, json + len) != json + len)) {
+		bt_trace_free(f.t);
+		rc = 0; /* no hop list, or text after the object: bt_atlas_map */
+	}
+	if (rc == 1)
+		rc = map_direct(tree, &c, &f, out, err, errlen);
+	else if (rc == 0)
+		rc = 2;
+	else
+		snprintf(err, errlen, "out of memory");
+	jv_arena_free(a);
+	return rc;
 }
 
 /* The tree of one result's text: by the fast parser, or through jansson,
@@ -566,6 +650,8 @@ typedef struct atlas_reader {
 	jv_arena *arena;        /* the tree of the result being mapped */
 	mapctx ctx;
 	const jv *tree;         /* the next result's, when read in one go */
+	atlas_fast fast;        /* its hops, when read straight (fast.t set) */
+	size_t hint;            /* the entries of the last result read so */
 	char *buf;
 	size_t cap, start, end; /* unread bytes: buf[start, end) */
 	size_t scan;            /* bytes of the current object scanned */
@@ -729,8 +815,9 @@ static bool take_whole(atlas_reader *r, size_t *len)
 {
 	jv *tree;
 	const char *b = r->buf + r->start;
-	if (jv_parse_prefix(r->arena, b, r->end - r->start, &tree, len) != 1)
+	if (parse_direct(r->arena, b, r->end - r->start, &tree, len, &r->fast, r->hint) != 1)
 		return false;
+	r->hint = r->fast.t != NULL ? r->fast.t->hop_count : r->hint;
 	for (const char *p = b; (p = memchr(p, '\n', (size_t)(b + *len - p))) != NULL; p++)
 		r->lineno++;
 	r->tree = tree;
@@ -785,8 +872,9 @@ static int atlas_next(void *st, bt_trace **out, char *err, size_t errlen)
 	int rc;
 	while ((rc = next_object(r, &obj, &len, err, errlen)) == 1) {
 		char why[512];
-		int m = r->tree != NULL ? map_tree(r->tree, &r->ctx, out, why, sizeof(why))
-					: map_text(r->arena, obj, len, &r->ctx, out, why, sizeof(why));
+		int m = r->fast.t != NULL ? map_direct(r->tree, &r->ctx, &r->fast, out, why, sizeof(why))
+			: r->tree != NULL ? map_tree(r->tree, &r->ctx, out, why, sizeof(why))
+					  : map_text(r->arena, obj, len, &r->ctx, out, why, sizeof(why));
 		r->tree = NULL;
 		if (m == 1)
 			return 1;
@@ -817,6 +905,7 @@ static void atlas_close(void *st)
 	if (r == NULL)
 		return;
 	bt_zfile_close(r->z);
+	bt_trace_free(r->fast.t);
 	jv_arena_free(r->arena);
 	free(r->buf);
 	free(r->path);

@@ -65,17 +65,16 @@ typedef struct parser {
 	const char *p, *end;
 	jv_arena *a;
 	int depth;
+	jv_hook hook;   /* the top level's members first, when set */
+	void *hctx;
 } parser;
 
 static void ws(parser *ps)
 {
-	while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\n' || *ps->p == '\t' || *ps->p == '\r'))
-		ps->p++;
+	ps->p = jv_ws(ps->p, ps->end);
 }
 
-/* The bytes a string takes as they are: printable ASCII but the quote and
- * the backslash (a table: one test a byte). */
-static const bool plain[256] = {
+const bool jv_plain[256] = {
 	[0x20] = 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 	[0x30] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 	[0x40] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
@@ -87,15 +86,7 @@ static const bool plain[256] = {
 /* A string of printable ASCII without escapes: its bytes in *s, *n. */
 static int str(parser *ps, const char **s, uint32_t *n)
 {
-	const char *b = ++ps->p, *p = b, *e = ps->end; /* past the quote */
-	while (p < e && plain[(unsigned char)*p])
-		p++;
-	if (p >= e || *p != '"')
-		return 0; /* the end, a control or non-ASCII byte, an escape */
-	*s = b;
-	*n = (uint32_t)(p - b);
-	ps->p = p + 1;
-	return 1;
+	return jv_str_at(&ps->p, ps->end, s, n);
 }
 
 static const char *digits(const char *p, const char *end)
@@ -137,10 +128,14 @@ static int slow_number(const char *b, const char *e, bool real, jv *v)
  * without strtod: the digits as an integer, divided by a power of ten;
  * both exact in a double, so the one rounding of the division gives what
  * strtod gives (Clinger's fast path). */
+const double jv_p10[16] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+			    1e12, 1e13, 1e14, 1e15 };
+
 static int number(parser *ps, jv *v)
 {
-	static const double p10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-				      1e12, 1e13, 1e14, 1e15 };
+	if (jv_num_short(&ps->p, ps->end, v))
+		return 1;
+	const double *p10 = jv_p10;
 	const char *b = ps->p, *p = b, *e = ps->end;
 	bool neg = p < e && *p == '-';
 	const char *d = p + neg;
@@ -194,7 +189,7 @@ static int members(parser *ps, jv *v, bool obj)
 {
 	char close = obj ? '}' : ']';
 	jv **tail = &v->u.first;
-	uint64_t keys = 0;
+	uint64_t keys[2] = { 0, 0 };
 	ws(ps);
 	if (ps->p < ps->end && *ps->p == close) {
 		ps->p++;
@@ -208,12 +203,19 @@ static int members(parser *ps, jv *v, bool obj)
 			if (ps->p >= ps->end || *ps->p != '"' || str(ps, &m->key, &m->keylen) != 1)
 				return 0;
 			/* a duplicate key is jansson's error; the keys so far are
-			 * compared only when one of them shares this key's length
-			 * and first byte (a 64-bit filter of both) */
-			uint64_t bit = UINT64_C(1) << ((m->keylen * 7u + (m->keylen ? (unsigned char)m->key[0] : 0u)) & 63);
-			if ((keys & bit) != 0 && duplicate(v->u.first, m))
+			 * compared only when one of them may share this key: two
+			 * 64-bit filters, of its length and first byte and of its
+			 * last and middle bytes, both say so (one filter let
+			 * dst_addr and dst_name, msm_name and src_addr meet in
+			 * every result: a memcmp call each) */
+			uint32_t n = m->keylen;
+			unsigned k0 = n ? (unsigned char)m->key[0] : 0u, kl = n ? (unsigned char)m->key[n - 1] : 0u,
+				 km = n ? (unsigned char)m->key[n / 2] : 0u;
+			uint64_t b0 = UINT64_C(1) << ((n * 7u + k0) & 63), b1 = UINT64_C(1) << ((kl * 5u + km * 3u + n) & 63);
+			if ((keys[0] & b0) != 0 && (keys[1] & b1) != 0 && duplicate(v->u.first, m))
 				return 0;
-			keys |= bit;
+			keys[0] |= b0;
+			keys[1] |= b1;
 			ws(ps);
 			if (ps->p >= ps->end || *ps->p++ != ':')
 				return 0;
@@ -221,9 +223,13 @@ static int members(parser *ps, jv *v, bool obj)
 		/* strings and numbers (most members) without the call and
 		 * switch of value() */
 		ws(ps);
-		int rc;
+		int rc = JV_HOOK_PASS;
+		if (obj && ps->hook != NULL && ps->depth == 1)
+			rc = ps->hook(ps->hctx, m->key, m->keylen, &ps->p, ps->end, m);
 		char c = ps->p < ps->end ? *ps->p : '\0';
-		if (c == '"') {
+		if (rc != JV_HOOK_PASS) {
+			/* the hook read the value (1), or cannot vouch for it (0, -1) */
+		} else if (c == '"') {
 			m->kind = JV_STR;
 			rc = str(ps, &m->u.s, &m->len);
 		} else if ((c >= '0' && c <= '9') || c == '-') {
@@ -287,8 +293,14 @@ static int value(parser *ps, jv *v)
 
 int jv_parse_prefix(jv_arena *a, const char *text, size_t len, jv **out, size_t *used)
 {
+	return jv_parse_hooked(a, text, len, out, used, NULL, NULL);
+}
+
+int jv_parse_hooked(jv_arena *a, const char *text, size_t len, jv **out, size_t *used, jv_hook hook,
+		    void *ctx)
+{
 	reset(a);
-	parser ps = { text, text + len, a, 0 };
+	parser ps = { text, text + len, a, 0, hook, ctx };
 	if (len == 0 || *text != '{')
 		return 0;
 	jv *v = new_node(a, JV_NULL);
@@ -302,7 +314,7 @@ int jv_parse_prefix(jv_arena *a, const char *text, size_t len, jv **out, size_t 
 
 int jv_parse_fast(jv_arena *a, const char *text, size_t len, jv **out)
 {
-	parser ps = { text, text + len, a, 0 };
+	parser ps = { text, text + len, a, 0, NULL, NULL };
 	ws(&ps);
 	size_t used;
 	int rc = jv_parse_prefix(a, ps.p, (size_t)(ps.end - ps.p), out, &used);
@@ -312,6 +324,8 @@ int jv_parse_fast(jv_arena *a, const char *text, size_t len, jv **out)
 	ws(&ps);
 	return ps.p == ps.end;
 }
+
+/* ---- lexing, for a hook ---- */
 
 /* ---- from jansson's tree ---- */
 

@@ -180,6 +180,8 @@ static void free_skips(bt_pipeline *p)
 	free(p->skips);
 }
 
+static long reread_round(void *ctx, uint32_t f, const char *round, uint64_t limit, char *err, size_t errlen);
+
 bt_pipeline *bt_pipeline_new(const bt_pipeline_opts *o, char *err, size_t errlen)
 {
 	bt_pipeline *p = calloc(1, sizeof(*p));
@@ -205,6 +207,8 @@ bt_pipeline *bt_pipeline_new(const bt_pipeline_opts *o, char *err, size_t errlen
 	p->res = calloc(BT_HOPS_MAX, sizeof(*p->res));
 	p->routes = bt_routes_new();
 	p->owner = o->owners ? bt_owner_new(o->owners) : NULL;
+	if (p->seen != NULL)
+		bt_seen_reread(p->seen, reread_round, p);
 	if (p->diff == NULL || p->cache == NULL || p->vals == NULL || p->infos == NULL || (o->outdir && p->csvs == NULL) ||
 	    p->seen == NULL ||
 	    p->info == NULL || p->res == NULL || p->routes == NULL || (o->owners && p->owner == NULL)) {
@@ -886,14 +890,14 @@ static int check_seen(bt_pipeline *p, const bt_input *in, const bt_trace *t, con
 		      char *err, size_t errlen)
 {
 	uint32_t first = 0;
-	switch (bt_seen_add(p->seen, id, t, (uint32_t)(p->files - 1), &first)) {
+	switch (bt_seen_add(p->seen, id, t, (uint32_t)(p->files - 1), &first, err, errlen)) {
 	case BT_SEEN_NEW:
 		return 0;
 	case BT_SEEN_SAME:
 		p->duplicates++;
 		return 1;
 	case BT_SEEN_NOMEM:
-		snprintf(err, errlen, "out of memory");
+	case BT_SEEN_ERROR:
 		return -1;
 	case BT_SEEN_CONFLICT:
 		break;
@@ -907,6 +911,30 @@ static int check_seen(bt_pipeline *p, const bt_input *in, const bt_trace *t, con
 			 "fell into one round; give a --round-interval no longer than the measurement's "
 			 "interval" : "");
 	return -1;
+}
+
+/* The seen set's reader (seen.h): file f read again, its traces of round
+ * `round` (among its first `limit`) given back to the set. */
+static long reread_round(void *ctx, uint32_t f, const char *round, uint64_t limit, char *err, size_t errlen)
+{
+	bt_pipeline *p = ctx;
+	bt_input_opts quiet = p->o.input; /* what it skips was counted the first time */
+	quiet.skipped = NULL;
+	bt_input *in = bt_input_open(p->names[f], &quiet, err, errlen);
+	bt_trace *t;
+	char id[ID_LEN], a[BT_ADDR_STRLEN];
+	long n = 0;
+	int rc = in == NULL ? -1 : 1;
+	while (in != NULL && (uint64_t)n < limit && (rc = bt_input_next(in, &t, err, errlen)) == 1) {
+		n++;
+		if (strcmp(t->round, round) == 0) {
+			trace_id(t, id, a);
+			bt_seen_rebuild(p->seen, id, t, f);
+		}
+		bt_trace_free(t);
+	}
+	bt_input_close(in);
+	return rc < 0 ? -1 : n;
 }
 
 /* Registers a source's name (for the places of duplicates); 0 or -1. */
@@ -933,8 +961,10 @@ static int add_input(bt_pipeline *p, bt_input *in, char *err, size_t errlen)
 	int rc;
 	bt_trace *t;
 	char id[ID_LEN], a[BT_ADDR_STRLEN];
+	uint64_t n = 0;
 	while ((rc = bt_input_next(in, &t, err, errlen)) == 1) {
 		trace_id(t, id, a);
+		bt_seen_at(p->seen, (uint32_t)(p->files - 1), ++n);
 		int arc = p->o.hook_only ? 0 : check_seen(p, in, t, id, err, errlen);
 		if (arc == 0)
 			arc = add_trace(p, t, id, a, err, errlen);
@@ -956,6 +986,8 @@ static int read_file(bt_pipeline *p, const char *path, char *err, size_t errlen)
 {
 	if (add_name(p, path, err, errlen) != 0)
 		return -1;
+	if (strcmp(path, "-") == 0) /* cannot be read again */
+		bt_seen_pin_file(p->seen, (uint32_t)(p->files - 1));
 	bt_input *in = bt_input_open(path, &p->o.input, err, errlen);
 	return in == NULL ? -1 : add_input(p, in, err, errlen);
 }
@@ -1118,6 +1150,7 @@ int bt_pipeline_add_buffer(bt_pipeline *p, const char *name, const char *buf, si
 {
 	if (add_name(p, name, err, errlen) != 0)
 		return -1;
+	bt_seen_pin_file(p->seen, (uint32_t)(p->files - 1)); /* cannot be read again */
 	bool alone = p->owner && p->round_state == 0;
 	if (alone) {
 		bt_pipeline_begin_round(p);

@@ -1,6 +1,7 @@
 /* bordertrace — the traces already read (see seen.h). */
 #include "seen.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -13,31 +14,82 @@ typedef struct slot {
 	uint32_t file;
 } slot;
 
-struct bt_seen {
-	slot *s;
+typedef struct table {
+	slot *s;     /* NULL: the round is closed */
 	size_t mask, n;
+} table;
+
+/* One round's traces, and the files they came from. */
+typedef struct round_set {
+	char name[BT_ID_MAX];
+	table t;
+	uint32_t *files;
+	size_t nfiles;
+	bool pinned;        /* a file that cannot be read again */
+} round_set;
+
+struct bt_seen {
+	round_set *r;
+	size_t nr, cur;     /* cur: the round of the last trace */
+	bt_seen_reader reader;
+	void *rctx;
+	uint8_t *pinned;    /* per file: 1 cannot be read again */
+	size_t npinned;
+	uint32_t at_file;   /* the file being read, and its traces so far */
+	uint64_t at_traces;
+	uint64_t added, reread, reopened;
+	table spare;        /* a closed round's table, for the next round */
 };
 
 bt_seen *bt_seen_new(void)
 {
-	bt_seen *s = calloc(1, sizeof(*s));
-	if (s == NULL)
-		return NULL;
-	s->mask = (1u << 12) - 1;
-	s->s = calloc(s->mask + 1, sizeof(*s->s));
-	if (s->s == NULL) {
-		free(s);
-		return NULL;
-	}
-	return s;
+	return calloc(1, sizeof(bt_seen));
 }
 
 void bt_seen_free(bt_seen *s)
 {
 	if (s == NULL)
 		return;
-	free(s->s);
+	for (size_t i = 0; i < s->nr; i++) {
+		free(s->r[i].t.s);
+		free(s->r[i].files);
+	}
+	free(s->r);
+	free(s->pinned);
+	free(s->spare.s);
 	free(s);
+}
+
+void bt_seen_reread(bt_seen *s, bt_seen_reader fn, void *ctx)
+{
+	s->reader = fn;
+	s->rctx = ctx;
+}
+
+void bt_seen_pin_file(bt_seen *s, uint32_t file)
+{
+	if (file >= s->npinned) {
+		uint8_t *np = realloc(s->pinned, (size_t)file + 1);
+		if (np == NULL) {
+			s->reader = NULL; /* no memory to say which: close nothing */
+			return;
+		}
+		memset(np + s->npinned, 0, file + 1 - s->npinned);
+		s->pinned = np;
+		s->npinned = (size_t)file + 1;
+	}
+	s->pinned[file] = 1;
+}
+
+void bt_seen_at(bt_seen *s, uint32_t file, uint64_t traces)
+{
+	s->at_file = file;
+	s->at_traces = traces;
+}
+
+uint64_t bt_seen_reopened(const bt_seen *s)
+{
+	return s->reopened;
 }
 
 static uint64_t mix_in(uint64_t h, uint64_t v)
@@ -128,13 +180,23 @@ static slot *table_new(size_t n)
 	return p;
 }
 
-static int grow(bt_seen *s)
+/* Doubles table s (a new one: 4096 slots, or the spare a closed round
+ * left, cleared: the next round mostly needs as many, and its memory is
+ * already there). */
+static int grow(bt_seen *seen, table *s)
 {
-	size_t ncap = (s->mask + 1) * 2;
+	if (s->s == NULL && seen->spare.s != NULL) {
+		*s = seen->spare;
+		seen->spare = (table){ 0 };
+		memset(s->s, 0, (s->mask + 1) * sizeof(slot));
+		s->n = 0;
+		return 0;
+	}
+	size_t ncap = s->s == NULL ? (size_t)1 << 12 : (s->mask + 1) * 2;
 	slot *ns = table_new(ncap);
 	if (ns == NULL)
 		return -1;
-	for (size_t k = 0; k <= s->mask; k++) {
+	for (size_t k = 0; s->s != NULL && k <= s->mask; k++) {
 		if (s->s[k].id == 0)
 			continue;
 		size_t j = bt_hash_slot(s->s[k].id, ncap - 1);
@@ -148,16 +210,14 @@ static int grow(bt_seen *s)
 	return 0;
 }
 
-bt_seen_result bt_seen_add(bt_seen *s, const char *id, const bt_trace *t, uint32_t file,
-			   uint32_t *first_file)
+/* The trace key of id in table s: BT_SEEN_* (*first_file for a
+ * conflict). */
+static bt_seen_result table_add(bt_seen *seen, table *s, uint64_t key, uint32_t digest, uint32_t file,
+				 uint32_t *first_file)
 {
 	/* at most 3/4 full */
-	if ((s->n + 1) * 4 > (s->mask + 1) * 3 && grow(s) != 0)
+	if ((s->s == NULL || (s->n + 1) * 4 > (s->mask + 1) * 3) && grow(seen, s) != 0)
 		return BT_SEEN_NOMEM;
-	uint64_t key = bt_mix64(str_hash(0, id));
-	if (key == 0)
-		key = 1;
-	uint32_t digest = bt_trace_digest(t);
 	size_t j = bt_hash_slot(key, s->mask);
 	for (; s->s[j].id != 0; j = (j + 1) & s->mask) {
 		if (s->s[j].id != key)
@@ -170,4 +230,125 @@ bt_seen_result bt_seen_add(bt_seen *s, const char *id, const bt_trace *t, uint32
 	s->s[j] = (slot){ key, digest, file };
 	s->n++;
 	return BT_SEEN_NEW;
+}
+
+static uint64_t id_key(const char *id)
+{
+	uint64_t key = bt_mix64(str_hash(0, id));
+	return key == 0 ? 1 : key;
+}
+
+/* The round named name (made when new); NULL out of memory. */
+static round_set *round_of(bt_seen *s, const char *name)
+{
+	if (s->cur < s->nr && strcmp(s->r[s->cur].name, name) == 0)
+		return &s->r[s->cur];
+	for (size_t i = 0; i < s->nr; i++)
+		if (strcmp(s->r[i].name, name) == 0)
+			return &s->r[s->cur = i];
+	round_set *nr = realloc(s->r, (s->nr + 1) * sizeof(*nr));
+	if (nr == NULL)
+		return NULL;
+	s->r = nr;
+	s->r[s->nr] = (round_set){ 0 };
+	snprintf(s->r[s->nr].name, sizeof(s->r[s->nr].name), "%s", name);
+	s->cur = s->nr++;
+	return &s->r[s->cur];
+}
+
+/* Notes that file holds traces of round r; 0 or -1. */
+static int note_file(bt_seen *s, round_set *r, uint32_t file)
+{
+	if (file < s->npinned && s->pinned[file])
+		r->pinned = true;
+	if (r->nfiles > 0 && r->files[r->nfiles - 1] == file)
+		return 0;
+	for (size_t i = 0; i < r->nfiles; i++)
+		if (r->files[i] == file)
+			return 0;
+	uint32_t *nf = realloc(r->files, (r->nfiles + 1) * sizeof(*nf));
+	if (nf == NULL)
+		return -1;
+	r->files = nf;
+	r->files[r->nfiles++] = file;
+	return 0;
+}
+
+/* Closes every open round but keep (and those that cannot be read again):
+ * only while second reads have cost fewer traces than were read. */
+static void close_others(bt_seen *s, const round_set *keep)
+{
+	if (s->reader == NULL || s->reread > s->added)
+		return;
+	for (size_t i = 0; i < s->nr; i++) {
+		round_set *r = &s->r[i];
+		if (r == keep || r->pinned || r->t.s == NULL)
+			continue;
+		if (s->spare.s == NULL || s->spare.mask < r->t.mask) {
+			free(s->spare.s);
+			s->spare = r->t;
+		} else {
+			free(r->t.s);
+		}
+		r->t = (table){ 0 };
+	}
+}
+
+/* Opens closed round r again: its files read again into its table. */
+static bt_seen_result reopen(bt_seen *s, round_set *r, char *err, size_t errlen)
+{
+	char name[BT_ID_MAX];
+	snprintf(name, sizeof(name), "%s", r->name); /* r moves if rounds are added */
+	size_t idx = (size_t)(r - s->r);
+	s->reopened++;
+	if (grow(s, &r->t) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return BT_SEEN_NOMEM;
+	}
+	for (size_t i = 0; i < s->r[idx].nfiles; i++) {
+		uint32_t f = s->r[idx].files[i];
+		long n = s->reader(s->rctx, f, name, f == s->at_file ? s->at_traces - 1 : UINT64_MAX, err, errlen);
+		if (n < 0)
+			return BT_SEEN_ERROR;
+		s->reread += (uint64_t)n;
+	}
+	s->cur = idx;
+	return BT_SEEN_NEW;
+}
+
+void bt_seen_rebuild(bt_seen *s, const char *id, const bt_trace *t, uint32_t file)
+{
+	uint32_t first;
+	round_set *r = round_of(s, t->round);
+	if (r != NULL && r->t.s != NULL)
+		(void)table_add(s, &r->t, id_key(id), bt_trace_digest(t), file, &first);
+}
+
+bt_seen_result bt_seen_add(bt_seen *s, const char *id, const bt_trace *t, uint32_t file,
+			   uint32_t *first_file, char *err, size_t errlen)
+{
+	bool same = s->cur < s->nr && strcmp(s->r[s->cur].name, t->round) == 0;
+	round_set *r = round_of(s, t->round);
+	if (r == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return BT_SEEN_NOMEM;
+	}
+	if (!same) {
+		close_others(s, r);
+		if (r->t.s == NULL && r->nfiles > 0) {
+			bt_seen_result rc = reopen(s, r, err, errlen);
+			if (rc != BT_SEEN_NEW)
+				return rc;
+			r = &s->r[s->cur];
+		}
+	}
+	if (note_file(s, r, file) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return BT_SEEN_NOMEM;
+	}
+	s->added++;
+	bt_seen_result rc = table_add(s, &r->t, id_key(id), bt_trace_digest(t), file, first_file);
+	if (rc == BT_SEEN_NOMEM)
+		snprintf(err, errlen, "out of memory");
+	return rc;
 }

@@ -4,14 +4,17 @@
  * Properties: a refusal or a skip gives a reason; a mapped trace passes
  * bt_trace_check, and is written and read back as the same record (so every
  * Atlas result we map is one our own readers and writer take). Differential:
- * whatever the fast parser takes, jansson takes as the same tree. */
+ * whatever the fast parser takes, jansson takes as the same tree; whatever
+ * the direct read of the hops takes, it maps as bt_atlas_map does. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
+#include "atlas_fast.h"
 #include "atlas_json.h"
+#include "seen.h"
 #include "bordertrace/atlas.h"
 #include "fuzz_common.h"
 
@@ -75,6 +78,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int rc = bt_atlas_map(buf, size, 900, &t, err, sizeof(err));
 	if (rc != 1 && (err[0] == '\0' || t != NULL))
 		abort();
+	/* the direct read of the hops: what it takes, it maps alike */
+	bt_trace *d = NULL;
+	char derr[1024] = "";
+	int drc = bt_atlas_map_direct(buf, size, 900, &d, derr, sizeof(derr));
+	if (drc != 2 && (drc != rc || strcmp(err, derr) != 0 || (rc == 1 && bt_trace_digest(d) != bt_trace_digest(t))))
+		abort();
+	bt_trace_free(d);
 	if (rc == 1) {
 		char *json = NULL;
 		size_t len = 0, cap = 0;

@@ -12,8 +12,10 @@
 
 #include <cmocka.h>
 
+#include "atlas_fast.h"
 #include "atlas_json.h"
 #include "bordertrace/atlas.h"
+#include "seen.h"
 
 static bt_trace *map_ok(const char *json)
 {
@@ -186,6 +188,95 @@ static void test_fast_numbers(void **state)
 	jv_arena_free(a);
 }
 
+/* The direct read of the hops (atlas_fast.c) against the mapper: every
+ * result it takes gives the record bt_atlas_map gives (the digest covers
+ * every field), and what it does not take it leaves (2). Variants of one
+ * result: spacing, key order, timeouts, the destination answering or not,
+ * each method and family, values out of range, members it does not read. */
+static void test_direct_read(void **state)
+{
+	(void)state;
+	static const struct { const char *hops; int taken; } cases[] = {
+		{ "[{\"hop\":1,\"result\":[{\"from\":\"198.18.1.1\",\"rtt\":1.5,\"size\":76,\"ttl\":254},{\"x\":\"*\"}]},"
+		  "{\"hop\":2,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":3,\"size\":48,\"ttl\":60}]}]", 1 },
+		{ "[ { \"hop\" : 1 , \"result\" : [ { \"ttl\" : 254 , \"rtt\" : 0.125 , \"from\" : \"198.18.1.1\" } ] } ]", 1 },
+		{ "[{\"hop\":3,\"result\":[{\"x\":\"*\"},{\"x\":\"*\"},{\"x\":\"*\"}]},{\"hop\":4,\"result\":[{\"x\":\"*\"}]}]", 1 },
+		{ "[{\"hop\":1,\"result\":[{\"from\":\"198.18.1.1\",\"rtt\":1.5},{\"from\":\"198.18.1.2\",\"rtt\":2}]}]", 1 },
+		{ "[]", 1 },
+		{ "[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":4294967.5}]}]", 0 },
+		{ "[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":1,\"ttl\":256}]}]", 0 },
+		{ "[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":1e0}]}]", 0 },
+		{ "[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":1,\"err\":\"N\"}]}]", 0 },
+		{ "[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":1,\"ittl\":2}]}]", 0 },
+		{ "[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":1,\"rtt\":2}]}]", 0 },
+		{ "[{\"hop\":1,\"result\":[{}]}]", 0 },
+		{ "[{\"hop\":1,\"result\":[{\"from\":\"198.18.1.1\",\"rtt\":1}]},{\"hop\":3,\"result\":[{\"x\":\"*\"}]}]", 0 },
+		{ "[{\"hop\":1,\"result\":[{\"from\":\"198.18.1.1\",\"rtt\":1}]},{\"hop\":255,\"result\":[{\"x\":\"*\"}]}]", 0 },
+		{ "[{\"result\":[{\"x\":\"*\"}],\"hop\":1}]", 0 },
+		{ "[{\"hop\":1,\"error\":\"sendto failed\"}]", 0 },
+		{ "[{\"hop\":1,\"result\":[{\"from\":\"not an address\",\"rtt\":1}]}]", 0 },
+	};
+	static const char *heads[] = {
+		"\"fw\":5080,\"type\":\"traceroute\",\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\"",
+		"\"fw\":5080,\"type\":\"traceroute\",\"proto\":\"UDP\",\"dst_addr\":\"198.18.9.1\",\"paris_id\":7",
+		"\"fw\":5080,\"type\":\"traceroute\",\"proto\":\"TCP\",\"dst_addr\":\"198.18.9.1\"",
+		"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":\"2001:db8::1\",\"af\":6",
+		"\"fw\":4000,\"type\":\"traceroute\",\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\"",
+	};
+	char json[2048];
+	for (size_t h = 0; h < sizeof(heads) / sizeof(heads[0]); h++) {
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			for (int order = 0; order < 2; order++) {
+				const char *ids = "\"prb_id\":6001,\"msm_id\":5001,\"timestamp\":1506844805,\"endtime\":1506844810";
+				if (order == 0)
+					snprintf(json, sizeof(json), "{%s,%s,\"result\":%s}", heads[h], ids, cases[i].hops);
+				else
+					snprintf(json, sizeof(json), "{%s,\"result\":%s,%s}", heads[h], cases[i].hops, ids);
+				bt_trace *a = NULL, *b = NULL;
+				char ea[512] = "", eb[512] = "";
+				int ra = bt_atlas_map(json, strlen(json), 0, &a, ea, sizeof(ea));
+				int rb = bt_atlas_map_direct(json, strlen(json), 0, &b, eb, sizeof(eb));
+				if (rb == 2) {
+					if (cases[i].taken)
+						fail_msg("not taken: %s", json);
+				} else {
+					if (!cases[i].taken)
+						fail_msg("taken: %s", json);
+					if (ra != rb || strcmp(ea, eb) != 0)
+						fail_msg("%s: mapper %d '%s', direct %d '%s'", json, ra, ea, rb, eb);
+					if (ra == 1 && (bt_trace_digest(a) != bt_trace_digest(b) ||
+							a->hop_count != b->hop_count || a->stop != b->stop ||
+							a->max_ttl != b->max_ttl || a->probes_sent != b->probes_sent))
+						fail_msg("%s: another record", json);
+				}
+				bt_trace_free(a);
+				bt_trace_free(b);
+			}
+		}
+	}
+	/* addresses: the in-line dotted quad against bt_addr_parse */
+	static const struct { const char *from; int taken; } addrs[] = {
+		{ "198.18.1.1", 1 }, { "0.0.0.0", 1 }, { "255.255.255.255", 1 }, { "198.18.9.1", 1 },
+		{ "2001:db8::1", 1 }, { "::ffff:198.18.1.1", 1 }, { "198.18.1.01", 0 }, { "198.18.1.256", 0 },
+		{ "198.18.1", 0 }, { "198.18.1.1.1", 0 }, { "198.18.1.1 ", 0 }, { "198.18..1", 0 },
+		{ "1234.1.1.1", 0 }, { "", 0 }, { "198.18.1.-1", 0 },
+	};
+	for (size_t i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
+		snprintf(json, sizeof(json), "{%s,\"prb_id\":1,\"msm_id\":2,\"timestamp\":1506844805,\"result\":"
+			 "[{\"hop\":1,\"result\":[{\"from\":\"%s\",\"rtt\":1}]}]}", heads[0], addrs[i].from);
+		bt_trace *a = NULL, *b = NULL;
+		char ea[512] = "", eb[512] = "";
+		int ra = bt_atlas_map(json, strlen(json), 0, &a, ea, sizeof(ea));
+		int rb = bt_atlas_map_direct(json, strlen(json), 0, &b, eb, sizeof(eb));
+		if (addrs[i].taken ? rb != 1 || ra != 1 || !bt_addr_eq(&a->hops[0].addr, &b->hops[0].addr) ||
+					     bt_trace_digest(a) != bt_trace_digest(b)
+				   : rb != 2)
+			fail_msg("from '%s': mapper %d '%s', direct %d '%s'", addrs[i].from, ra, ea, rb, eb);
+		bt_trace_free(a);
+		bt_trace_free(b);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -194,6 +285,7 @@ int main(void)
 		cmocka_unit_test(test_not_mapped),
 		cmocka_unit_test(test_rounds_and_sniff),
 		cmocka_unit_test(test_fast_numbers),
+		cmocka_unit_test(test_direct_read),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

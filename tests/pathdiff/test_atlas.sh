@@ -221,6 +221,19 @@ has "$TMP/err" "--round-interval"
 expect_rc 0 "$BT" export --round-interval 900 -o "$TMP/tw" "$TMP/twice.jsonl"
 is "$(col "$TMP/tw/traces.csv" vp atlas-6005 round)" "2017-10-01T08:00:00Z 2017-10-01T08:15:00Z" "--round-interval 900: 08:02:20 and 08:19:00 in two rounds"
 
+# --- rounds interleaved in one file: a result again after another round
+# (whose first trace closed the seen set of the first round: seen.h) is
+# still a duplicate, and another record of it still a conflict naming line 1
+r2=$(sed -n 2p "$DATA/dump.jsonl")
+r2h=$(sed 's/"timestamp":1506844940/"timestamp":1506848540/; s/"endtime":1506844950/"endtime":1506848550/' <<<"$r2")
+printf '%s\n%s\n%s\n' "$r2" "$r2h" "$r2" >"$TMP/again.jsonl"
+expect_rc 0 "$BT" diff "$TMP/again.jsonl"
+has "$TMP/err" "2 traces"
+has "$TMP/err" "1 duplicate trace(s) read again and counted once"
+printf '%s\n%s\n%s\n' "$r2" "$r2h" "${r2/\"rtt\":/\"rtt\":1}" >"$TMP/again3.jsonl"
+expect_rc 1 "$BT" diff "$TMP/again3.jsonl"
+has "$TMP/err" "again3.jsonl:3: trace atlas-6005/2017-10-01T08:00:00Z/198.18.9.4/icmp-paris/0 was read before, with other contents, at $TMP/again3.jsonl:1"
+
 # --- an Atlas file mixed with a native round file: one diff, one event
 kp_db
 printf '{"format":"bordertrace-trace","v":2,"vp":"vp-01","campaign":"kp","round":"2017-10-01T08:00:00Z","method":"icmp-paris","src":"198.18.0.2","dst":"198.18.7.2","flow":0,"sport":0,"dport":0,"icmp_sum":4096,"start":"2017-10-01T08:00:00.000000Z","end":"2017-10-01T08:00:01.000000Z","stop":"completed","stop_ttl":3,"first_ttl":1,"max_ttl":32,"probes_sent":3,"hops":[{"ttl":1,"attempt":1,"addr":"198.18.1.1","rtt_ms":0.1,"reply_ttl":64,"icmp_type":11,"icmp_code":0,"quoted_ttl":1,"size":56},{"ttl":2,"attempt":1,"addr":"198.18.2.1","rtt_ms":0.2,"reply_ttl":63,"icmp_type":11,"icmp_code":0,"quoted_ttl":1,"size":56},{"ttl":3,"attempt":1,"addr":"198.18.7.2","rtt_ms":0.3,"reply_ttl":62,"icmp_type":0,"icmp_code":0,"size":84}]}\n' >"$TMP/native.jsonl"

@@ -1,0 +1,301 @@
+/* bordertrace — a RIPE Atlas hop list straight into entries (see
+ * atlas_fast.h). Every function returns 1 when it read what it vouches
+ * for, 0 when it does not (the mapper decides), -1 out of memory. */
+#include "atlas_fast.h"
+
+#include <string.h>
+#include <sys/socket.h>
+
+/* Whether the n bytes at s are the literal k: a byte at a time, in line
+ * (gcc calls memcmp even for three bytes). */
+#define KEY(s, n, k) ((n) == sizeof(k) - 1 && same_lit((s), k, sizeof(k) - 1))
+
+static inline bool same_lit(const char *s, const char *k, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != k[i])
+			return false;
+	return true;
+}
+
+enum { F_FROM = 1, F_RTT = 2, F_TTL = 4, F_SIZE = 8, F_X = 16 };
+
+/* The members of one element (past its '{'), as the mapper reads them. */
+typedef struct elem {
+	unsigned have;
+	const char *from;
+	uint32_t from_len;
+	jv rtt, ttl, size;
+} elem;
+
+/* c at *p (after blanks); advances past it. */
+static inline bool expect(const char **p, const char *end, char c)
+{
+	const char *q = *p;
+	if (q < end && *q != c)
+		q = jv_ws(q, end);
+	if (q >= end || *q != c)
+		return false;
+	*p = q + 1;
+	return true;
+}
+
+/* The key at *p as one of F_*, 0 for another; the ':' after it read. */
+static inline unsigned key(const char **p, const char *end)
+{
+	const char *k;
+	uint32_t n;
+	if (!jv_str_at(p, end, &k, &n) || !expect(p, end, ':'))
+		return 0;
+	switch (n) {
+	case 1: return k[0] == 'x' ? F_X : 0;
+	case 3: return same_lit(k, "rtt", 3) ? F_RTT : same_lit(k, "ttl", 3) ? F_TTL : 0;
+	case 4: return same_lit(k, "from", 4) ? F_FROM : same_lit(k, "size", 4) ? F_SIZE : 0;
+	default: return 0;
+	}
+}
+
+static inline int member(elem *e, const char **p, const char *end)
+{
+	const char *s;
+	uint32_t sl;
+	unsigned bit = key(p, end);
+	if (bit == 0 || (e->have & bit))
+		return 0; /* another member, or a key twice (jansson's error) */
+	e->have |= bit;
+	*p = jv_ws(*p, end);
+	switch (bit) {
+	case F_FROM: return jv_str_at(p, end, &e->from, &e->from_len);
+	case F_X: return jv_str_at(p, end, &s, &sl);
+	case F_RTT: return jv_num_short(p, end, &e->rtt);
+	case F_TTL: return jv_num_short(p, end, &e->ttl) && e->ttl.kind == JV_INT;
+	default: return jv_num_short(p, end, &e->size) && e->size.kind == JV_INT;
+	}
+}
+
+/* A new entry at the end of t's hops (zeroed); NULL past BT_HOPS_MAX. */
+static bt_hop *entry(bt_trace *t, int ttl, int attempt)
+{
+	size_t want = t->hop_cap < 16 ? 32 : t->hop_cap * 2 < BT_HOPS_MAX ? t->hop_cap * 2 : BT_HOPS_MAX;
+	if (t->hop_count >= BT_HOPS_MAX || (t->hop_count >= t->hop_cap && bt_trace_reserve(t, want) != 0))
+		return NULL;
+	bt_hop *h = &t->hops[t->hop_count++];
+	h->probe_ttl = (uint8_t)ttl;
+	h->attempt = (uint8_t)(attempt > 255 ? 255 : attempt);
+	return h;
+}
+
+/* Whether a[0, n) and b[0, n) hold the same bytes: eight at a time, in
+ * line (memcmp of a length unknown when compiling is a call, for a text
+ * of about 12 bytes). */
+static inline bool same_text(const char *a, const char *b, uint32_t n)
+{
+	uint32_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x, y;
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			return false;
+	}
+	for (; i < n; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
+
+/* A dotted quad as Atlas writes it (four parts of 1 to 3 digits up to
+ * 255, no leading zero) into *a, in line: true. False for any other text,
+ * which bt_addr_parse reads (IPv6, or refuses). */
+static inline bool quad(const char *s, uint32_t n, bt_addr *a)
+{
+	const char *e = s + n;
+	uint8_t b[4];
+	for (int k = 0; k < 4; k++) {
+		unsigned v = 0, d = 0;
+		for (; s < e && *s >= '0' && *s <= '9' && d < 4; s++, d++)
+			v = v * 10 + (unsigned)(*s - '0');
+		if (d == 0 || d > 3 || v > 255 || (d > 1 && s[-(int)d] == '0'))
+			return false;
+		b[k] = (uint8_t)v;
+		if (k < 3 && (s >= e || *s++ != '.'))
+			return false;
+	}
+	if (s != e)
+		return false;
+	memset(a, 0, sizeof(*a));
+	a->family = AF_INET;
+	memcpy(a->bytes, b, 4);
+	return true;
+}
+
+/* The address of a "from" (parsed once for a run of equal texts). */
+static bool from_addr(atlas_fast *f, const elem *e, bt_addr *a)
+{
+	if (f->from_s != NULL && e->from_len == f->from_len && same_text(e->from, f->from_s, e->from_len)) {
+		*a = f->from;
+		return true;
+	}
+	char buf[64];
+	if (!quad(e->from, e->from_len, a)) {
+		if (e->from_len >= sizeof(buf))
+			return false;
+		memcpy(buf, e->from, e->from_len);
+		buf[e->from_len] = '\0';
+		if (bt_addr_parse(buf, a) != 0)
+			return false;
+	}
+	f->from_s = e->from;
+	f->from_len = e->from_len;
+	f->from = *a;
+	return true;
+}
+
+/* The literal k[0, n) (n <= 8) at *p: true and *p past it. One 8-byte
+ * load and compare where eight bytes are left (n is known when compiling:
+ * the literal and the mask are constants). */
+static inline bool lit(const char **p, const char *end, const char *k, size_t n)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if ((size_t)(end - *p) >= 8) {
+		uint64_t x, y = 0, mask = n >= 8 ? ~UINT64_C(0) : (UINT64_C(1) << (8 * n)) - 1;
+		memcpy(&x, *p, 8);
+		memcpy(&y, k, n);
+		if ((x & mask) != y)
+			return false;
+	} else
+#endif
+	if ((size_t)(end - *p) < n || !same_lit(*p, k, n)) {
+		return false;
+	}
+	*p += n;
+	return true;
+}
+
+/* An element as Atlas writes it, without blanks, its keys in its order:
+ * {"x":"*"} or {"from":...,"rtt":...[,"size":...][,"ttl":...]}. 1, or 0
+ * for any other text (then read member by member). */
+static inline int read_compact(elem *e, const char **p, const char *end)
+{
+	const char *s;
+	uint32_t n;
+	if (lit(p, end, "{\"x\":", 5)) {
+		e->have = F_X;
+		return jv_str_at(p, end, &s, &n) && lit(p, end, "}", 1);
+	}
+	if (!lit(p, end, "{\"from\":", 8) || !jv_str_at(p, end, &e->from, &e->from_len) ||
+	    !lit(p, end, ",\"rtt\":", 7) || !jv_num_short(p, end, &e->rtt))
+		return 0;
+	e->have = F_FROM | F_RTT;
+	if (lit(p, end, ",\"size\":", 8)) {
+		if (!jv_num_short(p, end, &e->size) || e->size.kind != JV_INT)
+			return 0;
+		e->have |= F_SIZE;
+	}
+	if (lit(p, end, ",\"ttl\":", 7)) {
+		if (!jv_num_short(p, end, &e->ttl) || e->ttl.kind != JV_INT)
+			return 0;
+		e->have |= F_TTL;
+	}
+	return lit(p, end, "}", 1);
+}
+
+/* An element's members, in any order and spacing. */
+static int read_members(elem *e, const char **p, const char *end)
+{
+	if (!expect(p, end, '{'))
+		return 0;
+	for (;;) {
+		*p = jv_ws(*p, end);
+		if (!member(e, p, end))
+			return 0;
+		if (expect(p, end, ','))
+			continue;
+		return expect(p, end, '}');
+	}
+}
+
+/* One element of a hop's list into an entry: a reply or a timeout. */
+static int element(atlas_fast *f, int ttl, int *att, const char **p, const char *end)
+{
+	elem e = { 0 };
+	const char *at = *p;
+	if (!read_compact(&e, p, end)) {
+		e = (elem){ 0 };
+		*p = at;
+		if (!read_members(&e, p, end))
+			return 0;
+	}
+	(*att)++;
+	bt_trace *t = f->t;
+	if (e.have == F_X) {
+		t->probes_sent++;
+		return entry(t, ttl, *att) != NULL;
+	}
+	/* a reply: an RTT in range, the TTL and size in range if there */
+	bt_addr a;
+	double rtt = e.rtt.kind == JV_INT ? (double)e.rtt.u.i : e.rtt.u.d;
+	if ((e.have & (F_FROM | F_RTT | F_X)) != (F_FROM | F_RTT) || !(rtt >= 0 && rtt < 4294967.0) ||
+	    ((e.have & F_TTL) && (e.ttl.u.i < 0 || e.ttl.u.i > 255)) ||
+	    ((e.have & F_SIZE) && (e.size.u.i < 0 || e.size.u.i > 65535)) || !from_addr(f, &e, &a))
+		return 0;
+	bt_hop *h = entry(t, ttl, *att);
+	if (h == NULL)
+		return 0;
+	t->probes_sent++;
+	h->addr = a;
+	h->rtt_us = (uint32_t)(rtt * 1000.0 + 0.5);
+	if (e.have & F_TTL)
+		h->reply_ttl = (uint8_t)e.ttl.u.i;
+	if (e.have & F_SIZE)
+		h->reply_size = (uint16_t)e.size.u.i;
+	return 1;
+}
+
+/* One hop: {"hop":N,"result":[...]}, N the TTL after the last. */
+static int hop(atlas_fast *f, const char **p, const char *end)
+{
+	const char *k;
+	uint32_t n;
+	jv ttl;
+	if (!expect(p, end, '{'))
+		return 0;
+	*p = jv_ws(*p, end);
+	if (!jv_str_at(p, end, &k, &n) || !KEY(k, n, "hop") || !expect(p, end, ':'))
+		return 0;
+	*p = jv_ws(*p, end);
+	if (!jv_num_short(p, end, &ttl) || ttl.kind != JV_INT || ttl.u.i < 1 || ttl.u.i > 255 ||
+	    (f->last_ttl > 0 && ttl.u.i != f->last_ttl + 1) || !expect(p, end, ','))
+		return 0; /* a TTL skipped or repeated, hop 255 after silence: the mapper */
+	*p = jv_ws(*p, end);
+	if (!jv_str_at(p, end, &k, &n) || !KEY(k, n, "result") || !expect(p, end, ':') ||
+	    !expect(p, end, '['))
+		return 0;
+	if (f->last_ttl == 0)
+		f->t->first_ttl = (uint8_t)ttl.u.i;
+	f->last_ttl = (int)ttl.u.i;
+	int att = 0;
+	do {
+		if (element(f, (int)ttl.u.i, &att, p, end) != 1)
+			return 0;
+	} while (expect(p, end, ','));
+	return expect(p, end, ']') && expect(p, end, '}');
+}
+
+int atlas_fast_hook(void *ctx, const char *key, uint32_t keylen, const char **p, const char *end, jv *node)
+{
+	atlas_fast *f = ctx;
+	if (!KEY(key, keylen, "result"))
+		return JV_HOOK_PASS;
+	if (f->taken || !expect(p, end, '['))
+		return 0;
+	f->taken = true;
+	node->kind = JV_ARR;
+	if (expect(p, end, ']'))
+		return JV_HOOK_TAKEN;
+	do {
+		if (hop(f, p, end) != 1)
+			return 0;
+	} while (expect(p, end, ','));
+	return expect(p, end, ']') ? JV_HOOK_TAKEN : 0;
+}

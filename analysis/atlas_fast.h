@@ -1,0 +1,45 @@
+/* bordertrace — a RIPE Atlas result's hop list read straight from its text
+ * into a trace's entries (internal to analysis/atlas.c; doc/atlas.md,
+ * "Reading fast"), as a hook of the fast JSON parser (atlas_json.h).
+ *
+ * Only the common shape is taken: hops {"hop":N,"result":[...]} in TTL
+ * order, none skipped, whose elements are replies holding from, rtt and
+ * optionally ttl and size, or timeouts {"x":"*"}. Anything else (err,
+ * ittl, icmpext, dup, late, error, {}, hop 255, another key, a value of
+ * another type, a duplicate key) is not vouched for: the result then goes
+ * through the tree and the mapper, which remain the reference. What the
+ * hook fills is what the mapper makes of the same hops, but for what
+ * needs the head (dst_addr, proto: the reply kinds, the stop), which
+ * atlas.c adds after the parse. */
+#ifndef BT_ANALYSIS_ATLAS_FAST_H
+#define BT_ANALYSIS_ATLAS_FAST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "atlas_json.h"
+#include "bordertrace/trace.h"
+
+typedef struct atlas_fast {
+	bt_trace *t;          /* the entries are appended to its hops */
+	int last_ttl;         /* the last hop's TTL; 0 before the first */
+	bool taken;           /* "result" was read */
+	/* the last reply's "from": a TTL's packets mostly answer from one
+	 * address, parsed once */
+	const char *from_s;
+	uint32_t from_len;
+	bt_addr from;
+} atlas_fast;
+
+/* The jv_hook: reads the member "result" of a result object into f->t
+ * (node: an empty JV_ARR, so that the tree still says a list was there);
+ * passes every other member to the parser. */
+int atlas_fast_hook(void *f, const char *key, uint32_t keylen, const char **p, const char *end, jv *node);
+
+/* bt_atlas_map through the direct read (analysis/atlas.c), for the tests'
+ * comparison with the mapper: its values, or 2 when the direct read does
+ * not vouch for the text (then bt_atlas_map is what the reader does). */
+int bt_atlas_map_direct(const char *json, size_t len, uint32_t round_interval_s, bt_trace **out,
+			char *err, size_t errlen);
+
+#endif
