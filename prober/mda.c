@@ -9,9 +9,11 @@
  * TTLs), and sends a few flows of before again once where a TTL has more
  * interfaces than the one before it: a flow that
  * answers from two addresses at one TTL is per-packet balancing, and that
- * TTL asks for no more flows. Matching stays stateless: each round is an
- * engine run over (target, flow, TTL range) entries, and what a target
- * needs is recomputed from the spool, not kept. */
+ * TTL asks for no more flows. Matching stays stateless: a round is
+ * (target, flow, TTL range) entries in the engine's queue, and what a
+ * target needs is recomputed from the spool, not kept. The plans run in a
+ * thread of their own beside the sends (bt_mda_plan_start), each for the
+ * targets none of whose entries is in progress or queued. */
 #include "engine_int.h"
 
 #include <errno.h>
