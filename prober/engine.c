@@ -1043,8 +1043,10 @@ static void mark_steady(bt_engine *e, uint64_t now, uint64_t t0, uint64_t probes
  * and starts the next one (beside the sends: mda.c) when entries have
  * ended since the last, the queue runs short of the pool's size, and the
  * last plan is MP_PLAN_EVERY_US old; at once when nothing is left in
- * progress. So a target's next round starts within a plan or two of its
- * own entries' end, while others still wait. 0, or -1 with a message. */
+ * progress. So targets whose entries have ended get their next round once
+ * the queue runs short, while late ones still wait out their timeouts (as
+ * long as anything is queued the pool has work anyway). 0, or -1 with a
+ * message. */
 static int mp_drive(bt_engine *e, char *err, size_t errlen)
 {
 	long n = bt_mda_plan_collect(e, false, err, errlen);
