@@ -566,12 +566,14 @@ static int queue_append(bt_engine *e, size_t n)
 		bt_mp_entry *q = bt_acct_alloc(&e->acct, ncap * sizeof(*q));
 		if (q == NULL)
 			return -1;
-		memcpy(q, e->mpq, left * sizeof(*q));
+		if (left > 0)
+			memcpy(q, e->mpq, left * sizeof(*q));
 		bt_acct_free(&e->acct, e->mpq, e->mpq_cap * sizeof(*q));
 		e->mpq = q;
 		e->mpq_cap = ncap;
 	}
-	memcpy(e->mpq + left, e->mp, n * sizeof(*e->mp));
+	if (n > 0)
+		memcpy(e->mpq + left, e->mp, n * sizeof(*e->mp));
 	e->ninput += n;
 	return 0;
 }
