@@ -788,8 +788,8 @@ static int activate(bt_engine *e, char *err, size_t errlen)
 		size_t in = e->next_input++;
 		uint32_t range = 0;
 		if (__builtin_expect(e->o.multipath, 0)) {
-			range = e->mp[in].range;
-			in = e->mp[in].in;
+			range = e->mpq[in].range;
+			in = e->mpq[in].in;
 		}
 		uint32_t idx = e->freelist[--e->nfree];
 		target *t = &e->tg[idx];
@@ -834,6 +834,10 @@ static void report(bt_engine *e, uint64_t t0)
 		.elapsed_us = e->now - t0,
 		.active = e->nactive,
 	};
+	if (e->o.multipath) { /* entries ended, of those ended, in progress and queued */
+		p.targets_done = e->st.targets_done - e->mp_done0;
+		p.targets_total = p.targets_done + e->nactive + (e->ninput - e->next_input);
+	}
 	e->pcb(&p, e->pcbarg);
 }
 
@@ -856,6 +860,13 @@ static void report(bt_engine *e, uint64_t t0)
  * plus one quantum's. */
 #define QUANTUM_MIN_US 5000
 #define QUANTUM_MAX_US 50000
+
+/* Multipath: plans follow one another at least this far apart (each sorts
+ * the records since the last one) ... */
+#define MP_PLAN_EVERY_US 200000
+/* ... and while a plan runs the loop checks for its end this often when
+ * it has nothing else to do. */
+#define MP_PLAN_POLL_US 2000
 
 typedef struct pacer {
 	double rate, tokens;
@@ -954,6 +965,13 @@ static nap plan_nap(const bt_engine *e, pacer *pc, bool blocked, uint64_t now)
 {
 	pacer_fill(pc, now); /* the tokens that came while it sent */
 	nap n = { .until = now + QUANTUM_MAX_US, .on_replies = false };
+	if (!blocked && e->ready.count > 0 && pc->tokens >= 1.0) {
+		/* the burst ran out of targets before tokens, and targets
+		 * taken up since (activate) have probes: no sleep (a
+		 * multipath round's short entries empty the queue often) */
+		n.until = now;
+		return n;
+	}
 	if (blocked) {
 		n.until = now + 1000; /* ENOBUFS: let the queue drain */
 	} else if (e->ready.count > 0) { /* a batch of tokens is awaited */
@@ -974,6 +992,8 @@ static nap plan_nap(const bt_engine *e, pacer *pc, bool blocked, uint64_t now)
 	uint64_t earliest = pc->woke + (n.on_replies ? pc->reply_gap_us : pc->quantum_us);
 	if (n.until < earliest)
 		n.until = earliest;
+	if (e->mp_running && n.until > now + MP_PLAN_POLL_US)
+		n.until = now + MP_PLAN_POLL_US; /* its entries join as soon as it ends */
 	return n;
 }
 
@@ -1019,20 +1039,49 @@ static void mark_steady(bt_engine *e, uint64_t now, uint64_t t0, uint64_t probes
 	e->st.run_steady_probes = e->st.probes_sent - probes0;
 }
 
-/* Multipath: how often the next rounds may be planned while entries of
- * earlier ones are still in progress (each plan sorts the records since
- * the last one). */
-#define MP_PLAN_EVERY_US 200000
+/* Multipath: collects a plan that has ended (its entries join the queue)
+ * and starts the next one (beside the sends: mda.c) when entries have
+ * ended since the last, the queue runs short of the pool's size, and the
+ * last plan is MP_PLAN_EVERY_US old; at once when nothing is left in
+ * progress. So targets whose entries have ended get their next round once
+ * the queue runs short, while late ones still wait out their timeouts (as
+ * long as anything is queued the pool has work anyway). 0, or -1 with a
+ * message. */
+static int mp_drive(bt_engine *e, char *err, size_t errlen)
+{
+	long n = bt_mda_plan_collect(e, false, err, errlen);
+	if (n == -1)
+		return -1;
+	if (n >= 0) {
+		e->mp_planned = mono_us();
+		e->st.targets_total += (uint64_t)n;
+	}
+	if (e->mp_running || e->mp_over)
+		return 0;
+	size_t queued = e->ninput - e->next_input;
+	bool idle = e->nactive == 0 && queued == 0;
+	if (!idle && (queued >= e->cap || e->st.targets_done == e->mp_done_at ||
+		      e->now - e->mp_planned < MP_PLAN_EVERY_US))
+		return 0;
+	e->mp_done_at = e->st.targets_done;
+	return bt_mda_plan_start(e, err, errlen);
+}
 
-/* Probing: until every target is done, the caller stops it (1), an error
- * (-1, message in err), or in multipath mode the input is taken up and
- * nothing is to be sent until a reply or a timeout (2). */
+/* Whether the run goes on with nothing in progress: a plan runs, or one
+ * is still to be made (multipath). */
+static bool mp_more(const bt_engine *e)
+{
+	return e->o.multipath && (e->mp_running || !e->mp_over);
+}
+
+/* Probing: until every target is done (0), the caller stops it (1), or an
+ * error (-1, message in err). */
 static int probe_loop(bt_engine *e, volatile sig_atomic_t *stop, uint64_t t0, char *err, size_t errlen)
 {
 	uint64_t probes0 = e->st.probes_sent, next_report = e->now + e->pinterval;
 	pacer pc;
 	pacer_init(&pc, e->o.rate_pps, e->now);
-	while (e->nactive > 0 || e->next_input < e->ninput) {
+	while (e->nactive > 0 || e->next_input < e->ninput || mp_more(e)) {
 		if ((stop && *stop) || e->cb_failed) {
 			/* stopped before the input ran out: all of it was steady */
 			if (e->next_input < e->ninput && e->st.run_steady_us == 0)
@@ -1060,11 +1109,10 @@ static int probe_loop(bt_engine *e, volatile sig_atomic_t *stop, uint64_t t0, ch
 			if (e->next_input >= e->ninput)
 				mark_steady(e, e->now, t0, probes0);
 		}
-		if (e->nactive == 0 && e->next_input >= e->ninput)
+		if (e->o.multipath && mp_drive(e, err, errlen) != 0)
+			return -1;
+		if (e->nactive == 0 && e->next_input >= e->ninput && !mp_more(e))
 			break;
-		if (e->o.multipath && e->next_input >= e->ninput && e->ready.count == 0 &&
-		    e->now - e->mp_planned >= MP_PLAN_EVERY_US)
-			return 2; /* only waits left: the targets done plan their next round */
 		if (nap_then_read(e, &pc, plan_nap(e, &pc, blocked, mono_us()), err, errlen) != 0)
 			return -1;
 	}
@@ -1096,25 +1144,23 @@ int bt_engine_run(bt_engine *e, const bt_addr *targets, size_t ntargets,
 	}
 	start_clock(e);
 	uint64_t t0 = e->now;
-	if ((e->o.multipath && bt_mda_first(e, err, errlen) != 0) || activate(e, err, errlen) != 0) {
+	if (e->o.multipath) {
+		if (bt_mda_first(e, err, errlen) != 0) {
+			bt_engine_free_run(e);
+			return -1;
+		}
+		bt_mda_first_queue(e);
+	}
+	if (activate(e, err, errlen) != 0) {
 		bt_engine_free_run(e);
 		return -1;
 	}
 	e->mp_planned = e->now;
+	e->mp_done_at = e->mp_done0 = e->st.targets_done;
 	int result = probe_loop(e, stop, t0, err, errlen);
-	while (e->o.multipath && (result == 0 || result == 2)) {
-		/* multipath: more flows where the stopping rule asks for them,
-		 * for the targets whose entries have all ended */
-		long more = bt_mda_next(e, err, errlen);
-		e->mp_planned = mono_us();
-		if (more < 0 || (more == 0 && result == 0)) {
-			result = (int)more;
-			break;
-		}
-		e->ninput = (size_t)more;
-		e->next_input = 0;
-		e->st.targets_total += (uint64_t)more;
-		result = probe_loop(e, stop, t0, err, errlen);
+	if (e->o.multipath && e->mp_running) { /* stopped, or an error: the plan is not used */
+		char perr[160];
+		(void)bt_mda_plan_collect(e, true, perr, sizeof(perr));
 	}
 	if (e->pcb) {
 		e->now = mono_us();

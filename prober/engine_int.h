@@ -8,6 +8,8 @@
 #ifndef BT_PROBER_ENGINE_INT_H
 #define BT_PROBER_ENGINE_INT_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -38,12 +40,13 @@ typedef struct bt_mp_entry {
 /* The flow index a target's i-th flow takes (its own inverse; prober/mda.c). */
 unsigned bt_mda_flow_at(unsigned i);
 
-/* The spool as runs sorted by target, one per round: run r's records of
+/* The spool as runs sorted by target, one per plan: run r's records of
  * target t are recs[off[r] + start[r][t]] .. recs[off[r] + start[r][t + 1]]
  * (a round's records are sorted once, after it: not the whole file again). */
+#define BT_MDA_RUNS 48 /* at most; beyond, the two smallest adjacent runs become one */
 typedef struct mda_runs {
-	uint32_t *start[BT_MDA_PLANS + 2];
-	uint64_t off[BT_MDA_PLANS + 3];
+	uint32_t *start[BT_MDA_RUNS];
+	uint64_t off[BT_MDA_RUNS + 1];
 	unsigned n;
 	size_t ntargets;
 } mda_runs;
@@ -56,7 +59,9 @@ typedef struct mda_view {
 	bt_rec *buf;            /* a target's records from several runs */
 	size_t cap;
 } mda_view;
-int bt_mda_view_open(mda_view *v, bt_spool *s, mda_runs *runs, bool all, bt_acct *a, char *err, size_t errlen);
+/* A plan maps the first nrec records (all false), the build every one. */
+int bt_mda_view_open(mda_view *v, bt_spool *s, uint64_t nrec, mda_runs *runs, bool all, bt_acct *a, char *err,
+		     size_t errlen);
 void bt_mda_view_close(mda_view *v);
 /* Target t's records (*n of them), or NULL when out of memory. */
 const bt_rec *bt_mda_view_target(mda_view *v, size_t t, size_t *n);
@@ -149,7 +154,10 @@ struct bt_engine {
 	void *cbarg;
 	int cb_failed;
 	bt_rbatch rb;           /* replies of one capture block, matched */
-	/* multipath: this round's entries (input entry i is mp[i]) */
+	/* multipath: the entries waiting to be taken up (input entry i is
+	 * mpq[i]; plans append to it), and a plan's output */
+	bt_mp_entry *mpq;
+	size_t mpq_cap;
 	bt_mp_entry *mp;
 	size_t mp_cap;
 	size_t ntargets;
@@ -158,8 +166,22 @@ struct bt_engine {
 	uint8_t mp_replays;     /* flows sent again to test per-packet balancing */
 	mda_runs mp_runs;       /* the spool's sorted runs */
 	uint8_t *mp_tround;     /* per target: its rounds so far */
-	uint8_t *mp_busy;       /* per target, while planning: an entry in progress */
-	uint64_t mp_planned;    /* when the rounds were last planned (mono µs) */
+	uint8_t *mp_busy;       /* per target, while planning: an entry in progress or queued */
+	uint64_t mp_planned;    /* when the last plan ended (mono µs) */
+	uint64_t mp_done_at;    /* entries ended when the last plan started */
+	uint64_t mp_done0;      /* ... when the run started (progress) */
+	/* the plan running beside the sends (mda.c): what it reads and writes
+	 * above is its own until it is collected */
+	pthread_t mp_tid;
+	bool mp_running, mp_threaded;
+	bool mp_final;          /* it started with nothing in progress or queued */
+	bool mp_over;           /* no more plans: the rule holds everywhere */
+	atomic_bool mp_finished;
+	long mp_result;
+	char mp_err[160];
+	uint64_t mp_nrec;       /* the spool records it reads */
+	bt_acct mp_acct, *mp_pacct;
+	uint64_t mp_base;
 };
 
 /* ---- the pool: per entry, slot states, then the latest send time of each
@@ -224,9 +246,18 @@ void bt_engine_free_run(bt_engine *e);
 /* The first round's entries: every target with the flows the rule needs
  * at one interface, over every TTL. 0, or -1 with a message. */
 int bt_mda_first(bt_engine *e, char *err, size_t errlen);
-/* The next round's entries from the replies so far (the spool): how many
- * (0: the stopping rule holds everywhere), or -1 with a message. */
+/* The next round's entries (into e->mp) for the targets with nothing in
+ * progress or queued, from the replies so far (the spool): how many (0:
+ * the stopping rule holds for them), or -1 with a message. */
 long bt_mda_next(bt_engine *e, char *err, size_t errlen);
+/* bt_mda_first's list becomes the queue the engine takes entries from. */
+void bt_mda_first_queue(bt_engine *e);
+/* Starts bt_mda_next's work in a thread of its own, beside the sends (in
+ * the caller's when no thread can be made). 0, or -1 with a message. */
+int bt_mda_plan_start(bt_engine *e, char *err, size_t errlen);
+/* The running plan's entries appended to the queue: how many; -2 none
+ * running; -3 not finished (wait false); -1 with a message. */
+long bt_mda_plan_collect(bt_engine *e, bool wait, char *err, size_t errlen);
 /* One record per target from every round's replies, in target order
  * (mda_record.c). */
 int bt_mda_assemble(bt_spool *s, const bt_spool_run *run, mda_runs *runs, char *err, size_t errlen);

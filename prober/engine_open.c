@@ -31,9 +31,16 @@ void bt_engine_opts_default(bt_engine_opts *o)
 	o->min_share = 25;
 }
 
+/* Multipath: a pool entry is one flow over a segment of TTLs, with a few
+ * probes in flight whatever the window (doc/probing.md, "Multipath"). */
+#define MP_ENTRY_INFLIGHT 4u
+
 uint32_t bt_engine_active_default(const bt_engine_opts *o)
 {
-	double need = (double)o->rate_pps * o->wait_us / 1e6 / (o->window ? o->window : 1);
+	unsigned w = o->window ? o->window : 1;
+	if (o->multipath && w > MP_ENTRY_INFLIGHT)
+		w = MP_ENTRY_INFLIGHT;
+	double need = (double)o->rate_pps * o->wait_us / 1e6 / w;
 	if (need < MIN_ACTIVE)
 		return MIN_ACTIVE;
 	if (need > MAX_ACTIVE)
@@ -358,7 +365,12 @@ static int size_run(bt_engine *e, const bt_addr *targets, size_t n, char *err, s
 static int meters_open(bt_engine *e)
 {
 	uint64_t period = e->o.wait_us / 4 < 100000 ? 100000 : e->o.wait_us / 4;
-	if (bt_meters_init(&e->meters, e->nslots, !e->o.ignore_rate_limits, (double)e->o.rate_pps, period,
+	/* multipath sends every TTL that answers n(1) flows at least (11 at
+	 * 95% and 25%): a meter holds a TTL that many times as long, so its
+	 * floor is that many times higher (doc/probing.md, "Rate-limited hops") */
+	double floor_rate = (double)e->o.rate_pps *
+			    (e->o.multipath ? bt_mda_flows_needed(1, e->o.confidence, e->o.min_share) : 1);
+	if (bt_meters_init(&e->meters, e->nslots, !e->o.ignore_rate_limits, floor_rate, period,
 			   (uint32_t)(e->o.wait_us / period), 0) != 0)
 		return -1;
 	e->acct.bytes += bt_meters_bytes(&e->meters); /* counted as the pool is; freed through bt_acct_free */

@@ -14,7 +14,9 @@
  * two addresses at one TTL is per-packet balancing, and that TTL asks for
  * no more flows. Matching stays stateless: each round is an engine run
  * over (target, flow, TTL range) entries, and what a target needs is
- * recomputed from the spool, not kept. */
+ * recomputed from the spool, not kept. The plans run in a thread of their
+ * own beside the sends (bt_mda_plan_start), each for the targets none of
+ * whose entries is in progress or queued. */
 #include "engine_int.h"
 
 #include <errno.h>
@@ -23,6 +25,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/mman.h>
 
 /* The probability that n flows, each on one of k + 1 equally likely
@@ -76,6 +80,13 @@ static unsigned share_flows(const bt_engine *e)
 	return e->o.min_share ? bt_mda_flows_needed(1, e->o.confidence, e->o.min_share) : 0;
 }
 
+/* What the plan allocates is counted in: the engine's own account, or the
+ * planner thread's while it runs (merged when it is collected). */
+static bt_acct *pacct(bt_engine *e)
+{
+	return e->mp_pacct ? e->mp_pacct : &e->acct;
+}
+
 /* Room for n more entries in this round's list. */
 static int mp_reserve(bt_engine *e, size_t used, size_t n)
 {
@@ -84,12 +95,12 @@ static int mp_reserve(bt_engine *e, size_t used, size_t n)
 	size_t ncap = e->mp_cap ? e->mp_cap : 4096;
 	while (ncap < used + n)
 		ncap *= 2;
-	bt_mp_entry *nl = bt_acct_alloc(&e->acct, ncap * sizeof(*nl));
+	bt_mp_entry *nl = bt_acct_alloc(pacct(e), ncap * sizeof(*nl));
 	if (nl == NULL)
 		return -1;
 	if (used)
 		memcpy(nl, e->mp, used * sizeof(*nl));
-	bt_acct_free(&e->acct, e->mp, e->mp_cap * sizeof(*nl));
+	bt_acct_free(pacct(e), e->mp, e->mp_cap * sizeof(*nl));
 	e->mp = nl;
 	e->mp_cap = ncap;
 	return 0;
@@ -100,6 +111,9 @@ void bt_mda_free(bt_engine *e)
 	bt_acct_free(&e->acct, e->mp, e->mp_cap * sizeof(*e->mp));
 	e->mp = NULL;
 	e->mp_cap = 0;
+	bt_acct_free(&e->acct, e->mpq, e->mpq_cap * sizeof(*e->mpq));
+	e->mpq = NULL;
+	e->mpq_cap = 0;
 	bt_mda_runs_free(&e->mp_runs, &e->acct);
 	bt_acct_free(&e->acct, e->mp_tround, e->mp_runs.ntargets);
 	bt_acct_free(&e->acct, e->mp_busy, e->mp_runs.ntargets);
@@ -110,6 +124,7 @@ int bt_mda_first(bt_engine *e, char *err, size_t errlen)
 {
 	mda_tables(e);
 	e->mp_round = 1;
+	e->mp_over = false;
 	bt_mda_free(e);
 	e->mp_runs.ntargets = e->ntargets;
 	unsigned n1 = 1; /* flow 0 finds the path's length; the others come in round 2 */
@@ -131,13 +146,46 @@ int bt_mda_first(bt_engine *e, char *err, size_t errlen)
 
 /* ---- the spool, sorted by target ---- */
 
-int bt_mda_view_open(mda_view *v, bt_spool *s, mda_runs *runs, bool all, bt_acct *a, char *err, size_t errlen)
+/* Makes room for a run: the two adjacent runs of the fewest records
+ * together become one (records of a target may then be in any order of
+ * their rounds, which neither the plans nor the record depend on), so
+ * that the sorts stay proportional to what is new. 0, or -1 when out of
+ * memory. */
+static int runs_merge(bt_rec *recs, mda_runs *r, bt_acct *a)
+{
+	unsigned best = 0;
+	for (unsigned i = 1; i + 1 < r->n; i++)
+		if (r->off[i + 2] - r->off[i] < r->off[best + 2] - r->off[best])
+			best = i;
+	uint32_t *start;
+	if (bt_spool_sort(recs + r->off[best], r->off[best + 2] - r->off[best], r->ntargets, BT_MDA_FLOWS, a,
+			  &start) != 0) {
+		bt_acct_free(a, start, (r->ntargets + 1) * sizeof(uint32_t));
+		return -1;
+	}
+	bt_acct_free(a, r->start[best], (r->ntargets + 1) * sizeof(uint32_t));
+	bt_acct_free(a, r->start[best + 1], (r->ntargets + 1) * sizeof(uint32_t));
+	r->start[best] = start;
+	for (unsigned i = best + 1; i + 1 < r->n; i++) {
+		r->start[i] = r->start[i + 1];
+		r->off[i] = r->off[i + 1];
+	}
+	r->off[r->n - 1] = r->off[r->n];
+	r->start[r->n - 1] = NULL;
+	r->n--;
+	return 0;
+}
+
+int bt_mda_view_open(mda_view *v, bt_spool *s, uint64_t nrec_plan, mda_runs *runs, bool all, bt_acct *a,
+		     char *err, size_t errlen)
 {
 	memset(v, 0, sizeof(*v));
 	v->runs = runs;
-	/* a plan reads the new records and the targets that probed; the build
-	 * reads everything */
-	v->recs = bt_spool_map(s, &v->len, all, err, errlen);
+	/* a plan reads the new records and the targets that probed, of the
+	 * records written when it started (the engine goes on writing); the
+	 * build reads everything */
+	v->recs = all ? bt_spool_map(s, &v->len, true, err, errlen) :
+			bt_spool_map_n(s, nrec_plan, &v->len, false, err, errlen);
 	if (v->recs == MAP_FAILED) {
 		v->recs = NULL;
 		return -1;
@@ -145,7 +193,11 @@ int bt_mda_view_open(mda_view *v, bt_spool *s, mda_runs *runs, bool all, bt_acct
 	uint64_t done = runs->off[runs->n], nrec = v->len / sizeof(bt_rec);
 	if (v->recs == NULL || nrec == done)
 		return 0;
-	if (runs->n >= BT_MDA_PLANS + 2 || nrec < done ||
+	if (runs->n >= BT_MDA_RUNS && runs_merge(v->recs, runs, a) != 0) {
+		snprintf(err, errlen, "multipath: out of memory");
+		return -1;
+	}
+	if (nrec < done ||
 	    bt_spool_sort(v->recs + done, nrec - done, runs->ntargets, BT_MDA_FLOWS, a, &runs->start[runs->n]) != 0) {
 		snprintf(err, errlen, "multipath: out of memory, or the spool file was changed");
 		return -1;
@@ -770,30 +822,34 @@ static void scan_free(mda_scan *sc, bt_acct *a)
 	bt_acct_free(a, sc->sent, (size_t)sc->nslots * BT_MDA_FLOWS);
 }
 
-/* Marks the targets with an entry in progress (the pool). */
+/* Marks the targets with an entry in progress (the pool) or waiting to be
+ * taken up (the queue). */
 static void mark_busy(bt_engine *e)
 {
 	memset(e->mp_busy, 0, e->ntargets);
 	for (uint32_t i = 0; e->tg != NULL && i < e->cap; i++)
 		if (e->tg[i].live)
 			e->mp_busy[e->tg[i].in / BT_MDA_FLOWS] = 1;
+	for (size_t i = e->next_input; e->mpq != NULL && i < e->ninput; i++)
+		e->mp_busy[e->mpq[i].in / BT_MDA_FLOWS] = 1;
 }
 
-long bt_mda_next(bt_engine *e, char *err, size_t errlen)
+/* The next round's entries into e->mp for the targets not busy, from the
+ * first e->mp_nrec records of the spool: how many, or -1 with a message.
+ * Touches only what no one else does while it runs (the runs, the
+ * targets' round counts, e->mp, its account): the planner thread's. */
+static long mda_plan(bt_engine *e, char *err, size_t errlen)
 {
-	if (e->mp_round >= BT_MDA_PLANS)
-		return 0;
-	mark_busy(e);
 	mda_view v;
 	mda_scan sc;
 	long rc = -1;
-	int vr = bt_mda_view_open(&v, &e->spool, &e->mp_runs, false, &e->acct, err, errlen);
+	int vr = bt_mda_view_open(&v, &e->spool, e->mp_nrec, &e->mp_runs, false, pacct(e), err, errlen);
 	if (vr != 0 || v.recs == NULL) {
 		bt_mda_view_close(&v);
 		return vr != 0 ? -1 : 0;
 	}
 	size_t k = 0;
-	if (scan_alloc(&sc, e, &e->acct) != 0) {
+	if (scan_alloc(&sc, e, pacct(e)) != 0) {
 		snprintf(err, errlen, "multipath: out of memory");
 		goto out;
 	}
@@ -816,7 +872,134 @@ long bt_mda_next(bt_engine *e, char *err, size_t errlen)
 	e->mp_round++;
 	rc = (long)k;
 out:
-	scan_free(&sc, &e->acct);
+	scan_free(&sc, pacct(e));
 	bt_mda_view_close(&v);
 	return rc;
+}
+
+/* The records so far and the targets busy now: what a plan reads. */
+static int plan_snapshot(bt_engine *e, char *err, size_t errlen)
+{
+	bt_spool_flush(&e->spool);
+	if (e->spool.err != 0) {
+		snprintf(err, errlen, "spool file in %s: %s", e->spool.where, strerror(e->spool.err));
+		return -1;
+	}
+	e->mp_nrec = e->spool.recs;
+	mark_busy(e);
+	return 0;
+}
+
+long bt_mda_next(bt_engine *e, char *err, size_t errlen)
+{
+	return plan_snapshot(e, err, errlen) != 0 ? -1 : mda_plan(e, err, errlen);
+}
+
+/* ---- planning beside the sends (doc/probing.md, "Multipath") ---- */
+
+static void *plan_thread(void *arg)
+{
+	bt_engine *e = arg;
+	e->mp_result = mda_plan(e, e->mp_err, sizeof(e->mp_err));
+	atomic_store(&e->mp_finished, true);
+	return NULL;
+}
+
+int bt_mda_plan_start(bt_engine *e, char *err, size_t errlen)
+{
+	if (plan_snapshot(e, err, errlen) != 0)
+		return -1;
+	e->mp_final = e->nactive == 0 && e->next_input >= e->ninput;
+	e->mp_base = e->acct.bytes;
+	e->mp_acct = (bt_acct){ e->mp_base, e->mp_base };
+	e->mp_pacct = &e->mp_acct;
+	e->mp_err[0] = '\0';
+	atomic_store(&e->mp_finished, false);
+	e->mp_running = true;
+	/* signals stay the engine's thread's (its ppoll and stop flag) */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int rc = pthread_create(&e->mp_tid, NULL, plan_thread, e);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	e->mp_threaded = rc == 0;
+	if (rc != 0)
+		plan_thread(e); /* no thread: plan here, the sends wait */
+	return 0;
+}
+
+/* The plan's memory into the engine's account: what it allocated less what
+ * it freed (it started from the engine's count, so it never goes below
+ * 0), and its peak over what the engine holds now. */
+static void merge_acct(bt_engine *e)
+{
+	uint64_t base = e->mp_base, now = e->acct.bytes;
+	e->mp_pacct = NULL;
+	e->acct.bytes = now + e->mp_acct.bytes - base;
+	uint64_t peak = now + e->mp_acct.peak - base;
+	if (peak < e->acct.bytes)
+		peak = e->acct.bytes;
+	if (peak > e->acct.peak)
+		e->acct.peak = peak;
+}
+
+/* Appends the plan's n entries to the queue (what is taken up moved out). */
+static int queue_append(bt_engine *e, size_t n)
+{
+	size_t left = e->ninput - e->next_input;
+	if (e->next_input > 0 && left > 0)
+		memmove(e->mpq, e->mpq + e->next_input, left * sizeof(*e->mpq));
+	e->ninput = left;
+	e->next_input = 0;
+	if (left + n > e->mpq_cap) {
+		size_t ncap = e->mpq_cap ? e->mpq_cap : 4096;
+		while (ncap < left + n)
+			ncap *= 2;
+		bt_mp_entry *q = bt_acct_alloc(&e->acct, ncap * sizeof(*q));
+		if (q == NULL)
+			return -1;
+		if (left > 0)
+			memcpy(q, e->mpq, left * sizeof(*q));
+		bt_acct_free(&e->acct, e->mpq, e->mpq_cap * sizeof(*q));
+		e->mpq = q;
+		e->mpq_cap = ncap;
+	}
+	if (n > 0)
+		memcpy(e->mpq + left, e->mp, n * sizeof(*e->mp));
+	e->ninput += n;
+	return 0;
+}
+
+long bt_mda_plan_collect(bt_engine *e, bool wait, char *err, size_t errlen)
+{
+	if (!e->mp_running)
+		return -2;
+	if (!wait && !atomic_load(&e->mp_finished))
+		return -3;
+	if (e->mp_threaded)
+		pthread_join(e->mp_tid, NULL);
+	e->mp_running = e->mp_threaded = false;
+	merge_acct(e);
+	long n = e->mp_result;
+	if (n < 0) {
+		snprintf(err, errlen, "%s", e->mp_err);
+		return -1;
+	}
+	if (queue_append(e, (size_t)n) != 0) {
+		snprintf(err, errlen, "multipath: out of memory for %ld entries", n);
+		return -1;
+	}
+	if (n == 0 && e->mp_final)
+		e->mp_over = true; /* nothing was in progress: the rule holds for every target */
+	return n;
+}
+
+void bt_mda_first_queue(bt_engine *e)
+{
+	bt_mp_entry *q = e->mpq;
+	size_t qc = e->mpq_cap;
+	e->mpq = e->mp;
+	e->mpq_cap = e->mp_cap;
+	e->mp = q;
+	e->mp_cap = qc;
 }

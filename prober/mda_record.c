@@ -164,7 +164,7 @@ static int mda_trace(const bt_spool_run *run, uint32_t t, const bt_rec *r, size_
 int bt_mda_assemble(bt_spool *s, const bt_spool_run *run, mda_runs *runs, char *err, size_t errlen)
 {
 	mda_view v;
-	if (bt_mda_view_open(&v, s, runs, true, run->acct, err, errlen) != 0) {
+	if (bt_mda_view_open(&v, s, 0, runs, true, run->acct, err, errlen) != 0) {
 		bt_mda_view_close(&v);
 		return -1;
 	}

@@ -74,9 +74,11 @@ typedef struct bt_meters {
 #define BT_METER_MIN_RATE 10.0 /* probes/s: a meter never goes below, */
 #define BT_METER_MIN_SHARE 128 /* nor below the run's rate / 128 (bt_meters_init) */
 
-/* n slot indices; period: how often the counts are weighed (the engine
- * uses the wait, so that a period's losses and recoveries are of the
- * probes of about one period before). 0 or -1 (out of memory). */
+/* n slot indices; run_rate: what the floor is a share of (the run's rate;
+ * in multipath mode times the flows every TTL gets); period: how often the
+ * counts are weighed (the engine uses the wait, so that a period's losses
+ * and recoveries are of the probes of about one period before). 0 or -1
+ * (out of memory). */
 int bt_meters_init(bt_meters *ms, unsigned n, bool learn, double run_rate, uint64_t period_us,
 		   uint32_t hold_periods, uint64_t now);
 size_t bt_meters_bytes(const bt_meters *ms);

@@ -299,9 +299,15 @@ bt_rec *bt_spool_map(bt_spool *s, size_t *len, bool populate, char *err, size_t 
 		snprintf(err, errlen, "spool file in %s: %s", s->where, strerror(s->err));
 		return MAP_FAILED;
 	}
-	if (s->recs == 0)
+	return bt_spool_map_n(s, s->recs, len, populate, err, errlen);
+}
+
+bt_rec *bt_spool_map_n(const bt_spool *s, uint64_t nrec, size_t *len, bool populate, char *err, size_t errlen)
+{
+	*len = 0;
+	if (nrec == 0)
 		return NULL;
-	*len = s->recs * sizeof(bt_rec);
+	*len = nrec * sizeof(bt_rec);
 	/* populated at once when the sort touches every page in random order */
 	bt_rec *recs = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_SHARED | (populate ? MAP_POPULATE : 0), s->fd, 0);
 	if (recs == MAP_FAILED)

@@ -139,6 +139,9 @@ typedef struct bt_spool_run {
  * when there is none; MAP_FAILED with a message (a write error of the
  * spool, or mmap's). */
 bt_rec *bt_spool_map(bt_spool *s, size_t *len, bool populate, char *err, size_t errlen);
+/* The first nrec records, which have reached the file (no flush: the
+ * multipath planner maps them while the engine goes on writing). */
+bt_rec *bt_spool_map_n(const bt_spool *s, uint64_t nrec, size_t *len, bool populate, char *err, size_t errlen);
 /* Sorts recs by bucket in / div in place; *start receives per bucket its
  * first record (n + 1 entries, from a; the caller frees them). 0, or -1
  * (out of memory, or a record beyond the buckets: a corrupted file). */

@@ -55,12 +55,11 @@ typedef struct bt_engine_opts {
 				  of a branch found at that confidence, 0..50 (25) */
 } bt_engine_opts;
 
-/* Multipath: flows per target at most, the most rounds per target, and the
- * most times the next rounds are planned in one run (rounds overlap: a
- * target's next round is planned once its entries have ended). */
+/* Multipath: flows per target at most, and the most rounds per target
+ * (rounds overlap: a target's next round is planned once its entries have
+ * ended). */
 #define BT_MDA_FLOWS 64
 #define BT_MDA_ROUNDS 6
-#define BT_MDA_PLANS 48
 /* Flows the stopping rule needs at a TTL where k interfaces were seen
  * (k >= 1), at confidence conf and minimum share min_share (percent),
  * capped at BT_MDA_FLOWS; plain MDA's n_k when min_share is 0. */
