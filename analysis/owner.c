@@ -51,7 +51,7 @@ struct bt_owner {
 static const struct { const char *name; unsigned bit; } NAMES[] = {
 	{ "neighbour", BT_OWNER_NEIGHBOUR }, { "third-party", BT_OWNER_THIRD_PARTY },
 	{ "ixp", BT_OWNER_IXP }, { "unannounced", BT_OWNER_UNANNOUNCED },
-	{ "last-hop", BT_OWNER_LAST_HOP }, { "all", BT_OWNER_ALL },
+	{ "last-hop", BT_OWNER_LAST_HOP }, { "silent-gap", BT_OWNER_GAP }, { "all", BT_OWNER_ALL },
 };
 
 unsigned bt_owner_heuristic_parse(const char *name)
@@ -585,6 +585,31 @@ unsigned bt_owner_apply(const bt_owner *o, const bt_addr *a, bt_hopinfo *h)
 	h->norigins = 1;
 	h->origins[0] = m->owner;
 	return m->why;
+}
+
+/* The operator of node k as bt_owner_apply leaves it: its owner, else the
+ * origin of an announced, single-origin address; 0 when not known. */
+static uint32_t operator_of(const node *m)
+{
+	if (m->owner)
+		return m->owner;
+	return m->kind == BT_HOP_AS && !m->moas ? m->origin : 0;
+}
+
+bool bt_owner_gap_known(const bt_owner *o, const bt_addr *far, uint32_t near_as, uint32_t far_as)
+{
+	if (!(o->on & BT_OWNER_GAP) || o->in_off == NULL || o->nslot == NULL || !bt_addr_is_set(far))
+		return true;
+	size_t j = node_slot(o, far);
+	if (o->nslot[j] == 0)
+		return true;
+	uint32_t k = o->nslot[j] - 1;
+	for (uint32_t i = o->in_off[k]; i < o->in_off[k + 1]; i++) {
+		uint32_t x = operator_of(&o->nodes[o->edges[o->in[i]].from]);
+		if (x && x != near_as && x != far_as)
+			return false;
+	}
+	return true;
 }
 
 size_t bt_owner_nodes(const bt_owner *o) { return o->nn; }
