@@ -596,6 +596,27 @@ static uint32_t operator_of(const node *m)
 	return m->kind == BT_HOP_AS && !m->moas ? m->origin : 0;
 }
 
+#define GAP_WALK 32 /* nodes of the far AS walked back through, at most */
+
+/* Node k's predecessors: false when one is operated by an AS other than
+ * near_as and far_as; those of far_as are queued in walk (n of them, each
+ * once, up to GAP_WALK). */
+static bool gap_preds(const bt_owner *o, uint32_t k, uint32_t near_as, uint32_t far_as, uint32_t *walk,
+		      size_t *n)
+{
+	for (uint32_t i = o->in_off[k]; i < o->in_off[k + 1]; i++) {
+		uint32_t from = o->edges[o->in[i]].from, x = operator_of(&o->nodes[from]);
+		if (x && x != near_as && x != far_as)
+			return false;
+		bool queued = x != far_as || *n == GAP_WALK;
+		for (size_t j = 0; j < *n && !queued; j++)
+			queued = walk[j] == from;
+		if (!queued)
+			walk[(*n)++] = from;
+	}
+	return true;
+}
+
 bool bt_owner_gap_known(const bt_owner *o, const bt_addr *far, uint32_t near_as, uint32_t far_as)
 {
 	if (!(o->on & BT_OWNER_GAP) || o->in_off == NULL || o->nslot == NULL || !bt_addr_is_set(far))
@@ -603,12 +624,14 @@ bool bt_owner_gap_known(const bt_owner *o, const bt_addr *far, uint32_t near_as,
 	size_t j = node_slot(o, far);
 	if (o->nslot[j] == 0)
 		return true;
-	uint32_t k = o->nslot[j] - 1;
-	for (uint32_t i = o->in_off[k]; i < o->in_off[k + 1]; i++) {
-		uint32_t x = operator_of(&o->nodes[o->edges[o->in[i]].from]);
-		if (x && x != near_as && x != far_as)
+	/* the far hop and, back from it, far_as's interfaces: the gap may
+	 * have hidden them too */
+	uint32_t walk[GAP_WALK];
+	size_t n = 1;
+	walk[0] = o->nslot[j] - 1;
+	for (size_t i = 0; i < n; i++)
+		if (!gap_preds(o, walk[i], near_as, far_as, walk, &n))
 			return false;
-	}
 	return true;
 }
 
