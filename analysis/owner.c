@@ -617,7 +617,8 @@ static bool gap_preds(const bt_owner *o, uint32_t k, uint32_t near_as, uint32_t 
 	return true;
 }
 
-bool bt_owner_gap_known(const bt_owner *o, const bt_addr *far, uint32_t near_as, uint32_t far_as)
+bool bt_owner_gap_known(const bt_owner *o, const bt_addr *far, uint32_t near_as, uint32_t far_as,
+			unsigned gap)
 {
 	if (!(o->on & BT_OWNER_GAP) || o->in_off == NULL || o->nslot == NULL || !bt_addr_is_set(far))
 		return true;
@@ -632,7 +633,9 @@ bool bt_owner_gap_known(const bt_owner *o, const bt_addr *far, uint32_t near_as,
 	for (size_t i = 0; i < n; i++)
 		if (!gap_preds(o, walk[i], near_as, far_as, walk, &n))
 			return false;
-	return true;
+	/* nothing before the far hop: one silent TTL is near_as's last
+	 * router or far_as's first; more may hold another network */
+	return gap <= 1 || o->in_off[walk[0]] < o->in_off[walk[0] + 1];
 }
 
 size_t bt_owner_nodes(const bt_owner *o) { return o->nn; }

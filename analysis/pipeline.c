@@ -471,7 +471,8 @@ static size_t known_routes(const bt_pipeline *p, const bt_routes *r, bool *ok)
 	for (size_t k = r->n[0]; k-- > 0;) {
 		const bt_crossing *c = &r->r[0][k].c;
 		ok[k] = !p->owner || !c->across_silent ||
-			bt_owner_gap_known(p->owner, &c->far_addr, c->near_asn, c->far_asn);
+			bt_owner_gap_known(p->owner, &c->far_addr, c->near_asn, c->far_asn,
+					   (unsigned)(c->far_ttl - c->near_ttl - 1));
 		if (ok[k])
 			first = k;
 	}

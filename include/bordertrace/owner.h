@@ -70,12 +70,15 @@ int bt_owner_infer(bt_owner *o);
 unsigned bt_owner_apply(const bt_owner *o, const bt_addr *a, bt_hopinfo *h);
 
 /* After bt_owner_infer: whether a border crossing from near_as into
- * far_as across silent TTLs, whose far hop is far, may be taken as a
+ * far_as across gap silent TTLs, whose far hop is far, may be taken as a
  * route near_as -> far_as ("silent-gap", doc/path-diff.md): false when
- * some interface that preceded far in the round's graph is operated by a
- * third AS (the gap may be that AS's router). True when the rule is off
- * or far is not in the graph. */
-bool bt_owner_gap_known(const bt_owner *o, const bt_addr *far, uint32_t near_as, uint32_t far_as);
+ * some interface that preceded far in the round's graph, or preceded an
+ * interface of far_as found walking back from far, is operated by a third
+ * AS (the gap may be that AS's router), or when nothing preceded far and
+ * the gap is more than one TTL. True when the rule is off or far is not
+ * in the graph. */
+bool bt_owner_gap_known(const bt_owner *o, const bt_addr *far, uint32_t near_as, uint32_t far_as,
+			unsigned gap);
 
 /* Interfaces and edges in the graph, and interfaces given another owner. */
 size_t bt_owner_nodes(const bt_owner *o);
