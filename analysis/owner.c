@@ -51,7 +51,8 @@ struct bt_owner {
 static const struct { const char *name; unsigned bit; } NAMES[] = {
 	{ "neighbour", BT_OWNER_NEIGHBOUR }, { "third-party", BT_OWNER_THIRD_PARTY },
 	{ "ixp", BT_OWNER_IXP }, { "unannounced", BT_OWNER_UNANNOUNCED },
-	{ "last-hop", BT_OWNER_LAST_HOP }, { "silent-gap", BT_OWNER_GAP }, { "all", BT_OWNER_ALL },
+	{ "last-hop", BT_OWNER_LAST_HOP }, { "silent-gap", BT_OWNER_GAP }, { "doubt", BT_OWNER_DOUBT },
+	{ "all", BT_OWNER_ALL },
 };
 
 unsigned bt_owner_heuristic_parse(const char *name)
@@ -438,6 +439,34 @@ static bool third_party(const bt_owner *o, const node *m, const votes *v, bool b
 	return between ? is_dst_as(o, m->origin) : vote_one(&v->succ) == p;
 }
 
+/* Whether node k, an address of A, was entered both from A and from
+ * another AS: a router reached from several networks over one address of
+ * A may be the next network's ingress numbered by A, so that its own
+ * operator, and the vote it casts for A, are in doubt. */
+static bool entered_from_others(const bt_owner *o, uint32_t k)
+{
+	const node *q = &o->nodes[k];
+	bool own = false, other = false;
+	if (q->kind != BT_HOP_AS || q->why)
+		return false;
+	for (uint32_t j = o->in_off[k]; j < o->in_off[k + 1]; j++) {
+		uint32_t l = label(o, o->edges[o->in[j]].from);
+		own |= l == q->origin;
+		other |= l && l != OTHER && l != q->origin;
+	}
+	return own && other;
+}
+
+/* P X(C) B: whether a predecessor of k that votes P is in doubt
+ * (entered_from_others): then X's operator is not known. */
+static bool doubtful_pred(const bt_owner *o, uint32_t k)
+{
+	for (uint32_t j = o->in_off[k]; j < o->in_off[k + 1]; j++)
+		if (entered_from_others(o, o->edges[o->in[j]].from))
+			return true;
+	return false;
+}
+
 /* The rules for an announced address (origin A) and an IXP's, but the
  * third-party one (a stage before); sets m->owner and m->why. */
 static void infer_fixed(const bt_owner *o, node *m, const votes *v)
@@ -532,6 +561,9 @@ static int infer_third_party(bt_owner *o)
 				continue;
 			count_votes(o, k, &v);
 			next[k] = third_party(o, m, &v, between) ? vote_one(&v.pred) : 0;
+			/* "third-party" in doubt: the operator is unknown (OTHER) */
+			if (next[k] && between && (o->on & BT_OWNER_DOUBT) && doubtful_pred(o, k))
+				next[k] = OTHER;
 		}
 		for (uint32_t k = 0; k < o->nn; k++)
 			if (next[k])
@@ -578,6 +610,12 @@ unsigned bt_owner_apply(const bt_owner *o, const bt_addr *a, bt_hopinfo *h)
 	if (!o->oslot[j])
 		return 0;
 	const node *m = &o->nodes[o->oslot[j] - 1];
+	if (m->owner == OTHER) { /* its operator is not known: a gap */
+		h->kind = BT_HOP_UNKNOWN;
+		h->asn = 0;
+		h->norigins = 0;
+		return m->why;
+	}
 	if (h->kind == BT_HOP_AS && h->asn == m->owner)
 		return 0;
 	h->kind = BT_HOP_AS;

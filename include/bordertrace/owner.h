@@ -35,7 +35,8 @@ enum {
 	BT_OWNER_UNANNOUNCED = 1u << 3, /* "unannounced": no origin at all */
 	BT_OWNER_LAST_HOP = 1u << 4,    /* "last-hop": right before the targets */
 	BT_OWNER_GAP = 1u << 5,         /* "silent-gap": a border route across a gap */
-	BT_OWNER_ALL = (1u << 6) - 1,
+	BT_OWNER_DOUBT = 1u << 6,       /* "doubt": third-party behind a doubtful hop */
+	BT_OWNER_ALL = (1u << 7) - 1,
 };
 
 /* "neighbour", ..., or "all" -> its bits; 0 for an unknown name. */
@@ -65,8 +66,9 @@ int bt_owner_infer(bt_owner *o);
 
 /* After bt_owner_infer: when the inference names an operator for a's
  * interface other than what h says, h becomes an AS hop of that AS (its
- * country and IXP name kept) and the heuristic's bit is returned; else 0
- * and h is left as it is. */
+ * country and IXP name kept) and the heuristic's bit is returned; where it
+ * found the operator cannot be known ("doubt"), h becomes an unknown hop
+ * (a gap); else 0 and h is left as it is. */
 unsigned bt_owner_apply(const bt_owner *o, const bt_addr *a, bt_hopinfo *h);
 
 /* After bt_owner_infer: whether a border crossing from near_as into

@@ -93,6 +93,10 @@ mkdir -p "$TMP/rounds/vp-01" "$TMP/rounds/vp-02"
 	trace 198.18.14.10 198.18.1.1 198.18.2.1 '*' 198.18.14.1 198.18.14.10
 	# ... must not fire: T's border 198.18.14.2 follows U's routers only
 	trace 198.18.14.30 198.18.1.1 198.18.2.1 '*' 198.18.14.2 198.18.14.30
+	# doubt: D's address 198.18.9.95 between U's 198.18.2.90 and T, but
+	# 198.18.2.90 is entered from A too on vp-02's trace (it may be the
+	# next network's ingress numbered by U): 198.18.9.95's operator is unknown
+	trace 198.18.8.90 198.18.1.1 198.18.2.1 198.18.2.90 198.18.9.95 198.18.8.6 198.18.8.90
 } >"$TMP/rounds/vp-01/r1.jsonl"
 {
 	VP=vp-02
@@ -112,6 +116,7 @@ mkdir -p "$TMP/rounds/vp-01" "$TMP/rounds/vp-02"
 	trace 198.18.8.81 198.18.1.2 198.18.2.1 198.18.9.75 198.18.2.60 198.18.8.5 198.18.8.81
 	trace 198.18.14.20 198.18.1.2 198.18.2.1 198.18.15.1 198.18.14.1 198.18.14.20
 	trace 198.18.14.40 198.18.1.2 198.18.2.1 198.18.2.70 198.18.14.2 198.18.14.40
+	trace 198.18.8.91 198.18.1.2 198.18.2.90 198.18.9.95 198.18.8.6 198.18.8.91
 } >"$TMP/rounds/vp-02/r1.jsonl"
 
 # views NAME: the rows of the export in $TMP/NAME that the checks read,
@@ -211,6 +216,12 @@ is "$(diversity on)" "AS4837:2:3:4 AS64510:1:3:4 " "silent-gap: the route across
 is "$(border on vp-01 198.18.14.10)" "198.18.2.1:4837:198.18.14.1:131279:1:" "silent-gap: the trace's crossing stays"
 export_as no-gap --no-heuristic silent-gap
 is "$(diversity no-gap)" "AS4837:3:4:4 AS64510:1:4:4 " "silent-gap off: every crossing is a route"
+
+# doubt: the third-party address in doubt is a gap, not U's router
+is "$(border on vp-01 198.18.8.90)" "198.18.2.90:4837:198.18.8.6:131279:1:" \
+	"doubt: a third-party address behind an interface entered from two networks is unknown"
+export_as no-doubt --no-heuristic doubt
+is "$(border no-doubt vp-01 198.18.8.90)" "198.18.9.95:4837:198.18.8.6:131279:0:" "doubt off: taken as U's router"
 
 # Everything off is the origins' view of every trace: the per-case views
 # above, each with one heuristic off, agree with it.
