@@ -52,7 +52,7 @@ static const struct { const char *name; unsigned bit; } NAMES[] = {
 	{ "neighbour", BT_OWNER_NEIGHBOUR }, { "third-party", BT_OWNER_THIRD_PARTY },
 	{ "ixp", BT_OWNER_IXP }, { "unannounced", BT_OWNER_UNANNOUNCED },
 	{ "last-hop", BT_OWNER_LAST_HOP }, { "silent-gap", BT_OWNER_GAP }, { "doubt", BT_OWNER_DOUBT },
-	{ "all", BT_OWNER_ALL },
+	{ "parallel", BT_OWNER_PARALLEL }, { "all", BT_OWNER_ALL },
 };
 
 unsigned bt_owner_heuristic_parse(const char *name)
@@ -467,6 +467,32 @@ static bool doubtful_pred(const bt_owner *o, uint32_t k)
 	return false;
 }
 
+#define PARALLEL_WORK 4096 /* edges looked at per address, at most */
+
+/* Parallel: an address of C whose predecessors agree on P, beside an
+ * address of P that shares a predecessor and a successor with it (two
+ * branches of a load-balanced diamond between the same two hops, one of
+ * them P's): a router of P answering from C's space. mark holds, for k,
+ * its successors (mark[s] == k + 1). */
+static bool parallel(const bt_owner *o, uint32_t k, uint32_t p, const uint32_t *mark)
+{
+	size_t work = 0;
+	for (uint32_t i = o->in_off[k]; i < o->in_off[k + 1]; i++) {
+		uint32_t q = o->edges[o->in[i]].from;
+		for (uint32_t j = o->out_off[q]; j < o->out_off[q + 1]; j++) {
+			uint32_t y = o->edges[o->out[j]].to;
+			if (y == k || label(o, y) != p)
+				continue;
+			for (uint32_t m = o->out_off[y]; m < o->out_off[y + 1]; m++)
+				if (mark[o->edges[o->out[m]].to] == k + 1)
+					return true;
+			if ((work += o->out_off[y + 1] - o->out_off[y] + 1) > PARALLEL_WORK)
+				return false;
+		}
+	}
+	return false;
+}
+
 /* The rules for an announced address (origin A) and an IXP's, but the
  * third-party one (a stage before); sets m->owner and m->why. */
 static void infer_fixed(const bt_owner *o, node *m, const votes *v)
@@ -550,8 +576,12 @@ static int index_overrides(bt_owner *o)
 static int infer_third_party(bt_owner *o)
 {
 	uint32_t *next = malloc((o->nn ? o->nn : 1) * sizeof(*next));
-	if (next == NULL)
+	uint32_t *mark = calloc(o->nn ? o->nn : 1, sizeof(*mark));
+	if (next == NULL || mark == NULL) {
+		free(next);
+		free(mark);
 		return -1;
+	}
 	for (int between = 0; between < 2; between++) {
 		for (uint32_t k = 0; k < o->nn; k++) {
 			const node *m = &o->nodes[k];
@@ -561,6 +591,13 @@ static int infer_third_party(bt_owner *o)
 				continue;
 			count_votes(o, k, &v);
 			next[k] = third_party(o, m, &v, between) ? vote_one(&v.pred) : 0;
+			uint32_t p = vote_one(&v.pred);
+			if (!next[k] && !between && (o->on & BT_OWNER_PARALLEL) && v.routers && p && p != OTHER &&
+			    p != m->origin) {
+				for (uint32_t j = o->out_off[k]; j < o->out_off[k + 1]; j++)
+					mark[o->edges[o->out[j]].to] = k + 1;
+				next[k] = parallel(o, k, p, mark) ? p : 0;
+			}
 			/* "third-party" in doubt: the operator is unknown (OTHER) */
 			if (next[k] && between && (o->on & BT_OWNER_DOUBT) && doubtful_pred(o, k))
 				next[k] = OTHER;
@@ -569,6 +606,7 @@ static int infer_third_party(bt_owner *o)
 			if (next[k])
 				o->nodes[k].owner = next[k], o->nodes[k].why = BT_OWNER_THIRD_PARTY;
 	}
+	free(mark);
 	free(next);
 	return 0;
 }

@@ -36,7 +36,8 @@ enum {
 	BT_OWNER_LAST_HOP = 1u << 4,    /* "last-hop": right before the targets */
 	BT_OWNER_GAP = 1u << 5,         /* "silent-gap": a border route across a gap */
 	BT_OWNER_DOUBT = 1u << 6,       /* "doubt": third-party behind a doubtful hop */
-	BT_OWNER_ALL = (1u << 7) - 1,
+	BT_OWNER_PARALLEL = 1u << 7,    /* "parallel": beside a router of P, between the same hops */
+	BT_OWNER_ALL = (1u << 8) - 1,
 };
 
 /* "neighbour", ..., or "all" -> its bits; 0 for an unknown name. */

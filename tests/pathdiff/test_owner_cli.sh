@@ -97,6 +97,11 @@ mkdir -p "$TMP/rounds/vp-01" "$TMP/rounds/vp-02"
 	# 198.18.2.90 is entered from A too on vp-02's trace (it may be the
 	# next network's ingress numbered by U): 198.18.9.95's operator is unknown
 	trace 198.18.8.90 198.18.1.1 198.18.2.1 198.18.2.90 198.18.9.95 198.18.8.6 198.18.8.90
+	# parallel: U's router answering from D's space (198.18.9.97) leads
+	# into D too (so no third-party rule fires), but sits beside U's
+	# 198.18.2.95 between U's 198.18.2.1 and T's 198.18.8.7 (vp-02's trace)
+	trace 198.18.8.92 198.18.1.1 198.18.2.1 198.18.9.97 198.18.8.7 198.18.8.92
+	trace 198.18.9.98 198.18.1.1 198.18.2.1 198.18.9.97 198.18.9.4 198.18.9.98
 } >"$TMP/rounds/vp-01/r1.jsonl"
 {
 	VP=vp-02
@@ -117,6 +122,7 @@ mkdir -p "$TMP/rounds/vp-01" "$TMP/rounds/vp-02"
 	trace 198.18.14.20 198.18.1.2 198.18.2.1 198.18.15.1 198.18.14.1 198.18.14.20
 	trace 198.18.14.40 198.18.1.2 198.18.2.1 198.18.2.70 198.18.14.2 198.18.14.40
 	trace 198.18.8.91 198.18.1.2 198.18.2.90 198.18.9.95 198.18.8.6 198.18.8.91
+	trace 198.18.8.93 198.18.1.2 198.18.2.1 198.18.2.95 198.18.8.7 198.18.8.93
 } >"$TMP/rounds/vp-02/r1.jsonl"
 
 # views NAME: the rows of the export in $TMP/NAME that the checks read,
@@ -222,6 +228,11 @@ is "$(border on vp-01 198.18.8.90)" "198.18.2.90:4837:198.18.8.6:131279:1:" \
 	"doubt: a third-party address behind an interface entered from two networks is unknown"
 export_as no-doubt --no-heuristic doubt
 is "$(border no-doubt vp-01 198.18.8.90)" "198.18.9.95:4837:198.18.8.6:131279:0:" "doubt off: taken as U's router"
+
+# parallel
+is "$(upstream on vp-01 198.18.8.92)" "4837:1:64500 4837 131279" "parallel: D's address beside U's router is U's"
+export_as no-parallel --no-heuristic parallel
+is "$(upstream no-parallel vp-01 198.18.8.92)" "64501:1:64500 4837 64501 131279" "parallel off: D on the path"
 
 # Everything off is the origins' view of every trace: the per-case views
 # above, each with one heuristic off, agree with it.
