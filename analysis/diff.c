@@ -461,11 +461,66 @@ static char *evidence_list(const bt_diff *d, const route *r)
 	return s;
 }
 
-/* A target's rounds at one level, by rank: traces and flows that entered it. */
+/* (round rank, VP) of a trace that entered a target at one level. */
+typedef struct rankvp {
+	uint32_t rank, vp;
+} rankvp;
+
+/* A target's rounds at one level, by rank: traces and flows that entered it,
+ * and the (rank, VP) pairs that entered it, sorted. */
 typedef struct trounds {
 	const uint32_t *routed, *flows, *round_of_rank;
 	size_t nrounds;
+	rankvp *in;
+	size_t nin;
 } trounds;
+
+static int cmp_rankvp(const void *a, const void *b)
+{
+	const rankvp *x = a, *y = b;
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	return x->vp < y->vp ? -1 : x->vp > y->vp;
+}
+
+/* Every trace that entered the target has a route: the (rank, VP) pairs of
+ * routes r[0..nr), sorted, each once, into tr. 0 or -1 (memory). */
+static int entered_pairs(const bt_diff *d, const route *r, size_t nr, trounds *tr)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < nr; i++)
+		n += r[i].ns;
+	tr->in = malloc((n ? n : 1) * sizeof(*tr->in));
+	if (tr->in == NULL)
+		return -1;
+	n = 0;
+	for (size_t i = 0; i < nr; i++)
+		for (uint32_t k = 0; k < r[i].ns; k++)
+			tr->in[n++] = (rankvp){ d->rank[r[i].s[k].round], r[i].s[k].vp };
+	if (n > 1)
+		qsort(tr->in, n, sizeof(*tr->in), cmp_rankvp);
+	size_t u = 0;
+	for (size_t i = 0; i < n; i++)
+		if (u == 0 || cmp_rankvp(&tr->in[u - 1], &tr->in[i]) != 0)
+			tr->in[u++] = tr->in[i];
+	tr->nin = u;
+	return 0;
+}
+
+/* Evidence that route x is absent in round k: a VP that saw it before k
+ * had a trace enter the target in k (x was not seen in k). A trace of
+ * another VP, whose route may differ, or one that stopped short of the
+ * target, says nothing about x. */
+static bool absent_seen(const bt_diff *d, const route *x, const trounds *tr, uint32_t k)
+{
+	for (uint32_t i = 0; i < x->ns; i++) {
+		rankvp key = { k, x->s[i].vp };
+		if (d->rank[x->s[i].round] < k &&
+		    bsearch(&key, tr->in, tr->nin, sizeof(key), cmp_rankvp) != NULL)
+			return true;
+	}
+	return false;
+}
 
 /* The event's flow counts: route r in the round of rank fk. */
 static void event_flows(const bt_diff *d, bt_diff_event *e, const route *r, const trounds *tr, uint32_t fk)
@@ -601,7 +656,7 @@ static int target_events(bt_diff *d, route *r, size_t nr, const trounds *tr)
 					rc = push_event(d, BT_EVENT_RETURNED, x, round_of_rank[k], k, seen_rounds, tr, k);
 					state = ACTIVE;
 				}
-			} else if (state == ACTIVE && observed[k]) {
+			} else if (state == ACTIVE && observed[k] && absent_seen(d, x, tr, k)) {
 				/* date it to the first absent round in which the target was seen */
 				if (absent == 0)
 					first_absent = k;
@@ -676,8 +731,11 @@ int bt_diff_finish(bt_diff *d)
 			le = lb;
 			while (le < rend && d->r[le].level == level)
 				le++;
-			trounds tr = { observed, flows_in, rounds, nrounds };
-			rc = target_events(d, d->r + lb, le - lb, &tr);
+			trounds tr = { observed, flows_in, rounds, nrounds, NULL, 0 };
+			rc = entered_pairs(d, d->r + lb, le - lb, &tr);
+			if (rc == 0)
+				rc = target_events(d, d->r + lb, le - lb, &tr);
+			free(tr.in);
 			/* diversity: per round of this target, per route */
 			for (size_t k = ti; k < tend && rc == 0; k++)
 				rc = round_div(d, &d->t[k], level, d->r + lb, le - lb);

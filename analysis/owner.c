@@ -65,7 +65,8 @@ struct bt_owner {
 static const struct { const char *name; unsigned bit; } NAMES[] = {
 	{ "neighbour", BT_OWNER_NEIGHBOUR }, { "third-party", BT_OWNER_THIRD_PARTY },
 	{ "ixp", BT_OWNER_IXP }, { "unannounced", BT_OWNER_UNANNOUNCED },
-	{ "last-hop", BT_OWNER_LAST_HOP }, { "all", BT_OWNER_ALL },
+	{ "last-hop", BT_OWNER_LAST_HOP }, { "silent-gap", BT_OWNER_GAP }, { "doubt", BT_OWNER_DOUBT },
+	{ "parallel", BT_OWNER_PARALLEL }, { "all", BT_OWNER_ALL },
 };
 
 unsigned bt_owner_heuristic_parse(const char *name)
@@ -518,6 +519,60 @@ static bool third_party(const bt_owner *o, const node *m, const votes *v, bool b
 	return between ? is_dst_as(o, m->origin) : vote_one(&v->succ) == p;
 }
 
+/* Whether node k, an address of A, was entered both from A and from
+ * another AS: a router reached from several networks over one address of
+ * A may be the next network's ingress numbered by A, so that its own
+ * operator, and the vote it casts for A, are in doubt. */
+static bool entered_from_others(const bt_owner *o, uint32_t k)
+{
+	const node *q = &o->nodes[k];
+	bool own = false, other = false;
+	if (q->kind != BT_HOP_AS || q->why)
+		return false;
+	for (uint32_t j = o->in_off[k]; j < o->in_off[k + 1]; j++) {
+		uint32_t l = label(o, o->edges[o->in[j]].from);
+		own |= l == q->origin;
+		other |= l && l != OTHER && l != q->origin;
+	}
+	return own && other;
+}
+
+/* P X(C) B: whether a predecessor of k that votes P is in doubt
+ * (entered_from_others): then X's operator is not known. */
+static bool doubtful_pred(const bt_owner *o, uint32_t k)
+{
+	for (uint32_t j = o->in_off[k]; j < o->in_off[k + 1]; j++)
+		if (entered_from_others(o, o->edges[o->in[j]].from))
+			return true;
+	return false;
+}
+
+#define PARALLEL_WORK 4096 /* edges looked at per address, at most */
+
+/* Parallel: an address of C whose predecessors agree on P, beside an
+ * address of P that shares a predecessor and a successor with it (two
+ * branches of a load-balanced diamond between the same two hops, one of
+ * them P's): a router of P answering from C's space. mark holds, for k,
+ * its successors (mark[s] == k + 1). */
+static bool parallel(const bt_owner *o, uint32_t k, uint32_t p, const uint32_t *mark)
+{
+	size_t work = 0;
+	for (uint32_t i = o->in_off[k]; i < o->in_off[k + 1]; i++) {
+		uint32_t q = o->edges[o->in[i]].from;
+		for (uint32_t j = o->out_off[q]; j < o->out_off[q + 1]; j++) {
+			uint32_t y = o->edges[o->out[j]].to;
+			if (y == k || label(o, y) != p)
+				continue;
+			for (uint32_t m = o->out_off[y]; m < o->out_off[y + 1]; m++)
+				if (mark[o->edges[o->out[m]].to] == k + 1)
+					return true;
+			if ((work += o->out_off[y + 1] - o->out_off[y] + 1) > PARALLEL_WORK)
+				return false;
+		}
+	}
+	return false;
+}
+
 /* The rules for an announced address (origin A) and an IXP's, but the
  * third-party one (a stage before); sets m->owner and m->why. */
 static void infer_fixed(const bt_owner *o, node *m, const votes *v)
@@ -601,8 +656,12 @@ static int index_overrides(bt_owner *o)
 static int infer_third_party(bt_owner *o)
 {
 	uint32_t *next = malloc((o->nn ? o->nn : 1) * sizeof(*next));
-	if (next == NULL)
+	uint32_t *mark = calloc(o->nn ? o->nn : 1, sizeof(*mark));
+	if (next == NULL || mark == NULL) {
+		free(next);
+		free(mark);
 		return -1;
+	}
 	for (int between = 0; between < 2; between++) {
 		for (uint32_t k = 0; k < o->nn; k++) {
 			const node *m = &o->nodes[k];
@@ -612,11 +671,22 @@ static int infer_third_party(bt_owner *o)
 				continue;
 			count_votes(o, k, &v);
 			next[k] = third_party(o, m, &v, between) ? vote_one(&v.pred) : 0;
+			uint32_t p = vote_one(&v.pred);
+			if (!next[k] && !between && (o->on & BT_OWNER_PARALLEL) && v.routers && p && p != OTHER &&
+			    p != m->origin) {
+				for (uint32_t j = o->out_off[k]; j < o->out_off[k + 1]; j++)
+					mark[o->edges[o->out[j]].to] = k + 1;
+				next[k] = parallel(o, k, p, mark) ? p : 0;
+			}
+			/* "third-party" in doubt: the operator is unknown (OTHER) */
+			if (next[k] && between && (o->on & BT_OWNER_DOUBT) && doubtful_pred(o, k))
+				next[k] = OTHER;
 		}
 		for (uint32_t k = 0; k < o->nn; k++)
 			if (next[k])
 				o->nodes[k].owner = next[k], o->nodes[k].why = BT_OWNER_THIRD_PARTY;
 	}
+	free(mark);
 	free(next);
 	return 0;
 }
@@ -658,6 +728,12 @@ unsigned bt_owner_apply(const bt_owner *o, const bt_addr *a, bt_hopinfo *h)
 	if (!o->oslot[j])
 		return 0;
 	const node *m = &o->nodes[o->oslot[j] - 1];
+	if (m->owner == OTHER) { /* its operator is not known: a gap */
+		h->kind = BT_HOP_UNKNOWN;
+		h->asn = 0;
+		h->norigins = 0;
+		return m->why;
+	}
 	if (h->kind == BT_HOP_AS && h->asn == m->owner)
 		return 0;
 	h->kind = BT_HOP_AS;
@@ -665,6 +741,57 @@ unsigned bt_owner_apply(const bt_owner *o, const bt_addr *a, bt_hopinfo *h)
 	h->norigins = 1;
 	h->origins[0] = m->owner;
 	return m->why;
+}
+
+/* The operator of node k as bt_owner_apply leaves it: its owner, else the
+ * origin of an announced, single-origin address; 0 when not known. */
+static uint32_t operator_of(const node *m)
+{
+	if (m->owner)
+		return m->owner;
+	return m->kind == BT_HOP_AS && !m->moas ? m->origin : 0;
+}
+
+#define GAP_WALK 32 /* nodes of the far AS walked back through, at most */
+
+/* Node k's predecessors: false when one is operated by an AS other than
+ * near_as and far_as; those of far_as are queued in walk (n of them, each
+ * once, up to GAP_WALK). */
+static bool gap_preds(const bt_owner *o, uint32_t k, uint32_t near_as, uint32_t far_as, uint32_t *walk,
+		      size_t *n)
+{
+	for (uint32_t i = o->in_off[k]; i < o->in_off[k + 1]; i++) {
+		uint32_t from = o->edges[o->in[i]].from, x = operator_of(&o->nodes[from]);
+		if (x && x != near_as && x != far_as)
+			return false;
+		bool queued = x != far_as || *n == GAP_WALK;
+		for (size_t j = 0; j < *n && !queued; j++)
+			queued = walk[j] == from;
+		if (!queued)
+			walk[(*n)++] = from;
+	}
+	return true;
+}
+
+bool bt_owner_gap_known(const bt_owner *o, const bt_addr *far, uint32_t near_as, uint32_t far_as,
+			unsigned gap)
+{
+	if (!(o->on & BT_OWNER_GAP) || o->in_off == NULL || o->nslot == NULL || !bt_addr_is_set(far))
+		return true;
+	size_t j = node_slot(o, far);
+	if (o->nslot[j] == 0)
+		return true;
+	/* the far hop and, back from it, far_as's interfaces: the gap may
+	 * have hidden them too */
+	uint32_t walk[GAP_WALK];
+	size_t n = 1;
+	walk[0] = o->nslot[j] - 1;
+	for (size_t i = 0; i < n; i++)
+		if (!gap_preds(o, walk[i], near_as, far_as, walk, &n))
+			return false;
+	/* nothing before the far hop: one silent TTL is near_as's last
+	 * router or far_as's first; more may hold another network */
+	return gap <= 1 || o->in_off[walk[0]] < o->in_off[walk[0] + 1];
 }
 
 size_t bt_owner_nodes(const bt_owner *o) { return o->nn; }

@@ -516,12 +516,18 @@ static const bt_crossing *border_cc(const bt_path *path)
 }
 
 /* The routes of a trace of several flows beyond the first, at one level,
- * for the path-diff; as holds the AS names ("AS4837"). */
-static size_t more_routes(const bt_routes *r, int level, bt_diff_route *more, char (*as)[2][16])
+ * for the path-diff; as holds the AS names ("AS4837"). At the AS level
+ * the routes across a gap the round's graph does not explain are left
+ * out (bt_owner_gap_known): ok[k] says which are kept, first the first
+ * kept. */
+static size_t more_routes(const bt_routes *r, int level, const bool *ok, size_t first, bt_diff_route *more,
+			  char (*as)[2][16])
 {
 	size_t m = 0;
-	for (size_t k = 1; k < r->n[level]; k++, m++) {
+	for (size_t k = first + 1; k < r->n[level]; k++) {
 		const bt_route *x = &r->r[level][k];
+		if (level == 0 && !ok[k])
+			continue;
 		if (level == 0) {
 			asn_str(as[m][0], sizeof(as[m][0]), x->c.near_asn);
 			asn_str(as[m][1], sizeof(as[m][1]), x->c.far_asn);
@@ -529,8 +535,25 @@ static size_t more_routes(const bt_routes *r, int level, bt_diff_route *more, ch
 		} else {
 			more[m] = (bt_diff_route){ x->c.near_cc, x->c.far_cc, NULL, x->flows };
 		}
+		m++;
 	}
 	return m;
+}
+
+/* Which AS routes of r the path-diff takes (ok), and the first of them
+ * (r->n[0] when none). */
+static size_t known_routes(const bt_pipeline *p, const bt_routes *r, bool *ok)
+{
+	size_t first = r->n[0];
+	for (size_t k = r->n[0]; k-- > 0;) {
+		const bt_crossing *c = &r->r[0][k].c;
+		ok[k] = !p->owner || !c->across_silent ||
+			bt_owner_gap_known(p->owner, &c->far_addr, c->near_asn, c->far_asn,
+					   (unsigned)(c->far_ttl - c->near_ttl - 1));
+		if (ok[k])
+			first = k;
+	}
+	return first;
 }
 
 /* Hands the trace's border routes (AS and country) to the path-diff: one
@@ -539,7 +562,9 @@ static int observe(bt_pipeline *p, const bt_trace *t, const bt_hopinfo *info, co
 		   const char *id, const char *key, char *err, size_t errlen)
 {
 	char up_as[16] = "", into_as[16] = "";
-	const bt_crossing *bx = r->n[0] ? &r->r[0][0].c : NULL, *bc = r->n[1] ? &r->r[1][0].c : NULL;
+	bool ok[BT_ROUTES_MAX];
+	size_t fx = known_routes(p, r, ok);
+	const bt_crossing *bx = fx < r->n[0] ? &r->r[0][fx].c : NULL, *bc = r->n[1] ? &r->r[1][0].c : NULL;
 	if (bx) {
 		asn_str(up_as, sizeof(up_as), bx->near_asn);
 		asn_str(into_as, sizeof(into_as), bx->far_asn);
@@ -572,9 +597,10 @@ static int observe(bt_pipeline *p, const bt_trace *t, const bt_hopinfo *info, co
 		.maybe_up = { mx ? mup_as : NULL, mc ? mc->near_cc : NULL },
 		.maybe_into = { mx ? minto_as : NULL, mc ? mc->far_cc : NULL },
 		.maybe_note = { mx ? mx->near_cc : NULL, NULL },
-		.flows = { bx ? r->r[0][0].flows : 0, bc ? r->r[1][0].flows : 0 },
+		.flows = { bx ? r->r[0][fx].flows : 0, bc ? r->r[1][0].flows : 0 },
 		.more = { more[0], more[1] },
-		.nmore = { more_routes(r, 0, more[0], more_as), more_routes(r, 1, more[1], NULL) },
+		.nmore = { bx ? more_routes(r, 0, ok, fx, more[0], more_as) : 0,
+			   more_routes(r, 1, ok, 0, more[1], NULL) },
 	};
 	if (bt_diff_add(p->diff, &o) != 0 || (p->o.on_obs && p->o.on_obs(p->o.obs_ctx, &o) != 0)) {
 		snprintf(err, errlen, "out of memory");

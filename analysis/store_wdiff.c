@@ -45,6 +45,7 @@ typedef struct wtl {
 	uint8_t level;
 	uint32_t *routes, nroutes;
 	uint32_t stamp, routed; /* traces with a route in, in round stamp */
+	uint32_t *in, nin, cin; /* the VPs of those traces (sorted in step_tl) */
 } wtl;
 
 typedef struct wob { /* one trace at one level */
@@ -129,8 +130,10 @@ void bt_wdiff_free(bt_wdiff *w)
 		free(w->r[i].vps);
 		free(w->r[i].ev);
 	}
-	for (size_t i = 0; i < w->nt; i++)
+	for (size_t i = 0; i < w->nt; i++) {
 		free(w->t[i].routes);
+		free(w->t[i].in);
+	}
 	for (size_t i = 0; w->evs != NULL && i < 2 * w->nwe; i++)
 		free(w->evs[i]);
 	for (int i = 0; i < 3; i++)
@@ -341,6 +344,7 @@ static int take(bt_wdiff *w, const wob *b, uint32_t k, bool maybe, int64_t time)
 		w->touched[w->ntouched++] = b->tl;
 		w->t[b->tl].stamp = k;
 		w->t[b->tl].routed = 0;
+		w->t[b->tl].nin = 0;
 	}
 	uint32_t i = route_get(w, b->tl, b->up, b->into, !maybe);
 	if (i == NONE)
@@ -354,7 +358,18 @@ static int take(bt_wdiff *w, const wob *b, uint32_t k, bool maybe, int64_t time)
 		x->maybe = true;
 		return 0;
 	}
-	w->t[b->tl].routed++;
+	wtl *t = &w->t[b->tl];
+	t->routed++;
+	if (t->nin == 0 || t->in[t->nin - 1] != b->vp) { /* a VP's traces come together */
+		if (t->nin == t->cin) {
+			uint32_t nc = t->cin ? t->cin * 2 : 4, *ni = realloc(t->in, nc * sizeof(*ni));
+			if (ni == NULL)
+				return -1;
+			t->in = ni;
+			t->cin = nc;
+		}
+		t->in[t->nin++] = b->vp;
+	}
 	x->present = true;
 	if (x->note == NONE)
 		x->note = b->note;
@@ -378,10 +393,28 @@ static int event(bt_wdiff *w, bt_diff_event_kind kind, uint32_t route, uint32_t 
 	return 0;
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* diff.c's absent_seen: a VP that saw x before round k entered the target
+ * in k (t->in sorted). */
+static bool absent_seen(const wtl *t, const wroute *x, uint32_t k)
+{
+	for (uint32_t i = 0; i < x->c.nvps; i++)
+		if (x->vps[i].rank < k && bsearch(&x->vps[i].vp, t->in, t->nin, sizeof(*t->in), cmp_u32))
+			return true;
+	return false;
+}
+
 /* The state machine of diff.c's target_events over one round (rank k,
  * name rn) for every route of one (target, level). */
-static int step_tl(bt_wdiff *w, const wtl *t, uint32_t k, uint32_t rn, bool settling)
+static int step_tl(bt_wdiff *w, wtl *t, uint32_t k, uint32_t rn, bool settling)
 {
+	if (t->stamp == k && t->nin > 1)
+		qsort(t->in, t->nin, sizeof(*t->in), cmp_u32);
 	for (uint32_t j = 0; j < t->nroutes; j++) {
 		uint32_t i = t->routes[j];
 		wroute *x = &w->r[i];
@@ -406,7 +439,7 @@ static int step_tl(bt_wdiff *w, const wtl *t, uint32_t k, uint32_t rn, bool sett
 					return -1;
 				x->c.state = ACTIVE;
 			}
-		} else if (x->c.state == ACTIVE && t->routed > 0) {
+		} else if (x->c.state == ACTIVE && t->routed > 0 && t->stamp == k && absent_seen(t, x, k)) {
 			if (x->c.absent == 0)
 				x->c.first_absent = rn;
 			if (++x->c.absent == w->o.gone_after) {

@@ -34,7 +34,10 @@ enum {
 	BT_OWNER_IXP = 1u << 2,         /* "ixp": an IXP peering LAN address */
 	BT_OWNER_UNANNOUNCED = 1u << 3, /* "unannounced": no origin at all */
 	BT_OWNER_LAST_HOP = 1u << 4,    /* "last-hop": right before the targets */
-	BT_OWNER_ALL = (1u << 5) - 1,
+	BT_OWNER_GAP = 1u << 5,         /* "silent-gap": a border route across a gap */
+	BT_OWNER_DOUBT = 1u << 6,       /* "doubt": third-party behind a doubtful hop */
+	BT_OWNER_PARALLEL = 1u << 7,    /* "parallel": beside a router of P, between the same hops */
+	BT_OWNER_ALL = (1u << 8) - 1,
 };
 
 /* "neighbour", ..., or "all" -> its bits; 0 for an unknown name. */
@@ -67,9 +70,21 @@ int bt_owner_infer(bt_owner *o);
 
 /* After bt_owner_infer: when the inference names an operator for a's
  * interface other than what h says, h becomes an AS hop of that AS (its
- * country and IXP name kept) and the heuristic's bit is returned; else 0
- * and h is left as it is. */
+ * country and IXP name kept) and the heuristic's bit is returned; where it
+ * found the operator cannot be known ("doubt"), h becomes an unknown hop
+ * (a gap); else 0 and h is left as it is. */
 unsigned bt_owner_apply(const bt_owner *o, const bt_addr *a, bt_hopinfo *h);
+
+/* After bt_owner_infer: whether a border crossing from near_as into
+ * far_as across gap silent TTLs, whose far hop is far, may be taken as a
+ * route near_as -> far_as ("silent-gap", doc/path-diff.md): false when
+ * some interface that preceded far in the round's graph, or preceded an
+ * interface of far_as found walking back from far, is operated by a third
+ * AS (the gap may be that AS's router), or when nothing preceded far and
+ * the gap is more than one TTL. True when the rule is off or far is not
+ * in the graph. */
+bool bt_owner_gap_known(const bt_owner *o, const bt_addr *far, uint32_t near_as, uint32_t far_as,
+			unsigned gap);
 
 /* Interfaces and edges in the graph, and interfaces given another owner. */
 size_t bt_owner_nodes(const bt_owner *o);

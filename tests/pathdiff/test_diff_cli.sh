@@ -128,6 +128,47 @@ for cmd in diff "export -o $TMP/out3"; do
 done
 [ -s "$TMP/out3/hops.csv" ] || fail "export with an overlapping table wrote nothing"
 
+# gone needs evidence from a VP that saw the route: vp-02 alone saw
+# 198.18.7.0/24 entered from AS20485; in r2 and r3 its traces stop short (a
+# dark target behind a silent border) while vp-01 still enters from AS4837:
+# no evidence that AS20485's route is gone. Into 198.18.8.0/24 vp-02 enters
+# from AS4837 instead in r2 and r3: AS20485's route is gone.
+# vtrace VP ROUND HOUR DST HOP...: one trace, '*' a silent hop
+vtrace() {
+	local vp=$1 r=$2 h=$3 dst=$4 ttl=0 sep=
+	shift 4
+	printf '{"format":"bordertrace-trace","v":1,"vp":"%s","campaign":"kp","round":"%s",' "$vp" "$r"
+	printf '"method":"icmp-paris","src":"198.18.0.2","dst":"%s","flow":0,"sport":0,"dport":0,' "$dst"
+	printf '"icmp_sum":4096,"start":"2017-10-01T0%s:00:00.000000Z","end":"2017-10-01T0%s:00:01.000000Z",' "$h" "$h"
+	printf '"stop":"gaplimit","stop_ttl":%s,"first_ttl":1,"max_ttl":32,"probes_sent":%s,"hops":[' "$#" "$#"
+	for a in "$@"; do
+		ttl=$((ttl + 1))
+		if [ "$a" = '*' ]; then
+			printf '%s{"ttl":%s,"attempt":1,"addr":null}' "$sep" "$ttl"
+		else
+			printf '%s{"ttl":%s,"attempt":1,"addr":"%s","rtt_ms":0.1,"reply_ttl":60,' "$sep" "$ttl" "$a"
+			printf '"icmp_type":11,"icmp_code":0,"quoted_ttl":1,"size":56}'
+		fi
+		sep=,
+	done
+	printf ']}\n'
+}
+kp_db
+mkdir -p "$TMP/ev/vp-01" "$TMP/ev/vp-02"
+for k in 1 2 3; do
+	vtrace vp-01 r$k $k 198.18.7.10 198.18.1.1 198.18.2.1 198.18.7.1 >"$TMP/ev/vp-01/r$k.jsonl"
+	if [ $k = 1 ]; then
+		vtrace vp-02 r$k $k 198.18.7.20 198.18.1.2 198.18.5.1 198.18.7.2
+		vtrace vp-02 r$k $k 198.18.8.20 198.18.1.2 198.18.5.1 198.18.8.2
+	else
+		vtrace vp-02 r$k $k 198.18.7.20 198.18.1.2 198.18.5.1 '*' '*'
+		vtrace vp-02 r$k $k 198.18.8.20 198.18.1.2 198.18.2.1 198.18.8.2
+	fi >"$TMP/ev/vp-02/r$k.jsonl"
+done
+expect_rc 0 "$BT" diff "${DB[@]}" --level as --format csv "$TMP/ev"
+is "$(col "$TMP/out" event gone target_network upstream round)" "198.18.8.0/24:AS20485:r2" \
+	"gone only where a VP that saw the route entered the network without it"
+
 # bad option values: exit 2 and the option named
 for a in "--baseline 0" "--baseline x" "--min-rounds 1000001" "--min-vps -1" \
 	"--gone-after 1.5" "--evidence -3"; do

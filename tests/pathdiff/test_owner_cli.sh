@@ -19,9 +19,11 @@ fails=0
 
 # A (the VPs' AS) 64500, U (the upstream) 4837, T (a target) 131279,
 # D 64501 (another target, a transit), E 64502 (a target behind an IXP);
-# 198.18.10.0/24 is announced by nobody; 198.18.11.0/24 is an IXP's LAN.
+# 198.18.10.0/24 is announced by nobody; 198.18.11.0/24 is an IXP's LAN;
+# 198.18.14.0/24 is T's too, 198.18.15.0/24 of F 64510 (a transit, no target).
 printf '198.18.1.0\t24\t64500\n198.18.2.0\t24\t4837\n198.18.7.0\t24\t131279\n' >"$TMP/pfx2as.txt"
 printf '198.18.8.0\t24\t131279\n198.18.9.0\t24\t64501\n198.18.12.0\t24\t64502\n' >>"$TMP/pfx2as.txt"
+printf '198.18.14.0\t24\t131279\n198.18.15.0\t24\t64510\n' >>"$TMP/pfx2as.txt"
 printf '198.18.11.0/24,TEST-IX\n' >"$TMP/ixp.csv"
 DB=(--pfx2as "$TMP/pfx2as.txt" --prefer-pfx2as --ixp "$TMP/ixp.csv" --lookup-test-ranges)
 
@@ -86,6 +88,20 @@ mkdir -p "$TMP/rounds/vp-01" "$TMP/rounds/vp-02"
 	# neighbour must not fire: U's router 198.18.2.50 leads into T here
 	# and onto the IXP on vp-02's trace
 	trace 198.18.7.70 198.18.1.1 198.18.2.1 198.18.2.50 198.18.7.3 198.18.7.70
+	# silent-gap: U, a silent hop, T's border 198.18.14.1, which vp-02's
+	# trace enters from F's router: the gap may be F's
+	trace 198.18.14.10 198.18.1.1 198.18.2.1 '*' 198.18.14.1 198.18.14.10
+	# ... must not fire: T's border 198.18.14.2 follows U's routers only
+	trace 198.18.14.30 198.18.1.1 198.18.2.1 '*' 198.18.14.2 198.18.14.30
+	# doubt: D's address 198.18.9.95 between U's 198.18.2.90 and T, but
+	# 198.18.2.90 is entered from A too on vp-02's trace (it may be the
+	# next network's ingress numbered by U): 198.18.9.95's operator is unknown
+	trace 198.18.8.90 198.18.1.1 198.18.2.1 198.18.2.90 198.18.9.95 198.18.8.6 198.18.8.90
+	# parallel: U's router answering from D's space (198.18.9.97) leads
+	# into D too (so no third-party rule fires), but sits beside U's
+	# 198.18.2.95 between U's 198.18.2.1 and T's 198.18.8.7 (vp-02's trace)
+	trace 198.18.8.92 198.18.1.1 198.18.2.1 198.18.9.97 198.18.8.7 198.18.8.92
+	trace 198.18.9.98 198.18.1.1 198.18.2.1 198.18.9.97 198.18.9.4 198.18.9.98
 } >"$TMP/rounds/vp-01/r1.jsonl"
 {
 	VP=vp-02
@@ -103,6 +119,10 @@ mkdir -p "$TMP/rounds/vp-01" "$TMP/rounds/vp-02"
 	trace 198.18.9.90 198.18.1.2 198.18.2.1 198.18.2.41 198.18.9.90
 	trace 198.18.12.40 198.18.1.2 198.18.2.1 198.18.2.50 198.18.11.7 198.18.12.3 198.18.12.40
 	trace 198.18.8.81 198.18.1.2 198.18.2.1 198.18.9.75 198.18.2.60 198.18.8.5 198.18.8.81
+	trace 198.18.14.20 198.18.1.2 198.18.2.1 198.18.15.1 198.18.14.1 198.18.14.20
+	trace 198.18.14.40 198.18.1.2 198.18.2.1 198.18.2.70 198.18.14.2 198.18.14.40
+	trace 198.18.8.91 198.18.1.2 198.18.2.90 198.18.9.95 198.18.8.6 198.18.8.91
+	trace 198.18.8.93 198.18.1.2 198.18.2.1 198.18.2.95 198.18.8.7 198.18.8.93
 } >"$TMP/rounds/vp-02/r1.jsonl"
 
 # views NAME: the rows of the export in $TMP/NAME that the checks read,
@@ -190,6 +210,29 @@ is "$(border on vp-01 198.18.7.60)" "198.18.2.41:4837:198.18.7.60:131279:0:" \
 	"last-hop must not fire: a router in front of hosts of two networks"
 export_as no-last --no-heuristic last-hop
 is "$(upstream no-last vp-02 198.18.7.52)" ":0:64500 4837" "last-hop off: the origins' view"
+
+# silent-gap: the route across the gap is no route of the path-diff (the
+# trace counts as observed, not as entered); the trace keeps its crossing
+# diversity NAME: the AS upstreams of 198.18.14.0/24 as upstream:traces:routed:observed
+diversity() {
+	col "$TMP/$1/diversity.csv" target_network 198.18.14.0/24 level upstream traces routed observed |
+		tr ' ' '\n' | grep '^as:' | cut -d: -f2- | sort | tr '\n' ' '
+}
+is "$(diversity on)" "AS4837:2:3:4 AS64510:1:3:4 " "silent-gap: the route across a gap F may fill is left out"
+is "$(border on vp-01 198.18.14.10)" "198.18.2.1:4837:198.18.14.1:131279:1:" "silent-gap: the trace's crossing stays"
+export_as no-gap --no-heuristic silent-gap
+is "$(diversity no-gap)" "AS4837:3:4:4 AS64510:1:4:4 " "silent-gap off: every crossing is a route"
+
+# doubt: the third-party address in doubt is a gap, not U's router
+is "$(border on vp-01 198.18.8.90)" "198.18.2.90:4837:198.18.8.6:131279:1:" \
+	"doubt: a third-party address behind an interface entered from two networks is unknown"
+export_as no-doubt --no-heuristic doubt
+is "$(border no-doubt vp-01 198.18.8.90)" "198.18.9.95:4837:198.18.8.6:131279:0:" "doubt off: taken as U's router"
+
+# parallel
+is "$(upstream on vp-01 198.18.8.92)" "4837:1:64500 4837 131279" "parallel: D's address beside U's router is U's"
+export_as no-parallel --no-heuristic parallel
+is "$(upstream no-parallel vp-01 198.18.8.92)" "64501:1:64500 4837 64501 131279" "parallel off: D on the path"
 
 # Everything off is the origins' view of every trace: the per-case views
 # above, each with one heuristic off, agree with it.

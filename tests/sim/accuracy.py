@@ -22,7 +22,9 @@ Three scores, from one run:
   AS by longest-prefix match over the plan (no heuristics; addresses in no
   prefix passed over), the last change into the target's AS.
 
-Prints one line per figure; --misses FILE writes the unmatched events.
+Prints one line per figure (and the upstreams the false events name most:
+one wrong interface owner often makes many, doc/path-diff.md); --misses FILE
+writes the unmatched events.
 Exit 0, or 2 on bad arguments / unreadable input (named).
 """
 import argparse
@@ -121,6 +123,7 @@ def score_events(a, rank):
         "false": len(false), "nets": nets, "later": later,
         "false_rate": 1000.0 * len(false) / (nets * later) if nets else float("nan"),
         "kinds": {},
+        "false_by_up": collections.Counter(e[3] for e in false).most_common(5),
     }
     for k in ("new", "gone", "returned"):
         t = sum(1 for e in truth if e[2] == k)
@@ -299,6 +302,9 @@ def main():
     print(f"median delay    {e['delay']} rounds   (0 = the first round after the change; target 0)")
     print(f"false events    {e['false_rate']:.3f} per 1,000 networks per round   ({e['false']} over"
           f" {e['nets']} networks x {e['later']} rounds after the baseline; target <= 0.1)")
+    if e["false_by_up"]:
+        print("  false events by upstream (most first): " +
+              ", ".join(f"{up} {n}" for up, n in e["false_by_up"]))
     if a.diversity:
         r = score_routes(a, rank)
         print(f"border routes   precision {r['precision']:.4f}, recall {r['recall']:.4f}   ({r['hit']} of"
