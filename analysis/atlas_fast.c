@@ -80,6 +80,7 @@ static bt_hop *entry(bt_trace *t, int ttl, int attempt)
 	if (t->hop_count >= BT_HOPS_MAX || (t->hop_count >= t->hop_cap && bt_trace_reserve(t, want) != 0))
 		return NULL;
 	bt_hop *h = &t->hops[t->hop_count++];
+	h->addr.family = 0; /* a timeout, in a trace the light read fills again */
 	h->probe_ttl = (uint8_t)ttl;
 	h->attempt = (uint8_t)(attempt > 255 ? 255 : attempt);
 	return h;
@@ -298,4 +299,148 @@ int atlas_fast_hook(void *ctx, const char *key, uint32_t keylen, const char **p,
 			return 0;
 	} while (expect(p, end, ','));
 	return expect(p, end, ']') ? JV_HOOK_TAKEN : 0;
+}
+
+/* ==== the light read, for the interface graph's pass ==== */
+
+/* The members of the top level the mapper can skip a result for (a bit
+ * each: one met twice is not vouched for). */
+enum { H_RESULT = 1, H_TYPE = 2, H_FW = 4, H_PRB = 8, H_MSM = 16, H_TS = 32, H_DST = 64, H_PROTO = 128,
+       H_PARIS = 256 };
+#define H_NEEDED (H_RESULT | H_FW | H_PRB | H_MSM | H_TS | H_DST | H_PROTO)
+
+static unsigned head_bit(const char *k, uint32_t n)
+{
+	switch (n) {
+	case 2: return KEY(k, n, "fw") ? H_FW : 0;
+	case 4: return KEY(k, n, "type") ? H_TYPE : 0;
+	case 5: return KEY(k, n, "proto") ? H_PROTO : 0;
+	case 6: return KEY(k, n, "result") ? H_RESULT : KEY(k, n, "prb_id") ? H_PRB : KEY(k, n, "msm_id") ? H_MSM : 0;
+	case 8: return KEY(k, n, "dst_addr") ? H_DST : KEY(k, n, "paris_id") ? H_PARIS : 0;
+	case 9: return KEY(k, n, "timestamp") ? H_TS : 0;
+	default: return 0;
+	}
+}
+
+/* A value the mapper does not read, passed over: strings without
+ * escapes, short numbers, literals, and arrays and objects of those up to
+ * a small depth (what Atlas writes); false for anything else. */
+static bool skip_value(const char **p, const char *end, int depth)
+{
+	const char *s;
+	uint32_t n;
+	jv v;
+	*p = jv_ws(*p, end);
+	if (*p >= end || depth > 16)
+		return false;
+	switch (**p) {
+	case '"': return jv_str_at(p, end, &s, &n);
+	case 't': return lit(p, end, "true", 4);
+	case 'f': return lit(p, end, "false", 5);
+	case 'n': return lit(p, end, "null", 4);
+	case '[':
+		if (expect(p, end, '[') && expect(p, end, ']'))
+			return true;
+		do {
+			if (!skip_value(p, end, depth + 1))
+				return false;
+		} while (expect(p, end, ','));
+		return expect(p, end, ']');
+	case '{':
+		if (expect(p, end, '{') && expect(p, end, '}'))
+			return true;
+		do {
+			*p = jv_ws(*p, end);
+			if (!jv_str_at(p, end, &s, &n) || !expect(p, end, ':') || !skip_value(p, end, depth + 1))
+				return false;
+		} while (expect(p, end, ','));
+		return expect(p, end, '}');
+	default: return jv_num_short(p, end, &v) == 1;
+	}
+}
+
+/* An integer in lo..hi at *p. */
+static bool int_at(const char **p, const char *end, int64_t lo, int64_t hi)
+{
+	jv v;
+	return jv_num_short(p, end, &v) && v.kind == JV_INT && v.u.i >= lo && v.u.i <= hi;
+}
+
+/* The string at *p is one of the words in list ("A|B|C|"). */
+static bool word_at(const char **p, const char *end, const char *list)
+{
+	const char *s;
+	uint32_t n;
+	if (!jv_str_at(p, end, &s, &n))
+		return false;
+	for (const char *w = list, *bar; (bar = strchr(w, '|')) != NULL; w = bar + 1)
+		if ((size_t)(bar - w) == n && memcmp(w, s, n) == 0)
+			return true;
+	return false;
+}
+
+/* dst_addr: an address the mapper parses alike (its buffer: 64 bytes). */
+static bool dst_at(const char **p, const char *end, bt_addr *dst)
+{
+	const char *s;
+	uint32_t n;
+	char buf[64];
+	if (!jv_str_at(p, end, &s, &n) || n == 0 || n >= sizeof(buf))
+		return false;
+	if (quad(s, n, dst))
+		return true;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return bt_addr_parse(buf, dst) == 0;
+}
+
+/* One member of the top level (*p at its value): what the mapper checks
+ * read as it checks it (check_kind, map_head: ranges, words, the
+ * firmware), the hops through the direct read, the rest passed over. */
+static bool head_member(atlas_fast *f, const char *k, uint32_t n, const char **p, const char *end,
+			unsigned *have)
+{
+	unsigned bit = head_bit(k, n);
+	jv node;
+	if (bit & *have)
+		return false; /* twice: jansson's error */
+	*have |= bit;
+	switch (bit) {
+	case H_RESULT: return atlas_fast_hook(f, k, n, p, end, &node) == JV_HOOK_TAKEN;
+	case H_TYPE: return word_at(p, end, "traceroute|");
+	case H_FW: return int_at(p, end, 4400, INT32_MAX);
+	case H_PRB:
+	case H_MSM: return int_at(p, end, 0, INT64_C(999999999999));
+	case H_TS: return int_at(p, end, 0, INT64_C(253402300799));
+	case H_DST: return dst_at(p, end, &f->t->dst);
+	case H_PROTO: return word_at(p, end, "ICMP|UDP|TCP|");
+	case H_PARIS: return int_at(p, end, 0, 65535);
+	default: return skip_value(p, end, 0);
+	}
+}
+
+int atlas_scan_result(bt_trace *t, const char *text, size_t len, size_t *used)
+{
+	const char *p = text, *end = text + len, *k;
+	uint32_t n;
+	unsigned have = 0;
+	atlas_fast f = { .t = t };
+	t->hop_count = 0;
+	t->first_ttl = t->filled_below_ttl = 0;
+	if (!expect(&p, end, '{'))
+		return 0;
+	do {
+		p = jv_ws(p, end);
+		if (!jv_str_at(&p, end, &k, &n) || !expect(&p, end, ':'))
+			return 0;
+		p = jv_ws(p, end);
+		if (!head_member(&f, k, n, &p, end, &have))
+			return 0;
+	} while (expect(&p, end, ','));
+	if (!expect(&p, end, '}') || (have & H_NEEDED) != H_NEEDED)
+		return 0;
+	if (t->first_ttl == 0)
+		t->first_ttl = 1; /* no hops: as set_stop */
+	*used = (size_t)(p - text);
+	return 1;
 }
