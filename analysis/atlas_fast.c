@@ -152,19 +152,31 @@ static bool from_addr(atlas_fast *f, const elem *e, bt_addr *a)
 	return true;
 }
 
-/* The literal k[0, n) (n <= 8) at *p: true and *p past it. One 8-byte
- * load and compare where eight bytes are left (n is known when compiling:
- * the literal and the mask are constants). */
-static inline bool lit(const char **p, const char *end, const char *k, size_t n)
+/* Byte i of the literal k as it sits in a little-endian word (0 past its
+ * end): constant when compiling, as LIT_WORD of it. */
+#define LIT_BYTE(k, i) \
+	((i) < sizeof(k) - 1 ? (uint64_t)(unsigned char)(k)[(i) < sizeof(k) - 1 ? (i) : 0] << (8 * (i)) : 0)
+#define LIT_WORD(k) (LIT_BYTE(k, 0) | LIT_BYTE(k, 1) | LIT_BYTE(k, 2) | LIT_BYTE(k, 3) | \
+		     LIT_BYTE(k, 4) | LIT_BYTE(k, 5) | LIT_BYTE(k, 6) | LIT_BYTE(k, 7))
+/* The string literal k (at most 8 bytes) at *p: lit() with its word. */
+#define LIT(p, end, k) lit((p), (end), (k), sizeof(k) - 1, LIT_WORD(k))
+
+/* The literal k[0, n) (n <= 8; y: its bytes as a word, LIT) at *p: true
+ * and *p past it. One 8-byte load and compare where eight bytes are left.
+ * y comes in as a constant: built here from k (memcpy, or a loop), gcc
+ * stored it on the stack in parts, and the load of those parts waited for
+ * them (no store forwarding), at every literal. */
+static inline bool lit(const char **p, const char *end, const char *k, size_t n, uint64_t y)
 {
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	if ((size_t)(end - *p) >= 8) {
-		uint64_t x, y = 0, mask = n >= 8 ? ~UINT64_C(0) : (UINT64_C(1) << (8 * n)) - 1;
+		uint64_t x, mask = n >= 8 ? ~UINT64_C(0) : (UINT64_C(1) << (8 * n)) - 1;
 		memcpy(&x, *p, 8);
-		memcpy(&y, k, n);
 		if ((x & mask) != y)
 			return false;
 	} else
+#else
+	(void)y;
 #endif
 	if ((size_t)(end - *p) < n || !same_lit(*p, k, n)) {
 		return false;
@@ -180,25 +192,25 @@ static inline int read_compact(elem *e, const char **p, const char *end)
 {
 	const char *s;
 	uint32_t n;
-	if (lit(p, end, "{\"x\":", 5)) {
+	if (LIT(p, end, "{\"x\":")) {
 		e->have = F_X;
-		return jv_str_at(p, end, &s, &n) && lit(p, end, "}", 1);
+		return jv_str_at(p, end, &s, &n) && LIT(p, end, "}");
 	}
-	if (!lit(p, end, "{\"from\":", 8) || !jv_str_at(p, end, &e->from, &e->from_len) ||
-	    !lit(p, end, ",\"rtt\":", 7) || !jv_num_short(p, end, &e->rtt))
+	if (!LIT(p, end, "{\"from\":") || !jv_str_at(p, end, &e->from, &e->from_len) ||
+	    !LIT(p, end, ",\"rtt\":") || !jv_num_short(p, end, &e->rtt))
 		return 0;
 	e->have = F_FROM | F_RTT;
-	if (lit(p, end, ",\"size\":", 8)) {
+	if (LIT(p, end, ",\"size\":")) {
 		if (!jv_num_short(p, end, &e->size) || e->size.kind != JV_INT)
 			return 0;
 		e->have |= F_SIZE;
 	}
-	if (lit(p, end, ",\"ttl\":", 7)) {
+	if (LIT(p, end, ",\"ttl\":")) {
 		if (!jv_num_short(p, end, &e->ttl) || e->ttl.kind != JV_INT)
 			return 0;
 		e->have |= F_TTL;
 	}
-	return lit(p, end, "}", 1);
+	return LIT(p, end, "}");
 }
 
 /* An element's members, in any order and spacing. */
@@ -335,9 +347,9 @@ static bool skip_value(const char **p, const char *end, int depth)
 		return false;
 	switch (**p) {
 	case '"': return jv_str_at(p, end, &s, &n);
-	case 't': return lit(p, end, "true", 4);
-	case 'f': return lit(p, end, "false", 5);
-	case 'n': return lit(p, end, "null", 4);
+	case 't': return LIT(p, end, "true");
+	case 'f': return LIT(p, end, "false");
+	case 'n': return LIT(p, end, "null");
 	case '[':
 		if (expect(p, end, '[') && expect(p, end, ']'))
 			return true;
