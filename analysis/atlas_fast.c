@@ -80,7 +80,7 @@ static bt_hop *entry(bt_trace *t, int ttl, int attempt)
 	if (t->hop_count >= BT_HOPS_MAX || (t->hop_count >= t->hop_cap && bt_trace_reserve(t, want) != 0))
 		return NULL;
 	bt_hop *h = &t->hops[t->hop_count++];
-	h->addr.family = 0; /* a timeout, in a trace the light read fills again */
+	h->addr = (bt_addr){ 0 }; /* a timeout, in a trace the light read fills again */
 	h->probe_ttl = (uint8_t)ttl;
 	h->attempt = (uint8_t)(attempt > 255 ? 255 : attempt);
 	return h;
