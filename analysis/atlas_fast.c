@@ -130,8 +130,9 @@ static inline bool quad(const char *s, uint32_t n, bt_addr *a)
 	return true;
 }
 
-/* The address of a "from" (parsed once for a run of equal texts). */
-static bool from_addr(atlas_fast *f, const elem *e, bt_addr *a)
+/* The address of a "from" (parsed once for a run of equal texts); in
+ * line in both element readers (a call per reply costs more than it). */
+static inline __attribute__((always_inline)) bool from_addr(atlas_fast *f, const elem *e, bt_addr *a)
 {
 	if (f->from_s != NULL && e->from_len == f->from_len && same_text(e->from, f->from_s, e->from_len)) {
 		*a = f->from;
@@ -265,6 +266,73 @@ static int element(atlas_fast *f, int ttl, int *att, const char **p, const char 
 	return 1;
 }
 
+/* Digits of a JSON integer that any reader takes (1 to 9 digits, no
+ * leading zero), passed over: true. */
+static inline bool small_int(const char **p, const char *end)
+{
+	const char *q = *p, *d = q;
+	while (q < end && *q >= '0' && *q <= '9' && q - d < 10)
+		q++;
+	if (q == d || q - d > 9 || (*d == '0' && q - d > 1))
+		return false;
+	*p = q;
+	return true;
+}
+
+/* An RTT the mapper takes, checked without making it a number: a JSON
+ * number without sign or exponent, at most 15 digits (jv_num_short's: no
+ * rounding up to the bound), below 4294967 ms. */
+static inline bool rtt_in_range(const char **p, const char *end)
+{
+	const char *q = *p, *d = q;
+	uint32_t v = 0;
+	while (q < end && *q >= '0' && *q <= '9' && q - d < 8)
+		v = v * 10 + (uint32_t)(*q++ - '0');
+	long nd = q - d, nf = 0;
+	if (nd == 0 || nd > 7 || (*d == '0' && nd > 1) || v >= 4294967)
+		return false;
+	if (q < end && *q == '.') {
+		const char *f = ++q;
+		while (q < end && *q >= '0' && *q <= '9')
+			q++;
+		nf = q - f;
+		if (nf == 0 || nd + nf > 15)
+			return false;
+	}
+	if (q < end && (*q == 'e' || *q == 'E'))
+		return false;
+	*p = q;
+	return true;
+}
+
+/* The light read's element in read_compact's form: the address, the RTT
+ * checked, the size and TTL passed over. 1 and *p past it; 0 (*p and *att
+ * untouched) for anything else, which element() reads. */
+static inline int light_element(atlas_fast *f, int ttl, int *att, const char **p, const char *end)
+{
+	const char *q = *p, *s;
+	uint32_t n;
+	elem e = { 0 };
+	bt_addr a = { 0 };
+	if (LIT(&q, end, "{\"x\":")) {
+		if (!jv_str_at(&q, end, &s, &n) || !LIT(&q, end, "}"))
+			return 0;
+	} else if (!LIT(&q, end, "{\"from\":") || !jv_str_at(&q, end, &e.from, &e.from_len) ||
+		   !LIT(&q, end, ",\"rtt\":") || !rtt_in_range(&q, end) ||
+		   (LIT(&q, end, ",\"size\":") && !small_int(&q, end)) ||
+		   (LIT(&q, end, ",\"ttl\":") && !small_int(&q, end)) || !LIT(&q, end, "}") ||
+		   !from_addr(f, &e, &a)) {
+		return 0;
+	}
+	bt_hop *h = entry(f->t, ttl, *att + 1);
+	if (h == NULL)
+		return 0;
+	h->addr = a;
+	(*att)++;
+	*p = q;
+	return 1;
+}
+
 /* One hop: {"hop":N,"result":[...]}, N the TTL after the last. */
 static int hop(atlas_fast *f, const char **p, const char *end)
 {
@@ -289,7 +357,8 @@ static int hop(atlas_fast *f, const char **p, const char *end)
 	f->last_ttl = (int)ttl.u.i;
 	int att = 0;
 	do {
-		if (element(f, (int)ttl.u.i, &att, p, end) != 1)
+		if (!(f->light && light_element(f, (int)ttl.u.i, &att, p, end)) &&
+		    element(f, (int)ttl.u.i, &att, p, end) != 1)
 			return 0;
 	} while (expect(p, end, ','));
 	return expect(p, end, ']') && expect(p, end, '}');
@@ -436,7 +505,7 @@ int atlas_scan_result(bt_trace *t, const char *text, size_t len, size_t *used)
 	const char *p = text, *end = text + len, *k;
 	uint32_t n;
 	unsigned have = 0;
-	atlas_fast f = { .t = t };
+	atlas_fast f = { .t = t, .light = true };
 	t->hop_count = 0;
 	t->first_ttl = t->filled_below_ttl = 0;
 	if (!expect(&p, end, '{'))

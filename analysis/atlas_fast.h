@@ -24,6 +24,7 @@ typedef struct atlas_fast {
 	bt_trace *t;          /* the entries are appended to its hops */
 	int last_ttl;         /* the last hop's TTL; 0 before the first */
 	bool taken;           /* "result" was read */
+	bool light;           /* the graph's pass: addresses only (atlas_scan_result) */
 	/* the last reply's "from": a TTL's packets mostly answer from one
 	 * address, parsed once */
 	const char *from_s;

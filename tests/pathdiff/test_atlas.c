@@ -371,6 +371,16 @@ static void test_light_read(void **state)
 		"[{\"hop\":1,\"error\":\"sendto failed\"}]",
 		"[{\"hop\":1,\"result\":[{\"from\":\"not an address\",\"rtt\":1}]}]",
 		"{\"hop\":1}",
+		/* the light read's own reading of RTT, size and TTL */
+		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":4294966.99999999,\"size\":0,\"ttl\":999999999}]}]",
+		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":4294967}]}]",
+		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":4294966.999999999999}]}]",
+		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":0,\"size\":1.5,\"ttl\":-3}]}]",
+		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":1,\"ttl\":1234567890}]}]",
+		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":01}]}]",
+		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":1,\"size\":076}]}]",
+		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":1.}]}]",
+		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":1,\"size\":76,\"size\":76}]}]",
 	};
 	bt_trace *s = bt_trace_alloc(BT_HOPS_MAX);
 	assert_non_null(s);
