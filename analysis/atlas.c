@@ -652,6 +652,8 @@ typedef struct atlas_reader {
 	const jv *tree;         /* the next result's, when read in one go */
 	atlas_fast fast;        /* its hops, when read straight (fast.t set) */
 	size_t hint;            /* the entries of the last result read so */
+	bt_trace *light;        /* the graph's pass: the light read's trace */
+	bool lit;               /* the last result was read into light */
 	char *buf;
 	size_t cap, start, end; /* unread bytes: buf[start, end) */
 	size_t scan;            /* bytes of the current object scanned */
@@ -824,6 +826,20 @@ static bool take_whole(atlas_reader *r, size_t *len)
 	return true;
 }
 
+/* The object at start read by the light read into r->light (the graph's
+ * pass, atlas_fast.h): true and its length; false when it does not vouch
+ * for it or the buffer ends inside it (the full read takes it). */
+static bool take_light(atlas_reader *r, size_t *len)
+{
+	const char *b = r->buf + r->start;
+	if (atlas_scan_result(r->light, b, r->end - r->start, len) != 1)
+		return false;
+	for (const char *p = b; (p = memchr(p, '\n', (size_t)(b + *len - p))) != NULL; p++)
+		r->lineno++;
+	r->lit = true;
+	return true;
+}
+
 static int done_object(atlas_reader *r, const char **obj, size_t len)
 {
 	*obj = r->buf + r->start;
@@ -843,6 +859,8 @@ static int next_object(atlas_reader *r, const char **obj, size_t *len, char *err
 			return 0;
 		if (!r->in_obj && skip_between(r, err, errlen) < 0)
 			return -1;
+		if (r->in_obj && r->scan == 0 && r->light != NULL && take_light(r, len))
+			return done_object(r, obj, *len);
 		if (r->in_obj && r->scan == 0 && take_whole(r, len))
 			return done_object(r, obj, *len);
 		if (r->in_obj && scan_object(r, len))
@@ -864,31 +882,54 @@ static int next_object(atlas_reader *r, const char **obj, size_t *len, char *err
 	}
 }
 
+/* The result just cut out, mapped: 1 and *out, 0 at the end, -1; one
+ * that cannot be mapped is reported and passed. */
+static int map_next(atlas_reader *r, const char *obj, size_t len, bt_trace **out, char *err, size_t errlen)
+{
+	char why[512];
+	int m = r->fast.t != NULL ? map_direct(r->tree, &r->ctx, &r->fast, out, why, sizeof(why))
+		: r->tree != NULL ? map_tree(r->tree, &r->ctx, out, why, sizeof(why))
+				  : map_text(r->arena, obj, len, &r->ctx, out, why, sizeof(why));
+	r->tree = NULL;
+	if (m < 0) {
+		snprintf(err, errlen, "%s:%lu: %s", r->path, r->obj_line, why);
+		r->dead = true;
+		return -1;
+	}
+	if (m == 0 && r->o.skipped != NULL) {
+		char where[300];
+		snprintf(where, sizeof(where), "%s:%lu", r->path, r->obj_line);
+		r->o.skipped(r->o.skipped_ctx, where, why);
+	}
+	return m;
+}
+
 static int atlas_next(void *st, bt_trace **out, char *err, size_t errlen)
 {
 	atlas_reader *r = st;
 	const char *obj;
 	size_t len;
 	int rc;
-	while ((rc = next_object(r, &obj, &len, err, errlen)) == 1) {
-		char why[512];
-		int m = r->fast.t != NULL ? map_direct(r->tree, &r->ctx, &r->fast, out, why, sizeof(why))
-			: r->tree != NULL ? map_tree(r->tree, &r->ctx, out, why, sizeof(why))
-					  : map_text(r->arena, obj, len, &r->ctx, out, why, sizeof(why));
-		r->tree = NULL;
-		if (m == 1)
-			return 1;
-		if (m < 0) {
-			snprintf(err, errlen, "%s:%lu: %s", r->path, r->obj_line, why);
-			r->dead = true;
-			return -1;
-		}
-		if (r->o.skipped != NULL) {
-			char where[300];
-			snprintf(where, sizeof(where), "%s:%lu", r->path, r->obj_line);
-			r->o.skipped(r->o.skipped_ctx, where, why);
-		}
-	}
+	while ((rc = next_object(r, &obj, &len, err, errlen)) == 1)
+		if ((rc = map_next(r, obj, len, out, err, errlen)) != 0)
+			return rc;
+	return rc;
+}
+
+/* The graph's pass (bt_input_ops.scan): each result through the light
+ * read into light where it vouches for it, else read in full into *full. */
+static int atlas_scan(void *st, bt_trace *light, bt_trace **full, char *err, size_t errlen)
+{
+	atlas_reader *r = st;
+	const char *obj;
+	size_t len;
+	int rc;
+	*full = NULL;
+	r->light = light;
+	for (r->lit = false; (rc = next_object(r, &obj, &len, err, errlen)) == 1; r->lit = false)
+		if (r->lit || (rc = map_next(r, obj, len, full, err, errlen)) != 0)
+			break;
+	r->light = NULL;
 	return rc;
 }
 
@@ -912,7 +953,7 @@ static void atlas_close(void *st)
 	free(r);
 }
 
-static const bt_input_ops atlas_ops = { atlas_next, atlas_where, atlas_close };
+static const bt_input_ops atlas_ops = { atlas_next, atlas_where, atlas_close, atlas_scan };
 
 void *bt_atlas_open(const char *path, const bt_input_opts *o, const bt_input_ops **ops, char *err,
 		    size_t errlen)

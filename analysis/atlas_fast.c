@@ -80,6 +80,7 @@ static bt_hop *entry(bt_trace *t, int ttl, int attempt)
 	if (t->hop_count >= BT_HOPS_MAX || (t->hop_count >= t->hop_cap && bt_trace_reserve(t, want) != 0))
 		return NULL;
 	bt_hop *h = &t->hops[t->hop_count++];
+	h->addr = (bt_addr){ 0 }; /* a timeout, in a trace the light read fills again */
 	h->probe_ttl = (uint8_t)ttl;
 	h->attempt = (uint8_t)(attempt > 255 ? 255 : attempt);
 	return h;
@@ -129,8 +130,9 @@ static inline bool quad(const char *s, uint32_t n, bt_addr *a)
 	return true;
 }
 
-/* The address of a "from" (parsed once for a run of equal texts). */
-static bool from_addr(atlas_fast *f, const elem *e, bt_addr *a)
+/* The address of a "from" (parsed once for a run of equal texts); in
+ * line in both element readers (a call per reply costs more than it). */
+static inline __attribute__((always_inline)) bool from_addr(atlas_fast *f, const elem *e, bt_addr *a)
 {
 	if (f->from_s != NULL && e->from_len == f->from_len && same_text(e->from, f->from_s, e->from_len)) {
 		*a = f->from;
@@ -151,19 +153,31 @@ static bool from_addr(atlas_fast *f, const elem *e, bt_addr *a)
 	return true;
 }
 
-/* The literal k[0, n) (n <= 8) at *p: true and *p past it. One 8-byte
- * load and compare where eight bytes are left (n is known when compiling:
- * the literal and the mask are constants). */
-static inline bool lit(const char **p, const char *end, const char *k, size_t n)
+/* Byte i of the literal k as it sits in a little-endian word (0 past its
+ * end): constant when compiling, as LIT_WORD of it. */
+#define LIT_BYTE(k, i) \
+	((i) < sizeof(k) - 1 ? (uint64_t)(unsigned char)(k)[(i) < sizeof(k) - 1 ? (i) : 0] << (8 * (i)) : 0)
+#define LIT_WORD(k) (LIT_BYTE(k, 0) | LIT_BYTE(k, 1) | LIT_BYTE(k, 2) | LIT_BYTE(k, 3) | \
+		     LIT_BYTE(k, 4) | LIT_BYTE(k, 5) | LIT_BYTE(k, 6) | LIT_BYTE(k, 7))
+/* The string literal k (at most 8 bytes) at *p: lit() with its word. */
+#define LIT(p, end, k) lit((p), (end), (k), sizeof(k) - 1, LIT_WORD(k))
+
+/* The literal k[0, n) (n <= 8; y: its bytes as a word, LIT) at *p: true
+ * and *p past it. One 8-byte load and compare where eight bytes are left.
+ * y comes in as a constant: built here from k (memcpy, or a loop), gcc
+ * stored it on the stack in parts, and the load of those parts waited for
+ * them (no store forwarding), at every literal. */
+static inline bool lit(const char **p, const char *end, const char *k, size_t n, uint64_t y)
 {
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	if ((size_t)(end - *p) >= 8) {
-		uint64_t x, y = 0, mask = n >= 8 ? ~UINT64_C(0) : (UINT64_C(1) << (8 * n)) - 1;
+		uint64_t x, mask = n >= 8 ? ~UINT64_C(0) : (UINT64_C(1) << (8 * n)) - 1;
 		memcpy(&x, *p, 8);
-		memcpy(&y, k, n);
 		if ((x & mask) != y)
 			return false;
 	} else
+#else
+	(void)y;
 #endif
 	if ((size_t)(end - *p) < n || !same_lit(*p, k, n)) {
 		return false;
@@ -179,25 +193,25 @@ static inline int read_compact(elem *e, const char **p, const char *end)
 {
 	const char *s;
 	uint32_t n;
-	if (lit(p, end, "{\"x\":", 5)) {
+	if (LIT(p, end, "{\"x\":")) {
 		e->have = F_X;
-		return jv_str_at(p, end, &s, &n) && lit(p, end, "}", 1);
+		return jv_str_at(p, end, &s, &n) && LIT(p, end, "}");
 	}
-	if (!lit(p, end, "{\"from\":", 8) || !jv_str_at(p, end, &e->from, &e->from_len) ||
-	    !lit(p, end, ",\"rtt\":", 7) || !jv_num_short(p, end, &e->rtt))
+	if (!LIT(p, end, "{\"from\":") || !jv_str_at(p, end, &e->from, &e->from_len) ||
+	    !LIT(p, end, ",\"rtt\":") || !jv_num_short(p, end, &e->rtt))
 		return 0;
 	e->have = F_FROM | F_RTT;
-	if (lit(p, end, ",\"size\":", 8)) {
+	if (LIT(p, end, ",\"size\":")) {
 		if (!jv_num_short(p, end, &e->size) || e->size.kind != JV_INT)
 			return 0;
 		e->have |= F_SIZE;
 	}
-	if (lit(p, end, ",\"ttl\":", 7)) {
+	if (LIT(p, end, ",\"ttl\":")) {
 		if (!jv_num_short(p, end, &e->ttl) || e->ttl.kind != JV_INT)
 			return 0;
 		e->have |= F_TTL;
 	}
-	return lit(p, end, "}", 1);
+	return LIT(p, end, "}");
 }
 
 /* An element's members, in any order and spacing. */
@@ -252,6 +266,73 @@ static int element(atlas_fast *f, int ttl, int *att, const char **p, const char 
 	return 1;
 }
 
+/* Digits of a JSON integer that any reader takes (1 to 9 digits, no
+ * leading zero), passed over: true. */
+static inline bool small_int(const char **p, const char *end)
+{
+	const char *q = *p, *d = q;
+	while (q < end && *q >= '0' && *q <= '9' && q - d < 10)
+		q++;
+	if (q == d || q - d > 9 || (*d == '0' && q - d > 1))
+		return false;
+	*p = q;
+	return true;
+}
+
+/* An RTT the mapper takes, checked without making it a number: a JSON
+ * number without sign or exponent, at most 15 digits (jv_num_short's: no
+ * rounding up to the bound), below 4294967 ms. */
+static inline bool rtt_in_range(const char **p, const char *end)
+{
+	const char *q = *p, *d = q;
+	uint32_t v = 0;
+	while (q < end && *q >= '0' && *q <= '9' && q - d < 8)
+		v = v * 10 + (uint32_t)(*q++ - '0');
+	long nd = q - d, nf = 0;
+	if (nd == 0 || nd > 7 || (*d == '0' && nd > 1) || v >= 4294967)
+		return false;
+	if (q < end && *q == '.') {
+		const char *f = ++q;
+		while (q < end && *q >= '0' && *q <= '9')
+			q++;
+		nf = q - f;
+		if (nf == 0 || nd + nf > 15)
+			return false;
+	}
+	if (q < end && (*q == 'e' || *q == 'E'))
+		return false;
+	*p = q;
+	return true;
+}
+
+/* The light read's element in read_compact's form: the address, the RTT
+ * checked, the size and TTL passed over. 1 and *p past it; 0 (*p and *att
+ * untouched) for anything else, which element() reads. */
+static inline int light_element(atlas_fast *f, int ttl, int *att, const char **p, const char *end)
+{
+	const char *q = *p, *s;
+	uint32_t n;
+	elem e = { 0 };
+	bt_addr a = { 0 };
+	if (LIT(&q, end, "{\"x\":")) {
+		if (!jv_str_at(&q, end, &s, &n) || !LIT(&q, end, "}"))
+			return 0;
+	} else if (!LIT(&q, end, "{\"from\":") || !jv_str_at(&q, end, &e.from, &e.from_len) ||
+		   !LIT(&q, end, ",\"rtt\":") || !rtt_in_range(&q, end) ||
+		   (LIT(&q, end, ",\"size\":") && !small_int(&q, end)) ||
+		   (LIT(&q, end, ",\"ttl\":") && !small_int(&q, end)) || !LIT(&q, end, "}") ||
+		   !from_addr(f, &e, &a)) {
+		return 0;
+	}
+	bt_hop *h = entry(f->t, ttl, *att + 1);
+	if (h == NULL)
+		return 0;
+	h->addr = a;
+	(*att)++;
+	*p = q;
+	return 1;
+}
+
 /* One hop: {"hop":N,"result":[...]}, N the TTL after the last. */
 static int hop(atlas_fast *f, const char **p, const char *end)
 {
@@ -276,7 +357,8 @@ static int hop(atlas_fast *f, const char **p, const char *end)
 	f->last_ttl = (int)ttl.u.i;
 	int att = 0;
 	do {
-		if (element(f, (int)ttl.u.i, &att, p, end) != 1)
+		if (!(f->light && light_element(f, (int)ttl.u.i, &att, p, end)) &&
+		    element(f, (int)ttl.u.i, &att, p, end) != 1)
 			return 0;
 	} while (expect(p, end, ','));
 	return expect(p, end, ']') && expect(p, end, '}');
@@ -298,4 +380,148 @@ int atlas_fast_hook(void *ctx, const char *key, uint32_t keylen, const char **p,
 			return 0;
 	} while (expect(p, end, ','));
 	return expect(p, end, ']') ? JV_HOOK_TAKEN : 0;
+}
+
+/* ==== the light read, for the interface graph's pass ==== */
+
+/* The members of the top level the mapper can skip a result for (a bit
+ * each: one met twice is not vouched for). */
+enum { H_RESULT = 1, H_TYPE = 2, H_FW = 4, H_PRB = 8, H_MSM = 16, H_TS = 32, H_DST = 64, H_PROTO = 128,
+       H_PARIS = 256 };
+#define H_NEEDED (H_RESULT | H_FW | H_PRB | H_MSM | H_TS | H_DST | H_PROTO)
+
+static unsigned head_bit(const char *k, uint32_t n)
+{
+	switch (n) {
+	case 2: return KEY(k, n, "fw") ? H_FW : 0;
+	case 4: return KEY(k, n, "type") ? H_TYPE : 0;
+	case 5: return KEY(k, n, "proto") ? H_PROTO : 0;
+	case 6: return KEY(k, n, "result") ? H_RESULT : KEY(k, n, "prb_id") ? H_PRB : KEY(k, n, "msm_id") ? H_MSM : 0;
+	case 8: return KEY(k, n, "dst_addr") ? H_DST : KEY(k, n, "paris_id") ? H_PARIS : 0;
+	case 9: return KEY(k, n, "timestamp") ? H_TS : 0;
+	default: return 0;
+	}
+}
+
+/* A value the mapper does not read, passed over: strings without
+ * escapes, short numbers, literals, and arrays and objects of those up to
+ * a small depth (what Atlas writes); false for anything else. */
+static bool skip_value(const char **p, const char *end, int depth)
+{
+	const char *s;
+	uint32_t n;
+	jv v;
+	*p = jv_ws(*p, end);
+	if (*p >= end || depth > 16)
+		return false;
+	switch (**p) {
+	case '"': return jv_str_at(p, end, &s, &n);
+	case 't': return LIT(p, end, "true");
+	case 'f': return LIT(p, end, "false");
+	case 'n': return LIT(p, end, "null");
+	case '[':
+		if (expect(p, end, '[') && expect(p, end, ']'))
+			return true;
+		do {
+			if (!skip_value(p, end, depth + 1))
+				return false;
+		} while (expect(p, end, ','));
+		return expect(p, end, ']');
+	case '{':
+		if (expect(p, end, '{') && expect(p, end, '}'))
+			return true;
+		do {
+			*p = jv_ws(*p, end);
+			if (!jv_str_at(p, end, &s, &n) || !expect(p, end, ':') || !skip_value(p, end, depth + 1))
+				return false;
+		} while (expect(p, end, ','));
+		return expect(p, end, '}');
+	default: return jv_num_short(p, end, &v) == 1;
+	}
+}
+
+/* An integer in lo..hi at *p. */
+static bool int_at(const char **p, const char *end, int64_t lo, int64_t hi)
+{
+	jv v;
+	return jv_num_short(p, end, &v) && v.kind == JV_INT && v.u.i >= lo && v.u.i <= hi;
+}
+
+/* The string at *p is one of the words in list ("A|B|C|"). */
+static bool word_at(const char **p, const char *end, const char *list)
+{
+	const char *s;
+	uint32_t n;
+	if (!jv_str_at(p, end, &s, &n))
+		return false;
+	for (const char *w = list, *bar; (bar = strchr(w, '|')) != NULL; w = bar + 1)
+		if ((size_t)(bar - w) == n && memcmp(w, s, n) == 0)
+			return true;
+	return false;
+}
+
+/* dst_addr: an address the mapper parses alike (its buffer: 64 bytes). */
+static bool dst_at(const char **p, const char *end, bt_addr *dst)
+{
+	const char *s;
+	uint32_t n;
+	char buf[64];
+	if (!jv_str_at(p, end, &s, &n) || n == 0 || n >= sizeof(buf))
+		return false;
+	if (quad(s, n, dst))
+		return true;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return bt_addr_parse(buf, dst) == 0;
+}
+
+/* One member of the top level (*p at its value): what the mapper checks
+ * read as it checks it (check_kind, map_head: ranges, words, the
+ * firmware), the hops through the direct read, the rest passed over. */
+static bool head_member(atlas_fast *f, const char *k, uint32_t n, const char **p, const char *end,
+			unsigned *have)
+{
+	unsigned bit = head_bit(k, n);
+	jv node;
+	if (bit & *have)
+		return false; /* twice: jansson's error */
+	*have |= bit;
+	switch (bit) {
+	case H_RESULT: return atlas_fast_hook(f, k, n, p, end, &node) == JV_HOOK_TAKEN;
+	case H_TYPE: return word_at(p, end, "traceroute|");
+	case H_FW: return int_at(p, end, 4400, INT32_MAX);
+	case H_PRB:
+	case H_MSM: return int_at(p, end, 0, INT64_C(999999999999));
+	case H_TS: return int_at(p, end, 0, INT64_C(253402300799));
+	case H_DST: return dst_at(p, end, &f->t->dst);
+	case H_PROTO: return word_at(p, end, "ICMP|UDP|TCP|");
+	case H_PARIS: return int_at(p, end, 0, 65535);
+	default: return skip_value(p, end, 0);
+	}
+}
+
+int atlas_scan_result(bt_trace *t, const char *text, size_t len, size_t *used)
+{
+	const char *p = text, *end = text + len, *k;
+	uint32_t n;
+	unsigned have = 0;
+	atlas_fast f = { .t = t, .light = true };
+	t->hop_count = 0;
+	t->first_ttl = t->filled_below_ttl = 0;
+	if (!expect(&p, end, '{'))
+		return 0;
+	do {
+		p = jv_ws(p, end);
+		if (!jv_str_at(&p, end, &k, &n) || !expect(&p, end, ':'))
+			return 0;
+		p = jv_ws(p, end);
+		if (!head_member(&f, k, n, &p, end, &have))
+			return 0;
+	} while (expect(&p, end, ','));
+	if (!expect(&p, end, '}') || (have & H_NEEDED) != H_NEEDED)
+		return 0;
+	if (t->first_ttl == 0)
+		t->first_ttl = 1; /* no hops: as set_stop */
+	*used = (size_t)(p - text);
+	return 1;
 }

@@ -24,6 +24,7 @@ typedef struct atlas_fast {
 	bt_trace *t;          /* the entries are appended to its hops */
 	int last_ttl;         /* the last hop's TTL; 0 before the first */
 	bool taken;           /* "result" was read */
+	bool light;           /* the graph's pass: addresses only (atlas_scan_result) */
 	/* the last reply's "from": a TTL's packets mostly answer from one
 	 * address, parsed once */
 	const char *from_s;
@@ -35,6 +36,17 @@ typedef struct atlas_fast {
  * (node: an empty JV_ARR, so that the tree still says a list was there);
  * passes every other member to the parser. */
 int atlas_fast_hook(void *f, const char *key, uint32_t keylen, const char **p, const char *end, jv *node);
+
+/* The light read of the result at text[0, len) for the interface graph's
+ * pass (doc/atlas.md, "The graph's read"): t->dst, first_ttl,
+ * filled_below_ttl (0), hop_count and each entry's probe_ttl and addr,
+ * into t, whose hop_cap must be BT_HOPS_MAX (nothing else of t is set).
+ * 1 and the object's length in *used when it vouches that bt_atlas_map
+ * maps the text to a trace with those same fields; 0 for anything else
+ * (a result it would skip, or one the direct read does not take): read
+ * it in full. Text that is not JSON may read here (a duplicate key the
+ * mapper does not read): the full read that follows reports it. */
+int atlas_scan_result(bt_trace *t, const char *text, size_t len, size_t *used);
 
 /* bt_atlas_map through the direct read (analysis/atlas.c), for the tests'
  * comparison with the mapper: its values, or 2 when the direct read does

@@ -36,7 +36,7 @@ static void native_close(void *st)
 	bt_trace_reader_close(st);
 }
 
-static const bt_input_ops native_ops = { native_next, native_where, native_close };
+static const bt_input_ops native_ops = { native_next, native_where, native_close, NULL };
 
 static void *native_open(const char *path, const bt_input_opts *o, const bt_input_ops **ops, char *err,
 			 size_t errlen)
@@ -71,7 +71,7 @@ static void mem_close(void *st)
 	free(m);
 }
 
-static const bt_input_ops mem_ops = { mem_next, mem_where, mem_close };
+static const bt_input_ops mem_ops = { mem_next, mem_where, mem_close, NULL };
 
 /* ---- the backends, in the order they are tried; our own format last:
  * whatever no other backend claims is read as ours, so that a broken round
@@ -160,6 +160,14 @@ bt_input *bt_input_open_buffer(const char *name, const char *buf, size_t len, ch
 int bt_input_next(bt_input *in, bt_trace **out, char *err, size_t errlen)
 {
 	return in->ops->next(in->st, out, err, errlen);
+}
+
+int bt_input_scan(bt_input *in, bt_trace *light, bt_trace **full, char *err, size_t errlen)
+{
+	*full = NULL;
+	if (in->ops->scan != NULL)
+		return in->ops->scan(in->st, light, full, err, errlen);
+	return in->ops->next(in->st, full, err, errlen);
 }
 
 int bt_input_next_line(bt_input *in, const char **line, size_t *len, char *err, size_t errlen)

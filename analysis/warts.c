@@ -568,7 +568,7 @@ static void warts_close(void *vst)
 	free(st);
 }
 
-static const bt_input_ops warts_ops = { warts_next, warts_where, warts_close };
+static const bt_input_ops warts_ops = { warts_next, warts_where, warts_close, NULL };
 
 void *bt_warts_open(const char *path, const bt_input_opts *o, const bt_input_ops **ops, char *err,
 		    size_t errlen)

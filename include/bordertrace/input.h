@@ -41,6 +41,8 @@ typedef struct bt_input_ops {
 	/* "FILE:LINE" (or "FILE@OFFSET") of the trace last returned, into buf */
 	const char *(*where)(const void *st, char *buf, size_t buflen);
 	void (*close)(void *st);
+	/* optional (NULL: next): the interface graph's pass (bt_input_scan) */
+	int (*scan)(void *st, bt_trace *light, bt_trace **full, char *err, size_t errlen);
 } bt_input_ops;
 
 /* A backend: kind names it; sniff says whether the first n bytes of a file
@@ -68,6 +70,15 @@ int bt_input_next(bt_input *in, bt_trace **out, char *err, size_t errlen);
  * bt_trace_scan_fast); bt_input_where names it. 1, 0 at the end, -1 with
  * a message (also for another kind). */
 int bt_input_next_line(bt_input *in, const char **line, size_t *len, char *err, size_t errlen);
+/* The next trace for a pass that needs only where traces went (the
+ * interface graph, analysis/owner.c): a backend with a light read (Atlas,
+ * atlas_fast.h) fills light (hop_cap BT_HOPS_MAX: the fields
+ * bt_trace_scan_fast fills) with *full NULL when it vouches that the full
+ * read maps the result to those same fields, and skips what the full read
+ * skips; else *full is the trace bt_input_next returns (the caller frees
+ * it). Text the full read refuses may pass here: a caller must still read
+ * every trace in full once. 1, 0 at the end, -1 with a message. */
+int bt_input_scan(bt_input *in, bt_trace *light, bt_trace **full, char *err, size_t errlen);
 /* Where the trace last returned came from ("FILE:LINE", "FILE@OFFSET"). */
 const char *bt_input_where(const bt_input *in, char *buf, size_t buflen);
 /* The backend's kind ("bordertrace", "atlas", "warts"). */

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,7 @@
 #include "atlas_fast.h"
 #include "atlas_json.h"
 #include "bordertrace/atlas.h"
+#include "bordertrace/input.h"
 #include "seen.h"
 
 static bt_trace *map_ok(const char *json)
@@ -277,7 +279,201 @@ static void test_direct_read(void **state)
 	}
 }
 
-int main(void)
+/* The graph's fields (what bt_owner_add reads) of the light read and of
+ * the full one agree. */
+static void assert_graph_same(const bt_trace *s, const bt_trace *f, const char *what)
+{
+	bool same = bt_addr_eq(&s->dst, &f->dst) && s->first_ttl == f->first_ttl &&
+		    s->filled_below_ttl == f->filled_below_ttl && s->hop_count == f->hop_count;
+	for (size_t i = 0; same && i < s->hop_count; i++)
+		same = s->hops[i].probe_ttl == f->hops[i].probe_ttl &&
+		       memcmp(&s->hops[i].addr, &f->hops[i].addr, sizeof(bt_addr)) == 0;
+	if (!same)
+		fail_msg("light read differs from the mapper: %s", what);
+}
+
+/* One result's text through the light read and the mapper: what the
+ * light read takes (the object it cuts out of the text), the mapper maps,
+ * never skips, to the same graph fields; or refuses as not JSON for a
+ * duplicate key (the full read then reports it). 1 taken, 0 not. */
+static int light_vs_mapper(bt_trace *s, const char *json, size_t len)
+{
+	size_t used = 0;
+	if (atlas_scan_result(s, json, len, &used) != 1)
+		return 0;
+	bt_trace *f = NULL;
+	char err[512] = "";
+	int rc = bt_atlas_map(json, used, 0, &f, err, sizeof(err));
+	if (rc == 1)
+		assert_graph_same(s, f, json);
+	else if (rc == 0 || strstr(err, "duplicate") == NULL)
+		fail_msg("light read took what the mapper does not map (%d: %s): %.*s", rc, err, (int)len, json);
+	bt_trace_free(f);
+	return rc == 1;
+}
+
+/* The light read of the graph's pass (atlas_scan_result) against the
+ * mapper over variants of the head (each member the mapper can skip a
+ * result for: missing, of another type, out of range, twice) and of the
+ * hops (test_direct_read's), then 20,000 random mutations of a result. */
+static void test_light_read(void **state)
+{
+	(void)state;
+	static const char *heads[] = {
+		"\"fw\":5080,\"type\":\"traceroute\",\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\"",
+		"\"fw\":5080,\"proto\":\"UDP\",\"dst_addr\":\"2001:db8::1\",\"paris_id\":65535,\"af\":6",
+		"\"fw\":4400,\"type\":\"traceroute\",\"proto\":\"TCP\",\"dst_addr\":\"198.18.9.1\",\"paris_id\":0",
+		"\"fw\":5080,\"lts\":-1,\"ttr\":12.5,\"x\":[1,{\"a\":null,\"b\":[true,false]}],\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\"",
+		/* each below: the mapper skips the result, or it is not plain JSON */
+		"\"fw\":4399,\"type\":\"traceroute\",\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\"",
+		"\"fw\":5080.0,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\"",
+		"\"type\":\"traceroute\",\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\"",
+		"\"fw\":5080,\"type\":\"ping\",\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\"",
+		"\"fw\":5080,\"type\":1,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\"",
+		"\"fw\":5080,\"proto\":\"GRE\",\"dst_addr\":\"198.18.9.1\"",
+		"\"fw\":5080,\"proto\":\"icmp\",\"dst_addr\":\"198.18.9.1\"",
+		"\"fw\":5080,\"dst_addr\":\"198.18.9.1\"",
+		"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":\"\",\"dst_name\":\"x.invalid\"",
+		"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9\"",
+		"\"fw\":5080,\"proto\":\"ICMP\"",
+		"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":null",
+		"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\",\"paris_id\":65536",
+		"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\",\"paris_id\":-1",
+		"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\",\"paris_id\":null",
+		"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\",\"dst_addr\":\"198.18.9.2\"",
+		"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\",\"msm_name\":\"a\\u0041\"",
+		"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\",\"n\":12345678901234567",
+	};
+	static const char *ids[] = {
+		"\"prb_id\":6001,\"msm_id\":5001,\"timestamp\":1506844805,\"endtime\":1506844810",
+		"\"prb_id\":999999999999,\"msm_id\":0,\"timestamp\":253402300799",
+		"\"prb_id\":1000000000000,\"msm_id\":5001,\"timestamp\":1506844805",
+		"\"prb_id\":\"6001\",\"msm_id\":5001,\"timestamp\":1506844805",
+		"\"prb_id\":6001,\"timestamp\":1506844805",
+		"\"prb_id\":6001,\"msm_id\":5001,\"timestamp\":253402300800",
+		"\"prb_id\":6001,\"msm_id\":5001,\"timestamp\":-1",
+	};
+	static const char *hops[] = {
+		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.1.1\",\"rtt\":1.5,\"size\":76,\"ttl\":254},{\"x\":\"*\"}]},"
+		"{\"hop\":2,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":3,\"size\":48,\"ttl\":60}]}]",
+		"[ { \"hop\" : 2 , \"result\" : [ { \"ttl\" : 254 , \"rtt\" : 0.125 , \"from\" : \"198.18.1.1\" } ] } ]",
+		"[{\"hop\":3,\"result\":[{\"x\":\"*\"},{\"x\":\"*\"}]},{\"hop\":4,\"result\":[{\"from\":\"2001:db8::9\",\"rtt\":2}]}]",
+		"[]",
+		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":4294967.5}]}]",
+		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":-1}]}]",
+		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":1,\"err\":\"N\"}]}]",
+		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":1,\"err\":\"?\"}]}]",
+		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"late\":1}]}]",
+		"[{\"hop\":1,\"result\":[{}]}]",
+		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.1.1\",\"rtt\":1}]},{\"hop\":3,\"result\":[{\"x\":\"*\"}]}]",
+		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.1.1\",\"rtt\":1}]},{\"hop\":255,\"result\":[{\"x\":\"*\"}]}]",
+		"[{\"hop\":255,\"result\":[{\"x\":\"*\"}]}]",
+		"[{\"hop\":1,\"error\":\"sendto failed\"}]",
+		"[{\"hop\":1,\"result\":[{\"from\":\"not an address\",\"rtt\":1}]}]",
+		"{\"hop\":1}",
+		/* the light read's own reading of RTT, size and TTL */
+		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":4294966.99999999,\"size\":0,\"ttl\":999999999}]}]",
+		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":4294967}]}]",
+		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":4294966.999999999999}]}]",
+		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":0,\"size\":1.5,\"ttl\":-3}]}]",
+		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":1,\"ttl\":1234567890}]}]",
+		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":01}]}]",
+		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":1,\"size\":076}]}]",
+		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":1.}]}]",
+		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":1,\"size\":76,\"size\":76}]}]",
+	};
+	bt_trace *s = bt_trace_alloc(BT_HOPS_MAX);
+	assert_non_null(s);
+	char json[4096];
+	unsigned taken = 0, all = 0;
+	for (size_t h = 0; h < sizeof(heads) / sizeof(heads[0]); h++)
+		for (size_t d = 0; d < sizeof(ids) / sizeof(ids[0]); d++)
+			for (size_t i = 0; i < sizeof(hops) / sizeof(hops[0]); i++)
+				for (int order = 0; order < 2; order++) {
+					int n = order == 0 ? snprintf(json, sizeof(json), "{%s,%s,\"result\":%s}", heads[h], ids[d], hops[i])
+							   : snprintf(json, sizeof(json), "{\"result\":%s, %s ,%s}", hops[i], ids[d], heads[h]);
+					int t = light_vs_mapper(s, json, (size_t)n);
+					taken += (unsigned)t;
+					all++;
+					if (h < 4 && d < 2 && i < 4 && !t)
+						fail_msg("light read refused a common result: %s", json);
+				}
+	assert_true(taken >= 4 * 2 * 4 * 2 && taken < all);
+	/* random mutations of a result: a byte changed, removed or doubled */
+	int base = snprintf(json, sizeof(json), "{%s,%s,\"result\":%s}", heads[0], ids[0], hops[0]);
+	uint64_t x = 2463534242u;
+	unsigned kept = 0;
+	for (int i = 0; i < 20000; i++) {
+		char m[4096];
+		memcpy(m, json, (size_t)base);
+		size_t n = (size_t)base;
+		for (int k = 0; k < 1 + i % 3; k++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			size_t at = (size_t)(x % n);
+			static const char bytes[] = "{}[]\",:0159.-*ex \\";
+			char c = bytes[(x >> 20) % (sizeof(bytes) - 1)];
+			if ((x >> 8) % 3 == 0)
+				m[at] = c;
+			else if ((x >> 8) % 3 == 1 && n > 1)
+				memmove(m + at, m + at + 1, --n - at);
+			else if (n + 1 < sizeof(m))
+				memmove(m + at + 1, m + at, n++ - at);
+		}
+		kept += (unsigned)light_vs_mapper(s, m, n);
+	}
+	assert_true(kept > 1000); /* the light read was tried on results it takes */
+	bt_trace_free(s);
+}
+
+/* The graph's pass over every fixture (tests/pathdiff/data/atlas): the
+ * reader's light read (bt_input_scan) gives the traces of the full read,
+ * in the same order, graph fields alike, and skips what it skips; where
+ * the full read stops at bad JSON, the same traces up to there. */
+static void test_light_fixtures(void **state)
+{
+	const char *dir = *state;
+	DIR *d = opendir(dir);
+	assert_non_null(d);
+	struct dirent *e;
+	unsigned files = 0;
+	bt_trace *s = bt_trace_alloc(BT_HOPS_MAX);
+	assert_non_null(s);
+	while ((e = readdir(d)) != NULL) {
+		if (strstr(e->d_name, ".json") == NULL)
+			continue;
+		char path[4096], err[512], serr[512];
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		bt_input *full = bt_input_open(path, NULL, err, sizeof(err));
+		bt_input *light = bt_input_open(path, NULL, serr, sizeof(serr));
+		assert_non_null(full);
+		assert_non_null(light);
+		assert_string_equal(bt_input_kind(full), "atlas");
+		int rf, rs;
+		bt_trace *f, *g;
+		do {
+			rf = bt_input_next(full, &f, err, sizeof(err));
+			rs = bt_input_scan(light, s, &g, serr, sizeof(serr));
+			if (rf == 1 && rs != 1)
+				fail_msg("%s: light pass ended (%d: %s) before the full read", path, rs, serr);
+			if (rf == 0 && rs != 0)
+				fail_msg("%s: light pass went on past the end (%d: %s)", path, rs, serr);
+			if (rf == 1)
+				assert_graph_same(g != NULL ? g : s, f, path);
+			if (rf == 1)
+				bt_trace_free(f);
+			if (rs == 1)
+				bt_trace_free(g);
+		} while (rf == 1);
+		bt_input_close(full);
+		bt_input_close(light);
+		files++;
+	}
+	closedir(d);
+	bt_trace_free(s);
+	assert_true(files >= 8);
+}
+
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reply_fields),
@@ -286,6 +482,8 @@ int main(void)
 		cmocka_unit_test(test_rounds_and_sniff),
 		cmocka_unit_test(test_fast_numbers),
 		cmocka_unit_test(test_direct_read),
+		cmocka_unit_test(test_light_read),
+		cmocka_unit_test_prestate(test_light_fixtures, argc > 1 ? argv[1] : "tests/pathdiff/data/atlas"),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
