@@ -412,17 +412,8 @@ static int execute(diff_args *a, char **paths, int n)
 	if (a->db.url && (status = bt_cmd_dbsrc_open(a->cmd, &a->db)) != 0)
 		return status;
 	status = BT_EXIT_DATA;
-	if (a->asrel_path != NULL) { /* read before anything is made */
-		if ((a->asrel = bt_asrel_new()) == NULL) {
-			fprintf(stderr, "bordertrace %s: out of memory\n", a->cmd);
-			return BT_EXIT_DATA;
-		}
-		if (bt_asrel_load(a->asrel, a->asrel_path, err, sizeof(err)) != 0) {
-			fprintf(stderr, "bordertrace %s: %s\n", a->cmd, err);
-			return BT_EXIT_DATA;
-		}
-		a->po.asrel = a->asrel;
-	}
+	if (bt_cmd_asrel_load(a->cmd, a->asrel_path, &a->asrel, &a->po) != 0)
+		return BT_EXIT_DATA; /* read before anything is made */
 	/* export -o DIR makes DIR, as mkdir -p (and removes it again if the
 	 * export fails: a failed command leaves nothing behind) */
 	if (a->exporting && bt_mkdirs(a->outdir, 0777, &made, err, sizeof(err)) != 0) {

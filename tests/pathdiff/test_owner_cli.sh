@@ -270,6 +270,9 @@ printf '# nothing\n' >"$TMP/empty-rel.txt"
 expect_rc 1 "$BT" diff "${DB[@]}" --as-rel "$TMP/empty-rel.txt" "$TMP/rounds"
 has "$TMP/err" "$TMP/empty-rel.txt: no AS relationship in the file"
 expect_rc 2 "$BT" diff "${DB[@]}" --as-rel "$TMP/as-rel.txt" --as-rel "$TMP/as-rel.txt" "$TMP/rounds"
+# watch reads the file before it connects (the store is not needed here)
+expect_rc 1 "$BT" watch --db "host=/nonexistent dbname=none" --as-rel "$TMP/bad-rel.txt"
+has "$TMP/err" "$TMP/bad-rel.txt:2: bad AS number"
 
 # Everything off is the origins' view of every trace: the per-case views
 # above, each with one heuristic off, agree with it.
