@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bordertrace/addrclass.h"
+#include "bordertrace/asrel.h"
 #include "bordertrace/pfx2as.h"
 #include "commands.h"
 
@@ -152,4 +153,21 @@ void bt_cmd_print_skip(const char *cmd, const bt_pipeline_skip *k)
 	if (k->count > k->nplaces)
 		fprintf(stderr, ", and %llu more (-v lists all)", (unsigned long long)(k->count - k->nplaces));
 	fputc('\n', stderr);
+}
+
+int bt_cmd_asrel_load(const char *cmd, const char *path, bt_asrel **out, bt_pipeline_opts *po)
+{
+	char err[2048];
+	if (path == NULL)
+		return 0;
+	if ((*out = bt_asrel_new()) == NULL) {
+		fprintf(stderr, "bordertrace %s: out of memory\n", cmd);
+		return BT_EXIT_DATA;
+	}
+	if (bt_asrel_load(*out, path, err, sizeof(err)) != 0) {
+		fprintf(stderr, "bordertrace %s: %s\n", cmd, err);
+		return BT_EXIT_DATA;
+	}
+	po->asrel = *out;
+	return 0;
 }

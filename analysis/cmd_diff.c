@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bordertrace/asrel.h"
 #include "bordertrace/cli.h"
 #include "bordertrace/csv.h"
 #include "bordertrace/dirs.h"
@@ -51,6 +52,8 @@ static void usage(FILE *f, const char *cmd)
 		"sources (as for 'bordertrace resolve'):\n"
 		"  --asn-db FILE, --country-db FILE, --asn-layout L, --country-layout L,\n"
 		"  --pfx2as FILE, --ixp FILE, --prefer-pfx2as, --lookup-test-ranges\n"
+		"  --as-rel FILE           AS relationships (CAIDA serial-1 or serial-2, plain\n"
+		"                          or compressed) for the interface owners' as-rel rule\n"
 		"what is compared:\n"
 		"  --by prefix|as|country  a target network is the destination's prefix,\n"
 		"                          AS or country (default prefix)\n"
@@ -92,7 +95,7 @@ static void usage(FILE *f, const char *cmd)
 enum {
 	OPT_BY = BT_OPT_NEXT, OPT_PER_VP, OPT_LEVEL, OPT_BASELINE, OPT_MIN_ROUNDS, OPT_MIN_VPS,
 	OPT_GONE_AFTER, OPT_EVIDENCE, OPT_FORMAT, OPT_ROUND_INTERVAL, OPT_TOP, OPT_SHOW, OPT_NO_PNG,
-	OPT_NO_HEURISTIC,
+	OPT_NO_HEURISTIC, OPT_AS_REL,
 };
 
 static bool parse_count(const char *cmd, const char *opt, const char *s, unsigned min, unsigned *out)
@@ -168,6 +171,8 @@ typedef struct diff_args {
 	bt_cmd_sources src;
 	bt_cmd_dbsrc db;
 	bt_pipeline_opts po;
+	const char *asrel_path; /* --as-rel FILE, NULL: none */
+	bt_asrel *asrel;
 	int format; /* -1 auto, 0 csv, 1 table */
 	bool verbose;
 } diff_args;
@@ -217,12 +222,19 @@ static bool set_option(diff_args *a, int c, const char *v)
 		unsigned bit = bt_owner_heuristic_parse(v);
 		if (bit == 0) {
 			bt_cmd_usage_error(a->cmd, "--no-heuristic: '%s' is not neighbour, third-party, ixp, "
-					   "unannounced, last-hop, silent-gap, doubt, parallel or all", v);
+					   "unannounced, last-hop, silent-gap, doubt, parallel, as-rel or all", v);
 			return false;
 		}
 		a->po.owners &= ~bit;
 		return true;
 	}
+	case OPT_AS_REL:
+		if (a->asrel_path != NULL) {
+			bt_cmd_usage_error(a->cmd, "--as-rel: given twice (one file of AS relationships)");
+			return false;
+		}
+		a->asrel_path = v;
+		return true;
 	case 'o': a->outdir = v; return true;
 	case 'v': a->verbose = po->input.verbose = true; return true;
 	}
@@ -250,6 +262,7 @@ static int parse_args(int argc, char **argv, diff_args *a)
 		{ "show", required_argument, NULL, OPT_SHOW },
 		{ "no-png", no_argument, NULL, OPT_NO_PNG },
 		{ "no-heuristic", required_argument, NULL, OPT_NO_HEURISTIC },
+		{ "as-rel", required_argument, NULL, OPT_AS_REL },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -399,6 +412,8 @@ static int execute(diff_args *a, char **paths, int n)
 	if (a->db.url && (status = bt_cmd_dbsrc_open(a->cmd, &a->db)) != 0)
 		return status;
 	status = BT_EXIT_DATA;
+	if (bt_cmd_asrel_load(a->cmd, a->asrel_path, &a->asrel, &a->po) != 0)
+		return BT_EXIT_DATA; /* read before anything is made */
 	/* export -o DIR makes DIR, as mkdir -p (and removes it again if the
 	 * export fails: a failed command leaves nothing behind) */
 	if (a->exporting && bt_mkdirs(a->outdir, 0777, &made, err, sizeof(err)) != 0) {
@@ -451,6 +466,7 @@ static int run(int argc, char **argv, int mode)
 		status = execute(&a, argv + optind, argc - optind);
 	bt_cmd_dbsrc_close(&a.db);
 	bt_cmd_sources_free(&a.src);
+	bt_asrel_free(a.asrel);
 	return status;
 }
 

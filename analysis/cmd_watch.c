@@ -22,6 +22,7 @@
 
 #include "bordertrace/cli.h"
 #include "bordertrace/id.h"
+#include "bordertrace/asrel.h"
 #include "bordertrace/owner.h"
 #include "commands.h"
 
@@ -51,18 +52,21 @@ static void usage(FILE *f)
 		"sources (as for 'bordertrace resolve'):\n"
 		"  --asn-db FILE, --country-db FILE, --asn-layout L, --country-layout L,\n"
 		"  --pfx2as FILE, --ixp FILE, --prefer-pfx2as, --lookup-test-ranges\n"
+		"  --as-rel FILE           AS relationships for the interface owners (as diff)\n"
 		"  -h, --help              this text\n"
 		"\n"
 		"exit status: 1 the store refused us or a database failed, 2 usage error\n");
 }
 
-enum { OPT_NAME = BT_OPT_NEXT, OPT_EXEC, OPT_BY, OPT_LEVEL, OPT_OPEN };
+enum { OPT_NAME = BT_OPT_NEXT, OPT_EXEC, OPT_BY, OPT_LEVEL, OPT_OPEN, OPT_AS_REL };
 
 typedef struct watch {
 	const char *name, *exec;
 	bt_cmd_sources src;
 	bt_cmd_dbsrc db;
 	bt_pipeline_opts po;
+	const char *asrel_path; /* --as-rel FILE */
+	struct bt_asrel *asrel;
 	unsigned open_rounds; /* round ids kept open for VPs that push late */
 	bool verbose;
 	size_t nroutes; /* routes the pass loaded (for -v) */
@@ -80,6 +84,11 @@ static int set_option(watch *w, int c, const char *v)
 		w->name = v;
 		return 0;
 	case OPT_EXEC: w->exec = v; return 0;
+	case OPT_AS_REL:
+		if (w->asrel_path != NULL)
+			return bt_cmd_usage_error("watch", "--as-rel: given twice (one file of AS relationships)");
+		w->asrel_path = v;
+		return 0;
 	case OPT_OPEN: {
 		char *end;
 		errno = 0;
@@ -113,6 +122,7 @@ static int parse_args(int argc, char **argv, watch *w)
 		{ "by", required_argument, NULL, OPT_BY },
 		{ "level", required_argument, NULL, OPT_LEVEL },
 		{ "open-rounds", required_argument, NULL, OPT_OPEN },
+		{ "as-rel", required_argument, NULL, OPT_AS_REL },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -454,7 +464,9 @@ int bt_cmd_watch(int argc, char **argv)
 		char err[2048];
 		bt_resolver *r = NULL;
 		signal(SIGPIPE, SIG_IGN);
-		if (bt_resolver_open(&w.src.cfg, &r, err, sizeof(err)) != 0) {
+		if ((status = bt_cmd_asrel_load("watch", w.asrel_path, &w.asrel, &w.po)) != 0) {
+			;
+		} else if (bt_resolver_open(&w.src.cfg, &r, err, sizeof(err)) != 0) {
 			fprintf(stderr, "bordertrace watch: %s\n", err);
 			status = BT_EXIT_DATA;
 		} else {
@@ -466,6 +478,7 @@ int bt_cmd_watch(int argc, char **argv)
 	}
 	bt_cmd_dbsrc_close(&w.db);
 	bt_cmd_sources_free(&w.src);
+	bt_asrel_free(w.asrel);
 	free(w.notes.buf);
 	return status;
 }

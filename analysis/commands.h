@@ -69,6 +69,12 @@ int bt_cmd_resolve_hop(void *ctx, const bt_addr *a, bt_hopres *out, char *err, s
  * writes it: "bordertrace CMD: N skipped as WHAT: PLACE, ..." on stderr. */
 void bt_cmd_print_skip(const char *cmd, const bt_pipeline_skip *k);
 
+/* --as-rel FILE (doc/path-diff.md, "AS relationships"): the file read into
+ * *out and po->asrel set; 0, or BT_EXIT_DATA with the message printed.
+ * NULL path: nothing to do. */
+struct bt_asrel;
+int bt_cmd_asrel_load(const char *cmd, const char *path, struct bt_asrel **out, bt_pipeline_opts *po);
+
 int bt_cmd_resolve(int argc, char **argv);
 int bt_cmd_diff(int argc, char **argv);
 int bt_cmd_export(int argc, char **argv);

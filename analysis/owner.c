@@ -18,7 +18,7 @@ typedef struct node {
 	uint8_t kind;       /* bt_hopkind of the address */
 	uint8_t moas;       /* several origins: path.c's MOAS rule decides */
 	uint8_t ndst;       /* destination ASes in dst; NDST + 1: more */
-	uint8_t why;        /* the heuristic that set owner */
+	uint16_t why;       /* the heuristic that set owner */
 	uint32_t origin;    /* primary origin (BT_HOP_AS), else 0 */
 	uint32_t owner;     /* inferred operator, 0: none */
 	uint32_t dst[NDST];
@@ -31,6 +31,7 @@ typedef struct edge {
 
 struct bt_owner {
 	unsigned on;
+	const bt_asrel *rel; /* AS relationships ("as-rel"), NULL: none */
 	node *nodes;
 	size_t nn, ncap;
 	uint32_t *nslot;    /* node index + 1, 0 empty; nmask + 1 slots */
@@ -66,7 +67,7 @@ static const struct { const char *name; unsigned bit; } NAMES[] = {
 	{ "neighbour", BT_OWNER_NEIGHBOUR }, { "third-party", BT_OWNER_THIRD_PARTY },
 	{ "ixp", BT_OWNER_IXP }, { "unannounced", BT_OWNER_UNANNOUNCED },
 	{ "last-hop", BT_OWNER_LAST_HOP }, { "silent-gap", BT_OWNER_GAP }, { "doubt", BT_OWNER_DOUBT },
-	{ "parallel", BT_OWNER_PARALLEL }, { "all", BT_OWNER_ALL },
+	{ "parallel", BT_OWNER_PARALLEL }, { "as-rel", BT_OWNER_ASREL }, { "all", BT_OWNER_ALL },
 };
 
 unsigned bt_owner_heuristic_parse(const char *name)
@@ -93,6 +94,11 @@ bt_owner *bt_owner_new(unsigned heuristics)
 	return o;
 }
 
+void bt_owner_set_asrel(bt_owner *o, const bt_asrel *rel)
+{
+	o->rel = rel;
+}
+
 static void free_adjacency(bt_owner *o)
 {
 	free(o->out_off);
@@ -112,8 +118,10 @@ void bt_owner_reset(bt_owner *o)
 	free(o->eslot);
 	free(o->dset);
 	unsigned on = o->on;
+	const bt_asrel *rel = o->rel;
 	memset(o, 0, sizeof(*o));
 	o->on = on;
+	o->rel = rel;
 }
 
 void bt_owner_free(bt_owner *o)
@@ -573,12 +581,28 @@ static bool parallel(const bt_owner *o, uint32_t k, uint32_t p, const uint32_t *
 	return false;
 }
 
+/* As-rel: an address of C, no successor of C's own, between A (its
+ * predecessors agree) and B (its successors agree), where A and C have no
+ * relationship in the AS-relationship data but B and C (or A and B) do:
+ * A cannot have handed the traffic to C, so the router is not C's; it is
+ * B's, answering from C's space (its link to C, another provider of B).
+ * doc/path-diff.md, "AS relationships". */
+static uint32_t as_rel(const bt_owner *o, const node *m, const votes *v)
+{
+	uint32_t s = vote_one(&v->succ), p = vote_one(&v->pred), c = m->origin;
+	if (!(o->on & BT_OWNER_ASREL) || o->rel == NULL || !s || !p || s == c || p == c || p == s || v->own)
+		return 0;
+	if (bt_asrel_linked(o->rel, p, c))
+		return 0;
+	return bt_asrel_linked(o->rel, s, c) || bt_asrel_linked(o->rel, p, s) ? s : 0;
+}
+
 /* The rules for an announced address (origin A) and an IXP's, but the
  * third-party one (a stage before); sets m->owner and m->why. */
 static void infer_fixed(const bt_owner *o, node *m, const votes *v)
 {
 	uint32_t s = vote_one(&v->succ), p = vote_one(&v->pred), a = m->origin;
-	uint32_t d = last_hop(o, m, v);
+	uint32_t d = last_hop(o, m, v), r = m->kind == BT_HOP_AS ? as_rel(o, m, v) : 0;
 	if (m->kind == BT_HOP_IXP) {
 		if ((o->on & BT_OWNER_IXP) && v->routers && s) {
 			m->owner = s;
@@ -592,6 +616,9 @@ static void infer_fixed(const bt_owner *o, node *m, const votes *v)
 	if (v->routers && s && s != a && p == a && (o->on & BT_OWNER_NEIGHBOUR)) {
 		m->owner = s;
 		m->why = BT_OWNER_NEIGHBOUR;
+	} else if (r) {
+		m->owner = r;
+		m->why = BT_OWNER_ASREL;
 	} else if (d) {
 		m->owner = d;
 		m->why = BT_OWNER_LAST_HOP;
@@ -620,7 +647,7 @@ static bool infer_unannounced(bt_owner *o)
 			own = d, why = BT_OWNER_LAST_HOP;
 		changed |= own != m->owner;
 		m->owner = own;
-		m->why = (uint8_t)why;
+		m->why = (uint16_t)why;
 	}
 	return changed;
 }

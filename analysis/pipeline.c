@@ -207,6 +207,8 @@ bt_pipeline *bt_pipeline_new(const bt_pipeline_opts *o, char *err, size_t errlen
 	p->res = calloc(BT_HOPS_MAX, sizeof(*p->res));
 	p->routes = bt_routes_new();
 	p->owner = o->owners ? bt_owner_new(o->owners) : NULL;
+	if (p->owner != NULL)
+		bt_owner_set_asrel(p->owner, o->asrel);
 	if (p->seen != NULL)
 		bt_seen_reread(p->seen, reread_round, p);
 	if (p->diff == NULL || p->cache == NULL || p->vals == NULL || p->infos == NULL || (o->outdir && p->csvs == NULL) ||

@@ -14,13 +14,15 @@
 #   bench/accuracy.sh [-b BUILDDIR] [--prefixes N] [--rounds R] [--vps V]
 #                     [--changes C] [--noise N] [--seed S] [--rate PPS]
 #                     [--by prefix|as] [--per-prefix N] [--wait SEC]
-#                     [--keep DIR] [-- SIM OPTIONS...]
+#                     [--keep DIR] [--no-as-rel] [-- SIM OPTIONS...]
 #
 # Defaults are the issue's full run: 256 /24s (65,536 targets), 10 rounds,
 # 3 VPs, 220 border changes, 200 other changes; e.g. --prefixes 16 --rounds 4
 # for a short run while developing; --per-prefix N traces only the first N
 # addresses of each /24 (default all 256), --wait the prober's -w (0.5). --keep DIR keeps the rounds, the
-# truth and the CSVs. Extra options after -- go to bt-sim (model options, e.g.
+# truth and the CSVs. The analysis reads the model's AS relationships
+# (`bt-sim asrel`, as-rel.txt) with --as-rel (the interface owners' as-rel
+# rule, doc/path-diff.md); --no-as-rel runs it without. Extra options after -- go to bt-sim (model options, e.g.
 # --silent 0 --dark 0 --rate-limited 0 for a clean Internet).
 #
 # Needs root. Safety: every packet stays in namespace btacc<pid>, removed by
@@ -30,7 +32,7 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BUILD=$HERE/../build
-PFX=256 ROUNDS=10 VPS=3 CHANGES=220 NOISE=200 SEED=1 RATE=100000 BY=prefix KEEP= PER=256 WAIT=0.5
+PFX=256 ROUNDS=10 VPS=3 CHANGES=220 NOISE=200 SEED=1 RATE=100000 BY=prefix KEEP= PER=256 WAIT=0.5 ASREL=1
 while (($#)); do
     case $1 in
     -b) BUILD=$2; shift 2 ;;
@@ -45,8 +47,9 @@ while (($#)); do
     --per-prefix) PER=$2; shift 2 ;;
     --wait) WAIT=$2; shift 2 ;;
     --keep) KEEP=$2; shift 2 ;;
+    --no-as-rel) ASREL=0; shift ;;
     --) shift; break ;;
-    *) echo "usage: $0 [-b BUILDDIR] [--prefixes N] [--rounds R] [--vps V] [--changes C] [--noise N] [--seed S] [--rate PPS] [--by prefix|as] [--per-prefix N] [--wait SEC] [--keep DIR] [-- SIM OPTIONS]" >&2
+    *) echo "usage: $0 [-b BUILDDIR] [--prefixes N] [--rounds R] [--vps V] [--changes C] [--noise N] [--seed S] [--rate PPS] [--by prefix|as] [--per-prefix N] [--wait SEC] [--keep DIR] [--no-as-rel] [-- SIM OPTIONS]" >&2
        exit 2 ;;
     esac
 done
@@ -94,6 +97,7 @@ python3 -c "print('\n'.join(f'198.18.{j}.{i}' for j in range($PFX) for i in rang
 N=$(wc -l <"$T/targets.txt")
 "$SIM" plan "${SIMOPT[@]}" >"$T/plan.tsv"
 "$SIM" ixps "${SIMOPT[@]}" >"$T/ixps.csv"
+"$SIM" asrel "${SIMOPT[@]}" >"$T/as-rel.txt"
 perl "$HERE/../tests/scenario/plan2mmdb.pl" "$T/plan.tsv" "$T" >/dev/null
 "$SIM" info "${SIMOPT[@]}" | grep -E '^(targets|routers|schedule)' | sed 's/^/sim: /'
 
@@ -124,13 +128,14 @@ PROBE_S=$(($(date +%s) - s0))
 "$SIM" changes --by "$BY" "${SIMOPT[@]}" >"$T/truth/changes.tsv"
 "$SIM" routes --by "$BY" "${SIMOPT[@]}" >"$T/truth/routes.tsv"
 DB=(--pfx2as "$T/pfx2as.txt" --country-db "$T/country.mmdb" --ixp "$T/ixps.csv" --lookup-test-ranges --by "$BY")
+((ASREL)) && DB+=(--as-rel "$T/as-rel.txt")
 a0=$(date +%s)
 "$BT" diff "${DB[@]}" --format csv "$T/rounds" >"$T/events.csv" 2>"$T/diff.log"
 "$BT" export "${DB[@]}" -o "$T/csv" "$T/rounds" >"$T/export.out" 2>"$T/export.log"
 ANALYSIS_S=$(($(date +%s) - a0))
 
 echo
-echo "== detection accuracy: $N targets x $VPS VPs x $ROUNDS rounds ($((N * VPS * ROUNDS)) traces; probing ${PROBE_S} s, analysis ${ANALYSIS_S} s) =="
+echo "== detection accuracy: $N targets x $VPS VPs x $ROUNDS rounds ($((N * VPS * ROUNDS)) traces; probing ${PROBE_S} s, analysis ${ANALYSIS_S} s; AS relationships $( ((ASREL)) && echo on || echo off)) =="
 python3 "$SCORE" --rounds-list "$T/rounds.txt" --changes "$T/truth/changes.tsv" --routes "$T/truth/routes.tsv" \
     --events "$T/events.csv" --diversity "$T/csv/diversity.csv" --borders "$T/csv/borders.csv" \
     --traces "$T/rounds" --truth-dir "$T/truth" --plan "$T/plan.tsv" --by "$BY" \

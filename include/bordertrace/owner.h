@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "bordertrace/addr.h"
+#include "bordertrace/asrel.h"
 #include "bordertrace/path.h"
 #include "bordertrace/trace.h"
 
@@ -37,7 +38,8 @@ enum {
 	BT_OWNER_GAP = 1u << 5,         /* "silent-gap": a border route across a gap */
 	BT_OWNER_DOUBT = 1u << 6,       /* "doubt": third-party behind a doubtful hop */
 	BT_OWNER_PARALLEL = 1u << 7,    /* "parallel": beside a router of P, between the same hops */
-	BT_OWNER_ALL = (1u << 8) - 1,
+	BT_OWNER_ASREL = 1u << 8,       /* "as-rel": A X(C) B where A and C have no relationship */
+	BT_OWNER_ALL = (1u << 9) - 1,
 };
 
 /* "neighbour", ..., or "all" -> its bits; 0 for an unknown name. */
@@ -50,6 +52,9 @@ typedef struct bt_owner bt_owner;
 /* heuristics: the BT_OWNER_* bits switched on. NULL on memory exhaustion. */
 bt_owner *bt_owner_new(unsigned heuristics);
 void bt_owner_free(bt_owner *o);
+/* The AS relationships the "as-rel" rule reads (NULL: the rule does not
+ * run); not copied: rel must outlive o. */
+void bt_owner_set_asrel(bt_owner *o, const bt_asrel *rel);
 /* Forgets the round read so far (the next round starts empty). */
 void bt_owner_reset(bt_owner *o);
 

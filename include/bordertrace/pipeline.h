@@ -64,6 +64,8 @@ typedef struct bt_pipeline_opts {
 	unsigned owners;       /* BT_OWNER_* heuristics (owner.h) on: each hop's
 				  AS is the operator inferred from its round's
 				  graph; 0: the address's origin as it is */
+	const struct bt_asrel *asrel; /* AS relationships for the "as-rel"
+				  owner rule (owner.h); NULL: it does not run */
 	/* each trace's observation as the path-diff takes it (watch's
 	 * incremental diff); 0, or -1 when out of memory. NULL: none */
 	int (*on_obs)(void *ctx, const bt_diff_obs *o);

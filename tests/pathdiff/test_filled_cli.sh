@@ -79,6 +79,23 @@ is "$(head -1 "$TMP/csv/hops.csv" | tr -d '\r' | sed 's/.*,ixp,/ixp,/')" "ixp,co
 is "$(head -1 "$TMP/csv/traces.csv" | tr -d '\r' | sed 's/.*,moas_resolved,/moas_resolved,/')" \
 	"moas_resolved,filled_below_ttl" "traces.csv: filled_below_ttl is the last column"
 
+# The as-rel owner rule (doc/path-diff.md, "AS relationships") on the
+# founding story: CN's one router between the VP's AS and KP is a genuine
+# transit, and CN and the VP's AS are related, so it stays; only a file
+# without that link makes it KP's router. (AS numbers: lookup data only.)
+printf '4837|64500|-1\n20485|64500|-1\n4837|131279|-1\n20485|131279|-1|bgp\n4837|20485|0\n' >"$TMP/as-rel.txt"
+printf '4837|131279|-1\n20485|131279|-1\n' >"$TMP/as-rel-partial.txt"
+id=vp-01/$R1/198.18.7.2/icmp-paris/0
+for f in as-rel as-rel-partial; do
+	"$BT" export "${DB[@]}" --as-rel "$TMP/$f.txt" -o "$TMP/csv-$f" "$TMP/rounds" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	check "bordertrace export --as-rel $f: exit $rc: $(cat "$TMP/err")" [ $rc -eq 0 ]
+done
+is "$(col "$TMP/csv-as-rel/traces.csv" trace_id "$id" as_path)" "64500 4837 131279" \
+	"as-rel: the founding story's one-router CN transit stays"
+is "$(col "$TMP/csv-as-rel-partial/traces.csv" trace_id "$id" as_path)" "64500 131279" \
+	"as-rel: without the VP's link to CN, its router is taken as KP's"
+
 # A route that only copied hops show in some rounds is not gone there: in
 # 198.18.7.0/24, flow 0 enters through CN (crossing at TTL 2 -> 3) and flow 1
 # through RU (its own hops); in rounds 2 and 3 flow 0 is filled below TTL 4,
@@ -109,6 +126,9 @@ R=2017-10-02T04:00:00.000000Z
 "$BT" diff "${DB[@]}" --baseline 1 --gone-after 1 --format csv "$TMP/gone" >"$TMP/gone.csv" 2>"$TMP/err"
 check "a route absent from every hop still goes: gone AS4837 in round 4" \
 	grep -q '^gone,as,prefix,198.18.7.0/24,AS4837,' "$TMP/gone.csv"
+"$BT" diff "${DB[@]}" --as-rel "$TMP/as-rel.txt" --baseline 1 --gone-after 1 --format csv "$TMP/gone" \
+	>"$TMP/gone-rel.csv" 2>"$TMP/err"
+is "$(cat "$TMP/gone-rel.csv")" "$(cat "$TMP/gone.csv")" "as-rel with the relationships of the story: the same events"
 
 [ "$fails" -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
 echo "all filled-trace checks passed"

@@ -20,10 +20,20 @@ fails=0
 # A (the VPs' AS) 64500, U (the upstream) 4837, T (a target) 131279,
 # D 64501 (another target, a transit), E 64502 (a target behind an IXP);
 # 198.18.10.0/24 is announced by nobody; 198.18.11.0/24 is an IXP's LAN;
-# 198.18.14.0/24 is T's too, 198.18.15.0/24 of F 64510 (a transit, no target).
+# 198.18.14.0/24 is T's too, 198.18.15.0/24 of F 64510 (a transit, no target);
+# 198.18.16.0/24 of G 64520 (T's other provider), 198.18.17.0/24 of H 64530
+# (a transit between U and T): neither is a target.
 printf '198.18.1.0\t24\t64500\n198.18.2.0\t24\t4837\n198.18.7.0\t24\t131279\n' >"$TMP/pfx2as.txt"
 printf '198.18.8.0\t24\t131279\n198.18.9.0\t24\t64501\n198.18.12.0\t24\t64502\n' >>"$TMP/pfx2as.txt"
 printf '198.18.14.0\t24\t131279\n198.18.15.0\t24\t64510\n' >>"$TMP/pfx2as.txt"
+printf '198.18.16.0\t24\t64520\n198.18.17.0\t24\t64530\n' >>"$TMP/pfx2as.txt"
+# the AS relationships (CAIDA serial-2): U provides A, T, D, E, F and H; F,
+# D, G and H provide T; no relationship between U and G
+{
+	echo '# AS relationships of the test: 4837 and 131279 are numbers only'
+	for c in 64500 131279 64501 64502 64510 64530; do echo "4837|$c|-1|bgp"; done
+	for p in 64510 64501 64520 64530; do echo "$p|131279|-1|bgp"; done
+} >"$TMP/as-rel.txt"
 printf '198.18.11.0/24,TEST-IX\n' >"$TMP/ixp.csv"
 DB=(--pfx2as "$TMP/pfx2as.txt" --prefer-pfx2as --ixp "$TMP/ixp.csv" --lookup-test-ranges)
 
@@ -102,6 +112,11 @@ mkdir -p "$TMP/rounds/vp-01" "$TMP/rounds/vp-02"
 	# 198.18.2.95 between U's 198.18.2.1 and T's 198.18.8.7 (vp-02's trace)
 	trace 198.18.8.92 198.18.1.1 198.18.2.1 198.18.9.97 198.18.8.7 198.18.8.92
 	trace 198.18.9.98 198.18.1.1 198.18.2.1 198.18.9.97 198.18.9.4 198.18.9.98
+	# as-rel: T's border router answers from G's space (198.18.16.1, its
+	# link to G) right after U, which has no relationship with G
+	trace 198.18.8.100 198.18.1.1 198.18.2.1 198.18.16.1 198.18.8.8 198.18.8.100
+	# ... must not fire: H's one router between U and T, U and H related
+	trace 198.18.8.110 198.18.1.1 198.18.2.1 198.18.17.1 198.18.8.9 198.18.8.110
 } >"$TMP/rounds/vp-01/r1.jsonl"
 {
 	VP=vp-02
@@ -233,6 +248,31 @@ is "$(border no-doubt vp-01 198.18.8.90)" "198.18.9.95:4837:198.18.8.6:131279:0:
 is "$(upstream on vp-01 198.18.8.92)" "4837:1:64500 4837 131279" "parallel: D's address beside U's router is U's"
 export_as no-parallel --no-heuristic parallel
 is "$(upstream no-parallel vp-01 198.18.8.92)" "64501:1:64500 4837 64501 131279" "parallel off: D on the path"
+
+# as-rel: only with --as-rel
+is "$(upstream on vp-01 198.18.8.100)" "64520:1:64500 4837 64520 131279" "as-rel: not without --as-rel"
+export_as asrel --as-rel "$TMP/as-rel.txt"
+is "$(upstream asrel vp-01 198.18.8.100)" "4837:1:64500 4837 131279" \
+	"as-rel: G's address after U, unrelated to G, taken as T's border router"
+is "$(border asrel vp-01 198.18.8.100)" "198.18.2.1:4837:198.18.16.1:131279:0:" "as-rel: the crossing at T's router"
+is "$(upstream asrel vp-01 198.18.8.110)" "64530:1:64500 4837 64530 131279" \
+	"as-rel must not fire: a one-router transit related to the network before it"
+is "$(upstream asrel vp-02 198.18.7.40)" "64501:1:64500 4837 64501 131279" "as-rel: D's transit stays"
+is "$(diversity asrel)" "$(diversity on)" "as-rel: the silent-gap case as without it"
+export_as no-asrel --as-rel "$TMP/as-rel.txt" --no-heuristic as-rel
+is "$(upstream no-asrel vp-01 198.18.8.100)" "64520:1:64500 4837 64520 131279" "as-rel off: G on the path"
+# bad relationship files: the file and line, exit 1, nothing written
+printf '4837|64500|-1\n4837|x|0\n' >"$TMP/bad-rel.txt"
+expect_rc 1 "$BT" export "${DB[@]}" --as-rel "$TMP/bad-rel.txt" -o "$TMP/bad-out" "$TMP/rounds"
+has "$TMP/err" "$TMP/bad-rel.txt:2: bad AS number (1..4294967295): '4837|x|0'"
+check "a bad --as-rel file makes no output directory" [ ! -e "$TMP/bad-out" ]
+printf '# nothing\n' >"$TMP/empty-rel.txt"
+expect_rc 1 "$BT" diff "${DB[@]}" --as-rel "$TMP/empty-rel.txt" "$TMP/rounds"
+has "$TMP/err" "$TMP/empty-rel.txt: no AS relationship in the file"
+expect_rc 2 "$BT" diff "${DB[@]}" --as-rel "$TMP/as-rel.txt" --as-rel "$TMP/as-rel.txt" "$TMP/rounds"
+# watch reads the file before it connects (the store is not needed here)
+expect_rc 1 "$BT" watch --db "host=/nonexistent dbname=none" --as-rel "$TMP/bad-rel.txt"
+has "$TMP/err" "$TMP/bad-rel.txt:2: bad AS number"
 
 # Everything off is the origins' view of every trace: the per-case views
 # above, each with one heuristic off, agree with it.

@@ -49,5 +49,6 @@ int bt_sim_cmd_routes(bt_sim_model *m, const bt_sim_cli *c);
 int bt_sim_cmd_changes(bt_sim_model *m, const bt_sim_cli *c);
 int bt_sim_cmd_crossings(bt_sim_model *m, const bt_sim_cli *c);
 int bt_sim_cmd_ixps(bt_sim_model *m, const bt_sim_cli *c);
+int bt_sim_cmd_asrel(bt_sim_model *m, const bt_sim_cli *c);
 
 #endif

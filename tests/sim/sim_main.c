@@ -9,7 +9,7 @@
  *   bt-sim interfaces [model options] [--family 4|6]   every router interface
  *   bt-sim info [model options]         sizes of the generated Internet
  *
- *   bt-sim schedule | routes | changes | crossings | ixps   the changing
+ *   bt-sim schedule | routes | changes | crossings | ixps | asrel   the changing
  *                                       Internet's truth (sim_rounds.c)
  *
  * serve never opens a socket: it only reads and writes the TUN device it is
@@ -53,7 +53,7 @@ static void usage(FILE *f)
 "                     [--family 4|6] [--flowlabel L]\n"
 "       " PROG " crossings [the options of truth]\n"
 "       " PROG " plan | interfaces [model options] [--family 4|6] (interfaces: [--round R])\n"
-"       " PROG " info | schedule | ixps [model options]\n"
+"       " PROG " info | schedule | ixps | asrel [model options]\n"
 "       " PROG " routes [model options] [--by prefix|as]\n"
 "       " PROG " changes [model options] [--by prefix|as] [--per-vp] [--gone-after K]\n"
 "       " PROG " branches [model options] [--phase P] [--targets FILE] [--family 4|6]\n"
@@ -680,6 +680,7 @@ static const command k_commands[] = {
 	{ "changes", bt_sim_cmd_changes, false },
 	{ "crossings", bt_sim_cmd_crossings, true },
 	{ "ixps", bt_sim_cmd_ixps, false },
+	{ "asrel", bt_sim_cmd_asrel, false },
 	{ "branches", cmd_branches, false },
 };
 

@@ -246,3 +246,80 @@ int bt_sim_cmd_ixps(bt_sim_model *m, const bt_sim_cli *c)
 		printf("198.19.%u.0/24,SIM-IX-%u peering LAN\n", BT_SIM_IXP_FIRST + i, i + 1);
 	return 0;
 }
+
+/* ---- asrel: the AS relationships of the model (CAIDA serial-1) ---- */
+
+/* rel[a * nas + b]: 1 when AS index a is a provider of b, 2 when a and b
+ * peer (stored once, a < b), 0 none. */
+static void link_as(const bt_sim_model *m, uint8_t *rel, unsigned prov, unsigned cust)
+{
+	if (prov != cust && !rel[(size_t)cust * m->nas + prov])
+		rel[(size_t)prov * m->nas + cust] = 1;
+}
+
+/* The links every round's paths use (a VP network and its upstream; an
+ * upstream and each route's first transit; a tier-1 and the regional
+ * entered through it; a route's last transit and the destination), and
+ * the links third-party addresses are numbered from (a destination and
+ * another transit it answers from; a transit and another customer). */
+static void model_links(const bt_sim_model *m, uint8_t *rel)
+{
+	for (unsigned k = 0; k < m->p.vps; k++)
+		link_as(m, rel, m->vp_as[k] + 1u, m->vp_as[k]);
+	for (unsigned d = 0; d < m->nas; d++) {
+		const bt_sim_as *a = &m->ases[d];
+		for (unsigned r = 0; a->kind == BT_SIM_AS_DEST && r < a->nroutes; r++) {
+			const bt_sim_route *rt = &a->route[r];
+			for (unsigned k = 0; k < m->p.vps; k++)
+				link_as(m, rel, rt->transit[0], m->vp_as[k] + 1u);
+			if (rt->ntransit == 2)
+				link_as(m, rel, rt->transit[0], rt->transit[1]);
+			link_as(m, rel, bt_sim_route_upstream(m, rt), d);
+		}
+	}
+	for (unsigned i = 0; m->sched && i < m->sched->n; i++) {
+		const bt_sim_change *c = &m->sched->c[i];
+		if (c->kind != BT_SIM_CH_THIRDPARTY || c->space == BT_SIM_NO_AS)
+			continue;
+		unsigned op = m->routers[m->ifaces[c->iface].router].as;
+		if (m->ases[op].kind == BT_SIM_AS_DEST)
+			link_as(m, rel, c->space, op); /* another provider of op */
+		else
+			link_as(m, rel, op, c->space); /* another customer of op */
+	}
+}
+
+typedef struct asrel_row {
+	uint32_t a, b;
+} asrel_row;
+
+static int row_cmp(const void *x, const void *y)
+{
+	const asrel_row *p = x, *q = y;
+	return p->a != q->a ? (p->a > q->a) - (p->a < q->a) : (p->b > q->b) - (p->b < q->b);
+}
+
+int bt_sim_cmd_asrel(bt_sim_model *m, const bt_sim_cli *c)
+{
+	(void)c;
+	size_t n = (size_t)m->nas * m->nas, nrows = 0;
+	uint8_t *rel = calloc(n ? n : 1, 1);
+	asrel_row *rows = malloc((n ? n : 1) * sizeof(*rows));
+	if (rel == NULL || rows == NULL) {
+		free(rel);
+		free(rows);
+		fprintf(stderr, "bt-sim: out of memory\n");
+		return 1;
+	}
+	model_links(m, rel);
+	for (size_t k = 0; k < n; k++)
+		if (rel[k])
+			rows[nrows++] = (asrel_row){ m->ases[k / m->nas].asn, m->ases[k % m->nas].asn };
+	qsort(rows, nrows, sizeof(*rows), row_cmp);
+	printf("# bt-sim AS relationships (serial-1): provider|customer|-1, over every round\n");
+	for (size_t k = 0; k < nrows; k++)
+		printf("%u|%u|-1\n", rows[k].a, rows[k].b);
+	free(rel);
+	free(rows);
+	return 0;
+}

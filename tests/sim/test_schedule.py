@@ -17,7 +17,9 @@ TAP on stdout. Checks:
     `routes` gives its (round, VP, prefix), and every such route is taken by
     some target; a split's shares hold within 12 points;
   - interface addresses are unique in every round, and an interface change
-    shows in `interfaces` from its round on.
+    shows in `interfaces` from its round on;
+  - `asrel` has every true border route (upstream, destination) as a
+    provider|customer line.
 """
 import collections
 import subprocess
@@ -147,6 +149,15 @@ for r in range(R):
 ok(not bad, "every trace's true crossing is one of its prefix's routes", bad[:5])
 ok(not unseen, "every route of a prefix is taken by some of its targets", unseen[:5])
 ok(not skew, "split shares hold within 12 points over 256 targets", skew[:5])
+
+# ---- asrel: the model's AS relationships cover every true border route ----
+asrel = sim("asrel", *OPT)
+rel = [ln.split("|") for ln in asrel.splitlines() if ln and not ln.startswith("#")]
+ok(asrel == sim("asrel", *OPT) and rel and all(len(x) == 3 and x[2] == "-1" for x in rel),
+   "asrel: serial-1 provider|customer|-1 lines, the same for the same options", asrel[:300])
+pairs = {(a, b) for a, b, _ in rel}
+missing = sorted({(up, into) for r, vp, net, into, up, *_ in routes if (up[2:], into[2:]) not in pairs})
+ok(not missing, "asrel: every true border route's upstream is a provider of its destination", missing[:5])
 
 # ---- interfaces ----
 changes = [s for s in sched if s[1] in ("renumber", "nbrflip", "thirdparty", "ixp", "unannounced")]
