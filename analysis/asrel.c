@@ -9,9 +9,14 @@
 #include "bordertrace/show.h"
 #include "fields.h"
 
-struct bt_asrel {
-	uint64_t *slot; /* min(a,b) << 32 | max(a,b); 0 empty (AS 0 is refused) */
+typedef struct keyset {
+	uint64_t *slot; /* 0 empty (AS 0 is refused) */
 	size_t mask, n;
+} keyset;
+
+struct bt_asrel {
+	keyset pairs;   /* min(a,b) << 32 | max(a,b): linked either way */
+	keyset pc;      /* provider << 32 | customer */
 };
 
 /* The '|'-separated fields of [s, s + n) into f/fl; their count (at most
@@ -78,7 +83,8 @@ void bt_asrel_free(bt_asrel *t)
 {
 	if (t == NULL)
 		return;
-	free(t->slot);
+	free(t->pairs.slot);
+	free(t->pc.slot);
 	free(t);
 }
 
@@ -95,8 +101,8 @@ static size_t key_slot(const uint64_t *slot, size_t mask, uint64_t key)
 	return j;
 }
 
-/* key into the table (doubled when half full). 0 or -1. */
-static int insert(bt_asrel *t, uint64_t key)
+/* key into set t (doubled when half full). 0 or -1. */
+static int insert(keyset *t, uint64_t key)
 {
 	if (t->slot == NULL || (t->n + 1) * 2 > t->mask + 1) {
 		size_t cap = t->slot ? (t->mask + 1) * 2 : 1024;
@@ -137,7 +143,8 @@ int bt_asrel_load_buffer(bt_asrel *t, const char *fname, const char *buf, size_t
 		}
 		if (r == 0)
 			continue;
-		if (insert(t, pair_key(a, b)) != 0) {
+		if (insert(&t->pairs, pair_key(a, b)) != 0 ||
+		    (rel == -1 && insert(&t->pc, (uint64_t)a << 32 | b) != 0)) {
 			snprintf(err, errlen, "%s:%u: out of memory", fname, lines.lineno);
 			return -1;
 		}
@@ -161,14 +168,22 @@ int bt_asrel_load(bt_asrel *t, const char *path, char *err, size_t errlen)
 	return r;
 }
 
+static bool has(const keyset *k, uint64_t key)
+{
+	return k->slot != NULL && k->slot[key_slot(k->slot, k->mask, key)] != 0;
+}
+
 bool bt_asrel_linked(const bt_asrel *t, uint32_t a, uint32_t b)
 {
-	if (t == NULL || t->slot == NULL || a == 0 || b == 0 || a == b)
-		return false;
-	return t->slot[key_slot(t->slot, t->mask, pair_key(a, b))] != 0;
+	return t != NULL && a != 0 && b != 0 && a != b && has(&t->pairs, pair_key(a, b));
+}
+
+bool bt_asrel_provides(const bt_asrel *t, uint32_t a, uint32_t b)
+{
+	return t != NULL && a != 0 && b != 0 && a != b && has(&t->pc, (uint64_t)a << 32 | b);
 }
 
 size_t bt_asrel_count(const bt_asrel *t)
 {
-	return t->n;
+	return t->pairs.n;
 }

@@ -586,14 +586,18 @@ static bool parallel(const bt_owner *o, uint32_t k, uint32_t p, const uint32_t *
  * relationship in the AS-relationship data but B and C (or A and B) do:
  * A cannot have handed the traffic to C, so the router is not C's; it is
  * B's, answering from C's space (its link to C, another provider of B).
- * doc/path-diff.md, "AS relationships". */
+ * Where A and C are linked, the same holds when C is A's provider, B A's
+ * customer and C linked to B: A prefers the route its customer B gives it
+ * to any through its provider (Gao-Rexford), so it hands B's traffic to
+ * B, not up to C. doc/path-diff.md, "AS relationships". */
 static uint32_t as_rel(const bt_owner *o, const node *m, const votes *v)
 {
 	uint32_t s = vote_one(&v->succ), p = vote_one(&v->pred), c = m->origin;
 	if (!(o->on & BT_OWNER_ASREL) || o->rel == NULL || !s || !p || s == c || p == c || p == s || v->own)
 		return 0;
 	if (bt_asrel_linked(o->rel, p, c))
-		return 0;
+		return bt_asrel_provides(o->rel, c, p) && bt_asrel_provides(o->rel, p, s) &&
+		       bt_asrel_linked(o->rel, s, c) ? s : 0;
 	return bt_asrel_linked(o->rel, s, c) || bt_asrel_linked(o->rel, p, s) ? s : 0;
 }
 

@@ -72,6 +72,11 @@ static void test_load(void **state)
 	assert_false(bt_asrel_linked(t, 64500, 64502));
 	assert_false(bt_asrel_linked(t, 64500, 64500));
 	assert_false(bt_asrel_linked(NULL, 64500, 64501));
+	assert_true(bt_asrel_provides(t, 64500, 64501));   /* the provider first */
+	assert_false(bt_asrel_provides(t, 64501, 64500));
+	assert_false(bt_asrel_provides(t, 64501, 64502));  /* peers: neither provides */
+	assert_false(bt_asrel_provides(t, 64502, 64501));
+	assert_false(bt_asrel_provides(NULL, 64500, 64501));
 	const char *bad = "64500|64501|-1\n\n64501|x|0\n";
 	assert_int_equal(bt_asrel_load_buffer(t, "r.txt", bad, strlen(bad), err, sizeof(err)), -1);
 	assert_string_equal(err, "r.txt:3: bad AS number (1..4294967295): '64501|x|0'");

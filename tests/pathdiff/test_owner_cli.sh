@@ -22,17 +22,21 @@ fails=0
 # 198.18.10.0/24 is announced by nobody; 198.18.11.0/24 is an IXP's LAN;
 # 198.18.14.0/24 is T's too, 198.18.15.0/24 of F 64510 (a transit, no target);
 # 198.18.16.0/24 of G 64520 (T's other provider), 198.18.17.0/24 of H 64530
-# (a transit between U and T): neither is a target.
+# (a transit between U and T): neither is a target; 198.18.18.0/24 of K
+# 64540 (U's, T's and W's provider), 198.18.19.0/24 of W 64550 (a target).
 printf '198.18.1.0\t24\t64500\n198.18.2.0\t24\t4837\n198.18.7.0\t24\t131279\n' >"$TMP/pfx2as.txt"
 printf '198.18.8.0\t24\t131279\n198.18.9.0\t24\t64501\n198.18.12.0\t24\t64502\n' >>"$TMP/pfx2as.txt"
 printf '198.18.14.0\t24\t131279\n198.18.15.0\t24\t64510\n' >>"$TMP/pfx2as.txt"
 printf '198.18.16.0\t24\t64520\n198.18.17.0\t24\t64530\n' >>"$TMP/pfx2as.txt"
+printf '198.18.18.0\t24\t64540\n198.18.19.0\t24\t64550\n' >>"$TMP/pfx2as.txt"
 # the AS relationships (CAIDA serial-2): U provides A, T, D, E, F and H; F,
-# D, G and H provide T; no relationship between U and G
+# D, G, H and K provide T; K provides U and W; no relationship between U
+# and G, nor U and W
 {
 	echo '# AS relationships of the test: 4837 and 131279 are numbers only'
 	for c in 64500 131279 64501 64502 64510 64530; do echo "4837|$c|-1|bgp"; done
 	for p in 64510 64501 64520 64530; do echo "$p|131279|-1|bgp"; done
+	for c in 4837 131279 64550; do echo "64540|$c|-1|bgp"; done
 } >"$TMP/as-rel.txt"
 printf '198.18.11.0/24,TEST-IX\n' >"$TMP/ixp.csv"
 DB=(--pfx2as "$TMP/pfx2as.txt" --prefer-pfx2as --ixp "$TMP/ixp.csv" --lookup-test-ranges)
@@ -117,6 +121,11 @@ mkdir -p "$TMP/rounds/vp-01" "$TMP/rounds/vp-02"
 	trace 198.18.8.100 198.18.1.1 198.18.2.1 198.18.16.1 198.18.8.8 198.18.8.100
 	# ... must not fire: H's one router between U and T, U and H related
 	trace 198.18.8.110 198.18.1.1 198.18.2.1 198.18.17.1 198.18.8.9 198.18.8.110
+	# as-rel, customer first: T's border router answers from the space of K,
+	# U's provider and T's: U would not hand T's traffic up to K
+	trace 198.18.8.140 198.18.1.1 198.18.2.1 198.18.18.1 198.18.8.14 198.18.8.140
+	# ... must not fire: K's one router between U and W, W not U's customer
+	trace 198.18.19.50 198.18.1.1 198.18.2.1 198.18.18.2 198.18.19.5 198.18.19.50
 } >"$TMP/rounds/vp-01/r1.jsonl"
 {
 	VP=vp-02
@@ -259,7 +268,12 @@ is "$(upstream asrel vp-01 198.18.8.110)" "64530:1:64500 4837 64530 131279" \
 	"as-rel must not fire: a one-router transit related to the network before it"
 is "$(upstream asrel vp-02 198.18.7.40)" "64501:1:64500 4837 64501 131279" "as-rel: D's transit stays"
 is "$(diversity asrel)" "$(diversity on)" "as-rel: the silent-gap case as without it"
+is "$(upstream asrel vp-01 198.18.8.140)" "4837:1:64500 4837 131279" \
+	"as-rel: K's address after U, K U's provider and T U's customer, taken as T's border router"
+is "$(upstream asrel vp-01 198.18.19.50)" "64540:1:64500 4837 64540 64550" \
+	"as-rel must not fire: K's router between U and W, W not U's customer"
 export_as no-asrel --as-rel "$TMP/as-rel.txt" --no-heuristic as-rel
+is "$(upstream no-asrel vp-01 198.18.8.140)" "64540:1:64500 4837 64540 131279" "as-rel off: K on the path"
 is "$(upstream no-asrel vp-01 198.18.8.100)" "64520:1:64500 4837 64520 131279" "as-rel off: G on the path"
 # bad relationship files: the file and line, exit 1, nothing written
 printf '4837|64500|-1\n4837|x|0\n' >"$TMP/bad-rel.txt"
