@@ -445,7 +445,7 @@ static void note_sent(bt_engine *e, target *t, int idx, uint8_t attempt)
  * becomes a retry of attempt 0 (the cursor moves past it, so the target
  * goes on with its other TTLs), a retry stays one; next_slot passes over
  * retries whose meter is empty. A target left with nothing but such slots
- * waits in the parked ring of the lowest one's TTL, and is taken out as
+ * waits in the parked list of the lowest one's TTL, and is taken out as
  * that meter's tokens come. */
 
 /* Puts off slot idx (its meter had no token); false when it cannot be. */
@@ -480,34 +480,37 @@ static void park(bt_engine *e, target *t)
 	int i = t->parked ? -1 : waiting_slot(e, t);
 	if (i < 0)
 		return;
-	bt_ring *r = &e->parked[i];
-	if (r->q == NULL) {
-		size_t n = bt_ring_size(e->cap);
-		r->q = bt_acct_alloc(&e->acct, n * sizeof(uint32_t));
-		if (r->q == NULL)
-			return; /* no memory: it waits for its timer or a reply instead */
-		r->mask = (uint32_t)n - 1;
-	}
+	if (e->park_next == NULL &&
+	    (e->park_next = bt_acct_alloc(&e->acct, (size_t)e->cap * sizeof(uint32_t))) == NULL)
+		return; /* no memory: it waits for its timer or a reply instead */
+	bt_parkq *q = &e->parked[i];
+	uint32_t idx = tidx(e, t);
+	if (q->count++ == 0)
+		q->head = idx;
+	else
+		e->park_next[q->tail] = idx;
+	q->tail = idx;
 	t->parked = 1;
-	bt_ring_push(r, tidx(e, t));
 	if (++e->nparked > e->st.parked_peak)
 		e->st.parked_peak = e->nparked;
 }
 
-/* Takes out of each parked ring as many targets as its meter has tokens
+/* Takes out of each parked list as many targets as its meter has tokens
  * (all of them once the meter is off). */
 static void unpark(bt_engine *e)
 {
 	for (unsigned i = 0; i < e->nslots && e->nparked > 0; i++) {
-		bt_ring *r = &e->parked[i];
+		bt_parkq *q = &e->parked[i];
 		const bt_meter *m = &e->meters.m[i];
-		uint32_t n = r->count;
+		uint32_t n = q->count;
 		if (n == 0 || !bt_meters_ready(&e->meters, i))
 			continue;
 		if (m->on && m->tokens < (double)n)
 			n = (uint32_t)m->tokens;
 		while (n-- > 0) {
-			uint32_t idx = bt_ring_pop(r);
+			uint32_t idx = q->head;
+			q->head = e->park_next[idx];
+			q->count--;
 			target *t = &e->tg[idx];
 			e->nparked--;
 			t->parked = 0;

@@ -79,6 +79,12 @@ enum { SLOT_UNSENT = 0, SLOT_INFLIGHT, SLOT_RETRY, SLOT_REPLIED, SLOT_GAP };
 
 /* A target in progress: what steers its probing (its replies are in the
  * spool). */
+/* A metered TTL's parked targets, first in first out (engine.c park). */
+typedef struct bt_parkq {
+	uint32_t head, tail; /* pool indices; valid while count > 0 */
+	uint32_t count;
+} bt_parkq;
+
 typedef struct target {
 	uint32_t in;            /* input entry: e->input[in / nflows], flow in % nflows */
 	bt_faddr dst, src;      /* IPv6: bt_fold6 of the input address, an intern handle */
@@ -127,8 +133,11 @@ struct bt_engine {
 	uint32_t nactive;       /* live targets */
 	bt_ring ready;          /* pool indices with a probe to send */
 	bt_meters meters;       /* per slot index: rate-limit learning (meter.h) */
-	bt_ring *parked;        /* per slot index: targets waiting only for that
-				   TTL's meter (rings allocated when first used) */
+	bt_parkq *parked;       /* per slot index: targets waiting only for that
+				   TTL's meter, a list through park_next */
+	uint32_t *park_next;    /* per pool index: the next target of its parked
+				   list (one array for every TTL: a target waits
+				   in one list at most; allocated when first used) */
 	uint32_t nparked;
 	uint32_t ready_max;     /* order "spread": take targets up only below this */
 	bt_wheel wheel;         /* per pool index: the earliest probe deadline */

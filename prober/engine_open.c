@@ -295,10 +295,12 @@ void bt_engine_free_probing(bt_engine *e)
 	bt_acct_free(a, e->ready.q, ((size_t)e->ready.mask + 1) * sizeof(uint32_t));
 	bt_acct_free(a, e->wheel.l, bt_wheel_bytes(e->cap));
 	bt_acct_free(a, e->targets.vals, (e->targets.mask + 1) * sizeof(uint32_t));
+	if (e->park_next != NULL) {
+		bt_acct_free(a, e->park_next, (size_t)e->cap * sizeof(uint32_t));
+		e->park_next = NULL;
+	}
 	if (e->parked != NULL) {
-		for (unsigned i = 0; i < e->nslots; i++)
-			bt_acct_free(a, e->parked[i].q, e->parked[i].q ? ((size_t)e->parked[i].mask + 1) * sizeof(uint32_t) : 0);
-		bt_acct_free(a, e->parked, (size_t)e->nslots * sizeof(bt_ring));
+		bt_acct_free(a, e->parked, (size_t)e->nslots * sizeof(bt_parkq));
 		e->parked = NULL;
 	}
 	e->nparked = 0;
@@ -394,7 +396,9 @@ int bt_engine_setup_run(bt_engine *e, const bt_addr *targets, size_t n, char *er
 	e->ready = (bt_ring){ .q = bt_acct_alloc(ac, rsize * sizeof(uint32_t)), .mask = (uint32_t)rsize - 1 };
 	uint64_t rmax = (uint64_t)e->o.rate_pps * BT_ORDER_READY_MS / 1000u;
 	e->ready_max = rmax < BT_ORDER_READY_MIN ? BT_ORDER_READY_MIN : rmax > e->cap ? e->cap : (uint32_t)rmax;
-	e->parked = bt_acct_alloc(ac, (size_t)e->nslots * sizeof(bt_ring));
+	e->parked = bt_acct_alloc(ac, (size_t)e->nslots * sizeof(bt_parkq));
+	if (e->parked != NULL)
+		memset(e->parked, 0, (size_t)e->nslots * sizeof(bt_parkq));
 	if (meters_open(e) != 0 || e->parked == NULL) {
 		snprintf(err, errlen, "out of memory for the rate-limit meters");
 		return -1;
