@@ -36,7 +36,31 @@ static void native_close(void *st)
 	bt_trace_reader_close(st);
 }
 
-static const bt_input_ops native_ops = { native_next, native_where, native_close, NULL };
+/* The graph's pass over our lines (bt_input_scan): the light read
+ * (bt_trace_scan_fast) of canonical lines, anything else read in full. A
+ * line the light read takes and the full one would refuse is reported by
+ * the full pass. */
+static int lines_scan(bt_trace_reader *r, bt_trace *light, bt_trace **full, char *err, size_t errlen)
+{
+	const char *line;
+	size_t len;
+	char why[512], where[512];
+	int rc = bt_trace_reader_line(r, &line, &len, err, errlen);
+	if (rc != 1 || bt_trace_scan_fast(line, len, light))
+		return rc;
+	if ((*full = bt_trace_from_json(line, len, why, sizeof(why))) == NULL) {
+		snprintf(err, errlen, "%s: %s", native_where(r, where, sizeof(where)), why);
+		return -1;
+	}
+	return 1;
+}
+
+static int native_scan(void *st, bt_trace *light, bt_trace **full, char *err, size_t errlen)
+{
+	return lines_scan(st, light, full, err, errlen);
+}
+
+static const bt_input_ops native_ops = { native_next, native_where, native_close, native_scan };
 
 static void *native_open(const char *path, const bt_input_opts *o, const bt_input_ops **ops, char *err,
 			 size_t errlen)
@@ -71,7 +95,12 @@ static void mem_close(void *st)
 	free(m);
 }
 
-static const bt_input_ops mem_ops = { mem_next, mem_where, mem_close, NULL };
+static int mem_scan(void *st, bt_trace *light, bt_trace **full, char *err, size_t errlen)
+{
+	return lines_scan(((struct mem_state *)st)->r, light, full, err, errlen);
+}
+
+static const bt_input_ops mem_ops = { mem_next, mem_where, mem_close, mem_scan };
 
 /* ---- the backends, in the order they are tried; our own format last:
  * whatever no other backend claims is read as ours, so that a broken round
@@ -168,16 +197,6 @@ int bt_input_scan(bt_input *in, bt_trace *light, bt_trace **full, char *err, siz
 	if (in->ops->scan != NULL)
 		return in->ops->scan(in->st, light, full, err, errlen);
 	return in->ops->next(in->st, full, err, errlen);
-}
-
-int bt_input_next_line(bt_input *in, const char **line, size_t *len, char *err, size_t errlen)
-{
-	if (in->ops == &native_ops)
-		return bt_trace_reader_line(in->st, line, len, err, errlen);
-	if (in->ops == &mem_ops)
-		return bt_trace_reader_line(((struct mem_state *)in->st)->r, line, len, err, errlen);
-	snprintf(err, errlen, "%s: not JSON Lines", in->kind);
-	return -1;
 }
 
 const char *bt_input_where(const bt_input *in, char *buf, size_t buflen)

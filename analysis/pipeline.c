@@ -1078,55 +1078,20 @@ static int scan_trace(bt_pipeline *p, scan_ctx *c, const bt_trace *t)
 	return 0;
 }
 
-/* The next trace of in for the graph, into *t: our JSON Lines through the
- * light read into p->scan (what the graph needs only; a line in another
- * form is read in full, into *full, which the caller frees), other
- * sources through theirs (bt_input_scan: Atlas) or as they come. A trace
- * the light read takes and the full one would refuse is reported by the
- * second read. 1, 0 at the end, -1. */
-static int scan_next(bt_pipeline *p, bt_input *in, bool lines, bt_trace **full, const bt_trace **t,
-		     char *err, size_t errlen)
-{
-	const char *line;
-	size_t len;
-	char why[512], where[512];
-	*full = NULL;
-	if (!lines) {
-		int rc = bt_input_scan(in, p->scan, full, err, errlen);
-		*t = *full != NULL ? *full : p->scan;
-		return rc;
-	}
-	int rc = bt_input_next_line(in, &line, &len, err, errlen);
-	if (rc != 1)
-		return rc;
-	if (bt_trace_scan_fast(line, len, p->scan)) {
-		*t = p->scan;
-		return 1;
-	}
-	if ((*full = bt_trace_from_json(line, len, why, sizeof(why))) == NULL) {
-		snprintf(err, errlen, "%s: %s", bt_input_where(in, where, sizeof(where)), why);
-		return -1;
-	}
-	*t = *full;
-	return 1;
-}
-
 /* Every trace of in into the round's interface graph (the first of the
  * two reads, owners on); closes in. 0 or -1. */
 static int scan_input(bt_pipeline *p, bt_input *in, char *err, size_t errlen)
 {
 	int rc;
 	bt_trace *full;
-	const bt_trace *t;
 	scan_ctx c = { p, err, errlen };
-	bool lines = strcmp(bt_input_kind(in), "bordertrace") == 0;
 	if (p->scan == NULL && (p->scan = bt_trace_alloc(BT_HOPS_MAX)) == NULL) {
 		bt_input_close(in);
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	while ((rc = scan_next(p, in, lines, &full, &t, err, errlen)) == 1) {
-		rc = scan_trace(p, &c, t);
+	while ((rc = bt_input_scan(in, p->scan, &full, err, errlen)) == 1) {
+		rc = scan_trace(p, &c, full != NULL ? full : p->scan);
 		bt_trace_free(full);
 		if (rc != 0)
 			break;

@@ -64,16 +64,11 @@ bt_input *bt_input_open(const char *path, const bt_input_opts *o, char *err, siz
  * places and messages ("NAME:LINE"); buf must outlive the input. */
 bt_input *bt_input_open_buffer(const char *name, const char *buf, size_t len, char *err, size_t errlen);
 int bt_input_next(bt_input *in, bt_trace **out, char *err, size_t errlen);
-/* Our JSON Lines only (kind "bordertrace"), instead of bt_input_next: the
- * next line that is not blank, as it is (valid until the next call), for a
- * caller that parses it itself (bt_trace_from_json; a light first pass:
- * bt_trace_scan_fast); bt_input_where names it. 1, 0 at the end, -1 with
- * a message (also for another kind). */
-int bt_input_next_line(bt_input *in, const char **line, size_t *len, char *err, size_t errlen);
 /* The next trace for a pass that needs only where traces went (the
- * interface graph, analysis/owner.c): a backend with a light read (Atlas,
- * atlas_fast.h) fills light (hop_cap BT_HOPS_MAX: the fields
- * bt_trace_scan_fast fills) with *full NULL when it vouches that the full
+ * interface graph, analysis/owner.c): a backend with a light read (our
+ * JSON Lines: bt_trace_scan_fast; Atlas: atlas_fast.h) fills light
+ * (hop_cap BT_HOPS_MAX: the fields bt_trace_scan_fast fills) with *full
+ * NULL when it vouches that the full
  * read maps the result to those same fields, and skips what the full read
  * skips; else *full is the trace bt_input_next returns (the caller frees
  * it). Text the full read refuses may pass here: a caller must still read
