@@ -10,6 +10,8 @@
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <zlib.h>
 
 #include <cmocka.h>
 
@@ -473,6 +475,106 @@ static void test_light_fixtures(void **state)
 	assert_true(files >= 8);
 }
 
+/* A result with pad bytes of msm_name. */
+static void put_result(FILE *f, size_t pad)
+{
+	fprintf(f, HEAD "\"proto\":\"ICMP\",\"paris_id\":1,\"msm_name\":\"");
+	for (size_t i = 0; i < pad; i++)
+		fputc('a', f);
+	fprintf(f, "\",\"result\":[{\"hop\":1,\"result\":[{\"from\":\"198.18.1.1\",\"rtt\":1.5,"
+		   "\"size\":76,\"ttl\":254}]}]}\n");
+}
+
+/* Every result of path read (bt_input_next): the count, and rc and err of
+ * the last call. */
+static unsigned read_all(const char *path, int *rc, char *err, size_t errlen)
+{
+	bt_input *in = bt_input_open(path, NULL, err, errlen);
+	assert_non_null(in);
+	unsigned n = 0;
+	bt_trace *t;
+	while ((*rc = bt_input_next(in, &t, err, errlen)) == 1) {
+		bt_trace_free(t);
+		n++;
+	}
+	bt_input_close(in);
+	return n;
+}
+
+/* The cap on a result (4 MiB) alike for a plain file, which is mapped,
+ * and a compressed one, which is read into a buffer: a result just under
+ * it read, one over it refused with its line; and a file cut short while
+ * mapped refused with its name, the results before the cut as they were. */
+static void test_mapped_file(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/bt-test-atlas-XXXXXX", plain[64], gz[64], err[512];
+	int rc;
+	assert_non_null(mkdtemp(dir));
+	snprintf(plain, sizeof(plain), "%s/caps.jsonl", dir);
+	snprintf(gz, sizeof(gz), "%s/caps.jsonl.gz", dir);
+	FILE *f = fopen(plain, "w");
+	assert_non_null(f);
+	for (int i = 0; i < 3000; i++) /* across windows and the buffer's refills */
+		put_result(f, (size_t)(i % 7) * 300);
+	put_result(f, (4u << 20) - 400); /* line 3001: just under the cap */
+	put_result(f, 10);
+	put_result(f, 4u << 20); /* line 3003: over it */
+	put_result(f, 10);
+	assert_int_equal(fclose(f), 0);
+	f = fopen(plain, "r");
+	gzFile z = gzopen(gz, "wb1");
+	assert_non_null(f);
+	assert_non_null(z);
+	char buf[65536];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		assert_int_equal(gzwrite(z, buf, (unsigned)n), (int)n);
+	fclose(f);
+	assert_int_equal(gzclose(z), Z_OK);
+	const char *paths[] = { plain, gz };
+	for (int k = 0; k < 2; k++) {
+		char want[200];
+		unsigned got = read_all(paths[k], &rc, err, sizeof(err));
+		if (got != 3002)
+			fail_msg("%s: %u results read (%d: %s)", paths[k], got, rc, err);
+		assert_int_equal(rc, -1);
+		snprintf(want, sizeof(want), "%s:3003: a result longer than 4194304 bytes (the cap on a result)",
+			 paths[k]);
+		assert_string_equal(err, want);
+	}
+
+	/* 200,000 results of 200-odd bytes, cut at 1 MB while read */
+	f = fopen(plain, "w");
+	assert_non_null(f);
+	for (int i = 0; i < 200000; i++)
+		put_result(f, 0);
+	long one = ftell(f) / 200000;
+	assert_int_equal(fclose(f), 0);
+	bt_input *in = bt_input_open(plain, NULL, err, sizeof(err));
+	assert_non_null(in);
+	bt_trace *t;
+	assert_int_equal(bt_input_next(in, &t, err, sizeof(err)), 1);
+	bt_trace_free(t);
+	assert_int_equal(truncate(plain, 1000000), 0);
+	unsigned good = 1;
+	while ((rc = bt_input_next(in, &t, err, sizeof(err))) == 1) {
+		assert_int_equal(t->hop_count, 1);
+		bt_trace_free(t);
+		good++;
+	}
+	assert_int_equal(rc, -1);
+	assert_non_null(strstr(err, "caps.jsonl:"));
+	assert_non_null(strstr(err, ": the file shrank while it was read"));
+	if (good > 1000000 / one || good + 10 < 1000000 / one)
+		fail_msg("%u results before the cut at result %ld (%s)", good, 1000000 / one, err);
+	assert_int_equal(bt_input_next(in, &t, err, sizeof(err)), 0);
+	bt_input_close(in);
+	unlink(plain);
+	unlink(gz);
+	rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -483,6 +585,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_fast_numbers),
 		cmocka_unit_test(test_direct_read),
 		cmocka_unit_test(test_light_read),
+		cmocka_unit_test(test_mapped_file),
 		cmocka_unit_test_prestate(test_light_fixtures, argc > 1 ? argv[1] : "tests/pathdiff/data/atlas"),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
