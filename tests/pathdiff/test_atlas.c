@@ -219,6 +219,19 @@ static void test_direct_read(void **state)
 		{ "[{\"result\":[{\"x\":\"*\"}],\"hop\":1}]", 0 },
 		{ "[{\"hop\":1,\"error\":\"sendto failed\"}]", 0 },
 		{ "[{\"hop\":1,\"result\":[{\"from\":\"not an address\",\"rtt\":1}]}]", 0 },
+		/* the hop's head as Atlas writes it read by its literals: forms
+		 * that match them in part */
+		{ "[{\"hop\":1,\"result\" :[{\"x\":\"*\"}]},{\"hop\" :2,\"result\":[{\"x\":\"*\"}]}]", 1 },
+		{ "[{\"hop\":1 ,\"result\":[{\"x\":\"*\"}]},{\"hop\":2,\"result\": [{\"x\":\"*\"}]}]", 1 },
+		{ "[{\"hop\":1,\"results\":[{\"x\":\"*\"}]}]", 0 },
+		{ "[{\"hop\":1,\"resul\":[{\"x\":\"*\"}]}]", 0 },
+		{ "[{\"hop\":1,\"result\":{\"x\":\"*\"}}]", 0 },
+		{ "[{\"hop\":1.0,\"result\":[{\"x\":\"*\"}]}]", 0 },
+		{ "[{\"hop\":0,\"result\":[{\"x\":\"*\"}]}]", 0 },
+		{ "[{\"hop\":256,\"result\":[{\"x\":\"*\"}]}]", 0 },
+		{ "[{\"hop\":-1,\"result\":[{\"x\":\"*\"}]}]", 0 },
+		{ "[{\"hop\":\"1\",\"result\":[{\"x\":\"*\"}]}]", 0 },
+		{ "[{\"hop\":1,\"result\":[{\"x\":\"*\"}]},{\"hop\":1,\"result\":[{\"x\":\"*\"}]}]", 0 },
 	};
 	static const char *heads[] = {
 		"\"fw\":5080,\"type\":\"traceroute\",\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\"",
@@ -383,6 +396,16 @@ static void test_light_read(void **state)
 		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":1,\"size\":076}]}]",
 		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":1.}]}]",
 		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":1,\"size\":76,\"size\":76}]}]",
+		/* the hop's head, matched by its literals in part */
+		"[{\"hop\":1,\"result\" :[{\"x\":\"*\"}]},{\"hop\" :2,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":1}]}]",
+		"[{\"hop\":1 ,\"result\":[{\"x\":\"*\"}]},{\"hop\":2,\"result\": [{\"x\":\"*\"}]}]",
+		"[{\"hop\":1,\"results\":[{\"x\":\"*\"}]}]",
+		"[{\"hop\":1,\"result\":{\"x\":\"*\"}}]",
+		"[{\"hop\":1.0,\"result\":[{\"x\":\"*\"}]}]",
+		"[{\"hop\":0,\"result\":[{\"x\":\"*\"}]}]",
+		"[{\"hop\":256,\"result\":[{\"x\":\"*\"}]}]",
+		"[{\"hop\":\"1\",\"result\":[{\"x\":\"*\"}]}]",
+		"[{\"hop\":1,\"result\":[{\"x\":\"*\"}]},{\"hop\":1,\"result\":[{\"x\":\"*\"}]}]",
 	};
 	bt_trace *s = bt_trace_alloc(BT_HOPS_MAX);
 	assert_non_null(s);
