@@ -509,10 +509,10 @@ static int map_fast(const jv *r, mapctx *c, bt_trace *t, const atlas_fast *f, ch
  * has no "result" member); 0 when the fast parser cannot vouch for it or
  * the text ends inside it; -1 out of memory. */
 static int parse_direct(jv_arena *a, const char *text, size_t len, jv **tree, size_t *used, atlas_fast *f,
-			size_t hint)
+			size_t hint, atlas_froms *froms)
 {
 	/* room for as many entries as the last result had (doubled past it) */
-	*f = (atlas_fast){ .t = bt_trace_alloc(hint < 32 ? 32 : hint) };
+	*f = (atlas_fast){ .t = bt_trace_alloc(hint < 32 ? 32 : hint), .froms = froms };
 	if (f->t == NULL)
 		return -1;
 	f->t->version = BT_TRACE_FORMAT_VERSION;
@@ -535,8 +535,8 @@ static int map_direct(const jv *r, mapctx *c, atlas_fast *f, bt_trace **out, cha
 	return rc;
 }
 
-int bt_atlas_map_direct(const char *json, size_t len, uint32_t round_interval_s, bt_trace **out,
-			char *err, size_t errlen)
+int bt_atlas_map_direct(const char *json, size_t len, uint32_t round_interval_s, atlas_froms *froms,
+			bt_trace **out, char *err, size_t errlen)
 {
 	jv_arena *a = jv_arena_new();
 	mapctx c = { .interval = round_interval_s };
@@ -544,7 +544,7 @@ int bt_atlas_map_direct(const char *json, size_t len, uint32_t round_interval_s,
 	jv *tree;
 	size_t used;
 	*out = NULL;
-	int rc = a == NULL ? -1 : parse_direct(a, json, len, &tree, &used, &f, 32);
+	int rc = a == NULL ? -1 : parse_direct(a, json, len, &tree, &used, &f, 32, froms);
 	if (rc == 1 && (f.t == NULL || jv_ws(json + used, json + len) != json + len)) {
 		bt_trace_free(f.t);
 		rc = 0; /* no hop list, or text after the object: bt_atlas_map */
@@ -654,6 +654,7 @@ typedef struct atlas_reader {
 	mapctx ctx;
 	const jv *tree;         /* the next result's, when read in one go */
 	atlas_fast fast;        /* its hops, when read straight (fast.t set) */
+	atlas_froms *froms;     /* the addresses of "from" texts met lately */
 	size_t hint;            /* the entries of the last result read so */
 	bt_trace *light;        /* the graph's pass: the light read's trace */
 	bool lit;               /* the last result was read into light */
@@ -832,7 +833,7 @@ static bool take_whole(atlas_reader *r, size_t *len)
 {
 	jv *tree;
 	const char *b = r->buf + r->start;
-	if (parse_direct(r->arena, b, r->end - r->start, &tree, len, &r->fast, r->hint) != 1)
+	if (parse_direct(r->arena, b, r->end - r->start, &tree, len, &r->fast, r->hint, r->froms) != 1)
 		return false;
 	r->hint = r->fast.t != NULL ? r->fast.t->hop_count : r->hint;
 	for (const char *p = b; (p = memchr(p, '\n', (size_t)(b + *len - p))) != NULL; p++)
@@ -847,7 +848,7 @@ static bool take_whole(atlas_reader *r, size_t *len)
 static bool take_light(atlas_reader *r, size_t *len)
 {
 	const char *b = r->buf + r->start;
-	if (atlas_scan_result(r->light, b, r->end - r->start, len) != 1)
+	if (atlas_scan_result(r->light, r->froms, b, r->end - r->start, len) != 1)
 		return false;
 	for (const char *p = b; (p = memchr(p, '\n', (size_t)(b + *len - p))) != NULL; p++)
 		r->lineno++;
@@ -989,6 +990,7 @@ static void atlas_close(void *st)
 		return;
 	bt_zfile_close(r->z);
 	bt_trace_free(r->fast.t);
+	free(r->froms);
 	jv_arena_free(r->arena);
 	if (r->map != NULL)
 		bt_mapfile_close(r->map);
@@ -1005,6 +1007,7 @@ void *bt_atlas_open(const char *path, const bt_input_opts *o, const bt_input_ops
 {
 	atlas_reader *r = calloc(1, sizeof(*r));
 	if (r == NULL || (r->path = strdup(path)) == NULL || (r->buf = malloc(CHUNK)) == NULL ||
+	    (r->froms = calloc(1, sizeof(*r->froms))) == NULL ||
 	    (r->arena = jv_arena_new()) == NULL) {
 		atlas_close(r);
 		snprintf(err, errlen, "%s: out of memory", path);

@@ -137,14 +137,46 @@ static inline bool quad(const char *s, uint32_t n, bt_addr *a)
 	return true;
 }
 
-/* The address of a "from" (parsed once for a run of equal texts); in
- * line in both element readers (a call per reply costs more than it). */
-static inline __attribute__((always_inline)) bool from_addr(atlas_fast *f, const elem *e, bt_addr *a)
+/* The n (1 to 16) bytes of text at s as two words, zeros past them (16
+ * bytes readable at s). */
+static inline void text_words(const char *s, uint32_t n, uint64_t w[2])
+{
+	memcpy(w, s, 16);
+	if (n < 8) {
+		w[0] &= (UINT64_C(1) << (8 * n)) - 1;
+		w[1] = 0;
+	} else if (n < 16) {
+		w[1] &= (UINT64_C(1) << (8 * (n - 8))) - 1;
+	}
+}
+
+/* The address of a "from" (end: where the text ends): the last one's for
+ * a run of equal texts, then f->froms', else parsed; in line in both
+ * element readers (a call per reply costs more than it). */
+static inline __attribute__((always_inline)) bool from_addr(atlas_fast *f, const elem *e, bt_addr *a,
+							    const char *end)
 {
 	if (f->from_s != NULL && e->from_len == f->from_len && same_text(e->from, f->from_s, e->from_len)) {
 		*a = f->from;
 		return true;
 	}
+	uint64_t w[2];
+	size_t k = 0;
+	bool cached = false;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (f->froms != NULL && e->from_len >= 1 && e->from_len <= 16 && end - e->from >= 16) {
+		text_words(e->from, e->from_len, w);
+		k = (size_t)((w[0] * UINT64_C(0x9e3779b97f4a7c15) ^ w[1] * UINT64_C(0xc2b2ae3d27d4eb4f)) >> 52) &
+		    (ATLAS_FROMS - 1);
+		cached = true;
+		if (f->froms->s[k].len == e->from_len && f->froms->s[k].w[0] == w[0] && f->froms->s[k].w[1] == w[1]) {
+			*a = f->froms->s[k].a;
+			goto found;
+		}
+	}
+#else
+	(void)end;
+#endif
 	char buf[64];
 	if (!quad(e->from, e->from_len, a)) {
 		if (e->from_len >= sizeof(buf))
@@ -154,6 +186,13 @@ static inline __attribute__((always_inline)) bool from_addr(atlas_fast *f, const
 		if (bt_addr_parse(buf, a) != 0)
 			return false;
 	}
+	if (cached) {
+		f->froms->s[k].w[0] = w[0];
+		f->froms->s[k].w[1] = w[1];
+		f->froms->s[k].a = *a;
+		f->froms->s[k].len = (uint8_t)e->from_len;
+	}
+found:
 	f->from_s = e->from;
 	f->from_len = e->from_len;
 	f->from = *a;
@@ -262,7 +301,7 @@ static int element(atlas_fast *f, int ttl, int *att, const char **p, const char 
 	double rtt = e.rtt.kind == JV_INT ? (double)e.rtt.u.i : e.rtt.u.d;
 	if (!(rtt >= 0 && rtt < 4294967.0) ||
 	    ((e.have & F_TTL) && (e.ttl.u.i < 0 || e.ttl.u.i > 255)) ||
-	    ((e.have & F_SIZE) && (e.size.u.i < 0 || e.size.u.i > 65535)) || !from_addr(f, &e, &a))
+	    ((e.have & F_SIZE) && (e.size.u.i < 0 || e.size.u.i > 65535)) || !from_addr(f, &e, &a, end))
 		return 0;
 	bt_hop *h = entry(t, ttl, *att);
 	if (h == NULL)
@@ -332,7 +371,7 @@ static inline int light_element(atlas_fast *f, int ttl, int *att, const char **p
 		   !LIT(&q, end, ",\"rtt\":") || !rtt_in_range(&q, end) ||
 		   (LIT(&q, end, ",\"size\":") && !small_int(&q, end)) ||
 		   (LIT(&q, end, ",\"ttl\":") && !small_int(&q, end)) || !LIT(&q, end, "}") ||
-		   !from_addr(f, &e, &a)) {
+		   !from_addr(f, &e, &a, end)) {
 		return 0;
 	}
 	bt_hop *h = entry(f->t, ttl, *att + 1);
@@ -519,12 +558,12 @@ static bool head_member(atlas_fast *f, const char *k, uint32_t n, const char **p
 	}
 }
 
-int atlas_scan_result(bt_trace *t, const char *text, size_t len, size_t *used)
+int atlas_scan_result(bt_trace *t, atlas_froms *froms, const char *text, size_t len, size_t *used)
 {
 	const char *p = text, *end = text + len, *k;
 	uint32_t n;
 	unsigned have = 0;
-	atlas_fast f = { .t = t, .light = true };
+	atlas_fast f = { .t = t, .light = true, .froms = froms };
 	t->hop_count = 0;
 	t->first_ttl = t->filled_below_ttl = 0;
 	if (!expect(&p, end, '{'))
