@@ -227,6 +227,15 @@ static void test_direct_read(void **state)
 		{ "[{\"result\":[{\"x\":\"*\"}],\"hop\":1}]", 0 },
 		{ "[{\"hop\":1,\"error\":\"sendto failed\"}]", 0 },
 		{ "[{\"hop\":1,\"result\":[{\"from\":\"not an address\",\"rtt\":1}]}]", 0 },
+		/* RTTs in microseconds, around the bound and the rounding */
+		{ "[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":4294966.999},{\"from\":\"198.18.9.1\",\"rtt\":0.001},"
+		  "{\"from\":\"198.18.9.1\",\"rtt\":12.3456},{\"from\":\"198.18.9.1\",\"rtt\":1.0005},"
+		  "{\"from\":\"198.18.9.1\",\"rtt\":0.0005},{\"from\":\"198.18.9.1\",\"rtt\":4294966.9994999},"
+		  "{\"from\":\"198.18.9.1\",\"rtt\":0},{\"from\":\"198.18.9.1\",\"rtt\":0.0},{\"from\":\"198.18.9.1\",\"rtt\":123456.78}]}]", 1 },
+		{ "[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":4294967}]}]", 0 },
+		{ "[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":4294967.000}]}]", 0 },
+		{ "[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":4294966.9999999}]}]", 1 },
+		{ "[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":-1.5}]}]", 0 },
 		/* the hop's head as Atlas writes it read by its literals: forms
 		 * that match them in part */
 		{ "[{\"hop\":1,\"result\" :[{\"x\":\"*\"}]},{\"hop\" :2,\"result\":[{\"x\":\"*\"}]}]", 1 },
