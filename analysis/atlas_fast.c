@@ -98,18 +98,24 @@ static inline bt_hop *entry(bt_trace *t, int ttl, int attempt)
  * of about 12 bytes). */
 static inline bool same_text(const char *a, const char *b, uint32_t n)
 {
-	uint32_t i = 0;
-	for (; i + 8 <= n; i += 8) {
-		uint64_t x, y;
+	uint64_t x, y;
+	if (n < 8) {
+		for (uint32_t i = 0; i < n; i++)
+			if (a[i] != b[i])
+				return false;
+		return true;
+	}
+	/* the words before the last, then the last eight bytes (which may
+	 * overlap them): no byte-by-byte tail */
+	for (uint32_t i = 0; i + 8 < n; i += 8) {
 		memcpy(&x, a + i, 8);
 		memcpy(&y, b + i, 8);
 		if (x != y)
 			return false;
 	}
-	for (; i < n; i++)
-		if (a[i] != b[i])
-			return false;
-	return true;
+	memcpy(&x, a + n - 8, 8);
+	memcpy(&y, b + n - 8, 8);
+	return x == y;
 }
 
 /* A dotted quad as Atlas writes it (four parts of 1 to 3 digits up to
@@ -364,15 +370,16 @@ static inline int light_element(atlas_fast *f, int ttl, int *att, const char **p
 	uint32_t n;
 	elem e; /* from and from_len only */
 	bt_addr a = { 0 };
-	if (LIT(&q, end, "{\"x\":")) {
-		if (!jv_str_at(&q, end, &s, &n) || !LIT(&q, end, "}"))
+	/* a reply (the most), or a timeout as Atlas writes it */
+	if (LIT(&q, end, "{\"from\":")) {
+		if (!jv_str_at(&q, end, &e.from, &e.from_len) || !LIT(&q, end, ",\"rtt\":") || !rtt_in_range(&q, end) ||
+		    (LIT(&q, end, ",\"size\":") && !small_int(&q, end)) ||
+		    (LIT(&q, end, ",\"ttl\":") && !small_int(&q, end)) || !LIT(&q, end, "}") ||
+		    !from_addr(f, &e, &a, end))
 			return 0;
-	} else if (!LIT(&q, end, "{\"from\":") || !jv_str_at(&q, end, &e.from, &e.from_len) ||
-		   !LIT(&q, end, ",\"rtt\":") || !rtt_in_range(&q, end) ||
-		   (LIT(&q, end, ",\"size\":") && !small_int(&q, end)) ||
-		   (LIT(&q, end, ",\"ttl\":") && !small_int(&q, end)) || !LIT(&q, end, "}") ||
-		   !from_addr(f, &e, &a, end)) {
-		return 0;
+	} else if (!(LIT(&q, end, "{\"x\":\"*\"") && LIT(&q, end, "}"))) {
+		if (!LIT(&q, end, "{\"x\":") || !jv_str_at(&q, end, &s, &n) || !LIT(&q, end, "}"))
+			return 0;
 	}
 	bt_hop *h = entry(f->t, ttl, *att + 1);
 	if (h == NULL)
