@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "bordertrace/mapfile.h"
 #include "bordertrace/textfile.h"
 #include "bordertrace/zfile.h"
 #include "atlas_fast.h"
@@ -508,10 +509,10 @@ static int map_fast(const jv *r, mapctx *c, bt_trace *t, const atlas_fast *f, ch
  * has no "result" member); 0 when the fast parser cannot vouch for it or
  * the text ends inside it; -1 out of memory. */
 static int parse_direct(jv_arena *a, const char *text, size_t len, jv **tree, size_t *used, atlas_fast *f,
-			size_t hint)
+			size_t hint, atlas_froms *froms)
 {
 	/* room for as many entries as the last result had (doubled past it) */
-	*f = (atlas_fast){ .t = bt_trace_alloc(hint < 32 ? 32 : hint) };
+	*f = (atlas_fast){ .t = bt_trace_alloc(hint < 32 ? 32 : hint), .froms = froms };
 	if (f->t == NULL)
 		return -1;
 	f->t->version = BT_TRACE_FORMAT_VERSION;
@@ -534,8 +535,8 @@ static int map_direct(const jv *r, mapctx *c, atlas_fast *f, bt_trace **out, cha
 	return rc;
 }
 
-int bt_atlas_map_direct(const char *json, size_t len, uint32_t round_interval_s, bt_trace **out,
-			char *err, size_t errlen)
+int bt_atlas_map_direct(const char *json, size_t len, uint32_t round_interval_s, atlas_froms *froms,
+			bt_trace **out, char *err, size_t errlen)
 {
 	jv_arena *a = jv_arena_new();
 	mapctx c = { .interval = round_interval_s };
@@ -543,7 +544,7 @@ int bt_atlas_map_direct(const char *json, size_t len, uint32_t round_interval_s,
 	jv *tree;
 	size_t used;
 	*out = NULL;
-	int rc = a == NULL ? -1 : parse_direct(a, json, len, &tree, &used, &f, 32);
+	int rc = a == NULL ? -1 : parse_direct(a, json, len, &tree, &used, &f, 32, froms);
 	if (rc == 1 && (f.t == NULL || jv_ws(json + used, json + len) != json + len)) {
 		bt_trace_free(f.t);
 		rc = 0; /* no hop list, or text after the object: bt_atlas_map */
@@ -642,6 +643,8 @@ int bt_atlas_map(const char *json, size_t len, uint32_t round_interval_s, bt_tra
 /* ==== the reader: results cut out of the stream one at a time ==== */
 
 #define CHUNK (1u << 20)
+#define TOO_LONG "a result longer than 4194304 bytes (the cap on a result)"
+#define PREFETCH (8u << 10) /* mapped: bytes ahead of the reader asked into the cache */
 
 typedef struct atlas_reader {
 	bt_zfile *z;
@@ -651,11 +654,15 @@ typedef struct atlas_reader {
 	mapctx ctx;
 	const jv *tree;         /* the next result's, when read in one go */
 	atlas_fast fast;        /* its hops, when read straight (fast.t set) */
+	atlas_froms *froms;     /* the addresses of "from" texts met lately */
 	size_t hint;            /* the entries of the last result read so */
 	bt_trace *light;        /* the graph's pass: the light read's trace */
 	bool lit;               /* the last result was read into light */
 	char *buf;
 	size_t cap, start, end; /* unread bytes: buf[start, end) */
+	bt_mapfile *map;        /* a plain file mapped (buf its data), or NULL */
+	size_t fend;            /* mapped: the file's size; end the window's */
+	size_t fetched;         /* mapped: bytes asked into the cache below */
 	size_t scan;            /* bytes of the current object scanned */
 	int depth, array;       /* array: 0 none seen, 1 open, 2 closed */
 	uint64_t kinds[16];     /* per depth: 1 for '[', 0 for '{' (1024 levels) */
@@ -700,6 +707,15 @@ static int fail(atlas_reader *r, char *err, size_t errlen, const char *why)
  * result at the cap needs. 0 (eof set at the end) or -1. */
 static int fill(atlas_reader *r, char *err, size_t errlen)
 {
+	if (r->map != NULL) {
+		/* the window: at most one result at the cap past start, as the
+		 * buffer would hold (a longer one is refused alike) */
+		bt_mapfile_at(r->map, r->start);
+		size_t to = r->fend - r->start > BT_LINE_MAX + 1 ? r->start + BT_LINE_MAX + 1 : r->fend;
+		r->end = to > r->end ? to : r->end;
+		r->eof = r->end == r->fend;
+		return 0;
+	}
 	if (r->start > 0) {
 		memmove(r->buf, r->buf + r->start, r->end - r->start);
 		r->end -= r->start;
@@ -817,7 +833,7 @@ static bool take_whole(atlas_reader *r, size_t *len)
 {
 	jv *tree;
 	const char *b = r->buf + r->start;
-	if (parse_direct(r->arena, b, r->end - r->start, &tree, len, &r->fast, r->hint) != 1)
+	if (parse_direct(r->arena, b, r->end - r->start, &tree, len, &r->fast, r->hint, r->froms) != 1)
 		return false;
 	r->hint = r->fast.t != NULL ? r->fast.t->hop_count : r->hint;
 	for (const char *p = b; (p = memchr(p, '\n', (size_t)(b + *len - p))) != NULL; p++)
@@ -832,7 +848,7 @@ static bool take_whole(atlas_reader *r, size_t *len)
 static bool take_light(atlas_reader *r, size_t *len)
 {
 	const char *b = r->buf + r->start;
-	if (atlas_scan_result(r->light, b, r->end - r->start, len) != 1)
+	if (atlas_scan_result(r->light, r->froms, b, r->end - r->start, len) != 1)
 		return false;
 	for (const char *p = b; (p = memchr(p, '\n', (size_t)(b + *len - p))) != NULL; p++)
 		r->lineno++;
@@ -852,7 +868,7 @@ static int done_object(atlas_reader *r, const char **obj, size_t len)
 
 /* The next result's text: 1 (valid until the next call), 0 at the end,
  * -1 with a message. */
-static int next_object(atlas_reader *r, const char **obj, size_t *len, char *err, size_t errlen)
+static int cut_object(atlas_reader *r, const char **obj, size_t *len, char *err, size_t errlen)
 {
 	for (;;) {
 		if (r->dead)
@@ -867,7 +883,7 @@ static int next_object(atlas_reader *r, const char **obj, size_t *len, char *err
 			return done_object(r, obj, *len);
 		if (r->in_obj && r->end - r->start > BT_LINE_MAX) {
 			r->lineno = r->obj_line;
-			return fail(r, err, errlen, "a result longer than 4194304 bytes (the cap on a result)");
+			return fail(r, err, errlen, TOO_LONG);
 		}
 		if (r->eof && r->in_obj) {
 			r->lineno = r->obj_line;
@@ -880,6 +896,33 @@ static int next_object(atlas_reader *r, const char **obj, size_t *len, char *err
 		if (fill(r, err, errlen) != 0)
 			return -1;
 	}
+}
+
+/* cut_object, and for a mapped file whether it stayed whole while its
+ * bytes were looked through (else they are partly the zeros put over its
+ * lost end); a result over the cap refused however it was cut out */
+static int next_object(atlas_reader *r, const char **obj, size_t *len, char *err, size_t errlen)
+{
+	bool was_dead = r->dead;
+	if (r->map != NULL) {
+		/* the bytes a few results ahead asked into the cache: parsed
+		 * straight from the page cache, a result's first touch of each
+		 * page would otherwise wait for memory (read() had brought them
+		 * in as it copied) */
+		size_t want = r->start + PREFETCH < r->end ? r->start + PREFETCH : r->end;
+		for (r->fetched = r->fetched > r->start ? r->fetched : r->start; r->fetched < want; r->fetched += 64)
+			__builtin_prefetch(r->buf + r->fetched);
+	}
+	int rc = cut_object(r, obj, len, err, errlen);
+	if (r->map != NULL && !was_dead && bt_mapfile_shrunk(r->map)) {
+		r->lineno = r->obj_line;
+		return fail(r, err, errlen, "the file shrank while it was read (another program truncated it?)");
+	}
+	if (rc == 1 && *len > BT_LINE_MAX) { /* whole in a buffer that had grown for an earlier one */
+		r->lineno = r->obj_line;
+		return fail(r, err, errlen, TOO_LONG);
+	}
+	return rc;
 }
 
 /* The result just cut out, mapped: 1 and *out, 0 at the end, -1; one
@@ -947,8 +990,12 @@ static void atlas_close(void *st)
 		return;
 	bt_zfile_close(r->z);
 	bt_trace_free(r->fast.t);
+	free(r->froms);
 	jv_arena_free(r->arena);
-	free(r->buf);
+	if (r->map != NULL)
+		bt_mapfile_close(r->map);
+	else
+		free(r->buf);
 	free(r->path);
 	free(r);
 }
@@ -960,6 +1007,7 @@ void *bt_atlas_open(const char *path, const bt_input_opts *o, const bt_input_ops
 {
 	atlas_reader *r = calloc(1, sizeof(*r));
 	if (r == NULL || (r->path = strdup(path)) == NULL || (r->buf = malloc(CHUNK)) == NULL ||
+	    (r->froms = calloc(1, sizeof(*r->froms))) == NULL ||
 	    (r->arena = jv_arena_new()) == NULL) {
 		atlas_close(r);
 		snprintf(err, errlen, "%s: out of memory", path);
@@ -970,7 +1018,13 @@ void *bt_atlas_open(const char *path, const bt_input_opts *o, const bt_input_ops
 	if (o != NULL)
 		r->o = *o;
 	r->ctx.interval = r->o.round_interval_s;
-	if ((r->z = bt_zfile_open(path, err, errlen)) == NULL || fill(r, err, errlen) != 0) {
+	if ((r->z = bt_zfile_open(path, err, errlen)) != NULL && bt_zfile_kind(r->z) == BT_Z_PLAIN &&
+	    (r->map = bt_mapfile_open(path)) != NULL) {
+		free(r->buf);
+		r->buf = (char *)(uintptr_t)bt_mapfile_data(r->map);
+		r->cap = r->fend = bt_mapfile_size(r->map);
+	}
+	if (r->z == NULL || fill(r, err, errlen) != 0) {
 		atlas_close(r);
 		return NULL;
 	}

@@ -29,7 +29,7 @@ typedef struct elem {
 } elem;
 
 /* c at *p (after blanks); advances past it. */
-static inline bool expect(const char **p, const char *end, char c)
+static inline __attribute__((always_inline)) bool expect(const char **p, const char *end, char c)
 {
 	const char *q = *p;
 	if (q < end && *q != c)
@@ -73,11 +73,18 @@ static inline int member(elem *e, const char **p, const char *end)
 	}
 }
 
-/* A new entry at the end of t's hops (zeroed); NULL past BT_HOPS_MAX. */
-static bt_hop *entry(bt_trace *t, int ttl, int attempt)
+/* Room for one more entry in t; false past BT_HOPS_MAX. */
+static bool grow(bt_trace *t)
 {
 	size_t want = t->hop_cap < 16 ? 32 : t->hop_cap * 2 < BT_HOPS_MAX ? t->hop_cap * 2 : BT_HOPS_MAX;
-	if (t->hop_count >= BT_HOPS_MAX || (t->hop_count >= t->hop_cap && bt_trace_reserve(t, want) != 0))
+	return t->hop_count < BT_HOPS_MAX && (t->hop_count < t->hop_cap || bt_trace_reserve(t, want) == 0);
+}
+
+/* A new entry at the end of t's hops (zeroed); NULL past BT_HOPS_MAX. In
+ * line but for growing (a call per reply cost 2% of `diff`). */
+static inline bt_hop *entry(bt_trace *t, int ttl, int attempt)
+{
+	if (__builtin_expect(t->hop_count >= t->hop_cap || t->hop_count >= BT_HOPS_MAX, 0) && !grow(t))
 		return NULL;
 	bt_hop *h = &t->hops[t->hop_count++];
 	h->addr = (bt_addr){ 0 }; /* a timeout, in a trace the light read fills again */
@@ -91,18 +98,24 @@ static bt_hop *entry(bt_trace *t, int ttl, int attempt)
  * of about 12 bytes). */
 static inline bool same_text(const char *a, const char *b, uint32_t n)
 {
-	uint32_t i = 0;
-	for (; i + 8 <= n; i += 8) {
-		uint64_t x, y;
+	uint64_t x, y;
+	if (n < 8) {
+		for (uint32_t i = 0; i < n; i++)
+			if (a[i] != b[i])
+				return false;
+		return true;
+	}
+	/* the words before the last, then the last eight bytes (which may
+	 * overlap them): no byte-by-byte tail */
+	for (uint32_t i = 0; i + 8 < n; i += 8) {
 		memcpy(&x, a + i, 8);
 		memcpy(&y, b + i, 8);
 		if (x != y)
 			return false;
 	}
-	for (; i < n; i++)
-		if (a[i] != b[i])
-			return false;
-	return true;
+	memcpy(&x, a + n - 8, 8);
+	memcpy(&y, b + n - 8, 8);
+	return x == y;
 }
 
 /* A dotted quad as Atlas writes it (four parts of 1 to 3 digits up to
@@ -130,14 +143,46 @@ static inline bool quad(const char *s, uint32_t n, bt_addr *a)
 	return true;
 }
 
-/* The address of a "from" (parsed once for a run of equal texts); in
- * line in both element readers (a call per reply costs more than it). */
-static inline __attribute__((always_inline)) bool from_addr(atlas_fast *f, const elem *e, bt_addr *a)
+/* The n (1 to 16) bytes of text at s as two words, zeros past them (16
+ * bytes readable at s). */
+static inline void text_words(const char *s, uint32_t n, uint64_t w[2])
+{
+	memcpy(w, s, 16);
+	if (n < 8) {
+		w[0] &= (UINT64_C(1) << (8 * n)) - 1;
+		w[1] = 0;
+	} else if (n < 16) {
+		w[1] &= (UINT64_C(1) << (8 * (n - 8))) - 1;
+	}
+}
+
+/* The address of a "from" (end: where the text ends): the last one's for
+ * a run of equal texts, then f->froms', else parsed; in line in both
+ * element readers (a call per reply costs more than it). */
+static inline __attribute__((always_inline)) bool from_addr(atlas_fast *f, const elem *e, bt_addr *a,
+							    const char *end)
 {
 	if (f->from_s != NULL && e->from_len == f->from_len && same_text(e->from, f->from_s, e->from_len)) {
 		*a = f->from;
 		return true;
 	}
+	uint64_t w[2];
+	size_t k = 0;
+	bool cached = false;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (f->froms != NULL && e->from_len >= 1 && e->from_len <= 16 && end - e->from >= 16) {
+		text_words(e->from, e->from_len, w);
+		k = (size_t)((w[0] * UINT64_C(0x9e3779b97f4a7c15) ^ w[1] * UINT64_C(0xc2b2ae3d27d4eb4f)) >> 52) &
+		    (ATLAS_FROMS - 1);
+		cached = true;
+		if (f->froms->s[k].len == e->from_len && f->froms->s[k].w[0] == w[0] && f->froms->s[k].w[1] == w[1]) {
+			*a = f->froms->s[k].a;
+			goto found;
+		}
+	}
+#else
+	(void)end;
+#endif
 	char buf[64];
 	if (!quad(e->from, e->from_len, a)) {
 		if (e->from_len >= sizeof(buf))
@@ -147,6 +192,13 @@ static inline __attribute__((always_inline)) bool from_addr(atlas_fast *f, const
 		if (bt_addr_parse(buf, a) != 0)
 			return false;
 	}
+	if (cached) {
+		f->froms->s[k].w[0] = w[0];
+		f->froms->s[k].w[1] = w[1];
+		f->froms->s[k].a = *a;
+		f->froms->s[k].len = (uint8_t)e->from_len;
+	}
+found:
 	f->from_s = e->from;
 	f->from_len = e->from_len;
 	f->from = *a;
@@ -232,10 +284,12 @@ static int read_members(elem *e, const char **p, const char *end)
 /* One element of a hop's list into an entry: a reply or a timeout. */
 static int element(atlas_fast *f, int ttl, int *att, const char **p, const char *end)
 {
-	elem e = { 0 };
+	elem e; /* read where have says (zeroing it whole cost more than the rest) */
 	const char *at = *p;
+	e.have = 0;
+	e.ttl.u.i = e.size.u.i = 0; /* for gcc, which cannot tell */
 	if (!read_compact(&e, p, end)) {
-		e = (elem){ 0 };
+		e.have = 0;
 		*p = at;
 		if (!read_members(&e, p, end))
 			return 0;
@@ -248,10 +302,12 @@ static int element(atlas_fast *f, int ttl, int *att, const char **p, const char 
 	}
 	/* a reply: an RTT in range, the TTL and size in range if there */
 	bt_addr a;
+	if ((e.have & (F_FROM | F_RTT | F_X)) != (F_FROM | F_RTT))
+		return 0;
 	double rtt = e.rtt.kind == JV_INT ? (double)e.rtt.u.i : e.rtt.u.d;
-	if ((e.have & (F_FROM | F_RTT | F_X)) != (F_FROM | F_RTT) || !(rtt >= 0 && rtt < 4294967.0) ||
+	if (!(rtt >= 0 && rtt < 4294967.0) ||
 	    ((e.have & F_TTL) && (e.ttl.u.i < 0 || e.ttl.u.i > 255)) ||
-	    ((e.have & F_SIZE) && (e.size.u.i < 0 || e.size.u.i > 65535)) || !from_addr(f, &e, &a))
+	    ((e.have & F_SIZE) && (e.size.u.i < 0 || e.size.u.i > 65535)) || !from_addr(f, &e, &a, end))
 		return 0;
 	bt_hop *h = entry(t, ttl, *att);
 	if (h == NULL)
@@ -312,17 +368,18 @@ static inline int light_element(atlas_fast *f, int ttl, int *att, const char **p
 {
 	const char *q = *p, *s;
 	uint32_t n;
-	elem e = { 0 };
+	elem e; /* from and from_len only */
 	bt_addr a = { 0 };
-	if (LIT(&q, end, "{\"x\":")) {
-		if (!jv_str_at(&q, end, &s, &n) || !LIT(&q, end, "}"))
+	/* a reply (the most), or a timeout as Atlas writes it */
+	if (LIT(&q, end, "{\"from\":")) {
+		if (!jv_str_at(&q, end, &e.from, &e.from_len) || !LIT(&q, end, ",\"rtt\":") || !rtt_in_range(&q, end) ||
+		    (LIT(&q, end, ",\"size\":") && !small_int(&q, end)) ||
+		    (LIT(&q, end, ",\"ttl\":") && !small_int(&q, end)) || !LIT(&q, end, "}") ||
+		    !from_addr(f, &e, &a, end))
 			return 0;
-	} else if (!LIT(&q, end, "{\"from\":") || !jv_str_at(&q, end, &e.from, &e.from_len) ||
-		   !LIT(&q, end, ",\"rtt\":") || !rtt_in_range(&q, end) ||
-		   (LIT(&q, end, ",\"size\":") && !small_int(&q, end)) ||
-		   (LIT(&q, end, ",\"ttl\":") && !small_int(&q, end)) || !LIT(&q, end, "}") ||
-		   !from_addr(f, &e, &a)) {
-		return 0;
+	} else if (!(LIT(&q, end, "{\"x\":\"*\"") && LIT(&q, end, "}"))) {
+		if (!LIT(&q, end, "{\"x\":") || !jv_str_at(&q, end, &s, &n) || !LIT(&q, end, "}"))
+			return 0;
 	}
 	bt_hop *h = entry(f->t, ttl, *att + 1);
 	if (h == NULL)
@@ -336,31 +393,39 @@ static inline int light_element(atlas_fast *f, int ttl, int *att, const char **p
 /* One hop: {"hop":N,"result":[...]}, N the TTL after the last. */
 static int hop(atlas_fast *f, const char **p, const char *end)
 {
-	const char *k;
+	const char *k, *q = *p;
 	uint32_t n;
 	jv ttl;
-	if (!expect(p, end, '{'))
-		return 0;
-	*p = jv_ws(*p, end);
-	if (!jv_str_at(p, end, &k, &n) || !KEY(k, n, "hop") || !expect(p, end, ':'))
-		return 0;
-	*p = jv_ws(*p, end);
-	if (!jv_num_short(p, end, &ttl) || ttl.kind != JV_INT || ttl.u.i < 1 || ttl.u.i > 255 ||
-	    (f->last_ttl > 0 && ttl.u.i != f->last_ttl + 1) || !expect(p, end, ','))
+	/* as Atlas writes it, {"hop":N,"result":[ matched by its literals;
+	 * other spacing and forms key by key */
+	if (!(LIT(&q, end, "{\"hop\":") && jv_num_short(&q, end, &ttl) && LIT(&q, end, ",\"result") &&
+	      LIT(&q, end, "\":["))) {
+		q = *p;
+		if (!expect(&q, end, '{'))
+			return 0;
+		q = jv_ws(q, end);
+		if (!jv_str_at(&q, end, &k, &n) || !KEY(k, n, "hop") || !expect(&q, end, ':'))
+			return 0;
+		q = jv_ws(q, end);
+		if (!jv_num_short(&q, end, &ttl) || !expect(&q, end, ','))
+			return 0;
+		q = jv_ws(q, end);
+		if (!jv_str_at(&q, end, &k, &n) || !KEY(k, n, "result") || !expect(&q, end, ':') ||
+		    !expect(&q, end, '['))
+			return 0;
+	}
+	if (ttl.kind != JV_INT || ttl.u.i < 1 || ttl.u.i > 255 || (f->last_ttl > 0 && ttl.u.i != f->last_ttl + 1))
 		return 0; /* a TTL skipped or repeated, hop 255 after silence: the mapper */
-	*p = jv_ws(*p, end);
-	if (!jv_str_at(p, end, &k, &n) || !KEY(k, n, "result") || !expect(p, end, ':') ||
-	    !expect(p, end, '['))
-		return 0;
 	if (f->last_ttl == 0)
 		f->t->first_ttl = (uint8_t)ttl.u.i;
 	f->last_ttl = (int)ttl.u.i;
 	int att = 0;
 	do {
-		if (!(f->light && light_element(f, (int)ttl.u.i, &att, p, end)) &&
-		    element(f, (int)ttl.u.i, &att, p, end) != 1)
+		if (!(f->light && light_element(f, (int)ttl.u.i, &att, &q, end)) &&
+		    element(f, (int)ttl.u.i, &att, &q, end) != 1)
 			return 0;
-	} while (expect(p, end, ','));
+	} while (expect(&q, end, ','));
+	*p = q;
 	return expect(p, end, ']') && expect(p, end, '}');
 }
 
@@ -500,12 +565,12 @@ static bool head_member(atlas_fast *f, const char *k, uint32_t n, const char **p
 	}
 }
 
-int atlas_scan_result(bt_trace *t, const char *text, size_t len, size_t *used)
+int atlas_scan_result(bt_trace *t, atlas_froms *froms, const char *text, size_t len, size_t *used)
 {
 	const char *p = text, *end = text + len, *k;
 	uint32_t n;
 	unsigned have = 0;
-	atlas_fast f = { .t = t, .light = true };
+	atlas_fast f = { .t = t, .light = true, .froms = froms };
 	t->hop_count = 0;
 	t->first_ttl = t->filled_below_ttl = 0;
 	if (!expect(&p, end, '{'))

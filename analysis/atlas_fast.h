@@ -20,11 +20,24 @@
 #include "atlas_json.h"
 #include "bordertrace/trace.h"
 
+/* The addresses of "from" texts met lately (a router is met again in
+ * trace after trace, and parsing its text cost more than the rest of its
+ * reply), by their text of at most 16 bytes; a table the reader owns. */
+#define ATLAS_FROMS 4096
+typedef struct atlas_froms {
+	struct {
+		uint64_t w[2]; /* the text, zeros past it */
+		bt_addr a;
+		uint8_t len;   /* 0: empty */
+	} s[ATLAS_FROMS];
+} atlas_froms;
+
 typedef struct atlas_fast {
 	bt_trace *t;          /* the entries are appended to its hops */
 	int last_ttl;         /* the last hop's TTL; 0 before the first */
 	bool taken;           /* "result" was read */
 	bool light;           /* the graph's pass: addresses only (atlas_scan_result) */
+	atlas_froms *froms;   /* or NULL */
 	/* the last reply's "from": a TTL's packets mostly answer from one
 	 * address, parsed once */
 	const char *from_s;
@@ -40,18 +53,19 @@ int atlas_fast_hook(void *f, const char *key, uint32_t keylen, const char **p, c
 /* The light read of the result at text[0, len) for the interface graph's
  * pass (doc/atlas.md, "The graph's read"): t->dst, first_ttl,
  * filled_below_ttl (0), hop_count and each entry's probe_ttl and addr,
- * into t, whose hop_cap must be BT_HOPS_MAX (nothing else of t is set).
+ * into t, whose hop_cap must be BT_HOPS_MAX (nothing else of t is set);
+ * froms: the table of addresses met, or NULL.
  * 1 and the object's length in *used when it vouches that bt_atlas_map
  * maps the text to a trace with those same fields; 0 for anything else
  * (a result it would skip, or one the direct read does not take): read
  * it in full. Text that is not JSON may read here (a duplicate key the
  * mapper does not read): the full read that follows reports it. */
-int atlas_scan_result(bt_trace *t, const char *text, size_t len, size_t *used);
+int atlas_scan_result(bt_trace *t, atlas_froms *froms, const char *text, size_t len, size_t *used);
 
 /* bt_atlas_map through the direct read (analysis/atlas.c), for the tests'
  * comparison with the mapper: its values, or 2 when the direct read does
  * not vouch for the text (then bt_atlas_map is what the reader does). */
-int bt_atlas_map_direct(const char *json, size_t len, uint32_t round_interval_s, bt_trace **out,
-			char *err, size_t errlen);
+int bt_atlas_map_direct(const char *json, size_t len, uint32_t round_interval_s, atlas_froms *froms,
+			bt_trace **out, char *err, size_t errlen);
 
 #endif

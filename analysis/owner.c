@@ -393,19 +393,26 @@ int bt_owner_add(bt_owner *o, const bt_trace *t, uint32_t dst_as, bt_owner_info_
 		idx[i] = NOT_GRAPHED;
 		if (!bt_addr_is_set(&t->hops[i].addr))
 			continue;
+		/* a TTL's replies mostly come from one address: its node again
+		 * (entry_node would find it among the recent ones, dearer) */
+		if (i > lo && same_addr(&t->hops[i].addr, &t->hops[i - 1].addr)) {
+			idx[i] = idx[i - 1];
+			continue;
+		}
 		if ((idx[i] = entry_node(o, &t->hops[i].addr, dst_as, info, ctx, failed)) == UINT32_MAX)
 			return -1;
 	}
 	/* edges between the entries of consecutive TTLs only: across a
-	 * silent TTL two replies need not be neighbours */
-	for (size_t b = lo, e; b < n; b = e) {
-		e = bt_trace_ttl_end(t, b);
-		size_t e2 = e < n ? bt_trace_ttl_end(t, e) : e;
+	 * silent TTL two replies need not be neighbours; an entry of the node
+	 * of the one before it adds no edge, and each TTL's end is found once */
+	for (size_t b = lo, e = lo < n ? bt_trace_ttl_end(t, lo) : n, e2; b < n; b = e, e = e2) {
+		e2 = e < n ? bt_trace_ttl_end(t, e) : e;
 		if (e >= n || t->hops[e].probe_ttl != t->hops[b].probe_ttl + 1)
 			continue;
 		for (size_t p = b; p < e && p < n; p++)
 			for (size_t s = e; s < e2 && s < n; s++) {
-				if (idx[p] == NOT_GRAPHED || idx[s] == NOT_GRAPHED || idx[p] == idx[s])
+				if (idx[p] == NOT_GRAPHED || idx[s] == NOT_GRAPHED || idx[p] == idx[s] ||
+				    (p > b && idx[p] == idx[p - 1]) || (s > e && idx[s] == idx[s - 1]))
 					continue;
 				uint32_t flag = same_addr(&t->hops[s].addr, &t->dst) ? EDGE_DEST : EDGE_ROUTER;
 				if (entry_edge(o, idx[p], idx[s], flag) != 0)

@@ -167,15 +167,13 @@ static void usable_ttl(const bt_trace *t, const bt_hopinfo *info, const uint32_t
 
 /* Paths and crossings of one level, TTL by TTL (doc/path-diff.md). */
 static void build_level(const bt_trace *t, const bt_hopinfo *info, const uint32_t *as,
-			size_t lo, size_t n, level *l)
+			size_t lo, size_t n, const uint16_t *ends, level *l)
 {
 	size_t pb = 0, pe = 0; /* the last usable TTL's entries */
 	bool silent = false;
 	const char *ixp = NULL;
 	for (size_t b = lo, e; b < n; b = e) {
-		e = bt_trace_ttl_end(t, b);
-		if (e > n)
-			e = n;
+		e = ends[b];
 		bool usable = false;
 		for (size_t k = b; k < e; k++)
 			usable |= l->key[k] != 0;
@@ -224,8 +222,12 @@ void bt_path_build(const bt_trace *t, const bt_hopinfo *info, const bt_hopinfo *
 	collapse_loops(t, as, lo, n, out);
 
 	level la = { .key = as, .cross = out->as_cross }, lc = { .key = cc, .cross = out->cc_cross };
-	build_level(t, info, as, lo, n, &la);
-	build_level(t, info, as, lo, n, &lc);
+	/* ends[i]: where the TTL of entry i ends (within n), for both levels */
+	uint16_t ends[BT_HOPS_MAX];
+	for (size_t i = n; i-- > lo;)
+		ends[i] = (uint16_t)(i + 1 < n && t->hops[i + 1].probe_ttl == t->hops[i].probe_ttl ? ends[i + 1] : i + 1);
+	build_level(t, info, as, lo, n, ends, &la);
+	build_level(t, info, as, lo, n, ends, &lc);
 	out->nas = la.nkeys;
 	memcpy(out->as_path, la.keys, la.nkeys * sizeof(la.keys[0]));
 	out->nas_cross = la.ncross;

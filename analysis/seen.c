@@ -347,7 +347,13 @@ bt_seen_result bt_seen_add(bt_seen *s, const char *id, const bt_trace *t, uint32
 		return BT_SEEN_NOMEM;
 	}
 	s->added++;
-	bt_seen_result rc = table_add(s, &r->t, id_key(id), bt_trace_digest(t), file, first_file);
+	/* the key's slot asked for before the trace is hashed, which then
+	 * runs while the slot (in a table of megabytes) comes from memory */
+	uint64_t key = id_key(id);
+	if (r->t.s != NULL)
+		__builtin_prefetch(&r->t.s[bt_hash_slot(key, r->t.mask)]);
+	uint32_t digest = bt_trace_digest(t);
+	bt_seen_result rc = table_add(s, &r->t, key, digest, file, first_file);
 	if (rc == BT_SEEN_NOMEM)
 		snprintf(err, errlen, "out of memory");
 	return rc;

@@ -399,11 +399,6 @@ uint32_t bt_addr_v4(const bt_addr *a)
 	return v;
 }
 
-bool bt_addr_is_set(const bt_addr *a)
-{
-	return a->family != 0;
-}
-
 bool bt_addr_eq(const bt_addr *a, const bt_addr *b)
 {
 	return a->family == b->family && memcmp(a->bytes, b->bytes, 16) == 0;

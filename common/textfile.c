@@ -2,17 +2,14 @@
 #include "bordertrace/textfile.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include "bordertrace/mapfile.h"
 #include "bordertrace/zfile.h"
 
 /* Where the line being read started, to refuse an endless one early: the
@@ -221,104 +218,9 @@ struct bt_linereader {
 	size_t cap, start, end; /* unread bytes: buf[start, end) */
 	unsigned long lineno;
 	bool eof, first, skip, dead;
-	int map;         /* a plain file mapped whole: buf is its mapping, its
-			    slot in maps[] (lr_map); -1: read into buf */
-	size_t dropped, ready; /* mapped: pages let go below, made ready below */
+	bt_mapfile *map; /* a plain file mapped whole (buf is its data), or NULL:
+			    read into buf */
 };
-
-/* ==== plain files mapped, not copied (the analysis reads gigabytes) ====
- *
- * A file that shrinks while it is mapped (another program truncating it)
- * would kill the process with SIGBUS at the first byte past its new end.
- * The handler puts zero pages over the rest of that mapping and marks it;
- * the reader refuses the file at its next line ("shrank while it was
- * read"). A SIGBUS outside every mapping gets the default action. */
-
-#define LR_MAPS 8
-#define LR_AHEAD (4u << 20) /* page tables made ready ahead of the reader */
-#define LR_DROP (16u << 20) /* pages behind the reader let go by this much */
-static struct {
-	char *volatile base;
-	volatile size_t len;     /* rounded up to pages */
-	volatile sig_atomic_t shrunk;
-} maps[LR_MAPS];
-static size_t page_size;
-static struct sigaction old_bus;
-
-static void on_sigbus(int sig, siginfo_t *si, void *uc)
-{
-	(void)uc;
-	char *a = si->si_addr;
-	for (int i = 0; i < LR_MAPS; i++) {
-		char *b = maps[i].base;
-		if (b == NULL || a < b || a >= b + maps[i].len)
-			continue;
-		char *pg = (char *)((uintptr_t)a & ~(uintptr_t)(page_size - 1));
-		if (mmap(pg, (size_t)(b + maps[i].len - pg), PROT_READ, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS,
-			 -1, 0) != MAP_FAILED) {
-			maps[i].shrunk = 1;
-			return;
-		}
-	}
-	/* not ours: what would have happened without this handler */
-	sigaction(sig, &old_bus, NULL);
-}
-
-/* Maps fd (size bytes, a regular file) into r->buf; false to read it
- * instead (no free slot, no handler, mmap refused). */
-static bool lr_map(bt_linereader *r, int fd, size_t size)
-{
-	static bool installed;
-	if (!installed) {
-		struct sigaction sa;
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_sigaction = on_sigbus;
-		sa.sa_flags = SA_SIGINFO;
-		sigemptyset(&sa.sa_mask);
-		long ps = sysconf(_SC_PAGESIZE);
-		page_size = ps > 0 ? (size_t)ps : 4096;
-		if (sigaction(SIGBUS, &sa, &old_bus) != 0)
-			return false;
-		installed = true;
-	}
-	int slot = 0;
-	while (slot < LR_MAPS && maps[slot].base != NULL)
-		slot++;
-	if (slot == LR_MAPS)
-		return false;
-	void *m = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
-	if (m == MAP_FAILED)
-		return false;
-	(void)madvise(m, size, MADV_SEQUENTIAL);
-	maps[slot].shrunk = 0;
-	maps[slot].len = (size + page_size - 1) & ~(page_size - 1);
-	maps[slot].base = m;
-	free(r->buf);
-	r->buf = m;
-	r->cap = r->end = size;
-	r->eof = true;
-	r->map = slot;
-	return true;
-}
-
-/* Mapped: page tables made ready ahead of the reader in one call (rather
- * than a fault every few pages), and the pages behind it let go, so that
- * what is resident stays about LR_AHEAD + LR_DROP, not the file. */
-static void lr_window(bt_linereader *r)
-{
-#ifdef MADV_POPULATE_READ
-	if (r->start + LR_AHEAD / 2 > r->ready && r->ready < r->end) {
-		size_t to = r->ready + LR_AHEAD < r->end ? r->ready + LR_AHEAD : r->end;
-		(void)madvise(r->buf + r->ready, to - r->ready, MADV_POPULATE_READ); /* a hint */
-		r->ready = to;
-	}
-#endif
-	size_t below = r->start & ~(page_size - 1);
-	if (below >= r->dropped + LR_DROP) {
-		(void)madvise(r->buf + r->dropped, below - r->dropped, MADV_DONTNEED);
-		r->dropped = below;
-	}
-}
 
 static bt_linereader *lr_new(const char *name)
 {
@@ -333,7 +235,6 @@ static bt_linereader *lr_new(const char *name)
 		return NULL;
 	}
 	r->first = true;
-	r->map = -1;
 	return r;
 }
 
@@ -350,13 +251,12 @@ bt_linereader *bt_linereader_open(const char *path, char *err, size_t errlen)
 	}
 	r->z = z;
 	/* a plain regular file is mapped rather than read into buf */
-	struct stat st;
-	int fd = bt_zfile_kind(z) == BT_Z_PLAIN ? open(path, O_RDONLY | O_CLOEXEC) : -1;
-	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-	    (uint64_t)st.st_size < SIZE_MAX / 2)
-		(void)lr_map(r, fd, (size_t)st.st_size);
-	if (fd >= 0)
-		close(fd);
+	if (bt_zfile_kind(z) == BT_Z_PLAIN && (r->map = bt_mapfile_open(path)) != NULL) {
+		free(r->buf);
+		r->buf = (char *)(uintptr_t)bt_mapfile_data(r->map);
+		r->cap = r->end = bt_mapfile_size(r->map);
+		r->eof = true;
+	}
 	return r;
 }
 
@@ -446,7 +346,7 @@ static int lr_sniff(bt_linereader *r, char *err, size_t errlen)
 	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
 		if (n < m[i].n || memcmp(s, m[i].magic, m[i].n) != 0)
 			continue;
-		if (r->z == NULL && r->map < 0)
+		if (r->z == NULL && r->map == NULL)
 			snprintf(err, errlen, "%s: looks %s-compressed: a stream is read as plain "
 				 "text (name the file instead, or decompress it first)", r->name,
 				 m[i].what);
@@ -522,15 +422,15 @@ static int lr_next(bt_linereader *r, const char **line, size_t *len, char *err, 
 int bt_linereader_next(bt_linereader *r, const char **line, size_t *len, char *err,
 		       size_t errlen)
 {
-	if (r->map < 0)
+	if (r->map == NULL)
 		return lr_next(r, line, len, err, errlen);
 	unsigned long at = r->lineno + 1;
 	if (!r->dead)
-		lr_window(r);
+		bt_mapfile_at(r->map, r->start);
 	int rc = lr_next(r, line, len, err, errlen);
 	/* checked after the line was looked through: the bytes handed out
 	 * are the file's, not the zeros put over its lost end */
-	if (maps[r->map].shrunk && !r->dead) {
+	if (bt_mapfile_shrunk(r->map) && !r->dead) {
 		snprintf(err, errlen, "%s:%lu: the file shrank while it was read (another program "
 			 "truncated it?)", r->name, at);
 		r->dead = true;
@@ -554,12 +454,10 @@ void bt_linereader_close(bt_linereader *r)
 	if (r == NULL)
 		return;
 	bt_zfile_close(r->z);
-	if (r->map >= 0) {
-		munmap(r->buf, maps[r->map].len);
-		maps[r->map].base = NULL;
-	} else {
+	if (r->map != NULL)
+		bt_mapfile_close(r->map);
+	else
 		free(r->buf);
-	}
 	free(r->name);
 	free(r);
 }

@@ -39,7 +39,8 @@ const char *bt_addr_format(const bt_addr *a, char *buf, size_t buflen);
 
 void bt_addr_from_v4(bt_addr *a, uint32_t net_order);
 uint32_t bt_addr_v4(const bt_addr *a); /* network order */
-bool bt_addr_is_set(const bt_addr *a);
+/* inline: asked of every entry of every trace */
+static inline bool bt_addr_is_set(const bt_addr *a) { return a->family != 0; }
 bool bt_addr_eq(const bt_addr *a, const bt_addr *b);
 int bt_addr_cmp(const bt_addr *a, const bt_addr *b);
 

@@ -10,6 +10,8 @@
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <zlib.h>
 
 #include <cmocka.h>
 
@@ -18,6 +20,14 @@
 #include "bordertrace/atlas.h"
 #include "bordertrace/input.h"
 #include "seen.h"
+
+/* The addresses of "from" texts met, kept from case to case as a reader
+ * keeps them from result to result (the mapper parses every text). */
+static atlas_froms *froms(void)
+{
+	static atlas_froms f;
+	return &f;
+}
 
 static bt_trace *map_ok(const char *json)
 {
@@ -217,6 +227,36 @@ static void test_direct_read(void **state)
 		{ "[{\"result\":[{\"x\":\"*\"}],\"hop\":1}]", 0 },
 		{ "[{\"hop\":1,\"error\":\"sendto failed\"}]", 0 },
 		{ "[{\"hop\":1,\"result\":[{\"from\":\"not an address\",\"rtt\":1}]}]", 0 },
+		/* runs of "from" texts that differ in one byte, at each length */
+		{ "[{\"hop\":1,\"result\":[{\"from\":\"1.2.3.4\",\"rtt\":1},{\"from\":\"1.2.3.5\",\"rtt\":1},"
+		  "{\"from\":\"1.2.3.45\",\"rtt\":1},{\"from\":\"1.2.3.46\",\"rtt\":1},{\"from\":\"2.2.3.46\",\"rtt\":1},"
+		  "{\"from\":\"198.18.1.1\",\"rtt\":1},{\"from\":\"198.18.1.2\",\"rtt\":1},{\"from\":\"198.18.1.12\",\"rtt\":1},"
+		  "{\"from\":\"198.18.11.2\",\"rtt\":1},{\"from\":\"198.18.111.222\",\"rtt\":1},{\"from\":\"198.18.111.223\",\"rtt\":1},"
+		  "{\"from\":\"2001:db8::1\",\"rtt\":1},{\"from\":\"2001:db8::2\",\"rtt\":1},"
+		  "{\"from\":\"2001:db8:1:2:3:4:5:6\",\"rtt\":1},{\"from\":\"2001:db8:1:2:3:4:5:7\",\"rtt\":1},"
+		  "{\"from\":\"2001:db8:1:2:3:4:5:7\",\"rtt\":1},{\"from\":\"3001:db8:1:2:3:4:5:7\",\"rtt\":1}]}]", 1 },
+		/* RTTs in microseconds, around the bound and the rounding */
+		{ "[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":4294966.999},{\"from\":\"198.18.9.1\",\"rtt\":0.001},"
+		  "{\"from\":\"198.18.9.1\",\"rtt\":12.3456},{\"from\":\"198.18.9.1\",\"rtt\":1.0005},"
+		  "{\"from\":\"198.18.9.1\",\"rtt\":0.0005},{\"from\":\"198.18.9.1\",\"rtt\":4294966.9994999},"
+		  "{\"from\":\"198.18.9.1\",\"rtt\":0},{\"from\":\"198.18.9.1\",\"rtt\":0.0},{\"from\":\"198.18.9.1\",\"rtt\":123456.78}]}]", 1 },
+		{ "[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":4294967}]}]", 0 },
+		{ "[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":4294967.000}]}]", 0 },
+		{ "[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":4294966.9999999}]}]", 1 },
+		{ "[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":-1.5}]}]", 0 },
+		/* the hop's head as Atlas writes it read by its literals: forms
+		 * that match them in part */
+		{ "[{\"hop\":1,\"result\" :[{\"x\":\"*\"}]},{\"hop\" :2,\"result\":[{\"x\":\"*\"}]}]", 1 },
+		{ "[{\"hop\":1 ,\"result\":[{\"x\":\"*\"}]},{\"hop\":2,\"result\": [{\"x\":\"*\"}]}]", 1 },
+		{ "[{\"hop\":1,\"results\":[{\"x\":\"*\"}]}]", 0 },
+		{ "[{\"hop\":1,\"resul\":[{\"x\":\"*\"}]}]", 0 },
+		{ "[{\"hop\":1,\"result\":{\"x\":\"*\"}}]", 0 },
+		{ "[{\"hop\":1.0,\"result\":[{\"x\":\"*\"}]}]", 0 },
+		{ "[{\"hop\":0,\"result\":[{\"x\":\"*\"}]}]", 0 },
+		{ "[{\"hop\":256,\"result\":[{\"x\":\"*\"}]}]", 0 },
+		{ "[{\"hop\":-1,\"result\":[{\"x\":\"*\"}]}]", 0 },
+		{ "[{\"hop\":\"1\",\"result\":[{\"x\":\"*\"}]}]", 0 },
+		{ "[{\"hop\":1,\"result\":[{\"x\":\"*\"}]},{\"hop\":1,\"result\":[{\"x\":\"*\"}]}]", 0 },
 	};
 	static const char *heads[] = {
 		"\"fw\":5080,\"type\":\"traceroute\",\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\"",
@@ -237,7 +277,7 @@ static void test_direct_read(void **state)
 				bt_trace *a = NULL, *b = NULL;
 				char ea[512] = "", eb[512] = "";
 				int ra = bt_atlas_map(json, strlen(json), 0, &a, ea, sizeof(ea));
-				int rb = bt_atlas_map_direct(json, strlen(json), 0, &b, eb, sizeof(eb));
+				int rb = bt_atlas_map_direct(json, strlen(json), 0, froms(), &b, eb, sizeof(eb));
 				if (rb == 2) {
 					if (cases[i].taken)
 						fail_msg("not taken: %s", json);
@@ -269,7 +309,7 @@ static void test_direct_read(void **state)
 		bt_trace *a = NULL, *b = NULL;
 		char ea[512] = "", eb[512] = "";
 		int ra = bt_atlas_map(json, strlen(json), 0, &a, ea, sizeof(ea));
-		int rb = bt_atlas_map_direct(json, strlen(json), 0, &b, eb, sizeof(eb));
+		int rb = bt_atlas_map_direct(json, strlen(json), 0, froms(), &b, eb, sizeof(eb));
 		if (addrs[i].taken ? rb != 1 || ra != 1 || !bt_addr_eq(&a->hops[0].addr, &b->hops[0].addr) ||
 					     bt_trace_digest(a) != bt_trace_digest(b)
 				   : rb != 2)
@@ -299,7 +339,7 @@ static void assert_graph_same(const bt_trace *s, const bt_trace *f, const char *
 static int light_vs_mapper(bt_trace *s, const char *json, size_t len)
 {
 	size_t used = 0;
-	if (atlas_scan_result(s, json, len, &used) != 1)
+	if (atlas_scan_result(s, froms(), json, len, &used) != 1)
 		return 0;
 	bt_trace *f = NULL;
 	char err[512] = "";
@@ -381,6 +421,26 @@ static void test_light_read(void **state)
 		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":1,\"size\":076}]}]",
 		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":1.}]}]",
 		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":1,\"size\":76,\"size\":76}]}]",
+		/* timeouts matched by their literals in part; runs of "from"
+		 * texts that differ in one byte, at each length */
+		"[{\"hop\":1,\"result\":[{\"x\":\"*\" },{\"x\" :\"*\"},{\"x\":\"**\"},{\"x\":\"*\"}]}]",
+		"[{\"hop\":1,\"result\":[{\"from\":\"1.2.3.4\",\"rtt\":1},{\"from\":\"1.2.3.5\",\"rtt\":1},"
+		"{\"from\":\"1.2.3.45\",\"rtt\":1},{\"from\":\"1.2.3.46\",\"rtt\":1},{\"from\":\"2.2.3.46\",\"rtt\":1},"
+		"{\"from\":\"198.18.1.1\",\"rtt\":1},{\"from\":\"198.18.1.2\",\"rtt\":1},{\"from\":\"198.18.1.12\",\"rtt\":1},"
+		"{\"from\":\"198.18.11.2\",\"rtt\":1},{\"from\":\"198.18.111.222\",\"rtt\":1},{\"from\":\"198.18.111.223\",\"rtt\":1},"
+		"{\"from\":\"2001:db8::1\",\"rtt\":1},{\"from\":\"2001:db8::2\",\"rtt\":1},"
+		"{\"from\":\"2001:db8:1:2:3:4:5:6\",\"rtt\":1},{\"from\":\"2001:db8:1:2:3:4:5:7\",\"rtt\":1},"
+		"{\"from\":\"2001:db8:1:2:3:4:5:7\",\"rtt\":1},{\"from\":\"3001:db8:1:2:3:4:5:7\",\"rtt\":1}]}]",
+		/* the hop's head, matched by its literals in part */
+		"[{\"hop\":1,\"result\" :[{\"x\":\"*\"}]},{\"hop\" :2,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":1}]}]",
+		"[{\"hop\":1 ,\"result\":[{\"x\":\"*\"}]},{\"hop\":2,\"result\": [{\"x\":\"*\"}]}]",
+		"[{\"hop\":1,\"results\":[{\"x\":\"*\"}]}]",
+		"[{\"hop\":1,\"result\":{\"x\":\"*\"}}]",
+		"[{\"hop\":1.0,\"result\":[{\"x\":\"*\"}]}]",
+		"[{\"hop\":0,\"result\":[{\"x\":\"*\"}]}]",
+		"[{\"hop\":256,\"result\":[{\"x\":\"*\"}]}]",
+		"[{\"hop\":\"1\",\"result\":[{\"x\":\"*\"}]}]",
+		"[{\"hop\":1,\"result\":[{\"x\":\"*\"}]},{\"hop\":1,\"result\":[{\"x\":\"*\"}]}]",
 	};
 	bt_trace *s = bt_trace_alloc(BT_HOPS_MAX);
 	assert_non_null(s);
@@ -473,6 +533,106 @@ static void test_light_fixtures(void **state)
 	assert_true(files >= 8);
 }
 
+/* A result with pad bytes of msm_name. */
+static void put_result(FILE *f, size_t pad)
+{
+	fprintf(f, HEAD "\"proto\":\"ICMP\",\"paris_id\":1,\"msm_name\":\"");
+	for (size_t i = 0; i < pad; i++)
+		fputc('a', f);
+	fprintf(f, "\",\"result\":[{\"hop\":1,\"result\":[{\"from\":\"198.18.1.1\",\"rtt\":1.5,"
+		   "\"size\":76,\"ttl\":254}]}]}\n");
+}
+
+/* Every result of path read (bt_input_next): the count, and rc and err of
+ * the last call. */
+static unsigned read_all(const char *path, int *rc, char *err, size_t errlen)
+{
+	bt_input *in = bt_input_open(path, NULL, err, errlen);
+	assert_non_null(in);
+	unsigned n = 0;
+	bt_trace *t;
+	while ((*rc = bt_input_next(in, &t, err, errlen)) == 1) {
+		bt_trace_free(t);
+		n++;
+	}
+	bt_input_close(in);
+	return n;
+}
+
+/* The cap on a result (4 MiB) alike for a plain file, which is mapped,
+ * and a compressed one, which is read into a buffer: a result just under
+ * it read, one over it refused with its line; and a file cut short while
+ * mapped refused with its name, the results before the cut as they were. */
+static void test_mapped_file(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/bt-test-atlas-XXXXXX", plain[64], gz[64], err[512];
+	int rc;
+	assert_non_null(mkdtemp(dir));
+	snprintf(plain, sizeof(plain), "%s/caps.jsonl", dir);
+	snprintf(gz, sizeof(gz), "%s/caps.jsonl.gz", dir);
+	FILE *f = fopen(plain, "w");
+	assert_non_null(f);
+	for (int i = 0; i < 3000; i++) /* across windows and the buffer's refills */
+		put_result(f, (size_t)(i % 7) * 300);
+	put_result(f, (4u << 20) - 400); /* line 3001: just under the cap */
+	put_result(f, 10);
+	put_result(f, 4u << 20); /* line 3003: over it */
+	put_result(f, 10);
+	assert_int_equal(fclose(f), 0);
+	f = fopen(plain, "r");
+	gzFile z = gzopen(gz, "wb1");
+	assert_non_null(f);
+	assert_non_null(z);
+	char buf[65536];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		assert_int_equal(gzwrite(z, buf, (unsigned)n), (int)n);
+	fclose(f);
+	assert_int_equal(gzclose(z), Z_OK);
+	const char *paths[] = { plain, gz };
+	for (int k = 0; k < 2; k++) {
+		char want[200];
+		unsigned got = read_all(paths[k], &rc, err, sizeof(err));
+		if (got != 3002)
+			fail_msg("%s: %u results read (%d: %s)", paths[k], got, rc, err);
+		assert_int_equal(rc, -1);
+		snprintf(want, sizeof(want), "%s:3003: a result longer than 4194304 bytes (the cap on a result)",
+			 paths[k]);
+		assert_string_equal(err, want);
+	}
+
+	/* 200,000 results of 200-odd bytes, cut at 1 MB while read */
+	f = fopen(plain, "w");
+	assert_non_null(f);
+	for (int i = 0; i < 200000; i++)
+		put_result(f, 0);
+	long one = ftell(f) / 200000;
+	assert_int_equal(fclose(f), 0);
+	bt_input *in = bt_input_open(plain, NULL, err, sizeof(err));
+	assert_non_null(in);
+	bt_trace *t;
+	assert_int_equal(bt_input_next(in, &t, err, sizeof(err)), 1);
+	bt_trace_free(t);
+	assert_int_equal(truncate(plain, 1000000), 0);
+	unsigned good = 1;
+	while ((rc = bt_input_next(in, &t, err, sizeof(err))) == 1) {
+		assert_int_equal(t->hop_count, 1);
+		bt_trace_free(t);
+		good++;
+	}
+	assert_int_equal(rc, -1);
+	assert_non_null(strstr(err, "caps.jsonl:"));
+	assert_non_null(strstr(err, ": the file shrank while it was read"));
+	if (good > 1000000 / one || good + 10 < 1000000 / one)
+		fail_msg("%u results before the cut at result %ld (%s)", good, 1000000 / one, err);
+	assert_int_equal(bt_input_next(in, &t, err, sizeof(err)), 0);
+	bt_input_close(in);
+	unlink(plain);
+	unlink(gz);
+	rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -483,6 +643,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_fast_numbers),
 		cmocka_unit_test(test_direct_read),
 		cmocka_unit_test(test_light_read),
+		cmocka_unit_test(test_mapped_file),
 		cmocka_unit_test_prestate(test_light_fixtures, argc > 1 ? argv[1] : "tests/pathdiff/data/atlas"),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
