@@ -3,16 +3,18 @@
 # simulator's truth over all ECMP branches and the sendto ceiling measured in
 # the same run.
 #
-#   bench/mda.sh [-b BUILDDIR] [-t SECONDS] [-r RATE] [-p PACED] [-- 'key = value' ...]
+#   bench/mda.sh [-b BUILDDIR] [-t SECONDS] [-r RATE] [-p PACED] [-k raw|packet] [-B] [-- 'key = value' ...]
 #
 # One namespace with bt-sim serving the default model in phase 1 with
 # --change-share 30 (30% of the moved /24's flows through AS20485, the rest
 # through AS4837). Measured, in this order:
-#   - the sendto ceiling (bench/sendto_loop, -t seconds, default 3);
+#   - the sendto ceiling (bench/sendto_loop, -t seconds, default 3), and the
+#     packet-socket ceiling (sendto_loop -P: the same loop through an
+#     AF_PACKET socket into the TUN device, qdisc bypassed);
 #   - one campaign round in multipath mode (95%, minimum share 25%) over all
 #     65,536 targets at RATE (default: unlimited), keys of the campaign
 #     file overridable after --: the rate, and what the simulator dropped;
-#   - the ceiling again (the higher of the two is the reference);
+#   - both ceilings again (the higher of each pair is the reference);
 #   - the same round at PACED probes/s (default 100,000; -p 0: skipped) over
 #     every fourth /24 and the moved one (16,640 targets): recall where bt-sim is not
 #     overloaded (at full speed its TUN queue drops probes in bursts, and a
@@ -21,11 +23,14 @@
 # Prints: probes per target against plain MDA's bound (the sum over the TTLs
 # of n_k for the true number of interfaces k, even shares) and against the
 # bound of the rule implemented (minimum share); the probing rate against the
-# ceiling (target >= 0.8); interface and link recall against `bt-sim
+# sendto ceiling (target >= 0.8) and against the packet-socket ceiling; interface and link recall against `bt-sim
 # branches` (target >= 0.99 for interfaces); in how many of the moved /24's
 # answering targets AS20485 is seen, for one flow, two flows and multipath.
 # Needs root; run from anywhere. KEEP=1 keeps the files (round, truth) and
-# says where.
+# says where. -k packet: the prober's send path (send_path = "packet",
+# doc/probing.md, "Send path"; default raw). -B: bt-sim busy-polls its TUN
+# device (serve --busy-poll) instead of sleeping in poll, so that other
+# programs on its core do not delay its wake-ups.
 #
 # Safety: packets exist only in namespace btmda<pid>, removed by the trap; its
 # only routes beyond lo are 198.18.0.0/15 and 2001:db8::/32 into the TUN
@@ -37,14 +42,18 @@ BUILD=$HERE/../build
 SECS=3
 RATE=1000000
 PACED=100000
+SEND=raw
+BUSY=()
 while (($#)); do
     case $1 in
     -b) BUILD=$2; shift 2 ;;
     -t) SECS=$2; shift 2 ;;
     -r) RATE=$2; shift 2 ;;
     -p) PACED=$2; shift 2 ;;
+    -k) SEND=$2; shift 2 ;;
+    -B) BUSY=(--busy-poll); shift ;;
     --) shift; break ;;
-    *) echo "usage: $0 [-b BUILDDIR] [-t SECONDS] [-r RATE] [-p PACED] [-- 'key = value' ...]" >&2; exit 2 ;;
+    *) echo "usage: $0 [-b BUILDDIR] [-t SECONDS] [-r RATE] [-p PACED] [-k raw|packet] [-B] [-- 'key = value' ...]" >&2; exit 2 ;;
     esac
 done
 EXTRA=("$@")
@@ -67,11 +76,16 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-sim_ns_up "$NS" "$T/sim.log" "${MODEL[@]}" --phase 1
+sim_ns_up "$NS" "$T/sim.log" "${MODEL[@]}" --phase 1 "${BUSY[@]}"
 
-ceiling() { ip netns exec "$NS" "${PIN_SEND[@]}" "$SENDER" -t "$SECS" | sed -E 's/.* pps ([0-9]+).*/\1/'; }
+# ceiling [-P]: packets per second sent (with -P: by the packet socket; the
+# ones the TUN device refused, bt-sim behind, are not counted)
+ceiling() { ip netns exec "$NS" "${PIN_SEND[@]}" "$SENDER" -t "$SECS" "$@" | sed -E 's/.* pps ([0-9]+).*/\1/'; }
 CEIL1=$(ceiling)
 echo "sendto ceiling: $CEIL1 pps (bench/sendto_loop, ${SECS} s)"
+sleep 1
+PCEIL1=$(ceiling -P)
+echo "packet-socket ceiling: $PCEIL1 pps (bench/sendto_loop -P, ${SECS} s)"
 sleep 1
 
 python3 -c 'print("\n".join(f"198.18.{j}.{i}" for j in range(256) for i in range(256)))' >"$T/targets.txt"
@@ -83,7 +97,8 @@ awk -F. -v m="${MOVED%.0}" '$3 % 4 == 0 || $1 "." $2 "." $3 == m' "$T/targets.tx
 # it a wait or two (doc/probing.md, "Multipath"); 32,768 left the pool full
 # of such entries with nothing to send for 4 s of a 60-s run
 declare -A SET=([method]='"icmp-paris"' [max_ttl]=20 [attempts]=2 [wait]=0.5 [gap_limit]=5
-    [rate]=$RATE [window]=20 [active]=131072 [progress]=10 [multipath]=true [confidence]=95 [min_share]=25)
+    [rate]=$RATE [window]=20 [active]=131072 [progress]=10 [multipath]=true [confidence]=95 [min_share]=25
+    [send_path]="\"$SEND\"")
 for kv in "${EXTRA[@]}"; do
     k=${kv%%=*} k=${k// /}
     SET[$k]=${kv#*=}
@@ -110,8 +125,13 @@ d1=$(drops)
 sleep 1
 CEIL2=$(ceiling)
 echo "sendto ceiling again: $CEIL2 pps"
+sleep 1
+PCEIL2=$(ceiling -P)
+echo "packet-socket ceiling again: $PCEIL2 pps"
 CEIL=$((CEIL1 > CEIL2 ? CEIL1 : CEIL2))
+PCEIL=$((PCEIL1 > PCEIL2 ? PCEIL1 : PCEIL2))
 echo "prober: ${SUMMARY#*: round }"
+grep -o 'send path .*' "$T/full/run.log" | sed 's/^/prober: /' || true
 ROUND=$(ls "$T/full/out/full/sim/"*.jsonl)
 PROBES=$(sed -E 's/.* ([0-9]+) probes, .*/\1/' <<<"$SUMMARY")
 PROBING=$(sed -E 's/.*probing ([0-9.]+) s.*/\1/' <<<"$SUMMARY")
@@ -139,8 +159,10 @@ done
 
 echo
 echo "== multipath (MDA) round over $N simulator targets, confidence ${SET[confidence]}%, minimum share ${SET[min_share]}% =="
-awk -v probes="$PROBES" -v secs="$PROBING" -v ceil="$CEIL" -v c1="$CEIL1" -v c2="$CEIL2" 'BEGIN {
-    printf "probing rate          %8d probes/s   (%.2f of the sendto ceiling %d, the higher of %d before and %d after; target >= 0.8): %d probes over %.1f s of probing, every round of the stopping rule and its tail\n", probes / secs, probes / secs / ceil, ceil, c1, c2, probes, secs
+awk -v probes="$PROBES" -v secs="$PROBING" -v ceil="$CEIL" -v c1="$CEIL1" -v c2="$CEIL2" \
+    -v pceil="$PCEIL" -v p1="$PCEIL1" -v p2="$PCEIL2" -v send="$SEND" 'BEGIN {
+    printf "probing rate          %8d probes/s   (send path %s; %.2f of the sendto ceiling %d, the higher of %d before and %d after; target >= 0.8): %d probes over %.1f s of probing, every round of the stopping rule and its tail\n", probes / secs, send, probes / secs / ceil, ceil, c1, c2, probes, secs
+    printf "                                         (%.2f of the packet-socket ceiling %d, the higher of %d before and %d after)\n", probes / secs / pceil, pceil, p1, p2
 }'
 echo "full speed ($N targets; bt-sim's TUN queue dropped $((d1 - d0)) probes):"
 sed -n 's/^multipath: /  /p' "$T/score.txt"
