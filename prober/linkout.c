@@ -323,7 +323,9 @@ static int gateway_mac(bt_linkout *lo, int ifindex, uint32_t gw, uint64_t now, u
 	return 0;
 }
 
-/* Fills s->ll for dst's /24: 1 (the packet socket), or 2 (raw). */
+/* Fills s->ll for dst's /24: 1 (the packet socket), 2 (raw), or 3 (raw
+ * until the kernel has resolved the gateway, which the raw sends make it
+ * do: asked again sooner). */
 static int resolve(bt_linkout *lo, uint32_t dst, uint32_t net, uint64_t now, bt_linkout_slot *s)
 {
 	if (lo->off[0] != '\0')
@@ -350,7 +352,7 @@ static int resolve(bt_linkout *lo, uint32_t dst, uint32_t net, uint64_t now, bt_
 	if (kind != 2 || ra.gw == 0) /* on-link: each address its own neighbour */
 		return 2;
 	if (gateway_mac(lo, ra.oif, ra.gw, now, s->ll.sll_addr) != 0)
-		return 2;
+		return 3;
 	s->ll.sll_halen = 6;
 	return 1;
 }
@@ -360,7 +362,8 @@ const struct sockaddr_ll *bt_linkout_resolve(bt_linkout *lo, uint32_t dst, uint6
 	uint32_t net = ntohl(dst) >> 8;
 	bt_linkout_slot *s = &lo->slot[(net ^ net >> 12) & (BT_LINKOUT_CACHE - 1)];
 	s->net = net;
-	s->state = (uint8_t)resolve(lo, dst, net, now, s);
-	s->until = now + BT_LINKOUT_TTL_US;
+	int st = resolve(lo, dst, net, now, s);
+	s->state = (uint8_t)(st == 3 ? 2 : st);
+	s->until = now + (st == 3 ? BT_LINKOUT_NEIGH_US : BT_LINKOUT_TTL_US);
 	return s->state == 1 ? &s->ll : NULL;
 }

@@ -18,7 +18,7 @@
  * multipath route, a route with encapsulation or a nexthop object, an
  * on-link route on a device with ARP (each address its own neighbour), a
  * gateway whose neighbour entry is not valid (the raw send makes the kernel
- * resolve it; asked again a second later), a device that is down or of
+ * resolve it; asked again 20 ms later), a device that is down or of
  * another link type than Ethernet or none (TUN, WireGuard), or a /24 that
  * holds a route longer than /24. The whole run is sent raw when the host
  * has policy routing (rules beyond the three default ones) or a device was
@@ -34,7 +34,8 @@
 #include <stdint.h>
 
 #define BT_LINKOUT_CACHE 4096   /* /24s (direct-mapped) */
-#define BT_LINKOUT_TTL_US 1000000 /* an answer is kept this long */
+#define BT_LINKOUT_TTL_US 1000000 /* an answer is kept this long ... */
+#define BT_LINKOUT_NEIGH_US 20000 /* ... "raw: the gateway is not resolved yet" this long */
 #define BT_LINKOUT_LONG 256     /* /24s holding a longer route, at most */
 #define BT_LINKOUT_DEVS 8       /* devices whose link type is known */
 
