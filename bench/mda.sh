@@ -3,7 +3,7 @@
 # simulator's truth over all ECMP branches and the sendto ceiling measured in
 # the same run.
 #
-#   bench/mda.sh [-b BUILDDIR] [-t SECONDS] [-r RATE] [-p PACED] [-k raw|packet] [-B] [-- 'key = value' ...]
+#   bench/mda.sh [-b BUILDDIR] [-t SECONDS] [-r RATE] [-p PACED] [-k raw|packet] [-- 'key = value' ...]
 #
 # One namespace with bt-sim serving the default model in phase 1 with
 # --change-share 30 (30% of the moved /24's flows through AS20485, the rest
@@ -28,9 +28,7 @@
 # answering targets AS20485 is seen, for one flow, two flows and multipath.
 # Needs root; run from anywhere. KEEP=1 keeps the files (round, truth) and
 # says where. -k packet: the prober's send path (send_path = "packet",
-# doc/probing.md, "Send path"; default raw). -B: bt-sim busy-polls its TUN
-# device (serve --busy-poll) instead of sleeping in poll, so that other
-# programs on its core do not delay its wake-ups.
+# doc/probing.md, "Send path"; default raw).
 #
 # Safety: packets exist only in namespace btmda<pid>, removed by the trap; its
 # only routes beyond lo are 198.18.0.0/15 and 2001:db8::/32 into the TUN
@@ -43,7 +41,6 @@ SECS=3
 RATE=1000000
 PACED=100000
 SEND=raw
-BUSY=()
 while (($#)); do
     case $1 in
     -b) BUILD=$2; shift 2 ;;
@@ -51,9 +48,8 @@ while (($#)); do
     -r) RATE=$2; shift 2 ;;
     -p) PACED=$2; shift 2 ;;
     -k) SEND=$2; shift 2 ;;
-    -B) BUSY=(--busy-poll); shift ;;
     --) shift; break ;;
-    *) echo "usage: $0 [-b BUILDDIR] [-t SECONDS] [-r RATE] [-p PACED] [-k raw|packet] [-B] [-- 'key = value' ...]" >&2; exit 2 ;;
+    *) echo "usage: $0 [-b BUILDDIR] [-t SECONDS] [-r RATE] [-p PACED] [-k raw|packet] [-- 'key = value' ...]" >&2; exit 2 ;;
     esac
 done
 EXTRA=("$@")
@@ -76,16 +72,21 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-sim_ns_up "$NS" "$T/sim.log" "${MODEL[@]}" --phase 1 "${BUSY[@]}"
+sim_ns_up "$NS" "$T/sim.log" "${MODEL[@]}" --phase 1
 
-# ceiling [-P]: packets per second sent (with -P: by the packet socket; the
-# ones the TUN device refused, bt-sim behind, are not counted)
-ceiling() { ip netns exec "$NS" "${PIN_SEND[@]}" "$SENDER" -t "$SECS" "$@" | sed -E 's/.* pps ([0-9]+).*/\1/'; }
-CEIL1=$(ceiling)
-echo "sendto ceiling: $CEIL1 pps (bench/sendto_loop, ${SECS} s)"
+# ceiling [-P]: "PPS CPU": packets per second through the kernel's send path
+# (with -P by the packet socket), and the loop's CPU per packet in µs
+# (bench/cputime.py)
+ceiling() {
+    ip netns exec "$NS" "${PIN_SEND[@]}" python3 "$HERE/cputime.py" "$SENDER" -t "$SECS" "$@" 2>&1 |
+        awk '/^sendto_loop/ { for (i = 1; i < NF; i++) { if ($i == "sent" || $i == "refused") n += $(i + 1); if ($i == "pps") p = $(i + 1) } }
+             /^time / { c = $3 + $4 } END { printf "%d %.3f\n", p, n ? c * 1e6 / n : 0 }'
+}
+read -r CEIL1 CPU1 <<<"$(ceiling)"
+echo "sendto ceiling: $CEIL1 pps, $CPU1 µs of CPU per packet (bench/sendto_loop, ${SECS} s)"
 sleep 1
-PCEIL1=$(ceiling -P)
-echo "packet-socket ceiling: $PCEIL1 pps (bench/sendto_loop -P, ${SECS} s)"
+read -r PCEIL1 PCPU1 <<<"$(ceiling -P)"
+echo "packet-socket ceiling: $PCEIL1 pps, $PCPU1 µs of CPU per packet (bench/sendto_loop -P, ${SECS} s)"
 sleep 1
 
 python3 -c 'print("\n".join(f"198.18.{j}.{i}" for j in range(256) for i in range(256)))' >"$T/targets.txt"
@@ -114,7 +115,7 @@ campaign() {
         for k in "${!SET[@]}"; do [[ $k == rate ]] || echo "$k = ${SET[$k]};"; done
         echo "rate = $3;"
     } >"$d/c.campaign"
-    ip netns exec "$NS" "${PIN_SEND[@]}" "$PROBER" run "$d/c.campaign" 2>"$d/run.log"
+    ip netns exec "$NS" "${PIN_SEND[@]}" python3 "$HERE/cputime.py" "$PROBER" run "$d/c.campaign" 2>"$d/run.log"
     grep 'round .*: [0-9]* targets' "$d/run.log" | tail -1
 }
 echo "campaign: $(printf '%s = %s; ' $(for k in "${!SET[@]}"; do echo "$k ${SET[$k]}"; done | sort))"
@@ -123,11 +124,11 @@ d0=$(drops)
 SUMMARY=$(campaign full "$T/targets.txt" "${SET[rate]}")
 d1=$(drops)
 sleep 1
-CEIL2=$(ceiling)
-echo "sendto ceiling again: $CEIL2 pps"
+read -r CEIL2 CPU2 <<<"$(ceiling)"
+echo "sendto ceiling again: $CEIL2 pps, $CPU2 µs of CPU per packet"
 sleep 1
-PCEIL2=$(ceiling -P)
-echo "packet-socket ceiling again: $PCEIL2 pps"
+read -r PCEIL2 PCPU2 <<<"$(ceiling -P)"
+echo "packet-socket ceiling again: $PCEIL2 pps, $PCPU2 µs of CPU per packet"
 CEIL=$((CEIL1 > CEIL2 ? CEIL1 : CEIL2))
 PCEIL=$((PCEIL1 > PCEIL2 ? PCEIL1 : PCEIL2))
 echo "prober: ${SUMMARY#*: round }"
@@ -135,6 +136,7 @@ grep -o 'send path .*' "$T/full/run.log" | sed 's/^/prober: /' || true
 ROUND=$(ls "$T/full/out/full/sim/"*.jsonl)
 PROBES=$(sed -E 's/.* ([0-9]+) probes, .*/\1/' <<<"$SUMMARY")
 PROBING=$(sed -E 's/.*probing ([0-9.]+) s.*/\1/' <<<"$SUMMARY")
+PCPU=$(awk '/^time / { print $3 + $4 }' "$T/full/run.log")
 if ((PACED > 0)); then
     PSUM=$(campaign paced "$T/paced.txt" "$PACED")
     echo "prober, paced: ${PSUM#*: round }"
@@ -163,6 +165,11 @@ awk -v probes="$PROBES" -v secs="$PROBING" -v ceil="$CEIL" -v c1="$CEIL1" -v c2=
     -v pceil="$PCEIL" -v p1="$PCEIL1" -v p2="$PCEIL2" -v send="$SEND" 'BEGIN {
     printf "probing rate          %8d probes/s   (send path %s; %.2f of the sendto ceiling %d, the higher of %d before and %d after; target >= 0.8): %d probes over %.1f s of probing, every round of the stopping rule and its tail\n", probes / secs, send, probes / secs / ceil, ceil, c1, c2, probes, secs
     printf "                                         (%.2f of the packet-socket ceiling %d, the higher of %d before and %d after)\n", probes / secs / pceil, pceil, p1, p2
+}'
+# CPU per probe: what the machine's other work cannot move (much)
+awk -v probes="$PROBES" -v cpu="$PCPU" -v c1="$CPU1" -v c2="$CPU2" -v p1="$PCPU1" -v p2="$PCPU2" 'BEGIN {
+    u = cpu * 1e6 / probes; c = c1 < c2 ? c1 : c2; p = p1 < p2 ? p1 : p2
+    printf "prober CPU            %8.3f µs per probe (%.1f s user + sys over the round: the send loop, capture, planner, trace building); the sendto loop %.3f µs per packet (the lower of %.3f and %.3f), the packet loop %.3f: the prober'"'"'s CPU alone would allow %.2f of the sendto ceiling\n", u, cpu, c, c1, c2, p, c / u
 }'
 echo "full speed ($N targets; bt-sim's TUN queue dropped $((d1 - d0)) probes):"
 sed -n 's/^multipath: /  /p' "$T/score.txt"

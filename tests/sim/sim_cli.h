@@ -17,7 +17,6 @@ typedef struct bt_sim_cli {
 	bt_sim_params p;
 	const char *tun, *targets;
 	unsigned phase;
-	int busy;         /* serve --busy-poll: read in a loop, never poll */
 	int round;        /* --round R, -1 = not given (round 0) */
 	int method;
 	uint16_t dport;

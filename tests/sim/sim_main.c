@@ -47,7 +47,7 @@ static void usage(FILE *f)
 	bt_sim_params d;
 	bt_sim_params_default(&d);
 	fprintf(f,
-"usage: " PROG " serve --tun NAME [model options] [--phase P] [--round R] [--busy-poll]\n"
+"usage: " PROG " serve --tun NAME [model options] [--phase P] [--round R]\n"
 "       " PROG " truth [model options] [--phase P] [--round R] [--method M] [--flows LIST]\n"
 "                     [--src ADDR] [--dport PORT] [--targets FILE]\n"
 "                     [--family 4|6] [--flowlabel L]\n"
@@ -181,7 +181,7 @@ static void parse_cli(int argc, char **argv, cli *c)
 	enum { O_SEED = 256, O_PFX, O_ASES, O_TRANSITS, O_CC, O_ECMP, O_SILENT, O_RL, O_RLRATE,
 	       O_RLBURST, O_DARK, O_NBR, O_SHARE, O_TUN, O_PHASE, O_METHOD, O_FLOWS, O_SRC, O_DPORT,
 	       O_TARGETS, O_FAMILY, O_LABEL, O_VPS, O_ROUNDS, O_CHANGES, O_NOISE, O_SSEED, O_ROUND,
-	       O_BY, O_PERVP, O_GONE, O_NKINDS, O_BUSY };
+	       O_BY, O_PERVP, O_GONE, O_NKINDS };
 	static const struct option lopts[] = {
 		{ "seed", required_argument, NULL, O_SEED },
 		{ "prefixes", required_argument, NULL, O_PFX },
@@ -198,7 +198,6 @@ static void parse_cli(int argc, char **argv, cli *c)
 		{ "change-share", required_argument, NULL, O_SHARE },
 		{ "tun", required_argument, NULL, O_TUN },
 		{ "phase", required_argument, NULL, O_PHASE },
-		{ "busy-poll", no_argument, NULL, O_BUSY },
 		{ "method", required_argument, NULL, O_METHOD },
 		{ "flows", required_argument, NULL, O_FLOWS },
 		{ "src", required_argument, NULL, O_SRC },
@@ -251,7 +250,6 @@ static void parse_cli(int argc, char **argv, cli *c)
 			c->tun = optarg;
 			break;
 		case O_PHASE: c->phase = parse_uint("--phase", optarg, 1); break;
-		case O_BUSY: c->busy = 1; break;
 		case O_METHOD:
 			if (!strcmp(optarg, "icmp-paris"))
 				c->method = 0;
@@ -622,7 +620,6 @@ static int cmd_serve(bt_sim_model *m, const cli *c)
 	uint8_t in[65536], out[BT_SIM_REPLY_MAX];
 	struct pollfd pfd[2] = { { .fd = fd, .events = POLLIN }, { .fd = sfd, .events = POLLIN } };
 	int rc = 0;
-	unsigned spins = 0;
 	for (;;) {
 		/* Drain the device before sleeping: one poll per burst, not per
 		 * packet. Signals are looked at every 4096 packets so that a
@@ -644,13 +641,6 @@ static int cmd_serve(bt_sim_model *m, const cli *c)
 				k.lost++; /* the device refused it: the reply is lost */
 			if ((++burst & 4095) == 0 && drain_signals(sfd, &phase, &k, ifr.ifr_name))
 				goto done;
-		}
-		if (c->busy) {
-			/* --busy-poll: never asleep, so never waiting to be
-			 * woken behind another program on this core */
-			if ((++spins & 1023) == 0 && drain_signals(sfd, &phase, &k, ifr.ifr_name))
-				goto done;
-			continue;
 		}
 		if (poll(pfd, 2, -1) < 0 && errno != EINTR) {
 			fprintf(stderr, PROG ": poll: %s\n", strerror(errno));
