@@ -48,37 +48,41 @@ uint32_t bt_engine_active_default(const bt_engine_opts *o)
 	return (uint32_t)need;
 }
 
+/* A two-valued option's name -> 0 or 1 (its index in names); -1 for
+ * another name. */
+static int parse_pair(const char *s, const char *const names[2])
+{
+	for (int i = 0; i < 2; i++)
+		if (strcmp(s, names[i]) == 0)
+			return i;
+	return -1;
+}
+
 int bt_order_parse(const char *s, uint8_t *out)
 {
-	if (strcmp(s, "spread") == 0)
-		*out = BT_ORDER_SPREAD;
-	else if (strcmp(s, "sweep") == 0)
-		*out = BT_ORDER_SWEEP;
-	else
-		return -1;
-	return 0;
+	static const char *const names[2] = { [BT_ORDER_SPREAD] = "spread", [BT_ORDER_SWEEP] = "sweep" };
+	int v = parse_pair(s, names);
+	if (v >= 0)
+		*out = (uint8_t)v;
+	return v < 0 ? -1 : 0;
 }
 
 int bt_rate_limits_parse(const char *s, bool *ignore)
 {
-	if (strcmp(s, "learn") == 0)
-		*ignore = false;
-	else if (strcmp(s, "ignore") == 0)
-		*ignore = true;
-	else
-		return -1;
-	return 0;
+	static const char *const names[2] = { "learn", "ignore" };
+	int v = parse_pair(s, names);
+	if (v >= 0)
+		*ignore = v == 1;
+	return v < 0 ? -1 : 0;
 }
 
 int bt_send_path_parse(const char *s, uint8_t *out)
 {
-	if (strcmp(s, "raw") == 0)
-		*out = BT_SEND_RAW;
-	else if (strcmp(s, "packet") == 0)
-		*out = BT_SEND_PACKET;
-	else
-		return -1;
-	return 0;
+	static const char *const names[2] = { [BT_SEND_RAW] = "raw", [BT_SEND_PACKET] = "packet" };
+	int v = parse_pair(s, names);
+	if (v >= 0)
+		*out = (uint8_t)v;
+	return v < 0 ? -1 : 0;
 }
 
 void bt_send_path_summary(const bt_engine_stats *st, uint8_t send_path, char *buf, size_t len)
