@@ -172,6 +172,9 @@ awk -v probes="$PROBES" -v cpu="$PCPU" -v c1="$CPU1" -v c2="$CPU2" -v p1="$PCPU1
     printf "prober CPU            %8.3f µs per probe (%.1f s user + sys over the round: the send loop, capture, planner, trace building); the sendto loop %.3f µs per packet (the lower of %.3f and %.3f), the packet loop %.3f: the prober'"'"'s CPU alone would allow %.2f of the sendto ceiling\n", u, cpu, c, c1, c2, p, c / u
 }'
 echo "full speed ($N targets; bt-sim's TUN queue dropped $((d1 - d0)) probes):"
+awk -v probes="$PROBES" -v drops="$((d1 - d0))" -v secs="$PROBING" 'BEGIN {
+    printf "  bt-sim took %d probes/s ((probes - TUN drops) / probing time): a faster prober loses the rest\n", (probes - drops) / secs
+}'
 sed -n 's/^multipath: /  /p' "$T/score.txt"
 if ((PACED > 0)); then
     echo "paced at $PACED probes/s ($(wc -l <"$T/paced.txt") targets):"
