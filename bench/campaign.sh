@@ -3,7 +3,9 @@
 # (bt-sim, 65,536 targets behind a TUN device), against the send-path ceiling
 # and scamper, in one run. Prints:
 #   - the sendto ceiling (bench/sendto_loop, same namespace, same core),
-#     measured before and after the round, the higher kept;
+#     measured before and after the round, the higher kept; with
+#     send_path = "packet" among the settings, the packet-socket ceiling
+#     (sendto_loop -P) too, twice after the round;
 #   - the prober's sustained probes/s (steady state: until the last target is
 #     taken up) and its ratio to the ceiling, and the whole round's average;
 #   - the matched-reply share (replies the prober matched / replies bt-sim sent);
@@ -105,6 +107,16 @@ sleep 1
 CEIL2=$(ceiling)
 echo "sendto ceiling again: $CEIL2 pps"
 CEIL=$((CEIL1 > CEIL2 ? CEIL1 : CEIL2))
+# send_path = "packet": the packet-socket ceiling too (sendto_loop -P), after
+# the round, twice; the prober's rate is printed against it as well
+PCEIL=0
+if [[ ${SET[send_path]:-} == *packet* ]]; then
+    for _ in 1 2; do
+        p=$(ip netns exec "$NS" "${PIN_SEND[@]}" "$SENDER" "${SENDFAM[@]}" -P -t "$SECS" | sed -E 's/.* pps ([0-9]+).*/\1/')
+        echo "packet-socket ceiling: $p pps (bench/sendto_loop -P)"
+        ((p > PCEIL)) && PCEIL=$p
+    done
+fi
 SUMMARY=$(grep 'round .*: [0-9]* targets' "$T/run.log" | tail -1)
 echo "prober: ${SUMMARY#*: round }"
 ROUND=$(ls "$T/out/bench/sim/"*.jsonl)
@@ -172,13 +184,15 @@ echo
 echo "== campaign round over $N simulator IPv$FAM targets x $FLOWS flow(s) = $((N * FLOWS)) traces (${SET[method]//\"/}) =="
 awk -v pps="$PPS" -v ceil="$CEIL" -v rep="$REPLIES" -v srep="$((rep1 - rep0))" \
     -v drop="$((drop1 - drop0))" -v bpt="$BPT" -v rss="$RSS" -v sc="$SC_S" -v n="$N" -v flows="$FLOWS" \
-    -v sum="$SUMMARY" -v score="$SCORED" -v scacc="$SC_ACC" -v late="$LATE" -v steady="$STEADY" -v spool="$SPOOL" -v c1="$CEIL1" -v c2="$CEIL2" 'BEGIN {
+    -v sum="$SUMMARY" -v score="$SCORED" -v scacc="$SC_ACC" -v late="$LATE" -v steady="$STEADY" -v spool="$SPOOL" -v c1="$CEIL1" -v c2="$CEIL2" -v pceil="$PCEIL" 'BEGIN {
     split(steady, st, " ")
     match(sum, / ([0-9.]+) s, /); secs = substr(sum, RSTART + 1, RLENGTH - 4)
     match(score, /hops [0-9]+\/[0-9]+/); split(substr(score, RSTART + 5, RLENGTH - 5), hr, "/")
     match(score, /[0-9]+ gaps explained/); expl = substr(score, RSTART, RLENGTH) + 0
     acc = 100 * (hr[1] + expl) / hr[2]; right = 100 * hr[1] / hr[2]
     printf "sustained rate        %8d probes/s   (%.2f of the sendto ceiling %d, the higher of %d before and %d after; target >= 0.8): steady state, the first %.1f s of %.1f s of probing, until the last target was taken up\n", st[1], st[1] / ceil, ceil, c1, c2, st[2], st[3]
+    if (pceil > 0)
+        printf "                                         (%.2f of the packet-socket ceiling %d, the higher of two after the round)\n", st[1] / pceil, pceil
     printf "round average         %8d probes/s   (%.2f of the ceiling): all probes over the whole round, with the last targets draining and the traces built from the spool\n", pps, pps / ceil
     printf "matched-reply share   %8.2f %%        (%d used + %d late (trace over) of %d bt-sim replies; TUN dropped %d probes)\n", 100 * (rep + late) / srep, rep, late, srep, drop
     printf "hop accuracy          %8.2f %%        (right, or a gap at a rate-limiting router; target >= 99.5; right alone %.2f %%)\n", acc, right

@@ -3,16 +3,18 @@
 # simulator's truth over all ECMP branches and the sendto ceiling measured in
 # the same run.
 #
-#   bench/mda.sh [-b BUILDDIR] [-t SECONDS] [-r RATE] [-p PACED] [-- 'key = value' ...]
+#   bench/mda.sh [-b BUILDDIR] [-t SECONDS] [-r RATE] [-p PACED] [-k raw|packet] [-- 'key = value' ...]
 #
 # One namespace with bt-sim serving the default model in phase 1 with
 # --change-share 30 (30% of the moved /24's flows through AS20485, the rest
 # through AS4837). Measured, in this order:
-#   - the sendto ceiling (bench/sendto_loop, -t seconds, default 3);
+#   - the sendto ceiling (bench/sendto_loop, -t seconds, default 3), and the
+#     packet-socket ceiling (sendto_loop -P: the same loop through an
+#     AF_PACKET socket into the TUN device, qdisc bypassed);
 #   - one campaign round in multipath mode (95%, minimum share 25%) over all
 #     65,536 targets at RATE (default: unlimited), keys of the campaign
 #     file overridable after --: the rate, and what the simulator dropped;
-#   - the ceiling again (the higher of the two is the reference);
+#   - both ceilings again (the higher of each pair is the reference);
 #   - the same round at PACED probes/s (default 100,000; -p 0: skipped) over
 #     every fourth /24 and the moved one (16,640 targets): recall where bt-sim is not
 #     overloaded (at full speed its TUN queue drops probes in bursts, and a
@@ -21,11 +23,12 @@
 # Prints: probes per target against plain MDA's bound (the sum over the TTLs
 # of n_k for the true number of interfaces k, even shares) and against the
 # bound of the rule implemented (minimum share); the probing rate against the
-# ceiling (target >= 0.8); interface and link recall against `bt-sim
+# sendto ceiling (target >= 0.8) and against the packet-socket ceiling; interface and link recall against `bt-sim
 # branches` (target >= 0.99 for interfaces); in how many of the moved /24's
 # answering targets AS20485 is seen, for one flow, two flows and multipath.
 # Needs root; run from anywhere. KEEP=1 keeps the files (round, truth) and
-# says where.
+# says where. -k packet: the prober's send path (send_path = "packet",
+# doc/probing.md, "Send path"; default raw).
 #
 # Safety: packets exist only in namespace btmda<pid>, removed by the trap; its
 # only routes beyond lo are 198.18.0.0/15 and 2001:db8::/32 into the TUN
@@ -37,14 +40,16 @@ BUILD=$HERE/../build
 SECS=3
 RATE=1000000
 PACED=100000
+SEND=raw
 while (($#)); do
     case $1 in
     -b) BUILD=$2; shift 2 ;;
     -t) SECS=$2; shift 2 ;;
     -r) RATE=$2; shift 2 ;;
     -p) PACED=$2; shift 2 ;;
+    -k) SEND=$2; shift 2 ;;
     --) shift; break ;;
-    *) echo "usage: $0 [-b BUILDDIR] [-t SECONDS] [-r RATE] [-p PACED] [-- 'key = value' ...]" >&2; exit 2 ;;
+    *) echo "usage: $0 [-b BUILDDIR] [-t SECONDS] [-r RATE] [-p PACED] [-k raw|packet] [-- 'key = value' ...]" >&2; exit 2 ;;
     esac
 done
 EXTRA=("$@")
@@ -69,9 +74,19 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 sim_ns_up "$NS" "$T/sim.log" "${MODEL[@]}" --phase 1
 
-ceiling() { ip netns exec "$NS" "${PIN_SEND[@]}" "$SENDER" -t "$SECS" | sed -E 's/.* pps ([0-9]+).*/\1/'; }
-CEIL1=$(ceiling)
-echo "sendto ceiling: $CEIL1 pps (bench/sendto_loop, ${SECS} s)"
+# ceiling [-P]: "PPS CPU": packets per second through the kernel's send path
+# (with -P by the packet socket), and the loop's CPU per packet in µs
+# (bench/cputime.py)
+ceiling() {
+    ip netns exec "$NS" "${PIN_SEND[@]}" python3 "$HERE/cputime.py" "$SENDER" -t "$SECS" "$@" 2>&1 |
+        awk '/^sendto_loop/ { for (i = 1; i < NF; i++) { if ($i == "sent" || $i == "refused") n += $(i + 1); if ($i == "pps") p = $(i + 1) } }
+             /^time / { c = $3 + $4 } END { printf "%d %.3f\n", p, n ? c * 1e6 / n : 0 }'
+}
+read -r CEIL1 CPU1 <<<"$(ceiling)"
+echo "sendto ceiling: $CEIL1 pps, $CPU1 µs of CPU per packet (bench/sendto_loop, ${SECS} s)"
+sleep 1
+read -r PCEIL1 PCPU1 <<<"$(ceiling -P)"
+echo "packet-socket ceiling: $PCEIL1 pps, $PCPU1 µs of CPU per packet (bench/sendto_loop -P, ${SECS} s)"
 sleep 1
 
 python3 -c 'print("\n".join(f"198.18.{j}.{i}" for j in range(256) for i in range(256)))' >"$T/targets.txt"
@@ -83,7 +98,8 @@ awk -F. -v m="${MOVED%.0}" '$3 % 4 == 0 || $1 "." $2 "." $3 == m' "$T/targets.tx
 # it a wait or two (doc/probing.md, "Multipath"); 32,768 left the pool full
 # of such entries with nothing to send for 4 s of a 60-s run
 declare -A SET=([method]='"icmp-paris"' [max_ttl]=20 [attempts]=2 [wait]=0.5 [gap_limit]=5
-    [rate]=$RATE [window]=20 [active]=131072 [progress]=10 [multipath]=true [confidence]=95 [min_share]=25)
+    [rate]=$RATE [window]=20 [active]=131072 [progress]=10 [multipath]=true [confidence]=95 [min_share]=25
+    [send_path]="\"$SEND\"")
 for kv in "${EXTRA[@]}"; do
     k=${kv%%=*} k=${k// /}
     SET[$k]=${kv#*=}
@@ -99,7 +115,7 @@ campaign() {
         for k in "${!SET[@]}"; do [[ $k == rate ]] || echo "$k = ${SET[$k]};"; done
         echo "rate = $3;"
     } >"$d/c.campaign"
-    ip netns exec "$NS" "${PIN_SEND[@]}" "$PROBER" run "$d/c.campaign" 2>"$d/run.log"
+    ip netns exec "$NS" "${PIN_SEND[@]}" python3 "$HERE/cputime.py" "$PROBER" run "$d/c.campaign" 2>"$d/run.log"
     grep 'round .*: [0-9]* targets' "$d/run.log" | tail -1
 }
 echo "campaign: $(printf '%s = %s; ' $(for k in "${!SET[@]}"; do echo "$k ${SET[$k]}"; done | sort))"
@@ -108,13 +124,19 @@ d0=$(drops)
 SUMMARY=$(campaign full "$T/targets.txt" "${SET[rate]}")
 d1=$(drops)
 sleep 1
-CEIL2=$(ceiling)
-echo "sendto ceiling again: $CEIL2 pps"
+read -r CEIL2 CPU2 <<<"$(ceiling)"
+echo "sendto ceiling again: $CEIL2 pps, $CPU2 µs of CPU per packet"
+sleep 1
+read -r PCEIL2 PCPU2 <<<"$(ceiling -P)"
+echo "packet-socket ceiling again: $PCEIL2 pps, $PCPU2 µs of CPU per packet"
 CEIL=$((CEIL1 > CEIL2 ? CEIL1 : CEIL2))
+PCEIL=$((PCEIL1 > PCEIL2 ? PCEIL1 : PCEIL2))
 echo "prober: ${SUMMARY#*: round }"
+grep -o 'send path .*' "$T/full/run.log" | sed 's/^/prober: /' || true
 ROUND=$(ls "$T/full/out/full/sim/"*.jsonl)
 PROBES=$(sed -E 's/.* ([0-9]+) probes, .*/\1/' <<<"$SUMMARY")
 PROBING=$(sed -E 's/.*probing ([0-9.]+) s.*/\1/' <<<"$SUMMARY")
+PCPU=$(awk '/^time / { print $3 + $4 }' "$T/full/run.log")
 if ((PACED > 0)); then
     PSUM=$(campaign paced "$T/paced.txt" "$PACED")
     echo "prober, paced: ${PSUM#*: round }"
@@ -139,10 +161,20 @@ done
 
 echo
 echo "== multipath (MDA) round over $N simulator targets, confidence ${SET[confidence]}%, minimum share ${SET[min_share]}% =="
-awk -v probes="$PROBES" -v secs="$PROBING" -v ceil="$CEIL" -v c1="$CEIL1" -v c2="$CEIL2" 'BEGIN {
-    printf "probing rate          %8d probes/s   (%.2f of the sendto ceiling %d, the higher of %d before and %d after; target >= 0.8): %d probes over %.1f s of probing, every round of the stopping rule and its tail\n", probes / secs, probes / secs / ceil, ceil, c1, c2, probes, secs
+awk -v probes="$PROBES" -v secs="$PROBING" -v ceil="$CEIL" -v c1="$CEIL1" -v c2="$CEIL2" \
+    -v pceil="$PCEIL" -v p1="$PCEIL1" -v p2="$PCEIL2" -v send="$SEND" 'BEGIN {
+    printf "probing rate          %8d probes/s   (send path %s; %.2f of the sendto ceiling %d, the higher of %d before and %d after; target >= 0.8): %d probes over %.1f s of probing, every round of the stopping rule and its tail\n", probes / secs, send, probes / secs / ceil, ceil, c1, c2, probes, secs
+    printf "                                         (%.2f of the packet-socket ceiling %d, the higher of %d before and %d after)\n", probes / secs / pceil, pceil, p1, p2
+}'
+# CPU per probe: what the machine's other work cannot move (much)
+awk -v probes="$PROBES" -v cpu="$PCPU" -v c1="$CPU1" -v c2="$CPU2" -v p1="$PCPU1" -v p2="$PCPU2" 'BEGIN {
+    u = cpu * 1e6 / probes; c = c1 < c2 ? c1 : c2; p = p1 < p2 ? p1 : p2
+    printf "prober CPU            %8.3f µs per probe (%.1f s user + sys over the round: the send loop, capture, planner, trace building); the sendto loop %.3f µs per packet (the lower of %.3f and %.3f), the packet loop %.3f: the prober'"'"'s CPU alone would allow %.2f of the sendto ceiling\n", u, cpu, c, c1, c2, p, c / u
 }'
 echo "full speed ($N targets; bt-sim's TUN queue dropped $((d1 - d0)) probes):"
+awk -v probes="$PROBES" -v drops="$((d1 - d0))" -v secs="$PROBING" 'BEGIN {
+    printf "  bt-sim took %d probes/s ((probes - TUN drops) / probing time): a faster prober loses the rest\n", (probes - drops) / secs
+}'
 sed -n 's/^multipath: /  /p' "$T/score.txt"
 if ((PACED > 0)); then
     echo "paced at $PACED probes/s ($(wc -l <"$T/paced.txt") targets):"

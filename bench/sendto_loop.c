@@ -4,7 +4,16 @@
  * a ratio to this figure measured in the same run (design.md, "What this
  * class of machine can do").
  *
- *   sendto_loop [-6] [-t SECONDS] [-n TARGETS] [-m MAXTTL] [-r RATE]
+ *   sendto_loop [-6] [-P] [-t SECONDS] [-n TARGETS] [-m MAXTTL] [-r RATE]
+ *
+ * -P: the packet-socket ceiling, the prober's `send_path = "packet"`
+ * (doc/probing.md, "Send path"): the same packets, whole (source and IP
+ * checksum filled here), through an AF_PACKET datagram socket into the
+ * namespace's TUN device (through its queueing discipline, as the raw
+ * socket's). Both ceilings count the packets the loop got through its
+ * kernel send path, whether bt-sim then read them or the TUN device
+ * dropped them (bt-sim behind); a packet refused with ENOBUFS (the queue
+ * full) counts too ("refused"): it cost the send path all the same.
  *
  * -r RATE: the paced floor instead of the ceiling. The same packets at RATE
  * per second, sent as the prober paces (doc/probing.md, "Pacing and
@@ -25,9 +34,12 @@
  * interface of its namespace is lo or a TUN device: the caller must have made
  * a test namespace whose routes end in the simulator's TUN device
  * (bench/sim_ceiling.sh). Prints one line:
- * sent, errors, seconds, packets per second. */
+ * sent, (-P: refused,) errors, seconds, packets per second. */
 #include <dirent.h>
 #include <errno.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +77,7 @@ static unsigned long arg(const char *s, unsigned long min, unsigned long max, co
  * /sys; without it the machine's interfaces show, and it fails too. */
 static int only_lo_and_tun(void)
 {
+	/* returns the (last) TUN device's index, 0 when the check fails */
 	DIR *d = opendir("/sys/class/net");
 	if (!d)
 		return 0;
@@ -76,20 +89,20 @@ static int only_lo_and_tun(void)
 			continue;
 		snprintf(path, sizeof(path), "/sys/class/net/%s/tun_flags", e->d_name);
 		if (access(path, F_OK) == 0) {
-			tun = 1;
+			tun = (int)if_nametoindex(e->d_name);
 		} else {
 			fprintf(stderr, "sendto_loop: interface %s is not a TUN device\n", e->d_name);
 			ok = 0;
 		}
 	}
 	closedir(d);
-	return ok && tun;
+	return ok ? tun : 0;
 }
 
 /* One socket and one probe template per family; fill() writes the fields
  * that change from packet to packet. */
 typedef struct sender {
-	int fd, v6;
+	int fd, v6, packet;
 	uint8_t pkt[60];
 	size_t len;
 	uint32_t fixed; /* IPv6: the UDP checksum's sum without the destination */
@@ -97,15 +110,19 @@ typedef struct sender {
 	struct sockaddr_in6 sa6;
 } sender;
 
-static int sender_open(sender *s, int v6)
+static int sender_open(sender *s, int v6, int packet)
 {
 	memset(s, 0, sizeof(*s));
 	s->v6 = v6;
+	s->packet = packet;
 	/* IPPROTO_RAW implies the header is ours (IP_HDRINCL, IPV6_HDRINCL).
 	 * IPv4: the kernel fills the source address (left 0), the IP checksum
 	 * and the total length. IPv6: it sends the header as given, so the
 	 * source and payload length are set here. */
-	s->fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	if (packet)
+		s->fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	else
+		s->fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
 	if (s->fd < 0) {
 		perror("sendto_loop: socket");
 		return -1;
@@ -122,6 +139,8 @@ static int sender_open(sender *s, int v6)
 		p[0] = 0x45;
 		p[3] = 40;
 		p[9] = IPPROTO_UDP;
+		if (packet)
+			bt_put32(p + 12, BT_SIM_VP_ADDR);
 		s->sa4.sin_family = AF_INET;
 		s->len = 40;
 	}
@@ -146,6 +165,10 @@ static void fill(sender *s, unsigned long i, uint32_t dst, uint8_t ttl)
 		p[8] = ttl;
 		bt_put32(p + 16, dst);
 		s->sa4.sin_addr.s_addr = htonl(dst);
+		if (s->packet) {
+			bt_put16(p + 10, 0);
+			bt_put16(p + 10, bt_cksum(p, 20, 0));
+		}
 	}
 }
 
@@ -196,10 +219,11 @@ static unsigned long paced(sender *sd, const struct sockaddr *sa, socklen_t sale
 int main(int argc, char **argv)
 {
 	unsigned long seconds = 5, targets = 65536, maxttl = 16, rate = 0;
-	int o, v6 = 0;
-	while ((o = getopt(argc, argv, "6t:n:m:r:h")) != -1) {
+	int o, v6 = 0, packet = 0;
+	while ((o = getopt(argc, argv, "6Pt:n:m:r:h")) != -1) {
 		switch (o) {
 		case '6': v6 = 1; break;
+		case 'P': packet = 1; break;
 		case 't': seconds = arg(optarg, 1, 600, "-t SECONDS"); break;
 		case 'n': targets = arg(optarg, 1, 131072, "-n TARGETS"); break;
 		case 'm': maxttl = arg(optarg, 1, 255, "-m MAXTTL"); break;
@@ -209,17 +233,24 @@ int main(int argc, char **argv)
 			return o == 'h' ? 0 : 2;
 		}
 	}
-	if (!only_lo_and_tun()) {
+	int tun = only_lo_and_tun();
+	if (!tun) {
 		fprintf(stderr, "sendto_loop: refusing to send: run it in a namespace with only lo and TUN devices\n");
 		return 2;
 	}
 	sender sd;
-	if (sender_open(&sd, v6) != 0)
+	if (sender_open(&sd, v6, packet) != 0)
 		return 1;
 	const struct sockaddr *sa = v6 ? (const struct sockaddr *)&sd.sa6 : (const struct sockaddr *)&sd.sa4;
 	socklen_t salen = v6 ? sizeof(sd.sa6) : sizeof(sd.sa4);
+	struct sockaddr_ll ll = { .sll_family = AF_PACKET, .sll_ifindex = tun,
+				  .sll_protocol = htons(v6 ? ETH_P_IPV6 : ETH_P_IP) };
+	if (packet) {
+		sa = (const struct sockaddr *)&ll;
+		salen = sizeof(ll);
+	}
 
-	unsigned long sent = 0, errors = 0, i = 0;
+	unsigned long sent = 0, errors = 0, refused = 0, i = 0;
 	double t0 = mono(), stop = t0 + (double)seconds, t = t0;
 	if (rate) {
 		sent = paced(&sd, sa, salen, rate, seconds, targets, maxttl, &errors);
@@ -229,16 +260,22 @@ int main(int argc, char **argv)
 	while (t < stop) {
 		for (unsigned b = 0; b < 1024; b++, i++) {
 			fill(&sd, i, 0xC6120000u + (uint32_t)(i % targets), (uint8_t)(1 + (i / targets) % maxttl));
-			if (sendto(sd.fd, sd.pkt, sd.len, 0, sa, salen) < 0)
-				errors++;
-			else
+			if (sendto(sd.fd, sd.pkt, sd.len, 0, sa, salen) >= 0)
 				sent++;
+			else if (packet && errno == ENOBUFS)
+				refused++;
+			else
+				errors++;
 		}
 		t = mono();
 	}
 	double el = t - t0;
-	printf("sendto_loop: %ssent %lu errors %lu seconds %.3f pps %.0f\n", v6 ? "ipv6 " : "", sent, errors, el,
-	       (double)sent / el);
+	if (packet)
+		printf("sendto_loop: packet %ssent %lu refused %lu errors %lu seconds %.3f pps %.0f\n", v6 ? "ipv6 " : "",
+		       sent, refused, errors, el, (double)(sent + refused) / el);
+	else
+		printf("sendto_loop: %ssent %lu errors %lu seconds %.3f pps %.0f\n", v6 ? "ipv6 " : "", sent, errors,
+		       el, (double)sent / el);
 	close(sd.fd);
 	return 0;
 }

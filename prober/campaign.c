@@ -213,7 +213,7 @@ static int check_keys(const ctx *c, const config_setting_t *grp, const char *pre
 static const char *const root_keys[] = {
 	"name", "vp", "targets", "exclude", "lab", "prefix_seed", "v6_max_per_prefix", "method", "flow", "flows",
 	"first_ttl", "split_ttl", "max_ttl", "attempts", "wait", "gap_limit", "window", "active",
-	"rate", "order", "rate_limits", "dport", "source", "interface", "schedule", "output", "progress",
+	"rate", "order", "rate_limits", "send_path", "dport", "source", "interface", "schedule", "output", "progress",
 	"multipath", "confidence", "min_share", NULL,
 };
 static const char *const sched_keys[] = { "interval", "jitter", "rounds", NULL };
@@ -269,6 +269,11 @@ static int parse_what(bt_campaign *cp, const ctx *c, const config_setting_t *roo
 	if (rc && bt_rate_limits_parse(s, &cp->eng.ignore_rate_limits) != 0)
 		return fail(c, config_setting_get_member(root, "rate_limits"), "rate_limits",
 			    "'%s' is not one of learn, ignore", bt_show_str(sh, sizeof(sh), s));
+	if ((rc = get_str(c, root, "send_path", "send_path", false, &s)) < 0)
+		return -1;
+	if (rc && bt_send_path_parse(s, &cp->eng.send_path) != 0)
+		return fail(c, config_setting_get_member(root, "send_path"), "send_path",
+			    "'%s' is not one of raw, packet", bt_show_str(sh, sizeof(sh), s));
 	return 0;
 }
 

@@ -343,6 +343,10 @@ static int probe_round(campaign_state *s, bt_targets *order, const char *id, rou
 	       steady, (double)st.run_probing_us / 1e6,
 	       per, (double)st.state_bytes_peak / 1024.0,
 	       (unsigned long long)st.active_max, (double)st.spool_bytes / 1048576.0, rl, v6, s->dir, path);
+	char sp[256];
+	bt_send_path_summary(&st, s->c.eng.send_path, sp, sizeof(sp));
+	if (sp[0])
+		logmsg("round %s: %s", id, sp);
 	return 0;
 }
 

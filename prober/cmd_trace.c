@@ -68,6 +68,9 @@ static void usage(FILE *f)
 "                       (all at once: every target's TTL 1, then TTL 2, ...)\n"
 "      --rate-limits R  learn (default: a TTL whose replies a rate limit cuts\n"
 "                       is probed more slowly) or ignore\n"
+"      --send-path P    raw (default: a raw IP socket) or packet (IPv4 probes\n"
+"                       by a packet socket to the kernel's route and gateway,\n"
+"                       raw where that is not simple; doc/probing.md)\n"
 "  -p, --dport PORT     UDP/TCP destination port (default 33435 / 80)\n"
 "  -s, --source ADDR    source address (must be this host's); once per family\n"
 "                       (default: the route's, per target)\n"
@@ -114,6 +117,7 @@ static const struct option lopts[] = {
 	{ "rate", required_argument, NULL, 'r' },
 	{ "order", required_argument, NULL, 'O' },
 	{ "rate-limits", required_argument, NULL, 'K' },
+	{ "send-path", required_argument, NULL, 'Y' },
 	{ "dport", required_argument, NULL, 'p' },
 	{ "source", required_argument, NULL, 's' },
 	{ "interface", required_argument, NULL, 'i' },
@@ -201,6 +205,10 @@ static void set_option(trace_args *a, int c, const char *v)
 	case 'K':
 		if (bt_rate_limits_parse(v, &o->ignore_rate_limits) != 0)
 			USAGE_ERROR("--rate-limits: '%s' is not one of learn, ignore", v);
+		break;
+	case 'Y':
+		if (bt_send_path_parse(v, &o->send_path) != 0)
+			USAGE_ERROR("--send-path: '%s' is not one of raw, packet", v);
 		break;
 	case 'T': a->tfile = v; break;
 	case 'o': a->outpath = v; a->json = true; break;
@@ -386,7 +394,8 @@ static int parent_finish(pid_t child, out_ctx *oc)
 	return status;
 }
 
-static void print_stats(const out_ctx *oc, const bt_engine_stats *st, double secs, unsigned split_ttl)
+static void print_stats(const out_ctx *oc, const bt_engine_stats *st, double secs, unsigned split_ttl,
+			uint8_t send_path)
 {
 	fprintf(stderr,
 		PROG ": %zu traces, %llu probes, %llu replies, %llu foreign ignored, %llu late, "
@@ -400,6 +409,10 @@ static void print_stats(const out_ctx *oc, const bt_engine_stats *st, double sec
 			"%llu TTLs given up\n",
 			(unsigned long long)st->meters_on, (unsigned long long)st->meters_peak,
 			(unsigned long long)st->parked_peak, (unsigned long long)st->meters_given_up);
+	char sp[256];
+	bt_send_path_summary(st, send_path, sp, sizeof(sp));
+	if (sp[0])
+		fprintf(stderr, PROG ": %s\n", sp);
 	if (split_ttl)
 		fprintf(stderr, PROG ": split TTL %u: %llu probes saved, %llu traces filled below it\n",
 			split_ttl, (unsigned long long)st->probes_saved, (unsigned long long)st->traces_filled);
@@ -439,7 +452,7 @@ static int child_run(bt_engine *e, const trace_args *a, const bt_targets *tl, ou
 	} else if (fflush(stdout) != 0) {
 		status = BT_EXIT_DATA;
 	}
-	print_stats(oc, &st, secs, a->o.split_ttl);
+	print_stats(oc, &st, secs, a->o.split_ttl, a->o.send_path);
 	return status;
 }
 

@@ -558,8 +558,12 @@ static int send_probe(bt_engine *e, target *t, int idx)
 	}
 	errno = 0;
 	int rc;
+	const struct sockaddr_ll *ll = NULL;
 	if (__builtin_expect(t->v6, 0))
 		rc = emit6(e, t, ttl, attempt, err, sizeof(err));
+	else if (e->lo && (ll = bt_linkout_for(e->lo, t->dst, e->now)) != NULL)
+		rc = bt_probe_emit_to(e->pb, &e->flows[t_flow(e, t)], t->src, t->dst, ttl, attempt, e->lo->fd,
+				      (const struct sockaddr *)ll, sizeof(*ll), err, sizeof(err));
 	else
 		rc = bt_fam_emit(e->fam, e->pb, &e->flows[t_flow(e, t)], t->src, t->dst, ttl, attempt, err,
 				 sizeof(err));
@@ -573,6 +577,8 @@ static int send_probe(bt_engine *e, target *t, int idx)
 		return 0;
 	}
 	e->st.probes_sent++;
+	if (ll)
+		e->lo->sent_packet++;
 	t->probes++;
 	note_sent(e, t, idx, attempt);
 	return 0;

@@ -19,6 +19,7 @@
 #include "capture.h"
 #include "family.h"
 #include "intern6.h"
+#include "linkout.h"
 #include "source.h"
 #include "spool.h"
 #include "table.h"
@@ -153,6 +154,7 @@ struct bt_engine {
 	bt_spool spool;
 	bt_source source;
 	bt_source source6;
+	bt_linkout *lo;         /* send_path packet: the packet socket; NULL: raw only */
 	bt_intern6 intern;      /* IPv6 reply sources and sources -> handles (a run's) */
 	uint64_t now;
 	unsigned tshift;        /* send times: units of 2^tshift µs, 16 bits */

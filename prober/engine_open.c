@@ -48,26 +48,52 @@ uint32_t bt_engine_active_default(const bt_engine_opts *o)
 	return (uint32_t)need;
 }
 
+/* A two-valued option's name -> 0 or 1 (its index in names); -1 for
+ * another name. */
+static int parse_pair(const char *s, const char *const names[2])
+{
+	for (int i = 0; i < 2; i++)
+		if (strcmp(s, names[i]) == 0)
+			return i;
+	return -1;
+}
+
 int bt_order_parse(const char *s, uint8_t *out)
 {
-	if (strcmp(s, "spread") == 0)
-		*out = BT_ORDER_SPREAD;
-	else if (strcmp(s, "sweep") == 0)
-		*out = BT_ORDER_SWEEP;
-	else
-		return -1;
-	return 0;
+	static const char *const names[2] = { [BT_ORDER_SPREAD] = "spread", [BT_ORDER_SWEEP] = "sweep" };
+	int v = parse_pair(s, names);
+	if (v >= 0)
+		*out = (uint8_t)v;
+	return v < 0 ? -1 : 0;
 }
 
 int bt_rate_limits_parse(const char *s, bool *ignore)
 {
-	if (strcmp(s, "learn") == 0)
-		*ignore = false;
-	else if (strcmp(s, "ignore") == 0)
-		*ignore = true;
+	static const char *const names[2] = { "learn", "ignore" };
+	int v = parse_pair(s, names);
+	if (v >= 0)
+		*ignore = v == 1;
+	return v < 0 ? -1 : 0;
+}
+
+int bt_send_path_parse(const char *s, uint8_t *out)
+{
+	static const char *const names[2] = { [BT_SEND_RAW] = "raw", [BT_SEND_PACKET] = "packet" };
+	int v = parse_pair(s, names);
+	if (v >= 0)
+		*out = (uint8_t)v;
+	return v < 0 ? -1 : 0;
+}
+
+void bt_send_path_summary(const bt_engine_stats *st, uint8_t send_path, char *buf, size_t len)
+{
+	if (send_path != BT_SEND_PACKET)
+		snprintf(buf, len, "%s", "");
+	else if (st->send_path_off[0])
+		snprintf(buf, len, "send path packet: off (%s), every probe raw", st->send_path_off);
 	else
-		return -1;
-	return 0;
+		snprintf(buf, len, "send path packet: %llu of %llu probes by the packet socket, the rest raw",
+			 (unsigned long long)st->probes_packet, (unsigned long long)st->probes_sent);
 }
 
 const char *bt_order_name(uint8_t order)
@@ -88,6 +114,8 @@ static int check_opts(const bt_engine_opts *o, const bt_family *fam, char *err, 
 			 o->split_ttl, o->first_ttl, o->max_ttl);
 	else if (o->window < 1)
 		snprintf(err, errlen, "window must be at least 1");
+	else if (o->send_path > BT_SEND_PACKET)
+		snprintf(err, errlen, "unknown send path %u", o->send_path);
 	else if (o->order > BT_ORDER_SWEEP)
 		snprintf(err, errlen, "unknown probe order %u", o->order);
 	else if (o->rate_pps < 1)
@@ -191,6 +219,19 @@ static int open_sockets(bt_engine *e, char *err, size_t errlen, bool *eperm)
 		return -1;
 	if (bt_addr_is_set(&o->src) && bt_source_check(e->fam, &o->src, err, errlen) != 0)
 		return -1;
+	if (o->send_path == BT_SEND_PACKET) {
+		e->lo = malloc(sizeof(*e->lo));
+		if (e->lo == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		if (bt_linkout_open(e->lo, o->device, err, errlen) != 0) {
+			*eperm = errno == EPERM || errno == EACCES;
+			free(e->lo);
+			e->lo = NULL;
+			return -1;
+		}
+	}
 	if (open_v6(e, err, errlen) != 0)
 		return -1;
 	char filter[1024];
@@ -258,6 +299,10 @@ void bt_engine_close(bt_engine *e)
 	bt_probe_builder_close(e->pb6);
 	bt_source_close(&e->source);
 	bt_source_close(&e->source6);
+	if (e->lo) {
+		bt_linkout_close(e->lo);
+		free(e->lo);
+	}
 	free(e->flows);
 	free(e);
 }
@@ -265,6 +310,10 @@ void bt_engine_close(bt_engine *e)
 void bt_engine_get_stats(bt_engine *e, bt_engine_stats *s)
 {
 	bt_capture_stats(&e->cap_, &e->st);
+	if (e->lo) {
+		e->st.probes_packet = e->lo->sent_packet;
+		snprintf(e->st.send_path_off, sizeof(e->st.send_path_off), "%s", e->lo->off);
+	}
 	*s = e->st;
 }
 
@@ -420,5 +469,7 @@ int bt_engine_setup_run(bt_engine *e, const bt_addr *targets, size_t n, char *er
 		e->st.active_max = e->cap;
 	bt_source_reset(&e->source);
 	bt_source_reset(&e->source6);
+	if (e->lo)
+		bt_linkout_reset(e->lo);
 	return 0;
 }

@@ -53,7 +53,20 @@ typedef struct bt_engine_opts {
 	uint8_t confidence;    /* multipath: percent, 50..99 (95) */
 	uint8_t min_share;     /* multipath: percent, the smallest per-flow share
 				  of a branch found at that confidence, 0..50 (25) */
+	uint8_t send_path;     /* BT_SEND_RAW (default) or BT_SEND_PACKET: IPv4
+				  probes by a packet socket to the kernel's
+				  route and gateway, raw where that is not
+				  simple (doc/probing.md, "Send path") */
 } bt_engine_opts;
+
+enum { BT_SEND_RAW = 0, BT_SEND_PACKET = 1 };
+/* "raw" / "packet" -> *out; 0, or -1 for another name. */
+int bt_send_path_parse(const char *s, uint8_t *out);
+struct bt_engine_stats;
+/* The run's send-path line for the summary ("send path packet: N of M
+ * probes by the packet socket", and why not where it was off), into buf;
+ * "" for send path raw. */
+void bt_send_path_summary(const struct bt_engine_stats *st, uint8_t send_path, char *buf, size_t len);
 
 /* Multipath: flows per target at most, and the most rounds per target
  * (rounds overlap: a target's next round is planned once its entries have
@@ -113,6 +126,8 @@ typedef struct bt_engine_stats {
 	 * taken up (or the run was stopped before that), when every slot of
 	 * the active window had work; 0 when every target fit in the window */
 	uint64_t run_probing_us, run_steady_us, run_steady_probes;
+	uint64_t probes_packet;  /* send_path packet: probes sent by the packet socket (last run) */
+	char send_path_off[160]; /* send_path packet: why every probe went raw ("" when not) */
 	/* why the first target that ended as an error did (a send the kernel
 	 * refused, no route, no IPv6); "" when none did */
 	char first_error[160];

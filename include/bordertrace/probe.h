@@ -102,6 +102,11 @@ int bt_probe_render(bt_probe_builder *b, const bt_flow *f, uint32_t src, uint32_
  * EAGAIN mean the queue is full, EINTR a signal). */
 int bt_probe_emit(bt_probe_builder *b, const bt_flow *f, uint32_t src, uint32_t dst,
 		  uint8_t ttl, uint8_t attempt, char *err, size_t errlen);
+/* The same, sent on socket fd to the address to (the packet socket's
+ * sockaddr_ll: the probe is whole, the IP header included). */
+struct sockaddr;
+int bt_probe_emit_to(bt_probe_builder *b, const bt_flow *f, uint32_t src, uint32_t dst, uint8_t ttl,
+		     uint8_t attempt, int fd, const struct sockaddr *to, unsigned tolen, char *err, size_t errlen);
 
 /* ---- matching ---- */
 

@@ -35,6 +35,7 @@ static const char *good =
 	"split_ttl = 6;\n"
 	"order = \"sweep\";\n"
 	"rate_limits = \"ignore\";\n"
+	"send_path = \"packet\";\n"
 	"v6_max_per_prefix = 256;\n"
 	"schedule = { interval = 3600; jitter = 30.5; rounds = 24; };\n"
 	"output = \"rounds\";\n";
@@ -65,6 +66,7 @@ static void test_parse_good(void **state)
 	assert_int_equal(c.eng.split_ttl, 6);
 	assert_int_equal(c.eng.order, BT_ORDER_SWEEP);
 	assert_true(c.eng.ignore_rate_limits);
+	assert_int_equal(c.eng.send_path, BT_SEND_PACKET);
 	assert_int_equal(c.v6_max_per_prefix, 256);
 	assert_int_equal(c.interval_s, 3600);
 	assert_int_equal(c.jitter_ms, 30500);
@@ -82,6 +84,7 @@ static void test_parse_good(void **state)
 	assert_int_equal(c.eng.method, BT_METHOD_ICMP_PARIS);
 	assert_int_equal(c.eng.order, BT_ORDER_SPREAD);
 	assert_false(c.eng.ignore_rate_limits);
+	assert_int_equal(c.eng.send_path, BT_SEND_RAW);
 	assert_int_equal(c.eng.max_ttl, 32);
 	assert_int_equal(c.eng.wait_us, 1000000);
 	assert_int_equal(c.rounds, 0);
@@ -132,6 +135,7 @@ static void test_parse_errors(void **state)
 		{ "%s\nschedule={interval=60;};\nmethod=\"icmp\";\n", "f.campaign:3: field 'method': 'icmp' is not one of" },
 		{ "%s\nschedule={interval=60;};\norder=\"random\";\n", "f.campaign:3: field 'order': 'random' is not one of spread, sweep" },
 		{ "%s\nschedule={interval=60;};\nrate_limits=\"maybe\";\n", "f.campaign:3: field 'rate_limits': 'maybe' is not one of learn, ignore" },
+		{ "%s\nschedule={interval=60;};\nsend_path=\"fast\";\n", "f.campaign:3: field 'send_path': 'fast' is not one of raw, packet" },
 		{ "%s\nschedule={interval=60;\n jitter=60;};\n", "f.campaign:3: field 'schedule.jitter'" },
 		{ "%s\nschedule={interval=60; every=2;};\n", "f.campaign:2: field 'schedule.every': unknown" },
 		{ "%s\nschedule={jitter=1;};\n", "f.campaign:2: field 'schedule.interval': missing" },

@@ -46,6 +46,7 @@ expect 2 "wait" -- trace -w 1x 198.18.0.1
 expect 2 "method" -- trace -P icmp 198.18.0.1
 expect 2 "--order: 'random' is not one of spread, sweep" -- trace --order random 198.18.0.1
 expect 2 "--rate-limits: 'maybe' is not one of learn, ignore" -- trace --rate-limits maybe 198.18.0.1
+expect 2 "--send-path: 'fast' is not one of raw, packet" -- trace --send-path fast 198.18.0.1
 expect 2 "multipath chooses its flows itself" -- trace --lab --multipath --flows 2 198.18.0.1
 expect 2 "multipath chooses its flows itself" -- trace --lab --multipath --split-ttl 3 198.18.0.1
 expect 2 "--multipath: --flow + 63" -- trace --lab --multipath --flow 4033 198.18.0.1

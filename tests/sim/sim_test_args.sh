@@ -31,3 +31,15 @@ sim_test_start() {
     [[ -c /dev/net/tun ]] || { echo "1..0 # SKIP no /dev/net/tun"; exit 77; }
     . "$(dirname "${BASH_SOURCE[0]}")/../../bench/sim_ns.sh"
 }
+
+# sim_test_ns PREFIX: NS=PREFIX<pid> and a temporary directory TMP, both
+# removed on exit (bt-sim stopped); TAP counters n, failed and ok / not_ok.
+sim_test_ns() {
+    NS=$1$$
+    TMP=$(mktemp -d "/tmp/$1.XXXXXX")
+    trap 'sim_ns_down "$NS"; rm -rf "$TMP"' EXIT
+    trap 'exit 1' INT TERM
+    n=0 failed=0
+}
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
