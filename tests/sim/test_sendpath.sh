@@ -35,7 +35,7 @@ python3 -c 'print("\n".join(f"198.18.{j}.{(j * 37) % 254 + 1}" for j in range(25
 trace() {
     local name=$1
     shift
-    ip netns exec "$NS" "$PROBER" trace --lab -r 20000 -w 0.5 -q 2 -g 3 -m 16 "$@" \
+    ip netns exec "$NS" "$PROBER" trace --lab -r 20000 -w 0.25 -q 2 -g 3 -m 16 "$@" \
         -T "$TMP/targets.txt" -o "$TMP/$name.jsonl" 2>"$TMP/$name.log"
 }
 # probes NAME: the run's probe count, from its summary
