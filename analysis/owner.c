@@ -31,7 +31,7 @@ typedef struct edge {
 
 /* What a round leaves for the next ("renumbered"): its interfaces, the
  * operator each was given (operator_of) and by which rule, and each one's
- * successors. */
+ * predecessors. */
 typedef struct memory {
 	size_t n;
 	bt_addr *addr;
@@ -39,7 +39,7 @@ typedef struct memory {
 	uint16_t *why;
 	uint32_t *slot;     /* index + 1, 0 empty; mask + 1 slots */
 	size_t mask;
-	uint32_t *succ_off, *succ; /* successors of k: succ[succ_off[k] .. succ_off[k + 1]) */
+	uint32_t *pred_off, *pred; /* predecessors of k: pred[pred_off[k] .. pred_off[k + 1]) */
 } memory;
 
 struct bt_owner {
@@ -131,8 +131,8 @@ static void memory_free(memory *m)
 	free(m->op);
 	free(m->why);
 	free(m->slot);
-	free(m->succ_off);
-	free(m->succ);
+	free(m->pred_off);
+	free(m->pred);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -679,40 +679,42 @@ static bool edge_has(const bt_owner *o, uint32_t from, uint32_t to)
 
 #define RENUMBERED_WORK 4096 /* remembered edges looked at per address, at most */
 
-/* Renumbered: an address X of C, no successor of C's own, between A (its
- * predecessors agree) and B (its successors agree), new this round, where
- * the round before had, between one of X's predecessors and one of its
- * successors, an interface this round does not have, operated by B: the
- * same router of B answering from another address (its link to C). Every
- * such interface must say B. An X that was there the round before keeps
- * what this rule gave it then. doc/path-diff.md, "Interface owners". */
+/* Renumbered: an address X of C, no successor of C's own, whose
+ * successors agree on B, new this round, where the round before had an
+ * interface this round lacks in the same place: before one of X's
+ * successors and after one of X's predecessors (A, which they agree on),
+ * or, X having none (a silent hop before it), after none either; and
+ * every such interface was B's: the same router of B answering from
+ * another address (its link to C). An X that was there the round before
+ * keeps what this rule gave it then. doc/path-diff.md, "Interface owners". */
 static uint32_t renumbered(const bt_owner *o, uint32_t k, const votes *v)
 {
 	const node *m = &o->nodes[k];
 	const memory *mem = &o->mem;
 	uint32_t s = vote_one(&v->succ), p = vote_one(&v->pred), c = m->origin;
-	if (!(o->on & BT_OWNER_RENUMBERED) || mem->n == 0 || m->kind != BT_HOP_AS || !s || !p || s == c ||
-	    p == c || p == s || v->own)
+	bool alone = o->in_off[k] == o->in_off[k + 1]; /* no predecessor */
+	if (!(o->on & BT_OWNER_RENUMBERED) || mem->n == 0 || m->kind != BT_HOP_AS || !s || s == c || v->own ||
+	    (!alone && (!p || p == c || p == s)))
 		return 0;
 	uint32_t x = memory_find(mem, &m->addr);
 	if (x != NONE)
 		return mem->why[x] == BT_OWNER_RENUMBERED && mem->op[x] == s ? s : 0;
 	uint32_t found = 0;
 	size_t work = 0;
-	for (uint32_t i = o->in_off[k]; i < o->in_off[k + 1]; i++) {
-		uint32_t q = memory_find(mem, &o->nodes[o->edges[o->in[i]].from].addr);
-		for (uint32_t j = q == NONE ? 0 : mem->succ_off[q]; q != NONE && j < mem->succ_off[q + 1]; j++) {
-			uint32_t y = mem->succ[j];
+	for (uint32_t i = o->out_off[k]; i < o->out_off[k + 1]; i++) {
+		uint32_t z = memory_find(mem, &o->nodes[o->edges[o->out[i]].to].addr);
+		for (uint32_t j = z == NONE ? 0 : mem->pred_off[z]; z != NONE && j < mem->pred_off[z + 1]; j++) {
+			uint32_t y = mem->pred[j];
 			if (node_find(o, &mem->addr[y]) != NONE)
 				continue; /* still there: not replaced */
-			bool beside = false;
-			for (uint32_t l = mem->succ_off[y]; l < mem->succ_off[y + 1] && !beside; l++) {
-				uint32_t z = node_find(o, &mem->addr[mem->succ[l]]);
-				beside = z != NONE && edge_has(o, k, z);
+			bool same = alone && mem->pred_off[y] == mem->pred_off[y + 1];
+			for (uint32_t l = mem->pred_off[y]; !alone && l < mem->pred_off[y + 1] && !same; l++) {
+				uint32_t q = node_find(o, &mem->addr[mem->pred[l]]);
+				same = q != NONE && edge_has(o, q, k);
 			}
-			if ((work += mem->succ_off[y + 1] - mem->succ_off[y] + 1) > RENUMBERED_WORK)
+			if ((work += mem->pred_off[y + 1] - mem->pred_off[y] + 1) > RENUMBERED_WORK)
 				return 0;
-			if (!beside)
+			if (!same)
 				continue;
 			if (!mem->op[y] || mem->op[y] == OTHER || (found && found != mem->op[y]))
 				return 0;
@@ -736,9 +738,9 @@ static int memory_build(bt_owner *o)
 	m->op = malloc(o->nn * sizeof(*m->op));
 	m->why = malloc(o->nn * sizeof(*m->why));
 	m->slot = calloc(cap, sizeof(*m->slot));
-	m->succ_off = malloc((o->nn + 1) * sizeof(*m->succ_off));
-	m->succ = malloc((o->ne ? o->ne : 1) * sizeof(*m->succ));
-	if (!m->addr || !m->op || !m->why || !m->slot || !m->succ_off || !m->succ) {
+	m->pred_off = malloc((o->nn + 1) * sizeof(*m->pred_off));
+	m->pred = malloc((o->ne ? o->ne : 1) * sizeof(*m->pred));
+	if (!m->addr || !m->op || !m->why || !m->slot || !m->pred_off || !m->pred) {
 		memory_free(m);
 		return -1;
 	}
@@ -752,9 +754,9 @@ static int memory_build(bt_owner *o)
 			j = (j + 1) & m->mask;
 		m->slot[j] = k + 1;
 	}
-	memcpy(m->succ_off, o->out_off, (o->nn + 1) * sizeof(*m->succ_off));
+	memcpy(m->pred_off, o->in_off, (o->nn + 1) * sizeof(*m->pred_off));
 	for (size_t e = 0; e < o->ne; e++)
-		m->succ[e] = o->edges[o->out[e]].to;
+		m->pred[e] = o->edges[o->in[e]].from;
 	m->n = o->nn;
 	return 0;
 }

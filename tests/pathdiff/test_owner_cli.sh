@@ -295,8 +295,8 @@ VP=vp-01
 for ROUND in r1 r2 r3; do
 	# T's border router answers from T's space (198.18.8.15) in r1, from
 	# H's (198.18.17.5, its link to H) from r2 on, between the same hops
-	x=198.18.8.15 y=(198.18.8.17) z=198.18.8.21
-	[ $ROUND = r1 ] || x=198.18.17.5 y=(198.18.17.6 198.18.8.19) z=198.18.17.7
+	x=198.18.8.15 y=(198.18.8.17) z=198.18.8.21 w=198.18.8.23 v=(198.18.8.25)
+	[ $ROUND = r1 ] || x=198.18.17.5 y=(198.18.17.6 198.18.8.19) z=198.18.17.7 w=198.18.17.8 v=('*' 198.18.17.9)
 	{
 		trace 198.18.8.150 198.18.1.1 198.18.2.1 $x 198.18.8.16 198.18.8.150
 		# ... must not fire: H comes in between U and T's border
@@ -305,6 +305,11 @@ for ROUND in r1 r2 r3; do
 		# ... must not fire: r1's interface (198.18.8.21) still answers
 		trace 198.18.8.170 198.18.1.1 198.18.2.1 $z 198.18.8.22 198.18.8.170
 		[ $ROUND = r1 ] || trace 198.18.8.171 198.18.1.1 198.18.2.1 198.18.8.21 198.18.8.22 198.18.8.171
+		# after a silent hop: 198.18.8.23 in r1, H's 198.18.17.8 from r2 on
+		trace 198.18.8.180 198.18.1.1 198.18.2.1 '*' $w 198.18.8.24 198.18.8.180
+		# ... must not fire: the interface of r1 (198.18.8.25) was not
+		# after a silent hop
+		trace 198.18.8.190 198.18.1.1 198.18.2.1 "${v[@]}" 198.18.8.26 198.18.8.190
 	} >"$TMP/renum/vp-01/$ROUND.jsonl"
 done
 unset ROUND
@@ -324,6 +329,11 @@ is "$(renum renum-on r2 198.18.8.160)" "64530:64500 4837 64530 131279" \
 	"renumbered must not fire: H in between, T's border router entered by another interface"
 is "$(renum renum-on r2 198.18.8.170)" "64530:64500 4837 64530 131279" \
 	"renumbered must not fire: the interface it would replace still answers"
+is "$(renum renum-on r2 198.18.8.180) $(renum renum-off r2 198.18.8.180)" \
+	"4837:64500 4837 131279 64530:64500 4837 64530 131279" \
+	"renumbered: after a silent hop as the interface it replaces was (and off)"
+is "$(renum renum-on r2 198.18.8.190)" "64530:64500 4837 64530 131279" \
+	"renumbered must not fire: the interface it would replace was not after a silent hop"
 
 # Everything off is the origins' view of every trace: the per-case views
 # above, each with one heuristic off, agree with it.
