@@ -685,20 +685,26 @@ static bool edge_has(const bt_owner *o, uint32_t from, uint32_t to)
  * successors and after one of X's predecessors (A, which they agree on),
  * or, X having none (a silent hop before it), after none either; and
  * every such interface was B's: the same router of B answering from
- * another address (its link to C). An X that was there the round before
- * keeps what this rule gave it then. doc/path-diff.md, "Interface owners". */
+ * another address (its link to C). An X that was there the round before,
+ * with an operator a rule gave it then, keeps that operator while it is
+ * still its predecessors' or successors' AS (routers do not change hands
+ * from one round to the next; the evidence around them does). Only where
+ * no other rule decides X. doc/path-diff.md, "Interface owners". */
 static uint32_t renumbered(const bt_owner *o, uint32_t k, const votes *v)
 {
 	const node *m = &o->nodes[k];
 	const memory *mem = &o->mem;
 	uint32_t s = vote_one(&v->succ), p = vote_one(&v->pred), c = m->origin;
 	bool alone = o->in_off[k] == o->in_off[k + 1]; /* no predecessor */
-	if (!(o->on & BT_OWNER_RENUMBERED) || mem->n == 0 || m->kind != BT_HOP_AS || !s || s == c || v->own ||
-	    (!alone && (!p || p == c || p == s)))
+	if (!(o->on & BT_OWNER_RENUMBERED) || mem->n == 0 || m->kind != BT_HOP_AS)
 		return 0;
 	uint32_t x = memory_find(mem, &m->addr);
-	if (x != NONE)
-		return mem->why[x] == BT_OWNER_RENUMBERED && mem->op[x] == s ? s : 0;
+	if (x != NONE) { /* a rule's operator of the round before, still beside it */
+		uint32_t op = mem->op[x];
+		return mem->why[x] && op && op != OTHER && op != c && (op == p || op == s) ? op : 0;
+	}
+	if (!s || s == c || v->own || (!alone && (!p || p == c || p == s)))
+		return 0;
 	uint32_t found = 0;
 	size_t work = 0;
 	for (uint32_t i = o->out_off[k]; i < o->out_off[k + 1]; i++) {

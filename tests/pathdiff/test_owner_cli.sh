@@ -310,6 +310,12 @@ for ROUND in r1 r2 r3; do
 		# ... must not fire: the interface of r1 (198.18.8.25) was not
 		# after a silent hop
 		trace 198.18.8.190 198.18.1.1 198.18.2.1 "${v[@]}" 198.18.8.26 198.18.8.190
+		# kept from the round before: U's router answering from D's
+		# space (198.18.9.40), third-party in r1 (it never leads into D,
+		# a destination), leads into D as well from r2 on
+		trace 198.18.8.200 198.18.1.1 198.18.2.1 198.18.9.40 198.18.8.30 198.18.8.200
+		trace 198.18.9.200 198.18.1.1 198.18.2.1 198.18.9.41 198.18.9.200
+		[ $ROUND = r1 ] || trace 198.18.9.210 198.18.1.1 198.18.2.1 198.18.9.40 198.18.9.42 198.18.9.210
 	} >"$TMP/renum/vp-01/$ROUND.jsonl"
 done
 unset ROUND
@@ -334,6 +340,10 @@ is "$(renum renum-on r2 198.18.8.180) $(renum renum-off r2 198.18.8.180)" \
 	"renumbered: after a silent hop as the interface it replaces was (and off)"
 is "$(renum renum-on r2 198.18.8.190)" "64530:64500 4837 64530 131279" \
 	"renumbered must not fire: the interface it would replace was not after a silent hop"
+is "$(renum renum-on r1 198.18.8.200) $(renum renum-on r2 198.18.8.200) $(renum renum-on r3 198.18.8.200)" \
+	"4837:64500 4837 131279 4837:64500 4837 131279 4837:64500 4837 131279" \
+	"renumbered: U's router, third-party in r1, stays U's while U is beside it"
+is "$(renum renum-off r2 198.18.8.200)" "64501:64500 4837 64501 131279" "renumbered off: D on the path from r2 on"
 
 # Everything off is the origins' view of every trace: the per-case views
 # above, each with one heuristic off, agree with it.
