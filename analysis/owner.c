@@ -29,6 +29,19 @@ typedef struct edge {
 	uint32_t flags;
 } edge;
 
+/* What a round leaves for the next ("renumbered"): its interfaces, the
+ * operator each was given (operator_of) and by which rule, and each one's
+ * predecessors. */
+typedef struct memory {
+	size_t n;
+	bt_addr *addr;
+	uint32_t *op;       /* 0: not known; OTHER: in doubt */
+	uint16_t *why;
+	uint32_t *slot;     /* index + 1, 0 empty; mask + 1 slots */
+	size_t mask;
+	uint32_t *pred_off, *pred; /* predecessors of k: pred[pred_off[k] .. pred_off[k + 1]) */
+} memory;
+
 struct bt_owner {
 	unsigned on;
 	const bt_asrel *rel; /* AS relationships ("as-rel"), NULL: none */
@@ -61,13 +74,16 @@ struct bt_owner {
 	} rnode[RECENT];
 	edge redge[RECENT]; /* flags 0: none */
 	uint32_t last_dst;  /* a destination AS already in dset */
+	memory mem;         /* the round read before this one ("renumbered") */
+	memory next;        /* this round's, once inferred: mem from the next round on */
 };
 
 static const struct { const char *name; unsigned bit; } NAMES[] = {
 	{ "neighbour", BT_OWNER_NEIGHBOUR }, { "third-party", BT_OWNER_THIRD_PARTY },
 	{ "ixp", BT_OWNER_IXP }, { "unannounced", BT_OWNER_UNANNOUNCED },
 	{ "last-hop", BT_OWNER_LAST_HOP }, { "silent-gap", BT_OWNER_GAP }, { "doubt", BT_OWNER_DOUBT },
-	{ "parallel", BT_OWNER_PARALLEL }, { "as-rel", BT_OWNER_ASREL }, { "all", BT_OWNER_ALL },
+	{ "parallel", BT_OWNER_PARALLEL }, { "as-rel", BT_OWNER_ASREL }, { "renumbered", BT_OWNER_RENUMBERED },
+	{ "all", BT_OWNER_ALL },
 };
 
 unsigned bt_owner_heuristic_parse(const char *name)
@@ -109,6 +125,17 @@ static void free_adjacency(bt_owner *o)
 	o->out_off = o->out = o->in_off = o->in = o->oslot = NULL;
 }
 
+static void memory_free(memory *m)
+{
+	free(m->addr);
+	free(m->op);
+	free(m->why);
+	free(m->slot);
+	free(m->pred_off);
+	free(m->pred);
+	memset(m, 0, sizeof(*m));
+}
+
 void bt_owner_reset(bt_owner *o)
 {
 	free_adjacency(o);
@@ -119,9 +146,17 @@ void bt_owner_reset(bt_owner *o)
 	free(o->dset);
 	unsigned on = o->on;
 	const bt_asrel *rel = o->rel;
+	memory mem = o->mem, next = o->next;
+	if (next.n) { /* an inferred round: the one before the next */
+		memory_free(&mem);
+		mem = next;
+		memset(&next, 0, sizeof(next));
+	}
 	memset(o, 0, sizeof(*o));
 	o->on = on;
 	o->rel = rel;
+	o->mem = mem;
+	o->next = next;
 }
 
 void bt_owner_free(bt_owner *o)
@@ -129,6 +164,8 @@ void bt_owner_free(bt_owner *o)
 	if (o == NULL)
 		return;
 	bt_owner_reset(o);
+	memory_free(&o->mem);
+	memory_free(&o->next);
 	free(o);
 }
 
@@ -608,12 +645,143 @@ static uint32_t as_rel(const bt_owner *o, const node *m, const votes *v)
 	return bt_asrel_linked(o->rel, s, c) || bt_asrel_linked(o->rel, p, s) ? s : 0;
 }
 
+/* The operator of node k as bt_owner_apply leaves it: its owner, else the
+ * origin of an announced, single-origin address; 0 when not known. */
+static uint32_t operator_of(const node *m)
+{
+	if (m->owner)
+		return m->owner;
+	return m->kind == BT_HOP_AS && !m->moas ? m->origin : 0;
+}
+
+#define NONE UINT32_MAX
+
+/* Address a's interface in memory m: its index, or NONE. */
+static uint32_t memory_find(const memory *m, const bt_addr *a)
+{
+	if (m->n == 0)
+		return NONE;
+	for (size_t j = addr_hash(a) & m->mask; m->slot[j]; j = (j + 1) & m->mask)
+		if (same_addr(&m->addr[m->slot[j] - 1], a))
+			return m->slot[j] - 1;
+	return NONE;
+}
+
+/* Node k of the round's graph for address a, or NONE. */
+static uint32_t node_find(const bt_owner *o, const bt_addr *a)
+{
+	if (o->nslot == NULL)
+		return NONE;
+	size_t j = node_slot(o, a);
+	return o->nslot[j] ? o->nslot[j] - 1 : NONE;
+}
+
+static bool edge_has(const bt_owner *o, uint32_t from, uint32_t to)
+{
+	for (size_t j = edge_hash(from, to) & o->emask; o->eslot[j]; j = (j + 1) & o->emask)
+		if (o->edges[o->eslot[j] - 1].from == from && o->edges[o->eslot[j] - 1].to == to)
+			return true;
+	return false;
+}
+
+#define RENUMBERED_WORK 4096 /* remembered edges looked at per address, at most */
+
+/* Renumbered: an address X of C, no successor of C's own, whose
+ * successors agree on B, new this round, where the round before had an
+ * interface this round lacks in the same place: before one of X's
+ * successors and after one of X's predecessors (A, which they agree on),
+ * or, X having none (a silent hop before it), after none either; and
+ * every such interface was B's: the same router of B answering from
+ * another address (its link to C). An X that was there the round before,
+ * with an operator a rule gave it then, keeps that operator while it is
+ * still its predecessors' or successors' AS (routers do not change hands
+ * from one round to the next; the evidence around them does). Only where
+ * no other rule decides X. doc/path-diff.md, "Interface owners". */
+static uint32_t renumbered(const bt_owner *o, uint32_t k, const votes *v)
+{
+	const node *m = &o->nodes[k];
+	const memory *mem = &o->mem;
+	uint32_t s = vote_one(&v->succ), p = vote_one(&v->pred), c = m->origin;
+	bool alone = o->in_off[k] == o->in_off[k + 1]; /* no predecessor */
+	if (!(o->on & BT_OWNER_RENUMBERED) || mem->n == 0 || m->kind != BT_HOP_AS)
+		return 0;
+	uint32_t x = memory_find(mem, &m->addr);
+	if (x != NONE) { /* a rule's operator of the round before, still beside it */
+		uint32_t op = mem->op[x];
+		return mem->why[x] && op && op != OTHER && op != c && (op == p || op == s) ? op : 0;
+	}
+	if (!s || s == c || v->own || (!alone && (!p || p == c || p == s)))
+		return 0;
+	uint32_t found = 0;
+	size_t work = 0;
+	for (uint32_t i = o->out_off[k]; i < o->out_off[k + 1]; i++) {
+		uint32_t z = memory_find(mem, &o->nodes[o->edges[o->out[i]].to].addr);
+		for (uint32_t j = z == NONE ? 0 : mem->pred_off[z]; z != NONE && j < mem->pred_off[z + 1]; j++) {
+			uint32_t y = mem->pred[j];
+			if (node_find(o, &mem->addr[y]) != NONE)
+				continue; /* still there: not replaced */
+			bool same = alone && mem->pred_off[y] == mem->pred_off[y + 1];
+			for (uint32_t l = mem->pred_off[y]; !alone && l < mem->pred_off[y + 1] && !same; l++) {
+				uint32_t q = node_find(o, &mem->addr[mem->pred[l]]);
+				same = q != NONE && edge_has(o, q, k);
+			}
+			if ((work += mem->pred_off[y + 1] - mem->pred_off[y] + 1) > RENUMBERED_WORK)
+				return 0;
+			if (!same)
+				continue;
+			if (!mem->op[y] || mem->op[y] == OTHER || (found && found != mem->op[y]))
+				return 0;
+			found = mem->op[y];
+		}
+	}
+	return found == s ? s : 0;
+}
+
+/* This round's memory for the next (o->next, replaced). 0 or -1. */
+static int memory_build(bt_owner *o)
+{
+	memory *m = &o->next;
+	memory_free(m);
+	if (!(o->on & BT_OWNER_RENUMBERED) || o->nn == 0)
+		return 0;
+	size_t cap = 16;
+	while (cap < o->nn * 2)
+		cap *= 2;
+	m->addr = malloc(o->nn * sizeof(*m->addr));
+	m->op = malloc(o->nn * sizeof(*m->op));
+	m->why = malloc(o->nn * sizeof(*m->why));
+	m->slot = calloc(cap, sizeof(*m->slot));
+	m->pred_off = malloc((o->nn + 1) * sizeof(*m->pred_off));
+	m->pred = malloc((o->ne ? o->ne : 1) * sizeof(*m->pred));
+	if (!m->addr || !m->op || !m->why || !m->slot || !m->pred_off || !m->pred) {
+		memory_free(m);
+		return -1;
+	}
+	m->mask = cap - 1;
+	for (uint32_t k = 0; k < o->nn; k++) {
+		m->addr[k] = o->nodes[k].addr;
+		m->op[k] = operator_of(&o->nodes[k]);
+		m->why[k] = o->nodes[k].why;
+		size_t j = addr_hash(&m->addr[k]) & m->mask;
+		while (m->slot[j])
+			j = (j + 1) & m->mask;
+		m->slot[j] = k + 1;
+	}
+	memcpy(m->pred_off, o->in_off, (o->nn + 1) * sizeof(*m->pred_off));
+	for (size_t e = 0; e < o->ne; e++)
+		m->pred[e] = o->edges[o->in[e]].from;
+	m->n = o->nn;
+	return 0;
+}
+
 /* The rules for an announced address (origin A) and an IXP's, but the
  * third-party one (a stage before); sets m->owner and m->why. */
-static void infer_fixed(const bt_owner *o, node *m, const votes *v)
+static void infer_fixed(const bt_owner *o, uint32_t k, const votes *v)
 {
+	node *m = &o->nodes[k];
 	uint32_t s = vote_one(&v->succ), p = vote_one(&v->pred), a = m->origin;
 	uint32_t d = last_hop(o, m, v), r = m->kind == BT_HOP_AS ? as_rel(o, m, v) : 0;
+	uint32_t n = r ? 0 : renumbered(o, k, v);
 	if (m->kind == BT_HOP_IXP) {
 		if ((o->on & BT_OWNER_IXP) && v->routers && s) {
 			m->owner = s;
@@ -630,6 +798,9 @@ static void infer_fixed(const bt_owner *o, node *m, const votes *v)
 	} else if (r) {
 		m->owner = r;
 		m->why = BT_OWNER_ASREL;
+	} else if (n) {
+		m->owner = n;
+		m->why = BT_OWNER_RENUMBERED;
 	} else if (d) {
 		m->owner = d;
 		m->why = BT_OWNER_LAST_HOP;
@@ -751,9 +922,12 @@ int bt_owner_infer(bt_owner *o)
 			continue;
 		votes v;
 		count_votes(o, k, &v);
-		infer_fixed(o, m, &v);
+		infer_fixed(o, k, &v);
 	}
-	return index_overrides(o);
+	/* the round before is done with; this one's is kept for the next
+	 * (bt_owner_reset moves it), so one memory at a time outlives this */
+	memory_free(&o->mem);
+	return index_overrides(o) != 0 || memory_build(o) != 0 ? -1 : 0;
 }
 
 unsigned bt_owner_apply(const bt_owner *o, const bt_addr *a, bt_hopinfo *h)
@@ -779,15 +953,6 @@ unsigned bt_owner_apply(const bt_owner *o, const bt_addr *a, bt_hopinfo *h)
 	h->norigins = 1;
 	h->origins[0] = m->owner;
 	return m->why;
-}
-
-/* The operator of node k as bt_owner_apply leaves it: its owner, else the
- * origin of an announced, single-origin address; 0 when not known. */
-static uint32_t operator_of(const node *m)
-{
-	if (m->owner)
-		return m->owner;
-	return m->kind == BT_HOP_AS && !m->moas ? m->origin : 0;
 }
 
 #define GAP_WALK 32 /* nodes of the far AS walked back through, at most */

@@ -1,7 +1,8 @@
 /* bordertrace tests — the interface graph of analysis/owner.c: what makes
  * an edge (consecutive TTLs of one trace, not copied hops), that each
- * address is resolved once a round, that reset forgets a round, that the
- * tables grow and stay right, and the heuristic names. The rules'
+ * address is resolved once a round, that reset forgets a round (but what
+ * "renumbered" keeps of it), that the tables grow and stay right, and the
+ * heuristic names. The rules'
  * cases, on and off, are tests/pathdiff/test_owner_cli.sh's.
  * Addresses: 198.18.0.0/15 only. */
 #include <setjmp.h>
@@ -157,6 +158,38 @@ static void test_growth(void **state)
 	bt_owner_free(o);
 }
 
+/* What reset keeps for "renumbered": the last inferred round, through
+ * resets of rounds never inferred (the pipeline resets before and after
+ * each round), freed by bt_owner_free. */
+static void test_round_kept_for_renumbered(void **state)
+{
+	(void)state;
+	resolver r = { 0 };
+	bt_owner *o = bt_owner_new(BT_OWNER_ALL);
+	/* r1: AS 64507's border router answers from its own space ... */
+	static const char *const a[] = { "198.18.2.1", "198.18.7.5", "198.18.7.6", "198.18.7.60" };
+	add(o, &r, "198.18.7.60", 64507, a, N(a));
+	assert_int_equal(bt_owner_infer(o), 0);
+	bt_owner_reset(o);
+	bt_owner_reset(o);
+	/* ... a round read without inference (standard input) ... */
+	static const char *const b[] = { "198.18.2.1", "198.18.4.5", "198.18.8.1" };
+	add(o, &r, "198.18.8.1", 64508, b, N(b));
+	bt_owner_reset(o);
+	/* ... r2: from 64503's space, between the same hops */
+	static const char *const c[] = { "198.18.2.1", "198.18.3.5", "198.18.7.6", "198.18.7.60" };
+	add(o, &r, "198.18.7.60", 64507, c, N(c));
+	assert_int_equal(bt_owner_infer(o), 0);
+	assert_int_equal(owner_of(o, &r, "198.18.3.5"), 64507);
+	bt_owner_free(o);
+	/* the same r2 with no round before: 64503's */
+	o = bt_owner_new(BT_OWNER_ALL);
+	add(o, &r, "198.18.7.60", 64507, c, N(c));
+	assert_int_equal(bt_owner_infer(o), 0);
+	assert_int_equal(owner_of(o, &r, "198.18.3.5"), 64503);
+	bt_owner_free(o);
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -174,6 +207,7 @@ int main(void)
 		cmocka_unit_test(test_edges_and_reset),
 		cmocka_unit_test(test_no_edge_across_silence_or_copies),
 		cmocka_unit_test(test_growth),
+		cmocka_unit_test(test_round_kept_for_renumbered),
 		cmocka_unit_test(test_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -41,14 +41,14 @@ printf '198.18.18.0\t24\t64540\n198.18.19.0\t24\t64550\n' >>"$TMP/pfx2as.txt"
 printf '198.18.11.0/24,TEST-IX\n' >"$TMP/ixp.csv"
 DB=(--pfx2as "$TMP/pfx2as.txt" --prefer-pfx2as --ixp "$TMP/ixp.csv" --lookup-test-ranges)
 
-# trace DST HOP...: one version-2 record of $VP, round r1; HOP is an address
+# trace DST HOP...: one version-2 record of $VP, round $ROUND (r1); HOP is an address
 # or '*' (no reply). It completed when the last hop is DST.
 trace() {
 	local dst=$1 ttl=0 sep= last= stop=gaplimit
 	shift
 	for h in "$@"; do last=$h; done
 	[ "$last" = "$dst" ] && stop=completed
-	printf '{"format":"bordertrace-trace","v":2,"vp":"%s","campaign":"own","round":"r1",' "$VP"
+	printf '{"format":"bordertrace-trace","v":2,"vp":"%s","campaign":"own","round":"%s",' "$VP" "${ROUND:-r1}"
 	printf '"method":"icmp-paris","src":"198.18.0.2","dst":"%s","flow":0,"sport":0,' "$dst"
 	printf '"dport":0,"icmp_sum":4096,"start":"2026-12-01T00:00:00.000000Z","end":"2026-12-01T00:00:01.000000Z",'
 	printf '"stop":"%s","stop_ttl":%s,"first_ttl":1,"max_ttl":32,"probes_sent":%s,"hops":[' "$stop" "$#" "$#"
@@ -287,6 +287,63 @@ expect_rc 2 "$BT" diff "${DB[@]}" --as-rel "$TMP/as-rel.txt" --as-rel "$TMP/as-r
 # watch reads the file before it connects (the store is not needed here)
 expect_rc 1 "$BT" watch --db "host=/nonexistent dbname=none" --as-rel "$TMP/bad-rel.txt"
 has "$TMP/err" "$TMP/bad-rel.txt:2: bad AS number"
+
+# renumbered: three rounds of vp-01 (the relationships of the H case: U
+# provides H and T, H provides T, so as-rel keeps H's one router)
+mkdir -p "$TMP/renum/vp-01"
+VP=vp-01
+for ROUND in r1 r2 r3; do
+	# T's border router answers from T's space (198.18.8.15) in r1, from
+	# H's (198.18.17.5, its link to H) from r2 on, between the same hops
+	x=198.18.8.15 y=(198.18.8.17) z=198.18.8.21 w=198.18.8.23 v=(198.18.8.25)
+	[ $ROUND = r1 ] || x=198.18.17.5 y=(198.18.17.6 198.18.8.19) z=198.18.17.7 w=198.18.17.8 v=('*' 198.18.17.9)
+	{
+		trace 198.18.8.150 198.18.1.1 198.18.2.1 $x 198.18.8.16 198.18.8.150
+		# ... must not fire: H comes in between U and T's border
+		# router, whose interface on the H link (198.18.8.19) is another
+		trace 198.18.8.160 198.18.1.1 198.18.2.1 "${y[@]}" 198.18.8.18 198.18.8.160
+		# ... must not fire: r1's interface (198.18.8.21) still answers
+		trace 198.18.8.170 198.18.1.1 198.18.2.1 $z 198.18.8.22 198.18.8.170
+		[ $ROUND = r1 ] || trace 198.18.8.171 198.18.1.1 198.18.2.1 198.18.8.21 198.18.8.22 198.18.8.171
+		# after a silent hop: 198.18.8.23 in r1, H's 198.18.17.8 from r2 on
+		trace 198.18.8.180 198.18.1.1 198.18.2.1 '*' $w 198.18.8.24 198.18.8.180
+		# ... must not fire: the interface of r1 (198.18.8.25) was not
+		# after a silent hop
+		trace 198.18.8.190 198.18.1.1 198.18.2.1 "${v[@]}" 198.18.8.26 198.18.8.190
+		# kept from the round before: U's router answering from D's
+		# space (198.18.9.40), third-party in r1 (it never leads into D,
+		# a destination), leads into D as well from r2 on
+		trace 198.18.8.200 198.18.1.1 198.18.2.1 198.18.9.40 198.18.8.30 198.18.8.200
+		trace 198.18.9.200 198.18.1.1 198.18.2.1 198.18.9.41 198.18.9.200
+		[ $ROUND = r1 ] || trace 198.18.9.210 198.18.1.1 198.18.2.1 198.18.9.40 198.18.9.42 198.18.9.210
+	} >"$TMP/renum/vp-01/$ROUND.jsonl"
+done
+unset ROUND
+# renum NAME ROUND DST [OPTIONS]: the trace's upstream_asn:as_path in export NAME
+renum() {
+	col "$TMP/$1/traces.csv" trace_id "vp-01/$2/$3/icmp-paris/0" upstream_asn as_path
+}
+expect_rc 0 "$BT" export "${DB[@]}" --as-rel "$TMP/as-rel.txt" -o "$TMP/renum-on" "$TMP/renum"
+expect_rc 0 "$BT" export "${DB[@]}" --as-rel "$TMP/as-rel.txt" --no-heuristic renumbered -o "$TMP/renum-off" \
+	"$TMP/renum"
+is "$(renum renum-on r1 198.18.8.150)" "4837:64500 4837 131279" "renumbered: T's border router in r1"
+is "$(renum renum-on r2 198.18.8.150) $(renum renum-on r3 198.18.8.150)" \
+	"4837:64500 4837 131279 4837:64500 4837 131279" \
+	"renumbered: H's address in place of T's border router's is T's, and stays so in r3"
+is "$(renum renum-off r2 198.18.8.150)" "64530:64500 4837 64530 131279" "renumbered off: H on the path"
+is "$(renum renum-on r2 198.18.8.160)" "64530:64500 4837 64530 131279" \
+	"renumbered must not fire: H in between, T's border router entered by another interface"
+is "$(renum renum-on r2 198.18.8.170)" "64530:64500 4837 64530 131279" \
+	"renumbered must not fire: the interface it would replace still answers"
+is "$(renum renum-on r2 198.18.8.180) $(renum renum-off r2 198.18.8.180)" \
+	"4837:64500 4837 131279 64530:64500 4837 64530 131279" \
+	"renumbered: after a silent hop as the interface it replaces was (and off)"
+is "$(renum renum-on r2 198.18.8.190)" "64530:64500 4837 64530 131279" \
+	"renumbered must not fire: the interface it would replace was not after a silent hop"
+is "$(renum renum-on r1 198.18.8.200) $(renum renum-on r2 198.18.8.200) $(renum renum-on r3 198.18.8.200)" \
+	"4837:64500 4837 131279 4837:64500 4837 131279 4837:64500 4837 131279" \
+	"renumbered: U's router, third-party in r1, stays U's while U is beside it"
+is "$(renum renum-off r2 198.18.8.200)" "64501:64500 4837 64501 131279" "renumbered off: D on the path from r2 on"
 
 # Everything off is the origins' view of every trace: the per-case views
 # above, each with one heuristic off, agree with it.
