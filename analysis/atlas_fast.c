@@ -378,6 +378,7 @@ static inline int light_element(atlas_fast *f, int ttl, int *att, const char **p
 		    !from_addr(f, &e, &a, end))
 			return 0;
 	} else if (!(LIT(&q, end, "{\"x\":\"*\"") && LIT(&q, end, "}"))) {
+		q = *p; /* from the element's start again: {"x":"*" may have matched */
 		if (!LIT(&q, end, "{\"x\":") || !jv_str_at(&q, end, &s, &n) || !LIT(&q, end, "}"))
 			return 0;
 	}

@@ -422,6 +422,7 @@ static const char *const hops[] = {
 	/* timeouts matched by their literals in part; runs of "from"
 	 * texts that differ in one byte, at each length */
 	"[{\"hop\":1,\"result\":[{\"x\":\"*\" },{\"x\" :\"*\"},{\"x\":\"**\"},{\"x\":\"*\"}]}]",
+"[{\"hop\":1,\"result\":[{\"x\":\"*\"{\"x\":\"*\"}]}]", /* the fuzz target's find */
 	"[{\"hop\":1,\"result\":[{\"from\":\"1.2.3.4\",\"rtt\":1},{\"from\":\"1.2.3.5\",\"rtt\":1},"
 	"{\"from\":\"1.2.3.45\",\"rtt\":1},{\"from\":\"1.2.3.46\",\"rtt\":1},{\"from\":\"2.2.3.46\",\"rtt\":1},"
 	"{\"from\":\"198.18.1.1\",\"rtt\":1},{\"from\":\"198.18.1.2\",\"rtt\":1},{\"from\":\"198.18.1.12\",\"rtt\":1},"
