@@ -391,6 +391,37 @@ static int check_kind(const jv *r, char *err, size_t errlen)
 	return 1;
 }
 
+/* The method of an Atlas proto (a C string, or NULL); 0, or -1 for
+ * another. */
+static int method_of(const char *proto, bt_method *m)
+{
+	return proto == NULL ? -1 : bt_method_parse(strcmp(proto, "ICMP") == 0 ? "icmp-paris" : strcmp(proto, "UDP") == 0 ? "udp-paris" :
+						    strcmp(proto, "TCP") == 0 ? "tcp-syn" : "", m);
+}
+
+/* The source: src_addr, else the probe's public address, else none. */
+static void set_src(bt_trace *t, const char *src, const char *from)
+{
+	if (src == NULL || bt_addr_parse(src, &t->src) != 0)
+		if (from == NULL || bt_addr_parse(from, &t->src) != 0)
+			memset(&t->src, 0, sizeof(t->src));
+}
+
+/* Ids, round and times from the head's numbers. */
+static void set_ids(mapctx *c, bt_trace *t, int64_t prb, int64_t msm, int64_t ts, int64_t end)
+{
+	atlas_id(t->vp, prb);
+	atlas_id(t->campaign, msm);
+	int64_t start = round_start(ts, c->interval);
+	if (c->round[0] == '\0' || c->start != start) {
+		bt_atlas_round(ts, c->interval, c->round, sizeof(c->round));
+		c->start = start;
+	}
+	memcpy(t->round, c->round, sizeof(t->round));
+	t->start_us = ts * 1000000;
+	t->end_us = end * 1000000;
+}
+
 /* Ids, method, addresses, times and flow; 1, or 0 and why. */
 static int map_head(const jv *r, mapctx *c, bt_trace *t, char *err, size_t errlen)
 {
@@ -410,28 +441,13 @@ static int map_head(const jv *r, mapctx *c, bt_trace *t, char *err, size_t errle
 			    jv_cstr(jv_get(r, "dst_name"), nb, sizeof(nb)) ? nb : "");
 	if (bt_addr_parse(dst, &t->dst) != 0)
 		return SKIP("'dst_addr': not an IP address");
-	const char *proto = jv_cstr(jv_get(r, "proto"), pb, sizeof(pb));
-	if (proto == NULL || bt_method_parse(strcmp(proto, "ICMP") == 0 ? "icmp-paris" : strcmp(proto, "UDP") == 0 ? "udp-paris" :
-					     strcmp(proto, "TCP") == 0 ? "tcp-syn" : "", &t->method) != 0)
+	if (method_of(jv_cstr(jv_get(r, "proto"), pb, sizeof(pb)), &t->method) != 0)
 		return SKIP("'proto': expected ICMP, UDP or TCP");
-	const char *src = jv_cstr(jv_get(r, "src_addr"), sb, sizeof(sb));
-	const char *from = jv_cstr(jv_get(r, "from"), fb, sizeof(fb));
-	if (src == NULL || bt_addr_parse(src, &t->src) != 0)
-		if (from == NULL || bt_addr_parse(from, &t->src) != 0)
-			memset(&t->src, 0, sizeof(t->src));
+	set_src(t, jv_cstr(jv_get(r, "src_addr"), sb, sizeof(sb)), jv_cstr(jv_get(r, "from"), fb, sizeof(fb)));
 	if (jv_get(r, "paris_id") != NULL && !jv_int(r, "paris_id", 0, 65535, &paris))
 		return SKIP("'paris_id': expected 0..65535");
 	t->flow = (uint16_t)paris;
-	atlas_id(t->vp, prb);
-	atlas_id(t->campaign, msm);
-	int64_t start = round_start(ts, c->interval);
-	if (c->round[0] == '\0' || c->start != start) {
-		bt_atlas_round(ts, c->interval, c->round, sizeof(c->round));
-		c->start = start;
-	}
-	memcpy(t->round, c->round, sizeof(t->round));
-	t->start_us = ts * 1000000;
-	t->end_us = end * 1000000;
+	set_ids(c, t, prb, msm, ts, end);
 	return 1;
 }
 
@@ -485,10 +501,8 @@ static int map_object(const jv *r, mapctx *c, bt_trace *t, char *err, size_t err
 /* map_object for a result whose hops atlas_fast read into t (replies and
  * timeouts only, no err, ittl, flags): what needs the head added, the
  * reply kinds and the stop, as map_reply and map_hop make them. */
-static int map_fast(const jv *r, mapctx *c, bt_trace *t, const atlas_fast *f, char *err, size_t errlen)
+static int fast_hops(bt_trace *t, const atlas_fast *f, char *err, size_t errlen)
 {
-	if (!check_kind(r, err, errlen) || !map_head(r, c, t, err, errlen))
-		return 0;
 	static const reply_f none;
 	hopstate hs = { .last_ttl = f->last_ttl };
 	for (size_t i = 0; i < t->hop_count; i++) {
@@ -504,6 +518,53 @@ static int map_fast(const jv *r, mapctx *c, bt_trace *t, const atlas_fast *f, ch
 	return finish(t, &hs, err, errlen);
 }
 
+static int map_fast(const jv *r, mapctx *c, bt_trace *t, const atlas_fast *f, char *err, size_t errlen)
+{
+	if (!check_kind(r, err, errlen) || !map_head(r, c, t, err, errlen))
+		return 0;
+	return fast_hops(t, f, err, errlen);
+}
+
+/* The head atlas_read_result read into h (t->dst set), as map_head maps
+ * it, then the hops as map_fast; bt_atlas_map's values. */
+static int map_read(mapctx *c, const atlas_head *h, bt_trace *t, const atlas_fast *f, char *err, size_t errlen)
+{
+	char sb[64], fb[64];
+	if (method_of(h->proto, &t->method) != 0)
+		return SKIP("'proto': expected ICMP, UDP or TCP"); /* not met: atlas_read_result vouched */
+	set_src(t, h->src != NULL && h->src_len < sizeof(sb) ? (memcpy(sb, h->src, h->src_len), sb[h->src_len] = '\0', sb) : NULL,
+		h->from != NULL && h->from_len < sizeof(fb) ? (memcpy(fb, h->from, h->from_len), fb[h->from_len] = '\0', fb) : NULL);
+	t->flow = (uint16_t)h->paris;
+	set_ids(c, t, h->prb, h->msm, h->ts, h->end);
+	return fast_hops(t, f, err, errlen);
+}
+
+/* f ready for a result's hops, into a new trace; 0, or -1 out of memory. */
+static int start_fast(atlas_fast *f, size_t hint, atlas_froms *froms)
+{
+	/* room for as many entries as the last result had (doubled past it) */
+	*f = (atlas_fast){ .t = bt_trace_alloc(hint < 32 ? 32 : hint), .froms = froms };
+	if (f->t == NULL)
+		return -1;
+	f->t->version = BT_TRACE_FORMAT_VERSION;
+	return 0;
+}
+
+/* The result at text[0, len) read without a tree (atlas_read_result):
+ * 1, *h, *used and f (its trace); else 0 and no trace (out of memory
+ * too: the tree's read then says so). */
+static int read_whole(const char *text, size_t len, size_t *used, atlas_fast *f, atlas_head *h, size_t hint,
+		      atlas_froms *froms)
+{
+	if (start_fast(f, hint, froms) != 0)
+		return 0;
+	if (atlas_read_result(f, h, text, len, used) == 1)
+		return 1;
+	bt_trace_free(f->t);
+	f->t = NULL;
+	return 0;
+}
+
 /* The tree of the result at text[0, len) with its hops read straight into
  * a new trace (atlas_fast.h): 1, *tree, *used and f (f->t NULL when it
  * has no "result" member); 0 when the fast parser cannot vouch for it or
@@ -511,11 +572,8 @@ static int map_fast(const jv *r, mapctx *c, bt_trace *t, const atlas_fast *f, ch
 static int parse_direct(jv_arena *a, const char *text, size_t len, jv **tree, size_t *used, atlas_fast *f,
 			size_t hint, atlas_froms *froms)
 {
-	/* room for as many entries as the last result had (doubled past it) */
-	*f = (atlas_fast){ .t = bt_trace_alloc(hint < 32 ? 32 : hint), .froms = froms };
-	if (f->t == NULL)
+	if (start_fast(f, hint, froms) != 0)
 		return -1;
-	f->t->version = BT_TRACE_FORMAT_VERSION;
 	int rc = jv_parse_hooked(a, text, len, tree, used, atlas_fast_hook, f);
 	if (rc != 1 || !f->taken) {
 		bt_trace_free(f->t);
@@ -524,10 +582,12 @@ static int parse_direct(jv_arena *a, const char *text, size_t len, jv **tree, si
 	return rc;
 }
 
-/* map_fast's outcome as bt_atlas_map's (the trace f->t taken over). */
-static int map_direct(const jv *r, mapctx *c, atlas_fast *f, bt_trace **out, char *err, size_t errlen)
+/* map_fast's outcome (map_read's when h is not NULL) as bt_atlas_map's
+ * (the trace f->t taken over). */
+static int map_direct(const jv *r, const atlas_head *h, mapctx *c, atlas_fast *f, bt_trace **out, char *err,
+		      size_t errlen)
 {
-	int rc = map_fast(r, c, f->t, f, err, errlen);
+	int rc = h != NULL ? map_read(c, h, f->t, f, err, errlen) : map_fast(r, c, f->t, f, err, errlen);
 	*out = rc == 1 ? f->t : NULL;
 	if (rc != 1)
 		bt_trace_free(f->t);
@@ -550,13 +610,30 @@ int bt_atlas_map_direct(const char *json, size_t len, uint32_t round_interval_s,
 		rc = 0; /* no hop list, or text after the object: bt_atlas_map */
 	}
 	if (rc == 1)
-		rc = map_direct(tree, &c, &f, out, err, errlen);
+		rc = map_direct(tree, NULL, &c, &f, out, err, errlen);
 	else if (rc == 0)
 		rc = 2;
 	else
 		snprintf(err, errlen, "out of memory");
 	jv_arena_free(a);
 	return rc;
+}
+
+int bt_atlas_map_head(const char *json, size_t len, uint32_t round_interval_s, atlas_froms *froms,
+		      bt_trace **out, char *err, size_t errlen)
+{
+	mapctx c = { .interval = round_interval_s };
+	atlas_fast f;
+	atlas_head h;
+	size_t used;
+	*out = NULL;
+	if (read_whole(json, len, &used, &f, &h, 32, froms) != 1)
+		return 2;
+	if (jv_ws(json + used, json + len) != json + len) {
+		bt_trace_free(f.t);
+		return 2; /* text after the object: bt_atlas_map */
+	}
+	return map_direct(NULL, &h, &c, &f, out, err, errlen);
 }
 
 /* The tree of one result's text: by the fast parser, or through jansson,
@@ -654,6 +731,8 @@ typedef struct atlas_reader {
 	mapctx ctx;
 	const jv *tree;         /* the next result's, when read in one go */
 	atlas_fast fast;        /* its hops, when read straight (fast.t set) */
+	atlas_head head;        /* its head, when read without a tree (headed) */
+	bool headed;
 	atlas_froms *froms;     /* the addresses of "from" texts met lately */
 	size_t hint;            /* the entries of the last result read so */
 	bt_trace *light;        /* the graph's pass: the light read's trace */
@@ -825,15 +904,17 @@ static int scan_object(atlas_reader *r, size_t *len)
 	return 0;
 }
 
-/* The object at start parsed in one go by the fast parser (the common
- * case: no scan, no second parse): true, its length in *len and its tree
- * in r->tree. False when the parser cannot vouch for it or the buffer ends
- * inside it: the scanner finds its end. */
+/* The object at start read in one go (the common case: no scan, no
+ * second parse): without a tree (atlas_read_result: r->headed, r->head),
+ * else by the fast parser (its tree in r->tree); true and its length in
+ * *len. False when neither vouches for it or the buffer ends inside it:
+ * the scanner finds its end. */
 static bool take_whole(atlas_reader *r, size_t *len)
 {
-	jv *tree;
+	jv *tree = NULL;
 	const char *b = r->buf + r->start;
-	if (parse_direct(r->arena, b, r->end - r->start, &tree, len, &r->fast, r->hint, r->froms) != 1)
+	r->headed = read_whole(b, r->end - r->start, len, &r->fast, &r->head, r->hint, r->froms) == 1;
+	if (!r->headed && parse_direct(r->arena, b, r->end - r->start, &tree, len, &r->fast, r->hint, r->froms) != 1)
 		return false;
 	r->hint = r->fast.t != NULL ? r->fast.t->hop_count : r->hint;
 	for (const char *p = b; (p = memchr(p, '\n', (size_t)(b + *len - p))) != NULL; p++)
@@ -930,10 +1011,11 @@ static int next_object(atlas_reader *r, const char **obj, size_t *len, char *err
 static int map_next(atlas_reader *r, const char *obj, size_t len, bt_trace **out, char *err, size_t errlen)
 {
 	char why[512];
-	int m = r->fast.t != NULL ? map_direct(r->tree, &r->ctx, &r->fast, out, why, sizeof(why))
+	int m = r->fast.t != NULL ? map_direct(r->tree, r->headed ? &r->head : NULL, &r->ctx, &r->fast, out, why, sizeof(why))
 		: r->tree != NULL ? map_tree(r->tree, &r->ctx, out, why, sizeof(why))
 				  : map_text(r->arena, obj, len, &r->ctx, out, why, sizeof(why));
 	r->tree = NULL;
+	r->headed = false;
 	if (m < 0) {
 		snprintf(err, errlen, "%s:%lu: %s", r->path, r->obj_line, why);
 		r->dead = true;

@@ -378,6 +378,7 @@ static inline int light_element(atlas_fast *f, int ttl, int *att, const char **p
 		    !from_addr(f, &e, &a, end))
 			return 0;
 	} else if (!(LIT(&q, end, "{\"x\":\"*\"") && LIT(&q, end, "}"))) {
+		q = *p; /* from the element's start again: {"x":"*" may have matched */
 		if (!LIT(&q, end, "{\"x\":") || !jv_str_at(&q, end, &s, &n) || !LIT(&q, end, "}"))
 			return 0;
 	}
@@ -543,9 +544,9 @@ static bool dst_at(const char **p, const char *end, bt_addr *dst)
 /* One member of the top level (*p at its value): what the mapper checks
  * read as it checks it (check_kind, map_head: ranges, words, the
  * firmware), the hops through the direct read, the rest passed over. */
-static bool head_member(atlas_fast *f, const char *k, uint32_t n, const char **p, const char *end,
-			unsigned *have)
+static bool head_member(void *ctx, const char *k, uint32_t n, const char **p, const char *end, unsigned *have)
 {
+	atlas_fast *f = ctx;
 	unsigned bit = head_bit(k, n);
 	jv node;
 	if (bit & *have)
@@ -565,28 +566,174 @@ static bool head_member(atlas_fast *f, const char *k, uint32_t n, const char **p
 	}
 }
 
-int atlas_scan_result(bt_trace *t, atlas_froms *froms, const char *text, size_t len, size_t *used)
+/* The top-level object at *p read member by member (member: with *p at
+ * the value, past the blanks; have: the bits of the members met), all
+ * of H_NEEDED met; *p past it. In line, so that member is called
+ * directly. */
+typedef bool (*member_fn)(void *ctx, const char *k, uint32_t n, const char **p, const char *end, unsigned *have);
+static inline __attribute__((always_inline)) bool top_members(const char **pp, const char *end, member_fn member,
+							       void *ctx)
 {
-	const char *p = text, *end = text + len, *k;
+	const char *p = *pp, *k;
 	uint32_t n;
 	unsigned have = 0;
-	atlas_fast f = { .t = t, .light = true, .froms = froms };
-	t->hop_count = 0;
-	t->first_ttl = t->filled_below_ttl = 0;
 	if (!expect(&p, end, '{'))
-		return 0;
+		return false;
 	do {
 		p = jv_ws(p, end);
 		if (!jv_str_at(&p, end, &k, &n) || !expect(&p, end, ':'))
-			return 0;
+			return false;
 		p = jv_ws(p, end);
-		if (!head_member(&f, k, n, &p, end, &have))
-			return 0;
+		if (!member(ctx, k, n, &p, end, &have))
+			return false;
 	} while (expect(&p, end, ','));
 	if (!expect(&p, end, '}') || (have & H_NEEDED) != H_NEEDED)
+		return false;
+	*pp = p;
+	return true;
+}
+
+int atlas_scan_result(bt_trace *t, atlas_froms *froms, const char *text, size_t len, size_t *used)
+{
+	const char *p = text;
+	atlas_fast f = { .t = t, .light = true, .froms = froms };
+	t->hop_count = 0;
+	t->first_ttl = t->filled_below_ttl = 0;
+	if (!top_members(&p, text + len, head_member, &f))
 		return 0;
 	if (t->first_ttl == 0)
 		t->first_ttl = 1; /* no hops: as set_stop */
+	*used = (size_t)(p - text);
+	return 1;
+}
+
+/* ==== the full read's head, without a tree ==== */
+
+/* The top level's members the full read knows beyond head_bit's: those
+ * the mapper reads (endtime, src_addr, from, dst_name) and those Atlas
+ * writes that it does not (a scalar each); any other key is left to the
+ * tree. A bit each, so that one met twice is not vouched for. */
+enum { H_END = 1u << 9, H_SRC = 1u << 10, H_FROM = 1u << 11, H_DNAME = 1u << 12, H_OTHER = 1u << 13 };
+
+static unsigned full_bit(const char *k, uint32_t n)
+{
+	unsigned bit = head_bit(k, n);
+	if (bit != 0)
+		return bit;
+	switch (n) {
+	case 2: return KEY(k, n, "af") ? H_OTHER : 0;
+	case 3: return KEY(k, n, "lts") ? H_OTHER << 1 : KEY(k, n, "ttr") ? H_OTHER << 2 : 0;
+	case 4: return KEY(k, n, "mver") ? H_OTHER << 3 : KEY(k, n, "from") ? H_FROM : KEY(k, n, "size") ? H_OTHER << 4 : 0;
+	case 6: return KEY(k, n, "bundle") ? H_OTHER << 5 : 0;
+	case 7: return KEY(k, n, "endtime") ? H_END : 0;
+	case 8: return KEY(k, n, "src_addr") ? H_SRC : KEY(k, n, "dst_name") ? H_DNAME :
+		       KEY(k, n, "msm_name") ? H_OTHER << 6 : KEY(k, n, "group_id") ? H_OTHER << 7 : 0;
+	case 16: return KEY(k, n, "stored_timestamp") ? H_OTHER << 8 : 0;
+	default: return 0;
+	}
+}
+
+/* A string, a short number or a literal at *p, into v (the tree's node
+ * for it); false for anything else (an array or object is the tree's). */
+static bool scalar_at(const char **p, const char *end, jv *v)
+{
+	const char *s;
+	uint32_t n;
+	v->kind = JV_NULL;
+	if (*p >= end)
+		return false;
+	switch (**p) {
+	case '"':
+		if (!jv_str_at(p, end, &s, &n))
+			return false;
+		v->kind = JV_STR;
+		v->u.s = s;
+		v->len = n;
+		return true;
+	case 't': return LIT(p, end, "true");
+	case 'f': return LIT(p, end, "false");
+	case 'n': return LIT(p, end, "null");
+	default: return jv_num_short(p, end, v) == 1;
+	}
+}
+
+/* An integer in lo..hi at *p, into *out. */
+static bool int_into(const char **p, const char *end, int64_t lo, int64_t hi, int64_t *out)
+{
+	jv v;
+	if (!jv_num_short(p, end, &v) || v.kind != JV_INT || v.u.i < lo || v.u.i > hi)
+		return false;
+	*out = v.u.i;
+	return true;
+}
+
+/* One member of the top level (*p at its value) into f and h: what the
+ * mapper would skip the result for is not vouched for (it words why). */
+static bool full_member(atlas_fast *f, atlas_head *h, unsigned bit, const char **p, const char *end)
+{
+	static const char *const protos[] = { "ICMP", "UDP", "TCP" };
+	jv v;
+	switch (bit) {
+	case H_RESULT: return atlas_fast_hook(f, "result", 6, p, end, &v) == JV_HOOK_TAKEN;
+	case H_TYPE: return word_at(p, end, "traceroute|");
+	case H_FW: return int_at(p, end, 4400, INT32_MAX);
+	case H_PRB: return int_into(p, end, 0, INT64_C(999999999999), &h->prb);
+	case H_MSM: return int_into(p, end, 0, INT64_C(999999999999), &h->msm);
+	case H_TS: return int_into(p, end, 0, INT64_C(253402300799), &h->ts);
+	case H_DST: return dst_at(p, end, &f->t->dst);
+	case H_PARIS: return int_into(p, end, 0, 65535, &h->paris);
+	case H_PROTO:
+		if (!scalar_at(p, end, &v) || v.kind != JV_STR)
+			return false;
+		for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
+			if (v.len == strlen(protos[i]) && memcmp(v.u.s, protos[i], v.len) == 0)
+				h->proto = protos[i];
+		return h->proto != NULL;
+	case H_END:
+		if (!scalar_at(p, end, &v))
+			return false;
+		h->has_end = v.kind == JV_INT;
+		h->end = h->has_end ? v.u.i : 0;
+		return true;
+	case H_SRC:
+	case H_FROM:
+		if (!scalar_at(p, end, &v))
+			return false;
+		if (v.kind == JV_STR) {
+			*(bit == H_SRC ? &h->src : &h->from) = v.u.s;
+			*(bit == H_SRC ? &h->src_len : &h->from_len) = v.len;
+		}
+		return true;
+	default: return scalar_at(p, end, &v);
+	}
+}
+
+typedef struct full_ctx {
+	atlas_fast *f;
+	atlas_head *h;
+} full_ctx;
+
+/* A member for top_members: full_member for a key full_bit knows, met
+ * once; false for another key, or one twice (jansson's error). */
+static bool full_key(void *ctx, const char *k, uint32_t n, const char **p, const char *end, unsigned *have)
+{
+	full_ctx *c = ctx;
+	unsigned bit = full_bit(k, n);
+	if (bit == 0 || (bit & *have) != 0)
+		return false;
+	*have |= bit;
+	return full_member(c->f, c->h, bit, p, end);
+}
+
+int atlas_read_result(atlas_fast *f, atlas_head *h, const char *text, size_t len, size_t *used)
+{
+	const char *p = text;
+	full_ctx c = { f, h };
+	*h = (atlas_head){ 0 };
+	if (!top_members(&p, text + len, full_key, &c))
+		return 0;
+	if (!h->has_end || h->end < h->ts || h->end > INT64_C(253402300799))
+		h->end = h->ts; /* absent, not an integer, out of range: as map_head */
 	*used = (size_t)(p - text);
 	return 1;
 }

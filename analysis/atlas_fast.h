@@ -62,6 +62,35 @@ int atlas_fast_hook(void *f, const char *key, uint32_t keylen, const char **p, c
  * mapper does not read): the full read that follows reports it. */
 int atlas_scan_result(bt_trace *t, atlas_froms *froms, const char *text, size_t len, size_t *used);
 
+/* The head of a result as the full read takes it without a tree
+ * (atlas_read_result): the values map_head reads. */
+typedef struct atlas_head {
+	int64_t prb, msm, ts, end, paris; /* end: ts when absent or out of range */
+	bool has_end;
+	const char *proto;                /* "ICMP", "UDP" or "TCP" */
+	const char *src, *from;           /* src_addr's and from's text when strings, or NULL */
+	uint32_t src_len, from_len;
+} atlas_head;
+
+/* The full read of the result at text[0, len) without a tree: its hops
+ * into f->t as atlas_fast_hook reads them (f as for the hook: t allocated,
+ * light false), t->dst and the rest of the head into *h. 1 and the
+ * object's length in *used when the text is a JSON object that
+ * bt_atlas_map reads with the same values and does not skip for its head:
+ * the members check_kind and map_head read, each in its range, once; the
+ * others of those Atlas writes (af, lts, ttr, mver, size, bundle,
+ * msm_name, group_id, stored_timestamp) scalars, once. 0 for anything
+ * else (another key, an array or object in a member but result, a
+ * member the mapper skips the result for, what atlas_fast_hook leaves):
+ * the tree and the mapper read it, and word any error. */
+int atlas_read_result(atlas_fast *f, atlas_head *h, const char *text, size_t len, size_t *used);
+
+/* bt_atlas_map through the read without a tree (atlas_read_result), for
+ * the tests' comparison with the mapper: its values, or 2 when that read
+ * does not vouch for the text. */
+int bt_atlas_map_head(const char *json, size_t len, uint32_t round_interval_s, atlas_froms *froms,
+		      bt_trace **out, char *err, size_t errlen);
+
 /* bt_atlas_map through the direct read (analysis/atlas.c), for the tests'
  * comparison with the mapper: its values, or 2 when the direct read does
  * not vouch for the text (then bt_atlas_map is what the reader does). */

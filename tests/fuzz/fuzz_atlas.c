@@ -122,6 +122,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (drc != 2 && (drc != rc || strcmp(err, derr) != 0 || (rc == 1 && bt_trace_digest(d) != bt_trace_digest(t))))
 		abort();
 	bt_trace_free(d);
+	/* the read without a tree (the full read's head too): the same */
+	d = NULL;
+	derr[0] = '\0';
+	drc = bt_atlas_map_head(buf, size, 900, froms(), &d, derr, sizeof(derr));
+	if (drc != 2 && (drc != rc || strcmp(err, derr) != 0 || (rc == 1 && bt_trace_digest(d) != bt_trace_digest(t))))
+		abort();
+	bt_trace_free(d);
 	if (rc == 1) {
 		char *json = NULL;
 		size_t len = 0, cap = 0;

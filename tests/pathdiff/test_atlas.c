@@ -352,6 +352,119 @@ static int light_vs_mapper(bt_trace *s, const char *json, size_t len)
 	return rc == 1;
 }
 
+/* Variants of a result for the reads without a tree against the mapper:
+ * of the head (each member the mapper can skip a result for: missing, of
+ * another type, out of range, twice) and of the hops (test_direct_read's);
+ * the first three heads (the fourth with a nested member too, for the
+ * light read), two ids and four hop lists are the common shape. */
+static const char *const heads[] = {
+	"\"fw\":5080,\"type\":\"traceroute\",\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\"",
+	"\"fw\":5080,\"proto\":\"UDP\",\"dst_addr\":\"2001:db8::1\",\"paris_id\":65535,\"af\":6",
+	"\"fw\":4400,\"type\":\"traceroute\",\"proto\":\"TCP\",\"dst_addr\":\"198.18.9.1\",\"paris_id\":0",
+	"\"fw\":5080,\"lts\":-1,\"ttr\":12.5,\"x\":[1,{\"a\":null,\"b\":[true,false]}],\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\"",
+	/* each below: the mapper skips the result, or it is not plain JSON */
+	"\"fw\":4399,\"type\":\"traceroute\",\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\"",
+	"\"fw\":5080.0,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\"",
+	"\"type\":\"traceroute\",\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\"",
+	"\"fw\":5080,\"type\":\"ping\",\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\"",
+	"\"fw\":5080,\"type\":1,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\"",
+	"\"fw\":5080,\"proto\":\"GRE\",\"dst_addr\":\"198.18.9.1\"",
+	"\"fw\":5080,\"proto\":\"icmp\",\"dst_addr\":\"198.18.9.1\"",
+	"\"fw\":5080,\"dst_addr\":\"198.18.9.1\"",
+	"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":\"\",\"dst_name\":\"x.invalid\"",
+	"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9\"",
+	"\"fw\":5080,\"proto\":\"ICMP\"",
+	"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":null",
+	"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\",\"paris_id\":65536",
+	"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\",\"paris_id\":-1",
+	"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\",\"paris_id\":null",
+	"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\",\"dst_addr\":\"198.18.9.2\"",
+	"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\",\"msm_name\":\"a\\u0041\"",
+	"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\",\"n\":12345678901234567",
+};
+static const char *const ids[] = {
+	"\"prb_id\":6001,\"msm_id\":5001,\"timestamp\":1506844805,\"endtime\":1506844810",
+	"\"prb_id\":999999999999,\"msm_id\":0,\"timestamp\":253402300799",
+	"\"prb_id\":1000000000000,\"msm_id\":5001,\"timestamp\":1506844805",
+	"\"prb_id\":\"6001\",\"msm_id\":5001,\"timestamp\":1506844805",
+	"\"prb_id\":6001,\"timestamp\":1506844805",
+	"\"prb_id\":6001,\"msm_id\":5001,\"timestamp\":253402300800",
+	"\"prb_id\":6001,\"msm_id\":5001,\"timestamp\":-1",
+};
+static const char *const hops[] = {
+	"[{\"hop\":1,\"result\":[{\"from\":\"198.18.1.1\",\"rtt\":1.5,\"size\":76,\"ttl\":254},{\"x\":\"*\"}]},"
+	"{\"hop\":2,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":3,\"size\":48,\"ttl\":60}]}]",
+	"[ { \"hop\" : 2 , \"result\" : [ { \"ttl\" : 254 , \"rtt\" : 0.125 , \"from\" : \"198.18.1.1\" } ] } ]",
+	"[{\"hop\":3,\"result\":[{\"x\":\"*\"},{\"x\":\"*\"}]},{\"hop\":4,\"result\":[{\"from\":\"2001:db8::9\",\"rtt\":2}]}]",
+	"[]",
+	"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":4294967.5}]}]",
+	"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":-1}]}]",
+	"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":1,\"err\":\"N\"}]}]",
+	"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":1,\"err\":\"?\"}]}]",
+	"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"late\":1}]}]",
+	"[{\"hop\":1,\"result\":[{}]}]",
+	"[{\"hop\":1,\"result\":[{\"from\":\"198.18.1.1\",\"rtt\":1}]},{\"hop\":3,\"result\":[{\"x\":\"*\"}]}]",
+	"[{\"hop\":1,\"result\":[{\"from\":\"198.18.1.1\",\"rtt\":1}]},{\"hop\":255,\"result\":[{\"x\":\"*\"}]}]",
+	"[{\"hop\":255,\"result\":[{\"x\":\"*\"}]}]",
+	"[{\"hop\":1,\"error\":\"sendto failed\"}]",
+	"[{\"hop\":1,\"result\":[{\"from\":\"not an address\",\"rtt\":1}]}]",
+	"{\"hop\":1}",
+	/* the light read's own reading of RTT, size and TTL */
+	"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":4294966.99999999,\"size\":0,\"ttl\":999999999}]}]",
+	"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":4294967}]}]",
+	"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":4294966.999999999999}]}]",
+	"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":0,\"size\":1.5,\"ttl\":-3}]}]",
+	"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":1,\"ttl\":1234567890}]}]",
+	"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":01}]}]",
+	"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":1,\"size\":076}]}]",
+	"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":1.}]}]",
+	"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":1,\"size\":76,\"size\":76}]}]",
+	/* timeouts matched by their literals in part; runs of "from"
+	 * texts that differ in one byte, at each length */
+	"[{\"hop\":1,\"result\":[{\"x\":\"*\" },{\"x\" :\"*\"},{\"x\":\"**\"},{\"x\":\"*\"}]}]",
+"[{\"hop\":1,\"result\":[{\"x\":\"*\"{\"x\":\"*\"}]}]", /* the fuzz target's find */
+	"[{\"hop\":1,\"result\":[{\"from\":\"1.2.3.4\",\"rtt\":1},{\"from\":\"1.2.3.5\",\"rtt\":1},"
+	"{\"from\":\"1.2.3.45\",\"rtt\":1},{\"from\":\"1.2.3.46\",\"rtt\":1},{\"from\":\"2.2.3.46\",\"rtt\":1},"
+	"{\"from\":\"198.18.1.1\",\"rtt\":1},{\"from\":\"198.18.1.2\",\"rtt\":1},{\"from\":\"198.18.1.12\",\"rtt\":1},"
+	"{\"from\":\"198.18.11.2\",\"rtt\":1},{\"from\":\"198.18.111.222\",\"rtt\":1},{\"from\":\"198.18.111.223\",\"rtt\":1},"
+	"{\"from\":\"2001:db8::1\",\"rtt\":1},{\"from\":\"2001:db8::2\",\"rtt\":1},"
+	"{\"from\":\"2001:db8:1:2:3:4:5:6\",\"rtt\":1},{\"from\":\"2001:db8:1:2:3:4:5:7\",\"rtt\":1},"
+	"{\"from\":\"2001:db8:1:2:3:4:5:7\",\"rtt\":1},{\"from\":\"3001:db8:1:2:3:4:5:7\",\"rtt\":1}]}]",
+	/* the hop's head, matched by its literals in part */
+	"[{\"hop\":1,\"result\" :[{\"x\":\"*\"}]},{\"hop\" :2,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":1}]}]",
+	"[{\"hop\":1 ,\"result\":[{\"x\":\"*\"}]},{\"hop\":2,\"result\": [{\"x\":\"*\"}]}]",
+	"[{\"hop\":1,\"results\":[{\"x\":\"*\"}]}]",
+	"[{\"hop\":1,\"result\":{\"x\":\"*\"}}]",
+	"[{\"hop\":1.0,\"result\":[{\"x\":\"*\"}]}]",
+	"[{\"hop\":0,\"result\":[{\"x\":\"*\"}]}]",
+	"[{\"hop\":256,\"result\":[{\"x\":\"*\"}]}]",
+	"[{\"hop\":\"1\",\"result\":[{\"x\":\"*\"}]}]",
+	"[{\"hop\":1,\"result\":[{\"x\":\"*\"}]},{\"hop\":1,\"result\":[{\"x\":\"*\"}]}]",
+};
+
+#define N_OF(v) (sizeof(v) / sizeof((v)[0]))
+
+/* The text json[0, base) with 1 to 3 random bytes changed, removed or
+ * doubled (x: the generator's state), into m[4096]: its length. */
+static size_t mutate(const char *json, size_t base, char *m, int i, uint64_t *x)
+{
+	memcpy(m, json, base);
+	size_t n = base;
+	for (int k = 0; k < 1 + i % 3; k++) {
+		*x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
+		size_t at = (size_t)(*x % n);
+		static const char bytes[] = "{}[]\",:0159.-*ex \\";
+		char c = bytes[(*x >> 20) % (sizeof(bytes) - 1)];
+		if ((*x >> 8) % 3 == 0)
+			m[at] = c;
+		else if ((*x >> 8) % 3 == 1 && n > 1)
+			memmove(m + at, m + at + 1, --n - at);
+		else if (n + 1 < 4096)
+			memmove(m + at + 1, m + at, n++ - at);
+	}
+	return n;
+}
+
 /* The light read of the graph's pass (atlas_scan_result) against the
  * mapper over variants of the head (each member the mapper can skip a
  * result for: missing, of another type, out of range, twice) and of the
@@ -359,96 +472,13 @@ static int light_vs_mapper(bt_trace *s, const char *json, size_t len)
 static void test_light_read(void **state)
 {
 	(void)state;
-	static const char *heads[] = {
-		"\"fw\":5080,\"type\":\"traceroute\",\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\"",
-		"\"fw\":5080,\"proto\":\"UDP\",\"dst_addr\":\"2001:db8::1\",\"paris_id\":65535,\"af\":6",
-		"\"fw\":4400,\"type\":\"traceroute\",\"proto\":\"TCP\",\"dst_addr\":\"198.18.9.1\",\"paris_id\":0",
-		"\"fw\":5080,\"lts\":-1,\"ttr\":12.5,\"x\":[1,{\"a\":null,\"b\":[true,false]}],\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\"",
-		/* each below: the mapper skips the result, or it is not plain JSON */
-		"\"fw\":4399,\"type\":\"traceroute\",\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\"",
-		"\"fw\":5080.0,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\"",
-		"\"type\":\"traceroute\",\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\"",
-		"\"fw\":5080,\"type\":\"ping\",\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\"",
-		"\"fw\":5080,\"type\":1,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\"",
-		"\"fw\":5080,\"proto\":\"GRE\",\"dst_addr\":\"198.18.9.1\"",
-		"\"fw\":5080,\"proto\":\"icmp\",\"dst_addr\":\"198.18.9.1\"",
-		"\"fw\":5080,\"dst_addr\":\"198.18.9.1\"",
-		"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":\"\",\"dst_name\":\"x.invalid\"",
-		"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9\"",
-		"\"fw\":5080,\"proto\":\"ICMP\"",
-		"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":null",
-		"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\",\"paris_id\":65536",
-		"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\",\"paris_id\":-1",
-		"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\",\"paris_id\":null",
-		"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\",\"dst_addr\":\"198.18.9.2\"",
-		"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\",\"msm_name\":\"a\\u0041\"",
-		"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\",\"n\":12345678901234567",
-	};
-	static const char *ids[] = {
-		"\"prb_id\":6001,\"msm_id\":5001,\"timestamp\":1506844805,\"endtime\":1506844810",
-		"\"prb_id\":999999999999,\"msm_id\":0,\"timestamp\":253402300799",
-		"\"prb_id\":1000000000000,\"msm_id\":5001,\"timestamp\":1506844805",
-		"\"prb_id\":\"6001\",\"msm_id\":5001,\"timestamp\":1506844805",
-		"\"prb_id\":6001,\"timestamp\":1506844805",
-		"\"prb_id\":6001,\"msm_id\":5001,\"timestamp\":253402300800",
-		"\"prb_id\":6001,\"msm_id\":5001,\"timestamp\":-1",
-	};
-	static const char *hops[] = {
-		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.1.1\",\"rtt\":1.5,\"size\":76,\"ttl\":254},{\"x\":\"*\"}]},"
-		"{\"hop\":2,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":3,\"size\":48,\"ttl\":60}]}]",
-		"[ { \"hop\" : 2 , \"result\" : [ { \"ttl\" : 254 , \"rtt\" : 0.125 , \"from\" : \"198.18.1.1\" } ] } ]",
-		"[{\"hop\":3,\"result\":[{\"x\":\"*\"},{\"x\":\"*\"}]},{\"hop\":4,\"result\":[{\"from\":\"2001:db8::9\",\"rtt\":2}]}]",
-		"[]",
-		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":4294967.5}]}]",
-		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":-1}]}]",
-		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":1,\"err\":\"N\"}]}]",
-		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":1,\"err\":\"?\"}]}]",
-		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"late\":1}]}]",
-		"[{\"hop\":1,\"result\":[{}]}]",
-		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.1.1\",\"rtt\":1}]},{\"hop\":3,\"result\":[{\"x\":\"*\"}]}]",
-		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.1.1\",\"rtt\":1}]},{\"hop\":255,\"result\":[{\"x\":\"*\"}]}]",
-		"[{\"hop\":255,\"result\":[{\"x\":\"*\"}]}]",
-		"[{\"hop\":1,\"error\":\"sendto failed\"}]",
-		"[{\"hop\":1,\"result\":[{\"from\":\"not an address\",\"rtt\":1}]}]",
-		"{\"hop\":1}",
-		/* the light read's own reading of RTT, size and TTL */
-		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":4294966.99999999,\"size\":0,\"ttl\":999999999}]}]",
-		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":4294967}]}]",
-		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":4294966.999999999999}]}]",
-		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":0,\"size\":1.5,\"ttl\":-3}]}]",
-		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":1,\"ttl\":1234567890}]}]",
-		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":01}]}]",
-		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":1,\"size\":076}]}]",
-		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":1.}]}]",
-		"[{\"hop\":1,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":1,\"size\":76,\"size\":76}]}]",
-		/* timeouts matched by their literals in part; runs of "from"
-		 * texts that differ in one byte, at each length */
-		"[{\"hop\":1,\"result\":[{\"x\":\"*\" },{\"x\" :\"*\"},{\"x\":\"**\"},{\"x\":\"*\"}]}]",
-		"[{\"hop\":1,\"result\":[{\"from\":\"1.2.3.4\",\"rtt\":1},{\"from\":\"1.2.3.5\",\"rtt\":1},"
-		"{\"from\":\"1.2.3.45\",\"rtt\":1},{\"from\":\"1.2.3.46\",\"rtt\":1},{\"from\":\"2.2.3.46\",\"rtt\":1},"
-		"{\"from\":\"198.18.1.1\",\"rtt\":1},{\"from\":\"198.18.1.2\",\"rtt\":1},{\"from\":\"198.18.1.12\",\"rtt\":1},"
-		"{\"from\":\"198.18.11.2\",\"rtt\":1},{\"from\":\"198.18.111.222\",\"rtt\":1},{\"from\":\"198.18.111.223\",\"rtt\":1},"
-		"{\"from\":\"2001:db8::1\",\"rtt\":1},{\"from\":\"2001:db8::2\",\"rtt\":1},"
-		"{\"from\":\"2001:db8:1:2:3:4:5:6\",\"rtt\":1},{\"from\":\"2001:db8:1:2:3:4:5:7\",\"rtt\":1},"
-		"{\"from\":\"2001:db8:1:2:3:4:5:7\",\"rtt\":1},{\"from\":\"3001:db8:1:2:3:4:5:7\",\"rtt\":1}]}]",
-		/* the hop's head, matched by its literals in part */
-		"[{\"hop\":1,\"result\" :[{\"x\":\"*\"}]},{\"hop\" :2,\"result\":[{\"from\":\"198.18.9.1\",\"rtt\":1}]}]",
-		"[{\"hop\":1 ,\"result\":[{\"x\":\"*\"}]},{\"hop\":2,\"result\": [{\"x\":\"*\"}]}]",
-		"[{\"hop\":1,\"results\":[{\"x\":\"*\"}]}]",
-		"[{\"hop\":1,\"result\":{\"x\":\"*\"}}]",
-		"[{\"hop\":1.0,\"result\":[{\"x\":\"*\"}]}]",
-		"[{\"hop\":0,\"result\":[{\"x\":\"*\"}]}]",
-		"[{\"hop\":256,\"result\":[{\"x\":\"*\"}]}]",
-		"[{\"hop\":\"1\",\"result\":[{\"x\":\"*\"}]}]",
-		"[{\"hop\":1,\"result\":[{\"x\":\"*\"}]},{\"hop\":1,\"result\":[{\"x\":\"*\"}]}]",
-	};
 	bt_trace *s = bt_trace_alloc(BT_HOPS_MAX);
 	assert_non_null(s);
 	char json[4096];
 	unsigned taken = 0, all = 0;
-	for (size_t h = 0; h < sizeof(heads) / sizeof(heads[0]); h++)
-		for (size_t d = 0; d < sizeof(ids) / sizeof(ids[0]); d++)
-			for (size_t i = 0; i < sizeof(hops) / sizeof(hops[0]); i++)
+	for (size_t h = 0; h < N_OF(heads); h++)
+		for (size_t d = 0; d < N_OF(ids); d++)
+			for (size_t i = 0; i < N_OF(hops); i++)
 				for (int order = 0; order < 2; order++) {
 					int n = order == 0 ? snprintf(json, sizeof(json), "{%s,%s,\"result\":%s}", heads[h], ids[d], hops[i])
 							   : snprintf(json, sizeof(json), "{\"result\":%s, %s ,%s}", hops[i], ids[d], heads[h]);
@@ -465,24 +495,128 @@ static void test_light_read(void **state)
 	unsigned kept = 0;
 	for (int i = 0; i < 20000; i++) {
 		char m[4096];
-		memcpy(m, json, (size_t)base);
-		size_t n = (size_t)base;
-		for (int k = 0; k < 1 + i % 3; k++) {
-			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-			size_t at = (size_t)(x % n);
-			static const char bytes[] = "{}[]\",:0159.-*ex \\";
-			char c = bytes[(x >> 20) % (sizeof(bytes) - 1)];
-			if ((x >> 8) % 3 == 0)
-				m[at] = c;
-			else if ((x >> 8) % 3 == 1 && n > 1)
-				memmove(m + at, m + at + 1, --n - at);
-			else if (n + 1 < sizeof(m))
-				memmove(m + at + 1, m + at, n++ - at);
-		}
+		size_t n = mutate(json, (size_t)base, m, i, &x);
 		kept += (unsigned)light_vs_mapper(s, m, n);
 	}
 	assert_true(kept > 1000); /* the light read was tried on results it takes */
 	bt_trace_free(s);
+}
+
+/* One result's text through the read without a tree (bt_atlas_map_head)
+ * and the mapper: what it takes, the mapper maps to the same record or
+ * skips for the same reason (never refuses). 1 taken, 0 not. */
+static int head_vs_mapper(const char *json, size_t len)
+{
+	bt_trace *a = NULL, *b = NULL;
+	char ea[512] = "", eb[512] = "";
+	int rb = bt_atlas_map_head(json, len, 0, froms(), &b, eb, sizeof(eb));
+	if (rb == 2)
+		return 0;
+	int ra = bt_atlas_map(json, len, 0, &a, ea, sizeof(ea));
+	if (ra != rb || strcmp(ea, eb) != 0)
+		fail_msg("%.*s: mapper %d '%s', head read %d '%s'", (int)len, json, ra, ea, rb, eb);
+	if (ra == 1 && (bt_trace_digest(a) != bt_trace_digest(b) || a->hop_count != b->hop_count ||
+			a->stop != b->stop || a->max_ttl != b->max_ttl || a->probes_sent != b->probes_sent ||
+			!bt_addr_eq(&a->src, &b->src) || !bt_addr_eq(&a->dst, &b->dst) || a->flow != b->flow ||
+			a->method != b->method || a->start_us != b->start_us || a->end_us != b->end_us ||
+			strcmp(a->vp, b->vp) != 0 || strcmp(a->campaign, b->campaign) != 0 ||
+			strcmp(a->round, b->round) != 0))
+		fail_msg("%.*s: another record", (int)len, json);
+	bt_trace_free(a);
+	bt_trace_free(b);
+	return 1;
+}
+
+/* The full read's head without a tree (atlas_read_result) against the
+ * mapper: the light read's variants, those of the members only the full
+ * read reads (endtime, src_addr, from, dst_name, the scalars it passes
+ * over), key orders and spacing, then 20,000 random mutations of a result
+ * as Atlas writes it. */
+static void test_head_read(void **state)
+{
+	(void)state;
+	static const char *const more_heads[] = {
+		/* the common shape: the first two are taken */
+		"\"fw\":5080,\"mver\":\"2.6.2\",\"lts\":5,\"dst_name\":\"198.18.9.1\",\"dst_addr\":\"198.18.9.1\","
+		"\"src_addr\":\"198.18.0.7\",\"proto\":\"ICMP\",\"af\":4,\"size\":48,\"paris_id\":3,\"msm_name\":\"Traceroute\","
+		"\"from\":\"198.18.0.1\",\"type\":\"traceroute\",\"group_id\":5001,\"bundle\":1,\"stored_timestamp\":1506844900,\"ttr\":1.5",
+		" \"fw\" : 5080 ,\n\"dst_addr\"\t: \"2001:db8::9\" , \"proto\" :\"TCP\", \"src_addr\" : \"2001:db8::7\" ",
+		"\"fw\":5080,\"proto\":\"UDP\",\"dst_addr\":\"198.18.9.1\",\"src_addr\":\"not an address\",\"from\":\"2001:db8::5\"",
+		"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\",\"src_addr\":12,\"from\":\"198.18.0.1\"",
+		"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\",\"src_addr\":null,\"from\":\"bad\"",
+		"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\",\"from\":\"198.18.0.1\",\"src_addr\":"
+		"\"198.18.0.1xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"",
+		"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\",\"src_addr\":\"\",\"from\":true",
+		"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\",\"dst_name\":null,\"lts\":-1,\"af\":4.5,\"mver\":false",
+		"\"fw\":2147483647,\"proto\":\"ICMP\",\"dst_addr\":\"::ffff:198.18.9.1\",\"paris_id\":0",
+		"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\",\"dst_name\":\"x\",\"dst_addr\":\"198.18.9.1\"",
+		/* each below: the tree's (another key, a value not a scalar, a
+		 * key twice, not plain JSON), or the mapper skips it */
+		"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\",\"unknown\":1",
+		"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\",\"src_addr\":[\"198.18.0.1\"]",
+		"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\",\"from\":{\"a\":1}",
+		"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\",\"lts\":5,\"lts\":5",
+		"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\",\"dst_name\":\"a\",\"dst_name\":\"a\"",
+		"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\",\"from\":\"198.18.0.1\",\"from\":\"198.18.0.2\"",
+		"\"fw\":5080,\"type\":\"traceroute\",\"type\":\"traceroute\",\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\"",
+		"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\",\"msm_name\":\"\\u00e9\"",
+		"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\",\"size\":1e3",
+		"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\",\"dst_name\":[]",
+		"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\",\"bundle\":tru",
+		"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\",\"src_addr\":\"\xc3\xa9\"",
+		"\"fw\":5080,\"proto\":\"ICMP \",\"dst_addr\":\"198.18.9.1\"",
+		"\"fw\":5080,\"proto\":[\"ICMP\"],\"dst_addr\":\"198.18.9.1\"",
+		"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\",\"type\":\"traceroute2\"",
+		"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1 \"",
+		"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\",\"paris_id\":1.0",
+		"\"fw\":-1,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\"",
+		"\"fw\":5080,\"proto\":\"ICMP\",\"dst_addr\":\"198.18.9.1\",\"type\":null",
+	};
+	static const char *const more_ids[] = {
+		"\"prb_id\":6001,\"msm_id\":5001,\"timestamp\":1506844805",
+		"\"prb_id\":6001,\"msm_id\":5001,\"timestamp\":1506844805,\"endtime\":null",
+		"\"prb_id\":6001,\"msm_id\":5001,\"timestamp\":1506844805,\"endtime\":1506844810.5",
+		"\"prb_id\":6001,\"msm_id\":5001,\"endtime\":1506844804,\"timestamp\":1506844805",
+		"\"endtime\":\"1506844810\",\"prb_id\":6001,\"msm_id\":5001,\"timestamp\":1506844805",
+		"\"prb_id\":6001,\"msm_id\":5001,\"timestamp\":1506844805,\"endtime\":253402300800",
+		"\"prb_id\":6001,\"msm_id\":5001,\"timestamp\":1506844805,\"endtime\":253402300799",
+		"\"prb_id\":6001,\"msm_id\":5001,\"timestamp\":1506844805,\"endtime\":1506844805,\"endtime\":1506844806",
+		"\"prb_id\":6001,\"msm_id\":5001,\"timestamp\":1506844805,\"endtime\":[1]",
+		"\"prb_id\":6001,\"msm_id\":5001,\"timestamp\":1506844805,\"prb_id\":6001",
+		"\"prb_id\":0,\"msm_id\":999999999999,\"timestamp\":0,\"endtime\":0",
+		"\"prb_id\":6001,\"msm_id\":5001.5,\"timestamp\":1506844805",
+	};
+	const char *const *hl[] = { heads, more_heads }, *const *il[] = { ids, more_ids };
+	size_t hn[] = { N_OF(heads), N_OF(more_heads) }, in[] = { N_OF(ids), N_OF(more_ids) };
+	char json[4096];
+	unsigned taken = 0, all = 0;
+	for (int hs = 0; hs < 2; hs++)
+		for (size_t h = 0; h < hn[hs]; h++)
+			for (int is = 0; is < 2; is++)
+				for (size_t d = 0; d < in[is]; d++)
+					for (size_t i = 0; i < N_OF(hops); i++)
+						for (int order = 0; order < 3; order++) {
+							const char *H = hl[hs][h], *D = il[is][d];
+							int n = order == 0 ? snprintf(json, sizeof(json), "{%s,%s,\"result\":%s}", H, D, hops[i])
+								: order == 1 ? snprintf(json, sizeof(json), "{\"result\":%s, %s ,%s}", hops[i], D, H)
+									     : snprintf(json, sizeof(json), " {\n %s ,\n \"result\" : %s ,\n %s\n}\n", D, hops[i], H);
+							int t = head_vs_mapper(json, (size_t)n);
+							taken += (unsigned)t;
+							all++;
+							if (((hs == 0 && h < 3) || (hs == 1 && h < 2)) && d < 2 && i < 4 && !t)
+								fail_msg("head read refused a common result: %s", json);
+						}
+	assert_true(taken >= 5 * 4 * 4 * 3 && taken < all);
+	/* random mutations of a result as Atlas writes it */
+	int base = snprintf(json, sizeof(json), "{%s,%s,\"result\":%s}", more_heads[0], ids[0], hops[0]);
+	uint64_t x = 88172645463325252u;
+	unsigned kept = 0;
+	for (int i = 0; i < 20000; i++) {
+		char m[4096];
+		size_t n = mutate(json, (size_t)base, m, i, &x);
+		kept += (unsigned)head_vs_mapper(m, n);
+	}
+	assert_true(kept > 1000); /* tried on results it takes */
 }
 
 /* The graph's pass over every fixture (tests/pathdiff/data/atlas): the
@@ -643,6 +777,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_fast_numbers),
 		cmocka_unit_test(test_direct_read),
 		cmocka_unit_test(test_light_read),
+		cmocka_unit_test(test_head_read),
 		cmocka_unit_test(test_mapped_file),
 		cmocka_unit_test_prestate(test_light_fixtures, argc > 1 ? argv[1] : "tests/pathdiff/data/atlas"),
 	};
