@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 ASAN_BUILD=${ASAN_BUILD:-build-asan}
 ASAN=${ASAN:-1}
-# Seconds per phase, printed at the end: the CI budget is 10 minutes in all.
+# Seconds per phase, printed at the end: the suite should stay within 15 minutes.
 phase() { times+="$1 $((SECONDS - t0))s, "; t0=$SECONDS; }
 t0=$SECONDS
 times=""
