@@ -785,32 +785,11 @@ static int pick_source(bt_engine *e, target *t, const bt_addr *a)
 	return t->src != BT_FADDR_NONE ? 0 : -1;
 }
 
-/* A multipath entry that is its flow's later run (MP_LATER) while the
- * earlier one is in progress (a pool entry is one target and flow): swapped
- * with one of the last entries of the queue that is a flow's first run
- * (moved up, it stays before its flow's later runs), which is taken up in
- * its place. False when there is none among the last 64, or every entry
- * left was tried in this call: the queue's head then waits for a later call. */
-static bool defer_later(bt_engine *e, size_t at, size_t *tried)
-{
-	if (++*tried >= e->ninput - at)
-		return false;
-	for (size_t i = e->ninput - 1; i > at && i + 64 >= e->ninput; i--) {
-		if (e->mpq[i].range & MP_LATER)
-			continue;
-		bt_mp_entry x = e->mpq[at];
-		e->mpq[at] = e->mpq[i];
-		e->mpq[i] = x;
-		return true;
-	}
-	return false;
-}
-
 /* Fills free pool entries from the input, in order. A target without a
  * route ends at once as an error. Returns -1 on a duplicate target. */
 static int activate(bt_engine *e, char *err, size_t errlen)
 {
-	size_t nf = e->o.nflows, tried = 0;
+	size_t nf = e->o.nflows;
 	uint32_t room = UINT32_MAX;
 	if (e->o.order == BT_ORDER_SPREAD)
 		room = e->ready_max > e->ready.count ? e->ready_max - e->ready.count : 0;
@@ -835,15 +814,10 @@ static int activate(bt_engine *e, char *err, size_t errlen)
 		t->back = (int16_t)(e->split_idx - 1);
 		t->live = 1;
 		if (insert(e, t) != 0) {
-			t->live = 0;
-			e->freelist[e->nfree++] = idx;
-			if (range & MP_LATER) {
-				if (defer_later(e, --e->next_input, &tried))
-					continue;
-				return 0; /* its earlier run ends first */
-			}
 			char a[BT_ADDR_STRLEN];
 			snprintf(err, errlen, "target %s given twice", bt_addr_format(&e->input[in / nf], a, sizeof(a)));
+			t->live = 0;
+			e->freelist[e->nfree++] = idx;
 			return -1;
 		}
 		e->nactive++;

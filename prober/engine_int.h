@@ -32,13 +32,11 @@
  * index range; the pool entry keeps the range in `fill` (split TTL is off). */
 typedef struct bt_mp_entry {
 	uint32_t in;            /* target x BT_MDA_FLOWS + flow index */
-	uint32_t range;         /* MP_LO | MP_END << 8 | MP_REPLAY | MP_LATER */
+	uint32_t range;         /* MP_LO | MP_END << 8 | MP_REPLAY */
 } bt_mp_entry;
 #define MP_LO(r) ((unsigned)(r) & 0xffu)
 #define MP_END(r) (((unsigned)(r) >> 8) & 0x1ffu)
 #define MP_REPLAY 0x20000u      /* a flow sent again to test per-packet balancing */
-#define MP_LATER 0x40000u       /* a flow's second run of TTLs or later in a plan: waits
-				 * in the queue while its earlier run is in progress */
 #define MP_RANGE(lo, end) ((uint32_t)(lo) | (uint32_t)(end) << 8)
 /* The flow index a target's i-th flow takes (its own inverse; prober/mda.c). */
 unsigned bt_mda_flow_at(unsigned i);

@@ -697,28 +697,22 @@ static int add_entry(bt_engine *e, size_t *k, uint32_t in, uint32_t range)
 }
 
 /* The new flows of target t's next round: per segment of TTLs that lack
- * flows, the j-th new flow over the TTLs that lack more than j, an entry
- * for each run of them. A flow is not sent through a TTL between two runs
- * that lacks no more: the minimum share's flows at every other TTL of a
- * run of one interface (plan_x) stay at every other TTL, where one entry
- * from the first to the last would send them at every TTL. */
+ * flows, the j-th new flow over the TTLs that lack more than j (from the
+ * first to the last of them). */
 static int plan_new(bt_engine *e, mda_scan *sc, uint32_t base, size_t *k)
 {
 	int lo, hi;
 	for (int h = 0; sc->nextflow < BT_MDA_FLOWS && next_segment(e, sc, &h, &lo, &hi);) {
 		unsigned m = plan_x(e, sc, lo, hi);
 		for (unsigned j = 0; j < m && sc->nextflow < BT_MDA_FLOWS; j++) {
-			uint32_t in = base + bt_mda_flow_at(sc->nextflow++), later = 0;
-			for (int g = lo; g <= hi; g++) {
-				if (sc->ttl[g].x <= j)
-					continue;
-				int a = g;
-				while (g + 1 <= hi && sc->ttl[g + 1].x > j)
-					g++;
-				if (add_entry(e, k, in, MP_RANGE(a, g + 1) | later) != 0)
-					return -1;
-				later = MP_LATER;
-			}
+			int a = hi, b = lo;
+			for (int g = lo; g <= hi; g++)
+				if (sc->ttl[g].x > j) {
+					a = g < a ? g : a;
+					b = g;
+				}
+			if (add_entry(e, k, base + bt_mda_flow_at(sc->nextflow++), MP_RANGE(a, b + 1)) != 0)
+				return -1;
 		}
 	}
 	return 0;

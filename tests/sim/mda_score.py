@@ -2,7 +2,7 @@
 """mda_score.py - multipath traces scored against `bt-sim branches`.
 
   mda_score.py --branches FILE --interfaces FILE [--moved A.B.C.0]
-               [--confidence 95] [--min-share 25] [--attempts 2] [--label NAME]
+               [--confidence 95] [--min-share 25] [--label NAME]
                [--min-recall R] [--min-moved R] [--max-ratio R] TRACES...
 
 TRACES are JSON Lines of bordertrace-probe (one record per target in
@@ -11,8 +11,7 @@ are merged).
 Prints, for the targets traced (key: value lines):
   probes per target, and plain MDA's bound for the truth (the sum over the
     TTLs of n_k, k the true interfaces at the TTL, even shares, 1 - conf
-    per TTL) and the bound of our rule (rule_bound: what it needs for the
-    truth with no reply lost);
+    per TTL) and the bound of our rule (n_k with the minimum share);
   interface recall: (target, TTL, address) of the truth found, over the
     interfaces that can answer (not silent, not rate-limited, not a dark
     destination); link recall likewise (links between two such interfaces:
@@ -29,73 +28,12 @@ from collections import defaultdict
 NEW_ASN = 20485
 
 
-def miss_some(k, n):
-    """The probability that n flows, each on one of k + 1 equally likely
-    successors, miss at least one of them (inclusion-exclusion), as
-    prober/mda.c computes it."""
-    p, c = 0.0, 1.0
-    for j in range(1, k + 2):
-        c = c * (k + 2 - j) / j
-        p += (c if j % 2 else -c) * ((k + 1 - j) / (k + 1)) ** n
-    return p
-
-
-def n_needed(k, conf, share=0):
-    """Plain MDA's n_k (share 0), or the flows that also find a branch of
-    the minimum share: bt_mda_flows_needed."""
+def n_needed(k, conf, share):
     alpha = 1 - conf / 100.0
-    k = max(k, 1)
-    n = 1
-    while n < 64 and miss_some(k, n) > alpha:
-        n += 1
+    n = math.ceil(math.log(alpha / (k + 1)) / math.log(k / (k + 1)) - 1e-9)
     if share > 0:
         n = max(n, math.ceil(math.log(alpha) / math.log(1 - share / 100.0) - 1e-9))
     return min(n, 64)
-
-
-def rule_bound(truth, conf, share, attempts):
-    """The probes our stopping rule (doc/probing.md, "Multipath") needs for
-    this truth with no reply lost and every flow spread ideally: a lower
-    bound of what it spends, so the ratio to it is the rule's overhead
-    (losses and their retries, link and per-packet checks, flows that
-    strayed). TTL 1 (the first hop, not tested) and the destination's TTL
-    (the lowest it answers at, when it answers at one TTL only) get round
-    1's flow alone, a dark destination `attempts` probes; a silent TTL
-    before it n_1 flows of `attempts` probes each; an answering TTL n_k
-    and, but at the TTL just before the destination's, the minimum
-    share's m flows there or at the next TTL, whichever costs fewer in all
-    (m at every other TTL of a run of one interface)."""
-    width, silent, dest = defaultdict(int), set(), set()
-    for (ttl, _a), flags in truth.items():
-        width[ttl] += 1
-        if 'dest' in flags.split(','):
-            dest.add(ttl)
-        if not answers(flags):
-            silent.add(ttl)
-    if not width:
-        return 0
-    end = min(dest) if len(dest) == 1 else max(width) + 1
-    m = n_needed(1, conf, share) if share > 0 else 0
-    total = attempts if 1 in silent and width[1] == 1 else 1
-    if end in width:
-        total += attempts if end in silent else 1
-    # best[h]: the fewest flows over TTLs 2 .. t with TTL t's answering
-    # flows >= m (h = 1) or not (h = 0), every earlier TTL's share met;
-    # owe: TTL t's share is left to TTL t + 1
-    inf = float('inf')
-    best, owe = {0: 0, 1: inf}, False
-    for t in range(2, end):
-        if t in silent and width[t] == 1:
-            cost = {0: attempts * n_needed(1, conf), 1: inf}
-            share_here = False
-        else:
-            n = n_needed(width[t], conf)
-            cost = {0: n, 1: max(n, m)}
-            share_here = m > 0 and t < end - 1
-        best = {h: min(best[0] if not (owe and h == 0) else inf, best[1]) + cost[h]
-                for h in (0, 1)}
-        owe = share_here   # h = 0 leaves it owed, h = 1 met it
-    return total + min(best.values())
 
 
 def read_branches(path):
@@ -182,7 +120,7 @@ def score_target(args, res, truth, links, hops, moved, dst, asn):
     for (ttl, _a) in truth:
         width[ttl] += 1
     res['mda_bound'] += sum(n_needed(k, args.confidence, 0) for k in width.values())
-    res['rule_bound'] += rule_bound(truth, args.confidence, args.min_share, args.attempts)
+    res['rule_bound'] += sum(n_needed(k, args.confidence, args.min_share) for k in width.values())
     seen = {(ttl, a) for ttl, _f, a in hops}
     for key, flags in truth.items():
         if answers(flags):
@@ -220,7 +158,6 @@ def main():
     ap.add_argument('--moved')
     ap.add_argument('--confidence', type=float, default=95)
     ap.add_argument('--min-share', type=float, default=25)
-    ap.add_argument('--attempts', type=int, default=2)
     ap.add_argument('--label', default='')
     ap.add_argument('--min-recall', type=float)
     ap.add_argument('--min-moved', type=float)
