@@ -83,6 +83,7 @@ static const struct { const char *name; unsigned bit; } NAMES[] = {
 	{ "ixp", BT_OWNER_IXP }, { "unannounced", BT_OWNER_UNANNOUNCED },
 	{ "last-hop", BT_OWNER_LAST_HOP }, { "silent-gap", BT_OWNER_GAP }, { "doubt", BT_OWNER_DOUBT },
 	{ "parallel", BT_OWNER_PARALLEL }, { "as-rel", BT_OWNER_ASREL }, { "renumbered", BT_OWNER_RENUMBERED },
+	{ "parallel-next", BT_OWNER_PARALLEL_NEXT },
 	{ "all", BT_OWNER_ALL },
 };
 
@@ -604,25 +605,38 @@ static bool doubtful_pred(const bt_owner *o, uint32_t k)
 /* Parallel: an address of C whose predecessors agree on P, beside an
  * address of P that shares a predecessor and a successor with it (two
  * branches of a load-balanced diamond between the same two hops, one of
- * them P's): a router of P answering from C's space. mark holds, for k,
- * its successors (mark[s] == k + 1). */
-static bool parallel(const bt_owner *o, uint32_t k, uint32_t p, const uint32_t *mark)
+ * them P's): a router of P answering from C's space. With next (X never
+ * leads into C, a destination AS of the round: P X(C) B), the sibling
+ * may be of another AS S, no destination: the network P's last
+ * interface leads into (its ingress numbered by P, so the vote for P is
+ * wrong there), and X is S's router. The AS: P if a sibling is P's, else
+ * the S every such sibling says; 0 if none or they disagree. mark holds,
+ * for k, its successors (mark[s] == k + 1). */
+static uint32_t parallel(const bt_owner *o, uint32_t k, uint32_t p, bool next, const uint32_t *mark)
 {
 	size_t work = 0;
+	uint32_t found = 0, c = o->nodes[k].origin;
+	bool split = false;
 	for (uint32_t i = o->in_off[k]; i < o->in_off[k + 1]; i++) {
 		uint32_t q = o->edges[o->in[i]].from;
 		for (uint32_t j = o->out_off[q]; j < o->out_off[q + 1]; j++) {
-			uint32_t y = o->edges[o->out[j]].to;
-			if (y == k || label(o, y) != p)
+			uint32_t y = o->edges[o->out[j]].to, s = label(o, y);
+			if (y == k || !s || s == OTHER || s == c || (s != p && (!next || is_dst_as(o, s))))
 				continue;
-			for (uint32_t m = o->out_off[y]; m < o->out_off[y + 1]; m++)
-				if (mark[o->edges[o->out[m]].to] == k + 1)
-					return true;
+			for (uint32_t m = o->out_off[y]; m < o->out_off[y + 1]; m++) {
+				if (mark[o->edges[o->out[m]].to] != k + 1)
+					continue;
+				if (s == p)
+					return p;
+				split |= found && found != s;
+				found = s;
+				break;
+			}
 			if ((work += o->out_off[y + 1] - o->out_off[y] + 1) > PARALLEL_WORK)
-				return false;
+				return 0;
 		}
 	}
-	return false;
+	return split ? 0 : found;
 }
 
 /* As-rel: an address of C, no successor of C's own, between A (its
@@ -885,7 +899,8 @@ static int infer_third_party(bt_owner *o)
 			    p != m->origin) {
 				for (uint32_t j = o->out_off[k]; j < o->out_off[k + 1]; j++)
 					mark[o->edges[o->out[j]].to] = k + 1;
-				next[k] = parallel(o, k, p, mark) ? p : 0;
+				bool nx = (o->on & BT_OWNER_PARALLEL_NEXT) && !v.own && is_dst_as(o, m->origin);
+				next[k] = parallel(o, k, p, nx, mark);
 			}
 			/* "third-party" in doubt: the operator is unknown (OTHER) */
 			if (next[k] && between && (o->on & BT_OWNER_DOUBT) && doubtful_pred(o, k))

@@ -116,6 +116,10 @@ mkdir -p "$TMP/rounds/vp-01" "$TMP/rounds/vp-02"
 	# 198.18.2.95 between U's 198.18.2.1 and T's 198.18.8.7 (vp-02's trace)
 	trace 198.18.8.92 198.18.1.1 198.18.2.1 198.18.9.97 198.18.8.7 198.18.8.92
 	trace 198.18.9.98 198.18.1.1 198.18.2.1 198.18.9.97 198.18.9.4 198.18.9.98
+	# parallel-next: F's ingress numbered from U's space (198.18.2.100),
+	# then F's router answering from D's space (198.18.9.110, never into
+	# D) beside F's own 198.18.15.5 (vp-02's trace) before T's border
+	trace 198.18.8.150 198.18.1.1 198.18.2.1 198.18.2.100 198.18.9.110 198.18.8.15 198.18.8.150
 	# as-rel: T's border router answers from G's space (198.18.16.1, its
 	# link to G) right after U, which has no relationship with G
 	trace 198.18.8.100 198.18.1.1 198.18.2.1 198.18.16.1 198.18.8.8 198.18.8.100
@@ -147,6 +151,7 @@ mkdir -p "$TMP/rounds/vp-01" "$TMP/rounds/vp-02"
 	trace 198.18.14.40 198.18.1.2 198.18.2.1 198.18.2.70 198.18.14.2 198.18.14.40
 	trace 198.18.8.91 198.18.1.2 198.18.2.90 198.18.9.95 198.18.8.6 198.18.8.91
 	trace 198.18.8.93 198.18.1.2 198.18.2.1 198.18.2.95 198.18.8.7 198.18.8.93
+	trace 198.18.8.151 198.18.1.2 198.18.2.1 198.18.2.100 198.18.15.5 198.18.8.15 198.18.8.151
 } >"$TMP/rounds/vp-02/r1.jsonl"
 
 # views NAME: the rows of the export in $TMP/NAME that the checks read,
@@ -257,6 +262,13 @@ is "$(border no-doubt vp-01 198.18.8.90)" "198.18.9.95:4837:198.18.8.6:131279:0:
 is "$(upstream on vp-01 198.18.8.92)" "4837:1:64500 4837 131279" "parallel: D's address beside U's router is U's"
 export_as no-parallel --no-heuristic parallel
 is "$(upstream no-parallel vp-01 198.18.8.92)" "64501:1:64500 4837 64501 131279" "parallel off: D on the path"
+is "$(upstream on vp-01 198.18.8.150)" "64510:1:64500 4837 64510 131279" \
+	"parallel-next: D's address beside F's router, behind F's ingress in U's space, is F's"
+is "$(upstream on vp-02 198.18.8.151)" "64510:1:64500 4837 64510 131279" \
+	"parallel-next must not fire the other way: F's own router stays F's"
+export_as no-parallel-next --no-heuristic parallel-next
+is "$(upstream no-parallel-next vp-01 198.18.8.150)" "4837:1:64500 4837 131279" \
+	"parallel-next off: taken as U's router (third-party), F lost"
 
 # as-rel: only with --as-rel
 is "$(upstream on vp-01 198.18.8.100)" "64520:1:64500 4837 64520 131279" "as-rel: not without --as-rel"
