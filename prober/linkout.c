@@ -208,7 +208,7 @@ void bt_linkout_reset(bt_linkout *lo)
 		memset(lo->slot, 0, BT_LINKOUT_CACHE * sizeof(*lo->slot));
 	lo->ndev = 0;
 	lo->gw.until = 0;
-	lo->sent_packet = lo->sent_raw = 0;
+	lo->sent_packet = 0;
 }
 
 /* ---- per /24: the kernel's route, the device, the gateway ---- */

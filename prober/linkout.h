@@ -56,7 +56,7 @@ typedef struct bt_linkout {
 	struct { int ifindex; int ok; } dev[BT_LINKOUT_DEVS]; /* ok: 1 none, 2 Ethernet, -1 raw */
 	unsigned ndev;
 	struct { int ifindex; uint32_t gw; uint64_t until; uint8_t mac[6]; } gw; /* the last gateway resolved */
-	uint64_t sent_packet, sent_raw; /* IPv4 probes by each path (the run) */
+	uint64_t sent_packet;   /* IPv4 probes by the packet socket (the run) */
 	bt_linkout_slot *slot;  /* BT_LINKOUT_CACHE of them */
 } bt_linkout;
 

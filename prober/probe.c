@@ -281,17 +281,6 @@ int bt_probe_render(bt_probe_builder *b, const bt_flow *f, uint32_t src, uint32_
 	return b->tlen;
 }
 
-int bt_probe_emit(bt_probe_builder *b, const bt_flow *f, uint32_t src, uint32_t dst,
-		  uint8_t ttl, uint8_t attempt, char *err, size_t errlen)
-{
-	uint8_t pkt[BT_PROBE_MAX_LEN];
-	int n = bt_probe_render(b, f, src, dst, ttl, attempt, pkt, err, errlen);
-	if (n < 0)
-		return -1;
-	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr.s_addr = dst };
-	return bt_probe_sendto(b->fd, pkt, n, (const struct sockaddr *)&to, sizeof(to), err, errlen);
-}
-
 int bt_probe_emit_to(bt_probe_builder *b, const bt_flow *f, uint32_t src, uint32_t dst, uint8_t ttl,
 		     uint8_t attempt, int fd, const struct sockaddr *to, unsigned tolen, char *err, size_t errlen)
 {
@@ -300,6 +289,14 @@ int bt_probe_emit_to(bt_probe_builder *b, const bt_flow *f, uint32_t src, uint32
 	if (n < 0)
 		return -1;
 	return bt_probe_sendto(fd, pkt, n, to, (socklen_t)tolen, err, errlen);
+}
+
+int bt_probe_emit(bt_probe_builder *b, const bt_flow *f, uint32_t src, uint32_t dst,
+		  uint8_t ttl, uint8_t attempt, char *err, size_t errlen)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr.s_addr = dst };
+	return bt_probe_emit_to(b, f, src, dst, ttl, attempt, b->fd, (const struct sockaddr *)&to, sizeof(to),
+				err, errlen);
 }
 
 /* ---- matching ---- */
