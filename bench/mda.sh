@@ -10,7 +10,7 @@
 # through AS4837). Measured, in this order:
 #   - the sendto ceiling (bench/sendto_loop, -t seconds, default 3), and the
 #     packet-socket ceiling (sendto_loop -P: the same loop through an
-#     AF_PACKET socket into the TUN device, qdisc bypassed);
+#     AF_PACKET socket into the TUN device, through its qdisc as the prober's packet path);
 #   - one campaign round in multipath mode (95%, minimum share 25%) over all
 #     65,536 targets at RATE (default: unlimited), keys of the campaign
 #     file overridable after --: the rate, and what the simulator dropped;
