@@ -5,15 +5,22 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
-static int capture_setup(bt_capture *c, const char *dev, const char *filter, int bufsize, char *err,
-			 size_t errlen, bool *eperm)
+static int capture_setup(bt_capture *c, const char *dev, const char *filter, int bufsize, int block_ms,
+			 char *err, size_t errlen, bool *eperm)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
 	struct bpf_program prog;
 	pcap_set_snaplen(c->pcap, 2048);
 	pcap_set_promisc(c->pcap, 0);
-	/* Deliver each reply at once rather than when a TPACKET block fills. */
-	pcap_set_immediate_mode(c->pcap, 1);
+	/* Not immediate mode: libpcap then uses the kernel's TPACKET_V3 ring,
+	 * whose replies are packed into blocks handed over when full or
+	 * block_ms after their first reply. Immediate mode (TPACKET_V2) costs
+	 * the kernel two cache misses per reply on the ring's frame headers,
+	 * which the loop writes back on the other core: a quarter of the CPU
+	 * that writing each reply into the device costs its sender (measured
+	 * with bt-sim, doc/probing.md "Capture"). Timestamps stay per reply. */
+	pcap_set_immediate_mode(c->pcap, 0);
+	pcap_set_timeout(c->pcap, block_ms);
 	pcap_set_buffer_size(c->pcap, bufsize);
 	int rc = pcap_activate(c->pcap);
 	if (rc < 0) {
@@ -47,6 +54,14 @@ static int capture_setup(bt_capture *c, const char *dev, const char *filter, int
 	return 0;
 }
 
+int bt_capture_block_ms(uint32_t rate_pps)
+{
+	if (rate_pps == 0 || rate_pps >= 10000)
+		return 1;
+	uint32_t q = 1000u / rate_pps; /* one probe's time, ms */
+	return q < 5 ? 5 : q > 50 ? 50 : (int)q;
+}
+
 int bt_capture_open(bt_capture *c, const char *device, const char *filter, uint32_t rate_pps, char *err,
 		    size_t errlen, bool *eperm)
 {
@@ -56,6 +71,12 @@ int bt_capture_open(bt_capture *c, const char *device, const char *filter, uint3
 	 * 100 probes/s would otherwise spend on room it never uses. */
 	uint64_t want = (uint64_t)rate_pps * 64u;
 	int bufsize = want < (2u << 20) ? 2 << 20 : want > (32u << 20) ? 32 << 20 : (int)want;
+	/* A block is handed over 1 ms after its first reply from 10,000
+	 * probes/s up (where a reply may free room in the active window at
+	 * once); below, after the loop's quantum (doc/probing.md, "Pacing and
+	 * sleeping"), since it reads replies at most once a quantum then, and a
+	 * shorter timer would only wake the kernel more often. */
+	int block_ms = bt_capture_block_ms(rate_pps);
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
 	const char *dev = device ? device : "any";
 	c->fd = -1;
@@ -64,7 +85,7 @@ int bt_capture_open(bt_capture *c, const char *device, const char *filter, uint3
 		snprintf(err, errlen, "capture on %s: %s", dev, ebuf);
 		return -1;
 	}
-	if (capture_setup(c, dev, filter, bufsize, err, errlen, eperm) != 0)
+	if (capture_setup(c, dev, filter, bufsize, block_ms, err, errlen, eperm) != 0)
 		return -1;
 	c->fd = pcap_get_selectable_fd(c->pcap);
 	c->dlt = pcap_datalink(c->pcap);

@@ -24,13 +24,18 @@ typedef struct bt_capture {
 	int dlt;                /* its link-layer type */
 } bt_capture;
 
-/* Opens a capture on device (NULL: all interfaces) with filter: immediate
- * delivery, a buffer sized for rate_pps (2 to 32 MiB), inbound only,
- * non-blocking. 0, or -1 with a message and *eperm set when privilege was
- * missing. */
+/* Opens a capture on device (NULL: all interfaces) with filter: the
+ * kernel's block ring (TPACKET_V3), each block handed over when full or
+ * bt_capture_block_ms(rate_pps) after its first reply, a buffer sized for
+ * rate_pps (2 to 32 MiB), inbound only, non-blocking. 0, or -1 with a
+ * message and *eperm set when privilege was missing. */
 int bt_capture_open(bt_capture *c, const char *device, const char *filter, uint32_t rate_pps, char *err,
 		    size_t errlen, bool *eperm);
 void bt_capture_close(bt_capture *c);
+/* How long a block may hold replies before the kernel hands it over, ms:
+ * 1 from 10,000 probes/s up (0: unlimited), else the loop's quantum (one
+ * probe's time, 5 to 50 ms). */
+int bt_capture_block_ms(uint32_t rate_pps);
 /* Copies libpcap's counters into st (nothing when not open). */
 void bt_capture_stats(bt_capture *c, bt_engine_stats *st);
 
