@@ -44,10 +44,11 @@ unsigned bt_mda_flow_at(unsigned i);
 /* The spool as runs sorted by target, one per plan: run r's records of
  * target t are recs[off[r] + start[r][t]] .. recs[off[r] + start[r][t + 1]]
  * (a round's records are sorted once, after it: not the whole file again). */
-#define BT_MDA_RUNS 48 /* at most; beyond, the two smallest adjacent runs become one */
+#define BT_MDA_RUNS 48 /* at most (<= 64: a bit each in mda_runs.has); beyond, the two smallest adjacent runs become one */
 typedef struct mda_runs {
 	uint32_t *start[BT_MDA_RUNS];
 	uint64_t off[BT_MDA_RUNS + 1];
+	uint64_t *has;          /* per target: bit i, it has records in run i */
 	unsigned n;
 	size_t ntargets;
 } mda_runs;

@@ -166,6 +166,11 @@ static int runs_merge(bt_rec *recs, mda_runs *r, bt_acct *a)
 	bt_acct_free(a, r->start[best], (r->ntargets + 1) * sizeof(uint32_t));
 	bt_acct_free(a, r->start[best + 1], (r->ntargets + 1) * sizeof(uint32_t));
 	r->start[best] = start;
+	uint64_t low = (UINT64_C(1) << best) - 1; /* runs below best keep their bits */
+	for (size_t t = 0; t < r->ntargets; t++) {
+		uint64_t h = r->has[t];
+		r->has[t] = (h & low) | ((h >> 1) & ~low) | (((h >> best) & 1) << best);
+	}
 	for (unsigned i = best + 1; i + 1 < r->n; i++) {
 		r->start[i] = r->start[i + 1];
 		r->off[i] = r->off[i + 1];
@@ -197,11 +202,24 @@ int bt_mda_view_open(mda_view *v, bt_spool *s, uint64_t nrec_plan, mda_runs *run
 		snprintf(err, errlen, "multipath: out of memory");
 		return -1;
 	}
+	if (runs->has == NULL) {
+		runs->has = bt_acct_alloc(a, runs->ntargets * sizeof(uint64_t));
+		if (runs->has == NULL) {
+			snprintf(err, errlen, "multipath: out of memory");
+			return -1;
+		}
+		memset(runs->has, 0, runs->ntargets * sizeof(uint64_t));
+	}
 	if (nrec < done ||
 	    bt_spool_sort(v->recs + done, nrec - done, runs->ntargets, BT_MDA_FLOWS, a, &runs->start[runs->n]) != 0) {
 		snprintf(err, errlen, "multipath: out of memory, or the spool file was changed");
 		return -1;
 	}
+	const uint32_t *st = runs->start[runs->n];
+	uint64_t bit = UINT64_C(1) << runs->n;
+	for (size_t t = 0; t < runs->ntargets; t++)
+		if (st[t + 1] > st[t])
+			runs->has[t] |= bit;
 	runs->off[++runs->n] = nrec;
 	return 0;
 }
@@ -218,6 +236,7 @@ void bt_mda_runs_free(mda_runs *r, bt_acct *a)
 {
 	for (unsigned i = 0; i < r->n; i++)
 		bt_acct_free(a, r->start[i], (r->ntargets + 1) * sizeof(uint32_t));
+	bt_acct_free(a, r->has, r->has ? r->ntargets * sizeof(uint64_t) : 0);
 	size_t nt = r->ntargets;
 	memset(r, 0, sizeof(*r));
 	r->ntargets = nt;
@@ -226,17 +245,20 @@ void bt_mda_runs_free(mda_runs *r, bt_acct *a)
 const bt_rec *bt_mda_view_target(mda_view *v, size_t t, size_t *n)
 {
 	const mda_runs *r = v->runs;
-	size_t total = 0, k = 0;
-	unsigned one = 0;
-	for (unsigned i = 0; i < r->n; i++)
-		if (r->start[i][t + 1] > r->start[i][t]) {
-			total += r->start[i][t + 1] - r->start[i][t];
-			one = i;
-			k++;
-		}
-	*n = total;
-	if (k <= 1) /* in one run: no copy */
-		return total ? v->recs + r->off[one] + r->start[one][t] : v->recs;
+	uint64_t has = r->has ? r->has[t] : 0;
+	*n = 0;
+	if (has == 0)
+		return v->recs;
+	if ((has & (has - 1)) == 0) { /* in one run: no copy */
+		unsigned i = (unsigned)__builtin_ctzll(has);
+		*n = r->start[i][t + 1] - r->start[i][t];
+		return v->recs + r->off[i] + r->start[i][t];
+	}
+	size_t total = 0;
+	for (uint64_t h = has; h; h &= h - 1) {
+		unsigned i = (unsigned)__builtin_ctzll(h);
+		total += r->start[i][t + 1] - r->start[i][t];
+	}
 	if (total > v->cap) {
 		bt_rec *nb = realloc(v->buf, total * sizeof(bt_rec));
 		if (nb == NULL)
@@ -244,33 +266,39 @@ const bt_rec *bt_mda_view_target(mda_view *v, size_t t, size_t *n)
 		v->buf = nb;
 		v->cap = total;
 	}
-	k = 0;
-	for (unsigned i = 0; i < r->n; i++) {
+	size_t k = 0;
+	for (uint64_t h = has; h; h &= h - 1) {
+		unsigned i = (unsigned)__builtin_ctzll(h);
 		size_t m = r->start[i][t + 1] - r->start[i][t];
 		memcpy(v->buf + k, v->recs + r->off[i] + r->start[i][t], m * sizeof(bt_rec));
 		k += m;
 	}
+	*n = total;
 	return v->buf;
 }
 
 bool bt_mda_view_touched(const mda_view *v, size_t t)
 {
 	const mda_runs *r = v->runs;
-	return r->n > 0 && r->start[r->n - 1][t + 1] > r->start[r->n - 1][t];
+	return r->n > 0 && r->has != NULL && (r->has[t] >> (r->n - 1) & 1);
 }
 
 /* The order flows are taken in: the flow indices bit-reversed (0, 32, 16,
  * 48, ...), so that the first n of them spread over the 64 instead of being
  * n adjacent checksums or ports, which a weak load-balancer hash can send
  * down fewer branches than chance would (doc/probing.md, "Multipath").
- * Its own inverse. */
+ * Its own inverse; a table, since the planner asks it twice per record. */
+static const uint8_t flow_order[BT_MDA_FLOWS] = {
+	0, 32, 16, 48, 8, 40, 24, 56, 4, 36, 20, 52, 12, 44, 28, 60,
+	2, 34, 18, 50, 10, 42, 26, 58, 6, 38, 22, 54, 14, 46, 30, 62,
+	1, 33, 17, 49, 9, 41, 25, 57, 5, 37, 21, 53, 13, 45, 29, 61,
+	3, 35, 19, 51, 11, 43, 27, 59, 7, 39, 23, 55, 15, 47, 31, 63,
+};
+_Static_assert(BT_MDA_FLOWS == 64, "flow_order: the bit reversal of 6-bit indices");
+
 unsigned bt_mda_flow_at(unsigned i)
 {
-	_Static_assert((BT_MDA_FLOWS & (BT_MDA_FLOWS - 1)) == 0, "BT_MDA_FLOWS: a power of 2");
-	unsigned r = 0;
-	for (unsigned b = 1; b < BT_MDA_FLOWS; b <<= 1, i >>= 1)
-		r = (r << 1) | (i & 1);
-	return r;
+	return flow_order[i % BT_MDA_FLOWS];
 }
 
 static bool stop_found(unsigned stop)
