@@ -23,7 +23,9 @@
 # Prints: probes per target against plain MDA's bound (the sum over the TTLs
 # of n_k for the true number of interfaces k, even shares) and against the
 # bound of the rule implemented (minimum share); the probing rate against the
-# sendto ceiling (target >= 0.8) and against the packet-socket ceiling; interface and link recall against `bt-sim
+# sendto ceiling (target >= 0.8) and against the packet-socket ceiling; the
+# round's probes/s second by second (the sending phase, then the tail where the
+# last rounds wait out their timeouts); interface and link recall against `bt-sim
 # branches` (target >= 0.99 for interfaces); in how many of the moved /24's
 # answering targets AS20485 is seen, for one flow, two flows and multipath.
 # Needs root; run from anywhere. KEEP=1 keeps the files (round, truth) and
@@ -98,7 +100,7 @@ awk -F. -v m="${MOVED%.0}" '$3 % 4 == 0 || $1 "." $2 "." $3 == m' "$T/targets.tx
 # it a wait or two (doc/probing.md, "Multipath"); 32,768 left the pool full
 # of such entries with nothing to send for 4 s of a 60-s run
 declare -A SET=([method]='"icmp-paris"' [max_ttl]=20 [attempts]=2 [wait]=0.5 [gap_limit]=5
-    [rate]=$RATE [window]=20 [active]=131072 [progress]=10 [multipath]=true [confidence]=95 [min_share]=25
+    [rate]=$RATE [window]=20 [active]=131072 [progress]=1 [multipath]=true [confidence]=95 [min_share]=25
     [send_path]="\"$SEND\"")
 for kv in "${EXTRA[@]}"; do
     k=${kv%%=*} k=${k// /}
@@ -171,6 +173,11 @@ awk -v probes="$PROBES" -v cpu="$PCPU" -v c1="$CPU1" -v c2="$CPU2" -v p1="$PCPU1
     u = cpu * 1e6 / probes; c = c1 < c2 ? c1 : c2; p = p1 < p2 ? p1 : p2
     printf "prober CPU            %8.3f µs per probe (%.1f s user + sys over the round: the send loop, capture, planner, trace building); the sendto loop %.3f µs per packet (the lower of %.3f and %.3f), the packet loop %.3f: the prober'"'"'s CPU alone would allow %.2f of the sendto ceiling\n", u, cpu, c, c1, c2, p, c / u
 }'
+# the round second by second (progress = 1: the probes/s of each second):
+# the sending phase against the tail, where what is left waits for timeouts
+grep -o 'progress [0-9/]* targets, [0-9]* probes/s' "$T/full/run.log" | awk -v ceil="$CEIL" '
+    { r = $5; s = s sprintf(" %d", r / 1000); n++; if (r >= 0.8 * ceil) hi++; if (r > pk) pk = r }
+    END { if (n) printf "per second (k probes/s):%s\n  %d of %d seconds at >= 0.8 of the sendto ceiling; the highest second %.2f of it\n", s, hi, n, pk / ceil }'
 echo "full speed ($N targets; bt-sim's TUN queue dropped $((d1 - d0)) probes):"
 awk -v probes="$PROBES" -v drops="$((d1 - d0))" -v secs="$PROBING" 'BEGIN {
     printf "  bt-sim took %d probes/s ((probes - TUN drops) / probing time): a faster prober loses the rest\n", (probes - drops) / secs
