@@ -87,6 +87,7 @@ static const struct { const char *name; unsigned bit; } NAMES[] = {
 	{ "last-hop", BT_OWNER_LAST_HOP }, { "silent-gap", BT_OWNER_GAP }, { "doubt", BT_OWNER_DOUBT },
 	{ "parallel", BT_OWNER_PARALLEL }, { "as-rel", BT_OWNER_ASREL }, { "renumbered", BT_OWNER_RENUMBERED },
 	{ "parallel-next", BT_OWNER_PARALLEL_NEXT }, { "stub", BT_OWNER_STUB },
+	{ "common-next", BT_OWNER_COMMON_NEXT },
 	{ "all", BT_OWNER_ALL },
 };
 
@@ -814,6 +815,46 @@ static uint32_t stub(const bt_owner *o, uint32_t k, const votes *v)
 	return OTHER;
 }
 
+#define COMMON_WORK 4096 /* edges looked at per address, at most */
+
+/* Common-next: an address X of C between A and B (its predecessors agree
+ * on A, its successors on B, none of them of C), every successor of which
+ * also follows an address of B whose predecessors agree on a third AS (B's
+ * border interface, numbered by B, entered from that AS). A router answers
+ * from the interface the probe came in by, and a link has two ends: the
+ * interfaces right before one interface are one router's, so X is on B's
+ * border router, answering from its link to C. Only where no other rule
+ * decides X. doc/path-diff.md, "A common next hop". */
+static uint32_t common_next(const bt_owner *o, uint32_t k, const votes *v)
+{
+	const node *m = &o->nodes[k];
+	uint32_t s = vote_one(&v->succ), p = vote_one(&v->pred), c = m->origin;
+	size_t work = 0;
+	if (!(o->on & BT_OWNER_COMMON_NEXT) || m->kind != BT_HOP_AS || !s || !p || s == c || p == c || p == s ||
+	    v->own)
+		return 0;
+	for (uint32_t i = o->out_off[k]; i < o->out_off[k + 1]; i++) {
+		uint32_t y = o->edges[o->out[i]].to;
+		bool border = false;
+		for (uint32_t j = o->in_off[y]; j < o->in_off[y + 1] && !border; j++) {
+			uint32_t z = o->edges[o->in[j]].from;
+			const node *q = &o->nodes[z];
+			if (z == k || q->kind != BT_HOP_AS || q->moas || q->why || q->origin != s)
+				continue;
+			vote d = { 0 };
+			for (uint32_t l = o->in_off[z]; l < o->in_off[z + 1]; l++)
+				vote_add(&d, label(o, o->edges[o->in[l]].from));
+			uint32_t a = vote_one(&d);
+			border = a && a != s && a != c;
+			if ((work += o->in_off[z + 1] - o->in_off[z] + 1) > COMMON_WORK)
+				return 0;
+		}
+		if (!border)
+			return 0;
+	}
+	return s;
+}
+
 /* This round's memory for the next (o->next, replaced). 0 or -1. */
 static int memory_build(bt_owner *o)
 {
@@ -858,7 +899,7 @@ static void infer_fixed(const bt_owner *o, uint32_t k, const votes *v)
 	node *m = &o->nodes[k];
 	uint32_t s = vote_one(&v->succ), p = vote_one(&v->pred), a = m->origin;
 	uint32_t d = last_hop(o, m, v), r = m->kind == BT_HOP_AS ? as_rel(o, m, v) : 0;
-	uint32_t n = r ? 0 : renumbered(o, k, v);
+	uint32_t n = r ? 0 : renumbered(o, k, v), x = r || n ? 0 : common_next(o, k, v);
 	if (m->kind == BT_HOP_IXP) {
 		if ((o->on & BT_OWNER_IXP) && v->routers && s) {
 			m->owner = s;
@@ -878,6 +919,9 @@ static void infer_fixed(const bt_owner *o, uint32_t k, const votes *v)
 	} else if (n) {
 		m->owner = n;
 		m->why = BT_OWNER_RENUMBERED;
+	} else if (x) {
+		m->owner = x;
+		m->why = BT_OWNER_COMMON_NEXT;
 	} else if (d) {
 		m->owner = d;
 		m->why = BT_OWNER_LAST_HOP;

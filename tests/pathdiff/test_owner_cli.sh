@@ -131,6 +131,13 @@ mkdir -p "$TMP/rounds/vp-01" "$TMP/rounds/vp-02"
 	trace 198.18.8.140 198.18.1.1 198.18.2.1 198.18.18.1 198.18.8.14 198.18.8.140
 	# ... must not fire: K's one router between U and W, W not U's customer
 	trace 198.18.19.50 198.18.1.1 198.18.2.1 198.18.18.2 198.18.19.5 198.18.19.50
+	# common-next: H's address (198.18.17.20) between U and T, before
+	# 198.18.8.52, which T's border 198.18.8.51 (entered from F) leads to
+	# on vp-02's trace: one router, T's
+	trace 198.18.8.233 198.18.1.1 198.18.2.1 198.18.17.20 198.18.8.52 198.18.8.233
+	# ... must not fire: the other interface before 198.18.8.56 is T's,
+	# entered from T (198.18.8.58 after 198.18.8.57): no border of T
+	trace 198.18.8.234 198.18.1.1 198.18.2.1 198.18.17.21 198.18.8.56 198.18.8.234
 } >"$TMP/rounds/vp-01/r1.jsonl"
 {
 	VP=vp-02
@@ -153,6 +160,8 @@ mkdir -p "$TMP/rounds/vp-01" "$TMP/rounds/vp-02"
 	trace 198.18.8.91 198.18.1.2 198.18.2.90 198.18.9.95 198.18.8.6 198.18.8.91
 	trace 198.18.8.93 198.18.1.2 198.18.2.1 198.18.2.95 198.18.8.7 198.18.8.93
 	trace 198.18.8.151 198.18.1.2 198.18.2.1 198.18.2.100 198.18.15.5 198.18.8.15 198.18.8.151
+	trace 198.18.8.235 198.18.1.2 198.18.2.1 198.18.15.7 198.18.8.51 198.18.8.52 198.18.8.235
+	trace 198.18.8.236 198.18.1.2 198.18.2.1 198.18.8.57 198.18.8.58 198.18.8.56 198.18.8.236
 } >"$TMP/rounds/vp-02/r1.jsonl"
 
 # views NAME: the rows of the export in $TMP/NAME that the checks read,
@@ -271,6 +280,14 @@ export_as no-parallel-next --no-heuristic parallel-next
 is "$(upstream no-parallel-next vp-01 198.18.8.150)" "4837:1:64500 4837 131279" \
 	"parallel-next off: taken as U's router (third-party), F lost"
 
+# common-next
+is "$(upstream on vp-01 198.18.8.233)" "4837:1:64500 4837 131279" \
+	"common-next: H's address before the interface T's border leads to is T's border router"
+is "$(upstream on vp-01 198.18.8.234)" "64530:1:64500 4837 64530 131279" \
+	"common-next must not fire: the other interface before it is T's, entered from T"
+export_as no-common --no-heuristic common-next
+is "$(upstream no-common vp-01 198.18.8.233)" "64530:1:64500 4837 64530 131279" "common-next off: H on the path"
+
 # as-rel: only with --as-rel
 is "$(upstream on vp-01 198.18.8.100)" "64520:1:64500 4837 64520 131279" "as-rel: not without --as-rel"
 export_as asrel --as-rel "$TMP/as-rel.txt"
@@ -316,8 +333,9 @@ for ROUND in r1 r2 r3; do
 		# router, whose interface on the H link (198.18.8.19) is another
 		trace 198.18.8.160 198.18.1.1 198.18.2.1 "${y[@]}" 198.18.8.18 198.18.8.160
 		# ... must not fire: r1's interface (198.18.8.21) still answers
+		# (before another hop: common-next would take the one before)
 		trace 198.18.8.170 198.18.1.1 198.18.2.1 $z 198.18.8.22 198.18.8.170
-		[ $ROUND = r1 ] || trace 198.18.8.171 198.18.1.1 198.18.2.1 198.18.8.21 198.18.8.22 198.18.8.171
+		[ $ROUND = r1 ] || trace 198.18.8.171 198.18.1.1 198.18.2.1 198.18.8.21 198.18.8.27 198.18.8.171
 		# after a silent hop: 198.18.8.23 in r1, H's 198.18.17.8 from r2 on
 		trace 198.18.8.180 198.18.1.1 198.18.2.1 '*' $w 198.18.8.24 198.18.8.180
 		# ... must not fire: the interface of r1 (198.18.8.25) was not
