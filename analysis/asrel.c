@@ -17,6 +17,8 @@ typedef struct keyset {
 struct bt_asrel {
 	keyset pairs;   /* min(a,b) << 32 | max(a,b): linked either way */
 	keyset pc;      /* provider << 32 | customer */
+	keyset ases;    /* every AS of a line */
+	keyset providers; /* every AS that is some AS's provider */
 };
 
 /* The '|'-separated fields of [s, s + n) into f/fl; their count (at most
@@ -85,6 +87,8 @@ void bt_asrel_free(bt_asrel *t)
 		return;
 	free(t->pairs.slot);
 	free(t->pc.slot);
+	free(t->ases.slot);
+	free(t->providers.slot);
 	free(t);
 }
 
@@ -143,8 +147,8 @@ int bt_asrel_load_buffer(bt_asrel *t, const char *fname, const char *buf, size_t
 		}
 		if (r == 0)
 			continue;
-		if (insert(&t->pairs, pair_key(a, b)) != 0 ||
-		    (rel == -1 && insert(&t->pc, (uint64_t)a << 32 | b) != 0)) {
+		if (insert(&t->pairs, pair_key(a, b)) != 0 || insert(&t->ases, a) != 0 || insert(&t->ases, b) != 0 ||
+		    (rel == -1 && (insert(&t->pc, (uint64_t)a << 32 | b) != 0 || insert(&t->providers, a) != 0))) {
 			snprintf(err, errlen, "%s:%u: out of memory", fname, lines.lineno);
 			return -1;
 		}
@@ -181,6 +185,11 @@ bool bt_asrel_linked(const bt_asrel *t, uint32_t a, uint32_t b)
 bool bt_asrel_provides(const bt_asrel *t, uint32_t a, uint32_t b)
 {
 	return t != NULL && a != 0 && b != 0 && a != b && has(&t->pc, (uint64_t)a << 32 | b);
+}
+
+bool bt_asrel_stub(const bt_asrel *t, uint32_t a)
+{
+	return t != NULL && a != 0 && has(&t->ases, a) && !has(&t->providers, a);
 }
 
 size_t bt_asrel_count(const bt_asrel *t)

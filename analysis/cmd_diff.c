@@ -222,7 +222,7 @@ static bool set_option(diff_args *a, int c, const char *v)
 		unsigned bit = bt_owner_heuristic_parse(v);
 		if (bit == 0) {
 			bt_cmd_usage_error(a->cmd, "--no-heuristic: '%s' is not neighbour, third-party, ixp, "
-					   "unannounced, last-hop, silent-gap, doubt, parallel, parallel-next, as-rel, renumbered or all", v);
+					   "unannounced, last-hop, silent-gap, doubt, parallel, parallel-next, as-rel, renumbered, stub, common-next or all", v);
 			return false;
 		}
 		a->po.owners &= ~bit;

@@ -18,6 +18,7 @@ typedef struct node {
 	uint8_t kind;       /* bt_hopkind of the address */
 	uint8_t moas;       /* several origins: path.c's MOAS rule decides */
 	uint8_t ndst;       /* destination ASes in dst; NDST + 1: more */
+	uint8_t through;    /* a trace came to it from a hop of another AS and went on to another AS ("stub") */
 	uint16_t why;       /* the heuristic that set owner */
 	uint32_t origin;    /* primary origin (BT_HOP_AS), else 0 */
 	uint32_t owner;     /* inferred operator, 0: none */
@@ -71,6 +72,8 @@ struct bt_owner {
 		bt_addr addr;   /* family 0: none */
 		uint32_t idx;   /* its node, or NOT_GRAPHED */
 		uint32_t dst;   /* a destination AS already added to it */
+		uint32_t origin; /* its node's */
+		bool through;   /* its node's through is set */
 	} rnode[RECENT];
 	edge redge[RECENT]; /* flags 0: none */
 	uint32_t last_dst;  /* a destination AS already in dset */
@@ -83,7 +86,8 @@ static const struct { const char *name; unsigned bit; } NAMES[] = {
 	{ "ixp", BT_OWNER_IXP }, { "unannounced", BT_OWNER_UNANNOUNCED },
 	{ "last-hop", BT_OWNER_LAST_HOP }, { "silent-gap", BT_OWNER_GAP }, { "doubt", BT_OWNER_DOUBT },
 	{ "parallel", BT_OWNER_PARALLEL }, { "as-rel", BT_OWNER_ASREL }, { "renumbered", BT_OWNER_RENUMBERED },
-	{ "parallel-next", BT_OWNER_PARALLEL_NEXT },
+	{ "parallel-next", BT_OWNER_PARALLEL_NEXT }, { "stub", BT_OWNER_STUB },
+	{ "common-next", BT_OWNER_COMMON_NEXT },
 	{ "all", BT_OWNER_ALL },
 };
 
@@ -351,17 +355,18 @@ static int add_dst_as(bt_owner *o, uint32_t asn)
 }
 
 /* The node of address a (NOT_GRAPHED, UINT32_MAX on failure) with dst_as
- * added, through the nodes met lately. */
+ * added, through the nodes met lately; its entry there into *rp. */
 static uint32_t entry_node(bt_owner *o, const bt_addr *a, uint32_t dst_as, bt_owner_info_fn info, void *ctx,
-			   bool *failed)
+			   bool *failed, struct recent_node **rp)
 {
 	struct recent_node *r = &o->rnode[addr_hash(a) & (RECENT - 1)];
 	if (!same_addr(a, &r->addr)) {
 		uint32_t k = node_get(o, a, info, ctx, failed);
 		if (k == UINT32_MAX)
 			return k;
-		*r = (struct recent_node){ *a, k, 0 };
+		*r = (struct recent_node){ *a, k, 0, k == NOT_GRAPHED ? 0 : o->nodes[k].origin, false };
 	}
+	*rp = r;
 	/* the same destination to the same node again: nothing to add */
 	if (r->idx != NOT_GRAPHED && r->dst != dst_as) {
 		add_dst(&o->nodes[r->idx], dst_as);
@@ -427,7 +432,9 @@ int bt_owner_add(bt_owner *o, const bt_trace *t, uint32_t dst_as, bt_owner_info_
 	for (size_t i = lo; o->nslot != NULL && i < n && i < lo + 32; i++)
 		if (bt_addr_is_set(&t->hops[i].addr))
 			__builtin_prefetch(&o->nslot[addr_hash(&t->hops[i].addr) & o->nmask]);
+	uint32_t first = 0, second = 0; /* two different origins of the hops so far */
 	for (size_t i = lo; i < n; i++) {
+		struct recent_node *r;
 		idx[i] = NOT_GRAPHED;
 		if (!bt_addr_is_set(&t->hops[i].addr))
 			continue;
@@ -437,8 +444,18 @@ int bt_owner_add(bt_owner *o, const bt_trace *t, uint32_t dst_as, bt_owner_info_
 			idx[i] = idx[i - 1];
 			continue;
 		}
-		if ((idx[i] = entry_node(o, &t->hops[i].addr, dst_as, info, ctx, failed)) == UINT32_MAX)
+		if ((idx[i] = entry_node(o, &t->hops[i].addr, dst_as, info, ctx, failed, &r)) == UINT32_MAX)
 			return -1;
+		uint32_t c = r->origin;
+		if (c == 0)
+			continue;
+		/* after a hop of another AS, on the way to another AS ("stub") */
+		if (!r->through && dst_as && dst_as != c && ((first && first != c) || second))
+			r->through = true, o->nodes[idx[i]].through = 1;
+		if (!first)
+			first = c;
+		else if (c != first && !second)
+			second = c;
 	}
 	/* edges between the entries of consecutive TTLs only: across a
 	 * silent TTL two replies need not be neighbours; an entry of the node
@@ -515,7 +532,7 @@ static uint32_t label(const bt_owner *o, uint32_t k)
 {
 	const node *m = &o->nodes[k];
 	if (m->kind == BT_HOP_AS)
-		return m->why == BT_OWNER_THIRD_PARTY ? m->owner : m->origin;
+		return m->why == BT_OWNER_THIRD_PARTY || m->why == BT_OWNER_STUB ? m->owner : m->origin;
 	return m->kind == BT_HOP_UNKNOWN && m->owner ? m->owner : OTHER;
 }
 
@@ -700,32 +717,15 @@ static bool edge_has(const bt_owner *o, uint32_t from, uint32_t to)
 
 #define RENUMBERED_WORK 4096 /* remembered edges looked at per address, at most */
 
-/* Renumbered: an address X of C, no successor of C's own, whose
- * successors agree on B, new this round, where the round before had an
- * interface this round lacks in the same place: before one of X's
- * successors and after one of X's predecessors (A, which they agree on),
- * or, X having none (a silent hop before it), after none either; and
- * every such interface was B's: the same router of B answering from
- * another address (its link to C). An X that was there the round before,
- * with an operator a rule gave it then, keeps that operator while it is
- * still its predecessors' or successors' AS (routers do not change hands
- * from one round to the next; the evidence around them does). Only where
- * no other rule decides X. doc/path-diff.md, "Interface owners". */
-static uint32_t renumbered(const bt_owner *o, uint32_t k, const votes *v)
+/* The interface of the round before that node k (new this round) stands
+ * in place of: one this round lacks, before one of k's successors and
+ * after one of k's predecessors, or, k having none (a silent hop before
+ * it), after none either. The operator every such interface had then; 0
+ * if none, or they disagree, or one was not known. */
+static uint32_t replaced(const bt_owner *o, uint32_t k)
 {
-	const node *m = &o->nodes[k];
 	const memory *mem = &o->mem;
-	uint32_t s = vote_one(&v->succ), p = vote_one(&v->pred), c = m->origin;
 	bool alone = o->in_off[k] == o->in_off[k + 1]; /* no predecessor */
-	if (!(o->on & BT_OWNER_RENUMBERED) || mem->n == 0 || m->kind != BT_HOP_AS)
-		return 0;
-	uint32_t x = memory_find(mem, &m->addr);
-	if (x != NONE) { /* a rule's operator of the round before, still beside it */
-		uint32_t op = mem->op[x];
-		return mem->why[x] && op && op != OTHER && op != c && (op == p || op == s) ? op : 0;
-	}
-	if (!s || s == c || v->own || (!alone && (!p || p == c || p == s)))
-		return 0;
 	uint32_t found = 0;
 	size_t work = 0;
 	for (uint32_t i = o->out_off[k]; i < o->out_off[k + 1]; i++) {
@@ -748,7 +748,111 @@ static uint32_t renumbered(const bt_owner *o, uint32_t k, const votes *v)
 			found = mem->op[y];
 		}
 	}
-	return found == s ? s : 0;
+	return found;
+}
+
+/* The operator a rule gave node k in the round before (k was there), or
+ * 0: none, in doubt, or its own origin. */
+static uint32_t kept(const bt_owner *o, uint32_t k)
+{
+	const memory *mem = &o->mem;
+	uint32_t x = memory_find(mem, &o->nodes[k].addr);
+	if (x == NONE || !mem->why[x] || mem->op[x] == OTHER || mem->op[x] == o->nodes[k].origin)
+		return 0;
+	return mem->op[x];
+}
+
+/* Renumbered: an address X of C, no successor of C's own, whose
+ * successors agree on B, new this round, where the round before had an
+ * interface this round lacks in the same place (replaced), before one of
+ * X's successors and after one of X's predecessors (A, which they agree
+ * on) or after none, and every such interface was B's: the same router of
+ * B answering from another address (its link to C). An X that was there
+ * the round before, with an operator a rule gave it then, keeps that
+ * operator while it is still its predecessors' or successors' AS (routers
+ * do not change hands from one round to the next; the evidence around
+ * them does). Only where no other rule decides X. doc/path-diff.md,
+ * "Interface owners". */
+static uint32_t renumbered(const bt_owner *o, uint32_t k, const votes *v)
+{
+	const node *m = &o->nodes[k];
+	uint32_t s = vote_one(&v->succ), p = vote_one(&v->pred), c = m->origin;
+	bool alone = o->in_off[k] == o->in_off[k + 1]; /* no predecessor */
+	if (!(o->on & BT_OWNER_RENUMBERED) || o->mem.n == 0 || m->kind != BT_HOP_AS)
+		return 0;
+	if (memory_find(&o->mem, &m->addr) != NONE) { /* a rule's operator of the round before, still beside it */
+		uint32_t op = kept(o, k);
+		return op && (op == p || op == s) ? op : 0;
+	}
+	if (!s || s == c || v->own || (!alone && (!p || p == c || p == s)))
+		return 0;
+	return replaced(o, k) == s ? s : 0;
+}
+
+/* Stub: an address of C, where C is a stub in the AS relationships (in
+ * the file, nobody's provider), on the path of a trace from a hop of
+ * another AS to another AS (a VP inside C sends through C's routers, but
+ * none of its hops comes after another AS's): a stub carries no traffic
+ * between other networks, so the router is not C's; it answers from its
+ * interface on a link to C (a third-party address). Its operator: the AS
+ * its predecessors agree on; else the one a rule gave it the round
+ * before; else that of the interface of the round before it stands in
+ * place of (replaced); else unknown (OTHER: a gap, no border route across
+ * it). Only where no other rule decides it. doc/path-diff.md, "Stub
+ * addresses". */
+static uint32_t stub(const bt_owner *o, uint32_t k, const votes *v)
+{
+	const node *m = &o->nodes[k];
+	uint32_t p = vote_one(&v->pred), c = m->origin, r;
+	if (!(o->on & BT_OWNER_STUB) || m->kind != BT_HOP_AS || !bt_asrel_stub(o->rel, c))
+		return 0;
+	if (!m->through)
+		return 0; /* no trace crossed it from another AS to another */
+	if (p && p != c)
+		return p;
+	if ((r = kept(o, k)) != 0 || (memory_find(&o->mem, &m->addr) == NONE && (r = replaced(o, k)) != 0 && r != c))
+		return r;
+	return OTHER;
+}
+
+#define COMMON_WORK 4096 /* edges looked at per address, at most */
+
+/* Common-next: an address X of C between A and B (its predecessors agree
+ * on A, its successors on B, none of them of C), every successor of which
+ * also follows an address of B whose predecessors agree on a third AS (B's
+ * border interface, numbered by B, entered from that AS). A router answers
+ * from the interface the probe came in by, and a link has two ends: the
+ * interfaces right before one interface are one router's, so X is on B's
+ * border router, answering from its link to C. Only where no other rule
+ * decides X. doc/path-diff.md, "A common next hop". */
+static uint32_t common_next(const bt_owner *o, uint32_t k, const votes *v)
+{
+	const node *m = &o->nodes[k];
+	uint32_t s = vote_one(&v->succ), p = vote_one(&v->pred), c = m->origin;
+	size_t work = 0;
+	if (!(o->on & BT_OWNER_COMMON_NEXT) || m->kind != BT_HOP_AS || !s || !p || s == c || p == c || p == s ||
+	    v->own)
+		return 0;
+	for (uint32_t i = o->out_off[k]; i < o->out_off[k + 1]; i++) {
+		uint32_t y = o->edges[o->out[i]].to;
+		bool border = false;
+		for (uint32_t j = o->in_off[y]; j < o->in_off[y + 1] && !border; j++) {
+			uint32_t z = o->edges[o->in[j]].from;
+			const node *q = &o->nodes[z];
+			if (z == k || q->kind != BT_HOP_AS || q->moas || q->why || q->origin != s)
+				continue;
+			vote d = { 0 };
+			for (uint32_t l = o->in_off[z]; l < o->in_off[z + 1]; l++)
+				vote_add(&d, label(o, o->edges[o->in[l]].from));
+			uint32_t a = vote_one(&d);
+			border = a && a != s && a != c;
+			if ((work += o->in_off[z + 1] - o->in_off[z] + 1) > COMMON_WORK)
+				return 0;
+		}
+		if (!border)
+			return 0;
+	}
+	return s;
 }
 
 /* This round's memory for the next (o->next, replaced). 0 or -1. */
@@ -756,7 +860,7 @@ static int memory_build(bt_owner *o)
 {
 	memory *m = &o->next;
 	memory_free(m);
-	if (!(o->on & BT_OWNER_RENUMBERED) || o->nn == 0)
+	if (!(o->on & (BT_OWNER_RENUMBERED | BT_OWNER_STUB)) || o->nn == 0)
 		return 0;
 	size_t cap = 16;
 	while (cap < o->nn * 2)
@@ -795,7 +899,7 @@ static void infer_fixed(const bt_owner *o, uint32_t k, const votes *v)
 	node *m = &o->nodes[k];
 	uint32_t s = vote_one(&v->succ), p = vote_one(&v->pred), a = m->origin;
 	uint32_t d = last_hop(o, m, v), r = m->kind == BT_HOP_AS ? as_rel(o, m, v) : 0;
-	uint32_t n = r ? 0 : renumbered(o, k, v);
+	uint32_t n = r ? 0 : renumbered(o, k, v), x = r || n ? 0 : common_next(o, k, v);
 	if (m->kind == BT_HOP_IXP) {
 		if ((o->on & BT_OWNER_IXP) && v->routers && s) {
 			m->owner = s;
@@ -815,6 +919,9 @@ static void infer_fixed(const bt_owner *o, uint32_t k, const votes *v)
 	} else if (n) {
 		m->owner = n;
 		m->why = BT_OWNER_RENUMBERED;
+	} else if (x) {
+		m->owner = x;
+		m->why = BT_OWNER_COMMON_NEXT;
 	} else if (d) {
 		m->owner = d;
 		m->why = BT_OWNER_LAST_HOP;
@@ -871,11 +978,11 @@ static int index_overrides(bt_owner *o)
 	return 0;
 }
 
-/* The third-party stage, in two steps, each deciding every address at
+/* The third-party stage, in three steps, each deciding every address at
  * once (the order of the nodes does not matter): P X(C) P from the
  * origins, then P X(C) B with the owners the first step found (U X(D)
  * Y(U) T: X is U's, so Y, after a hop of its own AS, is no third-party
- * address). 0 or -1. */
+ * address), then a stub's addresses that neither took. 0 or -1. */
 static int infer_third_party(bt_owner *o)
 {
 	uint32_t *next = malloc((o->nn ? o->nn : 1) * sizeof(*next));
@@ -885,14 +992,19 @@ static int infer_third_party(bt_owner *o)
 		free(mark);
 		return -1;
 	}
-	for (int between = 0; between < 2; between++) {
+	for (int step = 0; step < 3; step++) {
+		bool between = step > 0;
 		for (uint32_t k = 0; k < o->nn; k++) {
 			const node *m = &o->nodes[k];
 			votes v;
 			next[k] = 0;
-			if (m->moas || m->kind != BT_HOP_AS || m->why == BT_OWNER_THIRD_PARTY)
+			if (m->moas || m->kind != BT_HOP_AS || m->why)
 				continue;
 			count_votes(o, k, &v);
+			if (step == 2) {
+				next[k] = stub(o, k, &v);
+				continue;
+			}
 			next[k] = third_party(o, m, &v, between) ? vote_one(&v.pred) : 0;
 			uint32_t p = vote_one(&v.pred);
 			if (!next[k] && !between && (o->on & BT_OWNER_PARALLEL) && v.routers && p && p != OTHER &&
@@ -908,7 +1020,7 @@ static int infer_third_party(bt_owner *o)
 		}
 		for (uint32_t k = 0; k < o->nn; k++)
 			if (next[k])
-				o->nodes[k].owner = next[k], o->nodes[k].why = BT_OWNER_THIRD_PARTY;
+				o->nodes[k].owner = next[k], o->nodes[k].why = step == 2 ? BT_OWNER_STUB : BT_OWNER_THIRD_PARTY;
 	}
 	free(mark);
 	free(next);
@@ -933,7 +1045,7 @@ int bt_owner_infer(bt_owner *o)
 	for (uint32_t k = 0; k < o->nn; k++) {
 		node *m = &o->nodes[k];
 		if (o->on == 0 || m->moas || (m->kind != BT_HOP_AS && m->kind != BT_HOP_IXP) ||
-		    m->why == BT_OWNER_THIRD_PARTY)
+		    m->why == BT_OWNER_THIRD_PARTY || m->why == BT_OWNER_STUB)
 			continue;
 		votes v;
 		count_votes(o, k, &v);

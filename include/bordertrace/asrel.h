@@ -5,8 +5,8 @@
  * A file is read whole (plain or compressed: textfile.h) and parsed line by
  * line by a pure function: serial-1 "AS1|AS2|REL" and serial-2
  * "AS1|AS2|REL|SOURCE", REL -1 (AS1 is a provider of AS2) or 0 (peers);
- * '#' starts a comment line. The table answers "are A and B linked?" and
- * "is A a provider of B?". */
+ * '#' starts a comment line. The table answers "are A and B linked?",
+ * "is A a provider of B?" and "is A a stub?". */
 #ifndef BORDERTRACE_ASREL_H
 #define BORDERTRACE_ASREL_H
 
@@ -36,6 +36,10 @@ int bt_asrel_load(bt_asrel *t, const char *path, char *err, size_t errlen);
 bool bt_asrel_linked(const bt_asrel *t, uint32_t a, uint32_t b);
 /* Whether a is a provider of b (a line "a|b|-1"). */
 bool bt_asrel_provides(const bt_asrel *t, uint32_t a, uint32_t b);
+/* Whether a is in the file and a provider of nobody (a stub: no AS path
+ * crosses it toward another network). An AS the file does not name is no
+ * stub: nothing is known of it. */
+bool bt_asrel_stub(const bt_asrel *t, uint32_t a);
 /* Relationships held (pairs). */
 size_t bt_asrel_count(const bt_asrel *t);
 

@@ -43,7 +43,9 @@ enum {
 	BT_OWNER_ASREL = 1u << 8,       /* "as-rel": A X(C) B where A and C have no relationship */
 	BT_OWNER_RENUMBERED = 1u << 9,  /* "renumbered": A X(C) B in place of last round's B router */
 	BT_OWNER_PARALLEL_NEXT = 1u << 10, /* "parallel-next": beside a router of the AS P leads into */
-	BT_OWNER_ALL = (1u << 11) - 1,
+	BT_OWNER_STUB = 1u << 11,       /* "stub": a stub's address on the path to another AS */
+	BT_OWNER_COMMON_NEXT = 1u << 12, /* "common-next": before the interface B's border leads to */
+	BT_OWNER_ALL = (1u << 13) - 1,
 };
 
 /* "neighbour", ..., or "all" -> its bits; 0 for an unknown name. */

@@ -77,6 +77,11 @@ static void test_load(void **state)
 	assert_false(bt_asrel_provides(t, 64501, 64502));  /* peers: neither provides */
 	assert_false(bt_asrel_provides(t, 64502, 64501));
 	assert_false(bt_asrel_provides(NULL, 64500, 64501));
+	assert_true(bt_asrel_stub(t, 64501));   /* a customer and a peer, nobody's provider */
+	assert_true(bt_asrel_stub(t, 64502));   /* a peer only */
+	assert_false(bt_asrel_stub(t, 64500));  /* a provider */
+	assert_false(bt_asrel_stub(t, 64503));  /* not in the file: not known */
+	assert_false(bt_asrel_stub(NULL, 64501));
 	const char *bad = "64500|64501|-1\n\n64501|x|0\n";
 	assert_int_equal(bt_asrel_load_buffer(t, "r.txt", bad, strlen(bad), err, sizeof(err)), -1);
 	assert_string_equal(err, "r.txt:3: bad AS number (1..4294967295): '64501|x|0'");

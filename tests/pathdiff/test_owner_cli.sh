@@ -23,18 +23,19 @@ fails=0
 # 198.18.14.0/24 is T's too, 198.18.15.0/24 of F 64510 (a transit, no target);
 # 198.18.16.0/24 of G 64520 (T's other provider), 198.18.17.0/24 of H 64530
 # (a transit between U and T): neither is a target; 198.18.18.0/24 of K
-# 64540 (U's, T's and W's provider), 198.18.19.0/24 of W 64550 (a target).
+# 64540 (U's, T's and W's provider), 198.18.19.0/24 of W 64550 (a target),
+# 198.18.20.0/24 of S 64560 (a stub: U's customer, nobody's provider).
 printf '198.18.1.0\t24\t64500\n198.18.2.0\t24\t4837\n198.18.7.0\t24\t131279\n' >"$TMP/pfx2as.txt"
 printf '198.18.8.0\t24\t131279\n198.18.9.0\t24\t64501\n198.18.12.0\t24\t64502\n' >>"$TMP/pfx2as.txt"
 printf '198.18.14.0\t24\t131279\n198.18.15.0\t24\t64510\n' >>"$TMP/pfx2as.txt"
 printf '198.18.16.0\t24\t64520\n198.18.17.0\t24\t64530\n' >>"$TMP/pfx2as.txt"
-printf '198.18.18.0\t24\t64540\n198.18.19.0\t24\t64550\n' >>"$TMP/pfx2as.txt"
-# the AS relationships (CAIDA serial-2): U provides A, T, D, E, F and H; F,
+printf '198.18.18.0\t24\t64540\n198.18.19.0\t24\t64550\n198.18.20.0\t24\t64560\n' >>"$TMP/pfx2as.txt"
+# the AS relationships (CAIDA serial-2): U provides A, T, D, E, F, H and S; F,
 # D, G, H and K provide T; K provides U and W; no relationship between U
 # and G, nor U and W
 {
 	echo '# AS relationships of the test: 4837 and 131279 are numbers only'
-	for c in 64500 131279 64501 64502 64510 64530; do echo "4837|$c|-1|bgp"; done
+	for c in 64500 131279 64501 64502 64510 64530 64560; do echo "4837|$c|-1|bgp"; done
 	for p in 64510 64501 64520 64530; do echo "$p|131279|-1|bgp"; done
 	for c in 4837 131279 64550; do echo "64540|$c|-1|bgp"; done
 } >"$TMP/as-rel.txt"
@@ -130,6 +131,13 @@ mkdir -p "$TMP/rounds/vp-01" "$TMP/rounds/vp-02"
 	trace 198.18.8.140 198.18.1.1 198.18.2.1 198.18.18.1 198.18.8.14 198.18.8.140
 	# ... must not fire: K's one router between U and W, W not U's customer
 	trace 198.18.19.50 198.18.1.1 198.18.2.1 198.18.18.2 198.18.19.5 198.18.19.50
+	# common-next: H's address (198.18.17.20) between U and T, before
+	# 198.18.8.52, which T's border 198.18.8.51 (entered from F) leads to
+	# on vp-02's trace: one router, T's
+	trace 198.18.8.233 198.18.1.1 198.18.2.1 198.18.17.20 198.18.8.52 198.18.8.233
+	# ... must not fire: the other interface before 198.18.8.56 is T's,
+	# entered from T (198.18.8.58 after 198.18.8.57): no border of T
+	trace 198.18.8.234 198.18.1.1 198.18.2.1 198.18.17.21 198.18.8.56 198.18.8.234
 } >"$TMP/rounds/vp-01/r1.jsonl"
 {
 	VP=vp-02
@@ -152,6 +160,8 @@ mkdir -p "$TMP/rounds/vp-01" "$TMP/rounds/vp-02"
 	trace 198.18.8.91 198.18.1.2 198.18.2.90 198.18.9.95 198.18.8.6 198.18.8.91
 	trace 198.18.8.93 198.18.1.2 198.18.2.1 198.18.2.95 198.18.8.7 198.18.8.93
 	trace 198.18.8.151 198.18.1.2 198.18.2.1 198.18.2.100 198.18.15.5 198.18.8.15 198.18.8.151
+	trace 198.18.8.235 198.18.1.2 198.18.2.1 198.18.15.7 198.18.8.51 198.18.8.52 198.18.8.235
+	trace 198.18.8.236 198.18.1.2 198.18.2.1 198.18.8.57 198.18.8.58 198.18.8.56 198.18.8.236
 } >"$TMP/rounds/vp-02/r1.jsonl"
 
 # views NAME: the rows of the export in $TMP/NAME that the checks read,
@@ -270,6 +280,14 @@ export_as no-parallel-next --no-heuristic parallel-next
 is "$(upstream no-parallel-next vp-01 198.18.8.150)" "4837:1:64500 4837 131279" \
 	"parallel-next off: taken as U's router (third-party), F lost"
 
+# common-next
+is "$(upstream on vp-01 198.18.8.233)" "4837:1:64500 4837 131279" \
+	"common-next: H's address before the interface T's border leads to is T's border router"
+is "$(upstream on vp-01 198.18.8.234)" "64530:1:64500 4837 64530 131279" \
+	"common-next must not fire: the other interface before it is T's, entered from T"
+export_as no-common --no-heuristic common-next
+is "$(upstream no-common vp-01 198.18.8.233)" "64530:1:64500 4837 64530 131279" "common-next off: H on the path"
+
 # as-rel: only with --as-rel
 is "$(upstream on vp-01 198.18.8.100)" "64520:1:64500 4837 64520 131279" "as-rel: not without --as-rel"
 export_as asrel --as-rel "$TMP/as-rel.txt"
@@ -315,8 +333,9 @@ for ROUND in r1 r2 r3; do
 		# router, whose interface on the H link (198.18.8.19) is another
 		trace 198.18.8.160 198.18.1.1 198.18.2.1 "${y[@]}" 198.18.8.18 198.18.8.160
 		# ... must not fire: r1's interface (198.18.8.21) still answers
+		# (before another hop: common-next would take the one before)
 		trace 198.18.8.170 198.18.1.1 198.18.2.1 $z 198.18.8.22 198.18.8.170
-		[ $ROUND = r1 ] || trace 198.18.8.171 198.18.1.1 198.18.2.1 198.18.8.21 198.18.8.22 198.18.8.171
+		[ $ROUND = r1 ] || trace 198.18.8.171 198.18.1.1 198.18.2.1 198.18.8.21 198.18.8.27 198.18.8.171
 		# after a silent hop: 198.18.8.23 in r1, H's 198.18.17.8 from r2 on
 		trace 198.18.8.180 198.18.1.1 198.18.2.1 '*' $w 198.18.8.24 198.18.8.180
 		# ... must not fire: the interface of r1 (198.18.8.25) was not
@@ -356,6 +375,66 @@ is "$(renum renum-on r1 198.18.8.200) $(renum renum-on r2 198.18.8.200) $(renum 
 	"4837:64500 4837 131279 4837:64500 4837 131279 4837:64500 4837 131279" \
 	"renumbered: U's router, third-party in r1, stays U's while U is beside it"
 is "$(renum renum-off r2 198.18.8.200)" "64501:64500 4837 64501 131279" "renumbered off: D on the path from r2 on"
+
+# stub: three rounds of vp-01 with the relationships; S is a stub, so an
+# address of S on a trace from another AS's hop to another AS is not S's
+mkdir -p "$TMP/stub/vp-01"
+VP=vp-01
+for ROUND in r1 r2 r3; do
+	# U's router 198.18.2.110 after a silent hop in r1 answers from S's
+	# space (198.18.20.1, its link to S) from r2 on
+	x=198.18.2.110
+	[ $ROUND = r1 ] || x=198.18.20.1
+	{
+		trace 198.18.8.210 198.18.1.1 198.18.2.1 '*' $x 198.18.8.41 198.18.8.210
+		# nothing to tell the operator of S's 198.18.20.2 by: unknown
+		trace 198.18.8.220 198.18.1.1 198.18.2.1 '*' 198.18.20.2 198.18.8.42 198.18.8.220
+		# U's router answering from S's space (198.18.20.3) leads into
+		# S as well (no third-party rule), and into T: U's
+		trace 198.18.8.230 198.18.1.1 198.18.2.1 198.18.20.3 198.18.8.43 198.18.8.230
+		trace 198.18.20.230 198.18.1.1 198.18.2.1 198.18.20.3 198.18.20.4 198.18.20.230
+		# must not fire: a VP inside S (its routers 198.18.20.5 and .6
+		# before any other AS's)
+		trace 198.18.8.240 198.18.20.5 198.18.20.6 198.18.2.1 198.18.8.44 198.18.8.240
+		# ... nor on S's border router, every trace through it to S
+		trace 198.18.20.250 198.18.1.1 198.18.2.1 198.18.20.7 198.18.20.250
+		# ... nor on D's address after a silent hop: D provides T, no stub
+		trace 198.18.8.250 198.18.1.1 198.18.2.1 '*' 198.18.9.120 198.18.8.45 198.18.8.250
+	} >"$TMP/stub/vp-01/$ROUND.jsonl"
+done
+unset ROUND
+# stub NAME ROUND DST: the trace's upstream_asn:as_path in export NAME
+stub() {
+	col "$TMP/$1/traces.csv" trace_id "vp-01/$2/$3/icmp-paris/0" upstream_asn as_path
+}
+# stubx NAME ROUND DST: the trace's AS crossing into its target, near_addr:near_asn:across_silent
+stubx() {
+	col "$TMP/$1/borders.csv" trace_id "vp-01/$2/$3/icmp-paris/0" kind into_target near_addr near_asn across_silent |
+		tr ' ' '\n' | sed -n 's/^as:1://p'
+}
+expect_rc 0 "$BT" export "${DB[@]}" --as-rel "$TMP/as-rel.txt" -o "$TMP/stub-on" "$TMP/stub"
+expect_rc 0 "$BT" export "${DB[@]}" --as-rel "$TMP/as-rel.txt" --no-heuristic stub -o "$TMP/stub-off" "$TMP/stub"
+is "$(stub stub-on r2 198.18.8.210) $(stub stub-on r3 198.18.8.210)" \
+	"4837:64500 4837 131279 4837:64500 4837 131279" \
+	"stub: S's address in place of U's router after a silent hop is U's, and stays so in r3"
+is "$(stubx stub-on r2 198.18.8.210) $(stubx stub-on r3 198.18.8.210)" "198.18.20.1:4837:0 198.18.20.1:4837:0" \
+	"stub: the crossing after U's router answering from S's space"
+is "$(stub stub-off r2 198.18.8.210)" "64560:64500 4837 64560 131279" "stub off: S on the path"
+is "$(stub stub-on r1 198.18.8.220)" "4837:64500 4837 131279" "stub: S's address with no evidence is unknown"
+is "$(stubx stub-on r1 198.18.8.220)" "198.18.2.1:4837:1" "stub: ... a gap, crossed from U's last known router"
+is "$(stub stub-off r1 198.18.8.220)" "64560:64500 4837 64560 131279" "stub off: S on the path (unknown)"
+is "$(stub stub-on r1 198.18.8.230) $(stub stub-on r1 198.18.20.230)" \
+	"4837:64500 4837 131279 4837:64500 4837 64560" \
+	"stub: S's address after U, leading into S and T, is U's"
+is "$(stub stub-off r1 198.18.8.230)" "64560:64500 4837 64560 131279" "stub off: S on the path into T"
+is "$(stub stub-on r1 198.18.8.240)" "4837:64560 4837 131279" "stub must not fire: a VP inside S"
+is "$(col "$TMP/stub-on/borders.csv" trace_id vp-01/r1/198.18.8.240/icmp-paris/0 kind index near_addr far_addr \
+	far_asn across_silent | tr ' ' '\n' | sed -n 's/^as:0://p')" "198.18.20.5:198.18.20.6:4837:0" \
+	"stub must not fire: ... S's second router is no gap (U's ingress numbered by S: neighbour)"
+is "$(stub stub-on r1 198.18.20.250)" "4837:64500 4837 64560" "stub must not fire: S's border router"
+is "$(stub stub-on r1 198.18.8.250)" "64501:64500 4837 64501 131279" "stub must not fire: D is no stub"
+expect_rc 0 "$BT" export "${DB[@]}" -o "$TMP/stub-norel" "$TMP/stub"
+is "$(stub stub-norel r2 198.18.8.210)" "64560:64500 4837 64560 131279" "stub: not without --as-rel"
 
 # Everything off is the origins' view of every trace: the per-case views
 # above, each with one heuristic off, agree with it.
