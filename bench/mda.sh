@@ -176,7 +176,7 @@ awk -v probes="$PROBES" -v cpu="$PCPU" -v c1="$CPU1" -v c2="$CPU2" -v p1="$PCPU1
 # the round second by second (progress = 1: the probes/s of each second):
 # the sending phase against the tail, where what is left waits for timeouts
 grep -o 'progress [0-9/]* targets, [0-9]* probes/s' "$T/full/run.log" | awk -v ceil="$CEIL" '
-    { r = $5; s = s sprintf(" %d", r / 1000); n++; if (r >= 0.8 * ceil) hi++; if (r > pk) pk = r }
+    { r = $4 + 0; s = s sprintf(" %d", r / 1000); n++; if (r >= 0.8 * ceil) hi++; if (r > pk) pk = r }
     END { if (n) printf "per second (k probes/s):%s\n  %d of %d seconds at >= 0.8 of the sendto ceiling; the highest second %.2f of it\n", s, hi, n, pk / ceil }'
 echo "full speed ($N targets; bt-sim's TUN queue dropped $((d1 - d0)) probes):"
 awk -v probes="$PROBES" -v drops="$((d1 - d0))" -v secs="$PROBING" 'BEGIN {
