@@ -207,8 +207,13 @@ fail:
 	return r;
 }
 
+/* The ring's reference to the device is dropped here, not in the ring's
+ * teardown, which the kernel finishes later in a worker: a bt-sim started
+ * right after this one on the same persistent device (bench/accuracy.sh,
+ * a round each) would find it still attached (TUNSETIFF: EBUSY). */
 static void uring_close(uring_io *u)
 {
+	io_uring_unregister_files(&u->ring);
 	io_uring_queue_exit(&u->ring);
 	munmap(u->in, u->in_bytes);
 	free(u->out);
@@ -289,9 +294,11 @@ static int uring_round(uring_io *u, serve *s, unsigned *got)
 	return err;
 }
 
-/* 0 when stopped, -1 after an error, 1 when the device cannot be read
- * with RWF_NOWAIT (before Linux 6.x, a TUN device could not): nothing was
- * read then. */
+/* serve_uring's answer when the device cannot be read with RWF_NOWAIT: it
+ * has read nothing then. */
+#define NO_NOWAIT 2
+
+/* 0 when stopped, -1 after an error, or NO_NOWAIT. */
 static int serve_uring(serve *s, uring_io *u)
 {
 	unsigned reads = MIN_READS, since = 0;
@@ -302,7 +309,7 @@ static int serve_uring(serve *s, uring_io *u)
 		unsigned got;
 		int r = uring_round(u, s, &got);
 		if (r < 0) {
-			rc = r == -EOPNOTSUPP && !s->k.in ? 1 : -1;
+			rc = r == -EOPNOTSUPP && !s->k.in ? NO_NOWAIT : -1;
 			if (rc < 0 && r == -EOPNOTSUPP)
 				read_error(s, -r);
 			break;
@@ -317,8 +324,10 @@ static int serve_uring(serve *s, uring_io *u)
 				break;
 			}
 		}
-		if (!got && (rc = wait_input(s)) != 0)
+		if (!got && (rc = wait_input(s)) != 0) {
+			rc = rc < 0 ? -1 : 0;
 			break;
+		}
 	}
 	/* The replies to the last batch are still queued: send them. */
 	unsigned got;
@@ -338,11 +347,11 @@ int bt_sim_serve(bt_sim_model *m, unsigned phase, int fd, int sfd, const char *d
 	if (r == 0) {
 		rc = serve_uring(&s, &u);
 		uring_close(&u);
-		if (rc == 1)
+		if (rc == NO_NOWAIT)
 			fprintf(stderr, PROG ": %s cannot be read with RWF_NOWAIT; one read and one write a packet instead\n",
 				dev);
 	}
-	if (r != 0 || rc == 1)
+	if (r != 0 || rc == NO_NOWAIT)
 		rc = serve_plain(&s);
 	print_counters(&s);
 	return rc < 0;
