@@ -4,7 +4,8 @@
  * I/O, with the same answers and counters (doc/sim.md, "Serving"):
  *   uring  a batch of reads and the previous batch's writes in one
  *          io_uring_enter (liburing), the clock read once a batch;
- *   plain  one read and one write system call a packet.
+ *   plain  one read and one write system call a packet, the clock read
+ *          once every 64 packets of a burst.
  * uring falls back to plain where io_uring cannot be set up (disabled by
  * the kernel's io_uring_disabled, or filtered by a container). */
 #ifndef BT_SIM_SERVE_H
