@@ -29,6 +29,10 @@ PACKAGES+=" libgraphviz-dev chromium"
 # server (tests/store/) ---
 PACKAGES+=" libpq-dev libssl-dev postgresql-15 postgresql-client-15"
 # --- end store ---
+# --- the simulator (tests/sim/sim_serve.c: bt-sim batches its TUN reads and
+# writes through io_uring) ---
+PACKAGES+=" liburing-dev"
+# --- end simulator ---
 # fuzzing and sanitizers
 PACKAGES+=" clang libclang-rt-14-dev"
 

@@ -23,6 +23,7 @@ typedef struct bt_sim_cli {
 	uint32_t src;     /* the key's source: IPv4, or an IPv6 source's key */
 	int family;       /* 0 = not given, 4, 6 */
 	int64_t label;    /* IPv6 flow label; -1 = the prober's (base + flow) */
+	int io;          /* serve --io: BT_SIM_IO_URING (0, the default) or _PLAIN */
 	int by_as;        /* changes/routes: target networks are ASes, not /24s */
 	int per_vp;       /* changes: per VP */
 	unsigned gone_after;

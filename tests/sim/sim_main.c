@@ -24,14 +24,12 @@
 #include <getopt.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "sim_branches.h"
@@ -39,6 +37,7 @@
 #include "sim_model.h"
 #include "sim_packet.h"
 #include "sim_sched.h"
+#include "sim_serve.h"
 
 #define PROG "bt-sim"
 
@@ -47,7 +46,7 @@ static void usage(FILE *f)
 	bt_sim_params d;
 	bt_sim_params_default(&d);
 	fprintf(f,
-"usage: " PROG " serve --tun NAME [model options] [--phase P] [--round R]\n"
+"usage: " PROG " serve --tun NAME [--io uring|plain] [model options] [--phase P] [--round R]\n"
 "       " PROG " truth [model options] [--phase P] [--round R] [--method M] [--flows LIST]\n"
 "                     [--src ADDR] [--dport PORT] [--targets FILE]\n"
 "                     [--family 4|6] [--flowlabel L]\n"
@@ -84,6 +83,8 @@ static void usage(FILE *f)
 "  --round R           the round whose state is served or written (default 0)\n"
 "serve:\n"
 "  --tun NAME          TUN device to create (or attach to) and answer on\n"
+"  --io uring|plain    batches of reads and writes in one io_uring_enter\n"
+"                      (default), or a read and a write call a packet\n"
 "  --phase P           0 = base, 1 = the border route appeared (default 0)\n"
 "truth:\n"
 "  --method M          icmp-paris (default), udp-paris, tcp-syn\n"
@@ -181,7 +182,7 @@ static void parse_cli(int argc, char **argv, cli *c)
 	enum { O_SEED = 256, O_PFX, O_ASES, O_TRANSITS, O_CC, O_ECMP, O_SILENT, O_RL, O_RLRATE,
 	       O_RLBURST, O_DARK, O_NBR, O_SHARE, O_TUN, O_PHASE, O_METHOD, O_FLOWS, O_SRC, O_DPORT,
 	       O_TARGETS, O_FAMILY, O_LABEL, O_VPS, O_ROUNDS, O_CHANGES, O_NOISE, O_SSEED, O_ROUND,
-	       O_BY, O_PERVP, O_GONE, O_NKINDS };
+	       O_BY, O_PERVP, O_GONE, O_NKINDS, O_IO };
 	static const struct option lopts[] = {
 		{ "seed", required_argument, NULL, O_SEED },
 		{ "prefixes", required_argument, NULL, O_PFX },
@@ -197,6 +198,7 @@ static void parse_cli(int argc, char **argv, cli *c)
 		{ "nbr-numbered", required_argument, NULL, O_NBR },
 		{ "change-share", required_argument, NULL, O_SHARE },
 		{ "tun", required_argument, NULL, O_TUN },
+		{ "io", required_argument, NULL, O_IO },
 		{ "phase", required_argument, NULL, O_PHASE },
 		{ "method", required_argument, NULL, O_METHOD },
 		{ "flows", required_argument, NULL, O_FLOWS },
@@ -248,6 +250,11 @@ static void parse_cli(int argc, char **argv, cli *c)
 			if (strlen(optarg) >= IFNAMSIZ || !*optarg)
 				die("--tun: '%s' is not a valid interface name", optarg);
 			c->tun = optarg;
+			break;
+		case O_IO:
+			if (strcmp(optarg, "uring") && strcmp(optarg, "plain"))
+				die("--io: '%s' is not uring or plain", optarg);
+			c->io = optarg[0] == 'u' ? BT_SIM_IO_URING : BT_SIM_IO_PLAIN;
 			break;
 		case O_PHASE: c->phase = parse_uint("--phase", optarg, 1); break;
 		case O_METHOD:
@@ -522,63 +529,6 @@ static int cmd_info(bt_sim_model *m, const cli *c)
 
 /* ---- serve ---- */
 
-/* Packets the kernel dropped because the device's queue was full (bt-sim fell
- * behind): not ours to count, so read from the namespace's /sys (mounted by
- * `ip netns exec`); -1 when unavailable. */
-static long long tun_dropped(const char *dev)
-{
-	char path[128];
-	long long v = -1;
-	snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/tx_dropped", dev);
-	FILE *f = fopen(path, "r");
-	if (f) {
-		if (fscanf(f, "%lld", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
-}
-
-static void print_counters(const bt_sim_counters *k, unsigned phase, const char *dev)
-{
-	fprintf(stderr,
-		PROG ": phase %u: in %llu, replies %llu (time-exceeded %llu, echo-reply %llu, "
-		"port-unreach %llu, tcp-rst %llu), dropped: rate-limit %llu, silent %llu, "
-		"dark %llu, no-route %llu, ignored %llu, lost %llu, tun-dropped %lld, "
-		"ipv6 in %llu, ipv6 unparsed %llu\n",
-		phase, (unsigned long long)k->in, (unsigned long long)k->out,
-		(unsigned long long)k->time_exceeded, (unsigned long long)k->echo_reply,
-		(unsigned long long)k->port_unreach, (unsigned long long)k->tcp_rst,
-		(unsigned long long)k->ratelimited, (unsigned long long)k->silent,
-		(unsigned long long)k->dark, (unsigned long long)k->noroute,
-		(unsigned long long)k->ignored, (unsigned long long)k->lost, tun_dropped(dev),
-		(unsigned long long)k->in6, (unsigned long long)k->unparsed6);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* Handles pending signals; returns 1 when asked to stop. */
-static int drain_signals(int sfd, unsigned *phase, const bt_sim_counters *k, const char *dev)
-{
-	struct signalfd_siginfo si;
-	while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		if (si.ssi_signo == SIGUSR1) {
-			*phase ^= 1;
-			fprintf(stderr, PROG ": phase %u\n", *phase);
-		} else if (si.ssi_signo == SIGUSR2) {
-			print_counters(k, *phase, dev);
-		} else {
-			return 1;
-		}
-	}
-	return 0;
-}
-
 static int cmd_serve(bt_sim_model *m, const cli *c)
 {
 	if (!c->tun)
@@ -615,43 +565,7 @@ static int cmd_serve(bt_sim_model *m, const cli *c)
 	fprintf(stderr, PROG ": serving on %s, round %u, phase %u, %u targets, %u routers, %zu bytes of model\n",
 		ifr.ifr_name, m->round, phase, m->p.prefixes * 256, m->nrouters, m->bytes);
 
-	bt_sim_counters k;
-	memset(&k, 0, sizeof(k));
-	uint8_t in[65536], out[BT_SIM_REPLY_MAX];
-	struct pollfd pfd[2] = { { .fd = fd, .events = POLLIN }, { .fd = sfd, .events = POLLIN } };
-	int rc = 0;
-	for (;;) {
-		/* Drain the device before sleeping: one poll per burst, not per
-		 * packet. Signals are looked at every 4096 packets so that a
-		 * phase change lands promptly under load. */
-		unsigned burst = 0;
-		for (;;) {
-			ssize_t n = read(fd, in, sizeof(in));
-			if (n < 0) {
-				if (errno == EINTR)
-					continue;
-				if (errno == EAGAIN)
-					break;
-				fprintf(stderr, PROG ": read %s: %s\n", ifr.ifr_name, strerror(errno));
-				rc = 1;
-				goto done;
-			}
-			size_t r = bt_sim_answer(m, phase, in, (size_t)n, now_ns(), out, &k);
-			if (r && write(fd, out, r) != (ssize_t)r)
-				k.lost++; /* the device refused it: the reply is lost */
-			if ((++burst & 4095) == 0 && drain_signals(sfd, &phase, &k, ifr.ifr_name))
-				goto done;
-		}
-		if (poll(pfd, 2, -1) < 0 && errno != EINTR) {
-			fprintf(stderr, PROG ": poll: %s\n", strerror(errno));
-			rc = 1;
-			goto done;
-		}
-		if ((pfd[1].revents & POLLIN) && drain_signals(sfd, &phase, &k, ifr.ifr_name))
-			goto done;
-	}
-done:
-	print_counters(&k, phase, ifr.ifr_name);
+	int rc = bt_sim_serve(m, phase, fd, sfd, ifr.ifr_name, c->io);
 	close(sfd);
 	close(fd);
 	return rc;

@@ -13,7 +13,9 @@
 #   - with them (500/s, burst 50), every wrong hop is a gap at a rate-limiting
 #     router; the accuracy is printed;
 #   - SIGUSR1 switches phase: the moved /24's truth changes, and its traces
-#     equal the phase-1 truth.
+#     equal the phase-1 truth;
+#   - serve --io plain (a read and a write call a packet) answers as the
+#     default io_uring batches do: udp-paris hops equal the truth.
 #   - IPv6, with Debian's scamper as the reference prober (this part checks the
 #     simulator against scamper; bench/campaign.sh -6 scores ours): icmp-paris traces of 30 IPv6 targets, two flows each, equal
 #     `bt-sim truth --family 6`, in phase 0 and, for the moved /24, in phase 1;
@@ -157,6 +159,16 @@ if grep -q '198\.19\.3\.' "$TMP/p1.icmp-paris.jsonl" && [[ -s $TMP/p0.icmp-paris
 else
     not_ok "phase-1 traces cross AS20485, phase-0 traces do not"
 fi
+
+# ---- serve --io plain (a read and a write call a packet; the default batches
+# them through io_uring, doc/sim.md "serve"): the same answers ----
+if grep -q 'instead$' "$TMP/${PREFIX}a.log"; then
+    echo "# the default serve fell back to plain I/O here: $(grep 'instead$' "$TMP/${PREFIX}a.log")"
+fi
+if start_sim e "${A[@]}" --io plain; then ok "bt-sim --io plain serves in ${PREFIX}e"; else not_ok "bt-sim --io plain serves"; fi
+trace e "$TMP/e.udp-paris.jsonl" udp-paris "$TMP/targets"
+check "--io plain: udp-paris hops equal the truth" python3 "$SCORE" hops --truth "$TMP/a.udp-paris.truth" \
+    --traces "$TMP/e.udp-paris.jsonl" --interfaces "$TMP/a.if"
 
 # ---- B: the defaults, rate-limiting routers included ----
 # Seed 1 (the default) has a rate-limiting access router at hop 2, which
