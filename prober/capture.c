@@ -12,15 +12,20 @@ static int capture_setup(bt_capture *c, const char *dev, const char *filter, int
 	struct bpf_program prog;
 	pcap_set_snaplen(c->pcap, 2048);
 	pcap_set_promisc(c->pcap, 0);
-	/* Not immediate mode: libpcap then uses the kernel's TPACKET_V3 ring,
-	 * whose replies are packed into blocks handed over when full or
-	 * block_ms after their first reply. Immediate mode (TPACKET_V2) costs
-	 * the kernel two cache misses per reply on the ring's frame headers,
-	 * which the loop writes back on the other core: a quarter of the CPU
-	 * that writing each reply into the device costs its sender (measured
-	 * with bt-sim, doc/probing.md "Capture"). Timestamps stay per reply. */
-	pcap_set_immediate_mode(c->pcap, 0);
-	pcap_set_timeout(c->pcap, block_ms);
+	if (block_ms > 0) {
+		/* Not immediate mode: libpcap then uses the kernel's TPACKET_V3
+		 * ring, whose replies are packed into blocks (256 KiB each)
+		 * handed over when full or block_ms after the last hand-over.
+		 * Immediate mode (TPACKET_V2) costs the kernel two cache misses
+		 * per reply on frame headers the loop writes back from its own
+		 * core: a quarter of what delivering a reply costs at full speed
+		 * (doc/probing.md, "Engine"). Timestamps stay per reply. */
+		pcap_set_immediate_mode(c->pcap, 0);
+		pcap_set_timeout(c->pcap, block_ms);
+	} else {
+		/* Deliver each reply at once rather than when a block fills. */
+		pcap_set_immediate_mode(c->pcap, 1);
+	}
 	pcap_set_buffer_size(c->pcap, bufsize);
 	int rc = pcap_activate(c->pcap);
 	if (rc < 0) {
@@ -56,10 +61,7 @@ static int capture_setup(bt_capture *c, const char *dev, const char *filter, int
 
 int bt_capture_block_ms(uint32_t rate_pps)
 {
-	if (rate_pps == 0 || rate_pps >= 10000)
-		return 1;
-	uint32_t q = 1000u / rate_pps; /* one probe's time, ms */
-	return q < 5 ? 5 : q > 50 ? 50 : (int)q;
+	return rate_pps == 0 || rate_pps >= BT_CAPTURE_BLOCKS_FROM ? 5 : 0;
 }
 
 int bt_capture_open(bt_capture *c, const char *device, const char *filter, uint32_t rate_pps, char *err,
@@ -71,12 +73,15 @@ int bt_capture_open(bt_capture *c, const char *device, const char *filter, uint3
 	 * 100 probes/s would otherwise spend on room it never uses. */
 	uint64_t want = (uint64_t)rate_pps * 64u;
 	int bufsize = want < (2u << 20) ? 2 << 20 : want > (32u << 20) ? 32 << 20 : (int)want;
-	/* A block is handed over 1 ms after its first reply from 10,000
-	 * probes/s up (where a reply may free room in the active window at
-	 * once); below, after the loop's quantum (doc/probing.md, "Pacing and
-	 * sleeping"), since it reads replies at most once a quantum then, and a
-	 * shorter timer would only wake the kernel more often. */
 	int block_ms = bt_capture_block_ms(rate_pps);
+	if (block_ms > 0) {
+		/* A block is handed over full or after block_ms, whatever it
+		 * holds: a quarter second of blocks (5 ms: 50 of them) at
+		 * least, 12.5 MiB, however few replies each holds. */
+		int blocks = 250 / block_ms;
+		if (bufsize < blocks * (256 << 10))
+			bufsize = blocks * (256 << 10);
+	}
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
 	const char *dev = device ? device : "any";
 	c->fd = -1;
