@@ -59,10 +59,13 @@ static int capture_setup(bt_capture *c, const char *dev, const char *filter, int
 	return 0;
 }
 
-int bt_capture_block_ms(uint32_t rate_pps)
-{
-	return rate_pps == 0 || rate_pps >= BT_CAPTURE_BLOCKS_FROM ? 5 : 0;
-}
+/* The block ring pays where delivering replies is the cost: near full
+ * speed. Below, a block handed over after its timeout would hold a reply
+ * that far past its probe's deadline (counted late), and mostly empty
+ * 256-KiB blocks would need a ring many times the size for the same time. */
+#define BLOCKS_FROM_PPS 100000
+#define BLOCK_MS 5      /* at most the loop's quantum */
+#define BLOCKS_MIN 50   /* a quarter second of blocks, however few replies each holds */
 
 int bt_capture_open(bt_capture *c, const char *device, const char *filter, uint32_t rate_pps, char *err,
 		    size_t errlen, bool *eperm)
@@ -73,15 +76,9 @@ int bt_capture_open(bt_capture *c, const char *device, const char *filter, uint3
 	 * 100 probes/s would otherwise spend on room it never uses. */
 	uint64_t want = (uint64_t)rate_pps * 64u;
 	int bufsize = want < (2u << 20) ? 2 << 20 : want > (32u << 20) ? 32 << 20 : (int)want;
-	int block_ms = bt_capture_block_ms(rate_pps);
-	if (block_ms > 0) {
-		/* A block is handed over full or after block_ms, whatever it
-		 * holds: a quarter second of blocks (5 ms: 50 of them) at
-		 * least, 12.5 MiB, however few replies each holds. */
-		int blocks = 250 / block_ms;
-		if (bufsize < blocks * (256 << 10))
-			bufsize = blocks * (256 << 10);
-	}
+	int block_ms = rate_pps == 0 || rate_pps >= BLOCKS_FROM_PPS ? BLOCK_MS : 0; /* 0: immediate */
+	if (block_ms > 0 && bufsize < BLOCKS_MIN * (256 << 10))
+		bufsize = BLOCKS_MIN * (256 << 10); /* 12.5 MiB */
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
 	const char *dev = device ? device : "any";
 	c->fd = -1;

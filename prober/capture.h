@@ -25,24 +25,14 @@ typedef struct bt_capture {
 } bt_capture;
 
 /* Opens a capture on device (NULL: all interfaces) with filter: below
- * BT_CAPTURE_BLOCKS_FROM probes/s immediate delivery (TPACKET_V2), a buffer
- * sized for rate_pps (2 to 32 MiB); from there on the kernel's block ring
- * (TPACKET_V3), blocks handed over when full or every
- * bt_capture_block_ms(rate_pps), at least a quarter second of blocks;
- * inbound only, non-blocking. 0, or -1 with a message and *eperm set when
+ * 100,000 probes/s immediate delivery (TPACKET_V2), a buffer sized for
+ * rate_pps (2 to 32 MiB); from there on (and unlimited, rate_pps 0) the
+ * kernel's block ring (TPACKET_V3), blocks handed over when full or every
+ * 5 ms, at least a quarter second of blocks; inbound only, non-blocking. 0, or -1 with a message and *eperm set when
  * privilege was missing. */
 int bt_capture_open(bt_capture *c, const char *device, const char *filter, uint32_t rate_pps, char *err,
 		    size_t errlen, bool *eperm);
 void bt_capture_close(bt_capture *c);
-/* The block ring pays where delivering replies is the cost: near full
- * speed. Below, a block handed over after its timeout would hold a reply
- * that far past its probe's deadline (counted late), and mostly empty
- * 256-KiB blocks would need a ring many times the size for the same time. */
-#define BT_CAPTURE_BLOCKS_FROM 100000
-/* How long a block may hold replies before the kernel hands it over, ms
- * (5, at most the loop's quantum), or 0: immediate delivery. rate_pps 0:
- * unlimited. */
-int bt_capture_block_ms(uint32_t rate_pps);
 /* Copies libpcap's counters into st (nothing when not open). */
 void bt_capture_stats(bt_capture *c, bt_engine_stats *st);
 
