@@ -146,6 +146,19 @@ int bt_mda_first(bt_engine *e, char *err, size_t errlen)
 
 /* ---- the spool, sorted by target ---- */
 
+/* The nrec records at recs sorted by target: their run's table of starts
+ * (ntargets + 1), or NULL when out of memory or a record names no target
+ * (a corrupted spool file). bt_spool_sort may leave a table on failure:
+ * freed here. */
+static uint32_t *run_sort(bt_rec *recs, uint64_t nrec, size_t ntargets, bt_acct *a)
+{
+	uint32_t *start;
+	if (bt_spool_sort(recs, nrec, ntargets, BT_MDA_FLOWS, a, &start) == 0)
+		return start;
+	bt_acct_free(a, start, (ntargets + 1) * sizeof(uint32_t));
+	return NULL;
+}
+
 /* Makes room for a run: the two adjacent runs of the fewest records
  * together become one (records of a target may then be in any order of
  * their rounds, which neither the plans nor the record depend on), so
@@ -157,12 +170,9 @@ static int runs_merge(bt_rec *recs, mda_runs *r, bt_acct *a)
 	for (unsigned i = 1; i + 1 < r->n; i++)
 		if (r->off[i + 2] - r->off[i] < r->off[best + 2] - r->off[best])
 			best = i;
-	uint32_t *start;
-	if (bt_spool_sort(recs + r->off[best], r->off[best + 2] - r->off[best], r->ntargets, BT_MDA_FLOWS, a,
-			  &start) != 0) {
-		bt_acct_free(a, start, (r->ntargets + 1) * sizeof(uint32_t));
+	uint32_t *start = run_sort(recs + r->off[best], r->off[best + 2] - r->off[best], r->ntargets, a);
+	if (start == NULL)
 		return -1;
-	}
 	bt_acct_free(a, r->start[best], (r->ntargets + 1) * sizeof(uint32_t));
 	bt_acct_free(a, r->start[best + 1], (r->ntargets + 1) * sizeof(uint32_t));
 	r->start[best] = start;
@@ -210,12 +220,12 @@ int bt_mda_view_open(mda_view *v, bt_spool *s, uint64_t nrec_plan, mda_runs *run
 		}
 		memset(runs->has, 0, runs->ntargets * sizeof(uint64_t));
 	}
-	if (nrec < done ||
-	    bt_spool_sort(v->recs + done, nrec - done, runs->ntargets, BT_MDA_FLOWS, a, &runs->start[runs->n]) != 0) {
+	uint32_t *st = nrec < done ? NULL : run_sort(v->recs + done, nrec - done, runs->ntargets, a);
+	if (st == NULL) {
 		snprintf(err, errlen, "multipath: out of memory, or the spool file was changed");
 		return -1;
 	}
-	const uint32_t *st = runs->start[runs->n];
+	runs->start[runs->n] = st;
 	uint64_t bit = UINT64_C(1) << runs->n;
 	for (size_t t = 0; t < runs->ntargets; t++)
 		if (st[t + 1] > st[t])

@@ -143,8 +143,9 @@ bt_rec *bt_spool_map(bt_spool *s, size_t *len, bool populate, char *err, size_t 
  * multipath planner maps them while the engine goes on writing). */
 bt_rec *bt_spool_map_n(const bt_spool *s, uint64_t nrec, size_t *len, bool populate, char *err, size_t errlen);
 /* Sorts recs by bucket in / div in place; *start receives per bucket its
- * first record (n + 1 entries, from a; the caller frees them). 0, or -1
- * (out of memory, or a record beyond the buckets: a corrupted file). */
+ * first record (n + 1 entries, from a; the caller frees them, after a
+ * failure too: *start may then be set). 0, or -1 (out of memory, or a
+ * record beyond the buckets: a corrupted file). */
 int bt_spool_sort(bt_rec *recs, size_t nrec, size_t n, uint32_t div, bt_acct *a, uint32_t **start);
 /* A spool address of the trace of input entry in as a bt_addr (IPv6
  * handles resolved through the run's intern table). */

@@ -331,6 +331,25 @@ static void test_silent_ttl_asked_again(void **state)
 	fx_done(&f);
 }
 
+/* A spool whose record names a target beyond the run's (only a corrupted
+ * or changed spool file): the plan fails with a message, and the sort's
+ * table of the run it could not add is freed with the rest (fx_done: the
+ * account back at 0 bytes). */
+static void test_bad_spool_frees_its_run(void **state)
+{
+	(void)state;
+	fixture f;
+	char err[256] = "";
+	fx_init(&f);
+	const uint32_t p[4] = { H1, A, C, DST };
+	walk(&f, 0, MP_RANGE(0, SLOTS), p, 4);
+	end(&f, BT_MDA_FLOWS, BT_STOP_COMPLETED, 4, MP_RANGE(0, SLOTS)); /* target 1 of 1 */
+	assert_int_equal(bt_mda_next(&f.e, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "spool file was changed"));
+	assert_int_equal(f.e.mp_runs.n, 0);
+	fx_done(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -342,6 +361,7 @@ int main(void)
 		cmocka_unit_test(test_mesh_replays),
 		cmocka_unit_test(test_uneven_lengths),
 		cmocka_unit_test(test_silent_ttl_asked_again),
+		cmocka_unit_test(test_bad_spool_frees_its_run),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
