@@ -523,6 +523,15 @@ static uint32_t vote_one(const vote *v)
 	return v->any && !v->split && v->as != OTHER ? v->as : 0;
 }
 
+/* Whether node m's owner is the third-party stage's (`third-party`,
+ * `stub`): of the stages' owners, the only ones the last stage reads. The
+ * last stage decides every address at once: none of its rules reads what
+ * another address got in it, which depends on the order of the nodes. */
+static bool third_party_owned(const node *m)
+{
+	return m->why == BT_OWNER_THIRD_PARTY || m->why == BT_OWNER_STUB;
+}
+
 /* What node k counts as in its neighbours' votes: the origin of an
  * announced address (its owner when it is a third-party address), the
  * owner found so far for an unannounced one, else OTHER. The rules run in
@@ -532,7 +541,7 @@ static uint32_t label(const bt_owner *o, uint32_t k)
 {
 	const node *m = &o->nodes[k];
 	if (m->kind == BT_HOP_AS)
-		return m->why == BT_OWNER_THIRD_PARTY || m->why == BT_OWNER_STUB ? m->owner : m->origin;
+		return third_party_owned(m) ? m->owner : m->origin;
 	return m->kind == BT_HOP_UNKNOWN && m->owner ? m->owner : OTHER;
 }
 
@@ -819,8 +828,10 @@ static uint32_t stub(const bt_owner *o, uint32_t k, const votes *v)
 
 /* Common-next: an address X of C between A and B (its predecessors agree
  * on A, its successors on B, none of them of C), every successor of which
- * also follows an address of B whose predecessors agree on a third AS (B's
- * border interface, numbered by B, entered from that AS). A router answers
+ * also follows an address of B, not the third-party stage's, whose
+ * predecessors agree on a third AS (B's border interface, numbered by B,
+ * entered from that AS; what this stage gives that address does not count:
+ * it depends on which of the two the loop meets first). A router answers
  * from the interface the probe came in by, and a link has two ends: the
  * interfaces right before one interface are one router's, so X is on B's
  * border router, answering from its link to C. Only where no other rule
@@ -839,7 +850,7 @@ static uint32_t common_next(const bt_owner *o, uint32_t k, const votes *v)
 		for (uint32_t j = o->in_off[y]; j < o->in_off[y + 1] && !border; j++) {
 			uint32_t z = o->edges[o->in[j]].from;
 			const node *q = &o->nodes[z];
-			if (z == k || q->kind != BT_HOP_AS || q->moas || q->why || q->origin != s)
+			if (z == k || q->kind != BT_HOP_AS || q->moas || third_party_owned(q) || q->origin != s)
 				continue;
 			vote d = { 0 };
 			for (uint32_t l = o->in_off[z]; l < o->in_off[z + 1]; l++)
@@ -1042,10 +1053,11 @@ int bt_owner_infer(bt_owner *o)
 		;
 	if (o->on && infer_third_party(o) != 0)
 		return -1;
+	/* the rest: each address decided by the stages before only (no rule
+	 * here reads what another address got here), so in any order */
 	for (uint32_t k = 0; k < o->nn; k++) {
 		node *m = &o->nodes[k];
-		if (o->on == 0 || m->moas || (m->kind != BT_HOP_AS && m->kind != BT_HOP_IXP) ||
-		    m->why == BT_OWNER_THIRD_PARTY || m->why == BT_OWNER_STUB)
+		if (o->on == 0 || m->moas || (m->kind != BT_HOP_AS && m->kind != BT_HOP_IXP) || third_party_owned(m))
 			continue;
 		votes v;
 		count_votes(o, k, &v);

@@ -436,6 +436,45 @@ is "$(stub stub-on r1 198.18.8.250)" "64501:64500 4837 64501 131279" "stub must 
 expect_rc 0 "$BT" export "${DB[@]}" -o "$TMP/stub-norel" "$TMP/stub"
 is "$(stub stub-norel r2 198.18.8.210)" "64560:64500 4837 64560 131279" "stub: not without --as-rel"
 
+# The order the traces come in decides nothing: the same two rounds, the
+# files given in two orders (so the graph meets the interfaces in two
+# orders), give the same owners. common-next: H's address 198.18.17.30
+# (new in r2) between U and T, before 198.18.8.246, which T's
+# 198.18.8.245 (entered from U) leads to as well. 198.18.8.245 was U's
+# router in r1 (third-party: U X(T) U), so in r2 `renumbered` keeps it
+# U's, in the last stage, as common-next's rule runs: what that stage
+# decides is no evidence for common-next, whichever address comes first.
+mkdir -p "$TMP/order/vp-01" "$TMP/order/vp-02"
+for ROUND in r1 r2; do
+	VP=vp-01
+	if [ $ROUND = r1 ]; then
+		trace 198.18.8.247 198.18.1.1 198.18.2.1 '*' '*'
+	else
+		trace 198.18.8.247 198.18.1.1 198.18.2.1 198.18.17.30 198.18.8.246 198.18.8.247
+	fi >"$TMP/order/vp-01/$ROUND.jsonl"
+	VP=vp-02
+	if [ $ROUND = r1 ]; then
+		trace 198.18.8.248 198.18.1.2 198.18.2.1 198.18.8.245 198.18.2.123 198.18.8.248
+	else
+		trace 198.18.8.248 198.18.1.2 198.18.2.1 198.18.8.245 198.18.8.246 198.18.8.248
+	fi >"$TMP/order/vp-02/$ROUND.jsonl"
+done
+unset ROUND
+# ordered NAME: export NAME's traces and crossings, sorted, and diff's events
+ordered() {
+	sort "$TMP/$1/traces.csv" "$TMP/$1/borders.csv" "$TMP/$1/hops.csv"
+	"$BT" diff "${DB[@]}" --baseline 1 --min-vps 1 "${@:2}" 2>&1
+}
+expect_rc 0 "$BT" export "${DB[@]}" -o "$TMP/order-12" "$TMP/order/vp-01" "$TMP/order/vp-02"
+expect_rc 0 "$BT" export "${DB[@]}" -o "$TMP/order-21" "$TMP/order/vp-02" "$TMP/order/vp-01"
+is "$(col "$TMP/order-12/traces.csv" trace_id vp-01/r2/198.18.8.247/icmp-paris/0 upstream_asn as_path)" \
+	"4837:64500 4837 131279" "order: common-next takes H's address beside a border kept U's (files 1, 2)"
+is "$(col "$TMP/order-21/traces.csv" trace_id vp-01/r2/198.18.8.247/icmp-paris/0 upstream_asn as_path)" \
+	"4837:64500 4837 131279" "order: ... and with the files the other way round"
+o12=$(ordered order-12 "$TMP/order/vp-01" "$TMP/order/vp-02")
+o21=$(ordered order-21 "$TMP/order/vp-02" "$TMP/order/vp-01")
+check "order: the same exports and events whichever file comes first" [ -n "$o12" ] && [ "$o12" = "$o21" ]
+
 # Everything off is the origins' view of every trace: the per-case views
 # above, each with one heuristic off, agree with it.
 is "$(upstream off vp-01 198.18.7.10) $(upstream off vp-01 198.18.7.30) $(upstream off vp-01 198.18.12.10)" \
