@@ -390,28 +390,46 @@ static int entry_edge(bt_owner *o, uint32_t from, uint32_t to, uint32_t flag)
 	return 0;
 }
 
-/* BT_OWNER_DST_ASK: the AS of t->dst (entries lo..n) from its node when
- * the graph has it (the destination answered, in this trace or another:
- * a node is of the resolver's kind and primary origin), else from info.
- * UINT32_MAX when info fails. Nodes are only looked up here: the order
- * they are added in stays the order of the entries. */
-static uint32_t dst_as_of(bt_owner *o, const bt_trace *t, size_t lo, size_t n, bt_owner_info_fn info,
-			  void *ctx, bool *failed)
+/* The origin of address a (0: no AS hop), from its node when look and
+ * the graph has it (a node is of the resolver's kind and primary origin),
+ * else from info. UINT32_MAX when info fails. Nodes are only looked up
+ * here: the order they are added in stays the order of the entries. */
+static uint32_t origin_of(bt_owner *o, const bt_addr *a, bool look, bt_owner_info_fn info, void *ctx,
+			  bool *failed)
 {
-	if (n > lo && same_addr(&t->hops[n - 1].addr, &t->dst)) {
-		const struct recent_node *r = &o->rnode[addr_hash(&t->dst) & (RECENT - 1)];
-		if (same_addr(&r->addr, &t->dst))
+	if (look) {
+		const struct recent_node *r = &o->rnode[addr_hash(a) & (RECENT - 1)];
+		if (same_addr(&r->addr, a))
 			return r->idx == NOT_GRAPHED ? 0 : o->nodes[r->idx].origin;
-		size_t j = o->nslot != NULL ? node_slot(o, &t->dst) : 0;
+		size_t j = o->nslot != NULL ? node_slot(o, a) : 0;
 		if (o->nslot != NULL && o->nslot[j])
 			return o->nodes[o->nslot[j] - 1].origin; /* 0 unless an AS hop */
 	}
-	const bt_hopinfo *h = info(ctx, &t->dst);
+	const bt_hopinfo *h = info(ctx, a);
 	if (h == NULL) {
 		*failed = true;
 		return UINT32_MAX;
 	}
 	return h->kind == BT_HOP_AS ? h->asn : 0;
+}
+
+/* BT_OWNER_DST_ASK: the AS of t->dst (entries lo..n), from its node when
+ * the destination answered (in this trace; the graph may have it from
+ * another). UINT32_MAX when info fails. */
+static uint32_t dst_as_of(bt_owner *o, const bt_trace *t, size_t lo, size_t n, bt_owner_info_fn info,
+			  void *ctx, bool *failed)
+{
+	bool answered = n > lo && same_addr(&t->hops[n - 1].addr, &t->dst);
+	return origin_of(o, &t->dst, answered, info, ctx, failed);
+}
+
+/* Origin c of a hop into the two different origins of the hops so far. */
+static inline void origins_add(uint32_t *first, uint32_t *second, uint32_t c)
+{
+	if (!*first)
+		*first = c;
+	else if (c != *first && !*second)
+		*second = c;
 }
 
 int bt_owner_add(bt_owner *o, const bt_trace *t, uint32_t dst_as, bt_owner_info_fn info, void *ctx,
@@ -433,6 +451,16 @@ int bt_owner_add(bt_owner *o, const bt_trace *t, uint32_t dst_as, bt_owner_info_
 		if (bt_addr_is_set(&t->hops[i].addr))
 			__builtin_prefetch(&o->nslot[addr_hash(&t->hops[i].addr) & o->nmask]);
 	uint32_t first = 0, second = 0; /* two different origins of the hops so far */
+	/* copied hops are no edges, but they were before this trace's hops:
+	 * the same VP's path to its hop at the split TTL ("stub") */
+	for (size_t i = 0; i < lo && i < n && !second; i++) {
+		uint32_t c = 0;
+		if (bt_addr_is_set(&t->hops[i].addr) &&
+		    (c = origin_of(o, &t->hops[i].addr, true, info, ctx, failed)) == UINT32_MAX)
+			return -1;
+		if (c)
+			origins_add(&first, &second, c);
+	}
 	for (size_t i = lo; i < n; i++) {
 		struct recent_node *r;
 		idx[i] = NOT_GRAPHED;
@@ -452,10 +480,7 @@ int bt_owner_add(bt_owner *o, const bt_trace *t, uint32_t dst_as, bt_owner_info_
 		/* after a hop of another AS, on the way to another AS ("stub") */
 		if (!r->through && dst_as && dst_as != c && ((first && first != c) || second))
 			r->through = true, o->nodes[idx[i]].through = 1;
-		if (!first)
-			first = c;
-		else if (c != first && !second)
-			second = c;
+		origins_add(&first, &second, c);
 	}
 	/* edges between the entries of consecutive TTLs only: across a
 	 * silent TTL two replies need not be neighbours; an entry of the node

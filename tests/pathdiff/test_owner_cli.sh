@@ -43,7 +43,8 @@ printf '198.18.11.0/24,TEST-IX\n' >"$TMP/ixp.csv"
 DB=(--pfx2as "$TMP/pfx2as.txt" --prefer-pfx2as --ixp "$TMP/ixp.csv" --lookup-test-ranges)
 
 # trace DST HOP...: one version-2 record of $VP, round $ROUND (r1); HOP is an address
-# or '*' (no reply). It completed when the last hop is DST.
+# or '*' (no reply). It completed when the last hop is DST. With $FILLED, the hops
+# below TTL $FILLED are copied (split TTL: filled_below_ttl).
 trace() {
 	local dst=$1 ttl=0 sep= last= stop=gaplimit
 	shift
@@ -65,7 +66,9 @@ trace() {
 		fi
 		sep=,
 	done
-	printf ']}\n'
+	printf ']'
+	[ -z "${FILLED:-}" ] || printf ',"filled_below_ttl":%s' "$FILLED"
+	printf '}\n'
 }
 
 mkdir -p "$TMP/rounds/vp-01" "$TMP/rounds/vp-02"
@@ -400,6 +403,12 @@ for ROUND in r1 r2 r3; do
 		trace 198.18.20.250 198.18.1.1 198.18.2.1 198.18.20.7 198.18.20.250
 		# ... nor on D's address after a silent hop: D provides T, no stub
 		trace 198.18.8.250 198.18.1.1 198.18.2.1 '*' 198.18.9.120 198.18.8.45 198.18.8.250
+		# split TTL: S's 198.18.20.8 after U into S, and at TTL 3 of a
+		# trace into T whose hops below were copied from that one: the
+		# copies are the same VP's path, so S's address is crossed from
+		# U on to T, and U's
+		trace 198.18.20.245 198.18.1.1 198.18.2.1 198.18.20.8 198.18.20.245
+		FILLED=3 trace 198.18.8.246 198.18.1.1 198.18.2.1 198.18.20.8 198.18.8.47 198.18.8.246
 	} >"$TMP/stub/vp-01/$ROUND.jsonl"
 done
 unset ROUND
@@ -433,6 +442,11 @@ is "$(col "$TMP/stub-on/borders.csv" trace_id vp-01/r1/198.18.8.240/icmp-paris/0
 	"stub must not fire: ... S's second router is no gap (U's ingress numbered by S: neighbour)"
 is "$(stub stub-on r1 198.18.20.250)" "4837:64500 4837 64560" "stub must not fire: S's border router"
 is "$(stub stub-on r1 198.18.8.250)" "64501:64500 4837 64501 131279" "stub must not fire: D is no stub"
+is "$(stub stub-on r1 198.18.8.246) $(stubx stub-on r1 198.18.8.246)" "4837:4837 131279 198.18.20.8:4837:0" \
+	"stub: S's address crossed after copied hops of U (split TTL) is U's"
+is "$(stub stub-on r1 198.18.20.245) $(stubx stub-on r1 198.18.20.245)" "4837:64500 4837 64560 198.18.20.8:4837:0" \
+	"stub: ... the trace into S crosses into S after it"
+is "$(stub stub-off r1 198.18.8.246)" "64560:64560 131279" "stub off: S on the path after the copies"
 expect_rc 0 "$BT" export "${DB[@]}" -o "$TMP/stub-norel" "$TMP/stub"
 is "$(stub stub-norel r2 198.18.8.210)" "64560:64500 4837 64560 131279" "stub: not without --as-rel"
 
