@@ -16,7 +16,11 @@
 #     no IPv6, so they end as errors (no route: nothing is sent) and the
 #     IPv4 ones are the truth as usual.
 #
-#   test_run.sh PROBER           (root; exit 77 otherwise)
+#   test_run.sh [--part main|rate] PROBER   (root; exit 77 otherwise)
+#
+# --part rate runs check 6 only, --part main all the others (each in a lab of
+# its own): the rate is measured alone (meson runs that part by itself, as
+# a loaded machine must not decide it), the rest beside other tests.
 #
 # Safety: every probe leaves from the lab's VP namespace (per-run prefix,
 # removed by lab.sh's trap) toward 198.18.200.0/24 only; the campaigns say
@@ -27,7 +31,13 @@ LAB=$HERE/../lab/lab.sh
 TOPO=$HERE/../lab/topo/many.topo
 
 if [[ ${1:-} != --inner ]]; then
-    PROBER=${1:?usage: $0 PROBER}
+    PART=all
+    if [[ ${1:-} == --part ]]; then
+        PART=${2:-}
+        shift 2
+    fi
+    [[ $PART == all || $PART == main || $PART == rate ]] || { echo "usage: $0 [--part main|rate] PROBER" >&2; exit 2; }
+    PROBER=${1:?usage: $0 [--part main|rate] PROBER}
     if ((EUID != 0)); then
         echo "1..0 # SKIP needs root (namespaces, raw sockets)"
         exit 77
@@ -37,9 +47,11 @@ if [[ ${1:-} != --inner ]]; then
     done
     [[ -x $PROBER ]] || { echo "1..0 # SKIP no prober at $PROBER"; exit 77; }
     export LAB_PREFIX="btc$$-"
-    exec "$LAB" run "$TOPO" "$0" --inner "$(readlink -f "$PROBER")"
+    exec "$LAB" run "$TOPO" "$0" --inner "$(readlink -f "$PROBER")" "$PART"
 fi
-PROBER=$2
+PROBER=$2 PART=$3
+# part NAME: whether this run includes that part's checks
+part() { [[ $PART == all || $PART == "$1" ]]; }
 VPNS=${LAB_PREFIX}vp
 T=$(mktemp -d /tmp/btcampaign.XXXXXX)
 PIDS=()
@@ -83,6 +95,8 @@ temps() { find "$1" -maxdepth 1 -name '.*.tmp.*' | wc -l; }
 echo "# namespaces ${LAB_PREFIX}*, work dir $T"
 T0=$SECONDS
 
+# Checks 1-5 and 7 are part "main", 6 part "rate" (not indented: heredocs).
+if part main; then
 # 1. rounds on schedule, finite ---------------------------------------------
 campaign sched "$T/sched.campaign" 'rate = 2000' 'schedule = { interval = 1; rounds = 3; }'
 t1=$SECONDS
@@ -227,6 +241,9 @@ ip netns exec "$VPNS" "$PROBER" run "$T/splitw.campaign" >"$T/splitw.log" 2>&1
 python3 "$HERE/check_rounds.py" "$T/out/splitw/vp-lab" --targets 200 --campaign splitw --vp vp-lab --hops >/dev/null 2>"$T/chk"
 check "split TTL, window 3: every trace still equals the truth" [ $? -eq 0 ]
 
+fi
+
+if part rate; then
 # 6. the rate from a capture ------------------------------------------------
 RATE=500
 campaign rate "$T/rate.campaign" "rate = $RATE" 'flows = 2' 'schedule = { interval = 1; rounds = 1; }'
@@ -267,6 +284,9 @@ rc=$?
 read -r np p1 p10 span <"$T/rate.txt"
 check "rate $RATE/s from a capture: $np probes over $span s, busiest 1 s window $p1 (limit $((RATE * 105 / 100))), busiest 10 ms $p10 (paced)" [ $rc -eq 0 ]
 
+fi
+
+if part main; then
 # 7. IPv6 targets beside the IPv4 ones ---------------------------------------
 printf '2001:db8::/47\n2001:db8:5::1\nfe80::1\n' >"$T/v6.txt"
 campaign mixed "$T/mixed.campaign" 'rate = 4000' 'schedule = { interval = 1; rounds = 1; }'
@@ -281,6 +301,7 @@ check "IPv6 targets: said at load, 3 kept" \
 check "IPv6 targets: the round summary counts 203 targets and traces" \
     grep -q 'round .*: 203 targets, 203 traces, ' "$T/mixed.log"
 check "IPv6 targets: 3 IPv6 records in the round file" [ "$(cat "$D"/*.jsonl | grep -c '"dst":"2001:db8')" -eq 3 ]
+fi
 
 echo "1..$n"
 echo "# $((SECONDS - T0)) s"
