@@ -360,6 +360,17 @@ static void advance(bt_engine *e, target *t)
 	finish(e, t, (bt_stop)t->stop_reason, nh);
 }
 
+/* The wait of t's probes in units: the run's, or a multipath entry's own
+ * (MP_WAIT: its target's RTTs so far, mda.c). */
+static uint32_t t_wait(const bt_engine *e, const target *t)
+{
+	unsigned ms = __builtin_expect(e->o.multipath, 0) ? MP_WAIT_MS(t->fill) : 0;
+	if (ms == 0)
+		return e->wait_units;
+	uint32_t u = (uint32_t)(((uint64_t)ms * 1000 + (1u << e->tshift) - 1) >> e->tshift);
+	return u < e->wait_units ? u : e->wait_units;
+}
+
 /* The target's timer fired: in-flight probes older than the wait become
  * retries or gaps; the timer is re-armed for the oldest one left. */
 static void expire(bt_engine *e, target *t)
@@ -372,17 +383,19 @@ static void expire(bt_engine *e, target *t)
 	if (t->stop_idx != NONE && t->stop_idx < end)
 		end = t->stop_idx;
 	unsigned begin = e->split_idx ? t->back_stop : t->frontier;
+	unsigned attempts = e->o.multipath && (t->fill & MP_ONCE) ? 1 : e->o.attempts;
+	uint32_t wait = t_wait(e, t);
 	for (unsigned i = begin; i < end; i++) {
 		if (S_STATE(slot[i]) != SLOT_INFLIGHT)
 			continue;
 		uint32_t age = (uint16_t)(nowu - sent[i]);
-		if (age >= e->wait_units || e->stale) {
+		if (age >= wait || e->stale) {
 			t->outstanding--;
 			uint8_t att = S_ATT(slot[i]);
 			bt_meters_lost(&e->meters, i, att);
-			slot[i] = S_MAKE(att < e->o.attempts ? SLOT_RETRY : SLOT_GAP, att);
-		} else if (e->wait_units - age < next) {
-			next = e->wait_units - age;
+			slot[i] = S_MAKE(att < attempts ? SLOT_RETRY : SLOT_GAP, att);
+		} else if (wait - age < next) {
+			next = wait - age;
 		}
 	}
 	advance(e, t);
@@ -432,7 +445,7 @@ static void note_sent(bt_engine *e, target *t, int idx, uint8_t attempt)
 	t_slot(e, t)[idx] = S_MAKE(SLOT_INFLIGHT, attempt);
 	t->outstanding++;
 	if (!bt_wheel_armed(&e->wheel, tidx(e, t)))
-		bt_wheel_set(&e->wheel, tidx(e, t), units_ahead(e, e->wait_units));
+		bt_wheel_set(&e->wheel, tidx(e, t), units_ahead(e, t_wait(e, t)));
 	if (idx == t->next)
 		t->next++;
 	else if (idx == t->back)
@@ -870,8 +883,12 @@ static void report(bt_engine *e, uint64_t t0)
 #define QUANTUM_MIN_US 5000
 #define QUANTUM_MAX_US 50000
 
-/* Multipath: plans follow one another at least this far apart (each sorts
- * the records since the last one) ... */
+/* Multipath: plans follow one another at least MP_PLAN_SPAN times as far
+ * apart as the last one took (each sorts the records since the last one
+ * and reads every target's mark: the planner's share of a core stays
+ * under 1 / MP_PLAN_SPAN), within these bounds ... */
+#define MP_PLAN_SPAN 4
+#define MP_PLAN_MIN_US 20000
 #define MP_PLAN_EVERY_US 200000
 /* ... and while a plan runs the loop checks for its end this often when
  * it has nothing else to do. */
@@ -1051,7 +1068,7 @@ static void mark_steady(bt_engine *e, uint64_t now, uint64_t t0, uint64_t probes
 /* Multipath: collects a plan that has ended (its entries join the queue)
  * and starts the next one (beside the sends: mda.c) when entries have
  * ended since the last, the queue runs short of the pool's size, and the
- * last plan is MP_PLAN_EVERY_US old; at once when nothing is left in
+ * last plan is old enough (MP_PLAN_SPAN above); at once when nothing is left in
  * progress. So targets whose entries have ended get their next round once
  * the queue runs short, while late ones still wait out their timeouts (as
  * long as anything is queued the pool has work anyway). 0, or -1 with a
@@ -1069,8 +1086,9 @@ static int mp_drive(bt_engine *e, char *err, size_t errlen)
 		return 0;
 	size_t queued = e->ninput - e->next_input;
 	bool idle = e->nactive == 0 && queued == 0;
-	if (!idle && (queued >= e->cap || e->st.targets_done == e->mp_done_at ||
-		      e->now - e->mp_planned < MP_PLAN_EVERY_US))
+	uint64_t apart = e->mp_took * MP_PLAN_SPAN;
+	apart = apart < MP_PLAN_MIN_US ? MP_PLAN_MIN_US : apart > MP_PLAN_EVERY_US ? MP_PLAN_EVERY_US : apart;
+	if (!idle && (queued >= e->cap || e->st.targets_done == e->mp_done_at || e->now - e->mp_planned < apart))
 		return 0;
 	e->mp_done_at = e->st.targets_done;
 	return bt_mda_plan_start(e, err, errlen);
@@ -1165,6 +1183,7 @@ int bt_engine_run(bt_engine *e, const bt_addr *targets, size_t ntargets,
 		return -1;
 	}
 	e->mp_planned = e->now;
+	e->mp_took = 0;
 	e->mp_done_at = e->mp_done0 = e->st.targets_done;
 	int result = probe_loop(e, stop, t0, err, errlen);
 	if (e->o.multipath && e->mp_running) { /* stopped, or an error: the plan is not used */

@@ -37,6 +37,10 @@ typedef struct bt_mp_entry {
 #define MP_LO(r) ((unsigned)(r) & 0xffu)
 #define MP_END(r) (((unsigned)(r) >> 8) & 0x1ffu)
 #define MP_REPLAY 0x20000u      /* a flow sent again to test per-packet balancing */
+#define MP_ONCE 0x40000u        /* each probe sent once: the rule's next flows make up a loss */
+#define MP_WAIT(ms) ((uint32_t)(ms) << 19) /* its own wait, ms (below the run's); 0: the run's */
+#define MP_WAIT_MS(r) ((unsigned)(r) >> 19)
+#define MP_WAIT_MAX 8191u
 #define MP_RANGE(lo, end) ((uint32_t)(lo) | (uint32_t)(end) << 8)
 /* The flow index a target's i-th flow takes (its own inverse; prober/mda.c). */
 unsigned bt_mda_flow_at(unsigned i);
@@ -180,6 +184,7 @@ struct bt_engine {
 	uint8_t *mp_tround;     /* per target: its rounds so far */
 	uint8_t *mp_busy;       /* per target, while planning: an entry in progress or queued */
 	uint64_t mp_planned;    /* when the last plan ended (mono µs) */
+	uint64_t mp_took;       /* how long the last plan ran (µs) */
 	uint64_t mp_done_at;    /* entries ended when the last plan started */
 	uint64_t mp_done0;      /* ... when the run started (progress) */
 	/* the plan running beside the sends (mda.c): what it reads and writes

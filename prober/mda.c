@@ -356,6 +356,7 @@ typedef struct mda_scan {
 	uint16_t ext_lo[BT_MDA_FLOWS], ext_end[BT_MDA_FLOWS]; /* old flows sent again; end 0: not */
 	uint8_t ends[BT_MDA_FLOWS]; /* per flow index: hops when it reached the end, else 0 */
 	bt_faddr end;           /* the address that ended a flow (the destination), or none */
+	uint32_t rtt_max;       /* the slowest reply's RTT, µs */
 } mda_scan;
 
 static unsigned if_index(const ttl_stat *st, bt_faddr a)
@@ -385,6 +386,8 @@ static void scan_hop(mda_scan *sc, const bt_rec *r)
 	}
 	if (r->slot > sc->last)
 		sc->last = r->slot;
+	if (r->u.hop.rtt_us > sc->rtt_max)
+		sc->rtt_max = r->u.hop.rtt_us;
 }
 
 static void scan_end(mda_scan *sc, const bt_rec *r)
@@ -534,6 +537,7 @@ static void scan_target(mda_scan *sc, const bt_rec *r, size_t n)
 	memset(sc->ends, 0, sizeof(sc->ends));
 	sc->last = sc->dst = -1;
 	sc->nextflow = 0;
+	sc->rtt_max = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (bt_mda_flow_at(r[i].in % BT_MDA_FLOWS) >= sc->nextflow)
 			sc->nextflow = bt_mda_flow_at(r[i].in % BT_MDA_FLOWS) + 1;
@@ -730,7 +734,7 @@ static int add_entry(bt_engine *e, size_t *k, uint32_t in, uint32_t range)
 {
 	if (mp_reserve(e, *k, 1) != 0)
 		return -1;
-	e->mp[(*k)++] = (bt_mp_entry){ in, range };
+	e->mp[(*k)++] = (bt_mp_entry){ in, range | MP_ONCE };
 	return 0;
 }
 
@@ -800,6 +804,21 @@ static void plan_reuse(const bt_engine *e, mda_scan *sc)
 			credit(sc, f, h);
 		}
 	}
+}
+
+/* The wait of a target's next round (MP_WAIT): MP_RTT_TIMES its slowest
+ * reply so far, at least MP_WAIT_MIN_MS; 0 (the run's wait) where that
+ * is no shorter. A reply later than that is late, as after any wait, and
+ * its probe a loss the rule makes up with another flow; a round whose
+ * probes all answer ends with its last reply either way. */
+#define MP_RTT_TIMES 4
+#define MP_WAIT_MIN_MS 50
+static uint32_t round_wait(const bt_engine *e, const mda_scan *sc)
+{
+	uint64_t ms = ((uint64_t)sc->rtt_max * MP_RTT_TIMES + 999) / 1000;
+	if (ms < MP_WAIT_MIN_MS)
+		ms = MP_WAIT_MIN_MS;
+	return ms * 1000 >= e->o.wait_us || ms > MP_WAIT_MAX ? 0 : MP_WAIT((uint32_t)ms);
 }
 
 /* Appends target t's entries of the next round at e->mp[*k]: new flows
@@ -905,6 +924,9 @@ static long mda_plan(bt_engine *e, char *err, size_t errlen)
 			snprintf(err, errlen, "multipath: out of memory for the next round");
 			goto out;
 		}
+		uint32_t w = round_wait(e, &sc);
+		for (size_t i = k0; i < k; i++)
+			e->mp[i].range |= w;
 		e->mp_tround[t] += k > k0;
 	}
 	e->mp_round++;
@@ -938,7 +960,9 @@ long bt_mda_next(bt_engine *e, char *err, size_t errlen)
 static void *plan_thread(void *arg)
 {
 	bt_engine *e = arg;
+	uint64_t t0 = mono_us();
 	e->mp_result = mda_plan(e, e->mp_err, sizeof(e->mp_err));
+	e->mp_took = mono_us() - t0;
 	atomic_store(&e->mp_finished, true);
 	return NULL;
 }

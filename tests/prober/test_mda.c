@@ -115,10 +115,14 @@ static void walk(fixture *f, unsigned flow, uint32_t range, const uint32_t *at, 
 		end(f, flow, BT_STOP_MAXTTL, (int)hi, range);
 }
 
+/* Entry i of the plan: flow, TTL range (and replay), each probe sent once
+ * (every round after the first: MP_ONCE), waited for 50 ms (the floor:
+ * hop() gives every reply 1 ms). */
 static void entry_is(const fixture *f, size_t i, unsigned flow, uint32_t range)
 {
 	assert_int_equal(f->e.mp[i].in, flow);
-	assert_int_equal(f->e.mp[i].range, range);
+	assert_int_equal(f->e.mp[i].range & ~MP_WAIT(MP_WAIT_MAX), range | MP_ONCE);
+	assert_int_equal(MP_WAIT_MS(f->e.mp[i].range), 50);
 }
 
 static void fx_done(fixture *f)
@@ -331,6 +335,29 @@ static void test_silent_ttl_asked_again(void **state)
 	fx_done(&f);
 }
 
+/* A later round waits 4 times the target's slowest reply so far (at least
+ * 50 ms), and the run's wait (1 s here, MP_WAIT 0) where that is no
+ * shorter. */
+static void test_round_wait_follows_rtts(void **state)
+{
+	(void)state;
+	const uint32_t slow_us[] = { 30000, 200000, 250000, 400000 }, want_ms[] = { 120, 800, 0, 0 };
+	for (unsigned c = 0; c < 4; c++) {
+		fixture f;
+		char err[256];
+		fx_init(&f);
+		const uint32_t p[4] = { H1, A, B, DST };
+		walk(&f, 0, MP_RANGE(0, SLOTS), p, 4);
+		bt_reply r = { .src = htonl(A), .ttl = 60, .ip_len = 56, .proto = 1, .icmp_type = 11 };
+		bt_spool_hop(&f.e.spool, 0, 1, &r, 2, slow_us[c]); /* a slower answer at TTL 2 */
+		long n = bt_mda_next(&f.e, err, sizeof(err));
+		assert_true(n > 0);
+		for (long i = 0; i < n; i++)
+			assert_int_equal(MP_WAIT_MS(f.e.mp[i].range), want_ms[c]);
+		fx_done(&f);
+	}
+}
+
 /* A spool whose record names a target beyond the run's (only a corrupted
  * or changed spool file): the plan fails with a message, and the sort's
  * table of the run it could not add is freed with the rest (fx_done: the
@@ -361,6 +388,7 @@ int main(void)
 		cmocka_unit_test(test_mesh_replays),
 		cmocka_unit_test(test_uneven_lengths),
 		cmocka_unit_test(test_silent_ttl_asked_again),
+		cmocka_unit_test(test_round_wait_follows_rtts),
 		cmocka_unit_test(test_bad_spool_frees_its_run),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
