@@ -884,9 +884,10 @@ static void report(bt_engine *e, uint64_t t0)
 #define QUANTUM_MAX_US 50000
 
 /* Multipath: plans follow one another at least MP_PLAN_SPAN times as far
- * apart as the last one took (each sorts the records since the last one
- * and reads every target's mark: the planner's share of a core stays
- * under 1 / MP_PLAN_SPAN), within these bounds ... */
+ * apart as the last one took (wall time; each sorts the records since the
+ * last one and reads every target's mark: the planner's thread runs at
+ * most 1 / (MP_PLAN_SPAN + 1) of the time while a plan takes up to
+ * MP_PLAN_EVERY_US / MP_PLAN_SPAN), within these bounds ... */
 #define MP_PLAN_SPAN 4
 #define MP_PLAN_MIN_US 20000
 #define MP_PLAN_EVERY_US 200000

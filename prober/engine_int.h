@@ -32,7 +32,7 @@
  * index range; the pool entry keeps the range in `fill` (split TTL is off). */
 typedef struct bt_mp_entry {
 	uint32_t in;            /* target x BT_MDA_FLOWS + flow index */
-	uint32_t range;         /* MP_LO | MP_END << 8 | MP_REPLAY */
+	uint32_t range;         /* MP_LO | MP_END << 8 | MP_REPLAY | MP_ONCE | MP_WAIT */
 } bt_mp_entry;
 #define MP_LO(r) ((unsigned)(r) & 0xffu)
 #define MP_END(r) (((unsigned)(r) >> 8) & 0x1ffu)

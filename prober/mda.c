@@ -357,6 +357,7 @@ typedef struct mda_scan {
 	uint8_t ends[BT_MDA_FLOWS]; /* per flow index: hops when it reached the end, else 0 */
 	bt_faddr end;           /* the address that ended a flow (the destination), or none */
 	uint32_t rtt_max;       /* the slowest reply's RTT, µs */
+	bool rtt_seen;          /* a reply came (rtt_max is a measure) */
 } mda_scan;
 
 static unsigned if_index(const ttl_stat *st, bt_faddr a)
@@ -388,6 +389,7 @@ static void scan_hop(mda_scan *sc, const bt_rec *r)
 		sc->last = r->slot;
 	if (r->u.hop.rtt_us > sc->rtt_max)
 		sc->rtt_max = r->u.hop.rtt_us;
+	sc->rtt_seen = true;
 }
 
 static void scan_end(mda_scan *sc, const bt_rec *r)
@@ -538,6 +540,7 @@ static void scan_target(mda_scan *sc, const bt_rec *r, size_t n)
 	sc->last = sc->dst = -1;
 	sc->nextflow = 0;
 	sc->rtt_max = 0;
+	sc->rtt_seen = false;
 	for (size_t i = 0; i < n; i++) {
 		if (bt_mda_flow_at(r[i].in % BT_MDA_FLOWS) >= sc->nextflow)
 			sc->nextflow = bt_mda_flow_at(r[i].in % BT_MDA_FLOWS) + 1;
@@ -734,7 +737,9 @@ static int add_entry(bt_engine *e, size_t *k, uint32_t in, uint32_t range)
 {
 	if (mp_reserve(e, *k, 1) != 0)
 		return -1;
-	e->mp[(*k)++] = (bt_mp_entry){ in, range | MP_ONCE };
+	/* each probe once (a loss made up by the next flows), but a replay
+	 * with its attempts: the per-packet test counts r answered replays */
+	e->mp[(*k)++] = (bt_mp_entry){ in, range & MP_REPLAY ? range : range | MP_ONCE };
 	return 0;
 }
 
@@ -808,13 +813,16 @@ static void plan_reuse(const bt_engine *e, mda_scan *sc)
 
 /* The wait of a target's next round (MP_WAIT): MP_RTT_TIMES its slowest
  * reply so far, at least MP_WAIT_MIN_MS; 0 (the run's wait) where that
- * is no shorter. A reply later than that is late, as after any wait, and
- * its probe a loss the rule makes up with another flow; a round whose
- * probes all answer ends with its last reply either way. */
+ * is no shorter, or where nothing answered yet (no RTT to go by). A reply
+ * later than that is late, as after any wait, and its probe a loss the
+ * rule makes up with another flow; a round whose probes all answer ends
+ * with its last reply either way. */
 #define MP_RTT_TIMES 4
-#define MP_WAIT_MIN_MS 50
+#define MP_WAIT_MIN_MS 200
 static uint32_t round_wait(const bt_engine *e, const mda_scan *sc)
 {
+	if (!sc->rtt_seen)
+		return 0;
 	uint64_t ms = ((uint64_t)sc->rtt_max * MP_RTT_TIMES + 999) / 1000;
 	if (ms < MP_WAIT_MIN_MS)
 		ms = MP_WAIT_MIN_MS;
@@ -926,7 +934,8 @@ static long mda_plan(bt_engine *e, char *err, size_t errlen)
 		}
 		uint32_t w = round_wait(e, &sc);
 		for (size_t i = k0; i < k; i++)
-			e->mp[i].range |= w;
+			if (!(e->mp[i].range & MP_REPLAY)) /* a replay: the run's wait, as its attempts */
+				e->mp[i].range |= w;
 		e->mp_tround[t] += k > k0;
 	}
 	e->mp_round++;

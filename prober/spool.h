@@ -49,7 +49,7 @@ typedef struct bt_rec {
 			uint32_t dur;      /* to the end: µs, or ms | BT_DUR_MS when longer */
 			uint32_t probes;
 			bt_faddr src;
-			uint32_t fill;     /* input entry + 1 the hops below back_stop come from */
+			uint32_t fill;     /* split TTL: input entry + 1 the hops below back_stop come from; multipath: the entry's range (MP_*) */
 		} end;
 	} u;
 } bt_rec;

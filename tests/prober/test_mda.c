@@ -27,6 +27,7 @@
 #define C 0xc6130103u
 #define H1 0xc6130164u /* the first hop */
 #define F(i) bt_mda_flow_at(i) /* the i-th flow a target takes */
+#define WAIT_FLOOR_MS 200 /* mda.c's MP_WAIT_MIN_MS */
 
 static void test_flows_needed(void **state)
 {
@@ -116,13 +117,14 @@ static void walk(fixture *f, unsigned flow, uint32_t range, const uint32_t *at, 
 }
 
 /* Entry i of the plan: flow, TTL range (and replay), each probe sent once
- * (every round after the first: MP_ONCE), waited for 50 ms (the floor:
- * hop() gives every reply 1 ms). */
+ * (every round after the first: MP_ONCE), waited for the floor (hop()
+ * gives every reply 1 ms); a replay with the run's attempts and wait. */
 static void entry_is(const fixture *f, size_t i, unsigned flow, uint32_t range)
 {
+	bool replay = range & MP_REPLAY;
 	assert_int_equal(f->e.mp[i].in, flow);
-	assert_int_equal(f->e.mp[i].range & ~MP_WAIT(MP_WAIT_MAX), range | MP_ONCE);
-	assert_int_equal(MP_WAIT_MS(f->e.mp[i].range), 50);
+	assert_int_equal(f->e.mp[i].range & ~MP_WAIT(MP_WAIT_MAX), replay ? range : range | MP_ONCE);
+	assert_int_equal(MP_WAIT_MS(f->e.mp[i].range), replay ? 0 : WAIT_FLOOR_MS);
 }
 
 static void fx_done(fixture *f)
@@ -336,13 +338,14 @@ static void test_silent_ttl_asked_again(void **state)
 }
 
 /* A later round waits 4 times the target's slowest reply so far (at least
- * 50 ms), and the run's wait (1 s here, MP_WAIT 0) where that is no
- * shorter. */
+ * the floor), and the run's wait (1 s here, MP_WAIT 0) where that is no
+ * shorter, or where nothing answered. */
 static void test_round_wait_follows_rtts(void **state)
 {
 	(void)state;
-	const uint32_t slow_us[] = { 30000, 200000, 250000, 400000 }, want_ms[] = { 120, 800, 0, 0 };
-	for (unsigned c = 0; c < 4; c++) {
+	const uint32_t slow_us[] = { 30000, 60000, 200000, 250000, 400000 };
+	const uint32_t want_ms[] = { WAIT_FLOOR_MS, 240, 800, 0, 0 };
+	for (unsigned c = 0; c < 5; c++) {
 		fixture f;
 		char err[256];
 		fx_init(&f);
@@ -356,6 +359,24 @@ static void test_round_wait_follows_rtts(void **state)
 			assert_int_equal(MP_WAIT_MS(f.e.mp[i].range), want_ms[c]);
 		fx_done(&f);
 	}
+}
+
+/* Round 1 with no reply at all: no RTT to go by, the run's wait. */
+static void test_round_wait_without_replies(void **state)
+{
+	(void)state;
+	fixture f;
+	char err[256];
+	fx_init(&f);
+	const uint32_t none[SLOTS + 1] = { 0 };
+	walk(&f, 0, MP_RANGE(0, SLOTS), none, SLOTS + 1);
+	long n = bt_mda_next(&f.e, err, sizeof(err));
+	assert_true(n > 0);
+	for (long i = 0; i < n; i++) {
+		assert_true(f.e.mp[i].range & MP_ONCE);
+		assert_int_equal(MP_WAIT_MS(f.e.mp[i].range), 0);
+	}
+	fx_done(&f);
 }
 
 /* A spool whose record names a target beyond the run's (only a corrupted
@@ -389,6 +410,7 @@ int main(void)
 		cmocka_unit_test(test_uneven_lengths),
 		cmocka_unit_test(test_silent_ttl_asked_again),
 		cmocka_unit_test(test_round_wait_follows_rtts),
+		cmocka_unit_test(test_round_wait_without_replies),
 		cmocka_unit_test(test_bad_spool_frees_its_run),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

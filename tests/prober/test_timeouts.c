@@ -173,6 +173,36 @@ static void stall_case(uint32_t wait_us, uint64_t stall)
 	sim_free(e);
 }
 
+/* Multipath entries of the later rounds (mda.c): MP_WAIT is the entry's
+ * own wait, MP_ONCE its one attempt; round 1's entry keeps the run's wait
+ * (1 s) and attempts (3). */
+static void test_multipath_entry_wait(void **state)
+{
+	(void)state;
+	sim s = { .rs = 1 };
+	bt_engine *e = s.e = sim_engine(1000000, 3, 0);
+	e->o.multipath = true;
+	target *once = &e->tg[0], *retried = &e->tg[1], *first = &e->tg[2];
+	once->fill = MP_RANGE(0, 60) | MP_ONCE | MP_WAIT(50);
+	retried->fill = MP_RANGE(0, 60) | MP_WAIT(50);
+	first->fill = MP_RANGE(0, 60);
+	for (int k = 0; k < 3; k++)
+		fake_send(&s, &e->tg[k], 0);
+	e->now += 40000;
+	run_timers_guarded(e);
+	for (int k = 0; k < 3; k++)
+		assert_int_equal(S_STATE(t_slot(e, &e->tg[k])[0]), SLOT_INFLIGHT);
+	e->now += 30000; /* 70 ms: past 50 and a bucket (1 s / 256) */
+	run_timers_guarded(e);
+	assert_int_equal(S_STATE(t_slot(e, once)[0]), SLOT_GAP);
+	assert_int_equal(S_STATE(t_slot(e, retried)[0]), SLOT_RETRY);
+	assert_int_equal(S_STATE(t_slot(e, first)[0]), SLOT_INFLIGHT);
+	e->now += 950000; /* 1.02 s */
+	run_timers_guarded(e);
+	assert_int_equal(S_STATE(t_slot(e, first)[0]), SLOT_RETRY);
+	sim_free(e);
+}
+
 static void test_stalls(void **state)
 {
 	(void)state;
@@ -194,6 +224,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_random_across_wrap),
 		cmocka_unit_test(test_stalls),
+		cmocka_unit_test(test_multipath_entry_wait),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
