@@ -737,9 +737,7 @@ static int add_entry(bt_engine *e, size_t *k, uint32_t in, uint32_t range)
 {
 	if (mp_reserve(e, *k, 1) != 0)
 		return -1;
-	/* each probe once (a loss made up by the next flows), but a replay
-	 * with its attempts: the per-packet test counts r answered replays */
-	e->mp[(*k)++] = (bt_mp_entry){ in, range & MP_REPLAY ? range : range | MP_ONCE };
+	e->mp[(*k)++] = (bt_mp_entry){ in, range };
 	return 0;
 }
 
@@ -932,10 +930,13 @@ static long mda_plan(bt_engine *e, char *err, size_t errlen)
 			snprintf(err, errlen, "multipath: out of memory for the next round");
 			goto out;
 		}
-		uint32_t w = round_wait(e, &sc);
+		/* each probe once (a loss made up by the next flows), waited for
+		 * by the target's RTTs; a replay with the run's attempts and
+		 * wait: the per-packet test counts r answered replays */
+		uint32_t once = MP_ONCE | round_wait(e, &sc);
 		for (size_t i = k0; i < k; i++)
-			if (!(e->mp[i].range & MP_REPLAY)) /* a replay: the run's wait, as its attempts */
-				e->mp[i].range |= w;
+			if (!(e->mp[i].range & MP_REPLAY))
+				e->mp[i].range |= once;
 		e->mp_tround[t] += k > k0;
 	}
 	e->mp_round++;
